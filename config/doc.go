@@ -1,0 +1,2 @@
+// Package config loads, expands and validates risktop's YAML config file.
+package config

@@ -1,0 +1,128 @@
+package sanitize
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestLineHostileCorpus(t *testing.T) {
+	for _, c := range Hostile() {
+		t.Run(c.Name, func(t *testing.T) {
+			got := Line(c.Raw)
+			if got != c.Line {
+				t.Errorf("Line(%q) = %q, want %q", trim(c.Raw), trim(got), trim(c.Line))
+			}
+			if !Valid(got) {
+				t.Errorf("Line(%q) left a control or escape: %q", trim(c.Raw), trim(got))
+			}
+		})
+	}
+}
+
+func TestBlockKeepsNewlinesOnly(t *testing.T) {
+	got := Block("Infrequent access (13%)\r\nLow trust\x1b[2J (15%)\n\u202Eend")
+	want := "Infrequent access (13%)\nLow trust (15%)\nend"
+	if got != want {
+		t.Fatalf("Block = %q, want %q", got, want)
+	}
+}
+
+func TestCapCountsRunesNotBytes(t *testing.T) {
+	s := strings.Repeat("界", MaxLine+1)
+	got := Line(s)
+	if n := utf8.RuneCountInString(got); n != MaxLine+1 { // MaxLine runes + the ellipsis
+		t.Fatalf("rune count = %d, want %d", n, MaxLine+1)
+	}
+	if !strings.HasSuffix(got, Ellipsis) {
+		t.Fatalf("cut value lacks ellipsis")
+	}
+	if got := LineN("abcdef", 3); got != "abc"+Ellipsis {
+		t.Fatalf("LineN = %q", got)
+	}
+	if got := LineN("abc", 3); got != "abc" {
+		t.Fatalf("LineN at the cap = %q", got)
+	}
+}
+
+type inner struct {
+	Name string
+}
+
+type record struct {
+	Name    string
+	Reasons string `sanitize:"block"`
+	Cursor  string `sanitize:"-"`
+	Ptr     *string
+	List    []string
+	Map     map[string]string
+	Nested  inner
+	Items   []inner
+	ByKey   map[string]inner
+	Any     any
+	hidden  string
+}
+
+func TestStructWalksEveryExportedString(t *testing.T) {
+	evil := "\x1b]0;x\x07ok"
+	p := evil
+	r := record{
+		Name: evil, Reasons: "a\nb\x1b[31m", Cursor: evil, Ptr: &p,
+		List: []string{evil}, Map: map[string]string{evil: evil},
+		Nested: inner{evil}, Items: []inner{{evil}}, ByKey: map[string]inner{"k": {evil}},
+		Any: evil, hidden: evil,
+	}
+	Struct(&r)
+	for name, got := range map[string]string{
+		"Name": r.Name, "Ptr": *r.Ptr, "List": r.List[0], "Map": r.Map["ok"],
+		"Nested": r.Nested.Name, "Items": r.Items[0].Name, "ByKey": r.ByKey["k"].Name,
+		"Any": r.Any.(string),
+	} {
+		if got != "ok" {
+			t.Errorf("%s = %q, want %q", name, got, "ok")
+		}
+	}
+	if len(r.Map) != 1 {
+		t.Errorf("dirty map key kept: %q", r.Map)
+	}
+	if r.Reasons != "a\nb" {
+		t.Errorf("block field = %q", r.Reasons)
+	}
+	if r.Cursor != evil || r.hidden != evil {
+		t.Errorf("opted-out or unexported field was changed")
+	}
+}
+
+func FuzzLine(f *testing.F) {
+	for _, c := range Hostile() {
+		f.Add(c.Raw)
+	}
+	f.Add("\x1b")
+	f.Add("\x1b]")
+	f.Add("\xff\xfe")
+	f.Fuzz(func(t *testing.T, s string) {
+		got := Line(s)
+		if !Valid(got) {
+			t.Fatalf("Line(%q) = %q is not clean", s, got)
+		}
+		if utf8.RuneCountInString(got) > MaxLine+1 {
+			t.Fatalf("Line(%q) is %d runes", s, utf8.RuneCountInString(got))
+		}
+		if Line(got) != got {
+			t.Fatalf("Line is not idempotent on %q: %q then %q", s, got, Line(got))
+		}
+		b := Block(s)
+		for _, line := range strings.Split(b, "\n") {
+			if !Valid(line) {
+				t.Fatalf("Block(%q) has a dirty line %q", s, line)
+			}
+		}
+	})
+}
+
+func trim(s string) string {
+	if len(s) > 60 {
+		return s[:60] + "..."
+	}
+	return s
+}

@@ -301,8 +301,14 @@ func (a *fakeAuth) Rejected(code int, _ []byte) bool {
 func TestReauthenticatesOnceOnRejection(t *testing.T) {
 	var seen []string
 	srv, _ := script(t,
-		func(w http.ResponseWriter, r *http.Request) { seen = append(seen, r.Header.Get("Authorization")); status(401)(w, r) },
-		func(w http.ResponseWriter, r *http.Request) { seen = append(seen, r.Header.Get("Authorization")); status(200)(w, r) },
+		func(w http.ResponseWriter, r *http.Request) {
+			seen = append(seen, r.Header.Get("Authorization"))
+			status(401)(w, r)
+		},
+		func(w http.ResponseWriter, r *http.Request) {
+			seen = append(seen, r.Header.Get("Authorization"))
+			status(200)(w, r)
+		},
 	)
 	a := &fakeAuth{}
 	c, _ := newClient(t, srv.URL, func(cfg *Config) { cfg.Auth = a })

@@ -495,4 +495,3 @@ func asciiFold(s string) string {
 	}
 	return b.String()
 }
-

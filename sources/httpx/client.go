@@ -46,11 +46,9 @@ type Authorizer interface {
 	Rejected(status int, body []byte) bool
 }
 
-// Config describes one vendor's API.
-type Config struct {
-	Vendor  string // "onelogin"; starts every error message
-	BaseURL string // scheme://host[/prefix]; paths are joined to it
-
+// Options are the tunables every vendor client passes through unchanged.
+// The zero value means the defaults.
+type Options struct {
 	HTTPClient   *http.Client  // default: a client with no overall timeout
 	Timeout      time.Duration // per attempt, the body included
 	MaxBody      int64         // bytes, after decompression
@@ -60,16 +58,23 @@ type Config struct {
 	MaxRetryWait time.Duration // a longer Retry-After is returned to the caller, not slept
 	UserAgent    string
 
+	// Sleep waits between attempts; tests replace it.
+	Sleep func(ctx context.Context, d time.Duration) error
+	Now   func() time.Time
+}
+
+// Config describes one vendor's API.
+type Config struct {
+	Vendor  string // "onelogin"; starts every error message
+	BaseURL string // scheme://host[/prefix]; paths are joined to it
+	Options
+
 	Auth Authorizer
 	// RateLimit reads the vendor's rate-limit headers, if it sends any.
 	RateLimit func(h http.Header, now time.Time) (RateLimit, bool)
 	// DecodeError turns a non-2xx body into the vendor's typed error and a
 	// hint for the operator. The error text must already be sanitized.
 	DecodeError func(status int, h http.Header, body []byte) (err error, hint string)
-
-	// Sleep waits between attempts; tests replace it.
-	Sleep func(ctx context.Context, d time.Duration) error
-	Now   func() time.Time
 }
 
 // RateLimit is the vendor's view of our remaining budget.

@@ -32,7 +32,7 @@ func (s *sleeps) sleep(ctx context.Context, d time.Duration) error {
 func newClient(t *testing.T, url string, mod func(*Config)) (*Client, *sleeps) {
 	t.Helper()
 	s := &sleeps{}
-	cfg := Config{Vendor: "acme", BaseURL: url, Sleep: s.sleep, Timeout: 2 * time.Second}
+	cfg := Config{Vendor: "acme", BaseURL: url, Options: Options{Sleep: s.sleep, Timeout: 2 * time.Second}}
 	if mod != nil {
 		mod(&cfg)
 	}

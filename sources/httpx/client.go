@@ -186,7 +186,16 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		resp, err := c.once(ctx, req, target)
 		var e *Error
 		var wait time.Duration
+		var ae authError
 		switch {
+		case errors.As(err, &ae):
+			// Minting a credential already retried on its own path; its
+			// error (with the token endpoint's status and hint) is final.
+			var inner *Error
+			if errors.As(ae.err, &inner) {
+				return nil, inner
+			}
+			return nil, fail(transportKind(ctx, ae.err), 0, ae.err)
 		case err != nil:
 			kind := transportKind(ctx, err)
 			if kind == KindCanceled || (kind == KindTimeout && ctx.Err() != nil) || kind == KindTooLarge {
@@ -286,7 +295,7 @@ func (c *Client) once(ctx context.Context, req Request, target string) (*Respons
 	}
 	if c.cfg.Auth != nil && !req.NoAuth {
 		if err := c.cfg.Auth.Authorize(actx, hr.Header); err != nil {
-			return nil, err
+			return nil, authError{err}
 		}
 	}
 	hresp, err := c.cfg.HTTPClient.Do(hr)
@@ -314,6 +323,12 @@ func (c *Client) once(ctx context.Context, req Request, target string) (*Respons
 	}
 	return resp, nil
 }
+
+// authError carries a failure to obtain credentials out of once.
+type authError struct{ err error }
+
+func (e authError) Error() string { return e.err.Error() }
+func (e authError) Unwrap() error { return e.err }
 
 // readCapped reads at most max bytes, and transparently gunzips a body that
 // is gzip without saying so in Content-Encoding (Oracle CASB's
@@ -451,8 +466,14 @@ func (c *Client) resolve(req Request) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("path %q does not parse", req.Path)
 		}
-		u = c.base.JoinPath(p.Path)
-		u.RawQuery = p.RawQuery
+		// Join the escaped forms, so an id escaped by the caller (a %2F
+		// inside a path segment) stays one segment.
+		raw := strings.TrimRight(c.base.EscapedPath(), "/") + "/" + strings.TrimLeft(p.EscapedPath(), "/")
+		plain, err := url.PathUnescape(raw)
+		if err != nil {
+			return "", fmt.Errorf("path %q does not parse", req.Path)
+		}
+		u = &url.URL{Scheme: c.base.Scheme, Host: c.base.Host, Path: plain, RawPath: raw, RawQuery: p.RawQuery}
 	}
 	if len(req.Query) > 0 {
 		q := u.Query()

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -351,6 +352,12 @@ func TestLinksMustStayOnTheBaseHost(t *testing.T) {
 	if got != "/prefix/api/1/events?limit=50" {
 		t.Fatalf("joined path = %q", got)
 	}
+	if _, err := c2.Do(context.Background(), Request{Method: "GET", Path: "/users/" + url.PathEscape("a/../b") + "/reset"}); err != nil {
+		t.Fatal(err)
+	}
+	if got != "/prefix/users/a%2F..%2Fb/reset" {
+		t.Fatalf("escaped id was split or resolved: %q", got)
+	}
 }
 
 func TestUserAgentAndBaseURLChecks(t *testing.T) {
@@ -378,5 +385,26 @@ func TestParseRetryAfter(t *testing.T) {
 		if got := parseRetryAfter(in, now); got != want {
 			t.Errorf("parseRetryAfter(%q) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+type failingAuth struct{ calls int }
+
+func (a *failingAuth) Authorize(context.Context, http.Header) error {
+	a.calls++
+	return &Error{Vendor: "acme", Op: "POST /token", Kind: KindStatus, Status: 401, Hint: "check the client secret"}
+}
+func (a *failingAuth) Rejected(int, []byte) bool { return false }
+
+func TestAuthorizeFailureIsFinalAndKeepsTheTokenError(t *testing.T) {
+	srv, n := script(t, status(200))
+	a := &failingAuth{}
+	c, s := newClient(t, srv.URL, func(cfg *Config) { cfg.Auth = a })
+	_, err := c.Do(context.Background(), Request{Method: "GET", Path: "/x"})
+	if StatusOf(err) != 401 || !strings.Contains(err.Error(), "POST /token") || !strings.Contains(err.Error(), "client secret") {
+		t.Fatalf("err = %v", err)
+	}
+	if a.calls != 1 || n.Load() != 0 || len(s.d) != 0 {
+		t.Fatalf("authorize called %d times, %d requests sent, %d waits", a.calls, n.Load(), len(s.d))
 	}
 }

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/risktop/risktop/sources/sim"
+	"github.com/risktop/risktop/sources/sim/casbsim"
+	"github.com/risktop/risktop/sources/sim/cfsim"
+	"github.com/risktop/risktop/sources/sim/oktasim"
+	"github.com/risktop/risktop/sources/sim/olsim"
+	"github.com/risktop/risktop/sources/sim/simkit"
+)
+
+const simSynopsis = `
+Serve simulators of the OneLogin, Oracle CASB, Cloudflare and Okta risk APIs on
+loopback, from one generated tenant (people, sign-ins, and a credential-stuffing
+burst from 203.0.113.0/24 every 20 minutes). Prints each vendor's base URL and
+a config that points risktop at them. Faults can be switched on while it runs:
+
+  curl -X PUT <control>/faults/okta -d '{"throttle":3,"retry_after":"5s"}'
+  curl -X DELETE <control>/faults/okta
+
+Stop it with Ctrl-C.`
+
+func runSim(ctx context.Context, args []string, out, _ io.Writer) error {
+	fs := newFlags("sim [flags]", simSynopsis, out)
+	listen := fs.String("listen", "127.0.0.1:8377", "address to listen on (loopback unless a host is given)")
+	seed := fs.Uint64("seed", 1, "seed for the generated tenant; the same seed gives the same people")
+	speed := fs.Float64("speed", 1, "replay the scenario this many times faster")
+	people := fs.Int("people", 300, "people in the tenant")
+	history := fs.Duration("history", 72*time.Hour, "sign-in history generated before the start")
+	rate := fs.Float64("rate", 4, "background sign-in events per minute")
+	quiet := fs.Bool("no-scenario", false, "no credential-stuffing bursts")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *speed <= 0 || *people <= 0 || *rate <= 0 || *history <= 0 {
+		return fmt.Errorf("--speed, --people, --rate and --history must be positive")
+	}
+
+	srv, err := sim.Start(*listen, sim.Options{World: simkit.Options{
+		Seed: *seed, People: *people, History: *history, EventsPerMinute: *rate, Speed: *speed, Scenario: !*quiet,
+	}})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+
+	dir, err := os.MkdirTemp("", "risktop-sim-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	keyFile := filepath.Join(dir, "okta-sim-key.pem")
+	if err := os.WriteFile(keyFile, srv.OktaKeyPEM, 0o600); err != nil {
+		return err
+	}
+
+	printSimBanner(out, srv, keyFile)
+	<-ctx.Done()
+	fmt.Fprintln(out, "\nrisktop sim: stopped")
+	return nil
+}
+
+func printSimBanner(out io.Writer, srv *sim.Server, keyFile string) {
+	ep := srv.Endpoints()
+	fmt.Fprintf(out, "risktop simulator listening on %s\n\n", srv.URL)
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "  onelogin\t%s\n", ep.OneLogin)
+	fmt.Fprintf(tw, "  casb\t%s\n", ep.CASB)
+	fmt.Fprintf(tw, "  cloudflare\t%s\n", ep.Cloudflare)
+	fmt.Fprintf(tw, "  okta\t%s\n", ep.Okta)
+	fmt.Fprintf(tw, "  control\t%s/\n", ep.Control)
+	tw.Flush()
+	fmt.Fprintf(out, `
+A config that points risktop at it (the credentials are the simulator's
+built-in ones, not secrets):
+
+refresh: 30s
+read_only: false
+sources:
+  onelogin:   {base_url: %s, client_id: %s, client_secret: %s, interval: 30s, backfill: 24h}
+  casb:       {base_url: %s, access_key: %s, access_secret: %s, report: Userrisk, interval: 5m}
+  cloudflare: {base_url: %s, account_id: %s, api_token: %s, interval: 60s}
+  okta:       {base_url: %s, client_id: %s, private_key_file: %s, requests_per_minute: 30}
+`,
+		ep.OneLogin, olsim.DefaultClientID, olsim.DefaultClientSecret,
+		ep.CASB, casbsim.DefaultAccessKey, casbsim.DefaultAccessSecret,
+		ep.Cloudflare, cfsim.DefaultAccountID, cfsim.DefaultToken,
+		ep.Okta, oktasim.DefaultClientID, keyFile)
+}

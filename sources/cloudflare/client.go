@@ -1,0 +1,317 @@
+// Package cloudflare is the client for Cloudflare Zero Trust risk scoring
+// (accounts/{account_id}/zt_risk_scoring/…): the per-user summary and
+// detail, resets, the behaviors map and the Okta (SSF) integrations.
+//
+// Every call goes through sources/httpx and every string it returns has
+// passed sources/sanitize.
+package cloudflare
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/risktop/risktop/sources/httpx"
+	"github.com/risktop/risktop/sources/sanitize"
+	"github.com/risktop/risktop/sources/secret"
+)
+
+// DefaultBaseURL is Cloudflare's v4 API.
+const DefaultBaseURL = "https://api.cloudflare.com/client/v4"
+
+// Config is what the client needs. Only AccountID and APIToken are required.
+type Config struct {
+	BaseURL   string // default DefaultBaseURL
+	AccountID string // the 32 hex characters in the dashboard URL
+	APIToken  secret.Value
+	HTTP      httpx.Options
+}
+
+// Client talks to one Cloudflare account. It is safe for concurrent use.
+type Client struct {
+	http    *httpx.Client
+	account string
+}
+
+// New checks cfg and builds the client.
+func New(cfg Config) (*Client, error) {
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = DefaultBaseURL
+	}
+	if err := checkAccountID(cfg.AccountID); err != nil {
+		return nil, err
+	}
+	if cfg.APIToken.IsZero() {
+		return nil, errors.New("cloudflare: Config.APIToken is empty; create an API token with Zero Trust read permission (plus 'Zero Trust: PII Read' for user detail)")
+	}
+	if strings.ContainsFunc(cfg.APIToken.Reveal(), func(r rune) bool { return r <= ' ' || r >= 0x7f }) {
+		// Never echo the token; say what is wrong with it.
+		return nil, errors.New("cloudflare: Config.APIToken contains spaces or control characters (copied with a trailing newline?)")
+	}
+	hc, err := httpx.New(httpx.Config{
+		Vendor:      "cloudflare",
+		BaseURL:     cfg.BaseURL,
+		Options:     cfg.HTTP,
+		Auth:        bearer{cfg.APIToken},
+		RateLimit:   ParseRateLimit,
+		DecodeError: decodeError,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cloudflare: Config.BaseURL %q must be an absolute http(s) URL, like %s", sanitize.Line(cfg.BaseURL), DefaultBaseURL)
+	}
+	return &Client{http: hc, account: cfg.AccountID}, nil
+}
+
+// checkAccountID accepts any non-empty id made of URL-safe characters; the
+// real shape is 32 hex characters, but the simulator and tests may differ.
+func checkAccountID(id string) error {
+	if id == "" {
+		return errors.New("cloudflare: Config.AccountID is empty; it is the 32 hex characters after dash.cloudflare.com/ in the dashboard URL")
+	}
+	if id == "." || id == ".." || strings.ContainsFunc(id, func(r rune) bool { return !isUnreserved(r) }) {
+		return fmt.Errorf("cloudflare: Config.AccountID %q may only hold letters, digits, '-', '_', '.' and '~'", sanitize.LineN(id, 64))
+	}
+	return nil
+}
+
+func isUnreserved(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.~", r)
+}
+
+// RateLimit returns the budget from the last Ratelimit headers seen.
+func (c *Client) RateLimit() (httpx.RateLimit, bool) { return c.http.RateLimit() }
+
+// AccountID is the account the client reads.
+func (c *Client) AccountID() string { return c.account }
+
+// bearer sends the static API token. There is nothing to refresh, so a
+// rejection is final.
+type bearer struct{ token secret.Value }
+
+func (b bearer) Authorize(_ context.Context, h http.Header) error {
+	h.Set("Authorization", "Bearer "+b.token.Reveal())
+	return nil
+}
+
+func (bearer) Rejected(int, []byte) bool { return false }
+
+// Message is one entry of an envelope's errors or messages.
+type Message struct {
+	Code             int            `json:"code"`
+	Message          string         `json:"message"`
+	DocumentationURL string         `json:"documentation_url,omitempty"`
+	Source           *MessageSource `json:"source,omitempty"`
+}
+
+// MessageSource points at the request field a message is about.
+type MessageSource struct {
+	Pointer string `json:"pointer"`
+}
+
+// ResultInfo is the envelope's paging block.
+type ResultInfo struct {
+	Count      int `json:"count"`
+	Page       int `json:"page"`
+	PerPage    int `json:"per_page"`
+	TotalCount int `json:"total_count"`
+}
+
+// envelope is every Cloudflare v4 answer.
+type envelope[T any] struct {
+	Success    *bool       `json:"success"`
+	Errors     []Message   `json:"errors"`
+	Messages   []Message   `json:"messages"`
+	Result     T           `json:"result"`
+	ResultInfo *ResultInfo `json:"result_info"`
+}
+
+// APIError is Cloudflare's error envelope: the HTTP status and the errors
+// it listed, with their codes.
+type APIError struct {
+	Status int
+	Errors []Message
+}
+
+func (e *APIError) Error() string {
+	if len(e.Errors) == 0 {
+		return "request failed (no error details)"
+	}
+	parts := make([]string, 0, len(e.Errors))
+	for _, m := range e.Errors {
+		s := fmt.Sprintf("error %d: %s", m.Code, m.Message)
+		if m.Source != nil && m.Source.Pointer != "" {
+			s += " (at " + m.Source.Pointer + ")"
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Has reports whether Cloudflare listed the error code.
+func (e *APIError) Has(code int) bool {
+	for _, m := range e.Errors {
+		if m.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// Cloudflare error codes the client knows what to say about.
+const (
+	CodeNoRoute        = 7000  // "No route for that URI"
+	CodeBadIdentifier  = 7003  // "Could not route to …, perhaps your object identifier is invalid?"
+	CodeAuthentication = 10000 // "Authentication error"
+	CodeRateLimited    = 971   // "Please wait and consider throttling your request speed"
+)
+
+// Hints a person can act on.
+const (
+	hintUnauthorized = "the API token is invalid, expired or revoked; create a new one under My Profile → API Tokens"
+	hintForbidden    = "the API token needs Zero Trust read permission on this account, and risk scoring is Enterprise-only"
+	hintPIIRead      = "the API token lacks 'Zero Trust: PII Read' (user detail returns names and emails)"
+	hintWrite        = "the API token lacks 'Zero Trust Write'"
+	hintRateLimited  = "the 1,200 requests / 5 min budget is per user and shared with other automation on that user (Terraform, scripts); once it is spent Cloudflare blocks ALL calls for 5 minutes"
+	hintAccount      = "check Config.AccountID (the 32 hex characters in the dashboard URL) and Config.BaseURL (…/client/v4)"
+)
+
+func decodeError(status int, _ http.Header, body []byte) (error, string) {
+	apiErr := decodeAPIError(status, body)
+	hint := statusHint(status, apiErr)
+	if apiErr == nil {
+		return nil, hint // httpx falls back to a sanitized snippet of the body
+	}
+	return apiErr, hint
+}
+
+// decodeAPIError reads an envelope's errors; nil when the body is not one.
+func decodeAPIError(status int, body []byte) *APIError {
+	var env envelope[json.RawMessage]
+	if err := json.Unmarshal(body, &env); err != nil || (env.Success == nil && len(env.Errors) == 0) {
+		return nil
+	}
+	e := &APIError{Status: status, Errors: env.Errors}
+	sanitize.Struct(e)
+	return e
+}
+
+func statusHint(status int, e *APIError) string {
+	if e != nil && (e.Has(CodeBadIdentifier) || e.Has(CodeNoRoute)) {
+		return hintAccount
+	}
+	switch status {
+	case http.StatusUnauthorized:
+		return hintUnauthorized
+	case http.StatusForbidden:
+		return hintForbidden
+	case http.StatusTooManyRequests:
+		return hintRateLimited
+	}
+	return ""
+}
+
+// call is one request to a zt_risk_scoring endpoint.
+type call struct {
+	method  string
+	path    []string // segments after zt_risk_scoring/, unescaped
+	query   url.Values
+	body    any
+	noRetry bool
+	hint403 string // what a 403 means for this endpoint
+	hint404 string
+}
+
+// send makes the call and unwraps the envelope into T.
+func send[T any](ctx context.Context, c *Client, k call) (*envelope[T], error) {
+	target, label, err := c.target(k)
+	op := k.method + " " + label
+	if err != nil {
+		return nil, &httpx.Error{Vendor: "cloudflare", Op: op, Kind: httpx.KindDecode, Err: err}
+	}
+	req := httpx.Request{Method: k.method, Path: target, Query: k.query, NoRetry: k.noRetry, Op: op}
+	if k.body != nil {
+		b, err := json.Marshal(k.body)
+		if err != nil {
+			return nil, &httpx.Error{Vendor: "cloudflare", Op: op, Kind: httpx.KindDecode, Err: err}
+		}
+		req.Body, req.ContentType = b, "application/json"
+	}
+	var env envelope[T]
+	resp, err := c.http.JSON(ctx, req, &env)
+	if err != nil {
+		var he *httpx.Error
+		if errors.As(err, &he) {
+			he.Hint = endpointHint(he, k)
+		}
+		return nil, err
+	}
+	if env.Success == nil {
+		return nil, &httpx.Error{Vendor: "cloudflare", Op: op, Kind: httpx.KindDecode,
+			Err: errors.New(`the answer is not a Cloudflare API envelope (no "success" field)`)}
+	}
+	if !*env.Success {
+		// A 2xx that says it failed is still a failure.
+		apiErr := &APIError{Status: resp.Status, Errors: env.Errors}
+		sanitize.Struct(apiErr)
+		he := &httpx.Error{Vendor: "cloudflare", Op: op, Kind: httpx.KindStatus, Status: resp.Status, Attempts: 1, Err: apiErr}
+		he.Hint = endpointHint(he, k)
+		return nil, he
+	}
+	return &env, nil
+}
+
+// endpointHint refines the generic hint with what this endpoint needs.
+func endpointHint(he *httpx.Error, k call) string {
+	var apiErr *APIError
+	routing := errors.As(he.Err, &apiErr) && (apiErr.Has(CodeBadIdentifier) || apiErr.Has(CodeNoRoute))
+	switch {
+	case routing:
+		return hintAccount
+	case he.Status == http.StatusForbidden && k.hint403 != "":
+		return k.hint403
+	case he.Status == http.StatusForbidden:
+		return hintForbidden
+	case he.Status == http.StatusNotFound && k.hint404 != "":
+		return k.hint404
+	case he.Status == http.StatusUnauthorized:
+		return hintUnauthorized
+	case he.Status == http.StatusTooManyRequests:
+		return hintRateLimited
+	}
+	return he.Hint
+}
+
+// target builds an absolute URL so escaped ids survive: httpx joins a
+// relative path by its decoded form, which would turn %2F back into a
+// separator and resolve "..".
+func (c *Client) target(k call) (target, label string, err error) {
+	var esc, lbl strings.Builder
+	esc.WriteString(c.http.BaseURL())
+	esc.WriteString("/accounts/")
+	esc.WriteString(url.PathEscape(c.account))
+	esc.WriteString("/zt_risk_scoring")
+	lbl.WriteString("zt_risk_scoring")
+	for _, seg := range k.path {
+		if seg == "" || seg == "." || seg == ".." {
+			return "", sanitize.Line(lbl.String()), fmt.Errorf("invalid id %q in the path", seg)
+		}
+		esc.WriteString("/" + url.PathEscape(seg))
+		lbl.WriteString("/" + seg)
+	}
+	return esc.String(), sanitize.LineN(lbl.String(), 160), nil
+}
+
+// checkID refuses an id that cannot name anything, before a request is spent.
+func checkID(what, id string) error {
+	if strings.TrimSpace(id) == "" {
+		return fmt.Errorf("cloudflare: %s is empty", what)
+	}
+	if id == "." || id == ".." {
+		return fmt.Errorf("cloudflare: %s %q is not an id", what, id)
+	}
+	return nil
+}

@@ -1,0 +1,262 @@
+// Package okta pushes IP risk to Okta's Risk Events API (Early Access) and
+// reads the Risk Providers that attribute those events to a service app.
+//
+// Okta is the one vendor risktop writes to. Every payload rule Okta documents
+// is checked before a request leaves (Validate), many signals are packed into
+// few requests (Pack), and a request budget keeps the integration guide's
+// 3 requests a minute unless configured up to the reference's 30.
+package okta
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/risktop/risktop/sources/httpx"
+	"github.com/risktop/risktop/sources/secret"
+)
+
+const (
+	// DefaultRequestsPerMinute is the integration guide's limit per risk provider.
+	DefaultRequestsPerMinute = 3
+	// MaxRequestsPerMinute is the API reference's limit for the endpoint.
+	MaxRequestsPerMinute = 30
+	// DefaultMaxRetryWait covers a whole Okta rate-limit window (one minute),
+	// so a 429 is waited out inside Push rather than handed back. Pushes run
+	// in the background and every wait is cancellable.
+	DefaultMaxRetryWait = 65 * time.Second
+)
+
+// Scopes the client asks the org authorization server for.
+const (
+	ScopeRiskEvents    = "okta.riskEvents.manage"
+	ScopeProvidersRead = "okta.riskProviders.read"
+)
+
+// Config says where the org is and how to authenticate. Exactly one of the
+// two modes must be set: APIToken (SSWS), or ClientID + PrivateKeyPEM
+// (OAuth 2.0 service app with private_key_jwt, Okta's recommendation and the
+// only way events are attributed to a risk provider).
+type Config struct {
+	BaseURL string // the org URL, https://acme.okta.com — not the -admin host
+
+	APIToken secret.Value // SSWS token
+
+	ClientID      string       // the service app's client id
+	PrivateKeyPEM secret.Value // RSA key, PKCS#1 or PKCS#8 PEM
+	KeyID         string       // the JWK's kid, when the app has several keys
+
+	// RequestsPerMinute is the push budget; 0 means DefaultRequestsPerMinute.
+	RequestsPerMinute int
+
+	HTTP httpx.Options
+}
+
+// Mode names the configured authentication.
+func (cfg Config) Mode() string {
+	if cfg.ClientID != "" || !cfg.PrivateKeyPEM.IsZero() {
+		return "oauth"
+	}
+	return "ssws"
+}
+
+func (cfg Config) check() error {
+	if err := checkBaseURL(cfg.BaseURL); err != nil {
+		return err
+	}
+	ssws := !cfg.APIToken.IsZero()
+	oauth := cfg.ClientID != "" || !cfg.PrivateKeyPEM.IsZero() || cfg.KeyID != ""
+	switch {
+	case ssws && oauth:
+		return errors.New("okta: set either APIToken (SSWS) or ClientID + PrivateKeyPEM (OAuth), not both")
+	case !ssws && !oauth:
+		return errors.New("okta: no credentials: set APIToken (SSWS) or ClientID + PrivateKeyPEM (OAuth service app)")
+	case oauth && cfg.ClientID == "":
+		return errors.New("okta: ClientID is required with PrivateKeyPEM (the service app's client id)")
+	case oauth && cfg.PrivateKeyPEM.IsZero():
+		return errors.New("okta: PrivateKeyPEM is required with ClientID (the service app's RSA private key)")
+	}
+	if cfg.RequestsPerMinute < 0 || cfg.RequestsPerMinute > MaxRequestsPerMinute {
+		return fmt.Errorf("okta: RequestsPerMinute %d must be between 1 and %d (0 means the guide's %d)",
+			cfg.RequestsPerMinute, MaxRequestsPerMinute, DefaultRequestsPerMinute)
+	}
+	return nil
+}
+
+// checkBaseURL refuses the Admin Console host: the API lives on the org URL.
+func checkBaseURL(raw string) error {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return fmt.Errorf("okta: BaseURL %q must be the org URL, like https://acme.okta.com", raw)
+	}
+	host := u.Hostname()
+	label, rest, _ := strings.Cut(host, ".")
+	if base, ok := strings.CutSuffix(label, "-admin"); ok && base != "" {
+		org := base
+		if rest != "" {
+			org += "." + rest
+		}
+		return fmt.Errorf("okta: BaseURL host %q is the Admin Console; use the org URL %s://%s", host, u.Scheme, org)
+	}
+	return nil
+}
+
+// Client talks to one Okta org. It is safe for concurrent use.
+type Client struct {
+	cfg    Config
+	http   *httpx.Client
+	auth   authMode
+	budget *Budget
+	now    func() time.Time
+
+	// spacesRefused remembers that Okta rejected spaces in a message, so
+	// later pushes send underscores at once instead of spending budget.
+	spacesRefused atomic.Bool
+}
+
+// New checks cfg, parses the private key and builds the client.
+func New(cfg Config) (*Client, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	if cfg.RequestsPerMinute == 0 {
+		cfg.RequestsPerMinute = DefaultRequestsPerMinute
+	}
+	if cfg.HTTP.MaxRetryWait == 0 {
+		cfg.HTTP.MaxRetryWait = DefaultMaxRetryWait
+	}
+	now := cfg.HTTP.Now
+	if now == nil {
+		now = time.Now
+	}
+	c := &Client{cfg: cfg, now: now}
+	c.budget = newBudget(cfg.RequestsPerMinute, now, cfg.HTTP.Sleep)
+
+	var auth authMode
+	var oauth *oauthAuth
+	if cfg.Mode() == "oauth" {
+		key, err := parsePrivateKey(cfg.PrivateKeyPEM)
+		if err != nil {
+			return nil, err
+		}
+		oauth = &oauthAuth{clientID: cfg.ClientID, keyID: cfg.KeyID, key: key, now: now}
+		auth = oauth
+	} else {
+		auth = sswsAuth{token: cfg.APIToken}
+	}
+	c.auth = auth
+	hc, err := httpx.New(httpx.Config{
+		Vendor:      "okta",
+		BaseURL:     strings.TrimSpace(cfg.BaseURL),
+		Options:     cfg.HTTP,
+		Auth:        auth,
+		RateLimit:   parseRateLimit,
+		DecodeError: c.decodeError,
+	})
+	if err != nil {
+		return nil, err
+	}
+	c.http = hc
+	if oauth != nil {
+		oauth.http = hc
+		oauth.tokenURL = hc.BaseURL() + tokenPath
+	}
+	return c, nil
+}
+
+// String describes the client without its credentials.
+func (c *Client) String() string {
+	if c.cfg.Mode() == "oauth" {
+		return fmt.Sprintf("okta client for %s (OAuth service app %s)", c.http.BaseURL(), c.cfg.ClientID)
+	}
+	return fmt.Sprintf("okta client for %s (SSWS token)", c.http.BaseURL())
+}
+
+// Format keeps fmt from walking into the parsed private key, whatever the verb.
+func (c *Client) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
+
+// RateLimit returns the last X-Rate-Limit-* headers seen on any endpoint.
+func (c *Client) RateLimit() (httpx.RateLimit, bool) { return c.http.RateLimit() }
+
+// Budget is the push request budget.
+func (c *Client) Budget() *Budget { return c.budget }
+
+// Available is how many pushes the budget allows right now.
+func (c *Client) Available() int { return c.budget.Available() }
+
+// ClientID is the configured OAuth client id ("" with SSWS).
+func (c *Client) ClientID() string { return c.cfg.ClientID }
+
+// SpacesRefused reports whether Okta rejected a message with spaces, after
+// which messages are sent with underscores instead.
+func (c *Client) SpacesRefused() bool { return c.spacesRefused.Load() }
+
+type scopeKey struct{}
+
+func withScope(ctx context.Context, scope string) context.Context {
+	return context.WithValue(ctx, scopeKey{}, scope)
+}
+
+func scopeOf(ctx context.Context) string {
+	if s, ok := ctx.Value(scopeKey{}).(string); ok {
+		return s
+	}
+	return ScopeRiskEvents
+}
+
+// do sends req with the credential for scope. Re-authentication happens
+// here rather than through httpx's Authorizer.Rejected: a token-endpoint
+// failure inside Authorize would be taken by httpx for a network error and
+// retried with back-off, and its own status and hint would be hidden.
+func (c *Client) do(ctx context.Context, scope string, req httpx.Request, out any) (*httpx.Response, error) {
+	ctx = withScope(ctx, scope)
+	if err := c.auth.ready(ctx); err != nil {
+		return nil, err
+	}
+	resp, err := c.http.JSON(ctx, req, out)
+	if err != nil && httpx.StatusOf(err) == http.StatusUnauthorized && c.auth.refused(ctx) {
+		if err := c.auth.ready(ctx); err != nil {
+			return nil, err
+		}
+		resp, err = c.http.JSON(ctx, req, out)
+	}
+	return resp, tokenFailure(err)
+}
+
+// tokenFailure surfaces a token-endpoint error that happened inside
+// Authorize (a token that expired during a retry wait) as itself.
+func tokenFailure(err error) error {
+	var outer *httpx.Error
+	if err == nil || !errors.As(err, &outer) || outer.Status != 0 {
+		return err
+	}
+	var inner *httpx.Error
+	if errors.As(outer.Err, &inner) && inner.Op == tokenOp {
+		return inner
+	}
+	return err
+}
+
+// parseRateLimit reads Okta's headers; Reset is UTC epoch seconds.
+func parseRateLimit(h http.Header, _ time.Time) (httpx.RateLimit, bool) {
+	limit, errL := strconv.Atoi(strings.TrimSpace(h.Get("X-Rate-Limit-Limit")))
+	remaining, errR := strconv.Atoi(strings.TrimSpace(h.Get("X-Rate-Limit-Remaining")))
+	reset, errS := strconv.ParseInt(strings.TrimSpace(h.Get("X-Rate-Limit-Reset")), 10, 64)
+	if errL != nil && errR != nil && errS != nil {
+		return httpx.RateLimit{}, false
+	}
+	rl := httpx.RateLimit{Limit: limit, Remaining: remaining}
+	if errR != nil {
+		rl.Remaining = -1 // unknown, not spent
+	}
+	if errS == nil && reset > 0 {
+		rl.Reset = time.Unix(reset, 0).UTC()
+	}
+	return rl, true
+}

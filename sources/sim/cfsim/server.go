@@ -1,0 +1,424 @@
+// Package cfsim simulates Cloudflare Zero Trust risk scoring
+// (accounts/{account_id}/zt_risk_scoring/…) over the shared simkit.World:
+// people's activity with a Signal becomes behavior events, the summary and
+// user detail follow from them, resets clear them, and integrations live in
+// memory. Auth, envelopes, error bodies and the per-user rate limit (1,200
+// requests / 5 min, then ALL calls blocked) behave like the real API as far
+// as it is documented.
+package cfsim
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/risktop/risktop/sources/sim/simkit"
+)
+
+// Defaults. The tokens are constants so the demo and tests can use them.
+const (
+	DefaultAccountID    = "5e3c1a7b9d2f4e6a8c0b1d3f5a7c9e1b" // 32 hex, the real shape
+	DefaultToken        = "cfsim-token-zero-trust-read-write-pii"
+	DefaultTokenNoPII   = "cfsim-token-without-pii-read"
+	DefaultTokenNoWrite = "cfsim-token-without-zero-trust-write"
+	DefaultRateLimit    = 1200
+	DefaultRateWindow   = 5 * time.Minute
+	DefaultMaxEvents    = 200
+)
+
+// Options shape the simulator. The zero value is the demo's setup.
+type Options struct {
+	// BasePath is where the handler is mounted, e.g. "/cloudflare/client/v4";
+	// it serves BasePath + "/accounts/{account_id}/zt_risk_scoring/…".
+	BasePath string
+	// AccountID is the one account served (default DefaultAccountID).
+	// Another well-formed (32 hex) account gets 403 code 10000, as a token
+	// without access to it would; a malformed one 404 code 7003.
+	AccountID string
+
+	Token        string // every permission; default DefaultToken
+	TokenNoPII   string // lacks 'Zero Trust: PII Read'; default DefaultTokenNoPII
+	TokenNoWrite string // lacks 'Zero Trust Write'; default DefaultTokenNoWrite
+
+	RateLimit  int           // requests per window and token; default 1,200
+	RateWindow time.Duration // default 5 minutes
+	BlockFor   time.Duration // how long ALL calls fail once over; default RateWindow
+
+	// Real accounts start with every behavior disabled. The demo enables
+	// them all so there is data; AllDisabled gives the real start, and
+	// Disabled turns off the behaviors named by key.
+	AllDisabled bool
+	Disabled    []string
+
+	// SummaryPageSize > 0 makes the summary honour page/per_page with this
+	// default page size; 0 returns every user in one answer and ignores
+	// paging (the SDK sends none; which is real is unconfirmed).
+	SummaryPageSize int
+	// SummaryIgnoresPage serves page 1 whatever page is asked, while
+	// result_info still counts every user: the other reading.
+	SummaryIgnoresPage bool
+
+	// MaxEventsPerUser bounds the events kept for a user's detail (newest
+	// kept); counts and levels still see every event. Default 200.
+	MaxEventsPerUser int
+}
+
+func (o *Options) defaults() {
+	if o.AccountID == "" {
+		o.AccountID = DefaultAccountID
+	}
+	if o.Token == "" {
+		o.Token = DefaultToken
+	}
+	if o.TokenNoPII == "" {
+		o.TokenNoPII = DefaultTokenNoPII
+	}
+	if o.TokenNoWrite == "" {
+		o.TokenNoWrite = DefaultTokenNoWrite
+	}
+	if o.RateLimit <= 0 {
+		o.RateLimit = DefaultRateLimit
+	}
+	if o.RateWindow <= 0 {
+		o.RateWindow = DefaultRateWindow
+	}
+	if o.BlockFor <= 0 {
+		o.BlockFor = o.RateWindow
+	}
+	if o.MaxEventsPerUser <= 0 {
+		o.MaxEventsPerUser = DefaultMaxEvents
+	}
+	o.BasePath = strings.TrimRight(o.BasePath, "/")
+}
+
+// perms is what a token may do.
+type perms struct{ pii, write bool }
+
+// Server is the simulated API. Lock order: s.mu, then the World's.
+type Server struct {
+	world  *simkit.World
+	clock  simkit.Clock
+	opts   Options
+	faults *simkit.FaultSet
+
+	mu           sync.Mutex
+	revoked      bool
+	budgets      map[string]*budget
+	cursor       int64 // last World activity turned into events
+	behaviors    map[string]*behavior
+	users        map[string]*userState // by Access user id
+	userIDs      map[int]string        // World person index → user id
+	resets       []Reset
+	integrations []*integration
+	rng          *rand.Rand
+}
+
+// New builds the simulator over w and turns the World's history so far
+// into events.
+func New(w *simkit.World, opts Options) *Server {
+	opts.defaults()
+	s := &Server{
+		world:     w,
+		clock:     w.Clock(),
+		opts:      opts,
+		budgets:   map[string]*budget{},
+		behaviors: map[string]*behavior{},
+		users:     map[string]*userState{},
+		userIDs:   map[int]string{},
+		rng:       rand.New(rand.NewPCG(w.Seed(), 0xcf)),
+	}
+	s.faults = simkit.NewFaultSet(simkit.Vendor{Name: "cloudflare", ErrorBody: s.faultBody}, w.Seed()^0xcf)
+	for _, p := range w.People() {
+		s.userIDs[p.Index] = p.CloudflareID
+		s.users[p.CloudflareID] = &userState{person: p.Index}
+	}
+	disabled := map[string]bool{}
+	for _, k := range opts.Disabled {
+		disabled[k] = true
+	}
+	for _, c := range catalog() {
+		s.behaviors[c.key] = &behavior{spec: c, timeline: []setting{{
+			enabled: !opts.AllDisabled && !disabled[c.key],
+			level:   c.level,
+		}}}
+	}
+	s.mu.Lock()
+	s.sync()
+	s.mu.Unlock()
+	return s
+}
+
+// Handler serves the API, behind the fault layer.
+func (s *Server) Handler() http.Handler { return s.faults.Middleware(http.HandlerFunc(s.serve)) }
+
+// Faults is the fault layer's knobs.
+func (s *Server) Faults() *simkit.FaultSet { return s.faults }
+
+// RevokeTokens makes every token fail with 401, as when an admin rolls or
+// deletes them. API tokens are static: nothing re-mints them.
+func (s *Server) RevokeTokens() {
+	s.mu.Lock()
+	s.revoked = true
+	s.mu.Unlock()
+}
+
+// AccountID is the one account the simulator serves.
+func (s *Server) AccountID() string { return s.opts.AccountID }
+
+// Error codes. 10000, 7000, 7003 and 971 are Cloudflare's usual ones; the
+// rest are invented (the API documents its 4XX only as an envelope).
+const (
+	codeAuth          = 10000 // "Authentication error" (401 and 403)
+	codeNoRoute       = 7000  // "No route for that URI"
+	codeBadIdentifier = 7003  // "Could not route to …, perhaps your object identifier is invalid?"
+	codeRateLimited   = 971   // "Please wait and consider throttling your request speed"
+	codeValidation    = 1000  // the sample code in the 4XX schema
+	codeNotFound      = 1004  // invented
+	codeConflict      = 1009  // invented
+	codeMethod        = 10405 // invented
+	codeUnavailable   = 10503 // invented
+)
+
+// msg is one envelope error or message.
+type msg struct {
+	Code    int    `json:"code"`
+	Message string `json:"message"`
+}
+
+type resultInfo struct {
+	Count      int `json:"count"`
+	Page       int `json:"page"`
+	PerPage    int `json:"per_page"`
+	TotalCount int `json:"total_count"`
+}
+
+type envelope struct {
+	Success    bool        `json:"success"`
+	Errors     []msg       `json:"errors"`
+	Messages   []msg       `json:"messages"`
+	Result     any         `json:"result"`
+	ResultInfo *resultInfo `json:"result_info,omitempty"`
+}
+
+func (s *Server) ok(w http.ResponseWriter, result any, info *resultInfo) {
+	simkit.WriteJSON(w, http.StatusOK, envelope{Success: true, Errors: []msg{}, Messages: []msg{}, Result: result, ResultInfo: info})
+}
+
+// fail writes the error envelope; messages go through the hostile knob
+// like every other text field.
+func (s *Server) fail(w http.ResponseWriter, status, code int, format string, args ...any) {
+	m := msg{Code: code, Message: s.faults.Text(fmt.Sprintf(format, args...))}
+	simkit.WriteJSON(w, status, envelope{Success: false, Errors: []msg{m}, Messages: []msg{}, Result: nil})
+}
+
+func (s *Server) faultBody(w http.ResponseWriter, status int, message string) {
+	code := codeUnavailable
+	if status == http.StatusTooManyRequests {
+		code = codeRateLimited
+	}
+	s.fail(w, status, code, "%s", message)
+}
+
+// serve checks auth, the rate limit and the account, then routes.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	prefix := s.opts.BasePath + "/accounts/"
+	path := r.URL.EscapedPath()
+	if !strings.HasPrefix(path, prefix) {
+		s.fail(w, http.StatusNotFound, codeNoRoute, "No route for that URI")
+		return
+	}
+	p, ok := s.authenticate(r)
+	if !ok {
+		// Unauthenticated requests belong to no user, so they spend no
+		// budget and carry no Ratelimit headers.
+		s.fail(w, http.StatusUnauthorized, codeAuth, "Authentication error")
+		return
+	}
+	if !s.spend(w, r) {
+		return
+	}
+	var segs []string
+	for _, raw := range strings.Split(strings.TrimPrefix(path, prefix), "/") {
+		seg, err := url.PathUnescape(raw)
+		if err != nil {
+			s.fail(w, http.StatusBadRequest, codeValidation, "malformed path segment")
+			return
+		}
+		segs = append(segs, seg)
+	}
+	if segs[0] != s.opts.AccountID {
+		// Another well-formed account: the token has no access to it (403).
+		// A malformed id cannot be routed at all (404, code 7003).
+		if isHex32(segs[0]) {
+			s.fail(w, http.StatusForbidden, codeAuth, "Authentication error")
+		} else {
+			s.fail(w, http.StatusNotFound, codeBadIdentifier, "Could not route to %s, perhaps your object identifier is invalid?", r.URL.Path)
+		}
+		return
+	}
+	if len(segs) < 3 || segs[1] != "zt_risk_scoring" {
+		s.fail(w, http.StatusNotFound, codeNoRoute, "No route for that URI")
+		return
+	}
+	s.route(w, r, p, segs[2:])
+}
+
+// route dispatches zt_risk_scoring/<rest>.
+func (s *Server) route(w http.ResponseWriter, r *http.Request, p perms, rest []string) {
+	type endpoint struct {
+		method string
+		need   string // "", "pii" or "write"
+		handle func()
+	}
+	var eps []endpoint
+	switch {
+	case len(rest) == 1 && rest[0] == "summary":
+		eps = []endpoint{{http.MethodGet, "", func() { s.handleSummary(w, r) }}}
+	case len(rest) == 1 && rest[0] == "behaviors":
+		eps = []endpoint{
+			{http.MethodGet, "", func() { s.handleBehaviors(w) }},
+			{http.MethodPut, "write", func() { s.handlePutBehaviors(w, r) }},
+		}
+	case len(rest) == 1 && rest[0] == "integrations":
+		eps = []endpoint{
+			{http.MethodGet, "", func() { s.handleListIntegrations(w) }},
+			{http.MethodPost, "write", func() { s.handleCreateIntegration(w, r) }},
+		}
+	case len(rest) == 3 && rest[0] == "integrations" && rest[1] == "reference_id":
+		eps = []endpoint{{http.MethodGet, "", func() { s.handleIntegrationByRef(w, rest[2]) }}}
+	case len(rest) == 2 && rest[0] == "integrations":
+		eps = []endpoint{
+			{http.MethodGet, "", func() { s.handleGetIntegration(w, rest[1]) }},
+			{http.MethodPut, "write", func() { s.handleUpdateIntegration(w, r, rest[1]) }},
+			{http.MethodDelete, "write", func() { s.handleDeleteIntegration(w, rest[1]) }},
+		}
+	case len(rest) == 1 && rest[0] != "":
+		eps = []endpoint{{http.MethodGet, "pii", func() { s.handleUser(w, rest[0]) }}}
+	case len(rest) == 2 && rest[1] == "reset" && rest[0] != "":
+		eps = []endpoint{{http.MethodPost, "write", func() { s.handleReset(w, rest[0]) }}}
+	default:
+		s.fail(w, http.StatusNotFound, codeNoRoute, "No route for that URI")
+		return
+	}
+	for _, ep := range eps {
+		if ep.method != r.Method {
+			continue
+		}
+		switch {
+		case ep.need == "pii" && !p.pii, ep.need == "write" && !p.write:
+			// Cloudflare answers a missing permission with its generic
+			// authentication error; the client's hint names the permission.
+			s.fail(w, http.StatusForbidden, codeAuth, "Authentication error")
+			return
+		}
+		ep.handle()
+		return
+	}
+	s.fail(w, http.StatusMethodNotAllowed, codeMethod, "Method %s not allowed for this route", r.Method)
+}
+
+func (s *Server) authenticate(r *http.Request) (perms, bool) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return perms{}, false
+	}
+	token = strings.TrimSpace(token)
+	s.mu.Lock()
+	revoked := s.revoked
+	s.mu.Unlock()
+	if revoked {
+		return perms{}, false
+	}
+	switch token {
+	case s.opts.Token:
+		return perms{pii: true, write: true}, true
+	case s.opts.TokenNoPII:
+		return perms{write: true}, true
+	case s.opts.TokenNoWrite:
+		return perms{pii: true}, true
+	}
+	return perms{}, false
+}
+
+// budget is one token's fixed window, and the block that follows going over.
+type budget struct {
+	start        time.Time
+	used         int
+	blockedUntil time.Time
+}
+
+// spend takes one request from the caller's budget and writes the
+// Ratelimit headers; over the limit it answers 429 and blocks every call
+// for BlockFor, as Cloudflare does.
+func (s *Server) spend(w http.ResponseWriter, r *http.Request) bool {
+	_, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	token = strings.TrimSpace(token)
+	now := s.clock.Now()
+	s.mu.Lock()
+	b := s.budgets[token]
+	if b == nil {
+		b = &budget{}
+		s.budgets[token] = b
+	}
+	var remaining int
+	var wait time.Duration
+	allowed := true
+	switch {
+	case now.Before(b.blockedUntil):
+		allowed, wait = false, b.blockedUntil.Sub(now)
+	default:
+		if b.start.IsZero() || !now.Before(b.start.Add(s.opts.RateWindow)) {
+			b.start, b.used = now, 0
+		}
+		if b.used >= s.opts.RateLimit {
+			b.blockedUntil = now.Add(s.opts.BlockFor)
+			allowed, wait = false, s.opts.BlockFor
+		} else {
+			b.used++
+			remaining, wait = s.opts.RateLimit-b.used, b.start.Add(s.opts.RateWindow).Sub(now)
+		}
+	}
+	s.mu.Unlock()
+	h := w.Header()
+	secs := ceilSeconds(wait)
+	h.Set("Ratelimit", fmt.Sprintf(`"default";r=%d;t=%d`, remaining, secs))
+	h.Set("Ratelimit-Policy", fmt.Sprintf(`"default";q=%d;w=%d`, s.opts.RateLimit, ceilSeconds(s.opts.RateWindow)))
+	if !allowed {
+		h.Set("Retry-After", strconv.Itoa(secs))
+		s.fail(w, http.StatusTooManyRequests, codeRateLimited, "Please wait and consider throttling your request speed")
+	}
+	return allowed
+}
+
+func ceilSeconds(d time.Duration) int { return int((d + time.Second - 1) / time.Second) }
+
+func isHex32(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// readJSON decodes a request body of at most 1 MiB into v.
+func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	if err := dec.Decode(v); err != nil {
+		s.fail(w, http.StatusBadRequest, codeValidation, "Malformed JSON in request body")
+		return false
+	}
+	return true
+}
+
+// timeText is how the simulator writes date-times.
+func timeText(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }

@@ -1,0 +1,59 @@
+package oktasim
+
+import (
+	"net/http"
+
+	"github.com/risktop/risktop/sources/sim/simkit"
+)
+
+type providerJSON struct {
+	ID          string         `json:"id"`
+	Name        string         `json:"name"`
+	ClientID    string         `json:"clientId"`
+	Action      string         `json:"action"`
+	Created     string         `json:"created"`
+	LastUpdated string         `json:"lastUpdated"`
+	Links       map[string]any `json:"_links"`
+}
+
+// listProviders is GET /api/v1/risk/providers: the org's default provider
+// ("Default ", clientId the string "null", log_only) and, when a service app
+// is registered, the one named for it.
+func (s *Server) listProviders(w http.ResponseWriter, r *http.Request) {
+	remaining, reset, ok := s.providers.Take()
+	setRateHeaders(w, s.opts.ProvidersLimit, remaining, reset)
+	if !ok {
+		s.writeError(w, http.StatusTooManyRequests, "E0000047", "API call exceeded rate limit due to too many requests.")
+		return
+	}
+	if r.Method != http.MethodGet {
+		// Creating and updating providers is not simulated.
+		w.Header().Set("Allow", http.MethodGet)
+		s.writeError(w, http.StatusMethodNotAllowed, "E0000022", "The endpoint does not support the provided HTTP method")
+		return
+	}
+	if _, ok := s.authorize(w, r, ScopeProvidersRead, ScopeProvidersManage); !ok {
+		return
+	}
+	if s.opts.FeatureDisabled {
+		s.writeError(w, http.StatusForbidden, "E0000006", "You do not have permission to perform the requested action")
+		return
+	}
+	base := s.externalBase(r)
+	out := make([]providerJSON, 0, len(s.listed))
+	for _, p := range s.listed {
+		out = append(out, providerJSON{
+			ID:          p.id,
+			Name:        s.faults.Text(p.name),
+			ClientID:    p.clientID,
+			Action:      p.action,
+			Created:     p.created.UTC().Format(timeLayout),
+			LastUpdated: p.updated.UTC().Format(timeLayout),
+			Links: map[string]any{"self": map[string]any{
+				"href":  base + "/api/v1/risk/providers/" + p.id,
+				"hints": map[string]any{"allow": []string{"GET", "PUT", "DELETE"}},
+			}},
+		})
+	}
+	simkit.WriteJSON(w, http.StatusOK, out)
+}

@@ -1,0 +1,196 @@
+// Package sim serves all four vendor simulators from one loopback listener,
+// over one shared generated world, with a small control API for faults.
+// The same handlers back the tests, `risktop sim` and `risktop demo`, so the
+// demo runs the real clients' HTTP code paths.
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/risktop/risktop/sources/sim/casbsim"
+	"github.com/risktop/risktop/sources/sim/cfsim"
+	"github.com/risktop/risktop/sources/sim/oktasim"
+	"github.com/risktop/risktop/sources/sim/olsim"
+	"github.com/risktop/risktop/sources/sim/simkit"
+)
+
+// Where each vendor is mounted on the simulator's listener.
+const (
+	PathOneLogin   = "/onelogin"
+	PathCASB       = "/casb"
+	PathCloudflare = "/cloudflare/client/v4"
+	PathOkta       = "/okta"
+	PathControl    = "/sim"
+)
+
+// Vendor names, as the control API and the fault knobs take them.
+const (
+	OneLogin   = "onelogin"
+	CASB       = "casb"
+	Cloudflare = "cloudflare"
+	Okta       = "okta"
+)
+
+// Vendors lists the vendor names in display order.
+var Vendors = []string{OneLogin, CASB, Cloudflare, Okta}
+
+// Options shape the simulated tenant.
+type Options struct {
+	World simkit.Options
+	// CloudflareAccountID is the account the Cloudflare simulator serves.
+	CloudflareAccountID string
+}
+
+// Sim is the four vendor simulators over one world.
+type Sim struct {
+	World      *simkit.World
+	OneLogin   *olsim.Server
+	CASB       *casbsim.Server
+	Cloudflare *cfsim.Server
+	Okta       *oktasim.Server
+	// OktaKeyPEM is the private key whose public half the Okta simulator
+	// trusts for OktaClientID's client assertions.
+	OktaKeyPEM   []byte
+	OktaClientID string
+
+	mux *http.ServeMux
+}
+
+// New builds the simulators. Generating the world's history takes a moment.
+func New(opts Options) (*Sim, error) {
+	w := simkit.NewWorld(opts.World)
+	key, pemBytes, err := oktasim.GenerateKey()
+	if err != nil {
+		return nil, fmt.Errorf("sim: okta key: %w", err)
+	}
+	s := &Sim{
+		World:        w,
+		OneLogin:     olsim.New(w, olsim.Options{BasePath: PathOneLogin}),
+		CASB:         casbsim.New(w, casbsim.Options{BasePath: PathCASB}),
+		Cloudflare:   cfsim.New(w, cfsim.Options{BasePath: PathCloudflare, AccountID: opts.CloudflareAccountID}),
+		OktaKeyPEM:   pemBytes,
+		OktaClientID: oktasim.DefaultClientID,
+	}
+	s.Okta = oktasim.New(w, oktasim.Options{BasePath: PathOkta, ClientID: s.OktaClientID, PublicKey: &key.PublicKey})
+	mux := http.NewServeMux()
+	mux.Handle(PathOneLogin+"/", s.OneLogin.Handler())
+	mux.Handle(PathCASB+"/", s.CASB.Handler())
+	mux.Handle(PathCloudflare+"/", s.Cloudflare.Handler())
+	mux.Handle(PathOkta+"/", s.Okta.Handler())
+	s.control(mux)
+	s.mux = mux
+	return s, nil
+}
+
+// Handler serves every vendor under its path and the control API.
+func (s *Sim) Handler() http.Handler { return s.mux }
+
+// Faults returns a vendor's fault knobs.
+func (s *Sim) Faults(vendor string) (*simkit.FaultSet, error) {
+	switch vendor {
+	case OneLogin:
+		return s.OneLogin.Faults(), nil
+	case CASB:
+		return s.CASB.Faults(), nil
+	case Cloudflare:
+		return s.Cloudflare.Faults(), nil
+	case Okta:
+		return s.Okta.Faults(), nil
+	}
+	return nil, unknownVendor(vendor)
+}
+
+// RevokeTokens expires every token a vendor has issued, as if an admin had
+// revoked them mid-run.
+func (s *Sim) RevokeTokens(vendor string) error {
+	switch vendor {
+	case OneLogin:
+		s.OneLogin.RevokeTokens()
+	case CASB:
+		s.CASB.RevokeTokens()
+	case Cloudflare:
+		s.Cloudflare.RevokeTokens()
+	case Okta:
+		s.Okta.RevokeTokens()
+	default:
+		return unknownVendor(vendor)
+	}
+	return nil
+}
+
+func unknownVendor(v string) error {
+	names := append([]string(nil), Vendors...)
+	sort.Strings(names)
+	return fmt.Errorf("unknown vendor %q (want one of %v)", v, names)
+}
+
+// Server is a Sim listening on loopback.
+type Server struct {
+	*Sim
+	URL string // http://127.0.0.1:port, no trailing slash
+
+	srv  *http.Server
+	done chan error
+}
+
+// Start serves a new Sim on addr (":0" or "127.0.0.1:0" picks a free port).
+// A bare port is bound to loopback only: the simulator has no real auth
+// for its control API.
+func Start(addr string, opts Options) (*Server, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("sim: listen address %q: %w", addr, err)
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
+	if err != nil {
+		return nil, fmt.Errorf("sim: %w", err)
+	}
+	s, err := New(opts)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	srv := &Server{Sim: s, URL: "http://" + ln.Addr().String(), done: make(chan error, 1),
+		srv: &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}}
+	go func() { srv.done <- srv.srv.Serve(ln) }()
+	return srv, nil
+}
+
+// Endpoints are the base URLs a client is configured with.
+type Endpoints struct {
+	OneLogin, CASB, Cloudflare, Okta, Control string
+}
+
+// Endpoints returns each vendor's base URL on this server.
+func (s *Server) Endpoints() Endpoints {
+	return Endpoints{
+		OneLogin:   s.URL + PathOneLogin,
+		CASB:       s.URL + PathCASB,
+		Cloudflare: s.URL + PathCloudflare,
+		Okta:       s.URL + PathOkta,
+		Control:    s.URL + PathControl,
+	}
+}
+
+// Close stops the server, waiting briefly for requests in flight.
+func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	err := s.srv.Shutdown(ctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = s.srv.Close()
+	}
+	if serr := <-s.done; !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	return err
+}

@@ -218,26 +218,3 @@ func headerSafe(s string) bool {
 	}
 	return true
 }
-
-// withToken makes sure a token is in hand before a request, so a refused
-// key pair comes back as the token endpoint's own error (status 401 and its
-// hint) rather than as a transport failure of the report request that httpx
-// would retry.
-func (c *Client) withToken(ctx context.Context) error {
-	_, err := c.tokens.Get(ctx)
-	return err
-}
-
-// unwrapMintError undoes httpx's wrapping when a re-mint inside a request
-// failed: the caller should see the token endpoint's status and hint.
-func unwrapMintError(err error) error {
-	var outer *httpx.Error
-	if !errors.As(err, &outer) || outer.Status != 0 || outer.Err == nil {
-		return err
-	}
-	var inner *httpx.Error
-	if errors.As(outer.Err, &inner) && strings.HasSuffix(inner.Op, tokenPath) {
-		return inner
-	}
-	return err
-}

@@ -123,9 +123,6 @@ func (c *Client) reportPath() string {
 // UserRiskPage fetches one page: the first when marker is "", else the one
 // a previous page's NextMarker points to.
 func (c *Client) UserRiskPage(ctx context.Context, f Filter, marker string) (*Page, error) {
-	if err := c.withToken(ctx); err != nil {
-		return nil, err
-	}
 	q := url.Values{"pagesize": {strconv.Itoa(c.cfg.PageSize)}}
 	if marker != "" {
 		q.Set("markerPosition", marker)
@@ -146,7 +143,7 @@ func (c *Client) UserRiskPage(ctx context.Context, f Filter, marker string) (*Pa
 		Header: http.Header{"Accept": {"application/json"}},
 	})
 	if err != nil {
-		return nil, unwrapMintError(err)
+		return nil, err
 	}
 	p, err := decodePage(resp.Body)
 	if err != nil {

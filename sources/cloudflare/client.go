@@ -285,12 +285,11 @@ func endpointHint(he *httpx.Error, k call) string {
 	return he.Hint
 }
 
-// target builds an absolute URL so escaped ids survive: httpx joins a
-// relative path by its decoded form, which would turn %2F back into a
-// separator and resolve "..".
+// target builds the escaped path of a call. Ids are escaped one segment at
+// a time (httpx keeps the escaping), and dot segments are refused because a
+// server would resolve them into another resource.
 func (c *Client) target(k call) (target, label string, err error) {
 	var esc, lbl strings.Builder
-	esc.WriteString(c.http.BaseURL())
 	esc.WriteString("/accounts/")
 	esc.WriteString(url.PathEscape(c.account))
 	esc.WriteString("/zt_risk_scoring")

@@ -211,9 +211,8 @@ func scopeOf(ctx context.Context) string {
 }
 
 // do sends req with the credential for scope. Re-authentication happens
-// here rather than through httpx's Authorizer.Rejected: a token-endpoint
-// failure inside Authorize would be taken by httpx for a network error and
-// retried with back-off, and its own status and hint would be hidden.
+// here rather than through httpx's Authorizer.Rejected, which cannot tell
+// which scope's token the refused request carried.
 func (c *Client) do(ctx context.Context, scope string, req httpx.Request, out any) (*httpx.Response, error) {
 	ctx = withScope(ctx, scope)
 	if err := c.auth.ready(ctx); err != nil {
@@ -226,21 +225,7 @@ func (c *Client) do(ctx context.Context, scope string, req httpx.Request, out an
 		}
 		resp, err = c.http.JSON(ctx, req, out)
 	}
-	return resp, tokenFailure(err)
-}
-
-// tokenFailure surfaces a token-endpoint error that happened inside
-// Authorize (a token that expired during a retry wait) as itself.
-func tokenFailure(err error) error {
-	var outer *httpx.Error
-	if err == nil || !errors.As(err, &outer) || outer.Status != 0 {
-		return err
-	}
-	var inner *httpx.Error
-	if errors.As(outer.Err, &inner) && inner.Op == tokenOp {
-		return inner
-	}
-	return err
+	return resp, err
 }
 
 // parseRateLimit reads Okta's headers; Reset is UTC epoch seconds.

@@ -179,11 +179,6 @@ func (a *authorizer) Rejected(status int, _ []byte) bool {
 
 // do sends an authorized request and decodes the answer into out.
 func (c *Client) do(ctx context.Context, req httpx.Request, out any) (*httpx.Response, error) {
-	// Mint first, so a credential failure surfaces as the token call's own
-	// error (with its status and hint) rather than inside a resource call.
-	if _, err := c.auth.tokens.Get(ctx); err != nil {
-		return nil, c.asError("POST "+tokenPath, err)
-	}
 	for switched := false; ; switched = true {
 		used := &formUsed{}
 		resp, err := c.http.JSON(context.WithValue(ctx, formKey{}, used), req, out)
@@ -191,7 +186,7 @@ func (c *Client) do(ctx context.Context, req httpx.Request, out any) (*httpx.Res
 			c.auth.legacy.CompareAndSwap(used.legacy, !used.legacy)
 			continue
 		}
-		return resp, unwrapTokenError(err)
+		return resp, err
 	}
 }
 
@@ -199,36 +194,6 @@ func (c *Client) do(ctx context.Context, req httpx.Request, out any) (*httpx.Res
 func authHeaderRefused(err error) bool {
 	var apiErr *APIError
 	return httpx.StatusOf(err) == http.StatusBadRequest && errors.As(err, &apiErr) && isAuthHeaderMessage(apiErr.Message)
-}
-
-// unwrapTokenError returns the token call's error when minting failed
-// inside a resource call (httpx reports that as a transport failure).
-func unwrapTokenError(err error) error {
-	var outer *httpx.Error
-	if !errors.As(err, &outer) || outer.Status != 0 || outer.Kind != httpx.KindNetwork {
-		return err
-	}
-	var inner *httpx.Error
-	if errors.As(outer.Err, &inner) {
-		return inner
-	}
-	return err
-}
-
-// asError gives a context error the same *httpx.Error shape as the rest.
-func (c *Client) asError(op string, err error) error {
-	var e *httpx.Error
-	if errors.As(err, &e) {
-		return err
-	}
-	kind := httpx.KindNetwork
-	switch {
-	case errors.Is(err, context.Canceled):
-		kind = httpx.KindCanceled
-	case errors.Is(err, context.DeadlineExceeded):
-		kind = httpx.KindTimeout
-	}
-	return &httpx.Error{Vendor: Vendor, Op: op, Kind: kind, Err: err}
 }
 
 // parseRateLimit reads X-RateLimit-Limit/Remaining/Reset. OneLogin's Reset

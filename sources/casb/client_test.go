@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/risktop/risktop/sources/httpx/httpxtest"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,24 +22,7 @@ import (
 
 var t0 = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 
-// sleeps records the waits between attempts instead of sleeping.
-type sleeps struct {
-	mu sync.Mutex
-	d  []time.Duration
-}
-
-func (s *sleeps) sleep(ctx context.Context, d time.Duration) error {
-	s.mu.Lock()
-	s.d = append(s.d, d)
-	s.mu.Unlock()
-	return ctx.Err()
-}
-
-func (s *sleeps) all() []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]time.Duration(nil), s.d...)
-}
+type sleeps = httpxtest.Waits
 
 type env struct {
 	clock  *simkit.ManualClock
@@ -63,7 +46,7 @@ func newEnv(t *testing.T, opts casbsim.Options, mod func(*Config)) *env {
 		BaseURL:      srv.URL + "/casb",
 		AccessKey:    secret.New(casbsim.DefaultAccessKey),
 		AccessSecret: secret.New(casbsim.DefaultAccessSecret),
-		HTTP:         httpx.Options{Sleep: s.sleep, Now: clock.Now, Timeout: 5 * time.Second},
+		HTTP:         httpx.Options{Sleep: s.Sleep, Now: clock.Now, Timeout: 5 * time.Second},
 	}
 	if mod != nil {
 		mod(&cfg)
@@ -298,7 +281,7 @@ func TestThrottledThenSuccess(t *testing.T) {
 	if len(p.Rows) == 0 {
 		t.Fatal("no rows")
 	}
-	if got := e.sleeps.all(); len(got) != 1 || got[0] != 3*time.Second {
+	if got := e.sleeps.All(); len(got) != 1 || got[0] != 3*time.Second {
 		t.Fatalf("waits %v, want [3s]", got)
 	}
 }
@@ -518,7 +501,7 @@ func newFake(t *testing.T, f *fake, now func() time.Time) *Client {
 		now = time.Now
 	}
 	c, err := New(Config{BaseURL: srv.URL, AccessKey: secret.New("k"), AccessSecret: secret.New("s"),
-		HTTP: httpx.Options{Sleep: (&sleeps{}).sleep, Now: now}})
+		HTTP: httpx.Options{Sleep: (&sleeps{}).Sleep, Now: now}})
 	if err != nil {
 		t.Fatal(err)
 	}

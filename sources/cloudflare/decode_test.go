@@ -76,7 +76,7 @@ func cannedClient(t *testing.T, routes map[string]cannedAnswer) (*cloudflare.Cli
 		BaseURL:   srv.URL + "/client/v4",
 		AccountID: sampleAccount,
 		APIToken:  secret.New("sample-token-value"),
-		HTTP:      httpx.Options{Sleep: s.sleep, Timeout: 5 * time.Second},
+		HTTP:      httpx.Options{Sleep: s.Sleep, Timeout: 5 * time.Second},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -52,7 +52,7 @@ func (r *rig) client(token string, mod ...func(*cloudflare.Config)) *cloudflare.
 		BaseURL:   r.url,
 		AccountID: r.sim.AccountID(),
 		APIToken:  secret.New(token),
-		HTTP:      httpx.Options{Sleep: r.sl.sleep, Now: r.clock.Now, Timeout: 10 * time.Second},
+		HTTP:      httpx.Options{Sleep: r.sl.Sleep, Now: r.clock.Now, Timeout: 10 * time.Second},
 	}
 	for _, m := range mod {
 		m(&cfg)
@@ -538,8 +538,8 @@ func TestRevokedTokenIsFinal(t *testing.T) {
 	if n := r.requests() - before; n != 1 || he.Attempts != 1 {
 		t.Fatalf("%d requests, %d attempts", n, he.Attempts)
 	}
-	if len(r.sl.waits()) != 0 {
-		t.Fatalf("slept %v", r.sl.waits())
+	if len(r.sl.All()) != 0 {
+		t.Fatalf("slept %v", r.sl.All())
 	}
 }
 
@@ -552,7 +552,7 @@ func TestThrottledThenSuccess(t *testing.T) {
 	if err != nil || len(sum.Users) == 0 {
 		t.Fatalf("%v %v", sum, err)
 	}
-	if w := r.sl.waits(); len(w) != 1 || w[0] != 3*time.Second {
+	if w := r.sl.All(); len(w) != 1 || w[0] != 3*time.Second {
 		t.Fatalf("waits %v, want [3s]", w)
 	}
 	if r.requests()-before != 2 {
@@ -567,7 +567,7 @@ func TestServiceUnavailableRetriedWithBackoff(t *testing.T) {
 	if _, err := cl.Behaviors(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if w := r.sl.waits(); len(w) != 2 || w[0] <= 0 || w[1] <= 0 {
+	if w := r.sl.All(); len(w) != 2 || w[0] <= 0 || w[1] <= 0 {
 		t.Fatalf("waits %v", w)
 	}
 	// Creating is not retried: a lost answer could mean a duplicate.
@@ -604,7 +604,7 @@ func TestRateLimitBlockIsReturnedNotSlept(t *testing.T) {
 	if !strings.Contains(he.Hint, "1,200 requests / 5 min") || !strings.Contains(he.Hint, "ALL calls") {
 		t.Fatalf("hint %q", he.Hint)
 	}
-	if w := r.sl.waits(); len(w) != 0 || r.requests()-before != 1 {
+	if w := r.sl.All(); len(w) != 0 || r.requests()-before != 1 {
 		t.Fatalf("slept %v over %d requests; a 5-minute block must be returned", w, r.requests()-before)
 	}
 	// Every endpoint is blocked, whatever it is, until the block ends.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/risktop/risktop/sources/httpx/httpxtest"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -17,23 +18,12 @@ import (
 	"time"
 )
 
-// sleeps records the waits between attempts instead of sleeping.
-type sleeps struct {
-	mu sync.Mutex
-	d  []time.Duration
-}
-
-func (s *sleeps) sleep(ctx context.Context, d time.Duration) error {
-	s.mu.Lock()
-	s.d = append(s.d, d)
-	s.mu.Unlock()
-	return ctx.Err()
-}
+type sleeps = httpxtest.Waits
 
 func newClient(t *testing.T, url string, mod func(*Config)) (*Client, *sleeps) {
 	t.Helper()
 	s := &sleeps{}
-	cfg := Config{Vendor: "acme", BaseURL: url, Options: Options{Sleep: s.sleep, Timeout: 2 * time.Second}}
+	cfg := Config{Vendor: "acme", BaseURL: url, Options: Options{Sleep: s.Sleep, Timeout: 2 * time.Second}}
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -79,10 +69,10 @@ func TestRetriesServerErrorsWithJitteredBackoff(t *testing.T) {
 	if resp.Status != 200 || n.Load() != 3 {
 		t.Fatalf("status %d after %d requests", resp.Status, n.Load())
 	}
-	if len(s.d) != 2 {
-		t.Fatalf("waited %d times, want 2", len(s.d))
+	if len(s.All()) != 2 {
+		t.Fatalf("waited %d times, want 2", len(s.All()))
 	}
-	for i, d := range s.d {
+	for i, d := range s.All() {
 		full := DefaultBackoffBase << i
 		if d < full/2 || d > full {
 			t.Errorf("wait %d = %s, want within [%s, %s]", i, d, full/2, full)
@@ -109,8 +99,8 @@ func TestHonoursRetryAfter(t *testing.T) {
 	if _, err := c.Do(context.Background(), Request{Method: "GET", Path: "/x"}); err != nil {
 		t.Fatal(err)
 	}
-	if len(s.d) != 1 || s.d[0] != 3*time.Second {
-		t.Fatalf("waits = %v, want [3s]", s.d)
+	if len(s.All()) != 1 || s.All()[0] != 3*time.Second {
+		t.Fatalf("waits = %v, want [3s]", s.All())
 	}
 }
 
@@ -121,8 +111,8 @@ func TestLongRetryAfterIsReturnedNotSlept(t *testing.T) {
 	if KindOf(err) != KindRateLimited || RetryAfterOf(err) != 300*time.Second {
 		t.Fatalf("err = %v", err)
 	}
-	if len(s.d) != 0 || n.Load() != 1 {
-		t.Fatalf("slept %v over %d requests; want no sleep, one request", s.d, n.Load())
+	if len(s.All()) != 0 || n.Load() != 1 {
+		t.Fatalf("slept %v over %d requests; want no sleep, one request", s.All(), n.Load())
 	}
 	if !strings.Contains(err.Error(), "retry in 5m0s") {
 		t.Fatalf("message lacks the wait: %v", err)
@@ -144,8 +134,8 @@ func TestRateLimitResetStandsInForRetryAfter(t *testing.T) {
 	if _, err := c.Do(context.Background(), Request{Method: "GET", Path: "/x"}); err != nil {
 		t.Fatal(err)
 	}
-	if len(s.d) != 1 || s.d[0] != 7*time.Second {
-		t.Fatalf("waits = %v, want [7s]", s.d)
+	if len(s.All()) != 1 || s.All()[0] != 7*time.Second {
+		t.Fatalf("waits = %v, want [7s]", s.All())
 	}
 	rl, ok := c.RateLimit()
 	if !ok || rl.Limit != 10 || !rl.Observed.Equal(now) {
@@ -265,8 +255,8 @@ func TestConnectionRefusedIsRetriedAsNetworkError(t *testing.T) {
 	ln.Close()
 	c, s := newClient(t, "http://"+addr, nil)
 	_, err = c.Do(context.Background(), Request{Method: "GET", Path: "/x"})
-	if KindOf(err) != KindNetwork || len(s.d) != DefaultMaxAttempts-1 {
-		t.Fatalf("err = %v, waits %v", err, s.d)
+	if KindOf(err) != KindNetwork || len(s.All()) != DefaultMaxAttempts-1 {
+		t.Fatalf("err = %v, waits %v", err, s.All())
 	}
 	if !strings.Contains(err.Error(), "connection refused") || strings.Contains(err.Error(), `"http://`) {
 		t.Fatalf("message = %v", err)
@@ -404,7 +394,7 @@ func TestAuthorizeFailureIsFinalAndKeepsTheTokenError(t *testing.T) {
 	if StatusOf(err) != 401 || !strings.Contains(err.Error(), "POST /token") || !strings.Contains(err.Error(), "client secret") {
 		t.Fatalf("err = %v", err)
 	}
-	if a.calls != 1 || n.Load() != 0 || len(s.d) != 0 {
-		t.Fatalf("authorize called %d times, %d requests sent, %d waits", a.calls, n.Load(), len(s.d))
+	if a.calls != 1 || n.Load() != 0 || len(s.All()) != 0 {
+		t.Fatalf("authorize called %d times, %d requests sent, %d waits", a.calls, n.Load(), len(s.All()))
 	}
 }

@@ -64,8 +64,8 @@ func TestPushOAuthCachesTokenAndReauthenticates(t *testing.T) {
 		p.Message != "credential stuffing" || !p.Timestamp.Equal(t0) || !p.ExpiresAt.Equal(t0.Add(time.Hour)) || !p.InAttackNet {
 		t.Fatalf("recorded %+v", p)
 	}
-	if len(e.sleeps.waits()) != 0 {
-		t.Fatalf("slept %v with a budget of 30", e.sleeps.waits())
+	if len(e.sleeps.All()) != 0 {
+		t.Fatalf("slept %v with a budget of 30", e.sleeps.All())
 	}
 }
 
@@ -112,7 +112,7 @@ func TestRateLimited429WaitsUntilReset(t *testing.T) {
 	if err := c.Push(context.Background(), oneEvent(e.clock.Now())); err != nil {
 		t.Fatal(err)
 	}
-	if w := e.sleeps.waits(); !slices.Equal(w, []time.Duration{45 * time.Second}) {
+	if w := e.sleeps.All(); !slices.Equal(w, []time.Duration{45 * time.Second}) {
 		t.Fatalf("waits %v, want [45s] (reset at t0+60s, now t0+15s)", w)
 	}
 	if e.sim.Accepted() != 4 || e.sim.EventRequests() != 5 {
@@ -127,7 +127,7 @@ func TestThrottleFaultHonoursRetryAfter(t *testing.T) {
 	if err := c.Push(context.Background(), oneEvent(t0)); err != nil {
 		t.Fatal(err)
 	}
-	if w := e.sleeps.waits(); !slices.Equal(w, []time.Duration{7 * time.Second}) {
+	if w := e.sleeps.All(); !slices.Equal(w, []time.Duration{7 * time.Second}) {
 		t.Fatalf("waits %v, want [7s]", w)
 	}
 	if len(e.sim.Pushed()) != 1 {
@@ -139,7 +139,7 @@ func TestThrottleFaultHonoursRetryAfter(t *testing.T) {
 	if err := c.Push(context.Background(), oneEvent(e.clock.Now())); err != nil {
 		t.Fatal(err)
 	}
-	if w := e.sleeps.waits(); len(w) != 2 || w[1] != time.Minute {
+	if w := e.sleeps.All(); len(w) != 2 || w[1] != time.Minute {
 		t.Fatalf("waits %v, want the second to be 1m from the reset header", w)
 	}
 }
@@ -159,14 +159,14 @@ func TestBudget(t *testing.T) {
 	if n := c.Available(); n != 0 {
 		t.Fatalf("available after 3 pushes: %d", n)
 	}
-	if len(e.sleeps.waits()) != 0 {
-		t.Fatalf("slept within the burst: %v", e.sleeps.waits())
+	if len(e.sleeps.All()) != 0 {
+		t.Fatalf("slept within the burst: %v", e.sleeps.All())
 	}
 	// The fourth waits for one slot: a minute / 3.
 	if err := c.Push(ctx, oneEvent(e.clock.Now())); err != nil {
 		t.Fatal(err)
 	}
-	if w := e.sleeps.waits(); !slices.Equal(w, []time.Duration{20 * time.Second}) {
+	if w := e.sleeps.All(); !slices.Equal(w, []time.Duration{20 * time.Second}) {
 		t.Fatalf("waits %v, want [20s]", w)
 	}
 
@@ -179,8 +179,8 @@ func TestBudget(t *testing.T) {
 	if !errors.As(err, &be) || be.RetryIn != 20*time.Second || be.PerMinute != 3 || !strings.Contains(be.Error(), "3 requests a minute is spent") {
 		t.Fatalf("err %v, want a *BudgetError with RetryIn 20s", err)
 	}
-	if e.sim.EventRequests() != sent || len(e.sleeps.waits()) != 1 {
-		t.Fatalf("a budget failure sent %d requests / slept %v", e.sim.EventRequests()-sent, e.sleeps.waits())
+	if e.sim.EventRequests() != sent || len(e.sleeps.All()) != 1 {
+		t.Fatalf("a budget failure sent %d requests / slept %v", e.sim.EventRequests()-sent, e.sleeps.All())
 	}
 
 	// A canceled context ends the wait with its own error.
@@ -211,7 +211,7 @@ func TestBudgetHonoursServerRemaining(t *testing.T) {
 	if err := c.Push(context.Background(), oneEvent(e.clock.Now())); err != nil {
 		t.Fatal(err)
 	}
-	if w := e.sleeps.waits(); !slices.Equal(w, []time.Duration{50 * time.Second}) {
+	if w := e.sleeps.All(); !slices.Equal(w, []time.Duration{50 * time.Second}) {
 		t.Fatalf("waits %v, want [50s]", w)
 	}
 	if e.sim.EventRequests() != 3 || e.sim.Accepted() != 3 {

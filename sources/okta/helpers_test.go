@@ -1,8 +1,8 @@
 package okta
 
 import (
-	"context"
 	"crypto/rsa"
+	"github.com/risktop/risktop/sources/httpx/httpxtest"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -34,30 +34,7 @@ func testKey(t *testing.T) (*rsa.PrivateKey, []byte) {
 	return keyVal, keyPEM
 }
 
-// sleeps records waits instead of sleeping, and moves the manual clock on
-// by each, as time would have passed.
-type sleeps struct {
-	mu    sync.Mutex
-	clock *simkit.ManualClock
-	d     []time.Duration
-}
-
-func (s *sleeps) sleep(ctx context.Context, d time.Duration) error {
-	s.mu.Lock()
-	s.d = append(s.d, d)
-	s.mu.Unlock()
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	s.clock.Advance(d)
-	return nil
-}
-
-func (s *sleeps) waits() []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]time.Duration(nil), s.d...)
-}
+type sleeps = httpxtest.Waits
 
 type env struct {
 	clock  *simkit.ManualClock
@@ -87,11 +64,11 @@ func newEnv(t *testing.T, mod func(*oktasim.Options)) *env {
 	sim := oktasim.New(world, opts)
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)
-	return &env{clock: clock, sim: sim, srv: srv, sleeps: &sleeps{clock: clock}, pem: pem, base: srv.URL + "/okta"}
+	return &env{clock: clock, sim: sim, srv: srv, sleeps: &sleeps{Advance: clock.Advance}, pem: pem, base: srv.URL + "/okta"}
 }
 
 func (e *env) httpOptions() httpx.Options {
-	return httpx.Options{Sleep: e.sleeps.sleep, Now: e.clock.Now, Timeout: 5 * time.Second}
+	return httpx.Options{Sleep: e.sleeps.Sleep, Now: e.clock.Now, Timeout: 5 * time.Second}
 }
 
 // oauthClient is a service-app client; mod adjusts the config.

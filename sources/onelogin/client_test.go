@@ -493,7 +493,7 @@ func TestOwnerDeletedGives500WithHint(t *testing.T) {
 		}
 	}
 	// Retried with back-off, recorded, never slept.
-	if w := f.sleeps.waits(); len(w) != 2*(httpx.DefaultMaxAttempts-1) || slices.Contains(w, 0) {
+	if w := f.sleeps.All(); len(w) != 2*(httpx.DefaultMaxAttempts-1) || slices.Contains(w, 0) {
 		t.Errorf("waits %v", w)
 	}
 	// The token endpoint fails the same way for a new client.
@@ -514,7 +514,7 @@ func TestThrottledThenSucceeds(t *testing.T) {
 	if err != nil || len(page.Events) != 3 {
 		t.Fatalf("%v, %d events", err, len(page.Events))
 	}
-	if w := f.sleeps.waits(); !slices.Equal(w, []time.Duration{7 * time.Second}) {
+	if w := f.sleeps.All(); !slices.Equal(w, []time.Duration{7 * time.Second}) {
 		t.Fatalf("waits %v, want the 7s Retry-After", w)
 	}
 	// A longer throttle without Retry-After: the hint and the injected envelope come back.

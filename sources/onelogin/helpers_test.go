@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/risktop/risktop/sources/httpx/httpxtest"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -23,24 +24,7 @@ var t0 = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 
 const basePath = "/onelogin"
 
-// sleepRecorder replaces httpx's sleep so tests never wait.
-type sleepRecorder struct {
-	mu sync.Mutex
-	d  []time.Duration
-}
-
-func (s *sleepRecorder) sleep(ctx context.Context, d time.Duration) error {
-	s.mu.Lock()
-	s.d = append(s.d, d)
-	s.mu.Unlock()
-	return ctx.Err()
-}
-
-func (s *sleepRecorder) waits() []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]time.Duration(nil), s.d...)
-}
+type sleepRecorder = httpxtest.Waits
 
 // fixture is a client talking to the simulator over loopback.
 type fixture struct {
@@ -172,5 +156,5 @@ func (s *scripted) requests() []*http.Request {
 }
 
 func httpxOptions(now func() time.Time, s *sleepRecorder) httpx.Options {
-	return httpx.Options{Sleep: s.sleep, Now: now, Timeout: 5 * time.Second}
+	return httpx.Options{Sleep: s.Sleep, Now: now, Timeout: 5 * time.Second}
 }

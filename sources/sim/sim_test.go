@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/risktop/risktop/sources/httpx/httpxtest"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,18 +28,7 @@ import (
 
 var t0 = time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
 
-// waits records back-off waits instead of sleeping.
-type waits struct {
-	mu sync.Mutex
-	d  []time.Duration
-}
-
-func (w *waits) sleep(ctx context.Context, d time.Duration) error {
-	w.mu.Lock()
-	w.d = append(w.d, d)
-	w.mu.Unlock()
-	return ctx.Err()
-}
+type waits = httpxtest.Waits
 
 type fixture struct {
 	sim   *Sim
@@ -65,7 +54,7 @@ func newFixture(t *testing.T) *fixture {
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	f := &fixture{sim: s, clock: clock, url: srv.URL, waits: &waits{}}
-	opts := httpx.Options{Sleep: f.waits.sleep, Now: clock.Now, Timeout: 10 * time.Second}
+	opts := httpx.Options{Sleep: f.waits.Sleep, Now: clock.Now, Timeout: 10 * time.Second}
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -205,8 +194,8 @@ func TestControlAPIDrivesFaults(t *testing.T) {
 	if _, err := f.cloudflare.Summary(ctx); err != nil {
 		t.Fatalf("summary after one 429: %v", err)
 	}
-	if len(f.waits.d) != 1 || f.waits.d[0] != 4*time.Second {
-		t.Fatalf("waits = %v, want [4s]", f.waits.d)
+	if len(f.waits.All()) != 1 || f.waits.All()[0] != 4*time.Second {
+		t.Fatalf("waits = %v, want [4s]", f.waits.All())
 	}
 
 	control(t, "PUT", base+"/faults/casb", `{"malformed":true}`)

@@ -145,7 +145,7 @@ func (s *Server) Rows() []Row {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	sw := &statusWriter{ResponseWriter: w}
+	sw := &simkit.StatusRecorder{ResponseWriter: w}
 	defer s.record(r, sw)
 	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), s.opts.BasePath)
 	const reports = "/api/v1/reports/details/"
@@ -169,7 +169,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Server) record(r *http.Request, sw *statusWriter) {
+func (s *Server) record(r *http.Request, sw *simkit.StatusRecorder) {
 	req := Request{
 		Method: r.Method,
 		Path:   r.URL.EscapedPath(),
@@ -177,7 +177,7 @@ func (s *Server) record(r *http.Request, sw *statusWriter) {
 		Accept: r.Header.Get("Accept"),
 		Tenant: r.Header.Get("X-Apprity-Tenant-Id"),
 		Bearer: strings.HasPrefix(r.Header.Get("Authorization"), "Bearer "),
-		Status: sw.status,
+		Status: sw.Status,
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -461,23 +461,4 @@ func (s *Server) writeError(w http.ResponseWriter, status int, message string) {
 		"code":    strconv.Itoa(status),
 		"message": s.faults.Text(message),
 	})
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
 }

@@ -200,7 +200,7 @@ var routes = map[string]route{
 }
 
 func (s *Server) serve(rw http.ResponseWriter, r *http.Request) {
-	w := &statusWriter{ResponseWriter: rw}
+	w := &simkit.StatusRecorder{ResponseWriter: rw}
 	defer s.record(r, w)
 	opts := s.options()
 	if opts.OwnerDeleted {
@@ -224,9 +224,9 @@ func (s *Server) serve(rw http.ResponseWriter, r *http.Request) {
 	rt.handler(s, w, r)
 }
 
-func (s *Server) record(r *http.Request, w *statusWriter) {
+func (s *Server) record(r *http.Request, w *simkit.StatusRecorder) {
 	form, _ := authForm(r.Header.Get("Authorization"))
-	rec := Served{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Auth: form, Status: w.status}
+	rec := Served{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Auth: form, Status: w.Status}
 	if rec.Status == 0 {
 		rec.Status = http.StatusOK
 	}
@@ -237,25 +237,6 @@ func (s *Server) record(r *http.Request, w *statusWriter) {
 		s.log = append(s.log[:0], s.log[len(s.log)-logCap+1:]...)
 	}
 	s.log = append(s.log, rec)
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
 }
 
 // authForm names the Authorization header's form and returns its credential.

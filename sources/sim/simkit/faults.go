@@ -243,3 +243,30 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 		fmt.Fprintf(w, `{"encode_error":%q}`, err.Error())
 	}
 }
+
+// StatusRecorder remembers the status a handler wrote, for request logs.
+type StatusRecorder struct {
+	http.ResponseWriter
+	Status int // 0 until the handler writes
+}
+
+func (w *StatusRecorder) WriteHeader(code int) {
+	if w.Status == 0 {
+		w.Status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *StatusRecorder) Write(b []byte) (int, error) {
+	if w.Status == 0 {
+		w.Status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush passes through so a dripping body still streams.
+func (w *StatusRecorder) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}

@@ -1,0 +1,150 @@
+package model
+
+import (
+	"sort"
+	"strings"
+	"time"
+)
+
+// Person is one human joined across vendors.
+type Person struct {
+	Key      string // normalised email; "name:<name>" or "<vendor>:<id>" when no vendor gave an address
+	Email    string
+	Name     string
+	Level    Level // the highest level among the views
+	Score    int   // the highest 0–100 score among the views, or NoScore
+	LastSeen time.Time
+	Views    []View // each vendor's own view, riskiest first
+}
+
+// View is a vendor's view of a person and how it was joined to them.
+type View struct {
+	UserRisk
+	JoinedBy string // "email", "name" (a unique name match), or "" (the view alone)
+}
+
+// Vendors lists the vendors that have a view of the person, in display order.
+func (p Person) Vendors() []string {
+	var out []string
+	for _, v := range Vendors {
+		for _, view := range p.Views {
+			if view.Vendor == v {
+				out = append(out, v)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// Merge joins vendor views into people.
+//
+// Views with an email address are joined by the normalised address. A view
+// without one (OneLogin events name the person, not their login) joins the
+// one person who already carries exactly that display name, case and spacing
+// aside; when no one or several people carry it, it stands alone rather than
+// guessing. Each person's level and score are the highest of their views.
+// People come back riskiest first, then most recently seen, then by key.
+func Merge(views []UserRisk) []Person {
+	byKey := map[string]*Person{}
+	var order []string
+	add := func(key string, v View) {
+		p, ok := byKey[key]
+		if !ok {
+			p = &Person{Key: key, Score: NoScore}
+			byKey[key] = p
+			order = append(order, key)
+		}
+		p.Views = append(p.Views, v)
+	}
+	var nameless []UserRisk
+	for _, v := range views {
+		if key := v.Key(); key != "" {
+			add(key, View{UserRisk: v, JoinedBy: "email"})
+		} else {
+			nameless = append(nameless, v)
+		}
+	}
+	// Index display names of the people joined by email.
+	names := map[string][]string{}
+	for _, key := range order {
+		seen := map[string]bool{}
+		for _, v := range byKey[key].Views {
+			if n := normName(v.Name); n != "" && !seen[n] {
+				seen[n] = true
+				names[n] = append(names[n], key)
+			}
+		}
+	}
+	for _, v := range nameless {
+		n := normName(v.Name)
+		switch {
+		case n != "" && len(names[n]) == 1:
+			add(names[n][0], View{UserRisk: v, JoinedBy: "name"})
+		case n != "":
+			add("name:"+n, View{UserRisk: v})
+		default:
+			add(v.Vendor+":"+v.UserID, View{UserRisk: v})
+		}
+	}
+	people := make([]Person, 0, len(order))
+	for _, key := range order {
+		people = append(people, finish(*byKey[key]))
+	}
+	sort.SliceStable(people, func(i, j int) bool {
+		a, b := people[i], people[j]
+		if a.Level != b.Level {
+			return a.Level > b.Level
+		}
+		if a.Score != b.Score {
+			return a.Score > b.Score
+		}
+		if !a.LastSeen.Equal(b.LastSeen) {
+			return a.LastSeen.After(b.LastSeen)
+		}
+		return a.Key < b.Key
+	})
+	return people
+}
+
+func finish(p Person) Person {
+	sort.SliceStable(p.Views, func(i, j int) bool {
+		if p.Views[i].Level != p.Views[j].Level {
+			return p.Views[i].Level > p.Views[j].Level
+		}
+		return vendorRank(p.Views[i].Vendor) < vendorRank(p.Views[j].Vendor)
+	})
+	for _, v := range p.Views {
+		p.Level = Max(p.Level, v.Level)
+		if v.Score > p.Score {
+			p.Score = v.Score
+		}
+		if v.LastSeen.After(p.LastSeen) {
+			p.LastSeen = v.LastSeen
+		}
+		if p.Email == "" && v.Key() != "" {
+			p.Email = v.Key()
+		}
+		if p.Name == "" && v.JoinedBy == "email" && v.Name != "" && v.Name != v.Email {
+			p.Name = v.Name // as spelled by a vendor that also gave the address
+		}
+	}
+	if p.Name == "" && len(p.Views) > 0 {
+		p.Name = p.Views[0].Name
+	}
+	return p
+}
+
+func vendorRank(v string) int {
+	for i, name := range Vendors {
+		if name == v {
+			return i
+		}
+	}
+	return len(Vendors)
+}
+
+// normName folds case and runs of spaces so "Ava  chen" matches "Ava Chen".
+func normName(s string) string {
+	return strings.ToLower(strings.Join(strings.Fields(s), " "))
+}

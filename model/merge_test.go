@@ -1,0 +1,108 @@
+package model
+
+import (
+	"testing"
+	"time"
+)
+
+func TestMergeJoinsByNormalisedEmailAndKeepsEachView(t *testing.T) {
+	t1 := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	people := Merge([]UserRisk{
+		{Vendor: VendorCloudflare, UserID: "u-1", Email: "Ava.Chen@Example.com", Name: "Ava Chen", Level: LevelHigh, RawLevel: "high", Score: NoScore, LastSeen: t1},
+		{Vendor: VendorCASB, Email: "  ava.chen@example.com ", Level: LevelMedium, RawLevel: "Medium", Score: 55, Context: "SFDC"},
+		{Vendor: VendorCASB, Email: "ava.chen@example.com", Level: LevelNone, RawLevel: "Normal", Score: 0, Context: "BOX"},
+		{Vendor: VendorOneLogin, UserID: "40000037", Name: "ava  CHEN", Level: LevelCritical, Score: 91, LastSeen: t1.Add(time.Minute)},
+		{Vendor: VendorCASB, Email: "ben@example.com", Level: LevelLow, Score: 10},
+	})
+	if len(people) != 2 {
+		t.Fatalf("%d people, want 2: %+v", len(people), people)
+	}
+	ava := people[0]
+	if ava.Key != "ava.chen@example.com" || ava.Level != LevelCritical || ava.Score != 91 || ava.Name != "Ava Chen" {
+		t.Fatalf("ava = %+v", ava)
+	}
+	if len(ava.Views) != 4 {
+		t.Fatalf("ava has %d views, want all 4 kept", len(ava.Views))
+	}
+	if v := ava.Views[0]; v.Vendor != VendorOneLogin || v.JoinedBy != "name" {
+		t.Fatalf("riskiest view = %+v, want the OneLogin one joined by name", v)
+	}
+	if !ava.LastSeen.Equal(t1.Add(time.Minute)) {
+		t.Fatalf("last seen %v", ava.LastSeen)
+	}
+	if got := ava.Vendors(); len(got) != 3 || got[0] != VendorOneLogin || got[1] != VendorCASB || got[2] != VendorCloudflare {
+		t.Fatalf("vendors = %v", got)
+	}
+}
+
+func TestMergeNeverGuessesAnAmbiguousName(t *testing.T) {
+	people := Merge([]UserRisk{
+		{Vendor: VendorCloudflare, Email: "sam.lee@example.com", Name: "Sam Lee", Level: LevelLow},
+		{Vendor: VendorCloudflare, Email: "sam.lee2@example.com", Name: "Sam Lee", Level: LevelLow},
+		{Vendor: VendorOneLogin, UserID: "7", Name: "Sam Lee", Level: LevelHigh, Score: 60},
+		{Vendor: VendorOneLogin, UserID: "8", Level: LevelLow, Score: 10},
+	})
+	if len(people) != 4 {
+		t.Fatalf("%d people, want 4 (two by email, the ambiguous name alone, the nameless alone)", len(people))
+	}
+	if people[0].Key != "name:sam lee" || people[0].Views[0].JoinedBy != "" {
+		t.Fatalf("ambiguous name joined someone: %+v", people[0])
+	}
+	var nameless bool
+	for _, p := range people {
+		nameless = nameless || p.Key == "onelogin:8"
+	}
+	if !nameless {
+		t.Fatalf("nameless view lost: %+v", people)
+	}
+}
+
+func TestNormalizers(t *testing.T) {
+	for in, want := range map[string]string{" A@B.COM ": "a@b.com", "nobody": "", "@x": "", "a@": "", "a b@c": ""} {
+		if got := NormalizeEmail(in); got != want {
+			t.Errorf("NormalizeEmail(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[string]string{"2001:DB8:0::1": "2001:db8::1", " 203.0.113.7 ": "203.0.113.7", "::ffff:192.0.2.1": "192.0.2.1", "fe80::1%eth0": "fe80::1", "x": ""} {
+		if got := NormalizeIP(in); got != want {
+			t.Errorf("NormalizeIP(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestVendorLevels(t *testing.T) {
+	for _, c := range []struct {
+		got, want Level
+	}{
+		{LevelOfScore(4), LevelNone}, {LevelOfScore(5), LevelLow}, {LevelOfScore(26), LevelMedium},
+		{LevelOfScore(51), LevelHigh}, {LevelOfScore(76), LevelCritical}, {LevelOfScore(NoScore), LevelUnknown},
+		{CloudflareLevel("HIGH"), LevelHigh}, {CloudflareLevel("extreme"), LevelUnknown},
+		{OktaLevel("MEDIUM"), LevelMedium},
+		{CASBLevel("Normal", 0), LevelNone}, {CASBLevel("Critical", 99), LevelCritical},
+		{CASBLevel("Elevated", 80), LevelCritical}, {CASBLevel("", 30), LevelMedium},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %s, want %s", c.got, c.want)
+		}
+	}
+	for _, l := range Levels {
+		if back, ok := ParseLevel(l.String()); !ok || back != l {
+			t.Errorf("ParseLevel(%q) = %s", l, back)
+		}
+	}
+}
+
+func TestProgressFraction(t *testing.T) {
+	to := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	p := Progress{From: to.Add(-24 * time.Hour), To: to, Reached: to.Add(-6 * time.Hour)}
+	if f := p.Fraction(); f != 0.25 {
+		t.Fatalf("fraction %v, want 0.25", f)
+	}
+	p.Done = true
+	if p.Fraction() != 1 {
+		t.Fatal("done is not 1")
+	}
+	if (RateLimit{Known: true, Limit: 5000, Remaining: 1250}).Headroom() != 0.25 || (RateLimit{}).Headroom() != -1 {
+		t.Fatal("headroom")
+	}
+}

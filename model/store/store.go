@@ -1,0 +1,140 @@
+// Package store keeps what risktop learns: events, user-risk and score
+// snapshots, per-source cursors, the audit log of operator actions and the
+// outbox of IP-risk pushes. Store is the interface the rest of risktop
+// uses; Open gives the SQLite implementation, and a shared PostgreSQL one
+// for teams can be added behind the same interface.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/risktop/risktop/model"
+)
+
+// Store is everything risktop persists. Implementations are safe for
+// concurrent use; every method honours ctx.
+type Store interface {
+	// PutEvents inserts events keyed by (vendor, id); an event already
+	// stored is left as it is, so re-fetching a page never duplicates.
+	PutEvents(ctx context.Context, events []model.Event) (inserted int, err error)
+	// Events returns one page of events, using keyset pagination.
+	Events(ctx context.Context, q EventQuery) (EventPage, error)
+	// CountEvents counts the events matching f, for the pager.
+	CountEvents(ctx context.Context, f EventFilter) (int, error)
+	// Event returns one event.
+	Event(ctx context.Context, vendor, id string) (model.Event, error)
+	// NewestEvent is the newest stored event of a vendor (ErrNotFound when none).
+	NewestEvent(ctx context.Context, vendor string) (model.Event, error)
+	// EventRate counts events per step between from and to (the overview's
+	// events-per-minute chart). Steps with no events are zero.
+	EventRate(ctx context.Context, f EventFilter, from, to time.Time, step time.Duration) ([]int, error)
+	// TopIPs ranks addresses seen since a time by risk, then events.
+	TopIPs(ctx context.Context, since time.Time, limit int) ([]model.IPRisk, error)
+	// EventUsers folds a vendor's events since a time into one view per
+	// user (highest score and its level, events, last seen), so people who
+	// only appear in sign-in events join the Users view.
+	EventUsers(ctx context.Context, vendor string, since time.Time) ([]model.UserRisk, error)
+
+	// PutUserRisks replaces a vendor's current views with views observed at
+	// at, and appends to each person's history the views whose level or
+	// score changed (for the drill-down sparkline).
+	PutUserRisks(ctx context.Context, vendor string, at time.Time, views []model.UserRisk) error
+	// UserRisks returns a vendor's current views ("" for every vendor).
+	UserRisks(ctx context.Context, vendor string) ([]model.UserRisk, error)
+	// RiskHistory returns the recorded changes of one person's risk (by
+	// normalised email), oldest first.
+	RiskHistory(ctx context.Context, key string, since time.Time) ([]model.RiskPoint, error)
+
+	// PutScores records one score-insights reading.
+	PutScores(ctx context.Context, s model.Scores) error
+	// LatestScores returns the newest reading for a window (ErrNotFound when none).
+	LatestScores(ctx context.Context, window time.Duration) (model.Scores, error)
+	// ScoresHistory returns the readings of a window since a time, oldest first.
+	ScoresHistory(ctx context.Context, window time.Duration, since time.Time) ([]model.Scores, error)
+
+	// Cursor returns a named cursor ("" when never set); SetCursor stores it.
+	Cursor(ctx context.Context, name string) (string, error)
+	SetCursor(ctx context.Context, name, value string) error
+
+	// AppendAudit adds an entry to the append-only audit log.
+	AppendAudit(ctx context.Context, e model.AuditEntry) (int64, error)
+	// Audit lists entries newest first, before an id (0: from the newest).
+	Audit(ctx context.Context, beforeID int64, limit int) ([]model.AuditEntry, error)
+
+	// Enqueue stores pushes as queued before any request is sent.
+	Enqueue(ctx context.Context, items []model.OutboxItem) ([]int64, error)
+	// ClaimDue marks up to limit queued items whose NextTry has come as
+	// sending and returns them; items left sending by a crash are due again.
+	ClaimDue(ctx context.Context, now time.Time, limit int) ([]model.OutboxItem, error)
+	// MarkSent, MarkFailed (with the next try, or zero to stop retrying),
+	// Requeue and Drop move items along.
+	MarkSent(ctx context.Context, ids []int64, at time.Time) error
+	MarkFailed(ctx context.Context, ids []int64, errText string, nextTry time.Time) error
+	Requeue(ctx context.Context, id int64, at time.Time) error
+	Drop(ctx context.Context, id int64) error
+	// Outbox lists items newest first, optionally in one state.
+	Outbox(ctx context.Context, state model.OutboxState, limit int) ([]model.OutboxItem, error)
+
+	// Prune deletes events, history and snapshots older than before (the
+	// audit log and unsent pushes are kept).
+	Prune(ctx context.Context, before time.Time) (PruneStats, error)
+	Close() error
+}
+
+// ErrNotFound is returned when a single item asked for does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Sort orders an event page.
+type Sort int
+
+const (
+	ByTime  Sort = iota // newest first
+	ByScore             // riskiest first, then newest
+)
+
+// EventFilter narrows events. The zero value matches everything.
+type EventFilter struct {
+	Vendor   string
+	From, To time.Time // From <= Time < To; zero: unbounded
+	Types    []int     // any of these event types
+	User     string    // a user key (email), vendor user id or exact name
+	IP       string    // an address, or a CIDR prefix like 203.0.113.0/24
+	MinScore int       // events scoring at least this; 0: no bound
+	Text     string    // free text over user name, email, IP, app and reasons
+}
+
+// EventQuery asks for one page.
+type EventQuery struct {
+	EventFilter
+	Sort  Sort
+	Limit int // rows a page; 1–500
+	// After continues below a page (the next page); Before continues above
+	// it (the previous page). At most one is set; neither gives the first
+	// page. Last asks for the last page.
+	After  *PageKey
+	Before *PageKey
+	Last   bool
+}
+
+// PageKey is where a page ends, opaque to callers.
+type PageKey struct {
+	Time  int64 // unix ms
+	Score int
+	Seq   int64
+}
+
+// EventPage is one page, in the query's order.
+type EventPage struct {
+	Events  []model.Event
+	First   *PageKey // key of the first row, for Before
+	LastKey *PageKey // key of the last row, for After
+	HasPrev bool
+	HasNext bool
+}
+
+// PruneStats says what Prune removed.
+type PruneStats struct {
+	Events, History, Scores int
+}

@@ -1,0 +1,158 @@
+// Package poll runs one goroutine per vendor that fetches, stores and
+// announces what the vendor knows, with its own interval, jitter and
+// back-off, and fans the announcements out to any number of subscribers
+// (the dashboard, and later every SSH session) without ever waiting on them.
+package poll
+
+import (
+	"sync"
+	"time"
+
+	"github.com/risktop/risktop/model"
+)
+
+// Msg is an announcement. Messages with the same Key supersede each other,
+// so a subscriber that falls behind gets the latest of each, not a backlog.
+type Msg interface{ Key() string }
+
+// merger is a Msg that folds a superseded message into itself (counts add up).
+type merger interface{ merge(prev Msg) Msg }
+
+// HealthMsg is a source's current health.
+type HealthMsg struct{ model.Health }
+
+func (m HealthMsg) Key() string { return "health/" + m.Source }
+
+// EventsMsg says new events were stored.
+type EventsMsg struct {
+	Vendor   string
+	Inserted int // new events since the subscriber last heard
+	Newest   time.Time
+}
+
+func (m EventsMsg) Key() string { return "events/" + m.Vendor }
+
+func (m EventsMsg) merge(prev Msg) Msg {
+	if p, ok := prev.(EventsMsg); ok {
+		m.Inserted += p.Inserted
+		if p.Newest.After(m.Newest) {
+			m.Newest = p.Newest
+		}
+	}
+	return m
+}
+
+// UsersMsg is a vendor's current set of user-risk views.
+type UsersMsg struct {
+	Vendor string
+	At     time.Time
+	Views  []model.UserRisk // shared: read it, never change it
+}
+
+func (m UsersMsg) Key() string { return "users/" + m.Vendor }
+
+// ScoresMsg is a OneLogin score-insights reading for one window.
+type ScoresMsg struct{ model.Scores }
+
+func (m ScoresMsg) Key() string { return "scores/" + m.Window.String() }
+
+// Hub fans messages out. Publish never blocks on a subscriber.
+type Hub struct {
+	mu   sync.Mutex
+	last map[string]Msg
+	keys []string // first-publish order, so a late subscriber's backlog is stable
+	subs map[*Subscription]struct{}
+}
+
+// NewHub makes an empty hub.
+func NewHub() *Hub {
+	return &Hub{last: map[string]Msg{}, subs: map[*Subscription]struct{}{}}
+}
+
+// Publish records m as the latest for its key and offers it to every
+// subscriber.
+func (h *Hub) Publish(m Msg) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	k := m.Key()
+	if _, ok := h.last[k]; !ok {
+		h.keys = append(h.keys, k)
+	}
+	h.last[k] = m
+	for s := range h.subs {
+		s.offer(m)
+	}
+}
+
+// Subscribe starts a subscription that first holds the latest message of
+// every key, so a late joiner sees the current state at once.
+func (h *Hub) Subscribe() *Subscription {
+	s := &Subscription{hub: h, pending: map[string]Msg{}, ready: make(chan struct{}, 1)}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, k := range h.keys {
+		s.offer(h.last[k])
+	}
+	h.subs[s] = struct{}{}
+	return s
+}
+
+// Subscription is one reader's mailbox.
+type Subscription struct {
+	hub   *Hub
+	ready chan struct{}
+
+	mu      sync.Mutex
+	pending map[string]Msg
+	keys    []string
+	closed  bool
+}
+
+func (s *Subscription) offer(m Msg) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	k := m.Key()
+	if prev, ok := s.pending[k]; ok {
+		if mg, ok := m.(merger); ok {
+			m = mg.merge(prev)
+		}
+	} else {
+		s.keys = append(s.keys, k)
+	}
+	s.pending[k] = m
+	select {
+	case s.ready <- struct{}{}:
+	default:
+	}
+}
+
+// Ready is signalled when messages are waiting.
+func (s *Subscription) Ready() <-chan struct{} { return s.ready }
+
+// Take returns the waiting messages, oldest key first, and empties the box.
+func (s *Subscription) Take() []Msg {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Msg, 0, len(s.keys))
+	for _, k := range s.keys {
+		out = append(out, s.pending[k])
+	}
+	clear(s.pending)
+	s.keys = s.keys[:0]
+	return out
+}
+
+// Close stops deliveries; messages still waiting are dropped.
+func (s *Subscription) Close() {
+	s.hub.mu.Lock()
+	delete(s.hub.subs, s)
+	s.hub.mu.Unlock()
+	s.mu.Lock()
+	s.closed = true
+	clear(s.pending)
+	s.keys = nil
+	s.mu.Unlock()
+}

@@ -1,0 +1,53 @@
+package poll
+
+import (
+	"testing"
+	"time"
+
+	"github.com/risktop/risktop/model"
+)
+
+func TestHubCoalescesPerKeyAndNeverBlocks(t *testing.T) {
+	h := NewHub()
+	slow := h.Subscribe() // never read until the end
+	for i := 0; i < 10_000; i++ {
+		h.Publish(EventsMsg{Vendor: model.VendorOneLogin, Inserted: 1, Newest: time.Unix(int64(i), 0)})
+		h.Publish(HealthMsg{model.Health{Source: model.VendorOneLogin, Failures: i}})
+	}
+	got := slow.Take()
+	if len(got) != 2 {
+		t.Fatalf("%d messages waiting, want 2 (one per key)", len(got))
+	}
+	ev := got[0].(EventsMsg)
+	if ev.Inserted != 10_000 || ev.Newest != time.Unix(9999, 0) {
+		t.Fatalf("coalesced events = %+v, want the sum and the newest", ev)
+	}
+	if hm := got[1].(HealthMsg); hm.Failures != 9999 {
+		t.Fatalf("health = %+v, want the latest", hm)
+	}
+	if len(slow.Take()) != 0 {
+		t.Fatal("Take did not empty the box")
+	}
+}
+
+func TestLateSubscriberSeesTheCurrentStateAtOnce(t *testing.T) {
+	h := NewHub()
+	h.Publish(UsersMsg{Vendor: model.VendorCASB, Views: []model.UserRisk{{Email: "a@x"}}})
+	h.Publish(HealthMsg{model.Health{Source: model.VendorCASB, State: model.StateOK}})
+	h.Publish(UsersMsg{Vendor: model.VendorCASB, Views: []model.UserRisk{{Email: "b@x"}}})
+	s := h.Subscribe()
+	select {
+	case <-s.Ready():
+	default:
+		t.Fatal("a late subscriber is not ready at once")
+	}
+	got := s.Take()
+	if len(got) != 2 || got[0].(UsersMsg).Views[0].Email != "b@x" {
+		t.Fatalf("late subscriber got %+v", got)
+	}
+	s.Close()
+	h.Publish(HealthMsg{model.Health{Source: model.VendorCASB}})
+	if len(s.Take()) != 0 {
+		t.Fatal("closed subscription still receives")
+	}
+}

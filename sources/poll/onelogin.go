@@ -1,0 +1,451 @@
+package poll
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/store"
+	"github.com/risktop/risktop/sources/httpx"
+	"github.com/risktop/risktop/sources/onelogin"
+)
+
+// Cursor names in the store.
+const (
+	cursorOneLoginHead     = "onelogin/head"
+	cursorOneLoginBackfill = "onelogin/backfill"
+)
+
+// Score-insight windows the overview cycles through.
+var ScoreWindows = []time.Duration{24 * time.Hour, 7 * 24 * time.Hour, 30 * 24 * time.Hour, 90 * 24 * time.Hour}
+
+// OneLoginOptions tune the OneLogin source.
+type OneLoginOptions struct {
+	Backfill    time.Duration // history fetched on the first run; default 24h
+	ScoresEvery time.Duration // how often score insights are read; default 5m
+	// BackfillPace is the pause between back-fill pages while the budget
+	// is known to be healthy; default 500ms. When the vendor sends no
+	// rate-limit headers the pause is slowBackfillPace, which keeps the
+	// back-fill under a fifth of OneLogin's hourly budget by itself.
+	BackfillPace time.Duration
+}
+
+const (
+	slowBackfillPace = 3600 * time.Millisecond // 1,000 pages an hour
+	// The back-fill leaves this much of the account's budget to the live
+	// head and to other integrations sharing it.
+	minReserve      = 250
+	reserveFraction = 0.2
+)
+
+// OneLogin polls OneLogin: new events since the stored head cursor on every
+// poll, history back-filled in the background, and score insights.
+type OneLogin struct {
+	client *onelogin.Client
+	store  store.Store
+	hub    *Hub
+	opts   OneLoginOptions
+
+	mu         sync.Mutex
+	head       headCursor
+	loaded     bool
+	backfill   model.Progress
+	lastScores time.Time
+	ready      chan struct{} // closed once the cursors are loaded
+}
+
+type headCursor struct {
+	Time time.Time `json:"time"`
+	ID   int64     `json:"id"`
+}
+
+// NewOneLogin builds the source.
+func NewOneLogin(c *onelogin.Client, st store.Store, hub *Hub, opts OneLoginOptions) *OneLogin {
+	if opts.Backfill <= 0 {
+		opts.Backfill = 24 * time.Hour
+	}
+	opts.Backfill = min(opts.Backfill, onelogin.MaxScoreLookback)
+	if opts.ScoresEvery <= 0 {
+		opts.ScoresEvery = 5 * time.Minute
+	}
+	if opts.BackfillPace <= 0 {
+		opts.BackfillPace = 500 * time.Millisecond
+	}
+	return &OneLogin{client: c, store: st, hub: hub, opts: opts, ready: make(chan struct{})}
+}
+
+func (o *OneLogin) Name() string { return model.VendorOneLogin }
+
+// RateLimit is the account budget from the last response.
+func (o *OneLogin) RateLimit() (httpx.RateLimit, bool) { return o.client.RateLimit() }
+
+// Progress is the back-fill's progress while it runs.
+func (o *OneLogin) Progress() *model.Progress {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.loaded || o.backfill.Done {
+		return nil
+	}
+	p := o.backfill
+	return &p
+}
+
+// load reads the cursors, or starts them on a first run: the head at now
+// and a back-fill of the configured window behind it. A head older than
+// the window (risktop was off for days) moves up to the window's start:
+// what is older than the back-fill window is not wanted.
+func (o *OneLogin) load(ctx context.Context) error {
+	o.mu.Lock()
+	loaded := o.loaded
+	o.mu.Unlock()
+	if loaded {
+		return nil
+	}
+	now := time.Now().UTC()
+	var head headCursor
+	var bf model.Progress
+	if raw, err := o.store.Cursor(ctx, cursorOneLoginHead); err != nil {
+		return fmt.Errorf("read cursor: %w", err)
+	} else if raw != "" {
+		if err := json.Unmarshal([]byte(raw), &head); err != nil {
+			return fmt.Errorf("cursor %s is corrupt: %w", cursorOneLoginHead, err)
+		}
+	}
+	if raw, err := o.store.Cursor(ctx, cursorOneLoginBackfill); err != nil {
+		return fmt.Errorf("read cursor: %w", err)
+	} else if raw != "" {
+		if err := json.Unmarshal([]byte(raw), &bf); err != nil {
+			return fmt.Errorf("cursor %s is corrupt: %w", cursorOneLoginBackfill, err)
+		}
+	}
+	if head.Time.IsZero() {
+		head = headCursor{Time: now}
+		bf = model.Progress{From: now.Add(-o.opts.Backfill), To: now, Reached: now}
+		if err := o.save(ctx, cursorOneLoginBackfill, bf); err != nil {
+			return err
+		}
+		if err := o.save(ctx, cursorOneLoginHead, head); err != nil {
+			return err
+		}
+	}
+	floor := now.Add(-o.opts.Backfill)
+	if head.Time.Before(floor) {
+		head.Time = floor
+	}
+	if bf.From.After(floor) {
+		// The window was widened since the last run: fetch the extra
+		// history behind what was already back-filled.
+		if bf.Done {
+			bf.Reached, bf.Done = bf.From, false
+		}
+		bf.From = floor
+		if err := o.save(ctx, cursorOneLoginBackfill, bf); err != nil {
+			return err
+		}
+	}
+	o.mu.Lock()
+	o.head, o.backfill, o.loaded = head, bf, true
+	o.mu.Unlock()
+	close(o.ready)
+	return nil
+}
+
+func (o *OneLogin) save(ctx context.Context, name string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if err := o.store.SetCursor(ctx, name, string(b)); err != nil {
+		return fmt.Errorf("save cursor %s: %w", name, err)
+	}
+	return nil
+}
+
+// Poll fetches the events after the head cursor, oldest first, storing and
+// moving the cursor page by page so an interrupted poll resumes where it
+// stopped. OneLogin compares since to the second, so the query overlaps
+// the cursor by a second and the store drops what it already has.
+func (o *OneLogin) Poll(ctx context.Context) (string, error) {
+	if err := o.load(ctx); err != nil {
+		return "", err
+	}
+	types := o.eventTypes(ctx)
+	o.mu.Lock()
+	head := o.head
+	o.mu.Unlock()
+	q := onelogin.Query{Since: head.Time.Add(-time.Second), Sort: "+id"}
+	for page, err := range o.client.EventPages(ctx, q) {
+		if err != nil {
+			return "", err
+		}
+		if err := o.ingest(ctx, page.Events, types); err != nil {
+			return "", err
+		}
+		for _, e := range page.Events {
+			if e.CreatedAt.After(head.Time) || (e.CreatedAt.Equal(head.Time) && e.ID > head.ID) {
+				head = headCursor{Time: e.CreatedAt, ID: e.ID}
+			}
+		}
+		if err := o.save(ctx, cursorOneLoginHead, head); err != nil {
+			return "", err
+		}
+		o.mu.Lock()
+		o.head = head
+		o.mu.Unlock()
+	}
+	if err := o.publishUsers(ctx); err != nil {
+		return "", err
+	}
+	return o.scores(ctx), nil
+}
+
+// eventTypes returns the catalogue (the client caches it for a day), or nil
+// when it cannot be read: events then show their type by number.
+func (o *OneLogin) eventTypes(ctx context.Context) *onelogin.EventTypeCatalog {
+	cat, err := o.client.EventTypes(ctx)
+	if err != nil {
+		return nil
+	}
+	return cat
+}
+
+func (o *OneLogin) ingest(ctx context.Context, events []onelogin.Event, types *onelogin.EventTypeCatalog) error {
+	if len(events) == 0 {
+		return nil
+	}
+	batch := make([]model.Event, len(events))
+	var newest time.Time
+	for i, e := range events {
+		batch[i] = OneLoginEvent(e, types)
+		if e.CreatedAt.After(newest) {
+			newest = e.CreatedAt
+		}
+	}
+	n, err := o.store.PutEvents(ctx, batch)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		o.hub.Publish(EventsMsg{Vendor: model.VendorOneLogin, Inserted: n, Newest: newest})
+	}
+	return nil
+}
+
+// usersWindow is how far back sign-in events count towards a person's
+// OneLogin view in the Users screen.
+const usersWindow = 24 * time.Hour
+
+func (o *OneLogin) publishUsers(ctx context.Context) error {
+	now := time.Now()
+	views, err := o.store.EventUsers(ctx, model.VendorOneLogin, now.Add(-usersWindow))
+	if err != nil {
+		return err
+	}
+	o.hub.Publish(UsersMsg{Vendor: model.VendorOneLogin, At: now, Views: views})
+	return nil
+}
+
+// scores reads score insights for every window when they are due. A
+// failure is a note, not a failed poll: events still flow without them
+// (accounts without SmartFactor have no scores at all).
+func (o *OneLogin) scores(ctx context.Context) string {
+	now := time.Now()
+	o.mu.Lock()
+	due := o.lastScores.IsZero() || now.Sub(o.lastScores) >= o.opts.ScoresEvery
+	o.mu.Unlock()
+	if !due {
+		return ""
+	}
+	for _, w := range ScoreWindows {
+		si, err := o.client.ScoreInsights(ctx, onelogin.ScoreQuery{After: now.Add(-w), Before: now})
+		if err != nil {
+			return "score insights unavailable: " + err.Error()
+		}
+		s := model.Scores{Window: w, From: si.After, To: si.Before, Counts: si.Scores, Total: si.Total, At: now}
+		if err := o.store.PutScores(ctx, s); err != nil {
+			return "score insights not stored: " + err.Error()
+		}
+		o.hub.Publish(ScoresMsg{s})
+	}
+	o.mu.Lock()
+	o.lastScores = now
+	o.mu.Unlock()
+	return ""
+}
+
+// Background back-fills history from the head's start back to the start
+// of the window, newest first, one page at a time, saving how far it got
+// after every page so a restart resumes instead of re-paging. It paces
+// itself and steps aside when the account budget runs low, so the live
+// head and other integrations always have calls left.
+func (o *OneLogin) Background(ctx context.Context, changed func()) {
+	select {
+	case <-o.ready:
+	case <-ctx.Done():
+		return
+	}
+	wait := time.Duration(0)
+	failures := 0
+	for {
+		if !sleepCtx(ctx, wait) {
+			return
+		}
+		o.mu.Lock()
+		bf := o.backfill
+		o.mu.Unlock()
+		if bf.Done {
+			return
+		}
+		err := o.backfillPages(ctx, bf, changed)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err == nil:
+			return
+		}
+		failures++
+		wait = backoff(failures, httpx.RetryAfterOf(err))
+	}
+}
+
+func (o *OneLogin) backfillPages(ctx context.Context, bf model.Progress, changed func()) error {
+	types := o.eventTypes(ctx)
+	// until is exclusive to the second: overlap by a second, the store
+	// drops the repeats.
+	q := onelogin.Query{Since: bf.From, Until: bf.Reached.Add(time.Second), Sort: "-id"}
+	for page, err := range o.client.EventPages(ctx, q) {
+		if err != nil {
+			return err
+		}
+		if err := o.ingest(ctx, page.Events, types); err != nil {
+			return err
+		}
+		for _, e := range page.Events {
+			if e.CreatedAt.Before(bf.Reached) {
+				bf.Reached = e.CreatedAt
+			}
+		}
+		bf.Events += len(page.Events)
+		if err := o.setBackfill(ctx, bf, changed); err != nil {
+			return err
+		}
+		if !page.Last() && !sleepCtx(ctx, o.pace()) {
+			return ctx.Err()
+		}
+	}
+	bf.Done, bf.Reached = true, bf.From
+	return o.setBackfill(ctx, bf, changed)
+}
+
+func (o *OneLogin) setBackfill(ctx context.Context, bf model.Progress, changed func()) error {
+	if err := o.save(ctx, cursorOneLoginBackfill, bf); err != nil {
+		return err
+	}
+	o.mu.Lock()
+	o.backfill = bf
+	o.mu.Unlock()
+	changed()
+	return nil
+}
+
+// pace is the pause before the next back-fill page: short while the
+// budget is known to be healthy, long while it is unknown, and until the
+// budget resets when what is left is the reserve.
+func (o *OneLogin) pace() time.Duration {
+	rl, ok := o.client.RateLimit()
+	if !ok || rl.Limit <= 0 {
+		return slowBackfillPace
+	}
+	reserve := max(minReserve, int(float64(rl.Limit)*reserveFraction))
+	if rl.Remaining > reserve {
+		return o.opts.BackfillPace
+	}
+	if d := time.Until(rl.Reset); d > 0 {
+		return d
+	}
+	return slowBackfillPace
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// OneLoginEvent maps a OneLogin event onto the shared model. The client has
+// already sanitized every string.
+func OneLoginEvent(e onelogin.Event, types *onelogin.EventTypeCatalog) model.Event {
+	ev := model.Event{
+		Vendor:   model.VendorOneLogin,
+		ID:       strconv.FormatInt(e.ID, 10),
+		Time:     e.CreatedAt,
+		Type:     e.EventTypeID,
+		UserName: e.UserName,
+		UserKey:  model.NormalizeEmail(e.UserName), // OneLogin gives the email when a user has no name
+		IP:       model.NormalizeIP(e.IPAddr),
+		Score:    model.NoScore,
+		App:      e.AppName,
+		Reasons:  e.RiskReasons,
+	}
+	if types != nil {
+		ev.TypeName = types.Name(e.EventTypeID)
+	} else {
+		ev.TypeName = onelogin.UnknownEventTypeName(e.EventTypeID)
+	}
+	if e.UserID != nil {
+		ev.UserID = strconv.FormatInt(*e.UserID, 10)
+	}
+	if e.RiskScore != nil {
+		ev.Score = *e.RiskScore
+		ev.Level = model.LevelOfScore(*e.RiskScore)
+	}
+	f := map[string]string{}
+	put := func(k, v string) {
+		if v != "" {
+			f[k] = v
+		}
+	}
+	putID := func(k string, v *int64) {
+		if v != nil {
+			f[k] = strconv.FormatInt(*v, 10)
+		}
+	}
+	put("actor_user_name", e.ActorUserName)
+	putID("actor_user_id", e.ActorUserID)
+	putID("assuming_acting_user_id", e.AssumingActingUserID)
+	put("actor_system", e.ActorSystem)
+	putID("app_id", e.AppID)
+	put("role_name", e.RoleName)
+	put("group_name", e.GroupName)
+	put("policy_name", e.PolicyName)
+	put("otp_device_name", e.OTPDeviceName)
+	putID("directory_id", e.DirectoryID)
+	put("client_id", e.ClientID)
+	put("proxy_ip", e.ProxyIP)
+	put("notes", e.Notes)
+	put("custom_message", e.CustomMessage)
+	put("error_description", e.ErrorDescription)
+	put("operation_name", e.OperationName)
+	put("resolution", e.Resolution)
+	put("risk_cookie_id", e.RiskCookieID)
+	put("browser_fingerprint", e.BrowserFingerprint)
+	if e.AccountID != 0 {
+		f["account_id"] = strconv.FormatInt(e.AccountID, 10)
+	}
+	if len(f) > 0 {
+		ev.Fields = f
+	}
+	return ev
+}

@@ -1,0 +1,267 @@
+package poll
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/sources/httpx"
+)
+
+// Source is one vendor's poll: fetch what is new, store it, announce it.
+type Source interface {
+	Name() string
+	// Poll does one round. It returns a non-fatal remark for the health
+	// line ("" when there is none), or the error that failed the round.
+	Poll(ctx context.Context) (note string, err error)
+}
+
+// Optional abilities a Source may have.
+type (
+	// backgrounder runs long work (a history back-fill) beside the polls;
+	// it calls changed when its progress moves, and returns when ctx ends.
+	backgrounder interface {
+		Background(ctx context.Context, changed func())
+	}
+	rateLimiter interface {
+		RateLimit() (httpx.RateLimit, bool)
+	}
+	progresser interface {
+		Progress() *model.Progress
+	}
+)
+
+// Warning is returned by a poll that worked but found something a person
+// should fix (pushes that would not be attributed): the source shows as
+// degraded with the warning as its note, and keeps its normal schedule.
+type Warning string
+
+func (w Warning) Error() string { return string(w) }
+
+// Spec is a source and its schedule.
+type Spec struct {
+	Source      Source
+	Interval    time.Duration
+	MinInterval time.Duration // the vendor's safe minimum; SetInterval never goes below
+}
+
+// Back-off after a failed poll: doubling from backoffBase, never beyond
+// backoffMax, unless the vendor asked for longer with Retry-After.
+const (
+	backoffBase = 5 * time.Second
+	backoffMax  = 10 * time.Minute
+	// failingAfter consecutive failures turn a source from degraded to failing.
+	failingAfter = 3
+	// lowHeadroom is the share of a rate-limit budget below which the
+	// health line warns.
+	lowHeadroom = 0.1
+)
+
+// Runner polls every source on its own goroutine.
+type Runner struct {
+	hub   *Hub
+	loops []*loop
+}
+
+type loop struct {
+	spec     Spec
+	hub      *Hub
+	trigger  chan struct{}
+	progress chan struct{}
+
+	mu       sync.Mutex
+	interval time.Duration
+	health   model.Health
+}
+
+// NewRunner prepares a runner; nothing runs until Run.
+func NewRunner(hub *Hub, specs ...Spec) *Runner {
+	r := &Runner{hub: hub}
+	for _, s := range specs {
+		if s.Interval < s.MinInterval {
+			s.Interval = s.MinInterval
+		}
+		r.loops = append(r.loops, &loop{
+			spec: s, hub: hub, interval: s.Interval,
+			trigger: make(chan struct{}, 1), progress: make(chan struct{}, 1),
+			health: model.Health{Source: s.Source.Name(), State: model.StateStarting},
+		})
+	}
+	return r
+}
+
+// Run polls until ctx ends, then waits for every goroutine it started.
+func (r *Runner) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, l := range r.loops {
+		l.publish()
+		wg.Go(func() { l.run(ctx) })
+		if bg, ok := l.spec.Source.(backgrounder); ok {
+			wg.Go(func() {
+				bg.Background(ctx, func() {
+					select {
+					case l.progress <- struct{}{}:
+					default:
+					}
+				})
+			})
+		}
+	}
+	wg.Wait()
+}
+
+// Refresh asks a source ("" for every source) to poll now.
+func (r *Runner) Refresh(source string) {
+	for _, l := range r.loops {
+		if source == "" || l.spec.Source.Name() == source {
+			select {
+			case l.trigger <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
+
+// Scale multiplies every source's interval by f (the dashboard's +/-
+// keys), never below a source's safe minimum, and returns the intervals
+// now in force by source.
+func (r *Runner) Scale(f float64) map[string]time.Duration {
+	out := map[string]time.Duration{}
+	for _, l := range r.loops {
+		l.mu.Lock()
+		d := time.Duration(float64(l.interval) * f).Round(time.Second)
+		l.interval = max(d, l.spec.MinInterval, time.Second)
+		out[l.spec.Source.Name()] = l.interval
+		l.mu.Unlock()
+	}
+	return out
+}
+
+// Health returns every source's current health.
+func (r *Runner) Health() []model.Health {
+	out := make([]model.Health, 0, len(r.loops))
+	for _, l := range r.loops {
+		out = append(out, l.snapshot())
+	}
+	return out
+}
+
+func (l *loop) run(ctx context.Context) {
+	timer := time.NewTimer(0) // the first poll goes at once
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-l.progress:
+			l.publish()
+			continue
+		case <-l.trigger:
+			if !timer.Stop() {
+				select {
+				case <-timer.C:
+				default:
+				}
+			}
+		case <-timer.C:
+		}
+		note, err := l.spec.Source.Poll(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		wait := l.record(note, err)
+		timer.Reset(wait)
+		l.publish()
+	}
+}
+
+// record folds a poll's outcome into the health and returns the wait
+// before the next poll.
+func (l *loop) record(note string, err error) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	h := &l.health
+	now := time.Now()
+	h.Note = note
+	var wait time.Duration
+	var warn Warning
+	if errors.As(err, &warn) {
+		h.Note, err = string(warn), nil
+	}
+	if err == nil {
+		h.LastSuccess = now
+		h.Failures = 0
+		h.Backoff = 0
+		h.State = model.StateOK
+		if warn != "" {
+			h.State = model.StateDegraded
+		}
+		wait = jitter(l.interval, 0.1)
+	} else {
+		h.Failures++
+		h.LastError = err.Error()
+		h.LastErrorAt = now
+		h.Backoff = backoff(h.Failures, httpx.RetryAfterOf(err))
+		h.State = model.StateDegraded
+		if h.Failures >= failingAfter || refused(err) {
+			h.State = model.StateFailing
+		}
+		wait = h.Backoff
+	}
+	h.NextPoll = now.Add(wait)
+	return wait
+}
+
+// refused reports credentials or permissions the vendor will keep refusing
+// until a person changes something: no point calling that merely degraded.
+func refused(err error) bool {
+	switch httpx.StatusOf(err) {
+	case http.StatusUnauthorized, http.StatusForbidden:
+		return true
+	}
+	return false
+}
+
+func backoff(failures int, retryAfter time.Duration) time.Duration {
+	d := backoffBase << min(failures-1, 16)
+	d = min(d, backoffMax)
+	d = jitter(d, 0.2)
+	return max(d, retryAfter)
+}
+
+// jitter spreads d by ±frac so sources (and risktop instances) that
+// started together do not poll in lock-step.
+func jitter(d time.Duration, frac float64) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	spread := float64(d) * frac
+	return time.Duration(float64(d) - spread + rand.Float64()*2*spread)
+}
+
+func (l *loop) snapshot() model.Health {
+	l.mu.Lock()
+	h := l.health
+	l.mu.Unlock()
+	if rl, ok := l.spec.Source.(rateLimiter); ok {
+		if v, ok := rl.RateLimit(); ok {
+			h.RateLimit = model.RateLimit{Known: true, Limit: v.Limit, Remaining: v.Remaining, Reset: v.Reset}
+			if hr := h.RateLimit.Headroom(); h.State == model.StateOK && hr >= 0 && hr < lowHeadroom {
+				h.State = model.StateDegraded
+				if h.Note == "" {
+					h.Note = "rate-limit budget nearly spent"
+				}
+			}
+		}
+	}
+	if p, ok := l.spec.Source.(progresser); ok {
+		h.Backfill = p.Progress()
+	}
+	return h
+}
+
+func (l *loop) publish() { l.hub.Publish(HealthMsg{l.snapshot()}) }

@@ -1,0 +1,144 @@
+package poll
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/sources/httpx"
+)
+
+// scripted fails or succeeds as told and records when it was polled.
+type scripted struct {
+	name string
+	mu   sync.Mutex
+	errs []error // one per poll; nil = success; past the end: success
+	at   []time.Time
+}
+
+func (s *scripted) Name() string { return s.name }
+
+func (s *scripted) Poll(ctx context.Context) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.at = append(s.at, time.Now())
+	if i := len(s.at) - 1; i < len(s.errs) {
+		return "", s.errs[i]
+	}
+	return "", nil
+}
+
+func (s *scripted) times() []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]time.Time(nil), s.at...)
+}
+
+func lastHealth(t *testing.T, sub *Subscription, source string) model.Health {
+	t.Helper()
+	var h model.Health
+	var found bool
+	for _, m := range sub.Take() {
+		if hm, ok := m.(HealthMsg); ok && hm.Source == source {
+			h, found = hm.Health, true
+		}
+	}
+	if !found {
+		t.Fatalf("no health for %s", source)
+	}
+	return h
+}
+
+func TestRunnerSchedulesWithJitterAndBacksOffHonouringRetryAfter(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tooMany := &httpx.Error{Vendor: "acme", Op: "GET /x", Kind: httpx.KindRateLimited, Status: 429, RetryAfter: 90 * time.Second}
+		src := &scripted{name: "acme", errs: []error{nil, errors.New("boom"), errors.New("boom"), tooMany, errors.New("boom")}}
+		hub := NewHub()
+		sub := hub.Subscribe()
+		r := NewRunner(hub, Spec{Source: src, Interval: 30 * time.Second, MinInterval: 10 * time.Second})
+		defer start(r)()
+
+		time.Sleep(10 * time.Minute)
+		synctest.Wait()
+		at := src.times()
+		if len(at) < 6 {
+			t.Fatalf("%d polls in 10 minutes", len(at))
+		}
+		gaps := make([]time.Duration, len(at)-1)
+		for i := range gaps {
+			gaps[i] = at[i+1].Sub(at[i])
+		}
+		within := func(d, lo, hi time.Duration) bool { return d >= lo && d <= hi }
+		// success → interval ±10%; failure 1 → 5s ±20%; failure 2 → 10s ±20%;
+		// the 429 → at least its Retry-After; failure 4 → 40s ±20%.
+		if !within(gaps[0], 27*time.Second, 33*time.Second) || !within(gaps[1], 4*time.Second, 6*time.Second) ||
+			!within(gaps[2], 8*time.Second, 12*time.Second) || !within(gaps[3], 90*time.Second, 91*time.Second) ||
+			!within(gaps[4], 32*time.Second, 48*time.Second) {
+			t.Fatalf("gaps between polls = %v", gaps)
+		}
+		h := lastHealth(t, sub, "acme")
+		if h.State != model.StateOK || h.Failures != 0 || h.LastError != "boom" || h.NextPoll.IsZero() {
+			t.Fatalf("health after recovery = %+v", h)
+		}
+	})
+}
+
+func TestRunnerHealthTurnsFailingAndRefreshPollsAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		denied := &httpx.Error{Vendor: "acme", Op: "GET /x", Kind: httpx.KindStatus, Status: 401}
+		src := &scripted{name: "acme", errs: []error{errors.New("a"), errors.New("b"), denied}}
+		hub := NewHub()
+		sub := hub.Subscribe()
+		r := NewRunner(hub, Spec{Source: src, Interval: time.Hour})
+		defer start(r)()
+
+		synctest.Wait()
+		if h := lastHealth(t, sub, "acme"); h.State != model.StateDegraded || h.Failures != 1 {
+			t.Fatalf("after one failure: %+v", h)
+		}
+		time.Sleep(20 * time.Second) // failures at 0s, ~5s and ~15s; the next try is ~20s later
+		synctest.Wait()
+		if h := lastHealth(t, sub, "acme"); h.State != model.StateFailing || h.Failures != 3 {
+			t.Fatalf("after three failures: %+v", h)
+		}
+		time.Sleep(20 * time.Minute) // the back-off is over; healthy again and on the hourly schedule
+		synctest.Wait()
+		n := len(src.times())
+		r.Refresh("acme")
+		synctest.Wait()
+		if len(src.times()) != n+1 {
+			t.Fatalf("Refresh did not poll at once: %d → %d polls", n, len(src.times()))
+		}
+		if got := r.Scale(0.0001)["acme"]; got != time.Second {
+			t.Fatalf("scaled interval = %s, want the 1s floor", got)
+		}
+	})
+}
+
+func TestWarningIsDegradedWithoutBackoff(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := &scripted{name: "acme", errs: []error{Warning("provider not attributed")}}
+		hub := NewHub()
+		sub := hub.Subscribe()
+		r := NewRunner(hub, Spec{Source: src, Interval: time.Minute})
+		defer start(r)()
+		synctest.Wait()
+		h := lastHealth(t, sub, "acme")
+		if h.State != model.StateDegraded || h.Note != "provider not attributed" || h.Failures != 0 || h.Backoff != 0 {
+			t.Fatalf("health = %+v", h)
+		}
+	})
+}
+
+// start runs r until the returned stop is called; deferred, it also
+// cleans up after a failed assertion so the bubble can end.
+func start(r *Runner) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { r.Run(ctx); close(done) }()
+	return func() { cancel(); <-done }
+}

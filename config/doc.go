@@ -1,2 +1,29 @@
-// Package config loads, expands and validates risktop's YAML config file.
+// Package config finds, loads, expands and validates risktop's YAML config
+// file, and builds each vendor client's Config from it.
+//
+// The file (see Example, the README's commented config):
+//
+//	refresh: 30s      # default poll interval, at least 5s
+//	read_only: true   # actions need false here or --write
+//	store: ""         # default $XDG_STATE_HOME/risktop/risktop.db
+//	retention: 90d
+//	sources:          # a vendor that is absent is off
+//	  onelogin:   {base_url: …, client_id: …, client_secret: "${ONELOGIN_CLIENT_SECRET}", interval: 30s, backfill: 24h}
+//	  casb:       {base_url: …, access_key: …, access_secret: …, report: Userrisk, interval: 5m}
+//	  cloudflare: {base_url: …, account_id: …, api_token: …, interval: 60s}
+//	  okta:       {base_url: …, api_token: …, requests_per_minute: 3}  # or client_id + private_key_file
+//
+// Expansion: ${NAME} in any value is replaced by the environment variable
+// (unset is an error; set but empty is kept, and an empty secret is an
+// error). $$ is a literal $. Any other $ stays as written, and $NAME without
+// braces is not expanded, so literal values containing $ survive.
+//
+// Secrets: client_secret, access_key, access_secret, api_token and
+// private_key may each be given instead as <key>_file: /path, whose content
+// (trailing newlines removed) is the secret. ~ is expanded, and relative
+// paths (there and in store) are relative to the config file. Secrets are
+// held as secret.Value, so no error, warning or %v of a Config shows them.
+//
+// Validation reports every problem at once as *Errors, one line each,
+// "file:line:col: key.path: what is wrong; what to do".
 package config

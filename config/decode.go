@@ -1,0 +1,817 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/risktop/risktop/sources/casb"
+	"github.com/risktop/risktop/sources/cloudflare"
+	"github.com/risktop/risktop/sources/httpx"
+	"github.com/risktop/risktop/sources/okta"
+	"github.com/risktop/risktop/sources/onelogin"
+	"github.com/risktop/risktop/sources/sanitize"
+	"github.com/risktop/risktop/sources/secret"
+)
+
+var (
+	topKeys        = []string{"refresh", "read_only", "store", "retention", "sources"}
+	sourceKeys     = []string{"onelogin", "casb", "cloudflare", "okta"}
+	oneloginKeys   = []string{"base_url", "client_id", "client_secret", "client_secret_file", "interval", "backfill"}
+	casbKeys       = []string{"base_url", "access_key", "access_key_file", "access_secret", "access_secret_file", "report", "interval"}
+	cloudflareKeys = []string{"base_url", "account_id", "api_token", "api_token_file", "interval"}
+	oktaKeys       = []string{"base_url", "api_token", "api_token_file", "client_id", "private_key", "private_key_file", "key_id", "requests_per_minute"}
+	vendorKeys     = map[string][]string{"onelogin": oneloginKeys, "casb": casbKeys, "cloudflare": cloudflareKeys, "okta": oktaKeys}
+)
+
+// Mistakes common enough to deserve their own answer.
+var (
+	topHints = map[string]string{
+		"interval":   "unknown key; the default poll interval is called refresh",
+		"onelogin":   "a source belongs under sources:, indented",
+		"casb":       "a source belongs under sources:, indented",
+		"okta":       "a source belongs under sources:, indented",
+		"cloudflare": "a source belongs under sources:, indented",
+	}
+	vendorHints = map[string]map[string]string{"okta": {
+		"interval": "unknown key; okta is not polled (risktop pushes IP risk to it), so its pace is requests_per_minute",
+	}}
+)
+
+type entry struct{ key, val *yaml.Node }
+
+type literal struct {
+	path string
+	line int
+}
+
+type decoder struct {
+	file     string
+	dir      string // relative paths in the file are relative to it
+	env      Env
+	probs    []Problem
+	warns    []Warning
+	literals []literal // secrets written into the file itself
+	// typos holds the key paths offered as "did you mean", so the key is
+	// not also reported missing.
+	typos map[string]bool
+}
+
+func (d *decoder) add(n *yaml.Node, path, format string, args ...any) {
+	p := Problem{Path: path, Message: fmt.Sprintf(format, args...)}
+	if n != nil {
+		p.Line, p.Column = n.Line, n.Column
+	}
+	d.probs = append(d.probs, p)
+}
+
+func (d *decoder) warn(n *yaml.Node, path, format string, args ...any) {
+	w := Warning{File: d.file, Path: path, Message: fmt.Sprintf(format, args...)}
+	if n != nil {
+		w.Line, w.Column = n.Line, n.Column
+	}
+	d.warns = append(d.warns, w)
+}
+
+func parse(name string, data []byte, env Env, mode fs.FileMode) (*Config, []Warning, error) {
+	d := &decoder{file: name, dir: filepath.Dir(name), env: env}
+	root, ok := d.document(data)
+	var cfg *Config
+	if ok {
+		cfg = d.config(root)
+	}
+	if len(d.literals) > 0 && mode&0o077 != 0 {
+		d.literalWarning(mode)
+	}
+	if len(d.probs) > 0 {
+		sortProblems(d.probs)
+		return nil, d.warns, &Errors{File: name, Problems: d.probs}
+	}
+	if cfg.OneLogin == nil && cfg.CASB == nil && cfg.Cloudflare == nil && cfg.Okta == nil {
+		d.warn(nil, "sources", "no sources are configured, so the dashboard will stay empty; add onelogin, casb, cloudflare or okta under sources:")
+	}
+	cfg.Path = name
+	return cfg, d.warns, nil
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// document parses the YAML; a syntax error ends the run, since nothing
+// after it can be trusted. root is nil for an empty file.
+func (d *decoder) document(data []byte) (*yaml.Node, bool) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	switch err := dec.Decode(&doc); {
+	case errors.Is(err, io.EOF):
+		return nil, true
+	case err != nil:
+		d.syntaxError(data, err)
+		return nil, false
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		d.syntaxError(data, err)
+		return nil, false
+	default:
+		d.add(&next, "", "a second YAML document (after ---); risktop reads one, so merge them")
+	}
+	if len(doc.Content) == 0 {
+		return nil, true
+	}
+	return doc.Content[0], true
+}
+
+func (d *decoder) syntaxError(data []byte, err error) {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line := 0
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	}
+	// The parser's tab message does not say what to do about it.
+	if strings.Contains(msg, "found character that cannot start any token") && bytes.Contains(data, []byte("\t")) {
+		msg += "; indent with spaces, not tabs"
+	}
+	d.probs = append(d.probs, Problem{Line: line, Message: "YAML syntax error: " + msg})
+}
+
+func (d *decoder) config(root *yaml.Node) *Config {
+	cfg := &Config{ReadOnly: true}
+	top := d.mapping("", root, topKeys, topHints, "a mapping of settings (refresh:, sources:, …)")
+	s := section{d: d, m: top}
+
+	cfg.Refresh = DefaultRefresh
+	if v, n, ok := s.duration("refresh"); ok {
+		if v < MinRefresh {
+			d.add(n, "refresh", "%s is below the minimum of %s: polling faster spends vendor budgets for no visible gain; use %s or more",
+				FormatDuration(v), FormatDuration(MinRefresh), FormatDuration(MinRefresh))
+		} else {
+			cfg.Refresh = v
+		}
+	}
+	if e, ok := top["read_only"]; ok {
+		if t, ok := d.scalar("read_only", e, ""); ok && t != "" {
+			switch strings.ToLower(t) {
+			case "true":
+			case "false":
+				cfg.ReadOnly = false
+			default:
+				d.add(e.val, "read_only", "%q is not a boolean; write true (actions hidden) or false (actions allowed)", sanitize.LineN(t, 40))
+			}
+		}
+	}
+	cfg.StorePath = d.storePath(top)
+	cfg.Retention = DefaultRetention
+	retention, retNode, retSet := s.duration("retention")
+	if retSet {
+		if retention <= 0 {
+			d.add(retNode, "retention", "must be longer than 0; the default is %s", FormatDuration(DefaultRetention))
+		} else {
+			cfg.Retention = retention
+		}
+	}
+
+	var srcNode *yaml.Node
+	if e, ok := top["sources"]; ok {
+		srcNode = e.val
+	}
+	sources := d.mapping("sources", srcNode, sourceKeys, nil, "a mapping from source name to its settings")
+	for _, name := range sourceKeys {
+		e, ok := sources[name]
+		if !ok {
+			continue
+		}
+		path := "sources." + name
+		before := len(d.probs)
+		vs := section{d: d, path: path, at: e.key, m: d.mapping(path, e.val, vendorKeys[name], vendorHints[name], "a mapping of "+name+" settings")}
+		if vs.m == nil {
+			continue // wrong type, already reported
+		}
+		switch name {
+		case "onelogin":
+			cfg.OneLogin = vs.onelogin(cfg.Refresh)
+		case "casb":
+			cfg.CASB = vs.casb(cfg.Refresh)
+		case "cloudflare":
+			cfg.Cloudflare = vs.cloudflare(cfg.Refresh)
+		case "okta":
+			cfg.Okta = vs.okta()
+		}
+		if len(d.probs) == before {
+			vs.backstop(cfg)
+		}
+	}
+
+	if ol := cfg.OneLogin; ol != nil && retSet && retention > 0 && retention < ol.Backfill {
+		d.add(retNode, "retention", "%s is shorter than sources.onelogin.backfill (%s), so back-filled events would be pruned as they land; raise retention or lower backfill",
+			FormatDuration(retention), FormatDuration(ol.Backfill))
+	}
+	return cfg
+}
+
+func (d *decoder) storePath(top map[string]entry) string {
+	if e, ok := top["store"]; ok {
+		p, ok := d.scalar("store", e, "")
+		if !ok {
+			return ""
+		}
+		if p != "" {
+			return d.localPath("store", e.val, p)
+		}
+	}
+	p, err := DefaultStorePath(d.env.getenv)
+	if err != nil {
+		d.add(nil, "store", "no store path given and %v, or set store: /path/to/risktop.db", err)
+	}
+	return p
+}
+
+// localPath expands ~ and makes p relative to the config file's directory.
+func (d *decoder) localPath(path string, n *yaml.Node, p string) string {
+	p, err := expandHome(p, d.env.getenv)
+	if err != nil {
+		d.add(n, path, "%v", err)
+		return ""
+	}
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(d.dir, p)
+	}
+	return p
+}
+
+// mapping checks that n is a mapping and returns its entries, reporting
+// duplicate and unknown keys. A missing or null n is an empty mapping; a
+// node of another kind is reported and gives nil.
+func (d *decoder) mapping(path string, n *yaml.Node, keys []string, hints map[string]string, want string) map[string]entry {
+	n = resolve(n)
+	if n == nil || isNull(n) {
+		return map[string]entry{}
+	}
+	if n.Kind != yaml.MappingNode {
+		d.add(n, path, "expected %s, found %s", want, kindName(n))
+		return nil
+	}
+	out := make(map[string]entry, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := resolve(n.Content[i]), n.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			d.add(k, path, "a key must be a plain name, found %s", kindName(k))
+			continue
+		}
+		name := k.Value
+		kp := join(path, name)
+		if prev, dup := out[name]; dup {
+			d.add(k, kp, "duplicate key; already set at line %d, keep one", prev.key.Line)
+			continue
+		}
+		if !slices.Contains(keys, name) {
+			msg, typo := unknownKey(path, name, keys, hints)
+			if typo != "" {
+				d.typo(join(path, typo))
+			}
+			d.add(k, kp, "%s", msg)
+			continue
+		}
+		out[name] = entry{k, v}
+	}
+	return out
+}
+
+// unknownKey explains an unknown key and names the key it is probably a
+// typo of, if any.
+func unknownKey(path, name string, keys []string, hints map[string]string) (msg, typo string) {
+	if h, ok := hints[name]; ok {
+		return h, ""
+	}
+	what := "key"
+	if path == "sources" {
+		what = "source"
+	}
+	if name == "<<" {
+		return "YAML merge keys are not supported; write the keys out", ""
+	}
+	if s := suggest(name, keys); s != "" {
+		return fmt.Sprintf("unknown %s; did you mean %q?", what, s), s
+	}
+	return fmt.Sprintf("unknown %s; expected %s", what, list(keys, "or")), ""
+}
+
+// typo records a suggested key; for <key>_file the key itself counts too.
+func (d *decoder) typo(path string) {
+	if d.typos == nil {
+		d.typos = map[string]bool{}
+	}
+	d.typos[path] = true
+	d.typos[strings.TrimSuffix(path, "_file")] = true
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func resolve(n *yaml.Node) *yaml.Node {
+	// Aliases are followed a bounded number of times: the schema is three
+	// levels deep, so a cycle cannot recurse, only repeat.
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 8; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!!null" }
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping (key: value)"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		return fmt.Sprintf("the single value %q", sanitize.LineN(n.Value, 40))
+	}
+	return "something else"
+}
+
+// scalar returns the value's text with ${VAR} expanded. A null value gives
+// "". fileKey, when set, is offered as the alternative to a missing
+// variable. ok is false when a problem was reported.
+func (d *decoder) scalar(path string, e entry, fileKey string) (string, bool) {
+	s, _, ok := d.scalarRefs(path, e, fileKey)
+	return s, ok
+}
+
+func (d *decoder) scalarRefs(path string, e entry, fileKey string) (string, []string, bool) {
+	n := resolve(e.val)
+	if n.Kind != yaml.ScalarNode {
+		d.add(n, path, "expected a single value, found %s", kindName(n))
+		return "", nil, false
+	}
+	if isNull(n) {
+		return "", nil, true
+	}
+	out, refs, missing, err := expand(n.Value, d.env.lookup)
+	if err != nil {
+		d.add(n, path, "%v", err)
+		return "", nil, false
+	}
+	if len(missing) > 0 {
+		noun, them := "environment variable "+missing[0]+" is", "it"
+		if len(missing) > 1 {
+			noun, them = "environment variables "+list(missing, "and")+" are", "them"
+		}
+		alt := ""
+		if fileKey != "" {
+			alt = ", or use " + fileKey + ": /path/to/file"
+		}
+		d.add(n, path, "%s not set; export %s before starting risktop%s", noun, them, alt)
+		return "", nil, false
+	}
+	return out, refs, true
+}
+
+// section reads one mapping's keys; at is the key the section hangs from,
+// where a missing key is reported.
+type section struct {
+	d    *decoder
+	path string
+	at   *yaml.Node
+	m    map[string]entry
+}
+
+func (s section) has(key string) bool { _, ok := s.m[key]; return ok }
+
+func (s section) missing(key, format string, args ...any) {
+	if s.d.typos[join(s.path, strings.TrimSuffix(key, "_file"))] {
+		return // reported as a misspelling already
+	}
+	s.d.add(s.at, join(s.path, key), "missing; "+format, args...)
+}
+
+// str is an optional string; n is where it was written (nil if absent).
+func (s section) str(key string) (v string, n *yaml.Node, ok bool) {
+	e, present := s.m[key]
+	if !present {
+		return "", nil, true
+	}
+	v, ok = s.d.scalar(join(s.path, key), e, "")
+	return strings.TrimSpace(v), resolve(e.val), ok
+}
+
+// need is a required string.
+func (s section) need(key, what string) (string, *yaml.Node) {
+	v, n, ok := s.str(key)
+	if ok && v == "" {
+		if n == nil {
+			s.missing(key, "set it to %s", what)
+		} else {
+			s.d.add(n, join(s.path, key), "is empty; set it to %s", what)
+		}
+	}
+	return v, n
+}
+
+// duration reads key; ok is false when it is absent or was reported.
+func (s section) duration(key string) (time.Duration, *yaml.Node, bool) {
+	e, present := s.m[key]
+	if !present {
+		return 0, nil, false
+	}
+	path := join(s.path, key)
+	t, ok := s.d.scalar(path, e, "")
+	n := resolve(e.val)
+	if !ok || t == "" {
+		return 0, nil, false
+	}
+	v, err := ParseDuration(t)
+	switch {
+	case err != nil && isDigits(t):
+		s.d.add(n, path, "%s has no unit; write %ss (or a unit of m, h or d)", t, t)
+		return 0, nil, false
+	case err != nil:
+		s.d.add(n, path, "%q is not a duration; write a number and a unit, like 30s, 5m, 1h or 90d", sanitize.LineN(t, 40))
+		return 0, nil, false
+	case v < 0:
+		s.d.add(n, path, "%s is negative; durations count forward, like 30s", sanitize.LineN(t, 40))
+		return 0, nil, false
+	}
+	return v, n, true
+}
+
+func isDigits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
+}
+
+// interval reads the poll interval, defaulting to the larger of refresh and
+// the vendor's default, and refuses one below the vendor's safe minimum.
+func (s section) interval(refresh, def, minimum time.Duration, why string) time.Duration {
+	v, n, ok := s.duration("interval")
+	if !ok {
+		return max(refresh, def, minimum)
+	}
+	if v < minimum {
+		s.d.add(n, join(s.path, "interval"), "%s is below the safe minimum of %s: %s; use %s or more",
+			FormatDuration(v), FormatDuration(minimum), why, FormatDuration(minimum))
+	}
+	return v
+}
+
+// secret reads key or key_file. given reports whether either was written,
+// even if it could not be read, so the caller does not report it missing.
+func (s section) secret(key string, required bool, what string) (v secret.Value, given bool) {
+	fileKey := key + "_file"
+	e, inline := s.m[key]
+	f, file := s.m[fileKey]
+	path := join(s.path, key)
+	switch {
+	case inline && file:
+		s.d.add(f.key, join(s.path, fileKey), "%s is set too; keep one of %s and %s", key, key, fileKey)
+		return secret.Value{}, true
+	case inline:
+		text, refs, ok := s.d.scalarRefs(path, e, fileKey)
+		if !ok {
+			return secret.Value{}, true
+		}
+		n := resolve(e.val)
+		if text == "" {
+			if len(refs) > 0 {
+				s.d.add(n, path, "is empty: %s expanded to nothing; set %s, or use %s: /path/to/file", list(refs, "and"), list(refs, "and"), fileKey)
+			} else {
+				s.d.add(n, path, "is empty; set it to %s, as \"${VAR}\" or with %s: /path/to/file", what, fileKey)
+			}
+			return secret.Value{}, true
+		}
+		if len(refs) == 0 {
+			s.d.literals = append(s.d.literals, literal{path, n.Line})
+		}
+		if !s.checkSecret(key, n, path, text, "") {
+			return secret.Value{}, true
+		}
+		return secret.New(text), true
+	case file:
+		fp := join(s.path, fileKey)
+		p, ok := s.d.scalar(fp, f, "")
+		n := resolve(f.val)
+		if !ok {
+			return secret.Value{}, true
+		}
+		if strings.TrimSpace(p) == "" {
+			s.d.add(n, fp, "is empty; give the path of the file holding %s", what)
+			return secret.Value{}, true
+		}
+		if p = s.d.localPath(fp, n, p); p == "" {
+			return secret.Value{}, true
+		}
+		data, err := s.d.env.readFile(p)
+		if err != nil {
+			s.d.add(n, fp, "cannot read %s: %v; check the path and that risktop's user may read it", p, plainErr(err))
+			return secret.Value{}, true
+		}
+		text := strings.TrimRight(string(data), "\r\n")
+		if strings.TrimSpace(text) == "" {
+			s.d.add(n, fp, "%s is empty; put %s in it", p, what)
+			return secret.Value{}, true
+		}
+		if !s.checkSecret(key, n, fp, text, p) {
+			return secret.Value{}, true
+		}
+		return secret.New(text), true
+	}
+	if required {
+		s.missing(key, "set %s: \"${VAR}\" or %s: /path/to/file holding %s", key, fileKey, what)
+	}
+	return secret.Value{}, false
+}
+
+// checkSecret catches the copy-paste damage that makes a vendor answer
+// 401, without ever showing the value.
+func (s section) checkSecret(key string, n *yaml.Node, path, text, file string) bool {
+	where := "the value"
+	if file != "" {
+		where = file
+	}
+	if key == "private_key" {
+		if !strings.Contains(text, "-----BEGIN ") || !strings.Contains(text, "PRIVATE KEY-----") {
+			s.d.add(n, path, "%s holds no PEM private key; expected the service app's RSA key, starting -----BEGIN PRIVATE KEY----- (the content is not shown)", where)
+			return false
+		}
+		return true
+	}
+	if strings.ContainsFunc(text, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		s.d.add(n, path, "%s contains spaces or control characters (an extra line or a stray space when pasting?); the content is not shown", where)
+		return false
+	}
+	return true
+}
+
+// url checks a base URL: http(s), a host, and no path that risktop adds
+// itself. def is used when the key is absent; a "" def makes it required.
+func (s section) url(def, example string, checkPath func(u *url.URL) string) string {
+	path := join(s.path, "base_url")
+	raw, n, ok := s.str("base_url")
+	switch {
+	case !ok:
+		return ""
+	case raw == "" && def != "":
+		return def // an empty value means the default, like store: ""
+	case raw == "" && n == nil:
+		s.missing("base_url", "set it to the API's address, like %s", example)
+		return ""
+	case raw == "":
+		s.d.add(n, path, "is empty; set it to the API's address, like %s", example)
+		return ""
+	}
+	shown := sanitize.LineN(raw, 80)
+	if !strings.Contains(raw, "://") {
+		s.d.add(n, path, "%q has no scheme; write https://%s", shown, shown)
+		return ""
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		s.d.add(n, path, "%q is not a valid URL; write it like %s", shown, example)
+		return ""
+	case u.Scheme != "https" && u.Scheme != "http":
+		s.d.add(n, path, "scheme %q is not supported; use https://, like %s", sanitize.LineN(u.Scheme, 20), example)
+		return ""
+	case u.Host == "":
+		s.d.add(n, path, "%q has no host; write it like %s", shown, example)
+		return ""
+	case u.User != nil:
+		s.d.add(n, path, "must not carry credentials; put them in the secret keys, and write the URL like %s", example)
+		return ""
+	case u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(raw, "?") || strings.HasSuffix(raw, "#"):
+		s.d.add(n, path, "%q has a query or fragment; write only scheme, host and any prefix, like %s", shown, example)
+		return ""
+	}
+	if msg := checkPath(u); msg != "" {
+		s.d.add(n, path, "%s", msg)
+		return ""
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		s.d.warn(n, path, "plain http sends credentials unencrypted to %s; use https://", sanitize.LineN(u.Host, 80))
+	}
+	return strings.TrimRight(raw, "/")
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// rootOnly refuses a path on a vendor's own domain, where the API lives at
+// the root, and elsewhere (a proxy, the simulator) refuses only paths that
+// start with what the client appends.
+func rootOnly(domains []string, appended []string, example string) func(*url.URL) string {
+	return func(u *url.URL) string {
+		p := strings.Trim(u.Path, "/")
+		if p == "" {
+			return ""
+		}
+		host := strings.ToLower(u.Hostname())
+		own := slices.ContainsFunc(domains, func(d string) bool { return strings.HasSuffix(host, d) })
+		first, _, _ := strings.Cut(p, "/")
+		if own || slices.Contains(appended, strings.ToLower(first)) {
+			return fmt.Sprintf("path %q is not expected: risktop adds the API paths itself; give only the host, like %s", sanitize.LineN(u.Path, 60), example)
+		}
+		return ""
+	}
+}
+
+func (s section) onelogin(refresh time.Duration) *OneLogin {
+	const example = "https://acme.onelogin.com"
+	out := &OneLogin{}
+	out.BaseURL = s.url("", example, rootOnly([]string{".onelogin.com"}, []string{"api", "auth", "admin", "admin2", "portal", "login"}, example))
+	out.ClientID, _ = s.need("client_id", "the client ID of an API credential with Read All scope (Developers → API Credentials)")
+	out.ClientSecret, _ = s.secret("client_secret", true, "the API credential's client secret")
+	out.Interval = s.interval(refresh, 0, MinOneLoginInterval,
+		"OneLogin allows 5,000 calls an hour per account, shared with every other integration (SIEM collectors too)")
+	out.Backfill = DefaultBackfill
+	if v, n, ok := s.duration("backfill"); ok {
+		if v > MaxBackfill {
+			s.d.add(n, join(s.path, "backfill"), "%s reaches further back than OneLogin keeps events (%s); use %s or less",
+				FormatDuration(v), FormatDuration(MaxBackfill), FormatDuration(MaxBackfill))
+		}
+		out.Backfill = v
+	}
+	return out
+}
+
+func (s section) casb(refresh time.Duration) *CASB {
+	const example = "https://casb.example.com"
+	out := &CASB{}
+	out.BaseURL = s.url("", example, rootOnly([]string{".palerra.net"}, []string{"api"}, example))
+	out.AccessKey, _ = s.secret("access_key", true, "the access key generated in the CASB console")
+	out.AccessSecret, _ = s.secret("access_secret", true, "the secret key generated with the access key")
+	out.Report = casb.DefaultReport
+	if v, n, ok := s.str("report"); ok && n != nil {
+		switch {
+		case v == "":
+			s.d.add(n, join(s.path, "report"), "is empty; leave it out for %s, or name the report", casb.DefaultReport)
+		case strings.ContainsAny(v, "/\\%?#") || v == "." || v == ".." || !sanitize.Valid(v):
+			s.d.add(n, join(s.path, "report"), "%q must be a report name like %s, not a path", sanitize.LineN(v, 40), casb.DefaultReport)
+		default:
+			out.Report = v
+		}
+	}
+	out.Interval = s.interval(refresh, DefaultCASBInterval, MinCASBInterval,
+		"CASB documents no rate limit and computes the user risk report daily, so faster polling gains nothing and risks an undocumented limit")
+	return out
+}
+
+func (s section) cloudflare(refresh time.Duration) *Cloudflare {
+	out := &Cloudflare{}
+	out.BaseURL = s.url(cloudflare.DefaultBaseURL, cloudflare.DefaultBaseURL, func(u *url.URL) string {
+		p := strings.Trim(u.Path, "/")
+		switch {
+		case slices.ContainsFunc(strings.Split(p, "/"), func(seg string) bool { return seg == "accounts" || seg == "zt_risk_scoring" }):
+			return fmt.Sprintf("path %q goes past the API root; write %s and put the account in account_id", sanitize.LineN(u.Path, 60), cloudflare.DefaultBaseURL)
+		case strings.EqualFold(u.Hostname(), "api.cloudflare.com") && p != "client/v4":
+			return fmt.Sprintf("the API root on api.cloudflare.com is /client/v4; write %s", cloudflare.DefaultBaseURL)
+		}
+		return ""
+	})
+	const what = "the 32 hex characters after dash.cloudflare.com/ in the dashboard URL"
+	if id, n := s.need("account_id", what); id != "" && !isHex32(id) {
+		s.d.add(n, join(s.path, "account_id"), "%q is not an account ID; use %s", sanitize.LineN(id, 40), what)
+	} else {
+		out.AccountID = id
+	}
+	out.APIToken, _ = s.secret("api_token", true, "an API token with Zero Trust read and 'Zero Trust: PII Read' permissions")
+	out.Interval = s.interval(refresh, DefaultCloudflareInterval, MinCloudflareInterval,
+		"Cloudflare allows 1,200 requests per 5 minutes per user, shared with the dashboard and other automation, and going over blocks every API call for 5 minutes")
+	return out
+}
+
+func isHex32(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	return strings.Trim(strings.ToLower(s), "0123456789abcdef") == ""
+}
+
+func (s section) okta() *Okta {
+	const example = "https://acme.okta.com"
+	out := &Okta{RequestsPerMinute: okta.DefaultRequestsPerMinute}
+	own := rootOnly([]string{".okta.com", ".oktapreview.com", ".okta-emea.com", ".okta-gov.com"},
+		[]string{"api", "oauth2", "admin", "app", "home"}, example)
+	out.BaseURL = s.url("", example, func(u *url.URL) string {
+		host := u.Hostname()
+		label, rest, _ := strings.Cut(host, ".")
+		if org, ok := strings.CutSuffix(label, "-admin"); ok && org != "" {
+			if rest != "" {
+				org += "." + rest
+			}
+			return fmt.Sprintf("host %q is the Admin Console; use the org URL %s://%s", sanitize.LineN(host, 60), u.Scheme, org)
+		}
+		return own(u)
+	})
+
+	ssws := s.has("api_token") || s.has("api_token_file")
+	oauth := s.has("client_id") || s.has("private_key") || s.has("private_key_file") || s.has("key_id")
+	switch {
+	case ssws && oauth:
+		s.d.add(s.at, s.path, "both api_token and client_id/private_key_file are set; keep one: client_id + private_key_file (OAuth service app) or api_token (SSWS)")
+	case !ssws && !oauth && !s.d.typos[s.path+".api_token"] && !s.d.typos[s.path+".client_id"] && !s.d.typos[s.path+".private_key"]:
+		s.d.add(s.at, s.path, "no credentials; set client_id + private_key_file (OAuth service app, scope okta.riskEvents.manage), or api_token (SSWS)")
+	}
+	out.APIToken, _ = s.secret("api_token", false, "an SSWS API token")
+	if oauth {
+		var n *yaml.Node
+		out.ClientID, n, _ = s.str("client_id")
+		if out.ClientID == "" && !ssws {
+			if n == nil {
+				s.missing("client_id", "set it to the service app's client ID (required with private_key_file)")
+			} else {
+				s.d.add(n, join(s.path, "client_id"), "is empty; set it to the service app's client ID")
+			}
+		}
+		var given bool
+		out.PrivateKey, given = s.secret("private_key", false, "the service app's RSA private key (PEM)")
+		if !given && !ssws {
+			s.missing("private_key_file", "set it to the PEM file of the service app's RSA private key (required with client_id)")
+		}
+		out.KeyID, _, _ = s.str("key_id")
+	}
+
+	if e, ok := s.m["requests_per_minute"]; ok {
+		path := join(s.path, "requests_per_minute")
+		if t, ok := s.d.scalar(path, e, ""); ok && t != "" {
+			n, err := strconv.Atoi(t)
+			switch {
+			case err != nil:
+				s.d.add(resolve(e.val), path, "%q is not a whole number; use 1 to %d (Okta's guide allows %d per risk provider)",
+					sanitize.LineN(t, 20), okta.MaxRequestsPerMinute, okta.DefaultRequestsPerMinute)
+			case n < 1 || n > okta.MaxRequestsPerMinute:
+				s.d.add(resolve(e.val), path, "%d is out of range; use 1 to %d (the API's limit; Okta's integration guide asks for %d per risk provider)",
+					n, okta.MaxRequestsPerMinute, okta.DefaultRequestsPerMinute)
+			default:
+				out.RequestsPerMinute = n
+			}
+		}
+	}
+	return out
+}
+
+// backstop runs the vendor client's own check on the finished section, so
+// a rule added there is not silently missed here. It sends no request.
+func (s section) backstop(cfg *Config) {
+	var err error
+	var fields *strings.Replacer
+	switch s.path {
+	case "sources.onelogin":
+		_, err = onelogin.New(cfg.OneLogin.Client(httpx.Options{}))
+		fields = strings.NewReplacer("Config.", "", "BaseURL", "base_url", "ClientID", "client_id", "ClientSecret", "client_secret")
+	case "sources.casb":
+		_, err = casb.New(cfg.CASB.Client(httpx.Options{}))
+		fields = strings.NewReplacer("Config.", "", "BaseURL", "base_url", "AccessKey", "access_key", "AccessSecret", "access_secret", "Report", "report")
+	case "sources.cloudflare":
+		_, err = cloudflare.New(cfg.Cloudflare.Client(httpx.Options{}))
+		fields = strings.NewReplacer("Config.", "", "BaseURL", "base_url", "AccountID", "account_id", "APIToken", "api_token")
+	case "sources.okta":
+		_, err = okta.New(cfg.Okta.Client(httpx.Options{}))
+		keyName := "private_key_file"
+		if s.has("private_key") {
+			keyName = "private_key"
+		}
+		fields = strings.NewReplacer("Config.", "", "BaseURL", "base_url", "APIToken", "api_token", "ClientID", "client_id",
+			"PrivateKeyPEM", keyName, "RequestsPerMinute", "requests_per_minute")
+	}
+	if err != nil {
+		vendor := strings.TrimPrefix(s.path, "sources.")
+		s.d.add(s.at, s.path, "%s", fields.Replace(strings.TrimPrefix(err.Error(), vendor+": ")))
+	}
+}
+
+func (d *decoder) literalWarning(mode fs.FileMode) {
+	where := make([]string, len(d.literals))
+	for i, l := range d.literals {
+		where[i] = fmt.Sprintf("%s (line %d)", l.path, l.line)
+	}
+	noun := "a literal secret at "
+	if len(where) > 1 {
+		noun = "literal secrets at "
+	}
+	d.warns = append(d.warns, Warning{File: d.file, Message: fmt.Sprintf(
+		"mode %04o lets other users read this file, and it holds %s%s; run chmod 600 %s, or move each secret to \"${VAR}\" or <key>_file: /path",
+		mode.Perm(), noun, list(where, "and"), d.file)})
+}

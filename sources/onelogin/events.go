@@ -281,12 +281,26 @@ func (c *Client) eventPage(ctx context.Context, req httpx.Request) (EventPage, e
 		return EventPage{}, &httpx.Error{Vendor: Vendor, Op: req.Op, Kind: httpx.KindDecode, Err: e,
 			Hint: hintFor(e.Code, e)}
 	}
+	return pageOf(env), nil
+}
+
+// DecodeEventsPage decodes and sanitizes one Get Events body the way the
+// client does each page it fetches (the ingest benchmark measures it).
+func DecodeEventsPage(body []byte) (EventPage, error) {
+	var env eventsEnvelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		return EventPage{}, err
+	}
+	return pageOf(env), nil
+}
+
+func pageOf(env eventsEnvelope) EventPage {
 	page := EventPage{Events: env.Data}
 	p := env.Pagination
 	page.BeforeCursor, page.AfterCursor = deref(p.BeforeCursor), deref(p.AfterCursor)
 	page.PreviousLink, page.NextLink = deref(p.PreviousLink), deref(p.NextLink)
 	sanitize.Struct(&page)
-	return page, nil
+	return page
 }
 
 // nextEventsRequest follows next_link verbatim when it points at the

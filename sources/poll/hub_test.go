@@ -1,6 +1,7 @@
 package poll
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -51,3 +52,5 @@ func TestLateSubscriberSeesTheCurrentStateAtOnce(t *testing.T) {
 		t.Fatal("closed subscription still receives")
 	}
 }
+
+func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }

@@ -36,9 +36,9 @@ type OneLoginOptions struct {
 
 const (
 	slowBackfillPace = 3600 * time.Millisecond // 1,000 pages an hour
-	// The back-fill leaves this much of the account's budget to the live
-	// head and to other integrations sharing it.
-	minReserve      = 250
+	// The back-fill leaves a fifth of the account's budget to other
+	// integrations sharing it, on top of what the live head will need
+	// before the budget resets.
 	reserveFraction = 0.2
 )
 
@@ -51,10 +51,14 @@ type OneLogin struct {
 	opts   OneLoginOptions
 
 	mu         sync.Mutex
+	started    time.Time
+	headCalls  []time.Time // requests the live head made in the last hour
 	head       headCursor
 	loaded     bool
 	backfill   model.Progress
 	lastScores time.Time
+	lastUsers  time.Time
+	usersStale bool // events arrived since the users were last folded
 	ready      chan struct{} // closed once the cursors are loaded
 }
 
@@ -179,6 +183,7 @@ func (o *OneLogin) Poll(ctx context.Context) (string, error) {
 	o.mu.Unlock()
 	q := onelogin.Query{Since: head.Time.Add(-time.Second), Sort: "+id"}
 	for page, err := range o.client.EventPages(ctx, q) {
+		o.countHeadCalls(1)
 		if err != nil {
 			return "", err
 		}
@@ -230,21 +235,39 @@ func (o *OneLogin) ingest(ctx context.Context, events []onelogin.Event, types *o
 		return err
 	}
 	if n > 0 {
+		o.mu.Lock()
+		o.usersStale = true
+		o.mu.Unlock()
 		o.hub.Publish(EventsMsg{Vendor: model.VendorOneLogin, Inserted: n, Newest: newest})
 	}
 	return nil
 }
 
 // usersWindow is how far back sign-in events count towards a person's
-// OneLogin view in the Users screen.
-const usersWindow = 24 * time.Hour
+// OneLogin view in the Users screen; usersEvery bounds how often that fold
+// (a scan of the window) runs.
+const (
+	usersWindow = 24 * time.Hour
+	usersEvery  = time.Minute
+)
 
+// publishUsers folds the window's events into one view per person when
+// new events arrived, at most once every usersEvery.
 func (o *OneLogin) publishUsers(ctx context.Context) error {
 	now := time.Now()
+	o.mu.Lock()
+	due := o.lastUsers.IsZero() || (o.usersStale && now.Sub(o.lastUsers) >= usersEvery)
+	o.mu.Unlock()
+	if !due {
+		return nil
+	}
 	views, err := o.store.EventUsers(ctx, model.VendorOneLogin, now.Add(-usersWindow))
 	if err != nil {
 		return err
 	}
+	o.mu.Lock()
+	o.lastUsers, o.usersStale = now, false
+	o.mu.Unlock()
 	o.hub.Publish(UsersMsg{Vendor: model.VendorOneLogin, At: now, Views: views})
 	return nil
 }
@@ -261,6 +284,7 @@ func (o *OneLogin) scores(ctx context.Context) string {
 		return ""
 	}
 	for _, w := range ScoreWindows {
+		o.countHeadCalls(1)
 		si, err := o.client.ScoreInsights(ctx, onelogin.ScoreQuery{After: now.Add(-w), Before: now})
 		if err != nil {
 			return "score insights unavailable: " + err.Error()
@@ -352,20 +376,53 @@ func (o *OneLogin) setBackfill(ctx context.Context, bf model.Progress, changed f
 	return nil
 }
 
+func (o *OneLogin) countHeadCalls(n int) {
+	now := time.Now()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.started.IsZero() {
+		o.started = now
+	}
+	cut := 0
+	for cut < len(o.headCalls) && now.Sub(o.headCalls[cut]) > time.Hour {
+		cut++
+	}
+	o.headCalls = o.headCalls[cut:]
+	for range n {
+		o.headCalls = append(o.headCalls, now)
+	}
+}
+
+// headRate is the live head's requests per hour, measured over the last
+// hour (or since it started, but over at least a minute, so the first
+// poll's token and score reads make the estimate cautious, not small).
+func (o *OneLogin) headRate() float64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.started.IsZero() {
+		return 0
+	}
+	span := min(max(time.Since(o.started), time.Minute), time.Hour)
+	return float64(len(o.headCalls)) / span.Hours()
+}
+
 // pace is the pause before the next back-fill page: short while the
 // budget is known to be healthy, long while it is unknown, and until the
-// budget resets when what is left is the reserve.
+// budget resets once what is left is the reserve: a fifth of the budget
+// for the other integrations on the account, plus what the live head is
+// expected to spend before the reset.
 func (o *OneLogin) pace() time.Duration {
 	rl, ok := o.client.RateLimit()
 	if !ok || rl.Limit <= 0 {
 		return slowBackfillPace
 	}
-	reserve := max(minReserve, int(float64(rl.Limit)*reserveFraction))
-	if rl.Remaining > reserve {
+	untilReset := max(time.Until(rl.Reset), 0)
+	reserve := float64(rl.Limit)*reserveFraction + o.headRate()*untilReset.Hours()
+	if float64(rl.Remaining) > reserve {
 		return o.opts.BackfillPace
 	}
-	if d := time.Until(rl.Reset); d > 0 {
-		return d
+	if untilReset > 0 {
+		return untilReset
 	}
 	return slowBackfillPace
 }

@@ -44,7 +44,8 @@ type Store interface {
 	// UserRisks returns a vendor's current views ("" for every vendor).
 	UserRisks(ctx context.Context, vendor string) ([]model.UserRisk, error)
 	// RiskHistory returns the recorded changes of one person's risk (by
-	// normalised email), oldest first.
+	// normalised email, or vendor:userID for a view without one: see
+	// HistoryKey), oldest first.
 	RiskHistory(ctx context.Context, key string, since time.Time) ([]model.RiskPoint, error)
 
 	// PutScores records one score-insights reading.
@@ -137,4 +138,5 @@ type EventPage struct {
 // PruneStats says what Prune removed.
 type PruneStats struct {
 	Events, History, Scores int
+	Outbox                  int // sent pushes
 }

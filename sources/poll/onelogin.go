@@ -58,7 +58,7 @@ type OneLogin struct {
 	backfill   model.Progress
 	lastScores time.Time
 	lastUsers  time.Time
-	usersStale bool // events arrived since the users were last folded
+	usersStale bool          // events arrived since the users were last folded
 	ready      chan struct{} // closed once the cursors are loaded
 }
 

@@ -10,10 +10,6 @@ import (
 	"time"
 
 	"github.com/risktop/risktop/sources/sim"
-	"github.com/risktop/risktop/sources/sim/casbsim"
-	"github.com/risktop/risktop/sources/sim/cfsim"
-	"github.com/risktop/risktop/sources/sim/oktasim"
-	"github.com/risktop/risktop/sources/sim/olsim"
 	"github.com/risktop/risktop/sources/sim/simkit"
 )
 
@@ -78,20 +74,5 @@ func printSimBanner(out io.Writer, srv *sim.Server, keyFile string) {
 	fmt.Fprintf(tw, "  okta\t%s\n", ep.Okta)
 	fmt.Fprintf(tw, "  control\t%s/\n", ep.Control)
 	tw.Flush()
-	fmt.Fprintf(out, `
-A config that points risktop at it (the credentials are the simulator's
-built-in ones, not secrets):
-
-refresh: 30s
-read_only: false
-sources:
-  onelogin:   {base_url: %s, client_id: %s, client_secret: %s, interval: 30s, backfill: 24h}
-  casb:       {base_url: %s, access_key: %s, access_secret: %s, report: Userrisk, interval: 5m}
-  cloudflare: {base_url: %s, account_id: %s, api_token: %s, interval: 60s}
-  okta:       {base_url: %s, client_id: %s, private_key_file: %s, requests_per_minute: 30}
-`,
-		ep.OneLogin, olsim.DefaultClientID, olsim.DefaultClientSecret,
-		ep.CASB, casbsim.DefaultAccessKey, casbsim.DefaultAccessSecret,
-		ep.Cloudflare, cfsim.DefaultAccountID, cfsim.DefaultToken,
-		ep.Okta, oktasim.DefaultClientID, keyFile)
+	fmt.Fprintf(out, "\nA config that points risktop at it (the credentials are the simulator's\nbuilt-in ones, not secrets):\n\n%s", ep.Config(keyFile))
 }

@@ -171,13 +171,35 @@ type Endpoints struct {
 }
 
 // Endpoints returns each vendor's base URL on this server.
-func (s *Server) Endpoints() Endpoints {
+func (s *Server) Endpoints() Endpoints { return EndpointsAt(s.URL) }
+
+// Config is a risktop config file that points at these endpoints with the
+// simulators' built-in credentials, for trying the real config path.
+// oktaKeyFile holds OktaKeyPEM.
+func (e Endpoints) Config(oktaKeyFile string) string {
+	return fmt.Sprintf(`refresh: 30s
+read_only: false
+sources:
+  onelogin:   {base_url: %s, client_id: %s, client_secret: %s, interval: 30s, backfill: 24h}
+  casb:       {base_url: %s, access_key: %s, access_secret: %s, report: Userrisk, interval: 5m}
+  cloudflare: {base_url: %s, account_id: %s, api_token: %s, interval: 60s}
+  okta:       {base_url: %s, client_id: %s, private_key_file: %s, requests_per_minute: 30}
+`,
+		e.OneLogin, olsim.DefaultClientID, olsim.DefaultClientSecret,
+		e.CASB, casbsim.DefaultAccessKey, casbsim.DefaultAccessSecret,
+		e.Cloudflare, cfsim.DefaultAccountID, cfsim.DefaultToken,
+		e.Okta, oktasim.DefaultClientID, oktaKeyFile)
+}
+
+// EndpointsAt returns the base URLs under a root URL (the server's, or any
+// host name when requests are served in-process by Handler).
+func EndpointsAt(root string) Endpoints {
 	return Endpoints{
-		OneLogin:   s.URL + PathOneLogin,
-		CASB:       s.URL + PathCASB,
-		Cloudflare: s.URL + PathCloudflare,
-		Okta:       s.URL + PathOkta,
-		Control:    s.URL + PathControl,
+		OneLogin:   root + PathOneLogin,
+		CASB:       root + PathCASB,
+		Cloudflare: root + PathCloudflare,
+		Okta:       root + PathOkta,
+		Control:    root + PathControl,
 	}
 }
 

@@ -18,10 +18,13 @@ import (
 type Store interface {
 	// PutEvents inserts events keyed by (vendor, id); an event already
 	// stored is left as it is, so re-fetching a page never duplicates.
+	// Times are kept to the millisecond.
 	PutEvents(ctx context.Context, events []model.Event) (inserted int, err error)
-	// Events returns one page of events, using keyset pagination.
+	// Events returns one page of events, using keyset pagination (see
+	// EventQuery).
 	Events(ctx context.Context, q EventQuery) (EventPage, error)
-	// CountEvents counts the events matching f, for the pager.
+	// CountEvents counts the events matching f, for the pager. It reads
+	// every match, so it can take far longer than a page.
 	CountEvents(ctx context.Context, f EventFilter) (int, error)
 	// Event returns one event.
 	Event(ctx context.Context, vendor, id string) (model.Event, error)
@@ -78,8 +81,9 @@ type Store interface {
 	// Outbox lists items newest first, optionally in one state.
 	Outbox(ctx context.Context, state model.OutboxState, limit int) ([]model.OutboxItem, error)
 
-	// Prune deletes events, history and snapshots older than before (the
-	// audit log and unsent pushes are kept).
+	// Prune deletes events, history, snapshots and sent pushes older than
+	// before (the audit log and unsent pushes are kept). Scheduling is the
+	// caller's: see PruneEvery and DefaultRetention.
 	Prune(ctx context.Context, before time.Time) (PruneStats, error)
 	Close() error
 }
@@ -100,20 +104,24 @@ type EventFilter struct {
 	Vendor   string
 	From, To time.Time // From <= Time < To; zero: unbounded
 	Types    []int     // any of these event types
-	User     string    // a user key (email), vendor user id or exact name
-	IP       string    // an address, or a CIDR prefix like 203.0.113.0/24
+	User     string    // a user key (email), vendor user id or exact name, any case
+	IP       string    // an address, or a CIDR prefix of any length like 203.0.113.0/24
 	MinScore int       // events scoring at least this; 0: no bound
-	Text     string    // free text over user name, email, IP, app and reasons
+	// Text is a substring of the user name, email, IP, app or reasons
+	// (ASCII letters in any case). It scans: bound it with From when you
+	// can (see text.go).
+	Text string
 }
 
 // EventQuery asks for one page.
 type EventQuery struct {
 	EventFilter
 	Sort  Sort
-	Limit int // rows a page; 1–500
+	Limit int // rows a page, 1–500; 0 means DefaultPageSize
 	// After continues below a page (the next page); Before continues above
 	// it (the previous page). At most one is set; neither gives the first
-	// page. Last asks for the last page.
+	// page. Last asks for the last page. Paging back from the last page
+	// can end on a short first page.
 	After  *PageKey
 	Before *PageKey
 	Last   bool
@@ -123,10 +131,12 @@ type EventQuery struct {
 type PageKey struct {
 	Time  int64 // unix ms
 	Score int
-	Seq   int64
+	Seq   int64 // the row's unique position in time order (its rowid)
 }
 
-// EventPage is one page, in the query's order.
+// EventPage is one page, in the query's order. HasPrev and HasNext say
+// whether rows lie before First and after LastKey; the side a page was
+// reached from counts as having rows.
 type EventPage struct {
 	Events  []model.Event
 	First   *PageKey // key of the first row, for Before

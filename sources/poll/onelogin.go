@@ -182,25 +182,40 @@ func (o *OneLogin) Poll(ctx context.Context) (string, error) {
 	head := o.head
 	o.mu.Unlock()
 	q := onelogin.Query{Since: head.Time.Add(-time.Second), Sort: "+id"}
+	pl := startPipeline(ctx, o.store)
+	var fetchErr error
 	for page, err := range o.client.EventPages(ctx, q) {
 		o.countHeadCalls(1)
 		if err != nil {
-			return "", err
-		}
-		if err := o.ingest(ctx, page.Events, types); err != nil {
-			return "", err
+			fetchErr = err
+			break
 		}
 		for _, e := range page.Events {
 			if e.CreatedAt.After(head.Time) || (e.CreatedAt.Equal(head.Time) && e.ID > head.ID) {
 				head = headCursor{Time: e.CreatedAt, ID: e.ID}
 			}
 		}
-		if err := o.save(ctx, cursorOneLoginHead, head); err != nil {
-			return "", err
+		at := head
+		job := o.job(page.Events, types, func() error {
+			if err := o.save(ctx, cursorOneLoginHead, at); err != nil {
+				return err
+			}
+			o.mu.Lock()
+			o.head = at
+			o.mu.Unlock()
+			return nil
+		})
+		if fetchErr = pl.put(ctx, job); fetchErr != nil {
+			break
 		}
-		o.mu.Lock()
-		o.head = head
-		o.mu.Unlock()
+	}
+	// What was fetched is stored, and the cursor moved past it, even when
+	// a later page failed: the next poll starts from there.
+	if err := pl.close(); err != nil {
+		return "", err
+	}
+	if fetchErr != nil {
+		return "", fetchErr
 	}
 	if err := o.publishUsers(ctx); err != nil {
 		return "", err
@@ -218,10 +233,9 @@ func (o *OneLogin) eventTypes(ctx context.Context) *onelogin.EventTypeCatalog {
 	return cat
 }
 
-func (o *OneLogin) ingest(ctx context.Context, events []onelogin.Event, types *onelogin.EventTypeCatalog) error {
-	if len(events) == 0 {
-		return nil
-	}
+// job maps a page onto the model for the pipeline; after it is stored,
+// the page's events are announced and then saved runs (a cursor moves).
+func (o *OneLogin) job(events []onelogin.Event, types *onelogin.EventTypeCatalog, saved func() error) ingestJob {
 	batch := make([]model.Event, len(events))
 	var newest time.Time
 	for i, e := range events {
@@ -230,17 +244,15 @@ func (o *OneLogin) ingest(ctx context.Context, events []onelogin.Event, types *o
 			newest = e.CreatedAt
 		}
 	}
-	n, err := o.store.PutEvents(ctx, batch)
-	if err != nil {
-		return err
-	}
-	if n > 0 {
-		o.mu.Lock()
-		o.usersStale = true
-		o.mu.Unlock()
-		o.hub.Publish(EventsMsg{Vendor: model.VendorOneLogin, Inserted: n, Newest: newest})
-	}
-	return nil
+	return ingestJob{events: batch, done: func(inserted int) error {
+		if inserted > 0 {
+			o.mu.Lock()
+			o.usersStale = true
+			o.mu.Unlock()
+			o.hub.Publish(EventsMsg{Vendor: model.VendorOneLogin, Inserted: inserted, Newest: newest})
+		}
+		return saved()
+	}}
 }
 
 // usersWindow is how far back sign-in events count towards a person's
@@ -341,12 +353,12 @@ func (o *OneLogin) backfillPages(ctx context.Context, bf model.Progress, changed
 	// until is exclusive to the second: overlap by a second, the store
 	// drops the repeats.
 	q := onelogin.Query{Since: bf.From, Until: bf.Reached.Add(time.Second), Sort: "-id"}
+	pl := startPipeline(ctx, o.store)
+	var fetchErr error
 	for page, err := range o.client.EventPages(ctx, q) {
 		if err != nil {
-			return err
-		}
-		if err := o.ingest(ctx, page.Events, types); err != nil {
-			return err
+			fetchErr = err
+			break
 		}
 		for _, e := range page.Events {
 			if e.CreatedAt.Before(bf.Reached) {
@@ -354,12 +366,20 @@ func (o *OneLogin) backfillPages(ctx context.Context, bf model.Progress, changed
 			}
 		}
 		bf.Events += len(page.Events)
-		if err := o.setBackfill(ctx, bf, changed); err != nil {
-			return err
+		at := bf
+		if fetchErr = pl.put(ctx, o.job(page.Events, types, func() error { return o.setBackfill(ctx, at, changed) })); fetchErr != nil {
+			break
 		}
 		if !page.Last() && !sleepCtx(ctx, o.pace()) {
-			return ctx.Err()
+			fetchErr = ctx.Err()
+			break
 		}
+	}
+	if err := pl.close(); err != nil {
+		return err
+	}
+	if fetchErr != nil {
+		return fetchErr
 	}
 	bf.Done, bf.Reached = true, bf.From
 	return o.setBackfill(ctx, bf, changed)

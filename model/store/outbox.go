@@ -1,0 +1,232 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/risktop/risktop/model"
+)
+
+const outboxColumns = `id, created_ms, ip, level, message, expires_ms, actor, state, attempts,
+	next_try_ms, last_error, sent_ms`
+
+// Enqueue stores pushes as queued, due at their NextTry (zero: now), and
+// returns their ids in order.
+func (s *SQLite) Enqueue(ctx context.Context, items []model.OutboxItem) ([]int64, error) {
+	now := time.Now()
+	for i, it := range items {
+		if it.IP == "" {
+			return nil, fmt.Errorf("store: enqueue: item %d has no IP", i)
+		}
+	}
+	ids := make([]int64, 0, len(items))
+	err := s.inTx(ctx, "enqueue", func(tx *sql.Tx) error {
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO outbox
+			(created_ms, ip, level, message, expires_ms, actor, state, attempts, next_try_ms,
+			 last_error, sent_ms, claim_session, claimed_ms)
+			VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, '', 0, '', 0)`)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		for _, it := range items {
+			created, next := it.Created, it.NextTry
+			if created.IsZero() {
+				created = now
+			}
+			if next.IsZero() {
+				next = created
+			}
+			res, err := ins.ExecContext(ctx, unixMs(created), it.IP, int(it.Level), it.Message,
+				unixMs(it.ExpiresAt), it.Actor, unixMs(next))
+			if err != nil {
+				return err
+			}
+			id, err := res.LastInsertId()
+			if err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
+
+// ClaimDue marks as sending, in one write transaction, up to limit items
+// that are due: queued ones whose NextTry has come, and sending ones that
+// were claimed by an earlier process (it crashed mid-send) or longer than
+// Options.SendLease ago (a send that hung). Each claim counts an attempt.
+// Items this store claimed within the lease are never handed out twice,
+// so one process should send a store's outbox.
+func (s *SQLite) ClaimDue(ctx context.Context, now time.Time, limit int) ([]model.OutboxItem, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	nowMs := unixMs(now)
+	var out []model.OutboxItem
+	err := s.inTx(ctx, "claim due", func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `UPDATE outbox
+			SET state = 'sending', attempts = attempts + 1, claim_session = ?, claimed_ms = ?
+			WHERE id IN (
+				SELECT id FROM outbox
+				WHERE (state = 'queued' AND next_try_ms <= ?)
+					OR (state = 'sending' AND (claim_session != ? OR claimed_ms <= ?))
+				ORDER BY next_try_ms, id LIMIT ?)
+			RETURNING `+outboxColumns,
+			s.session, nowMs, nowMs, s.session, nowMs-s.opts.SendLease.Milliseconds(), limit)
+		if err != nil {
+			return err
+		}
+		out, err = scanOutbox(rows)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b model.OutboxItem) int {
+		if c := a.NextTry.Compare(b.NextTry); c != 0 {
+			return c
+		}
+		return int(a.ID - b.ID)
+	})
+	return out, nil
+}
+
+// MarkSent records that items were pushed. It applies whatever their
+// state, since the push happened even if an operator dropped the item
+// meanwhile.
+func (s *SQLite) MarkSent(ctx context.Context, ids []int64, at time.Time) error {
+	return s.updateItems(ctx, "mark sent", ids,
+		`UPDATE outbox SET state = 'sent', sent_ms = ?, last_error = '' WHERE id = ?`, unixMs(at))
+}
+
+// MarkFailed records a failed push: with a non-zero nextTry the items go
+// back to the queue for then, with a zero one they stop as failed (until
+// Requeue). Items no longer queued or sending (dropped, sent) keep their
+// state and only note the error.
+func (s *SQLite) MarkFailed(ctx context.Context, ids []int64, errText string, nextTry time.Time) error {
+	state := model.OutboxQueued
+	if nextTry.IsZero() {
+		state = model.OutboxFailed
+	}
+	return s.updateItems(ctx, "mark failed", ids,
+		`UPDATE outbox SET last_error = ?,
+			state = CASE WHEN state IN ('queued', 'sending') THEN ? ELSE state END,
+			next_try_ms = CASE WHEN state IN ('queued', 'sending') THEN ? ELSE next_try_ms END
+		WHERE id = ?`, errText, string(state), unixMs(nextTry))
+}
+
+// updateItems runs update (whose last parameter is the id) for each id in
+// one transaction; an unknown id fails the lot.
+func (s *SQLite) updateItems(ctx context.Context, op string, ids []int64, update string, args ...any) error {
+	return s.inTx(ctx, op, func(tx *sql.Tx) error {
+		st, err := tx.PrepareContext(ctx, update)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, id := range ids {
+			res, err := st.ExecContext(ctx, append(args, id)...)
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n == 0 {
+				return fmt.Errorf("outbox item %d: %w", id, ErrNotFound)
+			}
+		}
+		return nil
+	})
+}
+
+// Requeue puts a failed item back in the queue, due at at.
+func (s *SQLite) Requeue(ctx context.Context, id int64, at time.Time) error {
+	return s.moveItem(ctx, "requeue", id, []model.OutboxState{model.OutboxFailed},
+		`UPDATE outbox SET state = 'queued', next_try_ms = ? WHERE id = ?`, unixMs(at))
+}
+
+// Drop gives up on an item that is not sent yet.
+func (s *SQLite) Drop(ctx context.Context, id int64) error {
+	return s.moveItem(ctx, "drop", id,
+		[]model.OutboxState{model.OutboxQueued, model.OutboxSending, model.OutboxFailed},
+		`UPDATE outbox SET state = 'dropped' WHERE id = ?`)
+}
+
+// moveItem runs update (whose last parameter is the id) when the item is
+// in one of the states from.
+func (s *SQLite) moveItem(ctx context.Context, op string, id int64, from []model.OutboxState, update string, args ...any) error {
+	return s.inTx(ctx, op, func(tx *sql.Tx) error {
+		var state string
+		err := tx.QueryRowContext(ctx, `SELECT state FROM outbox WHERE id = ?`, id).Scan(&state)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("outbox item %d: %w", id, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(from, model.OutboxState(state)) {
+			names := make([]string, len(from))
+			for i, f := range from {
+				names[i] = string(f)
+			}
+			return fmt.Errorf("outbox item %d is %s, not %s", id, state, strings.Join(names, " or "))
+		}
+		_, err = tx.ExecContext(ctx, update, append(args, id)...)
+		return err
+	})
+}
+
+// Outbox lists items newest first, in one state ("" for all).
+func (s *SQLite) Outbox(ctx context.Context, state model.OutboxState, limit int) ([]model.OutboxItem, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	query := `SELECT ` + outboxColumns + ` FROM outbox`
+	var args []any
+	if state != "" {
+		query += ` WHERE state = ?`
+		args = append(args, string(state))
+	}
+	rows, err := s.read.QueryContext(ctx, query+` ORDER BY id DESC LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: outbox: %w", err)
+	}
+	out, err := scanOutbox(rows)
+	if err != nil {
+		return nil, fmt.Errorf("store: outbox: %w", err)
+	}
+	return out, nil
+}
+
+func scanOutbox(rows *sql.Rows) ([]model.OutboxItem, error) {
+	defer rows.Close()
+	var out []model.OutboxItem
+	for rows.Next() {
+		var (
+			it                                      model.OutboxItem
+			level                                   int
+			state                                   string
+			createdMs, expiresMs, nextTryMs, sentMs int64
+		)
+		if err := rows.Scan(&it.ID, &createdMs, &it.IP, &level, &it.Message, &expiresMs, &it.Actor, &state,
+			&it.Attempts, &nextTryMs, &it.LastError, &sentMs); err != nil {
+			return nil, err
+		}
+		it.Level = model.Level(level)
+		it.State = model.OutboxState(state)
+		it.Created, it.ExpiresAt = timeOfMs(createdMs), timeOfMs(expiresMs)
+		it.NextTry, it.SentAt = timeOfMs(nextTryMs), timeOfMs(sentMs)
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}

@@ -317,3 +317,37 @@ func latestHealth(sub *Subscription) map[string]model.Health {
 	}
 	return out
 }
+
+// TestCloudflareStaysFarInsideItsBudget runs the Cloudflare poller at its
+// default interval through a credential-stuffing burst (many users change
+// at once) and counts its requests: Cloudflare allows 1,200 per 5 minutes
+// per user, shared with other tools, so risktop keeps to a tenth of it.
+func TestCloudflareStaysFarInsideItsBudget(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		tn := newTenant(t, 25*time.Hour, olsim.Options{})
+		st := tn.openStore(t)
+		defer st.Close()
+		hub := NewHub()
+		r := NewRunner(hub, Spec{Source: NewCloudflare(tn.cloudflare(t), st, hub, CloudflareOptions{}), Interval: 60 * time.Second})
+		defer start(r)()
+		var windows []int64
+		last := tn.cf.Faults().Requests()
+		for range 4 { // 20 minutes: the burst runs from 2 to 8
+			time.Sleep(5 * time.Minute)
+			synctest.Wait()
+			now := tn.cf.Faults().Requests()
+			windows = append(windows, now-last)
+			last = now
+		}
+		t.Logf("cloudflare requests per 5 minutes: %v", windows)
+		for i, n := range windows {
+			if n > 120 {
+				t.Fatalf("window %d: %d requests in 5 minutes (all: %v); the budget is 1,200 shared", i, n, windows)
+			}
+		}
+		if windows[0]+windows[1] <= 10 {
+			t.Fatalf("requests per window %v: no user details were fetched through the burst", windows)
+		}
+	})
+}

@@ -1,0 +1,36 @@
+package ui
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/risktop/risktop/model/store"
+	"github.com/risktop/risktop/sources/poll"
+	"github.com/risktop/risktop/ui/theme"
+)
+
+// Control is what the dashboard may ask of the pollers.
+type Control interface {
+	// Refresh asks a source ("" for all) to poll now.
+	Refresh(source string)
+	// Scale multiplies every interval by f (never below a source's safe
+	// minimum) and returns the intervals now in force.
+	Scale(f float64) map[string]time.Duration
+}
+
+// Deps is everything the dashboard reads from. The dashboard never does
+// I/O in Update or View: store reads and vendor calls run as commands.
+type Deps struct {
+	Store   store.Store
+	Hub     *poll.Hub    // the dashboard subscribes; many dashboards may share one hub
+	Control Control      // nil: refresh and interval keys say the sources are not controllable
+	Clients poll.Clients // for on-demand reads (a Cloudflare user's detail, behaviors, integrations)
+	Theme   *theme.Theme // styles from this terminal's (or SSH session's) renderer
+
+	Title    string // tenant or config name for the header
+	ReadOnly bool
+	Demo     bool // running on the embedded simulator
+
+	Now func() time.Time // default time.Now; tests pin it
+	Log *slog.Logger     // default discards; never the terminal
+}

@@ -34,3 +34,11 @@ type Deps struct {
 	Now func() time.Time // default time.Now; tests pin it
 	Log *slog.Logger     // default discards; never the terminal
 }
+
+// Attach hands the dashboard the pollers' control and clients once they
+// exist. `risktop demo` draws its first frame before the simulator and the
+// pollers are up, then sends this with tea.Program.Send.
+type Attach struct {
+	Control Control
+	Clients poll.Clients
+}

@@ -1,24 +1,387 @@
 package ui
 
 import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/risktop/risktop/sources/poll"
 )
 
-// App is the dashboard's root model.
+// The smallest terminal the layout is designed for.
+const (
+	minWidth  = 80
+	minHeight = 24
+)
+
+// tab is one of the numbered screens.
+type tab int
+
+const (
+	tabOverview tab = iota
+	tabEvents
+	tabUsers
+	tabBehaviors
+	tabIntegrations
+	tabOutbox
+)
+
+var tabNames = [...]string{"Overview", "Events", "Users", "Behaviors", "Integrations", "Outbox & audit"}
+
+// screen is one tab's content. Screens are plain values owned by the App,
+// updated by it, and drawn into the space it gives them.
+type screen interface {
+	// update handles a message meant for the screen (keys when it is
+	// shown, data results always) and may return a command.
+	update(msg tea.Msg) tea.Cmd
+	// view draws the screen in exactly width × height cells.
+	view(width, height int) string
+	// keys are the screen's own bindings, for the footer and help.
+	keys() []key.Binding
+	// typing reports whether a text input has the keyboard, so global
+	// single-letter keys do not fire.
+	typing() bool
+	// activate is called when the screen is shown (to load what it needs).
+	activate() tea.Cmd
+}
+
+// App is the dashboard's root model: it routes keys and messages to the
+// screens, applies what the pollers announce, and lays out the frame.
 type App struct {
-	deps Deps
+	deps    Deps
+	ctx     context.Context // cancelled when the app quits: stops in-flight reads
+	cancel  context.CancelFunc
+	keys    globalKeys
+	sub     *poll.Subscription
+	data    *data
+	width   int
+	height  int
+	tab     tab
+	screens [len(tabNames)]screen
+	drill   *drillScreen // the user drill-down, over the current tab
+
+	paused  bool
+	held    []poll.Msg // hub messages held while paused
+	waiting int        // new events held while paused
+
+	help    bool
+	cmdbar  cmdbar
+	toast   toast
+	tickGen int // generation of the redraw timer, so only the newest counts
+
+	// render caches
+	headerKey  string
+	headerView string
+	bodyW      int
+	bodyH      int
 }
 
 // New builds the dashboard. Run it with tea.NewProgram(app, tea.WithAltScreen()).
-func New(d Deps) *App { return &App{deps: d} }
-
-func (a *App) Init() tea.Cmd { return nil }
-
-func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	if k, ok := msg.(tea.KeyMsg); ok && (k.String() == "q" || k.String() == "ctrl+c") {
-		return a, tea.Quit
+func New(d Deps) *App {
+	if d.Now == nil {
+		d.Now = time.Now
 	}
-	return a, nil
+	if d.Log == nil {
+		d.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a := &App{deps: d, ctx: ctx, cancel: cancel, keys: newGlobalKeys(), data: newData(), width: minWidth, height: minHeight}
+	if d.Hub != nil {
+		a.sub = d.Hub.Subscribe()
+	}
+	a.cmdbar = newCmdbar(d.Theme)
+	a.screens = [...]screen{
+		newOverview(a),
+		newEventsScreen(a),
+		newUsersScreen(a),
+		newBehaviorsScreen(a),
+		newIntegrationsScreen(a),
+		newOutboxScreen(a),
+	}
+	return a
 }
 
-func (a *App) View() string { return "risktop: the dashboard is being built\n" }
+// hubMsg carries what the pollers announced since the last one.
+type hubMsg []poll.Msg
+
+// waitHub waits for the pollers' next announcements. It holds no lock and
+// does no I/O beyond a channel read, and the subscription coalesces, so a
+// busy back-fill cannot flood the UI.
+func (a *App) waitHub() tea.Cmd {
+	if a.sub == nil {
+		return nil
+	}
+	sub, ctx := a.sub, a.ctx
+	return func() tea.Msg {
+		select {
+		case <-sub.Ready():
+			return hubMsg(sub.Take())
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+func (a *App) Init() tea.Cmd {
+	return tea.Batch(a.waitHub(), a.screens[a.tab].activate())
+}
+
+func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	m, cmd := a.update(msg)
+	// The header may have grown or shrunk (a back-fill line, a resize):
+	// tell the screens their new area, in Update, so they can fit their
+	// page size to it.
+	if w, h := a.bodySize(); w != a.bodyW || h != a.bodyH {
+		a.bodyW, a.bodyH = w, h
+		var cmds []tea.Cmd
+		for _, s := range a.screens {
+			cmds = append(cmds, s.update(bodyResized{w, h}))
+		}
+		if a.drill != nil {
+			cmds = append(cmds, a.drill.update(bodyResized{w, h}))
+		}
+		return m, tea.Batch(cmd, tea.Batch(cmds...))
+	}
+	return m, cmd
+}
+
+// bodySize is the area between the tab bar and the footer.
+func (a *App) bodySize() (int, int) {
+	return a.width, max(a.height-lipgloss.Height(a.header())-2, 1)
+}
+
+func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		a.width, a.height = msg.Width, msg.Height
+		a.headerKey = ""
+		return a, nil
+	case hubMsg:
+		return a, tea.Batch(a.onHub(msg), a.waitHub())
+	case Attach:
+		a.deps.Control, a.deps.Clients = msg.Control, msg.Clients
+		return a, a.screens[a.tab].activate()
+	case redrawMsg:
+		if msg.gen != a.tickGen {
+			return a, nil // a newer timer is running
+		}
+		a.headerKey = ""
+		return a, a.scheduleRedraw()
+	case toastMsg:
+		return a, a.toast.show(msg, a.deps.Now())
+	case toastExpired:
+		a.toast.expire(msg)
+		return a, nil
+	case tea.KeyMsg:
+		return a.onKey(msg)
+	case tea.MouseMsg:
+		return a, nil
+	}
+	// Results of reads go to every screen: each ignores what is not its own.
+	var cmds []tea.Cmd
+	for _, s := range a.screens {
+		cmds = append(cmds, s.update(msg))
+	}
+	if a.drill != nil {
+		cmds = append(cmds, a.drill.update(msg))
+	}
+	return a, tea.Batch(cmds...)
+}
+
+// onHub applies announcements, or holds them while paused.
+func (a *App) onHub(msgs hubMsg) tea.Cmd {
+	if a.paused {
+		for _, m := range msgs {
+			if ev, ok := m.(poll.EventsMsg); ok {
+				a.waiting += ev.Inserted
+			}
+		}
+		a.held = append(a.held, msgs...)
+		if len(a.held) > 256 {
+			a.held = compact(a.held)
+		}
+		a.headerKey = ""
+		return nil
+	}
+	return a.apply(msgs)
+}
+
+func (a *App) apply(msgs []poll.Msg) tea.Cmd {
+	c := a.data.apply(msgs)
+	if !c.any() {
+		return nil
+	}
+	a.headerKey = ""
+	cmds := []tea.Cmd{a.scheduleRedraw()}
+	for _, s := range a.screens {
+		cmds = append(cmds, s.update(dataChanged(c)))
+	}
+	if a.drill != nil {
+		cmds = append(cmds, a.drill.update(dataChanged(c)))
+	}
+	return tea.Batch(cmds...)
+}
+
+// compact keeps the newest message of each key, adding up held events.
+func compact(msgs []poll.Msg) []poll.Msg {
+	h := poll.NewHub()
+	s := h.Subscribe()
+	for _, m := range msgs {
+		h.Publish(m)
+	}
+	out := s.Take()
+	s.Close()
+	return out
+}
+
+// dataChanged tells screens that the live data changed.
+type dataChanged change
+
+func (a *App) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if key.Matches(msg, a.keys.ForceQuit) {
+		return a, a.quit()
+	}
+	if a.cmdbar.active {
+		done, cmd := a.cmdbar.update(msg, a.completions())
+		if done != "" {
+			return a, tea.Batch(cmd, a.run(done))
+		}
+		return a, cmd
+	}
+	if a.help {
+		if key.Matches(msg, a.keys.Help, a.keys.Back, a.keys.Quit) {
+			a.help = false
+		}
+		return a, nil
+	}
+	cur := a.current()
+	if cur.typing() {
+		return a, cur.update(msg)
+	}
+	switch {
+	case key.Matches(msg, a.keys.Quit):
+		return a, a.quit()
+	case key.Matches(msg, a.keys.Help):
+		a.help = true
+		return a, nil
+	case key.Matches(msg, a.keys.Command):
+		return a, a.cmdbar.open()
+	case key.Matches(msg, a.keys.Pause):
+		return a, a.togglePause()
+	case key.Matches(msg, a.keys.Refresh):
+		return a, a.refresh()
+	case key.Matches(msg, a.keys.Slower):
+		return a, a.scale(1.5)
+	case key.Matches(msg, a.keys.Faster):
+		return a, a.scale(1 / 1.5)
+	case key.Matches(msg, a.keys.NextTab):
+		return a, a.switchTab((a.tab + 1) % tab(len(tabNames)))
+	case key.Matches(msg, a.keys.PrevTab):
+		return a, a.switchTab((a.tab + tab(len(tabNames)) - 1) % tab(len(tabNames)))
+	}
+	for i, b := range a.keys.Tabs {
+		if key.Matches(msg, b) {
+			return a, a.switchTab(tab(i))
+		}
+	}
+	if a.drill != nil && key.Matches(msg, a.keys.Back) && !a.drill.typing() {
+		a.drill = nil
+		return a, nil
+	}
+	return a, cur.update(msg)
+}
+
+// current is the screen with the keyboard: the drill-down when open.
+func (a *App) current() screen {
+	if a.drill != nil {
+		return a.drill
+	}
+	return a.screens[a.tab]
+}
+
+func (a *App) switchTab(t tab) tea.Cmd {
+	a.drill = nil
+	if t == a.tab {
+		return nil
+	}
+	a.tab = t
+	return a.screens[t].activate()
+}
+
+// openUser shows one person's drill-down over the current tab.
+func (a *App) openUser(key string) tea.Cmd {
+	a.drill = newDrill(a, key)
+	w, h := a.bodySize()
+	return tea.Batch(a.drill.update(bodyResized{w, h}), a.drill.activate())
+}
+
+func (a *App) quit() tea.Cmd {
+	a.cancel()
+	if a.sub != nil {
+		a.sub.Close()
+	}
+	return tea.Quit
+}
+
+func (a *App) togglePause() tea.Cmd {
+	a.paused = !a.paused
+	a.headerKey = ""
+	if a.paused {
+		return notify("paused — data keeps arriving; space to resume")
+	}
+	held := a.held
+	a.held, a.waiting = nil, 0
+	return tea.Batch(a.apply(held), notify("live"))
+}
+
+func (a *App) refresh() tea.Cmd {
+	if a.deps.Control == nil {
+		return notifyErr("the sources are still starting")
+	}
+	a.deps.Control.Refresh("")
+	return notify("refreshing every source now")
+}
+
+func (a *App) scale(f float64) tea.Cmd {
+	if a.deps.Control == nil {
+		return notifyErr("the sources are still starting")
+	}
+	iv := a.deps.Control.Scale(f)
+	var parts []string
+	for _, v := range []string{"onelogin", "casb", "cloudflare"} {
+		if d, ok := iv[v]; ok {
+			parts = append(parts, fmt.Sprintf("%s %s", shortVendor(v), d))
+		}
+	}
+	if len(parts) == 0 {
+		return notify("no polled sources")
+	}
+	return notify("poll every " + strings.Join(parts, ", "))
+}
+
+func (a *App) View() string {
+	if a.width < minWidth || a.height < minHeight {
+		msg := fmt.Sprintf("risktop needs a terminal of at least %d×%d; this one is %d×%d.\nEnlarge it, or press q to quit.",
+			minWidth, minHeight, a.width, a.height)
+		return lipgloss.Place(a.width, a.height, lipgloss.Center, lipgloss.Center, msg)
+	}
+	header := a.header()
+	tabs := a.tabBar()
+	footer := a.footer()
+	_, h := a.bodySize()
+	var body string
+	switch {
+	case a.help:
+		body = a.helpView(a.width, h)
+	default:
+		body = a.current().view(a.width, h)
+	}
+	return header + "\n" + tabs + "\n" + body + "\n" + footer
+}

@@ -1,0 +1,309 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/progress"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/risktop/risktop/model"
+)
+
+// header draws the title, live/paused, one pill per source and, while the
+// OneLogin history back-fills, a progress line. It is cached: rebuilt only
+// when the data, the size or the clock's visible value changes.
+func (a *App) header() string {
+	now := a.deps.Now()
+	ck := fmt.Sprintf("%d/%d/%v/%d/%d", a.width, a.data.version, a.paused, a.waiting, now.Unix()/60)
+	if ck == a.headerKey {
+		return a.headerView
+	}
+	t := a.deps.Theme
+	left := t.Title.Render("risktop")
+	if a.deps.Title != "" {
+		left += t.Muted.Render(" · " + a.deps.Title)
+	}
+	status := t.Live.Render("LIVE")
+	if a.paused {
+		status = t.Paused.Render(fmt.Sprintf("PAUSED · %s new", thousands(a.waiting)))
+	}
+	left += " " + status
+	room := a.width - lipgloss.Width(left) - 1
+	pills := a.pills(now, false)
+	if lipgloss.Width(pills) > room {
+		pills = a.pills(now, true)
+	}
+	if lipgloss.Width(pills) > room {
+		pills = ansi.Truncate(pills, max(room, 0), "…")
+	}
+	gap := max(a.width-lipgloss.Width(left)-lipgloss.Width(pills), 1)
+	line := left + strings.Repeat(" ", gap) + pills
+	if p := a.backfill(); p != nil {
+		line += "\n" + a.progressLine(*p)
+	}
+	a.headerKey, a.headerView = ck, line
+	return line
+}
+
+// pills draws each source's health: a symbol (so state reads without
+// colour), the name, how long since its last success or when it retries,
+// and its rate-limit headroom when known.
+func (a *App) pills(now time.Time, short bool) string {
+	t := a.deps.Theme
+	var out []string
+	for _, v := range model.Vendors {
+		h, ok := a.data.health[v]
+		if !ok {
+			continue
+		}
+		name := v
+		if short {
+			name = shortVendor(v)
+		}
+		st := t.State(h.State)
+		p := st.Render(stateSymbol(h.State)) + " " + name
+		switch {
+		case h.State == model.StateStarting:
+			p += t.Muted.Render(" starting")
+		case (h.State == model.StateDegraded || h.State == model.StateFailing) && h.Failures > 0 && h.NextPoll.After(now):
+			p += st.Render(" retry " + coarse(h.NextPoll.Sub(now)))
+		case !h.LastSuccess.IsZero():
+			p += t.Muted.Render(" " + coarse(now.Sub(h.LastSuccess)))
+		}
+		if hr := h.RateLimit.Headroom(); hr >= 0 && !short {
+			p += t.Muted.Render(fmt.Sprintf(" %d%%", int(hr*100)))
+		}
+		out = append(out, p)
+	}
+	if len(out) == 0 {
+		return t.Muted.Render("starting sources…")
+	}
+	sep := "  "
+	if short {
+		sep = " "
+	}
+	return strings.Join(out, sep)
+}
+
+func stateSymbol(s model.State) string {
+	switch s {
+	case model.StateOK:
+		return "●"
+	case model.StateDegraded:
+		return "▲"
+	case model.StateFailing:
+		return "✖"
+	}
+	return "○"
+}
+
+func shortVendor(v string) string {
+	switch v {
+	case model.VendorOneLogin:
+		return "OL"
+	case model.VendorCASB:
+		return "CASB"
+	case model.VendorCloudflare:
+		return "CF"
+	case model.VendorOkta:
+		return "OKTA"
+	}
+	return v
+}
+
+// coarse shows a duration to the minute, so the header changes at most
+// once a minute and no timer has to tick every second.
+func coarse(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "<1m"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d/time.Hour))
+	}
+	return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
+}
+
+func (a *App) backfill() *model.Progress {
+	h, ok := a.data.health[model.VendorOneLogin]
+	if !ok || h.Backfill == nil || h.Backfill.Done {
+		return nil
+	}
+	return h.Backfill
+}
+
+func (a *App) progressLine(p model.Progress) string {
+	t := a.deps.Theme
+	label := "OneLogin history "
+	info := fmt.Sprintf(" %s events · back to %s of %s", thousands(p.Events),
+		p.Reached.In(time.Local).Format("Jan 2 15:04"), coarse(p.To.Sub(p.From)))
+	bar := progress.New(progress.WithSolidFill("#3A7BD5"), progress.WithColorProfile(t.Renderer.ColorProfile()))
+	bar.Width = max(a.width-lipgloss.Width(label)-lipgloss.Width(info), 10)
+	line := t.Muted.Render(label) + bar.ViewAs(p.Fraction()) + t.Muted.Render(info)
+	return ansi.Truncate(line, a.width, "…")
+}
+
+func (a *App) tabBar() string {
+	t := a.deps.Theme
+	var b strings.Builder
+	for i, name := range tabNames {
+		label := fmt.Sprintf("%d %s", i+1, name)
+		if tab(i) == a.tab && a.drill == nil {
+			b.WriteString(t.TabActive.Render(label))
+		} else {
+			b.WriteString(t.Tab.Render(label))
+		}
+	}
+	if a.drill != nil {
+		b.WriteString(t.TabActive.Render("user"))
+	}
+	return fitWidth(b.String(), a.width)
+}
+
+// footer is the command bar when open, else a notice, else the keys that
+// work here.
+func (a *App) footer() string {
+	t := a.deps.Theme
+	switch {
+	case a.cmdbar.active:
+		return fitWidth(a.cmdbar.view(a.width), a.width)
+	case a.toast.visible(a.deps.Now()):
+		return fitWidth(a.toast.view(t), a.width)
+	}
+	var parts []string
+	for _, b := range a.current().keys() {
+		if h := b.Help(); b.Enabled() && h.Key != "" {
+			parts = append(parts, t.Key.Render(h.Key)+" "+t.Muted.Render(h.Desc))
+		}
+	}
+	for _, b := range []key.Binding{a.keys.Help, a.keys.Command, a.keys.Quit} {
+		h := b.Help()
+		parts = append(parts, t.Key.Render(h.Key)+" "+t.Muted.Render(h.Desc))
+	}
+	return fitWidth(strings.Join(parts, "  "), a.width)
+}
+
+// helpView lists every binding: global ones, then the screen's.
+func (a *App) helpView(width, height int) string {
+	t := a.deps.Theme
+	g := a.keys
+	global := []key.Binding{g.Tabs[0], g.Tabs[1], g.Tabs[2], g.Tabs[3], g.Tabs[4], g.Tabs[5], g.NextTab, g.PrevTab,
+		g.Command, g.Pause, g.Refresh, g.Slower, g.Faster, g.Back, g.Help, g.Quit, g.ForceQuit}
+	col := func(title string, bs []key.Binding) string {
+		lines := []string{t.Bold.Render(title)}
+		for _, b := range bs {
+			h := b.Help()
+			if !b.Enabled() || h.Key == "" {
+				continue
+			}
+			lines = append(lines, fmt.Sprintf("%s %s", t.Key.Render(padRight(h.Key, 12)), h.Desc))
+		}
+		return strings.Join(lines, "\n")
+	}
+	cur := a.current()
+	name := tabNames[a.tab]
+	if a.drill != nil {
+		name = "User drill-down"
+	}
+	body := lipgloss.JoinHorizontal(lipgloss.Top, col("Everywhere", global), "    ", col(name, cur.keys()))
+	cmds := t.Bold.Render("Commands") + "\n" + strings.Join(commandHelp(), "\n")
+	body = lipgloss.JoinVertical(lipgloss.Left, body, "", cmds, "", t.Muted.Render("? or esc closes this help"))
+	return fitBlock(body, width, height)
+}
+
+// fitWidth pads or cuts one line to exactly width cells.
+func fitWidth(s string, width int) string {
+	w := lipgloss.Width(s)
+	if w > width {
+		return ansi.Truncate(s, width, "…")
+	}
+	return s + strings.Repeat(" ", width-w)
+}
+
+// fitBlock makes s exactly width × height: lines cut or padded, missing
+// lines blank, extra lines dropped.
+func fitBlock(s string, width, height int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > height {
+		lines = lines[:height]
+	}
+	for i, l := range lines {
+		lines[i] = fitWidth(l, width)
+	}
+	blank := strings.Repeat(" ", width)
+	for len(lines) < height {
+		lines = append(lines, blank)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func padRight(s string, w int) string {
+	if d := w - lipgloss.Width(s); d > 0 {
+		return s + strings.Repeat(" ", d)
+	}
+	return s
+}
+
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// redrawMsg is the one timer the header needs: it fires when a displayed
+// age or retry countdown would change its text.
+type redrawMsg struct{ gen int }
+
+// scheduleRedraw arms the timer for the next moment the header's text
+// changes, or none when nothing on screen depends on the clock.
+func (a *App) scheduleRedraw() tea.Cmd {
+	now := a.deps.Now()
+	var next time.Duration
+	consider := func(d time.Duration) {
+		if d > 0 && (next == 0 || d < next) {
+			next = d
+		}
+	}
+	for _, h := range a.data.health {
+		if !h.LastSuccess.IsZero() {
+			age := now.Sub(h.LastSuccess)
+			consider(time.Minute - age%time.Minute)
+		}
+		if h.Failures > 0 && h.NextPoll.After(now) {
+			left := h.NextPoll.Sub(now)
+			consider(left%time.Minute + time.Millisecond)
+		}
+	}
+	if next == 0 {
+		return nil
+	}
+	a.tickGen++
+	gen := a.tickGen
+	return tea.Tick(next, func(time.Time) tea.Msg { return redrawMsg{gen} })
+}
+
+// cut shortens s to w display cells with an ellipsis.
+func cut(s string, w int) string {
+	if lipgloss.Width(s) <= w {
+		return s
+	}
+	return ansi.Truncate(s, w, "…")
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return thousands(n) + " " + noun + "s"
+}

@@ -1,0 +1,174 @@
+package ui
+
+import (
+	"net/netip"
+	"sort"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/ui/theme"
+)
+
+// commands the bar knows, with what they do, for completion and help.
+var commands = []struct{ name, args, help string }{
+	{"overview", "", "the overview"},
+	{"events", "", "the events table"},
+	{"users", "", "everyone, riskiest first"},
+	{"user", "<email>", "one person's drill-down"},
+	{"ip", "<address or /24>", "events from an address or prefix"},
+	{"behaviors", "", "Cloudflare risk behaviors"},
+	{"integrations", "", "Cloudflare risk integrations"},
+	{"outbox", "", "pushes and the audit log"},
+	{"help", "", "the keys"},
+	{"quit", "", "leave risktop"},
+}
+
+func commandHelp() []string {
+	var out []string
+	for _, c := range commands {
+		name := ":" + c.name
+		if c.args != "" {
+			name += " " + c.args
+		}
+		out = append(out, padRight(name, 24)+c.help)
+	}
+	return out
+}
+
+// cmdbar is the ':' prompt with tab completion.
+type cmdbar struct {
+	in     textinput.Model
+	active bool
+}
+
+func newCmdbar(t *theme.Theme) cmdbar {
+	in := textinput.New()
+	in.Prompt = ":"
+	in.CharLimit = 256
+	in.ShowSuggestions = true
+	if t != nil {
+		in.PromptStyle = t.Key
+		in.CompletionStyle = t.Muted
+	}
+	return cmdbar{in: in}
+}
+
+func (c *cmdbar) open() tea.Cmd {
+	c.active = true
+	c.in.SetValue("")
+	return c.in.Focus()
+}
+
+// update feeds a key to the prompt; it returns the command line when the
+// operator pressed enter.
+func (c *cmdbar) update(msg tea.KeyMsg, completions []string) (string, tea.Cmd) {
+	switch msg.Type {
+	case tea.KeyEsc:
+		c.active = false
+		c.in.Blur()
+		return "", nil
+	case tea.KeyEnter:
+		line := strings.TrimSpace(c.in.Value())
+		c.active = false
+		c.in.Blur()
+		if line == "" {
+			return "", nil
+		}
+		return line, nil
+	}
+	c.in.SetSuggestions(completions)
+	var cmd tea.Cmd
+	c.in, cmd = c.in.Update(msg)
+	return "", cmd
+}
+
+func (c *cmdbar) view(width int) string {
+	c.in.Width = max(width-2, 10)
+	return c.in.View()
+}
+
+// completions are every command, and ":user <email>" for each person.
+func (a *App) completions() []string {
+	out := make([]string, 0, len(commands)+len(a.data.people))
+	for _, c := range commands {
+		out = append(out, c.name)
+	}
+	for _, p := range a.data.people {
+		if p.Email != "" {
+			out = append(out, "user "+p.Email)
+		}
+	}
+	return out
+}
+
+// run carries out a command line.
+func (a *App) run(line string) tea.Cmd {
+	name, arg, _ := strings.Cut(strings.TrimSpace(strings.TrimPrefix(line, ":")), " ")
+	arg = strings.TrimSpace(arg)
+	switch name {
+	case "overview":
+		return a.switchTab(tabOverview)
+	case "events":
+		return a.switchTab(tabEvents)
+	case "users":
+		return a.switchTab(tabUsers)
+	case "behaviors":
+		return a.switchTab(tabBehaviors)
+	case "integrations":
+		return a.switchTab(tabIntegrations)
+	case "outbox", "audit":
+		return a.switchTab(tabOutbox)
+	case "help":
+		a.help = true
+		return nil
+	case "quit", "q":
+		return a.quit()
+	case "user":
+		if arg == "" {
+			return notifyErr(":user needs an email, e.g. :user ava.chen@example.com")
+		}
+		p, ok := a.data.person(arg)
+		if !ok {
+			return notifyErr("no one known as " + arg + " (tab completes)")
+		}
+		return a.openUser(p.Key)
+	case "ip":
+		filter, err := ipFilter(arg)
+		if err != nil {
+			return notifyErr(err.Error())
+		}
+		cmd := a.switchTab(tabEvents)
+		return tea.Batch(cmd, a.screens[tabEvents].(*eventsScreen).setIP(filter))
+	}
+	names := make([]string, len(commands))
+	for i, c := range commands {
+		names[i] = ":" + c.name
+	}
+	sort.Strings(names)
+	return notifyErr("unknown command :" + name + " — try " + strings.Join(names, " "))
+}
+
+// ipFilter checks an :ip argument: an address or a CIDR prefix.
+func ipFilter(arg string) (string, error) {
+	if arg == "" {
+		return "", errString(":ip needs an address or a prefix, e.g. :ip 203.0.113.0/24")
+	}
+	if strings.Contains(arg, "/") {
+		p, err := netip.ParsePrefix(arg)
+		if err != nil {
+			return "", errString(arg + " is not an address prefix like 203.0.113.0/24")
+		}
+		return p.Masked().String(), nil
+	}
+	if ip := model.NormalizeIP(arg); ip != "" {
+		return ip, nil
+	}
+	return "", errString(arg + " is not an IPv4 or IPv6 address")
+}
+
+type errString string
+
+func (e errString) Error() string { return string(e) }

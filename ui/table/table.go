@@ -1,0 +1,260 @@
+// Package table is the dashboard's table: a header and the rows that fit,
+// drawn from caches so View costs next to nothing.
+//
+// Why not bubbles' table: it re-renders up to twice the visible rows on
+// every cursor move and allocates per row of the whole data set
+// (bubbles issue #276). Here column widths are computed once per size or
+// column change, each visible row is rendered once per change of its
+// content, width or selection state, and View returns a string built by
+// the last change. A cursor move inside the window re-renders two rows.
+//
+// The table never fetches: the caller hands it a page of rows (sized from
+// VisibleRows) and handles paging itself.
+//
+// Model is a value like other Bubble Tea components. Its caches are never
+// written in place (each change builds new ones), so copies are
+// independent and several SSH sessions can each hold their own.
+package table
+
+import (
+	"github.com/charmbracelet/lipgloss"
+)
+
+// gap is the blank space between two columns, in cells.
+const gap = 1
+
+// Align places text inside a column.
+type Align int
+
+const (
+	AlignLeft Align = iota
+	AlignRight
+)
+
+// Column describes one column. A column with Width > 0 is fixed; otherwise
+// it is flexible and takes Flex shares (1 if unset) of the width the fixed
+// columns leave.
+//
+// Min is how far the column may shrink when the table is too narrow: fixed
+// columns default to Width (they do not shrink), flexible ones to 1 cell.
+// When even every Min does not fit, columns drop from the right.
+type Column struct {
+	Title string
+	Width int
+	Flex  int
+	Min   int
+	Align Align
+}
+
+func (c Column) flexible() bool { return c.Width <= 0 }
+
+func (c Column) weight() int {
+	if c.Flex > 0 {
+		return c.Flex
+	}
+	return 1
+}
+
+func (c Column) min() int {
+	switch {
+	case c.flexible():
+		return max(c.Min, 1)
+	case c.Min > 0:
+		return min(c.Min, c.Width)
+	default:
+		return c.Width
+	}
+}
+
+// Row is one line of the table. Cells are plain text (sanitized upstream);
+// missing cells are blank and extra ones are ignored.
+//
+// Styles, when set, is aligned with Cells: a non-nil entry styles that
+// cell instead of Styles.Cell (for example a risk level's colour). Only
+// colours and text attributes are used; padding, width, borders and the
+// like are ignored so the columns stay aligned. Point into styles you keep
+// (a theme's, or an array in the caller's model): they are compared by
+// pointer to decide whether a row changed.
+type Row struct {
+	Cells  []string
+	Styles []*lipgloss.Style
+}
+
+// Model is the table. The zero value is not usable: build one with New.
+type Model struct {
+	// KeyMap is used by Update; callers that route keys themselves can
+	// ignore it. Disable a binding to free its key for the caller.
+	KeyMap KeyMap
+
+	cols   []Column
+	styles Styles
+	rows   []Row
+	empty  string
+
+	width, height  int
+	cursor, offset int // offset: index of the first visible row
+
+	// Layout, rebuilt by SetSize, SetColumns and SetStyles.
+	widths    []int // per column; 0 when the column was dropped
+	gutter    int   // width of Styles.Marker, 0 when it does not fit
+	used      int   // cells taken by gutter, columns and gaps
+	header    string
+	blank     string
+	emptyLine string
+
+	// win holds the rendered visible rows, win[i] being row winTop+i. It
+	// is replaced, never modified, so copies of the model can't see each
+	// other's changes.
+	win    []line
+	winTop int
+	view   string
+
+	renders int // rows rendered so far; tests use it to check the cache
+}
+
+// line is one rendered row and the content it was rendered from.
+type line struct {
+	s      string
+	sel    bool
+	cells  []string
+	styles []*lipgloss.Style
+}
+
+// New builds a table with the given styles and columns. Call SetSize
+// before it draws anything.
+func New(styles Styles, cols ...Column) Model {
+	m := Model{KeyMap: DefaultKeyMap()}
+	m.styles = styles.clean()
+	m.cols = append([]Column(nil), cols...)
+	return m
+}
+
+// SetSize sets the width in cells and the height in lines, header
+// included. View always returns exactly h lines of exactly w cells.
+func (m *Model) SetSize(w, h int) {
+	w, h = max(w, 0), max(h, 0)
+	if w == m.width && h == m.height {
+		return
+	}
+	relayout := w != m.width
+	m.width, m.height = w, h
+	if relayout {
+		m.layout()
+	}
+	m.scroll()
+	if relayout {
+		m.sync(syncAll)
+	} else {
+		m.sync(syncCursor)
+	}
+}
+
+// SetColumns replaces the columns and recomputes their widths.
+func (m *Model) SetColumns(cols ...Column) {
+	m.cols = append([]Column(nil), cols...)
+	m.layout()
+	m.sync(syncAll)
+}
+
+// Columns returns a copy of the columns.
+func (m Model) Columns() []Column { return append([]Column(nil), m.cols...) }
+
+// SetStyles replaces the styles.
+func (m *Model) SetStyles(s Styles) {
+	m.styles = s.clean()
+	m.layout()
+	m.sync(syncAll)
+}
+
+// SetEmptyMessage sets the line shown when there are no rows ("" for none).
+func (m *Model) SetEmptyMessage(s string) {
+	m.empty = s
+	m.emptyLine = m.renderEmpty()
+	m.join()
+}
+
+// SetRows replaces the rows. The table keeps the slice, so hand it a new
+// one (or call SetRows again) after changing rows. The cursor stays at the
+// same index, clamped to the new rows. Visible rows whose content did not
+// change are not rendered again, so refreshing an unchanged page is cheap.
+func (m *Model) SetRows(rows []Row) {
+	m.rows = rows
+	m.cursor = clamp(m.cursor, 0, max(len(rows)-1, 0))
+	m.scroll()
+	m.sync(syncRows)
+}
+
+// Rows returns the rows last passed to SetRows.
+func (m Model) Rows() []Row { return m.rows }
+
+// Len is the number of rows.
+func (m Model) Len() int { return len(m.rows) }
+
+// Width is the table's width in cells.
+func (m Model) Width() int { return m.width }
+
+// Height is the table's height in lines, header included.
+func (m Model) Height() int { return m.height }
+
+// VisibleRows is how many rows fit under the header: a caller paging a
+// store query uses it as the page size.
+func (m Model) VisibleRows() int { return max(m.height-1, 0) }
+
+// Offset is the index of the first visible row.
+func (m Model) Offset() int { return m.offset }
+
+// Cursor is the selected row's index (0 when there are no rows).
+func (m Model) Cursor() int { return m.cursor }
+
+// Selected returns the row under the cursor; false when there are none.
+func (m Model) Selected() (Row, bool) {
+	if m.cursor < 0 || m.cursor >= len(m.rows) {
+		return Row{}, false
+	}
+	return m.rows[m.cursor], true
+}
+
+// SetCursor selects row i, clamped to the rows, and scrolls it into view.
+func (m *Model) SetCursor(i int) {
+	i = clamp(i, 0, max(len(m.rows)-1, 0))
+	if i == m.cursor {
+		return
+	}
+	m.cursor = i
+	m.scroll()
+	m.sync(syncCursor)
+}
+
+// MoveUp moves the cursor n rows up, stopping at the first row.
+func (m *Model) MoveUp(n int) { m.SetCursor(m.cursor - n) }
+
+// MoveDown moves the cursor n rows down, stopping at the last row.
+func (m *Model) MoveDown(n int) { m.SetCursor(m.cursor + n) }
+
+// Top selects the first row.
+func (m *Model) Top() { m.SetCursor(0) }
+
+// Bottom selects the last row.
+func (m *Model) Bottom() { m.SetCursor(len(m.rows) - 1) }
+
+// View is the header and the visible rows: Height lines of Width cells,
+// joined by newlines without a trailing one. It was built by the last
+// change, so calling it costs nothing.
+func (m Model) View() string { return m.view }
+
+// scroll moves the window the least needed to show the cursor, and never
+// leaves blank lines at the bottom while rows above could fill them.
+func (m *Model) scroll() {
+	v := m.VisibleRows()
+	if m.cursor < m.offset {
+		m.offset = m.cursor
+	}
+	if v > 0 && m.cursor >= m.offset+v {
+		m.offset = m.cursor - v + 1
+	}
+	m.offset = clamp(m.offset, 0, max(len(m.rows)-v, 0))
+}
+
+func clamp(v, lo, hi int) int {
+	return max(lo, min(v, hi))
+}

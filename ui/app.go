@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
@@ -72,6 +73,7 @@ type App struct {
 	waiting int        // new events held while paused
 
 	help    bool
+	helpVP  viewport.Model
 	cmdbar  cmdbar
 	toast   toast
 	tickGen int // generation of the redraw timer, so only the newest counts
@@ -258,8 +260,11 @@ func (a *App) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if a.help {
 		if key.Matches(msg, a.keys.Help, a.keys.Back, a.keys.Quit) {
 			a.help = false
+			return a, nil
 		}
-		return a, nil
+		var cmd tea.Cmd
+		a.helpVP, cmd = a.helpVP.Update(msg)
+		return a, cmd
 	}
 	cur := a.current()
 	if cur.typing() {
@@ -269,7 +274,7 @@ func (a *App) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, a.keys.Quit):
 		return a, a.quit()
 	case key.Matches(msg, a.keys.Help):
-		a.help = true
+		a.openHelp()
 		return a, nil
 	case key.Matches(msg, a.keys.Command):
 		return a, a.cmdbar.open()
@@ -296,6 +301,14 @@ func (a *App) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return a, nil
 	}
 	return a, cur.update(msg)
+}
+
+// openHelp shows the help, scrollable when the terminal is short.
+func (a *App) openHelp() {
+	w, h := a.bodySize()
+	a.helpVP = viewport.New(w, h)
+	a.helpVP.SetContent(a.helpText(w))
+	a.help = true
 }
 
 // current is the screen with the keyboard: the drill-down when open.
@@ -379,7 +392,8 @@ func (a *App) View() string {
 	var body string
 	switch {
 	case a.help:
-		body = a.helpView(a.width, h)
+		a.helpVP.Width, a.helpVP.Height = a.width, h
+		body = fitBlock(a.helpVP.View(), a.width, h)
 	default:
 		body = a.current().view(a.width, h)
 	}

@@ -175,6 +175,8 @@ func (a *App) footer() string {
 		return fitWidth(a.cmdbar.view(a.width), a.width)
 	case a.toast.visible(a.deps.Now()):
 		return fitWidth(a.toast.view(t), a.width)
+	case a.help:
+		return fitWidth(t.Key.Render("esc")+" "+t.Muted.Render("close help")+"  "+t.Key.Render("↑/↓")+" "+t.Muted.Render("scroll"), a.width)
 	}
 	var parts []string
 	for _, b := range a.current().keys() {
@@ -189,8 +191,9 @@ func (a *App) footer() string {
 	return fitWidth(strings.Join(parts, "  "), a.width)
 }
 
-// helpView lists every binding: global ones, then the screen's.
-func (a *App) helpView(width, height int) string {
+// helpText lists every binding, generated from the same key maps that
+// handle the keys: global ones, the current screen's, then the commands.
+func (a *App) helpText(width int) string {
 	t := a.deps.Theme
 	g := a.keys
 	global := []key.Binding{g.Tabs[0], g.Tabs[1], g.Tabs[2], g.Tabs[3], g.Tabs[4], g.Tabs[5], g.NextTab, g.PrevTab,
@@ -202,19 +205,23 @@ func (a *App) helpView(width, height int) string {
 			if !b.Enabled() || h.Key == "" {
 				continue
 			}
-			lines = append(lines, fmt.Sprintf("%s %s", t.Key.Render(padRight(h.Key, 12)), h.Desc))
+			lines = append(lines, t.Key.Render(padRight(h.Key, 11))+" "+h.Desc)
 		}
 		return strings.Join(lines, "\n")
 	}
-	cur := a.current()
 	name := tabNames[a.tab]
 	if a.drill != nil {
 		name = "User drill-down"
 	}
-	body := lipgloss.JoinHorizontal(lipgloss.Top, col("Everywhere", global), "    ", col(name, cur.keys()))
-	cmds := t.Bold.Render("Commands") + "\n" + strings.Join(commandHelp(), "\n")
-	body = lipgloss.JoinVertical(lipgloss.Left, body, "", cmds, "", t.Muted.Render("? or esc closes this help"))
-	return fitBlock(body, width, height)
+	cmds := t.Bold.Render("Commands (:)") + "\n" + strings.Join(commandHelp(), "\n")
+	left, mid := col("Everywhere", global), col(name, a.current().keys())
+	var body string
+	if width >= 3*34+8 {
+		body = lipgloss.JoinHorizontal(lipgloss.Top, left, "    ", mid, "    ", cmds)
+	} else {
+		body = lipgloss.JoinHorizontal(lipgloss.Top, left, "    ", lipgloss.JoinVertical(lipgloss.Left, mid, "", cmds))
+	}
+	return body + "\n\n" + t.Muted.Render("? or esc closes this help · ↑/↓ scroll")
 }
 
 // fitWidth pads or cuts one line to exactly width cells.
@@ -304,6 +311,9 @@ func cut(s string, w int) string {
 func plural(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
+	}
+	if strings.HasSuffix(noun, "y") && !strings.HasSuffix(noun, "ey") {
+		return thousands(n) + " " + noun[:len(noun)-1] + "ies"
 	}
 	return thousands(n) + " " + noun + "s"
 }

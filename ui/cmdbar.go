@@ -122,7 +122,7 @@ func (a *App) run(line string) tea.Cmd {
 	case "outbox", "audit":
 		return a.switchTab(tabOutbox)
 	case "help":
-		a.help = true
+		a.openHelp()
 		return nil
 	case "quit", "q":
 		return a.quit()

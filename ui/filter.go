@@ -30,7 +30,7 @@ const filterHelp = "user:EMAIL|NAME  ip:ADDR|CIDR  score>=N  type:ID  vendor:NAM
 func parseFilter(line string, window time.Duration) eventQuery {
 	q := eventQuery{text: strings.TrimSpace(line), window: window}
 	var words []string
-	for _, tok := range strings.Fields(line) {
+	for _, tok := range tokens(line) {
 		name, val, isKV := cutToken(tok)
 		switch {
 		case !isKV:
@@ -79,6 +79,33 @@ func parseFilter(line string, window time.Duration) eventQuery {
 	}
 	q.filter.Text = strings.Join(words, " ")
 	return q
+}
+
+// tokens splits a filter line on spaces, keeping a double-quoted stretch
+// (user:"Ava Chen") in one token, without its quotes.
+func tokens(line string) []string {
+	var out []string
+	var cur strings.Builder
+	quoted, any := false, false
+	for _, r := range line {
+		switch {
+		case r == '"':
+			quoted, any = !quoted, true
+		case !quoted && (r == ' ' || r == '\t'):
+			if any {
+				out = append(out, cur.String())
+				cur.Reset()
+				any = false
+			}
+		default:
+			cur.WriteRune(r)
+			any = true
+		}
+	}
+	if any {
+		out = append(out, cur.String())
+	}
+	return out
 }
 
 // cutToken splits "name:value" and "score>=N".

@@ -188,3 +188,25 @@ func TestDumpEvents(t *testing.T) {
 	drive(a, tea.KeyMsg{Type: tea.KeyEnter})
 	t.Log("\n" + a.View())
 }
+
+func TestDumpUsers(t *testing.T) {
+	if testing.Short() {
+		t.Skip()
+	}
+	a := newFixtureApp(t, 100, 30, 400)
+	drive(a, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("3")})
+	t.Log("\n" + a.View())
+	drive(a, tea.KeyMsg{Type: tea.KeyEnter})
+	t.Log("\n" + a.View())
+}
+
+func TestDumpRest(t *testing.T) {
+	if testing.Short() {
+		t.Skip()
+	}
+	a := newFixtureApp(t, 100, 24, 0)
+	for _, k := range []string{"4", "5", "6", "?"} {
+		drive(a, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)})
+		t.Log("\n" + a.View())
+	}
+}

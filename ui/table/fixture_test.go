@@ -44,19 +44,25 @@ var fixtureLevels = []model.Level{
 	model.LevelMedium, model.LevelUnknown,
 }
 
+// levelStyles keeps one style per level, as a caller should, so rows built
+// on each refresh point at the same styles and the table can reuse them.
+func levelStyles(t *theme.Theme) []lipgloss.Style {
+	levels := make([]lipgloss.Style, len(fixtureLevels))
+	for i, l := range fixtureLevels {
+		levels[i] = t.Level(l)
+	}
+	return levels
+}
+
 // eventRows mixes ASCII, CJK, emoji (a ZWJ sequence), values too long for
 // their column and right-aligned numbers. The level cell carries the
 // level's style, as the events view will.
-func eventRows(t *theme.Theme, n int) []Row {
+func eventRows(levels []lipgloss.Style, n int) []Row {
 	users := []string{
 		"山田 太郎", "alice@example.com", "👩‍💻 dev-ops on-call", "björn.østergaard@example.dk",
 		"李小龍", "a-very-long-service-account-name@corp.example.com",
 	}
 	events := []string{"login", "impossible travel", "mfa_denied", "dlp.block", "ログイン失敗", "risky 🚨 app"}
-	levels := make([]lipgloss.Style, len(fixtureLevels))
-	for i, l := range fixtureLevels {
-		levels[i] = t.Level(l)
-	}
 	rows := make([]Row, n)
 	for i := range rows {
 		l := i % len(fixtureLevels)

@@ -1,0 +1,380 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/NimbleMarkets/ntcharts/sparkline"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/viewport"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/store"
+	"github.com/risktop/risktop/sources/cloudflare"
+)
+
+// drillScreen is one person's risk, vendor by vendor, opened from the
+// Users list, an event, or ":user <email>". It reads the store (and, when
+// the person is known to Cloudflare, asks for their current detail) in
+// commands; until the answers come it shows what the live data has.
+type drillScreen struct {
+	a    *App
+	key  string // the person's key, or the name/email it was opened with
+	k    drillKeys
+	vp   viewport.Model
+	gen  int
+	load drillData
+	done bool
+
+	width, height int
+	cacheKey      string
+}
+
+type drillKeys struct {
+	Up, Down, PageUp, PageDown, Events, Back key.Binding
+}
+
+// drillData is what the drill-down read for one person.
+type drillData struct {
+	gen       int
+	signIns   []model.Event // OneLogin, newest first
+	behaviors []model.Event // Cloudflare detections stored by the poller
+	history   []model.RiskPoint
+	cfDetail  *cloudflare.UserRisk
+	cfErr     string
+	err       string
+}
+
+// drillSignIns is how many recent sign-ins the drill-down reads.
+const drillSignIns = 100
+
+func newDrill(a *App, who string) *drillScreen {
+	d := &drillScreen{a: a, key: who, k: drillKeys{
+		Up:       keyUp(),
+		Down:     keyDown(),
+		PageUp:   newListKeys().PageUp,
+		PageDown: newListKeys().PageDown,
+		Events:   key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "their events")),
+		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+	}}
+	d.vp = viewport.New(a.width, 10)
+	return d
+}
+
+func keyUp() key.Binding   { return newListKeys().Up }
+func keyDown() key.Binding { return newListKeys().Down }
+
+func (d *drillScreen) keys() []key.Binding {
+	return []key.Binding{d.k.Events, d.k.Up, d.k.Down, d.k.PageUp, d.k.PageDown, d.k.Back}
+}
+
+func (d *drillScreen) typing() bool { return false }
+
+func (d *drillScreen) person() (model.Person, bool) { return d.a.data.person(d.key) }
+
+// activate reads the person's sign-ins, stored behaviours and history, and
+// their current Cloudflare detail.
+func (d *drillScreen) activate() tea.Cmd {
+	st := d.a.deps.Store
+	if st == nil {
+		return nil
+	}
+	d.gen++
+	gen, ctx := d.gen, d.a.ctx
+	p, _ := d.person()
+	who := d.key
+	if p.Email != "" {
+		who = p.Email
+	}
+	names := []string{who}
+	if p.Name != "" && p.Name != who {
+		names = append(names, p.Name)
+	}
+	var cfID string
+	for _, v := range p.Views {
+		if v.Vendor == model.VendorCloudflare && v.UserID != "" {
+			cfID = v.UserID
+		}
+	}
+	cf := d.a.deps.Clients.Cloudflare
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		r := drillData{gen: gen}
+		var errs []string
+		for _, n := range names {
+			page, err := st.Events(ctx, store.EventQuery{EventFilter: store.EventFilter{Vendor: model.VendorOneLogin, User: n}, Limit: drillSignIns})
+			if err != nil {
+				errs = append(errs, err.Error())
+				continue
+			}
+			if len(page.Events) > 0 {
+				r.signIns = page.Events
+				break
+			}
+		}
+		if page, err := st.Events(ctx, store.EventQuery{EventFilter: store.EventFilter{Vendor: model.VendorCloudflare, User: who}, Limit: 50}); err == nil {
+			r.behaviors = page.Events
+		}
+		if h, err := st.RiskHistory(ctx, model.NormalizeEmail(who), time.Time{}); err == nil {
+			r.history = h
+		}
+		if cf != nil && cfID != "" {
+			if u, err := cf.User(ctx, cfID); err != nil {
+				r.cfErr = err.Error()
+			} else {
+				r.cfDetail = u
+			}
+		}
+		r.err = strings.Join(errs, "; ")
+		return r
+	}
+}
+
+func (d *drillScreen) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case bodyResized:
+		d.width, d.height = msg.w, msg.h
+		d.vp.Width, d.vp.Height = msg.w, max(msg.h, 1)
+		d.cacheKey = ""
+	case drillData:
+		if msg.gen == d.gen {
+			d.load, d.done = msg, true
+			d.cacheKey = ""
+		}
+	case dataChanged:
+		d.cacheKey = ""
+	case tea.KeyMsg:
+		switch {
+		case key.Matches(msg, d.k.Events):
+			p, _ := d.person()
+			who := d.key
+			if p.Email != "" {
+				who = p.Email
+			} else if p.Name != "" {
+				who = p.Name
+			}
+			ev := d.a.screens[tabEvents].(*eventsScreen)
+			ev.q = parseFilter("user:"+quote(who), 0)
+			ev.filterIn.SetValue(ev.q.text)
+			return tea.Batch(d.a.switchTab(tabEvents), ev.first())
+		case key.Matches(msg, d.k.Up):
+			d.vp.ScrollUp(1)
+		case key.Matches(msg, d.k.Down):
+			d.vp.ScrollDown(1)
+		case key.Matches(msg, d.k.PageUp):
+			d.vp.PageUp()
+		case key.Matches(msg, d.k.PageDown):
+			d.vp.PageDown()
+		}
+	}
+	return nil
+}
+
+// quote keeps a filter value with spaces (a name) one token.
+func quote(s string) string {
+	if strings.ContainsAny(s, " \t\"") {
+		return `"` + strings.ReplaceAll(s, `"`, "") + `"`
+	}
+	return s
+}
+
+func (d *drillScreen) view(w, h int) string {
+	ck := fmt.Sprintf("%d/%d/%d/%d/%v", w, h, d.a.data.version, d.gen, d.done)
+	if ck != d.cacheKey {
+		off := d.vp.YOffset
+		d.vp.SetContent(d.render(w))
+		d.vp.SetYOffset(off)
+		d.cacheKey = ck
+	}
+	return fitBlock(d.vp.View(), w, h)
+}
+
+func (d *drillScreen) render(w int) string {
+	t := d.a.deps.Theme
+	p, known := d.person()
+	var b strings.Builder
+	line := func(s string) { b.WriteString(s + "\n") }
+	section := func(title string) { line(""); line(t.Bold.Render(title)) }
+	now := d.a.deps.Now()
+
+	name := p.Name
+	if name == "" {
+		name = d.key
+	}
+	line(t.Level(p.Level).Render(p.Level.Label()) + "  " + t.Bold.Render(name) + t.Muted.Render("  "+p.Email))
+	if !known {
+		line(t.Muted.Render("No vendor reports a risk for this person right now; their sign-ins follow if OneLogin has any."))
+	} else {
+		var joins []string
+		for _, v := range p.Views {
+			how := map[string]string{"email": "by email", "name": "by name (OneLogin gives names, not logins)", "": "alone"}[v.JoinedBy]
+			joins = append(joins, fmt.Sprintf("%s %s", v.Vendor, how))
+		}
+		line(t.Muted.Render("joined: " + strings.Join(dedupe(joins), " · ")))
+	}
+	if s := d.sparkline(w); s != "" {
+		section("Sign-in risk over time")
+		line(s)
+	}
+
+	section("Cloudflare")
+	cfShown := false
+	for _, v := range p.Views {
+		if v.Vendor != model.VendorCloudflare {
+			continue
+		}
+		cfShown = true
+		line(fmt.Sprintf("%s  %s events · last %s", t.Level(v.Level).Render(v.Level.Label()), thousands(v.Events), ago(now, v.LastSeen)))
+	}
+	if det := d.load.cfDetail; det != nil {
+		if det.LastResetTime != nil {
+			line(t.Muted.Render("last reset " + det.LastResetTime.Local().Format("2006-01-02 15:04")))
+		}
+		for _, e := range det.Events {
+			line(fmt.Sprintf("  %s  %s  %s", e.Timestamp.Local().Format("Jan 02 15:04"), t.Level(model.CloudflareLevel(string(e.RiskLevel))).Render(padRight(string(e.RiskLevel), 6)), e.Name))
+		}
+	} else {
+		for _, e := range d.load.behaviors {
+			line(fmt.Sprintf("  %s  %s  %s", e.Time.Local().Format("Jan 02 15:04"), t.Level(e.Level).Render(padRight(e.Level.Label(), 6)), e.TypeName))
+		}
+	}
+	if d.load.cfErr != "" {
+		line(t.Warn.Render("  current detail not read: " + d.load.cfErr))
+	}
+	if !cfShown && len(d.load.behaviors) == 0 {
+		line(t.Muted.Render("  no behaviour detected (absent from Cloudflare's risk table: not the same as low)"))
+	}
+
+	section("Oracle CASB")
+	casbShown := false
+	for _, v := range p.Views {
+		if v.Vendor != model.VendorCASB {
+			continue
+		}
+		casbShown = true
+		score := "–"
+		if v.Score >= 0 {
+			score = fmt.Sprint(v.Score)
+		}
+		line(fmt.Sprintf("%s  score %s  %s", t.Level(v.Level).Render(padRight(v.RawLevel, 8)), score, t.Muted.Render(v.Context)))
+		for _, r := range v.Reasons {
+			count := ""
+			if r.Count > 0 {
+				count = fmt.Sprintf(" ×%d", r.Count)
+			}
+			line(fmt.Sprintf("  %s%s  %s", r.Code, count, t.Muted.Render(r.Text)))
+		}
+	}
+	if !casbShown {
+		line(t.Muted.Render("  not in the user risk report"))
+	}
+
+	section("OneLogin sign-ins")
+	switch {
+	case !d.done:
+		line(t.Muted.Render("  loading…"))
+	case len(d.load.signIns) == 0:
+		line(t.Muted.Render("  none stored"))
+	}
+	for i, e := range d.load.signIns {
+		if i == 12 {
+			line(t.Muted.Render(fmt.Sprintf("  … %d more (e lists them all)", len(d.load.signIns)-i)))
+			break
+		}
+		score := "  –"
+		if e.Score >= 0 {
+			score = fmt.Sprintf("%3d", e.Score)
+		}
+		reason, _, _ := strings.Cut(e.Reasons, "\n")
+		line(fmt.Sprintf("  %s %s  %-15s %s %s", e.Time.Local().Format("Jan 02 15:04:05"), t.Level(e.Level).Render(score), e.IP, e.TypeName, t.Muted.Render(reason)))
+	}
+
+	if ips := ipsSeen(d.load.signIns); len(ips) > 0 {
+		section("Addresses seen")
+		for _, ip := range ips {
+			line(fmt.Sprintf("  %-39s %s  max score %s  last %s", ip.IP, plural(ip.Events, "sign-in"),
+				t.Level(ip.Level).Render(fmt.Sprint(ip.MaxScore)), ago(now, ip.LastSeen)))
+		}
+	}
+	if d.load.err != "" {
+		line("")
+		line(t.Error.Render("store: " + d.load.err))
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// sparkline draws the person's OneLogin scores, oldest to newest.
+func (d *drillScreen) sparkline(w int) string {
+	evs := d.load.signIns
+	var vals []float64
+	for i := len(evs) - 1; i >= 0; i-- {
+		if evs[i].Score >= 0 {
+			vals = append(vals, float64(evs[i].Score))
+		}
+	}
+	if len(vals) < 2 {
+		return ""
+	}
+	sl := sparkline.New(min(max(len(vals), 10), w-2), 3, sparkline.WithMaxValue(100), sparkline.WithStyle(d.a.deps.Theme.Warn))
+	sl.PushAll(vals)
+	sl.Draw()
+	return sl.View() + "\n" + d.a.deps.Theme.Muted.Render(fmt.Sprintf("%d sign-ins, 0–100", len(vals)))
+}
+
+func ipsSeen(evs []model.Event) []model.IPRisk {
+	by := map[string]*model.IPRisk{}
+	for _, e := range evs {
+		if e.IP == "" {
+			continue
+		}
+		r, ok := by[e.IP]
+		if !ok {
+			r = &model.IPRisk{IP: e.IP, MaxScore: model.NoScore}
+			by[e.IP] = r
+		}
+		r.Events++
+		r.MaxScore = max(r.MaxScore, e.Score)
+		if e.Time.After(r.LastSeen) {
+			r.LastSeen = e.Time
+		}
+	}
+	out := make([]model.IPRisk, 0, len(by))
+	for _, r := range by {
+		r.Level = model.LevelOfScore(r.MaxScore)
+		out = append(out, *r)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].MaxScore != out[j].MaxScore {
+			return out[i].MaxScore > out[j].MaxScore
+		}
+		return out[i].IP < out[j].IP
+	})
+	if len(out) > 10 {
+		out = out[:10]
+	}
+	return out
+}
+
+func ago(now, t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return coarse(now.Sub(t)) + " ago"
+}
+
+func dedupe(s []string) []string {
+	seen := map[string]bool{}
+	out := s[:0]
+	for _, x := range s {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}

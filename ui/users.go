@@ -1,0 +1,259 @@
+package ui
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/ui/table"
+)
+
+// usersScreen is tab 3: one row per person merged across vendors.
+type usersScreen struct {
+	a    *App
+	k    usersKeys
+	list listKeys
+	tbl  table.Model
+
+	filterIn  textinput.Model
+	filtering bool
+	text      string
+	sortBy    int // index into userSorts
+
+	shown  []model.Person
+	width  int
+	height int
+	levels [model.LevelCritical + 1]lipgloss.Style
+}
+
+type usersKeys struct {
+	Open, Sort, Filter, Clear key.Binding
+}
+
+var userSorts = []string{"risk", "name", "last seen"}
+
+func newUsersScreen(a *App) screen {
+	u := &usersScreen{
+		a:    a,
+		list: newListKeys(),
+		k: usersKeys{
+			Open:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "drill down")),
+			Sort:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort risk/name/seen")),
+			Filter: key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "find")),
+			Clear:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear")),
+		},
+	}
+	t := a.deps.Theme
+	styles := table.Styles{}
+	if t != nil {
+		styles = table.StylesFrom(t)
+		for l := range u.levels {
+			u.levels[l] = t.Level(model.Level(l))
+		}
+	}
+	u.tbl = table.New(styles,
+		table.Column{Title: "Level", Width: 8},
+		table.Column{Title: "Score", Width: 5, Align: table.AlignRight},
+		table.Column{Title: "Name", Flex: 3, Min: 12},
+		table.Column{Title: "Email", Flex: 3, Min: 12},
+		table.Column{Title: "Sources", Width: 12},
+		table.Column{Title: "Cloudflare", Width: 10},
+		table.Column{Title: "CASB", Width: 8},
+		table.Column{Title: "Seen", Width: 6, Align: table.AlignRight},
+	)
+	u.tbl.SetEmptyMessage("no one yet: people appear as the sources report them")
+	in := textinput.New()
+	in.Prompt = "/"
+	in.Placeholder = "part of a name or an email"
+	if t != nil {
+		in.PromptStyle, in.PlaceholderStyle = t.Key, t.Muted
+	}
+	u.filterIn = in
+	return u
+}
+
+func (u *usersScreen) keys() []key.Binding {
+	if u.filtering {
+		return []key.Binding{
+			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")),
+			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		}
+	}
+	return []key.Binding{u.k.Open, u.k.Sort, u.k.Filter, u.k.Clear, u.list.Up, u.list.Down, u.list.PageUp, u.list.PageDown, u.list.Top, u.list.Bottom}
+}
+
+func (u *usersScreen) typing() bool      { return u.filtering }
+func (u *usersScreen) activate() tea.Cmd { u.rebuild(); return nil }
+
+func (u *usersScreen) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case bodyResized:
+		u.width, u.height = msg.w, msg.h
+		u.tbl.SetSize(msg.w, max(msg.h-2, 2))
+	case dataChanged:
+		if msg.users || msg.health {
+			u.rebuild()
+		}
+	case tea.KeyMsg:
+		return u.onKey(msg)
+	}
+	return nil
+}
+
+// rebuild recomputes the shown rows from the merged people; the table
+// re-renders only rows whose text changed.
+func (u *usersScreen) rebuild() {
+	sel := ""
+	if i := u.tbl.Cursor(); i >= 0 && i < len(u.shown) {
+		sel = u.shown[i].Key
+	}
+	needle := strings.ToLower(u.text)
+	shown := make([]model.Person, 0, len(u.a.data.people))
+	for _, p := range u.a.data.people {
+		if needle == "" || strings.Contains(strings.ToLower(p.Name), needle) || strings.Contains(p.Email, needle) {
+			shown = append(shown, p)
+		}
+	}
+	switch userSorts[u.sortBy] {
+	case "name":
+		sort.SliceStable(shown, func(i, j int) bool { return strings.ToLower(display(shown[i])) < strings.ToLower(display(shown[j])) })
+	case "last seen":
+		sort.SliceStable(shown, func(i, j int) bool { return shown[i].LastSeen.After(shown[j].LastSeen) })
+	} // "risk": Merge's order already
+	u.shown = shown
+	now := u.a.deps.Now()
+	rows := make([]table.Row, len(shown))
+	cursor := 0
+	for i, p := range shown {
+		if p.Key == sel {
+			cursor = i
+		}
+		rows[i] = u.row(p, now)
+	}
+	u.tbl.SetRows(rows)
+	u.tbl.SetCursor(cursor)
+}
+
+func display(p model.Person) string {
+	if p.Name != "" {
+		return p.Name
+	}
+	return p.Email
+}
+
+func (u *usersScreen) row(p model.Person, now time.Time) table.Row {
+	var vendors []string
+	cf, casb := model.LevelUnknown, model.LevelUnknown
+	for _, v := range p.Views {
+		switch v.Vendor {
+		case model.VendorCloudflare:
+			cf = model.Max(cf, v.Level)
+		case model.VendorCASB:
+			casb = model.Max(casb, v.Level)
+		}
+	}
+	for _, v := range p.Vendors() {
+		vendors = append(vendors, shortVendor(v))
+	}
+	score := "–"
+	if p.Score >= 0 {
+		score = fmt.Sprint(p.Score)
+	}
+	seen := ""
+	if !p.LastSeen.IsZero() {
+		seen = coarse(now.Sub(p.LastSeen))
+	}
+	lv := &u.levels[max(p.Level, 0)]
+	return table.Row{
+		Cells: []string{p.Level.Label(), score, p.Name, p.Email, strings.Join(vendors, " "),
+			dashIfUnknown(cf), dashIfUnknown(casb), seen},
+		Styles: []*lipgloss.Style{lv, lv, nil, nil, nil, &u.levels[max(cf, 0)], &u.levels[max(casb, 0)]},
+	}
+}
+
+func dashIfUnknown(l model.Level) string {
+	if l == model.LevelUnknown {
+		return "–"
+	}
+	return l.Label()
+}
+
+func (u *usersScreen) onKey(msg tea.KeyMsg) tea.Cmd {
+	if u.filtering {
+		switch msg.Type {
+		case tea.KeyEnter, tea.KeyEsc:
+			u.filtering = false
+			u.filterIn.Blur()
+			if msg.Type == tea.KeyEnter {
+				u.text = strings.TrimSpace(u.filterIn.Value())
+				u.rebuild()
+				u.tbl.Top()
+			} else {
+				u.filterIn.SetValue(u.text)
+			}
+			return nil
+		}
+		var cmd tea.Cmd
+		u.filterIn, cmd = u.filterIn.Update(msg)
+		return cmd
+	}
+	page := max(u.tbl.VisibleRows(), 1)
+	switch {
+	case key.Matches(msg, u.list.Down):
+		u.tbl.MoveDown(1)
+	case key.Matches(msg, u.list.Up):
+		u.tbl.MoveUp(1)
+	case key.Matches(msg, u.list.PageDown):
+		u.tbl.MoveDown(page)
+	case key.Matches(msg, u.list.PageUp):
+		u.tbl.MoveUp(page)
+	case key.Matches(msg, u.list.Top):
+		u.tbl.Top()
+	case key.Matches(msg, u.list.Bottom):
+		u.tbl.Bottom()
+	case key.Matches(msg, u.k.Sort):
+		u.sortBy = (u.sortBy + 1) % len(userSorts)
+		u.rebuild()
+		u.tbl.Top()
+	case key.Matches(msg, u.k.Filter):
+		u.filtering = true
+		u.filterIn.SetValue(u.text)
+		return u.filterIn.Focus()
+	case key.Matches(msg, u.k.Clear):
+		if u.text != "" {
+			u.text = ""
+			u.filterIn.SetValue("")
+			u.rebuild()
+		}
+	case key.Matches(msg, u.k.Open):
+		if i := u.tbl.Cursor(); i >= 0 && i < len(u.shown) {
+			return u.a.openUser(u.shown[i].Key)
+		}
+	}
+	return nil
+}
+
+func (u *usersScreen) view(w, h int) string {
+	t := u.a.deps.Theme
+	people := fmt.Sprintf("%s people", thousands(len(u.shown)))
+	if len(u.shown) == 1 {
+		people = "1 person"
+	}
+	status := t.Bold.Render(people) + t.Muted.Render(" · merged across vendors by email · sorted by "+userSorts[u.sortBy])
+	if u.text != "" {
+		status += t.Muted.Render(fmt.Sprintf(" · matching %q", u.text))
+	}
+	bottom := t.Muted.Render("enter opens a person · / finds by name or email")
+	if u.filtering {
+		u.filterIn.Width = max(w-2, 10)
+		bottom = u.filterIn.View()
+	}
+	return fitBlock(status+"\n"+u.tbl.View()+"\n"+bottom, w, h)
+}

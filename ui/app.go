@@ -347,24 +347,24 @@ func (a *App) togglePause() tea.Cmd {
 	a.paused = !a.paused
 	a.headerKey = ""
 	if a.paused {
-		return notify("paused — data keeps arriving; space to resume")
+		return a.say("paused — data keeps arriving; space to resume")
 	}
 	held := a.held
 	a.held, a.waiting = nil, 0
-	return tea.Batch(a.apply(held), notify("live"))
+	return tea.Batch(a.apply(held), a.say("live"))
 }
 
 func (a *App) refresh() tea.Cmd {
 	if a.deps.Control == nil {
-		return notifyErr("the sources are still starting")
+		return a.sayErr("the sources are still starting")
 	}
 	a.deps.Control.Refresh("")
-	return notify("refreshing every source now")
+	return a.say("refreshing every source now")
 }
 
 func (a *App) scale(f float64) tea.Cmd {
 	if a.deps.Control == nil {
-		return notifyErr("the sources are still starting")
+		return a.sayErr("the sources are still starting")
 	}
 	iv := a.deps.Control.Scale(f)
 	var parts []string
@@ -374,9 +374,9 @@ func (a *App) scale(f float64) tea.Cmd {
 		}
 	}
 	if len(parts) == 0 {
-		return notify("no polled sources")
+		return a.say("no polled sources")
 	}
-	return notify("poll every " + strings.Join(parts, ", "))
+	return a.say("poll every " + strings.Join(parts, ", "))
 }
 
 func (a *App) View() string {

@@ -128,17 +128,17 @@ func (a *App) run(line string) tea.Cmd {
 		return a.quit()
 	case "user":
 		if arg == "" {
-			return notifyErr(":user needs an email, e.g. :user ava.chen@example.com")
+			return a.sayErr(":user needs an email, e.g. :user ava.chen@example.com")
 		}
 		p, ok := a.data.person(arg)
 		if !ok {
-			return notifyErr("no one known as " + arg + " (tab completes)")
+			return a.sayErr("no one known as " + arg + " (tab completes)")
 		}
 		return a.openUser(p.Key)
 	case "ip":
 		filter, err := ipFilter(arg)
 		if err != nil {
-			return notifyErr(err.Error())
+			return a.sayErr(err.Error())
 		}
 		cmd := a.switchTab(tabEvents)
 		return tea.Batch(cmd, a.screens[tabEvents].(*eventsScreen).setIP(filter))
@@ -148,7 +148,7 @@ func (a *App) run(line string) tea.Cmd {
 		names[i] = ":" + c.name
 	}
 	sort.Strings(names)
-	return notifyErr("unknown command :" + name + " — try " + strings.Join(names, " "))
+	return a.sayErr("unknown command :" + name + " — try " + strings.Join(names, " "))
 }
 
 // ipFilter checks an :ip argument: an address or a CIDR prefix.

@@ -41,8 +41,9 @@ type eventsScreen struct {
 	total   int // events matching the filter; -1 while counting
 	gen     int
 	loading bool
-	reload  bool // a refresh was asked for while a query ran
-	fresh   int  // new events announced while not on the newest page
+	reload  bool             // a refresh was asked for while a query ran
+	queued  []func() tea.Cmd // page keys pressed while a page was loading, in order
+	fresh   int              // new events announced while not on the newest page
 	err     string
 
 	detail   *viewport.Model
@@ -301,13 +302,34 @@ func (e *eventsScreen) onPage(m eventsPage) tea.Cmd {
 	return e.again()
 }
 
-// again runs a refresh that was asked for while a query ran.
+// again runs what was asked for while a query ran: the page keys pressed
+// meanwhile, one at a time against the page they would have seen, then a
+// refresh.
 func (e *eventsScreen) again() tea.Cmd {
+	for len(e.queued) > 0 {
+		next := e.queued[0]
+		e.queued = e.queued[1:]
+		if cmd := next(); cmd != nil {
+			return cmd
+		}
+	}
 	if !e.reload {
 		return nil
 	}
 	e.reload = false
 	return e.fetch(e.last, "same", true)
+}
+
+// nav runs a page move now, or after the page being loaded arrives, so
+// no key press is lost however fast they come.
+func (e *eventsScreen) nav(move func() tea.Cmd) tea.Cmd {
+	if e.loading {
+		if len(e.queued) < 16 {
+			e.queued = append(e.queued, move)
+		}
+		return nil
+	}
+	return move()
 }
 
 func (e *eventsScreen) rows() []table.Row {
@@ -353,7 +375,7 @@ func (e *eventsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 			if len(q.problems) > 0 {
 				e.filtering = true
 				e.filterIn.Focus()
-				return notifyErr(strings.Join(q.problems, "; "))
+				return e.a.sayErr(strings.Join(q.problems, "; "))
 			}
 			e.q = q
 			return e.first()
@@ -382,23 +404,31 @@ func (e *eventsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(msg, e.list.Down):
-		if e.tbl.Cursor() == e.tbl.Len()-1 && !e.atLast {
-			return e.next()
-		}
-		e.tbl.MoveDown(1)
+		return e.nav(func() tea.Cmd {
+			if e.tbl.Cursor() == e.tbl.Len()-1 && !e.atLast {
+				return e.next()
+			}
+			e.tbl.MoveDown(1)
+			return nil
+		})
 	case key.Matches(msg, e.list.Up):
-		if e.tbl.Cursor() == 0 && e.pageNo != 1 {
-			return e.prev()
-		}
-		e.tbl.MoveUp(1)
+		return e.nav(func() tea.Cmd {
+			if e.tbl.Cursor() == 0 && e.pageNo != 1 {
+				return e.prev()
+			}
+			e.tbl.MoveUp(1)
+			return nil
+		})
 	case key.Matches(msg, e.list.PageDown):
-		return e.next()
+		return e.nav(e.next)
 	case key.Matches(msg, e.list.PageUp):
-		return e.prev()
+		return e.nav(e.prev)
 	case key.Matches(msg, e.list.Top):
-		return e.first()
+		return e.nav(e.first)
 	case key.Matches(msg, e.list.Bottom):
-		return e.fetch(store.EventQuery{EventFilter: e.filter(), Last: true}, "last", false)
+		return e.nav(func() tea.Cmd {
+			return e.fetch(store.EventQuery{EventFilter: e.filter(), Last: true}, "last", false)
+		})
 	case key.Matches(msg, e.k.Filter):
 		e.filtering = true
 		e.filterIn.SetValue(e.q.text)
@@ -472,7 +502,7 @@ func (e *eventsScreen) openUser(ev model.Event) tea.Cmd {
 		}
 	}
 	if ev.UserKey == "" && ev.UserName == "" {
-		return notifyErr("this event names no user")
+		return e.a.sayErr("this event names no user")
 	}
 	who := ev.UserKey
 	if who == "" {

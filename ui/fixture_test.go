@@ -100,6 +100,11 @@ func fixtureMsgs() []poll.Msg {
 // the fixture's announcements applied and every pending read run.
 func newFixtureApp(t testing.TB, w, h int, events int) *App {
 	t.Helper()
+	return newFixtureAppTheme(t, w, h, events, asciiTheme())
+}
+
+func newFixtureAppTheme(t testing.TB, w, h int, events int, th *theme.Theme) *App {
+	t.Helper()
 	st, err := store.Open(":memory:", store.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +115,7 @@ func newFixtureApp(t testing.TB, w, h int, events int) *App {
 			t.Fatal(err)
 		}
 	}
-	a := New(Deps{Store: st, Theme: asciiTheme(), Title: "acme", Now: func() time.Time { return fixtureNow }})
+	a := New(Deps{Store: st, Theme: th, Title: "acme", Now: func() time.Time { return fixtureNow }})
 	drive(a, tea.WindowSizeMsg{Width: w, Height: h})
 	drive(a, a.Init())
 	drive(a, hubMsg(fixtureMsgs()))

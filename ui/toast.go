@@ -27,12 +27,13 @@ type toast struct {
 
 const toastFor = 4 * time.Second
 
-func notify(text string) tea.Cmd {
-	return func() tea.Msg { return toastMsg{text: text} }
-}
+// say shows a notice at once (in Update, so two notices in a row keep
+// their order) and returns the timer that ends it.
+func (a *App) say(text string) tea.Cmd { return a.toast.show(toastMsg{text: text}, a.deps.Now()) }
 
-func notifyErr(text string) tea.Cmd {
-	return func() tea.Msg { return toastMsg{text: text, err: true} }
+// sayErr shows an error notice.
+func (a *App) sayErr(text string) tea.Cmd {
+	return a.toast.show(toastMsg{text: text, err: true}, a.deps.Now())
 }
 
 func (t *toast) show(m toastMsg, now time.Time) tea.Cmd {

@@ -9,12 +9,8 @@ import (
 
 const ellipsis = "…"
 
-// computeWidths gives each column its width in w cells (0: dropped).
-//
-// Narrow tables first shrink columns toward their Min (flexible ones
-// first, then fixed ones from the right); when even the Mins do not fit,
-// columns drop from the right, so the leading (identifying) columns stay.
-// The first column is always kept, cut to w if need be.
+// computeWidths gives each column its width in w cells (0: dropped),
+// following the rules on Column.
 func computeWidths(cols []Column, w int) []int {
 	out := make([]int, len(cols))
 	if w <= 0 || len(cols) == 0 {
@@ -81,16 +77,17 @@ func computeWidths(cols []Column, w int) []int {
 		for _, i := range pool {
 			total += cols[i].weight()
 		}
-		kept := pool[:0]
+		kept, took := pool[:0], 0
 		for _, i := range pool {
 			if space*cols[i].weight() < cols[i].min()*total {
 				out[i] = cols[i].min()
-				space -= out[i]
+				took += out[i]
 			} else {
 				kept = append(kept, i)
 			}
 		}
-		if len(kept) == len(pool) {
+		space -= took
+		if took == 0 {
 			break
 		}
 		pool = kept
@@ -112,7 +109,7 @@ func computeWidths(cols []Column, w int) []int {
 
 // layout recomputes what depends on the width, columns or styles.
 func (m *Model) layout() {
-	m.gutter = ansi.StringWidth(m.styles.Marker)
+	m.gutter = ansi.StringWidth(m.skin.styles.Marker)
 	if m.gutter >= m.width {
 		m.gutter = 0
 	}
@@ -148,7 +145,7 @@ func (m *Model) sync(mode syncMode) {
 	if m.width > 0 {
 		n = clamp(len(m.rows)-m.offset, 0, m.VisibleRows())
 	}
-	win := make([]line, n)
+	win := make([]*line, n)
 	for i := range win {
 		idx := m.offset + i
 		sel := idx == m.cursor
@@ -167,7 +164,7 @@ func (m *Model) sync(mode syncMode) {
 }
 
 // same reports whether l was rendered from r's current content.
-func (l line) same(r Row) bool {
+func (l *line) same(r Row) bool {
 	if len(l.cells) != len(r.Cells) || len(l.styles) != len(r.Styles) {
 		return false
 	}
@@ -191,10 +188,11 @@ func (m *Model) join() {
 		m.view = ""
 		return
 	}
-	size := len(m.header) + (m.height-1)*(len(m.blank)+1)
+	size := len(m.header) + len(m.emptyLine) + 1
 	for _, l := range m.win {
 		size += len(l.s) + 1
 	}
+	size += (m.height - 1 - len(m.win)) * (len(m.blank) + 1)
 	var b strings.Builder
 	b.Grow(size)
 	b.WriteString(m.header)
@@ -220,7 +218,8 @@ func (m *Model) renderHeader() string {
 	if m.width <= 0 {
 		return ""
 	}
-	b := make([]byte, 0, m.width*2)
+	b := make([]byte, 0, m.width+32)
+	b = append(b, m.skin.header.on...)
 	b = appendSpaces(b, m.gutter)
 	first := true
 	for i, c := range m.cols {
@@ -235,91 +234,189 @@ func (m *Model) renderHeader() string {
 		b = appendCell(b, c.Title, w, c.Align)
 	}
 	b = appendSpaces(b, m.width-m.used)
-	return m.styles.Header.Render(string(b))
+	return string(append(b, m.skin.header.off...))
 }
 
 func (m *Model) renderEmpty() string {
 	if m.empty == "" || m.width <= 0 {
 		return ""
 	}
-	b := appendCell(make([]byte, 0, m.width*2), m.empty, m.width, AlignLeft)
-	return m.styles.Muted.Render(string(b))
+	b := append(make([]byte, 0, m.width+32), m.skin.muted.on...)
+	b = appendCell(b, m.empty, m.width, AlignLeft)
+	return string(append(b, m.skin.muted.off...))
 }
 
-// renderRow draws one row. Cells without their own style are gathered
-// into one run rendered with a single Render call (usually the whole row).
-func (m *Model) renderRow(r Row, sel bool) line {
+// renderRow draws one row: the row's style around the cells that have no
+// style of their own, each styled cell in its own.
+func (m *Model) renderRow(r Row, sel bool) *line {
 	m.renders++
-	base := m.styles.Cell
+	base := m.skin.cell
 	if sel {
-		base = m.styles.Selected
+		base = m.skin.sel
 	}
-	var out strings.Builder
-	out.Grow(m.width * 2)
-	run := make([]byte, 0, m.width*2)
-	flush := func() {
-		if len(run) > 0 {
-			out.WriteString(base.Render(string(run)))
-			run = run[:0]
-		}
-	}
+	// Room for multi-byte text (CJK: 3 bytes in 2 cells) and a few codes.
+	w := runWriter{b: make([]byte, 0, m.width*3/2+96), base: base}
 
 	if m.gutter > 0 {
+		marker := ""
 		if sel {
-			run = appendCell(run, m.styles.Marker, m.gutter, AlignLeft)
-		} else {
-			run = appendSpaces(run, m.gutter)
+			marker = m.skin.styles.Marker
 		}
+		w.cell(marker, m.gutter, AlignLeft, nil)
 	}
 	first := true
 	for i, c := range m.cols {
-		w := m.widths[i]
-		if w == 0 {
+		if m.widths[i] == 0 {
 			continue
 		}
 		if !first {
-			run = appendSpaces(run, gap)
+			w.spaces(gap)
 		}
 		first = false
 		var text string
 		if i < len(r.Cells) {
 			text = r.Cells[i]
 		}
-		var st *lipgloss.Style
-		if i < len(r.Styles) {
-			st = r.Styles[i]
+		var cs *sgr
+		if i < len(r.Styles) && r.Styles[i] != nil {
+			g := m.cellSGR(r.Styles[i], sel)
+			cs = &g
 		}
-		if st == nil {
-			run = appendCell(run, text, w, c.Align)
-			continue
-		}
-		flush()
-		// Selected wins; the cell's own style fills what it leaves unset,
-		// so a risk colour shows through a reverse-video highlight.
-		cs := colorOnly(*st)
-		if sel {
-			cs = m.styles.Selected.Inherit(cs)
-		}
-		out.WriteString(cs.Render(string(appendCell(nil, text, w, c.Align))))
+		w.cell(text, m.widths[i], c.Align, cs)
 	}
-	run = appendSpaces(run, m.width-m.used)
-	flush()
+	w.spaces(m.width - m.used)
+	w.close()
 
-	l := line{s: out.String(), sel: sel, cells: append([]string(nil), r.Cells...)}
+	l := &line{s: string(w.b), sel: sel, cells: append([]string(nil), r.Cells...)}
 	if r.Styles != nil {
 		l.styles = append([]*lipgloss.Style(nil), r.Styles...)
 	}
 	return l
 }
 
+// runWriter writes a row, opening the row's codes only around text that
+// uses them, so a styled cell is not wrapped in an empty base run.
+type runWriter struct {
+	b    []byte
+	base sgr
+	in   bool // base's codes are in force
+}
+
+func (w *runWriter) open() {
+	if !w.in {
+		w.b = append(w.b, w.base.on...)
+		w.in = true
+	}
+}
+
+func (w *runWriter) close() {
+	if w.in {
+		w.b = append(w.b, w.base.off...)
+		w.in = false
+	}
+}
+
+func (w *runWriter) spaces(n int) {
+	if n > 0 {
+		w.open()
+		w.b = appendSpaces(w.b, n)
+	}
+}
+
+// cell writes text in the row's style, or in own when it is not nil.
+func (w *runWriter) cell(text string, width int, a Align, own *sgr) {
+	if own == nil {
+		w.open()
+		w.b = appendCell(w.b, text, width, a)
+		return
+	}
+	w.close()
+	w.b = append(w.b, own.on...)
+	w.b = appendCell(w.b, text, width, a)
+	w.b = append(w.b, own.off...)
+}
+
+// maxCellLooks bounds the per-cell style memo: a caller that makes a new
+// style per row would otherwise grow it without end.
+const maxCellLooks = 64
+
+// cellSGR returns a per-cell style's codes, memoized by pointer: working
+// them out is a lipgloss Render (about 6 µs in true colour).
+func (m *Model) cellSGR(st *lipgloss.Style, sel bool) sgr {
+	for _, l := range m.cellLooks {
+		if l.style == st && l.sel == sel {
+			return l.sgr
+		}
+	}
+	s := colorOnly(*st)
+	if sel {
+		// Selected wins; the cell's own style fills what it leaves
+		// unset, so a risk colour shows through a reverse-video highlight.
+		s = m.skin.styles.Selected.Inherit(s)
+	}
+	l := cellLook{style: st, sel: sel, sgr: sgrOf(s)}
+	if len(m.cellLooks) >= maxCellLooks {
+		m.cellLooks = nil
+	}
+	// Append to a copy: model copies may share the backing array.
+	m.cellLooks = append(m.cellLooks[:len(m.cellLooks):len(m.cellLooks)], l)
+	return l.sgr
+}
+
+// sgr is a style reduced to the escape codes before and after its text.
+// Drawing a run is then two appends instead of a lipgloss Render, which
+// costs microseconds per call in true colour and styles each rune of
+// underlined text separately.
+type sgr struct{ on, off string }
+
+type cellLook struct {
+	style *lipgloss.Style
+	sel   bool
+	sgr   sgr
+}
+
+// skin is the table's styles and their codes, worked out once per
+// SetStyles. It sits behind a pointer to keep the model small: Bubble Tea
+// copies it on every Update and View.
+type skin struct {
+	styles                   Styles
+	header, cell, sel, muted sgr
+}
+
+// sgrOf renders a probe and keeps what surrounds it. Styles are reduced to
+// colours and attributes first, so the probe comes back unchanged.
+func sgrOf(s lipgloss.Style) sgr {
+	const probe = "x" // no escape code contains it
+	out := colorOnly(s).Render(probe)
+	i := strings.Index(out, probe)
+	if i < 0 {
+		return sgr{}
+	}
+	return sgr{on: out[:i], off: out[i+len(probe):]}
+}
+
 // appendCell appends s cut and padded to exactly w cells. Widths are
 // display widths (CJK and most emoji take two cells), never byte counts.
 func appendCell(b []byte, s string, w int, a Align) []byte {
-	s = flatten(s)
-	sw := ansi.StringWidth(s)
-	if sw > w {
-		s = ansi.Truncate(s, w, ellipsis)
+	if w <= 0 {
+		return b
+	}
+	var sw int
+	if printableASCII(s) {
+		// One cell a byte: ansi's grapheme segmentation is some 20 times
+		// slower and would give the same answer.
+		sw = len(s)
+		if sw > w { // the cut text fills the column: no padding
+			b = append(b, s[:w-1]...)
+			return append(b, ellipsis...)
+		}
+	} else {
+		s = flatten(s)
 		sw = ansi.StringWidth(s)
+		if sw > w {
+			s = ansi.Truncate(s, w, ellipsis)
+			sw = ansi.StringWidth(s)
+		}
 	}
 	pad := max(w-sw, 0) // a wide rune that did not fit leaves a gap
 	if a == AlignRight {
@@ -328,6 +425,15 @@ func appendCell(b []byte, s string, w int, a Align) []byte {
 	}
 	b = append(b, s...)
 	return appendSpaces(b, pad)
+}
+
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // flatten keeps a cell on one line: a stray newline would break the

@@ -31,13 +31,16 @@ const (
 	AlignRight
 )
 
-// Column describes one column. A column with Width > 0 is fixed; otherwise
-// it is flexible and takes Flex shares (1 if unset) of the width the fixed
-// columns leave.
+// Column describes one column. A column with Width > 0 is fixed (Flex is
+// then ignored); otherwise it is flexible and takes Flex shares (1 if
+// unset) of the width the fixed columns leave.
 //
-// Min is how far the column may shrink when the table is too narrow: fixed
-// columns default to Width (they do not shrink), flexible ones to 1 cell.
-// When even every Min does not fit, columns drop from the right.
+// Min is how far the column may shrink: fixed columns default to Width
+// (they do not shrink), flexible ones to 1 cell. A narrow table first
+// shrinks flexible columns to their Min, then fixed ones from the right;
+// when even the Mins do not fit, columns drop from the right, so the
+// leading, identifying columns stay. The first column is always kept, cut
+// to the table's width if need be.
 type Column struct {
 	Title string
 	Width int
@@ -72,9 +75,14 @@ func (c Column) min() int {
 // Styles, when set, is aligned with Cells: a non-nil entry styles that
 // cell instead of Styles.Cell (for example a risk level's colour). Only
 // colours and text attributes are used; padding, width, borders and the
-// like are ignored so the columns stay aligned. Point into styles you keep
-// (a theme's, or an array in the caller's model): they are compared by
-// pointer to decide whether a row changed.
+// like are ignored so the columns stay aligned.
+//
+// Styles are known by their pointer: the table works out each one's escape
+// codes once, and a refresh whose rows point at the same styles reuses the
+// rows it drew. So keep them where they stay put (an array allocated once,
+// not a field of a model Bubble Tea copies), and don't change one in
+// place: point at a new one, or call SetStyles. New pointers on every
+// refresh still draw correctly, just without those savings.
 type Row struct {
 	Cells  []string
 	Styles []*lipgloss.Style
@@ -86,10 +94,11 @@ type Model struct {
 	// ignore it. Disable a binding to free its key for the caller.
 	KeyMap KeyMap
 
-	cols   []Column
-	styles Styles
-	rows   []Row
-	empty  string
+	cols      []Column
+	skin      *skin      // never modified: SetStyles builds a new one
+	cellLooks []cellLook // per-cell styles' codes, by pointer
+	rows      []Row
+	empty     string
 
 	width, height  int
 	cursor, offset int // offset: index of the first visible row
@@ -102,10 +111,10 @@ type Model struct {
 	blank     string
 	emptyLine string
 
-	// win holds the rendered visible rows, win[i] being row winTop+i. It
-	// is replaced, never modified, so copies of the model can't see each
-	// other's changes.
-	win    []line
+	// win holds the rendered visible rows, win[i] being row winTop+i.
+	// Neither it nor its lines are modified once built (changes build new
+	// ones), so copies of the model can't see each other's changes.
+	win    []*line
 	winTop int
 	view   string
 
@@ -124,7 +133,7 @@ type line struct {
 // before it draws anything.
 func New(styles Styles, cols ...Column) Model {
 	m := Model{KeyMap: DefaultKeyMap()}
-	m.styles = styles.clean()
+	m.setStyles(styles)
 	m.cols = append([]Column(nil), cols...)
 	return m
 }
@@ -159,12 +168,28 @@ func (m *Model) SetColumns(cols ...Column) {
 // Columns returns a copy of the columns.
 func (m Model) Columns() []Column { return append([]Column(nil), m.cols...) }
 
-// SetStyles replaces the styles.
+// SetStyles replaces the styles (a theme change). It also forgets the
+// per-cell styles seen so far, so rows may point at restyled ones.
 func (m *Model) SetStyles(s Styles) {
-	m.styles = s.clean()
+	m.setStyles(s)
 	m.layout()
 	m.sync(syncAll)
 }
+
+func (m *Model) setStyles(s Styles) {
+	s = s.clean()
+	m.skin = &skin{
+		styles: s,
+		header: sgrOf(s.Header),
+		cell:   sgrOf(s.Cell),
+		sel:    sgrOf(s.Selected),
+		muted:  sgrOf(s.Muted),
+	}
+	m.cellLooks = nil
+}
+
+// Styles returns the styles in use.
+func (m Model) Styles() Styles { return m.skin.styles }
 
 // SetEmptyMessage sets the line shown when there are no rows ("" for none).
 func (m *Model) SetEmptyMessage(s string) {

@@ -7,6 +7,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 
 	"github.com/risktop/risktop/ui/theme"
@@ -393,5 +394,65 @@ func TestLayoutStylesIgnored(t *testing.T) {
 	checkLines(t, m)
 	if strings.Contains(m.View(), "X") {
 		t.Fatal("a style's string was drawn")
+	}
+}
+
+// TestASCIIFastPath: printable ASCII skips ansi's measuring; the result
+// must be what ansi gives.
+func TestASCIIFastPath(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 2000 {
+		b := make([]byte, rng.IntN(40))
+		for i := range b {
+			b[i] = byte(0x20 + rng.IntN(0x5f))
+		}
+		s, w := string(b), 1+rng.IntN(30)
+		want := ansi.Truncate(s, w, ellipsis)
+		want += strings.Repeat(" ", w-ansi.StringWidth(want))
+		if got := string(appendCell(nil, s, w, AlignLeft)); got != want {
+			t.Fatalf("appendCell(%q, %d) = %q, want %q", s, w, got, want)
+		}
+	}
+}
+
+// TestFlexMins: a column fixed at its Min must not push the others under
+// theirs when their share, recomputed, is enough.
+func TestFlexMins(t *testing.T) {
+	// 34 cells by 9:1:9. The middle one's share is under its Min, so it
+	// takes 7; the others then split 27 evenly (13/14) although 27*9/19
+	// would be under the last one's Min: shares are recomputed.
+	got := computeWidths([]Column{{Flex: 9, Min: 10}, {Flex: 1, Min: 7}, {Flex: 9, Min: 13}}, 34+2*gap)
+	if got[0] != 13 || got[1] != 7 || got[2] != 14 {
+		t.Fatalf("widths %v", got)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 5000 {
+		cols := make([]Column, 1+rng.IntN(6))
+		for i := range cols {
+			if rng.IntN(2) == 0 {
+				cols[i] = Column{Width: 1 + rng.IntN(20), Min: rng.IntN(20)}
+			} else {
+				cols[i] = Column{Flex: rng.IntN(5), Min: rng.IntN(15)}
+			}
+		}
+		w := 1 + rng.IntN(120)
+		ws := computeWidths(cols, w)
+		total, n := 0, 0
+		for i, x := range ws {
+			if x == 0 {
+				continue
+			}
+			n++
+			total += x
+			if n > 1 {
+				total += gap
+			}
+			if len(ws) > 1 && ws[0] != w && x < cols[i].min() {
+				t.Fatalf("%+v at %d: %v: column %d under its Min", cols, w, ws, i)
+			}
+		}
+		if total > w {
+			t.Fatalf("%+v at %d: %v takes %d", cols, w, ws, total)
+		}
 	}
 }

@@ -1,0 +1,176 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/teatest"
+
+	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/store"
+	"github.com/risktop/risktop/sources/poll"
+)
+
+// fakeControl records what the dashboard asked of the pollers.
+type fakeControl struct {
+	refreshed []string
+	scales    []float64
+}
+
+func (f *fakeControl) Refresh(s string) { f.refreshed = append(f.refreshed, s) }
+func (f *fakeControl) Scale(x float64) map[string]time.Duration {
+	f.scales = append(f.scales, x)
+	return map[string]time.Duration{"onelogin": time.Duration(30*x) * time.Second}
+}
+
+type flow struct {
+	t   *testing.T
+	tm  *teatest.TestModel
+	hub *poll.Hub
+	st  *store.SQLite
+	ctl *fakeControl
+}
+
+// newFlow runs the dashboard as a real Bubble Tea program over a store
+// holding the fixture, fed by a hub the test publishes to.
+func newFlow(t *testing.T, events int) *flow {
+	st := emptyStore(t)
+	if events > 0 {
+		if _, err := st.PutEvents(context.Background(), fixtureEvents(events)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hub := poll.NewHub()
+	for _, m := range fixtureMsgs() {
+		hub.Publish(m)
+	}
+	ctl := &fakeControl{}
+	a := New(Deps{Store: st, Hub: hub, Control: ctl, Theme: asciiTheme(), Title: "acme", Now: func() time.Time { return fixtureNow }})
+	tm := teatest.NewTestModel(t, a, teatest.WithInitialTermSize(100, 30))
+	t.Cleanup(func() { tm.Quit() })
+	return &flow{t: t, tm: tm, hub: hub, st: st, ctl: ctl}
+}
+
+// see waits until the screen shows every one of want.
+func (f *flow) see(want ...string) {
+	f.t.Helper()
+	teatest.WaitFor(f.t, f.tm.Output(), func(b []byte) bool {
+		for _, w := range want {
+			if !bytes.Contains(b, []byte(w)) {
+				return false
+			}
+		}
+		return true
+	}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
+}
+
+func (f *flow) keys(ks ...string) {
+	for _, k := range ks {
+		f.tm.Send(press(k))
+	}
+}
+
+func (f *flow) final() *App {
+	f.tm.Send(press("q"))
+	m := f.tm.FinalModel(f.t, teatest.WithFinalTimeout(5*time.Second))
+	return m.(*App)
+}
+
+func TestFlowTabsAndPagingAndFilter(t *testing.T) {
+	f := newFlow(t, 400)
+	f.see("OneLogin sign-in risk", "Riskiest people")
+	f.keys("2")
+	f.see("page 1 of")
+	f.keys("]")
+	f.see("page 2 of")
+	f.keys("]")
+	f.see("page 3 of")
+	f.keys("[")
+	f.see("page 2 of")
+	f.keys("G")
+	f.see("page 17 of 17") // 24 rows a page at 100×30
+	f.keys("g")
+	f.see("page 1 of 17")
+	f.keys("/")
+	f.tm.Type("score>=90")
+	f.keys("enter")
+	f.see("score ≥ 90")
+	f.keys("3")
+	f.see("8 people")
+	a := f.final()
+	ev := a.screens[tabEvents].(*eventsScreen)
+	if ev.q.filter.MinScore != 90 || a.tab != tabUsers {
+		t.Fatalf("filter %+v, tab %d", ev.q.filter, a.tab)
+	}
+	for _, e := range ev.events {
+		if e.Score < 90 {
+			t.Fatalf("event %s scores %d under the filter score>=90", e.ID, e.Score)
+		}
+	}
+}
+
+func TestFlowDrillDownAndBack(t *testing.T) {
+	f := newFlow(t, 400)
+	f.keys("3")
+	f.see("8 people")
+	f.keys("enter")
+	f.see("joined:", "Oracle CASB", "OneLogin sign-ins")
+	f.keys("esc")
+	f.see("merged across vendors")
+	f.keys(":")
+	f.tm.Type("user soren.muller@example.com")
+	f.keys("enter")
+	f.see("Søren Müller")
+	a := f.final()
+	if a.drill == nil || a.drill.key != "soren.muller@example.com" {
+		t.Fatalf("drill = %+v", a.drill)
+	}
+}
+
+func TestFlowPauseHoldsAnnouncementsAndResumeAppliesThem(t *testing.T) {
+	f := newFlow(t, 50)
+	f.see("LIVE")
+	f.keys(" ")
+	f.see("PAUSED · 0 new")
+	f.hub.Publish(poll.EventsMsg{Vendor: model.VendorOneLogin, Inserted: 25, Newest: fixtureNow})
+	f.hub.Publish(poll.HealthMsg{Health: model.Health{Source: model.VendorOkta, State: model.StateFailing, Failures: 3,
+		LastError: "okta: 401", NextPoll: fixtureNow.Add(5 * time.Minute)}})
+	f.see("PAUSED · 25 new")
+	f.keys(" ")
+	f.see("LIVE", "okta retry")
+	f.keys("r", "+")
+	f.see("poll every")
+	a := f.final()
+	if a.paused || a.waiting != 0 || a.data.health[model.VendorOkta].State != model.StateFailing {
+		t.Fatalf("after resume: paused %v, waiting %d, okta %v", a.paused, a.waiting, a.data.health[model.VendorOkta].State)
+	}
+	if len(f.ctl.refreshed) != 1 || len(f.ctl.scales) != 1 || f.ctl.scales[0] != 1.5 {
+		t.Fatalf("control saw refresh %v scale %v", f.ctl.refreshed, f.ctl.scales)
+	}
+}
+
+func TestFlowUnknownCommandSaysWhatExists(t *testing.T) {
+	f := newFlow(t, 0)
+	f.keys(":")
+	f.tm.Type("frobnicate")
+	f.keys("enter")
+	f.see("unknown command :frobnicate")
+	f.keys(":")
+	f.tm.Type("ip 999.1.1.1")
+	f.keys("enter")
+	f.see("not an IPv4 or IPv6 address")
+	f.keys(":")
+	f.tm.Type("ip 203.0.113.0/24")
+	f.keys("enter")
+	f.see("ip 203.0.113.0/24")
+	a := f.final()
+	if a.tab != tabEvents || a.screens[tabEvents].(*eventsScreen).q.filter.IP != "203.0.113.0/24" {
+		t.Fatal("the :ip command did not filter the events")
+	}
+	_ = strings.TrimSpace
+	_ = tea.Quit
+}

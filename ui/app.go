@@ -93,6 +93,11 @@ func New(d Deps) *App {
 	if d.Log == nil {
 		d.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	if d.After == nil {
+		d.After = func(dur time.Duration, msg tea.Msg) tea.Cmd {
+			return tea.Tick(dur, func(time.Time) tea.Msg { return msg })
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &App{deps: d, ctx: ctx, cancel: cancel, keys: newGlobalKeys(), data: newData(), width: minWidth, height: minHeight}
 	if d.Hub != nil {
@@ -177,7 +182,7 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.headerKey = ""
 		return a, a.scheduleRedraw()
 	case toastMsg:
-		return a, a.toast.show(msg, a.deps.Now())
+		return a, a.toast.show(msg, a.deps.Now(), a.deps.After)
 	case toastExpired:
 		a.toast.expire(msg)
 		return a, nil

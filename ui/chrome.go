@@ -297,7 +297,7 @@ func (a *App) scheduleRedraw() tea.Cmd {
 	}
 	a.tickGen++
 	gen := a.tickGen
-	return tea.Tick(next, func(time.Time) tea.Msg { return redrawMsg{gen} })
+	return a.deps.After(next, redrawMsg{gen})
 }
 
 // cut shortens s to w display cells with an ellipsis.

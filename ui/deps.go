@@ -2,6 +2,8 @@ package ui
 
 import (
 	"log/slog"
+
+	tea "github.com/charmbracelet/bubbletea"
 	"time"
 
 	"github.com/risktop/risktop/model/store"
@@ -33,6 +35,11 @@ type Deps struct {
 
 	Now func() time.Time // default time.Now; tests pin it
 	Log *slog.Logger     // default discards; never the terminal
+
+	// After delivers msg after d: the dashboard's only timers (a notice
+	// ending, the header's ages moving on). Default tea.Tick; view tests
+	// that drive Update by hand leave timers out.
+	After func(d time.Duration, msg tea.Msg) tea.Cmd
 }
 
 // Attach hands the dashboard the pollers' control and clients once they

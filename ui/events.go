@@ -33,18 +33,19 @@ type eventsScreen struct {
 	windowIdx int
 	sortBy    store.Sort
 
-	events  []model.Event
-	page    store.EventPage
-	last    store.EventQuery // the query that produced the page, re-run on refresh
-	pageNo  int              // 1-based; 0 before the first page arrives
-	atLast  bool
-	total   int // events matching the filter; -1 while counting
-	gen     int
-	loading bool
-	reload  bool             // a refresh was asked for while a query ran
-	queued  []func() tea.Cmd // page keys pressed while a page was loading, in order
-	fresh   int              // new events announced while not on the newest page
-	err     string
+	events   []model.Event
+	page     store.EventPage
+	last     store.EventQuery // the query that produced the page, re-run on refresh
+	pageNo   int              // 1-based; 0 before the first page arrives
+	atLast   bool
+	total    int // events matching the filter; -1 while counting
+	countGen int // the query whose count total waits for
+	gen      int
+	loading  bool
+	reload   bool             // a refresh was asked for while a query ran
+	queued   []func() tea.Cmd // page keys pressed while a page was loading, in order
+	fresh    int              // new events announced while not on the newest page
+	err      string
 
 	detail   *viewport.Model
 	detailEv model.Event
@@ -181,7 +182,10 @@ func (e *eventsScreen) fetch(q store.EventQuery, nav string, count bool) tea.Cmd
 		return nil
 	}
 	if e.loading {
-		e.reload = true
+		// Asked for while a page loads: run it after, in order.
+		if len(e.queued) < 16 {
+			e.queued = append(e.queued, func() tea.Cmd { return e.fetch(q, nav, count) })
+		}
 		return nil
 	}
 	e.loading = true
@@ -197,6 +201,7 @@ func (e *eventsScreen) fetch(q store.EventQuery, nav string, count bool) tea.Cmd
 	}}
 	if count {
 		e.total = -1
+		e.countGen = gen
 		f := q.EventFilter
 		cmds = append(cmds, func() tea.Msg {
 			ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -220,10 +225,8 @@ func (e *eventsScreen) update(msg tea.Msg) tea.Cmd {
 	case eventsPage:
 		return e.onPage(msg)
 	case eventsCount:
-		if msg.gen == e.gen || e.total < 0 {
-			if msg.err == nil {
-				e.total = msg.n
-			}
+		if msg.gen == e.countGen && msg.err == nil {
+			e.total = msg.n
 		}
 		return nil
 	case dataChanged:
@@ -231,7 +234,12 @@ func (e *eventsScreen) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		if e.pageNo <= 1 && e.sortBy == store.ByTime && e.detail == nil {
-			// The newest page follows the live head.
+			// The newest page follows the live head; one refresh waiting
+			// behind a load is enough however many announcements come.
+			if e.loading {
+				e.reload = true
+				return nil
+			}
 			return e.fetch(store.EventQuery{EventFilter: e.filter()}, "same", true)
 		}
 		e.fresh += msg.inserted
@@ -317,7 +325,7 @@ func (e *eventsScreen) again() tea.Cmd {
 		return nil
 	}
 	e.reload = false
-	return e.fetch(e.last, "same", true)
+	return e.fetch(store.EventQuery{EventFilter: e.filter()}, "same", true)
 }
 
 // nav runs a page move now, or after the page being loaded arrives, so

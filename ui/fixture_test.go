@@ -115,7 +115,7 @@ func newFixtureAppTheme(t testing.TB, w, h int, events int, th *theme.Theme) *Ap
 			t.Fatal(err)
 		}
 	}
-	a := New(Deps{Store: st, Theme: th, Title: "acme", Now: func() time.Time { return fixtureNow }})
+	a := New(Deps{Store: st, Theme: th, Title: "acme", Now: func() time.Time { return fixtureNow }, After: noTimers})
 	drive(a, tea.WindowSizeMsg{Width: w, Height: h})
 	drive(a, a.Init())
 	drive(a, hubMsg(fixtureMsgs()))
@@ -144,16 +144,18 @@ func drive(a *App, m any) {
 	}
 }
 
-// runCmd runs a command; batches are unpacked and timers skipped (their
-// messages would arrive in real time).
+// noTimers leaves the dashboard's timers out of Update-driven tests.
+func noTimers(time.Duration, tea.Msg) tea.Cmd { return nil }
+
+// runCmd runs a command (a store read, in these tests) and unpacks batches.
 func runCmd(c tea.Cmd) []any {
 	done := make(chan tea.Msg, 1)
 	go func() { done <- c() }()
 	var msg tea.Msg
 	select {
 	case msg = <-done:
-	case <-time.After(50 * time.Millisecond):
-		return nil // a timer or a wait for the hub: not part of this step
+	case <-time.After(20 * time.Second):
+		panic("a command did not return in 20s")
 	}
 	switch msg := msg.(type) {
 	case tea.BatchMsg:

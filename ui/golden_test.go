@@ -103,7 +103,7 @@ func TestGoldenScreens(t *testing.T) {
 	}
 	for _, name := range []string{"overview", "events", "users"} {
 		t.Run("empty-"+name, func(t *testing.T) {
-			a := New(Deps{Store: emptyStore(t), Theme: asciiTheme(), Title: "acme", Now: func() time.Time { return fixtureNow }})
+			a := New(Deps{Store: emptyStore(t), Theme: asciiTheme(), Title: "acme", Now: func() time.Time { return fixtureNow }, After: noTimers})
 			drive(a, tea.WindowSizeMsg{Width: 80, Height: 24})
 			drive(a, a.Init())
 			drive(a, press(map[string]string{"overview": "1", "events": "2", "users": "3"}[name]))

@@ -29,14 +29,16 @@ const toastFor = 4 * time.Second
 
 // say shows a notice at once (in Update, so two notices in a row keep
 // their order) and returns the timer that ends it.
-func (a *App) say(text string) tea.Cmd { return a.toast.show(toastMsg{text: text}, a.deps.Now()) }
+func (a *App) say(text string) tea.Cmd {
+	return a.toast.show(toastMsg{text: text}, a.deps.Now(), a.deps.After)
+}
 
 // sayErr shows an error notice.
 func (a *App) sayErr(text string) tea.Cmd {
-	return a.toast.show(toastMsg{text: text, err: true}, a.deps.Now())
+	return a.toast.show(toastMsg{text: text, err: true}, a.deps.Now(), a.deps.After)
 }
 
-func (t *toast) show(m toastMsg, now time.Time) tea.Cmd {
+func (t *toast) show(m toastMsg, now time.Time, after func(time.Duration, tea.Msg) tea.Cmd) tea.Cmd {
 	t.id++
 	t.text, t.err = m.text, m.err
 	d := toastFor
@@ -44,8 +46,7 @@ func (t *toast) show(m toastMsg, now time.Time) tea.Cmd {
 		d *= 2 // errors deserve the time to be read
 	}
 	t.expires = now.Add(d)
-	id := t.id
-	return tea.Tick(d, func(time.Time) tea.Msg { return toastExpired{id} })
+	return after(d, toastExpired{t.id})
 }
 
 func (t *toast) expire(m toastExpired) {

@@ -133,7 +133,7 @@ func TestFlowDrillDownAndBack(t *testing.T) {
 
 func TestFlowPauseHoldsAnnouncementsAndResumeAppliesThem(t *testing.T) {
 	f := newFlow(t, 50)
-	f.see("LIVE")
+	f.see("LIVE", "okta 3m") // the pollers' first announcements are in
 	f.keys(" ")
 	f.see("PAUSED · 0 new")
 	f.hub.Publish(poll.EventsMsg{Vendor: model.VendorOneLogin, Inserted: 25, Newest: fixtureNow})

@@ -23,6 +23,8 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"demo", "the dashboard on the embedded simulator, with zero set-up", runDemo},
+		{"check", "test each configured source: reachable, authenticated, permitted, rate-limit headroom", runCheck},
 		{"sim", "serve the four vendor simulators on loopback and print their URLs", runSim},
 		{"version", "print the version", runVersion},
 		{"help", "show help for a command", nil},
@@ -32,6 +34,12 @@ func commands() []command {
 // errUsage marks an error whose message is already the help text.
 var errUsage = errors.New("usage")
 
+// exitCode is returned by a command that has already said what went wrong:
+// run exits with it and prints nothing more.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
@@ -39,14 +47,15 @@ func main() {
 	os.Exit(code)
 }
 
-// run dispatches args to a command and returns the process exit code.
+// run dispatches args to a command and returns the process exit code. No
+// command (nothing, or only flags) runs the dashboard.
 func run(ctx context.Context, args []string, out, errOut io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 		usage(out)
-		if len(args) == 0 {
-			return 2
-		}
 		return 0
+	}
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return exit("risktop", runDashboard(ctx, args, out, errOut), errOut)
 	}
 	name, rest := args[0], args[1:]
 	if name == "help" {
@@ -57,34 +66,48 @@ func run(ctx context.Context, args []string, out, errOut io.Writer) int {
 		name, rest = rest[0], []string{"--help"}
 	}
 	for _, c := range commands() {
-		if c.name != name || c.run == nil {
-			continue
+		if c.name == name && c.run != nil {
+			return exit("risktop "+name, c.run(ctx, rest, out, errOut), errOut)
 		}
-		err := c.run(ctx, rest, out, errOut)
-		switch {
-		case err == nil, errors.Is(err, flag.ErrHelp):
-			return 0
-		case errors.Is(err, errUsage):
-			return 2
-		}
-		fmt.Fprintf(errOut, "risktop %s: %v\n", name, err)
-		return 1
 	}
 	fmt.Fprintf(errOut, "risktop: unknown command %q\n\n", name)
 	usage(errOut)
 	return 2
 }
 
+// exit turns a command's error into the exit code, printing the error
+// unless the command already has.
+func exit(prefix string, err error, errOut io.Writer) int {
+	var code exitCode
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	case errors.As(err, &code):
+		return int(code)
+	}
+	fmt.Fprintf(errOut, "%s: %v\n", prefix, err)
+	return 1
+}
+
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "risktop — live identity-risk dashboard for OneLogin, Oracle CASB, Cloudflare Zero Trust and Okta")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Usage: risktop <command> [flags]")
+	fmt.Fprintln(w, "Usage:")
+	fmt.Fprintln(w, "  risktop [--config PATH] [--write] [--log PATH]   the dashboard, from the config file")
+	fmt.Fprintln(w, "  risktop <command> [flags]")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Dashboard flags:")
+	fs, _ := dashboardFlags(w)
+	fs.PrintDefaults()
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "No config yet? 'risktop demo' runs the dashboard on a built-in simulator.")
 	fmt.Fprintln(w, "Run 'risktop <command> --help' for a command's flags.")
 }
 

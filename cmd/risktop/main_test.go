@@ -7,20 +7,31 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 )
 
 func TestDispatch(t *testing.T) {
+	// No config anywhere but where the cases put one, and no real state dir.
+	home := t.TempDir()
+	t.Setenv("RISKTOP_CONFIG", "")
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, "config"))
+	t.Setenv("XDG_STATE_HOME", filepath.Join(home, "state"))
+	good := writeConfig(t, "sources:\n  cloudflare: {account_id: 5e3c1a7b9d2f4e6a8c0b1d3f5a7c9e1b, api_token: t0k3n-for-dispatch}\n")
+	bad := writeConfig(t, "refresh: soon\n")
+
 	for _, c := range []struct {
 		args []string
 		code int
 		out  string // substring of stdout+stderr
 	}{
-		{nil, 2, "Usage: risktop <command>"},
-		{[]string{"--help"}, 0, "Commands:"},
-		{[]string{"help"}, 0, "sim"},
+		{nil, 2, "run 'risktop demo'"},
+		{[]string{"--help"}, 0, "Dashboard flags:"},
+		{[]string{"-h"}, 0, "Commands:"},
+		{[]string{"help"}, 0, "check"},
 		{[]string{"help", "sim"}, 0, "-speed"},
 		{[]string{"version"}, 0, "risktop "},
 		{[]string{"sim", "--help"}, 0, "credential-stuffing"},
@@ -29,12 +40,36 @@ func TestDispatch(t *testing.T) {
 		{[]string{"sim", "extra"}, 2, `unexpected argument "extra"`},
 		{[]string{"sim", "--speed", "0"}, 1, "must be positive"},
 		{[]string{"version", "--nope"}, 2, "flag provided but not defined"},
+
+		// The dashboard: flags only.
+		{[]string{"--config", filepath.Join(home, "missing.yaml")}, 2, "does not exist"},
+		{[]string{"--config", bad}, 2, "refresh"},
+		{[]string{"--config", good}, 1, "needs a terminal"},
+		{[]string{"--config", good, "--write", "--log", filepath.Join(home, "x.log")}, 1, "needs a terminal"},
+		{[]string{"--write", "extra"}, 2, `unexpected argument "extra"`},
+		{[]string{"--nope"}, 2, "flag provided but not defined"},
+
+		{[]string{"demo", "--help"}, 0, "-no-scenario"},
+		{[]string{"help", "demo"}, 0, "-seed"},
+		{[]string{"demo"}, 1, "needs a terminal"},
+		{[]string{"demo", "--speed", "0"}, 1, "must be positive"},
+		{[]string{"demo", "--seed", "x"}, 2, `invalid value "x"`},
+
+		{[]string{"check", "--help"}, 0, "Exit status"},
+		{[]string{"check", "--config", bad}, 2, "refresh"},
+		{[]string{"check"}, 2, "run 'risktop demo'"},
+		{[]string{"check", "extra"}, 2, `unexpected argument "extra"`},
+		{[]string{"check", "--timeout", "0s", "--config", good}, 1, "must be positive"},
 	} {
 		var out bytes.Buffer
 		code := run(context.Background(), c.args, &out, &out)
 		if code != c.code || !strings.Contains(out.String(), c.out) {
 			t.Errorf("risktop %v: exit %d, output:\n%s\nwant exit %d and %q", c.args, code, out.String(), c.code, c.out)
 		}
+	}
+	// A refusal without a terminal happens before anything is created.
+	if _, err := os.Stat(filepath.Join(home, "state")); !os.IsNotExist(err) {
+		t.Errorf("the state dir was created without a terminal: %v", err)
 	}
 }
 

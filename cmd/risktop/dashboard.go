@@ -1,0 +1,273 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/term"
+
+	"github.com/risktop/risktop/config"
+	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/store"
+	"github.com/risktop/risktop/sources/httpx"
+	"github.com/risktop/risktop/sources/poll"
+	"github.com/risktop/risktop/ui"
+	"github.com/risktop/risktop/ui/theme"
+)
+
+const dashboardSynopsis = `
+The live dashboard, from the config file: --config, else $RISKTOP_CONFIG,
+else $XDG_CONFIG_HOME/risktop/config.yaml. Press ? for the keys, q to quit.
+
+No config yet? 'risktop demo' runs the dashboard on a built-in simulator,
+and 'risktop sim' prints a config that points at one.`
+
+type dashboardOptions struct {
+	config string
+	write  bool
+	log    string
+}
+
+// dashboardFlags is shared with usage, which lists the dashboard's flags.
+func dashboardFlags(out io.Writer) (*flag.FlagSet, *dashboardOptions) {
+	fs := newFlags("[--config PATH] [--write] [--log PATH]", dashboardSynopsis, out)
+	o := &dashboardOptions{}
+	fs.StringVar(&o.config, "config", "", "the config file (default $RISKTOP_CONFIG, else $XDG_CONFIG_HOME/risktop/config.yaml)")
+	fs.BoolVar(&o.write, "write", false, "allow actions even when the config says read_only: true")
+	fs.StringVar(&o.log, "log", "", "log file (default $XDG_STATE_HOME/risktop/risktop.log)")
+	return fs, o
+}
+
+func runDashboard(ctx context.Context, args []string, out, errOut io.Writer) error {
+	fs, o := dashboardFlags(out)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(o.config, errOut)
+	if err != nil {
+		return err
+	}
+	tty, err := terminal(out)
+	if err != nil {
+		return err
+	}
+	log, closeLog, err := setupLog(o.log, errOut)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	log.Info("risktop starting", "command", "dashboard", "version", version(), "config", cfg.Path, "write", o.write)
+	log.Info("config", "summary", cfg.String())
+
+	st, err := store.Open(cfg.StorePath, store.Options{})
+	if err != nil {
+		log.Error("store", "err", err)
+		return fmt.Errorf("%w (the store: key in %s)", err, cfg.Path)
+	}
+	transport := newTransport()
+	defer transport.CloseIdleConnections()
+	hub := poll.NewHub()
+	pollers, err := poll.FromConfig(cfg, st, hub, httpx.Options{HTTPClient: &http.Client{Transport: transport}})
+	if err != nil {
+		log.Error("sources", "err", err)
+		st.Close()
+		return err
+	}
+
+	uiCtx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	runPollers(uiCtx, &wg, pollers, cfg, log)
+	p := newProgram(uiCtx, ui.New(ui.Deps{
+		Store:    st,
+		Hub:      hub,
+		Control:  pollers.Runner,
+		Clients:  pollers.Clients,
+		Theme:    theme.New(lipgloss.DefaultRenderer()),
+		Title:    titleOf(cfg),
+		ReadOnly: cfg.ReadOnly && !o.write,
+		Log:      log,
+	}), tty)
+	_, runErr := p.Run()
+	cancel()
+	wg.Wait()
+	if err := st.Close(); err != nil {
+		log.Error("store close", "err", err)
+	}
+	return uiResult(ctx, runErr, log)
+}
+
+// loadConfig finds and loads the config. Warnings go to errOut before any
+// screen is drawn; on errors every problem is printed and the result is
+// exit status 2.
+func loadConfig(flagPath string, errOut io.Writer) (*config.Config, error) {
+	path, err := config.Find(flagPath, os.Getenv)
+	if err != nil {
+		fmt.Fprintf(errOut, "risktop: %v\n", err)
+		if errors.Is(err, config.ErrNotFound) {
+			fmt.Fprintln(errOut, "\nTo try risktop without a config, run 'risktop demo' (the dashboard on a built-in simulator),\n"+
+				"or 'risktop sim' for a simulator and a config that points at it.")
+		}
+		return nil, exitCode(2)
+	}
+	cfg, warnings, err := config.Load(path, config.Env{})
+	for _, w := range warnings {
+		fmt.Fprintf(errOut, "warning: %s\n", w)
+	}
+	var problems *config.Errors
+	switch {
+	case errors.As(err, &problems):
+		fmt.Fprintln(errOut, problems.Error())
+		fmt.Fprintf(errOut, "risktop: %d problem(s) in %s; fix them and run again\n", len(problems.Problems), path)
+		return nil, exitCode(2)
+	case err != nil:
+		fmt.Fprintf(errOut, "risktop: %v\n", err)
+		return nil, exitCode(2)
+	}
+	return cfg, nil
+}
+
+// terminal returns out as a file when it and stdin are terminals: drawn
+// into a pipe or a file the dashboard would be escape-code garbage.
+func terminal(out io.Writer) (*os.File, error) {
+	f, ok := out.(*os.File)
+	if !ok || !term.IsTerminal(f.Fd()) || !term.IsTerminal(os.Stdin.Fd()) {
+		return nil, errors.New("the dashboard needs a terminal: stdin and stdout must both be a TTY, not a pipe or a file " +
+			"(over SSH, use ssh -t); 'risktop check' tests the sources without one")
+	}
+	return f, nil
+}
+
+// setupLog opens the log file. A log the user named must open; when the
+// default location cannot be used the dashboard still runs, unlogged, and
+// says so before the screen is taken.
+func setupLog(path string, errOut io.Writer) (*slog.Logger, func(), error) {
+	log, f, err := openLog(path, os.Getenv)
+	switch {
+	case err != nil && path != "":
+		return nil, nil, err
+	case err != nil:
+		fmt.Fprintf(errOut, "warning: %v; running without a log\n", err)
+		return discardLog(), func() {}, nil
+	}
+	return log, func() { f.Close() }, nil
+}
+
+// newProgram sets up the dashboard program on tty. ctx ending (SIGTERM,
+// Ctrl-C outside raw mode) stops it. Mouse stays off: nothing needs it,
+// and it would take text selection away from the terminal.
+func newProgram(ctx context.Context, m tea.Model, tty *os.File) *tea.Program {
+	return tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithInput(os.Stdin), tea.WithOutput(tty))
+}
+
+// uiResult reads Program.Run's error: a signal (parent ended) or an
+// interrupt is a normal way to leave.
+func uiResult(parent context.Context, err error, log *slog.Logger) error {
+	switch {
+	case err == nil, errors.Is(err, tea.ErrInterrupted):
+		log.Info("risktop stopped")
+		return nil
+	case errors.Is(err, tea.ErrProgramKilled) && parent.Err() != nil:
+		log.Info("risktop stopped by a signal")
+		return nil
+	}
+	log.Error("terminal UI", "err", err)
+	return fmt.Errorf("terminal UI: %w", err)
+}
+
+// runPollers starts the pollers, and a logger of their health changes, on
+// wg until ctx ends.
+func runPollers(ctx context.Context, wg *sync.WaitGroup, p *poll.Pollers, cfg *config.Config, log *slog.Logger) {
+	wg.Go(func() {
+		log.Info("pollers started", "sources", strings.Join(cfg.Sources(), ","))
+		p.Run(ctx)
+		log.Info("pollers stopped")
+	})
+	wg.Go(func() { logHealth(ctx, p.Hub, log) })
+}
+
+// logHealth logs each source's health when its state or error changes,
+// so the log tells why a pill turned red after the fact.
+func logHealth(ctx context.Context, hub *poll.Hub, log *slog.Logger) {
+	sub := hub.Subscribe()
+	defer sub.Close()
+	last := map[string]model.Health{}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-sub.Ready():
+		}
+		for _, m := range sub.Take() {
+			h, ok := m.(poll.HealthMsg)
+			if !ok {
+				continue
+			}
+			prev, seen := last[h.Source]
+			last[h.Source] = h.Health
+			if seen && prev.State == h.State && prev.LastError == h.LastError && prev.Note == h.Note {
+				continue
+			}
+			level := slog.LevelInfo
+			switch h.State {
+			case model.StateDegraded:
+				level = slog.LevelWarn
+			case model.StateFailing:
+				level = slog.LevelError
+			}
+			attrs := []any{"source", h.Source, "state", h.State.String()}
+			if h.Note != "" {
+				attrs = append(attrs, "note", h.Note)
+			}
+			if h.LastError != "" {
+				attrs = append(attrs, "err", h.LastError, "failures", h.Failures, "backoff", h.Backoff)
+			}
+			log.Log(ctx, level, "source health", attrs...)
+		}
+	}
+}
+
+// newTransport is a transport of our own, so that closing its idle
+// connections on exit leaves no goroutine behind.
+func newTransport() *http.Transport {
+	return http.DefaultTransport.(*http.Transport).Clone()
+}
+
+// titleOf names the tenant for the header: the config file's name when it
+// says something ("acme-prod.yaml"), else the first source's host.
+func titleOf(cfg *config.Config) string {
+	name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(cfg.Path), ".yaml"), ".yml")
+	if name != "" && name != "config" && name != "." {
+		return name
+	}
+	var bases []string
+	if cfg.OneLogin != nil {
+		bases = append(bases, cfg.OneLogin.BaseURL)
+	}
+	if cfg.Okta != nil {
+		bases = append(bases, cfg.Okta.BaseURL)
+	}
+	if cfg.CASB != nil {
+		bases = append(bases, cfg.CASB.BaseURL)
+	}
+	for _, b := range bases {
+		if u, err := url.Parse(b); err == nil && u.Host != "" {
+			return u.Host
+		}
+	}
+	if cfg.Cloudflare != nil {
+		return "cloudflare account " + cfg.Cloudflare.AccountID
+	}
+	return "risktop"
+}

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/sources/poll"
+	"github.com/risktop/risktop/ui"
+)
+
+// TestDemoStartsAndStops runs the demo's pieces without a terminal: the
+// UI's half is a channel standing in for tea.Program.Send. The pollers must
+// be handed over, come up healthy against the simulator, and stop with
+// nothing left behind: no temp dir, no goroutine.
+func TestDemoStartsAndStops(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	before := runtime.NumGoroutine()
+
+	d, err := newDemo(discardLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if deps := d.deps(nil); !deps.Demo || deps.ReadOnly || deps.Store == nil || deps.Hub == nil || deps.Control != nil {
+		t.Fatalf("first-frame deps = %+v", deps)
+	}
+	sub := d.hub.Subscribe()
+	ctx, cancel := context.WithCancel(context.Background())
+	msgs := make(chan tea.Msg, 4)
+	served := make(chan error, 1)
+	go func() {
+		served <- d.serve(ctx, demoOptions{Seed: 7, Speed: 1, Scenario: true}, func(m tea.Msg) { msgs <- m })
+	}()
+
+	select {
+	case m := <-msgs:
+		a, ok := m.(ui.Attach)
+		if !ok {
+			t.Fatalf("first message %T, want ui.Attach", m)
+		}
+		c := a.Clients
+		if a.Control == nil || c.OneLogin == nil || c.CASB == nil || c.Cloudflare == nil || c.Okta == nil {
+			t.Fatalf("attach = %+v", a)
+		}
+	case err := <-served:
+		t.Fatalf("serve returned before attaching: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("no ui.Attach after 30s")
+	}
+
+	// Every source reports healthy through the hub the dashboard reads.
+	health := map[string]model.Health{}
+	deadline := time.After(30 * time.Second)
+	for !allOK(health) {
+		select {
+		case <-sub.Ready():
+			for _, m := range sub.Take() {
+				if h, ok := m.(poll.HealthMsg); ok {
+					health[h.Source] = h.Health
+				}
+			}
+		case <-deadline:
+			t.Fatalf("sources not all healthy after 30s: %+v", health)
+		}
+	}
+	sub.Close()
+
+	cancel()
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not return 15s after cancel")
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "risktop-demo-*")); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+	waitGoroutines(t, before)
+}
+
+func allOK(h map[string]model.Health) bool {
+	for _, v := range model.Vendors {
+		if h[v].State != model.StateOK {
+			return false
+		}
+	}
+	return true
+}
+
+// waitGoroutines waits for the goroutine count to fall back to before:
+// closed connections and stopped loops take a moment to unwind.
+func waitGoroutines(t *testing.T, before int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			buf = buf[:runtime.Stack(buf, true)]
+			t.Fatalf("%d goroutines, %d before:\n%s", runtime.NumGoroutine(), before, buf)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestDemoStartFailureIsReported(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	d, err := newDemo(discardLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	sent := 0
+	err = d.serve(context.Background(), demoOptions{Seed: 1, Speed: 1, Listen: "127.0.0.1:notaport"}, func(tea.Msg) { sent++ })
+	if err == nil || !strings.Contains(err.Error(), "could not start the simulator") {
+		t.Fatalf("serve = %v, want the simulator's start failure", err)
+	}
+	if sent != 0 {
+		t.Errorf("%d messages sent after a failed start", sent)
+	}
+}
+
+func TestLogFileIsPrivateAndAppended(t *testing.T) {
+	state := t.TempDir()
+	getenv := func(k string) string {
+		if k == "XDG_STATE_HOME" {
+			return state
+		}
+		return ""
+	}
+	for i := range 2 {
+		log, f, err := openLog("", getenv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		log.Info("hello", "round", i)
+		f.Close()
+	}
+	path := filepath.Join(state, "risktop", "risktop.log")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(data), "msg=hello"); n != 2 {
+		t.Errorf("%d lines, want 2 (appended):\n%s", n, data)
+	}
+	for p, want := range map[string]os.FileMode{path: 0o600, filepath.Dir(path): 0o700} {
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != want {
+			t.Errorf("%s: mode %v, want %v", p, st.Mode().Perm(), want)
+		}
+	}
+	if _, _, err := openLog("", func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "--log") {
+		t.Errorf("no HOME: %v, want advice to use --log", err)
+	}
+}

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/risktop/risktop/sources/sim/casbsim"
+	"github.com/risktop/risktop/sources/sim/cfsim"
+	"github.com/risktop/risktop/sources/sim/olsim"
+)
+
+// TestInARealTerminal runs the built binary in tmux. The dashboard's own
+// screens are asserted by the ui package; this checks the wiring: the
+// alternate screen is taken and given back, keys arrive, the pollers start
+// and stop, and q exits 0.
+func TestInARealTerminal(t *testing.T) {
+	requireTmux(t)
+	bin := buildRisktop(t)
+	t.Run("demo", func(t *testing.T) { testDemoInTerminal(t, bin) })
+	t.Run("dashboard", func(t *testing.T) { testDashboardInTerminal(t, bin) })
+}
+
+// testDemoInTerminal: the first frame comes before the simulator, which
+// starts behind it, and nothing is left behind.
+func testDemoInTerminal(t *testing.T, bin string) {
+	state, tmp := t.TempDir(), t.TempDir()
+	logFile := filepath.Join(state, "risktop", "risktop.log")
+	cmd := fmt.Sprintf("env TERM=xterm-256color XDG_STATE_HOME=%s TMPDIR=%s %s demo --seed 7",
+		shellQuote(state), shellQuote(tmp), shellQuote(bin))
+
+	start := time.Now()
+	tt := startTmux(t, 120, 40, cmd)
+	tt.waitUntil("first frame in the alternate screen", 10*time.Second, func(s string) bool {
+		return strings.TrimSpace(s) != "" && tt.altScreen()
+	})
+	t.Logf("first frame within %s of starting tmux", time.Since(start).Round(time.Millisecond))
+	tt.waitFor(demoTitle, 10*time.Second) // the header shows Deps.Title
+
+	// The pollers attach behind the first frame; the log says when.
+	waitFile(t, logFile, "pollers started", 20*time.Second)
+
+	for _, key := range []string{"2", "1"} {
+		screen := tt.send(key)
+		if strings.TrimSpace(screen) == "" || !tt.altScreen() {
+			t.Fatalf("after %q: alt screen %v, screen:\n%s", key, tt.altScreen(), screen)
+		}
+	}
+
+	tt.send("q")
+	if code := tt.waitExit(15 * time.Second); code != 0 {
+		t.Fatalf("demo exited %d:\n%s", code, tt.capture())
+	}
+	if tt.altScreen() {
+		t.Error("the alternate screen is still on after exit")
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "risktop-demo-*")); len(left) > 0 {
+		t.Errorf("the demo left %v behind", left)
+	}
+	log, _ := os.ReadFile(logFile)
+	for _, want := range []string{"risktop starting", "simulator started", "pollers stopped", "risktop stopped"} {
+		if !strings.Contains(string(log), want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
+	}
+}
+
+// testDashboardInTerminal runs `risktop --config` against a simulator on
+// loopback, as an operator would with `risktop sim`'s config.
+func testDashboardInTerminal(t *testing.T, bin string) {
+	srv, keyFile := startSim(t)
+	cfgPath := writeConfig(t, strings.Replace(srv.Endpoints().Config(keyFile), "read_only: false", "read_only: true", 1))
+	logFile := filepath.Join(t.TempDir(), "dash.log")
+	cmd := fmt.Sprintf("env TERM=xterm-256color %s --config %s --write --log %s",
+		shellQuote(bin), shellQuote(cfgPath), shellQuote(logFile))
+
+	tt := startTmux(t, 80, 24, cmd)
+	tt.waitUntil("first frame in the alternate screen", 10*time.Second, func(s string) bool {
+		return strings.TrimSpace(s) != "" && tt.altScreen()
+	})
+	// The log has the config summary (no secret in it) and the sources
+	// coming up healthy.
+	waitFile(t, logFile, "state=ok", 20*time.Second)
+	tt.send("q")
+	if code := tt.waitExit(15 * time.Second); code != 0 {
+		t.Fatalf("dashboard exited %d:\n%s", code, tt.capture())
+	}
+	log, _ := os.ReadFile(logFile)
+	for _, want := range []string{"command=dashboard", "write=true", "read-only", "pollers started", "pollers stopped", "risktop stopped"} {
+		if !strings.Contains(string(log), want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
+	}
+	for _, secret := range []string{olsim.DefaultClientSecret, casbsim.DefaultAccessSecret, cfsim.DefaultToken} {
+		if strings.Contains(string(log), secret) {
+			t.Errorf("log holds the secret %q", secret)
+		}
+	}
+}
+
+// waitFile polls path until it contains text.
+func waitFile(t *testing.T, path, text string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		data, _ := os.ReadFile(path)
+		if strings.Contains(string(data), text) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s lacks %q after %s:\n%s", path, text, timeout, data)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

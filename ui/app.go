@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
@@ -73,7 +72,7 @@ type App struct {
 	waiting int        // new events held while paused
 
 	help    bool
-	helpVP  viewport.Model
+	helpVP  scroller
 	cmdbar  cmdbar
 	toast   toast
 	tickGen int // generation of the redraw timer, so only the newest counts
@@ -81,6 +80,10 @@ type App struct {
 	// render caches
 	headerKey  string
 	headerView string
+	tabsKey    string
+	tabsView   string
+	footKey    string
+	footView   string
 	bodyW      int
 	bodyH      int
 }
@@ -267,9 +270,8 @@ func (a *App) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			a.help = false
 			return a, nil
 		}
-		var cmd tea.Cmd
-		a.helpVP, cmd = a.helpVP.Update(msg)
-		return a, cmd
+		a.helpVP.onKey(msg, newListKeys())
+		return a, nil
 	}
 	cur := a.current()
 	if cur.typing() {
@@ -311,8 +313,8 @@ func (a *App) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 // openHelp shows the help, scrollable when the terminal is short.
 func (a *App) openHelp() {
 	w, h := a.bodySize()
-	a.helpVP = viewport.New(w, h)
-	a.helpVP.SetContent(a.helpText(w))
+	a.helpVP = scroller{}
+	a.helpVP.set(a.helpText(w), w, h)
 	a.help = true
 }
 
@@ -397,8 +399,7 @@ func (a *App) View() string {
 	var body string
 	switch {
 	case a.help:
-		a.helpVP.Width, a.helpVP.Height = a.width, h
-		body = fitBlock(a.helpVP.View(), a.width, h)
+		body = a.helpVP.View()
 	default:
 		body = a.current().view(a.width, h)
 	}

@@ -150,6 +150,10 @@ func (a *App) progressLine(p model.Progress) string {
 }
 
 func (a *App) tabBar() string {
+	ck := fmt.Sprintf("%d/%v/%d", a.tab, a.drill != nil, a.width)
+	if ck == a.tabsKey {
+		return a.tabsView
+	}
 	t := a.deps.Theme
 	var b strings.Builder
 	for i, name := range tabNames {
@@ -163,7 +167,8 @@ func (a *App) tabBar() string {
 	if a.drill != nil {
 		b.WriteString(t.TabActive.Render("user"))
 	}
-	return fitWidth(b.String(), a.width)
+	a.tabsKey, a.tabsView = ck, fitWidth(b.String(), a.width)
+	return a.tabsView
 }
 
 // footer is the command bar when open, else a notice, else the keys that
@@ -178,17 +183,24 @@ func (a *App) footer() string {
 	case a.help:
 		return fitWidth(t.Key.Render("esc")+" "+t.Muted.Render("close help")+"  "+t.Key.Render("↑/↓")+" "+t.Muted.Render("scroll"), a.width)
 	}
+	bs := append(a.current().keys(), a.keys.Help, a.keys.Command, a.keys.Quit)
+	var ck strings.Builder
+	fmt.Fprintf(&ck, "%d", a.width)
+	for _, b := range bs {
+		h := b.Help()
+		ck.WriteString("|" + h.Key + "=" + h.Desc)
+	}
+	if ck.String() == a.footKey {
+		return a.footView
+	}
 	var parts []string
-	for _, b := range a.current().keys() {
+	for _, b := range bs {
 		if h := b.Help(); b.Enabled() && h.Key != "" {
 			parts = append(parts, t.Key.Render(h.Key)+" "+t.Muted.Render(h.Desc))
 		}
 	}
-	for _, b := range []key.Binding{a.keys.Help, a.keys.Command, a.keys.Quit} {
-		h := b.Help()
-		parts = append(parts, t.Key.Render(h.Key)+" "+t.Muted.Render(h.Desc))
-	}
-	return fitWidth(strings.Join(parts, "  "), a.width)
+	a.footKey, a.footView = ck.String(), fitWidth(strings.Join(parts, "  "), a.width)
+	return a.footView
 }
 
 // helpText lists every binding, generated from the same key maps that
@@ -226,11 +238,26 @@ func (a *App) helpText(width int) string {
 
 // fitWidth pads or cuts one line to exactly width cells.
 func fitWidth(s string, width int) string {
-	w := lipgloss.Width(s)
-	if w > width {
+	w := cellWidth(s)
+	switch {
+	case w == width:
+		return s
+	case w > width:
 		return ansi.Truncate(s, width, "…")
 	}
 	return s + strings.Repeat(" ", width-w)
+}
+
+// cellWidth is a line's display width: the byte count for plain ASCII (the
+// common case, and what the table already drew to width), else the ANSI-
+// and grapheme-aware measure.
+func cellWidth(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return ansi.StringWidth(s)
+		}
+	}
+	return len(s)
 }
 
 // fitBlock makes s exactly width × height: lines cut or padded, missing

@@ -9,7 +9,6 @@ import (
 
 	"github.com/NimbleMarkets/ntcharts/sparkline"
 	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/risktop/risktop/model"
@@ -25,7 +24,7 @@ type drillScreen struct {
 	a    *App
 	key  string // the person's key, or the name/email it was opened with
 	k    drillKeys
-	vp   viewport.Model
+	vp   scroller
 	gen  int
 	load drillData
 	done bool
@@ -61,7 +60,6 @@ func newDrill(a *App, who string) *drillScreen {
 		Events:   key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "their events")),
 		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 	}}
-	d.vp = viewport.New(a.width, 10)
 	return d
 }
 
@@ -139,7 +137,6 @@ func (d *drillScreen) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case bodyResized:
 		d.width, d.height = msg.w, msg.h
-		d.vp.Width, d.vp.Height = msg.w, max(msg.h, 1)
 		d.cacheKey = ""
 	case drillData:
 		if msg.gen == d.gen {
@@ -162,14 +159,8 @@ func (d *drillScreen) update(msg tea.Msg) tea.Cmd {
 			ev.q = parseFilter("user:"+quote(who), 0)
 			ev.filterIn.SetValue(ev.q.text)
 			return tea.Batch(d.a.switchTab(tabEvents), ev.first())
-		case key.Matches(msg, d.k.Up):
-			d.vp.ScrollUp(1)
-		case key.Matches(msg, d.k.Down):
-			d.vp.ScrollDown(1)
-		case key.Matches(msg, d.k.PageUp):
-			d.vp.PageUp()
-		case key.Matches(msg, d.k.PageDown):
-			d.vp.PageDown()
+		default:
+			d.vp.onKey(msg, newListKeys())
 		}
 	}
 	return nil
@@ -186,12 +177,10 @@ func quote(s string) string {
 func (d *drillScreen) view(w, h int) string {
 	ck := fmt.Sprintf("%d/%d/%d/%d/%v", w, h, d.a.data.version, d.gen, d.done)
 	if ck != d.cacheKey {
-		off := d.vp.YOffset
-		d.vp.SetContent(d.render(w))
-		d.vp.SetYOffset(off)
+		d.vp.set(d.render(w), w, h)
 		d.cacheKey = ck
 	}
-	return fitBlock(d.vp.View(), w, h)
+	return d.vp.View()
 }
 
 func (d *drillScreen) render(w int) string {

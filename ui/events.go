@@ -9,7 +9,6 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
-	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
@@ -47,7 +46,7 @@ type eventsScreen struct {
 	fresh    int              // new events announced while not on the newest page
 	err      string
 
-	detail   *viewport.Model
+	detail   *scroller
 	detailEv model.Event
 
 	width, height int
@@ -258,7 +257,7 @@ func (e *eventsScreen) resize(w, h int) tea.Cmd {
 	before := e.tbl.VisibleRows()
 	e.tbl.SetSize(w, max(h-2, 2)) // a status line above, the filter line below
 	if e.detail != nil {
-		e.detail.Width, e.detail.Height = w, max(h-2, 1)
+		e.openDetail(e.detailEv)
 	}
 	if e.pageNo > 0 && e.tbl.VisibleRows() != before {
 		return e.fetch(e.last, "same", false)
@@ -404,9 +403,7 @@ func (e *eventsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 		case key.Matches(msg, e.k.User):
 			return e.openUser(e.detailEv)
 		default:
-			var cmd tea.Cmd
-			*e.detail, cmd = e.detail.Update(msg)
-			return cmd
+			e.detail.onKey(msg, e.list)
 		}
 		return nil
 	}
@@ -520,9 +517,9 @@ func (e *eventsScreen) openUser(ev model.Event) tea.Cmd {
 }
 
 func (e *eventsScreen) openDetail(ev model.Event) {
-	vp := viewport.New(e.width, max(e.height-2, 1))
-	vp.SetContent(e.detailText(ev))
-	e.detail, e.detailEv = &vp, ev
+	sc := &scroller{}
+	sc.set(e.detailText(ev), e.width, max(e.height-1, 1))
+	e.detail, e.detailEv = sc, ev
 }
 
 // detailText is every field of an event, reasons in full.
@@ -577,7 +574,7 @@ func (e *eventsScreen) detailText(ev model.Event) string {
 func (e *eventsScreen) view(w, h int) string {
 	t := e.a.deps.Theme
 	if e.detail != nil {
-		return fitBlock(e.status()+"\n"+e.detail.View(), w, h)
+		return fitWidth(e.status(), w) + "\n" + e.detail.View()
 	}
 	bottom := t.Muted.Render("/ filter: " + filterHelp)
 	switch {

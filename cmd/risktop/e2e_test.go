@@ -43,10 +43,43 @@ func testDemoInTerminal(t *testing.T, bin string) {
 	// The pollers attach behind the first frame; the log says when.
 	waitFile(t, logFile, "pollers started", 20*time.Second)
 
-	for _, key := range []string{"2", "1"} {
-		screen := tt.send(key)
-		if strings.TrimSpace(screen) == "" || !tt.altScreen() {
-			t.Fatalf("after %q: alt screen %v, screen:\n%s", key, tt.altScreen(), screen)
+	// Every tab, a page turn, a filter, a drill-down, pause and help, one
+	// key per send-keys call, each screen asserted as tmux drew it.
+	tt.waitFor("● onelogin", 20*time.Second)
+	steps := []struct {
+		name string
+		keys []string
+		want []string
+	}{
+		{"overview", []string{"1"}, []string{"OneLogin sign-in risk", "Cloudflare users by max level", "Riskiest people"}},
+		{"events", []string{"2"}, []string{"page 1 of", "Score", "Level", "USER_"}},
+		{"events-page-2", []string{"]"}, []string{"page 2 of"}},
+		{"events-filter", []string{"/", "s", "c", "o", "r", "e", ">", "=", "7", "6", "Enter"}, []string{"score ≥ 76", "newest first"}},
+		{"events-detail", []string{"Enter"}, []string{"Risk reasons", "u opens the user"}},
+		{"users", []string{"Escape", "3"}, []string{"people · merged across vendors by email"}},
+		{"drill", []string{"Enter"}, []string{"joined:", "Oracle CASB", "OneLogin sign-ins"}},
+		{"behaviors", []string{"Escape", "4"}, []string{"Cloudflare risk behaviors", "imp_travel"}},
+		{"integrations", []string{"5"}, []string{"Cloudflare risk integrations"}},
+		{"outbox", []string{"6"}, []string{"Outbox: IP risk pushed to Okta", "Audit log"}},
+		{"paused", []string{"Space"}, []string{"PAUSED ·"}},
+		{"live", []string{"Space"}, []string{"LIVE"}},
+		{"help", []string{"?"}, []string{"Everywhere", "Commands (:)"}},
+		{"help-closed", []string{"?", "1"}, []string{"OneLogin sign-in risk"}},
+	}
+	for _, st := range steps {
+		for _, k := range st.keys {
+			tt.send(k)
+		}
+		screen := tt.waitUntil(st.name, 10*time.Second, func(s string) bool {
+			for _, w := range st.want {
+				if !strings.Contains(s, w) {
+					return false
+				}
+			}
+			return tt.altScreen()
+		})
+		if dir := os.Getenv("RISKTOP_CAPTURE_DIR"); dir != "" {
+			os.WriteFile(filepath.Join(dir, st.name+".txt"), []byte(screen), 0o644)
 		}
 	}
 

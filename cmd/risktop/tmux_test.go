@@ -22,7 +22,7 @@ import (
 const keyGap = 50 * time.Millisecond
 
 type tmuxTerm struct {
-	t      *testing.T
+	t      testing.TB
 	socket string
 }
 
@@ -30,7 +30,7 @@ type tmuxTerm struct {
 const exitMarker = "RISKTOP-TEST-EXIT="
 
 // requireTmux skips the test when tmux is missing.
-func requireTmux(t *testing.T) {
+func requireTmux(t testing.TB) {
 	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Skip("tmux is not installed: the end-to-end terminal tests need it (test.sh, run by .ci/run, installs it)")
@@ -41,7 +41,7 @@ func requireTmux(t *testing.T) {
 // the server when the test ends. A shell reaps shellCmd and prints its
 // exit status for waitExit, then keeps the pane (and the last screen)
 // until the server is killed.
-func startTmux(t *testing.T, width, height int, shellCmd string) *tmuxTerm {
+func startTmux(t testing.TB, width, height int, shellCmd string) *tmuxTerm {
 	t.Helper()
 	requireTmux(t)
 	tt := &tmuxTerm{t: t, socket: fmt.Sprintf("risktop-test-%d-%d", os.Getpid(), time.Now().UnixNano())}
@@ -147,7 +147,7 @@ func (tt *tmuxTerm) waitFor(text string, timeout time.Duration) string {
 }
 
 // buildRisktop builds the command into the test's temp dir.
-func buildRisktop(t *testing.T) string {
+func buildRisktop(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "risktop")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()

@@ -287,7 +287,7 @@ func (d *drillScreen) render(w int) string {
 		section("Addresses seen")
 		for _, ip := range ips {
 			line(fmt.Sprintf("  %-39s %s  max score %s  last %s", ip.IP, plural(ip.Events, "sign-in"),
-				t.Level(ip.Level).Render(fmt.Sprint(ip.MaxScore)), ago(now, ip.LastSeen)))
+				t.Level(ip.Level).Render(scoreText(ip.MaxScore)), ago(now, ip.LastSeen)))
 		}
 	}
 	if d.load.err != "" {
@@ -313,6 +313,14 @@ func (d *drillScreen) sparkline(w int) string {
 	sl.PushAll(vals)
 	sl.Draw()
 	return sl.View() + "\n" + d.a.deps.Theme.Muted.Render(fmt.Sprintf("%d sign-ins, 0–100", len(vals)))
+}
+
+// scoreText is a 0–100 score, or a dash for none.
+func scoreText(score int) string {
+	if score == model.NoScore {
+		return "–"
+	}
+	return fmt.Sprint(score)
 }
 
 func ipsSeen(evs []model.Event) []model.IPRisk {

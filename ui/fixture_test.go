@@ -45,6 +45,9 @@ func fixtureEvents(n int) []model.Event {
 	for i := 0; i < n; i++ {
 		p := fixturePeople[i%len(fixturePeople)]
 		score := (i * 37) % 101
+		if i%13 == 5 {
+			score = model.NoScore // sign-ins without a SmartFactor score
+		}
 		name := p.name
 		key := ""
 		if name == "" {

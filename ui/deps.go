@@ -61,7 +61,7 @@ type Deps struct {
 	// Clipboard copies text to the operator's terminal (OSC 52); nil: y
 	// says copying is unavailable. Called from a tea.Cmd.
 	Clipboard func(text string) error
-	Demo     bool // running on the embedded simulator
+	Demo      bool // running on the embedded simulator
 
 	Now func() time.Time // default time.Now; tests pin it
 	Log *slog.Logger     // default discards; never the terminal

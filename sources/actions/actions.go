@@ -9,12 +9,22 @@ package actions
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/cloudflare"
+	"github.com/risktop/risktop/sources/httpx"
 	"github.com/risktop/risktop/sources/okta"
 )
 
@@ -23,6 +33,29 @@ var ErrReadOnly = errors.New("read-only: start risktop with --write or set read_
 
 // ErrNotConfigured refuses an action on a vendor that has no configuration.
 var ErrNotConfigured = errors.New("that vendor is not configured")
+
+// Audit log action names.
+const (
+	ActionResetUser         = "reset-user"
+	ActionPushIP            = "push-ip"
+	ActionRetryPush         = "retry-push"
+	ActionDropPush          = "drop-push"
+	ActionUpdateBehaviors   = "update-behaviors"
+	ActionCreateIntegration = "create-integration"
+	ActionUpdateIntegration = "update-integration"
+	ActionDeleteIntegration = "delete-integration"
+)
+
+// Audit log results. An action is "ok", "failed" or "refused"; a push is
+// "queued", then "sent", "retry" (back in the queue) or "failed".
+const (
+	ResultOK      = "ok"
+	ResultFailed  = "failed"
+	ResultRefused = "refused"
+	ResultQueued  = "queued"
+	ResultSent    = "sent"
+	ResultRetry   = "retry"
+)
 
 // Options build a Service.
 type Options struct {
@@ -36,6 +69,9 @@ type Options struct {
 	// Changed is called (never while holding a lock, never blocking for
 	// long) after the outbox or the audit log changed, so views reload.
 	Changed func()
+	// NewTimer makes the sender's timers (default time.NewTimer); tests
+	// pass a fake clock's, together with Now.
+	NewTimer func(d time.Duration) (c <-chan time.Time, stop func() bool)
 }
 
 // Actor says who acts: the OS user, or an SSH key's fingerprint and comment.
@@ -64,19 +100,81 @@ type Problem struct {
 	Message string
 }
 
-var errTODO = errors.New("actions: not built yet")
+// ChangedMsg is what a dashboard may send itself when Options.Changed is
+// called: the outbox or the audit log has news.
+type ChangedMsg struct{}
 
 // Service carries out actions. It is safe for concurrent use: many
 // dashboards (SSH sessions) share one.
 type Service struct {
-	opts Options
+	opts     Options
+	now      func() time.Time
+	log      *slog.Logger
+	newTimer func(time.Duration) (<-chan time.Time, func() bool)
+
+	fileMu sync.Mutex
+	file   *os.File // nil: no audit file, or closed
+	closed bool
+
+	wake    chan struct{} // capacity 1: the sender has work
+	running atomic.Bool   // a Sender runs
+
+	mu      sync.Mutex
+	settled chan struct{} // closed (and replaced) when outbox items moved
+
+	// onWait, when set (tests), is told each time the sender goes to
+	// sleep: for d when timed, else until woken.
+	onWait func(d time.Duration, timed bool)
 }
 
 // New opens the audit file (when configured) and returns the service.
-func New(o Options) (*Service, error) { return &Service{opts: o}, errTODO }
+func New(o Options) (*Service, error) {
+	if o.Store == nil {
+		return nil, errors.New("actions: no store")
+	}
+	s := &Service{opts: o, now: o.Now, log: o.Log, newTimer: o.NewTimer,
+		wake: make(chan struct{}, 1), settled: make(chan struct{})}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if s.newTimer == nil {
+		s.newTimer = func(d time.Duration) (<-chan time.Time, func() bool) {
+			t := time.NewTimer(d)
+			return t.C, t.Stop
+		}
+	}
+	if o.AuditFile != "" {
+		if err := os.MkdirAll(filepath.Dir(o.AuditFile), 0o700); err != nil {
+			return nil, fmt.Errorf("actions: audit log: %w", err)
+		}
+		f, err := os.OpenFile(o.AuditFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("actions: audit log: %w", err)
+		}
+		s.file = f
+	}
+	return s, nil
+}
 
-// Close closes the audit file.
-func (s *Service) Close() error { return nil }
+// Close closes the audit file. Actions after Close still reach the store's
+// audit log, and report that the file could not be written.
+func (s *Service) Close() error {
+	s.fileMu.Lock()
+	defer s.fileMu.Unlock()
+	s.closed = true
+	if s.file == nil {
+		return nil
+	}
+	err := s.file.Close()
+	s.file = nil
+	if err != nil {
+		return fmt.Errorf("actions: audit log: %w", err)
+	}
+	return nil
+}
 
 // ReadOnly reports whether actions are refused.
 func (s *Service) ReadOnly() bool { return s.opts.ReadOnly }
@@ -89,61 +187,187 @@ func (s *Service) CanPush() bool  { return s.opts.Okta != nil }
 // Errors are the vendor's own (with its hint), ErrReadOnly or
 // ErrNotConfigured. Audited as "reset-user" with the vendor status.
 func (s *Service) ResetUser(ctx context.Context, who Actor, t ResetTarget) error {
-	return errTODO
+	target := t.Email
+	if target == "" {
+		target = t.UserID
+	}
+	detail := "user id " + t.UserID
+	if t.Name != "" {
+		detail = t.Name + ", " + detail
+	}
+	if t.Level != model.LevelUnknown {
+		detail += ", level " + t.Level.String() + " before"
+	}
+	e := s.entry(who, ActionResetUser, model.VendorCloudflare, target, detail)
+	if err := s.gate(ctx, e, s.opts.Cloudflare != nil); err != nil {
+		return err
+	}
+	if strings.TrimSpace(t.UserID) == "" {
+		return s.refuse(ctx, e, errors.New("no Cloudflare user id to reset (the Access user id from the summary)"))
+	}
+	err := s.opts.Cloudflare.Reset(ctx, t.UserID)
+	return s.finish(ctx, e, http.StatusOK, err)
 }
 
 // OktaLinked reports whether Cloudflare has an active Okta integration, so
 // a reset reaches Okta too (for the confirmation's wording).
-func (s *Service) OktaLinked(ctx context.Context) (bool, error) { return false, errTODO }
-
-// CheckPush validates a request with Okta's rules (the same as the client's
-// Validate) and returns every problem, for a form to show as it is typed.
-// It does no I/O.
-func (s *Service) CheckPush(r PushRequest) []Problem { return nil }
-
-// QueuePush validates every request (none is queued if any is invalid: the
-// error is a *PushError listing the problems by index), stores them in the
-// outbox as queued, audits "push-ip" "queued" for each IP, wakes the
-// sender and returns the outbox ids in order.
-func (s *Service) QueuePush(ctx context.Context, who Actor, reqs []PushRequest) ([]int64, error) {
-	return nil, errTODO
-}
-
-// RetryPush puts a failed push back in the queue; DropPush gives up on a
-// queued or failed one. Both are audited.
-func (s *Service) RetryPush(ctx context.Context, who Actor, id int64) error { return errTODO }
-func (s *Service) DropPush(ctx context.Context, who Actor, id int64) error  { return errTODO }
-
-// WaitPushes blocks until each outbox item is sent or failed (or ctx ends)
-// and returns them. For the headless push-ip.
-func (s *Service) WaitPushes(ctx context.Context, ids []int64) ([]model.OutboxItem, error) {
-	return nil, errTODO
+func (s *Service) OktaLinked(ctx context.Context) (bool, error) {
+	if s.opts.Cloudflare == nil {
+		return false, notConfigured(model.VendorCloudflare)
+	}
+	ins, err := s.opts.Cloudflare.Integrations(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, in := range ins {
+		if in.Active && strings.EqualFold(in.IntegrationType, cloudflare.IntegrationTypeOkta) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // SaveBehaviors applies changes with a read-modify-write of the full map
 // (a PUT of every behavior) and returns the settings now in force.
 // Audited as "update-behaviors" with what changed.
 func (s *Service) SaveBehaviors(ctx context.Context, who Actor, changes map[string]cloudflare.BehaviorChange) (map[string]cloudflare.BehaviorSetting, error) {
-	return nil, errTODO
+	keys := make([]string, 0, len(changes))
+	for k := range changes {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		ch := changes[k]
+		var what []string
+		if ch.Enabled != nil {
+			what = append(what, map[bool]string{true: "enabled", false: "disabled"}[*ch.Enabled])
+		}
+		if ch.RiskLevel != "" {
+			what = append(what, "level "+string(ch.RiskLevel))
+		}
+		if len(what) == 0 {
+			what = append(what, "unchanged")
+		}
+		parts = append(parts, k+": "+strings.Join(what, ", "))
+	}
+	e := s.entry(who, ActionUpdateBehaviors, model.VendorCloudflare, strings.Join(keys, ", "), strings.Join(parts, "; "))
+	if err := s.gate(ctx, e, s.opts.Cloudflare != nil); err != nil {
+		return nil, err
+	}
+	if len(changes) == 0 {
+		return nil, s.refuse(ctx, e, errors.New("no behavior changes to save"))
+	}
+	out, err := s.opts.Cloudflare.UpdateBehaviors(ctx, changes)
+	return out, s.finish(ctx, e, http.StatusOK, err)
 }
 
 // CreateIntegration, UpdateIntegration and DeleteIntegration manage the
 // Cloudflare→Okta risk integrations. Audited.
 func (s *Service) CreateIntegration(ctx context.Context, who Actor, in cloudflare.IntegrationCreate) (*cloudflare.Integration, error) {
-	return nil, errTODO
+	typ := in.IntegrationType
+	if typ == "" {
+		typ = cloudflare.IntegrationTypeOkta
+	}
+	e := s.entry(who, ActionCreateIntegration, model.VendorCloudflare, in.TenantURL,
+		fmt.Sprintf("type %s, tenant_url %s, reference_id %q", typ, in.TenantURL, in.ReferenceID))
+	if err := s.gate(ctx, e, s.opts.Cloudflare != nil); err != nil {
+		return nil, err
+	}
+	out, err := s.opts.Cloudflare.CreateIntegration(ctx, in)
+	if err == nil {
+		e.Detail = "id " + out.ID + ", " + e.Detail
+	}
+	return out, s.finish(ctx, e, http.StatusOK, err)
 }
+
 func (s *Service) UpdateIntegration(ctx context.Context, who Actor, id string, in cloudflare.IntegrationUpdate) (*cloudflare.Integration, error) {
-	return nil, errTODO
+	e := s.entry(who, ActionUpdateIntegration, model.VendorCloudflare, id,
+		fmt.Sprintf("active %t, tenant_url %s, reference_id %q", in.Active, in.TenantURL, in.ReferenceID))
+	if err := s.gate(ctx, e, s.opts.Cloudflare != nil); err != nil {
+		return nil, err
+	}
+	out, err := s.opts.Cloudflare.UpdateIntegration(ctx, id, in)
+	return out, s.finish(ctx, e, http.StatusOK, err)
 }
-func (s *Service) DeleteIntegration(ctx context.Context, who Actor, id string) error { return errTODO }
 
-// Sender pushes the outbox to Okta. Run one per store.
-type Sender struct{}
+func (s *Service) DeleteIntegration(ctx context.Context, who Actor, id string) error {
+	e := s.entry(who, ActionDeleteIntegration, model.VendorCloudflare, id, "")
+	if err := s.gate(ctx, e, s.opts.Cloudflare != nil); err != nil {
+		return err
+	}
+	err := s.opts.Cloudflare.DeleteIntegration(ctx, id)
+	return s.finish(ctx, e, http.StatusOK, err)
+}
 
-// NewSender makes the sender for s's store and Okta client.
-func (s *Service) NewSender() *Sender { return &Sender{} }
+// entry starts an audit entry.
+func (s *Service) entry(who Actor, action, vendor, target, detail string) model.AuditEntry {
+	return model.AuditEntry{Actor: string(who), Action: action, Vendor: vendor, Target: target, Detail: detail}
+}
 
-// Run sends until ctx ends: it claims due items, packs them within Okta's
-// budget, pushes, and marks each sent or failed. It sleeps when nothing is
-// due (no timer runs while the outbox is empty).
-func (snd *Sender) Run(ctx context.Context) {}
+func notConfigured(vendor string) error {
+	return fmt.Errorf("%s: %w (add sources.%s to the config)", vendor, ErrNotConfigured, vendor)
+}
+
+// gate refuses (and audits) an action in read-only mode or on a vendor
+// that is not configured; nil lets it through.
+func (s *Service) gate(ctx context.Context, e model.AuditEntry, configured bool) error {
+	switch {
+	case s.opts.ReadOnly:
+		return s.refuse(ctx, e, ErrReadOnly)
+	case !configured:
+		return s.refuse(ctx, e, notConfigured(e.Vendor))
+	}
+	return nil
+}
+
+// refuse audits e as refused because of why and returns why.
+func (s *Service) refuse(ctx context.Context, e model.AuditEntry, why error) error {
+	e.Result = ResultRefused
+	e.Detail = joinDetail(e.Detail, why.Error())
+	auditErr := s.audit(ctx, e)
+	s.changed()
+	return withAudit(why, auditErr)
+}
+
+// finish audits the outcome of a vendor call: ok with okStatus, or failed
+// with the status and text of err.
+func (s *Service) finish(ctx context.Context, e model.AuditEntry, okStatus int, err error) error {
+	if err == nil {
+		e.Result, e.VendorStatus = ResultOK, okStatus
+	} else {
+		e.Result, e.VendorStatus = ResultFailed, httpx.StatusOf(err)
+		e.Detail = joinDetail(e.Detail, err.Error())
+	}
+	auditErr := s.audit(ctx, e)
+	s.changed()
+	return withAudit(err, auditErr)
+}
+
+func joinDetail(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + ": " + b
+}
+
+// withAudit adds a failed audit write to an action's own error (nil when
+// the action succeeded), so the write is never silently lost.
+func withAudit(err, auditErr error) error {
+	switch {
+	case auditErr == nil:
+		return err
+	case err == nil:
+		return auditErr
+	}
+	return errors.Join(err, auditErr)
+}
+
+func (s *Service) changed() {
+	if s.opts.Changed != nil {
+		s.opts.Changed()
+	}
+}

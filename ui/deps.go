@@ -78,4 +78,5 @@ type Deps struct {
 type Attach struct {
 	Control Control
 	Clients poll.Clients
+	Actions Actions // nil: still none (the demo's exist only once the simulator is up)
 }

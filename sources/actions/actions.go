@@ -191,13 +191,17 @@ func (s *Service) ResetUser(ctx context.Context, who Actor, t ResetTarget) error
 	if target == "" {
 		target = t.UserID
 	}
-	detail := "user id " + t.UserID
+	var parts []string
 	if t.Name != "" {
-		detail = t.Name + ", " + detail
+		parts = append(parts, t.Name)
+	}
+	if t.UserID != "" {
+		parts = append(parts, "user id "+t.UserID)
 	}
 	if t.Level != model.LevelUnknown {
-		detail += ", level " + t.Level.String() + " before"
+		parts = append(parts, "level "+t.Level.String()+" before")
 	}
+	detail := strings.Join(parts, ", ")
 	e := s.entry(who, ActionResetUser, model.VendorCloudflare, target, detail)
 	if err := s.gate(ctx, e, s.opts.Cloudflare != nil); err != nil {
 		return err

@@ -50,7 +50,8 @@ func checkPush(r PushRequest) []Problem {
 		ps = append(ps, Problem{"level", m})
 	}
 	if m := okta.CheckMessage(r.Message); m != "" {
-		ps = append(ps, Problem{"message", m})
+		// The client's own advice names a Go function; an operator retypes.
+		ps = append(ps, Problem{"message", strings.Replace(m, "; CleanMessage removes the rest)", ")", 1)})
 	}
 	// Okta has no upper bound: without expiresAt it keeps the event 24 h
 	// after consuming it, with one it keeps it until then (vendors.md §4.4).

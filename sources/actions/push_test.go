@@ -28,7 +28,7 @@ func TestCheckPush(t *testing.T) {
 		{PushRequest{IP: "fe80::1%eth0", Level: "HIGH"}, []string{"ip: \"fe80::1%eth0\" has a zone"}},
 		{PushRequest{IP: "203.0.113.0/24", Level: "HIGH"}, []string{"ip: "}},
 		{PushRequest{IP: "203.0.113.9", Level: "severe"}, []string{`level: "SEVERE" is not LOW, MEDIUM or HIGH`}},
-		{PushRequest{IP: "203.0.113.9", Level: "HIGH", Message: "bad; chars!"}, []string{"message: characters ';' '!' are not allowed"}},
+		{PushRequest{IP: "203.0.113.9", Level: "HIGH", Message: "bad; chars!"}, []string{"message: characters ';' '!' are not allowed (letters, digits, '.', '_', '-' and space)"}},
 		{PushRequest{IP: "203.0.113.9", Level: "HIGH", Message: strings.Repeat("x", 513)}, []string{"message: 513 characters; at most 512"}},
 		{PushRequest{IP: "203.0.113.9", Level: "HIGH", Expires: -time.Hour}, []string{"expires: must not be negative"}},
 		{PushRequest{IP: "203.0.113.9", Level: "HIGH", Expires: time.Millisecond}, []string{"expires: 1ms would pass before"}},

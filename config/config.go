@@ -46,6 +46,8 @@ type Config struct {
 	ReadOnly  bool          // actions need false here or --write
 	StorePath string        // the SQLite database
 	Retention time.Duration // events older than this are pruned
+	AuditLog  string        // JSON-lines copy of the audit log; "" for none
+	ExportDir string        // where the dashboard writes CSV/JSON exports (resolved)
 
 	OneLogin   *OneLogin
 	CASB       *CASB
@@ -132,8 +134,13 @@ func (c *Config) String() string {
 	if !c.ReadOnly {
 		mode = "read-write"
 	}
-	parts := []string{fmt.Sprintf("refresh %s, %s, store %s, retention %s",
-		FormatDuration(c.Refresh), mode, c.StorePath, FormatDuration(c.Retention))}
+	head := fmt.Sprintf("refresh %s, %s, store %s, retention %s",
+		FormatDuration(c.Refresh), mode, c.StorePath, FormatDuration(c.Retention))
+	if c.AuditLog != "" {
+		head += ", audit log " + c.AuditLog
+	}
+	head += ", exports " + c.ExportDir
+	parts := []string{head}
 	if s := c.OneLogin; s != nil {
 		parts = append(parts, fmt.Sprintf("onelogin %s every %s, back-fill %s",
 			s.BaseURL, FormatDuration(s.Interval), FormatDuration(s.Backfill)))

@@ -139,9 +139,26 @@ sources:
 	cfg, _ = mustParse(t, "store: ''\n"+base, testEnv(nil))
 	check("store empty", cfg.StorePath, "/home/op/.local/state/risktop/risktop.db")
 
+	// The audit log is off unless named; exports default under the state dir.
+	cfg, _ = mustParse(t, base, testEnv(nil))
+	check("audit_log", cfg.AuditLog, "")
+	check("export_dir", cfg.ExportDir, "/home/op/.local/state/risktop/exports")
+	cfg, _ = mustParse(t, base, testEnv(withVars(map[string]string{"XDG_STATE_HOME": "/var/state"})))
+	check("export_dir with XDG_STATE_HOME", cfg.ExportDir, "/var/state/risktop/exports")
+	cfg, _ = mustParse(t, "audit_log: logs/audit.jsonl\nexport_dir: ''\n"+base, testEnv(nil))
+	check("relative audit_log", cfg.AuditLog, "logs/audit.jsonl") // relative to the config file's directory, "." here
+	check("empty export_dir", cfg.ExportDir, "/home/op/.local/state/risktop/exports")
+	cfg, _, err := Parse("/etc/risktop/config.yaml", []byte("audit_log: audit.jsonl\nexport_dir: ~/x\n"+base), testEnv(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("audit_log next to the config", cfg.AuditLog, "/etc/risktop/audit.jsonl")
+	check("export_dir with ~", cfg.ExportDir, "/home/op/x")
+
 	// Without HOME there is no default store, and the error says what to set.
-	_, _, err := Parse("config.yaml", []byte(base), MapEnv(map[string]string{}))
-	if err == nil || !strings.Contains(err.Error(), "neither XDG_STATE_HOME nor HOME is set") {
+	_, _, err = Parse("config.yaml", []byte(base), MapEnv(map[string]string{}))
+	if err == nil || !strings.Contains(err.Error(), "neither XDG_STATE_HOME nor HOME is set") ||
+		!strings.Contains(err.Error(), "export_dir: no export directory given") {
 		t.Errorf("no HOME: %v", err)
 	}
 }

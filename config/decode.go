@@ -27,7 +27,7 @@ import (
 )
 
 var (
-	topKeys        = []string{"refresh", "read_only", "store", "retention", "sources"}
+	topKeys        = []string{"refresh", "read_only", "store", "retention", "audit_log", "export_dir", "sources"}
 	sourceKeys     = []string{"onelogin", "casb", "cloudflare", "okta"}
 	oneloginKeys   = []string{"base_url", "client_id", "client_secret", "client_secret_file", "interval", "backfill"}
 	casbKeys       = []string{"base_url", "access_key", "access_key_file", "access_secret", "access_secret_file", "report", "interval"}
@@ -175,6 +175,8 @@ func (d *decoder) config(root *yaml.Node) *Config {
 		}
 	}
 	cfg.StorePath = d.storePath(top)
+	cfg.AuditLog, _ = d.optionalPath(top, "audit_log")
+	cfg.ExportDir = d.exportDir(top)
 	cfg.Retention = DefaultRetention
 	retention, retNode, retSet := s.duration("retention")
 	if retSet {
@@ -236,6 +238,34 @@ func (d *decoder) storePath(top map[string]entry) string {
 	p, err := DefaultStorePath(d.env.getenv)
 	if err != nil {
 		d.add(nil, "store", "no store path given and %v, or set store: /path/to/risktop.db", err)
+	}
+	return p
+}
+
+// optionalPath reads a path that may be left out or empty (""); ok is
+// false when its value was wrong (and reported).
+func (d *decoder) optionalPath(top map[string]entry, key string) (p string, ok bool) {
+	e, set := top[key]
+	if !set {
+		return "", true
+	}
+	if p, ok = d.scalar(key, e, ""); !ok || p == "" {
+		return "", ok
+	}
+	before := len(d.probs)
+	p = d.localPath(key, e.val, p)
+	return p, len(d.probs) == before
+}
+
+// exportDir is export_dir, or the default under the XDG state directory.
+func (d *decoder) exportDir(top map[string]entry) string {
+	p, ok := d.optionalPath(top, "export_dir")
+	if !ok || p != "" {
+		return p
+	}
+	p, err := DefaultExportDir(d.env.getenv)
+	if err != nil {
+		d.add(nil, "export_dir", "no export directory given and %v, or set export_dir: /path/to/exports", err)
 	}
 	return p
 }

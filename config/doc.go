@@ -7,6 +7,8 @@
 //	read_only: true   # actions need false here or --write
 //	store: ""         # default $XDG_STATE_HOME/risktop/risktop.db
 //	retention: 90d
+//	audit_log: ""     # JSON-lines copy of the audit log; "" for none
+//	export_dir: ""    # default $XDG_STATE_HOME/risktop/exports
 //	sources:          # a vendor that is absent is off
 //	  onelogin:   {base_url: …, client_id: …, client_secret: "${ONELOGIN_CLIENT_SECRET}", interval: 30s, backfill: 24h}
 //	  casb:       {base_url: …, access_key: …, access_secret: …, report: Userrisk, interval: 5m}
@@ -21,8 +23,9 @@
 // Secrets: client_secret, access_key, access_secret, api_token and
 // private_key may each be given instead as <key>_file: /path, whose content
 // (trailing newlines removed) is the secret. ~ is expanded, and relative
-// paths (there and in store) are relative to the config file. Secrets are
-// held as secret.Value, so no error, warning or %v of a Config shows them.
+// paths (there and in store, audit_log and export_dir) are relative to the
+// config file. Secrets are held as secret.Value, so no error, warning or %v
+// of a Config shows them.
 //
 // Validation reports every problem at once as *Errors, one line each,
 // "file:line:col: key.path: what is wrong; what to do".

@@ -102,6 +102,19 @@ func DefaultStorePath(getenv func(string) string) (string, error) {
 	return filepath.Join(dir, "risktop", "risktop.db"), nil
 }
 
+// DefaultExportDir is $XDG_STATE_HOME/risktop/exports, with XDG_STATE_HOME
+// defaulting to ~/.local/state.
+func DefaultExportDir(getenv func(string) string) (string, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	dir, err := xdgDir(getenv, "XDG_STATE_HOME", filepath.Join(".local", "state"))
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "risktop", "exports"), nil
+}
+
 // xdgDir follows the XDG base directory spec: a relative value is ignored.
 func xdgDir(getenv func(string) string, name, underHome string) (string, error) {
 	if v := getenv(name); v != "" && filepath.IsAbs(v) {

@@ -1,12 +1,15 @@
 package ui
 
 import (
+	"context"
 	"log/slog"
-
-	tea "github.com/charmbracelet/bubbletea"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"github.com/risktop/risktop/model/store"
+	"github.com/risktop/risktop/sources/actions"
+	"github.com/risktop/risktop/sources/cloudflare"
 	"github.com/risktop/risktop/sources/poll"
 	"github.com/risktop/risktop/ui/theme"
 )
@@ -20,6 +23,26 @@ type Control interface {
 	Scale(f float64) map[string]time.Duration
 }
 
+// Actions is what the dashboard may do to the vendors; *actions.Service
+// implements it. Every method is called from a tea.Cmd, never from Update.
+type Actions interface {
+	ReadOnly() bool
+	CanReset() bool
+	CanPush() bool
+	ResetUser(ctx context.Context, who actions.Actor, t actions.ResetTarget) error
+	OktaLinked(ctx context.Context) (bool, error)
+	CheckPush(r actions.PushRequest) []actions.Problem // no I/O: Update may call it
+	QueuePush(ctx context.Context, who actions.Actor, reqs []actions.PushRequest) ([]int64, error)
+	RetryPush(ctx context.Context, who actions.Actor, id int64) error
+	DropPush(ctx context.Context, who actions.Actor, id int64) error
+	SaveBehaviors(ctx context.Context, who actions.Actor, changes map[string]cloudflare.BehaviorChange) (map[string]cloudflare.BehaviorSetting, error)
+	CreateIntegration(ctx context.Context, who actions.Actor, in cloudflare.IntegrationCreate) (*cloudflare.Integration, error)
+	UpdateIntegration(ctx context.Context, who actions.Actor, id string, in cloudflare.IntegrationUpdate) (*cloudflare.Integration, error)
+	DeleteIntegration(ctx context.Context, who actions.Actor, id string) error
+}
+
+var _ Actions = (*actions.Service)(nil)
+
 // Deps is everything the dashboard reads from. The dashboard never does
 // I/O in Update or View: store reads and vendor calls run as commands.
 type Deps struct {
@@ -31,7 +54,14 @@ type Deps struct {
 
 	Title    string // tenant or config name for the header
 	ReadOnly bool
-	Demo     bool // running on the embedded simulator
+
+	Actions   Actions       // nil: no actions (every action key says so)
+	Actor     actions.Actor // who acts from this dashboard (OS user, or SSH key)
+	ExportDir string        // where e/E write CSV/JSON ("" : the state directory's exports)
+	// Clipboard copies text to the operator's terminal (OSC 52); nil: y
+	// says copying is unavailable. Called from a tea.Cmd.
+	Clipboard func(text string) error
+	Demo      bool // running on the embedded simulator
 
 	Now func() time.Time // default time.Now; tests pin it
 	Log *slog.Logger     // default discards; never the terminal
@@ -48,4 +78,5 @@ type Deps struct {
 type Attach struct {
 	Control Control
 	Clients poll.Clients
+	Actions Actions // nil: still none (the demo's exist only once the simulator is up)
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/risktop/risktop/config"
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/store"
+	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/httpx"
 	"github.com/risktop/risktop/sources/poll"
 	"github.com/risktop/risktop/ui"
@@ -86,22 +87,40 @@ func runDashboard(ctx context.Context, args []string, out, errOut io.Writer) err
 		return err
 	}
 
+	readOnly := cfg.ReadOnly && !o.write
+	ch := newChanges()
+	svc, err := newService(serviceOptions{store: st, clients: pollers.Clients, readOnly: readOnly,
+		auditFile: cfg.AuditLog, log: log, changed: ch.notify})
+	if err != nil {
+		log.Error("actions", "err", err)
+		st.Close()
+		return fmt.Errorf("%w (the audit_log: key in %s)", err, cfg.Path)
+	}
+
 	uiCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	runPollers(uiCtx, &wg, pollers, cfg, log)
+	runSender(uiCtx, &wg, svc, log)
 	p := newProgram(uiCtx, ui.New(ui.Deps{
-		Store:    st,
-		Hub:      hub,
-		Control:  pollers.Runner,
-		Clients:  pollers.Clients,
-		Theme:    theme.New(lipgloss.DefaultRenderer()),
-		Title:    titleOf(cfg),
-		ReadOnly: cfg.ReadOnly && !o.write,
-		Log:      log,
+		Store:     st,
+		Hub:       hub,
+		Control:   pollers.Runner,
+		Clients:   pollers.Clients,
+		Theme:     theme.New(lipgloss.DefaultRenderer()),
+		Title:     titleOf(cfg),
+		ReadOnly:  readOnly,
+		Actions:   svc,
+		Actor:     actions.OSActor(),
+		ExportDir: cfg.ExportDir,
+		Log:       log,
 	}), tty)
+	ch.forward(uiCtx, &wg, p.Send)
 	_, runErr := p.Run()
 	cancel()
 	wg.Wait()
+	if err := svc.Close(); err != nil {
+		log.Error("audit log close", "err", err)
+	}
 	if err := st.Close(); err != nil {
 		log.Error("store close", "err", err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/risktop/risktop/config"
 	"github.com/risktop/risktop/model/store"
+	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/httpx"
 	"github.com/risktop/risktop/sources/poll"
 	"github.com/risktop/risktop/sources/sim"
@@ -123,7 +124,9 @@ func newDemo(log *slog.Logger) (*demo, error) {
 // deps are the dashboard's dependencies before the pollers exist; they
 // arrive later in a ui.Attach.
 func (d *demo) deps(th *theme.Theme) ui.Deps {
-	return ui.Deps{Store: d.store, Hub: d.hub, Theme: th, Title: demoTitle, Demo: true, ReadOnly: false, Log: d.log}
+	exports, _ := config.DefaultExportDir(os.Getenv) // "": the dashboard's own default
+	return ui.Deps{Store: d.store, Hub: d.hub, Theme: th, Title: demoTitle, Demo: true, ReadOnly: false,
+		Actor: actions.OSActor(), ExportDir: exports, Log: d.log}
 }
 
 // serve starts the simulator on loopback, builds the pollers from the
@@ -169,9 +172,18 @@ func (d *demo) serve(ctx context.Context, o demoOptions, send func(tea.Msg)) err
 	if err != nil {
 		return fmt.Errorf("could not build the pollers: %w", err)
 	}
+	// Actions on, against the simulator; the audit log stays in the store.
+	ch := newChanges()
+	svc, err := newService(serviceOptions{store: d.store, clients: pollers.Clients, log: d.log, changed: ch.notify})
+	if err != nil {
+		return fmt.Errorf("could not set up actions: %w", err)
+	}
+	defer svc.Close()
 	var wg sync.WaitGroup
 	runPollers(ctx, &wg, pollers, cfg, d.log)
-	send(ui.Attach{Control: pollers.Runner, Clients: pollers.Clients})
+	runSender(ctx, &wg, svc, d.log)
+	send(ui.Attach{Control: pollers.Runner, Clients: pollers.Clients, Actions: svc})
+	ch.forward(ctx, &wg, send)
 	wg.Wait()
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/poll"
 	"github.com/risktop/risktop/ui"
 )
@@ -29,12 +30,13 @@ func TestDemoStartsAndStops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if deps := d.deps(nil); !deps.Demo || deps.ReadOnly || deps.Store == nil || deps.Hub == nil || deps.Control != nil {
+	if deps := d.deps(nil); !deps.Demo || deps.ReadOnly || deps.Store == nil || deps.Hub == nil || deps.Control != nil ||
+		!strings.HasPrefix(string(deps.Actor), "os:") || !strings.HasSuffix(deps.ExportDir, filepath.Join("risktop", "exports")) {
 		t.Fatalf("first-frame deps = %+v", deps)
 	}
 	sub := d.hub.Subscribe()
 	ctx, cancel := context.WithCancel(context.Background())
-	msgs := make(chan tea.Msg, 4)
+	msgs := make(chan tea.Msg, 64)
 	served := make(chan error, 1)
 	go func() {
 		served <- d.serve(ctx, demoOptions{Seed: 7, Speed: 1, Scenario: true}, func(m tea.Msg) { msgs <- m })
@@ -49,6 +51,30 @@ func TestDemoStartsAndStops(t *testing.T) {
 		c := a.Clients
 		if a.Control == nil || c.OneLogin == nil || c.CASB == nil || c.Cloudflare == nil || c.Okta == nil {
 			t.Fatalf("attach = %+v", a)
+		}
+		// Actions are on, against the simulator: a push leaves at once,
+		// and the dashboard hears of it.
+		svc, ok := a.Actions.(*actions.Service)
+		if !ok || svc.ReadOnly() || !svc.CanPush() || !svc.CanReset() {
+			t.Fatalf("attach actions = %#v", a.Actions)
+		}
+		ids, err := svc.QueuePush(ctx, "os:demo-test", []actions.PushRequest{{IP: "203.0.113.5", Level: "HIGH"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
+		items, err := svc.WaitPushes(wctx, ids)
+		wcancel()
+		if err != nil || items[0].State != model.OutboxSent {
+			t.Fatalf("demo push: %+v, %v", items, err)
+		}
+		select {
+		case m := <-msgs:
+			if _, ok := m.(actions.ChangedMsg); !ok {
+				t.Fatalf("after a push: %T, want actions.ChangedMsg", m)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("no actions.ChangedMsg after a push")
 		}
 	case err := <-served:
 		t.Fatalf("serve returned before attaching: %v", err)

@@ -25,6 +25,9 @@ func commands() []command {
 	return []command{
 		{"demo", "the dashboard on the embedded simulator, with zero set-up", runDemo},
 		{"check", "test each configured source: reachable, authenticated, permitted, rate-limit headroom", runCheck},
+		{"get", "print stored scores, events or users as a table, JSON or CSV", runGet},
+		{"push-ip", "push IP risk to Okta through the outbox and wait for the result", runPushIP},
+		{"reset-user", "reset a person's Cloudflare risk score (asks first)", runResetUser},
 		{"sim", "serve the four vendor simulators on loopback and print their URLs", runSim},
 		{"version", "print the version", runVersion},
 		{"help", "show help for a command", nil},
@@ -100,7 +103,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Dashboard flags:")

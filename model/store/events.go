@@ -241,10 +241,13 @@ func (u *uidResolver) resolve(ctx context.Context, id identity) (any, error) {
 	return uid, nil
 }
 
+// close closes the statements prepared so far: a context ending between
+// the two prepares leaves store nil.
 func (u *uidResolver) close() {
-	if u.find != nil {
-		u.find.Close()
-		u.store.Close()
+	for _, st := range []*sql.Stmt{u.find, u.store} {
+		if st != nil {
+			st.Close()
+		}
 	}
 }
 

@@ -597,3 +597,22 @@ func TestFieldsJSONMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// A context that ends between the resolver's two prepares leaves one
+// statement; closing must not panic on the other (it took the poller's
+// goroutine, and the dashboard, down on quit).
+func TestUIDResolverClosesHalfPrepared(t *testing.T) {
+	s := openMem(t)
+	tx, err := s.write.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	find, err := tx.Prepare(`SELECT 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &uidResolver{tx: tx, find: find}
+	u.close()
+	(&uidResolver{}).close()
+}

@@ -80,6 +80,11 @@ type Store interface {
 	Drop(ctx context.Context, id int64) error
 	// Outbox lists items newest first, optionally in one state.
 	Outbox(ctx context.Context, state model.OutboxState, limit int) ([]model.OutboxItem, error)
+	// OutboxItems returns items by id, in the order asked.
+	OutboxItems(ctx context.Context, ids []int64) ([]model.OutboxItem, error)
+	// NextOutboxDue is when ClaimDue will next hand something out; false
+	// when nothing is queued or sending.
+	NextOutboxDue(ctx context.Context) (time.Time, bool, error)
 
 	// Prune deletes events, history, snapshots and sent pushes older than
 	// before (the audit log and unsent pushes are kept). Scheduling is the

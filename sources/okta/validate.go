@@ -99,6 +99,13 @@ func (v *validator) event(path string, e RiskEvent, now time.Time) {
 	}
 }
 
+// CheckIP, CheckLevel and CheckMessage are Validate's rules for one field,
+// for forms that check as the operator types: "" when the value passes,
+// else what is wrong with it.
+func CheckIP(ip string) string     { return checkIP(ip) }
+func CheckLevel(l Level) string    { return checkLevel(l) }
+func CheckMessage(m string) string { return checkMessage(m) }
+
 // checkIP accepts a bare IPv4 or IPv6 address.
 func checkIP(ip string) string {
 	if ip == "" {

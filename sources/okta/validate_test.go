@@ -203,3 +203,36 @@ func TestCleanMessage(t *testing.T) {
 		}
 	}
 }
+
+// The per-field checks say exactly what Validate says about that field.
+func TestFieldChecksMatchValidate(t *testing.T) {
+	long := strings.Repeat("a", MaxMessageLen+1)
+	for _, s := range []RiskSubject{
+		{IP: "192.0.2.1", RiskLevel: High},
+		{IP: "", RiskLevel: High},
+		{IP: "192.0.2.300", RiskLevel: High},
+		{IP: "fe80::1%eth0", RiskLevel: High},
+		{IP: "2001:db8::1", RiskLevel: "high"},
+		{IP: "2001:db8::1", RiskLevel: "SEVERE"},
+		{IP: "192.0.2.1", RiskLevel: Low, Message: "brute force from a botnet"},
+		{IP: "192.0.2.1", RiskLevel: Low, Message: "bad; chars!"},
+		{IP: "192.0.2.1", RiskLevel: Low, Message: long},
+	} {
+		want := map[string]string{}
+		var ve *ValidationError
+		if err := Validate(withSubject(s), vNow); errors.As(err, &ve) {
+			for _, p := range ve.Problems {
+				want[strings.TrimPrefix(p.Path, "events[0].subjects[0].")] = p.Message
+			}
+		}
+		got := map[string]string{}
+		for field, msg := range map[string]string{"ip": CheckIP(s.IP), "riskLevel": CheckLevel(s.RiskLevel), "message": CheckMessage(s.Message)} {
+			if msg != "" {
+				got[field] = msg
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%+v: field checks %v, Validate %v", s, got, want)
+		}
+	}
+}

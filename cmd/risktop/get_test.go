@@ -1,0 +1,229 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/store"
+)
+
+// getFixture is a store with a few known events, views and score readings,
+// and a config pointing at it.
+func getFixture(t *testing.T) (cfgPath string) {
+	t.Helper()
+	old := tableZone
+	tableZone = func() *time.Location { return time.UTC } // the text table shows local times
+	t.Cleanup(func() { tableZone = old })
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	cfgPath = writeConfig(t, "sources:\n  cloudflare: {account_id: 5e3c1a7b9d2f4e6a8c0b1d3f5a7c9e1b, api_token: t0k3n-for-get}\n")
+	cfg := strings.TrimSuffix(cfgPath, "risktop.yaml") + "risktop.db"
+	st, err := store.Open(cfg, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	t1 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	events := []model.Event{
+		{Vendor: model.VendorOneLogin, ID: "ol-1", Time: t1, Type: 5, TypeName: "User logged in", UserID: "101", UserName: "Ava Chen",
+			UserKey: "ava.chen@example.com", IP: "203.0.113.9", Score: 82, Level: model.LevelCritical, App: "Salesforce",
+			Reasons: "New country\nTor exit node"},
+		{Vendor: model.VendorOneLogin, ID: "ol-2", Time: t1.Add(-time.Hour), Type: 6, TypeName: "User failed login", UserID: "102",
+			UserName: "Bo \x1b]0;pwned\x07Li", UserKey: "bo.li@example.com", IP: "198.51.100.7", Score: 30, Level: model.LevelMedium,
+			App: "=HYPERLINK(\"http://evil\")"},
+		{Vendor: model.VendorCloudflare, ID: "cf-1", Time: t1.Add(-2 * time.Hour), TypeName: "Impossible Travel", UserID: "u-9",
+			UserKey: "ava.chen@example.com", Score: model.NoScore, Level: model.LevelHigh},
+	}
+	if _, err := st.PutEvents(ctx, events); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutUserRisks(ctx, model.VendorCloudflare, t1, []model.UserRisk{
+		{Vendor: model.VendorCloudflare, UserID: "u-9", Email: "ava.chen@example.com", Name: "Ava Chen", Level: model.LevelHigh,
+			RawLevel: "high", Score: model.NoScore, Events: 3, LastSeen: t1.Add(-2 * time.Hour)},
+		{Vendor: model.VendorCloudflare, UserID: "u-7", Email: "cy@example.com", Name: "Cy", Level: model.LevelLow,
+			RawLevel: "low", Score: model.NoScore, Events: 1, LastSeen: t1.Add(-48 * time.Hour)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutUserRisks(ctx, model.VendorOneLogin, t1, []model.UserRisk{
+		{Vendor: model.VendorOneLogin, UserID: "101", Email: "ava.chen@example.com", Name: "Ava Chen", Level: model.LevelCritical,
+			RawLevel: "very_high", Score: 82, Events: 4, LastSeen: t1},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutScores(ctx, model.Scores{Window: 24 * time.Hour, From: t1.Add(-24 * time.Hour), To: t1,
+		Counts: [5]int{200, 50, 20, 8, 2}, Total: 280, At: t1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutScores(ctx, model.Scores{Window: 7 * 24 * time.Hour, From: t1.Add(-7 * 24 * time.Hour), To: t1,
+		Counts: [5]int{900, 100, 40, 9, 3}, Total: 1052, At: t1}); err != nil {
+		t.Fatal(err)
+	}
+	return cfgPath
+}
+
+func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestGetFormats(t *testing.T) {
+	cfg := getFixture(t)
+	all := "--since=10000d" // the fixture's fixed times are in the past
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"get", "events", all, "--config", cfg}, `
+TIME                 VENDOR      USER                  IP            SCORE  LEVEL     TYPE               APP
+2026-03-02 09:00:00  onelogin    ava.chen@example.com  203.0.113.9   82     critical  User logged in     Salesforce
+2026-03-02 08:00:00  onelogin    bo.li@example.com     198.51.100.7  30     medium    User failed login  =HYPERLINK("http://evil")
+2026-03-02 07:00:00  cloudflare  ava.chen@example.com  -             -      high      Impossible Travel  -
+`},
+		{[]string{"get", "--csv", "events", all, "--config", cfg, "--limit", "2"}, `
+time,vendor,id,type,type_name,user_id,user_name,email,ip,score,level,app,reasons
+2026-03-02T09:00:00Z,onelogin,ol-1,5,User logged in,101,Ava Chen,ava.chen@example.com,203.0.113.9,82,critical,Salesforce,New country; Tor exit node
+2026-03-02T08:00:00Z,onelogin,ol-2,6,User failed login,102,Bo Li,bo.li@example.com,198.51.100.7,30,medium,"'=HYPERLINK(""http://evil"")",
+`},
+		{[]string{"get", "events", all, "--json", "--user", "AVA.CHEN@example.com", "--config", cfg}, `
+[
+{"time":"2026-03-02T09:00:00Z","vendor":"onelogin","id":"ol-1","type":5,"type_name":"User logged in","user_id":"101","user_name":"Ava Chen","email":"ava.chen@example.com","ip":"203.0.113.9","score":82,"level":"critical","app":"Salesforce","reasons":"New country; Tor exit node"},
+{"time":"2026-03-02T07:00:00Z","vendor":"cloudflare","id":"cf-1","type":0,"type_name":"Impossible Travel","user_id":"u-9","user_name":"","email":"ava.chen@example.com","ip":"","score":null,"level":"high","app":"","reasons":""}
+]
+`},
+		{[]string{"get", "events", all, "--ip", "198.51.100.0/24", "--config", cfg}, `
+TIME                 VENDOR    USER               IP            SCORE  LEVEL   TYPE               APP
+2026-03-02 08:00:00  onelogin  bo.li@example.com  198.51.100.7  30     medium  User failed login  =HYPERLINK("http://evil")
+`},
+		{[]string{"get", "events", all, "--min-score", "50", "--csv", "--config", cfg}, `
+time,vendor,id,type,type_name,user_id,user_name,email,ip,score,level,app,reasons
+2026-03-02T09:00:00Z,onelogin,ol-1,5,User logged in,101,Ava Chen,ava.chen@example.com,203.0.113.9,82,critical,Salesforce,New country; Tor exit node
+`},
+		{[]string{"get", "events", all, "--type", "6,7", "--json", "--config", cfg}, `
+[
+{"time":"2026-03-02T08:00:00Z","vendor":"onelogin","id":"ol-2","type":6,"type_name":"User failed login","user_id":"102","user_name":"Bo Li","email":"bo.li@example.com","ip":"198.51.100.7","score":30,"level":"medium","app":"=HYPERLINK(\"http://evil\")","reasons":""}
+]
+`},
+		{[]string{"get", "users", "--config", cfg}, `
+LEVEL     SCORE  EVENTS  VENDOR      EMAIL                 NAME      LAST SEEN            USER ID
+critical  82     4       onelogin    ava.chen@example.com  Ava Chen  2026-03-02 09:00:00  101
+high      -      3       cloudflare  ava.chen@example.com  Ava Chen  2026-03-02 07:00:00  u-9
+low       -      1       cloudflare  cy@example.com        Cy        2026-02-28 09:00:00  u-7
+`},
+		{[]string{"get", "users", "--user", "Cy", "--json", "--config", cfg}, `
+[
+{"level":"low","score":null,"events":1,"vendor":"cloudflare","email":"cy@example.com","name":"Cy","last_seen":"2026-02-28T09:00:00Z","user_id":"u-7","raw_level":"low","context":""}
+]
+`},
+		{[]string{"get", "users", "--min-score", "50", "--csv", "--config", cfg}, `
+level,score,events,vendor,email,name,last_seen,user_id,raw_level,context
+critical,82,4,onelogin,ava.chen@example.com,Ava Chen,2026-03-02T09:00:00Z,101,very_high,
+`},
+		{[]string{"get", "scores", "--config", cfg}, `
+WINDOW  MINIMAL  LOW  MEDIUM  HIGH  VERY HIGH  TOTAL  FETCHED
+1d      200      50   20      8     2          280    2026-03-02 09:00:00
+7d      900      100  40      9     3          1052   2026-03-02 09:00:00
+`},
+		{[]string{"get", "scores", "--json", "--limit", "1", "--config", cfg}, `
+[
+{"window":"1d","minimal":200,"low":50,"medium":20,"high":8,"very_high":2,"total":280,"from":"2026-03-01T09:00:00Z","to":"2026-03-02T09:00:00Z","fetched":"2026-03-02T09:00:00Z"}
+]
+`},
+	} {
+		code, out, errOut := runCmd(t, c.args...)
+		if code != 0 || out != strings.TrimPrefix(c.want, "\n") {
+			t.Errorf("risktop %s: exit %d\n--- stdout\n%s--- want\n%s--- stderr\n%s", strings.Join(c.args, " "), code, out, strings.TrimPrefix(c.want, "\n"), errOut)
+		}
+	}
+
+	// JSON output is valid JSON.
+	_, out, _ := runCmd(t, "get", "events", all, "--json", "--config", cfg)
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(out), &rows); err != nil || len(rows) != 3 {
+		t.Errorf("events --json: %v, %d rows", err, len(rows))
+	}
+	// The default window is the last 24 hours: the fixture is older.
+	code, out, errOut := runCmd(t, "get", "events", "--config", cfg)
+	if code != 0 || out != "" || !strings.Contains(errOut, "no events match") {
+		t.Errorf("default window: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	code, out, _ = runCmd(t, "get", "events", "--json", "--user", "nobody@example.com", all, "--config", cfg)
+	if code != 0 || out != "[]\n" {
+		t.Errorf("no match as JSON: exit %d, %q", code, out)
+	}
+}
+
+func TestGetEmptyStore(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	cfg := writeConfig(t, "sources:\n  cloudflare: {account_id: 5e3c1a7b9d2f4e6a8c0b1d3f5a7c9e1b, api_token: t0k3n-for-get}\n")
+	db := filepath.Join(filepath.Dir(cfg), "risktop.db")
+	for _, what := range []string{"events", "users", "scores"} {
+		code, out, errOut := runCmd(t, "get", what, "--config", cfg)
+		if code != 0 || out != "" || !strings.Contains(errOut, "no "+what+" stored yet in "+db) || !strings.Contains(errOut, "run risktop") {
+			t.Errorf("get %s on no store: exit %d, stdout %q, stderr %q", what, code, out, errOut)
+		}
+	}
+	if _, err := os.Stat(db); !os.IsNotExist(err) {
+		t.Errorf("get created the store: %v", err)
+	}
+	code, out, _ := runCmd(t, "get", "users", "--json", "--config", cfg)
+	if code != 0 || out != "[]\n" {
+		t.Errorf("users --json on no store: exit %d, %q", code, out)
+	}
+	code, out, _ = runCmd(t, "get", "events", "--csv", "--config", cfg)
+	if code != 0 || !strings.HasPrefix(out, "time,vendor,id,") || strings.Count(out, "\n") != 1 {
+		t.Errorf("events --csv on no store: exit %d, %q", code, out)
+	}
+	// An existing but empty store says the same.
+	st, err := store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if code, _, errOut := runCmd(t, "get", "events", "--config", cfg); code != 0 || !strings.Contains(errOut, "no events stored yet") {
+		t.Errorf("empty store: exit %d, %q", code, errOut)
+	}
+}
+
+func TestGetBadArguments(t *testing.T) {
+	cfg := getFixture(t)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"get"}, "name one of scores, events or users"},
+		{[]string{"get", "events", "users"}, "name one of scores, events or users"},
+		{[]string{"get", "alerts"}, `unknown "alerts"`},
+		{[]string{"get", "events", "--json", "--csv"}, "choose one"},
+		{[]string{"get", "events", "--since", "yesterday"}, `--since "yesterday"`},
+		{[]string{"get", "events", "--since", "-1h"}, `--since "-1h"`},
+		{[]string{"get", "events", "--ip", "203.0.113"}, `--ip "203.0.113"`},
+		{[]string{"get", "events", "--type", "login"}, `--type "login"`},
+		{[]string{"get", "events", "--limit", "-1"}, "--limit -1"},
+		{[]string{"get", "events", "--min-score", "101"}, "--min-score 101"},
+		{[]string{"get", "scores", "--user", "ava"}, "--user does not apply to scores"},
+		{[]string{"get", "users", "--ip", "203.0.113.9"}, "--ip does not apply to users"},
+		{[]string{"get", "events", "--nope"}, "flag provided but not defined"},
+	} {
+		code, out, errOut := runCmd(t, append(c.args, "--config", cfg)...)
+		if code != 2 || !strings.Contains(out+errOut, c.want) || !strings.Contains(out, "Usage: risktop get") {
+			t.Errorf("risktop %s: exit %d, want 2 and %q:\n%s%s", strings.Join(c.args, " "), code, c.want, out, errOut)
+		}
+	}
+	if code, out, _ := runCmd(t, "get", "--help"); code != 0 || !strings.Contains(out, "Exit status") || !strings.Contains(out, "-min-score") {
+		t.Errorf("get --help: exit %d:\n%s", code, out)
+	}
+	if code, _, errOut := runCmd(t, "get", "events", "--config", filepath.Join(t.TempDir(), "none.yaml")); code != 2 || !strings.Contains(errOut, "does not exist") {
+		t.Errorf("missing config: exit %d, %s", code, errOut)
+	}
+}

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+
+	"github.com/risktop/risktop/config"
+	"github.com/risktop/risktop/model/store"
+	"github.com/risktop/risktop/sources/httpx"
+)
+
+// What the headless commands (get, push-ip, reset-user) share.
+
+// parseArgs parses flags and positional arguments in any order, as in
+// "push-ip 203.0.113.9 --level HIGH": the flag package alone stops at the
+// first argument. A bad flag is errUsage (already printed).
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, errUsage
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// usageError prints what is wrong and the command's usage; exit status 2.
+func usageError(fs *flag.FlagSet, format string, args ...any) error {
+	fmt.Fprintf(fs.Output(), format+"\n", args...)
+	fs.Usage()
+	return errUsage
+}
+
+// failf prints a message for the operator and ends the command with code.
+func failf(errOut io.Writer, code int, format string, args ...any) error {
+	fmt.Fprintf(errOut, "risktop: "+format+"\n", args...)
+	return exitCode(code)
+}
+
+// errNoStore says the store file does not exist yet.
+var errNoStore = errors.New("no store yet")
+
+// openExistingStore opens the config's store for reading without creating
+// it: a missing file means nothing was ever polled.
+func openExistingStore(cfg *config.Config) (*store.SQLite, error) {
+	if _, err := os.Stat(cfg.StorePath); errors.Is(err, fs.ErrNotExist) {
+		return nil, errNoStore
+	}
+	st, err := store.Open(cfg.StorePath, store.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("%w (the store: key in %s)", err, cfg.Path)
+	}
+	return st, nil
+}
+
+// clientOptions are the vendor clients' HTTP options for a one-shot
+// command, on a transport of its own that close releases.
+func clientOptions() (httpx.Options, func()) {
+	t := newTransport()
+	return httpx.Options{HTTPClient: &http.Client{Transport: t}}, t.CloseIdleConnections
+}

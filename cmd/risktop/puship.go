@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/risktop/risktop/config"
+	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/store"
+	"github.com/risktop/risktop/sources/actions"
+	"github.com/risktop/risktop/sources/okta"
+	"github.com/risktop/risktop/sources/poll"
+	"github.com/risktop/risktop/sources/sanitize"
+)
+
+const pushSynopsis = `
+Push IP risk to Okta (POST /api/v1/risk/events/ip), with the dashboard's
+checks, outbox and audit log: every IP is checked first (nothing is queued
+if one is wrong), queued in the store, sent in as few requests as Okta's
+budget allows, and retried after 429, 5xx and timeouts. It waits for each
+IP and prints one line each: sent, or failed with Okta's error.
+
+An IP still queued at --timeout stays in the outbox: a running dashboard
+with --write (or the next push-ip) sends it.
+
+Exit status: 0 when every IP was sent, 1 when any failed or is still
+queued, 2 on bad arguments, invalid IPs, read-only mode or config errors.`
+
+func runPushIP(ctx context.Context, args []string, out, errOut io.Writer) error {
+	fs := newFlags("push-ip IP... --level LOW|MEDIUM|HIGH [flags]", pushSynopsis, out)
+	cfgPath := fs.String("config", "", "the config file (default $RISKTOP_CONFIG, else $XDG_CONFIG_HOME/risktop/config.yaml)")
+	level := fs.String("level", "", "the risk level: LOW, MEDIUM or HIGH (required)")
+	message := fs.String("message", "", "why, for Okta's System Log (letters, digits, '.', '_', '-' and space; at most 512)")
+	expires := fs.String("expires", "", "when Okta forgets it, like 6h or 7d (default: 24 h after Okta consumes it)")
+	write := fs.Bool("write", false, "allow the push even when the config says read_only: true")
+	timeout := fs.Duration("timeout", 2*time.Minute, "how long to wait for Okta's answers")
+	logPath := fs.String("log", "", "log file (default $XDG_STATE_HOME/risktop/risktop.log)")
+	ips, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(ips) == 0:
+		return usageError(fs, "name at least one IP address")
+	case strings.TrimSpace(*level) == "":
+		return usageError(fs, "--level is required: LOW, MEDIUM or HIGH")
+	case *timeout <= 0:
+		return usageError(fs, "--timeout %v must be positive", *timeout)
+	}
+	var exp time.Duration
+	if *expires != "" {
+		if exp, err = config.ParseDuration(*expires); err != nil {
+			return usageError(fs, "--expires %q: give a duration like 6h or 7d", *expires)
+		}
+	}
+	reqs := make([]actions.PushRequest, len(ips))
+	for i, ip := range ips {
+		reqs[i] = actions.PushRequest{IP: ip, Level: *level, Message: *message, Expires: exp}
+	}
+	cfg, err := loadConfig(*cfgPath, errOut)
+	if err != nil {
+		return err
+	}
+	if cfg.Okta == nil {
+		return failf(errOut, 2, "push-ip: Okta is not configured in %s; add sources.okta (see the README)", cfg.Path)
+	}
+	log, closeLog, err := setupLog(*logPath, errOut)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+
+	st, err := store.Open(cfg.StorePath, store.Options{})
+	if err != nil {
+		return fmt.Errorf("%w (the store: key in %s)", err, cfg.Path)
+	}
+	defer st.Close()
+	opts, closeIdle := clientOptions()
+	defer closeIdle()
+	oc, err := okta.New(cfg.Okta.Client(opts))
+	if err != nil {
+		return failf(errOut, 2, "push-ip: %v", err)
+	}
+	svc, err := newService(serviceOptions{store: st, clients: poll.Clients{Okta: oc}, readOnly: cfg.ReadOnly && !*write,
+		auditFile: cfg.AuditLog, log: log})
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+
+	// Every problem first, the way the dashboard's form shows them.
+	bad := false
+	for i, r := range reqs {
+		for _, p := range svc.CheckPush(r) {
+			fmt.Fprintf(errOut, "#%d %s: %s: %s\n", i+1, sanitize.LineN(r.IP, 64), p.Field, p.Message)
+			bad = true
+		}
+	}
+	if bad {
+		return failf(errOut, 2, "push-ip: nothing queued; fix the arguments above")
+	}
+	actor := actions.OSActor()
+	ids, err := svc.QueuePush(ctx, actor, reqs)
+	var ae *actions.AuditError
+	switch {
+	case errors.Is(err, actions.ErrReadOnly):
+		return failf(errOut, 2, "push-ip: %v (the config %s says read_only: true)", err, cfg.Path)
+	case errors.As(err, &ae) && len(ids) == len(reqs):
+		fmt.Fprintf(errOut, "risktop: warning: %v\n", err) // queued all the same
+	case err != nil:
+		return err
+	}
+	log.Info("push-ip queued", "ips", len(ids), "actor", actor)
+
+	sctx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	runSender(sctx, &wg, svc, log)
+	wctx, cancel := context.WithTimeout(ctx, *timeout)
+	items, waitErr := svc.WaitPushes(wctx, ids)
+	cancel()
+	stop()
+	wg.Wait()
+	if items == nil {
+		return waitErr
+	}
+	if waitErr != nil {
+		// The sender has stopped since: read how things stand now.
+		if now, err := st.OutboxItems(context.WithoutCancel(ctx), ids); err == nil {
+			items = now
+		}
+	}
+	failed := printPushes(out, items, reqs)
+	switch {
+	case failed > 0:
+		return exitCode(1)
+	case waitErr != nil:
+		return exitCode(1)
+	}
+	return nil
+}
+
+// printPushes prints one line per IP and counts those not sent.
+func printPushes(out io.Writer, items []model.OutboxItem, reqs []actions.PushRequest) int {
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	notSent := 0
+	for i, it := range items {
+		level := strings.ToUpper(it.Level.String())
+		var what string
+		switch it.State {
+		case model.OutboxSent:
+			what = fmt.Sprintf("sent\t%s, outbox #%d", level, it.ID)
+		case model.OutboxFailed:
+			what = fmt.Sprintf("failed\t%s", sanitize.Line(it.LastError))
+		case model.OutboxDropped:
+			what = fmt.Sprintf("dropped\tby an operator, outbox #%d", it.ID)
+		default:
+			what = fmt.Sprintf("queued\tnot sent yet (outbox #%d); a running risktop --write sends it", it.ID)
+			if it.LastError != "" {
+				what += "; last error: " + sanitize.Line(it.LastError)
+			}
+		}
+		if it.State != model.OutboxSent {
+			notSent++
+		}
+		ip := it.IP
+		if i < len(reqs) && strings.TrimSpace(reqs[i].IP) != it.IP {
+			ip += " (" + sanitize.LineN(strings.TrimSpace(reqs[i].IP), 64) + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\n", ip, what)
+	}
+	tw.Flush()
+	return notSent
+}

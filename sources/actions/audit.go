@@ -1,0 +1,119 @@
+package actions
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"time"
+
+	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/sources/sanitize"
+)
+
+// AuditError says an attempt could not be fully recorded: the store's
+// audit log or the JSON-lines file refused the entry. The action itself
+// had the result the entry holds.
+type AuditError struct {
+	Entry model.AuditEntry
+	Err   error
+}
+
+func (e *AuditError) Error() string {
+	return fmt.Sprintf("audit log: %s %s (%s) not recorded: %v", e.Entry.Action, e.Entry.Target, e.Entry.Result, e.Err)
+}
+
+func (e *AuditError) Unwrap() error { return e.Err }
+
+// auditLine is one line of the JSON-lines audit file.
+type auditLine struct {
+	ID           int64     `json:"id"` // the store's id; 0 when the store refused it
+	At           time.Time `json:"at"`
+	Actor        string    `json:"actor"`
+	Action       string    `json:"action"`
+	Vendor       string    `json:"vendor"`
+	Target       string    `json:"target"`
+	Result       string    `json:"result"`
+	VendorStatus int       `json:"vendor_status"`
+	Detail       string    `json:"detail"`
+}
+
+// auditTimeout bounds an audit write, which runs even when the action's
+// context has ended: the attempt happened and must be recorded.
+const auditTimeout = 10 * time.Second
+
+// maxDetail caps an entry's detail (a vendor error with its hint is a few
+// hundred characters).
+const maxDetail = 4096
+
+// audit appends e to the store's audit log, then to the file. A failure
+// of either is logged and returned as an *AuditError.
+func (s *Service) audit(ctx context.Context, e model.AuditEntry) error {
+	if e.At.IsZero() {
+		e.At = s.now()
+	}
+	e.At = e.At.UTC().Truncate(time.Millisecond) // as the store keeps it, so the file agrees
+	e.Actor = sanitize.Line(e.Actor)
+	e.Target = sanitize.Line(e.Target)
+	e.Detail = sanitize.LineN(e.Detail, maxDetail)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
+	defer cancel()
+	var errs []error
+	id, err := s.opts.Store.AppendAudit(ctx, e)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	e.ID = id
+	if err := s.writeFile(e); err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	ae := &AuditError{Entry: e, Err: errors.Join(errs...)}
+	s.log.Error("audit", "action", e.Action, "target", e.Target, "result", e.Result, "err", ae.Err)
+	return ae
+}
+
+// writeFile appends e to the audit file as one JSON line, in one write so
+// lines from several processes never interleave (O_APPEND).
+func (s *Service) writeFile(e model.AuditEntry) error {
+	if s.opts.AuditFile == "" {
+		return nil
+	}
+	b, err := json.Marshal(auditLine{ID: e.ID, At: e.At.UTC(), Actor: e.Actor, Action: e.Action, Vendor: e.Vendor,
+		Target: e.Target, Result: e.Result, VendorStatus: e.VendorStatus, Detail: e.Detail})
+	if err != nil {
+		return fmt.Errorf("audit file %s: %w", s.opts.AuditFile, err)
+	}
+	b = append(b, '\n')
+	s.fileMu.Lock()
+	defer s.fileMu.Unlock()
+	if s.file == nil {
+		return fmt.Errorf("audit file %s: closed", s.opts.AuditFile)
+	}
+	if _, err := s.file.Write(b); err != nil {
+		return fmt.Errorf("audit file: %w", err)
+	}
+	return nil
+}
+
+// OSActor is the person at this terminal: "os:<user>@<host>".
+func OSActor() Actor {
+	name := ""
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	if name == "" {
+		name = os.Getenv("USER")
+	}
+	if name == "" {
+		name = "unknown"
+	}
+	if host, err := os.Hostname(); err == nil && host != "" {
+		return Actor("os:" + name + "@" + host)
+	}
+	return Actor("os:" + name)
+}

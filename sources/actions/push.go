@@ -1,0 +1,284 @@
+package actions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/sources/okta"
+)
+
+// PushProblem is a Problem of one request in a QueuePush.
+type PushProblem struct {
+	Index int    // the request's position, from 0
+	IP    string // as it was entered
+	Problem
+}
+
+// PushError lists every problem of a QueuePush that queued nothing.
+type PushError struct{ Problems []PushProblem }
+
+func (e *PushError) Error() string {
+	parts := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		parts[i] = fmt.Sprintf("#%d %s: %s", p.Index+1, p.Field, p.Message)
+	}
+	return "IP risk not queued: " + strings.Join(parts, "; ")
+}
+
+// minExpires is the shortest expiry accepted: Okta wants expiresAt after
+// the event's timestamp and in the future when it arrives, to the
+// millisecond, and a push spends at least a round trip getting there.
+const minExpires = time.Second
+
+// CheckPush validates a request with Okta's rules (the same as the client's
+// Validate) and returns every problem, for a form to show as it is typed.
+// It does no I/O.
+func (s *Service) CheckPush(r PushRequest) []Problem { return checkPush(r) }
+
+func checkPush(r PushRequest) []Problem {
+	var ps []Problem
+	if m := okta.CheckIP(strings.TrimSpace(r.IP)); m != "" {
+		ps = append(ps, Problem{"ip", m})
+	}
+	if m := okta.CheckLevel(oktaLevel(r.Level)); m != "" {
+		ps = append(ps, Problem{"level", m})
+	}
+	if m := okta.CheckMessage(r.Message); m != "" {
+		// The client's own advice names a Go function; an operator retypes.
+		ps = append(ps, Problem{"message", strings.Replace(m, "; CleanMessage removes the rest)", ")", 1)})
+	}
+	// Okta has no upper bound: without expiresAt it keeps the event 24 h
+	// after consuming it, with one it keeps it until then (vendors.md §4.4).
+	switch {
+	case r.Expires < 0:
+		ps = append(ps, Problem{"expires", "must not be negative; leave it empty for Okta's default (24 h after Okta consumes the event)"})
+	case r.Expires > 0 && r.Expires < minExpires:
+		ps = append(ps, Problem{"expires", fmt.Sprintf("%s would pass before the event reaches Okta (it must be in the future then); give %s or more, or leave it empty",
+			r.Expires, minExpires)})
+	}
+	return ps
+}
+
+func oktaLevel(s string) okta.Level { return okta.Level(strings.ToUpper(strings.TrimSpace(s))) }
+
+// QueuePush validates every request (none is queued if any is invalid: the
+// error is a *PushError listing the problems by index), stores them in the
+// outbox as queued, audits "push-ip" "queued" for each IP, wakes the
+// sender and returns the outbox ids in order.
+//
+// When only the audit write fails, the pushes are queued: the ids come
+// back with an *AuditError.
+func (s *Service) QueuePush(ctx context.Context, who Actor, reqs []PushRequest) ([]int64, error) {
+	if len(reqs) == 0 {
+		return nil, errors.New("no IP risk to push")
+	}
+	entries := make([]model.AuditEntry, len(reqs))
+	for i, r := range reqs {
+		entries[i] = s.entry(who, ActionPushIP, model.VendorOkta, strings.TrimSpace(r.IP), pushDetail(r))
+	}
+	refuseAll := func(why error) error {
+		var auditErrs []error
+		for _, e := range entries {
+			e.Result, e.Detail = ResultRefused, joinDetail(e.Detail, why.Error())
+			if err := s.audit(ctx, e); err != nil {
+				auditErrs = append(auditErrs, err)
+			}
+		}
+		s.changed()
+		return withAudit(why, errors.Join(auditErrs...))
+	}
+	switch {
+	case s.opts.ReadOnly:
+		return nil, refuseAll(ErrReadOnly)
+	case s.opts.Okta == nil:
+		return nil, refuseAll(notConfigured(model.VendorOkta))
+	}
+
+	var pe PushError
+	var refusals []error
+	for i, r := range reqs {
+		ps := checkPush(r)
+		for _, p := range ps {
+			pe.Problems = append(pe.Problems, PushProblem{Index: i, IP: r.IP, Problem: p})
+		}
+		if len(ps) > 0 {
+			var texts []string
+			for _, p := range ps {
+				texts = append(texts, p.Field+": "+p.Message)
+			}
+			e := entries[i]
+			e.Result, e.Detail = ResultRefused, joinDetail(e.Detail, strings.Join(texts, "; "))
+			if err := s.audit(ctx, e); err != nil {
+				refusals = append(refusals, err)
+			}
+		}
+	}
+	if len(pe.Problems) > 0 {
+		s.changed()
+		return nil, withAudit(&pe, errors.Join(refusals...))
+	}
+
+	now := s.now()
+	items := make([]model.OutboxItem, len(reqs))
+	for i, r := range reqs {
+		level, _ := model.ParseLevel(r.Level)
+		it := model.OutboxItem{
+			Created: now, NextTry: now,
+			IP:    netip.MustParseAddr(strings.TrimSpace(r.IP)).String(), // one spelling per address
+			Level: level, Message: r.Message, Actor: string(who),
+		}
+		if r.Expires > 0 {
+			it.ExpiresAt = now.Add(r.Expires)
+		}
+		items[i] = it
+	}
+	ids, err := s.opts.Store.Enqueue(ctx, items)
+	if err != nil {
+		err = fmt.Errorf("IP risk not queued: %w", err)
+		var auditErrs []error
+		for _, e := range entries {
+			e.Result, e.Detail = ResultFailed, joinDetail(e.Detail, err.Error())
+			if aerr := s.audit(ctx, e); aerr != nil {
+				auditErrs = append(auditErrs, aerr)
+			}
+		}
+		s.changed()
+		return nil, withAudit(err, errors.Join(auditErrs...))
+	}
+	var auditErrs []error
+	for i, e := range entries {
+		e.Result, e.Target = ResultQueued, items[i].IP
+		e.Detail = fmt.Sprintf("outbox #%d, %s", ids[i], e.Detail)
+		if aerr := s.audit(ctx, e); aerr != nil {
+			auditErrs = append(auditErrs, aerr)
+		}
+	}
+	s.wakeSender()
+	s.settle()
+	s.changed()
+	return ids, errors.Join(auditErrs...)
+}
+
+// pushDetail describes a request for the audit log.
+func pushDetail(r PushRequest) string {
+	d := "level " + string(oktaLevel(r.Level))
+	if r.Message != "" {
+		d += ", message " + strconv.Quote(r.Message)
+	}
+	if r.Expires > 0 {
+		d += ", expires in " + r.Expires.String()
+	}
+	return d
+}
+
+// RetryPush puts a failed push back in the queue; DropPush gives up on a
+// queued or failed one. Both are audited.
+func (s *Service) RetryPush(ctx context.Context, who Actor, id int64) error {
+	e := s.outboxEntry(ctx, who, ActionRetryPush, id)
+	if err := s.gate(ctx, e, s.opts.Okta != nil); err != nil {
+		return err
+	}
+	err := s.opts.Store.Requeue(ctx, id, s.now())
+	if err == nil {
+		s.wakeSender()
+		s.settle()
+	}
+	return s.finish(ctx, e, 0, err)
+}
+
+// DropPush needs no vendor, so it works with Okta gone from the config:
+// that is when stranded pushes are dropped.
+func (s *Service) DropPush(ctx context.Context, who Actor, id int64) error {
+	e := s.outboxEntry(ctx, who, ActionDropPush, id)
+	if err := s.gate(ctx, e, true); err != nil {
+		return err
+	}
+	err := s.opts.Store.Drop(ctx, id)
+	if err == nil {
+		s.settle()
+	}
+	return s.finish(ctx, e, 0, err)
+}
+
+// outboxEntry starts the audit entry of an action on an outbox item,
+// naming its IP when the item can be read.
+func (s *Service) outboxEntry(ctx context.Context, who Actor, action string, id int64) model.AuditEntry {
+	target, detail := fmt.Sprintf("outbox #%d", id), fmt.Sprintf("outbox #%d", id)
+	if items, err := s.opts.Store.OutboxItems(ctx, []int64{id}); err == nil {
+		it := items[0]
+		target = it.IP
+		detail += fmt.Sprintf(", %s, level %s, %d attempts", it.State, it.Level, it.Attempts)
+	}
+	return s.entry(who, action, model.VendorOkta, target, detail)
+}
+
+// waitRecheck is how often WaitPushes reads the outbox again, for a sender
+// in another process (its own sender's news arrives at once).
+const waitRecheck = 500 * time.Millisecond
+
+// WaitPushes blocks until each outbox item is sent or failed (or ctx ends)
+// and returns them. For the headless push-ip. A dropped item counts as
+// done too. When ctx ends first, the items as they stand come back with
+// ctx's error.
+func (s *Service) WaitPushes(ctx context.Context, ids []int64) ([]model.OutboxItem, error) {
+	tick := time.NewTicker(waitRecheck)
+	defer tick.Stop()
+	// The reads outlive ctx, so the items come back as they stand even
+	// when it has ended.
+	read := func() ([]model.OutboxItem, error) {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
+		defer cancel()
+		return s.opts.Store.OutboxItems(rctx, ids)
+	}
+	for {
+		news := s.news()
+		items, err := read()
+		if err != nil {
+			return nil, err
+		}
+		done := true
+		for _, it := range items {
+			if it.State == model.OutboxQueued || it.State == model.OutboxSending {
+				done = false
+				break
+			}
+		}
+		if done {
+			return items, nil
+		}
+		select {
+		case <-ctx.Done():
+			return items, ctx.Err()
+		case <-news:
+		case <-tick.C:
+		}
+	}
+}
+
+// news is closed the next time outbox items move in this process.
+func (s *Service) news() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.settled
+}
+
+// settle tells WaitPushes that outbox items moved.
+func (s *Service) settle() {
+	s.mu.Lock()
+	close(s.settled)
+	s.settled = make(chan struct{})
+	s.mu.Unlock()
+}
+
+func (s *Service) wakeSender() {
+	select {
+	case s.wake <- struct{}{}:
+	default: // already woken
+	}
+}

@@ -1,0 +1,300 @@
+package actions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/sources/httpx"
+	"github.com/risktop/risktop/sources/okta"
+)
+
+// The sender's retry schedule: 10 s doubling to 10 min, or the vendor's
+// Retry-After when that is longer, for at most MaxPushAttempts sends.
+const (
+	MaxPushAttempts = 8
+	firstRetry      = 10 * time.Second
+	maxRetry        = 10 * time.Minute
+	// storeRetry is how long the sender waits after the store failed.
+	storeRetry = 30 * time.Second
+)
+
+// Sender pushes the outbox to Okta. Run one per store.
+type Sender struct{ s *Service }
+
+// NewSender makes the sender for s's store and Okta client.
+func (s *Service) NewSender() *Sender { return &Sender{s: s} }
+
+// Wake makes a waiting sender look at the outbox now.
+func (snd *Sender) Wake() { snd.s.wakeSender() }
+
+// Run sends until ctx ends: it claims due items, packs them within Okta's
+// budget, pushes, and marks each sent or failed. It sleeps when nothing is
+// due (no timer runs while the outbox is empty).
+//
+// It returns at once without Okta, in read-only mode (nothing leaves
+// risktop then, not even pushes queued earlier), or when another Run of
+// the same service is going.
+func (snd *Sender) Run(ctx context.Context) {
+	s := snd.s
+	switch {
+	case s.opts.Okta == nil:
+		return
+	case s.opts.ReadOnly:
+		s.log.Info("outbox sender not started: read-only")
+		return
+	case !s.running.CompareAndSwap(false, true):
+		s.log.Warn("outbox sender already running for this store")
+		return
+	}
+	defer s.running.Store(false)
+	spun := false
+	for ctx.Err() == nil {
+		n, err := snd.batch(ctx)
+		if n > 0 {
+			spun = false
+			s.settle()
+			s.changed()
+			continue // more may be due
+		}
+		wait, timed := time.Duration(0), false
+		if err == nil {
+			var next time.Time
+			var ok bool
+			next, ok, err = s.opts.Store.NextOutboxDue(ctx)
+			if err == nil && ok {
+				wait, timed = next.Sub(s.now()), true
+			}
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			s.log.Error("outbox sender: store", "err", err, "retry_in", storeRetry)
+			wait, timed = storeRetry, true
+		}
+		if timed && wait <= 0 {
+			// Due now yet nothing was claimed (the clock moved between
+			// the two reads): look once more, then pause rather than spin.
+			if !spun {
+				spun = true
+				continue
+			}
+			wait = time.Second
+		}
+		spun = false
+		snd.sleep(ctx, wait, timed)
+	}
+}
+
+// sleep waits for ctx, a wake-up, or (when timed) d.
+func (snd *Sender) sleep(ctx context.Context, d time.Duration, timed bool) {
+	var fire <-chan time.Time
+	if timed {
+		c, stop := snd.s.newTimer(d)
+		defer stop()
+		fire = c
+	}
+	if snd.s.onWait != nil {
+		snd.s.onWait(d, timed) // after the timer exists, so a test may move the clock past it
+	}
+	select {
+	case <-ctx.Done():
+	case <-snd.s.wake:
+	case <-fire:
+	}
+}
+
+// batch claims what is due, as much as Okta's budget can take now, and
+// pushes it. It returns how many items it claimed.
+func (snd *Sender) batch(ctx context.Context) (int, error) {
+	s := snd.s
+	now := s.now()
+	// Each item needs at most one event (items share one when their
+	// expiries match), so budget×20 items always fit in budget requests.
+	budget := max(s.opts.Okta.Available(), 1)
+	items, err := s.opts.Store.ClaimDue(ctx, now, budget*okta.MaxEventsPerRequest)
+	if err != nil || len(items) == 0 {
+		return 0, err
+	}
+	byIP := map[string][]model.OutboxItem{}
+	var signals []okta.Signal
+	for _, it := range items {
+		if reason := unsendable(it, now); reason != "" {
+			snd.settleItems(ctx, []model.OutboxItem{it}, errors.New(reason))
+			continue
+		}
+		ip := netip.MustParseAddr(it.IP).String()
+		byIP[ip] = append(byIP[ip], it)
+		signals = append(signals, okta.Signal{IP: ip, Level: oktaLevel(it.Level.String()), Message: it.Message, ExpiresAt: it.ExpiresAt})
+	}
+	plan := okta.Pack(signals, budget, now)
+	// Neither can happen after unsendable and with that many items; if
+	// Pack disagrees, its word is final for the items concerned.
+	for _, r := range plan.Rejected {
+		snd.settleItems(ctx, byIP[r.Signal.IP], errors.New(r.Reason))
+		delete(byIP, r.Signal.IP)
+	}
+	for _, d := range plan.Deferred {
+		snd.requeue(ctx, byIP[d.IP], "waiting for Okta's push budget")
+		delete(byIP, d.IP)
+	}
+	for _, req := range plan.Requests {
+		// Pack sent each IP once, at its highest level: every item merged
+		// into it shares the request's outcome.
+		var sent []model.OutboxItem
+		for _, ev := range req {
+			for _, sub := range ev.Subjects {
+				sent = append(sent, byIP[sub.IP]...)
+			}
+		}
+		if ctx.Err() != nil {
+			snd.requeue(ctx, sent, "not sent: risktop stopped first")
+			continue
+		}
+		snd.settleItems(ctx, sent, s.opts.Okta.Push(ctx, req))
+	}
+	return len(items), nil
+}
+
+// unsendable says why an item can never be sent ("" when it can).
+func unsendable(it model.OutboxItem, now time.Time) string {
+	if m := okta.CheckIP(it.IP); m != "" {
+		return "ip: " + m
+	}
+	switch it.Level {
+	case model.LevelLow, model.LevelMedium, model.LevelHigh:
+	default:
+		return fmt.Sprintf("level: %s is not LOW, MEDIUM or HIGH", it.Level)
+	}
+	ms := func(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
+	if !it.ExpiresAt.IsZero() && !ms(it.ExpiresAt).After(ms(now)) {
+		return "expired at " + okta.FormatTime(it.ExpiresAt) + " before it could be sent"
+	}
+	return ""
+}
+
+// requeue puts items back in the queue, due now, noting why.
+func (snd *Sender) requeue(ctx context.Context, items []model.OutboxItem, why string) {
+	if len(items) == 0 {
+		return
+	}
+	s := snd.s
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
+	defer cancel()
+	if err := s.opts.Store.MarkFailed(wctx, ids(items), why, s.now()); err != nil {
+		s.log.Error("outbox sender: requeue", "err", err)
+	}
+}
+
+// settleItems records the outcome of one push for the items it carried:
+// sent on success; back in the queue with back-off when Okta may take it
+// later (429, 5xx, timeouts, no connection); failed for good otherwise, or
+// after MaxPushAttempts. Each item's outcome is audited.
+func (snd *Sender) settleItems(ctx context.Context, items []model.OutboxItem, err error) {
+	if len(items) == 0 {
+		return
+	}
+	s := snd.s
+	at := s.now()
+	// Outcomes are written even as risktop stops: the push happened.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
+	defer cancel()
+	entry := func(it model.OutboxItem, result string, status int, detail string) model.AuditEntry {
+		return model.AuditEntry{At: at, Actor: it.Actor, Action: ActionPushIP, Vendor: model.VendorOkta,
+			Target: it.IP, Result: result, VendorStatus: status,
+			Detail: fmt.Sprintf("outbox #%d, attempt %d: %s", it.ID, it.Attempts, detail)}
+	}
+	var entries []model.AuditEntry
+	switch {
+	case err == nil:
+		if serr := s.opts.Store.MarkSent(wctx, ids(items), at); serr != nil {
+			s.log.Error("outbox sender: mark sent", "err", serr) // sending again is harmless
+		}
+		for _, it := range items {
+			entries = append(entries, entry(it, ResultSent, http.StatusAccepted, "accepted, level "+strings.ToUpper(it.Level.String())))
+		}
+	case ctx.Err() != nil:
+		// Stopped mid-request: whether Okta got it is unknown, and a
+		// resend of the same IP risk is harmless.
+		why := "interrupted before Okta answered; it will be sent again"
+		if serr := s.opts.Store.MarkFailed(wctx, ids(items), why, at); serr != nil {
+			s.log.Error("outbox sender: requeue", "err", serr)
+		}
+		for _, it := range items {
+			entries = append(entries, entry(it, ResultRetry, 0, why))
+		}
+	default:
+		retry, after := retryable(err)
+		status, text := httpx.StatusOf(err), err.Error()
+		groups := map[time.Time][]int64{} // next try (zero: failed) → ids
+		for _, it := range items {
+			var next time.Time
+			detail := text
+			switch {
+			case retry && it.Attempts < MaxPushAttempts:
+				next = at.Add(max(backoff(it.Attempts), after))
+				detail += fmt.Sprintf("; next try at %s", next.UTC().Format(time.RFC3339))
+				entries = append(entries, entry(it, ResultRetry, status, detail))
+			case retry:
+				detail = fmt.Sprintf("gave up after %d attempts: %s", it.Attempts, text)
+				entries = append(entries, entry(it, ResultFailed, status, detail))
+			default:
+				entries = append(entries, entry(it, ResultFailed, status, detail))
+			}
+			groups[next] = append(groups[next], it.ID)
+		}
+		for next, group := range groups {
+			msg := text
+			if retry && next.IsZero() {
+				msg = fmt.Sprintf("gave up after %d attempts: %s", MaxPushAttempts, text)
+			}
+			if serr := s.opts.Store.MarkFailed(wctx, group, msg, next); serr != nil {
+				s.log.Error("outbox sender: mark failed", "err", serr)
+			}
+		}
+	}
+	for _, e := range entries {
+		_ = s.audit(wctx, e) // logged there; the sender has no one else to tell
+	}
+}
+
+// retryable reports whether Okta may take the push later, and how long it
+// asked us to wait.
+func retryable(err error) (bool, time.Duration) {
+	var be *okta.BudgetError
+	if errors.As(err, &be) {
+		return true, be.RetryIn
+	}
+	switch httpx.KindOf(err) {
+	case httpx.KindRateLimited, httpx.KindTimeout, httpx.KindNetwork:
+		return true, httpx.RetryAfterOf(err)
+	case httpx.KindStatus:
+		if st := httpx.StatusOf(err); st == http.StatusTooManyRequests || st >= 500 {
+			return true, httpx.RetryAfterOf(err)
+		}
+	}
+	return false, 0
+}
+
+// backoff is the wait after the attempt-th failed send.
+func backoff(attempt int) time.Duration {
+	d := firstRetry
+	for i := 1; i < attempt && d < maxRetry; i++ {
+		d *= 2
+	}
+	return min(d, maxRetry)
+}
+
+func ids(items []model.OutboxItem) []int64 {
+	out := make([]int64, len(items))
+	for i, it := range items {
+		out[i] = it.ID
+	}
+	return out
+}

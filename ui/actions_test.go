@@ -14,6 +14,7 @@ import (
 
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/sources/actions"
+	"github.com/risktop/risktop/sources/cloudflare"
 	"github.com/risktop/risktop/sources/poll"
 )
 
@@ -437,4 +438,69 @@ func TestAttachBringsActions(t *testing.T) {
 
 func pollUsers(vendor string, views []model.UserRisk) poll.Msg {
 	return poll.UsersMsg{Vendor: vendor, At: fixtureNow, Views: views}
+}
+
+// TestIntegrationCreateAndEdit: n opens the create form (tenant URL
+// checked as typed), enter the edit form with the current values; each
+// submit sends exactly what the form holds.
+func TestIntegrationCreateAndEdit(t *testing.T) {
+	fa := &fakeActions{}
+	a := actionApp(t, 120, 40, fa)
+	keysOf(a, "5", "n")
+	f, ok := a.modal.(*form)
+	if !ok || f.problemOf("tenant") == "" {
+		t.Fatalf("the create form: %v", a.modal)
+	}
+	for _, r := range "acme.okta.com" {
+		keysOf(a, string(r))
+	}
+	if f.problemOf("tenant") != "must be an absolute URL, like https://tenant.okta.com" {
+		t.Fatalf("problem %q", f.problemOf("tenant"))
+	}
+	keysOf(a, "tab", "enter") // submit refused
+	if f.err != problemsFirst || f.focus != 0 || len(fa.callList()) != 0 {
+		t.Fatalf("err %q focus %d calls %v", f.err, f.focus, fa.callList())
+	}
+	keysOf(a, "ctrl+u")
+	for _, r := range "https://beta.okta.com" {
+		keysOf(a, string(r))
+	}
+	keysOf(a, "tab")
+	for _, r := range "0oa-idp-2" {
+		keysOf(a, string(r))
+	}
+	keysOf(a, "enter")
+	want := cloudflare.IntegrationCreate{IntegrationType: "Okta", TenantURL: "https://beta.okta.com", ReferenceID: "0oa-idp-2"}
+	if len(fa.created) != 1 || fa.created[0] != want || a.modal != nil {
+		t.Fatalf("created %+v, modal %v", fa.created, a.modal)
+	}
+	if a.toast.text != "created the Okta integration for https://beta.okta.com" {
+		t.Fatal(a.toast.text)
+	}
+
+	keysOf(a, "enter") // edit the selected one
+	f = a.modal.(*form)
+	if f.value("active") != "yes" || f.value("tenant") != "https://acme.okta.com" || f.value("reference") != "0oa-access-okta-idp" {
+		t.Fatalf("edit form: %q %q %q", f.value("active"), f.value("tenant"), f.value("reference"))
+	}
+	keysOf(a, "right", "tab", "tab", "enter") // active: no
+	in, _ := a.screens[tabIntegrations].(*integrationsScreen).l.selected()
+	if calls := fa.callList(); calls[len(calls)-1] != "UpdateIntegration "+in.ID {
+		t.Fatal(calls)
+	}
+	if up := fa.updated[0]; up != (cloudflare.IntegrationUpdate{Active: false, TenantURL: "https://acme.okta.com", ReferenceID: "0oa-access-okta-idp"}) {
+		t.Fatalf("update %+v", up)
+	}
+
+	// A vendor error keeps the form open, with what was typed and why.
+	fa.failWith = map[string]error{"CreateIntegration": errors.New("cloudflare: 409 Conflict — an integration with that reference id exists")}
+	keysOf(a, "n")
+	for _, r := range "https://gamma.okta.com" {
+		keysOf(a, string(r))
+	}
+	keysOf(a, "tab", "enter")
+	f = a.modal.(*form)
+	if f.busy || f.err != "not created: cloudflare: 409 Conflict — an integration with that reference id exists" || f.value("tenant") != "https://gamma.okta.com" {
+		t.Fatalf("after the failure: busy %v err %q", f.busy, f.err)
+	}
 }

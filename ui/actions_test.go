@@ -80,8 +80,9 @@ func TestReadOnlyRefusesEveryActionKey(t *testing.T) {
 		{"read-only", &fakeActions{readOnly: true}, actions.ErrReadOnly.Error()},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			a := actionApp(t, 120, 30, c.fa)
 			for _, p := range presses {
-				a := actionApp(t, 120, 30, c.fa)
+				keysOf(a, "esc", "esc") // out of a detail or drill-down
 				keysOf(a, p.where...)
 				text := shown(a)
 				for _, h := range actionHelps {

@@ -78,6 +78,8 @@ type App struct {
 	tickGen  int   // generation of the redraw timer, so only the newest counts
 	modal    modal // a dialog or form over the body; it has the keyboard
 	modalSeq int
+	// the last body drawn under a modal, the box and the result
+	ovBody, ovBox, ovDrawn string
 	// exportCap is the most events one export writes.
 	exportCap int
 
@@ -449,7 +451,11 @@ func (a *App) View() string {
 		body = a.current().view(a.width, h)
 	}
 	if a.modal != nil {
-		body = overlay(body, a.modal.box(a.width), a.width, h)
+		box := a.modal.box(a.width)
+		if body != a.ovBody || box != a.ovBox { // equal strings compare fast, the same ones at once
+			a.ovBody, a.ovBox, a.ovDrawn = body, box, overlay(body, box, a.width, h)
+		}
+		body = a.ovDrawn
 	}
 	if more := a.toastAbove(); len(more) > 0 {
 		// A notice too long for the footer line continues upwards over

@@ -296,6 +296,7 @@ func (b *behaviorsScreen) review() tea.Cmd {
 		}, func(err error) tea.Cmd {
 			if err != nil {
 				b.saveErr = err.Error()
+				b.l.touch()
 				return nil
 			}
 			b.saveErr = ""

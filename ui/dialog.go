@@ -24,6 +24,10 @@ type dialog struct {
 	busy   bool
 	k      dialogKeys
 
+	rev    int // counts changes, so box redraws only after one
+	drawnK [2]int
+	drawn  string
+
 	// run starts the action; it returns the command whose actionDone
 	// carries this dialog's id.
 	run func() tea.Cmd
@@ -64,6 +68,7 @@ func (d *dialog) onKey(msg tea.KeyMsg) tea.Cmd {
 	if d.busy {
 		return nil
 	}
+	d.rev++
 	switch {
 	case key.Matches(msg, d.k.Cancel):
 		return d.cancel()
@@ -93,12 +98,16 @@ func (d *dialog) cancel() tea.Cmd {
 
 func (d *dialog) onMsg(msg tea.Msg) tea.Cmd {
 	if d.update != nil {
+		d.rev++
 		return d.update(d, msg)
 	}
 	return nil
 }
 
 func (d *dialog) box(width int) string {
+	if k := [2]int{width, d.rev}; k == d.drawnK && d.drawn != "" {
+		return d.drawn
+	}
 	w := modalWidth(width, 72)
 	inner := w - 4
 	lines := append(wrapLines(d.lines, inner), "")
@@ -107,7 +116,8 @@ func (d *dialog) box(width int) string {
 	} else {
 		lines = append(lines, d.a.buttons(inner, d.focus, "Cancel", d.action))
 	}
-	return d.a.frame(d.title, lines, w)
+	d.drawnK, d.drawn = [2]int{width, d.rev}, d.a.frame(d.title, lines, w)
+	return d.drawn
 }
 
 // buttons draws a row of buttons at the right, the focused one marked

@@ -29,6 +29,10 @@ type form struct {
 	err    string // why the last submit did not go through
 	k      formKeys
 
+	rev    int // counts changes, so box redraws only after one
+	drawnK [2]int
+	drawn  string
+
 	// check sets the fields' problems from their values; no I/O.
 	check func(f *form)
 	// send runs once the fields have no problems; it returns the command
@@ -197,6 +201,7 @@ func (f *form) onKey(msg tea.KeyMsg) tea.Cmd {
 	if f.busy {
 		return nil
 	}
+	f.rev++
 	last := len(f.fields) - 1
 	switch {
 	case key.Matches(msg, f.k.Cancel):
@@ -317,9 +322,13 @@ func (f *form) onMsg(tea.Msg) tea.Cmd { return nil }
 func (f *form) failed(err string) {
 	f.busy = false
 	f.err = err
+	f.rev++
 }
 
 func (f *form) box(width int) string {
+	if k := [2]int{width, f.rev}; k == f.drawnK && f.drawn != "" {
+		return f.drawn
+	}
 	t := f.a.deps.Theme
 	w := modalWidth(width, 80)
 	inner := w - 4
@@ -387,5 +396,6 @@ func (f *form) box(width int) string {
 		}
 		lines = append(lines, f.a.buttons(inner, focus, "Cancel", f.submit))
 	}
-	return f.a.frame(f.title, lines, w)
+	f.drawnK, f.drawn = [2]int{width, f.rev}, f.a.frame(f.title, lines, w)
+	return f.drawn
 }

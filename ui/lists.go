@@ -39,7 +39,22 @@ type listScreen[T any] struct {
 	focused bool
 
 	width, height int
+
+	// The drawn screen, kept until something it shows changes (rev counts
+	// the changes), so a frame with nothing new costs a comparison.
+	rev     int
+	viewKey listViewKey
+	drawn   string
 }
+
+type listViewKey struct {
+	w, h, rev int
+	extra     string
+	acting    bool // whether actions are on (notes mention them)
+}
+
+// touch says something the list shows changed.
+func (l *listScreen[T]) touch() { l.rev++ }
 
 // listLoaded is a listScreen's items.
 type listLoaded[T any] struct {
@@ -72,6 +87,7 @@ func (l *listScreen[T]) activate() tea.Cmd {
 		return nil
 	}
 	l.loading = true
+	l.touch()
 	l.gen++
 	gen, ctx, load := l.gen, l.a.ctx, l.load
 	return func() tea.Msg {
@@ -99,9 +115,11 @@ func (l *listScreen[T]) redraw() {
 		rows[i] = l.row(it)
 	}
 	l.tbl.SetRows(rows)
+	l.touch()
 }
 
 func (l *listScreen[T]) update(msg tea.Msg) tea.Cmd {
+	l.touch()
 	switch msg := msg.(type) {
 	case bodyResized:
 		l.width, l.height = msg.w, msg.h
@@ -168,6 +186,10 @@ func (l *listScreen[T]) view(w, h int) string {
 }
 
 func (l *listScreen[T]) viewWith(w, h int, extra string) string {
+	k := listViewKey{w: w, h: h, rev: l.rev, extra: extra, acting: l.a.actionsOff() == ""}
+	if k == l.viewKey {
+		return l.drawn
+	}
 	body := l.head(extra) + "\n" + l.tbl.View()
 	if l.noteLines > 0 && l.note != nil {
 		lines := wrapLines(strings.Split(l.note(), "\n"), w)
@@ -176,7 +198,8 @@ func (l *listScreen[T]) viewWith(w, h int, extra string) string {
 		}
 		body += "\n" + strings.Join(lines, "\n")
 	}
-	return fitBlock(body, w, h)
+	l.viewKey, l.drawn = k, fitBlock(body, w, h)
+	return l.drawn
 }
 
 // outboxScreen shows the pushes waiting, sent and failed, above the audit
@@ -267,6 +290,8 @@ func newOutboxScreen(a *App) screen {
 func (o *outboxScreen) setFocus(i int) {
 	o.focus = i
 	o.outbox.focused, o.audit.focused = i == 0, i == 1
+	o.outbox.touch()
+	o.audit.touch()
 }
 
 func (o *outboxScreen) keys() []key.Binding {

@@ -71,11 +71,17 @@ type App struct {
 	held    []poll.Msg // hub messages held while paused
 	waiting int        // new events held while paused
 
-	help    bool
-	helpVP  scroller
-	cmdbar  cmdbar
-	toast   toast
-	tickGen int // generation of the redraw timer, so only the newest counts
+	help     bool
+	helpVP   scroller
+	cmdbar   cmdbar
+	toast    toast
+	tickGen  int   // generation of the redraw timer, so only the newest counts
+	modal    modal // a dialog or form over the body; it has the keyboard
+	modalSeq int
+	// the last body drawn under a modal, the box and the result
+	ovBody, ovBox, ovDrawn string
+	// exportCap is the most events one export writes.
+	exportCap int
 
 	// render caches
 	headerKey  string
@@ -102,7 +108,8 @@ func New(d Deps) *App {
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a := &App{deps: d, ctx: ctx, cancel: cancel, keys: newGlobalKeys(), data: newData(), width: minWidth, height: minHeight}
+	a := &App{deps: d, ctx: ctx, cancel: cancel, keys: newGlobalKeys(), data: newData(), width: minWidth, height: minHeight,
+		exportCap: maxExportEvents}
 	if d.Hub != nil {
 		a.sub = d.Hub.Subscribe()
 	}
@@ -177,7 +184,18 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, tea.Batch(a.onHub(msg), a.waitHub())
 	case Attach:
 		a.deps.Control, a.deps.Clients = msg.Control, msg.Clients
+		if msg.Actions != nil {
+			a.deps.Actions = msg.Actions
+		}
 		return a, a.screens[a.tab].activate()
+	case actionDone:
+		return a, a.onActionDone(msg)
+	case copyDone:
+		return a, a.onCopied(msg)
+	case bulkIPs:
+		return a, a.openBulk(msg)
+	case exportDone:
+		return a, a.onExported(msg)
 	case redrawMsg:
 		if msg.gen != a.tickGen {
 			return a, nil // a newer timer is running
@@ -196,6 +214,9 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	// Results of reads go to every screen: each ignores what is not its own.
 	var cmds []tea.Cmd
+	if a.modal != nil {
+		cmds = append(cmds, a.modal.onMsg(msg))
+	}
 	for _, s := range a.screens {
 		cmds = append(cmds, s.update(msg))
 	}
@@ -208,6 +229,18 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // onHub applies announcements, or holds them while paused.
 func (a *App) onHub(msgs hubMsg) tea.Cmd {
 	if a.paused {
+		// The outbox and the audit log follow the operator's own actions:
+		// pausing the vendors' data does not hide how those went.
+		var now []poll.Msg
+		kept := msgs[:0:0]
+		for _, m := range msgs {
+			if _, ok := m.(ActionsChanged); ok {
+				now = append(now, m)
+			} else {
+				kept = append(kept, m)
+			}
+		}
+		msgs = kept
 		for _, m := range msgs {
 			if ev, ok := m.(poll.EventsMsg); ok {
 				a.waiting += ev.Inserted
@@ -218,7 +251,7 @@ func (a *App) onHub(msgs hubMsg) tea.Cmd {
 			a.held = compact(a.held)
 		}
 		a.headerKey = ""
-		return nil
+		return a.apply(now)
 	}
 	return a.apply(msgs)
 }
@@ -258,6 +291,11 @@ func (a *App) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if key.Matches(msg, a.keys.ForceQuit) {
 		return a, a.quit()
 	}
+	if a.modal != nil {
+		// A dialog or form has every key: none reaches the screen below
+		// or the global keys.
+		return a, a.modal.onKey(msg)
+	}
 	if a.cmdbar.active {
 		done, cmd := a.cmdbar.update(msg, a.completions())
 		if done != "" {
@@ -275,6 +313,9 @@ func (a *App) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	}
 	cur := a.current()
 	if cur.typing() {
+		return a, cur.update(msg)
+	}
+	if c, ok := cur.(keyClaimer); ok && c.claims(msg) {
 		return a, cur.update(msg)
 	}
 	switch {
@@ -308,6 +349,12 @@ func (a *App) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return a, nil
 	}
 	return a, cur.update(msg)
+}
+
+// keyClaimer is a screen that takes some global keys for itself (the
+// Behaviors tab's space toggles a behavior instead of pausing).
+type keyClaimer interface {
+	claims(msg tea.KeyMsg) bool
 }
 
 // openHelp shows the help, scrollable when the terminal is short.
@@ -402,6 +449,20 @@ func (a *App) View() string {
 		body = a.helpVP.View()
 	default:
 		body = a.current().view(a.width, h)
+	}
+	if a.modal != nil {
+		box := a.modal.box(a.width)
+		if body != a.ovBody || box != a.ovBox { // equal strings compare fast, the same ones at once
+			a.ovBody, a.ovBox, a.ovDrawn = body, box, overlay(body, box, a.width, h)
+		}
+		body = a.ovDrawn
+	}
+	if more := a.toastAbove(); len(more) > 0 {
+		// A notice too long for the footer line continues upwards over
+		// the body's last lines, so a full path or vendor error is read.
+		lines := strings.Split(body, "\n")
+		copy(lines[max(len(lines)-len(more), 0):], more)
+		body = strings.Join(lines, "\n")
 	}
 	return header + "\n" + tabs + "\n" + body + "\n" + footer
 }

@@ -141,6 +141,25 @@ func BenchmarkView(b *testing.B) {
 			_ = sink
 		})
 	}
+	// A dialog and a form drawn over a screen.
+	for _, sc := range []struct {
+		name string
+		keys []string
+	}{{"reset-dialog", []string{"3", "R"}}, {"push-form", []string{"2", "p"}}} {
+		b.Run(sc.name, func(b *testing.B) {
+			a := benchApp(b, st)
+			a.deps.Actions = &fakeActions{linked: true}
+			for _, k := range sc.keys {
+				drive(a, press(k))
+			}
+			if a.modal == nil {
+				b.Fatal("no modal")
+			}
+			var sink string
+			timed(b, func() { sink = a.View() })
+			_ = sink
+		})
+	}
 	b.Run("bubbles-table-SetRows+View-100k", func(b *testing.B) {
 		cols := []bubbletable.Column{{Title: "Time", Width: 8}, {Title: "Src", Width: 4}, {Title: "Score", Width: 5},
 			{Title: "Level", Width: 8}, {Title: "User", Width: 40}, {Title: "IP", Width: 15}, {Title: "Event", Width: 26}, {Title: "Reasons", Width: 40}}

@@ -179,11 +179,17 @@ func (a *App) footer() string {
 	case a.cmdbar.active:
 		return fitWidth(a.cmdbar.view(a.width), a.width)
 	case a.toast.visible(a.deps.Now()):
-		return fitWidth(a.toast.view(t), a.width)
+		lines := a.toast.lines(t, a.width)
+		return lines[len(lines)-1]
 	case a.help:
 		return fitWidth(t.Key.Render("esc")+" "+t.Muted.Render("close help")+"  "+t.Key.Render("↑/↓")+" "+t.Muted.Render("scroll"), a.width)
 	}
-	bs := append(a.current().keys(), a.keys.Help, a.keys.Command, a.keys.Quit)
+	var bs []key.Binding
+	if a.modal != nil {
+		bs = append(a.modal.keys(), a.keys.ForceQuit)
+	} else {
+		bs = append(a.current().keys(), a.keys.Help, a.keys.Command, a.keys.Quit)
+	}
 	var ck strings.Builder
 	fmt.Fprintf(&ck, "%d", a.width)
 	for _, b := range bs {
@@ -341,6 +347,9 @@ func plural(n int, noun string) string {
 	}
 	if strings.HasSuffix(noun, "y") && !strings.HasSuffix(noun, "ey") {
 		return thousands(n) + " " + noun[:len(noun)-1] + "ies"
+	}
+	if strings.HasSuffix(noun, "s") || strings.HasSuffix(noun, "x") || strings.HasSuffix(noun, "ch") {
+		return thousands(n) + " " + noun + "es"
 	}
 	return thousands(n) + " " + noun + "s"
 }

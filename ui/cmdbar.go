@@ -141,7 +141,13 @@ func (a *App) run(line string) tea.Cmd {
 			return a.sayErr(err.Error())
 		}
 		cmd := a.switchTab(tabEvents)
-		return tea.Batch(cmd, a.screens[tabEvents].(*eventsScreen).setIP(filter))
+		cmds := []tea.Cmd{cmd, a.screens[tabEvents].(*eventsScreen).setIP(filter)}
+		// A single address (not a prefix) can be pushed: when actions are
+		// on, the push form opens over the filtered events.
+		if !strings.Contains(filter, "/") && a.actionsOff() == "" && a.deps.Actions.CanPush() {
+			cmds = append(cmds, a.openPush(filter, "HIGH", nil))
+		}
+		return tea.Batch(cmds...)
 	}
 	names := make([]string, len(commands))
 	for i, c := range commands {

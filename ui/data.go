@@ -29,10 +29,11 @@ func newData() *data {
 // what depends on it.
 type change struct {
 	health, users, scores, events bool
+	actions                       bool // the outbox or the audit log
 	inserted                      int
 }
 
-func (c change) any() bool { return c.health || c.users || c.scores || c.events }
+func (c change) any() bool { return c.health || c.users || c.scores || c.events || c.actions }
 
 // apply folds hub messages into the data.
 func (d *data) apply(msgs []poll.Msg) change {
@@ -55,6 +56,8 @@ func (d *data) apply(msgs []poll.Msg) change {
 			}
 			c.events = true
 			c.inserted += m.Inserted
+		case ActionsChanged:
+			c.actions = true
 		}
 	}
 	if c.users {

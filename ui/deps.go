@@ -24,7 +24,10 @@ type Control interface {
 }
 
 // Actions is what the dashboard may do to the vendors; *actions.Service
-// implements it. Every method is called from a tea.Cmd, never from Update.
+// implements it. ReadOnly, CanReset, CanPush and CheckPush must do no I/O:
+// Update and View call them (to hide action keys and to validate a form as
+// it is typed). Every other method is called from a tea.Cmd, never from
+// Update.
 type Actions interface {
 	ReadOnly() bool
 	CanReset() bool
@@ -78,5 +81,5 @@ type Deps struct {
 type Attach struct {
 	Control Control
 	Clients poll.Clients
-	Actions Actions // nil: still none (the demo's exist only once the simulator is up)
+	Actions Actions // nil: keep the Deps' (the demo's service may come up with the simulator)
 }

@@ -34,7 +34,7 @@ type drillScreen struct {
 }
 
 type drillKeys struct {
-	Up, Down, PageUp, PageDown, Events, Back key.Binding
+	Up, Down, PageUp, PageDown, Events, Back, Reset, Push, Copy key.Binding
 }
 
 // drillData is what the drill-down read for one person.
@@ -59,6 +59,9 @@ func newDrill(a *App, who string) *drillScreen {
 		PageDown: newListKeys().PageDown,
 		Events:   key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "their events")),
 		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Reset:    key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "reset Cloudflare risk")),
+		Push:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "push an IP's risk to Okta")),
+		Copy:     key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy the email")),
 	}}
 	return d
 }
@@ -67,7 +70,8 @@ func keyUp() key.Binding   { return newListKeys().Up }
 func keyDown() key.Binding { return newListKeys().Down }
 
 func (d *drillScreen) keys() []key.Binding {
-	return []key.Binding{d.k.Events, d.k.Up, d.k.Down, d.k.PageUp, d.k.PageDown, d.k.Back}
+	bs := append([]key.Binding{d.k.Events}, d.a.actionKeys(d.k.Reset, d.k.Push)...)
+	return append(bs, d.k.Copy, d.k.Up, d.k.Down, d.k.PageUp, d.k.PageDown, d.k.Back)
 }
 
 func (d *drillScreen) typing() bool { return false }
@@ -159,11 +163,57 @@ func (d *drillScreen) update(msg tea.Msg) tea.Cmd {
 			ev.q = parseFilter("user:"+quote(who), 0)
 			ev.filterIn.SetValue(ev.q.text)
 			return tea.Batch(d.a.switchTab(tabEvents), ev.first())
+		case key.Matches(msg, d.k.Reset):
+			if d.a.actionsOff() != "" {
+				return d.a.refused()
+			}
+			p, known := d.person()
+			if p.Name == "" && p.Email == "" {
+				p.Name = d.key
+			}
+			return d.a.resetPerson(p, known)
+		case key.Matches(msg, d.k.Push):
+			if d.a.actionsOff() != "" {
+				return d.a.refused()
+			}
+			seen := d.addresses()
+			ip, level := "", "HIGH"
+			for _, e := range d.load.signIns {
+				if e.IP != "" {
+					ip, level = e.IP, pushLevelOf(e.Level)
+					break
+				}
+			}
+			return d.a.openPush(ip, level, seen)
+		case key.Matches(msg, d.k.Copy):
+			p, _ := d.person()
+			email := p.Email
+			if email == "" && strings.Contains(d.key, "@") {
+				email = d.key
+			}
+			if email == "" {
+				return d.a.sayErr("no email known for " + d.key)
+			}
+			return d.a.copyText(email)
 		default:
 			d.vp.onKey(msg, newListKeys())
 		}
 	}
 	return nil
+}
+
+// addresses are the distinct addresses of the person's sign-ins, newest
+// first: the push form starts on the newest and cycles through the rest.
+func (d *drillScreen) addresses() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, e := range d.load.signIns {
+		if e.IP != "" && !seen[e.IP] {
+			seen[e.IP] = true
+			out = append(out, e.IP)
+		}
+	}
+	return out
 }
 
 // quote keeps a filter value with spaces (a name) one token.

@@ -54,7 +54,8 @@ type eventsScreen struct {
 }
 
 type eventsKeys struct {
-	Filter, Window, Sort, Open, User, Clear key.Binding
+	Filter, Window, Sort, Open, User, Clear      key.Binding
+	Push, Bulk, Copy, CopyID, Export, ExportJSON key.Binding
 }
 
 var eventWindows = []time.Duration{time.Hour, 24 * time.Hour, 7 * 24 * time.Hour, 30 * 24 * time.Hour, 90 * 24 * time.Hour, 0}
@@ -70,6 +71,13 @@ func newEventsScreen(a *App) *eventsScreen {
 			Open:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
 			User:   key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "user drill-down")),
 			Clear:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close / clear filter")),
+
+			Push:       key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "push the IP's risk to Okta")),
+			Bulk:       key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "push every IP in the filter")),
+			Copy:       key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy the IP")),
+			CopyID:     key.NewBinding(key.WithKeys("Y"), key.WithHelp("Y", "copy the event id")),
+			Export:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export CSV (all matching)")),
+			ExportJSON: key.NewBinding(key.WithKeys("E"), key.WithHelp("E", "export JSON")),
 		},
 		windowIdx: 1, // 24h: keeps free text and counts quick
 		total:     -1,
@@ -111,7 +119,10 @@ func eventColumns() []table.Column {
 }
 
 func (e *eventsScreen) keysList() []key.Binding {
-	return append([]key.Binding{e.k.Open, e.k.User, e.k.Filter, e.k.Window, e.k.Sort, e.k.Clear}, e.list.bindings()...)
+	bs := []key.Binding{e.k.Open, e.k.User, e.k.Filter, e.k.Window, e.k.Sort, e.k.Clear}
+	bs = append(bs, e.a.actionKeys(e.k.Push, e.k.Bulk)...)
+	bs = append(bs, e.k.Copy, e.k.CopyID, e.k.Export, e.k.ExportJSON)
+	return append(bs, e.list.bindings()...)
 }
 
 func (e *eventsScreen) keys() []key.Binding {
@@ -122,7 +133,8 @@ func (e *eventsScreen) keys() []key.Binding {
 		}
 	}
 	if e.detail != nil {
-		return []key.Binding{e.k.User, e.list.Up, e.list.Down, e.k.Clear}
+		copyID := key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy the event id"))
+		return append(append([]key.Binding{e.k.User}, e.a.actionKeys(e.k.Push)...), copyID, e.list.Up, e.list.Down, e.k.Clear)
 	}
 	return e.keysList()
 }
@@ -402,6 +414,10 @@ func (e *eventsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 			e.detail = nil
 		case key.Matches(msg, e.k.User):
 			return e.openUser(e.detailEv)
+		case key.Matches(msg, e.k.Push):
+			return e.push(e.detailEv)
+		case key.Matches(msg, e.k.Copy, e.k.CopyID):
+			return e.a.copyText(e.detailEv.ID)
 		default:
 			e.detail.onKey(msg, e.list)
 		}
@@ -464,8 +480,41 @@ func (e *eventsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 			e.filterIn.SetValue("")
 			return e.first()
 		}
+	case key.Matches(msg, e.k.Push):
+		if ev, ok := e.selected(); ok {
+			return e.push(ev)
+		}
+		return e.a.sayErr("no event selected")
+	case key.Matches(msg, e.k.Bulk):
+		return e.a.collectIPs(e.filter(), e.q.describe())
+	case key.Matches(msg, e.k.Copy):
+		if ev, ok := e.selected(); ok {
+			if ev.IP == "" {
+				return e.a.sayErr("this event has no IP address")
+			}
+			return e.a.copyText(ev.IP)
+		}
+	case key.Matches(msg, e.k.CopyID):
+		if ev, ok := e.selected(); ok {
+			return e.a.copyText(ev.ID)
+		}
+	case key.Matches(msg, e.k.Export):
+		return e.a.exportEvents(e.filter(), e.sortBy, e.q.describe(), csvFormat)
+	case key.Matches(msg, e.k.ExportJSON):
+		return e.a.exportEvents(e.filter(), e.sortBy, e.q.describe(), jsonFormat)
 	}
 	return nil
+}
+
+// push opens the push form for the event's address.
+func (e *eventsScreen) push(ev model.Event) tea.Cmd {
+	if e.a.actionsOff() != "" {
+		return e.a.refused()
+	}
+	if ev.IP == "" {
+		return e.a.sayErr("this event has no IP address to push")
+	}
+	return e.a.openPush(ev.IP, pushLevelOf(ev.Level), nil)
 }
 
 func (e *eventsScreen) next() tea.Cmd {
@@ -567,7 +616,7 @@ func (e *eventsScreen) detailText(ev model.Event) string {
 			b.WriteString(row("  "+k, ev.Fields[k]))
 		}
 	}
-	b.WriteString("\n" + t.Muted.Render("u opens the user · esc closes"))
+	b.WriteString("\n" + t.Muted.Render("u opens the user · y copies the event id · esc closes"))
 	return b.String()
 }
 

@@ -39,6 +39,12 @@ type flow struct {
 // newFlow runs the dashboard as a real Bubble Tea program over a store
 // holding the fixture, fed by a hub the test publishes to.
 func newFlow(t *testing.T, events int) *flow {
+	return newFlowWith(t, events, nil)
+}
+
+// newFlowWith is newFlow with the Deps adjusted by with (actions, a
+// Cloudflare client, a clipboard) before the program starts.
+func newFlowWith(t *testing.T, events int, with func(*Deps)) *flow {
 	st := emptyStore(t)
 	if events > 0 {
 		if _, err := st.PutEvents(context.Background(), fixtureEvents(events)); err != nil {
@@ -50,7 +56,11 @@ func newFlow(t *testing.T, events int) *flow {
 		hub.Publish(m)
 	}
 	ctl := &fakeControl{}
-	a := New(Deps{Store: st, Hub: hub, Control: ctl, Theme: asciiTheme(), Title: "acme", Now: func() time.Time { return fixtureNow }})
+	d := Deps{Store: st, Hub: hub, Control: ctl, Theme: asciiTheme(), Title: "acme", Now: func() time.Time { return fixtureNow }}
+	if with != nil {
+		with(&d)
+	}
+	a := New(d)
 	tm := teatest.NewTestModel(t, a, teatest.WithInitialTermSize(100, 30))
 	t.Cleanup(func() { tm.Quit() })
 	return &flow{t: t, tm: tm, hub: hub, st: st, ctl: ctl}

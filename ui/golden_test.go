@@ -41,6 +41,24 @@ func press(s string) tea.KeyMsg {
 		return tea.KeyMsg{Type: tea.KeyTab}
 	case " ":
 		return tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}}
+	case "shift+tab":
+		return tea.KeyMsg{Type: tea.KeyShiftTab}
+	case "left":
+		return tea.KeyMsg{Type: tea.KeyLeft}
+	case "right":
+		return tea.KeyMsg{Type: tea.KeyRight}
+	case "up":
+		return tea.KeyMsg{Type: tea.KeyUp}
+	case "down":
+		return tea.KeyMsg{Type: tea.KeyDown}
+	case "backspace":
+		return tea.KeyMsg{Type: tea.KeyBackspace}
+	case "ctrl+u":
+		return tea.KeyMsg{Type: tea.KeyCtrlU}
+	case "ctrl+n":
+		return tea.KeyMsg{Type: tea.KeyCtrlN}
+	case "ctrl+p":
+		return tea.KeyMsg{Type: tea.KeyCtrlP}
 	}
 	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}
 }
@@ -49,6 +67,13 @@ func press(s string) tea.KeyMsg {
 // process, with one integration, so the behaviors and integrations tabs
 // have something to show.
 func withCloudflare(t testing.TB, a *App) {
+	t.Helper()
+	drive(a, Attach{Clients: poll.Clients{Cloudflare: simCloudflare(t)}})
+}
+
+// simCloudflare is a Cloudflare client on the simulator with one
+// integration.
+func simCloudflare(t testing.TB) *cloudflare.Client {
 	t.Helper()
 	w := simkit.NewWorld(simkit.Options{Seed: 1, People: 10, History: time.Hour, Clock: simkit.NewManualClock(fixtureNow)})
 	sim := cfsim.New(w, cfsim.Options{})
@@ -61,7 +86,7 @@ func withCloudflare(t testing.TB, a *App) {
 		TenantURL: "https://acme.okta.com", ReferenceID: "0oa-access-okta-idp"}); err != nil {
 		t.Fatal(err)
 	}
-	drive(a, Attach{Clients: poll.Clients{Cloudflare: c}})
+	return c
 }
 
 // TestGoldenScreens draws every screen at 80×24 and 160×48 from a fixed

@@ -3,79 +3,128 @@ package ui
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/ui/table"
 )
 
-// listScreen is a read-only table loaded by one command each time it is
-// shown: Cloudflare behaviors and integrations, the outbox and the audit
-// log. (Editing them comes with operator actions.)
-type listScreen struct {
+// listScreen is a table of items loaded whole by one command each time it
+// is shown: Cloudflare behaviors and integrations, the outbox and the
+// audit log. The screens that edit them wrap it.
+type listScreen[T any] struct {
 	a     *App
 	title string
-	note  string // a line under the table
 	list  listKeys
 	tbl   table.Model
-	load  func(ctx context.Context) (rows []table.Row, status string, err error)
+	load  func(ctx context.Context) (items []T, status string, err error)
+	row   func(T) table.Row
+	// note is the text under the table (it may follow the selection);
+	// noteLines is how many lines it keeps.
+	note      func() string
+	noteLines int
 
+	items   []T
 	gen     int
 	loading bool
+	again   bool // a reload was asked for while one ran
 	loaded  bool
 	status  string
 	err     string
+	pair    bool // one of two lists on a tab: the title shows the focus
+	focused bool
+
+	width, height int
+
+	// The drawn screen, kept until something it shows changes (rev counts
+	// the changes), so a frame with nothing new costs a comparison.
+	rev     int
+	viewKey listViewKey
+	drawn   string
 }
 
-// listLoaded is a listScreen's rows.
-type listLoaded struct {
-	screen *listScreen
+type listViewKey struct {
+	w, h, rev int
+	extra     string
+	acting    bool // whether actions are on (notes mention them)
+}
+
+// touch says something the list shows changed.
+func (l *listScreen[T]) touch() { l.rev++ }
+
+// listLoaded is a listScreen's items.
+type listLoaded[T any] struct {
+	screen *listScreen[T]
 	gen    int
-	rows   []table.Row
+	items  []T
 	status string
 	err    error
 }
 
-func newListScreen(a *App, title, empty, note string, cols []table.Column,
-	load func(ctx context.Context) ([]table.Row, string, error)) *listScreen {
+func newList[T any](a *App, title, empty string, cols []table.Column,
+	load func(ctx context.Context) ([]T, string, error), row func(T) table.Row) *listScreen[T] {
 	styles := table.Styles{}
 	if a.deps.Theme != nil {
 		styles = table.StylesFrom(a.deps.Theme)
 	}
-	l := &listScreen{a: a, title: title, note: note, list: newListKeys(), tbl: table.New(styles, cols...), load: load}
+	l := &listScreen[T]{a: a, title: title, list: newListKeys(), tbl: table.New(styles, cols...), load: load, row: row, noteLines: 1}
 	l.tbl.SetEmptyMessage(empty)
 	return l
 }
 
-func (l *listScreen) keys() []key.Binding {
+func (l *listScreen[T]) keys() []key.Binding {
 	return []key.Binding{l.list.Up, l.list.Down, l.list.PageUp, l.list.PageDown}
 }
-func (l *listScreen) typing() bool { return false }
+func (l *listScreen[T]) typing() bool { return false }
 
-func (l *listScreen) activate() tea.Cmd {
+func (l *listScreen[T]) activate() tea.Cmd {
 	if l.loading {
+		l.again = true
 		return nil
 	}
 	l.loading = true
+	l.touch()
 	l.gen++
 	gen, ctx, load := l.gen, l.a.ctx, l.load
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		defer cancel()
-		rows, status, err := load(ctx)
-		return listLoaded{screen: l, gen: gen, rows: rows, status: status, err: err}
+		items, status, err := load(ctx)
+		return listLoaded[T]{screen: l, gen: gen, items: items, status: status, err: err}
 	}
 }
 
-func (l *listScreen) update(msg tea.Msg) tea.Cmd {
+// selected is the item under the cursor.
+func (l *listScreen[T]) selected() (T, bool) {
+	i := l.tbl.Cursor()
+	if i < 0 || i >= len(l.items) {
+		var zero T
+		return zero, false
+	}
+	return l.items[i], true
+}
+
+// redraw renders every item again (after a change the row depends on).
+func (l *listScreen[T]) redraw() {
+	rows := make([]table.Row, len(l.items))
+	for i, it := range l.items {
+		rows[i] = l.row(it)
+	}
+	l.tbl.SetRows(rows)
+	l.touch()
+}
+
+func (l *listScreen[T]) update(msg tea.Msg) tea.Cmd {
+	l.touch()
 	switch msg := msg.(type) {
 	case bodyResized:
-		l.tbl.SetSize(msg.w, max(msg.h-2, 2))
-	case listLoaded:
+		l.width, l.height = msg.w, msg.h
+		l.tbl.SetSize(msg.w, max(msg.h-1-l.noteLines, 2))
+	case listLoaded[T]:
 		if msg.screen != l || msg.gen != l.gen {
 			return nil
 		}
@@ -83,10 +132,15 @@ func (l *listScreen) update(msg tea.Msg) tea.Cmd {
 		l.err = ""
 		if msg.err != nil {
 			l.err = msg.err.Error()
-			return nil
+		} else {
+			l.status = msg.status
+			l.items = msg.items
+			l.redraw()
 		}
-		l.status = msg.status
-		l.tbl.SetRows(msg.rows)
+		if l.again {
+			l.again = false
+			return l.activate()
+		}
 	case tea.KeyMsg:
 		page := max(l.tbl.VisibleRows(), 1)
 		switch {
@@ -103,9 +157,19 @@ func (l *listScreen) update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-func (l *listScreen) view(w, h int) string {
+// head is the title line: the title (marked when its list has the focus
+// of a pair), then an error, "loading…" or the status.
+func (l *listScreen[T]) head(extra string) string {
 	t := l.a.deps.Theme
-	head := t.Bold.Render(l.title)
+	var head string
+	switch {
+	case l.pair && l.focused:
+		head = t.Focus.Render("▸ " + l.title)
+	case l.pair:
+		head = t.Bold.Render("  " + l.title)
+	default:
+		head = t.Bold.Render(l.title)
+	}
 	switch {
 	case l.err != "":
 		head += " " + t.Error.Render(l.err)
@@ -114,151 +178,246 @@ func (l *listScreen) view(w, h int) string {
 	case l.status != "":
 		head += t.Muted.Render(" · " + l.status)
 	}
-	return fitBlock(head+"\n"+l.tbl.View()+"\n"+t.Muted.Render(l.note), w, h)
+	return head + extra
 }
 
-func newBehaviorsScreen(a *App) screen {
-	cols := []table.Column{
-		{Title: "Behavior", Flex: 2, Min: 14},
-		{Title: "Key", Width: 20, Min: 10},
-		{Title: "Enabled", Width: 7},
-		{Title: "Level", Width: 6},
-		{Title: "Description", Flex: 4, Min: 10},
+func (l *listScreen[T]) view(w, h int) string {
+	return l.viewWith(w, h, "")
+}
+
+func (l *listScreen[T]) viewWith(w, h int, extra string) string {
+	k := listViewKey{w: w, h: h, rev: l.rev, extra: extra, acting: l.a.actionsOff() == ""}
+	if k == l.viewKey {
+		return l.drawn
 	}
-	var levels [model.LevelCritical + 1]lipgloss.Style
-	if a.deps.Theme != nil {
-		for i := range levels {
-			levels[i] = a.deps.Theme.Level(model.Level(i))
+	body := l.head(extra) + "\n" + l.tbl.View()
+	if l.noteLines > 0 && l.note != nil {
+		lines := wrapLines(strings.Split(l.note(), "\n"), w)
+		if len(lines) > l.noteLines {
+			lines = lines[:l.noteLines]
 		}
+		body += "\n" + strings.Join(lines, "\n")
 	}
-	return newListScreen(a, "Cloudflare risk behaviors", "no behaviors", "read-only here; editing comes with operator actions",
-		cols, func(ctx context.Context) ([]table.Row, string, error) {
-			cf := a.deps.Clients.Cloudflare
-			if cf == nil {
-				return nil, "Cloudflare is not configured", nil
-			}
-			bs, err := cf.Behaviors(ctx)
-			if err != nil {
-				return nil, "", err
-			}
-			rows := make([]table.Row, len(bs))
-			enabled := 0
-			for i, b := range bs {
-				on := "no"
-				if b.Enabled {
-					on, enabled = "yes", enabled+1
-				}
-				lv := model.CloudflareLevel(string(b.RiskLevel))
-				rows[i] = table.Row{Cells: []string{b.Name, b.Key, on, string(b.RiskLevel), b.Description},
-					Styles: []*lipgloss.Style{nil, nil, nil, &levels[lv]}}
-			}
-			return rows, fmt.Sprintf("%d of %d enabled", enabled, len(bs)), nil
-		})
-}
-
-func newIntegrationsScreen(a *App) screen {
-	cols := []table.Column{
-		{Title: "Type", Width: 6},
-		{Title: "Active", Width: 6},
-		{Title: "Tenant", Flex: 2, Min: 14},
-		{Title: "Reference", Flex: 1, Min: 8},
-		{Title: "Created", Width: 10},
-		{Title: "Well-known URL", Flex: 3, Min: 12},
-	}
-	return newListScreen(a, "Cloudflare risk integrations", "no integrations: Cloudflare sends risk to no identity provider",
-		"the well-known URL goes into Okta's shared-signals stream setup", cols,
-		func(ctx context.Context) ([]table.Row, string, error) {
-			cf := a.deps.Clients.Cloudflare
-			if cf == nil {
-				return nil, "Cloudflare is not configured", nil
-			}
-			ins, err := cf.Integrations(ctx)
-			if err != nil {
-				return nil, "", err
-			}
-			rows := make([]table.Row, len(ins))
-			for i, in := range ins {
-				active := "no"
-				if in.Active {
-					active = "yes"
-				}
-				rows[i] = table.Row{Cells: []string{in.IntegrationType, active, in.TenantURL, in.ReferenceID,
-					in.CreatedAt.Local().Format("2006-01-02"), in.WellKnownURL}}
-			}
-			return rows, plural(len(ins), "integration"), nil
-		})
+	l.viewKey, l.drawn = k, fitBlock(body, w, h)
+	return l.drawn
 }
 
 // outboxScreen shows the pushes waiting, sent and failed, above the audit
-// log of every operator action.
+// log of every operator action. ←/→ (h/l) move the focus between them;
+// on a failed or queued push R retries it and d drops it (after a
+// confirmation).
 type outboxScreen struct {
-	outbox, audit *listScreen
+	a      *App
+	outbox *listScreen[model.OutboxItem]
+	audit  *listScreen[model.AuditEntry]
+	focus  int // 0: outbox, 1: audit
+	k      outboxKeys
 }
 
+type outboxKeys struct {
+	Left, Right, Retry, Drop, Copy, Export, ExportJSON key.Binding
+}
+
+// outboxLoad is how many outbox items and audit entries the tab lists.
+const outboxLoad = 200
+
 func newOutboxScreen(a *App) screen {
-	outbox := newListScreen(a, "Outbox: IP risk pushed to Okta", "nothing queued or sent", "", []table.Column{
-		{Title: "Created", Width: 14},
-		{Title: "State", Width: 8},
+	outbox := newList(a, "Outbox: IP risk pushed to Okta", "nothing queued or sent", []table.Column{
+		{Title: "Created", Width: 12},
+		{Title: "State", Width: 7},
 		{Title: "IP", Width: 15, Min: 11},
 		{Title: "Level", Width: 6},
 		{Title: "Tries", Width: 5, Align: table.AlignRight},
+		{Title: "By", Width: 10, Min: 6},
 		{Title: "Error / message", Flex: 1, Min: 10},
-	}, func(ctx context.Context) ([]table.Row, string, error) {
-		items, err := a.deps.Store.Outbox(ctx, "", 200)
+	}, func(ctx context.Context) ([]model.OutboxItem, string, error) {
+		items, err := a.deps.Store.Outbox(ctx, "", outboxLoad)
 		if err != nil {
 			return nil, "", err
 		}
 		counts := map[model.OutboxState]int{}
-		rows := make([]table.Row, len(items))
-		for i, it := range items {
+		for _, it := range items {
 			counts[it.State]++
-			detail := it.LastError
-			if detail == "" {
-				detail = it.Message
-			}
-			rows[i] = table.Row{Cells: []string{it.Created.Local().Format("Jan 02 15:04"), string(it.State), it.IP,
-				it.Level.Label(), fmt.Sprint(it.Attempts), detail}}
 		}
-		return rows, fmt.Sprintf("%d queued · %d sent · %d failed", counts[model.OutboxQueued]+counts[model.OutboxSending],
+		return items, fmt.Sprintf("%d queued · %d sent · %d failed", counts[model.OutboxQueued]+counts[model.OutboxSending],
 			counts[model.OutboxSent], counts[model.OutboxFailed]), nil
+	}, func(it model.OutboxItem) table.Row {
+		detail := it.LastError
+		if detail == "" {
+			detail = it.Message
+		}
+		return table.Row{Cells: []string{it.Created.Local().Format("Jan 02 15:04"), string(it.State), it.IP,
+			it.Level.Label(), fmt.Sprint(it.Attempts), it.Actor, detail}}
 	})
-	audit := newListScreen(a, "Audit log: every operator action", "no actions yet", "read-only; actions come with the next issue", []table.Column{
-		{Title: "When", Width: 14},
+	audit := newList(a, "Audit log: every operator action", "no actions yet", []table.Column{
+		{Title: "When", Width: 12},
 		{Title: "Who", Flex: 1, Min: 8},
-		{Title: "Action", Width: 14},
+		{Title: "Action", Width: 16},
 		{Title: "Target", Flex: 2, Min: 10},
 		{Title: "Result", Width: 8},
 		{Title: "Detail", Flex: 2, Min: 8},
-	}, func(ctx context.Context) ([]table.Row, string, error) {
-		es, err := a.deps.Store.Audit(ctx, 0, 200)
+	}, func(ctx context.Context) ([]model.AuditEntry, string, error) {
+		es, err := a.deps.Store.Audit(ctx, 0, outboxLoad)
 		if err != nil {
 			return nil, "", err
 		}
-		rows := make([]table.Row, len(es))
-		for i, e := range es {
-			rows[i] = table.Row{Cells: []string{e.At.Local().Format("Jan 02 15:04"), e.Actor, e.Action, e.Target, e.Result, e.Detail}}
+		return es, plural(len(es), "entry"), nil
+	}, func(e model.AuditEntry) table.Row {
+		detail := e.Detail
+		if e.VendorStatus != 0 {
+			detail = fmt.Sprintf("%d %s", e.VendorStatus, detail)
 		}
-		return rows, plural(len(es), "entry"), nil
+		return table.Row{Cells: []string{e.At.Local().Format("Jan 02 15:04"), e.Actor, e.Action, e.Target, e.Result, detail}}
 	})
-	return &outboxScreen{outbox: outbox, audit: audit}
+	o := &outboxScreen{a: a, outbox: outbox, audit: audit, k: outboxKeys{
+		Left:       key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/→", "outbox / audit")),
+		Right:      key.NewBinding(key.WithKeys("right", "l")),
+		Retry:      key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "retry the push")),
+		Drop:       key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "drop the push")),
+		Copy:       key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy the IP / target")),
+		Export:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export CSV")),
+		ExportJSON: key.NewBinding(key.WithKeys("E"), key.WithHelp("E", "export JSON")),
+	}}
+	outbox.pair, audit.pair = true, true
+	outbox.noteLines, audit.noteLines = 0, 1
+	audit.note = func() string {
+		return a.deps.Theme.Muted.Render("every action attempt, kept for good; ←/→ moves between the lists")
+	}
+	o.setFocus(0)
+	return o
 }
 
-func (o *outboxScreen) keys() []key.Binding { return o.audit.keys() }
-func (o *outboxScreen) typing() bool        { return false }
-func (o *outboxScreen) activate() tea.Cmd   { return tea.Batch(o.outbox.activate(), o.audit.activate()) }
+func (o *outboxScreen) setFocus(i int) {
+	o.focus = i
+	o.outbox.focused, o.audit.focused = i == 0, i == 1
+	o.outbox.touch()
+	o.audit.touch()
+}
+
+func (o *outboxScreen) keys() []key.Binding {
+	bs := []key.Binding{o.k.Left}
+	if o.focus == 0 {
+		bs = append(bs, o.a.actionKeys(o.k.Retry, o.k.Drop)...)
+	}
+	bs = append(bs, o.k.Copy, o.k.Export, o.k.ExportJSON)
+	return append(bs, o.outbox.keys()...)
+}
+
+func (o *outboxScreen) typing() bool      { return false }
+func (o *outboxScreen) activate() tea.Cmd { return tea.Batch(o.outbox.activate(), o.audit.activate()) }
 
 func (o *outboxScreen) update(msg tea.Msg) tea.Cmd {
-	if r, ok := msg.(bodyResized); ok {
-		top := r.h / 2
-		return tea.Batch(o.outbox.update(bodyResized{r.w, top}), o.audit.update(bodyResized{r.w, r.h - top}))
-	}
-	if _, ok := msg.(tea.KeyMsg); ok {
-		return o.audit.update(msg) // the log is the longer list
+	switch msg := msg.(type) {
+	case bodyResized:
+		top := msg.h / 2
+		return tea.Batch(o.outbox.update(bodyResized{msg.w, top}), o.audit.update(bodyResized{msg.w, msg.h - top}))
+	case dataChanged:
+		if msg.actions {
+			return o.a.reloadOutbox()
+		}
+		return nil
+	case tea.KeyMsg:
+		return o.onKey(msg)
 	}
 	return tea.Batch(o.outbox.update(msg), o.audit.update(msg))
+}
+
+func (o *outboxScreen) onKey(msg tea.KeyMsg) tea.Cmd {
+	a := o.a
+	switch {
+	case key.Matches(msg, o.k.Left):
+		o.setFocus(0)
+		return nil
+	case key.Matches(msg, o.k.Right):
+		o.setFocus(1)
+		return nil
+	case key.Matches(msg, o.k.Export, o.k.ExportJSON):
+		format := csvFormat
+		if key.Matches(msg, o.k.ExportJSON) {
+			format = jsonFormat
+		}
+		if o.focus == 0 {
+			return a.exportTable("outbox", o.outboxExport(), format)
+		}
+		return a.exportTable("audit", o.auditExport(), format)
+	case key.Matches(msg, o.k.Copy):
+		if o.focus == 0 {
+			if it, ok := o.outbox.selected(); ok {
+				return a.copyText(it.IP)
+			}
+		} else if e, ok := o.audit.selected(); ok {
+			return a.copyText(e.Target)
+		}
+		return a.sayErr("nothing selected to copy")
+	}
+	if o.focus == 1 {
+		if key.Matches(msg, o.k.Retry, o.k.Drop) {
+			return a.say("retry and drop work on the outbox: ← moves there")
+		}
+		return o.audit.update(msg)
+	}
+	switch {
+	case key.Matches(msg, o.k.Retry):
+		if a.actionsOff() != "" {
+			return a.refused()
+		}
+		it, ok := o.outbox.selected()
+		if !ok {
+			return a.sayErr("no push selected")
+		}
+		if it.State != model.OutboxFailed && it.State != model.OutboxQueued {
+			return a.sayErr(fmt.Sprintf("the push of %s is %s: only failed or queued pushes can be retried", it.IP, it.State))
+		}
+		return a.act(0, fmt.Sprintf("push of %s queued again", it.IP), "not retried", func(ctx context.Context) error {
+			return a.deps.Actions.RetryPush(ctx, a.deps.Actor, it.ID)
+		}, func(error) tea.Cmd { return a.reloadOutbox() })
+	case key.Matches(msg, o.k.Drop):
+		if a.actionsOff() != "" {
+			return a.refused()
+		}
+		it, ok := o.outbox.selected()
+		if !ok {
+			return a.sayErr("no push selected")
+		}
+		if it.State != model.OutboxFailed && it.State != model.OutboxQueued {
+			return a.sayErr(fmt.Sprintf("the push of %s is %s: only failed or queued pushes can be dropped", it.IP, it.State))
+		}
+		lines := []string{
+			fmt.Sprintf("Drop the push of %s (%s)?", a.deps.Theme.Bold.Render(it.IP), it.Level.Label()),
+			fmt.Sprintf("It is %s after %s. Dropped, it is never sent to Okta; the audit log keeps the record.", it.State, plural(it.Attempts, "try")),
+		}
+		if it.LastError != "" {
+			lines = append(lines, a.deps.Theme.Muted.Render("last error: "+it.LastError))
+		}
+		d := a.newDialog("Drop a push", "Drop", lines, nil)
+		d.run = func() tea.Cmd {
+			return a.act(d.ident, "dropped the push of "+it.IP, "not dropped", func(ctx context.Context) error {
+				return a.deps.Actions.DropPush(ctx, a.deps.Actor, it.ID)
+			}, func(error) tea.Cmd { return a.reloadOutbox() })
+		}
+		return a.openModal(d)
+	}
+	return o.outbox.update(msg)
 }
 
 func (o *outboxScreen) view(w, h int) string {
 	top := h / 2
 	return o.outbox.view(w, top) + "\n" + o.audit.view(w, h-top)
+}
+
+func (o *outboxScreen) outboxExport() exportData {
+	d := exportData{fields: []string{"id", "created", "state", "ip", "level", "message", "expires_at", "actor", "attempts", "next_try", "last_error", "sent_at"}}
+	for _, it := range o.outbox.items {
+		d.rows = append(d.rows, []any{it.ID, timeCell(it.Created), string(it.State), it.IP, it.Level.Label(), it.Message,
+			timeCell(it.ExpiresAt), it.Actor, it.Attempts, timeCell(it.NextTry), it.LastError, timeCell(it.SentAt)})
+	}
+	return d
+}
+
+func (o *outboxScreen) auditExport() exportData {
+	d := exportData{fields: []string{"id", "at", "actor", "action", "vendor", "target", "result", "vendor_status", "detail"}}
+	for _, e := range o.audit.items {
+		d.rows = append(d.rows, []any{e.ID, timeCell(e.At), e.Actor, e.Action, e.Vendor, e.Target, e.Result, e.VendorStatus, e.Detail})
+	}
+	return d
 }

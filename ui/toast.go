@@ -1,7 +1,11 @@
 package ui
 
 import (
+	"fmt"
+	"strings"
 	"time"
+
+	"github.com/charmbracelet/x/ansi"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -23,6 +27,8 @@ type toast struct {
 	err     bool
 	id      int
 	expires time.Time
+	key     string   // what drawn was drawn for
+	drawn   []string // the notice's lines
 }
 
 const toastFor = 4 * time.Second
@@ -57,9 +63,43 @@ func (t *toast) expire(m toastExpired) {
 
 func (t *toast) visible(now time.Time) bool { return t.text != "" }
 
-func (t *toast) view(th *theme.Theme) string {
-	if t.err {
-		return th.ToastErr.Render("✖ " + t.text)
+// lines draws the notice in lines of exactly width cells: one when it
+// fits, else wrapped to at most maxToastLines, the last of which is the
+// footer and the others go over the body's last lines.
+func (t *toast) lines(th *theme.Theme, width int) []string {
+	key := fmt.Sprintf("%d/%d", t.id, width)
+	if key == t.key {
+		return t.drawn
 	}
-	return th.Toast.Render(t.text)
+	style, text := th.Toast, t.text
+	if t.err {
+		style, text = th.ToastErr, "✖ "+t.text
+	}
+	room := max(width-style.GetHorizontalFrameSize(), 1)
+	parts := []string{text}
+	if ansi.StringWidth(text) > room {
+		parts = strings.Split(ansi.Wrap(text, room, ""), "\n")
+		if len(parts) > maxToastLines {
+			parts = parts[:maxToastLines]
+			parts[maxToastLines-1] = ansi.Truncate(parts[maxToastLines-1]+" …", room, "…")
+		}
+	}
+	out := make([]string, len(parts))
+	for i, p := range parts {
+		out[i] = fitWidth(style.Render(p), width)
+	}
+	t.key, t.drawn = key, out
+	return out
+}
+
+// maxToastLines bounds a long notice.
+const maxToastLines = 3
+
+// toastAbove is the part of a long notice that goes over the body.
+func (a *App) toastAbove() []string {
+	if a.cmdbar.active || !a.toast.visible(a.deps.Now()) {
+		return nil
+	}
+	lines := a.toast.lines(a.deps.Theme, a.width)
+	return lines[:len(lines)-1]
 }

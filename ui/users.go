@@ -34,7 +34,7 @@ type usersScreen struct {
 }
 
 type usersKeys struct {
-	Open, Sort, Filter, Clear key.Binding
+	Open, Sort, Filter, Clear, Reset, Copy, Export, ExportJSON key.Binding
 }
 
 var userSorts = []string{"risk", "name", "last seen"}
@@ -48,6 +48,11 @@ func newUsersScreen(a *App) screen {
 			Sort:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort risk/name/seen")),
 			Filter: key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "find")),
 			Clear:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear")),
+
+			Reset:      key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "reset Cloudflare risk")),
+			Copy:       key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy the email")),
+			Export:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export CSV")),
+			ExportJSON: key.NewBinding(key.WithKeys("E"), key.WithHelp("E", "export JSON")),
 		},
 	}
 	t := a.deps.Theme
@@ -86,7 +91,9 @@ func (u *usersScreen) keys() []key.Binding {
 			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 		}
 	}
-	return []key.Binding{u.k.Open, u.k.Sort, u.k.Filter, u.k.Clear, u.list.Up, u.list.Down, u.list.PageUp, u.list.PageDown, u.list.Top, u.list.Bottom}
+	bs := append([]key.Binding{u.k.Open}, u.a.actionKeys(u.k.Reset)...)
+	bs = append(bs, u.k.Sort, u.k.Filter, u.k.Clear, u.k.Copy, u.k.Export, u.k.ExportJSON)
+	return append(bs, u.list.Up, u.list.Down, u.list.PageUp, u.list.PageDown, u.list.Top, u.list.Bottom)
 }
 
 func (u *usersScreen) typing() bool      { return u.filtering }
@@ -236,6 +243,25 @@ func (u *usersScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 		if i := u.tbl.Cursor(); i >= 0 && i < len(u.shown) {
 			return u.a.openUser(u.shown[i].Key)
 		}
+	case key.Matches(msg, u.k.Reset):
+		if u.a.actionsOff() != "" {
+			return u.a.refused()
+		}
+		if i := u.tbl.Cursor(); i >= 0 && i < len(u.shown) {
+			return u.a.resetPerson(u.shown[i], true)
+		}
+		return u.a.sayErr("no one selected")
+	case key.Matches(msg, u.k.Copy):
+		if i := u.tbl.Cursor(); i >= 0 && i < len(u.shown) {
+			if u.shown[i].Email == "" {
+				return u.a.sayErr(display(u.shown[i]) + " has no known email")
+			}
+			return u.a.copyText(u.shown[i].Email)
+		}
+	case key.Matches(msg, u.k.Export):
+		return u.a.exportTable("users", u.exportRows(), csvFormat)
+	case key.Matches(msg, u.k.ExportJSON):
+		return u.a.exportTable("users", u.exportRows(), jsonFormat)
 	}
 	return nil
 }

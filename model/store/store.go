@@ -35,6 +35,9 @@ type Store interface {
 	EventRate(ctx context.Context, f EventFilter, from, to time.Time, step time.Duration) ([]int, error)
 	// TopIPs ranks addresses seen since a time by risk, then events.
 	TopIPs(ctx context.Context, since time.Time, limit int) ([]model.IPRisk, error)
+	// DistinctIPs lists the distinct addresses of the events matching f,
+	// riskiest first, up to limit, and counts them all (see ips.go).
+	DistinctIPs(ctx context.Context, f EventFilter, limit int) (ips []string, total int, err error)
 	// EventUsers folds a vendor's events since a time into one view per
 	// user (highest score and its level, events, last seen), so people who
 	// only appear in sign-in events join the Users view.

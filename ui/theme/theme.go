@@ -46,6 +46,8 @@ type Theme struct {
 	ToastErr  lipgloss.Style
 	Paused    lipgloss.Style
 	Live      lipgloss.Style
+	Focus     lipgloss.Style // the focused button or choice in a dialog or form
+	Changed   lipgloss.Style // a value edited but not saved yet
 
 	levels  [model.LevelCritical + 1]lipgloss.Style
 	buckets [len(model.Buckets)]lipgloss.Style
@@ -74,6 +76,8 @@ func New(r *lipgloss.Renderer) *Theme {
 		ToastErr:  s().Padding(0, 1).Bold(true).Foreground(white).Background(red),
 		Paused:    s().Bold(true).Foreground(white).Background(orange).Padding(0, 1),
 		Live:      s().Bold(true).Foreground(white).Background(green).Padding(0, 1),
+		Focus:     s().Bold(true).Reverse(true),
+		Changed:   s().Bold(true).Foreground(blue),
 	}
 	t.levels = [...]lipgloss.Style{
 		model.LevelUnknown:  s().Foreground(grey),

@@ -1,0 +1,325 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/sources/cloudflare"
+	"github.com/risktop/risktop/ui/table"
+)
+
+// behaviorsScreen is tab 4: Cloudflare's risk behaviors. Space toggles the
+// selected one on or off and ←/→ (h/l) cycle its risk level; the changes
+// stay pending, marked, until s shows their diff and saves them (a PUT of
+// the full map) or u undoes them. A failed save keeps them on screen.
+type behaviorsScreen struct {
+	a       *App
+	l       *listScreen[cloudflare.Behavior]
+	k       behaviorsKeys
+	pending map[string]behaviorEdit // by behavior key: the values wanted
+	saveErr string                  // why the last save failed
+	levels  [model.LevelCritical + 1]lipgloss.Style
+	changed lipgloss.Style
+}
+
+// behaviorEdit is a behavior's wanted state.
+type behaviorEdit struct {
+	enabled bool
+	level   cloudflare.Level
+}
+
+type behaviorsKeys struct {
+	Toggle, Lower, Raise, Save, Undo, Export, ExportJSON key.Binding
+}
+
+var behaviorLevels = []cloudflare.Level{"low", "medium", "high"}
+
+func newBehaviorsScreen(a *App) screen {
+	b := &behaviorsScreen{a: a, pending: map[string]behaviorEdit{}, k: behaviorsKeys{
+		Toggle:     key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "enable / disable")),
+		Lower:      key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/→", "risk level")),
+		Raise:      key.NewBinding(key.WithKeys("right", "l")),
+		Save:       key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "review and save")),
+		Undo:       key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "undo the changes")),
+		Export:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export CSV")),
+		ExportJSON: key.NewBinding(key.WithKeys("E"), key.WithHelp("E", "export JSON")),
+	}}
+	if t := a.deps.Theme; t != nil {
+		for i := range b.levels {
+			b.levels[i] = t.Level(model.Level(i))
+		}
+		b.changed = t.Changed
+	}
+	cols := []table.Column{
+		{Title: "", Width: 1},
+		{Title: "Behavior", Flex: 2, Min: 14},
+		{Title: "Key", Width: 20, Min: 10},
+		{Title: "Enabled", Width: 7},
+		{Title: "Level", Width: 6},
+		{Title: "Description", Flex: 4, Min: 10},
+	}
+	b.l = newList(a, "Cloudflare risk behaviors", "no behaviors", cols,
+		func(ctx context.Context) ([]cloudflare.Behavior, string, error) {
+			cf := a.deps.Clients.Cloudflare
+			if cf == nil {
+				return nil, "Cloudflare is not configured", nil
+			}
+			bs, err := cf.Behaviors(ctx)
+			if err != nil {
+				return nil, "", err
+			}
+			enabled := 0
+			for _, x := range bs {
+				if x.Enabled {
+					enabled++
+				}
+			}
+			return bs, fmt.Sprintf("%d of %d enabled", enabled, len(bs)), nil
+		}, b.row)
+	b.l.note = b.note
+	return b
+}
+
+func yesNo(v bool) string {
+	if v {
+		return "yes"
+	}
+	return "no"
+}
+
+// row draws a behavior as it would be saved: pending values in the
+// changed style, with a mark in the first column.
+func (b *behaviorsScreen) row(x cloudflare.Behavior) table.Row {
+	want, edited := b.pending[x.Key]
+	on, lv := x.Enabled, x.RiskLevel
+	if edited {
+		on, lv = want.enabled, want.level
+	}
+	styles := []*lipgloss.Style{nil, nil, nil, nil, &b.levels[model.CloudflareLevel(string(lv))]}
+	mark := ""
+	if edited {
+		mark = "*"
+		styles[0] = &b.changed
+		if on != x.Enabled {
+			styles[3] = &b.changed
+		}
+		if lv != x.RiskLevel {
+			styles[4] = &b.changed
+		}
+	}
+	return table.Row{Cells: []string{mark, x.Name, x.Key, yesNo(on), string(lv), x.Description}, Styles: styles}
+}
+
+func (b *behaviorsScreen) note() string {
+	t := b.a.deps.Theme
+	if b.saveErr != "" {
+		return t.Error.Render("not saved: " + b.saveErr + " — the changes are still pending (s to try again, u to undo)")
+	}
+	if b.a.actionsOff() != "" {
+		return t.Muted.Render("behaviors are changed here when actions are on")
+	}
+	return t.Muted.Render("space enables or disables · ←/→ the risk level · * marks a change · s reviews and saves")
+}
+
+func (b *behaviorsScreen) keys() []key.Binding {
+	bs := b.a.actionKeys(b.k.Toggle, b.k.Lower, b.k.Save, b.k.Undo)
+	bs = append(bs, b.k.Export, b.k.ExportJSON)
+	return append(bs, b.l.keys()...)
+}
+
+func (b *behaviorsScreen) typing() bool      { return false }
+func (b *behaviorsScreen) activate() tea.Cmd { return b.l.activate() }
+
+// claims takes space for toggling while actions are on; otherwise it
+// keeps its global meaning (pause).
+func (b *behaviorsScreen) claims(msg tea.KeyMsg) bool {
+	return key.Matches(msg, b.k.Toggle) && b.a.actionsOff() == ""
+}
+
+func (b *behaviorsScreen) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case listLoaded[cloudflare.Behavior]:
+		cmd := b.l.update(msg)
+		if msg.screen == b.l && msg.err == nil {
+			b.settle()
+		}
+		return cmd
+	case tea.KeyMsg:
+		return b.onKey(msg)
+	}
+	return b.l.update(msg)
+}
+
+// settle drops pending values the behaviors now have anyway (a reload
+// after a save, or someone else's change) and redraws.
+func (b *behaviorsScreen) settle() {
+	for _, x := range b.l.items {
+		if w, ok := b.pending[x.Key]; ok && w.enabled == x.Enabled && w.level == x.RiskLevel {
+			delete(b.pending, x.Key)
+		}
+	}
+	b.l.redraw()
+}
+
+func (b *behaviorsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
+	a := b.a
+	switch {
+	case key.Matches(msg, b.k.Export):
+		return a.exportTable("behaviors", b.export(), csvFormat)
+	case key.Matches(msg, b.k.ExportJSON):
+		return a.exportTable("behaviors", b.export(), jsonFormat)
+	case key.Matches(msg, b.k.Toggle, b.k.Lower, b.k.Raise, b.k.Save, b.k.Undo):
+		if a.actionsOff() != "" {
+			return a.refused()
+		}
+	default:
+		return b.l.update(msg)
+	}
+	x, ok := b.l.selected()
+	switch {
+	case key.Matches(msg, b.k.Save):
+		return b.review()
+	case key.Matches(msg, b.k.Undo):
+		n := len(b.pending)
+		if n == 0 {
+			return a.say("no changes to undo")
+		}
+		clear(b.pending)
+		b.saveErr = ""
+		b.l.redraw()
+		return a.say("undid " + plural(n, "change"))
+	case !ok:
+		return a.sayErr("no behavior selected")
+	}
+	want, edited := b.pending[x.Key]
+	if !edited {
+		want = behaviorEdit{enabled: x.Enabled, level: x.RiskLevel}
+	}
+	switch {
+	case key.Matches(msg, b.k.Toggle):
+		want.enabled = !want.enabled
+	default:
+		i := 0
+		for j, l := range behaviorLevels {
+			if l == want.level {
+				i = j
+			}
+		}
+		n := len(behaviorLevels)
+		if key.Matches(msg, b.k.Lower) {
+			i = (i + n - 1) % n
+		} else {
+			i = (i + 1) % n
+		}
+		want.level = behaviorLevels[i]
+	}
+	if want.enabled == x.Enabled && want.level == x.RiskLevel {
+		delete(b.pending, x.Key)
+	} else {
+		b.pending[x.Key] = want
+	}
+	b.l.redraw()
+	return nil
+}
+
+// diff is one line per pending change, in key order, and the changes to
+// send: only what differs from the behavior as loaded.
+func (b *behaviorsScreen) diff() ([]string, map[string]cloudflare.BehaviorChange) {
+	var lines []string
+	changes := map[string]cloudflare.BehaviorChange{}
+	keys := make([]string, 0, len(b.pending))
+	for k := range b.pending {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	byKey := map[string]cloudflare.Behavior{}
+	for _, x := range b.l.items {
+		byKey[x.Key] = x
+	}
+	for _, k := range keys {
+		x, ok := byKey[k]
+		if !ok {
+			continue // gone since: nothing to change
+		}
+		w := b.pending[k]
+		var parts []string
+		var c cloudflare.BehaviorChange
+		if w.enabled != x.Enabled {
+			on := w.enabled
+			c.Enabled = &on
+			parts = append(parts, fmt.Sprintf("enabled %s → %s", yesNo(x.Enabled), yesNo(w.enabled)))
+		}
+		if w.level != x.RiskLevel {
+			c.RiskLevel = w.level
+			parts = append(parts, fmt.Sprintf("level %s → %s", x.RiskLevel, w.level))
+		}
+		if len(parts) == 0 {
+			continue
+		}
+		changes[k] = c
+		lines = append(lines, k+"  "+strings.Join(parts, " · "))
+	}
+	return lines, changes
+}
+
+// review shows the diff in a dialog whose Save sends exactly those changes.
+func (b *behaviorsScreen) review() tea.Cmd {
+	a := b.a
+	lines, changes := b.diff()
+	if len(changes) == 0 {
+		return a.say("no changes to save")
+	}
+	if a.deps.Actions != nil && !a.deps.Actions.CanReset() {
+		return a.sayErr("cannot save: Cloudflare is not configured")
+	}
+	t := a.deps.Theme
+	body := []string{fmt.Sprintf("Save %s to Cloudflare's risk behaviors?", plural(len(changes), "change")), ""}
+	for _, l := range lines {
+		body = append(body, t.Bold.Render(l))
+	}
+	body = append(body, "",
+		"Cloudflare evaluates every user against the enabled behaviors continuously; disabling one stops new detections, past ones stay.",
+		t.Muted.Render("Saved as a full-map PUT: every behavior is sent, these with their new values."))
+	d := a.newDialog("Save behavior changes", "Save", body, nil)
+	d.run = func() tea.Cmd {
+		n := len(changes)
+		return a.act(d.ident, "saved "+plural(n, "behavior change"), "not saved", func(ctx context.Context) error {
+			_, err := a.deps.Actions.SaveBehaviors(ctx, a.deps.Actor, changes)
+			return err
+		}, func(err error) tea.Cmd {
+			if err != nil {
+				b.saveErr = err.Error()
+				b.l.touch()
+				return nil
+			}
+			b.saveErr = ""
+			clear(b.pending)
+			b.l.redraw()
+			return b.l.activate()
+		})
+	}
+	return a.openModal(d)
+}
+
+func (b *behaviorsScreen) view(w, h int) string {
+	extra := ""
+	if n := len(b.pending); n > 0 {
+		extra = b.a.deps.Theme.Muted.Render(" · ") + b.a.deps.Theme.Changed.Render(plural(n, "unsaved change"))
+	}
+	return b.l.viewWith(w, h, extra)
+}
+
+func (b *behaviorsScreen) export() exportData {
+	d := exportData{fields: []string{"key", "name", "enabled", "risk_level", "description"}}
+	for _, x := range b.l.items {
+		d.rows = append(d.rows, []any{x.Key, x.Name, x.Enabled, string(x.RiskLevel), x.Description})
+	}
+	return d
+}

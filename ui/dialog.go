@@ -1,0 +1,157 @@
+package ui
+
+import (
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// dialog asks the operator to confirm one action: a title, what will
+// happen, and two buttons, [Cancel] and the action. The focus starts on
+// Cancel, so a stray enter cancels. ←/→, h/l and tab move the focus,
+// enter presses the focused button, esc and n cancel, and every other key
+// is swallowed: it neither reaches the screen below nor confirms.
+//
+// While the action runs the dialog says "working…" and takes no keys; its
+// result (an actionDone naming the dialog) closes it, and a notice says
+// how it went.
+type dialog struct {
+	a      *App
+	ident  int
+	title  string
+	lines  []string // what will happen, one paragraph a line (wrapped to fit)
+	action string   // the action button's label
+	focus  int      // 0: Cancel, 1: the action
+	busy   bool
+	k      dialogKeys
+
+	rev    int // counts changes, so box redraws only after one
+	drawnK [2]int
+	drawn  string
+
+	// run starts the action; it returns the command whose actionDone
+	// carries this dialog's id.
+	run func() tea.Cmd
+	// prev is shown again on Cancel (the form this dialog confirms).
+	prev modal
+	// update, when set, sees the results the dialog waits for (such as the
+	// Okta link of a reset) and may change lines.
+	update func(d *dialog, msg tea.Msg) tea.Cmd
+}
+
+type dialogKeys struct {
+	Left, Right, Press, Cancel key.Binding
+}
+
+func newDialogKeys() dialogKeys {
+	return dialogKeys{
+		Left:   key.NewBinding(key.WithKeys("left", "h", "shift+tab"), key.WithHelp("←/→ tab", "choose a button")),
+		Right:  key.NewBinding(key.WithKeys("right", "l", "tab")),
+		Press:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "press it")),
+		Cancel: key.NewBinding(key.WithKeys("esc", "n"), key.WithHelp("esc/n", "cancel")),
+	}
+}
+
+func (a *App) newDialog(title, action string, lines []string, run func() tea.Cmd) *dialog {
+	return &dialog{a: a, ident: a.nextModalID(), title: title, action: action, lines: lines, run: run, k: newDialogKeys()}
+}
+
+func (d *dialog) id() int { return d.ident }
+
+func (d *dialog) keys() []key.Binding {
+	if d.busy {
+		return nil
+	}
+	return []key.Binding{d.k.Left, d.k.Press, d.k.Cancel}
+}
+
+func (d *dialog) onKey(msg tea.KeyMsg) tea.Cmd {
+	if d.busy {
+		return nil
+	}
+	d.rev++
+	switch {
+	case key.Matches(msg, d.k.Cancel):
+		return d.cancel()
+	case msg.String() == "tab" || msg.String() == "shift+tab":
+		d.focus = 1 - d.focus
+	case key.Matches(msg, d.k.Left):
+		d.focus = 0
+	case key.Matches(msg, d.k.Right):
+		d.focus = 1
+	case key.Matches(msg, d.k.Press):
+		if d.focus == 0 {
+			return d.cancel()
+		}
+		d.busy = true
+		return d.run()
+	}
+	return nil // every other key is swallowed
+}
+
+func (d *dialog) cancel() tea.Cmd {
+	d.a.closeModal(d.ident)
+	if d.prev != nil {
+		return d.a.openModal(d.prev)
+	}
+	return nil
+}
+
+func (d *dialog) onMsg(msg tea.Msg) tea.Cmd {
+	if d.update != nil {
+		d.rev++
+		return d.update(d, msg)
+	}
+	return nil
+}
+
+func (d *dialog) box(width int) string {
+	if k := [2]int{width, d.rev}; k == d.drawnK && d.drawn != "" {
+		return d.drawn
+	}
+	w := modalWidth(width, 72)
+	inner := w - 4
+	lines := append(wrapLines(d.lines, inner), "")
+	if d.busy {
+		lines = append(lines, d.a.deps.Theme.Muted.Render("working…"))
+	} else {
+		lines = append(lines, d.a.buttons(inner, d.focus, "Cancel", d.action))
+	}
+	d.drawnK, d.drawn = [2]int{width, d.rev}, d.a.frame(d.title, lines, w)
+	return d.drawn
+}
+
+// buttons draws a row of buttons at the right, the focused one marked
+// with ▸ ◂ (so it shows without colour) and in the focus style.
+func (a *App) buttons(inner, focus int, labels ...string) string {
+	t := a.deps.Theme
+	var row string
+	for i, l := range labels {
+		if i > 0 {
+			row += "  "
+		}
+		if i == focus {
+			row += t.Focus.Render("[▸" + l + "◂]")
+		} else {
+			row += "[ " + l + " ]"
+		}
+	}
+	return padLeft(row, inner)
+}
+
+func padLeft(s string, w int) string {
+	if d := w - cellWidth(s); d > 0 {
+		return spaces(d) + s
+	}
+	return s
+}
+
+func spaces(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = ' '
+	}
+	return string(b)
+}

@@ -1,0 +1,170 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/risktop/risktop/sources/actions"
+	"github.com/risktop/risktop/sources/cloudflare"
+	"github.com/risktop/risktop/sources/okta"
+)
+
+// fakeActions implements Actions for the tests: it records every call
+// (safe across the commands' goroutines), validates pushes with Okta's
+// own rules as the service does, and fails what the test asks it to.
+type fakeActions struct {
+	mu       sync.Mutex
+	readOnly bool
+	noCF     bool
+	noOkta   bool
+	linked   bool
+	linkErr  error
+	failWith map[string]error // by method name
+	calls    []string         // "ResetUser cf-0", "QueuePush 1", …
+
+	resets    []actions.ResetTarget
+	pushes    [][]actions.PushRequest
+	retried   []int64
+	dropped   []int64
+	saved     []map[string]cloudflare.BehaviorChange
+	created   []cloudflare.IntegrationCreate
+	updated   []cloudflare.IntegrationUpdate
+	deleted   []string
+	actors    []actions.Actor
+	nextQueue int64
+}
+
+func (f *fakeActions) record(name string, who actions.Actor, detail string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, strings.TrimSpace(name+" "+detail))
+	f.actors = append(f.actors, who)
+	return f.failWith[name]
+}
+
+// callList is a copy of the calls so far.
+func (f *fakeActions) callList() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.calls...)
+}
+
+func (f *fakeActions) ReadOnly() bool { return f.readOnly }
+func (f *fakeActions) CanReset() bool { return !f.noCF }
+func (f *fakeActions) CanPush() bool  { return !f.noOkta }
+
+func (f *fakeActions) ResetUser(ctx context.Context, who actions.Actor, t actions.ResetTarget) error {
+	err := f.record("ResetUser", who, t.UserID)
+	f.mu.Lock()
+	f.resets = append(f.resets, t)
+	f.mu.Unlock()
+	return err
+}
+
+func (f *fakeActions) OktaLinked(ctx context.Context) (bool, error) {
+	return f.linked, f.linkErr
+}
+
+// CheckPush applies Okta's rules (okta.Validate), the way the service
+// does, mapping each problem to its field.
+func (f *fakeActions) CheckPush(r actions.PushRequest) []actions.Problem {
+	var out []actions.Problem
+	ev := okta.RiskEvent{Subjects: []okta.RiskSubject{{IP: r.IP, RiskLevel: okta.Level(strings.ToUpper(r.Level)), Message: r.Message}}}
+	if r.Expires < 0 {
+		out = append(out, actions.Problem{Field: "expires", Message: "must be in the future"})
+	} else if r.Expires > 0 {
+		ev.ExpiresAt = fixtureNow.Add(r.Expires)
+	}
+	var ve *okta.ValidationError
+	if err := okta.Validate([]okta.RiskEvent{ev}, fixtureNow); errors.As(err, &ve) {
+		for _, p := range ve.Problems {
+			field := "expires"
+			switch {
+			case strings.HasSuffix(p.Path, ".ip"):
+				field = "ip"
+			case strings.HasSuffix(p.Path, ".riskLevel"):
+				field = "level"
+			case strings.HasSuffix(p.Path, ".message"):
+				field = "message"
+			}
+			out = append(out, actions.Problem{Field: field, Message: p.Message})
+		}
+	}
+	return out
+}
+
+func (f *fakeActions) QueuePush(ctx context.Context, who actions.Actor, reqs []actions.PushRequest) ([]int64, error) {
+	err := f.record("QueuePush", who, fmt.Sprint(len(reqs)))
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.pushes = append(f.pushes, reqs)
+	ids := make([]int64, len(reqs))
+	for i := range ids {
+		f.nextQueue++
+		ids[i] = f.nextQueue
+	}
+	return ids, err
+}
+
+func (f *fakeActions) RetryPush(ctx context.Context, who actions.Actor, id int64) error {
+	err := f.record("RetryPush", who, fmt.Sprint(id))
+	f.mu.Lock()
+	f.retried = append(f.retried, id)
+	f.mu.Unlock()
+	return err
+}
+
+func (f *fakeActions) DropPush(ctx context.Context, who actions.Actor, id int64) error {
+	err := f.record("DropPush", who, fmt.Sprint(id))
+	f.mu.Lock()
+	f.dropped = append(f.dropped, id)
+	f.mu.Unlock()
+	return err
+}
+
+func (f *fakeActions) SaveBehaviors(ctx context.Context, who actions.Actor, changes map[string]cloudflare.BehaviorChange) (map[string]cloudflare.BehaviorSetting, error) {
+	err := f.record("SaveBehaviors", who, fmt.Sprint(len(changes)))
+	f.mu.Lock()
+	f.saved = append(f.saved, changes)
+	f.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return map[string]cloudflare.BehaviorSetting{}, nil
+}
+
+func (f *fakeActions) CreateIntegration(ctx context.Context, who actions.Actor, in cloudflare.IntegrationCreate) (*cloudflare.Integration, error) {
+	err := f.record("CreateIntegration", who, in.TenantURL)
+	f.mu.Lock()
+	f.created = append(f.created, in)
+	f.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return &cloudflare.Integration{ID: "new", TenantURL: in.TenantURL, CreatedAt: time.Now()}, nil
+}
+
+func (f *fakeActions) UpdateIntegration(ctx context.Context, who actions.Actor, id string, in cloudflare.IntegrationUpdate) (*cloudflare.Integration, error) {
+	err := f.record("UpdateIntegration", who, id)
+	f.mu.Lock()
+	f.updated = append(f.updated, in)
+	f.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return &cloudflare.Integration{ID: id, TenantURL: in.TenantURL, Active: in.Active}, nil
+}
+
+func (f *fakeActions) DeleteIntegration(ctx context.Context, who actions.Actor, id string) error {
+	err := f.record("DeleteIntegration", who, id)
+	f.mu.Lock()
+	f.deleted = append(f.deleted, id)
+	f.mu.Unlock()
+	return err
+}
+
+var _ Actions = (*fakeActions)(nil)

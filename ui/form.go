@@ -1,0 +1,401 @@
+package ui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// form is a modal of fields: text fields (bubbles textinput) and choice
+// fields (←/→ cycle; typing the start of a choice, in any case, picks it).
+// check runs after every key and sets each field's problem, shown under
+// it; submit is refused while any remains. tab and shift+tab (or ↓ and ↑)
+// move between the fields and the buttons, enter submits from the last
+// field or the submit button (and moves on from the others), esc cancels.
+// While a form is open it has the keyboard: the global keys, tab
+// switching among them, do not fire.
+type form struct {
+	a      *App
+	ident  int
+	title  string
+	intro  []string // lines above the fields
+	fields []*field
+	focus  int // a field, then len(fields): submit, len(fields)+1: cancel
+	submit string
+	busy   bool
+	err    string // why the last submit did not go through
+	k      formKeys
+
+	rev    int // counts changes, so box redraws only after one
+	drawnK [2]int
+	drawn  string
+
+	// check sets the fields' problems from their values; no I/O.
+	check func(f *form)
+	// send runs once the fields have no problems; it returns the command
+	// whose actionDone carries the form's id (or opens a dialog).
+	send func(f *form) tea.Cmd
+}
+
+type fieldKind int
+
+const (
+	textField fieldKind = iota
+	choiceField
+)
+
+// field is one line of a form.
+type field struct {
+	name    string // what check and send call it
+	label   string
+	kind    fieldKind
+	in      textinput.Model
+	choices []string
+	choice  int
+	typed   string   // letters typed on a choice field, to pick by prefix
+	options []string // values ctrl+n / ctrl+p cycle a text field through
+	hint    string   // shown under the field when it has no problem
+	problem string
+}
+
+type formKeys struct {
+	Next, Prev, Submit, Cancel, Cycle, Options key.Binding
+}
+
+func newFormKeys() formKeys {
+	return formKeys{
+		Next:    key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab/↓", "next field")),
+		Prev:    key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab/↑", "previous")),
+		Submit:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "submit (from the last field)")),
+		Cancel:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		Cycle:   key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("←/→", "change a choice")),
+		Options: key.NewBinding(key.WithKeys("ctrl+n", "ctrl+p"), key.WithHelp("ctrl+n/p", "other values")),
+	}
+}
+
+func (a *App) newForm(title, submit string) *form {
+	return &form{a: a, ident: a.nextModalID(), title: title, submit: submit, k: newFormKeys()}
+}
+
+// text adds a text field.
+func (f *form) text(name, label, value, placeholder string, limit int) *field {
+	in := textinput.New()
+	in.Prompt = ""
+	in.Placeholder = placeholder
+	in.CharLimit = limit
+	in.Cursor.SetMode(cursor.CursorStatic) // no blink timer while a form is open
+	in.KeyMap.Paste.SetEnabled(false)      // the terminal's own paste still works
+	if t := f.a.deps.Theme; t != nil {
+		in.PlaceholderStyle = t.Muted
+		in.Cursor.Style = t.Focus
+	}
+	in.SetValue(value)
+	in.CursorEnd()
+	fl := &field{name: name, label: label, kind: textField, in: in}
+	f.fields = append(f.fields, fl)
+	return fl
+}
+
+// choose adds a choice field.
+func (f *form) choose(name, label string, choices []string, selected string) *field {
+	fl := &field{name: name, label: label, kind: choiceField, choices: choices}
+	for i, c := range choices {
+		if strings.EqualFold(c, selected) {
+			fl.choice = i
+		}
+	}
+	f.fields = append(f.fields, fl)
+	return fl
+}
+
+// value is a field's text, or its choice.
+func (f *form) value(name string) string {
+	for _, fl := range f.fields {
+		if fl.name == name {
+			if fl.kind == choiceField {
+				return fl.choices[fl.choice]
+			}
+			return fl.in.Value()
+		}
+	}
+	return ""
+}
+
+// setProblem shows msg under the named field ("" clears it).
+func (f *form) setProblem(name, msg string) {
+	for _, fl := range f.fields {
+		if fl.name == name {
+			fl.problem = msg
+		}
+	}
+}
+
+func (f *form) problems() bool {
+	for _, fl := range f.fields {
+		if fl.problem != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// start focuses the first field and validates what is pre-filled.
+func (f *form) start() *form {
+	f.setFocus(0)
+	f.validate()
+	return f
+}
+
+func (f *form) validate() {
+	for _, fl := range f.fields {
+		fl.problem = ""
+	}
+	if f.check != nil {
+		f.check(f)
+	}
+	if !f.problems() && f.err == problemsFirst {
+		f.err = ""
+	}
+}
+
+func (f *form) setFocus(i int) {
+	n := len(f.fields) + 2
+	f.focus = ((i % n) + n) % n
+	for j, fl := range f.fields {
+		fl.typed = ""
+		if fl.kind != textField {
+			continue
+		}
+		if j == f.focus {
+			fl.in.Focus()
+		} else {
+			fl.in.Blur()
+		}
+	}
+}
+
+func (f *form) id() int { return f.ident }
+
+func (f *form) keys() []key.Binding {
+	if f.busy {
+		return nil
+	}
+	bs := []key.Binding{f.k.Next, f.k.Prev, f.k.Submit, f.k.Cancel}
+	if f.focus < len(f.fields) {
+		switch fl := f.fields[f.focus]; {
+		case fl.kind == choiceField:
+			bs = append(bs, f.k.Cycle)
+		case len(fl.options) > 1:
+			bs = append(bs, f.k.Options)
+		}
+	}
+	return bs
+}
+
+const problemsFirst = "fix the problems shown first"
+
+func (f *form) onKey(msg tea.KeyMsg) tea.Cmd {
+	if f.busy {
+		return nil
+	}
+	f.rev++
+	last := len(f.fields) - 1
+	switch {
+	case key.Matches(msg, f.k.Cancel):
+		f.a.closeModal(f.ident)
+		return nil
+	case key.Matches(msg, f.k.Next):
+		f.setFocus(f.focus + 1)
+		return nil
+	case key.Matches(msg, f.k.Prev):
+		f.setFocus(f.focus - 1)
+		return nil
+	case key.Matches(msg, f.k.Submit):
+		switch {
+		case f.focus == len(f.fields)+1:
+			f.a.closeModal(f.ident)
+			return nil
+		case f.focus >= last:
+			return f.trySubmit()
+		}
+		f.setFocus(f.focus + 1)
+		return nil
+	}
+	if f.focus >= len(f.fields) { // on the buttons
+		switch msg.String() {
+		case "left", "h":
+			f.focus = len(f.fields) + 1
+		case "right", "l":
+			f.focus = len(f.fields)
+		}
+		return nil
+	}
+	fl := f.fields[f.focus]
+	if fl.kind == choiceField {
+		fl.onChoiceKey(msg)
+		f.validate()
+		return nil
+	}
+	if key.Matches(msg, f.k.Options) && len(fl.options) > 0 {
+		fl.cycleOption(msg.String() == "ctrl+n")
+		f.validate()
+		return nil
+	}
+	var cmd tea.Cmd
+	fl.in, cmd = fl.in.Update(msg)
+	f.validate()
+	return cmd
+}
+
+func (fl *field) onChoiceKey(msg tea.KeyMsg) {
+	n := len(fl.choices)
+	switch msg.Type {
+	case tea.KeyLeft:
+		fl.choice, fl.typed = (fl.choice+n-1)%n, ""
+	case tea.KeyRight, tea.KeySpace:
+		fl.choice, fl.typed = (fl.choice+1)%n, ""
+	case tea.KeyBackspace:
+		fl.typed = ""
+	case tea.KeyRunes:
+		// Typing picks the first choice that starts with what was typed,
+		// in any case: "high", "H" and "hi" all pick HIGH.
+		typed := strings.ToLower(fl.typed + string(msg.Runes))
+		for i, c := range fl.choices {
+			if strings.HasPrefix(strings.ToLower(c), typed) {
+				fl.choice, fl.typed = i, typed
+				return
+			}
+		}
+		for i, c := range fl.choices { // a fresh start: "l" after "high"
+			if strings.HasPrefix(strings.ToLower(c), strings.ToLower(string(msg.Runes))) {
+				fl.choice, fl.typed = i, strings.ToLower(string(msg.Runes))
+				return
+			}
+		}
+	}
+}
+
+func (fl *field) cycleOption(forward bool) {
+	cur := -1
+	for i, o := range fl.options {
+		if o == fl.in.Value() {
+			cur = i
+		}
+	}
+	n := len(fl.options)
+	next := 0
+	switch {
+	case cur < 0 && !forward:
+		next = n - 1
+	case cur >= 0 && forward:
+		next = (cur + 1) % n
+	case cur >= 0:
+		next = (cur + n - 1) % n
+	}
+	fl.in.SetValue(fl.options[next])
+	fl.in.CursorEnd()
+}
+
+func (f *form) trySubmit() tea.Cmd {
+	f.validate()
+	if f.problems() {
+		f.err = problemsFirst
+		for i, fl := range f.fields {
+			if fl.problem != "" {
+				f.setFocus(i)
+				break
+			}
+		}
+		return nil
+	}
+	f.err = ""
+	f.busy = true
+	return f.send(f)
+}
+
+func (f *form) onMsg(tea.Msg) tea.Cmd { return nil }
+
+// failed shows why the action did not go through and gives the form back.
+func (f *form) failed(err string) {
+	f.busy = false
+	f.err = err
+	f.rev++
+}
+
+func (f *form) box(width int) string {
+	if k := [2]int{width, f.rev}; k == f.drawnK && f.drawn != "" {
+		return f.drawn
+	}
+	t := f.a.deps.Theme
+	w := modalWidth(width, 80)
+	inner := w - 4
+	labelW := 0
+	for _, fl := range f.fields {
+		labelW = max(labelW, cellWidth(fl.label))
+	}
+	valueW := max(inner-labelW-3, 8)
+	lines := wrapLines(f.intro, inner)
+	if len(lines) > 0 {
+		lines = append(lines, "")
+	}
+	indent := spaces(labelW + 3)
+	for i, fl := range f.fields {
+		mark := "  "
+		if i == f.focus {
+			mark = t.Key.Render("▸ ")
+		}
+		label := padRight(fl.label, labelW) + " "
+		var value string
+		if fl.kind == choiceField {
+			var parts []string
+			for j, c := range fl.choices {
+				if j == fl.choice {
+					parts = append(parts, t.Focus.Render("["+c+"]"))
+				} else {
+					parts = append(parts, " "+c+" ")
+				}
+			}
+			value = strings.Join(parts, " ")
+		} else {
+			fl.in.Width = valueW - 1
+			value = fl.in.View()
+		}
+		lines = append(lines, mark+t.Bold.Render(label)+fitWidth(value, valueW))
+		switch {
+		case fl.problem != "":
+			for _, l := range wrapLines([]string{"✖ " + fl.problem}, valueW) {
+				lines = append(lines, indent+t.Error.Render(l))
+			}
+		case fl.hint != "":
+			for _, l := range wrapLines([]string{fl.hint}, valueW) {
+				lines = append(lines, indent+t.Muted.Render(l))
+			}
+		default:
+			lines = append(lines, "")
+		}
+	}
+	if f.err != "" {
+		for _, l := range wrapLines([]string{"✖ " + f.err}, inner) {
+			lines = append(lines, t.Error.Render(l))
+		}
+	} else {
+		lines = append(lines, "")
+	}
+	if f.busy {
+		lines = append(lines, padLeft(t.Muted.Render("working…"), inner))
+	} else {
+		focus := -1
+		switch f.focus {
+		case len(f.fields):
+			focus = 1
+		case len(f.fields) + 1:
+			focus = 0
+		}
+		lines = append(lines, f.a.buttons(inner, focus, "Cancel", f.submit))
+	}
+	f.drawnK, f.drawn = [2]int{width, f.rev}, f.a.frame(f.title, lines, w)
+	return f.drawn
+}

@@ -1,0 +1,220 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/risktop/risktop/sources/cloudflare"
+	"github.com/risktop/risktop/ui/table"
+)
+
+// integrationsScreen is tab 5: where Cloudflare sends risk scores (Okta,
+// over the Shared Signals Framework). n creates one, enter edits the
+// selected one, d deletes it after a confirmation; the selected row's
+// well-known URL is shown whole under the table and y copies it.
+type integrationsScreen struct {
+	a *App
+	l *listScreen[cloudflare.Integration]
+	k integrationsKeys
+}
+
+type integrationsKeys struct {
+	New, Edit, Delete, Copy, Export, ExportJSON key.Binding
+}
+
+func newIntegrationsScreen(a *App) screen {
+	s := &integrationsScreen{a: a, k: integrationsKeys{
+		New:        key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new integration")),
+		Edit:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "edit")),
+		Delete:     key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "delete")),
+		Copy:       key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy the well-known URL")),
+		Export:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export CSV")),
+		ExportJSON: key.NewBinding(key.WithKeys("E"), key.WithHelp("E", "export JSON")),
+	}}
+	cols := []table.Column{
+		{Title: "Type", Width: 6},
+		{Title: "Active", Width: 6},
+		{Title: "Tenant", Flex: 2, Min: 14},
+		{Title: "Reference", Flex: 1, Min: 8},
+		{Title: "Created", Width: 10},
+		{Title: "Well-known URL", Flex: 3, Min: 12},
+	}
+	s.l = newList(a, "Cloudflare risk integrations", "no integrations: Cloudflare sends risk to no identity provider", cols,
+		func(ctx context.Context) ([]cloudflare.Integration, string, error) {
+			cf := a.deps.Clients.Cloudflare
+			if cf == nil {
+				return nil, "Cloudflare is not configured", nil
+			}
+			ins, err := cf.Integrations(ctx)
+			if err != nil {
+				return nil, "", err
+			}
+			return ins, plural(len(ins), "integration"), nil
+		}, func(in cloudflare.Integration) table.Row {
+			return table.Row{Cells: []string{in.IntegrationType, yesNo(in.Active), in.TenantURL, in.ReferenceID,
+				in.CreatedAt.Local().Format("2006-01-02"), in.WellKnownURL}}
+		})
+	s.l.noteLines = 3
+	s.l.note = s.note
+	return s
+}
+
+// note is the selected integration's well-known URL, whole.
+func (s *integrationsScreen) note() string {
+	t := s.a.deps.Theme
+	in, ok := s.l.selected()
+	if !ok || in.WellKnownURL == "" {
+		return t.Muted.Render("the well-known URL goes into Okta's shared-signals stream setup")
+	}
+	return t.Muted.Render("well-known URL (y copies it, for Okta's shared-signals stream setup):") + "\n" + in.WellKnownURL
+}
+
+func (s *integrationsScreen) keys() []key.Binding {
+	bs := s.a.actionKeys(s.k.New, s.k.Edit, s.k.Delete)
+	bs = append(bs, s.k.Copy, s.k.Export, s.k.ExportJSON)
+	return append(bs, s.l.keys()...)
+}
+
+func (s *integrationsScreen) typing() bool      { return false }
+func (s *integrationsScreen) activate() tea.Cmd { return s.l.activate() }
+
+func (s *integrationsScreen) update(msg tea.Msg) tea.Cmd {
+	if k, ok := msg.(tea.KeyMsg); ok {
+		return s.onKey(k)
+	}
+	return s.l.update(msg)
+}
+
+func (s *integrationsScreen) view(w, h int) string { return s.l.view(w, h) }
+
+func (s *integrationsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
+	a := s.a
+	switch {
+	case key.Matches(msg, s.k.Copy):
+		in, ok := s.l.selected()
+		if !ok || in.WellKnownURL == "" {
+			return a.sayErr("no well-known URL to copy")
+		}
+		return a.copyText(in.WellKnownURL)
+	case key.Matches(msg, s.k.Export):
+		return a.exportTable("integrations", s.export(), csvFormat)
+	case key.Matches(msg, s.k.ExportJSON):
+		return a.exportTable("integrations", s.export(), jsonFormat)
+	case key.Matches(msg, s.k.New, s.k.Edit, s.k.Delete):
+		if a.actionsOff() != "" {
+			return a.refused()
+		}
+		if !a.deps.Actions.CanReset() {
+			return a.sayErr("cannot change integrations: Cloudflare is not configured")
+		}
+	default:
+		return s.l.update(msg)
+	}
+	if key.Matches(msg, s.k.New) {
+		return s.create()
+	}
+	in, ok := s.l.selected()
+	if !ok {
+		return a.sayErr("no integration selected")
+	}
+	if key.Matches(msg, s.k.Edit) {
+		return s.edit(in)
+	}
+	return s.remove(in)
+}
+
+// checkTenant is the tenant URL rule the Cloudflare client applies.
+func checkTenant(f *form) {
+	v := strings.TrimSpace(f.value("tenant"))
+	u, err := url.Parse(v)
+	switch {
+	case v == "":
+		f.setProblem("tenant", "required: the Okta org URL, like https://tenant.okta.com")
+	case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
+		f.setProblem("tenant", "must be an absolute URL, like https://tenant.okta.com")
+	}
+	if strings.ContainsAny(f.value("reference"), "/?#") {
+		f.setProblem("reference", "an id, without / ? or #")
+	}
+}
+
+func (s *integrationsScreen) create() tea.Cmd {
+	a := s.a
+	f := a.newForm("New Cloudflare risk integration", "Create")
+	f.intro = []string{"Type: Okta. Cloudflare will send every user risk change to this Okta org over shared signals; Okta then needs the well-known URL in a stream of its own."}
+	f.text("tenant", "Tenant URL", "", "", 200)
+	ref := f.text("reference", "Reference id", "", "", 200)
+	ref.hint = "optional: the Access↔Okta IdP integration id"
+	f.check = checkTenant
+	f.send = func(f *form) tea.Cmd {
+		in := cloudflare.IntegrationCreate{IntegrationType: cloudflare.IntegrationTypeOkta,
+			TenantURL: strings.TrimSpace(f.value("tenant")), ReferenceID: strings.TrimSpace(f.value("reference"))}
+		return a.act(f.ident, "created the Okta integration for "+in.TenantURL, "not created", func(ctx context.Context) error {
+			_, err := a.deps.Actions.CreateIntegration(ctx, a.deps.Actor, in)
+			return err
+		}, func(err error) tea.Cmd {
+			if err != nil {
+				return nil
+			}
+			return tea.Batch(s.l.activate(), a.reloadOutbox())
+		})
+	}
+	return a.openModal(f.start())
+}
+
+func (s *integrationsScreen) edit(cur cloudflare.Integration) tea.Cmd {
+	a := s.a
+	f := a.newForm("Edit the integration with "+cut(cur.TenantURL, 40), "Save")
+	f.intro = []string{fmt.Sprintf("%s integration %s", cur.IntegrationType, cur.ID)}
+	active := f.choose("active", "Active", []string{"yes", "no"}, yesNo(cur.Active))
+	active.hint = "no: Cloudflare stops sending risk to this tenant until it is turned on again"
+	f.text("tenant", "Tenant URL", cur.TenantURL, "", 200)
+	ref := f.text("reference", "Reference id", cur.ReferenceID, "", 200)
+	ref.hint = "optional: the Access↔Okta IdP integration id"
+	f.check = checkTenant
+	f.send = func(f *form) tea.Cmd {
+		up := cloudflare.IntegrationUpdate{Active: f.value("active") == "yes",
+			TenantURL: strings.TrimSpace(f.value("tenant")), ReferenceID: strings.TrimSpace(f.value("reference"))}
+		return a.act(f.ident, "saved the integration with "+up.TenantURL, "not saved", func(ctx context.Context) error {
+			_, err := a.deps.Actions.UpdateIntegration(ctx, a.deps.Actor, cur.ID, up)
+			return err
+		}, func(err error) tea.Cmd {
+			if err != nil {
+				return nil
+			}
+			return tea.Batch(s.l.activate(), a.reloadOutbox())
+		})
+	}
+	return a.openModal(f.start())
+}
+
+func (s *integrationsScreen) remove(cur cloudflare.Integration) tea.Cmd {
+	a := s.a
+	t := a.deps.Theme
+	lines := []string{
+		"Delete the " + cur.IntegrationType + " integration with " + t.Bold.Render(cur.TenantURL) + "?",
+		"",
+		"Cloudflare stops sending risk scores to it: Okta no longer hears of risk changes or resets from Cloudflare, and policies there that use them stop seeing updates.",
+		t.Muted.Render("Okta's stream for " + firstNonEmpty(cur.WellKnownURL, cur.ID) + " stays until removed in Okta."),
+	}
+	d := a.newDialog("Delete an integration", "Delete", lines, nil)
+	d.run = func() tea.Cmd {
+		return a.act(d.ident, "deleted the integration with "+cur.TenantURL, "not deleted", func(ctx context.Context) error {
+			return a.deps.Actions.DeleteIntegration(ctx, a.deps.Actor, cur.ID)
+		}, func(err error) tea.Cmd { return tea.Batch(s.l.activate(), a.reloadOutbox()) })
+	}
+	return a.openModal(d)
+}
+
+func (s *integrationsScreen) export() exportData {
+	d := exportData{fields: []string{"id", "type", "active", "tenant_url", "reference_id", "created_at", "well_known_url"}}
+	for _, in := range s.l.items {
+		d.rows = append(d.rows, []any{in.ID, in.IntegrationType, in.Active, in.TenantURL, in.ReferenceID, timeCell(in.CreatedAt), in.WellKnownURL})
+	}
+	return d
+}

@@ -25,6 +25,7 @@ import (
 	"github.com/risktop/risktop/sources/httpx"
 	"github.com/risktop/risktop/sources/poll"
 	"github.com/risktop/risktop/ui"
+	"github.com/risktop/risktop/ui/clip"
 	"github.com/risktop/risktop/ui/theme"
 )
 
@@ -88,9 +89,8 @@ func runDashboard(ctx context.Context, args []string, out, errOut io.Writer) err
 	}
 
 	readOnly := cfg.ReadOnly && !o.write
-	ch := newChanges()
 	svc, err := newService(serviceOptions{store: st, clients: pollers.Clients, readOnly: readOnly,
-		auditFile: cfg.AuditLog, log: log, changed: ch.notify})
+		auditFile: cfg.AuditLog, log: log, hub: hub})
 	if err != nil {
 		log.Error("actions", "err", err)
 		st.Close()
@@ -112,9 +112,9 @@ func runDashboard(ctx context.Context, args []string, out, errOut io.Writer) err
 		Actions:   svc,
 		Actor:     actions.OSActor(),
 		ExportDir: cfg.ExportDir,
+		Clipboard: clip.New(tty, os.Getenv),
 		Log:       log,
 	}), tty)
-	ch.forward(uiCtx, &wg, p.Send)
 	_, runErr := p.Run()
 	cancel()
 	wg.Wait()

@@ -23,6 +23,7 @@ import (
 	"github.com/risktop/risktop/sources/sim"
 	"github.com/risktop/risktop/sources/sim/simkit"
 	"github.com/risktop/risktop/ui"
+	"github.com/risktop/risktop/ui/clip"
 	"github.com/risktop/risktop/ui/theme"
 )
 
@@ -71,7 +72,7 @@ func runDemo(ctx context.Context, args []string, out, errOut io.Writer) error {
 	defer d.Close()
 	uiCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	p := newProgram(uiCtx, ui.New(d.deps(theme.New(lipgloss.DefaultRenderer()))), tty)
+	p := newProgram(uiCtx, ui.New(d.deps(theme.New(lipgloss.DefaultRenderer()), tty)), tty)
 
 	var startErr error // written before done closes
 	done := make(chan struct{})
@@ -123,10 +124,10 @@ func newDemo(log *slog.Logger) (*demo, error) {
 
 // deps are the dashboard's dependencies before the pollers exist; they
 // arrive later in a ui.Attach.
-func (d *demo) deps(th *theme.Theme) ui.Deps {
+func (d *demo) deps(th *theme.Theme, tty io.Writer) ui.Deps {
 	exports, _ := config.DefaultExportDir(os.Getenv) // "": the dashboard's own default
 	return ui.Deps{Store: d.store, Hub: d.hub, Theme: th, Title: demoTitle, Demo: true, ReadOnly: false,
-		Actor: actions.OSActor(), ExportDir: exports, Log: d.log}
+		Actor: actions.OSActor(), ExportDir: exports, Clipboard: clip.New(tty, os.Getenv), Log: d.log}
 }
 
 // serve starts the simulator on loopback, builds the pollers from the
@@ -173,8 +174,7 @@ func (d *demo) serve(ctx context.Context, o demoOptions, send func(tea.Msg)) err
 		return fmt.Errorf("could not build the pollers: %w", err)
 	}
 	// Actions on, against the simulator; the audit log stays in the store.
-	ch := newChanges()
-	svc, err := newService(serviceOptions{store: d.store, clients: pollers.Clients, log: d.log, changed: ch.notify})
+	svc, err := newService(serviceOptions{store: d.store, clients: pollers.Clients, log: d.log, hub: d.hub})
 	if err != nil {
 		return fmt.Errorf("could not set up actions: %w", err)
 	}
@@ -183,7 +183,6 @@ func (d *demo) serve(ctx context.Context, o demoOptions, send func(tea.Msg)) err
 	runPollers(ctx, &wg, pollers, cfg, d.log)
 	runSender(ctx, &wg, svc, d.log)
 	send(ui.Attach{Control: pollers.Runner, Clients: pollers.Clients, Actions: svc})
-	ch.forward(ctx, &wg, send)
 	wg.Wait()
 	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -30,11 +31,12 @@ func TestDemoStartsAndStops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if deps := d.deps(nil); !deps.Demo || deps.ReadOnly || deps.Store == nil || deps.Hub == nil || deps.Control != nil ||
+	if deps := d.deps(nil, io.Discard); !deps.Demo || deps.ReadOnly || deps.Store == nil || deps.Hub == nil || deps.Control != nil ||
 		!strings.HasPrefix(string(deps.Actor), "os:") || !strings.HasSuffix(deps.ExportDir, filepath.Join("risktop", "exports")) {
 		t.Fatalf("first-frame deps = %+v", deps)
 	}
 	sub := d.hub.Subscribe()
+	health := map[string]model.Health{}
 	ctx, cancel := context.WithCancel(context.Background())
 	msgs := make(chan tea.Msg, 64)
 	served := make(chan error, 1)
@@ -68,13 +70,22 @@ func TestDemoStartsAndStops(t *testing.T) {
 		if err != nil || items[0].State != model.OutboxSent {
 			t.Fatalf("demo push: %+v, %v", items, err)
 		}
-		select {
-		case m := <-msgs:
-			if _, ok := m.(actions.ChangedMsg); !ok {
-				t.Fatalf("after a push: %T, want actions.ChangedMsg", m)
+		// Every dashboard on the hub hears of it.
+		heard := false
+		for !heard {
+			select {
+			case <-sub.Ready():
+				for _, m := range sub.Take() {
+					switch m := m.(type) {
+					case ui.ActionsChanged:
+						heard = true
+					case poll.HealthMsg:
+						health[m.Source] = m.Health
+					}
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("no ui.ActionsChanged on the hub after a push")
 			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("no actions.ChangedMsg after a push")
 		}
 	case err := <-served:
 		t.Fatalf("serve returned before attaching: %v", err)
@@ -83,7 +94,6 @@ func TestDemoStartsAndStops(t *testing.T) {
 	}
 
 	// Every source reports healthy through the hub the dashboard reads.
-	health := map[string]model.Health{}
 	deadline := time.After(30 * time.Second)
 	for !allOK(health) {
 		select {

@@ -5,11 +5,10 @@ import (
 	"log/slog"
 	"sync"
 
-	tea "github.com/charmbracelet/bubbletea"
-
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/poll"
+	"github.com/risktop/risktop/ui"
 )
 
 // serviceOptions are what a command needs to act on the vendors.
@@ -19,7 +18,7 @@ type serviceOptions struct {
 	readOnly  bool
 	auditFile string
 	log       *slog.Logger
-	changed   func()
+	hub       *poll.Hub // told of every change to the outbox or the audit log
 }
 
 func newService(o serviceOptions) (*actions.Service, error) {
@@ -30,7 +29,9 @@ func newService(o serviceOptions) (*actions.Service, error) {
 		ReadOnly:   o.readOnly,
 		AuditFile:  o.auditFile,
 		Log:        o.log,
-		Changed:    o.changed,
+		// Every dashboard on the hub (one, or every SSH session) reloads
+		// its outbox and audit lists; the hub coalesces a burst into one.
+		Changed: func() { o.hub.Publish(ui.ActionsChanged{}) },
 	})
 }
 
@@ -44,34 +45,5 @@ func runSender(ctx context.Context, wg *sync.WaitGroup, svc *actions.Service, lo
 		log.Info("outbox sender started")
 		svc.NewSender().Run(ctx)
 		log.Info("outbox sender stopped")
-	})
-}
-
-// changes turns the service's change notices into one pending
-// actions.ChangedMsg for the dashboard: Changed must never block, and a
-// burst of changes needs one reload.
-type changes struct{ c chan struct{} }
-
-func newChanges() *changes { return &changes{c: make(chan struct{}, 1)} }
-
-// notify is the service's Changed.
-func (c *changes) notify() {
-	select {
-	case c.c <- struct{}{}:
-	default: // one is pending already
-	}
-}
-
-// forward sends the notices with send on wg until ctx ends.
-func (c *changes) forward(ctx context.Context, wg *sync.WaitGroup, send func(tea.Msg)) {
-	wg.Go(func() {
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-c.c:
-				send(actions.ChangedMsg{})
-			}
-		}
 	})
 }

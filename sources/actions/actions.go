@@ -100,10 +100,6 @@ type Problem struct {
 	Message string
 }
 
-// ChangedMsg is what a dashboard may send itself when Options.Changed is
-// called: the outbox or the audit log has news.
-type ChangedMsg struct{}
-
 // Service carries out actions. It is safe for concurrent use: many
 // dashboards (SSH sessions) share one.
 type Service struct {

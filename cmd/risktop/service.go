@@ -31,7 +31,7 @@ func newService(o serviceOptions) (*actions.Service, error) {
 		Log:        o.log,
 		// Every dashboard on the hub (one, or every SSH session) reloads
 		// its outbox and audit lists; the hub coalesces a burst into one.
-		Changed: func() { o.hub.Publish(ui.ActionsChanged{}) },
+		Changed: o.changed(),
 	})
 }
 
@@ -46,4 +46,12 @@ func runSender(ctx context.Context, wg *sync.WaitGroup, svc *actions.Service, lo
 		svc.NewSender().Run(ctx)
 		log.Info("outbox sender stopped")
 	})
+}
+
+// changed tells every dashboard on the hub; headless commands have none.
+func (o serviceOptions) changed() func() {
+	if o.hub == nil {
+		return nil
+	}
+	return func() { o.hub.Publish(ui.ActionsChanged{}) }
 }

@@ -34,10 +34,17 @@ func (a *App) actionsOff() string {
 	case a.deps.Actions == nil:
 		return "no actions: this dashboard runs without the actions service"
 	case a.deps.ReadOnly || a.deps.Actions.ReadOnly():
+		if r, ok := a.deps.Actions.(refuser); ok && r.Refusal() != nil {
+			return r.Refusal().Error()
+		}
 		return actions.ErrReadOnly.Error()
 	}
 	return ""
 }
+
+// refuser is an Actions that may say why it refuses everything (an SSH
+// viewer's: "this SSH key may view, not act"); nil: the usual read-only.
+type refuser interface{ Refusal() error }
 
 // actionKeys lists bs when actions are allowed, none when they are not,
 // so the footer and the help show action keys only where they work.

@@ -78,6 +78,7 @@ func TestReadOnlyRefusesEveryActionKey(t *testing.T) {
 	}{
 		{"nil", nil, "no actions: this dashboard runs without the actions service"},
 		{"read-only", &fakeActions{readOnly: true}, actions.ErrReadOnly.Error()},
+		{"ssh viewer", &fakeActions{readOnly: true, refusal: actions.ErrViewOnly}, actions.ErrViewOnly.Error()},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			a := actionApp(t, 120, 30, c.fa)
@@ -503,5 +504,30 @@ func TestIntegrationCreateAndEdit(t *testing.T) {
 	f = a.modal.(*form)
 	if f.busy || f.err != "not created: cloudflare: 409 Conflict — an integration with that reference id exists" || f.value("tenant") != "https://gamma.okta.com" {
 		t.Fatalf("after the failure: busy %v err %q", f.busy, f.err)
+	}
+}
+
+// TestCloseLeavesTheHub: a dashboard ended from outside (an SSH session
+// closed) hears nothing more from the hub once closed, and its reads stop.
+func TestCloseLeavesTheHub(t *testing.T) {
+	hub := poll.NewHub()
+	a := New(Deps{Hub: hub, Theme: asciiTheme(), After: noTimers})
+	hub.Publish(ActionsChanged{})
+	select {
+	case <-a.sub.Ready():
+	default:
+		t.Fatal("a subscribed dashboard heard nothing")
+	}
+	a.sub.Take()
+	a.Close()
+	a.Close() // twice is harmless
+	hub.Publish(ActionsChanged{})
+	select {
+	case <-a.sub.Ready():
+		t.Fatal("a closed dashboard still hears the hub")
+	default:
+	}
+	if a.ctx.Err() == nil {
+		t.Fatal("Close left the dashboard's reads running")
 	}
 }

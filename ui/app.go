@@ -390,11 +390,20 @@ func (a *App) openUser(key string) tea.Cmd {
 }
 
 func (a *App) quit() tea.Cmd {
+	a.Close()
+	return tea.Quit
+}
+
+// Close stops what the dashboard runs beside its program: in-flight reads
+// and its hub subscription. Quitting with q does it; a program ended from
+// outside (an SSH session closed, a server shutting down) must call it
+// after Run returns, or the subscription stays on the hub. It may be
+// called more than once.
+func (a *App) Close() {
 	a.cancel()
 	if a.sub != nil {
 		a.sub.Close()
 	}
-	return tea.Quit
 }
 
 func (a *App) togglePause() tea.Cmd {

@@ -44,7 +44,10 @@ type Actions interface {
 	DeleteIntegration(ctx context.Context, who actions.Actor, id string) error
 }
 
-var _ Actions = (*actions.Service)(nil)
+var (
+	_ Actions = (*actions.Service)(nil)
+	_ Actions = (*actions.Viewer)(nil)
+)
 
 // Deps is everything the dashboard reads from. The dashboard never does
 // I/O in Update or View: store reads and vendor calls run as commands.

@@ -19,6 +19,7 @@ import (
 type fakeActions struct {
 	mu       sync.Mutex
 	readOnly bool
+	refusal  error // what Refusal says (an SSH viewer's reason)
 	noCF     bool
 	noOkta   bool
 	linked   bool
@@ -54,6 +55,7 @@ func (f *fakeActions) callList() []string {
 }
 
 func (f *fakeActions) ReadOnly() bool { return f.readOnly }
+func (f *fakeActions) Refusal() error { return f.refusal }
 func (f *fakeActions) CanReset() bool { return !f.noCF }
 func (f *fakeActions) CanPush() bool  { return !f.noOkta }
 

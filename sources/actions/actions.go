@@ -183,6 +183,19 @@ func (s *Service) CanPush() bool  { return s.opts.Okta != nil }
 // Errors are the vendor's own (with its hint), ErrReadOnly or
 // ErrNotConfigured. Audited as "reset-user" with the vendor status.
 func (s *Service) ResetUser(ctx context.Context, who Actor, t ResetTarget) error {
+	e := s.resetEntry(who, t)
+	if err := s.gate(ctx, e, s.opts.Cloudflare != nil); err != nil {
+		return err
+	}
+	if strings.TrimSpace(t.UserID) == "" {
+		return s.refuse(ctx, e, errors.New("no Cloudflare user id to reset (the Access user id from the summary)"))
+	}
+	err := s.opts.Cloudflare.Reset(ctx, t.UserID)
+	return s.finish(ctx, e, http.StatusOK, err)
+}
+
+// resetEntry starts the audit entry of a reset.
+func (s *Service) resetEntry(who Actor, t ResetTarget) model.AuditEntry {
 	target := t.Email
 	if target == "" {
 		target = t.UserID
@@ -197,16 +210,7 @@ func (s *Service) ResetUser(ctx context.Context, who Actor, t ResetTarget) error
 	if t.Level != model.LevelUnknown {
 		parts = append(parts, "level "+t.Level.String()+" before")
 	}
-	detail := strings.Join(parts, ", ")
-	e := s.entry(who, ActionResetUser, model.VendorCloudflare, target, detail)
-	if err := s.gate(ctx, e, s.opts.Cloudflare != nil); err != nil {
-		return err
-	}
-	if strings.TrimSpace(t.UserID) == "" {
-		return s.refuse(ctx, e, errors.New("no Cloudflare user id to reset (the Access user id from the summary)"))
-	}
-	err := s.opts.Cloudflare.Reset(ctx, t.UserID)
-	return s.finish(ctx, e, http.StatusOK, err)
+	return s.entry(who, ActionResetUser, model.VendorCloudflare, target, strings.Join(parts, ", "))
 }
 
 // OktaLinked reports whether Cloudflare has an active Okta integration, so
@@ -231,6 +235,19 @@ func (s *Service) OktaLinked(ctx context.Context) (bool, error) {
 // (a PUT of every behavior) and returns the settings now in force.
 // Audited as "update-behaviors" with what changed.
 func (s *Service) SaveBehaviors(ctx context.Context, who Actor, changes map[string]cloudflare.BehaviorChange) (map[string]cloudflare.BehaviorSetting, error) {
+	e := s.behaviorsEntry(who, changes)
+	if err := s.gate(ctx, e, s.opts.Cloudflare != nil); err != nil {
+		return nil, err
+	}
+	if len(changes) == 0 {
+		return nil, s.refuse(ctx, e, errors.New("no behavior changes to save"))
+	}
+	out, err := s.opts.Cloudflare.UpdateBehaviors(ctx, changes)
+	return out, s.finish(ctx, e, http.StatusOK, err)
+}
+
+// behaviorsEntry starts the audit entry of a behaviors save: what changed.
+func (s *Service) behaviorsEntry(who Actor, changes map[string]cloudflare.BehaviorChange) model.AuditEntry {
 	keys := make([]string, 0, len(changes))
 	for k := range changes {
 		keys = append(keys, k)
@@ -251,26 +268,13 @@ func (s *Service) SaveBehaviors(ctx context.Context, who Actor, changes map[stri
 		}
 		parts = append(parts, k+": "+strings.Join(what, ", "))
 	}
-	e := s.entry(who, ActionUpdateBehaviors, model.VendorCloudflare, strings.Join(keys, ", "), strings.Join(parts, "; "))
-	if err := s.gate(ctx, e, s.opts.Cloudflare != nil); err != nil {
-		return nil, err
-	}
-	if len(changes) == 0 {
-		return nil, s.refuse(ctx, e, errors.New("no behavior changes to save"))
-	}
-	out, err := s.opts.Cloudflare.UpdateBehaviors(ctx, changes)
-	return out, s.finish(ctx, e, http.StatusOK, err)
+	return s.entry(who, ActionUpdateBehaviors, model.VendorCloudflare, strings.Join(keys, ", "), strings.Join(parts, "; "))
 }
 
 // CreateIntegration, UpdateIntegration and DeleteIntegration manage the
 // Cloudflare→Okta risk integrations. Audited.
 func (s *Service) CreateIntegration(ctx context.Context, who Actor, in cloudflare.IntegrationCreate) (*cloudflare.Integration, error) {
-	typ := in.IntegrationType
-	if typ == "" {
-		typ = cloudflare.IntegrationTypeOkta
-	}
-	e := s.entry(who, ActionCreateIntegration, model.VendorCloudflare, in.TenantURL,
-		fmt.Sprintf("type %s, tenant_url %s, reference_id %q", typ, in.TenantURL, in.ReferenceID))
+	e := s.createEntry(who, in)
 	if err := s.gate(ctx, e, s.opts.Cloudflare != nil); err != nil {
 		return nil, err
 	}
@@ -282,8 +286,7 @@ func (s *Service) CreateIntegration(ctx context.Context, who Actor, in cloudflar
 }
 
 func (s *Service) UpdateIntegration(ctx context.Context, who Actor, id string, in cloudflare.IntegrationUpdate) (*cloudflare.Integration, error) {
-	e := s.entry(who, ActionUpdateIntegration, model.VendorCloudflare, id,
-		fmt.Sprintf("active %t, tenant_url %s, reference_id %q", in.Active, in.TenantURL, in.ReferenceID))
+	e := s.updateEntry(who, id, in)
 	if err := s.gate(ctx, e, s.opts.Cloudflare != nil); err != nil {
 		return nil, err
 	}
@@ -298,6 +301,20 @@ func (s *Service) DeleteIntegration(ctx context.Context, who Actor, id string) e
 	}
 	err := s.opts.Cloudflare.DeleteIntegration(ctx, id)
 	return s.finish(ctx, e, http.StatusOK, err)
+}
+
+func (s *Service) createEntry(who Actor, in cloudflare.IntegrationCreate) model.AuditEntry {
+	typ := in.IntegrationType
+	if typ == "" {
+		typ = cloudflare.IntegrationTypeOkta
+	}
+	return s.entry(who, ActionCreateIntegration, model.VendorCloudflare, in.TenantURL,
+		fmt.Sprintf("type %s, tenant_url %s, reference_id %q", typ, in.TenantURL, in.ReferenceID))
+}
+
+func (s *Service) updateEntry(who Actor, id string, in cloudflare.IntegrationUpdate) model.AuditEntry {
+	return s.entry(who, ActionUpdateIntegration, model.VendorCloudflare, id,
+		fmt.Sprintf("active %t, tenant_url %s, reference_id %q", in.Active, in.TenantURL, in.ReferenceID))
 }
 
 // entry starts an audit entry.

@@ -382,3 +382,66 @@ func TestOSActor(t *testing.T) {
 		t.Errorf("host %q, want %q", host, h)
 	}
 }
+
+// TestViewerRefusesEverything: an SSH viewer's face of a writable service
+// acts on nothing, says so with ErrViewOnly (which is ErrReadOnly), and
+// leaves one "refused" audit entry per attempt naming the viewer.
+func TestViewerRefusesEverything(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	ctx := context.Background()
+	queued, err := e.store.Enqueue(ctx, []model.OutboxItem{{IP: "192.0.2.7", Level: model.LevelHigh, Created: t0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := e.svc.Viewer()
+	if !v.ReadOnly() || !v.CanReset() || !v.CanPush() || e.svc.ReadOnly() {
+		t.Fatalf("viewer ReadOnly %t CanReset %t CanPush %t; service ReadOnly %t", v.ReadOnly(), v.CanReset(), v.CanPush(), e.svc.ReadOnly())
+	}
+	if ps := v.CheckPush(PushRequest{IP: "nope", Level: "HIGH"}); len(ps) != 1 || ps[0].Field != "ip" {
+		t.Errorf("CheckPush = %+v", ps)
+	}
+	viewer := SSHActor("SHA256:abc", "ava@laptop")
+	if viewer != "ssh:SHA256:abc ava@laptop" || SSHActor("SHA256:abc", "") != "ssh:SHA256:abc" {
+		t.Fatalf("SSHActor = %q", viewer)
+	}
+	on := true
+	calls := []struct {
+		action string
+		err    error
+	}{
+		{ActionResetUser, v.ResetUser(ctx, viewer, ResetTarget{UserID: "u-1", Email: "ava@example.com"})},
+		{ActionPushIP, second(v.QueuePush(ctx, viewer, []PushRequest{{IP: "203.0.113.9", Level: "high"}}))},
+		{ActionRetryPush, v.RetryPush(ctx, viewer, queued[0])},
+		{ActionDropPush, v.DropPush(ctx, viewer, queued[0])},
+		{ActionUpdateBehaviors, second(v.SaveBehaviors(ctx, viewer, map[string]cloudflare.BehaviorChange{"imp_travel": {Enabled: &on}}))},
+		{ActionCreateIntegration, second(v.CreateIntegration(ctx, viewer, cloudflare.IntegrationCreate{TenantURL: "https://acme.okta.com"}))},
+		{ActionUpdateIntegration, second(v.UpdateIntegration(ctx, viewer, "i-1", cloudflare.IntegrationUpdate{TenantURL: "https://acme.okta.com"}))},
+		{ActionDeleteIntegration, v.DeleteIntegration(ctx, viewer, "i-1")},
+	}
+	if _, err := v.OktaLinked(ctx); !errors.Is(err, ErrReadOnly) {
+		t.Errorf("OktaLinked: %v", err)
+	}
+	for _, c := range calls {
+		if !errors.Is(c.err, ErrViewOnly) || !errors.Is(c.err, ErrReadOnly) {
+			t.Errorf("%s: %v, want ErrViewOnly", c.action, c.err)
+		}
+	}
+	for _, vendor := range sim.Vendors {
+		if n := e.requests(t, vendor); n != 0 {
+			t.Errorf("%s saw %d requests", vendor, n)
+		}
+	}
+	es := e.sameAudit(t)
+	if len(es) != len(calls) {
+		t.Fatalf("%d audit entries for %d refusals: %+v", len(es), len(calls), briefs(es))
+	}
+	for i, x := range es {
+		if x.Action != calls[i].action || x.Result != ResultRefused || x.Actor != string(viewer) || !strings.Contains(x.Detail, "may view, not act") {
+			t.Errorf("entry %d = %+v", i, x)
+		}
+	}
+	items, _ := e.store.OutboxItems(ctx, queued)
+	if items[0].State != model.OutboxQueued {
+		t.Errorf("a viewer moved an outbox item: %+v", items[0])
+	}
+}

@@ -78,26 +78,12 @@ func (s *Service) QueuePush(ctx context.Context, who Actor, reqs []PushRequest) 
 	if len(reqs) == 0 {
 		return nil, errors.New("no IP risk to push")
 	}
-	entries := make([]model.AuditEntry, len(reqs))
-	for i, r := range reqs {
-		entries[i] = s.entry(who, ActionPushIP, model.VendorOkta, strings.TrimSpace(r.IP), pushDetail(r))
-	}
-	refuseAll := func(why error) error {
-		var auditErrs []error
-		for _, e := range entries {
-			e.Result, e.Detail = ResultRefused, joinDetail(e.Detail, why.Error())
-			if err := s.audit(ctx, e); err != nil {
-				auditErrs = append(auditErrs, err)
-			}
-		}
-		s.changed()
-		return withAudit(why, errors.Join(auditErrs...))
-	}
+	entries := s.pushEntries(who, reqs)
 	switch {
 	case s.opts.ReadOnly:
-		return nil, refuseAll(ErrReadOnly)
+		return nil, s.refuseAll(ctx, entries, ErrReadOnly)
 	case s.opts.Okta == nil:
-		return nil, refuseAll(notConfigured(model.VendorOkta))
+		return nil, s.refuseAll(ctx, entries, notConfigured(model.VendorOkta))
 	}
 
 	var pe PushError
@@ -163,6 +149,28 @@ func (s *Service) QueuePush(ctx context.Context, who Actor, reqs []PushRequest) 
 	s.settle()
 	s.changed()
 	return ids, errors.Join(auditErrs...)
+}
+
+// pushEntries start the audit entries of a push, one per IP.
+func (s *Service) pushEntries(who Actor, reqs []PushRequest) []model.AuditEntry {
+	entries := make([]model.AuditEntry, len(reqs))
+	for i, r := range reqs {
+		entries[i] = s.entry(who, ActionPushIP, model.VendorOkta, strings.TrimSpace(r.IP), pushDetail(r))
+	}
+	return entries
+}
+
+// refuseAll audits every entry as refused because of why and returns why.
+func (s *Service) refuseAll(ctx context.Context, entries []model.AuditEntry, why error) error {
+	var auditErrs []error
+	for _, e := range entries {
+		e.Result, e.Detail = ResultRefused, joinDetail(e.Detail, why.Error())
+		if err := s.audit(ctx, e); err != nil {
+			auditErrs = append(auditErrs, err)
+		}
+	}
+	s.changed()
+	return withAudit(why, errors.Join(auditErrs...))
 }
 
 // pushDetail describes a request for the audit log.

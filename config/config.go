@@ -36,6 +36,16 @@ const (
 	// minutes.
 	DefaultCloudflareInterval = 60 * time.Second
 	MinCloudflareInterval     = 10 * time.Second
+
+	// risktop serve: an SSH session with no key press for the idle timeout
+	// is closed (0: never); shorter than a minute closes sessions while the
+	// operator reads a screen.
+	DefaultIdleTimeout = 30 * time.Minute
+	MinIdleTimeout     = time.Minute
+	// Each session is a dashboard program with its own caches (a few MB);
+	// the vendors see one set of pollers whatever the count.
+	DefaultMaxSessions = 16
+	MaxMaxSessions     = 256
 )
 
 // Config is a loaded, validated config file. A vendor section is nil when
@@ -48,11 +58,18 @@ type Config struct {
 	Retention time.Duration // events older than this are pruned
 	AuditLog  string        // JSON-lines copy of the audit log; "" for none
 	ExportDir string        // where the dashboard writes CSV/JSON exports (resolved)
+	Serve     Serve         // risktop serve's limits
 
 	OneLogin   *OneLogin
 	CASB       *CASB
 	Cloudflare *Cloudflare
 	Okta       *Okta
+}
+
+// Serve holds risktop serve's limits; its flags override them.
+type Serve struct {
+	IdleTimeout time.Duration // no key press for this long closes a session; 0: never
+	MaxSessions int           // SSH sessions at once
 }
 
 // OneLogin polls events and score insights.
@@ -140,6 +157,13 @@ func (c *Config) String() string {
 		head += ", audit log " + c.AuditLog
 	}
 	head += ", exports " + c.ExportDir
+	if c.Serve != (Serve{IdleTimeout: DefaultIdleTimeout, MaxSessions: DefaultMaxSessions}) {
+		idle := "never"
+		if c.Serve.IdleTimeout > 0 {
+			idle = FormatDuration(c.Serve.IdleTimeout)
+		}
+		head += fmt.Sprintf(", serve: idle timeout %s, at most %d sessions", idle, c.Serve.MaxSessions)
+	}
 	parts := []string{head}
 	if s := c.OneLogin; s != nil {
 		parts = append(parts, fmt.Sprintf("onelogin %s every %s, back-fill %s",

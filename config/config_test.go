@@ -71,6 +71,9 @@ func TestExampleParses(t *testing.T) {
 		cfg.Okta.APIToken.Reveal() != testVars["OKTA_API_TOKEN"] {
 		t.Error("secrets not expanded from the environment")
 	}
+	if cfg.Serve != (Serve{IdleTimeout: DefaultIdleTimeout, MaxSessions: DefaultMaxSessions}) {
+		t.Errorf("the example's serve: %+v, want the defaults it documents", cfg.Serve)
+	}
 	if cfg.OneLogin.ClientID != "ol-client-id" {
 		t.Errorf("client_id = %q", cfg.OneLogin.ClientID)
 	}
@@ -117,6 +120,8 @@ sources:
 	check("cloudflare.interval", cfg.Cloudflare.Interval, 60*time.Second)
 	check("okta.requests_per_minute", cfg.Okta.RequestsPerMinute, 3)
 	check("okta mode", cfg.Okta.Mode(), "ssws")
+	check("serve.idle_timeout", cfg.Serve.IdleTimeout, 30*time.Minute)
+	check("serve.max_sessions", cfg.Serve.MaxSessions, 16)
 	newClients(t, cfg)
 
 	// refresh is the default for every source, never below a vendor's own
@@ -145,6 +150,11 @@ sources:
 	check("export_dir", cfg.ExportDir, "/home/op/.local/state/risktop/exports")
 	cfg, _ = mustParse(t, base, testEnv(withVars(map[string]string{"XDG_STATE_HOME": "/var/state"})))
 	check("export_dir with XDG_STATE_HOME", cfg.ExportDir, "/var/state/risktop/exports")
+	hk, hkErr := DefaultHostKeyPath(func(k string) string { return map[string]string{"XDG_STATE_HOME": "/var/state", "HOME": "/home/op"}[k] })
+	check("host key with XDG_STATE_HOME", hk, "/var/state/risktop/ssh_host_ed25519")
+	check("host key error", hkErr, nil)
+	hk, _ = DefaultHostKeyPath(func(k string) string { return map[string]string{"HOME": "/home/op"}[k] })
+	check("host key under HOME", hk, "/home/op/.local/state/risktop/ssh_host_ed25519")
 	cfg, _ = mustParse(t, "audit_log: logs/audit.jsonl\nexport_dir: ''\n"+base, testEnv(nil))
 	check("relative audit_log", cfg.AuditLog, "logs/audit.jsonl") // relative to the config file's directory, "." here
 	check("empty export_dir", cfg.ExportDir, "/home/op/.local/state/risktop/exports")

@@ -27,7 +27,8 @@ import (
 )
 
 var (
-	topKeys        = []string{"refresh", "read_only", "store", "retention", "audit_log", "export_dir", "sources"}
+	topKeys        = []string{"refresh", "read_only", "store", "retention", "audit_log", "export_dir", "serve", "sources"}
+	serveKeys      = []string{"idle_timeout", "max_sessions"}
 	sourceKeys     = []string{"onelogin", "casb", "cloudflare", "okta"}
 	oneloginKeys   = []string{"base_url", "client_id", "client_secret", "client_secret_file", "interval", "backfill"}
 	casbKeys       = []string{"base_url", "access_key", "access_key_file", "access_secret", "access_secret_file", "report", "interval"}
@@ -39,11 +40,13 @@ var (
 // Mistakes common enough to deserve their own answer.
 var (
 	topHints = map[string]string{
-		"interval":   "unknown key; the default poll interval is called refresh",
-		"onelogin":   "a source belongs under sources:, indented",
-		"casb":       "a source belongs under sources:, indented",
-		"okta":       "a source belongs under sources:, indented",
-		"cloudflare": "a source belongs under sources:, indented",
+		"interval":     "unknown key; the default poll interval is called refresh",
+		"onelogin":     "a source belongs under sources:, indented",
+		"casb":         "a source belongs under sources:, indented",
+		"okta":         "a source belongs under sources:, indented",
+		"cloudflare":   "a source belongs under sources:, indented",
+		"idle_timeout": "belongs under serve:, indented",
+		"max_sessions": "belongs under serve:, indented",
 	}
 	vendorHints = map[string]map[string]string{"okta": {
 		"interval": "unknown key; okta is not polled (risktop pushes IP risk to it), so its pace is requests_per_minute",
@@ -187,6 +190,8 @@ func (d *decoder) config(root *yaml.Node) *Config {
 		}
 	}
 
+	cfg.Serve = d.serve(top)
+
 	var srcNode *yaml.Node
 	if e, ok := top["sources"]; ok {
 		srcNode = e.val
@@ -223,6 +228,44 @@ func (d *decoder) config(root *yaml.Node) *Config {
 			FormatDuration(retention), FormatDuration(ol.Backfill))
 	}
 	return cfg
+}
+
+// serve reads risktop serve's section; absent keys take the defaults.
+func (d *decoder) serve(top map[string]entry) Serve {
+	out := Serve{IdleTimeout: DefaultIdleTimeout, MaxSessions: DefaultMaxSessions}
+	var n *yaml.Node
+	e, ok := top["serve"]
+	if ok {
+		n = e.val
+	}
+	m := d.mapping("serve", n, serveKeys, nil, "a mapping of risktop serve's settings (idle_timeout:, max_sessions:)")
+	if m == nil {
+		return out
+	}
+	s := section{d: d, path: "serve", at: e.key, m: m}
+	if v, vn, ok := s.duration("idle_timeout"); ok {
+		if v > 0 && v < MinIdleTimeout {
+			d.add(vn, "serve.idle_timeout", "%s would close sessions while the operator reads a screen; use %s or more, or 0 for never",
+				FormatDuration(v), FormatDuration(MinIdleTimeout))
+		} else {
+			out.IdleTimeout = v
+		}
+	}
+	if me, ok := m["max_sessions"]; ok {
+		path := "serve.max_sessions"
+		if t, ok := d.scalar(path, me, ""); ok && t != "" {
+			v, err := strconv.Atoi(t)
+			switch {
+			case err != nil:
+				d.add(resolve(me.val), path, "%q is not a whole number; use 1 to %d", sanitize.LineN(t, 20), MaxMaxSessions)
+			case v < 1 || v > MaxMaxSessions:
+				d.add(resolve(me.val), path, "%d is out of range; use 1 to %d (each session is a dashboard of its own, a few MB)", v, MaxMaxSessions)
+			default:
+				out.MaxSessions = v
+			}
+		}
+	}
+	return out
 }
 
 func (d *decoder) storePath(top map[string]entry) string {

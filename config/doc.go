@@ -9,6 +9,9 @@
 //	retention: 90d
 //	audit_log: ""     # JSON-lines copy of the audit log; "" for none
 //	export_dir: ""    # default $XDG_STATE_HOME/risktop/exports
+//	serve:            # risktop serve; its flags override these
+//	  idle_timeout: 30m   # no key press for this long closes a session; 0: never
+//	  max_sessions: 16
 //	sources:          # a vendor that is absent is off
 //	  onelogin:   {base_url: …, client_id: …, client_secret: "${ONELOGIN_CLIENT_SECRET}", interval: 30s, backfill: 24h}
 //	  casb:       {base_url: …, access_key: …, access_secret: …, report: Userrisk, interval: 5m}

@@ -115,6 +115,20 @@ func DefaultExportDir(getenv func(string) string) (string, error) {
 	return filepath.Join(dir, "risktop", "exports"), nil
 }
 
+// DefaultHostKeyPath is where risktop serve keeps its SSH host key:
+// $XDG_STATE_HOME/risktop/ssh_host_ed25519, beside the store, so it
+// survives restarts and clients keep trusting it.
+func DefaultHostKeyPath(getenv func(string) string) (string, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	dir, err := xdgDir(getenv, "XDG_STATE_HOME", filepath.Join(".local", "state"))
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "risktop", "ssh_host_ed25519"), nil
+}
+
 // xdgDir follows the XDG base directory spec: a relative value is ignored.
 func xdgDir(getenv func(string) string, name, underHome string) (string, error) {
 	if v := getenv(name); v != "" && filepath.IsAbs(v) {

@@ -1,0 +1,180 @@
+package remote
+
+import (
+	"bytes"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// TestBadLinesAreSkippedNotALockOut: every bad line is reported by number
+// and skipped; the keys around it still work. Nothing of a bad line, a
+// pasted private key above all, is quoted.
+func TestBadLinesAreSkippedNotALockOut(t *testing.T) {
+	a, b, c, d := newTestKey(t, "ava@laptop"), newTestKey(t, "ben\x1b]0;pwned\x07@host"), newTestKey(t, ""), newTestKey(t, "dan")
+	private := "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUtc2VjcmV0LW1hdGVyaWFs\n-----END OPENSSH PRIVATE KEY-----"
+	path := writeKeys(t, "authorized_keys",
+		"# the SOC team",
+		a.line,
+		"ssh-ed25519 AAAAnot-a-key garbage",
+		private,
+		"",
+		b.line,
+		`from="10.0.0.0/8" `+c.line,
+		"no-port-forwarding,no-agent-forwarding "+d.line,
+	)
+	var logBuf bytes.Buffer
+	k := NewKeyring(path, "", slog.New(slog.NewTextHandler(&logBuf, nil)))
+	st := k.Status()
+	text := strings.Join(st.Lines, "\n")
+	for _, want := range []string{
+		path + ": 3 key(s)",
+		"line 3: not a public key",
+		"line 4: a PRIVATE key; remove it at once",
+		"line 9: option from, which risktop serve cannot honour; key skipped",
+		"operators: none (no --operators file): every key is a viewer",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("status lacks %q:\n%s", want, text)
+		}
+	}
+	for _, secret := range []string{"b3BlbnNzaC1rZXktdjEAAAAABG5vbmUtc2VjcmV0LW1hdGVyaWFs", "garbage", "10.0.0.0"} {
+		if strings.Contains(text, secret) {
+			t.Errorf("status quotes %q:\n%s", secret, text)
+		}
+	}
+	if !st.Open || st.Viewers != 3 || st.Operators != 0 {
+		t.Errorf("status %+v", st)
+	}
+	for _, key := range []testKey{a, b, d} {
+		id, ok := k.Lookup(key.signer.PublicKey())
+		if !ok || id.Role != RoleViewer || id.Fingerprint != key.fp {
+			t.Errorf("%s: %+v %t", key.fp, id, ok)
+		}
+	}
+	if _, ok := k.Lookup(c.signer.PublicKey()); ok {
+		t.Error("a key with from= got in although the restriction cannot be honoured")
+	}
+	if id, _ := k.Lookup(b.signer.PublicKey()); strings.ContainsAny(id.Comment, "\x1b\x07") || !strings.HasPrefix(id.Comment, "ben") {
+		t.Errorf("comment %q not sanitized", id.Comment)
+	}
+}
+
+// TestOperatorsAndReload: a key in the operators file is an operator
+// (with or without an authorized-keys line); editing a file takes effect
+// at the next lookup; a file that becomes unreadable refuses its keys.
+func TestOperatorsAndReload(t *testing.T) {
+	viewer, op, both, late := newTestKey(t, "viewer"), newTestKey(t, "op"), newTestKey(t, "both"), newTestKey(t, "late")
+	authPath := writeKeys(t, "authorized_keys", viewer.line, both.line)
+	opsPath := writeKeys(t, "operators", op.line, both.line)
+	var logBuf syncBuffer
+	k := NewKeyring(authPath, opsPath, slog.New(slog.NewTextHandler(&logBuf, nil)))
+	if st := k.Status(); st.Viewers != 1 || st.Operators != 2 || !st.Open {
+		t.Fatalf("status %+v", st)
+	}
+	roles := map[testKey]Role{viewer: RoleViewer, op: RoleOperator, both: RoleOperator}
+	for key, want := range roles {
+		if id, ok := k.Lookup(key.signer.PublicKey()); !ok || id.Role != want {
+			t.Errorf("%s: %+v %t, want %s", key.line, id, ok, want)
+		}
+	}
+	if _, ok := k.Lookup(late.signer.PublicKey()); ok {
+		t.Fatal("a key in neither file got in")
+	}
+
+	// Add a key (a new file moved into place, as editors do) and drop one.
+	replace(t, authPath, viewer.line+"\n"+late.line+"\n")
+	if id, ok := k.Lookup(late.signer.PublicKey()); !ok || id.Role != RoleViewer {
+		t.Errorf("the added key: %+v %t", id, ok)
+	}
+	if !strings.Contains(logBuf.String(), "ssh keys reloaded") {
+		t.Errorf("no reload logged:\n%s", logBuf.String())
+	}
+	replace(t, opsPath, both.line+"\n")
+	if _, ok := k.Lookup(op.signer.PublicKey()); ok {
+		t.Error("a removed operator still got in")
+	}
+	if id, ok := k.Lookup(both.signer.PublicKey()); !ok || id.Role != RoleOperator {
+		t.Errorf("both: %+v %t", id, ok)
+	}
+
+	// The authorized-keys file goes away: nobody, operators included.
+	os.Remove(authPath)
+	if _, ok := k.Lookup(both.signer.PublicKey()); ok {
+		t.Error("an operator got in with the authorized-keys file gone")
+	}
+	if n := strings.Count(logBuf.String(), "ssh keys unreadable"); n != 1 {
+		t.Errorf("%d unreadable lines logged, want 1 (not one per attempt):\n%s", n, logBuf.String())
+	}
+	k.Lookup(both.signer.PublicKey())
+	if n := strings.Count(logBuf.String(), "ssh keys unreadable"); n != 1 {
+		t.Errorf("%d unreadable lines logged after a second attempt", n)
+	}
+	replace(t, authPath, viewer.line+"\n")
+	if _, ok := k.Lookup(viewer.signer.PublicKey()); !ok {
+		t.Error("the file is back but its key is refused")
+	}
+}
+
+// replace writes a new version of path the way editors do (write a temp
+// file, rename), with a later time so a coarse clock cannot hide it.
+func replace(t *testing.T, path, content string) {
+	t.Helper()
+	tmp := path + ".new"
+	if err := os.WriteFile(tmp, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(2 * time.Second)
+	os.Chtimes(tmp, later, later)
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestHostKeyIsMadeOnceAndKept(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state", "risktop", "ssh_host_ed25519")
+	s1, created, err := HostKey(path)
+	if err != nil || !created {
+		t.Fatalf("first: %v created %t", err, created)
+	}
+	if s1.PublicKey().Type() != gossh.KeyAlgoED25519 {
+		t.Errorf("type %s", s1.PublicKey().Type())
+	}
+	for p, want := range map[string]os.FileMode{path: 0o600, filepath.Dir(path): 0o700, path + ".pub": 0o644} {
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != want {
+			t.Errorf("%s mode %04o, want %04o", p, st.Mode().Perm(), want)
+		}
+	}
+	pub, _ := os.ReadFile(path + ".pub")
+	if parsed, _, _, _, err := gossh.ParseAuthorizedKey(pub); err != nil || !bytes.Equal(parsed.Marshal(), s1.PublicKey().Marshal()) {
+		t.Errorf("the .pub file does not hold the key: %v", err)
+	}
+	s2, created, err := HostKey(path)
+	if err != nil || created {
+		t.Fatalf("second: %v created %t", err, created)
+	}
+	if gossh.FingerprintSHA256(s1.PublicKey()) != gossh.FingerprintSHA256(s2.PublicKey()) {
+		t.Error("the host key changed between starts")
+	}
+
+	// Too open: refused, as sshd would.
+	os.Chmod(path, 0o644)
+	if _, _, err := HostKey(path); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		t.Errorf("a world-readable key: %v", err)
+	}
+	// Not a key: refused without quoting it.
+	bad := filepath.Join(t.TempDir(), "k")
+	os.WriteFile(bad, []byte("SECRET-LOOKING-CONTENT\n"), 0o600)
+	if _, _, err := HostKey(bad); err == nil || strings.Contains(err.Error(), "SECRET") || !strings.Contains(err.Error(), "not a private key") {
+		t.Errorf("garbage: %v", err)
+	}
+}

@@ -24,6 +24,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"demo", "the dashboard on the embedded simulator, with zero set-up", runDemo},
+		{"serve", "the dashboard over SSH for a team on a jump host: one set of pollers, a dashboard per key", runServe},
 		{"check", "test each configured source: reachable, authenticated, permitted, rate-limit headroom", runCheck},
 		{"get", "print stored scores, events or users as a table, JSON or CSV", runGet},
 		{"push-ip", "push IP risk to Okta through the outbox and wait for the result", runPushIP},

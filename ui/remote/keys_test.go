@@ -10,23 +10,25 @@ import (
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/risktop/risktop/ui/remote/sshtest"
 )
 
 // TestBadLinesAreSkippedNotALockOut: every bad line is reported by number
 // and skipped; the keys around it still work. Nothing of a bad line, a
 // pasted private key above all, is quoted.
 func TestBadLinesAreSkippedNotALockOut(t *testing.T) {
-	a, b, c, d := newTestKey(t, "ava@laptop"), newTestKey(t, "ben\x1b]0;pwned\x07@host"), newTestKey(t, ""), newTestKey(t, "dan")
+	a, b, c, d := sshtest.NewKey(t, "ava@laptop"), sshtest.NewKey(t, "ben\x1b]0;pwned\x07@host"), sshtest.NewKey(t, ""), sshtest.NewKey(t, "dan")
 	private := "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUtc2VjcmV0LW1hdGVyaWFs\n-----END OPENSSH PRIVATE KEY-----"
-	path := writeKeys(t, "authorized_keys",
+	path := sshtest.WriteKeys(t, "authorized_keys",
 		"# the SOC team",
-		a.line,
+		a.Line,
 		"ssh-ed25519 AAAAnot-a-key garbage",
 		private,
 		"",
-		b.line,
-		`from="10.0.0.0/8" `+c.line,
-		"no-port-forwarding,no-agent-forwarding "+d.line,
+		b.Line,
+		`from="10.0.0.0/8" `+c.Line,
+		"no-port-forwarding,no-agent-forwarding "+d.Line,
 	)
 	var logBuf bytes.Buffer
 	k := NewKeyring(path, "", slog.New(slog.NewTextHandler(&logBuf, nil)))
@@ -51,16 +53,16 @@ func TestBadLinesAreSkippedNotALockOut(t *testing.T) {
 	if !st.Open || st.Viewers != 3 || st.Operators != 0 {
 		t.Errorf("status %+v", st)
 	}
-	for _, key := range []testKey{a, b, d} {
-		id, ok := k.Lookup(key.signer.PublicKey())
-		if !ok || id.Role != RoleViewer || id.Fingerprint != key.fp {
-			t.Errorf("%s: %+v %t", key.fp, id, ok)
+	for _, key := range []sshtest.Key{a, b, d} {
+		id, ok := k.Lookup(key.Signer.PublicKey())
+		if !ok || id.Role != RoleViewer || id.Fingerprint != key.Fingerprint {
+			t.Errorf("%s: %+v %t", key.Fingerprint, id, ok)
 		}
 	}
-	if _, ok := k.Lookup(c.signer.PublicKey()); ok {
+	if _, ok := k.Lookup(c.Signer.PublicKey()); ok {
 		t.Error("a key with from= got in although the restriction cannot be honoured")
 	}
-	if id, _ := k.Lookup(b.signer.PublicKey()); strings.ContainsAny(id.Comment, "\x1b\x07") || !strings.HasPrefix(id.Comment, "ben") {
+	if id, _ := k.Lookup(b.Signer.PublicKey()); strings.ContainsAny(id.Comment, "\x1b\x07") || !strings.HasPrefix(id.Comment, "ben") {
 		t.Errorf("comment %q not sanitized", id.Comment)
 	}
 }
@@ -69,54 +71,54 @@ func TestBadLinesAreSkippedNotALockOut(t *testing.T) {
 // (with or without an authorized-keys line); editing a file takes effect
 // at the next lookup; a file that becomes unreadable refuses its keys.
 func TestOperatorsAndReload(t *testing.T) {
-	viewer, op, both, late := newTestKey(t, "viewer"), newTestKey(t, "op"), newTestKey(t, "both"), newTestKey(t, "late")
-	authPath := writeKeys(t, "authorized_keys", viewer.line, both.line)
-	opsPath := writeKeys(t, "operators", op.line, both.line)
+	viewer, op, both, late := sshtest.NewKey(t, "viewer"), sshtest.NewKey(t, "op"), sshtest.NewKey(t, "both"), sshtest.NewKey(t, "late")
+	authPath := sshtest.WriteKeys(t, "authorized_keys", viewer.Line, both.Line)
+	opsPath := sshtest.WriteKeys(t, "operators", op.Line, both.Line)
 	var logBuf syncBuffer
 	k := NewKeyring(authPath, opsPath, slog.New(slog.NewTextHandler(&logBuf, nil)))
 	if st := k.Status(); st.Viewers != 1 || st.Operators != 2 || !st.Open {
 		t.Fatalf("status %+v", st)
 	}
-	roles := map[testKey]Role{viewer: RoleViewer, op: RoleOperator, both: RoleOperator}
+	roles := map[sshtest.Key]Role{viewer: RoleViewer, op: RoleOperator, both: RoleOperator}
 	for key, want := range roles {
-		if id, ok := k.Lookup(key.signer.PublicKey()); !ok || id.Role != want {
-			t.Errorf("%s: %+v %t, want %s", key.line, id, ok, want)
+		if id, ok := k.Lookup(key.Signer.PublicKey()); !ok || id.Role != want {
+			t.Errorf("%s: %+v %t, want %s", key.Line, id, ok, want)
 		}
 	}
-	if _, ok := k.Lookup(late.signer.PublicKey()); ok {
+	if _, ok := k.Lookup(late.Signer.PublicKey()); ok {
 		t.Fatal("a key in neither file got in")
 	}
 
 	// Add a key (a new file moved into place, as editors do) and drop one.
-	replace(t, authPath, viewer.line+"\n"+late.line+"\n")
-	if id, ok := k.Lookup(late.signer.PublicKey()); !ok || id.Role != RoleViewer {
+	replace(t, authPath, viewer.Line+"\n"+late.Line+"\n")
+	if id, ok := k.Lookup(late.Signer.PublicKey()); !ok || id.Role != RoleViewer {
 		t.Errorf("the added key: %+v %t", id, ok)
 	}
 	if !strings.Contains(logBuf.String(), "ssh keys reloaded") {
 		t.Errorf("no reload logged:\n%s", logBuf.String())
 	}
-	replace(t, opsPath, both.line+"\n")
-	if _, ok := k.Lookup(op.signer.PublicKey()); ok {
+	replace(t, opsPath, both.Line+"\n")
+	if _, ok := k.Lookup(op.Signer.PublicKey()); ok {
 		t.Error("a removed operator still got in")
 	}
-	if id, ok := k.Lookup(both.signer.PublicKey()); !ok || id.Role != RoleOperator {
+	if id, ok := k.Lookup(both.Signer.PublicKey()); !ok || id.Role != RoleOperator {
 		t.Errorf("both: %+v %t", id, ok)
 	}
 
 	// The authorized-keys file goes away: nobody, operators included.
 	os.Remove(authPath)
-	if _, ok := k.Lookup(both.signer.PublicKey()); ok {
+	if _, ok := k.Lookup(both.Signer.PublicKey()); ok {
 		t.Error("an operator got in with the authorized-keys file gone")
 	}
 	if n := strings.Count(logBuf.String(), "ssh keys unreadable"); n != 1 {
 		t.Errorf("%d unreadable lines logged, want 1 (not one per attempt):\n%s", n, logBuf.String())
 	}
-	k.Lookup(both.signer.PublicKey())
+	k.Lookup(both.Signer.PublicKey())
 	if n := strings.Count(logBuf.String(), "ssh keys unreadable"); n != 1 {
 		t.Errorf("%d unreadable lines logged after a second attempt", n)
 	}
-	replace(t, authPath, viewer.line+"\n")
-	if _, ok := k.Lookup(viewer.signer.PublicKey()); !ok {
+	replace(t, authPath, viewer.Line+"\n")
+	if _, ok := k.Lookup(viewer.Signer.PublicKey()); !ok {
 		t.Error("the file is back but its key is refused")
 	}
 }

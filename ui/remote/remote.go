@@ -308,7 +308,11 @@ func (s *Server) admit(next ssh.Handler) ssh.Handler {
 		if _, _, pty := sess.Pty(); !pty {
 			end = endNoPTY
 			// activeterm says "Requires an active PTY" after this.
-			wish.Println(sess, "risktop serve shows the dashboard in a terminal: connect with plain ssh -p PORT HOST (or add -t), without a command or -T.")
+			how := "ssh HOST"
+			if _, port, err := net.SplitHostPort(sess.LocalAddr().String()); err == nil && port != "22" {
+				how = "ssh -p " + port + " HOST"
+			}
+			wish.Println(sess, "risktop serve shows the dashboard in a terminal: connect with plain "+how+" (or add -t), without a command or -T.")
 			next(sess)
 			return
 		}

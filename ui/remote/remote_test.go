@@ -21,6 +21,7 @@ import (
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/poll"
+	"github.com/risktop/risktop/ui/remote/sshtest"
 )
 
 // syncBuffer is a log destination tests can read while the server writes.
@@ -105,14 +106,14 @@ func (f *fixture) stop() {
 func (f *fixture) closeStore() { f.store.Close() }
 
 // connect dials and opens an 80×24 xterm-256color terminal.
-func (f *fixture) connect(key testKey) (*gossh.Client, *term) {
+func (f *fixture) connect(key sshtest.Key) (*gossh.Client, *sshtest.Term) {
 	f.t.Helper()
-	c, err := dial(f.addr, key, f.hostKey)
+	c, err := sshtest.Dial(f.addr, key, gossh.FixedHostKey(f.hostKey))
 	if err != nil {
 		f.t.Fatalf("dial: %v", err)
 	}
 	f.t.Cleanup(func() { c.Close() })
-	return c, openTerm(f.t, c, "xterm-256color", 80, 24, nil)
+	return c, sshtest.Open(f.t, c, "xterm-256color", 80, 24, nil)
 }
 
 // waitLog waits until the log holds every want.
@@ -154,8 +155,8 @@ func frameLine(s, text string) string {
 }
 
 func TestAuthorizedKeyGetsTheDashboardAtOnce(t *testing.T) {
-	viewer := newTestKey(t, "ava@laptop")
-	keys := NewKeyring(writeKeys(t, "authorized_keys", viewer.line), "", nil)
+	viewer := sshtest.NewKey(t, "ava@laptop")
+	keys := NewKeyring(sshtest.WriteKeys(t, "authorized_keys", viewer.Line), "", nil)
 	f := startServer(t, keys, nil)
 	// The pollers' news from before the session: a late joiner sees it in
 	// its first frame.
@@ -163,25 +164,25 @@ func TestAuthorizedKeyGetsTheDashboardAtOnce(t *testing.T) {
 	_, tt := f.connect(viewer)
 	// The client never answers a terminal query: the dashboard must not
 	// wait for one.
-	s := tt.waitFor(5*time.Second, "risktop", "acme", "LIVE", "1 Overview", "2 Events", "3 Users", "cloudflare", "42%", "q quit")
+	s := tt.WaitFor(5*time.Second, "risktop", "acme", "LIVE", "1 Overview", "2 Events", "3 Users", "cloudflare", "42%", "q quit")
 	if w := ansi.StringWidth(frameLine(s, "risktop · acme")); w != 80 {
 		t.Errorf("header is %d cells wide, want 80", w)
 	}
-	if !strings.Contains(string(tt.rawBytes()), "\x1b[?1049h") {
+	if !strings.Contains(string(tt.Raw()), "\x1b[?1049h") {
 		t.Error("the dashboard did not take the alternate screen")
 	}
-	f.waitLog("ssh session start", "fingerprint="+viewer.fp, "comment=ava@laptop", "role=viewer", "remote=127.0.0.1:")
-	tt.key("q")
-	if code := tt.wait(10 * time.Second); code != 0 {
+	f.waitLog("ssh session start", "fingerprint="+viewer.Fingerprint, "comment=ava@laptop", "role=viewer", "remote=127.0.0.1:")
+	tt.Key("q")
+	if code := tt.Wait(10 * time.Second); code != 0 {
 		t.Errorf("exit status %d after q", code)
 	}
-	f.waitLog(`msg="ssh session" fingerprint=`+viewer.fp, "end=quit", "duration=")
+	f.waitLog(`msg="ssh session" fingerprint=`+viewer.Fingerprint, "end=quit", "duration=")
 }
 
 func TestUnknownKeyIsRefused(t *testing.T) {
-	known, stranger := newTestKey(t, "ava@laptop"), newTestKey(t, "eve@elsewhere")
-	f := startServer(t, NewKeyring(writeKeys(t, "authorized_keys", known.line), "", nil), nil)
-	c, err := dial(f.addr, stranger, f.hostKey)
+	known, stranger := sshtest.NewKey(t, "ava@laptop"), sshtest.NewKey(t, "eve@elsewhere")
+	f := startServer(t, NewKeyring(sshtest.WriteKeys(t, "authorized_keys", known.Line), "", nil), nil)
+	c, err := sshtest.Dial(f.addr, stranger, gossh.FixedHostKey(f.hostKey))
 	if err == nil {
 		c.Close()
 		t.Fatal("an unknown key was let in")
@@ -189,7 +190,7 @@ func TestUnknownKeyIsRefused(t *testing.T) {
 	if !strings.Contains(err.Error(), "unable to authenticate") {
 		t.Errorf("dial error %v, want an authentication failure", err)
 	}
-	log := f.waitLog("ssh key refused", "fingerprint="+stranger.fp)
+	log := f.waitLog("ssh key refused", "fingerprint="+stranger.Fingerprint)
 	if strings.Contains(log, "ssh session") {
 		t.Errorf("a session started for a refused key:\n%s", log)
 	}
@@ -198,13 +199,13 @@ func TestUnknownKeyIsRefused(t *testing.T) {
 // TestEmptyOrUnreadableKeysRefuseEveryone: no authorized key, no entry,
 // not even for a key in the operators file; the start-up status says so.
 func TestEmptyOrUnreadableKeysRefuseEveryone(t *testing.T) {
-	op := newTestKey(t, "olu@ops")
-	opsFile := writeKeys(t, "operators", op.line)
+	op := sshtest.NewKey(t, "olu@ops")
+	opsFile := sshtest.WriteKeys(t, "operators", op.Line)
 	for name, path := range map[string]string{
-		"empty":    writeKeys(t, "authorized_keys", "# nobody yet", ""),
+		"empty":    sshtest.WriteKeys(t, "authorized_keys", "# nobody yet", ""),
 		"missing":  filepath.Join(t.TempDir(), "nope"),
 		"dir":      t.TempDir(),
-		"bad only": writeKeys(t, "authorized_keys", "ssh-ed25519 not-base64!"),
+		"bad only": sshtest.WriteKeys(t, "authorized_keys", "ssh-ed25519 not-base64!"),
 	} {
 		t.Run(name, func(t *testing.T) {
 			keys := NewKeyring(path, opsFile, nil)
@@ -213,7 +214,7 @@ func TestEmptyOrUnreadableKeysRefuseEveryone(t *testing.T) {
 				t.Fatalf("status %+v", st)
 			}
 			f := startServer(t, keys, nil)
-			if c, err := dial(f.addr, op, f.hostKey); err == nil {
+			if c, err := sshtest.Dial(f.addr, op, gossh.FixedHostKey(f.hostKey)); err == nil {
 				c.Close()
 				t.Fatal("an operator got in past an empty authorized-keys file")
 			}
@@ -222,9 +223,9 @@ func TestEmptyOrUnreadableKeysRefuseEveryone(t *testing.T) {
 }
 
 func TestNoPTYIsRefused(t *testing.T) {
-	viewer := newTestKey(t, "")
-	f := startServer(t, NewKeyring(writeKeys(t, "authorized_keys", viewer.line), "", nil), nil)
-	c, err := dial(f.addr, viewer, f.hostKey)
+	viewer := sshtest.NewKey(t, "")
+	f := startServer(t, NewKeyring(sshtest.WriteKeys(t, "authorized_keys", viewer.Line), "", nil), nil)
+	c, err := sshtest.Dial(f.addr, viewer, gossh.FixedHostKey(f.hostKey))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,12 +235,12 @@ func TestNoPTYIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, err := sess.CombinedOutput("") // a shell, no PTY
-	var ee *gossh.ExitError
-	if !asExit(err, &ee) || ee.ExitStatus() != 1 {
+	if code := sshtest.ExitStatus(err); code != 1 {
 		t.Errorf("exit %v, want status 1", err)
 	}
-	for _, want := range []string{"needs a terminal", "ssh -p PORT HOST", "Requires an active PTY"} {
-		if !strings.Contains(string(out), want) && !(want == "needs a terminal" && strings.Contains(string(out), "in a terminal")) {
+	_, port, _ := net.SplitHostPort(f.addr)
+	for _, want := range []string{"shows the dashboard in a terminal", "ssh -p " + port + " HOST", "Requires an active PTY"} {
+		if !strings.Contains(string(out), want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
@@ -250,19 +251,19 @@ func TestNoPTYIsRefused(t *testing.T) {
 }
 
 func TestResizeChangesTheLayout(t *testing.T) {
-	viewer := newTestKey(t, "")
-	f := startServer(t, NewKeyring(writeKeys(t, "authorized_keys", viewer.line), "", nil), nil)
+	viewer := sshtest.NewKey(t, "")
+	f := startServer(t, NewKeyring(sshtest.WriteKeys(t, "authorized_keys", viewer.Line), "", nil), nil)
 	_, tt := f.connect(viewer)
-	s := tt.waitFor(5*time.Second, "q quit")
+	s := tt.WaitFor(5*time.Second, "q quit")
 	if w := ansi.StringWidth(frameLine(s, "risktop · acme")); w != 80 {
 		t.Fatalf("header %d wide at 80×24", w)
 	}
-	tt.markNow()
-	tt.resize(70, 20)
-	tt.waitFor(5*time.Second, "risktop needs a terminal of at least 80×24; this one is 70×20")
-	tt.markNow()
-	tt.resize(120, 40)
-	s = tt.waitFor(5*time.Second, "risktop · acme", "q quit")
+	tt.Mark()
+	tt.Resize(70, 20)
+	tt.WaitFor(5*time.Second, "risktop needs a terminal of at least 80×24; this one is 70×20")
+	tt.Mark()
+	tt.Resize(120, 40)
+	s = tt.WaitFor(5*time.Second, "risktop · acme", "q quit")
 	if w := ansi.StringWidth(frameLine(s, "risktop · acme")); w != 120 {
 		t.Errorf("header %d wide after a resize to 120×40", w)
 	}
@@ -274,29 +275,29 @@ func TestResizeChangesTheLayout(t *testing.T) {
 // TestTwoSessionsOwnViews: each session has its own tab, keys and colour
 // profile (from its own TERM and COLORTERM).
 func TestTwoSessionsOwnViews(t *testing.T) {
-	ava, ben := newTestKey(t, "ava"), newTestKey(t, "ben")
-	f := startServer(t, NewKeyring(writeKeys(t, "authorized_keys", ava.line, ben.line), "", nil), nil)
+	ava, ben := sshtest.NewKey(t, "ava"), sshtest.NewKey(t, "ben")
+	f := startServer(t, NewKeyring(sshtest.WriteKeys(t, "authorized_keys", ava.Line, ben.Line), "", nil), nil)
 	_, a := f.connect(ava)
-	cb, err := dial(f.addr, ben, f.hostKey)
+	cb, err := sshtest.Dial(f.addr, ben, gossh.FixedHostKey(f.hostKey))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cb.Close()
-	b := openTerm(t, cb, "xterm-256color", 100, 30, map[string]string{"COLORTERM": "truecolor"})
-	a.waitFor(5*time.Second, "q quit")
-	b.waitFor(5*time.Second, "q quit")
+	b := sshtest.Open(t, cb, "xterm-256color", 100, 30, map[string]string{"COLORTERM": "truecolor"})
+	a.WaitFor(5*time.Second, "q quit")
+	b.WaitFor(5*time.Second, "q quit")
 
-	a.markNow()
-	b.markNow()
-	a.key("3")
-	b.key("6")
-	sa := a.waitFor(5*time.Second, "people · merged across vendors by email")
-	sb := b.waitFor(5*time.Second, "Outbox: IP risk pushed to Okta", "Audit log")
+	a.Mark()
+	b.Mark()
+	a.Key("3")
+	b.Key("6")
+	sa := a.WaitFor(5*time.Second, "people · merged across vendors by email")
+	sb := b.WaitFor(5*time.Second, "Outbox: IP risk pushed to Okta", "Audit log")
 	if strings.Contains(sa, "Outbox: IP risk") || strings.Contains(sb, "people · merged") {
 		t.Error("a session drew the other's tab")
 	}
 	// Each its own renderer: 256 colours for one, true colour for the other.
-	ra, rb := string(a.rawBytes()), string(b.rawBytes())
+	ra, rb := string(a.Raw()), string(b.Raw())
 	if !strings.Contains(ra, "38;5;") || strings.Contains(ra, "38;2;") {
 		t.Error("the xterm-256color session is not drawn in 256 colours")
 	}
@@ -304,12 +305,12 @@ func TestTwoSessionsOwnViews(t *testing.T) {
 		t.Error("the COLORTERM=truecolor session is not drawn in true colour")
 	}
 	// Its own keys: b's help stays b's.
-	b.markNow()
-	b.key("?")
-	b.waitFor(5*time.Second, "Everywhere")
-	a.markNow()
-	a.key("2")
-	if s := a.waitFor(5*time.Second, "page"); strings.Contains(s, "Everywhere") {
+	b.Mark()
+	b.Key("?")
+	b.WaitFor(5*time.Second, "Everywhere")
+	a.Mark()
+	a.Key("2")
+	if s := a.WaitFor(5*time.Second, "page"); strings.Contains(s, "Everywhere") {
 		t.Error("b's help appeared in a")
 	}
 }
@@ -319,10 +320,10 @@ func TestTwoSessionsOwnViews(t *testing.T) {
 // instant and another session keeps getting news.
 func TestStalledClientSlowsNobody(t *testing.T) {
 	before := runtime.NumGoroutine()
-	ava, ben := newTestKey(t, "stalled"), newTestKey(t, "live")
-	f := startServer(t, NewKeyring(writeKeys(t, "authorized_keys", ava.line, ben.line), "", nil), nil)
+	ava, ben := sshtest.NewKey(t, "stalled"), sshtest.NewKey(t, "live")
+	f := startServer(t, NewKeyring(sshtest.WriteKeys(t, "authorized_keys", ava.Line, ben.Line), "", nil), nil)
 
-	ca, err := dial(f.addr, ava, f.hostKey)
+	ca, err := sshtest.Dial(f.addr, ava, gossh.FixedHostKey(f.hostKey))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,7 +342,7 @@ func TestStalledClientSlowsNobody(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, b := f.connect(ben)
-	b.waitFor(5*time.Second, "q quit")
+	b.WaitFor(5*time.Second, "q quit")
 
 	// Full repaints at a large size fill a's 2 MB window quickly (a
 	// repaint at 500×200 is some 100 KB).
@@ -349,7 +350,7 @@ func TestStalledClientSlowsNobody(t *testing.T) {
 		f.srv.mu.Lock()
 		defer f.srv.mu.Unlock()
 		for ss := range f.srv.sessions {
-			if ss.id.Fingerprint == ava.fp && ss.out.stalled() > 2*time.Second {
+			if ss.id.Fingerprint == ava.Fingerprint && ss.out.stalled() > 2*time.Second {
 				return true
 			}
 		}
@@ -382,12 +383,12 @@ func TestStalledClientSlowsNobody(t *testing.T) {
 		t.Errorf("a Publish took %s with a stalled session", worst)
 	}
 	// The other session still gets the news, and its keys.
-	b.markNow()
+	b.Mark()
 	f.hub.Publish(health(77))
-	b.waitFor(5*time.Second, "77%")
-	b.markNow()
-	b.key("3")
-	b.waitFor(5*time.Second, "people · merged across vendors by email")
+	b.WaitFor(5*time.Second, "77%")
+	b.Mark()
+	b.Key("3")
+	b.WaitFor(5*time.Second, "people · merged across vendors by email")
 	if !stalled() {
 		t.Error("the stalled session recovered without reading")
 	}
@@ -398,16 +399,16 @@ func TestStalledClientSlowsNobody(t *testing.T) {
 		sa.WindowChange(90+i%2, 250)
 	}
 	f.stop()
-	f.waitLog("fingerprint="+ava.fp, `end="server shutdown"`)
+	f.waitLog("fingerprint="+ava.Fingerprint, `end="server shutdown"`)
 	ca.Close()
 	f.closeStore()
 	waitGoroutines(t, before)
 }
 
 func TestIdleTimeout(t *testing.T) {
-	idle, busy := newTestKey(t, "idle"), newTestKey(t, "busy")
+	idle, busy := sshtest.NewKey(t, "idle"), sshtest.NewKey(t, "busy")
 	const timeout = 1500 * time.Millisecond
-	f := startServer(t, NewKeyring(writeKeys(t, "authorized_keys", idle.line, busy.line), "", nil), func(o *Options) {
+	f := startServer(t, NewKeyring(sshtest.WriteKeys(t, "authorized_keys", idle.Line, busy.Line), "", nil), func(o *Options) {
 		o.IdleTimeout = timeout
 	})
 	_, ti := f.connect(idle)
@@ -418,56 +419,56 @@ func TestIdleTimeout(t *testing.T) {
 		}
 	}()
 	start := time.Now()
-	ti.waitFor(5*time.Second, "q quit")
+	ti.WaitFor(5*time.Second, "q quit")
 	// The busy one types (a tab at a time, each seen drawn) for twice the
 	// timeout; the idle one only watches, and output alone keeps nobody in.
 	for i := 0; time.Since(start) < 2*timeout; i++ {
-		tb.markNow()
+		tb.Mark()
 		if i%2 == 0 {
-			tb.key("3")
-			tb.waitFor(5*time.Second, "people · merged")
+			tb.Key("3")
+			tb.WaitFor(5*time.Second, "people · merged")
 		} else {
-			tb.key("1")
-			tb.waitFor(5*time.Second, "OneLogin sign-in risk")
+			tb.Key("1")
+			tb.WaitFor(5*time.Second, "OneLogin sign-in risk")
 		}
 		f.hub.Publish(health(i % 100))
 		time.Sleep(100 * time.Millisecond)
 	}
-	ti.waitFor(5*time.Second, "closed after 1.5s without a key press; goodbye.")
-	if code := ti.wait(5 * time.Second); code != 0 {
+	ti.WaitFor(5*time.Second, "closed after 1.5s without a key press; goodbye.")
+	if code := ti.Wait(5 * time.Second); code != 0 {
 		t.Errorf("idle session exit %d", code)
 	}
 	if d := time.Since(start); d < timeout {
 		t.Errorf("closed after %s, before the timeout", d)
 	}
-	f.waitLog("fingerprint="+idle.fp, `end="idle timeout"`)
+	f.waitLog("fingerprint="+idle.Fingerprint, `end="idle timeout"`)
 	// The busy session is still there.
-	tb.markNow()
-	tb.key("2")
-	tb.waitFor(5*time.Second, "page")
+	tb.Mark()
+	tb.Key("2")
+	tb.WaitFor(5*time.Second, "page")
 }
 
 func TestMaxSessions(t *testing.T) {
-	k := newTestKey(t, "")
-	f := startServer(t, NewKeyring(writeKeys(t, "authorized_keys", k.line), "", nil), func(o *Options) { o.MaxSessions = 1 })
+	k := sshtest.NewKey(t, "")
+	f := startServer(t, NewKeyring(sshtest.WriteKeys(t, "authorized_keys", k.Line), "", nil), func(o *Options) { o.MaxSessions = 1 })
 	_, first := f.connect(k)
-	first.waitFor(5*time.Second, "q quit")
+	first.WaitFor(5*time.Second, "q quit")
 	_, second := f.connect(k)
-	second.waitFor(5*time.Second, "1 sessions are open, the most this server allows")
-	if code := second.wait(5 * time.Second); code != 1 {
+	second.WaitFor(5*time.Second, "1 sessions are open, the most this server allows")
+	if code := second.Wait(5 * time.Second); code != 1 {
 		t.Errorf("refused session exit %d, want 1", code)
 	}
 	f.waitLog(`end="refused: too many sessions"`)
-	first.key("q")
-	first.wait(5 * time.Second)
+	first.Key("q")
+	first.Wait(5 * time.Second)
 	// The slot is free again.
 	_, third := f.connect(k)
-	third.waitFor(5*time.Second, "q quit")
+	third.WaitFor(5*time.Second, "q quit")
 }
 
 func TestUnauthenticatedConnectionsAreClosed(t *testing.T) {
-	k := newTestKey(t, "")
-	f := startServer(t, NewKeyring(writeKeys(t, "authorized_keys", k.line), "", nil), func(o *Options) { o.AuthTimeout = 300 * time.Millisecond })
+	k := sshtest.NewKey(t, "")
+	f := startServer(t, NewKeyring(sshtest.WriteKeys(t, "authorized_keys", k.Line), "", nil), func(o *Options) { o.AuthTimeout = 300 * time.Millisecond })
 	c, err := net.Dial("tcp", f.addr)
 	if err != nil {
 		t.Fatal(err)
@@ -485,14 +486,14 @@ func TestUnauthenticatedConnectionsAreClosed(t *testing.T) {
 // started is left running — connections still in the handshake included.
 func TestShutdownSaysGoodbye(t *testing.T) {
 	before := runtime.NumGoroutine()
-	k := newTestKey(t, "")
-	f := startServer(t, NewKeyring(writeKeys(t, "authorized_keys", k.line), "", nil), nil)
+	k := sshtest.NewKey(t, "")
+	f := startServer(t, NewKeyring(sshtest.WriteKeys(t, "authorized_keys", k.Line), "", nil), nil)
 	ca, a := f.connect(k)
 	cb, b := f.connect(k)
-	a.waitFor(5*time.Second, "q quit")
-	b.waitFor(5*time.Second, "q quit")
-	b.key("3")
-	b.waitFor(5*time.Second, "people · merged")
+	a.WaitFor(5*time.Second, "q quit")
+	b.WaitFor(5*time.Second, "q quit")
+	b.Key("3")
+	b.WaitFor(5*time.Second, "people · merged")
 	half, err := net.Dial("tcp", f.addr) // never says a word
 	if err != nil {
 		t.Fatal(err)
@@ -500,13 +501,13 @@ func TestShutdownSaysGoodbye(t *testing.T) {
 	defer half.Close()
 
 	f.stop()
-	for _, tt := range []*term{a, b} {
-		s := tt.waitFor(5*time.Second, "risktop: the server is shutting down; goodbye.")
-		raw := string(tt.rawBytes())
+	for _, tt := range []*sshtest.Term{a, b} {
+		s := tt.WaitFor(5*time.Second, "risktop: the server is shutting down; goodbye.")
+		raw := string(tt.Raw())
 		if i, j := strings.LastIndex(raw, "\x1b[?1049l"), strings.LastIndex(raw, "goodbye"); i < 0 || i > j {
-			t.Errorf("the goodbye is not after the alternate screen was left:\n%q", tail(s, 300))
+			t.Errorf("the goodbye is not after the alternate screen was left:\n%q", sshtest.Tail(s, 300))
 		}
-		if code := tt.wait(5 * time.Second); code != 0 {
+		if code := tt.Wait(5 * time.Second); code != 0 {
 			t.Errorf("exit %d at shutdown", code)
 		}
 	}
@@ -530,4 +531,14 @@ func waitGoroutines(t *testing.T, before int) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// listen is a loopback listener on a free port.
+func listen(t testing.TB) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln
 }

@@ -167,6 +167,26 @@ func (tt *Term) WaitFor(timeout time.Duration, want ...string) string {
 	return s
 }
 
+// WaitAny waits until one of wants appears after the mark and returns
+// which (its index) and the output.
+func (tt *Term) WaitAny(timeout time.Duration, wants ...string) (int, string) {
+	tt.t.Helper()
+	found := -1
+	s, ok := tt.waitUntil(timeout, func(s string) bool {
+		for i, w := range wants {
+			if strings.Contains(s, w) {
+				found = i
+				return true
+			}
+		}
+		return false
+	})
+	if !ok {
+		tt.t.Fatalf("none of %q after %s; the session showed:\n%s", wants, timeout, Tail(s, 3000))
+	}
+	return found, s
+}
+
 // waitUntil waits until ok holds for the output after the mark.
 func (tt *Term) waitUntil(timeout time.Duration, ok func(string) bool) (string, bool) {
 	deadline := time.Now().Add(timeout)

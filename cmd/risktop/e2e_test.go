@@ -1,16 +1,22 @@
 package main
 
 import (
+	"encoding/pem"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/risktop/risktop/sources/sim/casbsim"
 	"github.com/risktop/risktop/sources/sim/cfsim"
 	"github.com/risktop/risktop/sources/sim/olsim"
+	"github.com/risktop/risktop/ui/remote/sshtest"
 )
 
 // TestInARealTerminal runs the built binary in tmux. The dashboard's own
@@ -22,6 +28,84 @@ func TestInARealTerminal(t *testing.T) {
 	bin := buildRisktop(t)
 	t.Run("demo", func(t *testing.T) { testDemoInTerminal(t, bin) })
 	t.Run("dashboard", func(t *testing.T) { testDashboardInTerminal(t, bin) })
+	t.Run("serve", func(t *testing.T) { testServeInTerminal(t, bin) })
+}
+
+// testServeInTerminal serves the demo and connects with OpenSSH's own
+// client inside tmux: a real terminal that answers queries, a real PTY,
+// and a resize of the tmux window reaching the session.
+func testServeInTerminal(t *testing.T, bin string) {
+	sshBin, err := exec.LookPath("ssh")
+	if err != nil {
+		t.Skip("no OpenSSH client (ssh) on PATH")
+	}
+	dir := t.TempDir()
+	key := sshtest.NewKey(t, "tmux@test")
+	block, err := gossh.MarshalPrivateKey(key.Private, "tmux@test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(dir, "id_ed25519")
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(block), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "serve", "--demo", "--no-scenario", "--listen", "127.0.0.1:0", "--host-key", filepath.Join(dir, "hostkey"),
+		"--log", filepath.Join(dir, "serve.log"), "--authorized-keys", sshtest.WriteKeys(t, "authorized_keys", key.Line),
+		"--operators", sshtest.WriteKeys(t, "operators", key.Line))
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-exited
+	})
+	var port string
+	deadline := time.Now().Add(60 * time.Second)
+	for port == "" {
+		if m := listeningRE.FindStringSubmatch(out.String()); m != nil {
+			port = m[2]
+		} else if time.Now().After(deadline) {
+			t.Fatalf("risktop serve is not listening:\n%s", out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	knownHosts := filepath.Join(dir, "known_hosts")
+	pub, _ := os.ReadFile(filepath.Join(dir, "hostkey.pub"))
+	os.WriteFile(knownHosts, []byte("[127.0.0.1]:"+port+" "+string(pub)), 0o600)
+	tt := startTmux(t, 100, 30, fmt.Sprintf("env TERM=xterm-256color %s -F /dev/null -o BatchMode=yes -o IdentitiesOnly=yes -o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes -i %s -p %s 127.0.0.1",
+		shellQuote(sshBin), shellQuote(knownHosts), shellQuote(keyFile), port))
+	tt.waitFor(demoTitle, 20*time.Second)
+	tt.waitFor("● OL", 20*time.Second)
+	tt.send("3")
+	tt.waitFor("people · merged across vendors by email", 10*time.Second)
+	// A resize of the real terminal reaches the session's layout.
+	if out, err := tt.tmux("resize-window", "-t", "t", "-x", "70", "-y", "20"); err != nil {
+		t.Fatalf("tmux resize-window: %v: %s", err, out)
+	}
+	tt.waitFor("this one is 70×20", 10*time.Second)
+	if out, err := tt.tmux("resize-window", "-t", "t", "-x", "120", "-y", "40"); err != nil {
+		t.Fatalf("tmux resize-window: %v: %s", err, out)
+	}
+	tt.waitFor("people · merged across vendors by email", 10*time.Second)
+	// SIGTERM: the goodbye, and ssh exits 0.
+	cmd.Process.Signal(syscall.SIGTERM)
+	tt.waitFor("risktop: the server is shutting down; goodbye.", 15*time.Second)
+	if code := tt.waitExit(15 * time.Second); code != 0 {
+		t.Errorf("ssh exited %d:\n%s", code, tt.capture())
+	}
+	select {
+	case err := <-exited:
+		exited <- err
+		if err != nil {
+			t.Errorf("risktop serve: %v\n%s", err, out)
+		}
+	case <-time.After(15 * time.Second):
+		t.Error("risktop serve still running 15s after SIGTERM")
+	}
 }
 
 // testDemoInTerminal: the first frame comes before the simulator, which

@@ -79,10 +79,12 @@ func TestOperatorsAndReload(t *testing.T) {
 	if st := k.Status(); st.Viewers != 1 || st.Operators != 2 || !st.Open {
 		t.Fatalf("status %+v", st)
 	}
-	roles := map[sshtest.Key]Role{viewer: RoleViewer, op: RoleOperator, both: RoleOperator}
-	for key, want := range roles {
-		if id, ok := k.Lookup(key.Signer.PublicKey()); !ok || id.Role != want {
-			t.Errorf("%s: %+v %t, want %s", key.Line, id, ok, want)
+	for _, c := range []struct {
+		key  sshtest.Key
+		want Role
+	}{{viewer, RoleViewer}, {op, RoleOperator}, {both, RoleOperator}} {
+		if id, ok := k.Lookup(c.key.Signer.PublicKey()); !ok || id.Role != c.want {
+			t.Errorf("%s: %+v %t, want %s", c.key.Line, id, ok, c.want)
 		}
 	}
 	if _, ok := k.Lookup(late.Signer.PublicKey()); ok {

@@ -21,6 +21,7 @@ import (
 
 // Key is a client key pair.
 type Key struct {
+	Private     ed25519.PrivateKey // for writing it out, as OpenSSH's client reads it
 	Signer      gossh.Signer
 	Line        string // its authorized_keys line, comment included
 	Fingerprint string // SHA256:…
@@ -41,7 +42,7 @@ func NewKey(t testing.TB, comment string) Key {
 	if comment != "" {
 		line += " " + comment
 	}
-	return Key{Signer: s, Line: line, Fingerprint: gossh.FingerprintSHA256(s.PublicKey())}
+	return Key{Private: priv, Signer: s, Line: line, Fingerprint: gossh.FingerprintSHA256(s.PublicKey())}
 }
 
 // WriteKeys writes an authorized_keys file of lines into a temp dir.

@@ -346,7 +346,7 @@ func (d *decoder) mapping(path string, n *yaml.Node, keys []string, hints map[st
 			continue
 		}
 		name := k.Value
-		kp := join(path, name)
+		kp := join(path, shownKey(name))
 		if prev, dup := out[name]; dup {
 			d.add(k, kp, "duplicate key; already set at line %d, keep one", prev.key.Line)
 			continue
@@ -390,6 +390,21 @@ func (d *decoder) typo(path string) {
 	}
 	d.typos[path] = true
 	d.typos[strings.TrimSuffix(path, "_file")] = true
+}
+
+// shownKey is a key as messages show it: as written when it is a plain
+// name, else quoted with its escapes visible, so a key holding a control
+// character or a bidi override neither reaches the terminal raw nor hides
+// what is wrong with it.
+func shownKey(k string) string {
+	const max = 64
+	if len(k) <= max && sanitize.Valid(k) && !strings.ContainsAny(k, " \"") {
+		return k
+	}
+	if r := []rune(k); len(r) > max {
+		k = string(r[:max]) + sanitize.Ellipsis
+	}
+	return strconv.Quote(k)
 }
 
 func join(path, key string) string {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/risktop/risktop/config"
 	"github.com/risktop/risktop/model/store"
+	"github.com/risktop/risktop/sources/sanitize"
 )
 
 // eventQuery is what the Events screen asks the store for, as the
@@ -26,9 +27,14 @@ type eventQuery struct {
 const filterHelp = "user:EMAIL|NAME  ip:ADDR|CIDR  score>=N  type:ID  vendor:NAME  since:1h|24h|7d|all  words…"
 
 // parseFilter reads a filter line; window is the time window in force
-// unless the line sets since:.
+// unless the line sets since:. The line is cleaned first: what was pasted
+// into it is echoed in the status line and in problems, and stored text,
+// which it is matched against, was cleaned the same way when it arrived.
 func parseFilter(line string, window time.Duration) eventQuery {
-	q := eventQuery{text: strings.TrimSpace(line), window: window}
+	// Parsed as shown: an unclosed quote must not keep trailing spaces
+	// that the shown (trimmed) text has lost.
+	line = strings.TrimSpace(sanitize.Line(line))
+	q := eventQuery{text: line, window: window}
 	var words []string
 	for _, tok := range tokens(line) {
 		name, val, isKV := cutToken(tok)

@@ -9,6 +9,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/risktop/risktop/sources/sanitize"
 	"github.com/risktop/risktop/ui/theme"
 )
 
@@ -46,7 +47,9 @@ func (a *App) sayErr(text string) tea.Cmd {
 
 func (t *toast) show(m toastMsg, now time.Time, after func(time.Duration, tea.Msg) tea.Cmd) tea.Cmd {
 	t.id++
-	t.text, t.err = m.text, m.err
+	// Notices echo vendor errors, store text and what the operator typed:
+	// cleaned here, none of it reaches the terminal raw.
+	t.text, t.err = sanitize.Line(m.text), m.err
 	d := toastFor
 	if m.err {
 		d *= 2 // errors deserve the time to be read

@@ -14,6 +14,7 @@ import (
 	"github.com/risktop/risktop/sources/cloudflare"
 	"github.com/risktop/risktop/sources/httpx"
 	"github.com/risktop/risktop/sources/sanitize"
+	"github.com/risktop/risktop/sources/sanitize/hostile"
 	"github.com/risktop/risktop/sources/secret"
 	"github.com/risktop/risktop/sources/sim/cfsim"
 	"github.com/risktop/risktop/sources/sim/simkit"
@@ -813,5 +814,72 @@ func TestDeterministicAcrossRuns(t *testing.T) {
 	sort.Strings(ids)
 	if len(slices.Compact(ids)) != len(a) {
 		t.Fatal("duplicate users in the summary")
+	}
+}
+
+// Every endpoint the client reads, under the hostile knob: every string in
+// every result is clean (not only the fields the knob reaches), the tenant
+// URLs of the list still read, and so do the errors of every kind of call.
+func TestHostileEveryEndpointEveryString(t *testing.T) {
+	r := newRig(t, cfsim.Options{})
+	cl := r.client(cfsim.DefaultToken)
+	for i, tenant := range []string{"https://a.okta.com", "https://b.okta.com"} {
+		if _, err := cl.CreateIntegration(ctx, cloudflare.IntegrationCreate{TenantURL: tenant, ReferenceID: "ref-" + string(rune('a'+i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.sim.Faults().Set(simkit.Faults{Hostile: true})
+	results := map[string]any{}
+	must := func(name string, v any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		results[name] = v
+	}
+	sum, err := cl.Summary(ctx)
+	must("summary", sum, err)
+	for _, id := range r.sim.RiskyUsers() {
+		u, err := cl.User(ctx, id)
+		must("user "+id, u, err)
+	}
+	bs, err := cl.Behaviors(ctx)
+	must("behaviors", bs, err)
+	set, err := cl.UpdateBehaviors(ctx, map[string]cloudflare.BehaviorChange{bs[0].Key: {Enabled: new(!bs[0].Enabled)}})
+	must("update behaviors", set, err)
+	ins, err := cl.Integrations(ctx)
+	must("integrations", ins, err)
+	if len(ins) != 2 {
+		t.Fatalf("%d integrations", len(ins))
+	}
+	for _, in := range ins {
+		readable(t, "listed tenant URL", in.TenantURL, map[string]string{"ref-a": "https://a.okta.com", "ref-b": "https://b.okta.com"}[in.ReferenceID])
+	}
+	one, err := cl.IntegrationByReference(ctx, "ref-a")
+	must("integration by reference", one, err)
+	up, err := cl.UpdateIntegration(ctx, ins[0].ID, cloudflare.IntegrationUpdate{Active: true, TenantURL: "https://c.okta.com"})
+	must("update integration", up, err)
+	readable(t, "updated tenant URL", up.TenantURL, "https://c.okta.com")
+	n := 0
+	for name, v := range results {
+		n += hostile.AssertClean(t, name, v)
+	}
+	if n < 100 {
+		t.Fatalf("only %d strings checked", n)
+	}
+
+	// Errors from each kind of call carry the vendor's hostile message.
+	errs := map[string]error{}
+	_, errs["user"] = cl.User(ctx, "6f9619ff-8b86-4011-b42d-00c04fc964ff")
+	_, errs["integration"] = cl.Integration(ctx, "6f9619ff-8b86-4011-b42d-00c04fc964ff")
+	errs["delete"] = cl.DeleteIntegration(ctx, "6f9619ff-8b86-4011-b42d-00c04fc964ff")
+	errs["reset"] = cl.Reset(ctx, "6f9619ff-8b86-4011-b42d-00c04fc964ff")
+	_, errs["summary, wrong token"] = r.client("wrong-token").Summary(ctx)
+	r.sim.Faults().Set(simkit.Faults{Hostile: true, FailNext: 20})
+	_, errs["behaviors, 503"] = cl.Behaviors(ctx)
+	for name, err := range errs {
+		if err == nil || !sanitize.Valid(err.Error()) {
+			t.Errorf("%s: error %q", name, err)
+		}
 	}
 }

@@ -25,7 +25,7 @@ var (
 	keyErr  error
 )
 
-func testKey(t *testing.T) (*rsa.PrivateKey, []byte) {
+func testKey(t testing.TB) (*rsa.PrivateKey, []byte) {
 	t.Helper()
 	keyOnce.Do(func() { keyVal, keyPEM, keyErr = oktasim.GenerateKey() })
 	if keyErr != nil {

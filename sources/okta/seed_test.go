@@ -14,7 +14,7 @@ import (
 // the second example (headed "Risk Event example" but a subject).
 // error_e0000047.json is vendors.md §4.5's 429 body, not from the seed.
 
-func mustRead(t *testing.T, path string) []byte {
+func mustRead(t testing.TB, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {

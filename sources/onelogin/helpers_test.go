@@ -98,7 +98,7 @@ func (f *fixture) rawGet(t *testing.T, path, query string) (int, http.Header, []
 	return resp.StatusCode, resp.Header, body
 }
 
-func readTestdata(t *testing.T, name string) []byte {
+func readTestdata(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile("testdata/" + name)
 	if err != nil {

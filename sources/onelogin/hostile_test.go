@@ -1,8 +1,12 @@
 package onelogin
 
 import (
+	"encoding/json"
+	"io"
+	"net/http"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -93,5 +97,62 @@ func TestHostileStringsAreSanitized(t *testing.T) {
 	}
 	if n == 0 {
 		t.Error("the hostile knob never reached the event types")
+	}
+}
+
+// Under the hostile knob the simulator's error messages carry the corpus
+// too: whatever error the client returns is clean text and still says what
+// went wrong.
+func TestHostileErrorsAreClean(t *testing.T) {
+	f := newFixture(t, olsim.Options{}, nil)
+	f.sim.Faults().Set(simkit.Faults{Hostile: true})
+	bad, _ := New(Config{BaseURL: f.srv.URL + basePath, ClientID: olsim.DefaultClientID,
+		ClientSecret: secret.New("wrong"), HTTP: httpxOptions(f.clock.Now, f.sleeps)})
+	_, err := bad.EventTypes(bg)
+	checkErr(t, "bad credentials", err, olsim.MsgAuthFailure)
+
+	f.sim.Faults().Set(simkit.Faults{Hostile: true, FailNext: 10})
+	_, err = f.client.ScoreInsights(bg, ScoreQuery{})
+	checkErr(t, "injected 503", err, "injected fault")
+}
+
+func checkErr(t *testing.T, what string, err error, readable string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("%s: no error", what)
+	}
+	// A value cut at its cap shows the ellipsis instead of the rest.
+	if msg := err.Error(); !sanitize.Valid(msg) || !strings.Contains(msg, readable) && !strings.Contains(msg, sanitize.Ellipsis) {
+		t.Errorf("%s: %q is not clean or lost %q", what, err, readable)
+	}
+}
+
+// Every corpus entry in every text field of every error shape OneLogin
+// uses (the v1 status envelope, v2 message/name, OAuth error), and in a
+// body that is not JSON at all, answered by a server: the error is clean.
+func TestEveryErrorShapeWithEveryHostileString(t *testing.T) {
+	var body atomic.Value
+	s := newScripted(t, func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusForbidden)
+		io.WriteString(w, body.Load().(string))
+	})
+	q := func(v string) string { b, _ := json.Marshal(v); return string(b) }
+	for _, c := range sanitize.Hostile() {
+		typ, msg := c.Raw+"Forbidden", c.Raw+"Insufficient scope"
+		for _, b := range []string{
+			`{"status":{"error":true,"code":403,"type":` + q(typ) + `,"message":` + q(msg) + `}}`,
+			`{"message":` + q(msg) + `,"name":` + q(typ) + `}`,
+			`{"error":` + q(typ) + `,"error_description":` + q(msg) + `}`,
+			"<html>" + msg + "</html>",
+		} {
+			body.Store(b)
+			_, err := s.client.ScoreInsights(bg, ScoreQuery{})
+			checkErr(t, c.Name, err, "Insufficient scope")
+		}
+		// A 200 whose envelope says it failed.
+		body.Store(`{"status":{"error":true,"code":400,"type":` + q(typ) + `,"message":` + q(msg) + `},"data":[]}`)
+		s2 := newScripted(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, body.Load().(string)) })
+		_, err := s2.client.Events(bg, Query{})
+		checkErr(t, c.Name+" in a 200", err, "Insufficient scope")
 	}
 }

@@ -126,3 +126,49 @@ func trim(s string) string {
 	}
 	return s
 }
+
+// TestCorpusCoversEveryClass keeps the corpus honest: each class of hostile
+// text the reliability issue names has at least one entry.
+func TestCorpusCoversEveryClass(t *testing.T) {
+	has := func(pred func(HostileCase) bool) bool {
+		for _, c := range Hostile() {
+			if pred(c) {
+				return true
+			}
+		}
+		return false
+	}
+	raw := func(sub string) func(HostileCase) bool {
+		return func(c HostileCase) bool { return strings.Contains(c.Raw, sub) }
+	}
+	classes := map[string]func(HostileCase) bool{
+		"OSC 52 clipboard":     raw("\x1b]52;"),
+		"OSC 0 title":          raw("\x1b]0;"),
+		"OSC 2 title":          raw("\x1b]2;"),
+		"OSC 8 link":           raw("\x1b]8;"),
+		"CSI clear":            raw("\x1b[2J"),
+		"CSI cursor move":      raw("\x1b[10A"),
+		"CSI cursor position":  raw("\x1b[10;20H"),
+		"DSR query":            raw("\x1b[6n"),
+		"8-bit C1 (UTF-8)":     raw("\u009b"),
+		"C1 U+0080":            raw("\u0080"),
+		"C1 U+009F":            raw("\u009f"),
+		"raw 0x9b byte":        func(c HostileCase) bool { return !utf8.ValidString(c.Raw) && strings.Contains(c.Raw, "\x9b") },
+		"bidi override U+202E": raw("\u202e"),
+		"bidi isolate U+2066":  raw("\u2066"),
+		"bidi isolate U+2067":  raw("\u2067"),
+		"bidi isolate U+2068":  raw("\u2068"),
+		"bidi isolate U+2069":  raw("\u2069"),
+		"NUL":                  raw("\x00"),
+		"100 KB value":         func(c HostileCase) bool { return len(c.Raw) >= 100_000 },
+		"CJK":                  raw("山田"),
+		"emoji ZWJ sequence":   raw("\u200d"),
+		"fullwidth / Hangul":   raw("한국어"),
+		"combining marks":      raw("\u0335"),
+	}
+	for name, pred := range classes {
+		if !has(pred) {
+			t.Errorf("the corpus has no %s entry", name)
+		}
+	}
+}

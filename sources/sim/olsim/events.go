@@ -195,14 +195,14 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		}
 		c, err := decodeCursor(raw)
 		if err != nil {
-			writeError(w, http.StatusBadRequest, "Invalid cursor")
+			s.fail(w, http.StatusBadRequest, "Invalid cursor")
 			return
 		}
 		cur = c // the cursor's own filters win over any sent beside it
 	default:
 		f, msg := parseFilter(q)
 		if msg != "" {
-			writeError(w, http.StatusBadRequest, msg)
+			s.fail(w, http.StatusBadRequest, msg)
 			return
 		}
 		cur.F = f

@@ -133,7 +133,9 @@ func New(w *simkit.World, opts Options) *Server {
 	opts.defaults()
 	s := &Server{world: w, clock: w.Clock(), opts: opts, tokens: simkit.NewTokens(w.Clock(), "")}
 	s.window = budget{limit: opts.RateLimit, length: opts.RateWindow}
-	s.faults = simkit.NewFaultSet(simkit.Vendor{Name: "onelogin", ErrorBody: writeError}, w.Seed()^0x0e10)
+	s.faults = simkit.NewFaultSet(simkit.Vendor{Name: "onelogin", ErrorBody: func(w http.ResponseWriter, code int, msg string) {
+		s.fail(w, code, msg)
+	}}, w.Seed()^0x0e10)
 	return s
 }
 
@@ -204,13 +206,13 @@ func (s *Server) serve(rw http.ResponseWriter, r *http.Request) {
 	defer s.record(r, w)
 	opts := s.options()
 	if opts.OwnerDeleted {
-		writeError(w, http.StatusInternalServerError, "Internal Server Error")
+		s.fail(w, http.StatusInternalServerError, "Internal Server Error")
 		return
 	}
 	path, ok := strings.CutPrefix(r.URL.Path, opts.BasePath)
 	rt, known := routes[path]
 	if !ok || !known || r.Method != rt.method {
-		writeError(w, http.StatusNotFound, MsgNoRoute)
+		s.fail(w, http.StatusNotFound, MsgNoRoute)
 		return
 	}
 	if rt.auth {
@@ -261,11 +263,11 @@ func authForm(h string) (form, cred string) {
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request, opts Options) bool {
 	form, tok := authForm(r.Header.Get("Authorization"))
 	if (form != AuthBearer && form != AuthLegacy) || tok == "" || (opts.LegacyBearerOnly && form != AuthLegacy) {
-		writeError(w, http.StatusBadRequest, MsgAuthHeader)
+		s.fail(w, http.StatusBadRequest, MsgAuthHeader)
 		return false
 	}
 	if !s.tokens.Valid(tok) {
-		writeError(w, http.StatusUnauthorized, MsgAuthFailure)
+		s.fail(w, http.StatusUnauthorized, MsgAuthFailure)
 		return false
 	}
 	return true
@@ -280,7 +282,7 @@ func (s *Server) spend(w http.ResponseWriter) bool {
 	s.mu.Unlock()
 	setRateHeaders(w.Header(), limit, remaining, reset)
 	if !ok {
-		writeError(w, http.StatusTooManyRequests, MsgRateExceeded)
+		s.fail(w, http.StatusTooManyRequests, MsgRateExceeded)
 	}
 	return ok
 }
@@ -333,6 +335,15 @@ type status struct {
 
 var success = status{Error: false, Code: 200, Type: "success", Message: "Success"}
 
+// fail writes the v1 error envelope; its message goes through the hostile
+// knob, except the auth-header refusal, whose exact text the client keys on.
+func (s *Server) fail(w http.ResponseWriter, code int, message string) {
+	if message != MsgAuthHeader {
+		message = s.faults.Text(message)
+	}
+	writeError(w, code, message)
+}
+
 // writeError writes the v1 error envelope.
 func writeError(w http.ResponseWriter, code int, message string) {
 	simkit.WriteJSON(w, code, map[string]status{"status": {Error: true, Code: code, Type: errorType(code), Message: message}})
@@ -364,7 +375,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	opts := s.options()
 	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<10))
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "Unreadable request body")
+		s.fail(w, http.StatusBadRequest, "Unreadable request body")
 		return
 	}
 	var id, secret, grant string
@@ -372,7 +383,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	if ctype == "application/x-www-form-urlencoded" {
 		v, err := url.ParseQuery(string(body))
 		if err != nil {
-			writeError(w, http.StatusBadRequest, "Malformed form body")
+			s.fail(w, http.StatusBadRequest, "Malformed form body")
 			return
 		}
 		id, secret, grant = v.Get("client_id"), v.Get("client_secret"), v.Get("grant_type")
@@ -381,7 +392,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 			GrantType string `json:"grant_type"`
 		}
 		if err := json.Unmarshal(body, &b); err != nil {
-			writeError(w, http.StatusBadRequest, "Malformed JSON body")
+			s.fail(w, http.StatusBadRequest, "Malformed JSON body")
 			return
 		}
 		grant = b.GrantType
@@ -390,23 +401,23 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		case AuthBasic:
 			raw, err := base64.StdEncoding.DecodeString(cred)
 			if err != nil {
-				writeError(w, http.StatusBadRequest, MsgAuthHeader)
+				s.fail(w, http.StatusBadRequest, MsgAuthHeader)
 				return
 			}
 			id, secret, _ = strings.Cut(string(raw), ":")
 		case AuthClientPair:
 			id, secret = parseClientPair(cred)
 		default:
-			writeError(w, http.StatusBadRequest, MsgAuthHeader)
+			s.fail(w, http.StatusBadRequest, MsgAuthHeader)
 			return
 		}
 	}
 	if grant != "client_credentials" {
-		writeError(w, http.StatusBadRequest, "grant_type must be client_credentials")
+		s.fail(w, http.StatusBadRequest, "grant_type must be client_credentials")
 		return
 	}
 	if id != opts.ClientID || secret != opts.ClientSecret {
-		writeError(w, http.StatusUnauthorized, MsgAuthFailure)
+		s.fail(w, http.StatusUnauthorized, MsgAuthFailure)
 		return
 	}
 	now := s.clock.Now()

@@ -26,7 +26,7 @@ func (s *Server) scores(w http.ResponseWriter, r *http.Request) {
 		if v := q.Get(p.name); v != "" {
 			t, err := parseTime(v)
 			if err != nil {
-				writeError(w, http.StatusBadRequest, "Invalid "+p.name+": use an ISO 8601 date")
+				s.fail(w, http.StatusBadRequest, "Invalid "+p.name+": use an ISO 8601 date")
 				return
 			}
 			*p.dst = t
@@ -35,10 +35,10 @@ func (s *Server) scores(w http.ResponseWriter, r *http.Request) {
 	floor := now.Add(-MaxLookback)
 	switch {
 	case after.Before(floor) || before.Before(floor):
-		writeError(w, http.StatusBadRequest, "Dates may be at most 90 days ago")
+		s.fail(w, http.StatusBadRequest, "Dates may be at most 90 days ago")
 		return
 	case after.After(before):
-		writeError(w, http.StatusBadRequest, "after must not be later than before")
+		s.fail(w, http.StatusBadRequest, "after must not be later than before")
 		return
 	}
 	counts := ScoreCounts(s.world.Between(after, before))

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/sources/httpx"
 	"github.com/risktop/risktop/sources/sim"
 	"github.com/risktop/risktop/sources/sim/simkit"
 )
@@ -427,5 +428,19 @@ func TestOneSenderPerService(t *testing.T) {
 	case <-done:
 	case <-time.After(10 * time.Second):
 		t.Fatal("a second sender kept running")
+	}
+}
+
+// A garbled or oversized answer is the path failing, not Okta refusing:
+// the push goes back to the queue (the fault suite found it failed for
+// good when Okta's token endpoint answered an HTML error page).
+func TestGarbledAnswerIsRetried(t *testing.T) {
+	for _, k := range []httpx.Kind{httpx.KindDecode, httpx.KindTooLarge, httpx.KindTimeout, httpx.KindNetwork} {
+		if retry, _ := retryable(&httpx.Error{Vendor: "okta", Op: "POST /oauth2/v1/token", Kind: k}); !retry {
+			t.Errorf("%s is not retried", k)
+		}
+	}
+	if retry, _ := retryable(&httpx.Error{Vendor: "okta", Kind: httpx.KindStatus, Status: 400}); retry {
+		t.Error("a 400 is retried")
 	}
 }

@@ -194,7 +194,8 @@ func (snd *Sender) requeue(ctx context.Context, items []model.OutboxItem, why st
 
 // settleItems records the outcome of one push for the items it carried:
 // sent on success; back in the queue with back-off when Okta may take it
-// later (429, 5xx, timeouts, no connection); failed for good otherwise, or
+// later (429, 5xx, timeouts, no connection, a garbled answer); failed for
+// good otherwise, or
 // after MaxPushAttempts. Each item's outcome is audited.
 func (snd *Sender) settleItems(ctx context.Context, items []model.OutboxItem, err error) {
 	if len(items) == 0 {
@@ -272,7 +273,11 @@ func retryable(err error) (bool, time.Duration) {
 		return true, be.RetryIn
 	}
 	switch httpx.KindOf(err) {
-	case httpx.KindRateLimited, httpx.KindTimeout, httpx.KindNetwork:
+	case httpx.KindRateLimited, httpx.KindTimeout, httpx.KindNetwork,
+		// A garbled or oversized answer (a proxy's error page, a body cut
+		// short, on the token or the push) is the path failing, not Okta
+		// refusing the push; a resend is harmless.
+		httpx.KindDecode, httpx.KindTooLarge:
 		return true, httpx.RetryAfterOf(err)
 	case httpx.KindStatus:
 		if st := httpx.StatusOf(err); st == http.StatusTooManyRequests || st >= 500 {

@@ -61,6 +61,9 @@ type Options struct {
 	// Sleep waits between attempts; tests replace it.
 	Sleep func(ctx context.Context, d time.Duration) error
 	Now   func() time.Time
+	// RandN returns a uniform duration in [0, n) for back-off jitter;
+	// default math/rand. Tests pass a seeded one so a run repeats exactly.
+	RandN func(n time.Duration) time.Duration
 }
 
 // Config describes one vendor's API.
@@ -122,6 +125,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.RandN == nil {
+		cfg.RandN = rand.N[time.Duration]
 	}
 	return &Client{cfg: cfg, base: base}, nil
 }
@@ -304,11 +310,19 @@ func (c *Client) once(ctx context.Context, req Request, target string) (*Respons
 		if errors.As(err, &ue) {
 			err = ue.Err // the URL is already in the Op label
 		}
+		if attemptTimedOut(ctx, actx) {
+			err = timeoutError(fmt.Sprintf("no answer within %s", c.cfg.Timeout))
+		}
 		return nil, err
 	}
 	defer hresp.Body.Close()
-	data, err := readCapped(hresp.Body, c.cfg.MaxBody)
+	got := &countingReader{r: hresp.Body}
+	data, err := readCapped(got, c.cfg.MaxBody)
 	if err != nil {
+		if attemptTimedOut(ctx, actx) {
+			// A slow drip: the status came, the body did not finish.
+			err = timeoutError(fmt.Sprintf("the answer was still arriving after %s (%s of body received)", c.cfg.Timeout, byteCount(got.n)))
+		}
 		return nil, err
 	}
 	resp := &Response{Status: hresp.StatusCode, Header: hresp.Header, Body: data}
@@ -322,6 +336,30 @@ func (c *Client) once(ctx context.Context, req Request, target string) (*Respons
 		}
 	}
 	return resp, nil
+}
+
+// attemptTimedOut reports that the attempt's own timeout ended it, not
+// the caller's context.
+func attemptTimedOut(ctx, actx context.Context) bool {
+	return ctx.Err() == nil && errors.Is(actx.Err(), context.DeadlineExceeded)
+}
+
+// timeoutError says in plain words what ran out; it is a
+// context.DeadlineExceeded, so it classifies as KindTimeout.
+type timeoutError string
+
+func (e timeoutError) Error() string { return string(e) }
+func (e timeoutError) Unwrap() error { return context.DeadlineExceeded }
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // authError carries a failure to obtain credentials out of once.
@@ -356,6 +394,17 @@ func readCapped(r io.Reader, max int64) ([]byte, error) {
 		data = plain
 	}
 	return data, nil
+}
+
+// byteCount is n for a person: "812 bytes", "4.2 KiB", "1.5 MiB".
+func byteCount(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 func byteSize(n int64) string {
@@ -423,7 +472,7 @@ func (c *Client) backoff(attempt int) time.Duration {
 		d = c.cfg.MaxBackoff
 	}
 	half := d / 2
-	return half + rand.N(half+1)
+	return half + c.cfg.RandN(half+1)
 }
 
 // parseRetryAfter reads seconds or an HTTP date.

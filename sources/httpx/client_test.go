@@ -232,6 +232,37 @@ func TestAttemptTimeoutCoversSlowDrip(t *testing.T) {
 	if KindOf(err) != KindTimeout || n.Load() != 2 {
 		t.Fatalf("err = %v after %d requests", err, n.Load())
 	}
+	// The health line says what happened, not Go's "context deadline exceeded".
+	if msg := err.Error(); !strings.Contains(msg, "timeout: the answer was still arriving after 100ms (") ||
+		!strings.Contains(msg, "bytes of body received)") {
+		t.Fatalf("message %q", msg)
+	}
+}
+
+func TestAttemptTimeoutWithoutAnswerSaysSo(t *testing.T) {
+	srv, _ := script(t, func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+	c, _ := newClient(t, srv.URL, func(cfg *Config) { cfg.Timeout = 50 * time.Millisecond; cfg.MaxAttempts = 1 })
+	_, err := c.Do(context.Background(), Request{Method: "GET", Path: "/x"})
+	if KindOf(err) != KindTimeout || err.Error() != "acme: GET /x: timeout: no answer within 50ms" {
+		t.Fatalf("err = %v", err)
+	}
+	// The caller's own deadline is not the attempt's: it keeps Go's words.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	c2, _ := newClient(t, srv.URL, func(cfg *Config) { cfg.MaxAttempts = 1 })
+	if _, err := c2.Do(ctx, Request{Method: "GET", Path: "/x"}); KindOf(err) != KindTimeout || strings.Contains(err.Error(), "no answer within") {
+		t.Fatalf("caller deadline: %v", err)
+	}
+}
+
+func TestRandNMakesBackoffRepeatable(t *testing.T) {
+	var asked []time.Duration
+	c, _ := newClient(t, "http://x.test", func(cfg *Config) {
+		cfg.RandN = func(n time.Duration) time.Duration { asked = append(asked, n); return n - 1 }
+	})
+	if d := c.backoff(2); d != time.Second || len(asked) != 1 || asked[0] != 500*time.Millisecond+1 {
+		t.Fatalf("backoff(2) = %v, RandN asked %v", d, asked)
+	}
 }
 
 func TestCanceledContextStopsAtOnce(t *testing.T) {

@@ -6,6 +6,9 @@ package sim
 
 import (
 	"context"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
@@ -45,6 +48,9 @@ type Options struct {
 	World simkit.Options
 	// CloudflareAccountID is the account the Cloudflare simulator serves.
 	CloudflareAccountID string
+	// OktaKey is the client key the Okta simulator trusts; nil generates
+	// one. Tests that build many simulators share one (generating is slow).
+	OktaKey *rsa.PrivateKey
 }
 
 // Sim is the four vendor simulators over one world.
@@ -65,7 +71,7 @@ type Sim struct {
 // New builds the simulators. Generating the world's history takes a moment.
 func New(opts Options) (*Sim, error) {
 	w := simkit.NewWorld(opts.World)
-	key, pemBytes, err := oktasim.GenerateKey()
+	key, pemBytes, err := oktaKey(opts.OktaKey)
 	if err != nil {
 		return nil, fmt.Errorf("sim: okta key: %w", err)
 	}
@@ -86,6 +92,17 @@ func New(opts Options) (*Sim, error) {
 	s.control(mux)
 	s.mux = mux
 	return s, nil
+}
+
+func oktaKey(key *rsa.PrivateKey) (*rsa.PrivateKey, []byte, error) {
+	if key == nil {
+		return oktasim.GenerateKey()
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return key, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
 }
 
 // Handler serves every vendor under its path and the control API.

@@ -400,6 +400,10 @@ func TestPermissions(t *testing.T) {
 			t.Errorf("revoked %s: %d", tk.token, a.status)
 		}
 	}
+	r.sim.RestoreTokens()
+	if a := r.call("GET", "/summary", cfsim.DefaultToken, nil); a.status != 200 {
+		t.Errorf("restored token: %d", a.status)
+	}
 }
 
 func TestAccountsAndRoutes(t *testing.T) {

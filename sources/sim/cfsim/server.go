@@ -168,6 +168,14 @@ func (s *Server) RevokeTokens() {
 	s.mu.Unlock()
 }
 
+// RestoreTokens ends a revocation, as when the admin gives the same token
+// back: the next request with it succeeds.
+func (s *Server) RestoreTokens() {
+	s.mu.Lock()
+	s.revoked = false
+	s.mu.Unlock()
+}
+
 // AccountID is the one account the simulator serves.
 func (s *Server) AccountID() string { return s.opts.AccountID }
 

@@ -209,11 +209,18 @@ func (s *FaultSet) Middleware(next http.Handler) http.Handler {
 	})
 }
 
-// pad grows a JSON object body to n bytes with a filler field, keeping it
-// valid JSON, so only a size cap can stop it.
+// pad grows a JSON body to n bytes, keeping it valid JSON, so only a size
+// cap can stop it: an object gets a filler field, an array (Okta's lists)
+// leading whitespace.
 func pad(body []byte, n int64) []byte {
 	t := bytes.TrimSpace(body)
-	if int64(len(t)) >= n || len(t) < 2 || t[0] != '{' {
+	if int64(len(t)) >= n || len(t) < 2 {
+		return body
+	}
+	if t[0] == '[' {
+		return append(bytes.Repeat([]byte(" "), int(n)-len(t)), t...)
+	}
+	if t[0] != '{' {
 		return body
 	}
 	filler := strings.Repeat("x", int(n)-len(t))

@@ -130,3 +130,16 @@ func TestTokensAndWindow(t *testing.T) {
 		t.Fatal("window did not reset")
 	}
 }
+
+// An array body (Okta's provider list) is padded too, and stays JSON that
+// decodes to the same list.
+func TestOversizePadsArrays(t *testing.T) {
+	body := pad([]byte(`[{"id":1},{"id":2}]`), 4096)
+	var v []struct{ ID int }
+	if len(body) != 4096 || json.Unmarshal(body, &v) != nil || len(v) != 2 || v[1].ID != 2 {
+		t.Fatalf("padded array: %d bytes, %+v", len(body), v)
+	}
+	if obj := pad([]byte(`{"a":1}`), 100); len(obj) < 100 || !json.Valid(obj) {
+		t.Fatalf("padded object: %q", obj)
+	}
+}

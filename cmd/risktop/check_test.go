@@ -19,7 +19,7 @@ import (
 
 // startSim serves a small simulated tenant on loopback and returns it with
 // the file holding its Okta key.
-func startSim(t *testing.T) (*sim.Server, string) {
+func startSim(t testing.TB) (*sim.Server, string) {
 	t.Helper()
 	srv, err := sim.Start("127.0.0.1:0", sim.Options{World: simkit.Options{Seed: 3, People: 40, History: 2 * time.Hour}})
 	if err != nil {
@@ -35,7 +35,7 @@ func startSim(t *testing.T) (*sim.Server, string) {
 
 // writeConfig writes a private config file (no permission warning) with
 // a store under the test's temp dir.
-func writeConfig(t *testing.T, text string) string {
+func writeConfig(t testing.TB, text string) string {
 	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "risktop.yaml")

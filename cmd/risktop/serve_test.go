@@ -43,7 +43,7 @@ func (l *lockedBuffer) String() string {
 
 // served is a `risktop serve` running in-process.
 type served struct {
-	t       *testing.T
+	t       testing.TB
 	out     *lockedBuffer
 	errOut  *lockedBuffer
 	addr    string
@@ -57,7 +57,7 @@ var listeningRE = regexp.MustCompile(`listening on (\S+); connect with: ssh -p (
 
 // startServe runs `risktop serve args…` with its own state dir and log
 // until the test ends, and waits for its "listening" line.
-func startServe(t *testing.T, args ...string) *served {
+func startServe(t testing.TB, args ...string) *served {
 	t.Helper()
 	state := t.TempDir()
 	s := &served{t: t, out: &lockedBuffer{}, errOut: &lockedBuffer{}, done: make(chan int, 1),

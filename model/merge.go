@@ -84,7 +84,7 @@ func Merge(views []UserRisk) []Person {
 		case n != "":
 			add("name:"+n, View{UserRisk: v})
 		default:
-			add(v.Vendor+":"+v.UserID, View{UserRisk: v})
+			add(v.LocalKey(), View{UserRisk: v})
 		}
 	}
 	people := make([]Person, 0, len(order))
@@ -131,6 +131,9 @@ func finish(p Person) Person {
 	}
 	if p.Name == "" && len(p.Views) > 0 {
 		p.Name = p.Views[0].Name
+		if p.Name == "" && p.Email == "" {
+			p.Name = p.Views[0].Email // a user name that is not an address still names them
+		}
 	}
 	return p
 }

@@ -106,3 +106,16 @@ func TestProgressFraction(t *testing.T) {
 		t.Fatal("headroom")
 	}
 }
+
+// A vendor user name that is not an address (a CASB login, or one cut at
+// the length cap) keeps its person apart and still names them.
+func TestMergeKeepsUsersWithoutAddressApart(t *testing.T) {
+	people := Merge([]UserRisk{
+		{Vendor: VendorCASB, Email: `ACME\andy`, Level: LevelHigh},
+		{Vendor: VendorCASB, Email: `ACME\bea`, Level: LevelLow},
+		{Vendor: VendorCASB, Email: `acme\ANDY `, Level: LevelLow},
+	})
+	if len(people) != 2 || people[0].Name != `ACME\andy` || people[1].Name != `ACME\bea` || len(people[0].Views) != 2 {
+		t.Fatalf("%+v", people)
+	}
+}

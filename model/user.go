@@ -1,6 +1,9 @@
 package model
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // UserRisk is one vendor's view of one person: what that vendor says, kept
 // as the vendor said it so the drill-down can show where each part came
@@ -29,6 +32,17 @@ type Reason struct {
 // Key is the view's join key: the normalised email, or "" when the vendor
 // gave no address (OneLogin events carry a name).
 func (u UserRisk) Key() string { return NormalizeEmail(u.Email) }
+
+// LocalKey names a view within its vendor when it has no address to join
+// on: its user id, else the vendor's user name as sent (a CASB user name
+// that is not an address), so two such users never become one.
+func (u UserRisk) LocalKey() string {
+	id := u.UserID
+	if id == "" {
+		id = strings.ToLower(strings.TrimSpace(u.Email))
+	}
+	return u.Vendor + ":" + id
+}
 
 // IPRisk is what risktop knows of one address.
 type IPRisk struct {

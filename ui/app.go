@@ -99,6 +99,9 @@ func New(d Deps) *App {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.Store != nil {
+		d.Store = cleanStore{d.Store}
+	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

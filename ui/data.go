@@ -44,7 +44,7 @@ func (d *data) apply(msgs []poll.Msg) change {
 			d.health[m.Source] = m.Health
 			c.health = true
 		case poll.UsersMsg:
-			d.views[m.Vendor] = m.Views
+			d.views[m.Vendor] = cleanViews(m.Views)
 			c.users = true
 		case poll.ScoresMsg:
 			d.scores[m.Window] = m.Scores

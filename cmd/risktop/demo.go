@@ -44,6 +44,7 @@ func runDemo(ctx context.Context, args []string, out, errOut io.Writer) error {
 	fs.Uint64Var(&o.Seed, "seed", 1, "seed for the simulated tenant; the same seed gives the same people")
 	fs.Float64Var(&o.Speed, "speed", 1, "replay the scenario this many times faster")
 	quiet := fs.Bool("no-scenario", false, "no credential-stuffing bursts")
+	fs.BoolVar(&o.Hostile, "hostile", false, "every simulated vendor puts hostile text (escape sequences, bidi controls, 100 KB values, CJK and emoji) in every text field: a presenter's and tests' aid")
 	logPath := fs.String("log", "", "log file (default $XDG_STATE_HOME/risktop/risktop.log)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -61,7 +62,7 @@ func runDemo(ctx context.Context, args []string, out, errOut io.Writer) error {
 		return err
 	}
 	defer closeLog()
-	log.Info("risktop starting", "command", "demo", "version", version(), "seed", o.Seed, "speed", o.Speed, "scenario", o.Scenario)
+	log.Info("risktop starting", "command", "demo", "version", version(), "seed", o.Seed, "speed", o.Speed, "scenario", o.Scenario, "hostile", o.Hostile)
 
 	// Only the store and the hub come before the first frame; the
 	// simulator (which generates days of history) starts behind it.
@@ -96,6 +97,7 @@ type demoOptions struct {
 	Seed     uint64
 	Speed    float64
 	Scenario bool
+	Hostile  bool   // the simulators' hostile knob, on for every vendor
 	Listen   string // default 127.0.0.1:0; tests make it fail
 }
 
@@ -150,6 +152,13 @@ func (d *demo) serve(ctx context.Context, o demoOptions, send func(tea.Msg)) err
 		}
 	}()
 	d.log.Info("simulator started", "url", srv.URL)
+	if o.Hostile {
+		for _, v := range sim.Vendors {
+			fs, _ := srv.Faults(v)
+			fs.Set(simkit.Faults{Hostile: true})
+		}
+		d.log.Info("hostile text on for every vendor")
+	}
 	if ctx.Err() != nil {
 		return nil // quit while the world was being generated
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/risktop/risktop/sources/sim/casbsim"
@@ -28,6 +29,7 @@ func TestInARealTerminal(t *testing.T) {
 	bin := buildRisktop(t)
 	t.Run("demo", func(t *testing.T) { testDemoInTerminal(t, bin) })
 	t.Run("dashboard", func(t *testing.T) { testDashboardInTerminal(t, bin) })
+	t.Run("hostile-demo", func(t *testing.T) { testHostileDemoInTerminal(t, bin) })
 	t.Run("serve", func(t *testing.T) { testServeInTerminal(t, bin) })
 }
 
@@ -182,6 +184,99 @@ func testDemoInTerminal(t *testing.T, bin string) {
 		if !strings.Contains(string(log), want) {
 			t.Errorf("log lacks %q:\n%s", want, log)
 		}
+	}
+}
+
+// testHostileDemoInTerminal runs `risktop demo --hostile`: every vendor
+// puts the hostile corpus (OSC 52 clipboard writes, OSC 0/2 titles, CSI
+// moves and clears, C1 controls, bidi overrides, 100 KB values, CJK and
+// emoji) in every text field. On every screen tmux draws, the frame stays
+// aligned (the header on the first line, the tabs under it, no line wider
+// than the pane by our measure nor wrapped by tmux's); the pane's title is
+// the one it started with; and with set-clipboard on no OSC 52 write
+// reached tmux's paste buffers.
+func testHostileDemoInTerminal(t *testing.T, bin string) {
+	state, tmp := t.TempDir(), t.TempDir()
+	logFile := filepath.Join(state, "risktop", "risktop.log")
+	cmd := fmt.Sprintf("env TERM=xterm-256color XDG_STATE_HOME=%s TMPDIR=%s %s demo --seed 7 --hostile",
+		shellQuote(state), shellQuote(tmp), shellQuote(bin))
+	const width, height = 120, 40
+	tt := startTmux(t, width, height, cmd, "set-option", "-g", "set-clipboard", "on")
+	title := tt.format("#{pane_title}")
+	if bufs, _ := tt.tmux("list-buffers"); strings.TrimSpace(bufs) != "" {
+		t.Fatalf("tmux has paste buffers before the run: %q", bufs)
+	}
+	tt.waitFor(demoTitle, 10*time.Second)
+	waitFile(t, logFile, "hostile text on for every vendor", 20*time.Second)
+	tt.waitFor("● onelogin", 30*time.Second)
+
+	aligned := func(screen string) string {
+		lines := strings.Split(strings.TrimSuffix(screen, "\n"), "\n")
+		switch {
+		case len(lines) != height:
+			return fmt.Sprintf("%d lines", len(lines))
+		case !strings.HasPrefix(lines[0], "risktop · "+demoTitle):
+			return "the header is not on the first line"
+		case !strings.Contains(lines[1]+lines[2], "1 Overview  2 Events  3 Users"):
+			return "the tabs are not under the header" // a back-fill line may come between
+		}
+		for i, l := range lines {
+			if w := ansi.StringWidth(l); w > width {
+				return fmt.Sprintf("line %d is %d cells wide", i, w)
+			}
+		}
+		if n := strings.Count(tt.joined(), "\n"); n != height {
+			return fmt.Sprintf("tmux wrapped a line: %d lines once joined", n)
+		}
+		return ""
+	}
+	steps := []struct {
+		name string
+		keys []string
+		want []string
+	}{
+		{"overview", []string{"1"}, []string{"OneLogin sign-in risk", "Riskiest people"}},
+		{"events", []string{"2"}, []string{"page 1 of", "USER_"}},
+		{"events-detail", []string{"Enter"}, []string{"u opens the user"}},
+		{"events-detail-next", []string{"Escape", "j", "j", "j", "Enter"}, []string{"u opens the user"}},
+		{"users", []string{"Escape", "3"}, []string{"people · merged across vendors by email"}},
+		{"drill", []string{"Enter"}, []string{"Oracle CASB", "OneLogin sign-ins"}},
+		{"drill-next", []string{"Escape", "j", "j", "Enter"}, []string{"Oracle CASB", "OneLogin sign-ins"}},
+		{"behaviors", []string{"Escape", "4"}, []string{"Cloudflare risk behaviors", "imp_travel"}},
+		{"integrations", []string{"5"}, []string{"Cloudflare risk integrations"}},
+		{"outbox", []string{"6"}, []string{"Outbox: IP risk pushed to Okta"}},
+		{"help", []string{"?"}, []string{"Commands (:)"}},
+		{"overview-again", []string{"?", "1"}, []string{"OneLogin sign-in risk"}},
+	}
+	for _, st := range steps {
+		for _, k := range st.keys {
+			tt.send(k)
+		}
+		var why string
+		screen := tt.waitUntil(st.name+", aligned", 15*time.Second, func(s string) bool {
+			for _, w := range st.want {
+				if !strings.Contains(s, w) {
+					return false
+				}
+			}
+			if why = aligned(s); why != "" {
+				t.Logf("%s: %s", st.name, why) // the last one logged is why it failed
+			}
+			return why == ""
+		})
+		if dir := os.Getenv("RISKTOP_CAPTURE_DIR"); dir != "" {
+			os.WriteFile(filepath.Join(dir, "hostile-"+st.name+".txt"), []byte(screen), 0o644)
+		}
+		if got := tt.format("#{pane_title}"); got != title {
+			t.Fatalf("%s: the pane title changed from %q to %q", st.name, title, got)
+		}
+	}
+	if bufs, _ := tt.tmux("list-buffers"); strings.TrimSpace(bufs) != "" {
+		t.Errorf("an OSC 52 write reached tmux's clipboard: %q", bufs)
+	}
+	tt.send("q")
+	if code := tt.waitExit(15 * time.Second); code != 0 {
+		t.Fatalf("demo exited %d:\n%s", code, tt.capture())
 	}
 }
 

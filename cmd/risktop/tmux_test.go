@@ -41,12 +41,20 @@ func requireTmux(t testing.TB) {
 // the server when the test ends. A shell reaps shellCmd and prints its
 // exit status for waitExit, then keeps the pane (and the last screen)
 // until the server is killed.
-func startTmux(t testing.TB, width, height int, shellCmd string) *tmuxTerm {
+//
+// Any tmux commands in then ("set-option", "-g", "set-clipboard", "on")
+// run in the same tmux invocation, so they are in force before the
+// program's first byte is read.
+func startTmux(t testing.TB, width, height int, shellCmd string, then ...string) *tmuxTerm {
 	t.Helper()
 	requireTmux(t)
 	tt := &tmuxTerm{t: t, socket: fmt.Sprintf("risktop-test-%d-%d", os.Getpid(), time.Now().UnixNano())}
 	wrapped := shellCmd + "; echo " + exitMarker + "$?; sleep 600"
-	if out, err := tt.tmux("new-session", "-d", "-s", "t", "-x", fmt.Sprint(width), "-y", fmt.Sprint(height), wrapped); err != nil {
+	args := []string{"new-session", "-d", "-s", "t", "-x", fmt.Sprint(width), "-y", fmt.Sprint(height), wrapped}
+	if len(then) > 0 {
+		args = append(append(args, ";"), then...)
+	}
+	if out, err := tt.tmux(args...); err != nil {
 		t.Fatalf("tmux new-session: %v: %s", err, out)
 	}
 	// tmux 3.3a leaves the socket file behind after kill-server.
@@ -81,6 +89,28 @@ func (tt *tmuxTerm) capture() string {
 		tt.t.Fatalf("tmux capture-pane: %v: %s", err, out)
 	}
 	return out
+}
+
+// joined is the screen with the lines tmux wrapped joined again (-J): a
+// line the program drew wider than tmux's own idea of the pane's width
+// comes back as one line, so the count falls short of the pane's height.
+func (tt *tmuxTerm) joined() string {
+	tt.t.Helper()
+	out, err := tt.tmux("capture-pane", "-p", "-J", "-t", "t")
+	if err != nil {
+		tt.t.Fatalf("tmux capture-pane -J: %v: %s", err, out)
+	}
+	return out
+}
+
+// format is a tmux format expanded for the pane, like #{pane_title}.
+func (tt *tmuxTerm) format(f string) string {
+	tt.t.Helper()
+	out, err := tt.tmux("display-message", "-p", "-t", "t", f)
+	if err != nil {
+		tt.t.Fatalf("tmux display-message %s: %v: %s", f, err, out)
+	}
+	return strings.TrimSuffix(out, "\n")
 }
 
 // altScreen reports whether the program has the alternate screen.

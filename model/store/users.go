@@ -20,7 +20,7 @@ func HistoryKey(u model.UserRisk) string {
 	if k := u.Key(); k != "" {
 		return k
 	}
-	return u.Vendor + ":" + u.UserID
+	return u.LocalKey()
 }
 
 // PutUserRisks replaces the vendor's current views in one transaction,

@@ -27,7 +27,8 @@ const Ellipsis = "…"
 
 // Line returns s as one line of plain text: escape sequences stripped,
 // controls and bidi overrides dropped, tabs and newlines turned into spaces,
-// and cut to MaxLine runes.
+// emoji sequences whose width terminals disagree on taken apart (see
+// evenWidths), and cut to MaxLine runes.
 func Line(s string) string { return clean(s, false, MaxLine) }
 
 // Block is Line for multi-line values (risk reasons, notes): newlines are
@@ -63,7 +64,57 @@ func clean(s string, keepNewlines bool, max int) string {
 		b.WriteRune(r)
 		n++
 	}
+	return evenWidths(b.String())
+}
+
+// evenWidths takes apart the grapheme clusters whose width the layout and
+// the terminal count differently. lipgloss measures a cluster (a ZWJ
+// family is 2 cells); a terminal that draws one code point at a time
+// (xterm; tmux past 21 bytes) gives the family 8, and the line it is on
+// wraps and drags the screen out of line. Dropping the joiners, variation
+// selectors, skin-tone modifiers and keycap marks from such a cluster
+// leaves emoji both count alike: 👩‍💻 becomes 👩💻. Scripts whose clusters
+// differ without any of these (Indic conjuncts) are left as they are.
+func evenWidths(s string) string {
+	if !strings.ContainsFunc(s, isJoiner) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for rest := s; rest != ""; {
+		g, w := ansi.FirstGraphemeCluster(rest, ansi.GraphemeWidth)
+		if g == "" {
+			b.WriteString(rest) // cannot happen for non-empty text; never loop
+			break
+		}
+		rest = rest[len(g):]
+		if w != ansi.StringWidthWc(g) && strings.ContainsFunc(g, isJoiner) {
+			g = strings.Map(func(r rune) rune {
+				if isJoiner(r) {
+					return -1
+				}
+				return r
+			}, g)
+		}
+		b.WriteString(g)
+	}
 	return b.String()
+}
+
+// isJoiner reports the code points that glue emoji into one cluster or
+// change its presentation, and draw as nothing on their own.
+func isJoiner(r rune) bool {
+	switch {
+	case r == 0x200D, r == 0x20E3: // zero width joiner, combining enclosing keycap
+		return true
+	case r >= 0xFE00 && r <= 0xFE0F: // variation selectors
+		return true
+	case r >= 0x1F3FB && r <= 0x1F3FF: // skin-tone modifiers
+		return true
+	case r >= 0xE0020 && r <= 0xE007F: // tags (subdivision flags)
+		return true
+	}
+	return false
 }
 
 // isPlain reports whether s is short printable ASCII and needs no work, the

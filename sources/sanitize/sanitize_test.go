@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/charmbracelet/x/ansi"
 )
 
 func TestLineHostileCorpus(t *testing.T) {
@@ -170,5 +172,20 @@ func TestCorpusCoversEveryClass(t *testing.T) {
 		if !has(pred) {
 			t.Errorf("the corpus has no %s entry", name)
 		}
+	}
+}
+
+// What Line leaves of the corpus measures the same cluster by cluster (as
+// lipgloss does) and code point by code point (as many terminals do), so a
+// line drawn with it fills the same cells on screen as in the layout.
+func TestLineWidthsAgree(t *testing.T) {
+	for _, c := range Hostile() {
+		got := Line(c.Raw)
+		if g, w := ansi.StringWidth(got), ansi.StringWidthWc(got); g != w {
+			t.Errorf("%s: %q is %d cells as clusters, %d as code points", c.Name, got, g, w)
+		}
+	}
+	if got := Line("नमस्ते"); got != "नमस्ते" {
+		t.Errorf("Indic text changed: %q", got) // its conjuncts have no joiner to drop
 	}
 }

@@ -14,3 +14,6 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 go test -race -count=1 ./...
+# Issue 4's frame bound (2 ms median) is stated for a plain build; under
+# -race the same test holds a bound scaled for the detector.
+go test -count=1 -run '^TestKeysAnswerWhileASourceFails$' ./ui

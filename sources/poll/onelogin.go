@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"sync"
 	"time"
@@ -344,7 +345,7 @@ func (o *OneLogin) Background(ctx context.Context, changed func()) {
 			return
 		}
 		failures++
-		wait = backoff(failures, httpx.RetryAfterOf(err))
+		wait = backoff(failures, httpx.RetryAfterOf(err), rand.Float64)
 	}
 }
 

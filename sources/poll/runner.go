@@ -76,6 +76,7 @@ type loop struct {
 	mu       sync.Mutex
 	interval time.Duration
 	health   model.Health
+	rnd      func() float64 // jitter's source, [0, 1); tests seed it
 }
 
 // NewRunner prepares a runner; nothing runs until Run.
@@ -89,6 +90,7 @@ func NewRunner(hub *Hub, specs ...Spec) *Runner {
 			spec: s, hub: hub, interval: s.Interval,
 			trigger: make(chan struct{}, 1), progress: make(chan struct{}, 1),
 			health: model.Health{Source: s.Source.Name(), State: model.StateStarting},
+			rnd:    rand.Float64,
 		})
 	}
 	return r
@@ -200,12 +202,12 @@ func (l *loop) record(note string, err error) time.Duration {
 		if warn != "" {
 			h.State = model.StateDegraded
 		}
-		wait = jitter(l.interval, 0.1)
+		wait = jitter(l.interval, 0.1, l.rnd)
 	} else {
 		h.Failures++
 		h.LastError = err.Error()
 		h.LastErrorAt = now
-		h.Backoff = backoff(h.Failures, httpx.RetryAfterOf(err))
+		h.Backoff = backoff(h.Failures, httpx.RetryAfterOf(err), l.rnd)
 		h.State = model.StateDegraded
 		if h.Failures >= failingAfter || refused(err) {
 			h.State = model.StateFailing
@@ -226,21 +228,21 @@ func refused(err error) bool {
 	return false
 }
 
-func backoff(failures int, retryAfter time.Duration) time.Duration {
+func backoff(failures int, retryAfter time.Duration, rnd func() float64) time.Duration {
 	d := backoffBase << min(failures-1, 16)
 	d = min(d, backoffMax)
-	d = jitter(d, 0.2)
+	d = jitter(d, 0.2, rnd)
 	return max(d, retryAfter)
 }
 
 // jitter spreads d by ±frac so sources (and risktop instances) that
 // started together do not poll in lock-step.
-func jitter(d time.Duration, frac float64) time.Duration {
+func jitter(d time.Duration, frac float64, rnd func() float64) time.Duration {
 	if d <= 0 {
 		return 0
 	}
 	spread := float64(d) * frac
-	return time.Duration(float64(d) - spread + rand.Float64()*2*spread)
+	return time.Duration(float64(d) - spread + rnd()*2*spread)
 }
 
 func (l *loop) snapshot() model.Health {

@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"os"
 
 	"github.com/risktop/risktop/config"
 	"github.com/risktop/risktop/model/store"
+	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/httpx"
+	"github.com/risktop/risktop/sources/poll"
 )
 
 // What the headless commands (get, push-ip, reset-user) share.
@@ -71,4 +74,53 @@ func openExistingStore(cfg *config.Config) (*store.SQLite, error) {
 func clientOptions() (httpx.Options, func()) {
 	t := newTransport()
 	return httpx.Options{HTTPClient: &http.Client{Transport: t}}, t.CloseIdleConnections
+}
+
+// actingDeps are what push-ip and reset-user act through.
+type actingDeps struct {
+	svc     *actions.Service
+	store   *store.SQLite
+	log     *slog.Logger
+	clients poll.Clients
+}
+
+// openActing opens the log, the config's store, one vendor's client (made
+// by client) and the actions service. done closes them in reverse order;
+// it is nil when err is not.
+func openActing(name string, cfg *config.Config, logPath string, write bool, errOut io.Writer,
+	client func(httpx.Options) (poll.Clients, error)) (d actingDeps, done func(), err error) {
+	var closers []func()
+	done = func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}
+	defer func() {
+		if err != nil {
+			done()
+			done = nil
+		}
+	}()
+	log, closeLog, err := setupLog(logPath, errOut)
+	if err != nil {
+		return d, nil, err
+	}
+	d.log = log
+	closers = append(closers, closeLog)
+	if d.store, err = store.Open(cfg.StorePath, store.Options{}); err != nil {
+		return d, nil, fmt.Errorf("%w (the store: key in %s)", err, cfg.Path)
+	}
+	closers = append(closers, func() { d.store.Close() })
+	opts, closeIdle := clientOptions()
+	closers = append(closers, closeIdle)
+	if d.clients, err = client(opts); err != nil {
+		return d, nil, failf(errOut, 2, "%s: %v", name, err)
+	}
+	d.svc, err = newService(serviceOptions{store: d.store, clients: d.clients, readOnly: cfg.ReadOnly && !write,
+		auditFile: cfg.AuditLog, log: log})
+	if err != nil {
+		return d, nil, err
+	}
+	closers = append(closers, func() { d.svc.Close() })
+	return d, done, nil
 }

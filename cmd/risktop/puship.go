@@ -12,8 +12,8 @@ import (
 
 	"github.com/risktop/risktop/config"
 	"github.com/risktop/risktop/model"
-	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
+	"github.com/risktop/risktop/sources/httpx"
 	"github.com/risktop/risktop/sources/okta"
 	"github.com/risktop/risktop/sources/poll"
 	"github.com/risktop/risktop/sources/sanitize"
@@ -70,29 +70,15 @@ func runPushIP(ctx context.Context, args []string, out, errOut io.Writer) error 
 	if cfg.Okta == nil {
 		return failf(errOut, 2, "push-ip: Okta is not configured in %s; add sources.okta (see the README)", cfg.Path)
 	}
-	log, closeLog, err := setupLog(*logPath, errOut)
+	d, done, err := openActing("push-ip", cfg, *logPath, *write, errOut, func(opts httpx.Options) (poll.Clients, error) {
+		oc, err := okta.New(cfg.Okta.Client(opts))
+		return poll.Clients{Okta: oc}, err
+	})
 	if err != nil {
 		return err
 	}
-	defer closeLog()
-
-	st, err := store.Open(cfg.StorePath, store.Options{})
-	if err != nil {
-		return fmt.Errorf("%w (the store: key in %s)", err, cfg.Path)
-	}
-	defer st.Close()
-	opts, closeIdle := clientOptions()
-	defer closeIdle()
-	oc, err := okta.New(cfg.Okta.Client(opts))
-	if err != nil {
-		return failf(errOut, 2, "push-ip: %v", err)
-	}
-	svc, err := newService(serviceOptions{store: st, clients: poll.Clients{Okta: oc}, readOnly: cfg.ReadOnly && !*write,
-		auditFile: cfg.AuditLog, log: log})
-	if err != nil {
-		return err
-	}
-	defer svc.Close()
+	defer done()
+	svc, log := d.svc, d.log
 
 	// Every problem first, the way the dashboard's form shows them.
 	bad := false
@@ -131,7 +117,7 @@ func runPushIP(ctx context.Context, args []string, out, errOut io.Writer) error 
 	}
 	if waitErr != nil {
 		// The sender has stopped since: read how things stand now.
-		if now, err := st.OutboxItems(context.WithoutCancel(ctx), ids); err == nil {
+		if now, err := d.store.OutboxItems(context.WithoutCancel(ctx), ids); err == nil {
 			items = now
 		}
 	}

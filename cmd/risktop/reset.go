@@ -12,9 +12,9 @@ import (
 	"github.com/charmbracelet/x/term"
 
 	"github.com/risktop/risktop/model"
-	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/cloudflare"
+	"github.com/risktop/risktop/sources/httpx"
 	"github.com/risktop/risktop/sources/poll"
 	"github.com/risktop/risktop/sources/sanitize"
 )
@@ -58,28 +58,15 @@ func runResetUser(ctx context.Context, args []string, out, errOut io.Writer) err
 	if cfg.Cloudflare == nil {
 		return failf(errOut, 2, "reset-user: Cloudflare is not configured in %s; add sources.cloudflare (see the README)", cfg.Path)
 	}
-	log, closeLog, err := setupLog(*logPath, errOut)
+	d, done, err := openActing("reset-user", cfg, *logPath, *write, errOut, func(opts httpx.Options) (poll.Clients, error) {
+		cf, err := cloudflare.New(cfg.Cloudflare.Client(opts))
+		return poll.Clients{Cloudflare: cf}, err
+	})
 	if err != nil {
 		return err
 	}
-	defer closeLog()
-	st, err := store.Open(cfg.StorePath, store.Options{})
-	if err != nil {
-		return fmt.Errorf("%w (the store: key in %s)", err, cfg.Path)
-	}
-	defer st.Close()
-	opts, closeIdle := clientOptions()
-	defer closeIdle()
-	cf, err := cloudflare.New(cfg.Cloudflare.Client(opts))
-	if err != nil {
-		return failf(errOut, 2, "reset-user: %v", err)
-	}
-	svc, err := newService(serviceOptions{store: st, clients: poll.Clients{Cloudflare: cf}, readOnly: cfg.ReadOnly && !*write,
-		auditFile: cfg.AuditLog, log: log})
-	if err != nil {
-		return err
-	}
-	defer svc.Close()
+	defer done()
+	svc, cf := d.svc, d.clients.Cloudflare
 	actor := actions.OSActor()
 
 	target := actions.ResetTarget{UserID: who}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 )
 
@@ -64,6 +65,12 @@ func testEnv(vars map[string]string) Env {
 	env.ReadFile = func(p string) ([]byte, error) {
 		if s, ok := files[p]; ok {
 			return []byte(s), nil
+		}
+		switch p {
+		case "/run/secrets/locked":
+			return nil, &fs.PathError{Op: "open", Path: p, Err: fs.ErrPermission}
+		case "/run/secrets":
+			return nil, &fs.PathError{Op: "read", Path: p, Err: syscall.EISDIR}
 		}
 		return nil, &fs.PathError{Op: "open", Path: p, Err: fs.ErrNotExist}
 	}

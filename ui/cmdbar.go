@@ -108,6 +108,9 @@ func (a *App) completions() []string {
 func (a *App) run(line string) tea.Cmd {
 	name, arg, _ := strings.Cut(strings.TrimSpace(strings.TrimPrefix(line, ":")), " ")
 	arg = strings.TrimSpace(arg)
+	if arg != "" && takesNoArgument(name) {
+		return a.sayErr(":" + name + " takes no argument (" + arg + "?)")
+	}
 	switch name {
 	case "overview":
 		return a.switchTab(tabOverview)
@@ -155,6 +158,21 @@ func (a *App) run(line string) tea.Cmd {
 	}
 	sort.Strings(names)
 	return a.sayErr("unknown command :" + name + " — try " + strings.Join(names, " "))
+}
+
+// takesNoArgument reports the commands that switch to a screen and nothing
+// more: an argument given to one is a mistake to point out, not to ignore.
+func takesNoArgument(name string) bool {
+	switch name {
+	case "audit", "q":
+		return true
+	}
+	for _, c := range commands {
+		if c.name == name {
+			return c.args == ""
+		}
+	}
+	return false
 }
 
 // ipFilter checks an :ip argument: an address or a CIDR prefix.

@@ -63,6 +63,18 @@ func runPushIP(ctx context.Context, args []string, out, errOut io.Writer) error 
 	for i, ip := range ips {
 		reqs[i] = actions.PushRequest{IP: ip, Level: *level, Message: *message, Expires: exp}
 	}
+	// Every problem first, the way the dashboard's form shows them, before
+	// a config is looked for: wrong arguments are wrong with any config.
+	bad := false
+	for i, r := range reqs {
+		for _, p := range actions.CheckPush(r) {
+			fmt.Fprintf(errOut, "#%d %s: %s: %s\n", i+1, sanitize.LineN(r.IP, 64), p.Field, p.Message)
+			bad = true
+		}
+	}
+	if bad {
+		return failf(errOut, 2, "push-ip: nothing queued; fix the arguments above")
+	}
 	cfg, err := loadConfig(*cfgPath, errOut)
 	if err != nil {
 		return err
@@ -80,17 +92,6 @@ func runPushIP(ctx context.Context, args []string, out, errOut io.Writer) error 
 	defer done()
 	svc, log := d.svc, d.log
 
-	// Every problem first, the way the dashboard's form shows them.
-	bad := false
-	for i, r := range reqs {
-		for _, p := range svc.CheckPush(r) {
-			fmt.Fprintf(errOut, "#%d %s: %s: %s\n", i+1, sanitize.LineN(r.IP, 64), p.Field, p.Message)
-			bad = true
-		}
-	}
-	if bad {
-		return failf(errOut, 2, "push-ip: nothing queued; fix the arguments above")
-	}
 	actor := actions.OSActor()
 	ids, err := svc.QueuePush(ctx, actor, reqs)
 	var ae *actions.AuditError

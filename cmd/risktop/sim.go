@@ -36,8 +36,14 @@ func runSim(ctx context.Context, args []string, out, _ io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *speed <= 0 || *people <= 0 || *rate <= 0 || *history <= 0 {
-		return fmt.Errorf("--speed, --people, --rate and --history must be positive")
+	for _, f := range []struct {
+		name string
+		bad  bool
+		v    any
+	}{{"speed", *speed <= 0, *speed}, {"people", *people <= 0, *people}, {"rate", *rate <= 0, *rate}, {"history", *history <= 0, *history}} {
+		if f.bad {
+			return fmt.Errorf("--%s %v must be positive", f.name, f.v)
+		}
 	}
 
 	srv, err := sim.Start(*listen, sim.Options{World: simkit.Options{

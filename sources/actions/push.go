@@ -41,6 +41,10 @@ const minExpires = time.Second
 // It does no I/O.
 func (s *Service) CheckPush(r PushRequest) []Problem { return checkPush(r) }
 
+// CheckPush is Service.CheckPush without a service, for a command that
+// checks its arguments before it loads a config.
+func CheckPush(r PushRequest) []Problem { return checkPush(r) }
+
 func checkPush(r PushRequest) []Problem {
 	var ps []Problem
 	if m := okta.CheckIP(strings.TrimSpace(r.IP)); m != "" {

@@ -102,6 +102,8 @@ func FuzzLine(f *testing.F) {
 	f.Add("\x1b")
 	f.Add("\x1b]")
 	f.Add("\xff\xfe")
+	f.Add("a\u200d\ufe0f\U0001F3FD\u20e3b")
+	f.Add("\u200d\u200d👩\u200d")
 	f.Fuzz(func(t *testing.T, s string) {
 		got := Line(s)
 		if !Valid(got) {

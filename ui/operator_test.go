@@ -1,0 +1,168 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/risktop/risktop/sources/actions"
+	"github.com/risktop/risktop/sources/okta"
+	"github.com/risktop/risktop/sources/poll"
+	"github.com/risktop/risktop/sources/secret"
+)
+
+// operatorApp is the fixture app with the real actions service (its checks
+// are what the forms show) on the Cloudflare simulator and an Okta client
+// that is never called.
+func operatorApp(t *testing.T) *App {
+	t.Helper()
+	a := newFixtureApp(t, 120, 40, 0)
+	oc, err := okta.New(okta.Config{BaseURL: "https://acme.okta.com", APIToken: secret.New("00never-sent")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf := simCloudflare(t)
+	svc, err := actions.New(actions.Options{Store: a.deps.Store, Cloudflare: cf, Okta: oc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Close() })
+	a.deps.Actor = "ops@bastion"
+	drive(a, Attach{Clients: poll.Clients{Cloudflare: cf, Okta: oc}, Actions: svc})
+	return a
+}
+
+// TestEveryInvalidFormValueSaysWhy types each kind of invalid value into
+// its field: the field shows why under it as it is typed, submitting
+// refuses (focus goes to the field) and nothing is queued or created. The
+// push level is a choice of LOW, MEDIUM and HIGH, so no invalid one can be
+// typed (push-ip --level is checked in cmd/risktop).
+func TestEveryInvalidFormValueSaysWhy(t *testing.T) {
+	a := operatorApp(t)
+	integrations := func() int {
+		ins, err := a.deps.Clients.Cloudflare.Integrations(a.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ins)
+	}
+	before := integrations()
+	for _, c := range []struct {
+		form, field, value, want string
+	}{
+		{"push", "ip", "", "required (an IPv4 or IPv6 address)"},
+		{"push", "ip", "999.1.1.1", `"999.1.1.1" is not an IPv4 or IPv6 address`},
+		{"push", "ip", "203.0.113.0/24", `"203.0.113.0/24" is not an IPv4 or IPv6 address`},
+		{"push", "ip", "fe80::1%eth0", `"fe80::1%eth0" has a zone; send the bare address`},
+		{"push", "message", "héllo; world!", `characters 'é' ';' '!' are not allowed (letters, digits, '.', '_', '-' and space)`},
+		{"push", "message", strings.Repeat("a", 600), "600 characters; at most 512"},
+		{"push", "expires", "soon", `"soon" is not a duration like 2h or 90m (blank for Okta's default)`},
+		{"push", "expires", "-1h", "must be more than 0 (blank for Okta's default)"},
+		{"push", "expires", "500ms", "500ms would pass before the event reaches Okta"},
+		{"bulk", "message", "drop table;", `character ';' is not allowed`},
+		{"bulk", "expires", "tomorrow", `"tomorrow" is not a duration`},
+		{"integration", "tenant", "", "required: the Okta org URL, like https://tenant.okta.com"},
+		{"integration", "tenant", "acme.okta.com", "must be an absolute URL, like https://tenant.okta.com"},
+		{"integration", "tenant", "ftp://acme.okta.com", "must be an absolute URL"},
+		{"integration", "tenant", "https://", "must be an absolute URL"},
+		{"integration", "reference", "a/b?c", "an id, without / ? or #"},
+	} {
+		name := c.form + " " + c.field + " " + c.value
+		if len(name) > 60 {
+			name = name[:60]
+		}
+		switch c.form {
+		case "push":
+			drive(a, a.openPush("203.0.113.9", "HIGH", nil))
+		case "bulk":
+			drive(a, bulkIPs{ips: []string{"203.0.113.9", "198.51.100.7"}, total: 2, filter: "score ≥ 76"})
+		case "integration":
+			drive(a, press("5"))
+			drive(a, press("n"))
+		}
+		f, ok := a.modal.(*form)
+		if !ok {
+			t.Fatalf("%s: no form open", name)
+		}
+		i := fieldIndex(f, c.field)
+		f.setFocus(i)
+		drive(a, tea.KeyMsg{Type: tea.KeyCtrlU})
+		if c.value != "" {
+			drive(a, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(c.value)})
+		}
+		if got := f.problemOf(c.field); !strings.Contains(got, c.want) {
+			t.Errorf("%s: problem %q, want %q", name, got, c.want)
+		}
+		if view := a.View(); !strings.Contains(view, "✖ "+c.want[:min(len(c.want), 30)]) {
+			t.Errorf("%s: the problem is not shown:\n%s", name, view)
+		}
+		f.setFocus(len(f.fields)) // the submit button
+		drive(a, press("enter"))
+		if a.modal != f || f.err != problemsFirst || f.focus >= len(f.fields) {
+			t.Errorf("%s: submitted with a problem (modal %v, err %q, focus %d)", name, a.modal != nil, f.err, f.focus)
+		}
+		drive(a, press("esc"))
+		if a.modal != nil {
+			t.Fatalf("%s: esc left the form open", name)
+		}
+	}
+	items, err := a.deps.Store.Outbox(a.ctx, "", 10)
+	if err != nil || len(items) != 0 {
+		t.Errorf("invalid pushes were queued: %v %v", items, err)
+	}
+	if n := integrations(); n != before {
+		t.Errorf("an invalid integration was created: %d, was %d", n, before)
+	}
+}
+
+func fieldIndex(f *form, name string) int {
+	for i, fl := range f.fields {
+		if fl.name == name {
+			return i
+		}
+	}
+	panic("no field " + name)
+}
+
+// TestCommandBarMistakesSaySo: an unknown command, a missing or bad
+// argument, or an argument to a command that takes none, typed in the ':'
+// bar, is named in an error notice and changes nothing else.
+func TestCommandBarMistakesSaySo(t *testing.T) {
+	a := newFixtureApp(t, 120, 40, 0)
+	drive(a, press("2"))
+	for _, c := range []struct{ line, want string }{
+		{"frobnicate", "unknown command :frobnicate — try :behaviors :events :help :integrations :ip :outbox :overview :quit :user :users"},
+		{"Users", "unknown command :Users"},
+		{"user", ":user needs an email, e.g. :user ava.chen@example.com"},
+		{"user nobody@example.com", "no one known as nobody@example.com (tab completes)"},
+		{"ip", ":ip needs an address or a prefix, e.g. :ip 203.0.113.0/24"},
+		{"ip 999.1.1.1", "999.1.1.1 is not an IPv4 or IPv6 address"},
+		{"ip 10.0.0.0/99", "10.0.0.0/99 is not an address prefix like 203.0.113.0/24"},
+		{"ip \x1b[2J1.2.3.4", "1.2.3.4 is not an IPv4 or IPv6 address"}, // no escape in the notice
+		{"users everyone", ":users takes no argument (everyone?)"},
+		{"quit now", ":quit takes no argument (now?)"},
+	} {
+		// Update by hand: the bar's cursor blink would cost half a
+		// second a key through drive, and only the notice matters here.
+		a.Update(press(":"))
+		a.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(c.line)})
+		a.Update(press("enter"))
+		if !a.toast.err || !strings.Contains(a.toast.text, c.want) {
+			t.Errorf(":%q: notice %q (error %v), want %q", c.line, a.toast.text, a.toast.err, c.want)
+		}
+		if a.tab != tabEvents || a.drill != nil || a.modal != nil || a.cmdbar.active || a.ctx.Err() != nil {
+			t.Fatalf(":%q changed the screen or quit", c.line)
+		}
+		if !strings.Contains(a.View(), c.want[:min(len(c.want), 40)]) {
+			t.Errorf(":%q: the notice is not on screen:\n%s", c.line, a.View())
+		}
+	}
+	// A person who is known opens, so the notices above are not blanket.
+	a.Update(press(":"))
+	a.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("user ava.chen@example.com")})
+	a.Update(press("enter"))
+	if a.drill == nil || strings.Contains(a.toast.text, "no one known") {
+		t.Fatalf(":user with a known email: drill %v, notice %q", a.drill != nil, a.toast.text)
+	}
+}

@@ -43,6 +43,10 @@ const rigMaxBody = 256 << 10
 // rigBackfill is the OneLogin history the rig's config asks for.
 const rigBackfill = time.Hour
 
+// rigPeople is the simulated tenant's size: small keeps 40 cases cheap
+// under -race, and the burst still targets every one of them.
+const rigPeople = 8
+
 // rigKeyFile is the Okta service app's key in the rig: a fixed test key,
 // since generating one under -race costs seconds.
 const rigKeyFile = "testdata/okta-test-key.pem"
@@ -110,7 +114,7 @@ type stamped struct {
 func newRig(t *testing.T) *rig {
 	t.Helper()
 	key, pem := sharedOktaKey(t)
-	s, err := sim.New(sim.Options{World: simkit.Options{Seed: 7, People: 12, History: 2 * time.Hour, EventsPerMinute: 2, Scenario: true},
+	s, err := sim.New(sim.Options{World: simkit.Options{Seed: 7, People: rigPeople, History: 2 * time.Hour, EventsPerMinute: 2, Scenario: true},
 		OktaKey: key})
 	if err != nil {
 		t.Fatal(err)

@@ -120,6 +120,7 @@ type faultResult struct {
 }
 
 func TestFaultSuite(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	var results []faultResult
 	t.Run("cases", func(t *testing.T) {

@@ -101,8 +101,8 @@ type rig struct {
 	posts atomic.Int64 // POST /api/v1/risk/events/ip that reached the simulator, faults included
 
 	mu       sync.Mutex
-	timeline []stamped // every health message, in order
-	reqs     map[string][]time.Time
+	timeline []stamped              // every health message, in order
+	reqs     map[string][]time.Time // "GET /onelogin/api/1/events" → when each arrived
 }
 
 type stamped struct {
@@ -125,8 +125,7 @@ func newRig(t *testing.T) *rig {
 			r.posts.Add(1)
 		}
 		r.mu.Lock()
-		v, _, _ := strings.Cut(strings.TrimPrefix(req.URL.Path, "/"), "/")
-		r.reqs[v] = append(r.reqs[v], time.Now())
+		r.reqs[req.Method+" "+req.URL.Path] = append(r.reqs[req.Method+" "+req.URL.Path], time.Now())
 		r.mu.Unlock()
 		s.Handler().ServeHTTP(w, req)
 	})
@@ -233,19 +232,6 @@ func (r *rig) healthBetween(source string, from, to time.Time) []stamped {
 	for _, s := range r.timeline {
 		if s.h.Source == source && !s.at.Before(from) && !s.at.After(to) {
 			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// requestsBetween is every request to a vendor's path prefix in [from, to).
-func (r *rig) requestsBetween(prefix string, from, to time.Time) []time.Time {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []time.Time
-	for _, at := range r.reqs[prefix] {
-		if !at.Before(from) && at.Before(to) {
-			out = append(out, at)
 		}
 	}
 	return out

@@ -33,8 +33,8 @@ import (
 
 // The fault rig: the four simulators over one world, served in-process
 // through streamTransport, and risktop wired as the dashboard wires it
-// (config → FromConfig → Runner, an actions.Service and its Sender) on a
-// file store. Inside a synctest bubble it runs on fake time.
+// (config → FromConfig → Runner, an actions.Service and its Sender) on an
+// in-memory store. Inside a synctest bubble it runs on fake time.
 
 // rigMaxBody is the clients' body cap in the rig: small, so a body ten
 // times over it stays cheap to build.
@@ -96,7 +96,6 @@ type rig struct {
 	hub     *Hub
 	pollers *Pollers
 	svc     *actions.Service
-	start   time.Time
 
 	posts atomic.Int64 // POST /api/v1/risk/events/ip that reached the simulator, faults included
 
@@ -119,7 +118,7 @@ func newRig(t *testing.T) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &rig{sim: s, hub: NewHub(), start: time.Now(), reqs: map[string][]time.Time{}}
+	r := &rig{sim: s, hub: NewHub(), reqs: map[string][]time.Time{}}
 	h := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/api/v1/risk/events/ip") {
 			r.posts.Add(1)

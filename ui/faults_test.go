@@ -29,6 +29,7 @@ func failingOneLogin(failures int) model.Health {
 // the issue-4 bound (Update and View, 2 ms median), no slower than with
 // every source healthy; and the header's pill shows the failing state.
 func TestKeysAnswerWhileASourceFails(t *testing.T) {
+	settleGoroutines(t)
 	healthy := newFixtureApp(t, 160, 48, 1000)
 	failing := newFixtureApp(t, 160, 48, 1000)
 	drive(failing, hubMsg{poll.HealthMsg{Health: failingOneLogin(3)}})
@@ -80,4 +81,23 @@ func TestKeysAnswerWhileASourceFails(t *testing.T) {
 	if h := head(failing); !strings.Contains(h, "✖ onelogin retry 2m") {
 		t.Fatalf("header after the retries: %q", h)
 	}
+}
+
+// settleGoroutines fails the test if, once its cleanups (the stores'
+// closing among them) have run, more goroutines are left than it started
+// with. Call it first, so its check runs last. Top-level tests that are
+// not parallel run alone, so the count is this test's.
+func settleGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	t.Cleanup(func() {
+		deadline := time.Now().Add(10 * time.Second)
+		for runtime.NumGoroutine() > before {
+			if time.Now().After(deadline) {
+				buf := make([]byte, 1<<20)
+				t.Errorf("%d goroutines left behind (%d before):\n%s", runtime.NumGoroutine()-before, before, buf[:runtime.Stack(buf, true)])
+				return
+			}
+			time.Sleep(10 * time.Millisecond) // goroutines that were told to stop take a moment to return
+		}
+	})
 }

@@ -96,6 +96,19 @@ func TestDocumentedErrors(t *testing.T) {
 		}
 	})
 
+	t.Run("E0000047 on the providers list speaks of its own budget", func(t *testing.T) {
+		e := newEnv(t, func(o *oktasim.Options) { o.ProvidersLimit = 1 })
+		c := e.sswsClient(t, func(cfg *Config) { cfg.HTTP.MaxAttempts = 1 })
+		if _, err := c.Providers(ctx); err != nil {
+			t.Fatal(err)
+		}
+		_, err := c.Providers(ctx)
+		apiErr(t, err, 429, CodeRateLimited, "the providers list has its own per-minute budget")
+		if strings.Contains(err.Error(), "risk-event requests a minute") {
+			t.Fatalf("the push budget's advice on a providers 429: %v", err)
+		}
+	})
+
 	t.Run("E0000047 wait longer than MaxRetryWait is handed back", func(t *testing.T) {
 		e := newEnv(t, func(o *oktasim.Options) { o.RateLimit = 1 })
 		if err := e.sswsClient(t, nil).Push(ctx, oneEvent(t0)); err != nil {

@@ -2,6 +2,7 @@ package okta
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -39,6 +40,12 @@ func (c *Client) Providers(ctx context.Context) ([]Provider, error) {
 	var out []Provider
 	_, err := c.do(ctx, ScopeProvidersRead, httpx.Request{Method: http.MethodGet, Path: providersPath}, &out)
 	if err != nil {
+		var he *httpx.Error
+		if errors.As(err, &he) && he.Status == http.StatusTooManyRequests {
+			// The 429 hint speaks of the risk-events budget; this
+			// endpoint has a bucket of its own.
+			he.Hint = "the providers list has its own per-minute budget, apart from risk events; it waits for X-Rate-Limit-Reset and pushes are not affected"
+		}
 		return nil, err
 	}
 	sanitize.Struct(&out)

@@ -33,8 +33,8 @@ import (
 
 // The fault rig: the four simulators over one world, served in-process
 // through streamTransport, and risktop wired as the dashboard wires it
-// (config → FromConfig → Runner, an actions.Service and its Sender) on a
-// file store. Inside a synctest bubble it runs on fake time.
+// (config → FromConfig → Runner, an actions.Service and its Sender) on an
+// in-memory store. Inside a synctest bubble it runs on fake time.
 
 // rigMaxBody is the clients' body cap in the rig: small, so a body ten
 // times over it stays cheap to build.
@@ -42,6 +42,10 @@ const rigMaxBody = 256 << 10
 
 // rigBackfill is the OneLogin history the rig's config asks for.
 const rigBackfill = time.Hour
+
+// rigPeople is the simulated tenant's size: small keeps 40 cases cheap
+// under -race, and the burst still targets every one of them.
+const rigPeople = 8
 
 // rigKeyFile is the Okta service app's key in the rig: a fixed test key,
 // since generating one under -race costs seconds.
@@ -92,13 +96,12 @@ type rig struct {
 	hub     *Hub
 	pollers *Pollers
 	svc     *actions.Service
-	start   time.Time
 
 	posts atomic.Int64 // POST /api/v1/risk/events/ip that reached the simulator, faults included
 
 	mu       sync.Mutex
-	timeline []stamped // every health message, in order
-	reqs     map[string][]time.Time
+	timeline []stamped              // every health message, in order
+	reqs     map[string][]time.Time // "GET /onelogin/api/1/events" → when each arrived
 }
 
 type stamped struct {
@@ -110,19 +113,18 @@ type stamped struct {
 func newRig(t *testing.T) *rig {
 	t.Helper()
 	key, pem := sharedOktaKey(t)
-	s, err := sim.New(sim.Options{World: simkit.Options{Seed: 7, People: 12, History: 2 * time.Hour, EventsPerMinute: 2, Scenario: true},
+	s, err := sim.New(sim.Options{World: simkit.Options{Seed: 7, People: rigPeople, History: 2 * time.Hour, EventsPerMinute: 2, Scenario: true},
 		OktaKey: key})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &rig{sim: s, hub: NewHub(), start: time.Now(), reqs: map[string][]time.Time{}}
+	r := &rig{sim: s, hub: NewHub(), reqs: map[string][]time.Time{}}
 	h := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/api/v1/risk/events/ip") {
 			r.posts.Add(1)
 		}
 		r.mu.Lock()
-		v, _, _ := strings.Cut(strings.TrimPrefix(req.URL.Path, "/"), "/")
-		r.reqs[v] = append(r.reqs[v], time.Now())
+		r.reqs[req.Method+" "+req.URL.Path] = append(r.reqs[req.Method+" "+req.URL.Path], time.Now())
 		r.mu.Unlock()
 		s.Handler().ServeHTTP(w, req)
 	})
@@ -229,19 +231,6 @@ func (r *rig) healthBetween(source string, from, to time.Time) []stamped {
 	for _, s := range r.timeline {
 		if s.h.Source == source && !s.at.Before(from) && !s.at.After(to) {
 			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// requestsBetween is every request to a vendor's path prefix in [from, to).
-func (r *rig) requestsBetween(prefix string, from, to time.Time) []time.Time {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []time.Time
-	for _, at := range r.reqs[prefix] {
-		if !at.Before(from) && at.Before(to) {
-			out = append(out, at)
 		}
 	}
 	return out

@@ -74,6 +74,7 @@ type (
 		Command, MaxBody              string
 		WarmUp, FaultFor, Recovery    time.Duration
 		MaxPushAttempts, HTTPAttempts int
+		People                        int
 		Faults                        []reportFault
 		Vendors                       []reportVendor
 		Missing, Dups, Cases          int
@@ -111,7 +112,7 @@ func renderReport(results []faultResult) ([]byte, error) {
 		byKey[r.vendor+"/"+r.fault] = r
 	}
 	d := reportData{Command: reportCommand, MaxBody: fmt.Sprintf("%d KiB", rigMaxBody>>10), WarmUp: warmUp, FaultFor: faultFor, Recovery: recovery,
-		MaxPushAttempts: actions.MaxPushAttempts, HTTPAttempts: httpx.DefaultMaxAttempts, Cases: len(results)}
+		MaxPushAttempts: actions.MaxPushAttempts, HTTPAttempts: httpx.DefaultMaxAttempts, Cases: len(results), People: rigPeople}
 	for _, f := range faults {
 		say := "nothing: the token is minted again on the spot (Cloudflare: `401 Unauthorized`)"
 		if w := f.words(sim.OneLogin); w != nil {

@@ -85,7 +85,7 @@ type command struct {
 var (
 	fence    = regexp.MustCompile("^```")
 	cdLine   = regexp.MustCompile(`^cd\s+(\S+)\s*$`)
-	goTest   = regexp.MustCompile(`^go test\s`)
+	goTest   = regexp.MustCompile(`^(?:[A-Z_][A-Z0-9_]*=\S*\s+)*go test\s`) // env settings may lead
 	benchArg = regexp.MustCompile(`-bench[ =]('[^']*'|"[^"]*"|\S+)`)
 )
 

@@ -333,6 +333,8 @@ func (a *App) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return a, a.togglePause()
 	case key.Matches(msg, a.keys.Refresh):
 		return a, a.refresh()
+	case key.Matches(msg, a.keys.Sources):
+		return a, a.openSources()
 	case key.Matches(msg, a.keys.Slower):
 		return a, a.scale(1.5)
 	case key.Matches(msg, a.keys.Faster):

@@ -14,8 +14,9 @@ import (
 	"github.com/risktop/risktop/model"
 )
 
-// header draws the title, live/paused, one pill per source and, while the
-// OneLogin history back-fills, a progress line. It is cached: rebuilt only
+// header draws the title, live/paused, one pill per source, the last error
+// of each source in trouble and, while the OneLogin history back-fills, a
+// progress line. It is cached: rebuilt only
 // when the data, the size or the clock's visible value changes.
 func (a *App) header() string {
 	now := a.deps.Now()
@@ -43,6 +44,9 @@ func (a *App) header() string {
 	}
 	gap := max(a.width-lipgloss.Width(left)-lipgloss.Width(pills), 1)
 	line := left + strings.Repeat(" ", gap) + pills
+	for _, l := range a.troubleLines() {
+		line += "\n" + l
+	}
 	if p := a.backfill(); p != nil {
 		line += "\n" + a.progressLine(*p)
 	}
@@ -215,7 +219,7 @@ func (a *App) helpText(width int) string {
 	t := a.deps.Theme
 	g := a.keys
 	global := []key.Binding{g.Tabs[0], g.Tabs[1], g.Tabs[2], g.Tabs[3], g.Tabs[4], g.Tabs[5], g.NextTab, g.PrevTab,
-		g.Command, g.Pause, g.Refresh, g.Slower, g.Faster, g.Back, g.Help, g.Quit, g.ForceQuit}
+		g.Command, g.Sources, g.Pause, g.Refresh, g.Slower, g.Faster, g.Back, g.Help, g.Quit, g.ForceQuit}
 	col := func(title string, bs []key.Binding) string {
 		lines := []string{t.Bold.Render(title)}
 		for _, b := range bs {

@@ -22,6 +22,7 @@ var commands = []struct{ name, args, help string }{
 	{"behaviors", "", "Cloudflare risk behaviors"},
 	{"integrations", "", "Cloudflare risk integrations"},
 	{"outbox", "", "pushes and the audit log"},
+	{"sources", "", "each source's health and last error"},
 	{"help", "", "the keys"},
 	{"quit", "", "leave risktop"},
 }
@@ -124,6 +125,8 @@ func (a *App) run(line string) tea.Cmd {
 		return a.switchTab(tabIntegrations)
 	case "outbox", "audit":
 		return a.switchTab(tabOutbox)
+	case "sources", "health":
+		return a.openSources()
 	case "help":
 		a.openHelp()
 		return nil
@@ -164,7 +167,7 @@ func (a *App) run(line string) tea.Cmd {
 // more: an argument given to one is a mistake to point out, not to ignore.
 func takesNoArgument(name string) bool {
 	switch name {
-	case "audit", "q":
+	case "audit", "q", "health":
 		return true
 	}
 	for _, c := range commands {

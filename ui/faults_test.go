@@ -27,7 +27,8 @@ func failingOneLogin(failures int) model.Health {
 // TestKeysAnswerWhileASourceFails: with OneLogin failing, and its health
 // changing as it retries, a key press still produces its frame within
 // the issue-4 bound (Update and View, 2 ms median), no slower than with
-// every source healthy; and the header's pill shows the failing state.
+// every source healthy; and the header's pill shows the failing state
+// and the line under it the error in plain words.
 func TestKeysAnswerWhileASourceFails(t *testing.T) {
 	settleGoroutines(t)
 	healthy := newFixtureApp(t, 160, 48, 1000)
@@ -37,6 +38,9 @@ func TestKeysAnswerWhileASourceFails(t *testing.T) {
 	head := func(a *App) string { return strings.SplitN(a.View(), "\n", 2)[0] }
 	if h := head(failing); !strings.Contains(h, "✖ onelogin retry 2m") {
 		t.Fatalf("header with OneLogin failing: %q", h)
+	}
+	if l := strings.Split(failing.View(), "\n")[1]; !strings.HasPrefix(l, "✖ onelogin failing: GET /api/1/events: timeout: no answer within 30s") {
+		t.Fatalf("the line under the header with OneLogin failing: %q", l)
 	}
 	if h := head(healthy); !strings.Contains(h, "● onelogin") || strings.Contains(h, "✖") {
 		t.Fatalf("header with OneLogin healthy: %q", h)

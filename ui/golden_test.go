@@ -113,6 +113,7 @@ func TestGoldenScreens(t *testing.T) {
 		{"help", []string{"?"}},
 		{"paused", []string{" "}},
 		{"command", []string{":", "u", "s"}},
+		{"sources", []string{"S"}},
 	}
 	for _, sz := range sizes {
 		for _, sc := range screens {
@@ -157,7 +158,7 @@ func TestEveryLineFits(t *testing.T) {
 		for _, h := range []int{24, 31, 48} {
 			a := newFixtureApp(t, w, h, 400)
 			withCloudflare(t, a)
-			for _, k := range []string{"1", "2", "enter", "esc", "3", "enter", "esc", "4", "5", "6", "?"} {
+			for _, k := range []string{"1", "2", "enter", "esc", "3", "enter", "esc", "4", "5", "6", "?", "esc", "S"} {
 				drive(a, press(k))
 				lines := strings.Split(a.View(), "\n")
 				if len(lines) != h {

@@ -12,6 +12,7 @@ type globalKeys struct {
 	Command   key.Binding
 	Pause     key.Binding
 	Refresh   key.Binding
+	Sources   key.Binding
 	Slower    key.Binding
 	Faster    key.Binding
 	Back      key.Binding
@@ -27,6 +28,7 @@ func newGlobalKeys() globalKeys {
 		Command:   key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "command")),
 		Pause:     key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "pause / resume")),
 		Refresh:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh now")),
+		Sources:   key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "sources: health and errors")),
 		Slower:    key.NewBinding(key.WithKeys("+", "="), key.WithHelp("+", "poll less often")),
 		Faster:    key.NewBinding(key.WithKeys("-", "_"), key.WithHelp("-", "poll more often")),
 		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),

@@ -1,0 +1,191 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/sources/sanitize"
+)
+
+// troubled lists the sources that are degraded or failing with an error to
+// show, in the header's order.
+func (a *App) troubled() []model.Health {
+	var out []model.Health
+	for _, v := range model.Vendors {
+		h, ok := a.data.health[v]
+		if ok && (h.State == model.StateDegraded || h.State == model.StateFailing) && h.LastError != "" {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// troubleLines are the header's lines under the pills: each troubled
+// source's last error in its own words, so an operator reads what is wrong
+// without opening anything. Two at most; the sources panel (S) has all.
+func (a *App) troubleLines() []string {
+	bad := a.troubled()
+	if len(bad) == 0 {
+		return nil
+	}
+	t := a.deps.Theme
+	line := func(h model.Health) string {
+		st := t.State(h.State)
+		return fitWidth(st.Render(stateSymbol(h.State)+" "+h.Source+" "+h.State.String()+":")+" "+errorText(h), a.width)
+	}
+	if len(bad) <= 2 {
+		out := make([]string, len(bad))
+		for i, h := range bad {
+			out[i] = line(h)
+		}
+		return out
+	}
+	var rest []string
+	for _, h := range bad[1:] {
+		rest = append(rest, h.Source)
+	}
+	more := fmt.Sprintf("%d more in trouble: %s", len(rest), strings.Join(rest, ", "))
+	return []string{line(bad[0]), fitWidth(t.Muted.Render("  "+more+" · S shows every error"), a.width)}
+}
+
+// errorText is a health's last error without the vendor's name in front
+// (the line already names it), cleaned: part of it is the vendor's words.
+func errorText(h model.Health) string {
+	return sanitize.Line(strings.TrimPrefix(h.LastError, h.Source+": "))
+}
+
+// sourcesPanel shows every source's health in full: state, last success,
+// the retry, what is left of the rate limit, back-fill progress, the last error
+// whole and any note. It is read-only; r asks every source to poll now.
+type sourcesPanel struct {
+	a     *App
+	ident int
+	k     sourcesKeys
+
+	drawnK string
+	drawn  string
+}
+
+type sourcesKeys struct {
+	Refresh, Close key.Binding
+}
+
+func (a *App) openSources() tea.Cmd {
+	return a.openModal(&sourcesPanel{a: a, ident: a.nextModalID(), k: sourcesKeys{
+		Refresh: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "poll every source now")),
+		Close:   key.NewBinding(key.WithKeys("esc", "enter", "S", "q"), key.WithHelp("esc", "close")),
+	}})
+}
+
+func (p *sourcesPanel) id() int               { return p.ident }
+func (p *sourcesPanel) onMsg(tea.Msg) tea.Cmd { return nil }
+func (p *sourcesPanel) keys() []key.Binding   { return []key.Binding{p.k.Refresh, p.k.Close} }
+func (p *sourcesPanel) onKey(msg tea.KeyMsg) tea.Cmd {
+	switch {
+	case key.Matches(msg, p.k.Close):
+		p.a.closeModal(p.ident)
+	case key.Matches(msg, p.k.Refresh):
+		return p.a.refresh()
+	}
+	return nil
+}
+
+func (p *sourcesPanel) box(width int) string {
+	a := p.a
+	now := a.deps.Now()
+	_, bodyH := a.bodySize()
+	ck := fmt.Sprintf("%d/%d/%d/%d", width, bodyH, a.data.version, now.Unix()/60)
+	if ck == p.drawnK {
+		return p.drawn
+	}
+	w := modalWidth(width, 96)
+	// Errors are shown whole when the body has room, else cut to fewer
+	// lines each until the panel fits.
+	var lines []string
+	for _, most := range []int{1 << 20, 4, 2, 1} {
+		lines = p.lines(now, w-4, most)
+		if len(lines)+2 <= bodyH {
+			break
+		}
+	}
+	p.drawnK, p.drawn = ck, a.frame("Sources", lines, w)
+	return p.drawn
+}
+
+// lines are the panel's content, inner cells wide, each error and note at
+// most most lines.
+func (p *sourcesPanel) lines(now time.Time, inner, most int) []string {
+	a := p.a
+	t := a.deps.Theme
+	para := func(s string) []string {
+		ls := indent(wrapLines([]string{s}, inner-2), "  ")
+		if len(ls) > most {
+			ls = ls[:most]
+			ls[most-1] = cut(ls[most-1], inner-1) + "…"
+		}
+		return ls
+	}
+	var lines []string
+	for _, v := range model.Vendors {
+		h, ok := a.data.health[v]
+		if !ok {
+			continue
+		}
+		if len(lines) > 0 {
+			lines = append(lines, "")
+		}
+		st := t.State(h.State)
+		facts := []string{h.State.String()}
+		if h.Failures > 0 {
+			facts = append(facts, plural(h.Failures, "failed poll"))
+		}
+		if h.Failures > 0 && h.NextPoll.After(now) {
+			facts = append(facts, "retry in "+coarse(h.NextPoll.Sub(now)))
+		}
+		if !h.LastSuccess.IsZero() {
+			facts = append(facts, "last success "+coarse(now.Sub(h.LastSuccess))+" ago")
+		} else if h.State != model.StateStarting {
+			facts = append(facts, "no success yet")
+		}
+		if hr := h.RateLimit.Headroom(); hr >= 0 {
+			facts = append(facts, fmt.Sprintf("rate limit %s/%s left", thousands(h.RateLimit.Remaining), thousands(h.RateLimit.Limit)))
+		}
+		head := wrapLines([]string{st.Render(stateSymbol(h.State)+" "+v) + "  " + strings.Join(facts, " · ")}, inner)
+		lines = append(lines, head[0])
+		for _, l := range head[1:] {
+			lines = append(lines, indent(wrapLines([]string{strings.TrimSpace(l)}, inner-2), "  ")...)
+		}
+		if b := h.Backfill; b != nil && !b.Done {
+			lines = append(lines, t.Muted.Render(fmt.Sprintf("  history %d%% · %s events", int(b.Fraction()*100), thousands(b.Events))))
+		}
+		if h.LastError != "" {
+			label := "last error"
+			if !h.LastErrorAt.IsZero() {
+				label += " (" + coarse(now.Sub(h.LastErrorAt)) + " ago)"
+			}
+			if h.State == model.StateOK {
+				label += ", since recovered"
+			}
+			lines = append(lines, para(t.Muted.Render(label+": ")+errorText(h))...)
+		}
+		if h.Note != "" {
+			lines = append(lines, para(t.Muted.Render("note: ")+sanitize.Line(h.Note))...)
+		}
+	}
+	if len(lines) == 0 {
+		lines = append(lines, t.Muted.Render("the sources are still starting"))
+	}
+	return lines
+}
+
+func indent(lines []string, pad string) []string {
+	for i, l := range lines {
+		lines[i] = pad + l
+	}
+	return lines
+}

@@ -85,6 +85,7 @@ type Server struct {
 	sessions map[*session]struct{}
 	conns    map[net.Conn]struct{} // every connection, authenticated or not
 	closing  bool
+	connGone chan struct{}  // a connection closed (buffered, one signal)
 	handlers sync.WaitGroup // session handlers still running
 }
 
@@ -116,7 +117,7 @@ func New(o Options) (*Server, error) {
 	if o.FrameRate <= 0 {
 		o.FrameRate = DefaultFrameRate
 	}
-	s := &Server{o: o, log: o.Log, sessions: map[*session]struct{}{}, conns: map[net.Conn]struct{}{}}
+	s := &Server{o: o, log: o.Log, sessions: map[*session]struct{}{}, conns: map[net.Conn]struct{}{}, connGone: make(chan struct{}, 1)}
 	srv, err := wish.NewServer(
 		func(srv *ssh.Server) error { srv.AddHostKey(o.HostKey); return nil },
 		wish.WithVersion("risktop"),
@@ -191,6 +192,11 @@ func (s *Server) shutdown() {
 		s.log.Warn("ssh sessions still ending; closing their connections")
 	}
 	t.Stop()
+	// The sessions have sent their goodbye and exit status; their clients
+	// now hang up themselves. Closing a connection first, with the
+	// client's last messages unread, resets it, and OpenSSH's client then
+	// exits 255 instead of 0.
+	s.awaitHangUps(s.o.Grace)
 	_ = s.srv.Close()
 	s.mu.Lock()
 	conns := make([]net.Conn, 0, len(s.conns))
@@ -202,6 +208,25 @@ func (s *Server) shutdown() {
 		c.Close()
 	}
 	<-done
+}
+
+// awaitHangUps waits up to d for every connection to close.
+func (s *Server) awaitHangUps(d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for {
+		s.mu.Lock()
+		n := len(s.conns)
+		s.mu.Unlock()
+		if n == 0 {
+			return
+		}
+		select {
+		case <-s.connGone:
+		case <-t.C:
+			return
+		}
+	}
 }
 
 // track is the connection callback: it records every connection, so
@@ -227,6 +252,10 @@ func (s *Server) track(ctx ssh.Context, c net.Conn) net.Conn {
 		s.mu.Lock()
 		delete(s.conns, tc)
 		s.mu.Unlock()
+		select {
+		case s.connGone <- struct{}{}:
+		default:
+		}
 	}
 	return tc
 }

@@ -2,7 +2,6 @@ package cloudflare_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"net/http"
 	"os"
 	"testing"
@@ -35,17 +34,6 @@ func fuzzClient(t testing.TB, status byte, body []byte) *cloudflare.Client {
 	return c
 }
 
-func checkFuzz(t *testing.T, v any, err error) {
-	t.Helper()
-	if err != nil {
-		if !sanitize.Valid(err.Error()) {
-			t.Fatalf("error text not clean: %q", err)
-		}
-		return
-	}
-	hostile.AssertClean(t, "result", v)
-}
-
 func seedFile(f *testing.F, name string) []byte {
 	b, err := os.ReadFile("testdata/" + name)
 	if err != nil {
@@ -54,15 +42,10 @@ func seedFile(f *testing.F, name string) []byte {
 	return b
 }
 
-// addHostile adds body with each corpus entry (but the 100 KB one, which
-// FuzzLine covers) in place of marker, and the error envelope with it.
+// addHostile adds body with each corpus entry put before marker.
 func addHostile(f *testing.F, body []byte, marker string) {
-	for _, c := range sanitize.Hostile() {
-		if len(c.Raw) > 1000 {
-			continue
-		}
-		q, _ := json.Marshal(c.Raw + marker)
-		f.Add(byte(0), bytes.Replace(body, []byte(`"`+marker+`"`), q, 1))
+	for _, b := range hostile.SeedBodies(f, body, marker) {
+		f.Add(byte(0), b)
 	}
 }
 
@@ -85,7 +68,7 @@ func FuzzEnvelope(f *testing.F) {
 	addHostile(f, seedFile(f, "error_4xx.json"), "message")
 	f.Fuzz(func(t *testing.T, status byte, body []byte) {
 		err := fuzzClient(t, status, body).Reset(ctx, "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e")
-		checkFuzz(t, nil, err)
+		hostile.CheckResult(t, nil, err)
 	})
 }
 
@@ -100,7 +83,7 @@ func FuzzSummary(f *testing.F) {
 	addHostile(f, s, "Ava Chen")
 	f.Fuzz(func(t *testing.T, status byte, body []byte) {
 		sum, err := fuzzClient(t, status, body).Summary(ctx)
-		checkFuzz(t, sum, err)
+		hostile.CheckResult(t, sum, err)
 	})
 }
 
@@ -114,7 +97,7 @@ func FuzzUserDetail(f *testing.F) {
 	addHostile(f, u, "Ava Chen")
 	f.Fuzz(func(t *testing.T, status byte, body []byte) {
 		r, err := fuzzClient(t, status, body).User(ctx, "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e")
-		checkFuzz(t, r, err)
+		hostile.CheckResult(t, r, err)
 	})
 }
 
@@ -127,7 +110,7 @@ func FuzzBehaviors(f *testing.F) {
 	f.Add(byte(0), []byte(`{"success":true,"result":{"behaviors":[]}}`))
 	f.Fuzz(func(t *testing.T, status byte, body []byte) {
 		bs, err := fuzzClient(t, status, body).Behaviors(ctx)
-		checkFuzz(t, bs, err)
+		hostile.CheckResult(t, bs, err)
 	})
 }
 
@@ -139,9 +122,9 @@ func FuzzIntegrations(f *testing.F) {
 	f.Fuzz(func(t *testing.T, status byte, body []byte) {
 		c := fuzzClient(t, status, body)
 		list, err := c.Integrations(ctx)
-		checkFuzz(t, list, err)
+		hostile.CheckResult(t, list, err)
 		one, err := c.Integration(ctx, "i-1")
-		checkFuzz(t, one, err)
+		hostile.CheckResult(t, one, err)
 	})
 }
 

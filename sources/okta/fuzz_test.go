@@ -51,17 +51,6 @@ func fuzzClient(t testing.TB, sswsOnly bool, token, answer httpxtest.Answer) *Cl
 	return c
 }
 
-func checkFuzz(t *testing.T, v any, err error) {
-	t.Helper()
-	if err != nil {
-		if !sanitize.Valid(err.Error()) {
-			t.Fatalf("error text not clean: %q", err)
-		}
-		return
-	}
-	hostile.AssertClean(t, "result", v)
-}
-
 func addHostileErrors(f *testing.F) {
 	for _, h := range sanitize.Hostile() {
 		if len(h.Raw) > 1000 {
@@ -85,9 +74,9 @@ func FuzzErrorBody(f *testing.F) {
 	f.Fuzz(func(t *testing.T, status byte, body []byte) {
 		c := fuzzClient(t, true, httpxtest.Answer{}, httpxtest.Answer{Status: fuzzStatus(status), Body: body})
 		err := c.Push(context.Background(), oneEvent(t0))
-		checkFuzz(t, nil, err)
+		hostile.CheckResult(t, nil, err)
 		derr, _ := c.decodeError(fuzzStatus(status), nil, body)
-		checkFuzz(t, derr, nil)
+		hostile.CheckResult(t, derr, nil)
 	})
 }
 
@@ -103,7 +92,7 @@ func FuzzProviders(f *testing.F) {
 		// hundredfold; FuzzToken covers the token path.
 		c := fuzzClient(t, true, httpxtest.Answer{}, httpxtest.Answer{Status: fuzzStatus(status), Body: body})
 		ps, err := c.Providers(context.Background())
-		checkFuzz(t, ps, err)
+		hostile.CheckResult(t, ps, err)
 		if err == nil {
 			if a := FindProvider(ps, "0oa1"); !sanitize.Valid(a.Detail) {
 				t.Fatalf("attribution %q", a.Detail)
@@ -125,6 +114,6 @@ func FuzzToken(f *testing.F) {
 	f.Fuzz(func(t *testing.T, status byte, body []byte) {
 		c := fuzzClient(t, false, httpxtest.Answer{Status: fuzzStatus(status), Body: body}, httpxtest.Answer{Body: []byte(`[]`)})
 		ps, err := c.Providers(context.Background())
-		checkFuzz(t, ps, err)
+		hostile.CheckResult(t, ps, err)
 	})
 }

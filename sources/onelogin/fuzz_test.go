@@ -1,11 +1,8 @@
 package onelogin
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -49,31 +46,11 @@ func fuzzClient(t testing.TB, token httpxtest.Answer, answer httpxtest.Answer) *
 	return c
 }
 
-func checkFuzzResult(t *testing.T, v any, err error) {
-	t.Helper()
-	if err != nil {
-		if !sanitize.Valid(err.Error()) {
-			t.Fatalf("error text not clean: %q", err)
-		}
-		return
-	}
-	hostile.AssertClean(t, "result", v)
-}
-
-// hostileSeeds adds body with every corpus entry put in place of marker.
+// hostileSeeds adds body with every corpus entry put before marker.
 func hostileSeeds(f *testing.F, body []byte, marker string) {
-	for _, c := range sanitize.Hostile() {
-		if len(c.Raw) > 1000 {
-			continue // the 100 KB entry would slow every seed run; FuzzLine has it
-		}
-		q := strings.Trim(jsonString(c.Raw), `"`)
-		f.Add(byte(0), bytes.Replace(body, []byte(marker), []byte(q), 1))
+	for _, b := range hostile.SeedBodies(f, body, marker) {
+		f.Add(byte(0), b)
 	}
-}
-
-func jsonString(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
 }
 
 func FuzzEventsPage(f *testing.F) {
@@ -90,7 +67,7 @@ func FuzzEventsPage(f *testing.F) {
 	f.Fuzz(func(t *testing.T, status byte, body []byte) {
 		c := fuzzClient(t, httpxtest.Answer{Body: []byte(fuzzToken)}, httpxtest.Answer{Status: fuzzStatus(status), Body: body})
 		page, err := c.Events(context.Background(), Query{})
-		checkFuzzResult(t, page, err)
+		hostile.CheckResult(t, page, err)
 		for _, e := range page.Events {
 			for _, l := range e.RiskReasonLines() {
 				if !sanitize.Valid(l) {
@@ -113,7 +90,7 @@ func FuzzEventTypes(f *testing.F) {
 		c := fuzzClient(t, httpxtest.Answer{Body: []byte(fuzzToken)}, httpxtest.Answer{Status: fuzzStatus(status), Body: body})
 		cat, err := c.EventTypes(context.Background())
 		if err == nil {
-			checkFuzzResult(t, cat.All(), nil)
+			hostile.CheckResult(t, cat.All(), nil)
 			for _, et := range cat.All() {
 				if !sanitize.Valid(cat.Name(et.ID)) {
 					t.Fatalf("name %q", cat.Name(et.ID))
@@ -121,7 +98,7 @@ func FuzzEventTypes(f *testing.F) {
 			}
 			return
 		}
-		checkFuzzResult(t, nil, err)
+		hostile.CheckResult(t, nil, err)
 	})
 }
 
@@ -135,7 +112,7 @@ func FuzzScoreInsights(f *testing.F) {
 	f.Fuzz(func(t *testing.T, status byte, body []byte) {
 		c := fuzzClient(t, httpxtest.Answer{Body: []byte(fuzzToken)}, httpxtest.Answer{Status: fuzzStatus(status), Body: body})
 		si, err := c.ScoreInsights(context.Background(), ScoreQuery{})
-		checkFuzzResult(t, si, err)
+		hostile.CheckResult(t, si, err)
 	})
 }
 
@@ -154,6 +131,6 @@ func FuzzToken(f *testing.F) {
 		c := fuzzClient(t, httpxtest.Answer{Status: fuzzStatus(status), Body: body},
 			httpxtest.Answer{Body: readTestdata(t, "score-insights-sample.json")})
 		si, err := c.ScoreInsights(context.Background(), ScoreQuery{})
-		checkFuzzResult(t, si, err)
+		hostile.CheckResult(t, si, err)
 	})
 }

@@ -4,7 +4,10 @@
 package hostile
 
 import (
+	"bytes"
+	"encoding/json"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -95,6 +98,56 @@ func Wrap(plain string) []string {
 		out = append(out, c.Raw+plain)
 	}
 	return out
+}
+
+// CheckResult is the vendor fuzz targets' property: a call either fails
+// with an error whose text is clean, or returns a result whose every
+// string is clean.
+func CheckResult(t testing.TB, v any, err error) {
+	t.Helper()
+	if err != nil {
+		if !sanitize.Valid(err.Error()) {
+			t.Fatalf("error text not clean: %q", err)
+		}
+		return
+	}
+	AssertClean(t, "result", v)
+}
+
+// SeedBodies is body once for each corpus entry (but the 100 KB one, which
+// would slow every seed run; sanitize's FuzzLine has it), the entry
+// JSON-escaped in front of the first marker that is inside a string value
+// (not an object key). It fails tb when body has no such marker, so a seed
+// file edited away from its marker does not silently seed nothing.
+func SeedBodies(tb testing.TB, body []byte, marker string) [][]byte {
+	tb.Helper()
+	at := -1
+	for _, m := range regexp.MustCompile(regexp.QuoteMeta(marker)).FindAllIndex(body, -1) {
+		if !isKey(body[m[1]:]) {
+			at = m[0]
+			break
+		}
+	}
+	if at < 0 {
+		tb.Fatalf("no string value holds %q in the seed body", marker)
+	}
+	var out [][]byte
+	for _, c := range sanitize.Hostile() {
+		if len(c.Raw) > 1000 {
+			continue
+		}
+		q, _ := json.Marshal(c.Raw)
+		b := bytes.Clone(body[:at])
+		b = append(b, q[1:len(q)-1]...)
+		out = append(out, append(b, body[at:]...))
+	}
+	return out
+}
+
+// isKey reports whether rest, what follows a marker, closes an object key.
+func isKey(rest []byte) bool {
+	rest, ok := bytes.CutPrefix(rest, []byte(`"`))
+	return ok && bytes.HasPrefix(bytes.TrimLeft(rest, " \t\r\n"), []byte(":"))
 }
 
 func short(s string) string {

@@ -1,6 +1,7 @@
 package hostile
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -66,3 +67,78 @@ type recorder struct {
 
 func (r *recorder) Helper()               {}
 func (r *recorder) Errorf(string, ...any) { r.errors++ }
+
+type fatal struct{}
+
+func (r *recorder) Fatalf(string, ...any) { r.errors++; panic(fatal{}) }
+
+// TestSeedBodies: each body is valid JSON whose string value (not the key
+// of the same name) now holds the entry, escaped, before the marker.
+func TestSeedBodies(t *testing.T) {
+	body := []byte(`{"message": "x", "errors": [{"message" : "message"}]}`)
+	bodies := SeedBodies(t, body, "message")
+	if len(bodies) == 0 || len(bodies) >= len(sanitize.Hostile()) {
+		t.Fatalf("%d bodies for %d corpus entries (the 100 KB one left out)", len(bodies), len(sanitize.Hostile()))
+	}
+	for i, b := range bodies {
+		var v struct {
+			Message string
+			Errors  []struct{ Message string }
+		}
+		if err := json.Unmarshal(b, &v); err != nil {
+			t.Fatalf("body %d is not JSON: %v\n%s", i, err, b)
+		}
+		// JSON carries invalid UTF-8 (the raw C1 bytes) as U+FFFD.
+		var want string
+		q, _ := json.Marshal(sanitize.Hostile()[i].Raw + "message")
+		json.Unmarshal(q, &want)
+		if v.Message != "x" || len(v.Errors) != 1 || v.Errors[0].Message != want {
+			t.Fatalf("body %d: %+v", i, v)
+		}
+	}
+
+	rec := &recorder{TB: t}
+	func() {
+		defer func() {
+			if r := recover(); r != nil && r != (fatal{}) {
+				panic(r)
+			}
+		}()
+		SeedBodies(rec, []byte(`{"message": 1}`), "message")
+	}()
+	if rec.errors != 1 {
+		t.Fatal("a body whose marker is only a key should fail the test")
+	}
+}
+
+// TestCheckResult fails on a dirty error text or a dirty result, and
+// passes clean ones.
+func TestCheckResult(t *testing.T) {
+	for _, c := range []struct {
+		v    any
+		err  error
+		fail bool
+	}{
+		{nil, errString("503 Service Unavailable"), false},
+		{nil, errString("\x1b[2Jbad"), true},
+		{sample{Name: "ok"}, nil, false},
+		{sample{Name: "\x1b]52;c;eA==\x07"}, nil, true},
+	} {
+		rec := &recorder{TB: t}
+		func() {
+			defer func() {
+				if r := recover(); r != nil && r != (fatal{}) {
+					panic(r)
+				}
+			}()
+			CheckResult(rec, c.v, c.err)
+		}()
+		if (rec.errors > 0) != c.fail {
+			t.Errorf("CheckResult(%+v, %v): %d failures, want failing %v", c.v, c.err, rec.errors, c.fail)
+		}
+	}
+}
+
+type errString string
+
+func (e errString) Error() string { return string(e) }

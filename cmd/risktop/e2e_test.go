@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/pem"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/risktop/risktop/sources/sim"
 	"github.com/risktop/risktop/sources/sim/casbsim"
 	"github.com/risktop/risktop/sources/sim/cfsim"
 	"github.com/risktop/risktop/sources/sim/olsim"
@@ -296,6 +298,29 @@ func testDashboardInTerminal(t *testing.T, bin string) {
 	// The log has the config summary (no secret in it) and the sources
 	// coming up healthy.
 	waitFile(t, logFile, "state=ok", 20*time.Second)
+	tt.waitFor("● OL", 20*time.Second)
+
+	// OneLogin drops every connection: its pill turns, the line under the
+	// header says why in plain words, the keys still answer, and the other
+	// sources stay ok. Cleared, it recovers by itself (r asks at once).
+	simFault(t, srv, "PUT", "onelogin", `{"refuse":true}`)
+	tt.send("r")
+	const why = "onelogin degraded: GET /api/1/events: network error"
+	tt.waitFor(why, 60*time.Second)
+	for _, st := range []struct{ key, want string }{{"2", "page 1 of"}, {"3", "people · merged across vendors by email"}, {"1", "OneLogin sign-in risk"}} {
+		tt.send(st.key)
+		screen := tt.waitFor(st.want, 5*time.Second)
+		for _, ok := range []string{"● CASB", "● CF"} {
+			if !strings.Contains(screen, ok) {
+				t.Errorf("with OneLogin failing, %q is not on screen:\n%s", ok, screen)
+			}
+		}
+	}
+	simFault(t, srv, "DELETE", "onelogin", "")
+	tt.send("r")
+	tt.waitUntil("OneLogin recovered, its error line gone", 90*time.Second, func(s string) bool {
+		return strings.Contains(s, "● OL") && !strings.Contains(s, "onelogin degraded") && !strings.Contains(s, "onelogin failing")
+	})
 	tt.send("q")
 	if code := tt.waitExit(15 * time.Second); code != 0 {
 		t.Fatalf("dashboard exited %d:\n%s", code, tt.capture())
@@ -310,6 +335,24 @@ func testDashboardInTerminal(t *testing.T, bin string) {
 		if strings.Contains(string(log), secret) {
 			t.Errorf("log holds the secret %q", secret)
 		}
+	}
+}
+
+// simFault sets (PUT, with a faults document) or clears (DELETE) a
+// vendor's faults through the simulator's control API.
+func simFault(t *testing.T, srv *sim.Server, method, vendor, doc string) {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.Endpoints().Control+"/faults/"+vendor, strings.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("%s faults/%s: %s", method, vendor, resp.Status)
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/risktop/risktop/sources/sanitize"
@@ -313,7 +314,7 @@ func (c *Client) once(ctx context.Context, req Request, target string) (*Respons
 		if attemptTimedOut(ctx, actx) {
 			err = timeoutError(fmt.Sprintf("no answer within %s", c.cfg.Timeout))
 		}
-		return nil, err
+		return nil, plainNetError(err)
 	}
 	defer hresp.Body.Close()
 	got := &countingReader{r: hresp.Body}
@@ -447,6 +448,28 @@ func retryableStatus(code int) bool {
 	}
 	return false
 }
+
+// plainNetError says in words what the transport's terse errors mean to an
+// operator; the original stays wrapped for errors.Is.
+func plainNetError(err error) error {
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return wordedError{"the connection closed before an answer came (EOF)", err}
+	case errors.Is(err, syscall.ECONNRESET):
+		return wordedError{"the connection was reset before an answer came (connection reset by peer)", err}
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return wordedError{"connection refused: nothing is listening there (is the base URL right, and the service up?)", err}
+	}
+	return err
+}
+
+type wordedError struct {
+	msg string
+	err error
+}
+
+func (e wordedError) Error() string { return e.msg }
+func (e wordedError) Unwrap() error { return e.err }
 
 func transportKind(ctx context.Context, err error) Kind {
 	switch {

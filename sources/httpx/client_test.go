@@ -1,12 +1,13 @@
 package httpx
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
-	"github.com/risktop/risktop/sources/httpx/httpxtest"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -14,8 +15,11 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/risktop/risktop/sources/httpx/httpxtest"
 )
 
 type sleeps = httpxtest.Waits
@@ -289,8 +293,40 @@ func TestConnectionRefusedIsRetriedAsNetworkError(t *testing.T) {
 	if KindOf(err) != KindNetwork || len(s.All()) != DefaultMaxAttempts-1 {
 		t.Fatalf("err = %v, waits %v", err, s.All())
 	}
-	if !strings.Contains(err.Error(), "connection refused") || strings.Contains(err.Error(), `"http://`) {
+	if !strings.Contains(err.Error(), "connection refused: nothing is listening there") || strings.Contains(err.Error(), `"http://`) ||
+		!errors.Is(err, syscall.ECONNREFUSED) {
 		t.Fatalf("message = %v", err)
+	}
+}
+
+// TestDroppedConnectionSaysSo: a server that accepts and closes without
+// answering is a network error in words, retried, the EOF still wrapped.
+func TestDroppedConnectionSaysSo(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			// Read the request, so the close is a clean EOF, not a
+			// reset of unread data.
+			bufio.NewReader(conn).ReadString('\n')
+			conn.Close()
+		}
+	}()
+	c, s := newClient(t, "http://"+ln.Addr().String(), nil)
+	_, err = c.Do(context.Background(), Request{Method: "GET", Path: "/x"})
+	if KindOf(err) != KindNetwork || len(s.All()) != DefaultMaxAttempts-1 {
+		t.Fatalf("err = %v, waits %v", err, s.All())
+	}
+	if got := err.Error(); !strings.HasSuffix(got, "GET /x: network error: the connection closed before an answer came (EOF)") ||
+		!errors.Is(err, io.EOF) {
+		t.Fatalf("message = %q", got)
 	}
 }
 

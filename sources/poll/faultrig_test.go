@@ -5,7 +5,6 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
@@ -15,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -270,7 +270,7 @@ func (t streamTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		defer func() {
 			if p := recover(); p != nil {
 				// The refuse fault drops the connection (ErrAbortHandler).
-				w.fail(errors.New("connection reset by peer"))
+				w.fail(syscall.ECONNRESET)
 				return
 			}
 			w.commit(http.StatusOK)

@@ -65,7 +65,7 @@ var faults = []fault{
 		words: words(fmt.Sprintf("timeout: no answer within %s", clientTimeout))},
 	{name: "connection-refused", what: "the connection is dropped without an answer",
 		set: knob(simkit.Faults{Refuse: true}), heal: healKnobs,
-		words: words("network error: connection reset by peer")},
+		words: words("network error: the connection was reset before an answer came (connection reset by peer)")},
 	{name: "5xx-burst", what: "every request answered 503 Service Unavailable",
 		set: knob(simkit.Faults{ErrorRate: 1}), heal: healKnobs,
 		words: words("503 Service Unavailable")},

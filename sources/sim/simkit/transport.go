@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"syscall"
 )
 
 // Transport serves requests with h in-process, without a network. Clients
@@ -24,7 +25,7 @@ func (t transport) RoundTrip(req *http.Request) (resp *http.Response, err error)
 		// with ErrAbortHandler without a real connection to close.
 		if p := recover(); p != nil {
 			if e, ok := p.(error); ok && errors.Is(e, http.ErrAbortHandler) {
-				resp, err = nil, errors.New("connection reset by peer")
+				resp, err = nil, syscall.ECONNRESET
 				return
 			}
 			resp, err = nil, fmt.Errorf("handler panic: %v", p)

@@ -104,9 +104,7 @@ func TestSourcesPanel(t *testing.T) {
 	}
 
 	drive(a, press(":"))
-	for _, r := range "sources" {
-		drive(a, press(string(r)))
-	}
+	a.cmdbar.in.SetValue("sources") // typed keys would each wait out the cursor's blink
 	drive(a, press("enter"))
 	if _, ok := a.modal.(*sourcesPanel); !ok {
 		t.Fatalf(":sources opened %T", a.modal)

@@ -12,21 +12,32 @@ import (
 	"github.com/risktop/risktop/sources/sanitize"
 )
 
-// troubled lists the sources that are degraded or failing with an error to
-// show, in the header's order.
+// troubled lists the sources that are degraded or failing with something
+// to say, in the header's order.
 func (a *App) troubled() []model.Health {
 	var out []model.Health
 	for _, v := range model.Vendors {
 		h, ok := a.data.health[v]
-		if ok && (h.State == model.StateDegraded || h.State == model.StateFailing) && h.LastError != "" {
+		if ok && (h.State == model.StateDegraded || h.State == model.StateFailing) && troubleText(h) != "" {
 			out = append(out, h)
 		}
 	}
 	return out
 }
 
+// troubleText is why a source is in trouble: its last error while polls
+// are failing; else (degraded after a good poll: a low budget, an
+// incomplete answer) its note. An error from before the last good poll is
+// history, not the reason.
+func troubleText(h model.Health) string {
+	if h.Failures > 0 && h.LastError != "" {
+		return errorText(h)
+	}
+	return sanitize.Line(h.Note)
+}
+
 // troubleLines are the header's lines under the pills: each troubled
-// source's last error in its own words, so an operator reads what is wrong
+// source's reason in its own words, so an operator reads what is wrong
 // without opening anything. Two at most; the sources panel (S) has all.
 func (a *App) troubleLines() []string {
 	bad := a.troubled()
@@ -36,7 +47,7 @@ func (a *App) troubleLines() []string {
 	t := a.deps.Theme
 	line := func(h model.Health) string {
 		st := t.State(h.State)
-		return fitWidth(st.Render(stateSymbol(h.State)+" "+h.Source+" "+h.State.String()+":")+" "+errorText(h), a.width)
+		return fitWidth(st.Render(stateSymbol(h.State)+" "+h.Source+" "+h.State.String()+":")+" "+troubleText(h), a.width)
 	}
 	if len(bad) <= 2 {
 		out := make([]string, len(bad))
@@ -168,7 +179,7 @@ func (p *sourcesPanel) lines(now time.Time, inner, most int) []string {
 			if !h.LastErrorAt.IsZero() {
 				label += " (" + coarse(now.Sub(h.LastErrorAt)) + " ago)"
 			}
-			if h.State == model.StateOK {
+			if h.Failures == 0 {
 				label += ", since recovered"
 			}
 			lines = append(lines, para(t.Muted.Render(label+": ")+errorText(h))...)

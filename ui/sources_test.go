@@ -43,6 +43,28 @@ func TestHeaderNamesEachFailingSourcesError(t *testing.T) {
 	}
 }
 
+// TestDegradedAfterAGoodPollShowsItsNote: a source degraded by a note
+// (a low budget) after a good poll shows the note, not an error from
+// before that poll; the panel calls that error recovered.
+func TestDegradedAfterAGoodPollShowsItsNote(t *testing.T) {
+	a := newFixtureApp(t, 100, 30, 50)
+	h := failingOneLogin(0)
+	h.State, h.LastSuccess, h.Note = model.StateDegraded, fixtureNow, "rate-limit budget nearly spent"
+	drive(a, hubMsg{poll.HealthMsg{Health: h}})
+	ls := screenLines(a)
+	if got := strings.TrimRight(ls[1], " "); got != "▲ onelogin degraded: rate-limit budget nearly spent" {
+		t.Errorf("header line 2 = %q", got)
+	}
+	if v := a.View(); strings.Contains(v, "no answer within 30s") {
+		t.Errorf("the stale error is on screen:\n%s", v)
+	}
+	drive(a, press("S"))
+	if flat := squash(a.View()); !strings.Contains(flat, squash("last error (<1m ago), since recovered: GET /api/1/events: timeout")) ||
+		!strings.Contains(flat, squash("note: rate-limit budget nearly spent")) {
+		t.Errorf("the panel:\n%s", a.View())
+	}
+}
+
 // TestHeaderFoldsManyFailingSources: with three sources in trouble the
 // header keeps to two lines, the second naming the others.
 func TestHeaderFoldsManyFailingSources(t *testing.T) {

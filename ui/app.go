@@ -190,6 +190,9 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.Actions != nil {
 			a.deps.Actions = msg.Actions
 		}
+		if msg.Faults != nil {
+			a.deps.Faults = msg.Faults
+		}
 		return a, a.screens[a.tab].activate()
 	case actionDone:
 		return a, a.onActionDone(msg)

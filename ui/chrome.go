@@ -235,7 +235,7 @@ func (a *App) helpText(width int) string {
 	if a.drill != nil {
 		name = "User drill-down"
 	}
-	cmds := t.Bold.Render("Commands (:)") + "\n" + strings.Join(commandHelp(), "\n")
+	cmds := t.Bold.Render("Commands (:)") + "\n" + strings.Join(a.commandHelp(), "\n")
 	left, mid := col("Everywhere", global), col(name, a.current().keys())
 	var body string
 	if width >= 3*34+8 {

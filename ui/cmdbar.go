@@ -12,24 +12,32 @@ import (
 	"github.com/risktop/risktop/ui/theme"
 )
 
-// commands the bar knows, with what they do, for completion and help.
-var commands = []struct{ name, args, help string }{
-	{"overview", "", "the overview"},
-	{"events", "", "the events table"},
-	{"users", "", "everyone, riskiest first"},
-	{"user", "<email>", "one person's drill-down"},
-	{"ip", "<address or /24>", "events from an address or prefix"},
-	{"behaviors", "", "Cloudflare risk behaviors"},
-	{"integrations", "", "Cloudflare risk integrations"},
-	{"outbox", "", "pushes and the audit log"},
-	{"sources", "", "each source's health and last error"},
-	{"help", "", "the keys"},
-	{"quit", "", "leave risktop"},
+// commands the bar knows, with what they do, for completion and help;
+// demo ones only where the simulator's faults can be switched.
+var commands = []struct {
+	name, args, help string
+	demo             bool
+}{
+	{"overview", "", "the overview", false},
+	{"events", "", "the events table", false},
+	{"users", "", "everyone, riskiest first", false},
+	{"user", "<email>", "one person's drill-down", false},
+	{"ip", "<address or /24>", "events from an address or prefix", false},
+	{"behaviors", "", "Cloudflare risk behaviors", false},
+	{"integrations", "", "Cloudflare risk integrations", false},
+	{"outbox", "", "pushes and the audit log", false},
+	{"sources", "", "each source's health and last error", false},
+	{"fault", "<vendor> <fault>", "demo: a simulated vendor misbehaves", true},
+	{"help", "", "the keys", false},
+	{"quit", "", "leave risktop", false},
 }
 
-func commandHelp() []string {
+func (a *App) commandHelp() []string {
 	var out []string
 	for _, c := range commands {
+		if c.demo && a.deps.Faults == nil {
+			continue
+		}
 		name := ":" + c.name
 		if c.args != "" {
 			name += " " + c.args
@@ -82,7 +90,7 @@ func (c *cmdbar) update(msg tea.KeyMsg, completions []string) (string, tea.Cmd) 
 	}
 	c.in.SetSuggestions(completions)
 	var cmd tea.Cmd
-	c.in, cmd = c.in.Update(msg)
+	c.in, cmd = updateInput(c.in, msg)
 	return "", cmd
 }
 
@@ -91,11 +99,22 @@ func (c *cmdbar) view(width int) string {
 	return c.in.View()
 }
 
-// completions are every command, and ":user <email>" for each person.
+// completions are every command, ":user <email>" for each person and, in
+// the demo, ":fault <vendor> <fault>" for each pair.
 func (a *App) completions() []string {
 	out := make([]string, 0, len(commands)+len(a.data.people))
 	for _, c := range commands {
+		if c.demo && a.deps.Faults == nil {
+			continue
+		}
 		out = append(out, c.name)
+	}
+	if a.deps.Faults != nil {
+		for _, v := range model.Vendors {
+			for _, f := range a.deps.Faults.FaultNames() {
+				out = append(out, "fault "+v+" "+f)
+			}
+		}
 	}
 	for _, p := range a.data.people {
 		if p.Email != "" {
@@ -154,13 +173,45 @@ func (a *App) run(line string) tea.Cmd {
 			cmds = append(cmds, a.openPush(filter, "HIGH", nil))
 		}
 		return tea.Batch(cmds...)
+	case "fault":
+		return a.fault(arg)
 	}
-	names := make([]string, len(commands))
-	for i, c := range commands {
-		names[i] = ":" + c.name
+	var names []string
+	for _, c := range commands {
+		if !c.demo || a.deps.Faults != nil {
+			names = append(names, ":"+c.name)
+		}
 	}
 	sort.Strings(names)
 	return a.sayErr("unknown command :" + name + " — try " + strings.Join(names, " "))
+}
+
+// fault switches a simulated vendor to a fault, or heals it, and polls it
+// at once so the dashboard shows the effect without waiting.
+func (a *App) fault(arg string) tea.Cmd {
+	if a.deps.Faults == nil {
+		return a.sayErr(":fault works only in risktop demo, where the vendors are simulated")
+	}
+	if off := a.actionsOff(); off != "" {
+		return a.sayErr(":fault changes the demo for everyone: " + off)
+	}
+	fields := strings.Fields(arg)
+	if len(fields) != 2 {
+		return a.sayErr(":fault needs a vendor and a fault, e.g. :fault okta down (faults: " + strings.Join(a.deps.Faults.FaultNames(), ", ") + ")")
+	}
+	vendor, name := strings.ToLower(fields[0]), strings.ToLower(fields[1])
+	what, err := a.deps.Faults.SetFault(vendor, name)
+	if err != nil {
+		return a.sayErr(":fault: " + err.Error())
+	}
+	if a.deps.Control != nil {
+		a.deps.Control.Refresh(vendor)
+	}
+	a.deps.Log.Info("demo fault", "vendor", vendor, "fault", name, "actor", string(a.deps.Actor))
+	if name == "clear" {
+		return a.say("simulated " + vendor + " " + what)
+	}
+	return a.say("simulated " + vendor + " now " + what + " — :fault " + vendor + " clear heals it")
 }
 
 // takesNoArgument reports the commands that switch to a screen and nothing

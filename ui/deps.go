@@ -67,7 +67,8 @@ type Deps struct {
 	// Clipboard copies text to the operator's terminal (OSC 52); nil: y
 	// says copying is unavailable. Called from a tea.Cmd.
 	Clipboard func(text string) error
-	Demo      bool // running on the embedded simulator
+	Demo      bool      // running on the embedded simulator
+	Faults    SimFaults // the demo simulator's fault switch (:fault); nil elsewhere
 
 	Now func() time.Time // default time.Now; tests pin it
 	Log *slog.Logger     // default discards; never the terminal
@@ -84,5 +85,16 @@ type Deps struct {
 type Attach struct {
 	Control Control
 	Clients poll.Clients
-	Actions Actions // nil: keep the Deps' (the demo's service may come up with the simulator)
+	Actions Actions   // nil: keep the Deps' (the demo's service may come up with the simulator)
+	Faults  SimFaults // nil: keep the Deps'
+}
+
+// SimFaults makes the demo's simulated vendors misbehave, for a presenter
+// showing what the dashboard does when a vendor fails.
+type SimFaults interface {
+	// SetFault switches vendor to the named fault ("clear" heals it) and
+	// says what the vendor now does. Cheap: it sets the simulator's knobs.
+	SetFault(vendor, name string) (string, error)
+	// FaultNames are the names SetFault takes.
+	FaultNames() []string
 }

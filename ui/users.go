@@ -208,7 +208,7 @@ func (u *usersScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 			return nil
 		}
 		var cmd tea.Cmd
-		u.filterIn, cmd = u.filterIn.Update(msg)
+		u.filterIn, cmd = updateInput(u.filterIn, msg)
 		return cmd
 	}
 	page := max(u.tbl.VisibleRows(), 1)

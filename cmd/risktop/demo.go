@@ -33,7 +33,10 @@ simulators on loopback, a throw-away store, actions enabled against the
 simulator, and the live scenario (a credential-stuffing burst from
 203.0.113.0/24 every 20 minutes; --speed replays it faster). The simulator
 runs the real config and client code paths. Nothing is kept: the store,
-the simulator and its key are removed on exit.`
+the simulator and its key are removed on exit.
+
+In the dashboard, :fault <vendor> down|slow|503|429|garbled|clear makes a
+simulated vendor misbehave (or heals it), to show what risktop does then.`
 
 // demoTitle is the header title of the demo.
 const demoTitle = "demo · simulated tenant"
@@ -191,7 +194,9 @@ func (d *demo) serve(ctx context.Context, o demoOptions, send func(tea.Msg)) err
 	var wg sync.WaitGroup
 	runPollers(ctx, &wg, pollers, cfg, d.log)
 	runSender(ctx, &wg, svc, d.log)
-	send(ui.Attach{Control: pollers.Runner, Clients: pollers.Clients, Actions: svc})
+	// :fault switches the simulator's vendors, so a presenter can show a
+	// vendor failing and recovering.
+	send(ui.Attach{Control: pollers.Runner, Clients: pollers.Clients, Actions: svc, Faults: srv})
 	wg.Wait()
 	return nil
 }

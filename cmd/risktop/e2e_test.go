@@ -138,29 +138,45 @@ func testDemoInTerminal(t *testing.T, bin string) {
 		name string
 		keys []string
 		want []string
+		gone []string // must not be on screen
 	}{
-		{"overview", []string{"1"}, []string{"OneLogin sign-in risk", "Cloudflare users by max level", "Riskiest people"}},
-		{"events", []string{"2"}, []string{"page 1 of", "Score", "Level", "USER_"}},
-		{"events-page-2", []string{"]"}, []string{"page 2 of"}},
-		{"events-filter", []string{"/", "s", "c", "o", "r", "e", ">", "=", "7", "6", "Enter"}, []string{"score ≥ 76", "newest first"}},
-		{"events-detail", []string{"Enter"}, []string{"Risk reasons", "u opens the user"}},
-		{"users", []string{"Escape", "3"}, []string{"people · merged across vendors by email"}},
-		{"drill", []string{"Enter"}, []string{"joined:", "Oracle CASB", "OneLogin sign-ins"}},
-		{"behaviors", []string{"Escape", "4"}, []string{"Cloudflare risk behaviors", "imp_travel"}},
-		{"integrations", []string{"5"}, []string{"Cloudflare risk integrations"}},
-		{"outbox", []string{"6"}, []string{"Outbox: IP risk pushed to Okta", "Audit log"}},
-		{"paused", []string{"Space"}, []string{"PAUSED ·"}},
-		{"live", []string{"Space"}, []string{"LIVE"}},
-		{"help", []string{"?"}, []string{"Everywhere", "Commands (:)"}},
-		{"help-closed", []string{"?", "1"}, []string{"OneLogin sign-in risk"}},
+		{"overview", []string{"1"}, []string{"OneLogin sign-in risk", "Cloudflare users by max level", "Riskiest people"}, nil},
+		{"events", []string{"2"}, []string{"page 1 of", "Score", "Level", "USER_"}, nil},
+		{"events-page-2", []string{"]"}, []string{"page 2 of"}, nil},
+		{"events-filter", []string{"/", "s", "c", "o", "r", "e", ">", "=", "7", "6", "Enter"}, []string{"score ≥ 76", "newest first"}, nil},
+		{"events-detail", []string{"Enter"}, []string{"Risk reasons", "u opens the user"}, nil},
+		{"users", []string{"Escape", "3"}, []string{"people · merged across vendors by email"}, nil},
+		{"drill", []string{"Enter"}, []string{"joined:", "Oracle CASB", "OneLogin sign-ins"}, nil},
+		{"behaviors", []string{"Escape", "4"}, []string{"Cloudflare risk behaviors", "imp_travel"}, nil},
+		{"integrations", []string{"5"}, []string{"Cloudflare risk integrations"}, nil},
+		{"outbox", []string{"6"}, []string{"Outbox: IP risk pushed to Okta", "Audit log"}, nil},
+		{"paused", []string{"Space"}, []string{"PAUSED ·"}, nil},
+		{"live", []string{"Space"}, []string{"LIVE"}, nil},
+		{"help", []string{"?"}, []string{"Everywhere", "Commands (:)"}, nil},
+		{"help-closed", []string{"?", "1"}, []string{"OneLogin sign-in risk"}, nil},
+		// A presenter breaks Cloudflare and heals it: the error line, the
+		// sources panel, then the recovery. The command line is sent in
+		// one piece, as a fast typist's keys arrive over SSH: its words
+		// come as one message each, and "down" must be typed, not taken
+		// for the arrow key.
+		{"fault-down", []string{":", "fault cloudflare down", "Enter"},
+			[]string{"▲ cloudflare degraded: GET zt_risk_scoring/summary: network error", "● onelogin", "● casb"}, nil},
+		{"sources-panel", []string{"S"}, []string{"╭─ Sources", "last error (<1m ago): GET zt_risk_scoring/summary"}, nil},
+		{"fault-clear", []string{"Escape", ":", "fault cloudflare clear", "Enter"}, []string{"● cloudflare"},
+			[]string{"cloudflare degraded", "cloudflare failing", "╭─ Sources"}},
 	}
 	for _, st := range steps {
 		for _, k := range st.keys {
 			tt.send(k)
 		}
-		screen := tt.waitUntil(st.name, 10*time.Second, func(s string) bool {
+		screen := tt.waitUntil(st.name, 30*time.Second, func(s string) bool {
 			for _, w := range st.want {
 				if !strings.Contains(s, w) {
+					return false
+				}
+			}
+			for _, g := range st.gone {
+				if strings.Contains(s, g) {
 					return false
 				}
 			}

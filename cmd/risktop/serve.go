@@ -323,5 +323,5 @@ func demoBackend(ctx context.Context, o *serveOptions, log *slog.Logger, say fun
 	say("demo: actions reach only the simulator; keys in --operators may take them, everyone else views")
 	exports, _ := config.DefaultExportDir(os.Getenv)
 	return &backend{stop: stop, opts: remote.Options{Store: d.store, Hub: d.hub, Control: a.Control, Clients: a.Clients,
-		Service: svc, Title: demoTitle, Demo: true, ExportDir: exports}}, nil
+		Service: svc, Title: demoTitle, Demo: true, Faults: a.Faults, ExportDir: exports}}, nil
 }

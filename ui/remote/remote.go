@@ -57,6 +57,7 @@ type Options struct {
 	Service   *actions.Service // nil: no actions for anyone
 	Title     string
 	Demo      bool
+	Faults    ui.SimFaults // the demo simulator's :fault switch; only operators may use it
 	ExportDir string
 	Log       *slog.Logger // the connection log goes here; never a session's screen
 
@@ -486,6 +487,7 @@ func (s *Server) program(sess ssh.Session, ss *session) *tea.Program {
 		Theme:     theme.New(r),
 		Title:     s.o.Title,
 		Demo:      s.o.Demo,
+		Faults:    s.o.Faults,
 		ExportDir: s.o.ExportDir,
 		Actor:     actions.SSHActor(ss.id.Fingerprint, ss.id.Comment),
 		Clipboard: clip.New(ss.out, envOf(sess)),

@@ -214,6 +214,9 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.toast.expire(msg)
 		return a, nil
 	case tea.KeyMsg:
+		if msg.Type == tea.KeyRunes && !msg.Paste && len(msg.Runes) > 1 {
+			return a, a.keysTogether(msg)
+		}
 		return a.onKey(msg)
 	case tea.MouseMsg:
 		return a, nil
@@ -357,6 +360,21 @@ func (a *App) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return a, nil
 	}
 	return a, cur.update(msg)
+}
+
+// keysTogether handles characters that arrived in one read (typed faster
+// than they are read, as over SSH) one key at a time. Whole, "jj" would
+// match no binding and a word that names a key ("down", "end", "enter",
+// "tab") would match that key: "down" typed into the command bar would
+// cycle its completions, "tab" typed into a form would move the focus. A
+// bracketed paste stays whole.
+func (a *App) keysTogether(msg tea.KeyMsg) tea.Cmd {
+	cmds := make([]tea.Cmd, 0, len(msg.Runes))
+	for _, r := range msg.Runes {
+		_, cmd := a.onKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt})
+		cmds = append(cmds, cmd)
+	}
+	return tea.Batch(cmds...)
 }
 
 // keyClaimer is a screen that takes some global keys for itself (the

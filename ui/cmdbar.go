@@ -90,7 +90,7 @@ func (c *cmdbar) update(msg tea.KeyMsg, completions []string) (string, tea.Cmd) 
 	}
 	c.in.SetSuggestions(completions)
 	var cmd tea.Cmd
-	c.in, cmd = updateInput(c.in, msg)
+	c.in, cmd = c.in.Update(msg)
 	return "", cmd
 }
 

@@ -405,7 +405,7 @@ func (e *eventsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 			return nil
 		}
 		var cmd tea.Cmd
-		e.filterIn, cmd = updateInput(e.filterIn, msg)
+		e.filterIn, cmd = e.filterIn.Update(msg)
 		return cmd
 	}
 	if e.detail != nil {

@@ -245,7 +245,7 @@ func (f *form) onKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	var cmd tea.Cmd
-	fl.in, cmd = updateInput(fl.in, msg)
+	fl.in, cmd = fl.in.Update(msg)
 	f.validate()
 	return cmd
 }

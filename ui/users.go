@@ -208,7 +208,7 @@ func (u *usersScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 			return nil
 		}
 		var cmd tea.Cmd
-		u.filterIn, cmd = updateInput(u.filterIn, msg)
+		u.filterIn, cmd = u.filterIn.Update(msg)
 		return cmd
 	}
 	page := max(u.tbl.VisibleRows(), 1)

@@ -32,10 +32,14 @@ var commands = []struct {
 	{"quit", "", "leave risktop", false},
 }
 
+// offers reports whether a command is available here: demo ones only
+// where the simulator's faults can be switched.
+func (a *App) offers(demoOnly bool) bool { return !demoOnly || a.deps.Faults != nil }
+
 func (a *App) commandHelp() []string {
 	var out []string
 	for _, c := range commands {
-		if c.demo && a.deps.Faults == nil {
+		if !a.offers(c.demo) {
 			continue
 		}
 		name := ":" + c.name
@@ -104,7 +108,7 @@ func (c *cmdbar) view(width int) string {
 func (a *App) completions() []string {
 	out := make([]string, 0, len(commands)+len(a.data.people))
 	for _, c := range commands {
-		if c.demo && a.deps.Faults == nil {
+		if !a.offers(c.demo) {
 			continue
 		}
 		out = append(out, c.name)
@@ -178,7 +182,7 @@ func (a *App) run(line string) tea.Cmd {
 	}
 	var names []string
 	for _, c := range commands {
-		if !c.demo || a.deps.Faults != nil {
+		if a.offers(c.demo) {
 			names = append(names, ":"+c.name)
 		}
 	}

@@ -327,20 +327,7 @@ func (e *crashEnv) compareWindow() {
 		want[fmt.Sprint(olsim.EventID(a))] = true
 	}
 	got := storedIDs(e.t, e.st, model.VendorOneLogin)
-	var missing, extra, dup int
-	for id := range want {
-		if got[id] == 0 {
-			missing++
-		}
-	}
-	for id, n := range got {
-		if !want[id] {
-			extra++
-		}
-		if n > 1 {
-			dup++
-		}
-	}
+	missing, extra, dup := diffIDs(got, want)
 	if missing+extra+dup > 0 || len(want) == 0 {
 		e.t.Fatalf("store against simulator over %s – %s: %d missing, %d unexpected, %d duplicated (of %d)",
 			bf.From.Format(time.TimeOnly), head.Time.Format(time.TimeOnly), missing, extra, dup, len(want))

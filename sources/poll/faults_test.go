@@ -400,20 +400,7 @@ func (r *rig) compareEvents(t *testing.T, begin time.Time) (missing, dups int) {
 	for _, a := range r.sim.World.Between(begin.Add(-rigBackfill), time.Now().Add(time.Millisecond)) {
 		want[fmt.Sprint(olsim.EventID(a))] = true
 	}
-	var extra int
-	for id := range want {
-		if got[id] == 0 {
-			missing++
-		}
-	}
-	for id, n := range got {
-		if !want[id] {
-			extra++
-		}
-		if n > 1 {
-			dups++
-		}
-	}
+	missing, extra, dups := diffIDs(got, want)
 	if missing+extra+dups > 0 {
 		t.Errorf("OneLogin events, store against simulator: %d missing, %d unexpected, %d duplicated (of %d)", missing, extra, dups, len(want))
 	}

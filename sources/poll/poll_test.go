@@ -110,9 +110,9 @@ func (tn *tenant) wantIDs(from, to time.Time) map[string]bool {
 	return want
 }
 
-func compare(t *testing.T, got map[string]int, want map[string]bool) {
-	t.Helper()
-	var missing, extra, dup int
+// diffIDs counts the wanted ids the store lacks, the stored ids nobody
+// wanted, and the ids stored more than once.
+func diffIDs(got map[string]int, want map[string]bool) (missing, extra, dup int) {
 	for id := range want {
 		if got[id] == 0 {
 			missing++
@@ -126,6 +126,12 @@ func compare(t *testing.T, got map[string]int, want map[string]bool) {
 			dup++
 		}
 	}
+	return missing, extra, dup
+}
+
+func compare(t *testing.T, got map[string]int, want map[string]bool) {
+	t.Helper()
+	missing, extra, dup := diffIDs(got, want)
 	if missing+extra+dup > 0 {
 		t.Fatalf("store vs simulator: %d missing, %d unexpected, %d duplicated (of %d wanted)", missing, extra, dup, len(want))
 	}

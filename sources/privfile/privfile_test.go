@@ -1,0 +1,131 @@
+//go:build unix
+
+package privfile
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestOpenAppendRefusesASymlink(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "target")
+	if err := os.WriteFile(target, []byte("theirs\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "risktop.log")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	f, err := OpenAppend(link)
+	if err == nil {
+		f.Close()
+		t.Fatal("opened a symlink for appending")
+	}
+	if !errors.Is(err, ErrUnsafe) || !strings.Contains(err.Error(), "symbolic link") || !strings.Contains(err.Error(), link) {
+		t.Fatalf("error = %v; want one naming %s as a symbolic link", err, link)
+	}
+	if b, _ := os.ReadFile(target); string(b) != "theirs\n" {
+		t.Fatalf("the target changed: %q", b)
+	}
+}
+
+func TestOpenAppendCreatesPrivateFiles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "new", "audit.jsonl")
+	f, err := OpenAppend(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	for p, want := range map[string]os.FileMode{path: 0o600, filepath.Dir(path): 0o700} {
+		info, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := info.Mode().Perm(); got != want {
+			t.Errorf("%s: mode %04o, want %04o", p, got, want)
+		}
+	}
+}
+
+func TestOpenAppendRefusesWritableByOthers(t *testing.T) {
+	dir := t.TempDir()
+	open := filepath.Join(dir, "open")
+	if err := os.Mkdir(open, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// Mkdir's mode is masked by the umask; Chmod is not.
+	if err := os.Chmod(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	_, err := OpenAppend(filepath.Join(open, "risktop.log"))
+	if !errors.Is(err, ErrUnsafe) || !strings.Contains(err.Error(), "chmod go-w "+open) {
+		t.Fatalf("error = %v; want a refusal of the directory naming chmod go-w", err)
+	}
+	if _, serr := os.Stat(filepath.Join(open, "risktop.log")); serr == nil {
+		t.Fatal("the file was created in the open directory")
+	}
+
+	file := filepath.Join(dir, "shared.log")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(file, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenAppend(file); !errors.Is(err, ErrUnsafe) || !strings.Contains(err.Error(), "mode 0666") {
+		t.Fatalf("error = %v; want a refusal naming mode 0666", err)
+	}
+}
+
+func TestCheckFile(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "operators")
+	if err := os.WriteFile(good, []byte("ssh-ed25519 AAAA\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckFile(good); err != nil {
+		t.Fatalf("a private file: %v", err)
+	}
+	if err := os.Chmod(good, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckFile(good); err != nil {
+		t.Fatalf("readable by others is fine for a key list: %v", err)
+	}
+	for _, mode := range []os.FileMode{0o666, 0o620, 0o602} {
+		if err := os.Chmod(good, mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := CheckFile(good); !errors.Is(err, ErrUnsafe) {
+			t.Errorf("mode %04o: error = %v; want a refusal", mode, err)
+		}
+	}
+	if err := os.Chmod(good, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(dir, 0o700) })
+	if err := CheckFile(good); !errors.Is(err, ErrUnsafe) || !strings.Contains(err.Error(), "directory "+dir) {
+		t.Fatalf("in a world-writable directory: error = %v; want the directory named", err)
+	}
+}
+
+func TestCreateNewRefusesWhatIsThere(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(dir, "export.csv")
+	if err := os.Symlink(filepath.Join(dir, "elsewhere"), link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := CreateNew(link); err == nil {
+		t.Fatal("created through a dangling symlink")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "elsewhere")); err == nil {
+		t.Fatal("the symlink's target was created")
+	}
+}

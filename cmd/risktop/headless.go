@@ -86,41 +86,42 @@ type actingDeps struct {
 
 // openActing opens the log, the config's store, one vendor's client (made
 // by client) and the actions service. done closes them in reverse order;
-// it is nil when err is not.
+// when err is set, whatever had been opened is closed already and done is
+// a no-op, so a caller may defer it either way.
 func openActing(name string, cfg *config.Config, logPath string, write bool, errOut io.Writer,
-	client func(httpx.Options) (poll.Clients, error)) (d actingDeps, done func(), err error) {
+	client func(httpx.Options) (poll.Clients, error)) (actingDeps, func(), error) {
+	var d actingDeps
 	var closers []func()
-	done = func() {
+	closeAll := func() {
 		for i := len(closers) - 1; i >= 0; i-- {
 			closers[i]()
 		}
+		closers = nil
 	}
-	defer func() {
-		if err != nil {
-			done()
-			done = nil
-		}
-	}()
+	fail := func(err error) (actingDeps, func(), error) {
+		closeAll()
+		return actingDeps{}, func() {}, err
+	}
 	log, closeLog, err := setupLog(logPath, errOut)
 	if err != nil {
-		return d, nil, err
+		return fail(failf(errOut, 2, "%s: %v", name, err))
 	}
 	d.log = log
 	closers = append(closers, closeLog)
 	if d.store, err = store.Open(cfg.StorePath, store.Options{}); err != nil {
-		return d, nil, fmt.Errorf("%w (the store: key in %s)", err, cfg.Path)
+		return fail(failf(errOut, 1, "%s: %v (the store: key in %s)", name, err, cfg.Path))
 	}
 	closers = append(closers, func() { d.store.Close() })
 	opts, closeIdle := clientOptions()
 	closers = append(closers, closeIdle)
 	if d.clients, err = client(opts); err != nil {
-		return d, nil, failf(errOut, 2, "%s: %v", name, err)
+		return fail(failf(errOut, 2, "%s: %v", name, err))
 	}
 	d.svc, err = newService(serviceOptions{store: d.store, clients: d.clients, readOnly: cfg.ReadOnly && !write,
 		auditFile: cfg.AuditLog, log: log})
 	if err != nil {
-		return d, nil, err
+		return fail(failf(errOut, 1, "%s: %v (the audit_log: key in %s)", name, err, cfg.Path))
 	}
 	closers = append(closers, func() { d.svc.Close() })
-	return d, done, nil
+	return d, closeAll, nil
 }

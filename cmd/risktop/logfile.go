@@ -4,17 +4,18 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 
 	"github.com/risktop/risktop/config"
+	"github.com/risktop/risktop/sources/privfile"
 )
 
 // openLog opens the log file for a command that draws the dashboard: the
 // terminal belongs to the UI, so everything worth saying goes to a file.
 // An empty path means $XDG_STATE_HOME/risktop/risktop.log, beside the
 // store. The file is private (0600 in a 0700 directory): errors can name
-// users and addresses.
+// users and addresses. A symlink, or a file or directory another user can
+// write, is refused (privfile).
 func openLog(path string, getenv func(string) string) (*slog.Logger, io.Closer, error) {
 	if path == "" {
 		db, err := config.DefaultStorePath(getenv)
@@ -23,10 +24,7 @@ func openLog(path string, getenv func(string) string) (*slog.Logger, io.Closer, 
 		}
 		path = filepath.Join(filepath.Dir(db), "risktop.log")
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, nil, fmt.Errorf("log: cannot create the directory of %s: %v; name another file with --log", path, err)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	f, err := privfile.OpenAppend(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("log: cannot open %s: %v; name another file with --log", path, err)
 	}

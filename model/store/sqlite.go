@@ -110,7 +110,7 @@ func Open(path string, opts Options) (*SQLite, error) {
 			return nil, errors.New("store: open: no path")
 		}
 		if err := createPrivate(path); err != nil {
-			return nil, fmt.Errorf("store: open: %w", err)
+			return nil, fmt.Errorf("store: cannot create %s: %w", path, err)
 		}
 		abs, err := filepath.Abs(path)
 		if err != nil {
@@ -156,7 +156,7 @@ func Open(path string, opts Options) (*SQLite, error) {
 	ctx := context.Background()
 	if err := migrate(ctx, s.write, migrations); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+		return nil, openError(path, err)
 	}
 	// Refresh planner statistics that are missing or stale; cheap when
 	// nothing changed (https://sqlite.org/pragma.html#pragma_optimize).
@@ -170,6 +170,26 @@ func Open(path string, opts Options) (*SQLite, error) {
 	}
 	return s, nil
 }
+
+// openError says in words why the file at path cannot be the store.
+func openError(path string, err error) error {
+	var se interface{ Code() int }
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff { // the primary result code
+		case sqliteNotADB:
+			return fmt.Errorf("store: %s is not a risktop store (it is not an SQLite database): name another file with store:, or move it aside for a new store: %w", path, err)
+		case sqliteCorrupt:
+			return fmt.Errorf("store: %s is damaged (cut short or overwritten): move it aside, keeping it if its audit log or outbox matter, and risktop starts a new store and polls the vendors again: %w", path, err)
+		}
+	}
+	return fmt.Errorf("store: open %s: %w", path, err)
+}
+
+// SQLite's primary result codes (https://sqlite.org/rescode.html).
+const (
+	sqliteCorrupt = 11
+	sqliteNotADB  = 26
+)
 
 // checkpointLoop runs passive checkpoints, which never wait for readers
 // or the writer, until Close.

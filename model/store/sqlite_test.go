@@ -122,13 +122,13 @@ func TestOpenErrors(t *testing.T) {
 	}
 	file := filepath.Join(t.TempDir(), "file")
 	os.WriteFile(file, []byte("not a directory"), 0o600)
-	if _, err := Open(filepath.Join(file, "risktop.db"), Options{}); err == nil || !strings.HasPrefix(err.Error(), "store: open") {
+	if _, err := Open(filepath.Join(file, "risktop.db"), Options{}); err == nil || !strings.HasPrefix(err.Error(), "store: cannot create "+file) {
 		t.Errorf("path under a file: %v", err)
 	}
 	garbage := filepath.Join(t.TempDir(), "garbage.db")
 	os.WriteFile(garbage, []byte(strings.Repeat("not sqlite ", 100)), 0o600)
-	if _, err := Open(garbage, Options{}); err == nil {
-		t.Error("garbage file: no error")
+	if _, err := Open(garbage, Options{}); err == nil || !strings.Contains(err.Error(), garbage+" is not a risktop store") {
+		t.Errorf("garbage file: %v", err)
 	}
 }
 

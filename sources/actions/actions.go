@@ -14,7 +14,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -26,6 +25,7 @@ import (
 	"github.com/risktop/risktop/sources/cloudflare"
 	"github.com/risktop/risktop/sources/httpx"
 	"github.com/risktop/risktop/sources/okta"
+	"github.com/risktop/risktop/sources/privfile"
 )
 
 // ErrReadOnly refuses an action while read-only mode is on.
@@ -143,10 +143,9 @@ func New(o Options) (*Service, error) {
 		}
 	}
 	if o.AuditFile != "" {
-		if err := os.MkdirAll(filepath.Dir(o.AuditFile), 0o700); err != nil {
-			return nil, fmt.Errorf("actions: audit log: %w", err)
-		}
-		f, err := os.OpenFile(o.AuditFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		// Never through a symlink, nor where another user can write: the
+		// audit log is evidence.
+		f, err := privfile.OpenAppend(o.AuditFile)
 		if err != nil {
 			return nil, fmt.Errorf("actions: audit log: %w", err)
 		}

@@ -70,7 +70,37 @@ type decoder struct {
 	// typos holds the key paths offered as "did you mean", so the key is
 	// not also reported missing.
 	typos map[string]bool
+	// fromVars holds the key paths whose value came from ${VAR}, with the
+	// names: such a value may be a secret put in the wrong key.
+	fromVars map[string][]string
 }
+
+// val is what a message shows of the value at path: display (the value,
+// or something derived from it, as the message would quote it), or, when
+// the value came from ${VAR}, the variable's name instead, so a secret in
+// the wrong key (interval: "${OL_SECRET}") never reaches the screen.
+func (d *decoder) val(path, display string) string {
+	refs := d.fromVars[path]
+	switch len(refs) {
+	case 0:
+		return display
+	case 1:
+		return "the value of ${" + refs[0] + "}"
+	}
+	names := make([]string, len(refs))
+	for i, r := range refs {
+		names[i] = "${" + r + "}"
+	}
+	return "the value made of " + strings.Join(names, "")
+}
+
+// quoted is val of the value quoted, cut to max characters.
+func (d *decoder) quoted(path, v string, max int) string {
+	return d.val(path, strconv.Quote(sanitize.LineN(v, max)))
+}
+
+// hidden reports whether the value at path came from ${VAR}.
+func (d *decoder) hidden(path string) bool { return len(d.fromVars[path]) > 0 }
 
 func (d *decoder) add(n *yaml.Node, path, format string, args ...any) {
 	p := Problem{Path: path, Message: fmt.Sprintf(format, args...)}
@@ -161,7 +191,7 @@ func (d *decoder) config(root *yaml.Node) *Config {
 	if v, n, ok := s.duration("refresh"); ok {
 		if v < MinRefresh {
 			d.add(n, "refresh", "%s is below the minimum of %s: polling faster spends vendor budgets for no visible gain; use %s or more",
-				FormatDuration(v), FormatDuration(MinRefresh), FormatDuration(MinRefresh))
+				d.val("refresh", FormatDuration(v)), FormatDuration(MinRefresh), FormatDuration(MinRefresh))
 		} else {
 			cfg.Refresh = v
 		}
@@ -173,7 +203,7 @@ func (d *decoder) config(root *yaml.Node) *Config {
 			case "false":
 				cfg.ReadOnly = false
 			default:
-				d.add(e.val, "read_only", "%q is not a boolean; write true (actions hidden) or false (actions allowed)", sanitize.LineN(t, 40))
+				d.add(e.val, "read_only", "%s is not a boolean; write true (actions hidden) or false (actions allowed)", d.quoted("read_only", t, 40))
 			}
 		}
 	}
@@ -225,7 +255,7 @@ func (d *decoder) config(root *yaml.Node) *Config {
 
 	if ol := cfg.OneLogin; ol != nil && retSet && retention > 0 && retention < ol.Backfill {
 		d.add(retNode, "retention", "%s is shorter than sources.onelogin.backfill (%s), so back-filled events would be pruned as they land; raise retention or lower backfill",
-			FormatDuration(retention), FormatDuration(ol.Backfill))
+			d.val("retention", FormatDuration(retention)), d.val("sources.onelogin.backfill", FormatDuration(ol.Backfill)))
 	}
 	return cfg
 }
@@ -246,7 +276,7 @@ func (d *decoder) serve(top map[string]entry) Serve {
 	if v, vn, ok := s.duration("idle_timeout"); ok {
 		if v > 0 && v < MinIdleTimeout {
 			d.add(vn, "serve.idle_timeout", "%s would close sessions while the operator reads a screen; use %s or more, or 0 for never",
-				FormatDuration(v), FormatDuration(MinIdleTimeout))
+				d.val("serve.idle_timeout", FormatDuration(v)), FormatDuration(MinIdleTimeout))
 		} else {
 			out.IdleTimeout = v
 		}
@@ -257,9 +287,9 @@ func (d *decoder) serve(top map[string]entry) Serve {
 			v, err := strconv.Atoi(t)
 			switch {
 			case err != nil:
-				d.add(resolve(me.val), path, "%q is not a whole number; use 1 to %d", sanitize.LineN(t, 20), MaxMaxSessions)
+				d.add(resolve(me.val), path, "%s is not a whole number; use 1 to %d", d.quoted(path, t, 20), MaxMaxSessions)
 			case v < 1 || v > MaxMaxSessions:
-				d.add(resolve(me.val), path, "%d is out of range; use 1 to %d (each session is a dashboard of its own, a few MB)", v, MaxMaxSessions)
+				d.add(resolve(me.val), path, "%s is out of range; use 1 to %d (each session is a dashboard of its own, a few MB)", d.val(path, strconv.Itoa(v)), MaxMaxSessions)
 			default:
 				out.MaxSessions = v
 			}
@@ -471,6 +501,12 @@ func (d *decoder) scalarRefs(path string, e entry, fileKey string) (string, []st
 		d.add(n, path, "%s not set; export %s before starting risktop%s", noun, them, alt)
 		return "", nil, false
 	}
+	if len(refs) > 0 {
+		if d.fromVars == nil {
+			d.fromVars = map[string][]string{}
+		}
+		d.fromVars[path] = refs
+	}
 	return out, refs, true
 }
 
@@ -529,14 +565,17 @@ func (s section) duration(key string) (time.Duration, *yaml.Node, bool) {
 	}
 	v, err := ParseDuration(t)
 	switch {
+	case err != nil && isDigits(t) && s.d.hidden(path):
+		s.d.add(n, path, "%s has no unit; write a number and a unit, like 30s, 5m, 1h or 90d", s.d.val(path, t))
+		return 0, nil, false
 	case err != nil && isDigits(t):
 		s.d.add(n, path, "%s has no unit; write %ss (or a unit of m, h or d)", t, t)
 		return 0, nil, false
 	case err != nil:
-		s.d.add(n, path, "%q is not a duration; write a number and a unit, like 30s, 5m, 1h or 90d", sanitize.LineN(t, 40))
+		s.d.add(n, path, "%s is not a duration; write a number and a unit, like 30s, 5m, 1h or 90d", s.d.quoted(path, t, 40))
 		return 0, nil, false
 	case v < 0:
-		s.d.add(n, path, "%s is negative; durations count forward, like 30s", sanitize.LineN(t, 40))
+		s.d.add(n, path, "%s is negative; durations count forward, like 30s", s.d.val(path, sanitize.LineN(t, 40)))
 		return 0, nil, false
 	}
 	return v, n, true
@@ -555,7 +594,7 @@ func (s section) interval(refresh, def, minimum time.Duration, why string) time.
 	}
 	if v < minimum {
 		s.d.add(n, join(s.path, "interval"), "%s is below the safe minimum of %s: %s; use %s or more",
-			FormatDuration(v), FormatDuration(minimum), why, FormatDuration(minimum))
+			s.d.val(join(s.path, "interval"), FormatDuration(v)), FormatDuration(minimum), why, FormatDuration(minimum))
 	}
 	return v
 }
@@ -665,35 +704,45 @@ func (s section) url(def, example string, checkPath func(u *url.URL) string) str
 		s.d.add(n, path, "is empty; set it to the API's address, like %s", example)
 		return ""
 	}
-	shown := sanitize.LineN(raw, 80)
+	shown, hidden := s.d.quoted(path, raw, 80), s.d.hidden(path)
 	if !strings.Contains(raw, "://") {
-		s.d.add(n, path, "%q has no scheme; write https://%s", shown, shown)
+		if hidden {
+			s.d.add(n, path, "%s has no scheme; start it with https://, like %s", shown, example)
+		} else {
+			s.d.add(n, path, "%s has no scheme; write https://%s", shown, sanitize.LineN(raw, 80))
+		}
 		return ""
 	}
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil:
-		s.d.add(n, path, "%q is not a valid URL; write it like %s", shown, example)
+		s.d.add(n, path, "%s is not a valid URL; write it like %s", shown, example)
 		return ""
 	case u.Scheme != "https" && u.Scheme != "http":
-		s.d.add(n, path, "scheme %q is not supported; use https://, like %s", sanitize.LineN(u.Scheme, 20), example)
+		s.d.add(n, path, "scheme %s is not supported; use https://, like %s", s.d.quoted(path, u.Scheme, 20), example)
 		return ""
 	case u.Host == "":
-		s.d.add(n, path, "%q has no host; write it like %s", shown, example)
+		s.d.add(n, path, "%s has no host; write it like %s", shown, example)
+		return ""
+	case u.User != nil && hidden:
+		s.d.add(n, path, "%s must not carry credentials; put them in the secret keys, and write the URL like %s", shown, example)
 		return ""
 	case u.User != nil:
 		s.d.add(n, path, "must not carry credentials; put them in the secret keys, and write the URL like %s", example)
 		return ""
 	case u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(raw, "?") || strings.HasSuffix(raw, "#"):
-		s.d.add(n, path, "%q has a query or fragment; write only scheme, host and any prefix, like %s", shown, example)
+		s.d.add(n, path, "%s has a query or fragment; write only scheme, host and any prefix, like %s", shown, example)
 		return ""
 	}
 	if msg := checkPath(u); msg != "" {
+		if hidden { // the message quotes the path
+			msg = fmt.Sprintf("%s has a path risktop does not expect (it adds the API paths itself); write it like %s", shown, example)
+		}
 		s.d.add(n, path, "%s", msg)
 		return ""
 	}
 	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
-		s.d.warn(n, path, "plain http sends credentials unencrypted to %s; use https://", sanitize.LineN(u.Host, 80))
+		s.d.warn(n, path, "plain http sends credentials unencrypted to %s; use https://", s.d.val(path, sanitize.LineN(u.Host, 80)))
 	}
 	return strings.TrimRight(raw, "/")
 }
@@ -737,7 +786,7 @@ func (s section) onelogin(refresh time.Duration) *OneLogin {
 	if v, n, ok := s.duration("backfill"); ok {
 		if v > MaxBackfill {
 			s.d.add(n, join(s.path, "backfill"), "%s reaches further back than OneLogin keeps events (%s); use %s or less",
-				FormatDuration(v), FormatDuration(MaxBackfill), FormatDuration(MaxBackfill))
+				s.d.val(join(s.path, "backfill"), FormatDuration(v)), FormatDuration(MaxBackfill), FormatDuration(MaxBackfill))
 		}
 		out.Backfill = v
 	}
@@ -756,7 +805,7 @@ func (s section) casb(refresh time.Duration) *CASB {
 		case v == "":
 			s.d.add(n, join(s.path, "report"), "is empty; leave it out for %s, or name the report", casb.DefaultReport)
 		case strings.ContainsAny(v, "/\\%?#") || v == "." || v == ".." || !sanitize.Valid(v):
-			s.d.add(n, join(s.path, "report"), "%q must be a report name like %s, not a path", sanitize.LineN(v, 40), casb.DefaultReport)
+			s.d.add(n, join(s.path, "report"), "%s must be a report name like %s, not a path", s.d.quoted(join(s.path, "report"), v, 40), casb.DefaultReport)
 		default:
 			out.Report = v
 		}
@@ -780,7 +829,7 @@ func (s section) cloudflare(refresh time.Duration) *Cloudflare {
 	})
 	const what = "the 32 hex characters after dash.cloudflare.com/ in the dashboard URL"
 	if id, n := s.need("account_id", what); id != "" && !isHex32(id) {
-		s.d.add(n, join(s.path, "account_id"), "%q is not an account ID; use %s", sanitize.LineN(id, 40), what)
+		s.d.add(n, join(s.path, "account_id"), "%s is not an account ID; use %s", s.d.quoted(join(s.path, "account_id"), id, 40), what)
 	} else {
 		out.AccountID = id
 	}
@@ -847,11 +896,11 @@ func (s section) okta() *Okta {
 			n, err := strconv.Atoi(t)
 			switch {
 			case err != nil:
-				s.d.add(resolve(e.val), path, "%q is not a whole number; use 1 to %d (Okta's guide allows %d per risk provider)",
-					sanitize.LineN(t, 20), okta.MaxRequestsPerMinute, okta.DefaultRequestsPerMinute)
+				s.d.add(resolve(e.val), path, "%s is not a whole number; use 1 to %d (Okta's guide allows %d per risk provider)",
+					s.d.quoted(path, t, 20), okta.MaxRequestsPerMinute, okta.DefaultRequestsPerMinute)
 			case n < 1 || n > okta.MaxRequestsPerMinute:
-				s.d.add(resolve(e.val), path, "%d is out of range; use 1 to %d (the API's limit; Okta's integration guide asks for %d per risk provider)",
-					n, okta.MaxRequestsPerMinute, okta.DefaultRequestsPerMinute)
+				s.d.add(resolve(e.val), path, "%s is out of range; use 1 to %d (the API's limit; Okta's integration guide asks for %d per risk provider)",
+					s.d.val(path, strconv.Itoa(n)), okta.MaxRequestsPerMinute, okta.DefaultRequestsPerMinute)
 			default:
 				out.RequestsPerMinute = n
 			}

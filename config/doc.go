@@ -27,8 +27,11 @@
 // private_key may each be given instead as <key>_file: /path, whose content
 // (trailing newlines removed) is the secret. ~ is expanded, and relative
 // paths (there and in store, audit_log and export_dir) are relative to the
-// config file. Secrets are held as secret.Value, so no error, warning or %v
-// of a Config shows them.
+// config file. A <key>_file must be a regular file of at most 16 KiB
+// (MaxSecretFile): a device or a pipe is refused before it is opened.
+// Secrets are held as secret.Value, so no error, warning or %v of a Config
+// shows them, and a problem with any value that came from ${VAR} names the
+// variable, never the value (it may be a secret put in the wrong key).
 //
 // Validation reports every problem at once as *Errors, one line each,
 // "file:line:col: key.path: what is wrong; what to do".

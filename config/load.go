@@ -35,9 +35,60 @@ func (e Env) getenv(name string) string { v, _ := e.lookup(name); return v }
 
 func (e Env) readFile(path string) ([]byte, error) {
 	if e.ReadFile == nil {
-		return os.ReadFile(path)
+		return readSecretFile(path)
 	}
 	return e.ReadFile(path)
+}
+
+// MaxSecretFile caps a <key>_file: a token is a few hundred bytes and an
+// 8192-bit RSA key in PEM about 6.5 KiB.
+const MaxSecretFile = 16 << 10
+
+// readSecretFile reads a regular file of at most MaxSecretFile bytes. A
+// device (/dev/zero, /dev/stdin), a pipe or a socket is refused before it
+// is opened: reading one could take all memory, or wait forever.
+func readSecretFile(path string) ([]byte, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := notRegular(info); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	// The file opened may not be the one stat saw.
+	if info, err = f.Stat(); err != nil {
+		return nil, err
+	}
+	if err := notRegular(info); err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxSecretFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxSecretFile {
+		return nil, fmt.Errorf("it is over %d KiB, more than any secret risktop takes; is it the right file?", MaxSecretFile>>10)
+	}
+	return data, nil
+}
+
+func notRegular(info fs.FileInfo) error {
+	switch m := info.Mode(); {
+	case m.IsRegular():
+		return nil
+	case m.IsDir():
+		return errors.New("is a directory")
+	case m&fs.ModeNamedPipe != 0:
+		return errors.New("it is a named pipe, not a file")
+	case m&(fs.ModeDevice|fs.ModeCharDevice) != 0:
+		return errors.New("it is a device, not a file")
+	}
+	return errors.New("it is not a regular file")
 }
 
 // Find picks the config file: the --config flag value, then

@@ -108,9 +108,10 @@ type Service struct {
 	log      *slog.Logger
 	newTimer func(time.Duration) (<-chan time.Time, func() bool)
 
-	fileMu sync.Mutex
-	file   *os.File // nil: no audit file, or closed
-	closed bool
+	auditMu sync.Mutex // one audit entry at a time, store then file
+	fileMu  sync.Mutex
+	file    *os.File // nil: no audit file, or closed
+	closed  bool
 
 	wake    chan struct{} // capacity 1: the sender has work
 	running atomic.Bool   // a Sender runs

@@ -61,6 +61,10 @@ func (s *Service) audit(ctx context.Context, e model.AuditEntry) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
 	defer cancel()
 	var errs []error
+	// One entry at a time, so the file's lines come in the store's id
+	// order (the sender audits while an operator acts).
+	s.auditMu.Lock()
+	defer s.auditMu.Unlock()
 	id, err := s.opts.Store.AppendAudit(ctx, e)
 	if err != nil {
 		errs = append(errs, err)

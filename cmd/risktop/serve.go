@@ -37,8 +37,10 @@ its own dashboard. Public-key authentication only:
 
 Both files are in authorized_keys format and are re-read when they change.
 When the authorized-keys file is missing, unreadable or empty, nobody gets
-in, operators included. Connect with: ssh -p 2222 HOST (a terminal is
-required; the login name is not checked).
+in, operators included. A key file another user could change (writable by
+group or others, owned by another user, or in a directory they can write)
+is refused the same way: chmod go-w it and its directory. Connect with:
+ssh -p 2222 HOST (a terminal is required; the login name is not checked).
 
 The host key is made on first start (Ed25519, 0600) and kept; its
 fingerprint is printed at start. Ctrl-C or SIGTERM stops the server, and

@@ -19,6 +19,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -126,6 +127,9 @@ func New(o Options) (*Server, error) {
 		// everyone in.
 		wish.WithPublicKeyAuth(s.auth),
 		func(srv *ssh.Server) error { srv.ConnCallback = s.track; return nil },
+		// The library builds each connection's config from this, then
+		// adds the host key and the public-key handler.
+		func(srv *ssh.Server) error { srv.ServerConfigCallback = s.serverConfig; return nil },
 		// The last listed runs first: admit (identity, limits, the
 		// connection log, goodbyes), then activeterm (no PTY: refused),
 		// then the program.
@@ -272,6 +276,45 @@ func (c *trackedConn) Close() error {
 	err := c.Conn.Close()
 	c.once.Do(c.onClose)
 	return err
+}
+
+// The algorithms offered: current ones only, none using SHA-1 (the x/crypto
+// defaults still include diffie-hellman-group14-sha1, hmac-sha1,
+// hmac-sha1-96 and ssh-rsa signatures). OpenSSH 6.5+ (2014) and PuTTY
+// 0.68+ (2017) have curve25519 and chacha20-poly1305; an RSA key needs a
+// client that signs with SHA-2 (OpenSSH 7.2+, PuTTY 0.75+). Strict key exchange
+// (kex-strict-s-v00@openssh.com, against Terrapin) is added by x/crypto to
+// the key exchanges, and curve25519-sha256@libssh.org beside
+// curve25519-sha256 (the same algorithm under its older name).
+var (
+	kexAlgorithms = []string{
+		gossh.KeyExchangeMLKEM768X25519, // post-quantum hybrid
+		gossh.KeyExchangeCurve25519,
+		gossh.KeyExchangeECDHP256, gossh.KeyExchangeECDHP384, gossh.KeyExchangeECDHP521,
+		gossh.KeyExchangeDH14SHA256, gossh.KeyExchangeDH16SHA512,
+	}
+	cipherAlgorithms = []string{
+		gossh.CipherChaCha20Poly1305,
+		gossh.CipherAES256GCM, gossh.CipherAES128GCM,
+		gossh.CipherAES256CTR, gossh.CipherAES192CTR, gossh.CipherAES128CTR,
+	}
+	// Encrypt-then-MAC only; the AEAD ciphers above need none.
+	macAlgorithms = []string{gossh.HMACSHA256ETM, gossh.HMACSHA512ETM}
+	// Client signatures: SHA-2 RSA, ECDSA, Ed25519 (and security keys),
+	// ML-DSA; not ssh-rsa, which signs with SHA-1.
+	publicKeyAlgorithms = slices.DeleteFunc(gossh.SupportedAlgorithms().PublicKeyAuths, func(a string) bool { return a == gossh.KeyAlgoRSA })
+)
+
+// serverConfig is the start of each connection's SSH configuration.
+func (s *Server) serverConfig(ctx ssh.Context) *gossh.ServerConfig {
+	return &gossh.ServerConfig{
+		Config: gossh.Config{
+			KeyExchanges: slices.Clone(kexAlgorithms),
+			Ciphers:      slices.Clone(cipherAlgorithms),
+			MACs:         slices.Clone(macAlgorithms),
+		},
+		PublicKeyAuthAlgorithms: slices.Clone(publicKeyAlgorithms),
+	}
 }
 
 // auth is the public-key handler: a key the keyring knows gets in.

@@ -144,7 +144,8 @@ func TestServeOverSSH(t *testing.T) {
 		"--authorized-keys", sshtest.WriteKeys(t, "authorized_keys", viewer.Line),
 		"--operators", sshtest.WriteKeys(t, "operators", op.Line))
 	for _, want := range []string{"authorized keys: ", ": 1 key(s)", "operators: ", "actions: operators may act",
-		"sessions: at most 16; idle timeout 30m"} {
+		"sessions: at most 16; idle timeout 30m",
+		"logins: a signed public key within 30s of connecting; at most 10 connections logging in at once from one address, 100 in all"} {
 		if !strings.Contains(s.out.String(), want) {
 			t.Errorf("start-up lines lack %q:\n%s", want, s.out)
 		}

@@ -129,6 +129,9 @@ func TestOnlyCurrentAlgorithms(t *testing.T) {
 			t.Errorf("%s: dial error %v, want %q", name, err, c.want)
 		}
 	}
+	// The server's log says why the old clients were refused.
+	f.waitLog("ssh handshake failed", "no common algorithm for key exchange", "diffie-hellman-group14-sha1",
+		"no common algorithm for client to server MAC", "hmac-sha1-96")
 	// Current clients get in: the default, each offered MAC with CTR, an
 	// RSA key signing with SHA-2.
 	for name, c := range map[string]struct {

@@ -246,7 +246,7 @@ func dialKey(t testing.TB, src, addr string, key sshtest.Key, host gossh.PublicK
 // not count, and a slot frees when its connection authenticates or
 // closes.
 func TestUnauthenticatedConnectionCaps(t *testing.T) {
-	const perAddr, total = 10, 100 // the defaults
+	const perAddr, total = DefaultMaxUnauthenticatedPerAddr, DefaultMaxUnauthenticated
 	k := sshtest.NewKey(t, "ava")
 	f := startServer(t, NewKeyring(sshtest.WriteKeys(t, "authorized_keys", k.Line), "", nil), func(o *Options) { o.AuthTimeout = 5 * time.Minute })
 	defer func() {

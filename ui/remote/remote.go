@@ -262,9 +262,9 @@ func (s *Server) awaitHangUps(d time.Duration) {
 
 // The algorithms offered: current ones only, none using SHA-1 (the x/crypto
 // defaults still include diffie-hellman-group14-sha1, hmac-sha1,
-// hmac-sha1-96 and ssh-rsa signatures). OpenSSH 6.5+ (2014) and PuTTY
-// 0.68+ (2017) have curve25519 and chacha20-poly1305; an RSA key needs a
-// client that signs with SHA-2 (OpenSSH 7.2+, PuTTY 0.75+). Strict key exchange
+// hmac-sha1-96 and ssh-rsa signatures). OpenSSH 6.5+ (2014) has
+// curve25519 and chacha20-poly1305; an RSA key needs a client that signs
+// with SHA-2 (OpenSSH 7.2+). Strict key exchange
 // (kex-strict-s-v00@openssh.com, against Terrapin) is added by x/crypto to
 // the key exchanges, and curve25519-sha256@libssh.org beside
 // curve25519-sha256 (the same algorithm under its older name).

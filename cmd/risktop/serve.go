@@ -37,8 +37,10 @@ its own dashboard. Public-key authentication only:
 
 Both files are in authorized_keys format and are re-read when they change.
 When the authorized-keys file is missing, unreadable or empty, nobody gets
-in, operators included. Connect with: ssh -p 2222 HOST (a terminal is
-required; the login name is not checked).
+in, operators included. A key file another user could change (writable by
+group or others, owned by another user, or in a directory they can write)
+is refused the same way: chmod go-w it and its directory. Connect with:
+ssh -p 2222 HOST (a terminal is required; the login name is not checked).
 
 The host key is made on first start (Ed25519, 0600) and kept; its
 fingerprint is printed at start. Ctrl-C or SIGTERM stops the server, and
@@ -166,6 +168,8 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	ro := be.opts
 	ro.HostKey, ro.Keys, ro.Log = signer, keys, log
 	ro.IdleTimeout, ro.MaxSessions, ro.FrameRate = idle, maxSessions, frameRate
+	ro.AuthTimeout = remote.DefaultAuthTimeout
+	ro.MaxUnauthenticated, ro.MaxUnauthenticatedPerAddr = remote.DefaultMaxUnauthenticated, remote.DefaultMaxUnauthenticatedPerAddr
 	srv, err := remote.New(ro)
 	if err != nil {
 		return err
@@ -175,12 +179,15 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 		idleText = config.FormatDuration(idle)
 	}
 	say("sessions: at most %d; idle timeout %s", maxSessions, idleText)
+	say("logins: a signed public key within %s of connecting; at most %d connections logging in at once from one address, %d in all",
+		config.FormatDuration(ro.AuthTimeout), ro.MaxUnauthenticatedPerAddr, ro.MaxUnauthenticated)
 	say("listening on %s; connect with: %s", ln.Addr(), connectHint(ln.Addr()))
 	if !st.Open {
 		say("warning: nobody can log in yet (see the authorized keys line above); the file is re-read at each login attempt")
 	}
 	say("Ctrl-C or SIGTERM stops the server; every session is told goodbye.")
-	log.Info("ssh server listening", "addr", ln.Addr().String(), "max_sessions", maxSessions, "idle_timeout", idle)
+	log.Info("ssh server listening", "addr", ln.Addr().String(), "max_sessions", maxSessions, "idle_timeout", idle,
+		"auth_timeout", ro.AuthTimeout, "max_unauthenticated", ro.MaxUnauthenticated, "max_unauthenticated_per_addr", ro.MaxUnauthenticatedPerAddr)
 	err = srv.Serve(ctx, ln)
 	log.Info("ssh server stopped")
 	return err

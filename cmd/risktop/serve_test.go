@@ -144,7 +144,8 @@ func TestServeOverSSH(t *testing.T) {
 		"--authorized-keys", sshtest.WriteKeys(t, "authorized_keys", viewer.Line),
 		"--operators", sshtest.WriteKeys(t, "operators", op.Line))
 	for _, want := range []string{"authorized keys: ", ": 1 key(s)", "operators: ", "actions: operators may act",
-		"sessions: at most 16; idle timeout 30m"} {
+		"sessions: at most 16; idle timeout 30m",
+		"logins: a signed public key within 30s of connecting; at most 10 connections logging in at once from one address, 100 in all"} {
 		if !strings.Contains(s.out.String(), want) {
 			t.Errorf("start-up lines lack %q:\n%s", want, s.out)
 		}
@@ -323,6 +324,45 @@ func TestServeEmptyKeysRefuseEveryone(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestServeRefusesUnsafeKeyFiles: a key file another user could write is
+// refused at start like an unreadable one, and the start-up lines name
+// the file and the fix.
+func TestServeRefusesUnsafeKeyFiles(t *testing.T) {
+	op := sshtest.NewKey(t, "omar")
+	t.Run("authorized keys", func(t *testing.T) {
+		auth := sshtest.WriteKeys(t, "authorized_keys", op.Line)
+		os.Chmod(auth, 0o666)
+		s := startServe(t, "--demo", "--no-scenario", "--authorized-keys", auth, "--operators", sshtest.WriteKeys(t, "operators", op.Line))
+		for _, want := range []string{"authorized keys: file " + auth + " can be written by other users (mode 0666); run chmod go-w " + auth,
+			"NOBODY can log in, operators included", "warning: nobody can log in yet"} {
+			if !strings.Contains(s.out.String(), want) {
+				t.Errorf("start-up lines lack %q:\n%s", want, s.out)
+			}
+		}
+		if c, err := sshtest.Dial(s.addr, op, gossh.FixedHostKey(s.hostKey)); err == nil {
+			c.Close()
+			t.Fatal("an operator got in through a world-writable authorized-keys file")
+		}
+	})
+	t.Run("operators", func(t *testing.T) {
+		ops := sshtest.WriteKeys(t, "operators", op.Line)
+		os.Chmod(ops, 0o666)
+		s := startServe(t, "--demo", "--no-scenario", "--authorized-keys", sshtest.WriteKeys(t, "authorized_keys", op.Line), "--operators", ops)
+		for _, want := range []string{"operators: file " + ops + " can be written by other users (mode 0666); run chmod go-w " + ops, "nobody can act"} {
+			if !strings.Contains(s.out.String(), want) {
+				t.Errorf("start-up lines lack %q:\n%s", want, s.out)
+			}
+		}
+		_, tt := s.connect(op)
+		tt.WaitFor(20*time.Second, demoTitle)
+		tt.Key("q")
+		tt.Wait(10 * time.Second)
+		if log := s.log(); !strings.Contains(log, "fingerprint="+op.Fingerprint+" comment=omar role=viewer") {
+			t.Errorf("the operator was not a mere viewer:\n%s", log)
+		}
+	})
 }
 
 // TestServeDemo: the demo over SSH; without --operators every key views.

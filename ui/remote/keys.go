@@ -15,6 +15,7 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/risktop/risktop/sources/privfile"
 	"github.com/risktop/risktop/sources/sanitize"
 )
 
@@ -62,10 +63,15 @@ var ignorableOptions = []string{"no-port-forwarding", "no-agent-forwarding", "no
 // holds no usable key, nobody gets in, operators included (fail closed:
 // a broken main list means a broken deployment, not an open one).
 //
-// Each lookup stats both files and re-reads one whose size, time or inode
-// changed, so adding or removing a key takes effect at the next login
-// without a restart; sessions already open keep the role they logged in
-// with.
+// A file that another local user could change (writable by group or
+// others, owned by another user, or in a directory they can write; see
+// privfile.CheckFile) is refused as if it could not be read: whoever can
+// write it could add their own key.
+//
+// Each lookup checks both files' permissions, and re-reads one whose
+// size, time or inode changed, so adding or removing a key takes effect
+// at the next login without a restart, and so does a file turning
+// unsafe; sessions already open keep the role they logged in with.
 type Keyring struct {
 	log *slog.Logger
 
@@ -80,8 +86,11 @@ type keyFile struct {
 	info     fs.FileInfo // nil: not read (missing or unreadable)
 	keys     map[string]string
 	problems []string // "line 3: …", skipped lines
-	err      error    // why it could not be read
+	err      error    // why it could not be read, or why it was refused
 }
+
+// refused reports whether the file was refused for its permissions.
+func (f *keyFile) refused() bool { return errors.Is(f.err, privfile.ErrUnsafe) }
 
 // NewKeyring reads both files. operatorsPath may be "" (no operators). The
 // keyring is returned even when a file cannot be read: it refuses what it
@@ -121,6 +130,8 @@ func (k *Keyring) Status() Status {
 	st.Open = k.gateOpen()
 	say := func(f string, args ...any) { st.Lines = append(st.Lines, fmt.Sprintf(f, args...)) }
 	switch {
+	case k.auth.refused():
+		say("authorized keys: %v. Refused: NOBODY can log in, operators included, until that is fixed", k.auth.err)
 	case k.auth.err != nil:
 		say("authorized keys: %s cannot be read (%v): NOBODY can log in, operators included, until it can", k.auth.path, k.auth.err)
 	case len(k.auth.keys) == 0:
@@ -134,6 +145,8 @@ func (k *Keyring) Status() Status {
 	switch {
 	case k.ops.path == "":
 		say("operators: none (no --operators file): every key is a viewer, and nobody can act")
+	case k.ops.refused():
+		say("operators: %v. Refused: nobody can act until that is fixed", k.ops.err)
 	case k.ops.err != nil:
 		say("operators: %s cannot be read (%v): nobody can act until it can", k.ops.path, k.ops.err)
 	default:
@@ -173,8 +186,16 @@ func (k *Keyring) Lookup(key gossh.PublicKey) (Identity, bool) {
 }
 
 // refresh re-reads f when the file changed since it was read, and logs
-// what the new version holds; k.mu is held.
+// what the new version holds; it refuses f when its permissions stopped
+// being safe (a chmod changes neither size nor time). k.mu is held.
 func (k *Keyring) refresh(f *keyFile, what string) {
+	if err := privfile.CheckFile(f.path); errors.Is(err, privfile.ErrUnsafe) {
+		if f.err == nil || f.err.Error() != err.Error() {
+			k.log.Error("ssh keys refused", "file", what, "path", f.path, "err", err)
+		}
+		f.keys, f.problems, f.info, f.err = map[string]string{}, nil, nil, err
+		return
+	}
 	info, err := os.Stat(f.path)
 	if err == nil && f.info != nil && os.SameFile(info, f.info) && info.ModTime().Equal(f.info.ModTime()) && info.Size() == f.info.Size() {
 		return
@@ -196,9 +217,19 @@ func (k *Keyring) refresh(f *keyFile, what string) {
 	}
 }
 
-// load reads the file from scratch. A file that cannot be read holds no key.
+// load reads the file from scratch. A file that cannot be read, or that
+// another user could have written, holds no key.
 func (f *keyFile) load() {
 	f.keys, f.problems, f.err, f.info = map[string]string{}, nil, nil, nil
+	if err := privfile.CheckFile(f.path); errors.Is(err, privfile.ErrUnsafe) {
+		f.err = err
+		return
+	}
+	// A FIFO would hold the open, and every login with it.
+	if info, err := os.Stat(f.path); err == nil && !info.IsDir() && !info.Mode().IsRegular() {
+		f.err = errors.New("it is not a regular file")
+		return
+	}
 	file, err := os.Open(f.path)
 	if err != nil {
 		f.err = plainErr(err)

@@ -182,3 +182,148 @@ func TestHostKeyIsMadeOnceAndKept(t *testing.T) {
 		t.Errorf("garbage: %v", err)
 	}
 }
+
+// unsafeWays are the ways another local user could add a key to a key
+// file: each makes path unsafe, and says what the refusal must name.
+var unsafeWays = []struct {
+	name string
+	make func(t *testing.T, path string) // path: a 0600 file in its own 0700 directory
+	want func(path string) string
+}{
+	{"mode 0666", func(t *testing.T, p string) { chmod(t, p, 0o666) },
+		func(p string) string {
+			return "file " + p + " can be written by other users (mode 0666); run chmod go-w " + p
+		}},
+	{"mode 0620", func(t *testing.T, p string) { chmod(t, p, 0o620) },
+		func(p string) string {
+			return "file " + p + " can be written by other users (mode 0620); run chmod go-w " + p
+		}},
+	{"owned by uid 65534", func(t *testing.T, p string) { chown(t, p, 65534) },
+		func(p string) string {
+			return "file " + p + " belongs to another user (uid 65534), who could change it; use one of your own (chown it to yourself)"
+		}},
+	{"directory 0777", func(t *testing.T, p string) { chmod(t, filepath.Dir(p), 0o777) },
+		func(p string) string {
+			d := filepath.Dir(p)
+			return "directory " + d + " can be written by other users (mode 0777); run chmod go-w " + d
+		}},
+}
+
+func chmod(t *testing.T, p string, m os.FileMode) {
+	t.Helper()
+	if err := os.Chmod(p, m); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func chown(t *testing.T, p string, uid int) {
+	t.Helper()
+	if os.Getuid() != 0 {
+		t.Skip("chown to another user needs root")
+	}
+	if err := os.Chown(p, uid, -1); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// keyFileIn writes lines to a 0600 file in a 0700 directory of its own.
+func keyFileIn(t *testing.T, name string, lines ...string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "keys")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestUnsafeKeyFilesAreRefused: a key file that another user could
+// write (its mode, its owner, or its directory's) grants nothing, as if
+// it could not be read: an authorized-keys file refused lets nobody in,
+// an operators file refused lets nobody act. At start the status says
+// which file and the fix; after start the next lookup stops granting,
+// logs it once, and a fixed file grants again.
+func TestUnsafeKeyFilesAreRefused(t *testing.T) {
+	viewer, op := sshtest.NewKey(t, "viewer"), sshtest.NewKey(t, "op")
+	for _, way := range unsafeWays {
+		t.Run("authorized keys, "+way.name, func(t *testing.T) {
+			auth := keyFileIn(t, "authorized_keys", viewer.Line, op.Line)
+			ops := keyFileIn(t, "operators", op.Line)
+			way.make(t, auth)
+			k := NewKeyring(auth, ops, nil)
+			st := k.Status()
+			text := strings.Join(st.Lines, "\n")
+			if st.Open || !strings.Contains(text, way.want(auth)) || !strings.Contains(text, "NOBODY can log in, operators included") {
+				t.Errorf("status %+v, want it refused with %q", st, way.want(auth))
+			}
+			for _, key := range []sshtest.Key{viewer, op} {
+				if id, ok := k.Lookup(key.Signer.PublicKey()); ok {
+					t.Errorf("%s got in as %s through a refused authorized-keys file", key.Line, id.Role)
+				}
+			}
+		})
+		t.Run("operators, "+way.name, func(t *testing.T) {
+			auth := keyFileIn(t, "authorized_keys", viewer.Line, op.Line)
+			ops := keyFileIn(t, "operators", op.Line)
+			way.make(t, ops)
+			k := NewKeyring(auth, ops, nil)
+			st := k.Status()
+			text := strings.Join(st.Lines, "\n")
+			if !st.Open || st.Operators != 0 || !strings.Contains(text, way.want(ops)) || !strings.Contains(text, "nobody can act") {
+				t.Errorf("status %+v, want the operators refused with %q", st, way.want(ops))
+			}
+			if id, ok := k.Lookup(op.Signer.PublicKey()); !ok || id.Role != RoleViewer {
+				t.Errorf("op: %+v %t, want a viewer (in the authorized keys, and the operators file refused)", id, ok)
+			}
+		})
+		t.Run("after start, "+way.name, func(t *testing.T) {
+			auth := keyFileIn(t, "authorized_keys", viewer.Line)
+			ops := keyFileIn(t, "operators", op.Line)
+			var logBuf syncBuffer
+			k := NewKeyring(auth, ops, slog.New(slog.NewTextHandler(&logBuf, nil)))
+			if id, ok := k.Lookup(op.Signer.PublicKey()); !ok || id.Role != RoleOperator {
+				t.Fatalf("op before: %+v %t", id, ok)
+			}
+			// The operators file turns unsafe, its content unchanged.
+			way.make(t, ops)
+			if id, ok := k.Lookup(op.Signer.PublicKey()); ok {
+				t.Errorf("op got in as %s after the operators file turned unsafe", id.Role)
+			}
+			if id, ok := k.Lookup(viewer.Signer.PublicKey()); !ok || id.Role != RoleViewer {
+				t.Errorf("viewer: %+v %t", id, ok)
+			}
+			// Then the authorized keys: nobody.
+			way.make(t, auth)
+			if _, ok := k.Lookup(viewer.Signer.PublicKey()); ok {
+				t.Error("a viewer got in after the authorized-keys file turned unsafe")
+			}
+			k.Lookup(viewer.Signer.PublicKey())
+			log := logBuf.String()
+			for _, p := range []string{auth, ops} {
+				if n := strings.Count(log, way.want(p)); n != 1 {
+					t.Errorf("the refusal of %s is logged %d times, want once:\n%s", p, n, log)
+				}
+			}
+			if st := k.Status(); st.Open || !strings.Contains(strings.Join(st.Lines, "\n"), way.want(auth)) {
+				t.Errorf("status after: %+v", st)
+			}
+		})
+	}
+	// Fixed, a file grants again at the next lookup.
+	auth := keyFileIn(t, "authorized_keys", viewer.Line)
+	ops := keyFileIn(t, "operators", op.Line)
+	k := NewKeyring(auth, ops, nil)
+	chmod(t, auth, 0o666)
+	chmod(t, ops, 0o666)
+	if _, ok := k.Lookup(op.Signer.PublicKey()); ok {
+		t.Fatal("op got in through unsafe files")
+	}
+	chmod(t, auth, 0o600)
+	chmod(t, ops, 0o644) // readable by others is fine: these are public keys
+	if id, ok := k.Lookup(op.Signer.PublicKey()); !ok || id.Role != RoleOperator {
+		t.Errorf("op after the fix: %+v %t", id, ok)
+	}
+}

@@ -7,9 +7,13 @@
 // without ever waiting on one, so a slow or stalled client slows nobody
 // else.
 //
-// Authentication is by public key only, from two files (see Keyring).
-// Viewers see everything and act on nothing; operators act through the
-// shared service, audited with their key's fingerprint and comment.
+// Authentication is by public key only, from two files (see Keyring),
+// and decided when the client's signature with a listed key has verified,
+// never when a key is merely offered. Until then a connection counts
+// against the caps on unauthenticated connections and is cut at
+// AuthTimeout (conns.go). Viewers see everything and act on nothing;
+// operators act through the shared service, audited with their key's
+// fingerprint and comment.
 package remote
 
 import (
@@ -19,6 +23,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -42,9 +47,11 @@ import (
 
 // Defaults for Options left zero.
 const (
-	DefaultAuthTimeout = 30 * time.Second
-	DefaultGrace       = 3 * time.Second
-	DefaultFrameRate   = 20
+	DefaultAuthTimeout               = 30 * time.Second
+	DefaultMaxUnauthenticated        = 100
+	DefaultMaxUnauthenticatedPerAddr = 10
+	DefaultGrace                     = 3 * time.Second
+	DefaultFrameRate                 = 20
 )
 
 // Options build a Server. Everything above HostKey is shared by every
@@ -68,8 +75,16 @@ type Options struct {
 	// keeps drawing does not keep an abandoned session open.
 	IdleTimeout time.Duration
 	MaxSessions int // 0: no limit
-	// AuthTimeout closes a connection that has not authenticated.
+	// AuthTimeout closes a connection that has not authenticated (a
+	// key's signature verified) this long after it was accepted.
 	AuthTimeout time.Duration
+	// MaxUnauthenticated and MaxUnauthenticatedPerAddr cap the
+	// connections not yet authenticated, in all and from one address (an
+	// IPv4 address, an IPv6 /64). A connection over either is closed at
+	// accept, before the SSH version exchange. Authenticated connections
+	// do not count.
+	MaxUnauthenticated        int
+	MaxUnauthenticatedPerAddr int
 	// Grace is how long a session gets to quit and say goodbye before it
 	// is killed, and then closed (a client that stopped reading).
 	Grace     time.Duration
@@ -78,23 +93,25 @@ type Options struct {
 
 // Server is the SSH server. Build it with New and run it with Serve.
 type Server struct {
-	o   Options
-	log *slog.Logger
-	srv *ssh.Server
+	o    Options
+	log  *slog.Logger
+	logs *logLimiter // the connection log's lines that a flood could multiply
+	srv  *ssh.Server
 
-	mu       sync.Mutex
-	sessions map[*session]struct{}
-	conns    map[net.Conn]struct{} // every connection, authenticated or not
-	closing  bool
-	connGone chan struct{}  // a connection closed (buffered, one signal)
-	handlers sync.WaitGroup // session handlers still running
+	mu          sync.Mutex
+	sessions    map[*session]struct{}
+	conns       map[*trackedConn]struct{} // every connection, authenticated or not
+	unauth      map[string]int            // connections not yet authenticated, by sourceOf
+	unauthTotal int
+	closing     bool
+	connGone    chan struct{}  // a connection closed (buffered, one signal)
+	handlers    sync.WaitGroup // session handlers still running
 }
 
 // Context keys. Values live in each connection's own context.
 type (
-	identityKey struct{ fp string }
+	identityKey struct{ fp string } // the Identity of the key whose signature verified
 	sessionKey  struct{}
-	authedKey   struct{}
 )
 
 // New builds the server. It needs a host key and a keyring; it never
@@ -112,20 +129,32 @@ func New(o Options) (*Server, error) {
 	if o.AuthTimeout <= 0 {
 		o.AuthTimeout = DefaultAuthTimeout
 	}
+	if o.MaxUnauthenticated <= 0 {
+		o.MaxUnauthenticated = DefaultMaxUnauthenticated
+	}
+	if o.MaxUnauthenticatedPerAddr <= 0 {
+		o.MaxUnauthenticatedPerAddr = DefaultMaxUnauthenticatedPerAddr
+	}
 	if o.Grace <= 0 {
 		o.Grace = DefaultGrace
 	}
 	if o.FrameRate <= 0 {
 		o.FrameRate = DefaultFrameRate
 	}
-	s := &Server{o: o, log: o.Log, sessions: map[*session]struct{}{}, conns: map[net.Conn]struct{}{}, connGone: make(chan struct{}, 1)}
+	s := &Server{o: o, log: o.Log, logs: newLogLimiter(o.Log), sessions: map[*session]struct{}{},
+		conns: map[*trackedConn]struct{}{}, unauth: map[string]int{}, connGone: make(chan struct{}, 1)}
 	srv, err := wish.NewServer(
 		func(srv *ssh.Server) error { srv.AddHostKey(o.HostKey); return nil },
 		wish.WithVersion("risktop"),
 		// The only auth handler: with none at all the library lets
-		// everyone in.
+		// everyone in. It answers for a key offered; serverConfig's
+		// VerifiedPublicKeyCallback decides once its signature verified.
 		wish.WithPublicKeyAuth(s.auth),
 		func(srv *ssh.Server) error { srv.ConnCallback = s.track; return nil },
+		func(srv *ssh.Server) error { srv.ConnectionFailedCallback = s.handshakeFailed; return nil },
+		// The library builds each connection's config from this, then
+		// adds the host key and the public-key handler.
+		func(srv *ssh.Server) error { srv.ServerConfigCallback = s.serverConfig; return nil },
 		// The last listed runs first: admit (identity, limits, the
 		// connection log, goodbyes), then activeterm (no PTY: refused),
 		// then the program.
@@ -200,7 +229,7 @@ func (s *Server) shutdown() {
 	s.awaitHangUps(s.o.Grace)
 	_ = s.srv.Close()
 	s.mu.Lock()
-	conns := make([]net.Conn, 0, len(s.conns))
+	conns := make([]*trackedConn, 0, len(s.conns))
 	for c := range s.conns {
 		conns = append(conns, c)
 	}
@@ -209,6 +238,7 @@ func (s *Server) shutdown() {
 		c.Close()
 	}
 	<-done
+	s.logs.stop()
 }
 
 // awaitHangUps waits up to d for every connection to close.
@@ -230,60 +260,83 @@ func (s *Server) awaitHangUps(d time.Duration) {
 	}
 }
 
-// track is the connection callback: it records every connection, so
-// shutdown can close those still in the handshake, and closes one that
-// has not authenticated within AuthTimeout.
-func (s *Server) track(ctx ssh.Context, c net.Conn) net.Conn {
-	s.mu.Lock()
-	if s.closing {
-		s.mu.Unlock()
-		return nil // the library closes it
+// The algorithms offered: current ones only, none using SHA-1 (the x/crypto
+// defaults still include diffie-hellman-group14-sha1, hmac-sha1,
+// hmac-sha1-96 and ssh-rsa signatures). OpenSSH 6.5+ (2014) has
+// curve25519 and chacha20-poly1305; an RSA key needs a client that signs
+// with SHA-2 (OpenSSH 7.2+). Strict key exchange
+// (kex-strict-s-v00@openssh.com, against Terrapin) is added by x/crypto to
+// the key exchanges, and curve25519-sha256@libssh.org beside
+// curve25519-sha256 (the same algorithm under its older name).
+var (
+	kexAlgorithms = []string{
+		gossh.KeyExchangeMLKEM768X25519, // post-quantum hybrid
+		gossh.KeyExchangeCurve25519,
+		gossh.KeyExchangeECDHP256, gossh.KeyExchangeECDHP384, gossh.KeyExchangeECDHP521,
+		gossh.KeyExchangeDH14SHA256, gossh.KeyExchangeDH16SHA512,
 	}
-	tc := &trackedConn{Conn: c}
-	s.conns[tc] = struct{}{}
-	s.mu.Unlock()
-	tc.timer = time.AfterFunc(s.o.AuthTimeout, func() {
-		if ctx.Value(authedKey{}) == nil {
-			s.log.Info("ssh connection closed before authenticating", "remote", c.RemoteAddr().String(), "after", s.o.AuthTimeout)
-			tc.Close()
-		}
-	})
-	tc.onClose = func() {
-		tc.timer.Stop()
-		s.mu.Lock()
-		delete(s.conns, tc)
-		s.mu.Unlock()
-		select {
-		case s.connGone <- struct{}{}:
-		default:
-		}
+	cipherAlgorithms = []string{
+		gossh.CipherChaCha20Poly1305,
+		gossh.CipherAES256GCM, gossh.CipherAES128GCM,
+		gossh.CipherAES256CTR, gossh.CipherAES192CTR, gossh.CipherAES128CTR,
 	}
-	return tc
+	// Encrypt-then-MAC only; the AEAD ciphers above need none.
+	macAlgorithms = []string{gossh.HMACSHA256ETM, gossh.HMACSHA512ETM}
+	// Client signatures: SHA-2 RSA, ECDSA, Ed25519 (and security keys),
+	// ML-DSA; not ssh-rsa, which signs with SHA-1.
+	publicKeyAlgorithms = slices.DeleteFunc(gossh.SupportedAlgorithms().PublicKeyAuths, func(a string) bool { return a == gossh.KeyAlgoRSA })
+)
+
+// serverConfig is the start of each connection's SSH configuration.
+func (s *Server) serverConfig(ctx ssh.Context) *gossh.ServerConfig {
+	return &gossh.ServerConfig{
+		Config: gossh.Config{
+			KeyExchanges: slices.Clone(kexAlgorithms),
+			Ciphers:      slices.Clone(cipherAlgorithms),
+			MACs:         slices.Clone(macAlgorithms),
+		},
+		PublicKeyAuthAlgorithms: slices.Clone(publicKeyAlgorithms),
+		// Called only once the client has signed with the key: this, not
+		// the key being offered, is authentication.
+		VerifiedPublicKeyCallback: func(_ gossh.ConnMetadata, key gossh.PublicKey, perms *gossh.Permissions, _ string) (*gossh.Permissions, error) {
+			return s.verified(ctx, key, perms)
+		},
+	}
 }
 
-type trackedConn struct {
-	net.Conn
-	timer   *time.Timer
-	once    sync.Once
-	onClose func()
-}
-
-func (c *trackedConn) Close() error {
-	err := c.Conn.Close()
-	c.once.Do(c.onClose)
-	return err
-}
-
-// auth is the public-key handler: a key the keyring knows gets in.
+// auth is the public-key handler, asked about a key the client offers,
+// before (and whether or not) the client proves it holds it: it says
+// whether the keyring knows the key, and records nothing else.
 func (s *Server) auth(ctx ssh.Context, key ssh.PublicKey) bool {
+	fp := gossh.FingerprintSHA256(key)
+	_, ok := s.o.Keys.Lookup(key)
+	if tc, _ := ctx.Value(connKey{}).(*trackedConn); tc != nil {
+		tc.offer(fp, ok)
+	}
+	if !ok {
+		s.logs.Info("key", "ssh key refused", "fingerprint", fp, "remote", ctx.RemoteAddr().String(), "user", cleanUser(ctx.User()))
+	}
+	return ok
+}
+
+// errAuthTooLate refuses a signature that came after the auth timeout.
+var errAuthTooLate = errors.New("ssh: authentication timed out")
+
+// verified is called once the client's signature with key has verified:
+// the connection is authenticated, and the session's identity is the
+// key's. The keyring is asked again: a file may have changed since the
+// key was offered.
+func (s *Server) verified(ctx ssh.Context, key gossh.PublicKey, perms *gossh.Permissions) (*gossh.Permissions, error) {
 	id, ok := s.o.Keys.Lookup(key)
 	if !ok {
-		s.log.Info("ssh key refused", "fingerprint", gossh.FingerprintSHA256(key), "remote", ctx.RemoteAddr().String(), "user", cleanUser(ctx.User()))
-		return false
+		s.logs.Info("key", "ssh key refused", "fingerprint", gossh.FingerprintSHA256(key), "remote", ctx.RemoteAddr().String(), "user", cleanUser(ctx.User()))
+		return nil, errors.New("ssh: permission denied")
+	}
+	if tc, _ := ctx.Value(connKey{}).(*trackedConn); tc == nil || !tc.authenticate() {
+		return nil, errAuthTooLate
 	}
 	ctx.SetValue(identityKey{id.Fingerprint}, id)
-	ctx.SetValue(authedKey{}, true)
-	return true
+	return perms, nil
 }
 
 // How a session ended, for the connection log.

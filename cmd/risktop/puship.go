@@ -29,8 +29,16 @@ IP and prints one line each: sent, or failed with Okta's error.
 An IP still queued at --timeout stays in the outbox: a running dashboard
 with --write (or the next push-ip) sends it.
 
+Addresses that never appear on the internet are refused: unspecified
+(0.0.0.0, ::), 0.0.0.0/8, broadcast, 240.0.0.0/4, loopback, link-local,
+multicast, and the documentation ranges (192.0.2.0/24, 198.51.100.0/24,
+203.0.113.0/24, 2001:db8::/32; a simulator's tenant takes those, with
+okta.allow_documentation_ranges). Private ranges (10/8, 172.16/12,
+192.168/16, 100.64/10, fc00::/7) need --allow-private.
+
 Exit status: 0 when every IP was sent, 1 when any failed or is still
-queued, 2 on bad arguments, invalid IPs, read-only mode or config errors.`
+queued, 2 on bad arguments, invalid or refused IPs, read-only mode or
+config errors.`
 
 func runPushIP(ctx context.Context, args []string, out, errOut io.Writer) error {
 	fs := newFlags("push-ip IP... --level LOW|MEDIUM|HIGH [flags]", pushSynopsis, out)
@@ -39,6 +47,7 @@ func runPushIP(ctx context.Context, args []string, out, errOut io.Writer) error 
 	message := fs.String("message", "", "why, for Okta's System Log (letters, digits, '.', '_', '-' and space; at most 512)")
 	expires := fs.String("expires", "", "when Okta forgets it, like 6h or 7d (default: 24 h after Okta consumes it)")
 	write := fs.Bool("write", false, "allow the push even when the config says read_only: true")
+	allowPrivate := fs.Bool("allow-private", false, "push addresses in private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7) too")
 	timeout := fs.Duration("timeout", 2*time.Minute, "how long to wait for Okta's answers")
 	logPath := fs.String("log", "", "log file (default $XDG_STATE_HOME/risktop/risktop.log)")
 	ips, err := parseArgs(fs, args)
@@ -61,18 +70,13 @@ func runPushIP(ctx context.Context, args []string, out, errOut io.Writer) error 
 	}
 	reqs := make([]actions.PushRequest, len(ips))
 	for i, ip := range ips {
-		reqs[i] = actions.PushRequest{IP: ip, Level: *level, Message: *message, Expires: exp}
+		reqs[i] = actions.PushRequest{IP: ip, Level: *level, Message: *message, Expires: exp, AllowPrivate: *allowPrivate}
 	}
 	// Every problem first, the way the dashboard's form shows them, before
 	// a config is looked for: wrong arguments are wrong with any config.
-	bad := false
-	for i, r := range reqs {
-		for _, p := range actions.CheckPush(r) {
-			fmt.Fprintf(errOut, "#%d %s: %s: %s\n", i+1, sanitize.LineN(r.IP, 64), p.Field, p.Message)
-			bad = true
-		}
-	}
-	if bad {
+	// Documentation ranges are wrong only on a real tenant: they wait for
+	// the config.
+	if pushProblems(errOut, reqs, true) {
 		return failf(errOut, 2, "push-ip: nothing queued; fix the arguments above")
 	}
 	cfg, err := loadConfig(*cfgPath, errOut)
@@ -81,6 +85,9 @@ func runPushIP(ctx context.Context, args []string, out, errOut io.Writer) error 
 	}
 	if cfg.Okta == nil {
 		return failf(errOut, 2, "push-ip: Okta is not configured in %s; add sources.okta (see the README)", cfg.Path)
+	}
+	if pushProblems(errOut, reqs, cfg.Okta.AllowDocumentationRanges) {
+		return failf(errOut, 2, "push-ip: nothing queued; fix the arguments above")
 	}
 	d, done, err := openActing("push-ip", cfg, *logPath, *write, errOut, func(opts httpx.Options) (poll.Clients, error) {
 		oc, err := okta.New(cfg.Okta.Client(opts))
@@ -130,6 +137,23 @@ func runPushIP(ctx context.Context, args []string, out, errOut io.Writer) error 
 		return exitCode(1)
 	}
 	return nil
+}
+
+// pushProblems prints every problem of reqs, one a line, and reports
+// whether there were any.
+func pushProblems(errOut io.Writer, reqs []actions.PushRequest, allowDocumentation bool) bool {
+	bad := false
+	for i, r := range reqs {
+		for _, p := range actions.CheckPush(r, allowDocumentation) {
+			msg := p.Message
+			if p.Confirm {
+				msg += "; give --allow-private to push it all the same"
+			}
+			fmt.Fprintf(errOut, "#%d %s: %s: %s\n", i+1, sanitize.LineN(r.IP, 64), p.Field, msg)
+			bad = true
+		}
+	}
+	return bad
 }
 
 // printPushes prints one line per IP and counts those not sent.

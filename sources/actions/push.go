@@ -37,36 +37,50 @@ func (e *PushError) Error() string {
 const minExpires = time.Second
 
 // CheckPush validates a request with Okta's rules (the same as the client's
-// Validate) and returns every problem, for a form to show as it is typed.
-// It does no I/O.
-func (s *Service) CheckPush(r PushRequest) []Problem { return checkPush(r) }
+// Validate) and risktop's own on addresses (see ClassifyIP), and returns
+// every problem, for a form to show as it is typed. It does no I/O.
+func (s *Service) CheckPush(r PushRequest) []Problem {
+	return checkPush(r, s.opts.AllowDocumentationRanges)
+}
 
 // CheckPush is Service.CheckPush without a service, for a command that
-// checks its arguments before it loads a config.
-func CheckPush(r PushRequest) []Problem { return checkPush(r) }
+// checks its arguments before it loads a config; allowDocumentation is the
+// service's AllowDocumentationRanges.
+func CheckPush(r PushRequest, allowDocumentation bool) []Problem {
+	return checkPush(r, allowDocumentation)
+}
 
-func checkPush(r PushRequest) []Problem {
+func checkPush(r PushRequest, allowDocumentation bool) []Problem {
 	var ps []Problem
-	if m := okta.CheckIP(strings.TrimSpace(r.IP)); m != "" {
-		ps = append(ps, Problem{"ip", m})
+	ip := strings.TrimSpace(r.IP)
+	if m := okta.CheckIP(ip); m != "" {
+		ps = append(ps, Problem{Field: "ip", Message: m})
+	} else if m, confirm := checkAddress(netip.MustParseAddr(ip), r.AllowPrivate, allowDocumentation); m != "" {
+		ps = append(ps, Problem{Field: "ip", Message: m, Confirm: confirm})
 	}
 	if m := okta.CheckLevel(oktaLevel(r.Level)); m != "" {
-		ps = append(ps, Problem{"level", m})
+		ps = append(ps, Problem{Field: "level", Message: m})
 	}
 	if m := okta.CheckMessage(r.Message); m != "" {
 		// The client's own advice names a Go function; an operator retypes.
-		ps = append(ps, Problem{"message", strings.Replace(m, "; CleanMessage removes the rest)", ")", 1)})
+		ps = append(ps, Problem{Field: "message", Message: strings.Replace(m, "; CleanMessage removes the rest)", ")", 1)})
 	}
 	// Okta has no upper bound: without expiresAt it keeps the event 24 h
 	// after consuming it, with one it keeps it until then (vendors.md §4.4).
 	switch {
 	case r.Expires < 0:
-		ps = append(ps, Problem{"expires", "must not be negative; leave it empty for Okta's default (24 h after Okta consumes the event)"})
+		ps = append(ps, Problem{Field: "expires", Message: "must not be negative; leave it empty for Okta's default (24 h after Okta consumes the event)"})
 	case r.Expires > 0 && r.Expires < minExpires:
-		ps = append(ps, Problem{"expires", fmt.Sprintf("%s would pass before the event reaches Okta (it must be in the future then); give %s or more, or leave it empty",
+		ps = append(ps, Problem{Field: "expires", Message: fmt.Sprintf("%s would pass before the event reaches Okta (it must be in the future then); give %s or more, or leave it empty",
 			r.Expires, minExpires)})
 	}
 	return ps
+}
+
+// canonicalIP is the one spelling of a valid address the outbox keeps:
+// netip's, with an IPv4-mapped IPv6 address as the IPv4 address it is.
+func canonicalIP(ip string) string {
+	return netip.MustParseAddr(strings.TrimSpace(ip)).Unmap().String()
 }
 
 func oktaLevel(s string) okta.Level { return okta.Level(strings.ToUpper(strings.TrimSpace(s))) }
@@ -93,7 +107,7 @@ func (s *Service) QueuePush(ctx context.Context, who Actor, reqs []PushRequest) 
 	var pe PushError
 	var refusals []error
 	for i, r := range reqs {
-		ps := checkPush(r)
+		ps := checkPush(r, s.opts.AllowDocumentationRanges)
 		for _, p := range ps {
 			pe.Problems = append(pe.Problems, PushProblem{Index: i, IP: r.IP, Problem: p})
 		}
@@ -120,7 +134,7 @@ func (s *Service) QueuePush(ctx context.Context, who Actor, reqs []PushRequest) 
 		level, _ := model.ParseLevel(r.Level)
 		it := model.OutboxItem{
 			Created: now, NextTry: now,
-			IP:    netip.MustParseAddr(strings.TrimSpace(r.IP)).String(), // one spelling per address
+			IP:    canonicalIP(r.IP), // one spelling per address
 			Level: level, Message: r.Message, Actor: string(who),
 		}
 		if r.Expires > 0 {

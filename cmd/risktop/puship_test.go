@@ -1,9 +1,17 @@
 package main
 
 import (
+	"context"
+	"fmt"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/store"
+	"github.com/risktop/risktop/sources/actions"
 )
 
 // push-ip refuses addresses that never appear on the internet (exit 2,
@@ -61,5 +69,81 @@ func TestPushIPAddressClasses(t *testing.T) {
 	}
 	if n := srv.Okta.EventRequests(); n != before {
 		t.Errorf("documentation addresses reached a real tenant")
+	}
+}
+
+// A re-run of push-ip queues and sends nothing already sent and live
+// (exit 0, one line per address saying so, each skip audited); a lower
+// level is skipped too; --force sends again. An address an earlier run
+// left queued is waited for, not queued again; one named twice is
+// pushed once.
+func TestPushIPRerun(t *testing.T) {
+	srv, cfg, dir := actionSim(t)
+	push := func(args ...string) (int, string, string) {
+		return runCmd(t, append([]string{"push-ip", "--config", cfg}, args...)...)
+	}
+	code, out, errOut := push("203.0.113.40", "203.0.113.41", "--level", "HIGH")
+	if code != 0 || strings.Count(out, " sent ") != 2 {
+		t.Fatalf("first run: exit %d\n%s%s", code, out, errOut)
+	}
+	requests := srv.Okta.EventRequests()
+
+	for _, level := range []string{"HIGH", "MEDIUM"} {
+		code, out, errOut = push("203.0.113.40", "203.0.113.41", "--level", level)
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		sentAt := `already sent at HIGH at \d\d:\d\d UTC \(outbox #%d\), live until \d\d:\d\d UTC tomorrow; --force sends it again$`
+		if code != 0 || len(lines) != 2 ||
+			!regexp.MustCompile(`^203\.0\.113\.40\s+skipped\s+`+fmt.Sprintf(sentAt, 1)).MatchString(lines[0]) ||
+			!regexp.MustCompile(`^203\.0\.113\.41\s+skipped\s+`+fmt.Sprintf(sentAt, 2)).MatchString(lines[1]) {
+			t.Errorf("re-run at %s: exit %d\n%s%s", level, code, out, errOut)
+		}
+	}
+	if n := srv.Okta.EventRequests(); n != requests {
+		t.Errorf("re-runs sent %d requests", n-requests)
+	}
+	var skipped []string
+	for _, e := range storeAudit(t, dir) {
+		if e.Result == actions.ResultSkipped {
+			skipped = append(skipped, e.Target)
+		}
+	}
+	if !slices.Equal(skipped, []string{"203.0.113.40", "203.0.113.41", "203.0.113.40", "203.0.113.41"}) {
+		t.Errorf("skipped audit entries for %v", skipped)
+	}
+
+	// --force sends again.
+	code, out, errOut = push("203.0.113.40", "--level", "HIGH", "--force")
+	if code != 0 || !regexp.MustCompile(`^203\.0\.113\.40\s+sent\s+HIGH, outbox #3 \(forced: already sent at HIGH at \d\d:\d\d UTC \(outbox #1\), live until`).MatchString(out) {
+		t.Errorf("--force: exit %d\n%s%s", code, out, errOut)
+	}
+	if n := srv.Okta.EventRequests(); n != requests+1 {
+		t.Errorf("--force sent %d requests, want 1", n-requests)
+	}
+
+	// Left queued by an earlier run (killed before it sent): waited for,
+	// not queued again. Named twice: pushed once.
+	st, err := store.Open(filepath.Join(dir, "risktop.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	left, err := st.Enqueue(context.Background(), []model.OutboxItem{{IP: "203.0.113.42", Level: model.LevelHigh, Actor: "os:earlier"}})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = push("203.0.113.42", "203.0.113.43", "203.0.113.43", "--level", "HIGH")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 3 ||
+		!regexp.MustCompile(fmt.Sprintf(`^203\.0\.113\.42\s+sent\s+HIGH, outbox #%d \(already queued before this run: waited for it, not queued again\)$`, left[0])).MatchString(lines[0]) ||
+		!regexp.MustCompile(`^203\.0\.113\.43\s+sent\s+HIGH, outbox #5$`).MatchString(lines[1]) ||
+		!regexp.MustCompile(`^203\.0\.113\.43\s+sent\s+HIGH, outbox #5 \(named twice: pushed once\)$`).MatchString(lines[2]) {
+		t.Errorf("left queued, named twice: exit %d\n%s%s", code, out, errOut)
+	}
+	counts := map[string]int{}
+	for _, p := range srv.Okta.Pushed() {
+		counts[p.IP]++
+	}
+	if counts["203.0.113.40"] != 2 || counts["203.0.113.41"] != 1 || counts["203.0.113.42"] != 1 || counts["203.0.113.43"] != 1 {
+		t.Errorf("Okta received %v", counts)
 	}
 }

@@ -26,28 +26,13 @@ func (s *SQLite) Enqueue(ctx context.Context, items []model.OutboxItem) ([]int64
 	}
 	ids := make([]int64, 0, len(items))
 	err := s.inTx(ctx, "enqueue", func(tx *sql.Tx) error {
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO outbox
-			(created_ms, ip, level, message, expires_ms, actor, state, attempts, next_try_ms,
-			 last_error, sent_ms, claim_session, claimed_ms)
-			VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, '', 0, '', 0)`)
+		ins, err := tx.PrepareContext(ctx, insertOutbox)
 		if err != nil {
 			return err
 		}
 		defer ins.Close()
 		for _, it := range items {
-			created, next := it.Created, it.NextTry
-			if created.IsZero() {
-				created = now
-			}
-			if next.IsZero() {
-				next = created
-			}
-			res, err := ins.ExecContext(ctx, unixMs(created), it.IP, int(it.Level), it.Message,
-				unixMs(it.ExpiresAt), it.Actor, unixMs(next))
-			if err != nil {
-				return err
-			}
-			id, err := res.LastInsertId()
+			id, err := insertItem(ctx, ins, it, now)
 			if err != nil {
 				return err
 			}
@@ -59,6 +44,109 @@ func (s *SQLite) Enqueue(ctx context.Context, items []model.OutboxItem) ([]int64
 		return nil, err
 	}
 	return ids, nil
+}
+
+const insertOutbox = `INSERT INTO outbox
+	(created_ms, ip, level, message, expires_ms, actor, state, attempts, next_try_ms,
+	 last_error, sent_ms, claim_session, claimed_ms)
+	VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, '', 0, '', 0)`
+
+// insertItem queues it with ins (insertOutbox), created at now unless it
+// says when, due at its NextTry (zero: when created).
+func insertItem(ctx context.Context, ins *sql.Stmt, it model.OutboxItem, now time.Time) (int64, error) {
+	created, next := it.Created, it.NextTry
+	if created.IsZero() {
+		created = now
+	}
+	if next.IsZero() {
+		next = created
+	}
+	res, err := ins.ExecContext(ctx, unixMs(created), it.IP, int(it.Level), it.Message,
+		unixMs(it.ExpiresAt), it.Actor, unixMs(next))
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
+}
+
+// Push is one item for EnqueueOnce.
+type Push struct {
+	Item model.OutboxItem
+	// Force queues the item even when a live item covers its address.
+	Force bool
+}
+
+// Enqueued is what EnqueueOnce did with one Push.
+type Enqueued struct {
+	ID int64 // the item queued; 0 when skipped
+	// Live is the item that covers the address (ID 0 when none): queued,
+	// sending or sent. A skipped push always has one; a forced one may.
+	Live model.OutboxItem
+}
+
+// Skipped reports whether the push was not queued because of Live.
+func (e Enqueued) Skipped() bool { return e.ID == 0 }
+
+// EnqueueOnce stores pushes as queued, like Enqueue, except that a push
+// (not forced) is skipped when its address already has a live item at the
+// same or a higher level: one queued or sending whose expiry has not
+// passed at now, or one sent and still live at Okta: until its ExpiresAt,
+// or until ttl after it was sent when it has none. Failed and dropped
+// items do not count. Everything happens in one write transaction, so two
+// callers (two processes) pushing the same address at once queue it once;
+// a batch naming an address twice queues it once too. The IP must be in
+// one spelling per address (the caller's canonical form).
+func (s *SQLite) EnqueueOnce(ctx context.Context, pushes []Push, now time.Time, ttl time.Duration) ([]Enqueued, error) {
+	for i, p := range pushes {
+		if p.Item.IP == "" {
+			return nil, fmt.Errorf("store: enqueue once: push %d has no IP", i)
+		}
+	}
+	nowMs := unixMs(now)
+	out := make([]Enqueued, len(pushes))
+	err := s.inTx(ctx, "enqueue once", func(tx *sql.Tx) error {
+		// The live item preferred is one already sent (nothing is left to
+		// wait for), then one being sent, then a queued one; the newest.
+		live, err := tx.PrepareContext(ctx, `SELECT `+outboxColumns+` FROM outbox
+			WHERE ip = ? AND level >= ? AND (
+				(state IN ('queued', 'sending') AND (expires_ms = 0 OR expires_ms > ?))
+				OR (state = 'sent' AND CASE WHEN expires_ms = 0 THEN sent_ms + ? ELSE expires_ms END > ?))
+			ORDER BY CASE state WHEN 'sent' THEN 0 WHEN 'sending' THEN 1 ELSE 2 END, id DESC
+			LIMIT 1`)
+		if err != nil {
+			return err
+		}
+		defer live.Close()
+		ins, err := tx.PrepareContext(ctx, insertOutbox)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		for i, p := range pushes {
+			rows, err := live.QueryContext(ctx, p.Item.IP, int(p.Item.Level), nowMs, ttl.Milliseconds(), nowMs)
+			if err != nil {
+				return err
+			}
+			found, err := scanOutbox(rows)
+			if err != nil {
+				return err
+			}
+			if len(found) > 0 {
+				out[i].Live = found[0]
+				if !p.Force {
+					continue
+				}
+			}
+			if out[i].ID, err = insertItem(ctx, ins, p.Item, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // ClaimDue marks as sending, in one write transaction, up to limit items

@@ -130,6 +130,8 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox (state, next_try_ms);
 `,
+	// 2: EnqueueOnce looks up an address's pushes.
+	`CREATE INDEX outbox_ip ON outbox (ip);`,
 }
 
 // migrate brings db to the newest of steps (migrations, but for tests),

@@ -47,7 +47,8 @@ const (
 )
 
 // Audit log results. An action is "ok", "failed" or "refused"; a push is
-// "queued", then "sent", "retry" (back in the queue) or "failed".
+// "queued", then "sent", "retry" (back in the queue) or "failed", or
+// "skipped" when the address was already queued, sending or sent.
 const (
 	ResultOK      = "ok"
 	ResultFailed  = "failed"
@@ -55,6 +56,7 @@ const (
 	ResultQueued  = "queued"
 	ResultSent    = "sent"
 	ResultRetry   = "retry"
+	ResultSkipped = "skipped"
 )
 
 // Options build a Service.
@@ -100,6 +102,9 @@ type PushRequest struct {
 	// AllowPrivate says the operator confirmed an address in a private
 	// range (RFC 1918, CGNAT, ULA); without it such a push is refused.
 	AllowPrivate bool
+	// Force queues the push even when the address is already queued,
+	// sending, or sent and live at Okta (see QueuePush).
+	Force bool
 }
 
 // Problem is what is wrong with one field of a PushRequest ("ip", "level",

@@ -141,8 +141,8 @@ func TestQueuePushRefusesUnroutable(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("audit %+v, want %+v", got, want)
 	}
-	ids, err := e.svc.QueuePush(ctx, who, []PushRequest{{IP: "192.168.7.7", Level: "HIGH", AllowPrivate: true}})
-	if err != nil || len(ids) != 1 {
-		t.Fatalf("confirmed private push: %+v, %v", ids, err)
+	outs, err := e.svc.QueuePush(ctx, who, []PushRequest{{IP: "192.168.7.7", Level: "HIGH", AllowPrivate: true}})
+	if err != nil || len(outs) != 1 || !outs[0].Queued {
+		t.Fatalf("confirmed private push: %+v, %v", outs, err)
 	}
 }

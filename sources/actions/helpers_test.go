@@ -247,11 +247,11 @@ func (e *env) idle(t *testing.T) {
 
 func (e *env) queue(t *testing.T, reqs ...PushRequest) []int64 {
 	t.Helper()
-	ids, err := e.svc.QueuePush(context.Background(), who, reqs)
+	outs, err := e.svc.QueuePush(context.Background(), who, reqs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ids
+	return OutboxIDs(outs)
 }
 
 func (e *env) wait(t *testing.T, ids []int64) []model.OutboxItem {

@@ -86,10 +86,11 @@ func TestKilledSenderResumes(t *testing.T) {
 	}
 	svc := real(t)
 	ctx := context.Background()
-	ids, err := svc.QueuePush(ctx, who, []PushRequest{{IP: "203.0.113.77", Level: "HIGH", Message: "killed mid-send"}})
+	outs, err := svc.QueuePush(ctx, who, []PushRequest{{IP: "203.0.113.77", Level: "HIGH", Message: "killed mid-send"}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	ids := OutboxIDs(outs)
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestSenderChild$", "-test.v")
 	cmd.Env = append(os.Environ(), childEnv+"=1", childStoreEnv+"="+e.storePath, childOktaEnv+"="+e.srv.URL+sim.PathOkta)

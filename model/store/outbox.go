@@ -105,41 +105,60 @@ func (s *SQLite) EnqueueOnce(ctx context.Context, pushes []Push, now time.Time, 
 	nowMs := unixMs(now)
 	out := make([]Enqueued, len(pushes))
 	err := s.inTx(ctx, "enqueue once", func(tx *sql.Tx) error {
-		// The live item preferred is one already sent (nothing is left to
-		// wait for), then one being sent, then a queued one; the newest.
-		live, err := tx.PrepareContext(ctx, `SELECT `+outboxColumns+` FROM outbox
-			WHERE ip = ? AND level >= ? AND (
-				(state IN ('queued', 'sending') AND (expires_ms = 0 OR expires_ms > ?))
-				OR (state = 'sent' AND CASE WHEN expires_ms = 0 THEN sent_ms + ? ELSE expires_ms END > ?))
-			ORDER BY CASE state WHEN 'sent' THEN 0 WHEN 'sending' THEN 1 ELSE 2 END, id DESC
-			LIMIT 1`)
-		if err != nil {
-			return err
+		// Every live item of the addresses, a few hundred addresses a
+		// query (one query per push is ten times slower for thousands).
+		var ips []string
+		seen := map[string]bool{}
+		for _, p := range pushes {
+			if !seen[p.Item.IP] {
+				seen[p.Item.IP] = true
+				ips = append(ips, p.Item.IP)
+			}
 		}
-		defer live.Close()
+		live := map[string][]model.OutboxItem{}
+		const chunk = 500
+		for start := 0; start < len(ips); start += chunk {
+			part := ips[start:min(start+chunk, len(ips))]
+			args := make([]any, 0, len(part)+3)
+			for _, ip := range part {
+				args = append(args, ip)
+			}
+			args = append(args, nowMs, ttl.Milliseconds(), nowMs)
+			rows, err := tx.QueryContext(ctx, `SELECT `+outboxColumns+` FROM outbox
+				WHERE ip IN (?`+strings.Repeat(", ?", len(part)-1)+`) AND (
+					(state IN ('queued', 'sending') AND (expires_ms = 0 OR expires_ms > ?))
+					OR (state = 'sent' AND CASE WHEN expires_ms = 0 THEN sent_ms + ? ELSE expires_ms END > ?))`, args...)
+			if err != nil {
+				return err
+			}
+			items, err := scanOutbox(rows)
+			if err != nil {
+				return err
+			}
+			for _, it := range items {
+				live[it.IP] = append(live[it.IP], it)
+			}
+		}
 		ins, err := tx.PrepareContext(ctx, insertOutbox)
 		if err != nil {
 			return err
 		}
 		defer ins.Close()
 		for i, p := range pushes {
-			rows, err := live.QueryContext(ctx, p.Item.IP, int(p.Item.Level), nowMs, ttl.Milliseconds(), nowMs)
-			if err != nil {
-				return err
-			}
-			found, err := scanOutbox(rows)
-			if err != nil {
-				return err
-			}
-			if len(found) > 0 {
-				out[i].Live = found[0]
+			if best, ok := liveFor(live[p.Item.IP], p.Item.Level); ok {
+				out[i].Live = best
 				if !p.Force {
 					continue
 				}
 			}
-			if out[i].ID, err = insertItem(ctx, ins, p.Item, now); err != nil {
+			id, err := insertItem(ctx, ins, p.Item, now)
+			if err != nil {
 				return err
 			}
+			out[i].ID = id
+			it := p.Item
+			it.ID, it.State = id, model.OutboxQueued
+			live[it.IP] = append(live[it.IP], it) // the batch names it again
 		}
 		return nil
 	})
@@ -147,6 +166,24 @@ func (s *SQLite) EnqueueOnce(ctx context.Context, pushes []Push, now time.Time, 
 		return nil, err
 	}
 	return out, nil
+}
+
+// liveFor picks, among an address's live items, one that covers a push at
+// level: at that level or higher; preferably one already sent (nothing
+// left to wait for), then one being sent, then a queued one; the newest.
+func liveFor(items []model.OutboxItem, level model.Level) (model.OutboxItem, bool) {
+	rank := map[model.OutboxState]int{model.OutboxSent: 0, model.OutboxSending: 1, model.OutboxQueued: 2}
+	var best model.OutboxItem
+	found := false
+	for _, it := range items {
+		if it.Level < level {
+			continue
+		}
+		if !found || rank[it.State] < rank[best.State] || rank[it.State] == rank[best.State] && it.ID > best.ID {
+			best, found = it, true
+		}
+	}
+	return best, found
 }
 
 // ClaimDue marks as sending, in one write transaction, up to limit items

@@ -67,6 +67,8 @@ type Store interface {
 
 	// AppendAudit adds an entry to the append-only audit log.
 	AppendAudit(ctx context.Context, e model.AuditEntry) (int64, error)
+	// AppendAudits adds entries in order, in one transaction.
+	AppendAudits(ctx context.Context, es []model.AuditEntry) ([]int64, error)
 	// Audit lists entries newest first, before an id (0: from the newest).
 	Audit(ctx context.Context, beforeID int64, limit int) ([]model.AuditEntry, error)
 

@@ -184,7 +184,7 @@ func (s *Service) QueuePush(ctx context.Context, who Actor, reqs []PushRequest) 
 	}
 
 	var pe PushError
-	var refusals []error
+	var refusals []model.AuditEntry
 	for i, r := range reqs {
 		ps := checkPush(r, s.opts.AllowDocumentationRanges)
 		for _, p := range ps {
@@ -197,14 +197,13 @@ func (s *Service) QueuePush(ctx context.Context, who Actor, reqs []PushRequest) 
 			}
 			e := entries[i]
 			e.Result, e.Detail = ResultRefused, joinDetail(e.Detail, strings.Join(texts, "; "))
-			if err := s.audit(ctx, e); err != nil {
-				refusals = append(refusals, err)
-			}
+			refusals = append(refusals, e)
 		}
 	}
 	if len(pe.Problems) > 0 {
+		auditErr := s.auditAll(ctx, refusals)
 		s.changed()
-		return nil, withAudit(&pe, errors.Join(refusals...))
+		return nil, withAudit(&pe, auditErr)
 	}
 
 	now := s.now()
@@ -224,18 +223,15 @@ func (s *Service) QueuePush(ctx context.Context, who Actor, reqs []PushRequest) 
 	done, err := s.opts.Store.EnqueueOnce(ctx, pushes, now, DefaultPushLife)
 	if err != nil {
 		err = fmt.Errorf("IP risk not queued: %w", err)
-		var auditErrs []error
-		for _, e := range entries {
+		for i, e := range entries {
 			e.Result, e.Detail = ResultFailed, joinDetail(e.Detail, err.Error())
-			if aerr := s.audit(ctx, e); aerr != nil {
-				auditErrs = append(auditErrs, aerr)
-			}
+			entries[i] = e
 		}
+		auditErr := s.auditAll(ctx, entries)
 		s.changed()
-		return nil, withAudit(err, errors.Join(auditErrs...))
+		return nil, withAudit(err, auditErr)
 	}
 	outs := make([]PushOutcome, len(reqs))
-	var auditErrs []error
 	for i, e := range entries {
 		o := PushOutcome{IP: pushes[i].Item.IP, Queued: !done[i].Skipped(), ID: done[i].ID, Live: done[i].Live, At: now}
 		if o.Live.State == model.OutboxSent {
@@ -255,14 +251,16 @@ func (s *Service) QueuePush(ctx context.Context, who Actor, reqs []PushRequest) 
 			e.Result, e.Detail = ResultQueued, fmt.Sprintf("outbox #%d, %s", o.ID, e.Detail)
 		}
 		outs[i] = o
-		if aerr := s.audit(ctx, e); aerr != nil {
-			auditErrs = append(auditErrs, aerr)
-		}
+		entries[i] = e
 	}
+	auditErr := s.auditAll(ctx, entries)
 	s.wakeSender()
 	s.settle()
 	s.changed()
-	return outs, errors.Join(auditErrs...)
+	if auditErr != nil {
+		return outs, auditErr
+	}
+	return outs, nil
 }
 
 // pushEntries start the audit entries of a push, one per IP.
@@ -276,15 +274,13 @@ func (s *Service) pushEntries(who Actor, reqs []PushRequest) []model.AuditEntry 
 
 // refuseAll audits every entry as refused because of why and returns why.
 func (s *Service) refuseAll(ctx context.Context, entries []model.AuditEntry, why error) error {
-	var auditErrs []error
-	for _, e := range entries {
+	for i, e := range entries {
 		e.Result, e.Detail = ResultRefused, joinDetail(e.Detail, why.Error())
-		if err := s.audit(ctx, e); err != nil {
-			auditErrs = append(auditErrs, err)
-		}
+		entries[i] = e
 	}
+	auditErr := s.auditAll(ctx, entries)
 	s.changed()
-	return withAudit(why, errors.Join(auditErrs...))
+	return withAudit(why, auditErr)
 }
 
 // pushDetail describes a request for the audit log.

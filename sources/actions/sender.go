@@ -265,9 +265,7 @@ func (snd *Sender) settleItems(ctx context.Context, items []model.OutboxItem, er
 			}
 		}
 	}
-	for _, e := range entries {
-		_ = s.audit(wctx, e) // logged there; the sender has no one else to tell
-	}
+	_ = s.auditAll(wctx, entries) // logged there; the sender has no one else to tell
 }
 
 // retryable reports whether Okta may take the push later, and how long it

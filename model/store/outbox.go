@@ -188,10 +188,11 @@ func liveFor(items []model.OutboxItem, level model.Level) (model.OutboxItem, boo
 
 // ClaimDue marks as sending, in one write transaction, up to limit items
 // that are due: queued ones whose NextTry has come, and sending ones that
-// were claimed by an earlier process (it crashed mid-send) or longer than
-// Options.SendLease ago (a send that hung). Each claim counts an attempt.
-// Items this store claimed within the lease are never handed out twice,
-// so one process should send a store's outbox.
+// were claimed by a process that is gone (killed mid-send: see
+// session.go) or longer than Options.SendLease ago (a send that hung).
+// Each claim counts an attempt. Items claimed by a running process,
+// this one included, are not handed out again within the lease, so a
+// killed process's items are sent once more, by one process.
 func (s *SQLite) ClaimDue(ctx context.Context, now time.Time, limit int) ([]model.OutboxItem, error) {
 	if limit <= 0 {
 		return nil, nil
@@ -199,19 +200,44 @@ func (s *SQLite) ClaimDue(ctx context.Context, now time.Time, limit int) ([]mode
 	nowMs := unixMs(now)
 	var out []model.OutboxItem
 	err := s.inTx(ctx, "claim due", func(tx *sql.Tx) error {
+		gone, err := s.goneClaimers(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := s.recordSession(ctx, tx); err != nil {
+			return err
+		}
+		args := []any{s.session, nowMs, nowMs}
+		for _, g := range gone {
+			args = append(args, g)
+		}
+		args = append(args, nowMs-s.opts.SendLease.Milliseconds(), limit)
 		rows, err := tx.QueryContext(ctx, `UPDATE outbox
 			SET state = 'sending', attempts = attempts + 1, claim_session = ?, claimed_ms = ?
 			WHERE id IN (
 				SELECT id FROM outbox
 				WHERE (state = 'queued' AND next_try_ms <= ?)
-					OR (state = 'sending' AND (claim_session != ? OR claimed_ms <= ?))
+					OR (state = 'sending' AND (claim_session IN `+inList(len(gone))+` OR claimed_ms <= ?))
 				ORDER BY next_try_ms, id LIMIT ?)
-			RETURNING `+outboxColumns,
-			s.session, nowMs, nowMs, s.session, nowMs-s.opts.SendLease.Milliseconds(), limit)
+			RETURNING `+outboxColumns, args...)
 		if err != nil {
 			return err
 		}
-		out, err = scanOutbox(rows)
+		if out, err = scanOutbox(rows); err != nil {
+			return err
+		}
+		// A gone process's record goes once nothing it claimed is left
+		// sending (beyond limit, some may be: it is still gone next time).
+		dead, err := s.goneSessions(ctx, tx)
+		if err != nil || len(dead) == 0 {
+			return err
+		}
+		args = make([]any, len(dead))
+		for i, d := range dead {
+			args[i] = d
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE session IN `+inList(len(dead))+`
+			AND NOT EXISTS (SELECT 1 FROM outbox WHERE state = 'sending' AND claim_session = sessions.session)`, args...)
 		return err
 	})
 	if err != nil {

@@ -403,7 +403,12 @@ func pushNotice(reqs []actions.PushRequest, outs []actions.PushOutcome) string {
 		parts = append(parts, "nothing queued")
 	}
 	if len(skipped) > 0 {
-		parts = append(parts, fmt.Sprintf("skipped %d already queued or sent: %s", len(skipped), ipSample(skipped, 3)))
+		// Each reason holds commas: the addresses are apart by semicolons.
+		sample := strings.Join(skipped[:min(len(skipped), 3)], "; ")
+		if len(skipped) > 3 {
+			sample += fmt.Sprintf("; … and %s more", thousands(len(skipped)-3))
+		}
+		parts = append(parts, fmt.Sprintf("skipped %d already queued or sent: %s", len(skipped), sample))
 	}
 	return strings.Join(parts, "; ")
 }

@@ -39,25 +39,27 @@ func TestPushIPChild(t *testing.T) {
 
 // pushChild is one push-ip run in a child process.
 type pushChild struct {
-	cmd  *exec.Cmd
-	out  bytes.Buffer // stdout and stderr; read once it has exited
-	done chan error
+	cmd    *exec.Cmd
+	out    bytes.Buffer  // stdout and stderr; read once it has exited
+	exited chan struct{} // closed when it has, err then set
+	err    error         // its Wait's
 }
 
 func startPushChild(t *testing.T, args []string) *pushChild {
 	t.Helper()
-	c := &pushChild{cmd: exec.Command(os.Args[0], "-test.run=^TestPushIPChild$"), done: make(chan error, 1)}
+	c := &pushChild{cmd: exec.Command(os.Args[0], "-test.run=^TestPushIPChild$"), exited: make(chan struct{})}
 	c.cmd.Env = append(os.Environ(), pushChildArgs+"="+strings.Join(args, "\n"))
 	c.cmd.Stdout, c.cmd.Stderr = &c.out, &c.out
 	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() { c.done <- c.cmd.Wait() }()
+	go func() {
+		c.err = c.cmd.Wait()
+		close(c.exited)
+	}()
 	t.Cleanup(func() {
-		if c.cmd.ProcessState == nil {
-			c.cmd.Process.Kill()
-			<-c.done
-		}
+		c.cmd.Process.Kill() // harmless once it has exited
+		<-c.exited
 	})
 	return c
 }
@@ -66,10 +68,10 @@ func startPushChild(t *testing.T, args []string) *pushChild {
 func (c *pushChild) finish(t *testing.T) int {
 	t.Helper()
 	select {
-	case <-c.done:
+	case <-c.exited:
 	case <-time.After(2 * time.Minute):
 		c.cmd.Process.Kill()
-		<-c.done
+		<-c.exited
 		t.Fatalf("push-ip did not finish in 2 minutes:\n%s", c.out.String())
 	}
 	return c.cmd.ProcessState.ExitCode()
@@ -147,16 +149,17 @@ func TestPushIPKilledThenRerun(t *testing.T) {
 	first := startPushChild(t, args)
 	select {
 	case <-held:
-	case err := <-first.done:
-		t.Fatalf("push-ip ended before the held request (%v):\n%s", err, first.out.String())
+	case <-first.exited:
+		t.Fatalf("push-ip ended before the held request (%v):\n%s", first.err, first.out.String())
 	case <-time.After(2 * time.Minute):
 		t.Fatalf("no second push request in 2 minutes:\n%s", first.out.String())
 	}
 	if err := first.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	if err := <-first.done; err == nil || !strings.Contains(err.Error(), "killed") {
-		t.Fatalf("run 1: %v (want killed)\n%s", err, first.out.String())
+	<-first.exited
+	if first.err == nil || !strings.Contains(first.err.Error(), "killed") {
+		t.Fatalf("run 1: %v (want killed)\n%s", first.err, first.out.String())
 	}
 	okta.Set(simkit.Faults{})
 

@@ -42,6 +42,8 @@ func TestEveryMistakeClass(t *testing.T) {
 			`below_minimum.yaml:1:10: refresh: 2s is below the minimum of 5s: polling faster spends vendor budgets for no visible gain; use 5s or more`},
 		{"wrong type: a boolean", "wrong_type",
 			`wrong_type.yaml:1:12: read_only: "yes" is not a boolean; write true (actions hidden) or false (actions allowed)`},
+		{"wrong type: a boolean of a source", "okta_docranges",
+			`okta_docranges.yaml:5:33: sources.okta.allow_documentation_ranges: "sometimes" is not a boolean; write true only for a simulator's tenant (its addresses are in the documentation ranges), else leave it out`},
 		{"wrong type: a list for a value", "wrong_type", `wrong_type.yaml:2:8: store: expected a single value, found a list`},
 		{"wrong type: a value for a mapping", "wrong_type",
 			`wrong_type.yaml:4:13: sources.onelogin: expected a mapping of onelogin settings, found the single value "https://acme.onelogin.com"`},

@@ -122,6 +122,10 @@ type Okta struct {
 	PrivateKey        secret.Value // PEM, read at load from private_key_file
 	KeyID             string
 	RequestsPerMinute int
+	// AllowDocumentationRanges (allow_documentation_ranges) lets pushes
+	// name addresses in the documentation ranges: only a simulator's tenant
+	// (risktop sim, demo) uses them.
+	AllowDocumentationRanges bool
 }
 
 // Client is the client config for okta.New.
@@ -130,6 +134,7 @@ func (s *Okta) Client(opts httpx.Options) okta.Config {
 		BaseURL: s.BaseURL, APIToken: s.APIToken,
 		ClientID: s.ClientID, PrivateKeyPEM: s.PrivateKey, KeyID: s.KeyID,
 		RequestsPerMinute: s.RequestsPerMinute, HTTP: opts,
+		AllowDocumentationRanges: s.AllowDocumentationRanges,
 	}
 }
 
@@ -176,7 +181,11 @@ func (c *Config) String() string {
 		parts = append(parts, fmt.Sprintf("cloudflare %s account %s every %s", s.BaseURL, s.AccountID, FormatDuration(s.Interval)))
 	}
 	if s := c.Okta; s != nil {
-		parts = append(parts, fmt.Sprintf("okta %s (%s) %d pushes/min", s.BaseURL, s.Mode(), s.RequestsPerMinute))
+		part := fmt.Sprintf("okta %s (%s) %d pushes/min", s.BaseURL, s.Mode(), s.RequestsPerMinute)
+		if s.AllowDocumentationRanges {
+			part += ", documentation ranges allowed"
+		}
+		parts = append(parts, part)
 	}
 	if len(parts) == 1 {
 		parts = append(parts, "no sources")

@@ -455,7 +455,7 @@ sources:
   onelogin:   {base_url: %s, client_id: %s, client_secret: %s, interval: 30s, backfill: 24h}
   casb:       {base_url: %s, access_key: %s, access_secret: %s, report: Userrisk, interval: 5m}
   cloudflare: {base_url: %s, account_id: %s, api_token: %s, interval: 60s}
-  okta:       {base_url: %s, client_id: %s, private_key_file: %s, requests_per_minute: 30}
+  okta:       {base_url: %s, client_id: %s, private_key_file: %s, requests_per_minute: 30, allow_documentation_ranges: true}
 `,
 		url+"/onelogin", olsim.DefaultClientID, olsim.DefaultClientSecret,
 		url+"/casb", casbsim.DefaultAccessKey, casbsim.DefaultAccessSecret,
@@ -465,7 +465,7 @@ sources:
 	if len(warns) != 0 {
 		t.Errorf("warnings: %v", warns)
 	}
-	if cfg.CASB.BaseURL != url+"/casb" || cfg.ReadOnly {
+	if cfg.CASB.BaseURL != url+"/casb" || cfg.ReadOnly || !cfg.Okta.AllowDocumentationRanges || !cfg.Okta.Client(httpx.Options{}).AllowDocumentationRanges {
 		t.Errorf("config: %v", cfg)
 	}
 	newClients(t, cfg)

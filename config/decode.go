@@ -33,7 +33,7 @@ var (
 	oneloginKeys   = []string{"base_url", "client_id", "client_secret", "client_secret_file", "interval", "backfill"}
 	casbKeys       = []string{"base_url", "access_key", "access_key_file", "access_secret", "access_secret_file", "report", "interval"}
 	cloudflareKeys = []string{"base_url", "account_id", "api_token", "api_token_file", "interval"}
-	oktaKeys       = []string{"base_url", "api_token", "api_token_file", "client_id", "private_key", "private_key_file", "key_id", "requests_per_minute"}
+	oktaKeys       = []string{"base_url", "api_token", "api_token_file", "client_id", "private_key", "private_key_file", "key_id", "requests_per_minute", "allow_documentation_ranges"}
 	vendorKeys     = map[string][]string{"onelogin": oneloginKeys, "casb": casbKeys, "cloudflare": cloudflareKeys, "okta": oktaKeys}
 )
 
@@ -890,6 +890,19 @@ func (s section) okta() *Okta {
 		out.KeyID, _, _ = s.str("key_id")
 	}
 
+	if e, ok := s.m["allow_documentation_ranges"]; ok {
+		path := join(s.path, "allow_documentation_ranges")
+		if t, ok := s.d.scalar(path, e, ""); ok && t != "" {
+			switch strings.ToLower(t) {
+			case "true":
+				out.AllowDocumentationRanges = true
+			case "false":
+			default:
+				s.d.add(resolve(e.val), path, "%q is not a boolean; write true only for a simulator's tenant (its addresses are in the documentation ranges), else leave it out",
+					sanitize.LineN(t, 40))
+			}
+		}
+	}
 	if e, ok := s.m["requests_per_minute"]; ok {
 		path := join(s.path, "requests_per_minute")
 		if t, ok := s.d.scalar(path, e, ""); ok && t != "" {

@@ -255,9 +255,40 @@ func (a *App) openPush(ip, level string, seen []string) tea.Cmd {
 	}
 	f.send = func(f *form) tea.Cmd {
 		req, _ := pushRequestOf(f, f.value("ip"))
+		if why := a.privateAddress(req); why != "" {
+			f.busy = false
+			return a.confirmPrivate(f, req, why)
+		}
 		return a.queuePush(f.ident, []actions.PushRequest{req})
 	}
 	return a.openModal(f.start())
+}
+
+// privateAddress says why req's address needs a confirmation (a private
+// range), "" when it does not.
+func (a *App) privateAddress(req actions.PushRequest) string {
+	for _, p := range a.deps.Actions.CheckPush(req) {
+		if p.Field == "ip" && p.Confirm {
+			return p.Message
+		}
+	}
+	return ""
+}
+
+// confirmPrivate asks before pushing an address in a private range.
+func (a *App) confirmPrivate(f *form, req actions.PushRequest, why string) tea.Cmd {
+	t := a.deps.Theme
+	lines := []string{
+		fmt.Sprintf("Push %s risk for %s to Okta?", t.Bold.Render(strings.ToUpper(req.Level)), t.Bold.Render(req.IP)),
+		"",
+		t.Warn.Render(why + "."),
+		"Push it only if Okta's sign-ins really come from it (say, through a proxy that keeps the private address).",
+	}
+	req.AllowPrivate = true
+	d := a.newDialog("Confirm the push", "Push", lines, nil)
+	d.prev = f
+	d.run = func() tea.Cmd { return a.queuePush(d.ident, []actions.PushRequest{req}) }
+	return a.openModal(d)
 }
 
 // pushFields adds the fields every push shares.
@@ -291,8 +322,11 @@ func pushRequestOf(f *form, ip string) (actions.PushRequest, string) {
 func (a *App) showProblems(f *form, req actions.PushRequest, durErr string) {
 	for _, p := range a.deps.Actions.CheckPush(req) {
 		name := p.Field
-		if name == "ip" && !f.has("ip") {
-			f.err = "address " + req.IP + ": " + p.Message
+		switch {
+		case name == "ip" && !f.has("ip"):
+			continue // the bulk form checks its addresses as it opens
+		case p.Confirm:
+			f.setWarning(name, p.Message+"; you will be asked to confirm")
 			continue
 		}
 		if !f.has(name) {
@@ -327,18 +361,56 @@ func (f *form) problemOf(name string) string {
 	return ""
 }
 
-// queuePush queues reqs and says so; the Outbox tab follows them.
+// queuePush queues reqs and says what became of them; the Outbox tab
+// follows them.
 func (a *App) queuePush(modal int, reqs []actions.PushRequest) tea.Cmd {
-	var ok string
-	if len(reqs) == 1 {
-		ok = fmt.Sprintf("queued %s (%s) for Okta; sending — the Outbox tab follows it", reqs[0].IP, strings.ToUpper(reqs[0].Level))
-	} else {
-		ok = fmt.Sprintf("queued %s (%s) for Okta; sending — the Outbox tab follows them", plural(len(reqs), "address"), strings.ToUpper(reqs[0].Level))
+	ctx, acts, actor := a.ctx, a.deps.Actions, a.deps.Actor
+	after := func(error) tea.Cmd { return a.reloadOutbox() }
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, actionTimeout)
+		defer cancel()
+		outs, err := acts.QueuePush(ctx, actor, reqs)
+		return actionDone{modal: modal, ok: pushNotice(reqs, outs), fail: "not queued", err: err, after: after}
 	}
-	return a.act(modal, ok, "not queued", func(ctx context.Context) error {
-		_, err := a.deps.Actions.QueuePush(ctx, a.deps.Actor, reqs)
-		return err
-	}, func(error) tea.Cmd { return a.reloadOutbox() })
+}
+
+// pushNotice says what a push queued and what it skipped, and why.
+func pushNotice(reqs []actions.PushRequest, outs []actions.PushOutcome) string {
+	if len(reqs) == 0 || len(outs) != len(reqs) {
+		return ""
+	}
+	level := strings.ToUpper(reqs[0].Level)
+	var queued int
+	var skipped []string
+	for _, o := range outs {
+		if o.Queued {
+			queued++
+		} else {
+			skipped = append(skipped, o.IP+" "+o.Reason())
+		}
+	}
+	if len(outs) == 1 {
+		o := outs[0]
+		if !o.Queued {
+			return "skipped " + o.IP + ": " + o.Reason() + " — not queued again"
+		}
+		return fmt.Sprintf("queued %s (%s) for Okta; sending — the Outbox tab follows it", o.IP, level)
+	}
+	var parts []string
+	if queued > 0 {
+		parts = append(parts, fmt.Sprintf("queued %s (%s) for Okta; sending — the Outbox tab follows them", plural(queued, "address"), level))
+	} else {
+		parts = append(parts, "nothing queued")
+	}
+	if len(skipped) > 0 {
+		// Each reason holds commas: the addresses are apart by semicolons.
+		sample := strings.Join(skipped[:min(len(skipped), 3)], "; ")
+		if len(skipped) > 3 {
+			sample += fmt.Sprintf("; … and %s more", thousands(len(skipped)-3))
+		}
+		parts = append(parts, fmt.Sprintf("skipped %d already queued or sent: %s", len(skipped), sample))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // bulkCap is the most addresses one bulk push takes.
@@ -387,34 +459,63 @@ func (a *App) openBulk(m bulkIPs) tea.Cmd {
 	if cmd, ok := a.pushReady(); !ok {
 		return cmd
 	}
+	// Addresses that may never be pushed are left out; private ones are
+	// pushed once the confirmation says so.
+	var ips, refused, private []string
+	for _, ip := range m.ips {
+		out := false
+		for _, p := range a.deps.Actions.CheckPush(actions.PushRequest{IP: ip, Level: "HIGH"}) {
+			switch {
+			case p.Field != "ip":
+			case p.Confirm:
+				private = append(private, ip)
+			default:
+				refused, out = append(refused, p.Message), true
+			}
+		}
+		if !out {
+			ips = append(ips, ip)
+		}
+	}
 	t := a.deps.Theme
-	n := plural(len(m.ips), "address")
+	if len(ips) == 0 {
+		return a.sayErr("nothing to push: " + ipSample(refused, 3))
+	}
+	n := plural(len(ips), "address")
 	f := a.newForm("Push IP risk to Okta: "+n, "Review")
 	f.intro = []string{t.Bold.Render(n) + " in the events filter: " + m.filter}
 	if m.total > len(m.ips) {
 		f.intro = append(f.intro, t.Warn.Render(fmt.Sprintf("The filter has %s; only the riskiest %s are pushed. Narrow the filter for the rest.",
 			plural(m.total, "address"), thousands(len(m.ips)))))
 	}
-	f.intro = append(f.intro, t.Muted.Render(ipSample(m.ips, 6)))
+	if len(refused) > 0 {
+		f.intro = append(f.intro, t.Warn.Render("left out: "+ipSample(refused, 3)))
+	}
+	if len(private) > 0 {
+		f.intro = append(f.intro, t.Warn.Render(fmt.Sprintf("%d in a private range: %s; the confirmation asks", len(private), ipSample(private, 4))))
+	}
+	f.intro = append(f.intro, t.Muted.Render(ipSample(ips, 6)))
 	a.pushFields(f, "HIGH")
 	f.check = func(f *form) {
 		f.err = ""
-		req, durErr := pushRequestOf(f, m.ips[0])
+		req, durErr := pushRequestOf(f, ips[0])
 		a.showProblems(f, req, durErr)
 	}
 	f.send = func(f *form) tea.Cmd {
-		reqs := make([]actions.PushRequest, len(m.ips))
-		for i, ip := range m.ips {
+		reqs := make([]actions.PushRequest, len(ips))
+		for i, ip := range ips {
 			reqs[i], _ = pushRequestOf(f, ip)
+			reqs[i].AllowPrivate = true // the confirmation names them
 		}
 		f.busy = false
-		return a.confirmBulk(f, reqs)
+		return a.confirmBulk(f, reqs, private)
 	}
 	return a.openModal(f.start())
 }
 
-// confirmBulk asks once more before queueing many pushes.
-func (a *App) confirmBulk(f *form, reqs []actions.PushRequest) tea.Cmd {
+// confirmBulk asks once more before queueing many pushes, naming the
+// private addresses among them.
+func (a *App) confirmBulk(f *form, reqs []actions.PushRequest, private []string) tea.Cmd {
 	r := reqs[0]
 	exp := "Okta's default (24h after it takes them)"
 	if r.Expires > 0 {
@@ -435,6 +536,15 @@ func (a *App) confirmBulk(f *form, reqs []actions.PushRequest) tea.Cmd {
 		"Expires: " + exp,
 		"Message: " + msg,
 		"They are queued in the outbox and sent within Okta's rate limit; the Outbox tab shows each one.",
+		"An address already queued, being sent, or sent and still live at this level or higher is skipped.",
+	}
+	if len(private) > 0 {
+		verb := "are"
+		if len(private) == 1 {
+			verb = "is"
+		}
+		lines = append(lines, a.deps.Theme.Warn.Render(fmt.Sprintf("%d of them %s in a private range: %s. Okta sees those only from inside a network that uses them.",
+			len(private), verb, ipSample(private, 4))))
 	}
 	d := a.newDialog("Confirm the bulk push", fmt.Sprintf("Push %s", plural(len(reqs), "address")), lines, nil)
 	d.prev = f

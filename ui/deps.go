@@ -35,7 +35,7 @@ type Actions interface {
 	ResetUser(ctx context.Context, who actions.Actor, t actions.ResetTarget) error
 	OktaLinked(ctx context.Context) (bool, error)
 	CheckPush(r actions.PushRequest) []actions.Problem // no I/O: Update may call it
-	QueuePush(ctx context.Context, who actions.Actor, reqs []actions.PushRequest) ([]int64, error)
+	QueuePush(ctx context.Context, who actions.Actor, reqs []actions.PushRequest) ([]actions.PushOutcome, error)
 	RetryPush(ctx context.Context, who actions.Actor, id int64) error
 	DropPush(ctx context.Context, who actions.Actor, id int64) error
 	SaveBehaviors(ctx context.Context, who actions.Actor, changes map[string]cloudflare.BehaviorChange) (map[string]cloudflare.BehaviorSetting, error)

@@ -99,17 +99,17 @@ func (f *fakeActions) CheckPush(r actions.PushRequest) []actions.Problem {
 	return out
 }
 
-func (f *fakeActions) QueuePush(ctx context.Context, who actions.Actor, reqs []actions.PushRequest) ([]int64, error) {
+func (f *fakeActions) QueuePush(ctx context.Context, who actions.Actor, reqs []actions.PushRequest) ([]actions.PushOutcome, error) {
 	err := f.record("QueuePush", who, fmt.Sprint(len(reqs)))
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.pushes = append(f.pushes, reqs)
-	ids := make([]int64, len(reqs))
-	for i := range ids {
+	outs := make([]actions.PushOutcome, len(reqs))
+	for i, r := range reqs {
 		f.nextQueue++
-		ids[i] = f.nextQueue
+		outs[i] = actions.PushOutcome{IP: r.IP, Queued: true, ID: f.nextQueue}
 	}
-	return ids, err
+	return outs, err
 }
 
 func (f *fakeActions) RetryPush(ctx context.Context, who actions.Actor, id int64) error {

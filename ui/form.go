@@ -59,6 +59,7 @@ type field struct {
 	options []string // values ctrl+n / ctrl+p cycle a text field through
 	hint    string   // shown under the field when it has no problem
 	problem string
+	warning string // shown under the field when it has no problem; does not stop a submit
 }
 
 type formKeys struct {
@@ -124,6 +125,15 @@ func (f *form) value(name string) string {
 	return ""
 }
 
+// setWarning marks the named field with msg ("" clears it).
+func (f *form) setWarning(name, msg string) {
+	for _, fl := range f.fields {
+		if fl.name == name {
+			fl.warning = msg
+		}
+	}
+}
+
 // setProblem shows msg under the named field ("" clears it).
 func (f *form) setProblem(name, msg string) {
 	for _, fl := range f.fields {
@@ -151,7 +161,7 @@ func (f *form) start() *form {
 
 func (f *form) validate() {
 	for _, fl := range f.fields {
-		fl.problem = ""
+		fl.problem, fl.warning = "", ""
 	}
 	if f.check != nil {
 		f.check(f)
@@ -368,6 +378,10 @@ func (f *form) box(width int) string {
 		case fl.problem != "":
 			for _, l := range wrapLines([]string{"✖ " + fl.problem}, valueW) {
 				lines = append(lines, indent+t.Error.Render(l))
+			}
+		case fl.warning != "":
+			for _, l := range wrapLines([]string{"▲ " + fl.warning}, valueW) {
+				lines = append(lines, indent+t.Warn.Render(l))
 			}
 		case fl.hint != "":
 			for _, l := range wrapLines([]string{fl.hint}, valueW) {

@@ -1,11 +1,15 @@
 package ui
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/okta"
 	"github.com/risktop/risktop/sources/poll"
@@ -18,7 +22,7 @@ import (
 func operatorApp(t *testing.T) *App {
 	t.Helper()
 	a := newFixtureApp(t, 120, 40, 0)
-	oc, err := okta.New(okta.Config{BaseURL: "https://acme.okta.com", APIToken: secret.New("00never-sent")})
+	oc, err := okta.New(okta.Config{BaseURL: "https://acme.okta.com", APIToken: secret.New("00never-sent"), AllowDocumentationRanges: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,5 +168,113 @@ func TestCommandBarMistakesSaySo(t *testing.T) {
 	a.Update(press("enter"))
 	if a.drill == nil || strings.Contains(a.toast.text, "no one known") {
 		t.Fatalf(":user with a known email: drill %v, notice %q", a.drill != nil, a.toast.text)
+	}
+}
+
+// TestPushFormAddressClasses: the push form refuses an address that never
+// appears on the internet, marks a private one and asks before pushing
+// it; a push of an address already sent and live says it was skipped and
+// why; the bulk push leaves the refused ones out and asks about private
+// ones.
+func TestPushFormAddressClasses(t *testing.T) {
+	a := operatorApp(t)
+	ctx := context.Background()
+	submit := func(f *form) {
+		t.Helper()
+		f.setFocus(len(f.fields)) // the submit button
+		drive(a, press("enter"))
+	}
+
+	// Unroutable: refused, with the reason under the field.
+	drive(a, a.openPush("127.0.0.1", "HIGH", nil))
+	f, ok := a.modal.(*form)
+	if !ok {
+		t.Fatal("no push form")
+	}
+	const loopback = "127.0.0.1 is a loopback address (127.0.0.0/8): it never leaves the host"
+	if got := f.problemOf("ip"); got != loopback {
+		t.Errorf("problem %q, want %q", got, loopback)
+	}
+	submit(f)
+	if a.modal != f || f.err != problemsFirst {
+		t.Fatalf("an unroutable address was submitted (modal %v, err %q)", a.modal != nil, f.err)
+	}
+	drive(a, press("esc"))
+
+	// Private: marked, not refused; submitting asks, naming the range;
+	// confirming queues it.
+	drive(a, a.openPush("10.0.0.5", "HIGH", nil))
+	f = a.modal.(*form)
+	if got := f.problemOf("ip"); got != "" {
+		t.Errorf("a private address is refused: %q", got)
+	}
+	if view := a.View(); !strings.Contains(view, "▲ 10.0.0.5 is in a private range (10.0.0.0/8, RFC") {
+		t.Errorf("the private address is not marked:\n%s", view)
+	}
+	submit(f)
+	d, ok := a.modal.(*dialog)
+	if !ok {
+		t.Fatalf("no confirmation for a private address (modal %T)", a.modal)
+	}
+	if view := a.View(); !strings.Contains(view, "Push HIGH risk for 10.0.0.5 to Okta?") || !strings.Contains(view, "private range (10.0.0.0/8") {
+		t.Errorf("the confirmation does not say so:\n%s", view)
+	}
+	drive(a, press("tab"))
+	drive(a, press("enter"))
+	if a.modal == d {
+		t.Fatalf("the confirmation stayed open")
+	}
+	if !strings.HasPrefix(a.toast.text, "queued 10.0.0.5 (HIGH) for Okta") {
+		t.Errorf("notice %q", a.toast.text)
+	}
+	items, err := a.deps.Store.Outbox(ctx, "", 10)
+	if err != nil || len(items) != 1 || items[0].IP != "10.0.0.5" {
+		t.Fatalf("outbox %+v, %v", items, err)
+	}
+
+	// Already sent and live: skipped, and the notice names the address and why.
+	ids, err := a.deps.Store.Enqueue(ctx, []model.OutboxItem{{IP: "203.0.113.9", Level: model.LevelHigh, Actor: "ops@bastion"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.deps.Store.MarkSent(ctx, ids, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	drive(a, a.openPush("203.0.113.9", "MEDIUM", nil))
+	submit(a.modal.(*form))
+	want := fmt.Sprintf("skipped 203.0.113.9: already sent at HIGH at %s UTC (outbox #%d), live until", time.Now().UTC().Format("15:04"), ids[0])
+	if !strings.HasPrefix(a.toast.text, want) || !strings.Contains(a.toast.text, "not queued again") {
+		t.Errorf("notice %q, want %q…", a.toast.text, want)
+	}
+	if items, _ := a.deps.Store.Outbox(ctx, "", 10); len(items) != 2 {
+		t.Errorf("the sent address was queued again: %+v", items)
+	}
+
+	// Bulk: the unroutable address is left out, the private one asked
+	// about, the sent one skipped.
+	drive(a, bulkIPs{ips: []string{"203.0.113.9", "127.0.0.1", "10.0.0.6", "198.51.100.7"}, total: 4, filter: "score ≥ 76"})
+	view := a.View()
+	for _, w := range []string{"Push IP risk to Okta: 3 addresses", "left out: 127.0.0.1 is a loopback address (127.0.0.0/8)", "1 in a private range: 10.0.0.6"} {
+		if !strings.Contains(view, w) {
+			t.Errorf("bulk form lacks %q:\n%s", w, view)
+		}
+	}
+	submit(a.modal.(*form))
+	if view := a.View(); !strings.Contains(view, "Push HIGH risk for 3 addresses to Okta?") || !strings.Contains(view, "1 of them is in a private range: 10.0.0.6") {
+		t.Errorf("bulk confirmation:\n%s", view)
+	}
+	drive(a, press("tab"))
+	drive(a, press("enter"))
+	if !strings.HasPrefix(a.toast.text, "queued 2 addresses (HIGH) for Okta") ||
+		!strings.Contains(a.toast.text, "skipped 1 already queued or sent: 203.0.113.9 already sent at HIGH") {
+		t.Errorf("bulk notice %q", a.toast.text)
+	}
+	got := map[string]model.OutboxState{}
+	items, _ = a.deps.Store.Outbox(ctx, "", 10)
+	for _, it := range items {
+		got[it.IP] = it.State
+	}
+	if len(items) != 4 || got["10.0.0.6"] != model.OutboxQueued || got["198.51.100.7"] != model.OutboxQueued || got["127.0.0.1"] != "" {
+		t.Errorf("outbox after the bulk push: %v", got)
 	}
 }

@@ -60,12 +60,12 @@ func TestDemoStartsAndStops(t *testing.T) {
 		if !ok || svc.ReadOnly() || !svc.CanPush() || !svc.CanReset() {
 			t.Fatalf("attach actions = %#v", a.Actions)
 		}
-		ids, err := svc.QueuePush(ctx, "os:demo-test", []actions.PushRequest{{IP: "203.0.113.5", Level: "HIGH"}})
+		outs, err := svc.QueuePush(ctx, "os:demo-test", []actions.PushRequest{{IP: "203.0.113.5", Level: "HIGH"}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
-		items, err := svc.WaitPushes(wctx, ids)
+		items, err := svc.WaitPushes(wctx, actions.OutboxIDs(outs))
 		wcancel()
 		if err != nil || items[0].State != model.OutboxSent {
 			t.Fatalf("demo push: %+v, %v", items, err)

@@ -14,25 +14,50 @@ import (
 // is no way to change or remove an entry: triggers refuse UPDATE and
 // DELETE on the table, and Prune leaves it alone.
 func (s *SQLite) AppendAudit(ctx context.Context, e model.AuditEntry) (int64, error) {
-	if e.Action == "" {
-		return 0, errors.New("store: append audit: no action")
+	ids, err := s.AppendAudits(ctx, []model.AuditEntry{e})
+	if err != nil {
+		return 0, err
 	}
-	if e.At.IsZero() {
-		e.At = time.Now()
+	return ids[0], nil
+}
+
+// AppendAudits adds entries in order, in one transaction (all or none),
+// and returns their ids.
+func (s *SQLite) AppendAudits(ctx context.Context, es []model.AuditEntry) ([]int64, error) {
+	for _, e := range es {
+		if e.Action == "" {
+			return nil, errors.New("store: append audit: no action")
+		}
 	}
-	var id int64
+	ids := make([]int64, 0, len(es))
 	err := s.inTx(ctx, "append audit", func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO audit
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO audit
 			(at_ms, actor, action, vendor, target, result, vendor_status, detail)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			unixMs(e.At), e.Actor, e.Action, e.Vendor, e.Target, e.Result, e.VendorStatus, e.Detail)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
-		id, err = res.LastInsertId()
-		return err
+		defer ins.Close()
+		for _, e := range es {
+			if e.At.IsZero() {
+				e.At = time.Now()
+			}
+			res, err := ins.ExecContext(ctx, unixMs(e.At), e.Actor, e.Action, e.Vendor, e.Target, e.Result, e.VendorStatus, e.Detail)
+			if err != nil {
+				return err
+			}
+			id, err := res.LastInsertId()
+			if err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return nil
 	})
-	return id, err
+	if err != nil {
+		return nil, err
+	}
+	return ids, nil
 }
 
 // Audit lists entries newest first (by id, the order they were appended),

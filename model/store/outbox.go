@@ -26,28 +26,13 @@ func (s *SQLite) Enqueue(ctx context.Context, items []model.OutboxItem) ([]int64
 	}
 	ids := make([]int64, 0, len(items))
 	err := s.inTx(ctx, "enqueue", func(tx *sql.Tx) error {
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO outbox
-			(created_ms, ip, level, message, expires_ms, actor, state, attempts, next_try_ms,
-			 last_error, sent_ms, claim_session, claimed_ms)
-			VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, '', 0, '', 0)`)
+		ins, err := tx.PrepareContext(ctx, insertOutbox)
 		if err != nil {
 			return err
 		}
 		defer ins.Close()
 		for _, it := range items {
-			created, next := it.Created, it.NextTry
-			if created.IsZero() {
-				created = now
-			}
-			if next.IsZero() {
-				next = created
-			}
-			res, err := ins.ExecContext(ctx, unixMs(created), it.IP, int(it.Level), it.Message,
-				unixMs(it.ExpiresAt), it.Actor, unixMs(next))
-			if err != nil {
-				return err
-			}
-			id, err := res.LastInsertId()
+			id, err := insertItem(ctx, ins, it, now)
 			if err != nil {
 				return err
 			}
@@ -61,12 +46,153 @@ func (s *SQLite) Enqueue(ctx context.Context, items []model.OutboxItem) ([]int64
 	return ids, nil
 }
 
+const insertOutbox = `INSERT INTO outbox
+	(created_ms, ip, level, message, expires_ms, actor, state, attempts, next_try_ms,
+	 last_error, sent_ms, claim_session, claimed_ms)
+	VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, '', 0, '', 0)`
+
+// insertItem queues it with ins (insertOutbox), created at now unless it
+// says when, due at its NextTry (zero: when created).
+func insertItem(ctx context.Context, ins *sql.Stmt, it model.OutboxItem, now time.Time) (int64, error) {
+	created, next := it.Created, it.NextTry
+	if created.IsZero() {
+		created = now
+	}
+	if next.IsZero() {
+		next = created
+	}
+	res, err := ins.ExecContext(ctx, unixMs(created), it.IP, int(it.Level), it.Message,
+		unixMs(it.ExpiresAt), it.Actor, unixMs(next))
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
+}
+
+// Push is one item for EnqueueOnce.
+type Push struct {
+	Item model.OutboxItem
+	// Force queues the item even when a live item covers its address.
+	Force bool
+}
+
+// Enqueued is what EnqueueOnce did with one Push.
+type Enqueued struct {
+	ID int64 // the item queued; 0 when skipped
+	// Live is the item that covers the address (ID 0 when none): queued,
+	// sending or sent. A skipped push always has one; a forced one may.
+	Live model.OutboxItem
+}
+
+// Skipped reports whether the push was not queued because of Live.
+func (e Enqueued) Skipped() bool { return e.ID == 0 }
+
+// EnqueueOnce stores pushes as queued, like Enqueue, except that a push
+// (not forced) is skipped when its address already has a live item at the
+// same or a higher level: one queued or sending whose expiry has not
+// passed at now, or one sent and still live at Okta: until its ExpiresAt,
+// or until ttl after it was sent when it has none. Failed and dropped
+// items do not count. Everything happens in one write transaction, so two
+// callers (two processes) pushing the same address at once queue it once;
+// a batch naming an address twice queues it once too. The IP must be in
+// one spelling per address (the caller's canonical form).
+func (s *SQLite) EnqueueOnce(ctx context.Context, pushes []Push, now time.Time, ttl time.Duration) ([]Enqueued, error) {
+	for i, p := range pushes {
+		if p.Item.IP == "" {
+			return nil, fmt.Errorf("store: enqueue once: push %d has no IP", i)
+		}
+	}
+	nowMs := unixMs(now)
+	out := make([]Enqueued, len(pushes))
+	err := s.inTx(ctx, "enqueue once", func(tx *sql.Tx) error {
+		// Every live item of the addresses, a few hundred addresses a
+		// query (one query per push is ten times slower for thousands).
+		var ips []string
+		seen := map[string]bool{}
+		for _, p := range pushes {
+			if !seen[p.Item.IP] {
+				seen[p.Item.IP] = true
+				ips = append(ips, p.Item.IP)
+			}
+		}
+		live := map[string][]model.OutboxItem{}
+		const chunk = 500
+		for start := 0; start < len(ips); start += chunk {
+			part := ips[start:min(start+chunk, len(ips))]
+			args := make([]any, 0, len(part)+3)
+			for _, ip := range part {
+				args = append(args, ip)
+			}
+			args = append(args, nowMs, ttl.Milliseconds(), nowMs)
+			rows, err := tx.QueryContext(ctx, `SELECT `+outboxColumns+` FROM outbox
+				WHERE ip IN (?`+strings.Repeat(", ?", len(part)-1)+`) AND (
+					(state IN ('queued', 'sending') AND (expires_ms = 0 OR expires_ms > ?))
+					OR (state = 'sent' AND CASE WHEN expires_ms = 0 THEN sent_ms + ? ELSE expires_ms END > ?))`, args...)
+			if err != nil {
+				return err
+			}
+			items, err := scanOutbox(rows)
+			if err != nil {
+				return err
+			}
+			for _, it := range items {
+				live[it.IP] = append(live[it.IP], it)
+			}
+		}
+		ins, err := tx.PrepareContext(ctx, insertOutbox)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		for i, p := range pushes {
+			if best, ok := liveFor(live[p.Item.IP], p.Item.Level); ok {
+				out[i].Live = best
+				if !p.Force {
+					continue
+				}
+			}
+			id, err := insertItem(ctx, ins, p.Item, now)
+			if err != nil {
+				return err
+			}
+			out[i].ID = id
+			it := p.Item
+			it.ID, it.State = id, model.OutboxQueued
+			live[it.IP] = append(live[it.IP], it) // the batch names it again
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// liveFor picks, among an address's live items, one that covers a push at
+// level: at that level or higher; preferably one already sent (nothing
+// left to wait for), then one being sent, then a queued one; the newest.
+func liveFor(items []model.OutboxItem, level model.Level) (model.OutboxItem, bool) {
+	rank := map[model.OutboxState]int{model.OutboxSent: 0, model.OutboxSending: 1, model.OutboxQueued: 2}
+	var best model.OutboxItem
+	found := false
+	for _, it := range items {
+		if it.Level < level {
+			continue
+		}
+		if !found || rank[it.State] < rank[best.State] || rank[it.State] == rank[best.State] && it.ID > best.ID {
+			best, found = it, true
+		}
+	}
+	return best, found
+}
+
 // ClaimDue marks as sending, in one write transaction, up to limit items
 // that are due: queued ones whose NextTry has come, and sending ones that
-// were claimed by an earlier process (it crashed mid-send) or longer than
-// Options.SendLease ago (a send that hung). Each claim counts an attempt.
-// Items this store claimed within the lease are never handed out twice,
-// so one process should send a store's outbox.
+// were claimed by a process that is gone (killed mid-send: see
+// session.go) or longer than Options.SendLease ago (a send that hung).
+// Each claim counts an attempt. Items claimed by a running process,
+// this one included, are not handed out again within the lease, so a
+// killed process's items are sent once more, by one process.
 func (s *SQLite) ClaimDue(ctx context.Context, now time.Time, limit int) ([]model.OutboxItem, error) {
 	if limit <= 0 {
 		return nil, nil
@@ -74,19 +200,44 @@ func (s *SQLite) ClaimDue(ctx context.Context, now time.Time, limit int) ([]mode
 	nowMs := unixMs(now)
 	var out []model.OutboxItem
 	err := s.inTx(ctx, "claim due", func(tx *sql.Tx) error {
+		gone, err := s.goneClaimers(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := s.recordSession(ctx, tx); err != nil {
+			return err
+		}
+		args := []any{s.session, nowMs, nowMs}
+		for _, g := range gone {
+			args = append(args, g)
+		}
+		args = append(args, nowMs-s.opts.SendLease.Milliseconds(), limit)
 		rows, err := tx.QueryContext(ctx, `UPDATE outbox
 			SET state = 'sending', attempts = attempts + 1, claim_session = ?, claimed_ms = ?
 			WHERE id IN (
 				SELECT id FROM outbox
 				WHERE (state = 'queued' AND next_try_ms <= ?)
-					OR (state = 'sending' AND (claim_session != ? OR claimed_ms <= ?))
+					OR (state = 'sending' AND (claim_session IN `+inList(len(gone))+` OR claimed_ms <= ?))
 				ORDER BY next_try_ms, id LIMIT ?)
-			RETURNING `+outboxColumns,
-			s.session, nowMs, nowMs, s.session, nowMs-s.opts.SendLease.Milliseconds(), limit)
+			RETURNING `+outboxColumns, args...)
 		if err != nil {
 			return err
 		}
-		out, err = scanOutbox(rows)
+		if out, err = scanOutbox(rows); err != nil {
+			return err
+		}
+		// A gone process's record goes once nothing it claimed is left
+		// sending (beyond limit, some may be: it is still gone next time).
+		dead, err := s.goneSessions(ctx, tx)
+		if err != nil || len(dead) == 0 {
+			return err
+		}
+		args = make([]any, len(dead))
+		for i, d := range dead {
+			args[i] = d
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE session IN `+inList(len(dead))+`
+			AND NOT EXISTS (SELECT 1 FROM outbox WHERE state = 'sending' AND claim_session = sessions.session)`, args...)
 		return err
 	})
 	if err != nil {

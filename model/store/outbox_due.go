@@ -11,18 +11,26 @@ import (
 )
 
 // NextOutboxDue is when ClaimDue will next have something to hand out:
-// the earliest NextTry of a queued item, the claim time of an item an
-// earlier process left sending (due at once), or the end of the lease of
-// one this store is sending. ok is false when nothing is queued or
-// sending, so a sender can sleep without a timer.
+// the earliest NextTry of a queued item, the claim time of an item a gone
+// process left sending (due at once), or the end of the lease of one a
+// running process (this one or another) is sending. ok is false when
+// nothing is queued or sending, so a sender can sleep without a timer.
 func (s *SQLite) NextOutboxDue(ctx context.Context) (time.Time, bool, error) {
+	gone, err := s.goneClaimers(ctx, s.read)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("store: next outbox due: %w", err)
+	}
+	args := make([]any, 0, len(gone)+1)
+	for _, g := range gone {
+		args = append(args, g)
+	}
+	args = append(args, s.opts.SendLease.Milliseconds())
 	var next sql.NullInt64
-	err := s.read.QueryRowContext(ctx, `SELECT MIN(CASE
+	err = s.read.QueryRowContext(ctx, `SELECT MIN(CASE
 			WHEN state = 'queued' THEN next_try_ms
-			WHEN claim_session != ? THEN claimed_ms
+			WHEN claim_session IN `+inList(len(gone))+` THEN claimed_ms
 			ELSE claimed_ms + ? END)
-		FROM outbox WHERE state IN ('queued', 'sending')`,
-		s.session, s.opts.SendLease.Milliseconds()).Scan(&next)
+		FROM outbox WHERE state IN ('queued', 'sending')`, args...).Scan(&next)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("store: next outbox due: %w", err)
 	}

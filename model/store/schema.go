@@ -130,6 +130,17 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox (state, next_try_ms);
 `,
+	// 2: EnqueueOnce looks up an address's pushes; the processes whose
+	// outbox claims stand (see session.go).
+	`
+CREATE INDEX outbox_ip ON outbox (ip);
+CREATE TABLE sessions (
+	session TEXT    PRIMARY KEY, -- outbox.claim_session
+	pid     INTEGER NOT NULL,
+	host    TEXT    NOT NULL,
+	started TEXT    NOT NULL     -- when the process started, as the OS says; '' when it does not
+) WITHOUT ROWID;
+`,
 }
 
 // migrate brings db to the newest of steps (migrations, but for tests),

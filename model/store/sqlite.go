@@ -241,6 +241,8 @@ func (s *SQLite) close() error {
 		close(s.stop)
 		<-s.done
 	}
+	// Its claims are free for another process now; this one sends no more.
+	_, _ = s.write.Exec(`DELETE FROM sessions WHERE session = ?`, s.session)
 	// A missed ANALYZE is not worth failing a close for.
 	_, _ = s.write.Exec("PRAGMA optimize")
 	var errs []error

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -105,13 +106,13 @@ func TestFailedMigrationRollsBack(t *testing.T) {
 	}
 	defer db.Close()
 	steps := append(slices.Clone(migrations), `CREATE TABLE later (x); CREATE TABLE events (y);`)
-	if err := migrate(context.Background(), db, steps); err == nil || !strings.Contains(err.Error(), "migrate to schema 2") {
+	if err := migrate(context.Background(), db, steps); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("migrate to schema %d", len(steps))) {
 		t.Fatalf("err = %v", err)
 	}
 	var version, tables int
 	db.QueryRow("PRAGMA user_version").Scan(&version)
 	db.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE name = 'later'`).Scan(&tables)
-	if version != 1 || tables != 0 {
+	if version != len(migrations) || tables != 0 {
 		t.Errorf("after a failed migration: version %d, table later %d", version, tables)
 	}
 }

@@ -67,11 +67,18 @@ type Store interface {
 
 	// AppendAudit adds an entry to the append-only audit log.
 	AppendAudit(ctx context.Context, e model.AuditEntry) (int64, error)
+	// AppendAudits adds entries in order, in one transaction.
+	AppendAudits(ctx context.Context, es []model.AuditEntry) ([]int64, error)
 	// Audit lists entries newest first, before an id (0: from the newest).
 	Audit(ctx context.Context, beforeID int64, limit int) ([]model.AuditEntry, error)
 
 	// Enqueue stores pushes as queued before any request is sent.
 	Enqueue(ctx context.Context, items []model.OutboxItem) ([]int64, error)
+	// EnqueueOnce stores pushes as queued unless (not forced) their
+	// address already has a live item at the same or a higher level:
+	// queued, sending, or sent and live at Okta (until its expiry, or ttl
+	// after it was sent without one). Check and insert are one transaction.
+	EnqueueOnce(ctx context.Context, pushes []Push, now time.Time, ttl time.Duration) ([]Enqueued, error)
 	// ClaimDue marks up to limit queued items whose NextTry has come as
 	// sending and returns them; items left sending by a crash are due again.
 	ClaimDue(ctx context.Context, now time.Time, limit int) ([]model.OutboxItem, error)

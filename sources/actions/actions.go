@@ -47,7 +47,8 @@ const (
 )
 
 // Audit log results. An action is "ok", "failed" or "refused"; a push is
-// "queued", then "sent", "retry" (back in the queue) or "failed".
+// "queued", then "sent", "retry" (back in the queue) or "failed", or
+// "skipped" when the address was already queued, sending or sent.
 const (
 	ResultOK      = "ok"
 	ResultFailed  = "failed"
@@ -55,6 +56,7 @@ const (
 	ResultQueued  = "queued"
 	ResultSent    = "sent"
 	ResultRetry   = "retry"
+	ResultSkipped = "skipped"
 )
 
 // Options build a Service.
@@ -72,6 +74,12 @@ type Options struct {
 	// NewTimer makes the sender's timers (default time.NewTimer); tests
 	// pass a fake clock's, together with Now.
 	NewTimer func(d time.Duration) (c <-chan time.Time, stop func() bool)
+	// AllowDocumentationRanges accepts pushes of addresses in the
+	// documentation ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24,
+	// 2001:db8::/32), which the simulator's world uses for everyone. An
+	// Okta client configured with okta.Config.AllowDocumentationRanges
+	// (the config key okta.allow_documentation_ranges) turns it on too.
+	AllowDocumentationRanges bool
 }
 
 // Actor says who acts: the OS user, or an SSH key's fingerprint and comment.
@@ -91,6 +99,12 @@ type PushRequest struct {
 	Level   string        // LOW, MEDIUM or HIGH (any case)
 	Message string        // optional
 	Expires time.Duration // 0: Okta's default (24 h after it consumes it)
+	// AllowPrivate says the operator confirmed an address in a private
+	// range (RFC 1918, CGNAT, ULA); without it such a push is refused.
+	AllowPrivate bool
+	// Force queues the push even when the address is already queued,
+	// sending, or sent and live at Okta (see QueuePush).
+	Force bool
 }
 
 // Problem is what is wrong with one field of a PushRequest ("ip", "level",
@@ -98,6 +112,9 @@ type PushRequest struct {
 type Problem struct {
 	Field   string
 	Message string
+	// Confirm marks a problem the operator may accept: an address in a
+	// private range (PushRequest.AllowPrivate accepts it).
+	Confirm bool
 }
 
 // Service carries out actions. It is safe for concurrent use: many
@@ -128,6 +145,9 @@ type Service struct {
 func New(o Options) (*Service, error) {
 	if o.Store == nil {
 		return nil, errors.New("actions: no store")
+	}
+	if o.Okta != nil && o.Okta.AllowsDocumentationRanges() {
+		o.AllowDocumentationRanges = true
 	}
 	s := &Service{opts: o, now: o.Now, log: o.Log, newTimer: o.NewTimer,
 		wake: make(chan struct{}, 1), settled: make(chan struct{})}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/user"
+	"slices"
 	"time"
 
 	"github.com/risktop/risktop/model"
@@ -51,48 +52,74 @@ const maxDetail = 4096
 // audit appends e to the store's audit log, then to the file. A failure
 // of either is logged and returned as an *AuditError.
 func (s *Service) audit(ctx context.Context, e model.AuditEntry) error {
-	if e.At.IsZero() {
-		e.At = s.now()
+	return s.auditAll(ctx, []model.AuditEntry{e})
+}
+
+// auditAll appends entries to the store's audit log in one transaction,
+// then to the file in one write: a push of thousands of addresses is
+// recorded in one go. A failure of either is logged and returned as one
+// *AuditError (naming the first entry and how many more there were).
+func (s *Service) auditAll(ctx context.Context, es []model.AuditEntry) error {
+	if len(es) == 0 {
+		return nil
 	}
-	e.At = e.At.UTC().Truncate(time.Millisecond) // as the store keeps it, so the file agrees
-	e.Actor = sanitize.Line(e.Actor)
-	e.Target = sanitize.Line(e.Target)
-	e.Detail = sanitize.LineN(e.Detail, maxDetail)
+	es = slices.Clone(es)
+	for i, e := range es {
+		if e.At.IsZero() {
+			e.At = s.now()
+		}
+		e.At = e.At.UTC().Truncate(time.Millisecond) // as the store keeps it, so the file agrees
+		e.Actor = sanitize.Line(e.Actor)
+		e.Target = sanitize.Line(e.Target)
+		e.Detail = sanitize.LineN(e.Detail, maxDetail)
+		es[i] = e
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
 	defer cancel()
 	var errs []error
-	// One entry at a time, so the file's lines come in the store's id
+	// One batch at a time, so the file's lines come in the store's id
 	// order (the sender audits while an operator acts).
 	s.auditMu.Lock()
 	defer s.auditMu.Unlock()
-	id, err := s.opts.Store.AppendAudit(ctx, e)
+	ids, err := s.opts.Store.AppendAudits(ctx, es)
 	if err != nil {
 		errs = append(errs, err)
 	}
-	e.ID = id
-	if err := s.writeFile(e); err != nil {
+	for i := range es {
+		if i < len(ids) {
+			es[i].ID = ids[i]
+		}
+	}
+	if err := s.writeFile(es); err != nil {
 		errs = append(errs, err)
 	}
 	if len(errs) == 0 {
 		return nil
 	}
-	ae := &AuditError{Entry: e, Err: errors.Join(errs...)}
-	s.log.Error("audit", "action", e.Action, "target", e.Target, "result", e.Result, "err", ae.Err)
+	err = errors.Join(errs...)
+	if len(es) > 1 {
+		err = fmt.Errorf("%w (and %d more entries like it)", err, len(es)-1)
+	}
+	ae := &AuditError{Entry: es[0], Err: err}
+	s.log.Error("audit", "action", es[0].Action, "target", es[0].Target, "result", es[0].Result, "entries", len(es), "err", ae.Err)
 	return ae
 }
 
-// writeFile appends e to the audit file as one JSON line, in one write so
-// lines from several processes never interleave (O_APPEND).
-func (s *Service) writeFile(e model.AuditEntry) error {
+// writeFile appends es to the audit file, one JSON line each, in one
+// write so lines from several processes never interleave (O_APPEND).
+func (s *Service) writeFile(es []model.AuditEntry) error {
 	if s.opts.AuditFile == "" {
 		return nil
 	}
-	b, err := json.Marshal(auditLine{ID: e.ID, At: e.At.UTC(), Actor: e.Actor, Action: e.Action, Vendor: e.Vendor,
-		Target: e.Target, Result: e.Result, VendorStatus: e.VendorStatus, Detail: e.Detail})
-	if err != nil {
-		return fmt.Errorf("audit file %s: %w", s.opts.AuditFile, err)
+	var b []byte
+	for _, e := range es {
+		line, err := json.Marshal(auditLine{ID: e.ID, At: e.At.UTC(), Actor: e.Actor, Action: e.Action, Vendor: e.Vendor,
+			Target: e.Target, Result: e.Result, VendorStatus: e.VendorStatus, Detail: e.Detail})
+		if err != nil {
+			return fmt.Errorf("audit file %s: %w", s.opts.AuditFile, err)
+		}
+		b = append(append(b, line...), '\n')
 	}
-	b = append(b, '\n')
 	s.fileMu.Lock()
 	defer s.fileMu.Unlock()
 	if s.file == nil {

@@ -37,7 +37,7 @@ func TestSenderChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := okta.New(okta.Config{BaseURL: os.Getenv(childOktaEnv), APIToken: secret.New(oktasim.DefaultAPIToken), RequestsPerMinute: 30})
+	c, err := okta.New(okta.Config{BaseURL: os.Getenv(childOktaEnv), APIToken: secret.New(oktasim.DefaultAPIToken), RequestsPerMinute: 30, AllowDocumentationRanges: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestKilledSenderResumes(t *testing.T) {
 
 	// Risktop's real clock from here on: the child runs on it.
 	real := func(t *testing.T) *Service {
-		c, err := okta.New(okta.Config{BaseURL: e.srv.URL + sim.PathOkta, APIToken: secret.New(oktasim.DefaultAPIToken), RequestsPerMinute: 30})
+		c, err := okta.New(okta.Config{BaseURL: e.srv.URL + sim.PathOkta, APIToken: secret.New(oktasim.DefaultAPIToken), RequestsPerMinute: 30, AllowDocumentationRanges: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -86,10 +86,11 @@ func TestKilledSenderResumes(t *testing.T) {
 	}
 	svc := real(t)
 	ctx := context.Background()
-	ids, err := svc.QueuePush(ctx, who, []PushRequest{{IP: "203.0.113.77", Level: "HIGH", Message: "killed mid-send"}})
+	outs, err := svc.QueuePush(ctx, who, []PushRequest{{IP: "203.0.113.77", Level: "HIGH", Message: "killed mid-send"}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	ids := OutboxIDs(outs)
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestSenderChild$", "-test.v")
 	cmd.Env = append(os.Environ(), childEnv+"=1", childStoreEnv+"="+e.storePath, childOktaEnv+"="+e.srv.URL+sim.PathOkta)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/okta"
 )
 
@@ -37,48 +38,140 @@ func (e *PushError) Error() string {
 const minExpires = time.Second
 
 // CheckPush validates a request with Okta's rules (the same as the client's
-// Validate) and returns every problem, for a form to show as it is typed.
-// It does no I/O.
-func (s *Service) CheckPush(r PushRequest) []Problem { return checkPush(r) }
+// Validate) and risktop's own on addresses (see ClassifyIP), and returns
+// every problem, for a form to show as it is typed. It does no I/O.
+func (s *Service) CheckPush(r PushRequest) []Problem {
+	return checkPush(r, s.opts.AllowDocumentationRanges)
+}
 
 // CheckPush is Service.CheckPush without a service, for a command that
-// checks its arguments before it loads a config.
-func CheckPush(r PushRequest) []Problem { return checkPush(r) }
+// checks its arguments before it loads a config; allowDocumentation is the
+// service's AllowDocumentationRanges.
+func CheckPush(r PushRequest, allowDocumentation bool) []Problem {
+	return checkPush(r, allowDocumentation)
+}
 
-func checkPush(r PushRequest) []Problem {
+func checkPush(r PushRequest, allowDocumentation bool) []Problem {
 	var ps []Problem
-	if m := okta.CheckIP(strings.TrimSpace(r.IP)); m != "" {
-		ps = append(ps, Problem{"ip", m})
+	ip := strings.TrimSpace(r.IP)
+	if m := okta.CheckIP(ip); m != "" {
+		ps = append(ps, Problem{Field: "ip", Message: m})
+	} else if m, confirm := checkAddress(netip.MustParseAddr(ip), r.AllowPrivate, allowDocumentation); m != "" {
+		ps = append(ps, Problem{Field: "ip", Message: m, Confirm: confirm})
 	}
 	if m := okta.CheckLevel(oktaLevel(r.Level)); m != "" {
-		ps = append(ps, Problem{"level", m})
+		ps = append(ps, Problem{Field: "level", Message: m})
 	}
 	if m := okta.CheckMessage(r.Message); m != "" {
 		// The client's own advice names a Go function; an operator retypes.
-		ps = append(ps, Problem{"message", strings.Replace(m, "; CleanMessage removes the rest)", ")", 1)})
+		ps = append(ps, Problem{Field: "message", Message: strings.Replace(m, "; CleanMessage removes the rest)", ")", 1)})
 	}
 	// Okta has no upper bound: without expiresAt it keeps the event 24 h
 	// after consuming it, with one it keeps it until then (vendors.md §4.4).
 	switch {
 	case r.Expires < 0:
-		ps = append(ps, Problem{"expires", "must not be negative; leave it empty for Okta's default (24 h after Okta consumes the event)"})
+		ps = append(ps, Problem{Field: "expires", Message: "must not be negative; leave it empty for Okta's default (24 h after Okta consumes the event)"})
 	case r.Expires > 0 && r.Expires < minExpires:
-		ps = append(ps, Problem{"expires", fmt.Sprintf("%s would pass before the event reaches Okta (it must be in the future then); give %s or more, or leave it empty",
+		ps = append(ps, Problem{Field: "expires", Message: fmt.Sprintf("%s would pass before the event reaches Okta (it must be in the future then); give %s or more, or leave it empty",
 			r.Expires, minExpires)})
 	}
 	return ps
 }
 
+// canonicalIP is the one spelling of a valid address the outbox keeps:
+// netip's, with an IPv4-mapped IPv6 address as the IPv4 address it is.
+func canonicalIP(ip string) string {
+	return netip.MustParseAddr(strings.TrimSpace(ip)).Unmap().String()
+}
+
 func oktaLevel(s string) okta.Level { return okta.Level(strings.ToUpper(strings.TrimSpace(s))) }
 
+// DefaultPushLife is how long Okta keeps a pushed event without
+// expiresAt: 24 h after it consumes it (vendors.md §4.4). A sent push is
+// live that long after risktop sent it; one with an expiry until then.
+const DefaultPushLife = 24 * time.Hour
+
+// PushOutcome is what QueuePush did with one request.
+type PushOutcome struct {
+	IP     string // the address, in the outbox's one spelling
+	Queued bool   // queued by this call; false: skipped because of Live
+	// ID is the outbox item to follow: the one queued, or the live one
+	// the request was skipped for.
+	ID int64
+	// Live is the item already queued, sending or sent that covers the
+	// address (ID 0 when none): the reason a request was skipped, or what
+	// a forced one was queued over.
+	Live model.OutboxItem
+	// LiveUntil is when Okta forgets Live, when Live was sent.
+	LiveUntil time.Time
+	At        time.Time // when the outbox was read
+}
+
+// Pending reports whether the outbox item to follow has yet to be sent:
+// queued now, or skipped for one queued or being sent.
+func (o PushOutcome) Pending() bool {
+	return o.Queued || o.Live.State == model.OutboxQueued || o.Live.State == model.OutboxSending
+}
+
+// Reason says, in words, what covered the request ("" when nothing did):
+// "already queued (outbox #12)", "already being sent (outbox #12)", or
+// "already sent at HIGH at 10:04 UTC (outbox #12), live until 10:04 UTC
+// tomorrow". Times are in UTC, dated relative to At.
+func (o PushOutcome) Reason() string {
+	it := o.Live
+	switch it.State {
+	case "":
+		return ""
+	case model.OutboxQueued:
+		return fmt.Sprintf("already queued (outbox #%d)", it.ID)
+	case model.OutboxSending:
+		return fmt.Sprintf("already being sent (outbox #%d)", it.ID)
+	}
+	return fmt.Sprintf("already sent at %s at %s (outbox #%d), live until %s",
+		strings.ToUpper(it.Level.String()), clockTime(it.SentAt, o.At), it.ID, clockTime(o.LiveUntil, o.At))
+}
+
+// clockTime is t in UTC as a time of day, with the day when it is not
+// that of now.
+func clockTime(t, now time.Time) string {
+	t, now = t.UTC(), now.UTC()
+	day := func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
+	hm := t.Format("15:04") + " UTC"
+	switch days := day(t).Sub(day(now)).Hours() / 24; {
+	case days == 0:
+		return hm
+	case days == 1:
+		return hm + " tomorrow"
+	case days == -1:
+		return hm + " yesterday"
+	case t.Year() == now.Year():
+		return t.Format("Jan 2 15:04") + " UTC"
+	}
+	return t.Format("2006-01-02 15:04") + " UTC"
+}
+
+// OutboxIDs are the outbox items the outcomes follow, in order.
+func OutboxIDs(outs []PushOutcome) []int64 {
+	ids := make([]int64, len(outs))
+	for i, o := range outs {
+		ids[i] = o.ID
+	}
+	return ids
+}
+
 // QueuePush validates every request (none is queued if any is invalid: the
-// error is a *PushError listing the problems by index), stores them in the
-// outbox as queued, audits "push-ip" "queued" for each IP, wakes the
-// sender and returns the outbox ids in order.
+// error is a *PushError listing the problems by index) and stores them in
+// the outbox as queued, except a request (not Force) whose address is
+// already queued, sending, or sent and live at Okta at the same or a
+// higher level: that one is skipped, and its outcome names the item. The
+// check and the queueing are one store transaction, so concurrent pushes
+// of an address queue it once. Each request is audited ("queued", or
+// "skipped" with the reason); the sender is woken. The outcomes come back
+// in order.
 //
-// When only the audit write fails, the pushes are queued: the ids come
-// back with an *AuditError.
-func (s *Service) QueuePush(ctx context.Context, who Actor, reqs []PushRequest) ([]int64, error) {
+// When only the audit write fails, the pushes are queued: the outcomes
+// come back with an *AuditError.
+func (s *Service) QueuePush(ctx context.Context, who Actor, reqs []PushRequest) ([]PushOutcome, error) {
 	if len(reqs) == 0 {
 		return nil, errors.New("no IP risk to push")
 	}
@@ -91,9 +184,9 @@ func (s *Service) QueuePush(ctx context.Context, who Actor, reqs []PushRequest) 
 	}
 
 	var pe PushError
-	var refusals []error
+	var refusals []model.AuditEntry
 	for i, r := range reqs {
-		ps := checkPush(r)
+		ps := checkPush(r, s.opts.AllowDocumentationRanges)
 		for _, p := range ps {
 			pe.Problems = append(pe.Problems, PushProblem{Index: i, IP: r.IP, Problem: p})
 		}
@@ -104,55 +197,70 @@ func (s *Service) QueuePush(ctx context.Context, who Actor, reqs []PushRequest) 
 			}
 			e := entries[i]
 			e.Result, e.Detail = ResultRefused, joinDetail(e.Detail, strings.Join(texts, "; "))
-			if err := s.audit(ctx, e); err != nil {
-				refusals = append(refusals, err)
-			}
+			refusals = append(refusals, e)
 		}
 	}
 	if len(pe.Problems) > 0 {
+		auditErr := s.auditAll(ctx, refusals)
 		s.changed()
-		return nil, withAudit(&pe, errors.Join(refusals...))
+		return nil, withAudit(&pe, auditErr)
 	}
 
 	now := s.now()
-	items := make([]model.OutboxItem, len(reqs))
+	pushes := make([]store.Push, len(reqs))
 	for i, r := range reqs {
 		level, _ := model.ParseLevel(r.Level)
 		it := model.OutboxItem{
 			Created: now, NextTry: now,
-			IP:    netip.MustParseAddr(strings.TrimSpace(r.IP)).String(), // one spelling per address
+			IP:    canonicalIP(r.IP), // one spelling per address
 			Level: level, Message: r.Message, Actor: string(who),
 		}
 		if r.Expires > 0 {
 			it.ExpiresAt = now.Add(r.Expires)
 		}
-		items[i] = it
+		pushes[i] = store.Push{Item: it, Force: r.Force}
 	}
-	ids, err := s.opts.Store.Enqueue(ctx, items)
+	done, err := s.opts.Store.EnqueueOnce(ctx, pushes, now, DefaultPushLife)
 	if err != nil {
 		err = fmt.Errorf("IP risk not queued: %w", err)
-		var auditErrs []error
-		for _, e := range entries {
+		for i, e := range entries {
 			e.Result, e.Detail = ResultFailed, joinDetail(e.Detail, err.Error())
-			if aerr := s.audit(ctx, e); aerr != nil {
-				auditErrs = append(auditErrs, aerr)
+			entries[i] = e
+		}
+		auditErr := s.auditAll(ctx, entries)
+		s.changed()
+		return nil, withAudit(err, auditErr)
+	}
+	outs := make([]PushOutcome, len(reqs))
+	for i, e := range entries {
+		o := PushOutcome{IP: pushes[i].Item.IP, Queued: !done[i].Skipped(), ID: done[i].ID, Live: done[i].Live, At: now}
+		if o.Live.State == model.OutboxSent {
+			o.LiveUntil = o.Live.ExpiresAt
+			if o.LiveUntil.IsZero() {
+				o.LiveUntil = o.Live.SentAt.Add(DefaultPushLife)
 			}
 		}
-		s.changed()
-		return nil, withAudit(err, errors.Join(auditErrs...))
-	}
-	var auditErrs []error
-	for i, e := range entries {
-		e.Result, e.Target = ResultQueued, items[i].IP
-		e.Detail = fmt.Sprintf("outbox #%d, %s", ids[i], e.Detail)
-		if aerr := s.audit(ctx, e); aerr != nil {
-			auditErrs = append(auditErrs, aerr)
+		e.Target = o.IP
+		switch {
+		case !o.Queued:
+			o.ID = o.Live.ID
+			e.Result, e.Detail = ResultSkipped, o.Reason()+"; "+e.Detail
+		case o.Live.ID != 0:
+			e.Result, e.Detail = ResultQueued, fmt.Sprintf("outbox #%d, %s; forced: %s", o.ID, e.Detail, o.Reason())
+		default:
+			e.Result, e.Detail = ResultQueued, fmt.Sprintf("outbox #%d, %s", o.ID, e.Detail)
 		}
+		outs[i] = o
+		entries[i] = e
 	}
+	auditErr := s.auditAll(ctx, entries)
 	s.wakeSender()
 	s.settle()
 	s.changed()
-	return ids, errors.Join(auditErrs...)
+	if auditErr != nil {
+		return outs, auditErr
+	}
+	return outs, nil
 }
 
 // pushEntries start the audit entries of a push, one per IP.
@@ -166,15 +274,13 @@ func (s *Service) pushEntries(who Actor, reqs []PushRequest) []model.AuditEntry 
 
 // refuseAll audits every entry as refused because of why and returns why.
 func (s *Service) refuseAll(ctx context.Context, entries []model.AuditEntry, why error) error {
-	var auditErrs []error
-	for _, e := range entries {
+	for i, e := range entries {
 		e.Result, e.Detail = ResultRefused, joinDetail(e.Detail, why.Error())
-		if err := s.audit(ctx, e); err != nil {
-			auditErrs = append(auditErrs, err)
-		}
+		entries[i] = e
 	}
+	auditErr := s.auditAll(ctx, entries)
 	s.changed()
-	return withAudit(why, errors.Join(auditErrs...))
+	return withAudit(why, auditErr)
 }
 
 // pushDetail describes a request for the audit log.

@@ -16,7 +16,7 @@ import (
 )
 
 func TestCheckPush(t *testing.T) {
-	svc := &Service{}
+	svc := &Service{opts: Options{AllowDocumentationRanges: true}} // the simulator's addresses
 	for _, c := range []struct {
 		req  PushRequest
 		want []string // "field: part of the message"

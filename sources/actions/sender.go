@@ -125,7 +125,7 @@ func (snd *Sender) batch(ctx context.Context) (int, error) {
 	byIP := map[string][]model.OutboxItem{}
 	var signals []okta.Signal
 	for _, it := range items {
-		if reason := unsendable(it, now); reason != "" {
+		if reason := unsendable(it, now, s.opts.AllowDocumentationRanges); reason != "" {
 			snd.settleItems(ctx, []model.OutboxItem{it}, errors.New(reason))
 			continue
 		}
@@ -162,9 +162,14 @@ func (snd *Sender) batch(ctx context.Context) (int, error) {
 	return len(items), nil
 }
 
-// unsendable says why an item can never be sent ("" when it can).
-func unsendable(it model.OutboxItem, now time.Time) string {
+// unsendable says why an item can never be sent ("" when it can): one
+// queued before risktop refused its address class (a private address was
+// confirmed when it was queued) is refused here.
+func unsendable(it model.OutboxItem, now time.Time, allowDocumentation bool) string {
 	if m := okta.CheckIP(it.IP); m != "" {
+		return "ip: " + m
+	}
+	if m, _ := checkAddress(netip.MustParseAddr(it.IP), true, allowDocumentation); m != "" {
 		return "ip: " + m
 	}
 	switch it.Level {
@@ -260,9 +265,7 @@ func (snd *Sender) settleItems(ctx context.Context, items []model.OutboxItem, er
 			}
 		}
 	}
-	for _, e := range entries {
-		_ = s.audit(wctx, e) // logged there; the sender has no one else to tell
-	}
+	_ = s.auditAll(wctx, entries) // logged there; the sender has no one else to tell
 }
 
 // retryable reports whether Okta may take the push later, and how long it

@@ -48,7 +48,7 @@ func (v *Viewer) ResetUser(ctx context.Context, who Actor, t ResetTarget) error 
 	return v.s.refuse(ctx, v.s.resetEntry(who, t), ErrViewOnly)
 }
 
-func (v *Viewer) QueuePush(ctx context.Context, who Actor, reqs []PushRequest) ([]int64, error) {
+func (v *Viewer) QueuePush(ctx context.Context, who Actor, reqs []PushRequest) ([]PushOutcome, error) {
 	if len(reqs) == 0 {
 		return nil, ErrViewOnly
 	}

@@ -55,6 +55,12 @@ type Config struct {
 	// RequestsPerMinute is the push budget; 0 means DefaultRequestsPerMinute.
 	RequestsPerMinute int
 
+	// AllowDocumentationRanges says the tenant is a simulator whose world
+	// uses the documentation ranges (RFC 5737, RFC 3849) for every
+	// address: the actions service then accepts pushes of them. The client
+	// itself sends any address it is given.
+	AllowDocumentationRanges bool
+
 	HTTP httpx.Options
 }
 
@@ -189,6 +195,9 @@ func (c *Client) Budget() *Budget { return c.budget }
 
 // Available is how many pushes the budget allows right now.
 func (c *Client) Available() int { return c.budget.Available() }
+
+// AllowsDocumentationRanges reports Config.AllowDocumentationRanges.
+func (c *Client) AllowsDocumentationRanges() bool { return c.cfg.AllowDocumentationRanges }
 
 // ClientID is the configured OAuth client id ("" with SSWS).
 func (c *Client) ClientID() string { return c.cfg.ClientID }

@@ -72,7 +72,7 @@ sources:
   onelogin:   {base_url: %s, client_id: %s, client_secret: %s, interval: 10s, backfill: %s}
   casb:       {base_url: %s, access_key: %s, access_secret: %s, interval: 5m}
   cloudflare: {base_url: %s, account_id: %s, api_token: %s, interval: 60s}
-  okta:       {base_url: %s, client_id: %s, private_key_file: %s, requests_per_minute: 30}
+  okta:       {base_url: %s, client_id: %s, private_key_file: %s, requests_per_minute: 30, allow_documentation_ranges: true}
 `, storePath, filepath.Join(filepath.Dir(storePath), "exports"),
 		e.OneLogin, olsim.DefaultClientID, olsim.DefaultClientSecret, os.Getenv(crashBackfillEnv),
 		e.CASB, casbsim.DefaultAccessKey, casbsim.DefaultAccessSecret,

@@ -245,11 +245,11 @@ func (r *rig) queuePushes(t *testing.T, ips ...string) []int64 {
 	for _, ip := range ips {
 		reqs = append(reqs, actions.PushRequest{IP: ip, Level: "HIGH", Message: "fault suite"})
 	}
-	ids, err := r.svc.QueuePush(context.Background(), "os:suite@rig", reqs)
+	outs, err := r.svc.QueuePush(context.Background(), "os:suite@rig", reqs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ids
+	return actions.OutboxIDs(outs)
 }
 
 // errorID strips what differs between runs from a vendor's error text.

@@ -200,7 +200,7 @@ sources:
   onelogin:   {base_url: %s, client_id: %s, client_secret: %s, interval: 30s, backfill: 24h}
   casb:       {base_url: %s, access_key: %s, access_secret: %s, report: Userrisk, interval: 5m}
   cloudflare: {base_url: %s, account_id: %s, api_token: %s, interval: 60s}
-  okta:       {base_url: %s, client_id: %s, private_key_file: %q, requests_per_minute: 30}
+  okta:       {base_url: %s, client_id: %s, private_key_file: %q, requests_per_minute: 30, allow_documentation_ranges: true}
 `,
 		e.OneLogin, olsim.DefaultClientID, olsim.DefaultClientSecret,
 		e.CASB, casbsim.DefaultAccessKey, casbsim.DefaultAccessSecret,

@@ -95,7 +95,7 @@ func newEventsScreen(a *App) *eventsScreen {
 	in := textinput.New()
 	in.Prompt = "/"
 	in.Placeholder = filterHelp
-	in.CharLimit = 300
+	in.CharLimit = filterLimit
 	if t != nil {
 		in.PromptStyle = t.Key
 		in.PlaceholderStyle = t.Muted
@@ -140,6 +140,13 @@ func (e *eventsScreen) keys() []key.Binding {
 }
 
 func (e *eventsScreen) typing() bool { return e.filtering }
+
+func (e *eventsScreen) input() *textinput.Model {
+	if e.filtering {
+		return &e.filterIn
+	}
+	return nil
+}
 
 func (e *eventsScreen) activate() tea.Cmd {
 	if e.pageNo == 0 && !e.loading {

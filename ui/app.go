@@ -84,6 +84,7 @@ type App struct {
 	ovBody, ovBox, ovDrawn string
 	// exportCap is the most events one export writes.
 	exportCap int
+	exports   exportLedger
 	// full is the text input found full by the last typed key (nil after
 	// any other key), and fullToast the notice that said so.
 	full      *textinput.Model

@@ -506,9 +506,9 @@ func (e *eventsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 			return e.a.copyText(ev.ID)
 		}
 	case key.Matches(msg, e.k.Export):
-		return e.a.exportEvents(e.filter(), e.sortBy, e.q.describe(), csvFormat)
+		return e.a.exportEvents(e.filter(), e.sortBy, e.q.describe(), csvFormat, e.total)
 	case key.Matches(msg, e.k.ExportJSON):
-		return e.a.exportEvents(e.filter(), e.sortBy, e.q.describe(), jsonFormat)
+		return e.a.exportEvents(e.filter(), e.sortBy, e.q.describe(), jsonFormat, e.total)
 	}
 	return nil
 }

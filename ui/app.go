@@ -7,8 +7,10 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
@@ -82,6 +84,11 @@ type App struct {
 	ovBody, ovBox, ovDrawn string
 	// exportCap is the most events one export writes.
 	exportCap int
+	exports   exportLedger
+	// full is the text input found full by the last typed key (nil after
+	// any other key), and fullToast the notice that said so.
+	full      *textinput.Model
+	fullToast int
 
 	// render caches
 	headerKey  string
@@ -214,6 +221,10 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.toast.expire(msg)
 		return a, nil
 	case tea.KeyMsg:
+		if in := a.textInput(); in != nil && typed(msg) {
+			return a, a.typeInto(in, msg)
+		}
+		a.full = nil // any other key may make room, or move the keyboard
 		if msg.Type == tea.KeyRunes && !msg.Paste && len(msg.Runes) > 1 {
 			return a, a.keysTogether(msg)
 		}
@@ -306,7 +317,12 @@ func (a *App) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return a, a.modal.onKey(msg)
 	}
 	if a.cmdbar.active {
-		done, cmd := a.cmdbar.update(msg, a.completions())
+		faults := 0
+		if a.deps.Faults != nil {
+			faults = 1
+		}
+		a.cmdbar.setCompletions([2]int{a.data.version, faults}, a.completions)
+		done, cmd := a.cmdbar.update(msg)
 		if done != "" {
 			return a, tea.Batch(cmd, a.run(done))
 		}
@@ -367,14 +383,116 @@ func (a *App) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 // match no binding and a word that names a key ("down", "end", "enter",
 // "tab") would match that key: "down" typed into the command bar would
 // cycle its completions, "tab" typed into a form would move the focus. A
-// bracketed paste stays whole.
+// bracketed paste stays whole. Once a key gives a text input the
+// keyboard ("/" opens the filter), the rest is typed into it at once.
 func (a *App) keysTogether(msg tea.KeyMsg) tea.Cmd {
-	cmds := make([]tea.Cmd, 0, len(msg.Runes))
-	for _, r := range msg.Runes {
+	var cmds []tea.Cmd
+	for i, r := range msg.Runes {
+		if in := a.textInput(); in != nil && !msg.Alt {
+			return tea.Batch(append(cmds, a.typeInto(in, tea.KeyMsg{Type: tea.KeyRunes, Runes: msg.Runes[i:]}))...)
+		}
 		_, cmd := a.onKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt})
 		cmds = append(cmds, cmd)
 	}
 	return tea.Batch(cmds...)
+}
+
+// typed reports a key that puts characters into a text input: characters
+// (typed, read together or pasted) and space; not alt+ a letter, which
+// text inputs bind (alt+b: a word back).
+func typed(msg tea.KeyMsg) bool {
+	return msg.Type == tea.KeyRunes && !msg.Alt || msg.Type == tea.KeySpace
+}
+
+// textInput is the text input that has the keyboard (the one onKey would
+// hand a character to), or nil.
+func (a *App) textInput() *textinput.Model {
+	var in *textinput.Model
+	switch {
+	case a.modal != nil:
+		if f, ok := a.modal.(*form); ok {
+			in = f.input()
+		}
+	case a.cmdbar.active:
+		in = &a.cmdbar.in
+	case a.help:
+	default:
+		if h, ok := a.current().(inputHolder); ok {
+			in = h.input()
+		}
+	}
+	if in == nil || !in.Focused() {
+		return nil
+	}
+	return in
+}
+
+// inputHolder is a screen with a text input (a filter line).
+type inputHolder interface {
+	// input is the text input while it has the keyboard, else nil.
+	input() *textinput.Model
+}
+
+// typeInto types characters into the text input that has the keyboard.
+// Characters that came together (a paste, bracketed or not, or a fast
+// typist) go in as one insertion, flagged as a paste so that no word
+// among them is taken for a key's name: the input, its checks and its
+// completions do their work once per run instead of once per character.
+// What goes beyond the input's CharLimit is dropped, and said.
+func (a *App) typeInto(in *textinput.Model, msg tea.KeyMsg) tea.Cmd {
+	rs := msg.Runes
+	if msg.Type == tea.KeySpace {
+		rs = []rune{' '}
+	}
+	together := msg.Paste || len(rs) > 1
+	limit := in.CharLimit
+	if limit <= 0 {
+		_, cmd := a.onKey(a.insertion(msg, rs, together))
+		return cmd
+	}
+	if in == a.full {
+		// Full: the rest of a long paste read in pieces is dropped here,
+		// without measuring the line again for each piece.
+		return a.lineFull(limit, together)
+	}
+	room := limit - utf8.RuneCountInString(in.Value())
+	var said tea.Cmd
+	if len(rs) > room {
+		rs = rs[:max(room, 0)]
+		said = a.lineFull(limit, together)
+	}
+	var cmd tea.Cmd
+	if len(rs) > 0 {
+		_, cmd = a.onKey(a.insertion(msg, rs, together))
+	}
+	if len(rs) >= room && utf8.RuneCountInString(in.Value()) >= limit {
+		a.full = in
+	}
+	return tea.Batch(cmd, said)
+}
+
+// insertion is the key that types rs: a run of characters flagged as a
+// paste, so that no binding matches it.
+func (a *App) insertion(msg tea.KeyMsg, rs []rune, together bool) tea.KeyMsg {
+	if together {
+		return tea.KeyMsg{Type: tea.KeyRunes, Runes: rs, Paste: true}
+	}
+	return msg
+}
+
+// lineFull says that characters were dropped at a line's cap, once while
+// the notice shows (a long paste read in pieces would repeat it).
+func (a *App) lineFull(limit int, pasted bool) tea.Cmd {
+	if a.toast.id == a.fullToast && a.toast.text != "" && a.deps.Now().Before(a.toast.expires) {
+		return nil
+	}
+	text := fmt.Sprintf("this line holds at most %s characters", thousands(limit))
+	if pasted {
+		text = fmt.Sprintf("pasted text cut to %s characters, the most this line holds", thousands(limit))
+	}
+	cmd := a.sayErr(text)
+	a.fullToast = a.toast.id
+	return cmd
 }
 
 // keyClaimer is a screen that takes some global keys for itself (the

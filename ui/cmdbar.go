@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
@@ -51,16 +52,32 @@ func (a *App) commandHelp() []string {
 	return out
 }
 
+// The most characters a line takes: a command (an email is at most 254),
+// a filter (several terms and words). A paste beyond is cut, and said.
+const (
+	commandLimit = 512
+	filterLimit  = 1024
+)
+
 // cmdbar is the ':' prompt with tab completion.
 type cmdbar struct {
 	in     textinput.Model
 	active bool
+
+	// The completions are made once per change of what they list (a
+	// ":user" for each person: thousands), not per key, and handed to the
+	// input only while the line is short enough to complete: the input
+	// compares every one with the line on each key.
+	compKey [2]int // the data version and the faults switch they were made for
+	comps   []string
+	longest int  // characters in the longest
+	offered bool // the input holds them
 }
 
 func newCmdbar(t *theme.Theme) cmdbar {
 	in := textinput.New()
 	in.Prompt = ":"
-	in.CharLimit = 256
+	in.CharLimit = commandLimit
 	in.ShowSuggestions = true
 	if t != nil {
 		in.PromptStyle = t.Key
@@ -75,9 +92,21 @@ func (c *cmdbar) open() tea.Cmd {
 	return c.in.Focus()
 }
 
+// setCompletions gives the prompt its completions, made by build when key
+// differs from the last call's.
+func (c *cmdbar) setCompletions(key [2]int, build func() []string) {
+	if key == c.compKey && c.comps != nil {
+		return
+	}
+	c.compKey, c.comps, c.longest, c.offered = key, build(), 0, false
+	for _, s := range c.comps {
+		c.longest = max(c.longest, utf8.RuneCountInString(s))
+	}
+}
+
 // update feeds a key to the prompt; it returns the command line when the
 // operator pressed enter.
-func (c *cmdbar) update(msg tea.KeyMsg, completions []string) (string, tea.Cmd) {
+func (c *cmdbar) update(msg tea.KeyMsg) (string, tea.Cmd) {
 	switch msg.Type {
 	case tea.KeyEsc:
 		c.active = false
@@ -92,7 +121,18 @@ func (c *cmdbar) update(msg tea.KeyMsg, completions []string) (string, tea.Cmd) 
 		}
 		return line, nil
 	}
-	c.in.SetSuggestions(completions)
+	n := utf8.RuneCountInString(c.in.Value())
+	if typed(msg) {
+		n += max(len(msg.Runes), 1)
+	}
+	switch {
+	case n > c.longest && c.offered: // longer than any completion: none can match
+		c.in.SetSuggestions(nil)
+		c.offered = false
+	case n <= c.longest && !c.offered:
+		c.in.SetSuggestions(c.comps)
+		c.offered = true
+	}
 	var cmd tea.Cmd
 	c.in, cmd = c.in.Update(msg)
 	return "", cmd

@@ -64,6 +64,12 @@ type Deps struct {
 	Actions   Actions       // nil: no actions (every action key says so)
 	Actor     actions.Actor // who acts from this dashboard (OS user, or SSH key)
 	ExportDir string        // where e/E write CSV/JSON ("" : the state directory's exports)
+	// Exports limits this dashboard's exports (a viewer's under serve:
+	// ViewerExports); the zero value limits nothing beyond the events cap.
+	Exports ExportLimits
+	// FreeSpace reports the bytes free to risktop on the filesystem that
+	// holds dir, and its size; default statfs(2). Called from a tea.Cmd.
+	FreeSpace func(dir string) (free, size uint64, err error)
 	// Clipboard copies text to the operator's terminal (OSC 52); nil: y
 	// says copying is unavailable. Called from a tea.Cmd.
 	Clipboard func(text string) error

@@ -95,7 +95,7 @@ func newEventsScreen(a *App) *eventsScreen {
 	in := textinput.New()
 	in.Prompt = "/"
 	in.Placeholder = filterHelp
-	in.CharLimit = 300
+	in.CharLimit = filterLimit
 	if t != nil {
 		in.PromptStyle = t.Key
 		in.PlaceholderStyle = t.Muted
@@ -140,6 +140,13 @@ func (e *eventsScreen) keys() []key.Binding {
 }
 
 func (e *eventsScreen) typing() bool { return e.filtering }
+
+func (e *eventsScreen) input() *textinput.Model {
+	if e.filtering {
+		return &e.filterIn
+	}
+	return nil
+}
 
 func (e *eventsScreen) activate() tea.Cmd {
 	if e.pageNo == 0 && !e.loading {
@@ -499,9 +506,9 @@ func (e *eventsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 			return e.a.copyText(ev.ID)
 		}
 	case key.Matches(msg, e.k.Export):
-		return e.a.exportEvents(e.filter(), e.sortBy, e.q.describe(), csvFormat)
+		return e.a.exportEvents(e.filter(), e.sortBy, e.q.describe(), csvFormat, e.total)
 	case key.Matches(msg, e.k.ExportJSON):
-		return e.a.exportEvents(e.filter(), e.sortBy, e.q.describe(), jsonFormat)
+		return e.a.exportEvents(e.filter(), e.sortBy, e.q.describe(), jsonFormat, e.total)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -18,15 +19,21 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/risktop/risktop/config"
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/store"
+	"github.com/risktop/risktop/sources/privfile"
 )
 
 // Export: e writes the current screen's table as CSV, E as JSON, into
-// Deps.ExportDir (created 0700; each file 0600, never overwriting one).
-// Events export every row the filter matches, in the screen's order, read
-// a page at a time in a command, up to maxExportEvents. Every file write
-// happens in a command.
+// Deps.ExportDir (created 0700; each file 0600, never overwriting one,
+// never through a symlink; a directory another user could write, swap or
+// redirect is refused). Events export every row the filter matches, in
+// the screen's order, read a page at a time in a command, up to
+// maxExportEvents. Every file write happens in a command, one export at a
+// time, and only while the disk keeps its floor free (diskFloor). A
+// dashboard's ExportLimits (a viewer's under serve) bound how often it
+// exports, how much in all, and how many events at once.
 
 type exportFormat int
 
@@ -44,6 +51,70 @@ func (f exportFormat) ext() string {
 
 // maxExportEvents caps an events export.
 const maxExportEvents = 100_000
+
+// ExportLimits bound one dashboard's exports, where several people share
+// a host's disk (risktop serve). The zero value bounds nothing beyond
+// what every dashboard has: the events cap, one export at a time, the
+// disk's floor.
+type ExportLimits struct {
+	Who    string        // whom the limits are for, in a refusal ("viewers")
+	Files  int           // at most this many exports started in any Per (0: no rate limit)
+	Per    time.Duration // the rate limit's window
+	Bytes  int64         // what one session may write in all (0: no limit)
+	Events int           // rows one events export holds at most (0: maxExportEvents)
+}
+
+// ViewerExports are the limits risktop serve gives a viewer's session:
+// five exports every ten minutes, 20,000 events at most in one (about
+// 9 MB of JSON, 6 MB of CSV of sign-ins like the tests'), 64 MB in the
+// whole session: enough for a handover or an investigation's evidence,
+// not for copying the store to the jump host's disk again and again. An
+// operator's session and the local dashboard keep the zero value.
+func ViewerExports() ExportLimits {
+	return ExportLimits{Who: "viewers", Files: 5, Per: 10 * time.Minute, Bytes: 64_000_000, Events: 20_000}
+}
+
+// exportLedger is what this dashboard has exported, against its limits.
+type exportLedger struct {
+	started []time.Time // starts within the rate limit's window, oldest first
+	written int64       // bytes of the files kept
+	running bool        // an export is being written
+}
+
+// Bytes one exported row is taken to need when an export's size is
+// estimated before writing: an event's JSON row is about 450 bytes with
+// its reasons and fields (CSV about 300), more with a vendor's extra
+// fields; a list row is smaller.
+const exportRowBytes = 1 << 10
+
+// diskFloor is what an export leaves free on the disk that holds it: 5%
+// of the disk, at least 100 MiB and at most 1 GiB. The store, its
+// write-ahead log and the logs often share that disk with the exports;
+// they fail when it fills, and every session's dashboard with them. The
+// 5% scales with the disk (where 100 MiB is a moment's growth); the 1 GiB
+// cap keeps a big disk's 5% from refusing exports with plenty free.
+func diskFloor(size uint64) uint64 {
+	return min(max(size/20, 100<<20), 1<<30)
+}
+
+// diskCheckEvery is how often (in bytes written) an export looks at the
+// free space again: other writers share the disk.
+const diskCheckEvery = 8 << 20
+
+// errAllowance stops an export at the session's allowance (the file is
+// kept, marked).
+var errAllowance = errors.New("the session's export allowance is used up")
+
+// lowDisk refuses or stops an export for want of free space (a stopped
+// export's file is removed).
+type lowDisk string
+
+func (e lowDisk) Error() string { return string(e) }
+
+func isLowDisk(err error) bool {
+	var l lowDisk
+	return errors.As(err, &l)
+}
 
 // exportPage is how many events one read of an export takes.
 const exportPage = store.MaxPageSize
@@ -65,25 +136,125 @@ type exportMeta struct {
 
 // exportDone is the result of an export.
 type exportDone struct {
-	what   string // what count counted: "event" (plural adds the s), "person"
-	path   string
-	count  int
-	capped bool
-	err    error
+	what      string // what count counted: "event" (plural adds the s), "person"
+	path      string
+	count     int
+	capped    bool  // stopped at the events cap: the filter matches more
+	allowance bool  // stopped at the session's allowance
+	bytes     int64 // the file's size
+	refused   bool  // err is a refusal (an unsafe directory, a full disk), not a failure
+	err       error
 }
 
 func (a *App) onExported(m exportDone) tea.Cmd {
+	a.exports.running = false
+	a.exports.written += m.bytes
 	if m.err != nil {
+		// Nothing was kept: the rate limit counts files written.
+		if k := len(a.exports.started); k > 0 {
+			a.exports.started = a.exports.started[:k-1]
+		}
+		a.deps.Log.Warn("export not written", "actor", string(a.deps.Actor), "err", m.err)
+		if m.refused {
+			return a.sayErr("export refused: " + m.err.Error())
+		}
 		return a.sayErr("export failed: " + m.err.Error())
 	}
+	a.deps.Log.Info("exported", "actor", string(a.deps.Actor), "path", m.path, "rows", m.count, "bytes", m.bytes)
 	n := plural(m.count, m.what)
 	if m.what == "person" && m.count != 1 {
 		n = thousands(m.count) + " people"
 	}
-	if m.capped {
+	switch {
+	case m.allowance:
+		return a.say(fmt.Sprintf("exported the first %s (this session's %s of exports for %s is now used up) to %s",
+			n, byteSize(a.deps.Exports.Bytes), a.deps.Exports.Who, m.path))
+	case m.capped:
 		return a.say(fmt.Sprintf("exported the first %s (the cap; the filter matches more, narrow it for the rest) to %s", n, m.path))
 	}
 	return a.say(fmt.Sprintf("exported %s to %s", n, m.path))
+}
+
+// startExport applies the dashboard's export limits in Update: a refusal
+// (ok false, and the notice saying why and when exporting is possible
+// again), or the start recorded and what this export may write (0: no
+// limit).
+func (a *App) startExport() (budget int64, ok bool, refusal tea.Cmd) {
+	l, now := a.deps.Exports, a.deps.Now()
+	if a.exports.running {
+		return 0, false, a.sayErr("an export is still being written: wait for its notice, then export again")
+	}
+	if l.Files > 0 && l.Per > 0 {
+		recent := a.exports.started[:0]
+		for _, t := range a.exports.started {
+			if now.Sub(t) < l.Per {
+				recent = append(recent, t)
+			}
+		}
+		a.exports.started = recent
+		if len(recent) >= l.Files {
+			next := recent[0].Add(l.Per)
+			return 0, false, a.sayErr(fmt.Sprintf("export refused: %s may export %d files every %s; the next at %s (in %s)",
+				l.Who, l.Files, config.FormatDuration(l.Per), next.Local().Format("15:04:05"), untilText(next.Sub(now))))
+		}
+	}
+	if l.Bytes > 0 {
+		if a.exports.written >= l.Bytes {
+			return 0, false, a.sayErr(fmt.Sprintf("export refused: this session has exported %s, the most %s may in one session (a new session starts a new allowance)",
+				byteSize(a.exports.written), l.Who))
+		}
+		budget = l.Bytes - a.exports.written
+	}
+	a.exports.started = append(a.exports.started, now)
+	a.exports.running = true
+	return budget, true, nil
+}
+
+// untilText is a wait to the second, rounded up: "6m40s", "12s".
+func untilText(d time.Duration) string {
+	d = (d + time.Second - 1).Truncate(time.Second)
+	if d >= time.Minute && d%time.Minute == 0 {
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	}
+	return d.String()
+}
+
+// byteSize is a size for people: "64 MB", "820 kB", "312 bytes"
+// (decimal units, as df -H and file managers show).
+func byteSize(n int64) string {
+	switch {
+	case n >= 10_000_000_000:
+		return fmt.Sprintf("%d GB", n/1_000_000_000)
+	case n >= 1_000_000_000:
+		return fmt.Sprintf("%.1f GB", float64(n)/1e9)
+	case n >= 10_000_000:
+		return fmt.Sprintf("%d MB", n/1_000_000)
+	case n >= 1_000_000:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	case n >= 1_000:
+		return fmt.Sprintf("%d kB", n/1_000)
+	}
+	return plural(int(n), "byte")
+}
+
+// exportSpace is what an export's command needs to keep to its limits.
+type exportSpace struct {
+	free     func(dir string) (free, size uint64, err error)
+	estimate int64 // the most the export is expected to write
+	budget   int64 // the most it may write (0: no limit)
+	log      *slog.Logger
+}
+
+func (a *App) exportSpace(budget int64, rows int) exportSpace {
+	est := int64(rows) * exportRowBytes
+	if budget > 0 {
+		est = min(est, budget)
+	}
+	free := a.deps.FreeSpace
+	if free == nil {
+		free = statfsFree
+	}
+	return exportSpace{free: free, estimate: est, budget: budget, log: a.deps.Log}
 }
 
 // exportTable writes an in-memory table (a list screen's rows, as shown).
@@ -94,9 +265,13 @@ func (a *App) exportTable(screen string, d exportData, format exportFormat) tea.
 	if u, ok := a.screens[tabUsers].(*usersScreen); ok && screen == "users" {
 		meta.filter, meta.sort = u.text, "by "+userSorts[u.sortBy]
 	}
-	dir := a.deps.ExportDir
+	budget, ok, refusal := a.startExport()
+	if !ok {
+		return refusal
+	}
+	dir, space := a.deps.ExportDir, a.exportSpace(budget, len(d.rows))
 	return func() tea.Msg {
-		path, n, _, err := writeExport(dir, meta, format, d.fields, func(emit func([]any) error) (bool, error) {
+		done := writeExport(dir, meta, format, d.fields, space, func(emit func([]any) error) (bool, error) {
 			for _, r := range d.rows {
 				if err := emit(r); err != nil {
 					return false, err
@@ -104,7 +279,8 @@ func (a *App) exportTable(screen string, d exportData, format exportFormat) tea.
 			}
 			return false, nil
 		})
-		return exportDone{what: what, path: path, count: n, err: err}
+		done.what = what
+		return done
 	}
 }
 
@@ -126,22 +302,36 @@ func eventRecord(e model.Event) []any {
 }
 
 // exportEvents writes every event matching f in the given order, read a
-// page at a time, up to the cap.
-func (a *App) exportEvents(f store.EventFilter, by store.Sort, describe string, format exportFormat) tea.Cmd {
+// page at a time, up to the cap. matching is how many the filter matches
+// when counted (-1 when not known), for the estimate of the export's size.
+func (a *App) exportEvents(f store.EventFilter, by store.Sort, describe string, format exportFormat, matching int) tea.Cmd {
 	st := a.deps.Store
 	if st == nil {
 		return a.sayErr("no store to export from")
 	}
+	limit := a.exportCap
+	if n := a.deps.Exports.Events; n > 0 {
+		limit = min(limit, n)
+	}
+	rows := limit
+	if matching >= 0 {
+		rows = min(matching, limit)
+	}
+	budget, ok, refusal := a.startExport()
+	if !ok {
+		return refusal
+	}
+	space := a.exportSpace(budget, rows)
 	sortName := "newest first"
 	if by == store.ByScore {
 		sortName = "riskiest first"
 	}
 	meta := exportMeta{screen: "events", filter: describe, sort: sortName, at: a.deps.Now()}
-	dir, ctx, limit := a.deps.ExportDir, a.ctx, a.exportCap
+	dir, ctx := a.deps.ExportDir, a.ctx
 	return tea.Batch(a.say("exporting the events…"), func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 		defer cancel()
-		path, n, capped, err := writeExport(dir, meta, format, eventFields, func(emit func([]any) error) (bool, error) {
+		done := writeExport(dir, meta, format, eventFields, space, func(emit func([]any) error) (bool, error) {
 			q := store.EventQuery{EventFilter: f, Sort: by}
 			n := 0
 			for {
@@ -165,24 +355,39 @@ func (a *App) exportEvents(f store.EventFilter, by store.Sort, describe string, 
 				q.After = page.LastKey
 			}
 		})
-		return exportDone{what: "event", path: path, count: n, capped: capped, err: err}
+		done.what = "event"
+		return done
 	})
 }
 
-// writeExport creates the file and writes the rows rows emits; on error it
-// removes what it wrote. It returns the file's absolute path, the rows
-// written, and whether rows reported a cap.
-func writeExport(dir string, meta exportMeta, format exportFormat, fields []string,
-	rows func(emit func([]any) error) (capped bool, err error)) (string, int, bool, error) {
+// writeExport makes the directory (refusing one another user could
+// write, swap or redirect), checks the disk has room for the export and
+// its floor, creates the file and writes the rows rows emits; it stops
+// early at space's budget, and removes the file on an error or when the
+// disk reaches its floor meanwhile. done has the file's absolute path,
+// the rows written and whether rows reported a cap.
+func writeExport(dir string, meta exportMeta, format exportFormat, fields []string, space exportSpace,
+	rows func(emit func([]any) error) (capped bool, err error)) (done exportDone) {
 	dir, err := resolveExportDir(dir, os.Getenv, os.UserHomeDir)
 	if err != nil {
-		return "", 0, false, err
+		return exportDone{err: err}
+	}
+	if err := privfile.MkdirPrivate(dir); err != nil {
+		return exportDone{err: fmt.Errorf("the export directory: %w", err), refused: errors.Is(err, privfile.ErrUnsafe)}
+	}
+	disk := diskWatch{dir: dir, free: space.free}
+	if err := disk.check(space.estimate, false); isLowDisk(err) {
+		return exportDone{err: err, refused: true}
+	} else if err != nil && space.log != nil {
+		// Not known here (no statfs): the export goes ahead.
+		space.log.Warn("export: free space not checked", "dir", dir, "err", err)
 	}
 	file, path, err := createExport(dir, meta.screen, meta.at, format.ext())
 	if err != nil {
-		return "", 0, false, err
+		return exportDone{err: err}
 	}
-	bw := bufio.NewWriterSize(file, 64<<10)
+	cw := &countingWriter{w: file, disk: &disk}
+	bw := bufio.NewWriterSize(cw, 64<<10)
 	var w tableWriter
 	if format == jsonFormat {
 		w = &jsonTable{w: bw, meta: meta, fields: fields}
@@ -190,24 +395,43 @@ func writeExport(dir string, meta exportMeta, format exportFormat, fields []stri
 		w = &csvTable{w: csv.NewWriter(bw)}
 	}
 	n := 0
-	fail := func(err error) (string, int, bool, error) {
+	fail := func(err error) exportDone {
 		file.Close()
 		os.Remove(path)
-		return "", 0, false, fmt.Errorf("writing %s: %w", path, err)
+		if isLowDisk(err) {
+			return exportDone{err: err, refused: true}
+		}
+		return exportDone{err: fmt.Errorf("writing %s: %w", path, err)}
 	}
 	if err := w.begin(fields); err != nil {
 		return fail(err)
 	}
 	capped, err := rows(func(r []any) error {
+		if space.budget > 0 && cw.n+int64(bw.Buffered()) >= space.budget {
+			return errAllowance
+		}
 		n++
 		return w.row(r)
 	})
-	if err != nil {
+	allowance := errors.Is(err, errAllowance)
+	switch {
+	case allowance:
+		capped = true
+	case isLowDisk(err):
+		return fail(err)
+	case err != nil:
 		file.Close()
 		os.Remove(path)
-		return "", 0, false, err
+		return exportDone{err: err}
 	}
-	if err := w.end(n, capped); err != nil {
+	note := ""
+	switch {
+	case allowance:
+		note = fmt.Sprintf("only the first %d rows: this session's export allowance is used up", n)
+	case capped:
+		note = fmt.Sprintf("only the first %d rows: the filter matches more; narrow it for the rest", n)
+	}
+	if err := w.end(n, note); err != nil {
 		return fail(err)
 	}
 	if err := bw.Flush(); err != nil {
@@ -215,9 +439,57 @@ func writeExport(dir string, meta exportMeta, format exportFormat, fields []stri
 	}
 	if err := file.Close(); err != nil {
 		os.Remove(path)
-		return "", 0, false, fmt.Errorf("writing %s: %w", path, err)
+		return exportDone{err: fmt.Errorf("writing %s: %w", path, err)}
 	}
-	return path, n, capped, nil
+	return exportDone{path: path, count: n, capped: capped && !allowance, allowance: allowance, bytes: cw.n}
+}
+
+// diskWatch checks the free space of the disk an export is written to.
+type diskWatch struct {
+	dir  string
+	free func(dir string) (free, size uint64, err error)
+}
+
+// check refuses (lowDisk, naming the directory and the figures) when
+// writing need more bytes would leave the disk below its floor; writing
+// says the export is under way.
+func (d *diskWatch) check(need int64, writing bool) error {
+	free, size, err := d.free(d.dir)
+	if err != nil {
+		return err
+	}
+	floor := diskFloor(size)
+	if free >= floor && free-floor >= uint64(max(need, 0)) {
+		return nil
+	}
+	have, keep := byteSize(int64(min(free, 1<<62))), byteSize(int64(floor))
+	if writing {
+		return lowDisk(fmt.Sprintf("the disk holding %s was down to %s free while writing, and risktop keeps %s free there for the store and logs: the part written is removed; free some space or set export_dir to another disk",
+			d.dir, have, keep))
+	}
+	return lowDisk(fmt.Sprintf("the disk holding %s has %s free; this export needs up to %s and risktop keeps %s free there for the store and logs; free some space or set export_dir to another disk",
+		d.dir, have, byteSize(need), keep))
+}
+
+// countingWriter counts what reaches the file, and looks at the disk's
+// free space again every diskCheckEvery bytes.
+type countingWriter struct {
+	w       io.Writer
+	n       int64
+	checked int64 // n at the last look
+	disk    *diskWatch
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	if c.n+int64(len(p))-c.checked >= diskCheckEvery {
+		c.checked = c.n
+		if err := c.disk.check(int64(len(p)), true); isLowDisk(err) {
+			return 0, err
+		}
+	}
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // resolveExportDir is the configured directory, else
@@ -247,13 +519,10 @@ func resolveExportDir(dir string, getenv func(string) string, home func() (strin
 	return abs, nil
 }
 
-// createExport makes dir (0700) and a new file in it (0600) named
+// createExport makes a new file in dir (0600, not through a symlink) named
 // risktop-<screen>-<UTC yyyymmdd-hhmmss>.<ext>, with -2, -3… when that
 // name is taken: an export never overwrites a file.
 func createExport(dir, screen string, at time.Time, ext string) (*os.File, string, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, "", fmt.Errorf("creating the export directory: %w", err)
-	}
 	base := "risktop-" + screen + "-" + at.UTC().Format("20060102-150405")
 	for i := 1; i <= 100; i++ {
 		name := base
@@ -261,7 +530,7 @@ func createExport(dir, screen string, at time.Time, ext string) (*os.File, strin
 			name += "-" + strconv.Itoa(i)
 		}
 		path := filepath.Join(dir, name+"."+ext)
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		f, err := privfile.CreateNew(path)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
@@ -277,7 +546,9 @@ func createExport(dir, screen string, at time.Time, ext string) (*os.File, strin
 type tableWriter interface {
 	begin(fields []string) error
 	row(vals []any) error
-	end(count int, capped bool) error
+	// end closes the table; note says why it holds only the first count
+	// rows ("" when it holds all).
+	end(count int, note string) error
 }
 
 type csvTable struct{ w *csv.Writer }
@@ -292,7 +563,7 @@ func (c *csvTable) row(vals []any) error {
 	return c.w.Write(rec)
 }
 
-func (c *csvTable) end(int, bool) error {
+func (c *csvTable) end(int, string) error {
 	c.w.Flush()
 	return c.w.Error()
 }
@@ -371,14 +642,14 @@ func (j *jsonTable) row(vals []any) error {
 	return err
 }
 
-func (j *jsonTable) end(count int, capped bool) error {
+func (j *jsonTable) end(count int, note string) error {
 	end := "\n  ]"
 	if count == 0 {
 		end = "]"
 	}
-	note := ""
+	capped := note != ""
 	if capped {
-		note = fmt.Sprintf(",\n  \"note\": %q", fmt.Sprintf("only the first %d rows: the filter matches more; narrow it for the rest", count))
+		note = fmt.Sprintf(",\n  \"note\": %q", note)
 	}
 	_, err := fmt.Fprintf(j.w, "%s,\n  \"count\": %d,\n  \"capped\": %v%s\n}\n", end, count, capped, note)
 	return err

@@ -32,8 +32,12 @@ func exportApp(t *testing.T, n int) (*App, string) {
 	}
 	dir := filepath.Join(t.TempDir(), "state", "exports")
 	a.deps.ExportDir = dir
+	a.deps.FreeSpace = plentyFree // not the test machine's disk
 	return a, dir
 }
+
+// plentyFree is a disk with room for any test's export.
+func plentyFree(string) (free, size uint64, err error) { return 1e12, 2e12, nil }
 
 // exportedPath is the path the last notice names.
 func exportedPath(t *testing.T, a *App) string {
@@ -267,7 +271,7 @@ func TestExportSaysWhatFailed(t *testing.T) {
 	}
 	a.deps.ExportDir = filepath.Join(file, "exports")
 	keysOf(a, "2", "e")
-	if !strings.HasPrefix(a.toast.text, "export failed: creating the export directory: mkdir "+file) || !a.toast.err {
+	if !strings.HasPrefix(a.toast.text, "export failed: the export directory: stat "+file+"/exports: not a directory") || !a.toast.err {
 		t.Fatalf("notice %q", a.toast.text)
 	}
 }

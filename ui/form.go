@@ -189,6 +189,15 @@ func (f *form) setFocus(i int) {
 
 func (f *form) id() int { return f.ident }
 
+// input is the focused text field's input, or nil (a choice, a button,
+// or while the form is busy, when keys do nothing).
+func (f *form) input() *textinput.Model {
+	if f.busy || f.focus >= len(f.fields) || f.fields[f.focus].kind != textField {
+		return nil
+	}
+	return &f.fields[f.focus].in
+}
+
 func (f *form) keys() []key.Binding {
 	if f.busy {
 		return nil

@@ -77,6 +77,7 @@ func newUsersScreen(a *App) screen {
 	in := textinput.New()
 	in.Prompt = "/"
 	in.Placeholder = "part of a name or an email"
+	in.CharLimit = filterLimit
 	if t != nil {
 		in.PromptStyle, in.PlaceholderStyle = t.Key, t.Muted
 	}
@@ -96,7 +97,14 @@ func (u *usersScreen) keys() []key.Binding {
 	return append(bs, u.list.Up, u.list.Down, u.list.PageUp, u.list.PageDown, u.list.Top, u.list.Bottom)
 }
 
-func (u *usersScreen) typing() bool      { return u.filtering }
+func (u *usersScreen) typing() bool { return u.filtering }
+
+func (u *usersScreen) input() *textinput.Model {
+	if u.filtering {
+		return &u.filterIn
+	}
+	return nil
+}
 func (u *usersScreen) activate() tea.Cmd { u.rebuild(); return nil }
 
 func (u *usersScreen) update(msg tea.Msg) tea.Cmd {

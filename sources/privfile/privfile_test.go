@@ -129,3 +129,65 @@ func TestCreateNewRefusesWhatIsThere(t *testing.T) {
 		t.Fatal("the symlink's target was created")
 	}
 }
+
+// TestMkdirPrivate: a directory that another user could swap or redirect
+// is refused (a symlink in a world-writable directory, one leading into
+// such a directory, a world-writable directory itself); a fresh one is
+// made 0700, and one of this user's in a sticky directory is fine.
+func TestMkdirPrivate(t *testing.T) {
+	base := t.TempDir()
+	mk := func(name string, mode os.FileMode) string {
+		t.Helper()
+		p := filepath.Join(base, name)
+		if err := os.Mkdir(p, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, mode); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	open, sticky, private := mk("open", 0o777), mk("sticky", 0o777|os.ModeSticky), mk("private", 0o700)
+	victim := mk("victim", 0o755) // like /: root's, not writable by others
+	link := filepath.Join(open, "exports")
+	if err := os.Symlink(victim, link); err != nil {
+		t.Fatal(err)
+	}
+	intoOpen := filepath.Join(private, "exports-in-open")
+	if err := os.Symlink(mk("open/real", 0o700), intoOpen); err != nil {
+		t.Fatal(err)
+	}
+	fine := filepath.Join(private, "exports-link")
+	if err := os.Symlink(victim, fine); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		dir  string
+		want string // "" when it is fine
+	}{
+		{link, "symbolic link " + link + " is in " + open + ", which other users can write to (mode 0777)"},
+		{intoOpen, "directory " + filepath.Join(open, "real") + " is in " + open},
+		{open, "directory " + open + " can be written by other users (mode 0777); run chmod go-w " + open},
+		{filepath.Join(open, "new"), "directory " + filepath.Join(open, "new") + " is in " + open},
+		{filepath.Join(private, "new", "exports"), ""},
+		{filepath.Join(sticky, "mine"), ""},
+		{fine, ""},
+	} {
+		err := MkdirPrivate(c.dir)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: %v", c.dir, err)
+		case c.want != "" && (!errors.Is(err, ErrUnsafe) || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s: error = %v; want one saying %q", c.dir, err, c.want)
+		}
+	}
+	if info, err := os.Stat(filepath.Join(private, "new", "exports")); err != nil || info.Mode().Perm() != 0o700 {
+		t.Errorf("made %v, %v; want 0700", info.Mode(), err)
+	}
+	if _, err := os.Lstat(filepath.Join(open, "new")); err == nil {
+		t.Error("made a directory in the open one before refusing it")
+	}
+	if entries, _ := os.ReadDir(victim); len(entries) != 0 {
+		t.Errorf("the link's target changed: %v", entries)
+	}
+}

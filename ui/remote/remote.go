@@ -546,6 +546,9 @@ func (s *Server) program(sess ssh.Session, ss *session) *tea.Program {
 		Clipboard: clip.New(ss.out, envOf(sess)),
 		Log:       s.log.With("ssh", ss.id.Fingerprint),
 	}
+	if ss.id.Role != RoleOperator {
+		deps.Exports = ui.ViewerExports() // the jump host's disk is shared: a viewer's exports are limited
+	}
 	if s.o.Control != nil {
 		deps.Control = s.o.Control
 		if ss.id.Role != RoleOperator {

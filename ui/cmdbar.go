@@ -59,6 +59,18 @@ const (
 	filterLimit  = 1024
 )
 
+// newLine is a one-line text input holding at most limit characters.
+// ctrl+v is off: bubbles would read the clipboard of the machine risktop
+// runs on (xclip or xsel on a jump host, not the operator's) and run a
+// program there; the terminal's own paste still arrives as typing.
+func newLine(prompt string, limit int) textinput.Model {
+	in := textinput.New()
+	in.Prompt = prompt
+	in.CharLimit = limit
+	in.KeyMap.Paste.SetEnabled(false)
+	return in
+}
+
 // cmdbar is the ':' prompt with tab completion.
 type cmdbar struct {
 	in     textinput.Model
@@ -75,9 +87,7 @@ type cmdbar struct {
 }
 
 func newCmdbar(t *theme.Theme) cmdbar {
-	in := textinput.New()
-	in.Prompt = ":"
-	in.CharLimit = commandLimit
+	in := newLine(":", commandLimit)
 	in.ShowSuggestions = true
 	if t != nil {
 		in.PromptStyle = t.Key

@@ -92,10 +92,8 @@ func newEventsScreen(a *App) *eventsScreen {
 		e.tbl = table.New(table.Styles{}, eventColumns()...)
 	}
 	e.tbl.SetEmptyMessage("no events match")
-	in := textinput.New()
-	in.Prompt = "/"
+	in := newLine("/", filterLimit)
 	in.Placeholder = filterHelp
-	in.CharLimit = filterLimit
 	if t != nil {
 		in.PromptStyle = t.Key
 		in.PlaceholderStyle = t.Muted

@@ -83,12 +83,9 @@ func (a *App) newForm(title, submit string) *form {
 
 // text adds a text field.
 func (f *form) text(name, label, value, placeholder string, limit int) *field {
-	in := textinput.New()
-	in.Prompt = ""
+	in := newLine("", limit)
 	in.Placeholder = placeholder
-	in.CharLimit = limit
 	in.Cursor.SetMode(cursor.CursorStatic) // no blink timer while a form is open
-	in.KeyMap.Paste.SetEnabled(false)      // the terminal's own paste still works
 	if t := f.a.deps.Theme; t != nil {
 		in.PlaceholderStyle = t.Muted
 		in.Cursor.Style = t.Focus

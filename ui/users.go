@@ -74,10 +74,8 @@ func newUsersScreen(a *App) screen {
 		table.Column{Title: "Seen", Width: 6, Align: table.AlignRight},
 	)
 	u.tbl.SetEmptyMessage("no one yet: people appear as the sources report them")
-	in := textinput.New()
-	in.Prompt = "/"
+	in := newLine("/", filterLimit)
 	in.Placeholder = "part of a name or an email"
-	in.CharLimit = filterLimit
 	if t != nil {
 		in.PromptStyle, in.PlaceholderStyle = t.Key, t.Muted
 	}

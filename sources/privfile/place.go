@@ -6,8 +6,9 @@ import (
 	"path/filepath"
 )
 
-// MkdirPrivate makes dir as MkdirAll does, for a directory risktop
-// creates files in by name (exports), and also refuses one that another
+// MkdirPrivate makes dir (0700 for what it creates) for a directory
+// risktop creates files in by name (logs, exports). It refuses a
+// directory another user owns or can write, and also one that another
 // user could swap or redirect after the check: the directory, or a
 // symbolic link naming it, sitting in a directory others can write
 // (unless that one is sticky, like /tmp, and the entry is this user's or
@@ -26,7 +27,7 @@ func MkdirPrivate(dir string) error {
 			break
 		}
 	}
-	if err := MkdirAll(dir); err != nil {
+	if err := mkdirAll(dir); err != nil {
 		return err
 	}
 	if err := checkPlace(dir); err != nil {

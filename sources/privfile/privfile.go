@@ -79,9 +79,8 @@ func checkOwnerAndMode(path string, info fs.FileInfo, what string) error {
 	return nil
 }
 
-// MkdirAll makes dir (0700 for what it creates) and checks it, and its
-// parent when it had to make it.
-func MkdirAll(dir string) error {
+// mkdirAll makes dir (0700 for what it creates) and checks it.
+func mkdirAll(dir string) error {
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return err
@@ -93,9 +92,10 @@ func MkdirAll(dir string) error {
 // OpenAppend opens path for appending, creating it 0600 (and its
 // directory 0700) when missing. It refuses a final symlink, a path that
 // is not a regular file, a file another user owns or can write, and a
-// directory another user can write.
+// directory another user could write to, replace or redirect
+// (MkdirPrivate).
 func OpenAppend(path string) (*os.File, error) {
-	if err := MkdirAll(filepath.Dir(path)); err != nil {
+	if err := MkdirPrivate(filepath.Dir(path)); err != nil {
 		return nil, err
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|oNoFollow, 0o600)

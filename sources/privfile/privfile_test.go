@@ -191,3 +191,30 @@ func TestMkdirPrivate(t *testing.T) {
 		t.Errorf("the link's target changed: %v", entries)
 	}
 }
+
+// A log's directory reached through a symlink that sits where others can
+// write could be pointed anywhere (at /) between two runs.
+func TestOpenAppendRefusesARedirectableDirectory(t *testing.T) {
+	dir := t.TempDir()
+	mine := filepath.Join(dir, "mine")
+	open := filepath.Join(dir, "open")
+	for _, d := range []string{mine, open} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(open, "logs")
+	if err := os.Symlink(mine, link); err != nil {
+		t.Fatal(err)
+	}
+	_, err := OpenAppend(filepath.Join(link, "risktop.log"))
+	if !errors.Is(err, ErrUnsafe) || !strings.Contains(err.Error(), "chmod go-w "+open) {
+		t.Fatalf("error = %v; want a refusal naming chmod go-w %s", err, open)
+	}
+	if _, err := os.Stat(filepath.Join(mine, "risktop.log")); err == nil {
+		t.Fatal("the log was created through the link")
+	}
+}

@@ -14,15 +14,6 @@ import (
 	"github.com/risktop/risktop/sources/actions"
 )
 
-// ActionsChanged says the outbox or the audit log changed (a push was
-// queued, sent or failed; an action was audited). The command layer
-// publishes it on the hub whenever the actions service's Changed fires;
-// the Outbox & audit tab reloads on it.
-type ActionsChanged struct{}
-
-// Key makes ActionsChanged a poll.Msg; announcements coalesce into one.
-func (ActionsChanged) Key() string { return "actions" }
-
 // actionTimeout bounds one vendor call started from the dashboard.
 const actionTimeout = time.Minute
 

@@ -13,9 +13,9 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/cloudflare"
-	"github.com/risktop/risktop/sources/poll"
 )
 
 // actionApp is the fixture app with fa as its actions service (nil: none)
@@ -346,7 +346,7 @@ func TestCopy(t *testing.T) {
 	}
 }
 
-// TestActionsChangedReloadsTheOutbox: the hub's ActionsChanged reloads
+// TestActionsChangedReloadsTheOutbox: the hub's hub.ActionsChanged reloads
 // the Outbox & audit tab, even while paused.
 func TestActionsChangedReloadsTheOutbox(t *testing.T) {
 	a := actionApp(t, 120, 30, &fakeActions{})
@@ -357,11 +357,11 @@ func TestActionsChangedReloadsTheOutbox(t *testing.T) {
 	if strings.Contains(a.View(), "192.0.2.44") {
 		t.Fatal("shown before the announcement")
 	}
-	drive(a, hubMsg{ActionsChanged{}})
+	drive(a, hubMsg{hub.ActionsChanged{}})
 	if !strings.Contains(a.View(), "192.0.2.44") || !strings.Contains(a.View(), "1 queued") {
 		t.Fatalf("not reloaded:\n%s", a.View())
 	}
-	if (ActionsChanged{}).Key() != "actions" {
+	if (hub.ActionsChanged{}).Key() != "actions" {
 		t.Fatal("key")
 	}
 }
@@ -438,8 +438,8 @@ func TestAttachBringsActions(t *testing.T) {
 	}
 }
 
-func pollUsers(vendor string, views []model.UserRisk) poll.Msg {
-	return poll.UsersMsg{Vendor: vendor, At: fixtureNow, Views: views}
+func pollUsers(vendor string, views []model.UserRisk) hub.Msg {
+	return hub.UsersMsg{Vendor: vendor, At: fixtureNow, Views: views}
 }
 
 // TestIntegrationCreateAndEdit: n opens the create form (tenant URL
@@ -510,9 +510,9 @@ func TestIntegrationCreateAndEdit(t *testing.T) {
 // TestCloseLeavesTheHub: a dashboard ended from outside (an SSH session
 // closed) hears nothing more from the hub once closed, and its reads stop.
 func TestCloseLeavesTheHub(t *testing.T) {
-	hub := poll.NewHub()
-	a := New(Deps{Hub: hub, Theme: asciiTheme(), After: noTimers})
-	hub.Publish(ActionsChanged{})
+	bus := hub.New()
+	a := New(Deps{Hub: bus, Theme: asciiTheme(), After: noTimers})
+	bus.Publish(hub.ActionsChanged{})
 	select {
 	case <-a.sub.Ready():
 	default:
@@ -521,7 +521,7 @@ func TestCloseLeavesTheHub(t *testing.T) {
 	a.sub.Take()
 	a.Close()
 	a.Close() // twice is harmless
-	hub.Publish(ActionsChanged{})
+	bus.Publish(hub.ActionsChanged{})
 	select {
 	case <-a.sub.Ready():
 		t.Fatal("a closed dashboard still hears the hub")

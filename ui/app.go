@@ -13,8 +13,7 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
-
-	"github.com/risktop/risktop/sources/poll"
+	"github.com/risktop/risktop/model/hub"
 )
 
 // The smallest terminal the layout is designed for.
@@ -61,7 +60,7 @@ type App struct {
 	ctx     context.Context // cancelled when the app quits: stops in-flight reads
 	cancel  context.CancelFunc
 	keys    globalKeys
-	sub     *poll.Subscription
+	sub     *hub.Subscription
 	data    *data
 	width   int
 	height  int
@@ -70,8 +69,8 @@ type App struct {
 	drill   *drillScreen // the user drill-down, over the current tab
 
 	paused  bool
-	held    []poll.Msg // hub messages held while paused
-	waiting int        // new events held while paused
+	held    []hub.Msg // hub messages held while paused
+	waiting int       // new events held while paused
 
 	help     bool
 	helpVP   scroller
@@ -136,7 +135,7 @@ func New(d Deps) *App {
 }
 
 // hubMsg carries what the pollers announced since the last one.
-type hubMsg []poll.Msg
+type hubMsg []hub.Msg
 
 // waitHub waits for the pollers' next announcements. It holds no lock and
 // does no I/O beyond a channel read, and the subscription coalesces, so a
@@ -251,10 +250,10 @@ func (a *App) onHub(msgs hubMsg) tea.Cmd {
 	if a.paused {
 		// The outbox and the audit log follow the operator's own actions:
 		// pausing the vendors' data does not hide how those went.
-		var now []poll.Msg
+		var now []hub.Msg
 		kept := msgs[:0:0]
 		for _, m := range msgs {
-			if _, ok := m.(ActionsChanged); ok {
+			if _, ok := m.(hub.ActionsChanged); ok {
 				now = append(now, m)
 			} else {
 				kept = append(kept, m)
@@ -262,7 +261,7 @@ func (a *App) onHub(msgs hubMsg) tea.Cmd {
 		}
 		msgs = kept
 		for _, m := range msgs {
-			if ev, ok := m.(poll.EventsMsg); ok {
+			if ev, ok := m.(hub.EventsMsg); ok {
 				a.waiting += ev.Inserted
 			}
 		}
@@ -276,7 +275,7 @@ func (a *App) onHub(msgs hubMsg) tea.Cmd {
 	return a.apply(msgs)
 }
 
-func (a *App) apply(msgs []poll.Msg) tea.Cmd {
+func (a *App) apply(msgs []hub.Msg) tea.Cmd {
 	c := a.data.apply(msgs)
 	if !c.any() {
 		return nil
@@ -293,8 +292,8 @@ func (a *App) apply(msgs []poll.Msg) tea.Cmd {
 }
 
 // compact keeps the newest message of each key, adding up held events.
-func compact(msgs []poll.Msg) []poll.Msg {
-	h := poll.NewHub()
+func compact(msgs []hub.Msg) []hub.Msg {
+	h := hub.New()
 	s := h.Subscribe()
 	for _, m := range msgs {
 		h.Publish(m)

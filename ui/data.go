@@ -4,7 +4,7 @@ import (
 	"time"
 
 	"github.com/risktop/risktop/model"
-	"github.com/risktop/risktop/sources/poll"
+	"github.com/risktop/risktop/model/hub"
 )
 
 // data is the live picture the hub delivers: health, vendor views, the
@@ -36,27 +36,27 @@ type change struct {
 func (c change) any() bool { return c.health || c.users || c.scores || c.events || c.actions }
 
 // apply folds hub messages into the data.
-func (d *data) apply(msgs []poll.Msg) change {
+func (d *data) apply(msgs []hub.Msg) change {
 	var c change
 	for _, m := range msgs {
 		switch m := m.(type) {
-		case poll.HealthMsg:
+		case hub.HealthMsg:
 			d.health[m.Source] = m.Health
 			c.health = true
-		case poll.UsersMsg:
+		case hub.UsersMsg:
 			d.views[m.Vendor] = cleanViews(m.Views)
 			c.users = true
-		case poll.ScoresMsg:
+		case hub.ScoresMsg:
 			d.scores[m.Window] = m.Scores
 			c.scores = true
-		case poll.EventsMsg:
+		case hub.EventsMsg:
 			d.events += m.Inserted
 			if m.Newest.After(d.newest) {
 				d.newest = m.Newest
 			}
 			c.events = true
 			c.inserted += m.Inserted
-		case ActionsChanged:
+		case hub.ActionsChanged:
 			c.actions = true
 		}
 	}

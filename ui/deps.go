@@ -7,6 +7,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/cloudflare"
@@ -53,7 +54,7 @@ var (
 // I/O in Update or View: store reads and vendor calls run as commands.
 type Deps struct {
 	Store   store.Store
-	Hub     *poll.Hub    // the dashboard subscribes; many dashboards may share one hub
+	Hub     *hub.Hub     // the dashboard subscribes; many dashboards may share one hub
 	Control Control      // nil: refresh and interval keys say the sources are not controllable
 	Clients poll.Clients // for on-demand reads (a Cloudflare user's detail, behaviors, integrations)
 	Theme   *theme.Theme // styles from this terminal's (or SSH session's) renderer

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/risktop/risktop/model"
-	"github.com/risktop/risktop/sources/poll"
+	"github.com/risktop/risktop/model/hub"
 )
 
 var clockStart = time.Now()
@@ -33,7 +33,7 @@ func TestKeysAnswerWhileASourceFails(t *testing.T) {
 	settleGoroutines(t)
 	healthy := newFixtureApp(t, 160, 48, 1000)
 	failing := newFixtureApp(t, 160, 48, 1000)
-	drive(failing, hubMsg{poll.HealthMsg{Health: failingOneLogin(3)}})
+	drive(failing, hubMsg{hub.HealthMsg{Health: failingOneLogin(3)}})
 
 	head := func(a *App) string { return strings.SplitN(a.View(), "\n", 2)[0] }
 	if h := head(failing); !strings.Contains(h, "✖ onelogin retry 2m") {
@@ -66,7 +66,7 @@ func TestKeysAnswerWhileASourceFails(t *testing.T) {
 		if i%10 == 0 {
 			// The pollers' news while the fault lasts: another failed
 			// retry, which the next frame's header draws.
-			failing.Update(hubMsg{poll.HealthMsg{Health: failingOneLogin(3 + i/10)}})
+			failing.Update(hubMsg{hub.HealthMsg{Health: failingOneLogin(3 + i/10)}})
 		}
 		hd = append(hd, frame(healthy, k))
 		fd = append(fd, frame(failing, k))

@@ -12,8 +12,8 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
-	"github.com/risktop/risktop/sources/poll"
 	"github.com/risktop/risktop/ui/theme"
 )
 
@@ -69,7 +69,7 @@ func fixtureEvents(n int) []model.Event {
 	return evs
 }
 
-func fixtureMsgs() []poll.Msg {
+func fixtureMsgs() []hub.Msg {
 	var cf, casb []model.UserRisk
 	for i, p := range fixturePeople {
 		lv := []model.Level{model.LevelHigh, model.LevelMedium, model.LevelLow}[i%3]
@@ -88,14 +88,14 @@ func fixtureMsgs() []poll.Msg {
 	degraded.State, degraded.Failures, degraded.LastError = model.StateDegraded, 1, "casb: GET /api/v1/reports: 503 Service Unavailable"
 	degraded.NextPoll = fixtureNow.Add(90 * time.Second)
 	degraded.RateLimit = model.RateLimit{}
-	return []poll.Msg{
-		poll.HealthMsg{Health: ok(model.VendorOneLogin)}, poll.HealthMsg{Health: degraded},
-		poll.HealthMsg{Health: ok(model.VendorCloudflare)},
-		poll.HealthMsg{Health: model.Health{Source: model.VendorOkta, State: model.StateOK, LastSuccess: fixtureNow.Add(-3 * time.Minute), Note: "push only"}},
-		poll.UsersMsg{Vendor: model.VendorCloudflare, At: fixtureNow, Views: cf},
-		poll.UsersMsg{Vendor: model.VendorCASB, At: fixtureNow, Views: casb},
-		poll.ScoresMsg{Scores: model.Scores{Window: 24 * time.Hour, Counts: [5]int{50, 165, 30, 17, 9}, Total: 271, At: fixtureNow}},
-		poll.EventsMsg{Vendor: model.VendorOneLogin, Inserted: 400, Newest: fixtureNow},
+	return []hub.Msg{
+		hub.HealthMsg{Health: ok(model.VendorOneLogin)}, hub.HealthMsg{Health: degraded},
+		hub.HealthMsg{Health: ok(model.VendorCloudflare)},
+		hub.HealthMsg{Health: model.Health{Source: model.VendorOkta, State: model.StateOK, LastSuccess: fixtureNow.Add(-3 * time.Minute), Note: "push only"}},
+		hub.UsersMsg{Vendor: model.VendorCloudflare, At: fixtureNow, Views: cf},
+		hub.UsersMsg{Vendor: model.VendorCASB, At: fixtureNow, Views: casb},
+		hub.ScoresMsg{Scores: model.Scores{Window: 24 * time.Hour, Counts: [5]int{50, 165, 30, 17, 9}, Total: 271, At: fixtureNow}},
+		hub.EventsMsg{Vendor: model.VendorOneLogin, Inserted: 400, Newest: fixtureNow},
 	}
 }
 

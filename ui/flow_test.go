@@ -12,8 +12,8 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
-	"github.com/risktop/risktop/sources/poll"
 )
 
 // fakeControl records what the dashboard asked of the pollers.
@@ -31,7 +31,7 @@ func (f *fakeControl) Scale(x float64) map[string]time.Duration {
 type flow struct {
 	t   *testing.T
 	tm  *teatest.TestModel
-	hub *poll.Hub
+	hub *hub.Hub
 	st  *store.SQLite
 	ctl *fakeControl
 }
@@ -51,19 +51,19 @@ func newFlowWith(t *testing.T, events int, with func(*Deps)) *flow {
 			t.Fatal(err)
 		}
 	}
-	hub := poll.NewHub()
+	bus := hub.New()
 	for _, m := range fixtureMsgs() {
-		hub.Publish(m)
+		bus.Publish(m)
 	}
 	ctl := &fakeControl{}
-	d := Deps{Store: st, Hub: hub, Control: ctl, Theme: asciiTheme(), Title: "acme", Now: func() time.Time { return fixtureNow }}
+	d := Deps{Store: st, Hub: bus, Control: ctl, Theme: asciiTheme(), Title: "acme", Now: func() time.Time { return fixtureNow }}
 	if with != nil {
 		with(&d)
 	}
 	a := New(d)
 	tm := teatest.NewTestModel(t, a, teatest.WithInitialTermSize(100, 30))
 	t.Cleanup(func() { tm.Quit() })
-	return &flow{t: t, tm: tm, hub: hub, st: st, ctl: ctl}
+	return &flow{t: t, tm: tm, hub: bus, st: st, ctl: ctl}
 }
 
 // see waits until the screen shows every one of want.
@@ -157,8 +157,8 @@ func TestFlowPauseHoldsAnnouncementsAndResumeAppliesThem(t *testing.T) {
 	f.see("LIVE", "okta 3m") // the pollers' first announcements are in
 	f.keys(" ")
 	f.see("PAUSED · 0 new")
-	f.hub.Publish(poll.EventsMsg{Vendor: model.VendorOneLogin, Inserted: 25, Newest: fixtureNow})
-	f.hub.Publish(poll.HealthMsg{Health: model.Health{Source: model.VendorOkta, State: model.StateFailing, Failures: 3,
+	f.hub.Publish(hub.EventsMsg{Vendor: model.VendorOneLogin, Inserted: 25, Newest: fixtureNow})
+	f.hub.Publish(hub.HealthMsg{Health: model.Health{Source: model.VendorOkta, State: model.StateFailing, Failures: 3,
 		LastError: "okta: 401", NextPoll: fixtureNow.Add(5 * time.Minute)}})
 	f.see("PAUSED · 25 new")
 	f.keys(" ")

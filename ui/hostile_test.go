@@ -21,6 +21,7 @@ import (
 
 	"github.com/risktop/risktop/config"
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/cloudflare"
@@ -48,7 +49,7 @@ type hostileRig struct {
 	clock   *simkit.ManualClock
 	st      *store.SQLite
 	clients poll.Clients
-	msgs    []poll.Msg
+	msgs    []hub.Msg
 }
 
 // rawToken marks the store rows written raw: token i names corpus entry i
@@ -77,9 +78,9 @@ func newHostileRig(t testing.TB) *hostileRig {
 		t.Fatal(err)
 	}
 	r.st = emptyStore(t)
-	hub := poll.NewHub()
-	sub := hub.Subscribe()
-	ps, err := poll.FromConfig(cfg, r.st, hub, httpx.Options{HTTPClient: &http.Client{Transport: simkit.Transport(s.Handler())},
+	bus := hub.New()
+	sub := bus.Subscribe()
+	ps, err := poll.FromConfig(cfg, r.st, bus, httpx.Options{HTTPClient: &http.Client{Transport: simkit.Transport(s.Handler())},
 		Sleep: httpxtest.NoWait, Now: r.clock.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -112,13 +113,13 @@ func newHostileRig(t testing.TB) *hostileRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.msgs = append(r.msgs, poll.ScoresMsg{Scores: model.Scores{Window: 24 * time.Hour, Counts: si.Scores, Total: si.Total, At: fixtureNow}},
-		poll.EventsMsg{Vendor: model.VendorOneLogin, Inserted: 1, Newest: fixtureNow})
+	r.msgs = append(r.msgs, hub.ScoresMsg{Scores: model.Scores{Window: 24 * time.Hour, Counts: si.Scores, Total: si.Total, At: fixtureNow}},
+		hub.EventsMsg{Vendor: model.VendorOneLogin, Inserted: 1, Newest: fixtureNow})
 	// CASB, Cloudflare and Okta through their sources.
-	if _, err := poll.NewCASB(ps.Clients.CASB, r.st, hub).Poll(ctx); err != nil {
+	if _, err := poll.NewCASB(ps.Clients.CASB, r.st, bus).Poll(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := poll.NewCloudflare(ps.Clients.Cloudflare, r.st, hub, poll.CloudflareOptions{}).Poll(ctx); err != nil {
+	if _, err := poll.NewCloudflare(ps.Clients.Cloudflare, r.st, bus, poll.CloudflareOptions{}).Poll(ctx); err != nil {
 		t.Fatal(err)
 	}
 	note, err := poll.NewOkta(ps.Clients.Okta).Poll(ctx)
@@ -134,7 +135,7 @@ func newHostileRig(t testing.TB) *hostileRig {
 		case model.VendorCloudflare:
 			h.State, h.Failures, h.LastError, h.NextPoll = model.StateDegraded, 1, cfErr.Error(), fixtureNow.Add(time.Minute)
 		}
-		r.msgs = append(r.msgs, poll.HealthMsg{Health: h})
+		r.msgs = append(r.msgs, hub.HealthMsg{Health: h})
 	}
 
 	r.writeRaw(t)
@@ -144,7 +145,7 @@ func newHostileRig(t testing.TB) *hostileRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.msgs = append(append(sub.Take(), r.msgs...), poll.UsersMsg{Vendor: model.VendorOneLogin, At: fixtureNow, Views: views})
+	r.msgs = append(append(sub.Take(), r.msgs...), hub.UsersMsg{Vendor: model.VendorOneLogin, At: fixtureNow, Views: views})
 	return r
 }
 

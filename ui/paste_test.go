@@ -9,7 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/risktop/risktop/model"
-	"github.com/risktop/risktop/sources/poll"
+	"github.com/risktop/risktop/model/hub"
 )
 
 // paste30k is 30,000 characters as an operator might paste by mistake: a
@@ -57,7 +57,7 @@ func manyPeople(n int) hubMsg {
 			Email: fmt.Sprintf("person%04d@example.com", i), Name: fmt.Sprintf("Person %d", i),
 			Level: model.LevelLow, RawLevel: "low", Score: model.NoScore, LastSeen: fixtureNow.Add(-time.Minute)}
 	}
-	return hubMsg{poll.UsersMsg{Vendor: model.VendorCloudflare, At: fixtureNow, Views: views}}
+	return hubMsg{hub.UsersMsg{Vendor: model.VendorCloudflare, At: fixtureNow, Views: views}}
 }
 
 // BenchmarkPaste30k: 30,000 characters pasted into the command bar and

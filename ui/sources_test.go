@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/risktop/risktop/model"
-	"github.com/risktop/risktop/sources/poll"
+	"github.com/risktop/risktop/model/hub"
 )
 
 // lines is the screen split into lines, escapes removed.
@@ -16,7 +16,7 @@ func screenLines(a *App) []string { return strings.Split(a.View(), "\n") }
 // when the source recovers.
 func TestHeaderNamesEachFailingSourcesError(t *testing.T) {
 	a := newFixtureApp(t, 120, 30, 50)
-	drive(a, hubMsg{poll.HealthMsg{Health: failingOneLogin(3)}})
+	drive(a, hubMsg{hub.HealthMsg{Health: failingOneLogin(3)}})
 	ls := screenLines(a)
 	if len(ls) != 30 {
 		t.Fatalf("%d lines, want 30", len(ls))
@@ -37,7 +37,7 @@ func TestHeaderNamesEachFailingSourcesError(t *testing.T) {
 	// Recovered: OK with the old error kept in the health, no line.
 	ok := failingOneLogin(0)
 	ok.State, ok.LastSuccess = model.StateOK, fixtureNow
-	drive(a, hubMsg{poll.HealthMsg{Health: ok}})
+	drive(a, hubMsg{hub.HealthMsg{Health: ok}})
 	if ls := screenLines(a); strings.Contains(strings.Join(ls[:3], "\n"), "onelogin failing") || !strings.Contains(ls[2], "1 Overview") {
 		t.Errorf("after recovery the header still shows the error:\n%s", strings.Join(ls[:3], "\n"))
 	}
@@ -50,7 +50,7 @@ func TestDegradedAfterAGoodPollShowsItsNote(t *testing.T) {
 	a := newFixtureApp(t, 100, 30, 50)
 	h := failingOneLogin(0)
 	h.State, h.LastSuccess, h.Note = model.StateDegraded, fixtureNow, "rate-limit budget nearly spent"
-	drive(a, hubMsg{poll.HealthMsg{Health: h}})
+	drive(a, hubMsg{hub.HealthMsg{Health: h}})
 	ls := screenLines(a)
 	if got := strings.TrimRight(ls[1], " "); got != "▲ onelogin degraded: rate-limit budget nearly spent" {
 		t.Errorf("header line 2 = %q", got)
@@ -71,8 +71,8 @@ func TestHeaderFoldsManyFailingSources(t *testing.T) {
 	a := newFixtureApp(t, 80, 24, 50)
 	cf := model.Health{Source: model.VendorCloudflare, State: model.StateFailing, Failures: 4,
 		LastError: "cloudflare: GET zt_risk_scoring/summary: 401 Unauthorized", LastErrorAt: fixtureNow}
-	drive(a, hubMsg{poll.HealthMsg{Health: failingOneLogin(3)}})
-	drive(a, hubMsg{poll.HealthMsg{Health: cf}})
+	drive(a, hubMsg{hub.HealthMsg{Health: failingOneLogin(3)}})
+	drive(a, hubMsg{hub.HealthMsg{Health: cf}})
 	ls := screenLines(a)
 	if !strings.HasPrefix(ls[1], "✖ onelogin failing: GET /api/1/events: timeout") {
 		t.Errorf("line 2 = %q", ls[1])
@@ -94,7 +94,7 @@ func TestSourcesPanel(t *testing.T) {
 	a.deps.Control = ctl
 	long := failingOneLogin(3)
 	long.LastError = "onelogin: GET /api/1/events: 429 Too Many Requests — OneLogin allows 5,000 calls an hour per account, shared with every other integration (SIEM collectors…); risktop waits for X-RateLimit-Reset"
-	drive(a, hubMsg{poll.HealthMsg{Health: long}})
+	drive(a, hubMsg{hub.HealthMsg{Health: long}})
 
 	drive(a, press("S"))
 	v := a.View()
@@ -135,7 +135,7 @@ func TestSourcesPanel(t *testing.T) {
 	// The panel follows the news while open.
 	rec := long
 	rec.State, rec.Failures, rec.LastSuccess = model.StateOK, 0, fixtureNow
-	drive(a, hubMsg{poll.HealthMsg{Health: rec}})
+	drive(a, hubMsg{hub.HealthMsg{Health: rec}})
 	flat = squash(a.View())
 	if !strings.Contains(flat, squash("● onelogin ok · last success <1m ago")) || !strings.Contains(flat, squash(", since recovered: GET /api/1/events")) {
 		t.Errorf("the open panel did not follow the recovery:\n%s", a.View())
@@ -163,7 +163,7 @@ func squash(s string) string {
 func TestSourcesPanelFitsAShortTerminal(t *testing.T) {
 	a := newFixtureApp(t, 80, 24, 50)
 	for _, v := range model.Vendors {
-		drive(a, hubMsg{poll.HealthMsg{Health: model.Health{Source: v, State: model.StateFailing, Failures: 6,
+		drive(a, hubMsg{hub.HealthMsg{Health: model.Health{Source: v, State: model.StateFailing, Failures: 6,
 			LastError: v + ": " + strings.Repeat("a long vendor explanation of what went wrong ", 8), LastErrorAt: fixtureNow}}})
 	}
 	drive(a, press("S"))

@@ -20,6 +20,7 @@ import (
 
 	"github.com/risktop/risktop/config"
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/httpx"
@@ -80,8 +81,8 @@ func runDashboard(ctx context.Context, args []string, out, errOut io.Writer) err
 	}
 	transport := newTransport()
 	defer transport.CloseIdleConnections()
-	hub := poll.NewHub()
-	pollers, err := poll.FromConfig(cfg, st, hub, httpx.Options{HTTPClient: &http.Client{Transport: transport}})
+	bus := hub.New()
+	pollers, err := poll.FromConfig(cfg, st, bus, httpx.Options{HTTPClient: &http.Client{Transport: transport}})
 	if err != nil {
 		log.Error("sources", "err", err)
 		st.Close()
@@ -90,7 +91,7 @@ func runDashboard(ctx context.Context, args []string, out, errOut io.Writer) err
 
 	readOnly := cfg.ReadOnly && !o.write
 	svc, err := newService(serviceOptions{store: st, clients: pollers.Clients, readOnly: readOnly,
-		auditFile: cfg.AuditLog, log: log, hub: hub})
+		auditFile: cfg.AuditLog, log: log, hub: bus})
 	if err != nil {
 		log.Error("actions", "err", err)
 		st.Close()
@@ -103,7 +104,7 @@ func runDashboard(ctx context.Context, args []string, out, errOut io.Writer) err
 	runSender(uiCtx, &wg, svc, log)
 	p := newProgram(uiCtx, ui.New(ui.Deps{
 		Store:     st,
-		Hub:       hub,
+		Hub:       bus,
 		Control:   pollers.Runner,
 		Clients:   pollers.Clients,
 		Theme:     theme.New(lipgloss.DefaultRenderer()),
@@ -224,8 +225,8 @@ func runPollers(ctx context.Context, wg *sync.WaitGroup, p *poll.Pollers, cfg *c
 
 // logHealth logs each source's health when its state or error changes,
 // so the log tells why a pill turned red after the fact.
-func logHealth(ctx context.Context, hub *poll.Hub, log *slog.Logger) {
-	sub := hub.Subscribe()
+func logHealth(ctx context.Context, bus *hub.Hub, log *slog.Logger) {
+	sub := bus.Subscribe()
 	defer sub.Close()
 	last := map[string]model.Health{}
 	for {
@@ -235,7 +236,7 @@ func logHealth(ctx context.Context, hub *poll.Hub, log *slog.Logger) {
 		case <-sub.Ready():
 		}
 		for _, m := range sub.Take() {
-			h, ok := m.(poll.HealthMsg)
+			h, ok := m.(hub.HealthMsg)
 			if !ok {
 				continue
 			}

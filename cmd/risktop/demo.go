@@ -16,6 +16,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/risktop/risktop/config"
+	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/httpx"
@@ -109,7 +110,7 @@ type demoOptions struct {
 type demo struct {
 	dir   string
 	store *store.SQLite
-	hub   *poll.Hub
+	hub   *hub.Hub
 	log   *slog.Logger
 }
 
@@ -124,7 +125,7 @@ func newDemo(log *slog.Logger) (*demo, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	return &demo{dir: dir, store: st, hub: poll.NewHub(), log: log}, nil
+	return &demo{dir: dir, store: st, hub: hub.New(), log: log}, nil
 }
 
 // deps are the dashboard's dependencies before the pollers exist; they

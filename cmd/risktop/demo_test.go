@@ -13,8 +13,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/sources/actions"
-	"github.com/risktop/risktop/sources/poll"
 	"github.com/risktop/risktop/ui"
 )
 
@@ -77,14 +77,14 @@ func TestDemoStartsAndStops(t *testing.T) {
 			case <-sub.Ready():
 				for _, m := range sub.Take() {
 					switch m := m.(type) {
-					case ui.ActionsChanged:
+					case hub.ActionsChanged:
 						heard = true
-					case poll.HealthMsg:
+					case hub.HealthMsg:
 						health[m.Source] = m.Health
 					}
 				}
 			case <-time.After(10 * time.Second):
-				t.Fatal("no ui.ActionsChanged on the hub after a push")
+				t.Fatal("no hub.ActionsChanged on the hub after a push")
 			}
 		}
 	case err := <-served:
@@ -99,7 +99,7 @@ func TestDemoStartsAndStops(t *testing.T) {
 		select {
 		case <-sub.Ready():
 			for _, m := range sub.Take() {
-				if h, ok := m.(poll.HealthMsg); ok {
+				if h, ok := m.(hub.HealthMsg); ok {
 					health[h.Source] = h.Health
 				}
 			}

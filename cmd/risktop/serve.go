@@ -18,6 +18,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/risktop/risktop/config"
+	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/httpx"
@@ -246,8 +247,8 @@ func configBackend(ctx context.Context, cfg *config.Config, o *serveOptions, log
 		return nil, fmt.Errorf("%w (the store: key in %s)", err, cfg.Path)
 	}
 	transport := newTransport()
-	hub := poll.NewHub()
-	pollers, err := poll.FromConfig(cfg, st, hub, httpx.Options{HTTPClient: &http.Client{Transport: transport}})
+	bus := hub.New()
+	pollers, err := poll.FromConfig(cfg, st, bus, httpx.Options{HTTPClient: &http.Client{Transport: transport}})
 	if err != nil {
 		log.Error("sources", "err", err)
 		st.Close()
@@ -255,7 +256,7 @@ func configBackend(ctx context.Context, cfg *config.Config, o *serveOptions, log
 	}
 	readOnly := cfg.ReadOnly && !o.write
 	svc, err := newService(serviceOptions{store: st, clients: pollers.Clients, readOnly: readOnly,
-		auditFile: cfg.AuditLog, log: log, hub: hub})
+		auditFile: cfg.AuditLog, log: log, hub: bus})
 	if err != nil {
 		log.Error("actions", "err", err)
 		st.Close()
@@ -283,7 +284,7 @@ func configBackend(ctx context.Context, cfg *config.Config, o *serveOptions, log
 			log.Error("store close", "err", err)
 		}
 	}
-	return &backend{stop: stop, opts: remote.Options{Store: st, Hub: hub, Control: pollers.Runner, Clients: pollers.Clients,
+	return &backend{stop: stop, opts: remote.Options{Store: st, Hub: bus, Control: pollers.Runner, Clients: pollers.Clients,
 		Service: svc, Title: titleOf(cfg), ExportDir: cfg.ExportDir}}, nil
 }
 

@@ -5,10 +5,10 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/poll"
-	"github.com/risktop/risktop/ui"
 )
 
 // serviceOptions are what a command needs to act on the vendors.
@@ -18,7 +18,7 @@ type serviceOptions struct {
 	readOnly  bool
 	auditFile string
 	log       *slog.Logger
-	hub       *poll.Hub // told of every change to the outbox or the audit log
+	hub       *hub.Hub // told of every change to the outbox or the audit log
 }
 
 func newService(o serviceOptions) (*actions.Service, error) {
@@ -53,5 +53,5 @@ func (o serviceOptions) changed() func() {
 	if o.hub == nil {
 		return nil
 	}
-	return func() { o.hub.Publish(ui.ActionsChanged{}) }
+	return func() { o.hub.Publish(hub.ActionsChanged{}) }
 }

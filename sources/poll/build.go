@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/risktop/risktop/config"
+	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/casb"
 	"github.com/risktop/risktop/sources/cloudflare"
@@ -26,7 +27,7 @@ type Clients struct {
 
 // Pollers is everything that runs in the background for one config.
 type Pollers struct {
-	Hub     *Hub
+	Hub     *hub.Hub
 	Runner  *Runner
 	Clients Clients
 
@@ -42,8 +43,8 @@ const oktaCheckEvery = 15 * time.Minute
 const pruneEvery = time.Hour
 
 // FromConfig builds a client and a poller for every enabled source.
-func FromConfig(cfg *config.Config, st store.Store, hub *Hub, opts httpx.Options) (*Pollers, error) {
-	p := &Pollers{Hub: hub, store: st, retention: cfg.Retention}
+func FromConfig(cfg *config.Config, st store.Store, bus *hub.Hub, opts httpx.Options) (*Pollers, error) {
+	p := &Pollers{Hub: bus, store: st, retention: cfg.Retention}
 	var specs []Spec
 	if s := cfg.OneLogin; s != nil {
 		c, err := onelogin.New(s.Client(opts))
@@ -51,7 +52,7 @@ func FromConfig(cfg *config.Config, st store.Store, hub *Hub, opts httpx.Options
 			return nil, err
 		}
 		p.Clients.OneLogin = c
-		specs = append(specs, Spec{Source: NewOneLogin(c, st, hub, OneLoginOptions{Backfill: s.Backfill}),
+		specs = append(specs, Spec{Source: NewOneLogin(c, st, bus, OneLoginOptions{Backfill: s.Backfill}),
 			Interval: s.Interval, MinInterval: config.MinOneLoginInterval})
 	}
 	if s := cfg.CASB; s != nil {
@@ -60,7 +61,7 @@ func FromConfig(cfg *config.Config, st store.Store, hub *Hub, opts httpx.Options
 			return nil, err
 		}
 		p.Clients.CASB = c
-		specs = append(specs, Spec{Source: NewCASB(c, st, hub), Interval: s.Interval, MinInterval: config.MinCASBInterval})
+		specs = append(specs, Spec{Source: NewCASB(c, st, bus), Interval: s.Interval, MinInterval: config.MinCASBInterval})
 	}
 	if s := cfg.Cloudflare; s != nil {
 		c, err := cloudflare.New(s.Client(opts))
@@ -68,7 +69,7 @@ func FromConfig(cfg *config.Config, st store.Store, hub *Hub, opts httpx.Options
 			return nil, err
 		}
 		p.Clients.Cloudflare = c
-		specs = append(specs, Spec{Source: NewCloudflare(c, st, hub, CloudflareOptions{}),
+		specs = append(specs, Spec{Source: NewCloudflare(c, st, bus, CloudflareOptions{}),
 			Interval: s.Interval, MinInterval: config.MinCloudflareInterval})
 	}
 	if s := cfg.Okta; s != nil {
@@ -82,7 +83,7 @@ func FromConfig(cfg *config.Config, st store.Store, hub *Hub, opts httpx.Options
 	if len(specs) == 0 {
 		return nil, fmt.Errorf("no sources configured in %s", cfg.Path)
 	}
-	p.Runner = NewRunner(hub, specs...)
+	p.Runner = NewRunner(bus, specs...)
 	return p, nil
 }
 

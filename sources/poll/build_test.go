@@ -12,6 +12,7 @@ import (
 
 	"github.com/risktop/risktop/config"
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/httpx"
 	"github.com/risktop/risktop/sources/sim"
@@ -44,9 +45,9 @@ func TestFromTheSimulatorsConfig(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer st.Close()
-		hub := NewHub()
-		sub := hub.Subscribe()
-		p, err := FromConfig(cfg, st, hub, httpx.Options{HTTPClient: &http.Client{Transport: simkit.Transport(s.Handler())}})
+		bus := hub.New()
+		sub := bus.Subscribe()
+		p, err := FromConfig(cfg, st, bus, httpx.Options{HTTPClient: &http.Client{Transport: simkit.Transport(s.Handler())}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/casb"
 )
@@ -15,12 +16,12 @@ import (
 type CASB struct {
 	client *casb.Client
 	store  store.Store
-	hub    *Hub
+	hub    *hub.Hub
 }
 
 // NewCASB builds the source.
-func NewCASB(c *casb.Client, st store.Store, hub *Hub) *CASB {
-	return &CASB{client: c, store: st, hub: hub}
+func NewCASB(c *casb.Client, st store.Store, bus *hub.Hub) *CASB {
+	return &CASB{client: c, store: st, hub: bus}
 }
 
 func (c *CASB) Name() string { return model.VendorCASB }
@@ -40,7 +41,7 @@ func (c *CASB) Poll(ctx context.Context) (string, error) {
 	if err := c.store.PutUserRisks(ctx, model.VendorCASB, now, views); err != nil {
 		return "", err
 	}
-	c.hub.Publish(UsersMsg{Vendor: model.VendorCASB, At: now, Views: views})
+	c.hub.Publish(hub.UsersMsg{Vendor: model.VendorCASB, At: now, Views: views})
 	if n := rep.Malformed(); n > 0 {
 		return fmt.Sprintf("%d of %d report rows malformed (shown with what decoded)", n, len(rep.Rows)), nil
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/cloudflare"
 	"github.com/risktop/risktop/sources/httpx"
@@ -26,7 +27,7 @@ type CloudflareOptions struct {
 type Cloudflare struct {
 	client *cloudflare.Client
 	store  store.Store
-	hub    *Hub
+	hub    *hub.Hub
 	opts   CloudflareOptions
 
 	mu       sync.Mutex
@@ -35,11 +36,11 @@ type Cloudflare struct {
 }
 
 // NewCloudflare builds the source.
-func NewCloudflare(c *cloudflare.Client, st store.Store, hub *Hub, opts CloudflareOptions) *Cloudflare {
+func NewCloudflare(c *cloudflare.Client, st store.Store, bus *hub.Hub, opts CloudflareOptions) *Cloudflare {
 	if opts.DetailsPerPoll <= 0 {
 		opts.DetailsPerPoll = 20
 	}
-	return &Cloudflare{client: c, store: st, hub: hub, opts: opts, lastSeen: map[string]time.Time{}}
+	return &Cloudflare{client: c, store: st, hub: bus, opts: opts, lastSeen: map[string]time.Time{}}
 }
 
 func (c *Cloudflare) Name() string { return model.VendorCloudflare }
@@ -64,7 +65,7 @@ func (c *Cloudflare) Poll(ctx context.Context) (string, error) {
 	if err := c.store.PutUserRisks(ctx, model.VendorCloudflare, now, views); err != nil {
 		return "", err
 	}
-	c.hub.Publish(UsersMsg{Vendor: model.VendorCloudflare, At: now, Views: views})
+	c.hub.Publish(hub.UsersMsg{Vendor: model.VendorCloudflare, At: now, Views: views})
 
 	var notes []string
 	if sum.Incomplete {
@@ -117,7 +118,7 @@ func (c *Cloudflare) details(ctx context.Context, users []cloudflare.SummaryUser
 			return "user detail not stored: " + err.Error()
 		}
 		if len(events) > 0 {
-			c.hub.Publish(EventsMsg{Vendor: model.VendorCloudflare, Inserted: len(events), Newest: u.LastEvent})
+			c.hub.Publish(hub.EventsMsg{Vendor: model.VendorCloudflare, Inserted: len(events), Newest: u.LastEvent})
 		}
 		c.mu.Lock()
 		c.lastSeen[u.UserID] = u.LastEvent

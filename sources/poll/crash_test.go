@@ -20,6 +20,7 @@ import (
 
 	"github.com/risktop/risktop/config"
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/httpx"
@@ -86,7 +87,7 @@ sources:
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := FromConfig(cfg, st, NewHub(), httpx.Options{})
+	p, err := FromConfig(cfg, st, hub.New(), httpx.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

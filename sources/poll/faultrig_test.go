@@ -20,6 +20,7 @@ import (
 
 	"github.com/risktop/risktop/config"
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/httpx"
@@ -93,7 +94,7 @@ sources:
 type rig struct {
 	sim     *sim.Sim
 	st      *store.SQLite
-	hub     *Hub
+	hub     *hub.Hub
 	pollers *Pollers
 	svc     *actions.Service
 
@@ -118,7 +119,7 @@ func newRig(t *testing.T) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &rig{sim: s, hub: NewHub(), reqs: map[string][]time.Time{}}
+	r := &rig{sim: s, hub: hub.New(), reqs: map[string][]time.Time{}}
 	h := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/api/v1/risk/events/ip") {
 			r.posts.Add(1)
@@ -174,7 +175,7 @@ func (r *rig) run() (halt func()) {
 			now := time.Now()
 			r.mu.Lock()
 			for _, m := range sub.Take() {
-				if hm, ok := m.(HealthMsg); ok {
+				if hm, ok := m.(hub.HealthMsg); ok {
 					r.timeline = append(r.timeline, stamped{now, hm.Health})
 				}
 			}

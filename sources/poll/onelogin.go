@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/httpx"
 	"github.com/risktop/risktop/sources/onelogin"
@@ -48,7 +49,7 @@ const (
 type OneLogin struct {
 	client *onelogin.Client
 	store  store.Store
-	hub    *Hub
+	hub    *hub.Hub
 	opts   OneLoginOptions
 
 	mu         sync.Mutex
@@ -69,7 +70,7 @@ type headCursor struct {
 }
 
 // NewOneLogin builds the source.
-func NewOneLogin(c *onelogin.Client, st store.Store, hub *Hub, opts OneLoginOptions) *OneLogin {
+func NewOneLogin(c *onelogin.Client, st store.Store, bus *hub.Hub, opts OneLoginOptions) *OneLogin {
 	if opts.Backfill <= 0 {
 		opts.Backfill = 24 * time.Hour
 	}
@@ -80,7 +81,7 @@ func NewOneLogin(c *onelogin.Client, st store.Store, hub *Hub, opts OneLoginOpti
 	if opts.BackfillPace <= 0 {
 		opts.BackfillPace = 500 * time.Millisecond
 	}
-	return &OneLogin{client: c, store: st, hub: hub, opts: opts, ready: make(chan struct{})}
+	return &OneLogin{client: c, store: st, hub: bus, opts: opts, ready: make(chan struct{})}
 }
 
 func (o *OneLogin) Name() string { return model.VendorOneLogin }
@@ -250,7 +251,7 @@ func (o *OneLogin) job(events []onelogin.Event, types *onelogin.EventTypeCatalog
 			o.mu.Lock()
 			o.usersStale = true
 			o.mu.Unlock()
-			o.hub.Publish(EventsMsg{Vendor: model.VendorOneLogin, Inserted: inserted, Newest: newest})
+			o.hub.Publish(hub.EventsMsg{Vendor: model.VendorOneLogin, Inserted: inserted, Newest: newest})
 		}
 		return saved()
 	}}
@@ -281,7 +282,7 @@ func (o *OneLogin) publishUsers(ctx context.Context) error {
 	o.mu.Lock()
 	o.lastUsers, o.usersStale = now, false
 	o.mu.Unlock()
-	o.hub.Publish(UsersMsg{Vendor: model.VendorOneLogin, At: now, Views: views})
+	o.hub.Publish(hub.UsersMsg{Vendor: model.VendorOneLogin, At: now, Views: views})
 	return nil
 }
 
@@ -306,7 +307,7 @@ func (o *OneLogin) scores(ctx context.Context) string {
 		if err := o.store.PutScores(ctx, s); err != nil {
 			return "score insights not stored: " + err.Error()
 		}
-		o.hub.Publish(ScoresMsg{s})
+		o.hub.Publish(hub.ScoresMsg{Scores: s})
 	}
 	o.mu.Lock()
 	o.lastScores = now

@@ -2,6 +2,7 @@ package poll
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/casb"
 	"github.com/risktop/risktop/sources/cloudflare"
@@ -140,9 +142,9 @@ func compare(t *testing.T, got map[string]int, want map[string]bool) {
 // runFor polls with a fresh client and source over the same store for d
 // of fake time, as one run of risktop would.
 func (tn *tenant) runFor(t *testing.T, st store.Store, d time.Duration) {
-	hub := NewHub()
-	src := NewOneLogin(tn.oneLogin(t), st, hub, OneLoginOptions{Backfill: 24 * time.Hour})
-	r := NewRunner(hub, Spec{Source: src, Interval: 30 * time.Second, MinInterval: 10 * time.Second})
+	bus := hub.New()
+	src := NewOneLogin(tn.oneLogin(t), st, bus, OneLoginOptions{Backfill: 24 * time.Hour})
+	r := NewRunner(bus, Spec{Source: src, Interval: 30 * time.Second, MinInterval: 10 * time.Second})
 	stop := start(r)
 	defer stop()
 	time.Sleep(d)
@@ -217,7 +219,7 @@ func readProgress(t *testing.T, st store.Store, p *model.Progress) {
 	if err != nil || raw == "" {
 		t.Fatalf("back-fill cursor: %q, %v", raw, err)
 	}
-	if err := jsonUnmarshal(raw, p); err != nil {
+	if err := json.Unmarshal([]byte(raw), p); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -234,10 +236,10 @@ func TestBackfillStaysWithinTheBudget(t *testing.T) {
 		tn := newTenant(t, 81*time.Hour, olsim.Options{RateLimit: limit, RateWindow: 15 * time.Minute})
 		st := tn.openStore(t)
 		defer st.Close()
-		hub := NewHub()
-		sub := hub.Subscribe()
-		src := NewOneLogin(tn.oneLogin(t), st, hub, OneLoginOptions{Backfill: 80 * time.Hour})
-		r := NewRunner(hub, Spec{Source: src, Interval: 30 * time.Second})
+		bus := hub.New()
+		sub := bus.Subscribe()
+		src := NewOneLogin(tn.oneLogin(t), st, bus, OneLoginOptions{Backfill: 80 * time.Hour})
+		r := NewRunner(bus, Spec{Source: src, Interval: 30 * time.Second})
 		stop := start(r)
 		defer stop()
 		minRemaining := limit
@@ -275,13 +277,13 @@ func TestFaultsBackOffRecoverAndSparetheOthers(t *testing.T) {
 		tn := newTenant(t, 25*time.Hour, olsim.Options{})
 		st := tn.openStore(t)
 		defer st.Close()
-		hub := NewHub()
-		sub := hub.Subscribe()
+		bus := hub.New()
+		sub := bus.Subscribe()
 		tn.cf.Faults().Set(simkit.Faults{FailNext: 12}) // each poll tries 4 times: three failed polls
-		r := NewRunner(hub,
-			Spec{Source: NewOneLogin(tn.oneLogin(t), st, hub, OneLoginOptions{}), Interval: 30 * time.Second},
-			Spec{Source: NewCloudflare(tn.cloudflare(t), st, hub, CloudflareOptions{}), Interval: 60 * time.Second},
-			Spec{Source: NewCASB(tn.casbClient(t), st, hub), Interval: 5 * time.Minute},
+		r := NewRunner(bus,
+			Spec{Source: NewOneLogin(tn.oneLogin(t), st, bus, OneLoginOptions{}), Interval: 30 * time.Second},
+			Spec{Source: NewCloudflare(tn.cloudflare(t), st, bus, CloudflareOptions{}), Interval: 60 * time.Second},
+			Spec{Source: NewCASB(tn.casbClient(t), st, bus), Interval: 5 * time.Minute},
 		)
 		stop := start(r)
 		defer stop()
@@ -314,10 +316,10 @@ func TestFaultsBackOffRecoverAndSparetheOthers(t *testing.T) {
 	})
 }
 
-func latestHealth(sub *Subscription) map[string]model.Health {
+func latestHealth(sub *hub.Subscription) map[string]model.Health {
 	out := map[string]model.Health{}
 	for _, m := range sub.Take() {
-		if hm, ok := m.(HealthMsg); ok {
+		if hm, ok := m.(hub.HealthMsg); ok {
 			out[hm.Source] = hm.Health
 		}
 	}
@@ -334,8 +336,8 @@ func TestCloudflareStaysFarInsideItsBudget(t *testing.T) {
 		tn := newTenant(t, 25*time.Hour, olsim.Options{})
 		st := tn.openStore(t)
 		defer st.Close()
-		hub := NewHub()
-		r := NewRunner(hub, Spec{Source: NewCloudflare(tn.cloudflare(t), st, hub, CloudflareOptions{}), Interval: 60 * time.Second})
+		bus := hub.New()
+		r := NewRunner(bus, Spec{Source: NewCloudflare(tn.cloudflare(t), st, bus, CloudflareOptions{}), Interval: 60 * time.Second})
 		defer start(r)()
 		var windows []int64
 		last := tn.cf.Faults().Requests()

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/sources/httpx"
 )
 
@@ -63,13 +64,13 @@ const (
 
 // Runner polls every source on its own goroutine.
 type Runner struct {
-	hub   *Hub
+	hub   *hub.Hub
 	loops []*loop
 }
 
 type loop struct {
 	spec     Spec
-	hub      *Hub
+	hub      *hub.Hub
 	trigger  chan struct{}
 	progress chan struct{}
 
@@ -80,14 +81,14 @@ type loop struct {
 }
 
 // NewRunner prepares a runner; nothing runs until Run.
-func NewRunner(hub *Hub, specs ...Spec) *Runner {
-	r := &Runner{hub: hub}
+func NewRunner(bus *hub.Hub, specs ...Spec) *Runner {
+	r := &Runner{hub: bus}
 	for _, s := range specs {
 		if s.Interval < s.MinInterval {
 			s.Interval = s.MinInterval
 		}
 		r.loops = append(r.loops, &loop{
-			spec: s, hub: hub, interval: s.Interval,
+			spec: s, hub: bus, interval: s.Interval,
 			trigger: make(chan struct{}, 1), progress: make(chan struct{}, 1),
 			health: model.Health{Source: s.Source.Name(), State: model.StateStarting},
 			rnd:    rand.Float64,
@@ -266,4 +267,4 @@ func (l *loop) snapshot() model.Health {
 	return h
 }
 
-func (l *loop) publish() { l.hub.Publish(HealthMsg{l.snapshot()}) }
+func (l *loop) publish() { l.hub.Publish(hub.HealthMsg{Health: l.snapshot()}) }

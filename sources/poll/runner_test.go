@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/sources/httpx"
 )
 
@@ -38,12 +39,12 @@ func (s *scripted) times() []time.Time {
 	return append([]time.Time(nil), s.at...)
 }
 
-func lastHealth(t *testing.T, sub *Subscription, source string) model.Health {
+func lastHealth(t *testing.T, sub *hub.Subscription, source string) model.Health {
 	t.Helper()
 	var h model.Health
 	var found bool
 	for _, m := range sub.Take() {
-		if hm, ok := m.(HealthMsg); ok && hm.Source == source {
+		if hm, ok := m.(hub.HealthMsg); ok && hm.Source == source {
 			h, found = hm.Health, true
 		}
 	}
@@ -57,9 +58,9 @@ func TestRunnerSchedulesWithJitterAndBacksOffHonouringRetryAfter(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		tooMany := &httpx.Error{Vendor: "acme", Op: "GET /x", Kind: httpx.KindRateLimited, Status: 429, RetryAfter: 90 * time.Second}
 		src := &scripted{name: "acme", errs: []error{nil, errors.New("boom"), errors.New("boom"), tooMany, errors.New("boom")}}
-		hub := NewHub()
-		sub := hub.Subscribe()
-		r := NewRunner(hub, Spec{Source: src, Interval: 30 * time.Second, MinInterval: 10 * time.Second})
+		bus := hub.New()
+		sub := bus.Subscribe()
+		r := NewRunner(bus, Spec{Source: src, Interval: 30 * time.Second, MinInterval: 10 * time.Second})
 		defer start(r)()
 
 		time.Sleep(10 * time.Minute)
@@ -91,9 +92,9 @@ func TestRunnerHealthTurnsFailingAndRefreshPollsAtOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		denied := &httpx.Error{Vendor: "acme", Op: "GET /x", Kind: httpx.KindStatus, Status: 401}
 		src := &scripted{name: "acme", errs: []error{errors.New("a"), errors.New("b"), denied}}
-		hub := NewHub()
-		sub := hub.Subscribe()
-		r := NewRunner(hub, Spec{Source: src, Interval: time.Hour})
+		bus := hub.New()
+		sub := bus.Subscribe()
+		r := NewRunner(bus, Spec{Source: src, Interval: time.Hour})
 		defer start(r)()
 
 		synctest.Wait()
@@ -122,9 +123,9 @@ func TestRunnerHealthTurnsFailingAndRefreshPollsAtOnce(t *testing.T) {
 func TestWarningIsDegradedWithoutBackoff(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		src := &scripted{name: "acme", errs: []error{Warning("provider not attributed")}}
-		hub := NewHub()
-		sub := hub.Subscribe()
-		r := NewRunner(hub, Spec{Source: src, Interval: time.Minute})
+		bus := hub.New()
+		sub := bus.Subscribe()
+		r := NewRunner(bus, Spec{Source: src, Interval: time.Minute})
 		defer start(r)()
 		synctest.Wait()
 		h := lastHealth(t, sub, "acme")

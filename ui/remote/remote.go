@@ -37,6 +37,7 @@ import (
 	"github.com/muesli/termenv"
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/poll"
@@ -58,7 +59,7 @@ const (
 // session.
 type Options struct {
 	Store     store.Store
-	Hub       *poll.Hub
+	Hub       *hub.Hub
 	Control   ui.Control       // nil: the sources cannot be refreshed or re-paced
 	Clients   poll.Clients     // on-demand reads (behaviors, integrations, a user's detail)
 	Service   *actions.Service // nil: no actions for anyone

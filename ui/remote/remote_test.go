@@ -19,8 +19,8 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
-	"github.com/risktop/risktop/sources/poll"
 	"github.com/risktop/risktop/ui/remote/sshtest"
 )
 
@@ -48,7 +48,7 @@ type fixture struct {
 	t       testing.TB
 	addr    string
 	hostKey gossh.PublicKey
-	hub     *poll.Hub
+	hub     *hub.Hub
 	log     *syncBuffer
 	srv     *Server
 	store   *store.SQLite
@@ -67,7 +67,7 @@ func startServer(t testing.TB, keys *Keyring, edit func(*Options)) *fixture {
 	t.Cleanup(func() { st.Close() })
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
 	host, _ := gossh.NewSignerFromKey(priv)
-	f := &fixture{t: t, hostKey: host.PublicKey(), hub: poll.NewHub(), log: &syncBuffer{}, store: st}
+	f := &fixture{t: t, hostKey: host.PublicKey(), hub: hub.New(), log: &syncBuffer{}, store: st}
 	o := Options{Store: st, Hub: f.hub, Title: "acme", HostKey: host, Keys: keys,
 		Log: slog.New(slog.NewTextHandler(f.log, nil)), Grace: time.Second}
 	if edit != nil {
@@ -137,8 +137,8 @@ func (f *fixture) waitLog(want ...string) string {
 }
 
 // health is a Cloudflare health message whose pill shows pct% headroom.
-func health(pct int) poll.HealthMsg {
-	return poll.HealthMsg{Health: model.Health{Source: model.VendorCloudflare, State: model.StateOK, LastSuccess: time.Now(),
+func health(pct int) hub.HealthMsg {
+	return hub.HealthMsg{Health: model.Health{Source: model.VendorCloudflare, State: model.StateOK, LastSuccess: time.Now(),
 		RateLimit: model.RateLimit{Known: true, Limit: 100, Remaining: pct, Reset: time.Now().Add(time.Hour)}}}
 }
 

@@ -2,7 +2,7 @@
 // announces what the vendor knows, with its own interval, jitter and
 // back-off, and fans the announcements out to any number of subscribers
 // (the dashboard, and later every SSH session) without ever waiting on them.
-package poll
+package hub
 
 import (
 	"sync"
@@ -56,6 +56,13 @@ type ScoresMsg struct{ model.Scores }
 
 func (m ScoresMsg) Key() string { return "scores/" + m.Window.String() }
 
+// ActionsChanged says the outbox or the audit log changed (a push was
+// queued or sent, an action was audited): dashboards reload those lists.
+// Announcements coalesce into one.
+type ActionsChanged struct{}
+
+func (ActionsChanged) Key() string { return "actions" }
+
 // Hub fans messages out. Publish never blocks on a subscriber.
 type Hub struct {
 	mu   sync.Mutex
@@ -64,8 +71,8 @@ type Hub struct {
 	subs map[*Subscription]struct{}
 }
 
-// NewHub makes an empty hub.
-func NewHub() *Hub {
+// New makes an empty hub.
+func New() *Hub {
 	return &Hub{last: map[string]Msg{}, subs: map[*Subscription]struct{}{}}
 }
 

@@ -1,7 +1,6 @@
-package poll
+package hub
 
 import (
-	"encoding/json"
 	"testing"
 	"time"
 
@@ -9,7 +8,7 @@ import (
 )
 
 func TestHubCoalescesPerKeyAndNeverBlocks(t *testing.T) {
-	h := NewHub()
+	h := New()
 	slow := h.Subscribe() // never read until the end
 	for i := 0; i < 10_000; i++ {
 		h.Publish(EventsMsg{Vendor: model.VendorOneLogin, Inserted: 1, Newest: time.Unix(int64(i), 0)})
@@ -32,7 +31,7 @@ func TestHubCoalescesPerKeyAndNeverBlocks(t *testing.T) {
 }
 
 func TestLateSubscriberSeesTheCurrentStateAtOnce(t *testing.T) {
-	h := NewHub()
+	h := New()
 	h.Publish(UsersMsg{Vendor: model.VendorCASB, Views: []model.UserRisk{{Email: "a@x"}}})
 	h.Publish(HealthMsg{model.Health{Source: model.VendorCASB, State: model.StateOK}})
 	h.Publish(UsersMsg{Vendor: model.VendorCASB, Views: []model.UserRisk{{Email: "b@x"}}})
@@ -52,5 +51,3 @@ func TestLateSubscriberSeesTheCurrentStateAtOnce(t *testing.T) {
 		t.Fatal("closed subscription still receives")
 	}
 }
-
-func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }

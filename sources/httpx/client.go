@@ -122,7 +122,7 @@ func New(cfg Config) (*Client, error) {
 		cfg.UserAgent = UserAgent()
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = sleep
+		cfg.Sleep = Sleep
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -572,7 +572,13 @@ func bodySnippet(b []byte) string {
 	return sanitize.LineN(strings.TrimSpace(string(b)), 200)
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits d, or until ctx ends (its error). A d of zero or less
+// returns at once, with ctx's error if it has ended. Every wait in the
+// sources (back-off, a rate budget, back-fill pacing) is this one.
+func Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -41,7 +41,7 @@ func (e *BudgetError) Error() string {
 
 func newBudget(perMinute int, now func() time.Time, sleep func(context.Context, time.Duration) error) *Budget {
 	if sleep == nil {
-		sleep = sleepCtx
+		sleep = httpx.Sleep
 	}
 	return &Budget{
 		perMinute: perMinute,
@@ -127,15 +127,4 @@ func (b *Budget) pause(ctx context.Context, d time.Duration) error {
 		return &BudgetError{PerMinute: b.perMinute, RetryIn: d}
 	}
 	return b.sleep(ctx, d)
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -98,7 +98,7 @@ func (p *Pollers) Run(ctx context.Context) {
 				// A failed prune is retried on the next round; the data
 				// it would remove is only old, never wrong.
 				_, _ = p.store.Prune(ctx, time.Now().Add(-p.retention))
-				if !sleepCtx(ctx, pruneEvery) {
+				if httpx.Sleep(ctx, pruneEvery) != nil {
 					return
 				}
 			}

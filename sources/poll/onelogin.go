@@ -329,7 +329,7 @@ func (o *OneLogin) Background(ctx context.Context, changed func()) {
 	wait := time.Duration(0)
 	failures := 0
 	for {
-		if !sleepCtx(ctx, wait) {
+		if httpx.Sleep(ctx, wait) != nil {
 			return
 		}
 		o.mu.Lock()
@@ -372,7 +372,7 @@ func (o *OneLogin) backfillPages(ctx context.Context, bf model.Progress, changed
 		if fetchErr = pl.put(ctx, o.job(page.Events, types, func() error { return o.setBackfill(ctx, at, changed) })); fetchErr != nil {
 			break
 		}
-		if !page.Last() && !sleepCtx(ctx, o.pace()) {
+		if !page.Last() && httpx.Sleep(ctx, o.pace()) != nil {
 			fetchErr = ctx.Err()
 			break
 		}
@@ -447,20 +447,6 @@ func (o *OneLogin) pace() time.Duration {
 		return untilReset
 	}
 	return slowBackfillPace
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // OneLoginEvent maps a OneLogin event onto the shared model. The client has

@@ -53,14 +53,12 @@ type Options struct {
 
 // Server is one simulated CASB tenant.
 type Server struct {
-	world  *simkit.World
-	opts   Options
-	faults *simkit.FaultSet
-	tokens *simkit.Tokens
+	*simkit.Server
+	opts     Options
+	requests *simkit.Log[Request]
 
-	mu       sync.Mutex
-	snaps    []snapshot // recent reports, newest last
-	requests []Request
+	mu    sync.Mutex
+	snaps []snapshot // recent reports, newest last
 }
 
 type snapshot struct {
@@ -81,63 +79,37 @@ type Request struct {
 
 // New makes a simulator over w.
 func New(w *simkit.World, opts Options) *Server {
-	if opts.AccessKey == "" {
-		opts.AccessKey = DefaultAccessKey
-	}
-	if opts.AccessSecret == "" {
-		opts.AccessSecret = DefaultAccessSecret
-	}
+	simkit.Default(&opts.AccessKey, DefaultAccessKey)
+	simkit.Default(&opts.AccessSecret, DefaultAccessSecret)
 	if opts.TenantID == "" {
 		opts.TenantID = uuidFrom(w.Seed(), "tenant")
 	}
-	if opts.TokenTTL <= 0 {
-		opts.TokenTTL = DefaultTokenTTL
-	}
-	if opts.MaxPageSize <= 0 {
-		opts.MaxPageSize = DefaultMaxPageSize
-	}
-	if opts.Window <= 0 {
-		opts.Window = DefaultWindow
-	}
-	if opts.MaxRecorded <= 0 {
-		opts.MaxRecorded = DefaultMaxRecorded
-	}
+	simkit.Default(&opts.TokenTTL, DefaultTokenTTL)
+	simkit.Default(&opts.MaxPageSize, DefaultMaxPageSize)
+	simkit.Default(&opts.Window, DefaultWindow)
+	simkit.Default(&opts.MaxRecorded, DefaultMaxRecorded)
 	opts.BasePath = strings.TrimRight(opts.BasePath, "/")
-	s := &Server{world: w, opts: opts, tokens: simkit.NewTokens(w.Clock(), "v2.")}
-	s.faults = simkit.NewFaultSet(simkit.Vendor{Name: "casb", ErrorBody: s.writeError}, w.Seed())
+	s := &Server{opts: opts, requests: simkit.NewLog[Request](opts.MaxRecorded)}
+	// Its routes: BasePath+"/api/v1/token" and
+	// BasePath+"/api/v1/reports/details/{reportName}".
+	s.Server = simkit.NewServer(w, simkit.ServerConfig{
+		Vendor: "casb", TokenPrefix: "v2.", ErrorBody: s.writeError,
+		Routes: http.HandlerFunc(s.serve), Served: s.record,
+	})
 	return s
 }
-
-// Handler serves BasePath+"/api/v1/token" and
-// BasePath+"/api/v1/reports/details/{reportName}" behind the fault layer.
-func (s *Server) Handler() http.Handler {
-	return s.faults.Middleware(http.HandlerFunc(s.serve))
-}
-
-// Faults are the simulator's fault knobs.
-func (s *Server) Faults() *simkit.FaultSet { return s.faults }
-
-// RevokeTokens invalidates every token issued so far.
-func (s *Server) RevokeTokens() { s.tokens.RevokeAll() }
-
-// TokensMinted counts the tokens issued, so tests can see a re-mint.
-func (s *Server) TokensMinted() int { return s.tokens.Minted() }
 
 // TenantID is the tenant every token belongs to.
 func (s *Server) TenantID() string { return s.opts.TenantID }
 
 // Requests returns a copy of the requests answered so far (the newest
 // MaxRecorded), faults injected in front of the handler excluded.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
-}
+func (s *Server) Requests() []Request { return s.requests.Items() }
 
 // Rows returns the report as of the clock's now, unfiltered, in page order,
 // and without the hostile knob applied: what a client should read.
 func (s *Server) Rows() []Row {
-	rows := append([]Row(nil), s.rowsAt(s.world.Now())...)
+	rows := append([]Row(nil), s.rowsAt(s.World().Now())...)
 	for i := range rows {
 		rows[i].Reasons = append([]Reason(nil), rows[i].Reasons...) // the cache stays the server's
 	}
@@ -145,46 +117,38 @@ func (s *Server) Rows() []Row {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	sw := &simkit.StatusRecorder{ResponseWriter: w}
-	defer s.record(r, sw)
 	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), s.opts.BasePath)
 	const reports = "/api/v1/reports/details/"
 	switch {
 	case !ok:
-		s.writeError(sw, http.StatusNotFound, "Resource not found")
+		s.writeError(w, http.StatusNotFound, "Resource not found")
 	case rest == "/api/v1/token":
 		if r.Method != http.MethodPost {
-			s.writeError(sw, http.StatusMethodNotAllowed, "Method not allowed")
+			s.writeError(w, http.StatusMethodNotAllowed, "Method not allowed")
 			return
 		}
-		s.token(sw, r)
+		s.token(w, r)
 	case strings.HasPrefix(rest, reports):
 		if r.Method != http.MethodGet {
-			s.writeError(sw, http.StatusMethodNotAllowed, "Method not allowed")
+			s.writeError(w, http.StatusMethodNotAllowed, "Method not allowed")
 			return
 		}
-		s.report(sw, r, strings.TrimPrefix(rest, reports))
+		s.report(w, r, strings.TrimPrefix(rest, reports))
 	default:
-		s.writeError(sw, http.StatusNotFound, "Resource not found")
+		s.writeError(w, http.StatusNotFound, "Resource not found")
 	}
 }
 
-func (s *Server) record(r *http.Request, sw *simkit.StatusRecorder) {
-	req := Request{
+func (s *Server) record(r *http.Request, status int) {
+	s.requests.Add(Request{
 		Method: r.Method,
 		Path:   r.URL.EscapedPath(),
 		Query:  r.URL.Query(),
 		Accept: r.Header.Get("Accept"),
 		Tenant: r.Header.Get("X-Apprity-Tenant-Id"),
 		Bearer: strings.HasPrefix(r.Header.Get("Authorization"), "Bearer "),
-		Status: sw.Status,
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.requests) >= s.opts.MaxRecorded {
-		s.requests = append(s.requests[:0], s.requests[len(s.requests)-s.opts.MaxRecorded+1:]...)
-	}
-	s.requests = append(s.requests, req)
+		Status: status,
+	})
 }
 
 // token answers 201 with {accessToken, expiresAt, tenantId}. A body that is
@@ -198,7 +162,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&body); err != nil ||
 		body.AccessKey == "" || body.AccessSecret == "" {
 		simkit.WriteJSON(w, http.StatusBadRequest, map[string]any{
-			"entity":   s.faults.Text("Request body must be JSON with accessKey and accessSecret"),
+			"entity":   s.Faults().Text("Request body must be JSON with accessKey and accessSecret"),
 			"metadata": map[string]any{},
 			"status":   http.StatusBadRequest,
 		})
@@ -208,7 +172,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, http.StatusUnauthorized, "Invalid access key or access secret")
 		return
 	}
-	tok, exp := s.tokens.Issue(s.opts.TokenTTL)
+	tok, exp := s.Tokens().Issue(s.opts.TokenTTL)
 	simkit.WriteJSON(w, http.StatusCreated, map[string]string{
 		"accessToken": tok,
 		"expiresAt":   exp.UTC().Format("2006-01-02T15:04:05.000Z"),
@@ -222,7 +186,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 // its documented meaning, APIs not enabled).
 func (s *Server) report(w http.ResponseWriter, r *http.Request, escapedName string) {
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || !s.tokens.Valid(tok) {
+	if !ok || !s.Tokens().Valid(tok) {
 		s.writeError(w, http.StatusUnauthorized, "Unauthorized: the access token is missing, expired or revoked")
 		return
 	}
@@ -252,7 +216,7 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, escapedName stri
 		s.writeError(w, http.StatusBadRequest, fmt.Sprintf("pagesize must be at most %d", s.opts.MaxPageSize))
 		return
 	}
-	snap, offset := s.world.Now(), 0
+	snap, offset := s.World().Now(), 0
 	if m := q.Get("markerPosition"); m != "" {
 		at, off, ok := decodeMarker(m)
 		if !ok {
@@ -263,7 +227,7 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, escapedName stri
 	}
 	rows := s.rowsAt(snap)
 	if inst := q.Get("applicationInstanceName"); inst != "" {
-		if !hasInstance(rows, s.world, inst) {
+		if !hasInstance(rows, s.World(), inst) {
 			s.writeError(w, http.StatusNotFound, "Requested Resource (application instance) is not present")
 			return
 		}
@@ -286,8 +250,8 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, escapedName stri
 		MaxCount:       size,
 		TotalCount:     len(rows),
 		Size:           len(page),
-		Title:          s.faults.Text(reportTitle),
-		Description:    s.faults.Text(reportDescription),
+		Title:          s.Faults().Text(reportTitle),
+		Description:    s.Faults().Text(reportDescription),
 		UserRiskScores: make([]wireRow, 0, len(page)),
 	}
 	for _, row := range page {
@@ -331,7 +295,7 @@ func (s *Server) rowsAt(at time.Time) []Row {
 	s.mu.Unlock()
 	// Built outside our lock: the World has its own, and a duplicate
 	// build by a concurrent request gives the same rows.
-	rows := buildRows(s.world, s.world.Seed(), at, s.opts.Window)
+	rows := buildRows(s.World(), s.World().Seed(), at, s.opts.Window)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.snaps) >= 4 {
@@ -424,7 +388,7 @@ func (s *Server) render(r Row) wireRow {
 	codes := map[string]string{}
 	avg, counts := map[string]string{}, map[string]string{}
 	for _, reason := range r.Reasons {
-		codes[reason.Code] = s.faults.Text(reasonText[reason.Code])
+		codes[reason.Code] = s.Faults().Text(reasonText[reason.Code])
 		if reason.Code == CodeNoRisk {
 			continue
 		}
@@ -437,12 +401,12 @@ func (s *Server) render(r Row) wireRow {
 	countsJSON, _ := json.Marshal(counts)
 	day := r.Last.UTC().Truncate(24 * time.Hour).Format(time.RFC3339)
 	return wireRow{
-		AppName:       s.faults.Text(r.AppType),
-		AppInstance:   s.faults.Text(r.AppInstance),
+		AppName:       s.Faults().Text(r.AppType),
+		AppInstance:   s.Faults().Text(r.AppInstance),
 		AppInstanceID: r.AppInstanceID,
 		UserRiskDetails: []wireDetail{
-			{"Risk Level", s.faults.Text(r.Level)},
-			{"User name", s.faults.Text(r.UserName)},
+			{"Risk Level", s.Faults().Text(r.Level)},
+			{"User name", s.Faults().Text(r.UserName)},
 			{"Maximum Risk Score", fmt.Sprintf("%02d", r.Score)},
 			{"Reasons", string(reasons)},
 			{"Detected Date", day},
@@ -459,6 +423,6 @@ func (s *Server) render(r Row) wireRow {
 func (s *Server) writeError(w http.ResponseWriter, status int, message string) {
 	simkit.WriteJSON(w, status, map[string]any{
 		"code":    strconv.Itoa(status),
-		"message": s.faults.Text(message),
+		"message": s.Faults().Text(message),
 	})
 }

@@ -307,7 +307,7 @@ func TestFiltersAndMixedCase(t *testing.T) {
 
 func TestRowsTellTheWorldsStory(t *testing.T) {
 	s, clock, _ := newSim(t, Options{})
-	w := s.world
+	w := s.World()
 	clock.Advance(4 * time.Minute) // inside the first live attack
 	atk := w.AttackAt(clock.Now().Add(-time.Second))
 	if !atk.Active || atk.Cycle != 1 {

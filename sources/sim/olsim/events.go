@@ -209,8 +209,8 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	}
 	f := cur.F
 
-	people := s.world.People()
-	from, to := time.Time{}, s.world.Now().Add(time.Second)
+	people := s.World().People()
+	from, to := time.Time{}, s.World().Now().Add(time.Second)
 	if f.Since != nil {
 		from = time.Unix(*f.Since+1, 0)
 	}
@@ -218,7 +218,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		to = time.Unix(*f.Until, 0)
 	}
 	var list []simkit.Activity
-	for _, a := range s.world.Between(from, to) {
+	for _, a := range s.World().Between(from, to) {
 		if f.match(a, people[a.Person]) {
 			list = append(list, a)
 		}
@@ -285,7 +285,7 @@ func project(ev map[string]any, fields []string) map[string]any {
 // render is activity a as a Get Events resource, every field of the
 // documented sample present.
 func (s *Server) render(a simkit.Activity, p simkit.Person, opts Options) map[string]any {
-	t := s.faults.Text
+	t := s.Faults().Text
 	name := p.Name()
 	if name == "" {
 		name = p.Email // OneLogin shows the email when first and last name are empty
@@ -400,8 +400,8 @@ func EventTypes() []EventType {
 func (s *Server) eventTypes(w http.ResponseWriter, r *http.Request) {
 	types := EventTypes()
 	for i := range types {
-		types[i].Name = s.faults.Text(types[i].Name)
-		types[i].Description = s.faults.Text(types[i].Description)
+		types[i].Name = s.Faults().Text(types[i].Name)
+		types[i].Description = s.Faults().Text(types[i].Description)
 	}
 	simkit.WriteJSON(w, http.StatusOK, map[string]any{"status": success, "data": types})
 }

@@ -74,22 +74,12 @@ type Options struct {
 
 func (o *Options) defaults() {
 	o.BasePath = strings.TrimRight(o.BasePath, "/")
-	if o.ClientID == "" {
-		o.ClientID = DefaultClientID
-	}
-	if o.ClientSecret == "" {
-		o.ClientSecret = DefaultClientSecret
-	}
-	if o.TokenTTL <= 0 {
-		o.TokenTTL = DefaultTokenTTL
-	}
-	if o.RateLimit <= 0 {
-		o.RateLimit = DefaultRateLimit
-	}
-	if o.RateWindow <= 0 {
-		o.RateWindow = DefaultRateWindow
-	}
-	if o.AccountID == 0 {
+	simkit.Default(&o.ClientID, DefaultClientID)
+	simkit.Default(&o.ClientSecret, DefaultClientSecret)
+	simkit.Default(&o.TokenTTL, DefaultTokenTTL)
+	simkit.Default(&o.RateLimit, DefaultRateLimit)
+	simkit.Default(&o.RateWindow, DefaultRateWindow)
+	if o.AccountID == 0 { // a negative one is served as given
 		o.AccountID = DefaultAccountID
 	}
 }
@@ -114,39 +104,27 @@ const (
 	AuthOther      = "other"
 )
 
-// Server is a simulated OneLogin account.
+// Server is a simulated OneLogin account. TokensMinted counts distinct
+// tokens: a reused one is not new.
 type Server struct {
-	world  *simkit.World
-	clock  simkit.Clock
-	faults *simkit.FaultSet
-	tokens *simkit.Tokens
+	*simkit.Server
+	window *simkit.Window
+	log    *simkit.Log[Served]
 
-	mu     sync.Mutex
-	opts   Options
-	window budget
-	log    []Served
-	served int
+	mu   sync.Mutex
+	opts Options
 }
 
 // New serves w's people and activity as a OneLogin account.
 func New(w *simkit.World, opts Options) *Server {
 	opts.defaults()
-	s := &Server{world: w, clock: w.Clock(), opts: opts, tokens: simkit.NewTokens(w.Clock(), "")}
-	s.window = budget{limit: opts.RateLimit, length: opts.RateWindow}
-	s.faults = simkit.NewFaultSet(simkit.Vendor{Name: "onelogin", ErrorBody: func(w http.ResponseWriter, code int, msg string) {
-		s.fail(w, code, msg)
-	}}, w.Seed()^0x0e10)
+	s := &Server{opts: opts, window: simkit.NewWindow(w.Clock(), opts.RateLimit, opts.RateWindow), log: simkit.NewLog[Served](logCap)}
+	s.Server = simkit.NewServer(w, simkit.ServerConfig{
+		Vendor: "onelogin", FaultSeed: 0x0e10, ErrorBody: s.fail,
+		Routes: http.HandlerFunc(s.serve), Served: s.record,
+	})
 	return s
 }
-
-// Faults is the fault knob set in front of every endpoint.
-func (s *Server) Faults() *simkit.FaultSet { return s.faults }
-
-// RevokeTokens invalidates every token issued so far.
-func (s *Server) RevokeTokens() { s.tokens.RevokeAll() }
-
-// TokensMinted counts the distinct tokens issued (a reused token is not new).
-func (s *Server) TokensMinted() int { return s.tokens.Minted() }
 
 // SetOwnerDeleted turns the deleted-owner failure on or off.
 func (s *Server) SetOwnerDeleted(v bool) {
@@ -163,23 +141,10 @@ func (s *Server) SetLegacyBearerOnly(v bool) {
 }
 
 // Log returns the most recent requests the simulator answered, oldest first.
-func (s *Server) Log() []Served {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Served(nil), s.log...)
-}
+func (s *Server) Log() []Served { return s.log.Items() }
 
 // ServedCount is how many requests the simulator answered, ever.
-func (s *Server) ServedCount() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.served
-}
-
-// Handler serves every endpoint under BasePath behind the fault knobs.
-func (s *Server) Handler() http.Handler {
-	return s.faults.Middleware(http.HandlerFunc(s.serve))
-}
+func (s *Server) ServedCount() int { return s.log.Count() }
 
 func (s *Server) options() Options {
 	s.mu.Lock()
@@ -201,9 +166,7 @@ var routes = map[string]route{
 	"/api/2/risk/scores":    {http.MethodGet, true, (*Server).scores},
 }
 
-func (s *Server) serve(rw http.ResponseWriter, r *http.Request) {
-	w := &simkit.StatusRecorder{ResponseWriter: rw}
-	defer s.record(r, w)
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	opts := s.options()
 	if opts.OwnerDeleted {
 		s.fail(w, http.StatusInternalServerError, "Internal Server Error")
@@ -226,19 +189,12 @@ func (s *Server) serve(rw http.ResponseWriter, r *http.Request) {
 	rt.handler(s, w, r)
 }
 
-func (s *Server) record(r *http.Request, w *simkit.StatusRecorder) {
+func (s *Server) record(r *http.Request, status int) {
 	form, _ := authForm(r.Header.Get("Authorization"))
-	rec := Served{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Auth: form, Status: w.Status}
-	if rec.Status == 0 {
-		rec.Status = http.StatusOK
+	if status == 0 {
+		status = http.StatusOK
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.served++
-	if len(s.log) >= logCap {
-		s.log = append(s.log[:0], s.log[len(s.log)-logCap+1:]...)
-	}
-	s.log = append(s.log, rec)
+	s.log.Add(Served{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Auth: form, Status: status})
 }
 
 // authForm names the Authorization header's form and returns its credential.
@@ -266,7 +222,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, opts Options)
 		s.fail(w, http.StatusBadRequest, MsgAuthHeader)
 		return false
 	}
-	if !s.tokens.Valid(tok) {
+	if !s.Tokens().Valid(tok) {
 		s.fail(w, http.StatusUnauthorized, MsgAuthFailure)
 		return false
 	}
@@ -276,53 +232,21 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, opts Options)
 // spend takes one call from the account's budget and reports it in the
 // X-RateLimit-* headers; Reset is the seconds left in the window.
 func (s *Server) spend(w http.ResponseWriter) bool {
-	now := s.clock.Now()
-	s.mu.Lock()
-	limit, remaining, reset, ok := s.window.take(now)
-	s.mu.Unlock()
-	setRateHeaders(w.Header(), limit, remaining, reset)
+	remaining, reset, ok := s.window.Take()
+	setRateHeaders(w.Header(), s.window.Limit, remaining, s.secondsTo(reset))
 	if !ok {
 		s.fail(w, http.StatusTooManyRequests, MsgRateExceeded)
 	}
 	return ok
 }
 
+// secondsTo is whole seconds until t, as OneLogin's Reset counts.
+func (s *Server) secondsTo(t time.Time) int { return simkit.CeilSeconds(t.Sub(s.Clock().Now())) }
+
 func setRateHeaders(h http.Header, limit, remaining, reset int) {
 	h.Set("X-RateLimit-Limit", strconv.Itoa(limit))
 	h.Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
 	h.Set("X-RateLimit-Reset", strconv.Itoa(reset))
-}
-
-// budget is a fixed window like simkit.Window, which has no way to look at
-// the budget without spending it (needed by /auth/rate_limit).
-type budget struct {
-	limit  int
-	length time.Duration
-	start  time.Time
-	used   int
-}
-
-func (b *budget) roll(now time.Time) {
-	if b.start.IsZero() || !now.Before(b.start.Add(b.length)) {
-		b.start, b.used = now, 0
-	}
-}
-
-// take spends one call; reset is whole seconds until the window refills.
-func (b *budget) take(now time.Time) (limit, remaining, reset int, ok bool) {
-	b.roll(now)
-	if b.used < b.limit {
-		b.used++
-		ok = true
-	}
-	limit, remaining, reset = b.peek(now)
-	return
-}
-
-func (b *budget) peek(now time.Time) (limit, remaining, reset int) {
-	b.roll(now)
-	left := b.start.Add(b.length).Sub(now)
-	return b.limit, b.limit - b.used, int((left + time.Second - 1) / time.Second)
 }
 
 // status is OneLogin's v1 envelope header.
@@ -339,7 +263,7 @@ var success = status{Error: false, Code: 200, Type: "success", Message: "Success
 // knob, except the auth-header refusal, whose exact text the client keys on.
 func (s *Server) fail(w http.ResponseWriter, code int, message string) {
 	if message != MsgAuthHeader {
-		message = s.faults.Text(message)
+		message = s.Faults().Text(message)
 	}
 	writeError(w, code, message)
 }
@@ -420,10 +344,10 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusUnauthorized, MsgAuthFailure)
 		return
 	}
-	now := s.clock.Now()
-	tok, exp, ok := s.tokens.Reuse()
+	now := s.Clock().Now()
+	tok, exp, ok := s.Tokens().Reuse()
 	if !ok {
-		tok, exp = s.tokens.Issue(opts.TokenTTL)
+		tok, exp = s.Tokens().Issue(opts.TokenTTL)
 	}
 	created := exp.Add(-opts.TokenTTL)
 	simkit.WriteJSON(w, http.StatusOK, map[string]any{
@@ -451,16 +375,13 @@ func parseClientPair(h string) (id, secret string) {
 
 // rateLimit serves GET /auth/rate_limit without spending the budget.
 func (s *Server) rateLimit(w http.ResponseWriter, r *http.Request) {
-	now := s.clock.Now()
-	s.mu.Lock()
-	limit, remaining, reset := s.window.peek(now)
-	s.mu.Unlock()
+	remaining, reset := s.window.Peek()
 	simkit.WriteJSON(w, http.StatusOK, map[string]any{
 		"status": success,
 		"data": map[string]int{
-			"X-RateLimit-Limit":     limit,
+			"X-RateLimit-Limit":     s.window.Limit,
 			"X-RateLimit-Remaining": remaining,
-			"X-RateLimit-Reset":     reset,
+			"X-RateLimit-Reset":     s.secondsTo(reset),
 		},
 	})
 }

@@ -16,7 +16,7 @@ const DefaultScoreWindow = 30 * 24 * time.Hour
 // more than 90 days back but not what the server does about it; we answer
 // 400 in the v1 envelope, so a client that forgets to clamp finds out.
 func (s *Server) scores(w http.ResponseWriter, r *http.Request) {
-	now := s.world.Now()
+	now := s.World().Now()
 	before, after := now, now.Add(-DefaultScoreWindow)
 	q := r.URL.Query()
 	for _, p := range []struct {
@@ -41,7 +41,7 @@ func (s *Server) scores(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusBadRequest, "after must not be later than before")
 		return
 	}
-	counts := ScoreCounts(s.world.Between(after, before))
+	counts := ScoreCounts(s.World().Between(after, before))
 	simkit.WriteJSON(w, http.StatusOK, map[string]any{
 		"scores": map[string]int{
 			model.BucketMinimal.String():  counts[model.BucketMinimal],

@@ -155,7 +155,7 @@ func (s *FaultSet) Middleware(next http.Handler) http.Handler {
 		}
 		if d.status != 0 {
 			if d.retryAfter > 0 {
-				w.Header().Set("Retry-After", strconv.Itoa(int((d.retryAfter+time.Second-1)/time.Second)))
+				w.Header().Set("Retry-After", strconv.Itoa(CeilSeconds(d.retryAfter)))
 			}
 			msg := "injected fault: service unavailable"
 			if d.status == http.StatusTooManyRequests {

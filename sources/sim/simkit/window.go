@@ -10,11 +10,15 @@ import (
 type Window struct {
 	Limit  int
 	Length time.Duration
-	clock  Clock
+	// Block, when set, refuses every request for that long once one
+	// finds the budget spent, as Cloudflare does.
+	Block time.Duration
+	clock Clock
 
-	mu    sync.Mutex
-	start time.Time
-	used  int
+	mu           sync.Mutex
+	start        time.Time
+	used         int
+	blockedUntil time.Time
 }
 
 // NewWindow makes a budget of limit per length.
@@ -23,18 +27,40 @@ func NewWindow(clock Clock, limit int, length time.Duration) *Window {
 }
 
 // Take spends one request. It reports what is left and when the window
-// resets, and ok=false when the budget was already spent.
+// resets (under a block, when the block ends), and ok=false when the
+// budget was already spent.
 func (w *Window) Take() (remaining int, reset time.Time, ok bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	now := w.clock.Now()
-	if w.start.IsZero() || !now.Before(w.start.Add(w.Length)) {
-		w.start, w.used = now, 0
+	if now.Before(w.blockedUntil) {
+		return 0, w.blockedUntil, false
 	}
-	reset = w.start.Add(w.Length)
+	reset = w.roll(now)
 	if w.used >= w.Limit {
+		if w.Block > 0 {
+			w.blockedUntil = now.Add(w.Block)
+			return 0, w.blockedUntil, false
+		}
 		return 0, reset, false
 	}
 	w.used++
 	return w.Limit - w.used, reset, true
+}
+
+// Peek reports what is left without spending any (OneLogin's
+// /auth/rate_limit).
+func (w *Window) Peek() (remaining int, reset time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	reset = w.roll(w.clock.Now())
+	return w.Limit - w.used, reset
+}
+
+// roll starts a new window once the last one is over, and returns its end.
+func (w *Window) roll(now time.Time) time.Time {
+	if w.start.IsZero() || !now.Before(w.start.Add(w.Length)) {
+		w.start, w.used = now, 0
+	}
+	return w.start.Add(w.Length)
 }

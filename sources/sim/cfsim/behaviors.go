@@ -101,8 +101,8 @@ func (s *Server) handleBehaviors(w http.ResponseWriter) {
 	for key, b := range s.behaviors {
 		cur := b.current()
 		out[key] = behaviorJSON{
-			Name:        s.faults.Text(b.spec.name),
-			Description: s.faults.Text(b.spec.description),
+			Name:        s.Faults().Text(b.spec.name),
+			Description: s.Faults().Text(b.spec.description),
 			Enabled:     cur.enabled,
 			RiskLevel:   cur.level,
 		}
@@ -169,7 +169,7 @@ func (s *Server) applyBehaviors(in map[string]behaviorPut) (out map[string]behav
 	}
 	// Detections up to now were judged by the old configuration.
 	s.sync()
-	now := s.clock.Now()
+	now := s.Clock().Now()
 	out = map[string]behaviorSettingJSON{}
 	for key, v := range in {
 		b := s.behaviors[key]

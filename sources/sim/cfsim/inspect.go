@@ -66,7 +66,7 @@ func (s *Server) RiskyUsers() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sync()
-	people := s.world.People()
+	people := s.World().People()
 	var ids []string
 	for _, u := range s.summaryRows() {
 		ids = append(ids, people[u.person].CloudflareID)

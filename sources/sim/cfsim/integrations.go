@@ -38,7 +38,7 @@ func (s *Server) view(in *integration) integrationJSON {
 		CreatedAt:       in.created.UTC().Format(time.RFC3339),
 		IntegrationType: in.typ,
 		ReferenceID:     in.referenceID,
-		TenantURL:       s.faults.Text(in.tenantURL),
+		TenantURL:       s.Faults().Text(in.tenantURL),
 		WellKnownURL:    "/.well-known/sse-configuration/" + in.id + "/",
 	}
 }
@@ -127,7 +127,7 @@ func (s *Server) handleCreateIntegration(w http.ResponseWriter, r *http.Request)
 	in := &integration{
 		id:          s.uuid(),
 		active:      true,
-		created:     s.clock.Now(),
+		created:     s.Clock().Now(),
 		typ:         body.IntegrationType,
 		referenceID: body.ReferenceID,
 		tenantURL:   body.TenantURL,

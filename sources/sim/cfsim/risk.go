@@ -48,8 +48,8 @@ var levelNames = [...]string{"", "low", "medium", "high"}
 // sync turns World activity up to now into events, each judged by the
 // behavior configuration at the activity's time. s.mu is held.
 func (s *Server) sync() {
-	acts := s.world.After(s.cursor, 0)
-	people := s.world.People()
+	acts := s.World().After(s.cursor, 0)
+	people := s.World().People()
 	for _, a := range acts {
 		s.cursor = a.Seq
 		if a.Signal == simkit.SignalNone {
@@ -68,7 +68,7 @@ func (s *Server) sync() {
 			continue
 		}
 		e := event{
-			id:      eventID(s.world.Seed(), a.Seq),
+			id:      eventID(s.World().Seed(), a.Seq),
 			key:     b.spec.key,
 			name:    b.spec.name,
 			level:   set.level,
@@ -154,7 +154,7 @@ func details(a simkit.Activity, p simkit.Person) map[string]any {
 func (s *Server) hostile(v any) any {
 	switch t := v.(type) {
 	case string:
-		return s.faults.Text(t)
+		return s.Faults().Text(t)
 	case map[string]any:
 		out := make(map[string]any, len(t))
 		for k, x := range t {
@@ -220,7 +220,7 @@ func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
 			page = 1
 		}
 	}
-	people := s.world.People()
+	people := s.World().People()
 	s.mu.Lock()
 	s.sync()
 	rows := s.summaryRows()
@@ -237,7 +237,7 @@ func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
 		users = append(users, summaryUserJSON{
 			UserID:       p.CloudflareID,
 			Email:        p.Email,
-			Name:         s.faults.Text(p.Name()),
+			Name:         s.Faults().Text(p.Name()),
 			EventCount:   u.count,
 			LastEvent:    timeText(u.last),
 			MaxRiskLevel: levelNames[u.maxRank],
@@ -273,7 +273,7 @@ type userJSON struct {
 }
 
 func (s *Server) handleUser(w http.ResponseWriter, id string) {
-	people := s.world.People()
+	people := s.World().People()
 	s.mu.Lock()
 	s.sync()
 	u := s.users[id]
@@ -283,7 +283,7 @@ func (s *Server) handleUser(w http.ResponseWriter, id string) {
 		return
 	}
 	p := people[u.person]
-	out := userJSON{Email: p.Email, Name: s.faults.Text(p.Name()), RiskLevel: levelNames[u.maxRank], Events: []eventJSON{}}
+	out := userJSON{Email: p.Email, Name: s.Faults().Text(p.Name()), RiskLevel: levelNames[u.maxRank], Events: []eventJSON{}}
 	if u.lastReset != nil {
 		t := timeText(*u.lastReset)
 		out.LastResetTime = &t
@@ -292,7 +292,7 @@ func (s *Server) handleUser(w http.ResponseWriter, id string) {
 		e := u.events[i]
 		out.Events = append(out.Events, eventJSON{
 			ID:           e.id,
-			Name:         s.faults.Text(e.name),
+			Name:         s.Faults().Text(e.name),
 			RiskLevel:    e.level,
 			Timestamp:    timeText(e.at),
 			EventDetails: s.hostile(e.details),
@@ -319,7 +319,7 @@ func (s *Server) handleReset(w http.ResponseWriter, id string) {
 		s.fail(w, http.StatusNotFound, codeNotFound, "User not found")
 		return
 	}
-	now := s.clock.Now()
+	now := s.Clock().Now()
 	s.resets = append(s.resets, Reset{UserID: id, At: now, Events: u.count})
 	*u = userState{person: u.person, lastReset: &now}
 	s.mu.Unlock()

@@ -70,30 +70,14 @@ type Options struct {
 }
 
 func (o *Options) defaults() {
-	if o.AccountID == "" {
-		o.AccountID = DefaultAccountID
-	}
-	if o.Token == "" {
-		o.Token = DefaultToken
-	}
-	if o.TokenNoPII == "" {
-		o.TokenNoPII = DefaultTokenNoPII
-	}
-	if o.TokenNoWrite == "" {
-		o.TokenNoWrite = DefaultTokenNoWrite
-	}
-	if o.RateLimit <= 0 {
-		o.RateLimit = DefaultRateLimit
-	}
-	if o.RateWindow <= 0 {
-		o.RateWindow = DefaultRateWindow
-	}
-	if o.BlockFor <= 0 {
-		o.BlockFor = o.RateWindow
-	}
-	if o.MaxEventsPerUser <= 0 {
-		o.MaxEventsPerUser = DefaultMaxEvents
-	}
+	simkit.Default(&o.AccountID, DefaultAccountID)
+	simkit.Default(&o.Token, DefaultToken)
+	simkit.Default(&o.TokenNoPII, DefaultTokenNoPII)
+	simkit.Default(&o.TokenNoWrite, DefaultTokenNoWrite)
+	simkit.Default(&o.RateLimit, DefaultRateLimit)
+	simkit.Default(&o.RateWindow, DefaultRateWindow)
+	simkit.Default(&o.BlockFor, o.RateWindow)
+	simkit.Default(&o.MaxEventsPerUser, DefaultMaxEvents)
 	o.BasePath = strings.TrimRight(o.BasePath, "/")
 }
 
@@ -102,15 +86,13 @@ type perms struct{ pii, write bool }
 
 // Server is the simulated API. Lock order: s.mu, then the World's.
 type Server struct {
-	world  *simkit.World
-	clock  simkit.Clock
-	opts   Options
-	faults *simkit.FaultSet
+	*simkit.Server
+	opts Options
 
 	mu           sync.Mutex
 	revoked      bool
-	budgets      map[string]*budget
-	cursor       int64 // last World activity turned into events
+	budgets      map[string]*simkit.Window // by token
+	cursor       int64                     // last World activity turned into events
 	behaviors    map[string]*behavior
 	users        map[string]*userState // by Access user id
 	userIDs      map[int]string        // World person index → user id
@@ -124,16 +106,16 @@ type Server struct {
 func New(w *simkit.World, opts Options) *Server {
 	opts.defaults()
 	s := &Server{
-		world:     w,
-		clock:     w.Clock(),
 		opts:      opts,
-		budgets:   map[string]*budget{},
+		budgets:   map[string]*simkit.Window{},
 		behaviors: map[string]*behavior{},
 		users:     map[string]*userState{},
 		userIDs:   map[int]string{},
 		rng:       rand.New(rand.NewPCG(w.Seed(), 0xcf)),
 	}
-	s.faults = simkit.NewFaultSet(simkit.Vendor{Name: "cloudflare", ErrorBody: s.faultBody}, w.Seed()^0xcf)
+	s.Server = simkit.NewServer(w, simkit.ServerConfig{
+		Vendor: "cloudflare", FaultSeed: 0xcf, ErrorBody: s.faultBody, Routes: http.HandlerFunc(s.serve),
+	})
 	for _, p := range w.People() {
 		s.userIDs[p.Index] = p.CloudflareID
 		s.users[p.CloudflareID] = &userState{person: p.Index}
@@ -153,12 +135,6 @@ func New(w *simkit.World, opts Options) *Server {
 	s.mu.Unlock()
 	return s
 }
-
-// Handler serves the API, behind the fault layer.
-func (s *Server) Handler() http.Handler { return s.faults.Middleware(http.HandlerFunc(s.serve)) }
-
-// Faults is the fault layer's knobs.
-func (s *Server) Faults() *simkit.FaultSet { return s.faults }
 
 // RevokeTokens makes every token fail with 401, as when an admin rolls or
 // deletes them. API tokens are static: nothing re-mints them.
@@ -221,7 +197,7 @@ func (s *Server) ok(w http.ResponseWriter, result any, info *resultInfo) {
 // fail writes the error envelope; messages go through the hostile knob
 // like every other text field.
 func (s *Server) fail(w http.ResponseWriter, status, code int, format string, args ...any) {
-	m := msg{Code: code, Message: s.faults.Text(fmt.Sprintf(format, args...))}
+	m := msg{Code: code, Message: s.Faults().Text(fmt.Sprintf(format, args...))}
 	simkit.WriteJSON(w, status, envelope{Success: false, Errors: []msg{m}, Messages: []msg{}, Result: nil})
 }
 
@@ -241,14 +217,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusNotFound, codeNoRoute, "No route for that URI")
 		return
 	}
-	p, ok := s.authenticate(r)
+	p, token, ok := s.authenticate(r)
 	if !ok {
 		// Unauthenticated requests belong to no user, so they spend no
 		// budget and carry no Ratelimit headers.
 		s.fail(w, http.StatusUnauthorized, codeAuth, "Authentication error")
 		return
 	}
-	if !s.spend(w, r) {
+	if !s.spend(w, token) {
 		return
 	}
 	var segs []string
@@ -331,80 +307,53 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, p perms, rest []s
 	s.fail(w, http.StatusMethodNotAllowed, codeMethod, "Method %s not allowed for this route", r.Method)
 }
 
-func (s *Server) authenticate(r *http.Request) (perms, bool) {
+// authenticate returns the token's permissions and the token.
+func (s *Server) authenticate(r *http.Request) (perms, string, bool) {
 	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return perms{}, false
+		return perms{}, "", false
 	}
 	token = strings.TrimSpace(token)
 	s.mu.Lock()
 	revoked := s.revoked
 	s.mu.Unlock()
 	if revoked {
-		return perms{}, false
+		return perms{}, "", false
 	}
 	switch token {
 	case s.opts.Token:
-		return perms{pii: true, write: true}, true
+		return perms{pii: true, write: true}, token, true
 	case s.opts.TokenNoPII:
-		return perms{write: true}, true
+		return perms{write: true}, token, true
 	case s.opts.TokenNoWrite:
-		return perms{pii: true}, true
+		return perms{pii: true}, token, true
 	}
-	return perms{}, false
+	return perms{}, "", false
 }
 
-// budget is one token's fixed window, and the block that follows going over.
-type budget struct {
-	start        time.Time
-	used         int
-	blockedUntil time.Time
-}
-
-// spend takes one request from the caller's budget and writes the
+// spend takes one request from the token's budget and writes the
 // Ratelimit headers; over the limit it answers 429 and blocks every call
 // for BlockFor, as Cloudflare does.
-func (s *Server) spend(w http.ResponseWriter, r *http.Request) bool {
-	_, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	token = strings.TrimSpace(token)
-	now := s.clock.Now()
+func (s *Server) spend(w http.ResponseWriter, token string) bool {
 	s.mu.Lock()
 	b := s.budgets[token]
 	if b == nil {
-		b = &budget{}
+		b = simkit.NewWindow(s.Clock(), s.opts.RateLimit, s.opts.RateWindow)
+		b.Block = s.opts.BlockFor
 		s.budgets[token] = b
 	}
-	var remaining int
-	var wait time.Duration
-	allowed := true
-	switch {
-	case now.Before(b.blockedUntil):
-		allowed, wait = false, b.blockedUntil.Sub(now)
-	default:
-		if b.start.IsZero() || !now.Before(b.start.Add(s.opts.RateWindow)) {
-			b.start, b.used = now, 0
-		}
-		if b.used >= s.opts.RateLimit {
-			b.blockedUntil = now.Add(s.opts.BlockFor)
-			allowed, wait = false, s.opts.BlockFor
-		} else {
-			b.used++
-			remaining, wait = s.opts.RateLimit-b.used, b.start.Add(s.opts.RateWindow).Sub(now)
-		}
-	}
 	s.mu.Unlock()
+	remaining, reset, allowed := b.Take()
 	h := w.Header()
-	secs := ceilSeconds(wait)
+	secs := simkit.CeilSeconds(reset.Sub(s.Clock().Now()))
 	h.Set("Ratelimit", fmt.Sprintf(`"default";r=%d;t=%d`, remaining, secs))
-	h.Set("Ratelimit-Policy", fmt.Sprintf(`"default";q=%d;w=%d`, s.opts.RateLimit, ceilSeconds(s.opts.RateWindow)))
+	h.Set("Ratelimit-Policy", fmt.Sprintf(`"default";q=%d;w=%d`, s.opts.RateLimit, simkit.CeilSeconds(s.opts.RateWindow)))
 	if !allowed {
 		h.Set("Retry-After", strconv.Itoa(secs))
 		s.fail(w, http.StatusTooManyRequests, codeRateLimited, "Please wait and consider throttling your request speed")
 	}
 	return allowed
 }
-
-func ceilSeconds(d time.Duration) int { return int((d + time.Second - 1) / time.Second) }
 
 func isHex32(s string) bool {
 	if len(s) != 32 {

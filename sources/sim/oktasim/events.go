@@ -40,23 +40,8 @@ func (s *Server) pushEvents(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.eventRequests++
 	s.mu.Unlock()
-	remaining, reset, ok := s.events.Take()
-	setRateHeaders(w, s.opts.RateLimit, remaining, reset)
+	who, ok := s.admit(w, r, s.events, http.MethodPost, ScopeRiskEvents)
 	if !ok {
-		s.writeError(w, http.StatusTooManyRequests, "E0000047", "API call exceeded rate limit due to too many requests.")
-		return
-	}
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		s.writeError(w, http.StatusMethodNotAllowed, "E0000022", "The endpoint does not support the provided HTTP method")
-		return
-	}
-	who, ok := s.authorize(w, r, ScopeRiskEvents)
-	if !ok {
-		return
-	}
-	if s.opts.FeatureDisabled {
-		s.writeError(w, http.StatusForbidden, "E0000006", "You do not have permission to perform the requested action")
 		return
 	}
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
@@ -74,7 +59,7 @@ func (s *Server) pushEvents(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, http.StatusBadRequest, "E0000003", "The request body was not well-formed.")
 		return
 	}
-	now := s.clock.Now()
+	now := s.Clock().Now()
 	if field, causes := s.validate(events, now); len(causes) > 0 {
 		s.writeError(w, http.StatusBadRequest, "E0000001", "Api validation failed: "+field, causes...)
 		return

@@ -20,23 +20,8 @@ type providerJSON struct {
 // ("Default ", clientId the string "null", log_only) and, when a service app
 // is registered, the one named for it.
 func (s *Server) listProviders(w http.ResponseWriter, r *http.Request) {
-	remaining, reset, ok := s.providers.Take()
-	setRateHeaders(w, s.opts.ProvidersLimit, remaining, reset)
-	if !ok {
-		s.writeError(w, http.StatusTooManyRequests, "E0000047", "API call exceeded rate limit due to too many requests.")
-		return
-	}
-	if r.Method != http.MethodGet {
-		// Creating and updating providers is not simulated.
-		w.Header().Set("Allow", http.MethodGet)
-		s.writeError(w, http.StatusMethodNotAllowed, "E0000022", "The endpoint does not support the provided HTTP method")
-		return
-	}
-	if _, ok := s.authorize(w, r, ScopeProvidersRead, ScopeProvidersManage); !ok {
-		return
-	}
-	if s.opts.FeatureDisabled {
-		s.writeError(w, http.StatusForbidden, "E0000006", "You do not have permission to perform the requested action")
+	// Creating and updating providers is not simulated: GET only.
+	if _, ok := s.admit(w, r, s.providers, http.MethodGet, ScopeProvidersRead, ScopeProvidersManage); !ok {
 		return
 	}
 	base := s.externalBase(r)
@@ -44,7 +29,7 @@ func (s *Server) listProviders(w http.ResponseWriter, r *http.Request) {
 	for _, p := range s.listed {
 		out = append(out, providerJSON{
 			ID:          p.id,
-			Name:        s.faults.Text(p.name),
+			Name:        s.Faults().Text(p.name),
 			ClientID:    p.clientID,
 			Action:      p.action,
 			Created:     p.created.UTC().Format(timeLayout),

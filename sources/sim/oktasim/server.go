@@ -93,11 +93,8 @@ type provider struct {
 
 // Server is the simulated Okta org.
 type Server struct {
-	world  *simkit.World
-	clock  simkit.Clock
-	opts   Options
-	faults *simkit.FaultSet
-	tokens *simkit.Tokens
+	*simkit.Server
+	opts Options
 
 	events    *simkit.Window
 	providers *simkit.Window
@@ -118,36 +115,25 @@ func New(w *simkit.World, opts Options) *Server {
 	if opts.BasePath == "/" {
 		opts.BasePath = ""
 	}
-	if opts.APIToken == "" {
-		opts.APIToken = DefaultAPIToken
-	}
+	simkit.Default(&opts.APIToken, DefaultAPIToken)
 	if len(opts.Scopes) == 0 {
 		opts.Scopes = []string{ScopeRiskEvents, ScopeProvidersRead}
 	}
-	if opts.TokenTTL <= 0 {
-		opts.TokenTTL = DefaultTokenTTL
-	}
-	if opts.RateLimit <= 0 {
-		opts.RateLimit = DefaultRateLimit
-	}
-	if opts.ProvidersLimit <= 0 {
-		opts.ProvidersLimit = DefaultProvidersLimit
-	}
-	if opts.ProviderAction == "" {
-		opts.ProviderAction = DefaultProviderAction
-	}
+	simkit.Default(&opts.TokenTTL, DefaultTokenTTL)
+	simkit.Default(&opts.RateLimit, DefaultRateLimit)
+	simkit.Default(&opts.ProvidersLimit, DefaultProvidersLimit)
+	simkit.Default(&opts.ProviderAction, DefaultProviderAction)
 	s := &Server{
-		world:     w,
-		clock:     w.Clock(),
 		opts:      opts,
-		tokens:    simkit.NewTokens(w.Clock(), "eyJraWQiOiJzaW0ifQ."),
 		events:    simkit.NewWindow(w.Clock(), opts.RateLimit, time.Minute),
 		providers: simkit.NewWindow(w.Clock(), opts.ProvidersLimit, time.Minute),
 		rng:       mrand.New(mrand.NewPCG(w.Seed(), 0x6f6b7461)),
 		grants:    map[string]grant{},
 		jtis:      map[string]time.Time{},
 	}
-	s.faults = simkit.NewFaultSet(simkit.Vendor{Name: "okta", ErrorBody: s.faultBody}, w.Seed()^0x6f6b7461)
+	s.Server = simkit.NewServer(w, simkit.ServerConfig{
+		Vendor: "okta", FaultSeed: 0x6f6b7461, TokenPrefix: "eyJraWQiOiJzaW0ifQ.", ErrorBody: s.faultBody, Routes: s.routes(),
+	})
 	created := w.Start().UTC().Truncate(time.Second)
 	s.listed = append(s.listed, provider{
 		id: s.newID("rkp"), name: "Default ", clientID: "null", action: "log_only",
@@ -162,8 +148,8 @@ func New(w *simkit.World, opts Options) *Server {
 	return s
 }
 
-// Handler serves every endpoint under BasePath, behind the fault layer.
-func (s *Server) Handler() http.Handler {
+// routes serves every endpoint under BasePath.
+func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	bp := s.opts.BasePath
 	mux.HandleFunc(bp+"/oauth2/v1/token", s.token)
@@ -172,18 +158,15 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, http.StatusNotFound, "E0000007", "Not found: Resource not found: "+r.URL.Path+" (HttpResource)")
 	})
-	return s.faults.Middleware(mux)
+	return mux
 }
-
-// Faults is the fault knob set.
-func (s *Server) Faults() *simkit.FaultSet { return s.faults }
 
 // RevokeTokens invalidates every access token issued so far.
 func (s *Server) RevokeTokens() {
 	s.mu.Lock()
 	s.grants = map[string]grant{}
 	s.mu.Unlock()
-	s.tokens.RevokeAll()
+	s.Server.RevokeTokens()
 }
 
 // Pushed returns a copy of every accepted subject, oldest first.
@@ -208,15 +191,12 @@ func (s *Server) Accepted() int {
 	return s.accepted
 }
 
-// TokensMinted counts access tokens issued by the token endpoint.
-func (s *Server) TokensMinted() int { return s.tokens.Minted() }
-
 // faultBody writes Okta's error body for an injected status.
 func (s *Server) faultBody(w http.ResponseWriter, status int, message string) {
 	if status == http.StatusTooManyRequests {
-		reset := s.clock.Now().Add(time.Minute)
+		reset := s.Clock().Now().Add(time.Minute)
 		if ra, err := strconv.Atoi(w.Header().Get("Retry-After")); err == nil {
-			reset = s.clock.Now().Add(time.Duration(ra) * time.Second)
+			reset = s.Clock().Now().Add(time.Duration(ra) * time.Second)
 		}
 		setRateHeaders(w, s.opts.RateLimit, 0, reset)
 		s.writeError(w, status, "E0000047", "API call exceeded rate limit due to too many requests.")
@@ -254,13 +234,13 @@ type errorCause struct {
 func (s *Server) writeError(w http.ResponseWriter, status int, code, summary string, causes ...string) {
 	body := errorBody{
 		ErrorCode:    code,
-		ErrorSummary: s.faults.Text(summary),
+		ErrorSummary: s.Faults().Text(summary),
 		ErrorLink:    code,
 		ErrorID:      s.newID("oae"),
 		ErrorCauses:  []errorCause{},
 	}
 	for _, c := range causes {
-		body.ErrorCauses = append(body.ErrorCauses, errorCause{ErrorSummary: s.faults.Text(c)})
+		body.ErrorCauses = append(body.ErrorCauses, errorCause{ErrorSummary: s.Faults().Text(c)})
 	}
 	simkit.WriteJSON(w, status, body)
 }

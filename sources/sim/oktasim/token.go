@@ -22,7 +22,7 @@ const (
 // oauthError writes the token endpoint's {error, error_description}.
 func (s *Server) oauthError(w http.ResponseWriter, status int, code, desc string) {
 	w.Header().Set("Cache-Control", "no-store")
-	simkit.WriteJSON(w, status, map[string]string{"error": code, "error_description": s.faults.Text(desc)})
+	simkit.WriteJSON(w, status, map[string]string{"error": code, "error_description": s.Faults().Text(desc)})
 }
 
 // token is POST /oauth2/v1/token on the org authorization server:
@@ -75,7 +75,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 			"The following scopes were requested, but not granted: "+strings.Join(missing, " "))
 		return
 	}
-	tok, _ := s.tokens.Issue(s.opts.TokenTTL)
+	tok, _ := s.Tokens().Issue(s.opts.TokenTTL)
 	s.mu.Lock()
 	s.grants[tok] = grant{clientID: clientID, scopes: scopes}
 	s.mu.Unlock()
@@ -96,7 +96,7 @@ func (s *Server) verifyAssertion(r *http.Request, assertion string) (clientID, p
 		return "", "Client authentication failed. Either the client or the client credentials are invalid."
 	}
 	aud := s.externalBase(r) + "/oauth2/v1/token"
-	now := s.clock.Now()
+	now := s.Clock().Now()
 	tok, err := jwt.Parse(assertion, func(t *jwt.Token) (any, error) {
 		if s.opts.KeyID != "" {
 			if kid, _ := t.Header["kid"].(string); kid != s.opts.KeyID {
@@ -156,6 +156,32 @@ type caller struct {
 	clientID string
 }
 
+// admit runs a risk endpoint's checks in Okta's order: the rate limit
+// (with its headers), the method, the caller, and whether the org has the
+// feature. On refusal it has already written the answer.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, limit *simkit.Window, method string, scopes ...string) (caller, bool) {
+	remaining, reset, ok := limit.Take()
+	setRateHeaders(w, limit.Limit, remaining, reset)
+	if !ok {
+		s.writeError(w, http.StatusTooManyRequests, "E0000047", "API call exceeded rate limit due to too many requests.")
+		return caller{}, false
+	}
+	if r.Method != method {
+		w.Header().Set("Allow", method)
+		s.writeError(w, http.StatusMethodNotAllowed, "E0000022", "The endpoint does not support the provided HTTP method")
+		return caller{}, false
+	}
+	who, ok := s.authorize(w, r, scopes...)
+	if !ok {
+		return caller{}, false
+	}
+	if s.opts.FeatureDisabled {
+		s.writeError(w, http.StatusForbidden, "E0000006", "You do not have permission to perform the requested action")
+		return caller{}, false
+	}
+	return who, true
+}
+
 // authorize checks the Authorization header. A bearer token must carry one
 // of scopes; an SSWS token is an admin's and may do anything. On failure it
 // has already written the answer.
@@ -165,7 +191,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, scopes ...str
 	switch {
 	case scheme == "SSWS" && cred != "" && subtle.ConstantTimeCompare([]byte(cred), []byte(s.opts.APIToken)) == 1:
 		return caller{auth: "SSWS"}, true
-	case strings.EqualFold(scheme, "Bearer") && cred != "" && s.tokens.Valid(cred):
+	case strings.EqualFold(scheme, "Bearer") && cred != "" && s.Tokens().Valid(cred):
 		s.mu.Lock()
 		g, ok := s.grants[cred]
 		s.mu.Unlock()

@@ -108,43 +108,46 @@ func oktaKey(key *rsa.PrivateKey) (*rsa.PrivateKey, []byte, error) {
 // Handler serves every vendor under its path and the control API.
 func (s *Sim) Handler() http.Handler { return s.mux }
 
-// Faults returns a vendor's fault knobs.
-func (s *Sim) Faults(vendor string) (*simkit.FaultSet, error) {
-	switch vendor {
+// vendor is what the control API drives on every simulator.
+type vendor interface {
+	Faults() *simkit.FaultSet
+	RevokeTokens()
+}
+
+func (s *Sim) vendor(name string) (vendor, error) {
+	switch name {
 	case OneLogin:
-		return s.OneLogin.Faults(), nil
+		return s.OneLogin, nil
 	case CASB:
-		return s.CASB.Faults(), nil
+		return s.CASB, nil
 	case Cloudflare:
-		return s.Cloudflare.Faults(), nil
+		return s.Cloudflare, nil
 	case Okta:
-		return s.Okta.Faults(), nil
+		return s.Okta, nil
 	}
-	return nil, unknownVendor(vendor)
+	names := append([]string(nil), Vendors...)
+	sort.Strings(names)
+	return nil, fmt.Errorf("unknown vendor %q (want one of %v)", name, names)
+}
+
+// Faults returns a vendor's fault knobs.
+func (s *Sim) Faults(name string) (*simkit.FaultSet, error) {
+	v, err := s.vendor(name)
+	if err != nil {
+		return nil, err
+	}
+	return v.Faults(), nil
 }
 
 // RevokeTokens expires every token a vendor has issued, as if an admin had
 // revoked them mid-run.
-func (s *Sim) RevokeTokens(vendor string) error {
-	switch vendor {
-	case OneLogin:
-		s.OneLogin.RevokeTokens()
-	case CASB:
-		s.CASB.RevokeTokens()
-	case Cloudflare:
-		s.Cloudflare.RevokeTokens()
-	case Okta:
-		s.Okta.RevokeTokens()
-	default:
-		return unknownVendor(vendor)
+func (s *Sim) RevokeTokens(name string) error {
+	v, err := s.vendor(name)
+	if err != nil {
+		return err
 	}
+	v.RevokeTokens()
 	return nil
-}
-
-func unknownVendor(v string) error {
-	names := append([]string(nil), Vendors...)
-	sort.Strings(names)
-	return fmt.Errorf("unknown vendor %q (want one of %v)", v, names)
 }
 
 // Server is a Sim listening on loopback.

@@ -276,7 +276,5 @@ func uuidFrom(seed uint64, label string) string {
 			b[half*8+i] = byte(v >> (8 * i))
 		}
 	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	return simkit.UUID(b)
 }

@@ -1,7 +1,6 @@
 package cfsim
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"sort"
@@ -89,14 +88,7 @@ func (s *Server) sync() {
 
 // eventID is a UUIDv4 derived from the activity, so runs repeat.
 func eventID(seed uint64, seq int64) string {
-	r := rand.New(rand.NewPCG(seed^0xe7e47, uint64(seq)))
-	var b [16]byte
-	for i := range b {
-		b[i] = byte(r.IntN(256))
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	return simkit.UUID4(rand.New(rand.NewPCG(seed^0xe7e47, uint64(seq))))
 }
 
 var places = []struct{ country, city string }{

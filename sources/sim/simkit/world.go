@@ -451,7 +451,7 @@ func makePeople(r *rand.Rand, n int) []Person {
 		if len(people)%97 == 13 {
 			p.First, p.Last = "", "" // OneLogin returns the email for these
 		}
-		p.CloudflareID = uuid4(r)
+		p.CloudflareID = UUID4(r)
 		for _, j := range r.Perm(len(apps))[:2+r.IntN(4)] {
 			p.Apps = append(p.Apps, apps[j])
 		}
@@ -471,11 +471,17 @@ func homeIP(r *rand.Rand, i int) netip.Addr {
 	}
 }
 
-func uuid4(r *rand.Rand) string {
+// UUID4 draws a version-4 UUID from r, so that a seed repeats its ids.
+func UUID4(r *rand.Rand) string {
 	var b [16]byte
 	for i := range b {
 		b[i] = byte(r.IntN(256))
 	}
+	return UUID(b)
+}
+
+// UUID writes b as a version-4 UUID (its version and variant bits set).
+func UUID(b [16]byte) string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])

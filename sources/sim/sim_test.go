@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/risktop/risktop/sources/httpx/httpxtest"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"testing"
@@ -16,6 +13,7 @@ import (
 	"github.com/risktop/risktop/sources/casb"
 	"github.com/risktop/risktop/sources/cloudflare"
 	"github.com/risktop/risktop/sources/httpx"
+	"github.com/risktop/risktop/sources/httpx/httpxtest"
 	"github.com/risktop/risktop/sources/okta"
 	"github.com/risktop/risktop/sources/onelogin"
 	"github.com/risktop/risktop/sources/sanitize"
@@ -24,6 +22,7 @@ import (
 	"github.com/risktop/risktop/sources/sim/cfsim"
 	"github.com/risktop/risktop/sources/sim/olsim"
 	"github.com/risktop/risktop/sources/sim/simkit"
+	"github.com/risktop/risktop/sources/sim/simtest"
 )
 
 var t0 = time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
@@ -51,8 +50,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
+	srv := simtest.Serve(t, s.Handler())
 	f := &fixture{sim: s, clock: clock, url: srv.URL, waits: &waits{}}
 	opts := httpx.Options{Sleep: f.waits.Sleep, Now: clock.Now, Timeout: 10 * time.Second}
 	must := func(err error) {
@@ -173,14 +171,8 @@ func TestOktaPushReachesTheSimulatorOverOAuth(t *testing.T) {
 
 func control(t *testing.T, method, url, body string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(method, url, strings.NewReader(body))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	a := simtest.Do(t, method, url, body, nil)
+	return a.Status, string(a.Body)
 }
 
 func TestControlAPIDrivesFaults(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/risktop/risktop/sources/sim/simkit"
+	"github.com/risktop/risktop/sources/sim/simtest"
 )
 
 var t0 = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
@@ -22,44 +23,18 @@ func newSim(t *testing.T, opts Options) (*Server, *simkit.ManualClock, *httptest
 	clock := simkit.NewManualClock(t0)
 	w := simkit.NewWorld(simkit.Options{Seed: 7, Clock: clock, Scenario: true})
 	s := New(w, opts)
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
-	return s, clock, srv
-}
-
-type answer struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func do(t *testing.T, method, url string, body string, hdr map[string]string) answer {
-	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return answer{resp.StatusCode, resp.Header, b}
+	return s, clock, simtest.Serve(t, s.Handler())
 }
 
 func mint(t *testing.T, base string) (token, tenant string) {
 	t.Helper()
-	a := do(t, "POST", base+"/api/v1/token",
+	a := simtest.Do(t, "POST", base+"/api/v1/token",
 		`{"accessKey":"`+DefaultAccessKey+`","accessSecret":"`+DefaultAccessSecret+`"}`, nil)
-	if a.status != http.StatusCreated {
-		t.Fatalf("token: %d %s", a.status, a.body)
+	if a.Status != http.StatusCreated {
+		t.Fatalf("token: %d %s", a.Status, a.Body)
 	}
 	var tr map[string]string
-	if err := json.Unmarshal(a.body, &tr); err != nil {
+	if err := json.Unmarshal(a.Body, &tr); err != nil {
 		t.Fatal(err)
 	}
 	return tr["accessToken"], tr["tenantId"]
@@ -78,30 +53,30 @@ type report struct {
 func TestTokenEndpoint(t *testing.T) {
 	s, _, srv := newSim(t, Options{BasePath: "/casb", TokenTTL: 20 * time.Minute})
 	base := srv.URL + "/casb"
-	a := do(t, "POST", base+"/api/v1/token", `{"accessKey":"`+DefaultAccessKey+`","accessSecret":"`+DefaultAccessSecret+`"}`, nil)
+	a := simtest.Do(t, "POST", base+"/api/v1/token", `{"accessKey":"`+DefaultAccessKey+`","accessSecret":"`+DefaultAccessSecret+`"}`, nil)
 	var tr map[string]string
-	json.Unmarshal(a.body, &tr)
-	if a.status != 201 || !strings.HasPrefix(tr["accessToken"], "v2.") || tr["tenantId"] != s.TenantID() {
-		t.Fatalf("%d %s", a.status, a.body)
+	json.Unmarshal(a.Body, &tr)
+	if a.Status != 201 || !strings.HasPrefix(tr["accessToken"], "v2.") || tr["tenantId"] != s.TenantID() {
+		t.Fatalf("%d %s", a.Status, a.Body)
 	}
 	if exp, err := time.Parse(time.RFC3339, tr["expiresAt"]); err != nil || !exp.Equal(t0.Add(20*time.Minute)) {
 		t.Errorf("expiresAt %q", tr["expiresAt"])
 	}
-	if a := do(t, "POST", base+"/api/v1/token", `{"accessKey":"`+DefaultAccessKey+`","accessSecret":"nope"}`, nil); a.status != 401 ||
-		!bytes.Contains(a.body, []byte(`"message"`)) {
-		t.Errorf("wrong secret: %d %s", a.status, a.body)
+	if a := simtest.Do(t, "POST", base+"/api/v1/token", `{"accessKey":"`+DefaultAccessKey+`","accessSecret":"nope"}`, nil); a.Status != 401 ||
+		!bytes.Contains(a.Body, []byte(`"message"`)) {
+		t.Errorf("wrong secret: %d %s", a.Status, a.Body)
 	}
-	a = do(t, "POST", base+"/api/v1/token", `not json`, nil)
+	a = simtest.Do(t, "POST", base+"/api/v1/token", `not json`, nil)
 	var generic map[string]any
-	json.Unmarshal(a.body, &generic)
-	if a.status != 400 || generic["status"] != float64(400) || generic["entity"] == nil {
-		t.Errorf("bad body: %d %s", a.status, a.body)
+	json.Unmarshal(a.Body, &generic)
+	if a.Status != 400 || generic["status"] != float64(400) || generic["entity"] == nil {
+		t.Errorf("bad body: %d %s", a.Status, a.Body)
 	}
-	if a := do(t, "GET", base+"/api/v1/token", "", nil); a.status != 405 {
-		t.Errorf("GET token: %d", a.status)
+	if a := simtest.Do(t, "GET", base+"/api/v1/token", "", nil); a.Status != 405 {
+		t.Errorf("GET token: %d", a.Status)
 	}
-	if a := do(t, "POST", srv.URL+"/api/v1/token", `{}`, nil); a.status != 404 {
-		t.Errorf("outside BasePath: %d", a.status)
+	if a := simtest.Do(t, "POST", srv.URL+"/api/v1/token", `{}`, nil); a.Status != 404 {
+		t.Errorf("outside BasePath: %d", a.Status)
 	}
 	if s.TokensMinted() != 1 {
 		t.Errorf("%d minted", s.TokensMinted())
@@ -135,24 +110,24 @@ func TestReportAuthAndValidation(t *testing.T) {
 		{"wrong tenant", "Userrisk?pagesize=10", map[string]string{"Authorization": "Bearer " + tok, "X-Apprity-Tenant-Id": "other"}, 401},
 	}
 	for _, tc := range cases {
-		a := do(t, "GET", url+tc.path, "", tc.hdr)
-		if a.status != tc.status {
-			t.Errorf("%s: %d %s, want %d", tc.name, a.status, a.body, tc.status)
+		a := simtest.Do(t, "GET", url+tc.path, "", tc.hdr)
+		if a.Status != tc.status {
+			t.Errorf("%s: %d %s, want %d", tc.name, a.Status, a.Body, tc.status)
 			continue
 		}
 		var e map[string]string
-		if tc.status != 200 && (json.Unmarshal(a.body, &e) != nil || e["message"] == "" || e["code"] == "") {
-			t.Errorf("%s: error body %s", tc.name, a.body)
+		if tc.status != 200 && (json.Unmarshal(a.Body, &e) != nil || e["message"] == "" || e["code"] == "") {
+			t.Errorf("%s: error body %s", tc.name, a.Body)
 		}
 	}
 	clock.Advance(time.Hour)
-	if a := do(t, "GET", url+"Userrisk?pagesize=1", "", auth); a.status != 401 {
-		t.Errorf("expired token: %d", a.status)
+	if a := simtest.Do(t, "GET", url+"Userrisk?pagesize=1", "", auth); a.Status != 401 {
+		t.Errorf("expired token: %d", a.Status)
 	}
 	tok, _ = mint(t, srv.URL)
 	s.RevokeTokens()
-	if a := do(t, "GET", url+"Userrisk?pagesize=1", "", map[string]string{"Authorization": "Bearer " + tok, "X-Apprity-Tenant-Id": tenant}); a.status != 401 {
-		t.Errorf("revoked token: %d", a.status)
+	if a := simtest.Do(t, "GET", url+"Userrisk?pagesize=1", "", map[string]string{"Authorization": "Bearer " + tok, "X-Apprity-Tenant-Id": tenant}); a.Status != 401 {
+		t.Errorf("revoked token: %d", a.Status)
 	}
 	reqs := s.Requests()
 	if len(reqs) != len(cases)+4 || reqs[0].Method != "POST" || reqs[1].Status != 200 || reqs[len(reqs)-1].Status != 401 {
@@ -164,16 +139,16 @@ func TestForbiddenAndInjectedErrorsUseTheErrorBody(t *testing.T) {
 	_, _, srv := newSim(t, Options{Forbidden: true})
 	tok, tenant := mint(t, srv.URL)
 	auth := map[string]string{"Authorization": "Bearer " + tok, "X-Apprity-Tenant-Id": tenant}
-	a := do(t, "GET", srv.URL+"/api/v1/reports/details/Userrisk?pagesize=10", "", auth)
-	if a.status != 403 || !bytes.Contains(a.body, []byte("not enabled")) {
-		t.Fatalf("%d %s", a.status, a.body)
+	a := simtest.Do(t, "GET", srv.URL+"/api/v1/reports/details/Userrisk?pagesize=10", "", auth)
+	if a.Status != 403 || !bytes.Contains(a.Body, []byte("not enabled")) {
+		t.Fatalf("%d %s", a.Status, a.Body)
 	}
 	s, _, srv := newSim(t, Options{})
 	s.Faults().Set(simkit.Faults{Throttle: 1, RetryAfter: 2 * time.Second})
-	a = do(t, "POST", srv.URL+"/api/v1/token", `{}`, nil)
+	a = simtest.Do(t, "POST", srv.URL+"/api/v1/token", `{}`, nil)
 	var e map[string]string
-	if a.status != 429 || a.header.Get("Retry-After") != "2" || json.Unmarshal(a.body, &e) != nil || e["code"] != "429" {
-		t.Fatalf("%d %v %s", a.status, a.header, a.body)
+	if a.Status != 429 || a.Header.Get("Retry-After") != "2" || json.Unmarshal(a.Body, &e) != nil || e["code"] != "429" {
+		t.Fatalf("%d %v %s", a.Status, a.Header, a.Body)
 	}
 }
 
@@ -187,12 +162,12 @@ func pages(t *testing.T, srv string, hdr map[string]string, query string, size i
 		if marker != "" {
 			u += "&markerPosition=" + marker
 		}
-		a := do(t, "GET", u, "", hdr)
-		if a.status != 200 {
-			t.Fatalf("%d %s", a.status, a.body)
+		a := simtest.Do(t, "GET", u, "", hdr)
+		if a.Status != 200 {
+			t.Fatalf("%d %s", a.Status, a.Body)
 		}
-		body := a.body
-		if a.header.Get("Content-Type") == "application/gzip" {
+		body := a.Body
+		if a.Header.Get("Content-Type") == "application/gzip" {
 			zr, err := gzip.NewReader(bytes.NewReader(body))
 			if err != nil {
 				t.Fatal(err)
@@ -231,9 +206,9 @@ func TestPagingIsStableAndMatchesRows(t *testing.T) {
 	if len(want) < 300 {
 		t.Fatalf("only %d rows: not enough for several pages of 100", len(want))
 	}
-	first := do(t, "GET", srv.URL+"/api/v1/reports/details/Userrisk?pagesize=100", "", hdr)
-	if first.header.Get("Content-Type") != "application/gzip" || !bytes.HasPrefix(first.body, []byte{0x1f, 0x8b}) {
-		t.Fatalf("Gzip option: %v", first.header)
+	first := simtest.Do(t, "GET", srv.URL+"/api/v1/reports/details/Userrisk?pagesize=100", "", hdr)
+	if first.Header.Get("Content-Type") != "application/gzip" || !bytes.HasPrefix(first.Body, []byte{0x1f, 0x8b}) {
+		t.Fatalf("Gzip option: %v", first.Header)
 	}
 	got, n := pages(t, srv.URL, hdr, "", 100)
 	if n != len(want) || len(got) != (len(want)+99)/100 {
@@ -252,14 +227,14 @@ func TestPagingIsStableAndMatchesRows(t *testing.T) {
 
 	// A marker keeps reading the snapshot it was made from while the world
 	// moves on.
-	a := do(t, "GET", srv.URL+"/api/v1/reports/details/Userrisk?pagesize=5", "", hdr)
-	zr, _ := gzip.NewReader(bytes.NewReader(a.body))
+	a := simtest.Do(t, "GET", srv.URL+"/api/v1/reports/details/Userrisk?pagesize=5", "", hdr)
+	zr, _ := gzip.NewReader(bytes.NewReader(a.Body))
 	body, _ := io.ReadAll(zr)
 	var p1 report
 	json.Unmarshal(body, &p1)
 	clock.Advance(7 * time.Minute) // into the first live attack
-	a = do(t, "GET", srv.URL+"/api/v1/reports/details/Userrisk?pagesize=5&markerPosition="+*p1.NextMarkerPosition, "", hdr)
-	zr, _ = gzip.NewReader(bytes.NewReader(a.body))
+	a = simtest.Do(t, "GET", srv.URL+"/api/v1/reports/details/Userrisk?pagesize=5&markerPosition="+*p1.NextMarkerPosition, "", hdr)
+	zr, _ = gzip.NewReader(bytes.NewReader(a.Body))
 	body, _ = io.ReadAll(zr)
 	var p2 report
 	json.Unmarshal(body, &p2)

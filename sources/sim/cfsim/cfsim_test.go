@@ -1,11 +1,8 @@
 package cfsim_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -14,6 +11,7 @@ import (
 
 	"github.com/risktop/risktop/sources/sim/cfsim"
 	"github.com/risktop/risktop/sources/sim/simkit"
+	"github.com/risktop/risktop/sources/sim/simtest"
 )
 
 var t0 = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
@@ -34,16 +32,12 @@ func newRig(t *testing.T, opts cfsim.Options) *rig {
 	world := simkit.NewWorld(simkit.Options{Seed: 7, Clock: clock, Scenario: true})
 	opts.BasePath = base + "/" // a trailing slash is tolerated
 	sim := cfsim.New(world, opts)
-	srv := httptest.NewServer(sim.Handler())
-	t.Cleanup(srv.Close)
-	return &rig{t: t, clock: clock, world: world, sim: sim, srv: srv}
+	return &rig{t: t, clock: clock, world: world, sim: sim, srv: simtest.Serve(t, sim.Handler())}
 }
 
 type answer struct {
-	status int
-	header http.Header
-	raw    []byte
-	env    struct {
+	simtest.Answer
+	env struct {
 		Success bool `json:"success"`
 		Errors  []struct {
 			Code    int    `json:"code"`
@@ -75,34 +69,27 @@ func (r *rig) call(method, path, token string, body any) answer {
 
 func (r *rig) callURL(method, path, token string, body any) answer {
 	r.t.Helper()
-	var rd io.Reader
+	var text, auth string
 	switch b := body.(type) {
 	case nil:
 	case string:
-		rd = strings.NewReader(b)
+		text = b
 	default:
 		j, _ := json.Marshal(b)
-		rd = bytes.NewReader(j)
+		text = string(j)
 	}
-	req, _ := http.NewRequest(method, r.srv.URL+path, rd)
 	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+		auth = "Bearer " + token
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	a := answer{status: resp.StatusCode, header: resp.Header}
-	a.raw, _ = io.ReadAll(resp.Body)
-	if err := json.Unmarshal(a.raw, &a.env); err != nil {
-		r.t.Fatalf("%s %s: body is not an envelope: %s", method, path, a.raw)
+	a := answer{Answer: simtest.Do(r.t, method, r.srv.URL+path, text, map[string]string{"Authorization": auth})}
+	if err := json.Unmarshal(a.Body, &a.env); err != nil {
+		r.t.Fatalf("%s %s: body is not an envelope: %s", method, path, a.Body)
 	}
 	if a.env.Errors == nil || a.env.Messages == nil {
-		r.t.Fatalf("%s %s: errors/messages must be lists: %s", method, path, a.raw)
+		r.t.Fatalf("%s %s: errors/messages must be lists: %s", method, path, a.Body)
 	}
-	if a.env.Success != (a.status == 200) {
-		r.t.Fatalf("%s %s: success %v with status %d", method, path, a.env.Success, a.status)
+	if a.env.Success != (a.Status == 200) {
+		r.t.Fatalf("%s %s: success %v with status %d", method, path, a.env.Success, a.Status)
 	}
 	return a
 }
@@ -120,8 +107,8 @@ func (r *rig) summary() []summaryUser {
 	r.t.Helper()
 	a := r.call("GET", "/summary", cfsim.DefaultToken, nil)
 	var res struct{ Users []summaryUser }
-	if a.status != 200 || json.Unmarshal(a.env.Result, &res) != nil {
-		r.t.Fatalf("summary %d %s", a.status, a.raw)
+	if a.Status != 200 || json.Unmarshal(a.env.Result, &res) != nil {
+		r.t.Fatalf("summary %d %s", a.Status, a.Body)
 	}
 	return res.Users
 }
@@ -185,8 +172,8 @@ func TestDisablingStopsNewDetectionsAndKeepsOld(t *testing.T) {
 	disabledAt := r.clock.Now()
 	put := r.behaviorsMap()
 	put["imp_travel"] = map[string]any{"enabled": false, "risk_level": "high"}
-	if a := r.call("PUT", "/behaviors", cfsim.DefaultToken, map[string]any{"behaviors": put}); a.status != 200 {
-		t.Fatalf("PUT %d %s", a.status, a.raw)
+	if a := r.call("PUT", "/behaviors", cfsim.DefaultToken, map[string]any{"behaviors": put}); a.Status != 200 {
+		t.Fatalf("PUT %d %s", a.Status, a.Body)
 	}
 	r.clock.Advance(25 * time.Minute)
 	if n := worldSignals(r, simkit.SignalTravel, disabledAt, r.clock.Now()); n == 0 {
@@ -202,8 +189,8 @@ func TestDisablingStopsNewDetectionsAndKeepsOld(t *testing.T) {
 	// Enabled again at a lower level: new hits carry the new level.
 	enabledAt := r.clock.Now()
 	put["imp_travel"] = map[string]any{"enabled": true, "risk_level": "low"}
-	if a := r.call("PUT", "/behaviors", cfsim.DefaultToken, map[string]any{"behaviors": put}); a.status != 200 {
-		t.Fatalf("PUT %d %s", a.status, a.raw)
+	if a := r.call("PUT", "/behaviors", cfsim.DefaultToken, map[string]any{"behaviors": put}); a.Status != 200 {
+		t.Fatalf("PUT %d %s", a.Status, a.Body)
 	}
 	r.clock.Advance(25 * time.Minute)
 	want := worldSignals(r, simkit.SignalTravel, enabledAt, r.clock.Now())
@@ -322,8 +309,8 @@ func TestBehaviorsPutValidation(t *testing.T) {
 	}
 	for _, c := range cases {
 		a := r.call("PUT", "/behaviors", cfsim.DefaultToken, c.body)
-		if a.status != 400 || a.code() != 1000 || !strings.Contains(a.env.Errors[0].Message, c.want) {
-			t.Errorf("%s: %d %s", c.name, a.status, a.raw)
+		if a.Status != 400 || a.code() != 1000 || !strings.Contains(a.env.Errors[0].Message, c.want) {
+			t.Errorf("%s: %d %s", c.name, a.Status, a.Body)
 		}
 	}
 	if !slices.Equal(r.sim.Behaviors(), before) {
@@ -334,8 +321,8 @@ func TestBehaviorsPutValidation(t *testing.T) {
 		Behaviors map[string]map[string]any
 	}
 	json.Unmarshal(a.env.Result, &res)
-	if a.status != 200 || len(res.Behaviors) != len(before) || len(res.Behaviors["imp_travel"]) != 2 {
-		t.Fatalf("full PUT: %d %s", a.status, a.raw)
+	if a.Status != 200 || len(res.Behaviors) != len(before) || len(res.Behaviors["imp_travel"]) != 2 {
+		t.Fatalf("full PUT: %d %s", a.Status, a.Body)
 	}
 }
 
@@ -381,28 +368,28 @@ func TestPermissions(t *testing.T) {
 			a := r.call(ep.method, ep.path, tk.token, ep.body)
 			denied := ep.need == "pii" && !tk.pii || ep.need == "write" && !tk.wrt
 			switch {
-			case denied && (a.status != 403 || a.code() != 10000):
-				t.Errorf("%s %s with %s: %d, want 403", ep.method, ep.path, tk.token, a.status)
-			case !denied && (a.status == 403 || a.status == 401):
-				t.Errorf("%s %s with %s: %d %s", ep.method, ep.path, tk.token, a.status, a.raw)
+			case denied && (a.Status != 403 || a.code() != 10000):
+				t.Errorf("%s %s with %s: %d, want 403", ep.method, ep.path, tk.token, a.Status)
+			case !denied && (a.Status == 403 || a.Status == 401):
+				t.Errorf("%s %s with %s: %d %s", ep.method, ep.path, tk.token, a.Status, a.Body)
 			}
 		}
 	}
-	if a := r.call("GET", "/summary", "nope", nil); a.status != 401 || a.code() != 10000 || a.header.Get("Ratelimit") != "" {
-		t.Errorf("unknown token: %d %v", a.status, a.header)
+	if a := r.call("GET", "/summary", "nope", nil); a.Status != 401 || a.code() != 10000 || a.Header.Get("Ratelimit") != "" {
+		t.Errorf("unknown token: %d %v", a.Status, a.Header)
 	}
-	if a := r.call("GET", "/summary", "", nil); a.status != 401 {
-		t.Errorf("no token: %d", a.status)
+	if a := r.call("GET", "/summary", "", nil); a.Status != 401 {
+		t.Errorf("no token: %d", a.Status)
 	}
 	r.sim.RevokeTokens()
 	for _, tk := range tokens {
-		if a := r.call("GET", "/summary", tk.token, nil); a.status != 401 {
-			t.Errorf("revoked %s: %d", tk.token, a.status)
+		if a := r.call("GET", "/summary", tk.token, nil); a.Status != 401 {
+			t.Errorf("revoked %s: %d", tk.token, a.Status)
 		}
 	}
 	r.sim.RestoreTokens()
-	if a := r.call("GET", "/summary", cfsim.DefaultToken, nil); a.status != 200 {
-		t.Errorf("restored token: %d", a.status)
+	if a := r.call("GET", "/summary", cfsim.DefaultToken, nil); a.Status != 200 {
+		t.Errorf("restored token: %d", a.Status)
 	}
 }
 
@@ -424,8 +411,8 @@ func TestAccountsAndRoutes(t *testing.T) {
 	}
 	for _, c := range cases {
 		a := r.callURL(c.method, c.path, tok, nil)
-		if a.status != c.status || a.code() != c.code {
-			t.Errorf("%s %s: %d/%d, want %d/%d (%s)", c.method, c.path, a.status, a.code(), c.status, c.code, a.raw)
+		if a.Status != c.status || a.code() != c.code {
+			t.Errorf("%s %s: %d/%d, want %d/%d (%s)", c.method, c.path, a.Status, a.code(), c.status, c.code, a.Body)
 		}
 	}
 }
@@ -443,28 +430,28 @@ func TestEnvelopes(t *testing.T) {
 	json.Unmarshal(a.env.Result, &user)
 	for _, k := range []string{"email", "name", "risk_level", "last_reset_time", "events"} {
 		if _, ok := user[k]; !ok {
-			t.Errorf("user detail lacks %s: %s", k, a.raw)
+			t.Errorf("user detail lacks %s: %s", k, a.Body)
 		}
 	}
 	if string(user["last_reset_time"]) != "null" || a.env.ResultInfo == nil {
-		t.Errorf("never-reset user: %s", a.raw)
+		t.Errorf("never-reset user: %s", a.Body)
 	}
 	a = r.call("POST", "/"+id+"/reset", cfsim.DefaultToken, nil)
-	if a.status != 200 || string(a.env.Result) != "null" {
-		t.Errorf("reset: %d %s", a.status, a.raw)
+	if a.Status != 200 || string(a.env.Result) != "null" {
+		t.Errorf("reset: %d %s", a.Status, a.Body)
 	}
 	a = r.call("GET", "/"+id, cfsim.DefaultToken, nil)
 	user = nil
 	json.Unmarshal(a.env.Result, &user)
 	if _, has := user["risk_level"]; has || string(user["events"]) != "[]" || string(user["last_reset_time"]) == "null" {
-		t.Errorf("after reset: %s", a.raw)
+		t.Errorf("after reset: %s", a.Body)
 	}
 	if lv, n, ok := r.sim.UserLevel(id); !ok || lv != "" || n != 0 || !r.sim.LastReset(id).Equal(t0) {
 		t.Errorf("simulator after reset: %q %d %v", lv, n, r.sim.LastReset(id))
 	}
 	a = r.call("GET", "/integrations", cfsim.DefaultToken, nil)
 	if a.env.ResultInfo != nil || string(a.env.Result) != "[]" {
-		t.Errorf("integrations list: %s", a.raw)
+		t.Errorf("integrations list: %s", a.Body)
 	}
 }
 
@@ -480,9 +467,9 @@ func TestIntegrationsInMemory(t *testing.T) {
 		WellKnownURL string `json:"well_known_url"`
 	}
 	json.Unmarshal(a.env.Result, &in)
-	if a.status != 200 || len(in.ID) != 36 || in.ID[14] != '4' || in.AccountTag != cfsim.DefaultAccountID || !in.Active ||
+	if a.Status != 200 || len(in.ID) != 36 || in.ID[14] != '4' || in.AccountTag != cfsim.DefaultAccountID || !in.Active ||
 		in.CreatedAt != "2026-11-21T12:00:00Z" || in.WellKnownURL != "/.well-known/sse-configuration/"+in.ID+"/" {
-		t.Fatalf("create: %s", a.raw)
+		t.Fatalf("create: %s", a.Body)
 	}
 	for _, c := range []struct {
 		body any
@@ -492,25 +479,25 @@ func TestIntegrationsInMemory(t *testing.T) {
 		{map[string]any{"integration_type": "Okta", "tenant_url": "t.okta.com"}, 400},
 		{map[string]any{"integration_type": "Okta", "tenant_url": "https://u.okta.com", "reference_id": "r1"}, 409},
 	} {
-		if a := r.call("POST", "/integrations", tok, c.body); a.status != c.want {
-			t.Errorf("create %v: %d", c.body, a.status)
+		if a := r.call("POST", "/integrations", tok, c.body); a.Status != c.want {
+			t.Errorf("create %v: %d", c.body, a.Status)
 		}
 	}
-	if a := r.call("PUT", "/integrations/"+in.ID, tok, map[string]any{"tenant_url": "https://t.okta.com"}); a.status != 400 {
-		t.Errorf("update without active: %d", a.status)
+	if a := r.call("PUT", "/integrations/"+in.ID, tok, map[string]any{"tenant_url": "https://t.okta.com"}); a.Status != 400 {
+		t.Errorf("update without active: %d", a.Status)
 	}
 	// Omitting reference_id on update keeps it.
-	if a := r.call("PUT", "/integrations/"+in.ID, tok, map[string]any{"active": false, "tenant_url": "https://v.okta.com"}); a.status != 200 {
-		t.Fatalf("update: %s", a.raw)
+	if a := r.call("PUT", "/integrations/"+in.ID, tok, map[string]any{"active": false, "tenant_url": "https://v.okta.com"}); a.Status != 200 {
+		t.Fatalf("update: %s", a.Body)
 	}
 	if got := r.sim.Integrations(); len(got) != 1 || got[0].ReferenceID != "r1" || got[0].Active || got[0].TenantURL != "https://v.okta.com" {
 		t.Fatalf("after update %+v", got)
 	}
-	if a := r.call("GET", "/integrations/reference_id/r1", tok, nil); a.status != 200 || !strings.Contains(string(a.raw), in.ID) {
-		t.Fatalf("by reference: %s", a.raw)
+	if a := r.call("GET", "/integrations/reference_id/r1", tok, nil); a.Status != 200 || !strings.Contains(string(a.Body), in.ID) {
+		t.Fatalf("by reference: %s", a.Body)
 	}
-	if a := r.call("DELETE", "/integrations/"+in.ID, tok, nil); a.status != 200 || string(a.env.Result) != "null" {
-		t.Fatalf("delete: %s", a.raw)
+	if a := r.call("DELETE", "/integrations/"+in.ID, tok, nil); a.Status != 200 || string(a.env.Result) != "null" {
+		t.Fatalf("delete: %s", a.Body)
 	}
 	if len(r.sim.Integrations()) != 0 {
 		t.Fatal("not deleted")
@@ -522,34 +509,34 @@ func TestRateLimitWindowAndBlock(t *testing.T) {
 	tok := cfsim.DefaultToken
 	for i := 1; i <= 5; i++ {
 		a := r.call("GET", "/behaviors", tok, nil)
-		if a.status != 200 {
-			t.Fatalf("call %d: %d", i, a.status)
+		if a.Status != 200 {
+			t.Fatalf("call %d: %d", i, a.Status)
 		}
 		want := fmt.Sprintf(`"default";r=%d;t=%d`, 5-i, 300-10*(i-1))
-		if got := a.header.Get("Ratelimit"); got != want || a.header.Get("Ratelimit-Policy") != `"default";q=5;w=300` {
-			t.Fatalf("call %d: Ratelimit %q, Policy %q", i, got, a.header.Get("Ratelimit-Policy"))
+		if got := a.Header.Get("Ratelimit"); got != want || a.Header.Get("Ratelimit-Policy") != `"default";q=5;w=300` {
+			t.Fatalf("call %d: Ratelimit %q, Policy %q", i, got, a.Header.Get("Ratelimit-Policy"))
 		}
 		r.clock.Advance(10 * time.Second)
 	}
 	// The sixth call goes over: 429, and ALL calls are blocked for 5 minutes
 	// from now, even though the window itself would reset sooner.
 	a := r.call("GET", "/summary", tok, nil)
-	if a.status != 429 || a.code() != 971 || a.header.Get("Retry-After") != "300" || a.header.Get("Ratelimit") != `"default";r=0;t=300` {
-		t.Fatalf("over the limit: %d %v %s", a.status, a.header, a.raw)
+	if a.Status != 429 || a.code() != 971 || a.Header.Get("Retry-After") != "300" || a.Header.Get("Ratelimit") != `"default";r=0;t=300` {
+		t.Fatalf("over the limit: %d %v %s", a.Status, a.Header, a.Body)
 	}
 	r.clock.Advance(250 * time.Second) // the window (started 50 s ago + 300 s) has reset by now
 	for _, p := range []string{"/summary", "/behaviors", "/integrations", "/" + r.sim.RiskyUsers()[0]} {
-		if a := r.call("GET", p, tok, nil); a.status != 429 || a.header.Get("Retry-After") != "50" {
-			t.Fatalf("%s during the block: %d Retry-After %q", p, a.status, a.header.Get("Retry-After"))
+		if a := r.call("GET", p, tok, nil); a.Status != 429 || a.Header.Get("Retry-After") != "50" {
+			t.Fatalf("%s during the block: %d Retry-After %q", p, a.Status, a.Header.Get("Retry-After"))
 		}
 	}
 	// The budget is per token (the real one is per user).
-	if a := r.call("GET", "/summary", cfsim.DefaultTokenNoWrite, nil); a.status != 200 {
-		t.Fatalf("another token during the block: %d", a.status)
+	if a := r.call("GET", "/summary", cfsim.DefaultTokenNoWrite, nil); a.Status != 200 {
+		t.Fatalf("another token during the block: %d", a.Status)
 	}
 	r.clock.Advance(50 * time.Second)
-	if a := r.call("GET", "/summary", tok, nil); a.status != 200 || a.header.Get("Ratelimit") != `"default";r=4;t=300` {
-		t.Fatalf("after the block: %d %q", a.status, a.header.Get("Ratelimit"))
+	if a := r.call("GET", "/summary", tok, nil); a.Status != 200 || a.Header.Get("Ratelimit") != `"default";r=4;t=300` {
+		t.Fatalf("after the block: %d %q", a.Status, a.Header.Get("Ratelimit"))
 	}
 }
 
@@ -557,12 +544,12 @@ func TestInjectedFaultsUseTheEnvelope(t *testing.T) {
 	r := newRig(t, cfsim.Options{})
 	r.sim.Faults().Set(simkit.Faults{Throttle: 1, RetryAfter: 2 * time.Second, FailNext: 1})
 	a := r.call("GET", "/summary", cfsim.DefaultToken, nil)
-	if a.status != 429 || a.code() != 971 || a.header.Get("Retry-After") != "2" {
-		t.Fatalf("injected 429: %d %v %s", a.status, a.header, a.raw)
+	if a.Status != 429 || a.code() != 971 || a.Header.Get("Retry-After") != "2" {
+		t.Fatalf("injected 429: %d %v %s", a.Status, a.Header, a.Body)
 	}
 	a = r.call("GET", "/summary", cfsim.DefaultToken, nil)
-	if a.status != 503 || a.code() == 0 {
-		t.Fatalf("injected 503: %d %s", a.status, a.raw)
+	if a.Status != 503 || a.code() == 0 {
+		t.Fatalf("injected 503: %d %s", a.Status, a.Body)
 	}
 }
 
@@ -588,28 +575,28 @@ func TestHostileReachesTextFieldsOnly(t *testing.T) {
 	a := r.call("GET", "/"+users[0].UserID, cfsim.DefaultToken, nil)
 	events := r.sim.UserEvents(users[0].UserID)
 	last := events[len(events)-1]
-	if !strings.Contains(string(a.raw), mustJSON(simkit.HostileText(last.Name))) || !strings.Contains(string(a.raw), last.ID) {
-		t.Errorf("event name not hostile or id altered: %s", a.raw)
+	if !strings.Contains(string(a.Body), mustJSON(simkit.HostileText(last.Name))) || !strings.Contains(string(a.Body), last.ID) {
+		t.Errorf("event name not hostile or id altered: %s", a.Body)
 	}
 	for _, v := range last.Details {
-		if s, ok := v.(string); ok && !strings.Contains(string(a.raw), mustJSON(simkit.HostileText(s))) {
-			t.Errorf("detail %q not hostile in %s", s, a.raw)
+		if s, ok := v.(string); ok && !strings.Contains(string(a.Body), mustJSON(simkit.HostileText(s))) {
+			t.Errorf("detail %q not hostile in %s", s, a.Body)
 		}
 	}
 	a = r.call("GET", "/behaviors", cfsim.DefaultToken, nil)
 	for _, b := range r.sim.Behaviors() {
-		if !strings.Contains(string(a.raw), mustJSON(simkit.HostileText(b.Name))) || !strings.Contains(string(a.raw), mustJSON(simkit.HostileText(b.Description))) ||
-			!strings.Contains(string(a.raw), `"`+b.Key+`":`) {
-			t.Errorf("behavior %s: %s", b.Key, a.raw)
+		if !strings.Contains(string(a.Body), mustJSON(simkit.HostileText(b.Name))) || !strings.Contains(string(a.Body), mustJSON(simkit.HostileText(b.Description))) ||
+			!strings.Contains(string(a.Body), `"`+b.Key+`":`) {
+			t.Errorf("behavior %s: %s", b.Key, a.Body)
 		}
 	}
 	a = r.call("GET", "/integrations/reference_id/r1", cfsim.DefaultToken, nil)
-	if !strings.Contains(string(a.raw), mustJSON(simkit.HostileText("https://t.okta.com"))) {
-		t.Errorf("tenant_url: %s", a.raw)
+	if !strings.Contains(string(a.Body), mustJSON(simkit.HostileText("https://t.okta.com"))) {
+		t.Errorf("tenant_url: %s", a.Body)
 	}
 	a = r.call("GET", "/integrations/none", cfsim.DefaultToken, nil)
 	if a.env.Errors[0].Message != wire(simkit.HostileText("Integration not found")) {
-		t.Errorf("error message: %s", a.raw)
+		t.Errorf("error message: %s", a.Body)
 	}
 	if hostile == 0 {
 		t.Fatal("no rows")
@@ -631,7 +618,7 @@ func TestDeterministic(t *testing.T) {
 		s := r.call("GET", "/summary", cfsim.DefaultToken, nil)
 		u := r.call("GET", "/"+r.sim.RiskyUsers()[0], cfsim.DefaultToken, nil)
 		i := r.call("POST", "/integrations", cfsim.DefaultToken, map[string]any{"integration_type": "Okta", "tenant_url": "https://t.okta.com"})
-		return string(s.raw) + string(u.raw), string(i.raw)
+		return string(s.Body) + string(u.Body), string(i.Body)
 	}
 	a1, b1 := get()
 	a2, b2 := get()

@@ -5,8 +5,6 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -21,6 +19,7 @@ import (
 
 	"github.com/risktop/risktop/sources/sanitize"
 	"github.com/risktop/risktop/sources/sim/simkit"
+	"github.com/risktop/risktop/sources/sim/simtest"
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -64,8 +63,7 @@ func newFixture(t *testing.T, mod func(*Options)) *fixture {
 		mod(&opts)
 	}
 	sim := New(world, opts)
-	srv := httptest.NewServer(sim.Handler())
-	t.Cleanup(srv.Close)
+	srv := simtest.Serve(t, sim.Handler())
 	return &fixture{clock: clock, sim: sim, srv: srv, base: srv.URL + "/okta"}
 }
 
@@ -96,40 +94,11 @@ func (f *fixture) tokenForm(assertion, scope string) url.Values {
 	}
 }
 
-type answer struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (a answer) json(t *testing.T) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(a.body, &m); err != nil {
-		t.Fatalf("body %q: %v", a.body, err)
-	}
-	return m
-}
+type answer = simtest.Answer
 
 func do(t *testing.T, method, u, contentType, auth string, body string) answer {
 	t.Helper()
-	req, err := http.NewRequest(method, u, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return answer{resp.StatusCode, resp.Header, b}
+	return simtest.Do(t, method, u, body, map[string]string{"Content-Type": contentType, "Authorization": auth})
 }
 
 func (f *fixture) token(t *testing.T, form url.Values) answer {
@@ -140,10 +109,10 @@ func (f *fixture) bearer(t *testing.T, scope string) string {
 	t.Helper()
 	a, _ := keys(t)
 	ans := f.token(t, f.tokenForm(f.assertion(t, a, nil), scope))
-	if ans.status != 200 {
-		t.Fatalf("token: %d %s", ans.status, ans.body)
+	if ans.Status != 200 {
+		t.Fatalf("token: %d %s", ans.Status, ans.Body)
 	}
-	return "Bearer " + ans.json(t)["access_token"].(string)
+	return "Bearer " + ans.JSON(t)["access_token"].(string)
 }
 
 func (f *fixture) push(t *testing.T, auth, body string) answer {
@@ -231,11 +200,11 @@ func TestTokenEndpoint(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, nil)
 			ans := f.token(t, tc.form(f))
-			if ans.status != tc.status {
-				t.Fatalf("status %d, want %d: %s", ans.status, tc.status, ans.body)
+			if ans.Status != tc.status {
+				t.Fatalf("status %d, want %d: %s", ans.Status, tc.status, ans.Body)
 			}
-			m := ans.json(t)
-			if ans.header.Get("Cache-Control") != "no-store" {
+			m := ans.JSON(t)
+			if ans.Header.Get("Cache-Control") != "no-store" {
 				t.Fatal("token answers must not be cached")
 			}
 			if tc.status == 200 {
@@ -255,33 +224,33 @@ func TestTokenEndpointMisc(t *testing.T) {
 	a, _ := keys(t)
 	f := newFixture(t, func(o *Options) { o.TokenTTL = 10 * time.Minute })
 	as := f.assertion(t, a, nil)
-	if ans := f.token(t, f.tokenForm(as, ScopeRiskEvents)); ans.status != 200 || ans.json(t)["expires_in"] != 600.0 {
-		t.Fatalf("%d %s", ans.status, ans.body)
+	if ans := f.token(t, f.tokenForm(as, ScopeRiskEvents)); ans.Status != 200 || ans.JSON(t)["expires_in"] != 600.0 {
+		t.Fatalf("%d %s", ans.Status, ans.Body)
 	}
-	if ans := f.token(t, f.tokenForm(as, ScopeRiskEvents)); ans.status != 401 || !strings.Contains(string(ans.body), "already been used") {
-		t.Fatalf("replayed assertion: %d %s", ans.status, ans.body)
+	if ans := f.token(t, f.tokenForm(as, ScopeRiskEvents)); ans.Status != 401 || !strings.Contains(string(ans.Body), "already been used") {
+		t.Fatalf("replayed assertion: %d %s", ans.Status, ans.Body)
 	}
-	if ans := do(t, "GET", f.base+"/oauth2/v1/token", "", "", ""); ans.status != 405 {
-		t.Fatalf("GET: %d", ans.status)
+	if ans := do(t, "GET", f.base+"/oauth2/v1/token", "", "", ""); ans.Status != 405 {
+		t.Fatalf("GET: %d", ans.Status)
 	}
-	if ans := do(t, "POST", f.base+"/oauth2/v1/token", "application/json", "", "{}"); ans.status != 400 {
-		t.Fatalf("JSON body: %d", ans.status)
+	if ans := do(t, "POST", f.base+"/oauth2/v1/token", "application/json", "", "{}"); ans.Status != 400 {
+		t.Fatalf("JSON body: %d", ans.Status)
 	}
 
 	// The token lives TokenTTL on the sim's clock.
 	bearer := f.bearer(t, ScopeRiskEvents)
-	if ans := f.push(t, bearer, okBody(f.clock.Now())); ans.status != 202 {
-		t.Fatalf("%d %s", ans.status, ans.body)
+	if ans := f.push(t, bearer, okBody(f.clock.Now())); ans.Status != 202 {
+		t.Fatalf("%d %s", ans.Status, ans.Body)
 	}
 	f.clock.Advance(10 * time.Minute)
-	if ans := f.push(t, bearer, okBody(f.clock.Now())); ans.status != 401 {
-		t.Fatalf("expired token: %d", ans.status)
+	if ans := f.push(t, bearer, okBody(f.clock.Now())); ans.Status != 401 {
+		t.Fatalf("expired token: %d", ans.Status)
 	}
 
 	// No registered app: every assertion is refused.
 	bare := newFixture(t, func(o *Options) { o.ClientID, o.PublicKey = "", nil })
-	if ans := bare.token(t, bare.tokenForm(bare.assertion(t, a, nil), ScopeRiskEvents)); ans.status != 401 {
-		t.Fatalf("unregistered app: %d", ans.status)
+	if ans := bare.token(t, bare.tokenForm(bare.assertion(t, a, nil), ScopeRiskEvents)); ans.Status != 401 {
+		t.Fatalf("unregistered app: %d", ans.Status)
 	}
 }
 
@@ -290,30 +259,30 @@ func TestEventsAuthorization(t *testing.T) {
 	body := okBody(t0)
 
 	ans := f.push(t, ssws, body)
-	if ans.status != 202 || len(ans.body) != 0 {
-		t.Fatalf("SSWS: %d %q", ans.status, ans.body)
+	if ans.Status != 202 || len(ans.Body) != 0 {
+		t.Fatalf("SSWS: %d %q", ans.Status, ans.Body)
 	}
 	events := f.bearer(t, ScopeRiskEvents)
-	if ans := f.push(t, events, body); ans.status != 202 {
-		t.Fatalf("bearer: %d %s", ans.status, ans.body)
+	if ans := f.push(t, events, body); ans.Status != 202 {
+		t.Fatalf("bearer: %d %s", ans.Status, ans.Body)
 	}
 	readOnly := f.bearer(t, ScopeProvidersRead)
 	ans = f.push(t, readOnly, body)
-	if m := ans.json(t); ans.status != 403 || m["errorCode"] != "E0000006" || !strings.Contains(ans.header.Get("WWW-Authenticate"), "insufficient_scope") {
-		t.Fatalf("no scope: %d %v", ans.status, m)
+	if m := ans.JSON(t); ans.Status != 403 || m["errorCode"] != "E0000006" || !strings.Contains(ans.Header.Get("WWW-Authenticate"), "insufficient_scope") {
+		t.Fatalf("no scope: %d %v", ans.Status, m)
 	}
 	for name, auth := range map[string]string{
 		"garbage bearer": "Bearer nope", "wrong SSWS": "SSWS nope", "none": "", "basic": "Basic dXNlcjpwYXNz",
 		"SSWS as bearer": "Bearer " + DefaultAPIToken, "bearer as SSWS": "SSWS " + strings.TrimPrefix(events, "Bearer "),
 	} {
 		ans := f.push(t, auth, body)
-		if m := ans.json(t); ans.status != 401 || m["errorCode"] != "E0000004" || m["errorSummary"] != "Authentication failed" {
-			t.Fatalf("%s: %d %v", name, ans.status, m)
+		if m := ans.JSON(t); ans.Status != 401 || m["errorCode"] != "E0000004" || m["errorSummary"] != "Authentication failed" {
+			t.Fatalf("%s: %d %v", name, ans.Status, m)
 		}
 	}
 	f.sim.RevokeTokens()
-	if ans := f.push(t, events, body); ans.status != 401 || !strings.Contains(ans.header.Get("WWW-Authenticate"), "invalid_token") {
-		t.Fatalf("revoked: %d", ans.status)
+	if ans := f.push(t, events, body); ans.Status != 401 || !strings.Contains(ans.Header.Get("WWW-Authenticate"), "invalid_token") {
+		t.Fatalf("revoked: %d", ans.Status)
 	}
 
 	got := f.sim.Pushed()
@@ -345,8 +314,8 @@ func TestEventsValidation(t *testing.T) {
 	]`
 	ans := f.push(t, ssws, body)
 	var e errorBody
-	if err := json.Unmarshal(ans.body, &e); err != nil || ans.status != 400 || e.ErrorCode != "E0000001" || e.ErrorLink != "E0000001" {
-		t.Fatalf("%d %s", ans.status, ans.body)
+	if err := json.Unmarshal(ans.Body, &e); err != nil || ans.Status != 400 || e.ErrorCode != "E0000001" || e.ErrorLink != "E0000001" {
+		t.Fatalf("%d %s", ans.Status, ans.Body)
 	}
 	var causes []string
 	for _, c := range e.ErrorCauses {
@@ -373,38 +342,38 @@ func TestEventsValidation(t *testing.T) {
 	}
 
 	many := "[" + strings.TrimSuffix(strings.Repeat(`{"subjects":[{"ip":"192.0.2.1","riskLevel":"LOW"}]},`, 21), ",") + "]"
-	if ans := f.push(t, ssws, many); ans.status != 400 || !strings.Contains(string(ans.body), "between 1 and 20 events, not 21") {
-		t.Fatalf("21 events: %d %s", ans.status, ans.body)
+	if ans := f.push(t, ssws, many); ans.Status != 400 || !strings.Contains(string(ans.Body), "between 1 and 20 events, not 21") {
+		t.Fatalf("21 events: %d %s", ans.Status, ans.Body)
 	}
 	twenty := "[" + strings.TrimSuffix(strings.Repeat(`{"subjects":[{"ip":"192.0.2.1","riskLevel":"LOW"}]},`, 20), ",") + "]"
-	if ans := f.push(t, ssws, twenty); ans.status != 202 {
-		t.Fatalf("20 events: %d %s", ans.status, ans.body)
+	if ans := f.push(t, ssws, twenty); ans.Status != 202 {
+		t.Fatalf("20 events: %d %s", ans.Status, ans.Body)
 	}
 	subjects := func(n int) string {
 		return `[{"subjects":[` + strings.TrimSuffix(strings.Repeat(`{"ip":"192.0.2.1","riskLevel":"LOW"},`, n), ",") + `]}]`
 	}
-	if ans := f.push(t, ssws, subjects(50)); ans.status != 202 {
-		t.Fatalf("50 subjects: %d", ans.status)
+	if ans := f.push(t, ssws, subjects(50)); ans.Status != 202 {
+		t.Fatalf("50 subjects: %d", ans.Status)
 	}
-	if ans := f.push(t, ssws, subjects(51)); ans.status != 400 {
-		t.Fatalf("51 subjects: %d", ans.status)
+	if ans := f.push(t, ssws, subjects(51)); ans.Status != 400 {
+		t.Fatalf("51 subjects: %d", ans.Status)
 	}
 	for name, b := range map[string]string{
 		"object": `{"subjects":[]}`, "number level": `[{"subjects":[{"ip":"192.0.2.1","riskLevel":3}]}]`,
 		"truncated": `[{"subjects":[`, "empty": ``,
 	} {
-		if ans := f.push(t, ssws, b); ans.status != 400 || ans.json(t)["errorCode"] != "E0000003" {
-			t.Fatalf("%s: %d %s", name, ans.status, ans.body)
+		if ans := f.push(t, ssws, b); ans.Status != 400 || ans.JSON(t)["errorCode"] != "E0000003" {
+			t.Fatalf("%s: %d %s", name, ans.Status, ans.Body)
 		}
 	}
-	if ans := f.push(t, ssws, "[]"); ans.status != 400 || ans.json(t)["errorCode"] != "E0000001" {
-		t.Fatalf("no events: %d", ans.status)
+	if ans := f.push(t, ssws, "[]"); ans.Status != 400 || ans.JSON(t)["errorCode"] != "E0000001" {
+		t.Fatalf("no events: %d", ans.Status)
 	}
-	if ans := do(t, "POST", f.base+"/api/v1/risk/events/ip", "text/plain", ssws, okBody(t0)); ans.status != 415 {
-		t.Fatalf("text/plain: %d", ans.status)
+	if ans := do(t, "POST", f.base+"/api/v1/risk/events/ip", "text/plain", ssws, okBody(t0)); ans.Status != 415 {
+		t.Fatalf("text/plain: %d", ans.Status)
 	}
-	if ans := do(t, "GET", f.base+"/api/v1/risk/events/ip", "", ssws, ""); ans.status != 405 {
-		t.Fatalf("GET: %d", ans.status)
+	if ans := do(t, "GET", f.base+"/api/v1/risk/events/ip", "", ssws, ""); ans.Status != 405 {
+		t.Fatalf("GET: %d", ans.Status)
 	}
 
 	// The docs' own example, spaces and all.
@@ -412,13 +381,13 @@ func TestEventsValidation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ans := f.push(t, ssws, string(seed)); ans.status != 202 {
-		t.Fatalf("seed example: %d %s", ans.status, ans.body)
+	if ans := f.push(t, ssws, string(seed)); ans.Status != 202 {
+		t.Fatalf("seed example: %d %s", ans.Status, ans.Body)
 	}
 	strict := newFixture(t, func(o *Options) { o.StrictMessage = true })
 	ans = strict.push(t, ssws, string(seed))
-	if ans.status != 400 || !strings.Contains(string(ans.body), "riskEvents[0].subjects[1].message: may contain only letters, digits, '.', '_' and '-'") {
-		t.Fatalf("strict: %d %s", ans.status, ans.body)
+	if ans.Status != 400 || !strings.Contains(string(ans.Body), "riskEvents[0].subjects[1].message: may contain only letters, digits, '.', '_' and '-'") {
+		t.Fatalf("strict: %d %s", ans.Status, ans.Body)
 	}
 }
 
@@ -427,17 +396,17 @@ func TestEventsRateLimit(t *testing.T) {
 	reset := strconv.FormatInt(t0.Add(time.Minute).Unix(), 10)
 	for i := 2; i >= 0; i-- {
 		ans := f.push(t, ssws, okBody(t0))
-		h := ans.header
-		if ans.status != 202 || h.Get("X-Rate-Limit-Limit") != "3" || h.Get("X-Rate-Limit-Remaining") != strconv.Itoa(i) || h.Get("X-Rate-Limit-Reset") != reset {
-			t.Fatalf("%d: %d %v", i, ans.status, h)
+		h := ans.Header
+		if ans.Status != 202 || h.Get("X-Rate-Limit-Limit") != "3" || h.Get("X-Rate-Limit-Remaining") != strconv.Itoa(i) || h.Get("X-Rate-Limit-Reset") != reset {
+			t.Fatalf("%d: %d %v", i, ans.Status, h)
 		}
 	}
 	ans := f.push(t, ssws, okBody(t0))
-	if ans.status != 429 || ans.header.Get("X-Rate-Limit-Remaining") != "0" || ans.header.Get("X-Rate-Limit-Reset") != reset || ans.header.Get("Retry-After") != "" {
-		t.Fatalf("over: %d %v", ans.status, ans.header)
+	if ans.Status != 429 || ans.Header.Get("X-Rate-Limit-Remaining") != "0" || ans.Header.Get("X-Rate-Limit-Reset") != reset || ans.Header.Get("Retry-After") != "" {
+		t.Fatalf("over: %d %v", ans.Status, ans.Header)
 	}
 	// vendors.md §4.5's body, but for the errorId.
-	m := ans.json(t)
+	m := ans.JSON(t)
 	id, _ := m["errorId"].(string)
 	if !strings.HasPrefix(id, "oae") || len(id) != 20 {
 		t.Fatalf("errorId %q", id)
@@ -449,8 +418,8 @@ func TestEventsRateLimit(t *testing.T) {
 		t.Fatalf("429 body %s", got)
 	}
 	f.clock.Advance(time.Minute)
-	if ans := f.push(t, ssws, okBody(f.clock.Now())); ans.status != 202 || ans.header.Get("X-Rate-Limit-Remaining") != "2" {
-		t.Fatalf("next window: %d", ans.status)
+	if ans := f.push(t, ssws, okBody(f.clock.Now())); ans.Status != 202 || ans.Header.Get("X-Rate-Limit-Remaining") != "2" {
+		t.Fatalf("next window: %d", ans.Status)
 	}
 }
 
@@ -458,8 +427,8 @@ func TestProviders(t *testing.T) {
 	f := newFixture(t, func(o *Options) { o.ProviderAction = "log_only" })
 	ans := do(t, "GET", f.base+"/api/v1/risk/providers", "", ssws, "")
 	var ps []providerJSON
-	if err := json.Unmarshal(ans.body, &ps); err != nil || ans.status != 200 || len(ps) != 2 {
-		t.Fatalf("%d %s", ans.status, ans.body)
+	if err := json.Unmarshal(ans.Body, &ps); err != nil || ans.Status != 200 || len(ps) != 2 {
+		t.Fatalf("%d %s", ans.Status, ans.Body)
 	}
 	def, mine := ps[0], ps[1]
 	if def.Name != "Default " || def.ClientID != "null" || def.Action != "log_only" || !strings.HasPrefix(def.ID, "rkp") {
@@ -472,18 +441,18 @@ func TestProviders(t *testing.T) {
 	if self["href"] != f.base+"/api/v1/risk/providers/"+def.ID {
 		t.Fatalf("self link %v", self)
 	}
-	if _, err := time.Parse(timeLayout, def.Created); err != nil || ans.header.Get("X-Rate-Limit-Limit") != "100" {
-		t.Fatalf("created %q, headers %v", def.Created, ans.header)
+	if _, err := time.Parse(timeLayout, def.Created); err != nil || ans.Header.Get("X-Rate-Limit-Limit") != "100" {
+		t.Fatalf("created %q, headers %v", def.Created, ans.Header)
 	}
 
-	if ans := do(t, "GET", f.base+"/api/v1/risk/providers", "", f.bearer(t, ScopeProvidersRead), ""); ans.status != 200 {
-		t.Fatalf("bearer read: %d", ans.status)
+	if ans := do(t, "GET", f.base+"/api/v1/risk/providers", "", f.bearer(t, ScopeProvidersRead), ""); ans.Status != 200 {
+		t.Fatalf("bearer read: %d", ans.Status)
 	}
-	if ans := do(t, "GET", f.base+"/api/v1/risk/providers", "", f.bearer(t, ScopeRiskEvents), ""); ans.status != 403 {
-		t.Fatalf("bearer without read scope: %d", ans.status)
+	if ans := do(t, "GET", f.base+"/api/v1/risk/providers", "", f.bearer(t, ScopeRiskEvents), ""); ans.Status != 403 {
+		t.Fatalf("bearer without read scope: %d", ans.Status)
 	}
-	if ans := do(t, "POST", f.base+"/api/v1/risk/providers", "application/json", ssws, "{}"); ans.status != 405 {
-		t.Fatalf("POST: %d", ans.status)
+	if ans := do(t, "POST", f.base+"/api/v1/risk/providers", "application/json", ssws, "{}"); ans.Status != 405 {
+		t.Fatalf("POST: %d", ans.Status)
 	}
 
 	for name, mod := range map[string]func(*Options){
@@ -493,15 +462,15 @@ func TestProviders(t *testing.T) {
 		g := newFixture(t, mod)
 		ans := do(t, "GET", g.base+"/api/v1/risk/providers", "", ssws, "")
 		var ps []providerJSON
-		json.Unmarshal(ans.body, &ps)
+		json.Unmarshal(ans.Body, &ps)
 		if len(ps) != 1 || ps[0].ClientID != "null" {
-			t.Fatalf("%s: %s", name, ans.body)
+			t.Fatalf("%s: %s", name, ans.Body)
 		}
 	}
 	// The same seed names things the same way.
 	g := newFixture(t, func(o *Options) { o.ProviderAction = "log_only" })
 	var again []providerJSON
-	json.Unmarshal(do(t, "GET", g.base+"/api/v1/risk/providers", "", ssws, "").body, &again)
+	json.Unmarshal(do(t, "GET", g.base+"/api/v1/risk/providers", "", ssws, "").Body, &again)
 	if again[0].ID != def.ID || again[1].ID != mine.ID {
 		t.Fatal("provider ids are not deterministic")
 	}
@@ -511,29 +480,29 @@ func TestFaultsAndMisc(t *testing.T) {
 	f := newFixture(t, nil)
 	f.sim.Faults().Set(simkit.Faults{Throttle: 1, RetryAfter: 5 * time.Second})
 	ans := f.push(t, ssws, okBody(t0))
-	if ans.status != 429 || ans.json(t)["errorCode"] != "E0000047" || ans.header.Get("Retry-After") != "5" ||
-		ans.header.Get("X-Rate-Limit-Reset") != strconv.FormatInt(t0.Add(5*time.Second).Unix(), 10) {
-		t.Fatalf("injected 429: %d %v %s", ans.status, ans.header, ans.body)
+	if ans.Status != 429 || ans.JSON(t)["errorCode"] != "E0000047" || ans.Header.Get("Retry-After") != "5" ||
+		ans.Header.Get("X-Rate-Limit-Reset") != strconv.FormatInt(t0.Add(5*time.Second).Unix(), 10) {
+		t.Fatalf("injected 429: %d %v %s", ans.Status, ans.Header, ans.Body)
 	}
 	f.sim.Faults().Set(simkit.Faults{FailNext: 1})
-	if ans := f.push(t, ssws, okBody(t0)); ans.status != 503 || ans.json(t)["errorCode"] != "E0000009" {
-		t.Fatalf("injected 503: %d %s", ans.status, ans.body)
+	if ans := f.push(t, ssws, okBody(t0)); ans.Status != 503 || ans.JSON(t)["errorCode"] != "E0000009" {
+		t.Fatalf("injected 503: %d %s", ans.Status, ans.Body)
 	}
 	if f.sim.EventRequests() != 0 {
 		t.Fatal("injected faults counted as event requests")
 	}
-	if ans := do(t, "GET", f.base+"/api/v1/users", "", ssws, ""); ans.status != 404 || ans.json(t)["errorCode"] != "E0000007" {
-		t.Fatalf("unknown path: %d", ans.status)
+	if ans := do(t, "GET", f.base+"/api/v1/users", "", ssws, ""); ans.Status != 404 || ans.JSON(t)["errorCode"] != "E0000007" {
+		t.Fatalf("unknown path: %d", ans.Status)
 	}
 
 	f.sim.Faults().Set(simkit.Faults{Hostile: true})
 	ans = f.push(t, "SSWS wrong", okBody(t0))
-	sum := ans.json(t)["errorSummary"].(string)
+	sum := ans.JSON(t)["errorSummary"].(string)
 	if sanitize.Valid(sum) || !strings.Contains(sum, "Authentication failed") {
 		t.Fatalf("hostile summary %q", sum)
 	}
 	var ps []providerJSON
-	json.Unmarshal(do(t, "GET", f.base+"/api/v1/risk/providers", "", ssws, "").body, &ps)
+	json.Unmarshal(do(t, "GET", f.base+"/api/v1/risk/providers", "", ssws, "").Body, &ps)
 	if sanitize.Valid(ps[1].Name) || !strings.Contains(ps[1].Name, "risktop") {
 		t.Fatalf("hostile name %q", ps[1].Name)
 	}

@@ -3,9 +3,7 @@ package olsim
 import (
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"maps"
-	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"slices"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/risktop/risktop/sources/sanitize"
 	"github.com/risktop/risktop/sources/sim/simkit"
+	"github.com/risktop/risktop/sources/sim/simtest"
 )
 
 var t0 = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
@@ -33,30 +32,16 @@ func newRig(t *testing.T, opts Options) *rig {
 	r.world = simkit.NewWorld(simkit.Options{Seed: 7, Clock: r.clock, Scenario: true, History: 12 * time.Hour})
 	opts.BasePath = "/onelogin"
 	r.sim = New(r.world, opts)
-	r.srv = httptest.NewServer(r.sim.Handler())
-	t.Cleanup(r.srv.Close)
+	r.srv = simtest.Serve(t, r.sim.Handler())
 	return r
 }
 
-type answer struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (a answer) json(t *testing.T) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(a.body, &m); err != nil {
-		t.Fatalf("%d %s: %v", a.status, a.body, err)
-	}
-	return m
-}
+type answer struct{ simtest.Answer }
 
 // envelope returns the v1 status envelope's code and message.
 func (a answer) envelope(t *testing.T) (int, string) {
 	t.Helper()
-	st, _ := a.json(t)["status"].(map[string]any)
+	st, _ := a.JSON(t)["status"].(map[string]any)
 	code, _ := st["code"].(float64)
 	msg, _ := st["message"].(string)
 	return int(code), msg
@@ -68,20 +53,7 @@ func (r *rig) do(t *testing.T, method, path, auth, ctype, body string) answer {
 	if !strings.HasPrefix(path, "http") {
 		target = r.srv.URL + path
 	}
-	req, _ := http.NewRequest(method, target, strings.NewReader(body))
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
-	}
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return answer{resp.StatusCode, resp.Header, b}
+	return answer{simtest.Do(t, method, target, body, map[string]string{"Authorization": auth, "Content-Type": ctype})}
 }
 
 const grant = `{"grant_type":"client_credentials"}`
@@ -93,9 +65,9 @@ func basic(id, secret string) string {
 func (r *rig) token(t *testing.T) string {
 	t.Helper()
 	a := r.do(t, "POST", "/onelogin/auth/oauth2/v2/token", basic(DefaultClientID, DefaultClientSecret), "application/json", grant)
-	tok, _ := a.json(t)["access_token"].(string)
-	if a.status != 200 || tok == "" {
-		t.Fatalf("token: %d %s", a.status, a.body)
+	tok, _ := a.JSON(t)["access_token"].(string)
+	if a.Status != 200 || tok == "" {
+		t.Fatalf("token: %d %s", a.Status, a.Body)
 	}
 	return tok
 }
@@ -117,10 +89,10 @@ func TestTokenForms(t *testing.T) {
 	var first string
 	for _, f := range forms {
 		a := r.do(t, "POST", path, f.auth, f.ctype, f.body)
-		m := a.json(t)
+		m := a.JSON(t)
 		tok, _ := m["access_token"].(string)
-		if a.status != 200 || tok == "" || m["token_type"] != "bearer" || m["expires_in"] != 36000.0 || m["account_id"] != float64(DefaultAccountID) {
-			t.Fatalf("%s: %d %s", f.name, a.status, a.body)
+		if a.Status != 200 || tok == "" || m["token_type"] != "bearer" || m["expires_in"] != 36000.0 || m["account_id"] != float64(DefaultAccountID) {
+			t.Fatalf("%s: %d %s", f.name, a.Status, a.Body)
 		}
 		if _, wrapped := m["status"]; wrapped {
 			t.Errorf("%s: the v2 token response is flat", f.name)
@@ -132,14 +104,14 @@ func TestTokenForms(t *testing.T) {
 		}
 	}
 	r.clock.Advance(time.Hour)
-	if m := r.do(t, "POST", path, forms[2].auth, forms[2].ctype, forms[2].body).json(t); m["access_token"] != first || m["expires_in"] != 32400.0 {
+	if m := r.do(t, "POST", path, forms[2].auth, forms[2].ctype, forms[2].body).JSON(t); m["access_token"] != first || m["expires_in"] != 32400.0 {
 		t.Errorf("an hour later: %v", m)
 	}
 	if r.sim.TokensMinted() != 1 {
 		t.Errorf("%d minted", r.sim.TokensMinted())
 	}
 	r.clock.Advance(9 * time.Hour)
-	if m := r.do(t, "POST", path, forms[2].auth, forms[2].ctype, forms[2].body).json(t); m["access_token"] == first {
+	if m := r.do(t, "POST", path, forms[2].auth, forms[2].ctype, forms[2].body).JSON(t); m["access_token"] == first {
 		t.Error("the expired token came back")
 	}
 
@@ -158,8 +130,8 @@ func TestTokenForms(t *testing.T) {
 	}
 	for _, b := range bad {
 		a := r.do(t, "POST", path, b.auth, b.ctype, b.body)
-		if code, msg := a.envelope(t); a.status != b.status || code != b.status || msg != b.msg {
-			t.Errorf("%s: %d %s", b.name, a.status, a.body)
+		if code, msg := a.envelope(t); a.Status != b.status || code != b.status || msg != b.msg {
+			t.Errorf("%s: %d %s", b.name, a.Status, a.Body)
 		}
 	}
 }
@@ -184,31 +156,31 @@ func TestResourceAuth(t *testing.T) {
 		{"bearer:nope", 401, MsgAuthFailure},
 	} {
 		a := r.do(t, "GET", path, c.auth, "", "")
-		if a.status != c.status {
-			t.Errorf("%q: %d %s", c.auth, a.status, a.body)
+		if a.Status != c.status {
+			t.Errorf("%q: %d %s", c.auth, a.Status, a.Body)
 		} else if c.msg != "" {
 			if code, msg := a.envelope(t); code != c.status || msg != c.msg {
-				t.Errorf("%q: %s", c.auth, a.body)
+				t.Errorf("%q: %s", c.auth, a.Body)
 			}
 		}
 	}
 	r.sim.RevokeTokens()
-	if a := r.do(t, "GET", path, "Bearer "+tok, "", ""); a.status != 401 {
-		t.Errorf("revoked token: %d", a.status)
+	if a := r.do(t, "GET", path, "Bearer "+tok, "", ""); a.Status != 401 {
+		t.Errorf("revoked token: %d", a.Status)
 	}
 	tok = r.token(t)
 	r.clock.Advance(DefaultTokenTTL)
-	if a := r.do(t, "GET", path, "Bearer "+tok, "", ""); a.status != 401 {
-		t.Errorf("expired token: %d", a.status)
+	if a := r.do(t, "GET", path, "Bearer "+tok, "", ""); a.Status != 401 {
+		t.Errorf("expired token: %d", a.Status)
 	}
 
 	r.sim.SetLegacyBearerOnly(true)
 	tok = r.token(t)
-	if a := r.do(t, "GET", path, "Bearer "+tok, "", ""); a.status != 400 {
-		t.Errorf("legacy-only took Bearer: %d", a.status)
+	if a := r.do(t, "GET", path, "Bearer "+tok, "", ""); a.Status != 400 {
+		t.Errorf("legacy-only took Bearer: %d", a.Status)
 	}
-	if a := r.do(t, "GET", path, "bearer:"+tok, "", ""); a.status != 200 {
-		t.Errorf("legacy-only refused bearer: %d", a.status)
+	if a := r.do(t, "GET", path, "bearer:"+tok, "", ""); a.Status != 200 {
+		t.Errorf("legacy-only refused bearer: %d", a.Status)
 	}
 	forms := map[string]int{}
 	for _, s := range r.sim.Log() {
@@ -230,15 +202,15 @@ func TestOwnerDeletedAndNoRoute(t *testing.T) {
 		{"GET", "/api/1/events"}, // outside BasePath
 	} {
 		a := r.do(t, c.method, c.path, "Bearer "+tok, "", "")
-		if code, msg := a.envelope(t); a.status != 404 || code != 404 || msg != MsgNoRoute {
-			t.Errorf("%s %s: %d %s", c.method, c.path, a.status, a.body)
+		if code, msg := a.envelope(t); a.Status != 404 || code != 404 || msg != MsgNoRoute {
+			t.Errorf("%s %s: %d %s", c.method, c.path, a.Status, a.Body)
 		}
 	}
 	r.sim.SetOwnerDeleted(true)
 	for _, p := range []string{"/onelogin/auth/oauth2/v2/token", "/onelogin/api/1/events", "/onelogin/auth/rate_limit"} {
 		a := r.do(t, "POST", p, basic(DefaultClientID, DefaultClientSecret), "application/json", grant)
-		if code, _ := a.envelope(t); a.status != 500 || code != 500 {
-			t.Errorf("%s: %d %s", p, a.status, a.body)
+		if code, _ := a.envelope(t); a.Status != 500 || code != 500 {
+			t.Errorf("%s: %d %s", p, a.Status, a.Body)
 		}
 	}
 }
@@ -256,10 +228,10 @@ type eventsPage struct {
 func (a answer) page(t *testing.T) eventsPage {
 	t.Helper()
 	var p eventsPage
-	if a.status != 200 {
-		t.Fatalf("%d %s", a.status, a.body)
+	if a.Status != 200 {
+		t.Fatalf("%d %s", a.Status, a.Body)
 	}
-	if err := json.Unmarshal(a.body, &p); err != nil {
+	if err := json.Unmarshal(a.Body, &p); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -321,8 +293,8 @@ func TestEventsPagingBothWays(t *testing.T) {
 	}
 	for _, q := range []string{"limit=0", "limit=x", "sort=created_at", "since=yesterday", "event_type_id=5,x", "user_id=me", "after_cursor=garbage"} {
 		a := r.get(t, "/onelogin/api/1/events?"+q)
-		if code, _ := a.envelope(t); a.status != 400 || code != 400 {
-			t.Errorf("%s: %d %s", q, a.status, a.body)
+		if code, _ := a.envelope(t); a.Status != 400 || code != 400 {
+			t.Errorf("%s: %d %s", q, a.Status, a.Body)
 		}
 	}
 }
@@ -372,7 +344,7 @@ func TestEventFieldsAndProjection(t *testing.T) {
 func TestScoresWindow(t *testing.T) {
 	r := newRig(t, Options{})
 	now := r.clock.Now()
-	m := r.get(t, "/onelogin/api/2/risk/scores").json(t)
+	m := r.get(t, "/onelogin/api/2/risk/scores").JSON(t)
 	want := ScoreCounts(r.world.Between(now.Add(-DefaultScoreWindow), now))
 	scores := m["scores"].(map[string]any)
 	if scores["minimal"] != float64(want[0]) || scores["very_high"] != float64(want[4]) || len(scores) != 5 ||
@@ -394,12 +366,12 @@ func TestScoresWindow(t *testing.T) {
 		{"after=2026-02-30", 400},
 	} {
 		a := r.get(t, "/onelogin/api/2/risk/scores?"+c.q)
-		if a.status != c.status {
-			t.Errorf("%s: %d %s", c.q, a.status, a.body)
+		if a.Status != c.status {
+			t.Errorf("%s: %d %s", c.q, a.Status, a.Body)
 		}
 		if c.status == 400 {
 			if code, _ := a.envelope(t); code != 400 {
-				t.Errorf("%s: %s", c.q, a.body)
+				t.Errorf("%s: %s", c.q, a.Body)
 			}
 		}
 	}
@@ -410,31 +382,31 @@ func TestRateLimit(t *testing.T) {
 	tok := r.token(t)
 	get := func(p string) answer { return r.do(t, "GET", "/onelogin"+p, "Bearer "+tok, "", "") }
 	a := get("/api/1/events/types")
-	if a.status != 200 || a.header.Get("X-RateLimit-Limit") != "2" || a.header.Get("X-RateLimit-Remaining") != "1" ||
-		a.header.Get("X-RateLimit-Reset") != "600" {
-		t.Fatalf("headers %v", a.header)
+	if a.Status != 200 || a.Header.Get("X-RateLimit-Limit") != "2" || a.Header.Get("X-RateLimit-Remaining") != "1" ||
+		a.Header.Get("X-RateLimit-Reset") != "600" {
+		t.Fatalf("headers %v", a.Header)
 	}
 	r.clock.Advance(90 * time.Second)
 	for range 3 {
-		rl := get("/auth/rate_limit").json(t)["data"].(map[string]any)
+		rl := get("/auth/rate_limit").JSON(t)["data"].(map[string]any)
 		if rl["X-RateLimit-Limit"] != 2.0 || rl["X-RateLimit-Remaining"] != 1.0 || rl["X-RateLimit-Reset"] != 510.0 {
 			t.Fatalf("rate_limit %v", rl)
 		}
 	}
 	get("/api/2/risk/scores")
 	a = get("/api/1/events")
-	if code, msg := a.envelope(t); a.status != 429 || code != 429 || msg != MsgRateExceeded || a.header.Get("X-RateLimit-Remaining") != "0" {
-		t.Fatalf("over budget: %d %s %v", a.status, a.body, a.header)
+	if code, msg := a.envelope(t); a.Status != 429 || code != 429 || msg != MsgRateExceeded || a.Header.Get("X-RateLimit-Remaining") != "0" {
+		t.Fatalf("over budget: %d %s %v", a.Status, a.Body, a.Header)
 	}
 	r.clock.Advance(510 * time.Second)
-	if a := get("/api/1/events"); a.status != 200 || a.header.Get("X-RateLimit-Remaining") != "1" {
-		t.Fatalf("after the window: %d %v", a.status, a.header)
+	if a := get("/api/1/events"); a.Status != 200 || a.Header.Get("X-RateLimit-Remaining") != "1" {
+		t.Fatalf("after the window: %d %v", a.Status, a.Header)
 	}
 	// Injected 429s use the same envelope.
 	r.sim.Faults().Set(simkit.Faults{Throttle: 1, RetryAfter: 2 * time.Second})
 	a = get("/api/1/events")
-	if code, _ := a.envelope(t); a.status != 429 || code != 429 || a.header.Get("Retry-After") != "2" {
-		t.Fatalf("injected: %d %s", a.status, a.body)
+	if code, _ := a.envelope(t); a.Status != 429 || code != 429 || a.Header.Get("Retry-After") != "2" {
+		t.Fatalf("injected: %d %s", a.Status, a.Body)
 	}
 }
 
@@ -472,7 +444,7 @@ func TestHostileKnobReachesTextFields(t *testing.T) {
 func TestDeterministicAndLogBounded(t *testing.T) {
 	a, b := newRig(t, Options{}), newRig(t, Options{})
 	q := "/onelogin/api/1/events?limit=50&sort=-id"
-	if pa, pb := a.get(t, q), b.get(t, q); string(pa.body) != strings.ReplaceAll(string(pb.body), b.srv.URL, a.srv.URL) {
+	if pa, pb := a.get(t, q), b.get(t, q); string(pa.Body) != strings.ReplaceAll(string(pb.Body), b.srv.URL, a.srv.URL) {
 		t.Fatal("same seed and clock, different events")
 	}
 	h := a.sim.Handler()

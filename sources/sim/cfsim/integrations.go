@@ -63,24 +63,10 @@ func (s *Server) handleListIntegrations(w http.ResponseWriter) {
 	s.ok(w, out, nil) // a single page: no result_info
 }
 
-func (s *Server) handleGetIntegration(w http.ResponseWriter, id string) {
+// handleGetIntegration finds the integration by id or by reference id.
+func (s *Server) handleGetIntegration(w http.ResponseWriter, id, ref string) {
 	s.mu.Lock()
-	_, in := s.find(id, "")
-	var out integrationJSON
-	if in != nil {
-		out = s.view(in)
-	}
-	s.mu.Unlock()
-	if in == nil {
-		s.fail(w, http.StatusNotFound, codeNotFound, "Integration not found")
-		return
-	}
-	s.ok(w, out, nil)
-}
-
-func (s *Server) handleIntegrationByRef(w http.ResponseWriter, ref string) {
-	s.mu.Lock()
-	_, in := s.find("", ref)
+	_, in := s.find(id, ref)
 	var out integrationJSON
 	if in != nil {
 		out = s.view(in)

@@ -275,10 +275,10 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, p perms, rest []s
 			{http.MethodPost, "write", func() { s.handleCreateIntegration(w, r) }},
 		}
 	case len(rest) == 3 && rest[0] == "integrations" && rest[1] == "reference_id":
-		eps = []endpoint{{http.MethodGet, "", func() { s.handleIntegrationByRef(w, rest[2]) }}}
+		eps = []endpoint{{http.MethodGet, "", func() { s.handleGetIntegration(w, "", rest[2]) }}}
 	case len(rest) == 2 && rest[0] == "integrations":
 		eps = []endpoint{
-			{http.MethodGet, "", func() { s.handleGetIntegration(w, rest[1]) }},
+			{http.MethodGet, "", func() { s.handleGetIntegration(w, rest[1], "") }},
 			{http.MethodPut, "write", func() { s.handleUpdateIntegration(w, r, rest[1]) }},
 			{http.MethodDelete, "write", func() { s.handleDeleteIntegration(w, rest[1]) }},
 		}

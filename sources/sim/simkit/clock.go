@@ -1,6 +1,7 @@
 // Package simkit is what the four vendor simulators share: one generated
 // world of people and their sign-in activity, a clock, the live attack
-// scenario, fault injection, tokens and rate-limit windows.
+// scenario, fault injection, tokens, rate-limit windows, and the server
+// they are each built on.
 package simkit
 
 import (

@@ -2,8 +2,6 @@ package simkit
 
 import (
 	"bytes"
-	"encoding/json"
-	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
 	"net/http"
@@ -240,40 +238,4 @@ func pad(body []byte, n int64) []byte {
 func malform(body []byte) []byte {
 	cut := min(len(body), 40)
 	return append(append([]byte(nil), body[:cut]...), []byte(`<html><body>502 Bad Gateway</body></html>`)...)
-}
-
-// WriteJSON writes v as a JSON response.
-func WriteJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	if err := json.NewEncoder(w).Encode(v); err != nil {
-		fmt.Fprintf(w, `{"encode_error":%q}`, err.Error())
-	}
-}
-
-// StatusRecorder remembers the status a handler wrote, for request logs.
-type StatusRecorder struct {
-	http.ResponseWriter
-	Status int // 0 until the handler writes
-}
-
-func (w *StatusRecorder) WriteHeader(code int) {
-	if w.Status == 0 {
-		w.Status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *StatusRecorder) Write(b []byte) (int, error) {
-	if w.Status == 0 {
-		w.Status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Flush passes through so a dripping body still streams.
-func (w *StatusRecorder) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
 }

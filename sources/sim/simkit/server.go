@@ -2,9 +2,9 @@ package simkit
 
 import (
 	"cmp"
+	"encoding/json"
+	"fmt"
 	"net/http"
-	"sync"
-	"time"
 )
 
 // Server is what every vendor simulator is built on: the world it serves,
@@ -49,16 +49,6 @@ func NewServer(w *World, c ServerConfig) *Server {
 	return s
 }
 
-// recorded tells served of every request h answers. Only a vendor that
-// asks gets the wrapper: it hides the server's own ResponseWriter.
-func recorded(h http.Handler, served func(*http.Request, int)) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sw := &StatusRecorder{ResponseWriter: w}
-		defer func() { served(r, sw.Status) }()
-		h.ServeHTTP(sw, r)
-	})
-}
-
 // Handler serves the vendor's routes behind the fault layer.
 func (s *Server) Handler() http.Handler { return s.handler }
 
@@ -81,44 +71,6 @@ func (s *Server) RevokeTokens() { s.tokens.RevokeAll() }
 // authenticate again.
 func (s *Server) TokensMinted() int { return s.tokens.Minted() }
 
-// Log keeps the newest requests a simulator answered, for tests to read,
-// and counts every one.
-type Log[T any] struct {
-	max int
-
-	mu    sync.Mutex
-	items []T
-	added int
-}
-
-// NewLog keeps the newest max entries.
-func NewLog[T any](max int) *Log[T] { return &Log[T]{max: max} }
-
-// Add records v, dropping the oldest entry when full.
-func (l *Log[T]) Add(v T) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.added++
-	if len(l.items) >= l.max {
-		l.items = append(l.items[:0], l.items[len(l.items)-l.max+1:]...)
-	}
-	l.items = append(l.items, v)
-}
-
-// Items returns a copy of the entries kept, oldest first.
-func (l *Log[T]) Items() []T {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]T(nil), l.items...)
-}
-
-// Count is how many entries were ever added.
-func (l *Log[T]) Count() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.added
-}
-
 // Default sets an option left unset (empty, zero or negative) to def.
 func Default[T cmp.Ordered](v *T, def T) {
 	var zero T
@@ -127,6 +79,48 @@ func Default[T cmp.Ordered](v *T, def T) {
 	}
 }
 
-// CeilSeconds rounds d up to whole seconds, as the vendors' Retry-After and
-// reset headers count, so a client that waits them out is never early.
-func CeilSeconds(d time.Duration) int { return int((d + time.Second - 1) / time.Second) }
+// WriteJSON writes v as a JSON response.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		fmt.Fprintf(w, `{"encode_error":%q}`, err.Error())
+	}
+}
+
+// recorded tells served of every request h answers. Only a vendor that
+// asks gets the wrapper: it hides the server's own ResponseWriter.
+func recorded(h http.Handler, served func(*http.Request, int)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusRecorder{ResponseWriter: w}
+		defer func() { served(r, sw.status) }()
+		h.ServeHTTP(sw, r)
+	})
+}
+
+// statusRecorder remembers the status a handler wrote, for request logs.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int // 0 until the handler writes
+}
+
+func (w *statusRecorder) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusRecorder) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush passes through so a dripping body still streams.
+func (w *statusRecorder) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}

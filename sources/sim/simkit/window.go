@@ -64,3 +64,7 @@ func (w *Window) roll(now time.Time) time.Time {
 	}
 	return w.start.Add(w.Length)
 }
+
+// CeilSeconds rounds d up to whole seconds, as the vendors' Retry-After and
+// reset headers count, so a client that waits them out is never early.
+func CeilSeconds(d time.Duration) int { return int((d + time.Second - 1) / time.Second) }

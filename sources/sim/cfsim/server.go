@@ -137,7 +137,8 @@ func New(w *simkit.World, opts Options) *Server {
 }
 
 // RevokeTokens makes every token fail with 401, as when an admin rolls or
-// deletes them. API tokens are static: nothing re-mints them.
+// deletes them. API tokens are static: nothing re-mints them, so
+// TokensMinted stays 0.
 func (s *Server) RevokeTokens() {
 	s.mu.Lock()
 	s.revoked = true

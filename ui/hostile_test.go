@@ -32,6 +32,7 @@ import (
 	"github.com/risktop/risktop/sources/sanitize"
 	"github.com/risktop/risktop/sources/sim"
 	"github.com/risktop/risktop/sources/sim/simkit"
+	"github.com/risktop/risktop/sources/vendors"
 	"github.com/risktop/risktop/ui/theme"
 )
 
@@ -73,7 +74,7 @@ func newHostileRig(t testing.TB) *hostileRig {
 	if err := os.WriteFile(keyFile, s.OktaKeyPEM, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, _, err := config.Parse(filepath.Join(dir, "risktop.yaml"), []byte(sim.EndpointsAt("http://sim").Config(keyFile)), config.Env{})
+	cfg, _, err := config.Parse(filepath.Join(dir, "risktop.yaml"), []byte(sim.EndpointsAt("http://sim").Config(keyFile)), config.Env{}, vendors.All)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/risktop/risktop/sources/httpx"
 	"github.com/risktop/risktop/sources/okta"
 	"github.com/risktop/risktop/sources/onelogin"
+	"github.com/risktop/risktop/sources/vendor"
 )
 
 const checkSynopsis = `
@@ -198,16 +199,16 @@ func checkSources(ctx context.Context, cfg *config.Config, timeout time.Duration
 		run    func(context.Context, httpx.Options) checkResult
 	}
 	var checks []check
-	if s := cfg.OneLogin; s != nil {
+	if s := cfg.Source("onelogin"); s != nil {
 		checks = append(checks, check{"onelogin", func(ctx context.Context, o httpx.Options) checkResult { return checkOneLogin(ctx, s, o) }})
 	}
-	if s := cfg.CASB; s != nil {
+	if s := cfg.Source("casb"); s != nil {
 		checks = append(checks, check{"casb", func(ctx context.Context, o httpx.Options) checkResult { return checkCASB(ctx, s, o) }})
 	}
-	if s := cfg.Cloudflare; s != nil {
+	if s := cfg.Source("cloudflare"); s != nil {
 		checks = append(checks, check{"cloudflare", func(ctx context.Context, o httpx.Options) checkResult { return checkCloudflare(ctx, s, o) }})
 	}
-	if s := cfg.Okta; s != nil {
+	if s := cfg.Source("okta"); s != nil {
 		checks = append(checks, check{"okta", func(ctx context.Context, o httpx.Options) checkResult { return checkOkta(ctx, s, o) }})
 	}
 	results := make([]checkResult, len(checks))
@@ -233,8 +234,8 @@ func checkSources(ctx context.Context, cfg *config.Config, timeout time.Duration
 // checkOneLogin: a token and the hourly budget (GET /auth/rate_limit), one
 // event, then score insights, whose failure only costs the SmartFactor
 // chart.
-func checkOneLogin(ctx context.Context, s *config.OneLogin, opts httpx.Options) (r checkResult) {
-	c, err := onelogin.New(s.Client(opts))
+func checkOneLogin(ctx context.Context, s *vendor.Section, opts httpx.Options) (r checkResult) {
+	c, err := onelogin.New(onelogin.ConfigOf(s, opts))
 	if err != nil {
 		r.fail(err)
 		return r
@@ -265,8 +266,8 @@ func checkOneLogin(ctx context.Context, s *config.OneLogin, opts httpx.Options) 
 }
 
 // checkCASB: a token and one row of the user risk report.
-func checkCASB(ctx context.Context, s *config.CASB, opts httpx.Options) (r checkResult) {
-	cc := s.Client(opts)
+func checkCASB(ctx context.Context, s *vendor.Section, opts httpx.Options) (r checkResult) {
+	cc := casb.ConfigOf(s, opts)
 	cc.PageSize = 1
 	c, err := casb.New(cc)
 	if err != nil {
@@ -283,7 +284,7 @@ func checkCASB(ctx context.Context, s *config.CASB, opts httpx.Options) (r check
 	if p.TotalCount >= 0 {
 		rows = fmt.Sprint(p.TotalCount)
 	}
-	r.note("report %s readable (%s rows)", s.Report, rows)
+	r.note("report %s readable (%s rows)", cc.Report, rows)
 	rl, ok := c.RateLimit()
 	r.setBudget(rl, ok)
 	return r
@@ -291,8 +292,8 @@ func checkCASB(ctx context.Context, s *config.CASB, opts httpx.Options) (r check
 
 // checkCloudflare: the summary, one user's detail (which needs 'Zero
 // Trust: PII Read'), and the behaviors.
-func checkCloudflare(ctx context.Context, s *config.Cloudflare, opts httpx.Options) (r checkResult) {
-	c, err := cloudflare.New(s.Client(opts))
+func checkCloudflare(ctx context.Context, s *vendor.Section, opts httpx.Options) (r checkResult) {
+	c, err := cloudflare.New(cloudflare.ConfigOf(s, opts))
 	if err != nil {
 		r.fail(err)
 		return r
@@ -329,8 +330,9 @@ func checkCloudflare(ctx context.Context, s *config.Cloudflare, opts httpx.Optio
 
 // checkOkta: a token (OAuth) and the risk provider that attributes our
 // pushes. Nothing is pushed: a check must not change the org's risk.
-func checkOkta(ctx context.Context, s *config.Okta, opts httpx.Options) (r checkResult) {
-	c, err := okta.New(s.Client(opts))
+func checkOkta(ctx context.Context, s *vendor.Section, opts httpx.Options) (r checkResult) {
+	oc := okta.ConfigOf(s, opts)
+	c, err := okta.New(oc)
 	if err != nil {
 		r.fail(err)
 		return r
@@ -360,7 +362,7 @@ func checkOkta(ctx context.Context, s *config.Okta, opts httpx.Options) (r check
 	default:
 		r.permitted = markFail
 	}
-	r.note("%s (%s)", att.Detail, s.Mode())
+	r.note("%s (%s)", att.Detail, oc.Mode())
 	return r
 }
 

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,6 +24,7 @@ import (
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/httpx"
 	"github.com/risktop/risktop/sources/poll"
+	"github.com/risktop/risktop/sources/vendors"
 	"github.com/risktop/risktop/ui"
 	"github.com/risktop/risktop/ui/clip"
 	"github.com/risktop/risktop/ui/theme"
@@ -141,7 +141,7 @@ func loadConfig(flagPath string, errOut io.Writer) (*config.Config, error) {
 		}
 		return nil, exitCode(2)
 	}
-	cfg, warnings, err := config.Load(path, config.Env{})
+	cfg, warnings, err := config.Load(path, config.Env{}, vendors.All)
 	for _, w := range warnings {
 		fmt.Fprintf(errOut, "warning: %s\n", w)
 	}
@@ -271,29 +271,21 @@ func newTransport() *http.Transport {
 }
 
 // titleOf names the tenant for the header: the config file's name when it
-// says something ("acme-prod.yaml"), else the first source's host.
+// says something ("acme-prod.yaml"), else what the sources point at.
 func titleOf(cfg *config.Config) string {
 	name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(cfg.Path), ".yaml"), ".yml")
 	if name != "" && name != "config" && name != "." {
 		return name
 	}
-	var bases []string
-	if cfg.OneLogin != nil {
-		bases = append(bases, cfg.OneLogin.BaseURL)
-	}
-	if cfg.Okta != nil {
-		bases = append(bases, cfg.Okta.BaseURL)
-	}
-	if cfg.CASB != nil {
-		bases = append(bases, cfg.CASB.BaseURL)
-	}
-	for _, b := range bases {
-		if u, err := url.Parse(b); err == nil && u.Host != "" {
-			return u.Host
+	// The organisation's own host says most, then an API host or an account.
+	for _, own := range []bool{true, false} {
+		for _, v := range vendors.All {
+			if s := cfg.Source(v.Name); s != nil {
+				if name, o := v.Tenant(s); o == own && name != "" {
+					return name
+				}
+			}
 		}
-	}
-	if cfg.Cloudflare != nil {
-		return "cloudflare account " + cfg.Cloudflare.AccountID
 	}
 	return "risktop"
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/risktop/risktop/sources/poll"
 	"github.com/risktop/risktop/sources/sim"
 	"github.com/risktop/risktop/sources/sim/simkit"
+	"github.com/risktop/risktop/sources/vendors"
 	"github.com/risktop/risktop/ui"
 	"github.com/risktop/risktop/ui/clip"
 	"github.com/risktop/risktop/ui/theme"
@@ -172,7 +173,7 @@ func (d *demo) serve(ctx context.Context, o demoOptions, send func(tea.Msg)) err
 	}
 	name := filepath.Join(d.dir, "demo.yaml")
 	text := srv.Endpoints().Config(keyFile) + "store: " + strconv.Quote(filepath.Join(d.dir, "risktop.db")) + "\n"
-	cfg, warnings, err := config.Parse(name, []byte(text), config.Env{})
+	cfg, warnings, err := config.Parse(name, []byte(text), config.Env{}, vendors.All)
 	for _, w := range warnings {
 		d.log.Warn("config", "warning", w.String())
 	}

@@ -91,14 +91,15 @@ func runPushIP(ctx context.Context, args []string, out, errOut io.Writer) error 
 	if err != nil {
 		return err
 	}
-	if cfg.Okta == nil {
+	pushTo := cfg.Source("okta")
+	if pushTo == nil {
 		return failf(errOut, 2, "push-ip: Okta is not configured in %s; add sources.okta (see the README)", cfg.Path)
 	}
-	if pushProblems(errOut, reqs, cfg.Okta.AllowDocumentationRanges) {
+	if pushProblems(errOut, reqs, okta.AllowsDocumentationRanges(pushTo)) {
 		return failf(errOut, 2, "push-ip: nothing queued; fix the arguments above")
 	}
 	d, done, err := openActing("push-ip", cfg, *logPath, *write, errOut, func(opts httpx.Options) (poll.Clients, error) {
-		oc, err := okta.New(cfg.Okta.Client(opts))
+		oc, err := okta.New(okta.ConfigOf(pushTo, opts))
 		return poll.Clients{Okta: oc}, err
 	})
 	if err != nil {

@@ -55,11 +55,12 @@ func runResetUser(ctx context.Context, args []string, out, errOut io.Writer) err
 	if err != nil {
 		return err
 	}
-	if cfg.Cloudflare == nil {
+	resetIn := cfg.Source("cloudflare")
+	if resetIn == nil {
 		return failf(errOut, 2, "reset-user: Cloudflare is not configured in %s; add sources.cloudflare (see the README)", cfg.Path)
 	}
 	d, done, err := openActing("reset-user", cfg, *logPath, *write, errOut, func(opts httpx.Options) (poll.Clients, error) {
-		cf, err := cloudflare.New(cfg.Cloudflare.Client(opts))
+		cf, err := cloudflare.New(cloudflare.ConfigOf(resetIn, opts))
 		return poll.Clients{Cloudflare: cf}, err
 	})
 	if err != nil {

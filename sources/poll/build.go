@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/risktop/risktop/config"
+	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/casb"
@@ -46,34 +47,34 @@ const pruneEvery = time.Hour
 func FromConfig(cfg *config.Config, st store.Store, bus *hub.Hub, opts httpx.Options) (*Pollers, error) {
 	p := &Pollers{Hub: bus, store: st, retention: cfg.Retention}
 	var specs []Spec
-	if s := cfg.OneLogin; s != nil {
-		c, err := onelogin.New(s.Client(opts))
+	if s := cfg.Source(model.VendorOneLogin); s != nil {
+		c, err := onelogin.New(onelogin.ConfigOf(s, opts))
 		if err != nil {
 			return nil, err
 		}
 		p.Clients.OneLogin = c
-		specs = append(specs, Spec{Source: NewOneLogin(c, st, bus, OneLoginOptions{Backfill: s.Backfill}),
-			Interval: s.Interval, MinInterval: config.MinOneLoginInterval})
+		specs = append(specs, Spec{Source: NewOneLogin(c, st, bus, OneLoginOptions{Backfill: s.Duration("backfill")}),
+			Interval: s.Duration("interval"), MinInterval: onelogin.MinInterval})
 	}
-	if s := cfg.CASB; s != nil {
-		c, err := casb.New(s.Client(opts))
+	if s := cfg.Source(model.VendorCASB); s != nil {
+		c, err := casb.New(casb.ConfigOf(s, opts))
 		if err != nil {
 			return nil, err
 		}
 		p.Clients.CASB = c
-		specs = append(specs, Spec{Source: NewCASB(c, st, bus), Interval: s.Interval, MinInterval: config.MinCASBInterval})
+		specs = append(specs, Spec{Source: NewCASB(c, st, bus), Interval: s.Duration("interval"), MinInterval: casb.MinInterval})
 	}
-	if s := cfg.Cloudflare; s != nil {
-		c, err := cloudflare.New(s.Client(opts))
+	if s := cfg.Source(model.VendorCloudflare); s != nil {
+		c, err := cloudflare.New(cloudflare.ConfigOf(s, opts))
 		if err != nil {
 			return nil, err
 		}
 		p.Clients.Cloudflare = c
 		specs = append(specs, Spec{Source: NewCloudflare(c, st, bus, CloudflareOptions{}),
-			Interval: s.Interval, MinInterval: config.MinCloudflareInterval})
+			Interval: s.Duration("interval"), MinInterval: cloudflare.MinInterval})
 	}
-	if s := cfg.Okta; s != nil {
-		c, err := okta.New(s.Client(opts))
+	if s := cfg.Source(model.VendorOkta); s != nil {
+		c, err := okta.New(okta.ConfigOf(s, opts))
 		if err != nil {
 			return nil, err
 		}

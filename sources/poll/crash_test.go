@@ -31,6 +31,7 @@ import (
 	"github.com/risktop/risktop/sources/sim/oktasim"
 	"github.com/risktop/risktop/sources/sim/olsim"
 	"github.com/risktop/risktop/sources/sim/simkit"
+	"github.com/risktop/risktop/sources/vendors"
 )
 
 // Crash safety: the test binary re-executes itself as a child that runs
@@ -79,7 +80,7 @@ sources:
 		e.CASB, casbsim.DefaultAccessKey, casbsim.DefaultAccessSecret,
 		e.Cloudflare, cfsim.DefaultAccountID, cfsim.DefaultToken,
 		e.Okta, oktasim.DefaultClientID, keyFile)
-	cfg, _, err := config.Parse("crash.yaml", []byte(text), config.Env{})
+	cfg, _, err := config.Parse("crash.yaml", []byte(text), config.Env{}, vendors.All)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,7 @@ import (
 	"github.com/risktop/risktop/sources/sim/oktasim"
 	"github.com/risktop/risktop/sources/sim/olsim"
 	"github.com/risktop/risktop/sources/sim/simkit"
+	"github.com/risktop/risktop/sources/vendors"
 )
 
 // The fault rig: the four simulators over one world, served in-process
@@ -135,7 +136,7 @@ func newRig(t *testing.T) *rig {
 		}
 		return nil, os.ErrNotExist
 	}}
-	cfg, _, err := config.Parse("rig.yaml", []byte(rigConfig("http://sim.test")), env)
+	cfg, _, err := config.Parse("rig.yaml", []byte(rigConfig("http://sim.test")), env, vendors.All)
 	if err != nil {
 		t.Fatal(err)
 	}

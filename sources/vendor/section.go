@@ -1,6 +1,9 @@
 package vendor
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/risktop/risktop/sources/secret"
@@ -49,3 +52,19 @@ func (s *Section) Int(key string) int { v, _ := s.values[key].(int); return v }
 
 // Bool is key's flag (false when unset).
 func (s *Section) Bool(key string) bool { v, _ := s.values[key].(bool); return v }
+
+// Format prints the vendor and its values, every verb alike, each value
+// through its own methods: a secret shows as [redacted]. (fmt's
+// reflection would print what a secret's pointer holds.)
+func (s Section) Format(f fmt.State, _ rune) {
+	keys := make([]string, 0, len(s.values))
+	for k := range s.values {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s: %v", k, s.values[k])
+	}
+	fmt.Fprintf(f, "%s{%s}", s.vendor, strings.Join(parts, ", "))
+}

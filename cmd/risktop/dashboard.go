@@ -17,13 +17,12 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/term"
 
+	"github.com/risktop/risktop/cmd/risktop/app"
 	"github.com/risktop/risktop/config"
-	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/httpx"
-	"github.com/risktop/risktop/sources/poll"
 	"github.com/risktop/risktop/sources/vendors"
 	"github.com/risktop/risktop/ui"
 	"github.com/risktop/risktop/ui/clip"
@@ -82,7 +81,7 @@ func runDashboard(ctx context.Context, args []string, out, errOut io.Writer) err
 	transport := newTransport()
 	defer transport.CloseIdleConnections()
 	bus := hub.New()
-	pollers, err := poll.FromConfig(cfg, st, bus, httpx.Options{HTTPClient: &http.Client{Transport: transport}})
+	pollers, err := app.NewPollers(cfg, st, bus, httpx.Options{HTTPClient: &http.Client{Transport: transport}})
 	if err != nil {
 		log.Error("sources", "err", err)
 		st.Close()
@@ -90,8 +89,8 @@ func runDashboard(ctx context.Context, args []string, out, errOut io.Writer) err
 	}
 
 	readOnly := cfg.ReadOnly && !o.write
-	svc, err := newService(serviceOptions{store: st, clients: pollers.Clients, readOnly: readOnly,
-		auditFile: cfg.AuditLog, log: log, hub: bus})
+	svc, err := app.NewService(app.ServiceOptions{Store: st, Clients: pollers.Clients, ReadOnly: readOnly,
+		AuditFile: cfg.AuditLog, Log: log, Hub: bus})
 	if err != nil {
 		log.Error("actions", "err", err)
 		st.Close()
@@ -100,8 +99,8 @@ func runDashboard(ctx context.Context, args []string, out, errOut io.Writer) err
 
 	uiCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	runPollers(uiCtx, &wg, pollers, cfg, log)
-	runSender(uiCtx, &wg, svc, log)
+	app.RunPollers(uiCtx, &wg, pollers, cfg, log)
+	app.RunSender(uiCtx, &wg, svc, log)
 	p := newProgram(uiCtx, ui.New(ui.Deps{
 		Store:     st,
 		Hub:       bus,
@@ -210,58 +209,6 @@ func uiResult(parent context.Context, err error, log *slog.Logger) error {
 	}
 	log.Error("terminal UI", "err", err)
 	return fmt.Errorf("terminal UI: %w", err)
-}
-
-// runPollers starts the pollers, and a logger of their health changes, on
-// wg until ctx ends.
-func runPollers(ctx context.Context, wg *sync.WaitGroup, p *poll.Pollers, cfg *config.Config, log *slog.Logger) {
-	wg.Go(func() {
-		log.Info("pollers started", "sources", strings.Join(cfg.Sources(), ","))
-		p.Run(ctx)
-		log.Info("pollers stopped")
-	})
-	wg.Go(func() { logHealth(ctx, p.Hub, log) })
-}
-
-// logHealth logs each source's health when its state or error changes,
-// so the log tells why a pill turned red after the fact.
-func logHealth(ctx context.Context, bus *hub.Hub, log *slog.Logger) {
-	sub := bus.Subscribe()
-	defer sub.Close()
-	last := map[string]model.Health{}
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-sub.Ready():
-		}
-		for _, m := range sub.Take() {
-			h, ok := m.(hub.HealthMsg)
-			if !ok {
-				continue
-			}
-			prev, seen := last[h.Source]
-			last[h.Source] = h.Health
-			if seen && prev.State == h.State && prev.LastError == h.LastError && prev.Note == h.Note {
-				continue
-			}
-			level := slog.LevelInfo
-			switch h.State {
-			case model.StateDegraded:
-				level = slog.LevelWarn
-			case model.StateFailing:
-				level = slog.LevelError
-			}
-			attrs := []any{"source", h.Source, "state", h.State.String()}
-			if h.Note != "" {
-				attrs = append(attrs, "note", h.Note)
-			}
-			if h.LastError != "" {
-				attrs = append(attrs, "err", h.LastError, "failures", h.Failures, "backoff", h.Backoff)
-			}
-			log.Log(ctx, level, "source health", attrs...)
-		}
-	}
 }
 
 // newTransport is a transport of our own, so that closing its idle

@@ -10,13 +10,14 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/risktop/risktop/cmd/risktop/app"
 	"github.com/risktop/risktop/config"
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/httpx"
 	"github.com/risktop/risktop/sources/okta"
-	"github.com/risktop/risktop/sources/poll"
 	"github.com/risktop/risktop/sources/sanitize"
+	"github.com/risktop/risktop/sources/vendors"
 )
 
 const pushSynopsis = `
@@ -98,9 +99,9 @@ func runPushIP(ctx context.Context, args []string, out, errOut io.Writer) error 
 	if pushProblems(errOut, reqs, okta.AllowsDocumentationRanges(pushTo)) {
 		return failf(errOut, 2, "push-ip: nothing queued; fix the arguments above")
 	}
-	d, done, err := openActing("push-ip", cfg, *logPath, *write, errOut, func(opts httpx.Options) (poll.Clients, error) {
+	d, done, err := openActing("push-ip", cfg, *logPath, *write, errOut, func(opts httpx.Options) (vendors.Clients, error) {
 		oc, err := okta.New(okta.ConfigOf(pushTo, opts))
-		return poll.Clients{Okta: oc}, err
+		return vendors.Clients{Okta: oc}, err
 	})
 	if err != nil {
 		return err
@@ -138,7 +139,7 @@ func runPushIP(ctx context.Context, args []string, out, errOut io.Writer) error 
 	if len(wait) > 0 {
 		sctx, stop := context.WithCancel(ctx)
 		var wg sync.WaitGroup
-		runSender(sctx, &wg, svc, log)
+		app.RunSender(sctx, &wg, svc, log)
 		wctx, cancel := context.WithTimeout(ctx, *timeout)
 		var got []model.OutboxItem
 		got, waitErr = svc.WaitPushes(wctx, wait)

@@ -15,8 +15,8 @@ import (
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/cloudflare"
 	"github.com/risktop/risktop/sources/httpx"
-	"github.com/risktop/risktop/sources/poll"
 	"github.com/risktop/risktop/sources/sanitize"
+	"github.com/risktop/risktop/sources/vendors"
 )
 
 const resetSynopsis = `
@@ -59,9 +59,9 @@ func runResetUser(ctx context.Context, args []string, out, errOut io.Writer) err
 	if resetIn == nil {
 		return failf(errOut, 2, "reset-user: Cloudflare is not configured in %s; add sources.cloudflare (see the README)", cfg.Path)
 	}
-	d, done, err := openActing("reset-user", cfg, *logPath, *write, errOut, func(opts httpx.Options) (poll.Clients, error) {
+	d, done, err := openActing("reset-user", cfg, *logPath, *write, errOut, func(opts httpx.Options) (vendors.Clients, error) {
 		cf, err := cloudflare.New(cloudflare.ConfigOf(resetIn, opts))
-		return poll.Clients{Cloudflare: cf}, err
+		return vendors.Clients{Cloudflare: cf}, err
 	})
 	if err != nil {
 		return err
@@ -126,7 +126,7 @@ func findResetTarget(ctx context.Context, cf *cloudflare.Client, who string) (ac
 	switch {
 	case len(found) == 1:
 		u := found[0]
-		return actions.ResetTarget{UserID: u.UserID, Email: u.Email, Name: u.Name, Level: model.CloudflareLevel(string(u.MaxRiskLevel))}, nil
+		return actions.ResetTarget{UserID: u.UserID, Email: u.Email, Name: u.Name, Level: cloudflare.LevelOf(string(u.MaxRiskLevel))}, nil
 	case len(found) > 1:
 		ids := make([]string, len(found))
 		for i, u := range found {

@@ -42,7 +42,10 @@ var Vendor = vendor.Descriptor{
 	},
 	Schedule: vendor.Schedule{Default: DefaultInterval, Min: MinInterval,
 		Why: "CASB documents no rate limit and computes the user risk report daily, so faster polling gains nothing and risks an undocumented limit"},
-	New:   func(s *vendor.Section, opts httpx.Options) (any, error) { return New(ConfigOf(s, opts)) },
+	New: func(s *vendor.Section, opts httpx.Options) (any, error) { return New(ConfigOf(s, opts)) },
+	Sources: func(c any, _ *vendor.Section, d vendor.Deps) []vendor.Source {
+		return []vendor.Source{NewSource(c.(*Client), d.Store, d.Hub)}
+	},
 	Level: LevelOf,
 	Summary: func(s *vendor.Section) string {
 		return fmt.Sprintf("casb %s report %s every %s", s.String("base_url"), s.String("report"), vendor.FormatDuration(s.Duration("interval")))

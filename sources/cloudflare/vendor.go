@@ -45,7 +45,10 @@ var Vendor = vendor.Descriptor{
 	},
 	Schedule: vendor.Schedule{Default: DefaultInterval, Min: MinInterval,
 		Why: "Cloudflare allows 1,200 requests per 5 minutes per user, shared with the dashboard and other automation, and going over blocks every API call for 5 minutes"},
-	New:   func(s *vendor.Section, opts httpx.Options) (any, error) { return New(ConfigOf(s, opts)) },
+	New: func(s *vendor.Section, opts httpx.Options) (any, error) { return New(ConfigOf(s, opts)) },
+	Sources: func(c any, _ *vendor.Section, d vendor.Deps) []vendor.Source {
+		return []vendor.Source{NewSource(c.(*Client), d.Store, d.Hub, SourceOptions{})}
+	},
 	Level: func(raw string, _ int) model.Level { return LevelOf(raw) },
 	Summary: func(s *vendor.Section) string {
 		return fmt.Sprintf("cloudflare %s account %s every %s", s.String("base_url"), s.String("account_id"), vendor.FormatDuration(s.Duration("interval")))

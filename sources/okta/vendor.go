@@ -48,7 +48,10 @@ var Vendor = vendor.Descriptor{
 	},
 	Schedule: vendor.Schedule{Default: CheckEvery, Min: CheckEvery},
 	New:      func(s *vendor.Section, opts httpx.Options) (any, error) { return New(ConfigOf(s, opts)) },
-	Level:    func(raw string, _ int) model.Level { return LevelOf(raw) },
+	Sources: func(c any, _ *vendor.Section, _ vendor.Deps) []vendor.Source {
+		return []vendor.Source{NewSource(c.(*Client))}
+	},
+	Level: func(raw string, _ int) model.Level { return LevelOf(raw) },
 	Summary: func(s *vendor.Section) string {
 		part := fmt.Sprintf("okta %s (%s) %d pushes/min", s.String("base_url"), mode(s), s.Int("requests_per_minute"))
 		if s.Bool("allow_documentation_ranges") {

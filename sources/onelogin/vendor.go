@@ -46,6 +46,9 @@ var Vendor = vendor.Descriptor{
 	Schedule: vendor.Schedule{Min: MinInterval,
 		Why: "OneLogin allows 5,000 calls an hour per account, shared with every other integration (SIEM collectors too)"},
 	New: func(s *vendor.Section, opts httpx.Options) (any, error) { return New(ConfigOf(s, opts)) },
+	Sources: func(c any, s *vendor.Section, d vendor.Deps) []vendor.Source {
+		return []vendor.Source{NewSource(c.(*Client), d.Store, d.Hub, SourceOptions{Backfill: s.Duration("backfill")})}
+	},
 	// Events carry a 0–100 score read through the score buckets.
 	Level: func(_ string, score int) model.Level { return model.LevelOfScore(score) },
 	Summary: func(s *vendor.Section) string {

@@ -50,6 +50,17 @@ type Descriptor struct {
 	Tenant func(s *Section) (name string, own bool)
 }
 
+// Interval is how often to poll the vendor configured by s: its section's
+// interval (a key of the Interval kind), else the schedule's default.
+func (d Descriptor) Interval(s *Section) time.Duration {
+	for _, k := range d.Config.Keys {
+		if k.Kind == Interval {
+			return s.Duration(k.Name)
+		}
+	}
+	return d.Schedule.Default
+}
+
 // Schedule is a vendor's poll interval.
 type Schedule struct {
 	// Default is the interval when the config gives none (never below the

@@ -24,3 +24,30 @@ func TestDescriptorsAreComplete(t *testing.T) {
 		}
 	}
 }
+
+// Each vendor's own levels land on the shared scale (TestLevels in model
+// holds the score buckets).
+func TestVendorLevels(t *testing.T) {
+	level := func(name, raw string, score int) model.Level {
+		for _, d := range All {
+			if d.Name == name {
+				return d.Level(raw, score)
+			}
+		}
+		t.Fatalf("no vendor %s", name)
+		return 0
+	}
+	for _, c := range []struct {
+		got, want model.Level
+	}{
+		{level("onelogin", "", 4), model.LevelNone}, {level("onelogin", "", 76), model.LevelCritical},
+		{level("cloudflare", "HIGH", 0), model.LevelHigh}, {level("cloudflare", "extreme", 0), model.LevelUnknown},
+		{level("okta", "MEDIUM", 0), model.LevelMedium},
+		{level("casb", "Normal", 0), model.LevelNone}, {level("casb", "Critical", 99), model.LevelCritical},
+		{level("casb", "Elevated", 80), model.LevelCritical}, {level("casb", "", 30), model.LevelMedium},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %s, want %s", c.got, c.want)
+		}
+	}
+}

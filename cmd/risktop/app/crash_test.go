@@ -1,4 +1,4 @@
-package poll
+package app
 
 import (
 	"bytes"
@@ -88,7 +88,7 @@ sources:
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := FromConfig(cfg, st, hub.New(), httpx.Options{})
+	p, err := NewPollers(cfg, st, hub.New(), httpx.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,15 +296,15 @@ func (e *crashEnv) checkStore() {
 
 func (e *crashEnv) backfillCursor() model.Progress {
 	var p model.Progress
-	if raw, _ := e.st.Cursor(context.Background(), cursorOneLoginBackfill); raw != "" {
+	if raw, _ := e.st.Cursor(context.Background(), onelogin.CursorBackfill); raw != "" {
 		json.Unmarshal([]byte(raw), &p)
 	}
 	return p
 }
 
-func (e *crashEnv) headCursor() headCursor {
-	var h headCursor
-	if raw, _ := e.st.Cursor(context.Background(), cursorOneLoginHead); raw != "" {
+func (e *crashEnv) headCursor() onelogin.HeadCursor {
+	var h onelogin.HeadCursor
+	if raw, _ := e.st.Cursor(context.Background(), onelogin.CursorHead); raw != "" {
 		json.Unmarshal([]byte(raw), &h)
 	}
 	return h

@@ -1,4 +1,4 @@
-package poll
+package app
 
 import (
 	"context"
@@ -48,7 +48,7 @@ func TestFromTheSimulatorsConfig(t *testing.T) {
 		defer st.Close()
 		bus := hub.New()
 		sub := bus.Subscribe()
-		p, err := FromConfig(cfg, st, bus, httpx.Options{HTTPClient: &http.Client{Transport: simkit.Transport(s.Handler())}})
+		p, err := NewPollers(cfg, st, bus, httpx.Options{HTTPClient: &http.Client{Transport: simkit.Transport(s.Handler())}})
 		if err != nil {
 			t.Fatal(err)
 		}

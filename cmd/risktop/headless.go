@@ -85,12 +85,11 @@ type actingDeps struct {
 	clients vendors.Clients
 }
 
-// openActing opens the log, the config's store, one vendor's client (made
-// by client) and the actions service. done closes them in reverse order;
+// openActing opens the log, the config's store, the named vendor's client
+// and the actions service. done closes them in reverse order;
 // when err is set, whatever had been opened is closed already and done is
 // a no-op, so a caller may defer it either way.
-func openActing(name string, cfg *config.Config, logPath string, write bool, errOut io.Writer,
-	client func(httpx.Options) (vendors.Clients, error)) (actingDeps, func(), error) {
+func openActing(name string, cfg *config.Config, logPath string, write bool, errOut io.Writer, vendor string) (actingDeps, func(), error) {
 	var d actingDeps
 	var closers []func()
 	closeAll := func() {
@@ -115,7 +114,7 @@ func openActing(name string, cfg *config.Config, logPath string, write bool, err
 	closers = append(closers, func() { d.store.Close() })
 	opts, closeIdle := clientOptions()
 	closers = append(closers, closeIdle)
-	if d.clients, err = client(opts); err != nil {
+	if d.clients, err = app.Clients(cfg, opts, vendor); err != nil {
 		return fail(failf(errOut, 2, "%s: %v", name, err))
 	}
 	d.svc, err = app.NewService(app.ServiceOptions{Store: d.store, Clients: d.clients, ReadOnly: cfg.ReadOnly && !write,

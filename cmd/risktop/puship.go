@@ -14,8 +14,6 @@ import (
 	"github.com/risktop/risktop/config"
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/sources/actions"
-	"github.com/risktop/risktop/sources/httpx"
-	"github.com/risktop/risktop/sources/okta"
 	"github.com/risktop/risktop/sources/sanitize"
 	"github.com/risktop/risktop/sources/vendors"
 )
@@ -92,17 +90,14 @@ func runPushIP(ctx context.Context, args []string, out, errOut io.Writer) error 
 	if err != nil {
 		return err
 	}
-	pushTo := cfg.Source("okta")
+	pushTo := cfg.Source(vendors.PushTo.Name)
 	if pushTo == nil {
-		return failf(errOut, 2, "push-ip: Okta is not configured in %s; add sources.okta (see the README)", cfg.Path)
+		return failf(errOut, 2, "push-ip: %s is not configured in %s; add sources.%s (see the README)", vendors.PushTo.Display, cfg.Path, vendors.PushTo.Name)
 	}
-	if pushProblems(errOut, reqs, okta.AllowsDocumentationRanges(pushTo)) {
+	if pushProblems(errOut, reqs, vendors.PushesMayNameDocumentationRanges(pushTo)) {
 		return failf(errOut, 2, "push-ip: nothing queued; fix the arguments above")
 	}
-	d, done, err := openActing("push-ip", cfg, *logPath, *write, errOut, func(opts httpx.Options) (vendors.Clients, error) {
-		oc, err := okta.New(okta.ConfigOf(pushTo, opts))
-		return vendors.Clients{Okta: oc}, err
-	})
+	d, done, err := openActing("push-ip", cfg, *logPath, *write, errOut, vendors.PushTo.Name)
 	if err != nil {
 		return err
 	}

@@ -46,6 +46,7 @@ var Vendor = vendor.Descriptor{
 	Sources: func(c any, _ *vendor.Section, d vendor.Deps) []vendor.Source {
 		return []vendor.Source{NewSource(c.(*Client), d.Store, d.Hub)}
 	},
+	Check: check,
 	Level: LevelOf,
 	Summary: func(s *vendor.Section) string {
 		return fmt.Sprintf("casb %s report %s every %s", s.String("base_url"), s.String("report"), vendor.FormatDuration(s.Duration("interval")))

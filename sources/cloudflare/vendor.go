@@ -49,6 +49,7 @@ var Vendor = vendor.Descriptor{
 	Sources: func(c any, _ *vendor.Section, d vendor.Deps) []vendor.Source {
 		return []vendor.Source{NewSource(c.(*Client), d.Store, d.Hub, SourceOptions{})}
 	},
+	Check: check,
 	Level: func(raw string, _ int) model.Level { return LevelOf(raw) },
 	Summary: func(s *vendor.Section) string {
 		return fmt.Sprintf("cloudflare %s account %s every %s", s.String("base_url"), s.String("account_id"), vendor.FormatDuration(s.Duration("interval")))

@@ -51,6 +51,7 @@ var Vendor = vendor.Descriptor{
 	Sources: func(c any, _ *vendor.Section, _ vendor.Deps) []vendor.Source {
 		return []vendor.Source{NewSource(c.(*Client))}
 	},
+	Check: check,
 	Level: func(raw string, _ int) model.Level { return LevelOf(raw) },
 	Summary: func(s *vendor.Section) string {
 		part := fmt.Sprintf("okta %s (%s) %d pushes/min", s.String("base_url"), mode(s), s.Int("requests_per_minute"))

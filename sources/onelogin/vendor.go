@@ -50,6 +50,7 @@ var Vendor = vendor.Descriptor{
 		return []vendor.Source{NewSource(c.(*Client), d.Store, d.Hub, SourceOptions{Backfill: s.Duration("backfill")})}
 	},
 	// Events carry a 0–100 score read through the score buckets.
+	Check: check,
 	Level: func(_ string, score int) model.Level { return model.LevelOfScore(score) },
 	Summary: func(s *vendor.Section) string {
 		return fmt.Sprintf("onelogin %s every %s, back-fill %s",

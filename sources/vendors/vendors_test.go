@@ -15,7 +15,8 @@ func TestDescriptorsAreComplete(t *testing.T) {
 		t.Errorf("vendors %v, the model's %v", got, model.Vendors)
 	}
 	for _, d := range All {
-		if d.Display == "" || d.Short == "" || len(d.Config.Keys) == 0 || d.New == nil || d.Level == nil || d.Summary == nil || d.Tenant == nil {
+		if d.Display == "" || d.Short == "" || len(d.Config.Keys) == 0 || d.New == nil || d.Sources == nil || d.Level == nil ||
+			d.Check == nil || d.Summary == nil || d.Tenant == nil {
 			t.Errorf("%s: incomplete descriptor %+v", d.Name, d)
 		}
 		interval := slices.ContainsFunc(d.Config.Keys, func(k vendor.Key) bool { return k.Kind == vendor.Interval })

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -61,6 +62,24 @@ func NewPollers(cfg *config.Config, st store.Store, bus *hub.Hub, opts httpx.Opt
 	p.Clients = vendors.ClientsOf(p.clients)
 	p.Runner = poll.NewRunner(bus, specs...)
 	return p, nil
+}
+
+// Clients builds the clients of the named vendors that are configured, for
+// a command that acts without polling.
+func Clients(cfg *config.Config, opts httpx.Options, names ...string) (vendors.Clients, error) {
+	built := map[string]any{}
+	for _, v := range vendors.All {
+		s := cfg.Source(v.Name)
+		if s == nil || !slices.Contains(names, v.Name) {
+			continue
+		}
+		c, err := v.New(s, opts)
+		if err != nil {
+			return vendors.Clients{}, err
+		}
+		built[v.Name] = c
+	}
+	return vendors.ClientsOf(built), nil
 }
 
 // Client is the named vendor's client (nil when it is not configured).

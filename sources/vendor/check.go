@@ -63,7 +63,7 @@ func (r *CheckResult) OK(ms ...*Mark) {
 }
 
 // ScopeRefuser is an error saying the credential was refused a scope it
-// asked for (Okta's invalid_scope): a missing permission, not a bad
+// asked for (OAuth's invalid_scope): a missing permission, not a bad
 // credential.
 type ScopeRefuser interface {
 	ScopeRefused() bool

@@ -1,7 +1,7 @@
 // Package vendor holds the types a vendor describes itself with: its
 // config section, how its client is built, its polls, its level mapping
 // and its `risktop check` steps. Each vendor's package fills a Descriptor
-// beside its client (onelogin.Vendor, …) and sources/vendors lists them;
+// beside its client (sources/<vendor>.Vendor) and sources/vendors lists them;
 // config, the wiring and the commands iterate over that list instead of
 // naming vendors. It imports no vendor client, so config may use it.
 package vendor
@@ -18,8 +18,8 @@ import (
 // Descriptor is everything the rest of risktop knows about one vendor.
 type Descriptor struct {
 	Name    string // the key under sources: in the config, and the model's vendor name
-	Display string // for people: "Oracle CASB"
-	Short   string // the header's label: "CASB"
+	Display string // for people
+	Short   string // the header's label
 	// Polled is false for a push-only vendor: its source only checks,
 	// now and then, that what risktop pushes would be taken.
 	Polled bool
@@ -45,8 +45,8 @@ type Descriptor struct {
 	// Summary describes a section without credentials, for a log line.
 	Summary func(s *Section) string
 	// Tenant names what a section points at, for the dashboard's title.
-	// own is true when the name is the organisation's own host
-	// (acme.okta.com), which says more than an API host or an account.
+	// own is true when the name is the organisation's own host, which
+	// says more than a shared API host or an account.
 	Tenant func(s *Section) (name string, own bool)
 }
 

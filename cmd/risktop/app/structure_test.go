@@ -18,8 +18,9 @@ import (
 )
 
 // The structure issue 13 set out, held by the code itself: config imports
-// no vendor client, nor does the dashboard, and each vendor's name stays
-// in a few packages besides its own and its simulator's.
+// no vendor client and no source imports config, the dashboard imports no
+// vendor client, and each vendor's name stays in a few packages besides
+// its own and the simulators'.
 
 // repoRoot is the module's root from this package's directory.
 const repoRoot = "../../.."
@@ -135,6 +136,17 @@ func TestConfigImportsNoVendorClient(t *testing.T) {
 	for _, v := range vendors.Names() {
 		if slices.Contains(all, clientPackage(v)) {
 			t.Errorf("config depends on the %s client (%s)", v, clientPackage(v))
+		}
+	}
+}
+
+// Layers import downwards only: nothing under sources/ reaches up to
+// config (the wiring hands each vendor its section's plain values).
+func TestSourcesImportNoConfig(t *testing.T) {
+	pkgs := readPackages(t)
+	for p := range pkgs {
+		if strings.HasPrefix(p, "sources/") && slices.Contains(deps(pkgs, p), "config") {
+			t.Errorf("%s depends on config", p)
 		}
 	}
 }

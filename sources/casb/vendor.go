@@ -89,8 +89,9 @@ func backstop(s *vendor.Section) error {
 
 // LevelOf maps an Oracle CASB risk level. Only "Normal" is documented;
 // the other words are read in the obvious way, and a word we do not know
-// falls back to the maximum risk score read through OneLogin's buckets
-// (both are 0–100 scales), so a new level never hides a risky user.
+// falls back to the maximum risk score read through the shared score
+// buckets (model.LevelOfScore, also 0–100), so a new level never hides a
+// risky user.
 func LevelOf(level string, score int) model.Level {
 	switch strings.ToLower(strings.TrimSpace(level)) {
 	case "normal", "none", "no risk":

@@ -19,11 +19,12 @@ import (
 	"github.com/risktop/risktop/sources/sim/cfsim"
 	"github.com/risktop/risktop/sources/sim/oktasim"
 	"github.com/risktop/risktop/sources/sim/olsim"
+	"github.com/risktop/risktop/sources/vendors"
 )
 
 func mustParse(t *testing.T, yaml string, env Env) (*Config, []Warning) {
 	t.Helper()
-	cfg, warns, err := Parse("config.yaml", []byte(yaml), env)
+	cfg, warns, err := Parse("config.yaml", []byte(yaml), env, vendors.All)
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
 	}
@@ -35,24 +36,11 @@ func mustParse(t *testing.T, yaml string, env Env) (*Config, []Warning) {
 func newClients(t *testing.T, cfg *Config) {
 	t.Helper()
 	var opts httpx.Options
-	if s := cfg.OneLogin; s != nil {
-		if _, err := onelogin.New(s.Client(opts)); err != nil {
-			t.Errorf("onelogin.New: %v", err)
-		}
-	}
-	if s := cfg.CASB; s != nil {
-		if _, err := casb.New(s.Client(opts)); err != nil {
-			t.Errorf("casb.New: %v", err)
-		}
-	}
-	if s := cfg.Cloudflare; s != nil {
-		if _, err := cloudflare.New(s.Client(opts)); err != nil {
-			t.Errorf("cloudflare.New: %v", err)
-		}
-	}
-	if s := cfg.Okta; s != nil {
-		if _, err := okta.New(s.Client(opts)); err != nil {
-			t.Errorf("okta.New: %v", err)
+	for _, v := range vendors.All {
+		if s := cfg.Source(v.Name); s != nil {
+			if _, err := v.New(s, opts); err != nil {
+				t.Errorf("%s.New: %v", v.Name, err)
+			}
 		}
 	}
 }
@@ -65,23 +53,23 @@ func TestExampleParses(t *testing.T) {
 	if got := cfg.Sources(); !slices.Equal(got, []string{"onelogin", "casb", "cloudflare", "okta"}) {
 		t.Errorf("sources = %v, want all four", got)
 	}
-	if cfg.OneLogin.ClientSecret.Reveal() != testVars["ONELOGIN_CLIENT_SECRET"] ||
-		cfg.CASB.AccessSecret.Reveal() != testVars["CASB_ACCESS_SECRET"] ||
-		cfg.Cloudflare.APIToken.Reveal() != testVars["CLOUDFLARE_API_TOKEN"] ||
-		cfg.Okta.APIToken.Reveal() != testVars["OKTA_API_TOKEN"] {
+	if cfg.Source("onelogin").Secret("client_secret").Reveal() != testVars["ONELOGIN_CLIENT_SECRET"] ||
+		cfg.Source("casb").Secret("access_secret").Reveal() != testVars["CASB_ACCESS_SECRET"] ||
+		cfg.Source("cloudflare").Secret("api_token").Reveal() != testVars["CLOUDFLARE_API_TOKEN"] ||
+		cfg.Source("okta").Secret("api_token").Reveal() != testVars["OKTA_API_TOKEN"] {
 		t.Error("secrets not expanded from the environment")
 	}
 	if cfg.Serve != (Serve{IdleTimeout: DefaultIdleTimeout, MaxSessions: DefaultMaxSessions}) {
 		t.Errorf("the example's serve: %+v, want the defaults it documents", cfg.Serve)
 	}
-	if cfg.OneLogin.ClientID != "ol-client-id" {
-		t.Errorf("client_id = %q", cfg.OneLogin.ClientID)
+	if id := cfg.Source("onelogin").String("client_id"); id != "ol-client-id" {
+		t.Errorf("client_id = %q", id)
 	}
 	newClients(t, cfg)
 }
 
 func TestExampleNeedsItsVariables(t *testing.T) {
-	_, _, err := Parse("example.yaml", []byte(Example), MapEnv(map[string]string{"HOME": "/home/op"}))
+	_, _, err := Parse("example.yaml", []byte(Example), MapEnv(map[string]string{"HOME": "/home/op"}), vendors.All)
 	ps := problems(t, err)
 	if len(ps) != 6 {
 		t.Fatalf("want one problem per variable, got:\n%v", err)
@@ -112,14 +100,14 @@ sources:
 	check("read_only", cfg.ReadOnly, true)
 	check("store", cfg.StorePath, "/home/op/.local/state/risktop/risktop.db")
 	check("retention", cfg.Retention, 90*24*time.Hour)
-	check("onelogin.interval", cfg.OneLogin.Interval, 30*time.Second)
-	check("onelogin.backfill", cfg.OneLogin.Backfill, 24*time.Hour)
-	check("casb.report", cfg.CASB.Report, "Userrisk")
-	check("casb.interval", cfg.CASB.Interval, 5*time.Minute)
-	check("cloudflare.base_url", cfg.Cloudflare.BaseURL, "https://api.cloudflare.com/client/v4")
-	check("cloudflare.interval", cfg.Cloudflare.Interval, 60*time.Second)
-	check("okta.requests_per_minute", cfg.Okta.RequestsPerMinute, 3)
-	check("okta mode", cfg.Okta.Mode(), "ssws")
+	check("onelogin.interval", cfg.Source("onelogin").Duration("interval"), 30*time.Second)
+	check("onelogin.backfill", cfg.Source("onelogin").Duration("backfill"), 24*time.Hour)
+	check("casb.report", cfg.Source("casb").String("report"), "Userrisk")
+	check("casb.interval", cfg.Source("casb").Duration("interval"), 5*time.Minute)
+	check("cloudflare.base_url", cfg.Source("cloudflare").String("base_url"), "https://api.cloudflare.com/client/v4")
+	check("cloudflare.interval", cfg.Source("cloudflare").Duration("interval"), 60*time.Second)
+	check("okta.requests_per_minute", cfg.Source("okta").Int("requests_per_minute"), 3)
+	check("okta mode", okta.ConfigOf(cfg.Source("okta"), httpx.Options{}).Mode(), "ssws")
 	check("serve.idle_timeout", cfg.Serve.IdleTimeout, 30*time.Minute)
 	check("serve.max_sessions", cfg.Serve.MaxSessions, 16)
 	newClients(t, cfg)
@@ -127,11 +115,11 @@ sources:
 	// refresh is the default for every source, never below a vendor's own
 	// default or safe minimum.
 	cfg, _ = mustParse(t, "refresh: 5s\n"+base, testEnv(nil))
-	check("onelogin.interval at refresh 5s", cfg.OneLogin.Interval, MinOneLoginInterval)
-	check("cloudflare.interval at refresh 5s", cfg.Cloudflare.Interval, 60*time.Second)
+	check("onelogin.interval at refresh 5s", cfg.Source("onelogin").Duration("interval"), onelogin.MinInterval)
+	check("cloudflare.interval at refresh 5s", cfg.Source("cloudflare").Duration("interval"), 60*time.Second)
 	cfg, _ = mustParse(t, "refresh: 10m\nread_only: false\n"+base, testEnv(nil))
-	check("onelogin.interval at refresh 10m", cfg.OneLogin.Interval, 10*time.Minute)
-	check("casb.interval at refresh 10m", cfg.CASB.Interval, 10*time.Minute)
+	check("onelogin.interval at refresh 10m", cfg.Source("onelogin").Duration("interval"), 10*time.Minute)
+	check("casb.interval at refresh 10m", cfg.Source("casb").Duration("interval"), 10*time.Minute)
 	check("read_only false", cfg.ReadOnly, false)
 
 	// XDG_STATE_HOME wins when absolute and is ignored when relative.
@@ -158,7 +146,7 @@ sources:
 	cfg, _ = mustParse(t, "audit_log: logs/audit.jsonl\nexport_dir: ''\n"+base, testEnv(nil))
 	check("relative audit_log", cfg.AuditLog, "logs/audit.jsonl") // relative to the config file's directory, "." here
 	check("empty export_dir", cfg.ExportDir, "/home/op/.local/state/risktop/exports")
-	cfg, _, err := Parse("/etc/risktop/config.yaml", []byte("audit_log: audit.jsonl\nexport_dir: ~/x\n"+base), testEnv(nil))
+	cfg, _, err := Parse("/etc/risktop/config.yaml", []byte("audit_log: audit.jsonl\nexport_dir: ~/x\n"+base), testEnv(nil), vendors.All)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +154,7 @@ sources:
 	check("export_dir with ~", cfg.ExportDir, "/home/op/x")
 
 	// Without HOME there is no default store, and the error says what to set.
-	_, _, err = Parse("config.yaml", []byte(base), MapEnv(map[string]string{}))
+	_, _, err = Parse("config.yaml", []byte(base), MapEnv(map[string]string{}), vendors.All)
 	if err == nil || !strings.Contains(err.Error(), "neither XDG_STATE_HOME nor HOME is set") ||
 		!strings.Contains(err.Error(), "export_dir: no export directory given") {
 		t.Errorf("no HOME: %v", err)
@@ -185,11 +173,12 @@ sources:
 	if cfg.Refresh != time.Minute || cfg.Retention != 100*24*time.Hour+12*time.Hour {
 		t.Errorf("refresh %v retention %v", cfg.Refresh, cfg.Retention)
 	}
-	if cfg.OneLogin.BaseURL != "https://api.eu.onelogin.com" || cfg.OneLogin.Interval != 45*time.Second || cfg.OneLogin.Backfill != MaxBackfill {
-		t.Errorf("onelogin %+v", *cfg.OneLogin)
+	ol, cb, ok := cfg.Source("onelogin"), cfg.Source("casb"), cfg.Source("okta")
+	if ol.String("base_url") != "https://api.eu.onelogin.com" || ol.Duration("interval") != 45*time.Second || ol.Duration("backfill") != onelogin.MaxBackfill {
+		t.Errorf("onelogin %+v", onelogin.ConfigOf(ol, httpx.Options{}))
 	}
-	if cfg.CASB.Report != "OtherReport" || cfg.CASB.Interval != time.Minute || cfg.Okta.RequestsPerMinute != 30 {
-		t.Errorf("casb %+v okta %d", *cfg.CASB, cfg.Okta.RequestsPerMinute)
+	if cb.String("report") != "OtherReport" || cb.Duration("interval") != time.Minute || ok.Int("requests_per_minute") != 30 {
+		t.Errorf("casb %+v okta %d", casb.ConfigOf(cb, httpx.Options{}), ok.Int("requests_per_minute"))
 	}
 }
 
@@ -235,8 +224,8 @@ sources:
   onelogin: {base_url: "https://${OL_HOST}", client_id: "${ONELOGIN_CLIENT_ID}", client_secret: "${ONELOGIN_CLIENT_SECRET}", interval: "${POLL}"}
   okta: {base_url: https://acme.okta.com, api_token: "${OKTA_API_TOKEN}", requests_per_minute: "${RPM}"}
 `, env)
-	if cfg.OneLogin.BaseURL != "https://acme.onelogin.com" || cfg.OneLogin.Interval != 2*time.Minute ||
-		cfg.Okta.RequestsPerMinute != 10 || cfg.ReadOnly {
+	if ol := cfg.Source("onelogin"); ol.String("base_url") != "https://acme.onelogin.com" || ol.Duration("interval") != 2*time.Minute ||
+		cfg.Source("okta").Int("requests_per_minute") != 10 || cfg.ReadOnly {
 		t.Errorf("expanded config: %v", cfg)
 	}
 }
@@ -261,7 +250,7 @@ sources:
   cloudflare: {account_id: 0123456789abcdef0123456789abcdef, api_token_file: cf-token}
   okta: {base_url: https://acme.okta.com, client_id: 0oa1, private_key_file: %s, key_id: k1}
 `, key), 0o600)
-	cfg, warns, err := Load(path, env)
+	cfg, warns, err := Load(path, env, vendors.All)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,17 +258,17 @@ sources:
 		t.Errorf("warnings: %v", warns)
 	}
 	for name, got := range map[string]string{
-		"client_secret_file (~, trailing newline)": cfg.OneLogin.ClientSecret.Reveal(),
-		"access_key_file (CRLF)":                   cfg.CASB.AccessKey.Reveal(),
-		"access_secret_file (${VAR} in the path)":  cfg.CASB.AccessSecret.Reveal(),
-		"api_token_file (relative to the config)":  cfg.Cloudflare.APIToken.Reveal(),
+		"client_secret_file (~, trailing newline)": cfg.Source("onelogin").Secret("client_secret").Reveal(),
+		"access_key_file (CRLF)":                   cfg.Source("casb").Secret("access_key").Reveal(),
+		"access_secret_file (${VAR} in the path)":  cfg.Source("casb").Secret("access_secret").Reveal(),
+		"api_token_file (relative to the config)":  cfg.Source("cloudflare").Secret("api_token").Reveal(),
 	} {
 		if !strings.HasPrefix(got, marker) || strings.ContainsAny(got, "\r\n") {
 			t.Errorf("%s: got %q", name, got)
 		}
 	}
-	if cfg.Okta.PrivateKey.Reveal() != rsaKey()[:len(rsaKey())-1] || cfg.Okta.Mode() != "oauth" || cfg.Okta.KeyID != "k1" {
-		t.Errorf("okta key not loaded, mode %s", cfg.Okta.Mode())
+	if ok := okta.ConfigOf(cfg.Source("okta"), httpx.Options{}); ok.PrivateKeyPEM.Reveal() != rsaKey()[:len(rsaKey())-1] || ok.Mode() != "oauth" || ok.KeyID != "k1" {
+		t.Errorf("okta key not loaded, mode %s", ok.Mode())
 	}
 	newClients(t, cfg)
 
@@ -289,7 +278,7 @@ sources:
 		{filepath.Join(dir, "etc/adir"), "cannot read " + filepath.Join(dir, "etc/adir") + ": "},
 		{filepath.Join(dir, "etc/blank"), filepath.Join(dir, "etc/blank") + " is empty"},
 	} {
-		_, _, err := Parse("c.yaml", []byte("sources:\n  cloudflare: {account_id: 0123456789abcdef0123456789abcdef, api_token_file: "+tc.file+"}\n"), env)
+		_, _, err := Parse("c.yaml", []byte("sources:\n  cloudflare: {account_id: 0123456789abcdef0123456789abcdef, api_token_file: "+tc.file+"}\n"), env, vendors.All)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("api_token_file %s: got %v, want %q", tc.file, err, tc.want)
 		}
@@ -383,7 +372,7 @@ sources:
 		{"0644 ${VAR} only", fromEnv, 0o644, false},
 	} {
 		path := writeFile(t, dir, strings.ReplaceAll(tc.name, " ", "_")+".yaml", tc.body, tc.mode)
-		_, warns, err := Load(path, testEnv(nil))
+		_, warns, err := Load(path, testEnv(nil), vendors.All)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -409,8 +398,10 @@ sources:
 func TestNoSecretsInOutput(t *testing.T) {
 	cfg, _ := mustParse(t, Example, testEnv(nil))
 	okCfg, _ := mustParse(t, "sources:\n  okta: {base_url: https://acme.okta.com, client_id: c, private_key_file: /run/secrets/okta.pem}\n", testEnv(nil))
-	for _, v := range []any{cfg, *cfg, cfg.OneLogin, cfg.CASB, cfg.Cloudflare, cfg.Okta, okCfg.Okta, *okCfg.Okta,
-		cfg.OneLogin.Client(httpx.Options{}), cfg.Okta.Client(httpx.Options{}), okCfg.Okta.Client(httpx.Options{})} {
+	for _, v := range []any{cfg, *cfg, cfg.Source("onelogin"), cfg.Source("casb"), cfg.Source("cloudflare"), cfg.Source("okta"),
+		okCfg.Source("okta"), *okCfg.Source("okta"), casb.ConfigOf(cfg.Source("casb"), httpx.Options{}),
+		cloudflare.ConfigOf(cfg.Source("cloudflare"), httpx.Options{}), onelogin.ConfigOf(cfg.Source("onelogin"), httpx.Options{}),
+		okta.ConfigOf(cfg.Source("okta"), httpx.Options{}), okta.ConfigOf(okCfg.Source("okta"), httpx.Options{})} {
 		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
 			assertNoSecret(t, fmt.Sprintf(verb+" of %T", v), fmt.Sprintf(verb, v))
 		}
@@ -426,7 +417,7 @@ func TestProblemsSortedAndComplete(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = Parse("several.yaml", data, testEnv(nil))
+	_, _, err = Parse("several.yaml", data, testEnv(nil), vendors.All)
 	ps := problems(t, err)
 	if len(ps) < 8 {
 		t.Errorf("want every mistake reported, got %d:\n%v", len(ps), err)
@@ -465,7 +456,8 @@ sources:
 	if len(warns) != 0 {
 		t.Errorf("warnings: %v", warns)
 	}
-	if cfg.CASB.BaseURL != url+"/casb" || cfg.ReadOnly || !cfg.Okta.AllowDocumentationRanges || !cfg.Okta.Client(httpx.Options{}).AllowDocumentationRanges {
+	if cfg.Source("casb").String("base_url") != url+"/casb" || cfg.ReadOnly || !cfg.Source("okta").Bool("allow_documentation_ranges") ||
+		!okta.ConfigOf(cfg.Source("okta"), httpx.Options{}).AllowDocumentationRanges {
 		t.Errorf("config: %v", cfg)
 	}
 	newClients(t, cfg)
@@ -473,15 +465,15 @@ sources:
 
 func TestLoadErrors(t *testing.T) {
 	dir := t.TempDir()
-	if _, _, err := Load(filepath.Join(dir, "none.yaml"), Env{}); err == nil || !strings.Contains(err.Error(), "none.yaml") {
+	if _, _, err := Load(filepath.Join(dir, "none.yaml"), Env{}, vendors.All); err == nil || !strings.Contains(err.Error(), "none.yaml") {
 		t.Errorf("missing file: %v", err)
 	}
-	if _, _, err := Load(dir, Env{}); err == nil || !strings.Contains(err.Error(), "directory") {
+	if _, _, err := Load(dir, Env{}, vendors.All); err == nil || !strings.Contains(err.Error(), "directory") {
 		t.Errorf("directory: %v", err)
 	}
 	// Problems from Load name the path it was given.
 	path := writeFile(t, dir, "bad.yaml", "refresh: 1s\n", 0o600)
-	_, _, err := Load(path, testEnv(nil))
+	_, _, err := Load(path, testEnv(nil), vendors.All)
 	if err == nil || !strings.HasPrefix(err.Error(), path+":1:10: refresh:") {
 		t.Errorf("Load error: %v", err)
 	}

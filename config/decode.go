@@ -17,41 +17,57 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/risktop/risktop/sources/casb"
-	"github.com/risktop/risktop/sources/cloudflare"
-	"github.com/risktop/risktop/sources/httpx"
-	"github.com/risktop/risktop/sources/okta"
-	"github.com/risktop/risktop/sources/onelogin"
 	"github.com/risktop/risktop/sources/sanitize"
 	"github.com/risktop/risktop/sources/secret"
+	"github.com/risktop/risktop/sources/vendor"
 )
 
 var (
-	topKeys        = []string{"refresh", "read_only", "store", "retention", "audit_log", "export_dir", "serve", "sources"}
-	serveKeys      = []string{"idle_timeout", "max_sessions"}
-	sourceKeys     = []string{"onelogin", "casb", "cloudflare", "okta"}
-	oneloginKeys   = []string{"base_url", "client_id", "client_secret", "client_secret_file", "interval", "backfill"}
-	casbKeys       = []string{"base_url", "access_key", "access_key_file", "access_secret", "access_secret_file", "report", "interval"}
-	cloudflareKeys = []string{"base_url", "account_id", "api_token", "api_token_file", "interval"}
-	oktaKeys       = []string{"base_url", "api_token", "api_token_file", "client_id", "private_key", "private_key_file", "key_id", "requests_per_minute", "allow_documentation_ranges"}
-	vendorKeys     = map[string][]string{"onelogin": oneloginKeys, "casb": casbKeys, "cloudflare": cloudflareKeys, "okta": oktaKeys}
+	topKeys   = []string{"refresh", "read_only", "store", "retention", "audit_log", "export_dir", "serve", "sources"}
+	serveKeys = []string{"idle_timeout", "max_sessions"}
 )
 
-// Mistakes common enough to deserve their own answer.
-var (
-	topHints = map[string]string{
-		"interval":     "unknown key; the default poll interval is called refresh",
-		"onelogin":     "a source belongs under sources:, indented",
-		"casb":         "a source belongs under sources:, indented",
-		"okta":         "a source belongs under sources:, indented",
-		"cloudflare":   "a source belongs under sources:, indented",
-		"idle_timeout": "belongs under serve:, indented",
-		"max_sessions": "belongs under serve:, indented",
+// topHints answer mistakes common enough to deserve their own answer; a
+// vendor's name at the top level is one more (see hintsAtTop).
+var topHints = map[string]string{
+	"interval":     "unknown key; the default poll interval is called refresh",
+	"idle_timeout": "belongs under serve:, indented",
+	"max_sessions": "belongs under serve:, indented",
+}
+
+// hintsAtTop are topHints and, for each vendor, where its section belongs.
+func hintsAtTop(vendors []vendor.Descriptor) map[string]string {
+	out := make(map[string]string, len(topHints)+len(vendors))
+	for k, v := range topHints {
+		out[k] = v
 	}
-	vendorHints = map[string]map[string]string{"okta": {
-		"interval": "unknown key; okta is not polled (risktop pushes IP risk to it), so its pace is requests_per_minute",
-	}}
-)
+	for _, v := range vendors {
+		out[v.Name] = "a source belongs under sources:, indented"
+	}
+	return out
+}
+
+// vendorNames are the keys sources: takes.
+func vendorNames(vendors []vendor.Descriptor) []string {
+	out := make([]string, len(vendors))
+	for i, v := range vendors {
+		out[i] = v.Name
+	}
+	return out
+}
+
+// keyNames are the keys a vendor's section takes: a secret's key and its
+// key_file.
+func keyNames(v vendor.Descriptor) []string {
+	var out []string
+	for _, k := range v.Config.Keys {
+		out = append(out, k.Name)
+		if k.Kind == vendor.Secret {
+			out = append(out, k.Name+"_file")
+		}
+	}
+	return out
+}
 
 type entry struct{ key, val *yaml.Node }
 
@@ -64,6 +80,7 @@ type decoder struct {
 	file     string
 	dir      string // relative paths in the file are relative to it
 	env      Env
+	vendors  []vendor.Descriptor
 	probs    []Problem
 	warns    []Warning
 	literals []literal // secrets written into the file itself
@@ -118,8 +135,8 @@ func (d *decoder) warn(n *yaml.Node, path, format string, args ...any) {
 	d.warns = append(d.warns, w)
 }
 
-func parse(name string, data []byte, env Env, mode fs.FileMode) (*Config, []Warning, error) {
-	d := &decoder{file: name, dir: filepath.Dir(name), env: env}
+func parse(name string, data []byte, env Env, vendors []vendor.Descriptor, mode fs.FileMode) (*Config, []Warning, error) {
+	d := &decoder{file: name, dir: filepath.Dir(name), env: env, vendors: vendors}
 	root, ok := d.document(data)
 	var cfg *Config
 	if ok {
@@ -132,8 +149,8 @@ func parse(name string, data []byte, env Env, mode fs.FileMode) (*Config, []Warn
 		sortProblems(d.probs)
 		return nil, d.warns, &Errors{File: name, Problems: d.probs}
 	}
-	if cfg.OneLogin == nil && cfg.CASB == nil && cfg.Cloudflare == nil && cfg.Okta == nil {
-		d.warn(nil, "sources", "no sources are configured, so the dashboard will stay empty; add onelogin, casb, cloudflare or okta under sources:")
+	if len(cfg.sources) == 0 {
+		d.warn(nil, "sources", "no sources are configured, so the dashboard will stay empty; add %s under sources:", list(vendorNames(d.vendors), "or"))
 	}
 	cfg.Path = name
 	return cfg, d.warns, nil
@@ -184,7 +201,7 @@ func (d *decoder) syntaxError(data []byte, err error) {
 
 func (d *decoder) config(root *yaml.Node) *Config {
 	cfg := &Config{ReadOnly: true}
-	top := d.mapping("", root, topKeys, topHints, "a mapping of settings (refresh:, sources:, …)")
+	top := d.mapping("", root, topKeys, hintsAtTop(d.vendors), "a mapping of settings (refresh:, sources:, …)")
 	s := section{d: d, m: top}
 
 	cfg.Refresh = DefaultRefresh
@@ -226,36 +243,38 @@ func (d *decoder) config(root *yaml.Node) *Config {
 	if e, ok := top["sources"]; ok {
 		srcNode = e.val
 	}
-	sources := d.mapping("sources", srcNode, sourceKeys, nil, "a mapping from source name to its settings")
-	for _, name := range sourceKeys {
-		e, ok := sources[name]
+	sources := d.mapping("sources", srcNode, vendorNames(d.vendors), nil, "a mapping from source name to its settings")
+	for _, v := range d.vendors {
+		e, ok := sources[v.Name]
 		if !ok {
 			continue
 		}
-		path := "sources." + name
+		path := "sources." + v.Name
 		before := len(d.probs)
-		vs := section{d: d, path: path, at: e.key, m: d.mapping(path, e.val, vendorKeys[name], vendorHints[name], "a mapping of "+name+" settings")}
+		vs := section{d: d, path: path, at: e.key, m: d.mapping(path, e.val, keyNames(v), v.Config.Hints, "a mapping of "+v.Name+" settings"),
+			read: map[string]bool{}}
 		if vs.m == nil {
 			continue // wrong type, already reported
 		}
-		switch name {
-		case "onelogin":
-			cfg.OneLogin = vs.onelogin(cfg.Refresh)
-		case "casb":
-			cfg.CASB = vs.casb(cfg.Refresh)
-		case "cloudflare":
-			cfg.Cloudflare = vs.cloudflare(cfg.Refresh)
-		case "okta":
-			cfg.Okta = vs.okta()
-		}
-		if len(d.probs) == before {
-			vs.backstop(cfg)
+		sec := vs.vendorSection(v, cfg.Refresh)
+		cfg.sources = append(cfg.sources, source{v, sec})
+		if len(d.probs) == before && v.Config.Backstop != nil {
+			if err := v.Config.Backstop(sec); err != nil {
+				d.add(vs.at, path, "%s", err)
+			}
 		}
 	}
 
-	if ol := cfg.OneLogin; ol != nil && retSet && retention > 0 && retention < ol.Backfill {
-		d.add(retNode, "retention", "%s is shorter than sources.onelogin.backfill (%s), so back-filled events would be pruned as they land; raise retention or lower backfill",
-			d.val("retention", FormatDuration(retention)), d.val("sources.onelogin.backfill", FormatDuration(ol.Backfill)))
+	if retSet && retention > 0 {
+		for _, s := range cfg.sources {
+			for _, k := range s.vendor.Config.Keys {
+				path := "sources." + s.vendor.Name + "." + k.Name
+				if w := s.section.Duration(k.Name); k.Kind == vendor.Duration && k.Retained != "" && retention < w {
+					d.add(retNode, "retention", "%s is shorter than %s (%s), so %s; raise retention or lower %s",
+						d.val("retention", FormatDuration(retention)), path, d.val(path, FormatDuration(w)), k.Retained, k.Name)
+				}
+			}
+		}
 	}
 	return cfg
 }
@@ -511,12 +530,14 @@ func (d *decoder) scalarRefs(path string, e entry, fileKey string) (string, []st
 }
 
 // section reads one mapping's keys; at is the key the section hangs from,
-// where a missing key is reported.
+// where a missing key is reported. read holds the keys whose value was
+// taken from the file without a problem.
 type section struct {
 	d    *decoder
 	path string
 	at   *yaml.Node
 	m    map[string]entry
+	read map[string]bool
 }
 
 func (s section) has(key string) bool { _, ok := s.m[key]; return ok }
@@ -587,21 +608,21 @@ func isDigits(s string) bool {
 
 // interval reads the poll interval, defaulting to the larger of refresh and
 // the vendor's default, and refuses one below the vendor's safe minimum.
-func (s section) interval(refresh, def, minimum time.Duration, why string) time.Duration {
-	v, n, ok := s.duration("interval")
+func (s section) interval(key string, refresh time.Duration, sched vendor.Schedule) time.Duration {
+	v, n, ok := s.duration(key)
 	if !ok {
-		return max(refresh, def, minimum)
+		return max(refresh, sched.Default, sched.Min)
 	}
-	if v < minimum {
-		s.d.add(n, join(s.path, "interval"), "%s is below the safe minimum of %s: %s; use %s or more",
-			s.d.val(join(s.path, "interval"), FormatDuration(v)), FormatDuration(minimum), why, FormatDuration(minimum))
+	if v < sched.Min {
+		s.d.add(n, join(s.path, key), "%s is below the safe minimum of %s: %s; use %s or more",
+			s.d.val(join(s.path, key), FormatDuration(v)), FormatDuration(sched.Min), sched.Why, FormatDuration(sched.Min))
 	}
 	return v
 }
 
 // secret reads key or key_file. given reports whether either was written,
 // even if it could not be read, so the caller does not report it missing.
-func (s section) secret(key string, required bool, what string) (v secret.Value, given bool) {
+func (s section) secret(key string, required, pem bool, what string) (v secret.Value, given bool) {
 	fileKey := key + "_file"
 	e, inline := s.m[key]
 	f, file := s.m[fileKey]
@@ -627,7 +648,7 @@ func (s section) secret(key string, required bool, what string) (v secret.Value,
 		if len(refs) == 0 {
 			s.d.literals = append(s.d.literals, literal{path, n.Line})
 		}
-		if !s.checkSecret(key, n, path, text, "") {
+		if !s.checkSecret(pem, n, path, text, "") {
 			return secret.Value{}, true
 		}
 		return secret.New(text), true
@@ -655,7 +676,7 @@ func (s section) secret(key string, required bool, what string) (v secret.Value,
 			s.d.add(n, fp, "%s is empty; put %s in it", p, what)
 			return secret.Value{}, true
 		}
-		if !s.checkSecret(key, n, fp, text, p) {
+		if !s.checkSecret(pem, n, fp, text, p) {
 			return secret.Value{}, true
 		}
 		return secret.New(text), true
@@ -668,12 +689,12 @@ func (s section) secret(key string, required bool, what string) (v secret.Value,
 
 // checkSecret catches the copy-paste damage that makes a vendor answer
 // 401, without ever showing the value.
-func (s section) checkSecret(key string, n *yaml.Node, path, text, file string) bool {
+func (s section) checkSecret(pem bool, n *yaml.Node, path, text, file string) bool {
 	where := "the value"
 	if file != "" {
 		where = file
 	}
-	if key == "private_key" {
+	if pem {
 		if !strings.Contains(text, "-----BEGIN ") || !strings.Contains(text, "PRIVATE KEY-----") {
 			s.d.add(n, path, "%s holds no PEM private key; expected the service app's RSA key, starting -----BEGIN PRIVATE KEY----- (the content is not shown)", where)
 			return false
@@ -689,16 +710,16 @@ func (s section) checkSecret(key string, n *yaml.Node, path, text, file string) 
 
 // url checks a base URL: http(s), a host, and no path that risktop adds
 // itself. def is used when the key is absent; a "" def makes it required.
-func (s section) url(def, example string, checkPath func(u *url.URL) string) string {
-	path := join(s.path, "base_url")
-	raw, n, ok := s.str("base_url")
+func (s section) url(key, def, example string, checkPath func(u *url.URL) string) string {
+	path := join(s.path, key)
+	raw, n, ok := s.str(key)
 	switch {
 	case !ok:
 		return ""
 	case raw == "" && def != "":
 		return def // an empty value means the default, like store: ""
 	case raw == "" && n == nil:
-		s.missing("base_url", "set it to the API's address, like %s", example)
+		s.missing(key, "set it to the API's address, like %s", example)
 		return ""
 	case raw == "":
 		s.d.add(n, path, "is empty; set it to the API's address, like %s", example)
@@ -734,6 +755,9 @@ func (s section) url(def, example string, checkPath func(u *url.URL) string) str
 		s.d.add(n, path, "%s has a query or fragment; write only scheme, host and any prefix, like %s", shown, example)
 		return ""
 	}
+	if checkPath == nil {
+		checkPath = func(*url.URL) string { return "" }
+	}
 	if msg := checkPath(u); msg != "" {
 		if hidden { // the message quotes the path
 			msg = fmt.Sprintf("%s has a path risktop does not expect (it adds the API paths itself); write it like %s", shown, example)
@@ -755,201 +779,121 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// rootOnly refuses a path on a vendor's own domain, where the API lives at
-// the root, and elsewhere (a proxy, the simulator) refuses only paths that
-// start with what the client appends.
-func rootOnly(domains []string, appended []string, example string) func(*url.URL) string {
-	return func(u *url.URL) string {
-		p := strings.Trim(u.Path, "/")
-		if p == "" {
-			return ""
-		}
-		host := strings.ToLower(u.Hostname())
-		own := slices.ContainsFunc(domains, func(d string) bool { return strings.HasSuffix(host, d) })
-		first, _, _ := strings.Cut(p, "/")
-		if own || slices.Contains(appended, strings.ToLower(first)) {
-			return fmt.Sprintf("path %q is not expected: risktop adds the API paths itself; give only the host, like %s", sanitize.LineN(u.Path, 60), example)
-		}
-		return ""
+// vendorSection reads a vendor's section by its schema: each key by its
+// kind, then the vendor's own rules.
+func (s section) vendorSection(v vendor.Descriptor, refresh time.Duration) *vendor.Section {
+	out := vendor.NewSection(v.Name)
+	for key := range s.m {
+		out.Wrote(key)
 	}
-}
-
-func (s section) onelogin(refresh time.Duration) *OneLogin {
-	const example = "https://acme.onelogin.com"
-	out := &OneLogin{}
-	out.BaseURL = s.url("", example, rootOnly([]string{".onelogin.com"}, []string{"api", "auth", "admin", "admin2", "portal", "login"}, example))
-	out.ClientID, _ = s.need("client_id", "the client ID of an API credential with Read All scope (Developers → API Credentials)")
-	out.ClientSecret, _ = s.secret("client_secret", true, "the API credential's client secret")
-	out.Interval = s.interval(refresh, 0, MinOneLoginInterval,
-		"OneLogin allows 5,000 calls an hour per account, shared with every other integration (SIEM collectors too)")
-	out.Backfill = DefaultBackfill
-	if v, n, ok := s.duration("backfill"); ok {
-		if v > MaxBackfill {
-			s.d.add(n, join(s.path, "backfill"), "%s reaches further back than OneLogin keeps events (%s); use %s or less",
-				s.d.val(join(s.path, "backfill"), FormatDuration(v)), FormatDuration(MaxBackfill), FormatDuration(MaxBackfill))
-		}
-		out.Backfill = v
+	for _, k := range v.Config.Keys {
+		out.Set(k.Name, s.value(k, refresh, v.Schedule))
+	}
+	if v.Config.Check != nil {
+		v.Config.Check(out, sectionProblems{s})
 	}
 	return out
 }
 
-func (s section) casb(refresh time.Duration) *CASB {
-	const example = "https://casb.example.com"
-	out := &CASB{}
-	out.BaseURL = s.url("", example, rootOnly([]string{".palerra.net"}, []string{"api"}, example))
-	out.AccessKey, _ = s.secret("access_key", true, "the access key generated in the CASB console")
-	out.AccessSecret, _ = s.secret("access_secret", true, "the secret key generated with the access key")
-	out.Report = casb.DefaultReport
-	if v, n, ok := s.str("report"); ok && n != nil {
-		switch {
-		case v == "":
-			s.d.add(n, join(s.path, "report"), "is empty; leave it out for %s, or name the report", casb.DefaultReport)
-		case strings.ContainsAny(v, "/\\%?#") || v == "." || v == ".." || !sanitize.Valid(v):
-			s.d.add(n, join(s.path, "report"), "%s must be a report name like %s, not a path", s.d.quoted(join(s.path, "report"), v, 40), casb.DefaultReport)
-		default:
-			out.Report = v
+// value reads one key by its kind; an absent key gives its default.
+func (s section) value(k vendor.Key, refresh time.Duration, sched vendor.Schedule) any {
+	path := join(s.path, k.Name)
+	switch k.Kind {
+	case vendor.URL:
+		def, _ := k.Default.(string)
+		return s.url(k.Name, def, k.Example, k.CheckPath)
+	case vendor.Secret:
+		v, _ := s.secret(k.Name, k.Required, k.PEM, k.What)
+		return v
+	case vendor.Interval:
+		return s.interval(k.Name, refresh, sched)
+	case vendor.Duration:
+		v, _ := k.Default.(time.Duration)
+		if d, _, ok := s.duration(k.Name); ok {
+			v = d
+			s.read[k.Name] = true
 		}
-	}
-	out.Interval = s.interval(refresh, DefaultCASBInterval, MinCASBInterval,
-		"CASB documents no rate limit and computes the user risk report daily, so faster polling gains nothing and risks an undocumented limit")
-	return out
-}
-
-func (s section) cloudflare(refresh time.Duration) *Cloudflare {
-	out := &Cloudflare{}
-	out.BaseURL = s.url(cloudflare.DefaultBaseURL, cloudflare.DefaultBaseURL, func(u *url.URL) string {
-		p := strings.Trim(u.Path, "/")
-		switch {
-		case slices.ContainsFunc(strings.Split(p, "/"), func(seg string) bool { return seg == "accounts" || seg == "zt_risk_scoring" }):
-			return fmt.Sprintf("path %q goes past the API root; write %s and put the account in account_id", sanitize.LineN(u.Path, 60), cloudflare.DefaultBaseURL)
-		case strings.EqualFold(u.Hostname(), "api.cloudflare.com") && p != "client/v4":
-			return fmt.Sprintf("the API root on api.cloudflare.com is /client/v4; write %s", cloudflare.DefaultBaseURL)
-		}
-		return ""
-	})
-	const what = "the 32 hex characters after dash.cloudflare.com/ in the dashboard URL"
-	if id, n := s.need("account_id", what); id != "" && !isHex32(id) {
-		s.d.add(n, join(s.path, "account_id"), "%s is not an account ID; use %s", s.d.quoted(join(s.path, "account_id"), id, 40), what)
-	} else {
-		out.AccountID = id
-	}
-	out.APIToken, _ = s.secret("api_token", true, "an API token with Zero Trust read and 'Zero Trust: PII Read' permissions")
-	out.Interval = s.interval(refresh, DefaultCloudflareInterval, MinCloudflareInterval,
-		"Cloudflare allows 1,200 requests per 5 minutes per user, shared with the dashboard and other automation, and going over blocks every API call for 5 minutes")
-	return out
-}
-
-func isHex32(s string) bool {
-	if len(s) != 32 {
-		return false
-	}
-	return strings.Trim(strings.ToLower(s), "0123456789abcdef") == ""
-}
-
-func (s section) okta() *Okta {
-	const example = "https://acme.okta.com"
-	out := &Okta{RequestsPerMinute: okta.DefaultRequestsPerMinute}
-	own := rootOnly([]string{".okta.com", ".oktapreview.com", ".okta-emea.com", ".okta-gov.com"},
-		[]string{"api", "oauth2", "admin", "app", "home"}, example)
-	out.BaseURL = s.url("", example, func(u *url.URL) string {
-		host := u.Hostname()
-		label, rest, _ := strings.Cut(host, ".")
-		if org, ok := strings.CutSuffix(label, "-admin"); ok && org != "" {
-			if rest != "" {
-				org += "." + rest
-			}
-			return fmt.Sprintf("host %q is the Admin Console; use the org URL %s://%s", sanitize.LineN(host, 60), u.Scheme, org)
-		}
-		return own(u)
-	})
-
-	ssws := s.has("api_token") || s.has("api_token_file")
-	oauth := s.has("client_id") || s.has("private_key") || s.has("private_key_file") || s.has("key_id")
-	switch {
-	case ssws && oauth:
-		s.d.add(s.at, s.path, "both api_token and client_id/private_key_file are set; keep one: client_id + private_key_file (OAuth service app) or api_token (SSWS)")
-	case !ssws && !oauth && !s.d.typos[s.path+".api_token"] && !s.d.typos[s.path+".client_id"] && !s.d.typos[s.path+".private_key"]:
-		s.d.add(s.at, s.path, "no credentials; set client_id + private_key_file (OAuth service app, scope okta.riskEvents.manage), or api_token (SSWS)")
-	}
-	out.APIToken, _ = s.secret("api_token", false, "an SSWS API token")
-	if oauth {
-		var n *yaml.Node
-		out.ClientID, n, _ = s.str("client_id")
-		if out.ClientID == "" && !ssws {
-			if n == nil {
-				s.missing("client_id", "set it to the service app's client ID (required with private_key_file)")
-			} else {
-				s.d.add(n, join(s.path, "client_id"), "is empty; set it to the service app's client ID")
-			}
-		}
-		var given bool
-		out.PrivateKey, given = s.secret("private_key", false, "the service app's RSA private key (PEM)")
-		if !given && !ssws {
-			s.missing("private_key_file", "set it to the PEM file of the service app's RSA private key (required with client_id)")
-		}
-		out.KeyID, _, _ = s.str("key_id")
-	}
-
-	if e, ok := s.m["allow_documentation_ranges"]; ok {
-		path := join(s.path, "allow_documentation_ranges")
-		if t, ok := s.d.scalar(path, e, ""); ok && t != "" {
-			switch strings.ToLower(t) {
-			case "true":
-				out.AllowDocumentationRanges = true
-			case "false":
-			default:
-				s.d.add(resolve(e.val), path, "%q is not a boolean; write true only for a simulator's tenant (its addresses are in the documentation ranges), else leave it out",
-					sanitize.LineN(t, 40))
-			}
-		}
-	}
-	if e, ok := s.m["requests_per_minute"]; ok {
-		path := join(s.path, "requests_per_minute")
-		if t, ok := s.d.scalar(path, e, ""); ok && t != "" {
+		return v
+	case vendor.Int:
+		v, _ := k.Default.(int)
+		if t, e, ok := s.given(k.Name); ok {
 			n, err := strconv.Atoi(t)
 			switch {
 			case err != nil:
-				s.d.add(resolve(e.val), path, "%s is not a whole number; use 1 to %d (Okta's guide allows %d per risk provider)",
-					s.d.quoted(path, t, 20), okta.MaxRequestsPerMinute, okta.DefaultRequestsPerMinute)
-			case n < 1 || n > okta.MaxRequestsPerMinute:
-				s.d.add(resolve(e.val), path, "%s is out of range; use 1 to %d (the API's limit; Okta's integration guide asks for %d per risk provider)",
-					s.d.val(path, strconv.Itoa(n)), okta.MaxRequestsPerMinute, okta.DefaultRequestsPerMinute)
+				s.d.add(resolve(e.val), path, "%s is not a whole number; %s", s.d.quoted(path, t, 20), k.NotNumber)
+			case n < k.Min || n > k.Max:
+				s.d.add(resolve(e.val), path, "%s is out of range; %s", s.d.val(path, strconv.Itoa(n)), k.OutOfRange)
 			default:
-				out.RequestsPerMinute = n
+				v = n
+				s.read[k.Name] = true
 			}
 		}
+		return v
+	case vendor.Bool:
+		v, _ := k.Default.(bool)
+		if t, e, ok := s.given(k.Name); ok {
+			switch strings.ToLower(t) {
+			case "true", "false":
+				v = strings.ToLower(t) == "true"
+				s.read[k.Name] = true
+			default:
+				s.d.add(resolve(e.val), path, "%q is not a boolean; %s", sanitize.LineN(t, 40), k.NotBool)
+			}
+		}
+		return v
 	}
-	return out
+	if k.Required {
+		v, _ := s.need(k.Name, k.What)
+		return v
+	}
+	v, n, ok := s.str(k.Name)
+	switch {
+	case n == nil:
+		v, _ = k.Default.(string)
+	case ok:
+		s.read[k.Name] = true
+	}
+	return v
 }
 
-// backstop runs the vendor client's own check on the finished section, so
-// a rule added there is not silently missed here. It sends no request.
-func (s section) backstop(cfg *Config) {
-	var err error
-	var fields *strings.Replacer
-	switch s.path {
-	case "sources.onelogin":
-		_, err = onelogin.New(cfg.OneLogin.Client(httpx.Options{}))
-		fields = strings.NewReplacer("Config.", "", "BaseURL", "base_url", "ClientID", "client_id", "ClientSecret", "client_secret")
-	case "sources.casb":
-		_, err = casb.New(cfg.CASB.Client(httpx.Options{}))
-		fields = strings.NewReplacer("Config.", "", "BaseURL", "base_url", "AccessKey", "access_key", "AccessSecret", "access_secret", "Report", "report")
-	case "sources.cloudflare":
-		_, err = cloudflare.New(cfg.Cloudflare.Client(httpx.Options{}))
-		fields = strings.NewReplacer("Config.", "", "BaseURL", "base_url", "AccountID", "account_id", "APIToken", "api_token")
-	case "sources.okta":
-		_, err = okta.New(cfg.Okta.Client(httpx.Options{}))
-		keyName := "private_key_file"
-		if s.has("private_key") {
-			keyName = "private_key"
-		}
-		fields = strings.NewReplacer("Config.", "", "BaseURL", "base_url", "APIToken", "api_token", "ClientID", "client_id",
-			"PrivateKeyPEM", keyName, "RequestsPerMinute", "requests_per_minute")
+// given is key's text when the key is written with a value (not empty);
+// ok is false when it is absent, empty or was reported.
+func (s section) given(key string) (string, entry, bool) {
+	e, present := s.m[key]
+	if !present {
+		return "", e, false
 	}
-	if err != nil {
-		vendor := strings.TrimPrefix(s.path, "sources.")
-		s.d.add(s.at, s.path, "%s", fields.Replace(strings.TrimPrefix(err.Error(), vendor+": ")))
+	t, ok := s.d.scalar(join(s.path, key), e, "")
+	return t, e, ok && t != ""
+}
+
+// sectionProblems is how a vendor's rules report into the section's file.
+type sectionProblems struct{ s section }
+
+func (p sectionProblems) At(key, format string, args ...any) {
+	if e, ok := p.s.m[key]; ok {
+		p.s.d.add(resolve(e.val), join(p.s.path, key), format, args...)
+		return
 	}
+	path := p.s.path
+	if key != "" {
+		path = join(path, key)
+	}
+	p.s.d.add(p.s.at, path, format, args...)
+}
+
+func (p sectionProblems) Missing(key, format string, args ...any) { p.s.missing(key, format, args...) }
+
+func (p sectionProblems) Misspelt(key string) bool { return p.s.d.typos[join(p.s.path, key)] }
+
+func (p sectionProblems) Read(key string) bool { return p.s.read[key] }
+
+func (p sectionProblems) Shown(key, display string) string {
+	return p.s.d.val(join(p.s.path, key), display)
+}
+
+func (p sectionProblems) Quoted(key, v string, max int) string {
+	return p.s.d.quoted(join(p.s.path, key), v, max)
 }
 
 func (d *decoder) literalWarning(mode fs.FileMode) {

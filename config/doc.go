@@ -1,5 +1,7 @@
 // Package config finds, loads, expands and validates risktop's YAML config
-// file, and builds each vendor client's Config from it.
+// file into plain values. It imports no vendor: each vendor's section is
+// read by the schema in its vendor.Descriptor, which the caller passes to
+// Load (sources/vendors.All), and Config.Source hands back its values.
 //
 // The file (see Example, the README's commented config):
 //

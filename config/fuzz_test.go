@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/risktop/risktop/sources/sanitize"
+	"github.com/risktop/risktop/sources/vendors"
 )
 
 // FuzzParse feeds the config parser arbitrary files, seeded with every
@@ -33,7 +34,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("a: &a {b: *a}\n"))
 	f.Add([]byte("\xff\xfe"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		cfg, warns, err := Parse("fuzz.yaml", data, testEnv(nil))
+		cfg, warns, err := Parse("fuzz.yaml", data, testEnv(nil), vendors.All)
 		var out []string
 		if err != nil {
 			if cfg != nil {

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/risktop/risktop/sources/vendors"
 )
 
 // Each testdata/*.yaml holds one class of mistake; its .golden file is what
@@ -46,7 +48,7 @@ func TestGoldenMessages(t *testing.T) {
 
 func renderParse(t *testing.T, name string, data []byte) string {
 	t.Helper()
-	cfg, warns, err := Parse(name, data, testEnv(nil))
+	cfg, warns, err := Parse(name, data, testEnv(nil), vendors.All)
 	var b strings.Builder
 	if err != nil {
 		if cfg != nil {

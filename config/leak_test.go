@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/risktop/risktop/sources/vendors"
 )
 
 // A value that came from ${VAR} may be a secret put in the wrong key by
@@ -63,7 +65,7 @@ func TestValuesFromVariablesAreNeverShown(t *testing.T) {
 			if !strings.HasPrefix(path, "sources.") {
 				text += "sources:\n  okta: {base_url: https://acme.okta.com, api_token: \"${OKTA_API_TOKEN}\"}\n"
 			}
-			_, warns, err := Parse("risktop.yaml", []byte(text), testEnv(withVars(map[string]string{"LEAK": v.value})))
+			_, warns, err := Parse("risktop.yaml", []byte(text), testEnv(withVars(map[string]string{"LEAK": v.value})), vendors.All)
 			var all []string
 			for _, w := range warns {
 				all = append(all, w.Message)
@@ -118,11 +120,11 @@ func TestSecretFilesAreSmallRegularFiles(t *testing.T) {
 		{good, ""},
 	} {
 		text := "sources:\n  cloudflare: {account_id: 0123456789abcdef0123456789abcdef, api_token_file: " + c.file + "}\n"
-		cfg, _, err := Parse(filepath.Join(dir, "risktop.yaml"), []byte(text), MapEnv(map[string]string{"HOME": dir}))
+		cfg, _, err := Parse(filepath.Join(dir, "risktop.yaml"), []byte(text), MapEnv(map[string]string{"HOME": dir}), vendors.All)
 		switch {
 		case c.want == "" && err != nil:
 			t.Errorf("%s: %v", c.file, err)
-		case c.want == "" && cfg.Cloudflare.APIToken.Reveal() != strings.Repeat("t", MaxSecretFile-1):
+		case c.want == "" && cfg.Source("cloudflare").Secret("api_token").Reveal() != strings.Repeat("t", MaxSecretFile-1):
 			t.Errorf("%s: the token was not read whole", c.file)
 		case c.want != "" && (err == nil || !strings.Contains(err.Error(), "cannot read "+c.file+": "+c.want)):
 			t.Errorf("%s: error = %v; want %q", c.file, err, c.want)

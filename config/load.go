@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/risktop/risktop/sources/vendor"
 )
 
 // Env is where a config reaches outside itself: environment variables for
@@ -214,10 +216,11 @@ func plainErr(err error) error {
 	return err
 }
 
-// Load reads, expands and validates the file at path. The file's own
+// Load reads, expands and validates the file at path; vendors are the
+// sections sources: may hold (sources/vendors.All). The file's own
 // permissions decide the literal-secret warning. On a *Errors the returned
 // warnings are still meaningful.
-func Load(path string, env Env) (*Config, []Warning, error) {
+func Load(path string, env Env, vendors []vendor.Descriptor) (*Config, []Warning, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("config: cannot open %s: %v", path, plainErr(err))
@@ -238,12 +241,12 @@ func Load(path string, env Env) (*Config, []Warning, error) {
 	if len(data) > maxSize {
 		return nil, nil, fmt.Errorf("config: %s is over 1 MiB; is it the right file?", path)
 	}
-	return parse(path, data, env, st.Mode().Perm())
+	return parse(path, data, env, vendors, st.Mode().Perm())
 }
 
 // Parse validates data as if it were the file called name (used in
 // messages and to resolve relative paths). It never warns about file
 // permissions; Load does.
-func Parse(name string, data []byte, env Env) (*Config, []Warning, error) {
-	return parse(name, data, env, 0o600)
+func Parse(name string, data []byte, env Env, vendors []vendor.Descriptor) (*Config, []Warning, error) {
+	return parse(name, data, env, vendors, 0o600)
 }

@@ -1,6 +1,6 @@
 // Package docs checks the documents against the code, so they cannot
 // drift: docs/PERFORMANCE.md here (docs/RELIABILITY.md is written and
-// checked by the fault suite in sources/poll).
+// checked by the fault suite in cmd/risktop/app).
 package docs
 
 import (

@@ -1,5 +1,7 @@
 package model
 
+import "time"
+
 // Bucket is one of OneLogin's five risk-score buckets.
 type Bucket int
 
@@ -13,6 +15,10 @@ const (
 
 // Buckets in order, for charts and tables.
 var Buckets = [...]Bucket{BucketMinimal, BucketLow, BucketMedium, BucketHigh, BucketVeryHigh}
+
+// ScoreWindows are the windows score insights are read for, which the
+// overview cycles through.
+var ScoreWindows = []time.Duration{24 * time.Hour, 7 * 24 * time.Hour, 30 * 24 * time.Hour, 90 * 24 * time.Hour}
 
 // BucketOf places a OneLogin risk score (0–100) in its bucket.
 //

@@ -105,39 +105,3 @@ func LevelOfScore(score int) Level {
 	}
 	return BucketOf(score).Level()
 }
-
-// CloudflareLevel maps Cloudflare's low/medium/high.
-func CloudflareLevel(s string) Level {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "low":
-		return LevelLow
-	case "medium":
-		return LevelMedium
-	case "high":
-		return LevelHigh
-	}
-	return LevelUnknown
-}
-
-// OktaLevel maps Okta's LOW/MEDIUM/HIGH.
-func OktaLevel(s string) Level { return CloudflareLevel(s) }
-
-// CASBLevel maps an Oracle CASB risk level. Only "Normal" is documented;
-// the other words are read in the obvious way, and a word we do not know
-// falls back to the maximum risk score read through OneLogin's buckets (both
-// are 0–100 scales), so a new level never hides a risky user.
-func CASBLevel(level string, score int) Level {
-	switch strings.ToLower(strings.TrimSpace(level)) {
-	case "normal", "none", "no risk":
-		return LevelNone
-	case "low":
-		return LevelLow
-	case "medium", "moderate":
-		return LevelMedium
-	case "high":
-		return LevelHigh
-	case "critical", "very high", "severe":
-		return LevelCritical
-	}
-	return LevelOfScore(score)
-}

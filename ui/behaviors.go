@@ -102,7 +102,7 @@ func (b *behaviorsScreen) row(x cloudflare.Behavior) table.Row {
 	if edited {
 		on, lv = want.enabled, want.level
 	}
-	styles := []*lipgloss.Style{nil, nil, nil, nil, &b.levels[model.CloudflareLevel(string(lv))]}
+	styles := []*lipgloss.Style{nil, nil, nil, nil, &b.levels[cloudflare.LevelOf(string(lv))]}
 	mark := ""
 	if edited {
 		mark = "*"

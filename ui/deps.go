@@ -11,7 +11,7 @@ import (
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/cloudflare"
-	"github.com/risktop/risktop/sources/poll"
+	"github.com/risktop/risktop/sources/vendors"
 	"github.com/risktop/risktop/ui/theme"
 )
 
@@ -54,10 +54,10 @@ var (
 // I/O in Update or View: store reads and vendor calls run as commands.
 type Deps struct {
 	Store   store.Store
-	Hub     *hub.Hub     // the dashboard subscribes; many dashboards may share one hub
-	Control Control      // nil: refresh and interval keys say the sources are not controllable
-	Clients poll.Clients // for on-demand reads (a Cloudflare user's detail, behaviors, integrations)
-	Theme   *theme.Theme // styles from this terminal's (or SSH session's) renderer
+	Hub     *hub.Hub        // the dashboard subscribes; many dashboards may share one hub
+	Control Control         // nil: refresh and interval keys say the sources are not controllable
+	Clients vendors.Clients // for on-demand reads (a Cloudflare user's detail, behaviors, integrations)
+	Theme   *theme.Theme    // styles from this terminal's (or SSH session's) renderer
 
 	Title    string // tenant or config name for the header
 	ReadOnly bool
@@ -91,7 +91,7 @@ type Deps struct {
 // pollers are up, then sends this with tea.Program.Send.
 type Attach struct {
 	Control Control
-	Clients poll.Clients
+	Clients vendors.Clients
 	Actions Actions   // nil: keep the Deps' (the demo's service may come up with the simulator)
 	Faults  SimFaults // nil: keep the Deps'
 }

@@ -275,7 +275,7 @@ func (d *drillScreen) render(w int) string {
 			line(t.Muted.Render("last reset " + det.LastResetTime.Local().Format("2006-01-02 15:04")))
 		}
 		for _, e := range det.Events {
-			line(fmt.Sprintf("  %s  %s  %s", e.Timestamp.Local().Format("Jan 02 15:04"), t.Level(model.CloudflareLevel(string(e.RiskLevel))).Render(padRight(string(e.RiskLevel), 6)), e.Name))
+			line(fmt.Sprintf("  %s  %s  %s", e.Timestamp.Local().Format("Jan 02 15:04"), t.Level(cloudflare.LevelOf(string(e.RiskLevel))).Render(padRight(string(e.RiskLevel), 6)), e.Name))
 		}
 	} else {
 		for _, e := range d.load.behaviors {

@@ -18,10 +18,10 @@ import (
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/cloudflare"
 	"github.com/risktop/risktop/sources/httpx"
-	"github.com/risktop/risktop/sources/poll"
 	"github.com/risktop/risktop/sources/secret"
 	"github.com/risktop/risktop/sources/sim/cfsim"
 	"github.com/risktop/risktop/sources/sim/simkit"
+	"github.com/risktop/risktop/sources/vendors"
 	"github.com/risktop/risktop/ui/theme"
 )
 
@@ -68,7 +68,7 @@ func press(s string) tea.KeyMsg {
 // have something to show.
 func withCloudflare(t testing.TB, a *App) {
 	t.Helper()
-	drive(a, Attach{Clients: poll.Clients{Cloudflare: simCloudflare(t)}})
+	drive(a, Attach{Clients: vendors.Clients{Cloudflare: simCloudflare(t)}})
 }
 
 // simCloudflare is a Cloudflare client on the simulator with one

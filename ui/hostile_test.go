@@ -24,14 +24,16 @@ import (
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
+	"github.com/risktop/risktop/sources/casb"
 	"github.com/risktop/risktop/sources/cloudflare"
 	"github.com/risktop/risktop/sources/httpx"
 	"github.com/risktop/risktop/sources/httpx/httpxtest"
+	"github.com/risktop/risktop/sources/okta"
 	"github.com/risktop/risktop/sources/onelogin"
-	"github.com/risktop/risktop/sources/poll"
 	"github.com/risktop/risktop/sources/sanitize"
 	"github.com/risktop/risktop/sources/sim"
 	"github.com/risktop/risktop/sources/sim/simkit"
+	"github.com/risktop/risktop/sources/vendors"
 	"github.com/risktop/risktop/ui/theme"
 )
 
@@ -48,7 +50,7 @@ type hostileRig struct {
 	sim     *sim.Sim
 	clock   *simkit.ManualClock
 	st      *store.SQLite
-	clients poll.Clients
+	clients vendors.Clients
 	msgs    []hub.Msg
 }
 
@@ -73,26 +75,28 @@ func newHostileRig(t testing.TB) *hostileRig {
 	if err := os.WriteFile(keyFile, s.OktaKeyPEM, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, _, err := config.Parse(filepath.Join(dir, "risktop.yaml"), []byte(sim.EndpointsAt("http://sim").Config(keyFile)), config.Env{})
+	cfg, _, err := config.Parse(filepath.Join(dir, "risktop.yaml"), []byte(sim.EndpointsAt("http://sim").Config(keyFile)), config.Env{}, vendors.All)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r.st = emptyStore(t)
 	bus := hub.New()
 	sub := bus.Subscribe()
-	ps, err := poll.FromConfig(cfg, r.st, bus, httpx.Options{HTTPClient: &http.Client{Transport: simkit.Transport(s.Handler())},
-		Sleep: httpxtest.NoWait, Now: r.clock.Now})
-	if err != nil {
-		t.Fatal(err)
+	opts := httpx.Options{HTTPClient: &http.Client{Transport: simkit.Transport(s.Handler())}, Sleep: httpxtest.NoWait, Now: r.clock.Now}
+	built := map[string]any{}
+	for _, v := range vendors.All {
+		if built[v.Name], err = v.New(cfg.Source(v.Name), opts); err != nil {
+			t.Fatal(err)
+		}
 	}
-	r.clients = ps.Clients
-	if _, err := ps.Clients.Cloudflare.CreateIntegration(ctx, cloudflare.IntegrationCreate{
+	r.clients = vendors.ClientsOf(built)
+	if _, err := r.clients.Cloudflare.CreateIntegration(ctx, cloudflare.IntegrationCreate{
 		TenantURL: "https://acme.okta.com", ReferenceID: "0oa-access-okta-idp"}); err != nil {
 		t.Fatal(err)
 	}
 
 	// OneLogin, as its source maps a page (its Poll runs on the wall clock).
-	ol := ps.Clients.OneLogin
+	ol := built["onelogin"].(*onelogin.Client)
 	types, err := ol.EventTypes(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +107,7 @@ func newHostileRig(t testing.TB) *hostileRig {
 		}
 		evs := make([]model.Event, len(page.Events))
 		for i, e := range page.Events {
-			evs[i] = poll.OneLoginEvent(e, types)
+			evs[i] = onelogin.MapEvent(e, types)
 		}
 		if _, err := r.st.PutEvents(ctx, evs); err != nil {
 			t.Fatal(err)
@@ -116,17 +120,17 @@ func newHostileRig(t testing.TB) *hostileRig {
 	r.msgs = append(r.msgs, hub.ScoresMsg{Scores: model.Scores{Window: 24 * time.Hour, Counts: si.Scores, Total: si.Total, At: fixtureNow}},
 		hub.EventsMsg{Vendor: model.VendorOneLogin, Inserted: 1, Newest: fixtureNow})
 	// CASB, Cloudflare and Okta through their sources.
-	if _, err := poll.NewCASB(ps.Clients.CASB, r.st, bus).Poll(ctx); err != nil {
+	if _, err := casb.NewSource(built["casb"].(*casb.Client), r.st, bus).Poll(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := poll.NewCloudflare(ps.Clients.Cloudflare, r.st, bus, poll.CloudflareOptions{}).Poll(ctx); err != nil {
+	if _, err := cloudflare.NewSource(r.clients.Cloudflare, r.st, bus, cloudflare.SourceOptions{}).Poll(ctx); err != nil {
 		t.Fatal(err)
 	}
-	note, err := poll.NewOkta(ps.Clients.Okta).Poll(ctx)
+	note, err := okta.NewSource(r.clients.Okta).Poll(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, cfErr := ps.Clients.Cloudflare.User(ctx, "6f9619ff-8b86-4011-b42d-00c04fc964ff")
+	_, cfErr := r.clients.Cloudflare.User(ctx, "6f9619ff-8b86-4011-b42d-00c04fc964ff")
 	for _, v := range model.Vendors {
 		h := model.Health{Source: v, State: model.StateOK, LastSuccess: fixtureNow.Add(-20 * time.Second)}
 		switch v {

@@ -12,8 +12,8 @@ import (
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/okta"
-	"github.com/risktop/risktop/sources/poll"
 	"github.com/risktop/risktop/sources/secret"
+	"github.com/risktop/risktop/sources/vendors"
 )
 
 // operatorApp is the fixture app with the real actions service (its checks
@@ -33,7 +33,7 @@ func operatorApp(t *testing.T) *App {
 	}
 	t.Cleanup(func() { svc.Close() })
 	a.deps.Actor = "ops@bastion"
-	drive(a, Attach{Clients: poll.Clients{Cloudflare: cf, Okta: oc}, Actions: svc})
+	drive(a, Attach{Clients: vendors.Clients{Cloudflare: cf, Okta: oc}, Actions: svc})
 	return a
 }
 

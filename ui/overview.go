@@ -14,7 +14,6 @@ import (
 
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/store"
-	"github.com/risktop/risktop/sources/poll"
 )
 
 // overview is tab 1: the OneLogin score buckets, Cloudflare and CASB users
@@ -22,7 +21,7 @@ import (
 // and addresses.
 type overview struct {
 	a      *App
-	window int // index into poll.ScoreWindows
+	window int // index into model.ScoreWindows
 	next   key.Binding
 
 	// From the store, refreshed when events arrive.
@@ -106,7 +105,7 @@ func (o *overview) update(msg tea.Msg) tea.Cmd {
 		}
 	case tea.KeyMsg:
 		if key.Matches(msg, o.next) {
-			o.window = (o.window + 1) % len(poll.ScoreWindows)
+			o.window = (o.window + 1) % len(model.ScoreWindows)
 			o.cacheKey = ""
 		}
 	}
@@ -155,7 +154,7 @@ var bucketShort = [...]string{"minimal", "low", "medium", "high", "v.high"}
 // green to red, its count above it, its name below.
 func (o *overview) scoresPanel(w, h int) string {
 	t := o.a.deps.Theme
-	win := poll.ScoreWindows[o.window]
+	win := model.ScoreWindows[o.window]
 	title := t.Bold.Render("OneLogin sign-in risk") + t.Muted.Render(" · last "+windowLabel(win)+" (w)")
 	s, ok := o.a.data.scores[win]
 	if !ok {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,13 +17,13 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/term"
 
+	"github.com/risktop/risktop/cmd/risktop/app"
 	"github.com/risktop/risktop/config"
-	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/httpx"
-	"github.com/risktop/risktop/sources/poll"
+	"github.com/risktop/risktop/sources/vendors"
 	"github.com/risktop/risktop/ui"
 	"github.com/risktop/risktop/ui/clip"
 	"github.com/risktop/risktop/ui/theme"
@@ -82,7 +81,7 @@ func runDashboard(ctx context.Context, args []string, out, errOut io.Writer) err
 	transport := newTransport()
 	defer transport.CloseIdleConnections()
 	bus := hub.New()
-	pollers, err := poll.FromConfig(cfg, st, bus, httpx.Options{HTTPClient: &http.Client{Transport: transport}})
+	pollers, err := app.NewPollers(cfg, st, bus, httpx.Options{HTTPClient: &http.Client{Transport: transport}})
 	if err != nil {
 		log.Error("sources", "err", err)
 		st.Close()
@@ -90,8 +89,8 @@ func runDashboard(ctx context.Context, args []string, out, errOut io.Writer) err
 	}
 
 	readOnly := cfg.ReadOnly && !o.write
-	svc, err := newService(serviceOptions{store: st, clients: pollers.Clients, readOnly: readOnly,
-		auditFile: cfg.AuditLog, log: log, hub: bus})
+	svc, err := app.NewService(app.ServiceOptions{Store: st, Clients: pollers.Clients, ReadOnly: readOnly,
+		AuditFile: cfg.AuditLog, Log: log, Hub: bus})
 	if err != nil {
 		log.Error("actions", "err", err)
 		st.Close()
@@ -100,8 +99,8 @@ func runDashboard(ctx context.Context, args []string, out, errOut io.Writer) err
 
 	uiCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	runPollers(uiCtx, &wg, pollers, cfg, log)
-	runSender(uiCtx, &wg, svc, log)
+	app.RunPollers(uiCtx, &wg, pollers, cfg, log)
+	app.RunSender(uiCtx, &wg, svc, log)
 	p := newProgram(uiCtx, ui.New(ui.Deps{
 		Store:     st,
 		Hub:       bus,
@@ -141,7 +140,7 @@ func loadConfig(flagPath string, errOut io.Writer) (*config.Config, error) {
 		}
 		return nil, exitCode(2)
 	}
-	cfg, warnings, err := config.Load(path, config.Env{})
+	cfg, warnings, err := config.Load(path, config.Env{}, vendors.All)
 	for _, w := range warnings {
 		fmt.Fprintf(errOut, "warning: %s\n", w)
 	}
@@ -212,58 +211,6 @@ func uiResult(parent context.Context, err error, log *slog.Logger) error {
 	return fmt.Errorf("terminal UI: %w", err)
 }
 
-// runPollers starts the pollers, and a logger of their health changes, on
-// wg until ctx ends.
-func runPollers(ctx context.Context, wg *sync.WaitGroup, p *poll.Pollers, cfg *config.Config, log *slog.Logger) {
-	wg.Go(func() {
-		log.Info("pollers started", "sources", strings.Join(cfg.Sources(), ","))
-		p.Run(ctx)
-		log.Info("pollers stopped")
-	})
-	wg.Go(func() { logHealth(ctx, p.Hub, log) })
-}
-
-// logHealth logs each source's health when its state or error changes,
-// so the log tells why a pill turned red after the fact.
-func logHealth(ctx context.Context, bus *hub.Hub, log *slog.Logger) {
-	sub := bus.Subscribe()
-	defer sub.Close()
-	last := map[string]model.Health{}
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-sub.Ready():
-		}
-		for _, m := range sub.Take() {
-			h, ok := m.(hub.HealthMsg)
-			if !ok {
-				continue
-			}
-			prev, seen := last[h.Source]
-			last[h.Source] = h.Health
-			if seen && prev.State == h.State && prev.LastError == h.LastError && prev.Note == h.Note {
-				continue
-			}
-			level := slog.LevelInfo
-			switch h.State {
-			case model.StateDegraded:
-				level = slog.LevelWarn
-			case model.StateFailing:
-				level = slog.LevelError
-			}
-			attrs := []any{"source", h.Source, "state", h.State.String()}
-			if h.Note != "" {
-				attrs = append(attrs, "note", h.Note)
-			}
-			if h.LastError != "" {
-				attrs = append(attrs, "err", h.LastError, "failures", h.Failures, "backoff", h.Backoff)
-			}
-			log.Log(ctx, level, "source health", attrs...)
-		}
-	}
-}
-
 // newTransport is a transport of our own, so that closing its idle
 // connections on exit leaves no goroutine behind.
 func newTransport() *http.Transport {
@@ -271,29 +218,21 @@ func newTransport() *http.Transport {
 }
 
 // titleOf names the tenant for the header: the config file's name when it
-// says something ("acme-prod.yaml"), else the first source's host.
+// says something ("acme-prod.yaml"), else what the sources point at.
 func titleOf(cfg *config.Config) string {
 	name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(cfg.Path), ".yaml"), ".yml")
 	if name != "" && name != "config" && name != "." {
 		return name
 	}
-	var bases []string
-	if cfg.OneLogin != nil {
-		bases = append(bases, cfg.OneLogin.BaseURL)
-	}
-	if cfg.Okta != nil {
-		bases = append(bases, cfg.Okta.BaseURL)
-	}
-	if cfg.CASB != nil {
-		bases = append(bases, cfg.CASB.BaseURL)
-	}
-	for _, b := range bases {
-		if u, err := url.Parse(b); err == nil && u.Host != "" {
-			return u.Host
+	// The organisation's own host says most, then an API host or an account.
+	for _, own := range []bool{true, false} {
+		for _, v := range vendors.All {
+			if s := cfg.Source(v.Name); s != nil {
+				if name, o := v.Tenant(s); o == own && name != "" {
+					return name
+				}
+			}
 		}
-	}
-	if cfg.Cloudflare != nil {
-		return "cloudflare account " + cfg.Cloudflare.AccountID
 	}
 	return "risktop"
 }

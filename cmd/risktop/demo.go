@@ -15,14 +15,15 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/risktop/risktop/cmd/risktop/app"
 	"github.com/risktop/risktop/config"
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/httpx"
-	"github.com/risktop/risktop/sources/poll"
 	"github.com/risktop/risktop/sources/sim"
 	"github.com/risktop/risktop/sources/sim/simkit"
+	"github.com/risktop/risktop/sources/vendors"
 	"github.com/risktop/risktop/ui"
 	"github.com/risktop/risktop/ui/clip"
 	"github.com/risktop/risktop/ui/theme"
@@ -172,7 +173,7 @@ func (d *demo) serve(ctx context.Context, o demoOptions, send func(tea.Msg)) err
 	}
 	name := filepath.Join(d.dir, "demo.yaml")
 	text := srv.Endpoints().Config(keyFile) + "store: " + strconv.Quote(filepath.Join(d.dir, "risktop.db")) + "\n"
-	cfg, warnings, err := config.Parse(name, []byte(text), config.Env{})
+	cfg, warnings, err := config.Parse(name, []byte(text), config.Env{}, vendors.All)
 	for _, w := range warnings {
 		d.log.Warn("config", "warning", w.String())
 	}
@@ -182,19 +183,19 @@ func (d *demo) serve(ctx context.Context, o demoOptions, send func(tea.Msg)) err
 	d.log.Info("config", "summary", cfg.String())
 	transport := newTransport()
 	defer transport.CloseIdleConnections()
-	pollers, err := poll.FromConfig(cfg, d.store, d.hub, httpx.Options{HTTPClient: &http.Client{Transport: transport}})
+	pollers, err := app.NewPollers(cfg, d.store, d.hub, httpx.Options{HTTPClient: &http.Client{Transport: transport}})
 	if err != nil {
 		return fmt.Errorf("could not build the pollers: %w", err)
 	}
 	// Actions on, against the simulator; the audit log stays in the store.
-	svc, err := newService(serviceOptions{store: d.store, clients: pollers.Clients, log: d.log, hub: d.hub})
+	svc, err := app.NewService(app.ServiceOptions{Store: d.store, Clients: pollers.Clients, Log: d.log, Hub: d.hub})
 	if err != nil {
 		return fmt.Errorf("could not set up actions: %w", err)
 	}
 	defer svc.Close()
 	var wg sync.WaitGroup
-	runPollers(ctx, &wg, pollers, cfg, d.log)
-	runSender(ctx, &wg, svc, d.log)
+	app.RunPollers(ctx, &wg, pollers, cfg, d.log)
+	app.RunSender(ctx, &wg, svc, d.log)
 	// :fault switches the simulator's vendors, so a presenter can show a
 	// vendor failing and recovering.
 	send(ui.Attach{Control: pollers.Runner, Clients: pollers.Clients, Actions: svc, Faults: srv})

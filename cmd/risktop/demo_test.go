@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/sources/actions"
+	"github.com/risktop/risktop/sources/poll"
 	"github.com/risktop/risktop/ui"
 )
 
@@ -50,9 +52,19 @@ func TestDemoStartsAndStops(t *testing.T) {
 		if !ok {
 			t.Fatalf("first message %T, want ui.Attach", m)
 		}
+		// Every vendor's client is built and polled; the ones actions go
+		// through are attached.
 		c := a.Clients
-		if a.Control == nil || c.OneLogin == nil || c.CASB == nil || c.Cloudflare == nil || c.Okta == nil {
+		r, _ := a.Control.(*poll.Runner)
+		if r == nil || c.Cloudflare == nil || c.Okta == nil {
 			t.Fatalf("attach = %+v", a)
+		}
+		var polled []string
+		for _, s := range r.Sources() {
+			polled = append(polled, s.Name())
+		}
+		if !slices.Equal(polled, model.Vendors[:]) {
+			t.Fatalf("attach polls %v, want every vendor", polled)
 		}
 		// Actions are on, against the simulator: a push leaves at once,
 		// and the dashboard hears of it.

@@ -18,7 +18,6 @@ import (
 	"github.com/risktop/risktop/config"
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/store"
-	"github.com/risktop/risktop/sources/poll"
 	"github.com/risktop/risktop/sources/sanitize"
 )
 
@@ -328,7 +327,7 @@ func emptyStore(out, errOut io.Writer, o getOptions, cfg *config.Config, what st
 func storeHasData(ctx context.Context, st store.Store, what string) (bool, error) {
 	switch what {
 	case "scores":
-		for _, w := range poll.ScoreWindows {
+		for _, w := range model.ScoreWindows {
 			if _, err := st.LatestScores(ctx, w); err == nil {
 				return true, nil
 			} else if !errors.Is(err, store.ErrNotFound) {
@@ -346,7 +345,7 @@ func storeHasData(ctx context.Context, st store.Store, what string) (bool, error
 
 func getScores(ctx context.Context, st store.Store, q getQuery) (table, error) {
 	var all []model.Scores
-	for _, w := range poll.ScoreWindows {
+	for _, w := range model.ScoreWindows {
 		if q.since > 0 {
 			h, err := st.ScoresHistory(ctx, w, q.now.Add(-q.since))
 			if err != nil {

@@ -10,11 +10,12 @@ import (
 	"net/http"
 	"os"
 
+	"github.com/risktop/risktop/cmd/risktop/app"
 	"github.com/risktop/risktop/config"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/httpx"
-	"github.com/risktop/risktop/sources/poll"
+	"github.com/risktop/risktop/sources/vendors"
 )
 
 // What the headless commands (get, push-ip, reset-user) share.
@@ -81,15 +82,14 @@ type actingDeps struct {
 	svc     *actions.Service
 	store   *store.SQLite
 	log     *slog.Logger
-	clients poll.Clients
+	clients vendors.Clients
 }
 
-// openActing opens the log, the config's store, one vendor's client (made
-// by client) and the actions service. done closes them in reverse order;
+// openActing opens the log, the config's store, the named vendor's client
+// and the actions service. done closes them in reverse order;
 // when err is set, whatever had been opened is closed already and done is
 // a no-op, so a caller may defer it either way.
-func openActing(name string, cfg *config.Config, logPath string, write bool, errOut io.Writer,
-	client func(httpx.Options) (poll.Clients, error)) (actingDeps, func(), error) {
+func openActing(name string, cfg *config.Config, logPath string, write bool, errOut io.Writer, vendor string) (actingDeps, func(), error) {
 	var d actingDeps
 	var closers []func()
 	closeAll := func() {
@@ -114,11 +114,11 @@ func openActing(name string, cfg *config.Config, logPath string, write bool, err
 	closers = append(closers, func() { d.store.Close() })
 	opts, closeIdle := clientOptions()
 	closers = append(closers, closeIdle)
-	if d.clients, err = client(opts); err != nil {
+	if d.clients, err = app.Clients(cfg, opts, vendor); err != nil {
 		return fail(failf(errOut, 2, "%s: %v", name, err))
 	}
-	d.svc, err = newService(serviceOptions{store: d.store, clients: d.clients, readOnly: cfg.ReadOnly && !write,
-		auditFile: cfg.AuditLog, log: log})
+	d.svc, err = app.NewService(app.ServiceOptions{Store: d.store, Clients: d.clients, ReadOnly: cfg.ReadOnly && !write,
+		AuditFile: cfg.AuditLog, Log: log})
 	if err != nil {
 		return fail(failf(errOut, 1, "%s: %v (the audit_log: key in %s)", name, err, cfg.Path))
 	}

@@ -10,13 +10,12 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/risktop/risktop/cmd/risktop/app"
 	"github.com/risktop/risktop/config"
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/sources/actions"
-	"github.com/risktop/risktop/sources/httpx"
-	"github.com/risktop/risktop/sources/okta"
-	"github.com/risktop/risktop/sources/poll"
 	"github.com/risktop/risktop/sources/sanitize"
+	"github.com/risktop/risktop/sources/vendors"
 )
 
 const pushSynopsis = `
@@ -91,16 +90,14 @@ func runPushIP(ctx context.Context, args []string, out, errOut io.Writer) error 
 	if err != nil {
 		return err
 	}
-	if cfg.Okta == nil {
-		return failf(errOut, 2, "push-ip: Okta is not configured in %s; add sources.okta (see the README)", cfg.Path)
+	pushTo := cfg.Source(vendors.PushTo.Name)
+	if pushTo == nil {
+		return failf(errOut, 2, "push-ip: %s is not configured in %s; add sources.%s (see the README)", vendors.PushTo.Display, cfg.Path, vendors.PushTo.Name)
 	}
-	if pushProblems(errOut, reqs, cfg.Okta.AllowDocumentationRanges) {
+	if pushProblems(errOut, reqs, vendors.PushesMayNameDocumentationRanges(pushTo)) {
 		return failf(errOut, 2, "push-ip: nothing queued; fix the arguments above")
 	}
-	d, done, err := openActing("push-ip", cfg, *logPath, *write, errOut, func(opts httpx.Options) (poll.Clients, error) {
-		oc, err := okta.New(cfg.Okta.Client(opts))
-		return poll.Clients{Okta: oc}, err
-	})
+	d, done, err := openActing("push-ip", cfg, *logPath, *write, errOut, vendors.PushTo.Name)
 	if err != nil {
 		return err
 	}
@@ -137,7 +134,7 @@ func runPushIP(ctx context.Context, args []string, out, errOut io.Writer) error 
 	if len(wait) > 0 {
 		sctx, stop := context.WithCancel(ctx)
 		var wg sync.WaitGroup
-		runSender(sctx, &wg, svc, log)
+		app.RunSender(sctx, &wg, svc, log)
 		wctx, cancel := context.WithTimeout(ctx, *timeout)
 		var got []model.OutboxItem
 		got, waitErr = svc.WaitPushes(wctx, wait)

@@ -13,10 +13,8 @@ import (
 
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/sources/actions"
-	"github.com/risktop/risktop/sources/cloudflare"
-	"github.com/risktop/risktop/sources/httpx"
-	"github.com/risktop/risktop/sources/poll"
 	"github.com/risktop/risktop/sources/sanitize"
+	"github.com/risktop/risktop/sources/vendors"
 )
 
 const resetSynopsis = `
@@ -55,18 +53,15 @@ func runResetUser(ctx context.Context, args []string, out, errOut io.Writer) err
 	if err != nil {
 		return err
 	}
-	if cfg.Cloudflare == nil {
-		return failf(errOut, 2, "reset-user: Cloudflare is not configured in %s; add sources.cloudflare (see the README)", cfg.Path)
+	if cfg.Source(vendors.ResetIn.Name) == nil {
+		return failf(errOut, 2, "reset-user: %s is not configured in %s; add sources.%s (see the README)", vendors.ResetIn.Display, cfg.Path, vendors.ResetIn.Name)
 	}
-	d, done, err := openActing("reset-user", cfg, *logPath, *write, errOut, func(opts httpx.Options) (poll.Clients, error) {
-		cf, err := cloudflare.New(cfg.Cloudflare.Client(opts))
-		return poll.Clients{Cloudflare: cf}, err
-	})
+	d, done, err := openActing("reset-user", cfg, *logPath, *write, errOut, vendors.ResetIn.Name)
 	if err != nil {
 		return err
 	}
 	defer done()
-	svc, cf := d.svc, d.clients.Cloudflare
+	svc := d.svc
 	actor := actions.OSActor()
 
 	target := actions.ResetTarget{UserID: who}
@@ -79,8 +74,8 @@ func runResetUser(ctx context.Context, args []string, out, errOut io.Writer) err
 		return failf(errOut, 2, "reset-user: %v (the config %s says read_only: true)", err, cfg.Path)
 	}
 
-	found, err := findResetTarget(ctx, cf, who)
-	if errors.Is(err, errNotInSummary) {
+	found, err := d.clients.ResetTarget(ctx, who)
+	if errors.Is(err, vendors.ErrNothingToReset) {
 		// Recorded as refused: there is no one to reset.
 		_ = svc.ResetUser(ctx, actor, target)
 	}
@@ -103,40 +98,6 @@ func runResetUser(ctx context.Context, args []string, out, errOut io.Writer) err
 	}
 	fmt.Fprintf(out, "reset: %s — Cloudflare cleared their risk score and history\n", describeTarget(target))
 	return nil
-}
-
-var errNotInSummary = errors.New("is not in Cloudflare's risk summary: it lists only people with risk events since their last reset, so there is nothing to reset")
-
-// findResetTarget looks the person up in Cloudflare's risk summary: an
-// email must be there (only people with risk events are); an id need not
-// be, Cloudflare then says whether it knows it.
-func findResetTarget(ctx context.Context, cf *cloudflare.Client, who string) (actions.ResetTarget, error) {
-	sum, err := cf.Summary(ctx)
-	if err != nil {
-		return actions.ResetTarget{}, err
-	}
-	byEmail := strings.Contains(who, "@")
-	var found []cloudflare.SummaryUser
-	for _, u := range sum.Users {
-		if (byEmail && model.NormalizeEmail(u.Email) == model.NormalizeEmail(who)) || (!byEmail && strings.EqualFold(u.UserID, who)) {
-			found = append(found, u)
-		}
-	}
-	switch {
-	case len(found) == 1:
-		u := found[0]
-		return actions.ResetTarget{UserID: u.UserID, Email: u.Email, Name: u.Name, Level: model.CloudflareLevel(string(u.MaxRiskLevel))}, nil
-	case len(found) > 1:
-		ids := make([]string, len(found))
-		for i, u := range found {
-			ids[i] = u.UserID
-		}
-		return actions.ResetTarget{}, fmt.Errorf("%s matches %d Cloudflare users (%s); name one by its user id",
-			sanitize.LineN(who, 128), len(found), strings.Join(ids, ", "))
-	case byEmail:
-		return actions.ResetTarget{}, fmt.Errorf("%s %w", sanitize.LineN(who, 128), errNotInSummary)
-	}
-	return actions.ResetTarget{UserID: who}, nil
 }
 
 // confirmReset asks for "yes" on the terminal, saying who and what a

@@ -17,12 +17,12 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/risktop/risktop/cmd/risktop/app"
 	"github.com/risktop/risktop/config"
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/httpx"
-	"github.com/risktop/risktop/sources/poll"
 	"github.com/risktop/risktop/ui"
 	"github.com/risktop/risktop/ui/remote"
 )
@@ -248,15 +248,15 @@ func configBackend(ctx context.Context, cfg *config.Config, o *serveOptions, log
 	}
 	transport := newTransport()
 	bus := hub.New()
-	pollers, err := poll.FromConfig(cfg, st, bus, httpx.Options{HTTPClient: &http.Client{Transport: transport}})
+	pollers, err := app.NewPollers(cfg, st, bus, httpx.Options{HTTPClient: &http.Client{Transport: transport}})
 	if err != nil {
 		log.Error("sources", "err", err)
 		st.Close()
 		return nil, err
 	}
 	readOnly := cfg.ReadOnly && !o.write
-	svc, err := newService(serviceOptions{store: st, clients: pollers.Clients, readOnly: readOnly,
-		auditFile: cfg.AuditLog, log: log, hub: bus})
+	svc, err := app.NewService(app.ServiceOptions{Store: st, Clients: pollers.Clients, ReadOnly: readOnly,
+		AuditFile: cfg.AuditLog, Log: log, Hub: bus})
 	if err != nil {
 		log.Error("actions", "err", err)
 		st.Close()
@@ -271,8 +271,8 @@ func configBackend(ctx context.Context, cfg *config.Config, o *serveOptions, log
 
 	pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	runPollers(pctx, &wg, pollers, cfg, log)
-	runSender(pctx, &wg, svc, log)
+	app.RunPollers(pctx, &wg, pollers, cfg, log)
+	app.RunSender(pctx, &wg, svc, log)
 	stop := func() {
 		cancel()
 		wg.Wait()

@@ -31,7 +31,7 @@ func TestResetUser(t *testing.T) {
 	if events == 0 {
 		t.Fatalf("user %s has no events to clear", id)
 	}
-	target := ResetTarget{UserID: id, Email: "ava@example.com", Name: "Ava", Level: model.CloudflareLevel(level)}
+	target := ResetTarget{UserID: id, Email: "ava@example.com", Name: "Ava", Level: cloudflare.LevelOf(level)}
 	if err := e.svc.ResetUser(ctx, who, target); err != nil {
 		t.Fatal(err)
 	}

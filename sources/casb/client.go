@@ -17,8 +17,8 @@ import (
 	"github.com/risktop/risktop/sources/secret"
 )
 
-// Vendor names this API in errors.
-const Vendor = "casb"
+// vendorName is the vendor's name in errors and the config.
+const vendorName = "casb"
 
 const (
 	// DefaultReport is the report name the docs use.
@@ -90,7 +90,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.tokens = &httpx.TokenCache[token]{Mint: c.mint, Now: c.now}
 	hc, err := httpx.New(httpx.Config{
-		Vendor:      Vendor,
+		Vendor:      vendorName,
 		BaseURL:     cfg.BaseURL,
 		Options:     cfg.HTTP,
 		Auth:        authorizer{c.tokens},
@@ -168,7 +168,7 @@ func (c *Client) mint(ctx context.Context) (token, time.Time, error) {
 		return token{}, time.Time{}, err
 	}
 	bad := func(format string, args ...any) error {
-		return &httpx.Error{Vendor: Vendor, Op: op, Kind: httpx.KindDecode, Err: fmt.Errorf(format, args...)}
+		return &httpx.Error{Vendor: vendorName, Op: op, Kind: httpx.KindDecode, Err: fmt.Errorf(format, args...)}
 	}
 	var tr struct {
 		AccessToken flexString      `json:"accessToken"`

@@ -113,7 +113,7 @@ func totalText(total int) string {
 }
 
 func (c *Client) pagingError(marker string, err error) error {
-	return &httpx.Error{Vendor: Vendor, Op: "GET " + c.reportPath(), Kind: httpx.KindDecode, Err: err}
+	return &httpx.Error{Vendor: vendorName, Op: "GET " + c.reportPath(), Kind: httpx.KindDecode, Err: err}
 }
 
 func (c *Client) reportPath() string {
@@ -147,7 +147,7 @@ func (c *Client) UserRiskPage(ctx context.Context, f Filter, marker string) (*Pa
 	}
 	p, err := decodePage(resp.Body)
 	if err != nil {
-		return nil, &httpx.Error{Vendor: Vendor, Op: op, Kind: httpx.KindDecode,
+		return nil, &httpx.Error{Vendor: vendorName, Op: op, Kind: httpx.KindDecode,
 			Err: fmt.Errorf("user risk report: %w (%d bytes)", err, len(resp.Body))}
 	}
 	p.Marker = marker

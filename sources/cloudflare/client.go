@@ -53,7 +53,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, errors.New("cloudflare: Config.APIToken contains spaces or control characters (copied with a trailing newline?)")
 	}
 	hc, err := httpx.New(httpx.Config{
-		Vendor:      "cloudflare",
+		Vendor:      vendorName,
 		BaseURL:     cfg.BaseURL,
 		Options:     cfg.HTTP,
 		Auth:        bearer{cfg.APIToken},
@@ -230,13 +230,13 @@ func send[T any](ctx context.Context, c *Client, k call) (*envelope[T], error) {
 	target, label, err := c.target(k)
 	op := k.method + " " + label
 	if err != nil {
-		return nil, &httpx.Error{Vendor: "cloudflare", Op: op, Kind: httpx.KindDecode, Err: err}
+		return nil, &httpx.Error{Vendor: vendorName, Op: op, Kind: httpx.KindDecode, Err: err}
 	}
 	req := httpx.Request{Method: k.method, Path: target, Query: k.query, NoRetry: k.noRetry, Op: op}
 	if k.body != nil {
 		b, err := json.Marshal(k.body)
 		if err != nil {
-			return nil, &httpx.Error{Vendor: "cloudflare", Op: op, Kind: httpx.KindDecode, Err: err}
+			return nil, &httpx.Error{Vendor: vendorName, Op: op, Kind: httpx.KindDecode, Err: err}
 		}
 		req.Body, req.ContentType = b, "application/json"
 	}
@@ -250,14 +250,14 @@ func send[T any](ctx context.Context, c *Client, k call) (*envelope[T], error) {
 		return nil, err
 	}
 	if env.Success == nil {
-		return nil, &httpx.Error{Vendor: "cloudflare", Op: op, Kind: httpx.KindDecode,
+		return nil, &httpx.Error{Vendor: vendorName, Op: op, Kind: httpx.KindDecode,
 			Err: errors.New(`the answer is not a Cloudflare API envelope (no "success" field)`)}
 	}
 	if !*env.Success {
 		// A 2xx that says it failed is still a failure.
 		apiErr := &APIError{Status: resp.Status, Errors: env.Errors}
 		sanitize.Struct(apiErr)
-		he := &httpx.Error{Vendor: "cloudflare", Op: op, Kind: httpx.KindStatus, Status: resp.Status, Attempts: 1, Err: apiErr}
+		he := &httpx.Error{Vendor: vendorName, Op: op, Kind: httpx.KindStatus, Status: resp.Status, Attempts: 1, Err: apiErr}
 		he.Hint = endpointHint(he, k)
 		return nil, he
 	}

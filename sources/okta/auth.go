@@ -150,7 +150,7 @@ func (a *oauthAuth) mint(ctx context.Context, scope string) (secret.Value, time.
 		return secret.Value{}, time.Time{}, err
 	}
 	fail := func(msg string) error {
-		return &httpx.Error{Vendor: "okta", Op: tokenOp, Kind: httpx.KindDecode, Err: errors.New(msg)}
+		return &httpx.Error{Vendor: vendorName, Op: tokenOp, Kind: httpx.KindDecode, Err: errors.New(msg)}
 	}
 	switch {
 	case tr.AccessToken == "":

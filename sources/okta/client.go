@@ -158,7 +158,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.auth = auth
 	hc, err := httpx.New(httpx.Config{
-		Vendor:      "okta",
+		Vendor:      vendorName,
 		BaseURL:     strings.TrimSpace(cfg.BaseURL),
 		Options:     cfg.HTTP,
 		Auth:        auth,

@@ -20,8 +20,8 @@ import (
 	"github.com/risktop/risktop/sources/secret"
 )
 
-// Vendor names OneLogin in errors.
-const Vendor = "onelogin"
+// vendorName is the vendor's name in errors and the config.
+const vendorName = "onelogin"
 
 const (
 	tokenPath     = "/auth/oauth2/v2/token"
@@ -75,7 +75,7 @@ func New(cfg Config) (*Client, error) {
 	c.auth.tokens = httpx.TokenCache[string]{Mint: c.mint, Now: now}
 	c.types = httpx.TokenCache[*EventTypeCatalog]{Mint: c.fetchEventTypes, Now: now}
 	hc, err := httpx.New(httpx.Config{
-		Vendor:      Vendor,
+		Vendor:      vendorName,
 		BaseURL:     cfg.BaseURL,
 		Options:     cfg.HTTP,
 		Auth:        c.auth,
@@ -121,7 +121,7 @@ func (c *Client) mint(ctx context.Context) (string, time.Time, error) {
 		return "", time.Time{}, err
 	}
 	if tok.AccessToken == "" {
-		return "", time.Time{}, &httpx.Error{Vendor: Vendor, Op: req.Op, Kind: httpx.KindDecode,
+		return "", time.Time{}, &httpx.Error{Vendor: vendorName, Op: req.Op, Kind: httpx.KindDecode,
 			Err: errors.New("the token response has no access_token")}
 	}
 	ttl := time.Duration(tok.ExpiresIn) * time.Second
@@ -240,7 +240,7 @@ func (c *Client) FetchRateLimit(ctx context.Context) (httpx.RateLimit, error) {
 		raw = list[0] // tolerate the data-array form of other v1 calls
 	}
 	if err := json.Unmarshal(raw, &data); err != nil || data.Limit == nil || data.Remaining == nil {
-		return httpx.RateLimit{}, &httpx.Error{Vendor: Vendor, Op: op, Kind: httpx.KindDecode,
+		return httpx.RateLimit{}, &httpx.Error{Vendor: vendorName, Op: op, Kind: httpx.KindDecode,
 			Err: errors.New("data lacks X-RateLimit-Limit/X-RateLimit-Remaining")}
 	}
 	now := c.now()

@@ -278,7 +278,7 @@ func (c *Client) eventPage(ctx context.Context, req httpx.Request) (EventPage, e
 	}
 	if env.Status != nil && env.Status.Error {
 		e := &APIError{Code: env.Status.Code, Type: sanitize.LineN(env.Status.Type, 100), Message: sanitize.LineN(env.Status.Message, 300)}
-		return EventPage{}, &httpx.Error{Vendor: Vendor, Op: req.Op, Kind: httpx.KindDecode, Err: e,
+		return EventPage{}, &httpx.Error{Vendor: vendorName, Op: req.Op, Kind: httpx.KindDecode, Err: e,
 			Hint: hintFor(e.Code, e)}
 	}
 	return pageOf(env), nil
@@ -323,7 +323,7 @@ func (c *Client) nextEventsRequest(prev httpx.Request, page EventPage, params ur
 		next.Path = page.NextLink // httpx refuses a foreign host with a clear error
 	}
 	if next.Path == prev.Path && next.Query.Encode() == prev.Query.Encode() {
-		return httpx.Request{}, &httpx.Error{Vendor: Vendor, Op: prev.Op, Kind: httpx.KindDecode,
+		return httpx.Request{}, &httpx.Error{Vendor: vendorName, Op: prev.Op, Kind: httpx.KindDecode,
 			Err: errors.New("pagination did not advance (the next page is the one just read)")}
 	}
 	return next, nil

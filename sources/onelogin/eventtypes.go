@@ -96,7 +96,7 @@ func (c *Client) fetchEventTypes(ctx context.Context) (*EventTypeCatalog, time.T
 	}
 	types, err := decodeEventTypes(resp.Body)
 	if err != nil {
-		return nil, time.Time{}, &httpx.Error{Vendor: Vendor, Op: op, Kind: httpx.KindDecode, Err: err}
+		return nil, time.Time{}, &httpx.Error{Vendor: vendorName, Op: op, Kind: httpx.KindDecode, Err: err}
 	}
 	sanitize.Struct(&types)
 	slices.SortFunc(types, func(a, b EventType) int { return a.ID - b.ID })

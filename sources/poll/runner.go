@@ -1,3 +1,7 @@
+// Package poll is the runner: each source polled on its own goroutine,
+// on its interval with jitter, backing off on failure (honouring
+// Retry-After), and its health announced on the hub. What a poll does is
+// the vendor's (sources/<vendor>); what runs is the wiring's.
 package poll
 
 import (
@@ -144,6 +148,23 @@ func (r *Runner) Scale(f float64) map[string]time.Duration {
 	return out
 }
 
+// Sources are the sources polled, in the order they were given.
+func (r *Runner) Sources() []Source {
+	out := make([]Source, len(r.loops))
+	for i, l := range r.loops {
+		out[i] = l.spec.Source
+	}
+	return out
+}
+
+// SetJitter replaces each source's jitter (draws in [0, 1)) before Run:
+// seeded, a run repeats to the nanosecond of fake time.
+func (r *Runner) SetJitter(rnd func(source string) func() float64) {
+	for _, l := range r.loops {
+		l.rnd = rnd(l.spec.Source.Name())
+	}
+}
+
 // Health returns every source's current health.
 func (r *Runner) Health() []model.Health {
 	out := make([]model.Health, 0, len(r.loops))
@@ -208,7 +229,7 @@ func (l *loop) record(note string, err error) time.Duration {
 		h.Failures++
 		h.LastError = err.Error()
 		h.LastErrorAt = now
-		h.Backoff = backoff(h.Failures, httpx.RetryAfterOf(err), l.rnd)
+		h.Backoff = Backoff(h.Failures, httpx.RetryAfterOf(err), l.rnd)
 		h.State = model.StateDegraded
 		if h.Failures >= failingAfter || refused(err) {
 			h.State = model.StateFailing
@@ -229,7 +250,10 @@ func refused(err error) bool {
 	return false
 }
 
-func backoff(failures int, retryAfter time.Duration, rnd func() float64) time.Duration {
+// Backoff is the wait after failures in a row: doubling from 5s, never
+// beyond 10 minutes, jittered by rnd (a draw in [0, 1)), and never shorter
+// than the vendor's Retry-After.
+func Backoff(failures int, retryAfter time.Duration, rnd func() float64) time.Duration {
 	d := backoffBase << min(failures-1, 16)
 	d = min(d, backoffMax)
 	d = jitter(d, 0.2, rnd)

@@ -40,7 +40,7 @@ import (
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
-	"github.com/risktop/risktop/sources/poll"
+	"github.com/risktop/risktop/sources/vendors"
 	"github.com/risktop/risktop/ui"
 	"github.com/risktop/risktop/ui/clip"
 	"github.com/risktop/risktop/ui/theme"
@@ -61,7 +61,7 @@ type Options struct {
 	Store     store.Store
 	Hub       *hub.Hub
 	Control   ui.Control       // nil: the sources cannot be refreshed or re-paced
-	Clients   poll.Clients     // on-demand reads (behaviors, integrations, a user's detail)
+	Clients   vendors.Clients  // on-demand reads (behaviors, integrations, a user's detail)
 	Service   *actions.Service // nil: no actions for anyone
 	Title     string
 	Demo      bool

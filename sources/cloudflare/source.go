@@ -1,4 +1,4 @@
-package poll
+package cloudflare
 
 import (
 	"context"
@@ -8,13 +8,12 @@ import (
 
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/hub"
-	"github.com/risktop/risktop/model/store"
-	"github.com/risktop/risktop/sources/cloudflare"
 	"github.com/risktop/risktop/sources/httpx"
+	"github.com/risktop/risktop/sources/vendor"
 )
 
-// CloudflareOptions tune the Cloudflare source.
-type CloudflareOptions struct {
+// SourceOptions tune the Cloudflare source.
+type SourceOptions struct {
 	// DetailsPerPoll caps the user-detail calls a poll makes for people
 	// whose risk changed; default 20. Cloudflare's 1,200 requests per 5
 	// minutes are shared with every other tool on the same user, so the
@@ -22,33 +21,33 @@ type CloudflareOptions struct {
 	DetailsPerPoll int
 }
 
-// Cloudflare polls the risk-scoring summary, and the detail of users whose
+// Source polls the risk-scoring summary, and the detail of users whose
 // risk changed, so the drill-down has their behaviour events at hand.
-type Cloudflare struct {
-	client *cloudflare.Client
-	store  store.Store
-	hub    *hub.Hub
-	opts   CloudflareOptions
+type Source struct {
+	client *Client
+	store  vendor.Store
+	hub    vendor.Publisher
+	opts   SourceOptions
 
 	mu       sync.Mutex
 	lastSeen map[string]time.Time // user id → last_event when their detail was fetched
 	loaded   bool
 }
 
-// NewCloudflare builds the source.
-func NewCloudflare(c *cloudflare.Client, st store.Store, bus *hub.Hub, opts CloudflareOptions) *Cloudflare {
+// NewSource builds the source.
+func NewSource(c *Client, st vendor.Store, bus vendor.Publisher, opts SourceOptions) *Source {
 	if opts.DetailsPerPoll <= 0 {
 		opts.DetailsPerPoll = 20
 	}
-	return &Cloudflare{client: c, store: st, hub: bus, opts: opts, lastSeen: map[string]time.Time{}}
+	return &Source{client: c, store: st, hub: bus, opts: opts, lastSeen: map[string]time.Time{}}
 }
 
-func (c *Cloudflare) Name() string { return model.VendorCloudflare }
+func (c *Source) Name() string { return vendorName }
 
 // RateLimit is the per-user budget from the last response.
-func (c *Cloudflare) RateLimit() (httpx.RateLimit, bool) { return c.client.RateLimit() }
+func (c *Source) RateLimit() (httpx.RateLimit, bool) { return c.client.RateLimit() }
 
-func (c *Cloudflare) Poll(ctx context.Context) (string, error) {
+func (c *Source) Poll(ctx context.Context) (string, error) {
 	sum, err := c.client.Summary(ctx)
 	if err != nil {
 		return "", err
@@ -57,15 +56,15 @@ func (c *Cloudflare) Poll(ctx context.Context) (string, error) {
 	views := make([]model.UserRisk, 0, len(sum.Users))
 	for _, u := range sum.Users {
 		views = append(views, model.UserRisk{
-			Vendor: model.VendorCloudflare, UserID: u.UserID, Email: u.Email, Name: u.Name,
-			Level: model.CloudflareLevel(string(u.MaxRiskLevel)), RawLevel: string(u.MaxRiskLevel),
+			Vendor: vendorName, UserID: u.UserID, Email: u.Email, Name: u.Name,
+			Level: LevelOf(string(u.MaxRiskLevel)), RawLevel: string(u.MaxRiskLevel),
 			Score: model.NoScore, Events: u.EventCount, LastSeen: u.LastEvent,
 		})
 	}
-	if err := c.store.PutUserRisks(ctx, model.VendorCloudflare, now, views); err != nil {
+	if err := c.store.PutUserRisks(ctx, vendorName, now, views); err != nil {
 		return "", err
 	}
-	c.hub.Publish(hub.UsersMsg{Vendor: model.VendorCloudflare, At: now, Views: views})
+	c.hub.Publish(hub.UsersMsg{Vendor: vendorName, At: now, Views: views})
 
 	var notes []string
 	if sum.Incomplete {
@@ -80,19 +79,19 @@ func (c *Cloudflare) Poll(ctx context.Context) (string, error) {
 // details fetches the detail of users whose last event is newer than the
 // one seen at their last fetch, riskiest first, up to the cap. A failure
 // is a note: the summary is what the poll is for.
-func (c *Cloudflare) details(ctx context.Context, users []cloudflare.SummaryUser) string {
+func (c *Source) details(ctx context.Context, users []SummaryUser) string {
 	c.mu.Lock()
 	if !c.loaded {
 		c.loaded = true
 		// After a restart, people whose events are already stored need no
 		// fetch until they change again.
-		if prev, err := c.store.UserRisks(ctx, model.VendorCloudflare); err == nil {
+		if prev, err := c.store.UserRisks(ctx, vendorName); err == nil {
 			for _, v := range prev {
 				c.lastSeen[v.UserID] = v.LastSeen
 			}
 		}
 	}
-	var due []cloudflare.SummaryUser
+	var due []SummaryUser
 	for _, u := range users {
 		if seen, ok := c.lastSeen[u.UserID]; !ok || u.LastEvent.After(seen) {
 			due = append(due, u)
@@ -112,13 +111,13 @@ func (c *Cloudflare) details(ctx context.Context, users []cloudflare.SummaryUser
 		fetched++
 		events := make([]model.Event, 0, len(d.Events))
 		for _, e := range d.Events {
-			events = append(events, CloudflareEvent(u, e))
+			events = append(events, MapEvent(u, e))
 		}
 		if _, err := c.store.PutEvents(ctx, events); err != nil {
 			return "user detail not stored: " + err.Error()
 		}
 		if len(events) > 0 {
-			c.hub.Publish(hub.EventsMsg{Vendor: model.VendorCloudflare, Inserted: len(events), Newest: u.LastEvent})
+			c.hub.Publish(hub.EventsMsg{Vendor: vendorName, Inserted: len(events), Newest: u.LastEvent})
 		}
 		c.mu.Lock()
 		c.lastSeen[u.UserID] = u.LastEvent
@@ -127,8 +126,8 @@ func (c *Cloudflare) details(ctx context.Context, users []cloudflare.SummaryUser
 	return ""
 }
 
-func sortByRisk(users []cloudflare.SummaryUser) {
-	rank := func(u cloudflare.SummaryUser) int { return u.MaxRiskLevel.Rank() }
+func sortByRisk(users []SummaryUser) {
+	rank := func(u SummaryUser) int { return u.MaxRiskLevel.Rank() }
 	// Insertion sort: the due list is short and usually almost sorted.
 	for i := 1; i < len(users); i++ {
 		for j := i; j > 0 && (rank(users[j]) > rank(users[j-1]) ||
@@ -138,12 +137,12 @@ func sortByRisk(users []cloudflare.SummaryUser) {
 	}
 }
 
-// CloudflareEvent maps one behaviour detection onto the shared model.
-func CloudflareEvent(u cloudflare.SummaryUser, e cloudflare.Event) model.Event {
+// MapEvent maps one behaviour detection onto the shared model.
+func MapEvent(u SummaryUser, e Event) model.Event {
 	ev := model.Event{
-		Vendor: model.VendorCloudflare, ID: e.ID, Time: e.Timestamp,
+		Vendor: vendorName, ID: e.ID, Time: e.Timestamp,
 		TypeName: e.Name, UserID: u.UserID, UserName: u.Name, UserKey: model.NormalizeEmail(u.Email),
-		Score: model.NoScore, Level: model.CloudflareLevel(string(e.RiskLevel)),
+		Score: model.NoScore, Level: LevelOf(string(e.RiskLevel)),
 	}
 	f := map[string]string{"risk_level": string(e.RiskLevel), "email": u.Email}
 	for _, d := range e.Details {

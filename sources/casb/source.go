@@ -1,4 +1,4 @@
-package poll
+package casb
 
 import (
 	"context"
@@ -8,51 +8,50 @@ import (
 
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/hub"
-	"github.com/risktop/risktop/model/store"
-	"github.com/risktop/risktop/sources/casb"
+	"github.com/risktop/risktop/sources/vendor"
 )
 
-// CASB polls the Oracle CASB user risk report.
-type CASB struct {
-	client *casb.Client
-	store  store.Store
-	hub    *hub.Hub
+// Source polls the Oracle CASB user risk report.
+type Source struct {
+	client *Client
+	store  vendor.Store
+	hub    vendor.Publisher
 }
 
-// NewCASB builds the source.
-func NewCASB(c *casb.Client, st store.Store, bus *hub.Hub) *CASB {
-	return &CASB{client: c, store: st, hub: bus}
+// NewSource builds the source.
+func NewSource(c *Client, st vendor.Store, bus vendor.Publisher) *Source {
+	return &Source{client: c, store: st, hub: bus}
 }
 
-func (c *CASB) Name() string { return model.VendorCASB }
+func (c *Source) Name() string { return vendorName }
 
 // Poll reads the whole report. Malformed rows keep what did decode and are
 // counted in the note, so one odd row never blanks the report.
-func (c *CASB) Poll(ctx context.Context) (string, error) {
-	rep, err := c.client.UserRiskReport(ctx, casb.Filter{})
+func (c *Source) Poll(ctx context.Context) (string, error) {
+	rep, err := c.client.UserRiskReport(ctx, Filter{})
 	if err != nil {
 		return "", err
 	}
 	now := time.Now()
 	views := make([]model.UserRisk, 0, len(rep.Rows))
 	for _, r := range rep.Rows {
-		views = append(views, CASBView(r))
+		views = append(views, MapUserRisk(r))
 	}
-	if err := c.store.PutUserRisks(ctx, model.VendorCASB, now, views); err != nil {
+	if err := c.store.PutUserRisks(ctx, vendorName, now, views); err != nil {
 		return "", err
 	}
-	c.hub.Publish(hub.UsersMsg{Vendor: model.VendorCASB, At: now, Views: views})
+	c.hub.Publish(hub.UsersMsg{Vendor: vendorName, At: now, Views: views})
 	if n := rep.Malformed(); n > 0 {
 		return fmt.Sprintf("%d of %d report rows malformed (shown with what decoded)", n, len(rep.Rows)), nil
 	}
 	return "", nil
 }
 
-// CASBView maps one report row (one user on one application) onto the
+// MapUserRisk maps one report row (one user on one application) onto the
 // shared model.
-func CASBView(r casb.UserRisk) model.UserRisk {
+func MapUserRisk(r UserRisk) model.UserRisk {
 	v := model.UserRisk{
-		Vendor: model.VendorCASB, Email: r.UserName, Level: model.CASBLevel(r.RiskLevel, r.MaxRiskScore),
+		Vendor: vendorName, Email: r.UserName, Level: LevelOf(r.RiskLevel, r.MaxRiskScore),
 		RawLevel: r.RiskLevel, Score: r.MaxRiskScore, LastSeen: r.DetectedDate,
 		Context: r.AppName,
 	}

@@ -1,4 +1,4 @@
-package poll
+package onelogin
 
 import (
 	"context"
@@ -11,22 +11,21 @@ import (
 
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/hub"
-	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/httpx"
-	"github.com/risktop/risktop/sources/onelogin"
+	"github.com/risktop/risktop/sources/ingest"
+	"github.com/risktop/risktop/sources/poll"
+	"github.com/risktop/risktop/sources/vendor"
 )
 
-// Cursor names in the store.
+// Cursor names in the store: CursorHead holds a HeadCursor, CursorBackfill
+// a model.Progress.
 const (
-	cursorOneLoginHead     = "onelogin/head"
-	cursorOneLoginBackfill = "onelogin/backfill"
+	CursorHead     = "onelogin/head"
+	CursorBackfill = "onelogin/backfill"
 )
 
-// Score-insight windows the overview cycles through.
-var ScoreWindows = []time.Duration{24 * time.Hour, 7 * 24 * time.Hour, 30 * 24 * time.Hour, 90 * 24 * time.Hour}
-
-// OneLoginOptions tune the OneLogin source.
-type OneLoginOptions struct {
+// SourceOptions tune the OneLogin source.
+type SourceOptions struct {
 	Backfill    time.Duration // history fetched on the first run; default 24h
 	ScoresEvery time.Duration // how often score insights are read; default 5m
 	// BackfillPace is the pause between back-fill pages while the budget
@@ -44,18 +43,18 @@ const (
 	reserveFraction = 0.2
 )
 
-// OneLogin polls OneLogin: new events since the stored head cursor on every
+// Source polls OneLogin: new events since the stored head cursor on every
 // poll, history back-filled in the background, and score insights.
-type OneLogin struct {
-	client *onelogin.Client
-	store  store.Store
-	hub    *hub.Hub
-	opts   OneLoginOptions
+type Source struct {
+	client *Client
+	store  vendor.Store
+	hub    vendor.Publisher
+	opts   SourceOptions
 
 	mu         sync.Mutex
 	started    time.Time
 	headCalls  []time.Time // requests the live head made in the last hour
-	head       headCursor
+	head       HeadCursor
 	loaded     bool
 	backfill   model.Progress
 	lastScores time.Time
@@ -64,33 +63,34 @@ type OneLogin struct {
 	ready      chan struct{} // closed once the cursors are loaded
 }
 
-type headCursor struct {
+// HeadCursor is how far the live head has stored.
+type HeadCursor struct {
 	Time time.Time `json:"time"`
 	ID   int64     `json:"id"`
 }
 
-// NewOneLogin builds the source.
-func NewOneLogin(c *onelogin.Client, st store.Store, bus *hub.Hub, opts OneLoginOptions) *OneLogin {
+// NewSource builds the source.
+func NewSource(c *Client, st vendor.Store, bus vendor.Publisher, opts SourceOptions) *Source {
 	if opts.Backfill <= 0 {
 		opts.Backfill = 24 * time.Hour
 	}
-	opts.Backfill = min(opts.Backfill, onelogin.MaxScoreLookback)
+	opts.Backfill = min(opts.Backfill, MaxScoreLookback)
 	if opts.ScoresEvery <= 0 {
 		opts.ScoresEvery = 5 * time.Minute
 	}
 	if opts.BackfillPace <= 0 {
 		opts.BackfillPace = 500 * time.Millisecond
 	}
-	return &OneLogin{client: c, store: st, hub: bus, opts: opts, ready: make(chan struct{})}
+	return &Source{client: c, store: st, hub: bus, opts: opts, ready: make(chan struct{})}
 }
 
-func (o *OneLogin) Name() string { return model.VendorOneLogin }
+func (o *Source) Name() string { return vendorName }
 
 // RateLimit is the account budget from the last response.
-func (o *OneLogin) RateLimit() (httpx.RateLimit, bool) { return o.client.RateLimit() }
+func (o *Source) RateLimit() (httpx.RateLimit, bool) { return o.client.RateLimit() }
 
 // Progress is the back-fill's progress while it runs.
-func (o *OneLogin) Progress() *model.Progress {
+func (o *Source) Progress() *model.Progress {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if !o.loaded || o.backfill.Done {
@@ -104,7 +104,7 @@ func (o *OneLogin) Progress() *model.Progress {
 // and a back-fill of the configured window behind it. A head older than
 // the window (risktop was off for days) moves up to the window's start:
 // what is older than the back-fill window is not wanted.
-func (o *OneLogin) load(ctx context.Context) error {
+func (o *Source) load(ctx context.Context) error {
 	o.mu.Lock()
 	loaded := o.loaded
 	o.mu.Unlock()
@@ -112,29 +112,29 @@ func (o *OneLogin) load(ctx context.Context) error {
 		return nil
 	}
 	now := time.Now().UTC()
-	var head headCursor
+	var head HeadCursor
 	var bf model.Progress
-	if raw, err := o.store.Cursor(ctx, cursorOneLoginHead); err != nil {
+	if raw, err := o.store.Cursor(ctx, CursorHead); err != nil {
 		return fmt.Errorf("read cursor: %w", err)
 	} else if raw != "" {
 		if err := json.Unmarshal([]byte(raw), &head); err != nil {
-			return fmt.Errorf("cursor %s is corrupt: %w", cursorOneLoginHead, err)
+			return fmt.Errorf("cursor %s is corrupt: %w", CursorHead, err)
 		}
 	}
-	if raw, err := o.store.Cursor(ctx, cursorOneLoginBackfill); err != nil {
+	if raw, err := o.store.Cursor(ctx, CursorBackfill); err != nil {
 		return fmt.Errorf("read cursor: %w", err)
 	} else if raw != "" {
 		if err := json.Unmarshal([]byte(raw), &bf); err != nil {
-			return fmt.Errorf("cursor %s is corrupt: %w", cursorOneLoginBackfill, err)
+			return fmt.Errorf("cursor %s is corrupt: %w", CursorBackfill, err)
 		}
 	}
 	if head.Time.IsZero() {
-		head = headCursor{Time: now}
+		head = HeadCursor{Time: now}
 		bf = model.Progress{From: now.Add(-o.opts.Backfill), To: now, Reached: now}
-		if err := o.save(ctx, cursorOneLoginBackfill, bf); err != nil {
+		if err := o.save(ctx, CursorBackfill, bf); err != nil {
 			return err
 		}
-		if err := o.save(ctx, cursorOneLoginHead, head); err != nil {
+		if err := o.save(ctx, CursorHead, head); err != nil {
 			return err
 		}
 	}
@@ -149,7 +149,7 @@ func (o *OneLogin) load(ctx context.Context) error {
 			bf.Reached, bf.Done = bf.From, false
 		}
 		bf.From = floor
-		if err := o.save(ctx, cursorOneLoginBackfill, bf); err != nil {
+		if err := o.save(ctx, CursorBackfill, bf); err != nil {
 			return err
 		}
 	}
@@ -160,7 +160,7 @@ func (o *OneLogin) load(ctx context.Context) error {
 	return nil
 }
 
-func (o *OneLogin) save(ctx context.Context, name string, v any) error {
+func (o *Source) save(ctx context.Context, name string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -175,7 +175,7 @@ func (o *OneLogin) save(ctx context.Context, name string, v any) error {
 // moving the cursor page by page so an interrupted poll resumes where it
 // stopped. OneLogin compares since to the second, so the query overlaps
 // the cursor by a second and the store drops what it already has.
-func (o *OneLogin) Poll(ctx context.Context) (string, error) {
+func (o *Source) Poll(ctx context.Context) (string, error) {
 	if err := o.load(ctx); err != nil {
 		return "", err
 	}
@@ -183,8 +183,8 @@ func (o *OneLogin) Poll(ctx context.Context) (string, error) {
 	o.mu.Lock()
 	head := o.head
 	o.mu.Unlock()
-	q := onelogin.Query{Since: head.Time.Add(-time.Second), Sort: "+id"}
-	pl := startPipeline(ctx, o.store)
+	q := Query{Since: head.Time.Add(-time.Second), Sort: "+id"}
+	pl := ingest.Start(ctx, o.store)
 	var fetchErr error
 	for page, err := range o.client.EventPages(ctx, q) {
 		o.countHeadCalls(1)
@@ -194,12 +194,12 @@ func (o *OneLogin) Poll(ctx context.Context) (string, error) {
 		}
 		for _, e := range page.Events {
 			if e.CreatedAt.After(head.Time) || (e.CreatedAt.Equal(head.Time) && e.ID > head.ID) {
-				head = headCursor{Time: e.CreatedAt, ID: e.ID}
+				head = HeadCursor{Time: e.CreatedAt, ID: e.ID}
 			}
 		}
 		at := head
 		job := o.job(page.Events, types, func() error {
-			if err := o.save(ctx, cursorOneLoginHead, at); err != nil {
+			if err := o.save(ctx, CursorHead, at); err != nil {
 				return err
 			}
 			o.mu.Lock()
@@ -207,13 +207,13 @@ func (o *OneLogin) Poll(ctx context.Context) (string, error) {
 			o.mu.Unlock()
 			return nil
 		})
-		if fetchErr = pl.put(ctx, job); fetchErr != nil {
+		if fetchErr = pl.Put(ctx, job); fetchErr != nil {
 			break
 		}
 	}
 	// What was fetched is stored, and the cursor moved past it, even when
 	// a later page failed: the next poll starts from there.
-	if err := pl.close(); err != nil {
+	if err := pl.Close(); err != nil {
 		return "", err
 	}
 	if fetchErr != nil {
@@ -227,7 +227,7 @@ func (o *OneLogin) Poll(ctx context.Context) (string, error) {
 
 // eventTypes returns the catalogue (the client caches it for a day), or nil
 // when it cannot be read: events then show their type by number.
-func (o *OneLogin) eventTypes(ctx context.Context) *onelogin.EventTypeCatalog {
+func (o *Source) eventTypes(ctx context.Context) *EventTypeCatalog {
 	cat, err := o.client.EventTypes(ctx)
 	if err != nil {
 		return nil
@@ -237,21 +237,21 @@ func (o *OneLogin) eventTypes(ctx context.Context) *onelogin.EventTypeCatalog {
 
 // job maps a page onto the model for the pipeline; after it is stored,
 // the page's events are announced and then saved runs (a cursor moves).
-func (o *OneLogin) job(events []onelogin.Event, types *onelogin.EventTypeCatalog, saved func() error) ingestJob {
+func (o *Source) job(events []Event, types *EventTypeCatalog, saved func() error) ingest.Job {
 	batch := make([]model.Event, len(events))
 	var newest time.Time
 	for i, e := range events {
-		batch[i] = OneLoginEvent(e, types)
+		batch[i] = MapEvent(e, types)
 		if e.CreatedAt.After(newest) {
 			newest = e.CreatedAt
 		}
 	}
-	return ingestJob{events: batch, done: func(inserted int) error {
+	return ingest.Job{Events: batch, Done: func(inserted int) error {
 		if inserted > 0 {
 			o.mu.Lock()
 			o.usersStale = true
 			o.mu.Unlock()
-			o.hub.Publish(hub.EventsMsg{Vendor: model.VendorOneLogin, Inserted: inserted, Newest: newest})
+			o.hub.Publish(hub.EventsMsg{Vendor: vendorName, Inserted: inserted, Newest: newest})
 		}
 		return saved()
 	}}
@@ -267,7 +267,7 @@ const (
 
 // publishUsers folds the window's events into one view per person when
 // new events arrived, at most once every usersEvery.
-func (o *OneLogin) publishUsers(ctx context.Context) error {
+func (o *Source) publishUsers(ctx context.Context) error {
 	now := time.Now()
 	o.mu.Lock()
 	due := o.lastUsers.IsZero() || (o.usersStale && now.Sub(o.lastUsers) >= usersEvery)
@@ -275,21 +275,21 @@ func (o *OneLogin) publishUsers(ctx context.Context) error {
 	if !due {
 		return nil
 	}
-	views, err := o.store.EventUsers(ctx, model.VendorOneLogin, now.Add(-usersWindow))
+	views, err := o.store.EventUsers(ctx, vendorName, now.Add(-usersWindow))
 	if err != nil {
 		return err
 	}
 	o.mu.Lock()
 	o.lastUsers, o.usersStale = now, false
 	o.mu.Unlock()
-	o.hub.Publish(hub.UsersMsg{Vendor: model.VendorOneLogin, At: now, Views: views})
+	o.hub.Publish(hub.UsersMsg{Vendor: vendorName, At: now, Views: views})
 	return nil
 }
 
 // scores reads score insights for every window when they are due. A
 // failure is a note, not a failed poll: events still flow without them
 // (accounts without SmartFactor have no scores at all).
-func (o *OneLogin) scores(ctx context.Context) string {
+func (o *Source) scores(ctx context.Context) string {
 	now := time.Now()
 	o.mu.Lock()
 	due := o.lastScores.IsZero() || now.Sub(o.lastScores) >= o.opts.ScoresEvery
@@ -297,9 +297,9 @@ func (o *OneLogin) scores(ctx context.Context) string {
 	if !due {
 		return ""
 	}
-	for _, w := range ScoreWindows {
+	for _, w := range model.ScoreWindows {
 		o.countHeadCalls(1)
-		si, err := o.client.ScoreInsights(ctx, onelogin.ScoreQuery{After: now.Add(-w), Before: now})
+		si, err := o.client.ScoreInsights(ctx, ScoreQuery{After: now.Add(-w), Before: now})
 		if err != nil {
 			return "score insights unavailable: " + err.Error()
 		}
@@ -320,7 +320,7 @@ func (o *OneLogin) scores(ctx context.Context) string {
 // after every page so a restart resumes instead of re-paging. It paces
 // itself and steps aside when the account budget runs low, so the live
 // head and other integrations always have calls left.
-func (o *OneLogin) Background(ctx context.Context, changed func()) {
+func (o *Source) Background(ctx context.Context, changed func()) {
 	select {
 	case <-o.ready:
 	case <-ctx.Done():
@@ -346,16 +346,16 @@ func (o *OneLogin) Background(ctx context.Context, changed func()) {
 			return
 		}
 		failures++
-		wait = backoff(failures, httpx.RetryAfterOf(err), rand.Float64)
+		wait = poll.Backoff(failures, httpx.RetryAfterOf(err), rand.Float64)
 	}
 }
 
-func (o *OneLogin) backfillPages(ctx context.Context, bf model.Progress, changed func()) error {
+func (o *Source) backfillPages(ctx context.Context, bf model.Progress, changed func()) error {
 	types := o.eventTypes(ctx)
 	// until is exclusive to the second: overlap by a second, the store
 	// drops the repeats.
-	q := onelogin.Query{Since: bf.From, Until: bf.Reached.Add(time.Second), Sort: "-id"}
-	pl := startPipeline(ctx, o.store)
+	q := Query{Since: bf.From, Until: bf.Reached.Add(time.Second), Sort: "-id"}
+	pl := ingest.Start(ctx, o.store)
 	var fetchErr error
 	for page, err := range o.client.EventPages(ctx, q) {
 		if err != nil {
@@ -369,7 +369,7 @@ func (o *OneLogin) backfillPages(ctx context.Context, bf model.Progress, changed
 		}
 		bf.Events += len(page.Events)
 		at := bf
-		if fetchErr = pl.put(ctx, o.job(page.Events, types, func() error { return o.setBackfill(ctx, at, changed) })); fetchErr != nil {
+		if fetchErr = pl.Put(ctx, o.job(page.Events, types, func() error { return o.setBackfill(ctx, at, changed) })); fetchErr != nil {
 			break
 		}
 		if !page.Last() && httpx.Sleep(ctx, o.pace()) != nil {
@@ -377,7 +377,7 @@ func (o *OneLogin) backfillPages(ctx context.Context, bf model.Progress, changed
 			break
 		}
 	}
-	if err := pl.close(); err != nil {
+	if err := pl.Close(); err != nil {
 		return err
 	}
 	if fetchErr != nil {
@@ -387,8 +387,8 @@ func (o *OneLogin) backfillPages(ctx context.Context, bf model.Progress, changed
 	return o.setBackfill(ctx, bf, changed)
 }
 
-func (o *OneLogin) setBackfill(ctx context.Context, bf model.Progress, changed func()) error {
-	if err := o.save(ctx, cursorOneLoginBackfill, bf); err != nil {
+func (o *Source) setBackfill(ctx context.Context, bf model.Progress, changed func()) error {
+	if err := o.save(ctx, CursorBackfill, bf); err != nil {
 		return err
 	}
 	o.mu.Lock()
@@ -398,7 +398,7 @@ func (o *OneLogin) setBackfill(ctx context.Context, bf model.Progress, changed f
 	return nil
 }
 
-func (o *OneLogin) countHeadCalls(n int) {
+func (o *Source) countHeadCalls(n int) {
 	now := time.Now()
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -418,7 +418,7 @@ func (o *OneLogin) countHeadCalls(n int) {
 // headRate is the live head's requests per hour, measured over the last
 // hour (or since it started, but over at least a minute, so the first
 // poll's token and score reads make the estimate cautious, not small).
-func (o *OneLogin) headRate() float64 {
+func (o *Source) headRate() float64 {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.started.IsZero() {
@@ -433,7 +433,7 @@ func (o *OneLogin) headRate() float64 {
 // budget resets once what is left is the reserve: a fifth of the budget
 // for the other integrations on the account, plus what the live head is
 // expected to spend before the reset.
-func (o *OneLogin) pace() time.Duration {
+func (o *Source) pace() time.Duration {
 	rl, ok := o.client.RateLimit()
 	if !ok || rl.Limit <= 0 {
 		return slowBackfillPace
@@ -449,11 +449,11 @@ func (o *OneLogin) pace() time.Duration {
 	return slowBackfillPace
 }
 
-// OneLoginEvent maps a OneLogin event onto the shared model. The client has
+// MapEvent maps a OneLogin event onto the shared model. The client has
 // already sanitized every string.
-func OneLoginEvent(e onelogin.Event, types *onelogin.EventTypeCatalog) model.Event {
+func MapEvent(e Event, types *EventTypeCatalog) model.Event {
 	ev := model.Event{
-		Vendor:   model.VendorOneLogin,
+		Vendor:   vendorName,
 		ID:       strconv.FormatInt(e.ID, 10),
 		Time:     e.CreatedAt,
 		Type:     e.EventTypeID,
@@ -467,7 +467,7 @@ func OneLoginEvent(e onelogin.Event, types *onelogin.EventTypeCatalog) model.Eve
 	if types != nil {
 		ev.TypeName = types.Name(e.EventTypeID)
 	} else {
-		ev.TypeName = onelogin.UnknownEventTypeName(e.EventTypeID)
+		ev.TypeName = UnknownEventTypeName(e.EventTypeID)
 	}
 	if e.UserID != nil {
 		ev.UserID = strconv.FormatInt(*e.UserID, 10)

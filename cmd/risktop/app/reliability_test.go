@@ -1,4 +1,4 @@
-package poll
+package app
 
 import (
 	"bytes"
@@ -22,9 +22,9 @@ import (
 var writeReport = flag.Bool("write-report", false, "rewrite docs/RELIABILITY.md from this run of TestFaultSuite")
 
 const (
-	reportPath     = "../../docs/RELIABILITY.md"
+	reportPath     = "../../../docs/RELIABILITY.md"
 	reportTemplate = "testdata/RELIABILITY.md.tmpl"
-	reportCommand  = "go test ./sources/poll -run TestFaultSuite -args -write-report"
+	reportCommand  = "go test ./cmd/risktop/app -run TestFaultSuite -args -write-report"
 )
 
 func checkReliabilityReport(t *testing.T, results []faultResult) {

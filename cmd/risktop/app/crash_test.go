@@ -1,4 +1,4 @@
-package poll
+package app
 
 import (
 	"bytes"
@@ -31,6 +31,7 @@ import (
 	"github.com/risktop/risktop/sources/sim/oktasim"
 	"github.com/risktop/risktop/sources/sim/olsim"
 	"github.com/risktop/risktop/sources/sim/simkit"
+	"github.com/risktop/risktop/sources/vendors"
 )
 
 // Crash safety: the test binary re-executes itself as a child that runs
@@ -79,7 +80,7 @@ sources:
 		e.CASB, casbsim.DefaultAccessKey, casbsim.DefaultAccessSecret,
 		e.Cloudflare, cfsim.DefaultAccountID, cfsim.DefaultToken,
 		e.Okta, oktasim.DefaultClientID, keyFile)
-	cfg, _, err := config.Parse("crash.yaml", []byte(text), config.Env{})
+	cfg, _, err := config.Parse("crash.yaml", []byte(text), config.Env{}, vendors.All)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +88,7 @@ sources:
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := FromConfig(cfg, st, hub.New(), httpx.Options{})
+	p, err := NewPollers(cfg, st, hub.New(), httpx.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,15 +296,15 @@ func (e *crashEnv) checkStore() {
 
 func (e *crashEnv) backfillCursor() model.Progress {
 	var p model.Progress
-	if raw, _ := e.st.Cursor(context.Background(), cursorOneLoginBackfill); raw != "" {
+	if raw, _ := e.st.Cursor(context.Background(), onelogin.CursorBackfill); raw != "" {
 		json.Unmarshal([]byte(raw), &p)
 	}
 	return p
 }
 
-func (e *crashEnv) headCursor() headCursor {
-	var h headCursor
-	if raw, _ := e.st.Cursor(context.Background(), cursorOneLoginHead); raw != "" {
+func (e *crashEnv) headCursor() onelogin.HeadCursor {
+	var h onelogin.HeadCursor
+	if raw, _ := e.st.Cursor(context.Background(), onelogin.CursorHead); raw != "" {
 		json.Unmarshal([]byte(raw), &h)
 	}
 	return h

@@ -1,4 +1,4 @@
-package poll
+package app
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"github.com/risktop/risktop/sources/httpx"
 	"github.com/risktop/risktop/sources/sim"
 	"github.com/risktop/risktop/sources/sim/simkit"
+	"github.com/risktop/risktop/sources/vendors"
 )
 
 // TestFromTheSimulatorsConfig loads the config `risktop sim` prints, builds
@@ -36,7 +37,7 @@ func TestFromTheSimulatorsConfig(t *testing.T) {
 			t.Fatal(err)
 		}
 		text := sim.EndpointsAt("http://sim.local").Config(keyFile) + "store: " + filepath.Join(dir, "risktop.db") + "\n"
-		cfg, _, err := config.Parse("sim.yaml", []byte(text), config.Env{})
+		cfg, _, err := config.Parse("sim.yaml", []byte(text), config.Env{}, vendors.All)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -47,7 +48,7 @@ func TestFromTheSimulatorsConfig(t *testing.T) {
 		defer st.Close()
 		bus := hub.New()
 		sub := bus.Subscribe()
-		p, err := FromConfig(cfg, st, bus, httpx.Options{HTTPClient: &http.Client{Transport: simkit.Transport(s.Handler())}})
+		p, err := NewPollers(cfg, st, bus, httpx.Options{HTTPClient: &http.Client{Transport: simkit.Transport(s.Handler())}})
 		if err != nil {
 			t.Fatal(err)
 		}

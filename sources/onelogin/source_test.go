@@ -1,4 +1,4 @@
-package poll
+package onelogin
 
 import (
 	"context"
@@ -13,63 +13,30 @@ import (
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
-	"github.com/risktop/risktop/sources/casb"
-	"github.com/risktop/risktop/sources/cloudflare"
 	"github.com/risktop/risktop/sources/httpx"
-	"github.com/risktop/risktop/sources/onelogin"
+	"github.com/risktop/risktop/sources/poll"
 	"github.com/risktop/risktop/sources/secret"
-	"github.com/risktop/risktop/sources/sim/casbsim"
-	"github.com/risktop/risktop/sources/sim/cfsim"
 	"github.com/risktop/risktop/sources/sim/olsim"
 	"github.com/risktop/risktop/sources/sim/simkit"
 )
 
-// tenant is the vendor simulators over one world, reached in-process so a
+// tenant is OneLogin's simulator over a world, reached in-process so a
 // synctest bubble (fake time) can drive hours of polling in milliseconds.
 type tenant struct {
 	world *simkit.World
 	ol    *olsim.Server
-	cf    *cfsim.Server
-	casb  *casbsim.Server
 	dir   string
 }
 
 func newTenant(t *testing.T, history time.Duration, olOpts olsim.Options) *tenant {
 	w := simkit.NewWorld(simkit.Options{Seed: 3, People: 60, History: history, EventsPerMinute: 2, Scenario: true})
-	return &tenant{
-		world: w,
-		ol:    olsim.New(w, olOpts),
-		cf:    cfsim.New(w, cfsim.Options{}),
-		casb:  casbsim.New(w, casbsim.Options{}),
-		dir:   t.TempDir(),
-	}
+	return &tenant{world: w, ol: olsim.New(w, olOpts), dir: t.TempDir()}
 }
 
-func httpOpts(h http.Handler) httpx.Options {
-	return httpx.Options{HTTPClient: &http.Client{Transport: simkit.Transport(h)}, Timeout: 10 * time.Second}
-}
-
-func (tn *tenant) oneLogin(t *testing.T) *onelogin.Client {
-	c, err := onelogin.New(onelogin.Config{BaseURL: "http://onelogin.sim", ClientID: olsim.DefaultClientID,
-		ClientSecret: secret.New(olsim.DefaultClientSecret), HTTP: httpOpts(tn.ol.Handler())})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-func (tn *tenant) cloudflare(t *testing.T) *cloudflare.Client {
-	c, err := cloudflare.New(cloudflare.Config{BaseURL: "http://cloudflare.sim", AccountID: cfsim.DefaultAccountID,
-		APIToken: secret.New(cfsim.DefaultToken), HTTP: httpOpts(tn.cf.Handler())})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-func (tn *tenant) casbClient(t *testing.T) *casb.Client {
-	c, err := casb.New(casb.Config{BaseURL: "http://casb.sim", AccessKey: secret.New(casbsim.DefaultAccessKey),
-		AccessSecret: secret.New(casbsim.DefaultAccessSecret), HTTP: httpOpts(tn.casb.Handler())})
+func (tn *tenant) oneLogin(t *testing.T) *Client {
+	c, err := New(Config{BaseURL: "http://onelogin.sim", ClientID: olsim.DefaultClientID,
+		ClientSecret: secret.New(olsim.DefaultClientSecret),
+		HTTP:         httpx.Options{HTTPClient: &http.Client{Transport: simkit.Transport(tn.ol.Handler())}, Timeout: 10 * time.Second}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,9 +79,11 @@ func (tn *tenant) wantIDs(from, to time.Time) map[string]bool {
 	return want
 }
 
-// diffIDs counts the wanted ids the store lacks, the stored ids nobody
+// compare counts the wanted ids the store lacks, the stored ids nobody
 // wanted, and the ids stored more than once.
-func diffIDs(got map[string]int, want map[string]bool) (missing, extra, dup int) {
+func compare(t *testing.T, got map[string]int, want map[string]bool) {
+	t.Helper()
+	var missing, extra, dup int
 	for id := range want {
 		if got[id] == 0 {
 			missing++
@@ -128,12 +97,6 @@ func diffIDs(got map[string]int, want map[string]bool) (missing, extra, dup int)
 			dup++
 		}
 	}
-	return missing, extra, dup
-}
-
-func compare(t *testing.T, got map[string]int, want map[string]bool) {
-	t.Helper()
-	missing, extra, dup := diffIDs(got, want)
 	if missing+extra+dup > 0 {
 		t.Fatalf("store vs simulator: %d missing, %d unexpected, %d duplicated (of %d wanted)", missing, extra, dup, len(want))
 	}
@@ -143,14 +106,23 @@ func compare(t *testing.T, got map[string]int, want map[string]bool) {
 // of fake time, as one run of risktop would.
 func (tn *tenant) runFor(t *testing.T, st store.Store, d time.Duration) {
 	bus := hub.New()
-	src := NewOneLogin(tn.oneLogin(t), st, bus, OneLoginOptions{Backfill: 24 * time.Hour})
-	r := NewRunner(bus, Spec{Source: src, Interval: 30 * time.Second, MinInterval: 10 * time.Second})
+	src := NewSource(tn.oneLogin(t), st, bus, SourceOptions{Backfill: 24 * time.Hour})
+	r := poll.NewRunner(bus, poll.Spec{Source: src, Interval: 30 * time.Second, MinInterval: 10 * time.Second})
 	stop := start(r)
 	defer stop()
 	time.Sleep(d)
 	synctest.Wait()
 	r.Refresh("") // one last poll at the moment compared against
 	synctest.Wait()
+}
+
+// start runs r until the returned stop is called; deferred, it also
+// cleans up after a failed assertion so the bubble can end.
+func start(r *poll.Runner) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { r.Run(ctx); close(done) }()
+	return func() { cancel(); <-done }
 }
 
 func TestOneLoginIncrementalAcrossRestarts(t *testing.T) {
@@ -163,7 +135,7 @@ func TestOneLoginIncrementalAcrossRestarts(t *testing.T) {
 
 		tn.runFor(t, st, 20*time.Minute)
 		compare(t, storedIDs(t, st, model.VendorOneLogin), tn.wantIDs(first.Add(-24*time.Hour), time.Now()))
-		bf, _ := st.Cursor(context.Background(), cursorOneLoginBackfill)
+		bf, _ := st.Cursor(context.Background(), CursorBackfill)
 		if bf == "" {
 			t.Fatal("no back-fill cursor stored")
 		}
@@ -215,7 +187,7 @@ func TestBackfillInterruptedResumesWhereItStopped(t *testing.T) {
 
 func readProgress(t *testing.T, st store.Store, p *model.Progress) {
 	t.Helper()
-	raw, err := st.Cursor(context.Background(), cursorOneLoginBackfill)
+	raw, err := st.Cursor(context.Background(), CursorBackfill)
 	if err != nil || raw == "" {
 		t.Fatalf("back-fill cursor: %q, %v", raw, err)
 	}
@@ -238,8 +210,8 @@ func TestBackfillStaysWithinTheBudget(t *testing.T) {
 		defer st.Close()
 		bus := hub.New()
 		sub := bus.Subscribe()
-		src := NewOneLogin(tn.oneLogin(t), st, bus, OneLoginOptions{Backfill: 80 * time.Hour})
-		r := NewRunner(bus, Spec{Source: src, Interval: 30 * time.Second})
+		src := NewSource(tn.oneLogin(t), st, bus, SourceOptions{Backfill: 80 * time.Hour})
+		r := poll.NewRunner(bus, poll.Spec{Source: src, Interval: 30 * time.Second})
 		stop := start(r)
 		defer stop()
 		minRemaining := limit
@@ -271,51 +243,6 @@ func TestBackfillStaysWithinTheBudget(t *testing.T) {
 	})
 }
 
-func TestFaultsBackOffRecoverAndSparetheOthers(t *testing.T) {
-	t.Parallel()
-	synctest.Test(t, func(t *testing.T) {
-		tn := newTenant(t, 25*time.Hour, olsim.Options{})
-		st := tn.openStore(t)
-		defer st.Close()
-		bus := hub.New()
-		sub := bus.Subscribe()
-		tn.cf.Faults().Set(simkit.Faults{FailNext: 12}) // each poll tries 4 times: three failed polls
-		r := NewRunner(bus,
-			Spec{Source: NewOneLogin(tn.oneLogin(t), st, bus, OneLoginOptions{}), Interval: 30 * time.Second},
-			Spec{Source: NewCloudflare(tn.cloudflare(t), st, bus, CloudflareOptions{}), Interval: 60 * time.Second},
-			Spec{Source: NewCASB(tn.casbClient(t), st, bus), Interval: 5 * time.Minute},
-		)
-		stop := start(r)
-		defer stop()
-
-		time.Sleep(35 * time.Second) // three failed polls (each with its in-call retries) end by ~26s; the next is ~20s later
-		synctest.Wait()
-		health := latestHealth(sub)
-		if cf := health[model.VendorCloudflare]; cf.State != model.StateFailing || cf.Failures < 3 || cf.LastError == "" {
-			t.Fatalf("cloudflare under fault: %+v", cf)
-		}
-		for _, v := range []string{model.VendorOneLogin, model.VendorCASB} {
-			if h := health[v]; h.State != model.StateOK {
-				t.Fatalf("%s suffered from cloudflare's fault: %+v", v, h)
-			}
-		}
-		time.Sleep(2 * time.Minute)
-		synctest.Wait()
-		health = latestHealth(sub)
-		if cf := health[model.VendorCloudflare]; cf.State != model.StateOK || cf.LastSuccess.IsZero() {
-			t.Fatalf("cloudflare did not recover: %+v", cf)
-		}
-		views, err := st.UserRisks(context.Background(), model.VendorCloudflare)
-		if err != nil || len(views) == 0 {
-			t.Fatalf("no cloudflare views after recovery: %v", err)
-		}
-		casbViews, _ := st.UserRisks(context.Background(), model.VendorCASB)
-		if len(casbViews) == 0 {
-			t.Fatal("no CASB views")
-		}
-	})
-}
-
 func latestHealth(sub *hub.Subscription) map[string]model.Health {
 	out := map[string]model.Health{}
 	for _, m := range sub.Take() {
@@ -324,38 +251,4 @@ func latestHealth(sub *hub.Subscription) map[string]model.Health {
 		}
 	}
 	return out
-}
-
-// TestCloudflareStaysFarInsideItsBudget runs the Cloudflare poller at its
-// default interval through a credential-stuffing burst (many users change
-// at once) and counts its requests: Cloudflare allows 1,200 per 5 minutes
-// per user, shared with other tools, so risktop keeps to a tenth of it.
-func TestCloudflareStaysFarInsideItsBudget(t *testing.T) {
-	t.Parallel()
-	synctest.Test(t, func(t *testing.T) {
-		tn := newTenant(t, 25*time.Hour, olsim.Options{})
-		st := tn.openStore(t)
-		defer st.Close()
-		bus := hub.New()
-		r := NewRunner(bus, Spec{Source: NewCloudflare(tn.cloudflare(t), st, bus, CloudflareOptions{}), Interval: 60 * time.Second})
-		defer start(r)()
-		var windows []int64
-		last := tn.cf.Faults().Requests()
-		for range 4 { // 20 minutes: the burst runs from 2 to 8
-			time.Sleep(5 * time.Minute)
-			synctest.Wait()
-			now := tn.cf.Faults().Requests()
-			windows = append(windows, now-last)
-			last = now
-		}
-		t.Logf("cloudflare requests per 5 minutes: %v", windows)
-		for i, n := range windows {
-			if n > 120 {
-				t.Fatalf("window %d: %d requests in 5 minutes (all: %v); the budget is 1,200 shared", i, n, windows)
-			}
-		}
-		if windows[0]+windows[1] <= 10 {
-			t.Fatalf("requests per window %v: no user details were fetched through the burst", windows)
-		}
-	})
 }

@@ -1,4 +1,4 @@
-package poll
+package app
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/casb"
+	"github.com/risktop/risktop/sources/cloudflare"
 	"github.com/risktop/risktop/sources/httpx"
 	"github.com/risktop/risktop/sources/sim"
 	"github.com/risktop/risktop/sources/sim/olsim"
@@ -412,13 +413,13 @@ func (r *rig) compareEvents(t *testing.T, begin time.Time) (missing, dups int) {
 func (r *rig) compareSnapshots(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
-	rep, err := r.pollers.Clients.CASB.UserRiskReport(ctx, casb.Filter{})
+	rep, err := r.pollers.Client(model.VendorCASB).(*casb.Client).UserRiskReport(ctx, casb.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var want []string
 	for _, row := range rep.Rows {
-		v := CASBView(row)
+		v := casb.MapUserRisk(row)
 		want = append(want, v.Email+"/"+v.Context+"/"+v.Level.String())
 	}
 	r.sameViews(t, model.VendorCASB, want, func(v model.UserRisk) string { return v.Email + "/" + v.Context + "/" + v.Level.String() })
@@ -428,7 +429,7 @@ func (r *rig) compareSnapshots(t *testing.T) {
 	}
 	want = want[:0]
 	for _, u := range sum.Users {
-		want = append(want, u.UserID+"/"+model.CloudflareLevel(string(u.MaxRiskLevel)).String())
+		want = append(want, u.UserID+"/"+cloudflare.LevelOf(string(u.MaxRiskLevel)).String())
 	}
 	r.sameViews(t, model.VendorCloudflare, want, func(v model.UserRisk) string { return v.UserID + "/" + v.Level.String() })
 }

@@ -1,4 +1,4 @@
-package poll
+package app
 
 import (
 	"context"
@@ -24,17 +24,19 @@ import (
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/httpx"
+	"github.com/risktop/risktop/sources/poll"
 	"github.com/risktop/risktop/sources/sim"
 	"github.com/risktop/risktop/sources/sim/casbsim"
 	"github.com/risktop/risktop/sources/sim/cfsim"
 	"github.com/risktop/risktop/sources/sim/oktasim"
 	"github.com/risktop/risktop/sources/sim/olsim"
 	"github.com/risktop/risktop/sources/sim/simkit"
+	"github.com/risktop/risktop/sources/vendors"
 )
 
 // The fault rig: the four simulators over one world, served in-process
 // through streamTransport, and risktop wired as the dashboard wires it
-// (config → FromConfig → Runner, an actions.Service and its Sender) on an
+// (config → NewPollers → Runner, an actions.Service and its Sender) on an
 // in-memory store. Inside a synctest bubble it runs on fake time.
 
 // rigMaxBody is the clients' body cap in the rig: small, so a body ten
@@ -135,7 +137,7 @@ func newRig(t *testing.T) *rig {
 		}
 		return nil, os.ErrNotExist
 	}}
-	cfg, _, err := config.Parse("rig.yaml", []byte(rigConfig("http://sim.test")), env)
+	cfg, _, err := config.Parse("rig.yaml", []byte(rigConfig("http://sim.test")), env, vendors.All)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +147,7 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	opts := httpx.Options{HTTPClient: &http.Client{Transport: streamTransport{h}}, MaxBody: rigMaxBody, RandN: fixedRandN}
-	r.pollers, err = FromConfig(cfg, r.st, r.hub, opts)
+	r.pollers, err = NewPollers(cfg, r.st, r.hub, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,9 +206,9 @@ func (r *rig) close(halt func()) {
 // it polled, as a restarted risktop's first poll would.
 func (r *rig) pollOnce(t *testing.T) {
 	t.Helper()
-	for _, l := range r.pollers.Runner.loops {
-		if _, err := l.spec.Source.Poll(context.Background()); err != nil {
-			t.Errorf("%s: a poll after the recovery failed: %v", l.spec.Source.Name(), err)
+	for _, s := range r.pollers.Runner.Sources() {
+		if _, err := s.Poll(context.Background()); err != nil {
+			t.Errorf("%s: a poll after the recovery failed: %v", s.Name(), err)
 		}
 	}
 }
@@ -237,14 +239,14 @@ func (r *rig) healthBetween(source string, from, to time.Time) []stamped {
 	return out
 }
 
-// seedJitter gives every loop its own seeded jitter, so a run repeats to
-// the nanosecond of fake time (each loop draws in its own order).
-func seedJitter(r *Runner) {
-	for _, l := range r.loops {
+// seedJitter gives every source its own seeded jitter, so a run repeats
+// to the nanosecond of fake time (each source draws in its own order).
+func seedJitter(r *poll.Runner) {
+	r.SetJitter(func(source string) func() float64 {
 		h := fnv.New64a()
-		h.Write([]byte(l.spec.Source.Name()))
-		l.rnd = rand.New(rand.NewPCG(h.Sum64(), 7)).Float64
-	}
+		h.Write([]byte(source))
+		return rand.New(rand.NewPCG(h.Sum64(), 7)).Float64
+	})
 }
 
 // fixedRandN is the clients' back-off jitter in the rig: a function of n

@@ -1,4 +1,4 @@
-package poll
+package onelogin
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/store"
-	"github.com/risktop/risktop/sources/onelogin"
+	"github.com/risktop/risktop/sources/ingest"
 )
 
 var benchNames = []string{"Ava Chen", "Søren Müller", "山田 太郎", "Zoë O'Brien", "Nguyễn Văn An", "Priya Iyer", "ava.smith@example.com"}
@@ -72,7 +72,7 @@ func BenchmarkIngestVsDecode(b *testing.B) {
 
 		start := time.Now()
 		for _, body := range bodies {
-			var plain struct{ Data []onelogin.Event }
+			var plain struct{ Data []Event }
 			if err := json.Unmarshal(body, &plain); err != nil {
 				b.Fatal(err)
 			}
@@ -81,21 +81,21 @@ func BenchmarkIngestVsDecode(b *testing.B) {
 
 		start = time.Now()
 		var stored int
-		pl := startPipeline(ctx, st)
+		pl := ingest.Start(ctx, st)
 		for _, body := range bodies {
-			page, err := onelogin.DecodeEventsPage(body)
+			page, err := DecodeEventsPage(body)
 			if err != nil {
 				b.Fatal(err)
 			}
 			batch := make([]model.Event, len(page.Events))
 			for i, e := range page.Events {
-				batch[i] = OneLoginEvent(e, nil)
+				batch[i] = MapEvent(e, nil)
 			}
-			if err := pl.put(ctx, ingestJob{events: batch, done: func(n int) error { stored += n; return nil }}); err != nil {
+			if err := pl.Put(ctx, ingest.Job{Events: batch, Done: func(n int) error { stored += n; return nil }}); err != nil {
 				b.Fatal(err)
 			}
 		}
-		if err := pl.close(); err != nil || stored != pagesPerOp*50 {
+		if err := pl.Close(); err != nil || stored != pagesPerOp*50 {
 			b.Fatalf("stored %d of %d: %v", stored, pagesPerOp*50, err)
 		}
 		ingestTime += time.Since(start)

@@ -1,0 +1,202 @@
+// Package app wires risktop together from a config: each configured
+// vendor's client and sources (through sources/vendors), the runner that
+// polls them, the pruner, the actions service and its outbox sender.
+// Every command builds what it runs through it; none names a vendor.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/risktop/risktop/config"
+	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/hub"
+	"github.com/risktop/risktop/model/store"
+	"github.com/risktop/risktop/sources/actions"
+	"github.com/risktop/risktop/sources/httpx"
+	"github.com/risktop/risktop/sources/poll"
+	"github.com/risktop/risktop/sources/vendor"
+	"github.com/risktop/risktop/sources/vendors"
+)
+
+// Pollers is everything that runs in the background for one config.
+type Pollers struct {
+	Hub     *hub.Hub
+	Runner  *poll.Runner
+	Clients vendors.Clients // what the actions service acts through
+
+	clients   map[string]any // every configured vendor's, by name
+	store     store.Store
+	retention time.Duration
+}
+
+// pruneEvery is how often data older than the retention is removed.
+const pruneEvery = time.Hour
+
+// NewPollers builds a client and its sources for every configured vendor.
+func NewPollers(cfg *config.Config, st store.Store, bus *hub.Hub, opts httpx.Options) (*Pollers, error) {
+	p := &Pollers{Hub: bus, clients: map[string]any{}, store: st, retention: cfg.Retention}
+	var specs []poll.Spec
+	for _, v := range vendors.All {
+		s := cfg.Source(v.Name)
+		if s == nil {
+			continue
+		}
+		c, err := v.New(s, opts)
+		if err != nil {
+			return nil, err
+		}
+		p.clients[v.Name] = c
+		for _, src := range v.Sources(c, s, vendor.Deps{Store: st, Hub: bus}) {
+			specs = append(specs, poll.Spec{Source: src, Interval: v.Interval(s), MinInterval: v.Schedule.Min})
+		}
+	}
+	if len(specs) == 0 {
+		return nil, fmt.Errorf("no sources configured in %s", cfg.Path)
+	}
+	p.Clients = vendors.ClientsOf(p.clients)
+	p.Runner = poll.NewRunner(bus, specs...)
+	return p, nil
+}
+
+// Clients builds the clients of the named vendors that are configured, for
+// a command that acts without polling.
+func Clients(cfg *config.Config, opts httpx.Options, names ...string) (vendors.Clients, error) {
+	built := map[string]any{}
+	for _, v := range vendors.All {
+		s := cfg.Source(v.Name)
+		if s == nil || !slices.Contains(names, v.Name) {
+			continue
+		}
+		c, err := v.New(s, opts)
+		if err != nil {
+			return vendors.Clients{}, err
+		}
+		built[v.Name] = c
+	}
+	return vendors.ClientsOf(built), nil
+}
+
+// Client is the named vendor's client (nil when it is not configured).
+func (p *Pollers) Client(vendor string) any { return p.clients[vendor] }
+
+// Run polls, and prunes what is older than the retention, until ctx ends;
+// it returns when every goroutine it started has.
+func (p *Pollers) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Go(func() { p.Runner.Run(ctx) })
+	if p.retention > 0 {
+		wg.Go(func() {
+			for {
+				// A failed prune is retried on the next round; the data
+				// it would remove is only old, never wrong.
+				_, _ = p.store.Prune(ctx, time.Now().Add(-p.retention))
+				if httpx.Sleep(ctx, pruneEvery) != nil {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// RunPollers starts the pollers, and a logger of their health changes, on
+// wg until ctx ends.
+func RunPollers(ctx context.Context, wg *sync.WaitGroup, p *Pollers, cfg *config.Config, log *slog.Logger) {
+	wg.Go(func() {
+		log.Info("pollers started", "sources", strings.Join(cfg.Sources(), ","))
+		p.Run(ctx)
+		log.Info("pollers stopped")
+	})
+	wg.Go(func() { logHealth(ctx, p.Hub, log) })
+}
+
+// logHealth logs each source's health when its state or error changes,
+// so the log tells why a pill turned red after the fact.
+func logHealth(ctx context.Context, bus *hub.Hub, log *slog.Logger) {
+	sub := bus.Subscribe()
+	defer sub.Close()
+	last := map[string]model.Health{}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-sub.Ready():
+		}
+		for _, m := range sub.Take() {
+			h, ok := m.(hub.HealthMsg)
+			if !ok {
+				continue
+			}
+			prev, seen := last[h.Source]
+			last[h.Source] = h.Health
+			if seen && prev.State == h.State && prev.LastError == h.LastError && prev.Note == h.Note {
+				continue
+			}
+			level := slog.LevelInfo
+			switch h.State {
+			case model.StateDegraded:
+				level = slog.LevelWarn
+			case model.StateFailing:
+				level = slog.LevelError
+			}
+			attrs := []any{"source", h.Source, "state", h.State.String()}
+			if h.Note != "" {
+				attrs = append(attrs, "note", h.Note)
+			}
+			if h.LastError != "" {
+				attrs = append(attrs, "err", h.LastError, "failures", h.Failures, "backoff", h.Backoff)
+			}
+			log.Log(ctx, level, "source health", attrs...)
+		}
+	}
+}
+
+// ServiceOptions are what a command needs to act on the vendors.
+type ServiceOptions struct {
+	Store     store.Store
+	Clients   vendors.Clients
+	ReadOnly  bool
+	AuditFile string
+	Log       *slog.Logger
+	Hub       *hub.Hub // told of every change to the outbox or the audit log; nil for none
+}
+
+// NewService builds the actions service.
+func NewService(o ServiceOptions) (*actions.Service, error) {
+	return actions.New(o.Clients.ActionsOptions(actions.Options{
+		Store:     o.Store,
+		ReadOnly:  o.ReadOnly,
+		AuditFile: o.AuditFile,
+		Log:       o.Log,
+		// Every dashboard on the hub (one, or every SSH session) reloads
+		// its outbox and audit lists; the hub coalesces a burst into one.
+		Changed: o.changed(),
+	}))
+}
+
+// changed tells every dashboard on the hub; headless commands have none.
+func (o ServiceOptions) changed() func() {
+	if o.Hub == nil {
+		return nil
+	}
+	return func() { o.Hub.Publish(hub.ActionsChanged{}) }
+}
+
+// RunSender starts the outbox sender on wg until ctx ends. In read-only
+// mode, or with nowhere to push, it returns at once.
+func RunSender(ctx context.Context, wg *sync.WaitGroup, svc *actions.Service, log *slog.Logger) {
+	wg.Go(func() {
+		if svc.ReadOnly() || !svc.CanPush() {
+			return
+		}
+		log.Info("outbox sender started")
+		svc.NewSender().Run(ctx)
+		log.Info("outbox sender stopped")
+	})
+}

@@ -1,0 +1,111 @@
+package cloudflare
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/sources/httpx"
+	"github.com/risktop/risktop/sources/sanitize"
+	"github.com/risktop/risktop/sources/vendor"
+)
+
+// Cloudflare allows 1,200 requests per 5 minutes per user, shared with
+// the dashboard and other automation; going over blocks all calls for 5
+// minutes.
+const (
+	DefaultInterval = 60 * time.Second
+	MinInterval     = 10 * time.Second
+)
+
+const vendorName = "cloudflare"
+
+const accountIDWhat = "the 32 hex characters after dash.cloudflare.com/ in the dashboard URL"
+
+// Vendor describes Cloudflare Zero Trust to the rest of risktop.
+var Vendor = vendor.Descriptor{
+	Name:    vendorName,
+	Display: "Cloudflare",
+	Short:   "CF",
+	Polled:  true,
+	Config: vendor.Schema{
+		Keys: []vendor.Key{
+			{Name: "base_url", Kind: vendor.URL, Default: DefaultBaseURL, Example: DefaultBaseURL, CheckPath: checkPath},
+			{Name: "account_id", Kind: vendor.String, Required: true, What: accountIDWhat},
+			{Name: "api_token", Kind: vendor.Secret, Required: true,
+				What: "an API token with Zero Trust read and 'Zero Trust: PII Read' permissions"},
+			{Name: "interval", Kind: vendor.Interval},
+		},
+		Check:    checkSection,
+		Backstop: backstop,
+	},
+	Schedule: vendor.Schedule{Default: DefaultInterval, Min: MinInterval,
+		Why: "Cloudflare allows 1,200 requests per 5 minutes per user, shared with the dashboard and other automation, and going over blocks every API call for 5 minutes"},
+	New: func(s *vendor.Section, opts httpx.Options) (any, error) { return New(ConfigOf(s, opts)) },
+	Sources: func(c any, _ *vendor.Section, d vendor.Deps) []vendor.Source {
+		return []vendor.Source{NewSource(c.(*Client), d.Store, d.Hub, SourceOptions{})}
+	},
+	Check: check,
+	Level: func(raw string, _ int) model.Level { return LevelOf(raw) },
+	Summary: func(s *vendor.Section) string {
+		return fmt.Sprintf("cloudflare %s account %s every %s", s.String("base_url"), s.String("account_id"), vendor.FormatDuration(s.Duration("interval")))
+	},
+	// The API host is everyone's: the account names the tenant.
+	Tenant: func(s *vendor.Section) (string, bool) { return "cloudflare account " + s.String("account_id"), false },
+}
+
+// ConfigOf is the client config of a loaded section.
+func ConfigOf(s *vendor.Section, opts httpx.Options) Config {
+	return Config{BaseURL: s.String("base_url"), AccountID: s.String("account_id"), APIToken: s.Secret("api_token"), HTTP: opts}
+}
+
+// checkPath refuses a base URL that goes past the API root.
+func checkPath(u *url.URL) string {
+	p := strings.Trim(u.Path, "/")
+	switch {
+	case slices.ContainsFunc(strings.Split(p, "/"), func(seg string) bool { return seg == "accounts" || seg == "zt_risk_scoring" }):
+		return fmt.Sprintf("path %q goes past the API root; write %s and put the account in account_id", sanitize.LineN(u.Path, 60), DefaultBaseURL)
+	case strings.EqualFold(u.Hostname(), "api.cloudflare.com") && p != "client/v4":
+		return fmt.Sprintf("the API root on api.cloudflare.com is /client/v4; write %s", DefaultBaseURL)
+	}
+	return ""
+}
+
+func checkSection(s *vendor.Section, p vendor.Problems) {
+	if id := s.String("account_id"); id != "" && !isHex32(id) {
+		p.At("account_id", "%s is not an account ID; use %s", p.Quoted("account_id", id, 40), accountIDWhat)
+	}
+}
+
+func isHex32(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	return strings.Trim(strings.ToLower(s), "0123456789abcdef") == ""
+}
+
+var configKeys = strings.NewReplacer("Config.", "", "BaseURL", "base_url", "AccountID", "account_id", "APIToken", "api_token")
+
+func backstop(s *vendor.Section) error {
+	if _, err := New(ConfigOf(s, httpx.Options{})); err != nil {
+		return errors.New(configKeys.Replace(strings.TrimPrefix(err.Error(), vendorName+": ")))
+	}
+	return nil
+}
+
+// LevelOf maps Cloudflare's low/medium/high.
+func LevelOf(s string) model.Level {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "low":
+		return model.LevelLow
+	case "medium":
+		return model.LevelMedium
+	case "high":
+		return model.LevelHigh
+	}
+	return model.LevelUnknown
+}

@@ -1,0 +1,163 @@
+package okta
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/sources/httpx"
+	"github.com/risktop/risktop/sources/sanitize"
+	"github.com/risktop/risktop/sources/vendor"
+)
+
+const vendorName = "okta"
+
+// CheckEvery is how often the Okta source checks its provider
+// registration: risktop pushes to Okta, it does not poll it.
+const CheckEvery = 15 * time.Minute
+
+const example = "https://acme.okta.com"
+
+// Vendor describes Okta to the rest of risktop.
+var Vendor = vendor.Descriptor{
+	Name:    vendorName,
+	Display: "Okta",
+	Short:   "OKTA",
+	Polled:  false,
+	Config: vendor.Schema{
+		Keys: []vendor.Key{
+			{Name: "base_url", Kind: vendor.URL, Example: example, CheckPath: checkPath},
+			{Name: "api_token", Kind: vendor.Secret, What: "an SSWS API token"},
+			{Name: "client_id", Kind: vendor.String},
+			{Name: "private_key", Kind: vendor.Secret, PEM: true, What: "the service app's RSA private key (PEM)"},
+			{Name: "key_id", Kind: vendor.String},
+			{Name: "requests_per_minute", Kind: vendor.Int, Default: DefaultRequestsPerMinute, Min: 1, Max: MaxRequestsPerMinute,
+				NotNumber:  fmt.Sprintf("use 1 to %d (Okta's guide allows %d per risk provider)", MaxRequestsPerMinute, DefaultRequestsPerMinute),
+				OutOfRange: fmt.Sprintf("use 1 to %d (the API's limit; Okta's integration guide asks for %d per risk provider)", MaxRequestsPerMinute, DefaultRequestsPerMinute)},
+			{Name: "allow_documentation_ranges", Kind: vendor.Bool,
+				NotBool: "write true only for a simulator's tenant (its addresses are in the documentation ranges), else leave it out"},
+		},
+		Hints: map[string]string{
+			"interval": "unknown key; okta is not polled (risktop pushes IP risk to it), so its pace is requests_per_minute",
+		},
+		Check:    checkSection,
+		Backstop: backstop,
+	},
+	Schedule: vendor.Schedule{Default: CheckEvery, Min: CheckEvery},
+	New:      func(s *vendor.Section, opts httpx.Options) (any, error) { return New(ConfigOf(s, opts)) },
+	Sources: func(c any, _ *vendor.Section, _ vendor.Deps) []vendor.Source {
+		return []vendor.Source{NewSource(c.(*Client))}
+	},
+	Check: check,
+	Level: func(raw string, _ int) model.Level { return LevelOf(raw) },
+	Summary: func(s *vendor.Section) string {
+		part := fmt.Sprintf("okta %s (%s) %d pushes/min", s.String("base_url"), mode(s), s.Int("requests_per_minute"))
+		if s.Bool("allow_documentation_ranges") {
+			part += ", documentation ranges allowed"
+		}
+		return part
+	},
+	Tenant: func(s *vendor.Section) (string, bool) {
+		if u, err := url.Parse(s.String("base_url")); err == nil {
+			return u.Host, true
+		}
+		return "", true
+	},
+}
+
+// ConfigOf is the client config of a loaded section.
+func ConfigOf(s *vendor.Section, opts httpx.Options) Config {
+	return Config{
+		BaseURL: s.String("base_url"), APIToken: s.Secret("api_token"),
+		ClientID: s.String("client_id"), PrivateKeyPEM: s.Secret("private_key"), KeyID: s.String("key_id"),
+		RequestsPerMinute: s.Int("requests_per_minute"), HTTP: opts,
+		AllowDocumentationRanges: s.Bool("allow_documentation_ranges"),
+	}
+}
+
+// AllowsDocumentationRanges reports allow_documentation_ranges: pushes may
+// name the documentation ranges (a simulator's tenant).
+func AllowsDocumentationRanges(s *vendor.Section) bool { return s.Bool("allow_documentation_ranges") }
+
+// mode is "oauth" or "ssws".
+func mode(s *vendor.Section) string {
+	if s.String("client_id") != "" {
+		return "oauth"
+	}
+	return "ssws"
+}
+
+var ownRoot = vendor.RootOnly([]string{".okta.com", ".oktapreview.com", ".okta-emea.com", ".okta-gov.com"},
+	[]string{"api", "oauth2", "admin", "app", "home"}, example)
+
+// checkPath refuses the Admin Console's host and a path on Okta's domains.
+func checkPath(u *url.URL) string {
+	host := u.Hostname()
+	label, rest, _ := strings.Cut(host, ".")
+	if org, ok := strings.CutSuffix(label, "-admin"); ok && org != "" {
+		if rest != "" {
+			org += "." + rest
+		}
+		return fmt.Sprintf("host %q is the Admin Console; use the org URL %s://%s", sanitize.LineN(host, 60), u.Scheme, org)
+	}
+	return ownRoot(u)
+}
+
+// checkSection holds the credentials to exactly one kind: an SSWS token,
+// or an OAuth service app's client id and key.
+func checkSection(s *vendor.Section, p vendor.Problems) {
+	ssws := s.Has("api_token") || s.Has("api_token_file")
+	oauth := s.Has("client_id") || s.Has("private_key") || s.Has("private_key_file") || s.Has("key_id")
+	switch {
+	case ssws && oauth:
+		p.At("", "both api_token and client_id/private_key_file are set; keep one: client_id + private_key_file (OAuth service app) or api_token (SSWS)")
+	case !ssws && !oauth && !p.Misspelt("api_token") && !p.Misspelt("client_id") && !p.Misspelt("private_key"):
+		p.At("", "no credentials; set client_id + private_key_file (OAuth service app, scope okta.riskEvents.manage), or api_token (SSWS)")
+	}
+	if !oauth || ssws {
+		return
+	}
+	if s.String("client_id") == "" {
+		if s.Has("client_id") {
+			p.At("client_id", "is empty; set it to the service app's client ID")
+		} else {
+			p.Missing("client_id", "set it to the service app's client ID (required with private_key_file)")
+		}
+	}
+	if !s.Has("private_key") && !s.Has("private_key_file") {
+		p.Missing("private_key_file", "set it to the PEM file of the service app's RSA private key (required with client_id)")
+	}
+}
+
+func backstop(s *vendor.Section) error {
+	_, err := New(ConfigOf(s, httpx.Options{}))
+	if err == nil {
+		return nil
+	}
+	keyName := "private_key_file"
+	if s.Has("private_key") {
+		keyName = "private_key"
+	}
+	keys := strings.NewReplacer("Config.", "", "BaseURL", "base_url", "APIToken", "api_token", "ClientID", "client_id",
+		"PrivateKeyPEM", keyName, "RequestsPerMinute", "requests_per_minute")
+	return errors.New(keys.Replace(strings.TrimPrefix(err.Error(), vendorName+": ")))
+}
+
+// LevelOf maps Okta's LOW/MEDIUM/HIGH.
+func LevelOf(s string) model.Level {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "low":
+		return model.LevelLow
+	case "medium":
+		return model.LevelMedium
+	case "high":
+		return model.LevelHigh
+	}
+	return model.LevelUnknown
+}
+
+// ScopeRefused reports Okta's invalid_scope: the app lacks a granted scope.
+func (e *TokenError) ScopeRefused() bool { return e.Code == "invalid_scope" }

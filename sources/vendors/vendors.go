@@ -1,0 +1,30 @@
+// Package vendors is the one list of the vendors risktop speaks to.
+// Adding a vendor is its package (client and vendor.Descriptor) and one
+// line in All.
+package vendors
+
+import (
+	"github.com/risktop/risktop/sources/casb"
+	"github.com/risktop/risktop/sources/cloudflare"
+	"github.com/risktop/risktop/sources/okta"
+	"github.com/risktop/risktop/sources/onelogin"
+	"github.com/risktop/risktop/sources/vendor"
+)
+
+// All are the vendors in the order config messages, the header and
+// `risktop check` list them.
+var All = []vendor.Descriptor{
+	onelogin.Vendor,
+	casb.Vendor,
+	cloudflare.Vendor,
+	okta.Vendor,
+}
+
+// Names are the vendors' names, in All's order.
+func Names() []string {
+	out := make([]string, len(All))
+	for i, d := range All {
+		out[i] = d.Name
+	}
+	return out
+}

@@ -12,17 +12,17 @@ import (
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
-	"github.com/risktop/risktop/sources/cloudflare"
 )
 
 // withFake turns actions on with fa, as ops@bastion, on the Cloudflare
 // simulator.
 func withFake(t *testing.T, fa *fakeActions) func(*Deps) {
-	cf := simCloudflare(t)
+	if fa.reads == nil {
+		fa.reads = simReads(t)
+	}
 	return func(d *Deps) {
 		d.Actions = fa
 		d.Actor = "ops@bastion"
-		d.Clients.Cloudflare = cf
 	}
 }
 
@@ -258,7 +258,7 @@ func TestFlowBehaviorsDiff(t *testing.T) {
 
 	a := f.final()
 	off := false
-	want := map[string]cloudflare.BehaviorChange{"imp_travel": {Enabled: &off, RiskLevel: "medium"}}
+	want := map[string]actions.BehaviorChange{"imp_travel": {Enabled: &off, RiskLevel: "medium"}}
 	if len(fa.saved) != 2 || !reflect.DeepEqual(fa.saved[0], want) || !reflect.DeepEqual(fa.saved[1], want) {
 		t.Fatalf("saved %v", fa.saved)
 	}

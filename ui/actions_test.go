@@ -15,16 +15,18 @@ import (
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/sources/actions"
-	"github.com/risktop/risktop/sources/cloudflare"
 )
 
 // actionApp is the fixture app with fa as its actions service (nil: none)
-// and the Cloudflare simulator.
+// reading the Cloudflare simulator.
 func actionApp(t *testing.T, w, h int, fa *fakeActions) *App {
 	t.Helper()
 	a := newFixtureApp(t, w, h, 400)
-	withCloudflare(t, a)
+	a.deps.Actions = nil
 	if fa != nil {
+		if fa.reads == nil {
+			fa.reads = simReads(t)
+		}
 		a.deps.Actions = fa
 	}
 	a.deps.Actor = "ops@bastion"
@@ -282,6 +284,7 @@ func TestCopy(t *testing.T) {
 	var mu sync.Mutex
 	var got []string
 	a := actionApp(t, 120, 30, nil)
+	withCloudflare(t, a) // reads, no actions
 	a.deps.Clipboard = func(s string) error {
 		mu.Lock()
 		defer mu.Unlock()
@@ -472,7 +475,7 @@ func TestIntegrationCreateAndEdit(t *testing.T) {
 		keysOf(a, string(r))
 	}
 	keysOf(a, "enter")
-	want := cloudflare.IntegrationCreate{IntegrationType: "Okta", TenantURL: "https://beta.okta.com", ReferenceID: "0oa-idp-2"}
+	want := actions.IntegrationCreate{IntegrationType: "Okta", TenantURL: "https://beta.okta.com", ReferenceID: "0oa-idp-2"}
 	if len(fa.created) != 1 || fa.created[0] != want || a.modal != nil {
 		t.Fatalf("created %+v, modal %v", fa.created, a.modal)
 	}
@@ -490,7 +493,7 @@ func TestIntegrationCreateAndEdit(t *testing.T) {
 	if calls := fa.callList(); calls[len(calls)-1] != "UpdateIntegration "+in.ID {
 		t.Fatal(calls)
 	}
-	if up := fa.updated[0]; up != (cloudflare.IntegrationUpdate{Active: false, TenantURL: "https://acme.okta.com", ReferenceID: "0oa-access-okta-idp"}) {
+	if up := fa.updated[0]; up != (actions.IntegrationUpdate{Active: false, TenantURL: "https://acme.okta.com", ReferenceID: "0oa-access-okta-idp"}) {
 		t.Fatalf("update %+v", up)
 	}
 

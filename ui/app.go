@@ -192,7 +192,7 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case hubMsg:
 		return a, tea.Batch(a.onHub(msg), a.waitHub())
 	case Attach:
-		a.deps.Control, a.deps.Clients = msg.Control, msg.Clients
+		a.deps.Control = msg.Control
 		if msg.Actions != nil {
 			a.deps.Actions = msg.Actions
 		}

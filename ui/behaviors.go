@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -11,7 +12,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/risktop/risktop/model"
-	"github.com/risktop/risktop/sources/cloudflare"
+	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/ui/table"
 )
 
@@ -21,7 +22,7 @@ import (
 // the full map) or u undoes them. A failed save keeps them on screen.
 type behaviorsScreen struct {
 	a       *App
-	l       *listScreen[cloudflare.Behavior]
+	l       *listScreen[actions.Behavior]
 	k       behaviorsKeys
 	pending map[string]behaviorEdit // by behavior key: the values wanted
 	saveErr string                  // why the last save failed
@@ -32,14 +33,18 @@ type behaviorsScreen struct {
 // behaviorEdit is a behavior's wanted state.
 type behaviorEdit struct {
 	enabled bool
-	level   cloudflare.Level
+	level   string
 }
 
 type behaviorsKeys struct {
 	Toggle, Lower, Raise, Save, Undo, Export, ExportJSON key.Binding
 }
 
-var behaviorLevels = []cloudflare.Level{"low", "medium", "high"}
+var behaviorLevels = []string{"low", "medium", "high"}
+
+// cloudflareOff is a Cloudflare list's status when there is no Cloudflare
+// to read.
+const cloudflareOff = "Cloudflare is not configured"
 
 func newBehaviorsScreen(a *App) screen {
 	b := &behaviorsScreen{a: a, pending: map[string]behaviorEdit{}, k: behaviorsKeys{
@@ -66,22 +71,27 @@ func newBehaviorsScreen(a *App) screen {
 		{Title: "Description", Flex: 4, Min: 10},
 	}
 	b.l = newList(a, "Cloudflare risk behaviors", "no behaviors", cols,
-		func(ctx context.Context) ([]cloudflare.Behavior, string, error) {
-			cf := a.deps.Clients.Cloudflare
-			if cf == nil {
-				return nil, "Cloudflare is not configured", nil
-			}
-			bs, err := cf.Behaviors(ctx)
-			if err != nil {
-				return nil, "", err
-			}
-			enabled := 0
-			for _, x := range bs {
-				if x.Enabled {
-					enabled++
+		func() loadFunc[actions.Behavior] {
+			acts := a.deps.Actions
+			return func(ctx context.Context) ([]actions.Behavior, string, error) {
+				if acts == nil {
+					return nil, cloudflareOff, nil
 				}
+				bs, err := acts.Behaviors(ctx)
+				if errors.Is(err, actions.ErrNotConfigured) {
+					return nil, cloudflareOff, nil
+				}
+				if err != nil {
+					return nil, "", err
+				}
+				enabled := 0
+				for _, x := range bs {
+					if x.Enabled {
+						enabled++
+					}
+				}
+				return bs, fmt.Sprintf("%d of %d enabled", enabled, len(bs)), nil
 			}
-			return bs, fmt.Sprintf("%d of %d enabled", enabled, len(bs)), nil
 		}, b.row)
 	b.l.note = b.note
 	return b
@@ -96,13 +106,13 @@ func yesNo(v bool) string {
 
 // row draws a behavior as it would be saved: pending values in the
 // changed style, with a mark in the first column.
-func (b *behaviorsScreen) row(x cloudflare.Behavior) table.Row {
+func (b *behaviorsScreen) row(x actions.Behavior) table.Row {
 	want, edited := b.pending[x.Key]
 	on, lv := x.Enabled, x.RiskLevel
 	if edited {
 		on, lv = want.enabled, want.level
 	}
-	styles := []*lipgloss.Style{nil, nil, nil, nil, &b.levels[model.CloudflareLevel(string(lv))]}
+	styles := []*lipgloss.Style{nil, nil, nil, nil, &b.levels[model.CloudflareLevel(lv)]}
 	mark := ""
 	if edited {
 		mark = "*"
@@ -114,7 +124,7 @@ func (b *behaviorsScreen) row(x cloudflare.Behavior) table.Row {
 			styles[4] = &b.changed
 		}
 	}
-	return table.Row{Cells: []string{mark, x.Name, x.Key, yesNo(on), string(lv), x.Description}, Styles: styles}
+	return table.Row{Cells: []string{mark, x.Name, x.Key, yesNo(on), lv, x.Description}, Styles: styles}
 }
 
 func (b *behaviorsScreen) note() string {
@@ -145,7 +155,7 @@ func (b *behaviorsScreen) claims(msg tea.KeyMsg) bool {
 
 func (b *behaviorsScreen) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case listLoaded[cloudflare.Behavior]:
+	case listLoaded[actions.Behavior]:
 		cmd := b.l.update(msg)
 		if msg.screen == b.l && msg.err == nil {
 			b.settle()
@@ -231,15 +241,15 @@ func (b *behaviorsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 
 // diff is one line per pending change, in key order, and the changes to
 // send: only what differs from the behavior as loaded.
-func (b *behaviorsScreen) diff() ([]string, map[string]cloudflare.BehaviorChange) {
+func (b *behaviorsScreen) diff() ([]string, map[string]actions.BehaviorChange) {
 	var lines []string
-	changes := map[string]cloudflare.BehaviorChange{}
+	changes := map[string]actions.BehaviorChange{}
 	keys := make([]string, 0, len(b.pending))
 	for k := range b.pending {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	byKey := map[string]cloudflare.Behavior{}
+	byKey := map[string]actions.Behavior{}
 	for _, x := range b.l.items {
 		byKey[x.Key] = x
 	}
@@ -250,7 +260,7 @@ func (b *behaviorsScreen) diff() ([]string, map[string]cloudflare.BehaviorChange
 		}
 		w := b.pending[k]
 		var parts []string
-		var c cloudflare.BehaviorChange
+		var c actions.BehaviorChange
 		if w.enabled != x.Enabled {
 			on := w.enabled
 			c.Enabled = &on
@@ -319,7 +329,7 @@ func (b *behaviorsScreen) view(w, h int) string {
 func (b *behaviorsScreen) export() exportData {
 	d := exportData{fields: []string{"key", "name", "enabled", "risk_level", "description"}}
 	for _, x := range b.l.items {
-		d.rows = append(d.rows, []any{x.Key, x.Name, x.Enabled, string(x.RiskLevel), x.Description})
+		d.rows = append(d.rows, []any{x.Key, x.Name, x.Enabled, x.RiskLevel, x.Description})
 	}
 	return d
 }

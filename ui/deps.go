@@ -10,8 +10,6 @@ import (
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
-	"github.com/risktop/risktop/sources/cloudflare"
-	"github.com/risktop/risktop/sources/poll"
 	"github.com/risktop/risktop/ui/theme"
 )
 
@@ -24,8 +22,8 @@ type Control interface {
 	Scale(f float64) map[string]time.Duration
 }
 
-// Actions is what the dashboard may do to the vendors; *actions.Service
-// implements it. ReadOnly, CanReset, CanPush and CheckPush must do no I/O:
+// Actions is what the dashboard may do to the vendors, and its one way to
+// read from them outside polling; *actions.Service implements it. ReadOnly, CanReset, CanPush and CheckPush must do no I/O:
 // Update and View call them (to hide action keys and to validate a form as
 // it is typed). Every other method is called from a tea.Cmd, never from
 // Update.
@@ -39,10 +37,16 @@ type Actions interface {
 	QueuePush(ctx context.Context, who actions.Actor, reqs []actions.PushRequest) ([]actions.PushOutcome, error)
 	RetryPush(ctx context.Context, who actions.Actor, id int64) error
 	DropPush(ctx context.Context, who actions.Actor, id int64) error
-	SaveBehaviors(ctx context.Context, who actions.Actor, changes map[string]cloudflare.BehaviorChange) (map[string]cloudflare.BehaviorSetting, error)
-	CreateIntegration(ctx context.Context, who actions.Actor, in cloudflare.IntegrationCreate) (*cloudflare.Integration, error)
-	UpdateIntegration(ctx context.Context, who actions.Actor, id string, in cloudflare.IntegrationUpdate) (*cloudflare.Integration, error)
+	SaveBehaviors(ctx context.Context, who actions.Actor, changes map[string]actions.BehaviorChange) (map[string]actions.BehaviorSetting, error)
+	CreateIntegration(ctx context.Context, who actions.Actor, in actions.IntegrationCreate) (*actions.Integration, error)
+	UpdateIntegration(ctx context.Context, who actions.Actor, id string, in actions.IntegrationUpdate) (*actions.Integration, error)
 	DeleteIntegration(ctx context.Context, who actions.Actor, id string) error
+
+	// Reads, for viewers too: errors.Is(err, actions.ErrNotConfigured)
+	// when Cloudflare is not configured.
+	Behaviors(ctx context.Context) ([]actions.Behavior, error)
+	Integrations(ctx context.Context) ([]actions.Integration, error)
+	UserDetail(ctx context.Context, userID string) (*actions.UserDetail, error)
 }
 
 var (
@@ -56,13 +60,12 @@ type Deps struct {
 	Store   store.Store
 	Hub     *hub.Hub     // the dashboard subscribes; many dashboards may share one hub
 	Control Control      // nil: refresh and interval keys say the sources are not controllable
-	Clients poll.Clients // for on-demand reads (a Cloudflare user's detail, behaviors, integrations)
 	Theme   *theme.Theme // styles from this terminal's (or SSH session's) renderer
 
 	Title    string // tenant or config name for the header
 	ReadOnly bool
 
-	Actions   Actions       // nil: no actions (every action key says so)
+	Actions   Actions       // nil: no actions (every action key says so) and no vendor reads
 	Actor     actions.Actor // who acts from this dashboard (OS user, or SSH key)
 	ExportDir string        // where e/E write CSV/JSON ("" : the state directory's exports)
 	// Exports limits this dashboard's exports (a viewer's under serve:
@@ -86,12 +89,11 @@ type Deps struct {
 	After func(d time.Duration, msg tea.Msg) tea.Cmd
 }
 
-// Attach hands the dashboard the pollers' control and clients once they
-// exist. `risktop demo` draws its first frame before the simulator and the
-// pollers are up, then sends this with tea.Program.Send.
+// Attach hands the dashboard the pollers' control and the actions service
+// once they exist. `risktop demo` draws its first frame before the
+// simulator and the pollers are up, then sends this with tea.Program.Send.
 type Attach struct {
 	Control Control
-	Clients poll.Clients
 	Actions Actions   // nil: keep the Deps' (the demo's service may come up with the simulator)
 	Faults  SimFaults // nil: keep the Deps'
 }

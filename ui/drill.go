@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -13,7 +14,7 @@ import (
 
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/store"
-	"github.com/risktop/risktop/sources/cloudflare"
+	"github.com/risktop/risktop/sources/actions"
 )
 
 // drillScreen is one person's risk, vendor by vendor, opened from the
@@ -43,7 +44,7 @@ type drillData struct {
 	signIns   []model.Event // OneLogin, newest first
 	behaviors []model.Event // Cloudflare detections stored by the poller
 	history   []model.RiskPoint
-	cfDetail  *cloudflare.UserRisk
+	cfDetail  *actions.UserDetail
 	cfErr     string
 	err       string
 }
@@ -102,7 +103,7 @@ func (d *drillScreen) activate() tea.Cmd {
 			cfID = v.UserID
 		}
 	}
-	cf := d.a.deps.Clients.Cloudflare
+	acts := d.a.deps.Actions
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		defer cancel()
@@ -125,10 +126,12 @@ func (d *drillScreen) activate() tea.Cmd {
 		if h, err := st.RiskHistory(ctx, model.NormalizeEmail(who), time.Time{}); err == nil {
 			r.history = h
 		}
-		if cf != nil && cfID != "" {
-			if u, err := cf.User(ctx, cfID); err != nil {
+		if acts != nil && cfID != "" {
+			switch u, err := acts.UserDetail(ctx, cfID); {
+			case errors.Is(err, actions.ErrNotConfigured):
+			case err != nil:
 				r.cfErr = err.Error()
-			} else {
+			default:
 				r.cfDetail = u
 			}
 		}
@@ -274,8 +277,8 @@ func (d *drillScreen) render(w int) string {
 		if det.LastResetTime != nil {
 			line(t.Muted.Render("last reset " + det.LastResetTime.Local().Format("2006-01-02 15:04")))
 		}
-		for _, e := range det.Events {
-			line(fmt.Sprintf("  %s  %s  %s", e.Timestamp.Local().Format("Jan 02 15:04"), t.Level(model.CloudflareLevel(string(e.RiskLevel))).Render(padRight(string(e.RiskLevel), 6)), e.Name))
+		for _, e := range det.Detections {
+			line(fmt.Sprintf("  %s  %s  %s", e.Timestamp.Local().Format("Jan 02 15:04"), t.Level(model.CloudflareLevel(e.RiskLevel)).Render(padRight(e.RiskLevel, 6)), e.Name))
 		}
 	} else {
 		for _, e := range d.load.behaviors {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -9,7 +10,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/risktop/risktop/sources/cloudflare"
+	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/ui/table"
 )
 
@@ -19,7 +20,7 @@ import (
 // well-known URL is shown whole under the table and y copies it.
 type integrationsScreen struct {
 	a *App
-	l *listScreen[cloudflare.Integration]
+	l *listScreen[actions.Integration]
 	k integrationsKeys
 }
 
@@ -45,17 +46,22 @@ func newIntegrationsScreen(a *App) screen {
 		{Title: "Well-known URL", Flex: 3, Min: 12},
 	}
 	s.l = newList(a, "Cloudflare risk integrations", "no integrations: Cloudflare sends risk to no identity provider", cols,
-		func(ctx context.Context) ([]cloudflare.Integration, string, error) {
-			cf := a.deps.Clients.Cloudflare
-			if cf == nil {
-				return nil, "Cloudflare is not configured", nil
+		func() loadFunc[actions.Integration] {
+			acts := a.deps.Actions
+			return func(ctx context.Context) ([]actions.Integration, string, error) {
+				if acts == nil {
+					return nil, cloudflareOff, nil
+				}
+				ins, err := acts.Integrations(ctx)
+				if errors.Is(err, actions.ErrNotConfigured) {
+					return nil, cloudflareOff, nil
+				}
+				if err != nil {
+					return nil, "", err
+				}
+				return ins, plural(len(ins), "integration"), nil
 			}
-			ins, err := cf.Integrations(ctx)
-			if err != nil {
-				return nil, "", err
-			}
-			return ins, plural(len(ins), "integration"), nil
-		}, func(in cloudflare.Integration) table.Row {
+		}, func(in actions.Integration) table.Row {
 			return table.Row{Cells: []string{in.IntegrationType, yesNo(in.Active), in.TenantURL, in.ReferenceID,
 				in.CreatedAt.Local().Format("2006-01-02"), in.WellKnownURL}}
 		})
@@ -152,7 +158,7 @@ func (s *integrationsScreen) create() tea.Cmd {
 	ref.hint = "optional: the Access↔Okta IdP integration id"
 	f.check = checkTenant
 	f.send = func(f *form) tea.Cmd {
-		in := cloudflare.IntegrationCreate{IntegrationType: cloudflare.IntegrationTypeOkta,
+		in := actions.IntegrationCreate{IntegrationType: actions.IntegrationTypeOkta,
 			TenantURL: strings.TrimSpace(f.value("tenant")), ReferenceID: strings.TrimSpace(f.value("reference"))}
 		return a.act(f.ident, "created the Okta integration for "+in.TenantURL, "not created", func(ctx context.Context) error {
 			_, err := a.deps.Actions.CreateIntegration(ctx, a.deps.Actor, in)
@@ -167,7 +173,7 @@ func (s *integrationsScreen) create() tea.Cmd {
 	return a.openModal(f.start())
 }
 
-func (s *integrationsScreen) edit(cur cloudflare.Integration) tea.Cmd {
+func (s *integrationsScreen) edit(cur actions.Integration) tea.Cmd {
 	a := s.a
 	f := a.newForm("Edit the integration with "+cut(cur.TenantURL, 40), "Save")
 	f.intro = []string{fmt.Sprintf("%s integration %s", cur.IntegrationType, cur.ID)}
@@ -178,7 +184,7 @@ func (s *integrationsScreen) edit(cur cloudflare.Integration) tea.Cmd {
 	ref.hint = "optional: the Access↔Okta IdP integration id"
 	f.check = checkTenant
 	f.send = func(f *form) tea.Cmd {
-		up := cloudflare.IntegrationUpdate{Active: f.value("active") == "yes",
+		up := actions.IntegrationUpdate{Active: f.value("active") == "yes",
 			TenantURL: strings.TrimSpace(f.value("tenant")), ReferenceID: strings.TrimSpace(f.value("reference"))}
 		return a.act(f.ident, "saved the integration with "+up.TenantURL, "not saved", func(ctx context.Context) error {
 			_, err := a.deps.Actions.UpdateIntegration(ctx, a.deps.Actor, cur.ID, up)
@@ -193,7 +199,7 @@ func (s *integrationsScreen) edit(cur cloudflare.Integration) tea.Cmd {
 	return a.openModal(f.start())
 }
 
-func (s *integrationsScreen) remove(cur cloudflare.Integration) tea.Cmd {
+func (s *integrationsScreen) remove(cur actions.Integration) tea.Cmd {
 	a := s.a
 	t := a.deps.Theme
 	lines := []string{

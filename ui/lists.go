@@ -21,8 +21,11 @@ type listScreen[T any] struct {
 	title string
 	list  listKeys
 	tbl   table.Model
-	load  func(ctx context.Context) (items []T, status string, err error)
-	row   func(T) table.Row
+	// load is called in Update and returns the read to run in a command,
+	// holding what it needs (so the command reads nothing the Update
+	// loop may change meanwhile).
+	load func() loadFunc[T]
+	row  func(T) table.Row
 	// note is the text under the table (it may follow the selection);
 	// noteLines is how many lines it keeps.
 	note      func() string
@@ -56,6 +59,9 @@ type listViewKey struct {
 // touch says something the list shows changed.
 func (l *listScreen[T]) touch() { l.rev++ }
 
+// loadFunc reads a list's items and the status line above them.
+type loadFunc[T any] func(ctx context.Context) (items []T, status string, err error)
+
 // listLoaded is a listScreen's items.
 type listLoaded[T any] struct {
 	screen *listScreen[T]
@@ -66,7 +72,7 @@ type listLoaded[T any] struct {
 }
 
 func newList[T any](a *App, title, empty string, cols []table.Column,
-	load func(ctx context.Context) ([]T, string, error), row func(T) table.Row) *listScreen[T] {
+	load func() loadFunc[T], row func(T) table.Row) *listScreen[T] {
 	styles := table.Styles{}
 	if a.deps.Theme != nil {
 		styles = table.StylesFrom(a.deps.Theme)
@@ -89,7 +95,7 @@ func (l *listScreen[T]) activate() tea.Cmd {
 	l.loading = true
 	l.touch()
 	l.gen++
-	gen, ctx, load := l.gen, l.a.ctx, l.load
+	gen, ctx, load := l.gen, l.a.ctx, l.load()
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		defer cancel()
@@ -230,17 +236,20 @@ func newOutboxScreen(a *App) screen {
 		{Title: "Tries", Width: 5, Align: table.AlignRight},
 		{Title: "By", Width: 10, Min: 6},
 		{Title: "Error / message", Flex: 1, Min: 10},
-	}, func(ctx context.Context) ([]model.OutboxItem, string, error) {
-		items, err := a.deps.Store.Outbox(ctx, "", outboxLoad)
-		if err != nil {
-			return nil, "", err
+	}, func() loadFunc[model.OutboxItem] {
+		st := a.deps.Store
+		return func(ctx context.Context) ([]model.OutboxItem, string, error) {
+			items, err := st.Outbox(ctx, "", outboxLoad)
+			if err != nil {
+				return nil, "", err
+			}
+			counts := map[model.OutboxState]int{}
+			for _, it := range items {
+				counts[it.State]++
+			}
+			return items, fmt.Sprintf("%d queued · %d sent · %d failed", counts[model.OutboxQueued]+counts[model.OutboxSending],
+				counts[model.OutboxSent], counts[model.OutboxFailed]), nil
 		}
-		counts := map[model.OutboxState]int{}
-		for _, it := range items {
-			counts[it.State]++
-		}
-		return items, fmt.Sprintf("%d queued · %d sent · %d failed", counts[model.OutboxQueued]+counts[model.OutboxSending],
-			counts[model.OutboxSent], counts[model.OutboxFailed]), nil
 	}, func(it model.OutboxItem) table.Row {
 		detail := it.LastError
 		if detail == "" {
@@ -256,12 +265,15 @@ func newOutboxScreen(a *App) screen {
 		{Title: "Target", Flex: 2, Min: 10},
 		{Title: "Result", Width: 8},
 		{Title: "Detail", Flex: 2, Min: 8},
-	}, func(ctx context.Context) ([]model.AuditEntry, string, error) {
-		es, err := a.deps.Store.Audit(ctx, 0, outboxLoad)
-		if err != nil {
-			return nil, "", err
+	}, func() loadFunc[model.AuditEntry] {
+		st := a.deps.Store
+		return func(ctx context.Context) ([]model.AuditEntry, string, error) {
+			es, err := st.Audit(ctx, 0, outboxLoad)
+			if err != nil {
+				return nil, "", err
+			}
+			return es, plural(len(es), "entry"), nil
 		}
-		return es, plural(len(es), "entry"), nil
 	}, func(e model.AuditEntry) table.Row {
 		detail := e.Detail
 		if e.VendorStatus != 0 {

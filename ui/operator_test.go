@@ -12,7 +12,6 @@ import (
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/okta"
-	"github.com/risktop/risktop/sources/poll"
 	"github.com/risktop/risktop/sources/secret"
 )
 
@@ -33,7 +32,7 @@ func operatorApp(t *testing.T) *App {
 	}
 	t.Cleanup(func() { svc.Close() })
 	a.deps.Actor = "ops@bastion"
-	drive(a, Attach{Clients: poll.Clients{Cloudflare: cf, Okta: oc}, Actions: svc})
+	drive(a, Attach{Actions: svc})
 	return a
 }
 
@@ -45,7 +44,7 @@ func operatorApp(t *testing.T) *App {
 func TestEveryInvalidFormValueSaysWhy(t *testing.T) {
 	a := operatorApp(t)
 	integrations := func() int {
-		ins, err := a.deps.Clients.Cloudflare.Integrations(a.ctx)
+		ins, err := a.deps.Actions.Integrations(a.ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,6 +14,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/risktop/risktop/model/hub"
+	"github.com/risktop/risktop/ui/table"
 )
 
 // The smallest terminal the layout is designed for.
@@ -60,6 +61,7 @@ type App struct {
 	ctx     context.Context // cancelled when the app quits: stops in-flight reads
 	cancel  context.CancelFunc
 	keys    globalKeys
+	nav     table.KeyMap // moves in every list, table and scrolled text
 	sub     *hub.Subscription
 	data    *data
 	width   int
@@ -117,8 +119,8 @@ func New(d Deps) *App {
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a := &App{deps: d, ctx: ctx, cancel: cancel, keys: newGlobalKeys(), data: newData(), width: minWidth, height: minHeight,
-		exportCap: maxExportEvents}
+	a := &App{deps: d, ctx: ctx, cancel: cancel, keys: newGlobalKeys(), nav: newNavKeys(), data: newData(),
+		width: minWidth, height: minHeight, exportCap: maxExportEvents}
 	if d.Hub != nil {
 		a.sub = d.Hub.Subscribe()
 	}
@@ -332,7 +334,7 @@ func (a *App) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			a.help = false
 			return a, nil
 		}
-		a.helpVP.onKey(msg, newListKeys())
+		a.helpVP.onKey(msg, a.nav)
 		return a, nil
 	}
 	cur := a.current()

@@ -35,7 +35,7 @@ type drillScreen struct {
 }
 
 type drillKeys struct {
-	Up, Down, PageUp, PageDown, Events, Back, Reset, Push, Copy key.Binding
+	Events, Back, Reset, Push, Copy key.Binding
 }
 
 // drillData is what the drill-down read for one person.
@@ -54,25 +54,19 @@ const drillSignIns = 100
 
 func newDrill(a *App, who string) *drillScreen {
 	d := &drillScreen{a: a, key: who, k: drillKeys{
-		Up:       keyUp(),
-		Down:     keyDown(),
-		PageUp:   newListKeys().PageUp,
-		PageDown: newListKeys().PageDown,
-		Events:   key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "their events")),
-		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
-		Reset:    key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "reset Cloudflare risk")),
-		Push:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "push an IP's risk to Okta")),
-		Copy:     key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy the email")),
+		Events: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "their events")),
+		Back:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Reset:  key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "reset Cloudflare risk")),
+		Push:   key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "push an IP's risk to Okta")),
+		Copy:   key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy the email")),
 	}}
 	return d
 }
 
-func keyUp() key.Binding   { return newListKeys().Up }
-func keyDown() key.Binding { return newListKeys().Down }
-
 func (d *drillScreen) keys() []key.Binding {
 	bs := append([]key.Binding{d.k.Events}, d.a.actionKeys(d.k.Reset, d.k.Push)...)
-	return append(bs, d.k.Copy, d.k.Up, d.k.Down, d.k.PageUp, d.k.PageDown, d.k.Back)
+	nav := d.a.nav
+	return append(bs, d.k.Copy, nav.Up, nav.Down, nav.PageUp, nav.PageDown, d.k.Back)
 }
 
 func (d *drillScreen) typing() bool { return false }
@@ -199,7 +193,7 @@ func (d *drillScreen) update(msg tea.Msg) tea.Cmd {
 			}
 			return d.a.copyText(email)
 		default:
-			d.vp.onKey(msg, newListKeys())
+			d.vp.onKey(msg, d.a.nav)
 		}
 	}
 	return nil

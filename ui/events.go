@@ -21,10 +21,10 @@ import (
 // riskiest first, filtered. A page is one keyset query of the store, so
 // paging costs the same at the millionth event as at the first.
 type eventsScreen struct {
-	a    *App
-	k    eventsKeys
-	list listKeys
-	tbl  table.Model
+	a   *App
+	k   eventsKeys
+	nav table.KeyMap // the table's keys, paging the store
+	tbl table.Model
 
 	filterIn  textinput.Model
 	filtering bool
@@ -62,8 +62,8 @@ var eventWindows = []time.Duration{time.Hour, 24 * time.Hour, 7 * 24 * time.Hour
 
 func newEventsScreen(a *App) *eventsScreen {
 	e := &eventsScreen{
-		a:    a,
-		list: newListKeys(),
+		a:   a,
+		nav: a.nav,
 		k: eventsKeys{
 			Filter: key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 			Window: key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "time window")),
@@ -120,7 +120,7 @@ func (e *eventsScreen) keysList() []key.Binding {
 	bs := []key.Binding{e.k.Open, e.k.User, e.k.Filter, e.k.Window, e.k.Sort, e.k.Clear}
 	bs = append(bs, e.a.actionKeys(e.k.Push, e.k.Bulk)...)
 	bs = append(bs, e.k.Copy, e.k.CopyID, e.k.Export, e.k.ExportJSON)
-	return append(bs, e.list.bindings()...)
+	return append(bs, navBindings(e.nav)...)
 }
 
 func (e *eventsScreen) keys() []key.Binding {
@@ -132,7 +132,7 @@ func (e *eventsScreen) keys() []key.Binding {
 	}
 	if e.detail != nil {
 		copyID := key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy the event id"))
-		return append(append([]key.Binding{e.k.User}, e.a.actionKeys(e.k.Push)...), copyID, e.list.Up, e.list.Down, e.k.Clear)
+		return append(append([]key.Binding{e.k.User}, e.a.actionKeys(e.k.Push)...), copyID, e.nav.Up, e.nav.Down, e.k.Clear)
 	}
 	return e.keysList()
 }
@@ -344,9 +344,9 @@ func (e *eventsScreen) again() tea.Cmd {
 	return e.fetch(store.EventQuery{EventFilter: e.filter()}, "same", true)
 }
 
-// nav runs a page move now, or after the page being loaded arrives, so
+// inTurn runs a page move now, or after the page being loaded arrives, so
 // no key press is lost however fast they come.
-func (e *eventsScreen) nav(move func() tea.Cmd) tea.Cmd {
+func (e *eventsScreen) inTurn(move func() tea.Cmd) tea.Cmd {
 	if e.loading {
 		if len(e.queued) < 16 {
 			e.queued = append(e.queued, move)
@@ -424,35 +424,35 @@ func (e *eventsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 		case key.Matches(msg, e.k.Copy, e.k.CopyID):
 			return e.a.copyText(e.detailEv.ID)
 		default:
-			e.detail.onKey(msg, e.list)
+			e.detail.onKey(msg, e.nav)
 		}
 		return nil
 	}
 	switch {
-	case key.Matches(msg, e.list.Down):
-		return e.nav(func() tea.Cmd {
+	case key.Matches(msg, e.nav.Down):
+		return e.inTurn(func() tea.Cmd {
 			if e.tbl.Cursor() == e.tbl.Len()-1 && !e.atLast {
 				return e.next()
 			}
 			e.tbl.MoveDown(1)
 			return nil
 		})
-	case key.Matches(msg, e.list.Up):
-		return e.nav(func() tea.Cmd {
+	case key.Matches(msg, e.nav.Up):
+		return e.inTurn(func() tea.Cmd {
 			if e.tbl.Cursor() == 0 && e.pageNo != 1 {
 				return e.prev()
 			}
 			e.tbl.MoveUp(1)
 			return nil
 		})
-	case key.Matches(msg, e.list.PageDown):
-		return e.nav(e.next)
-	case key.Matches(msg, e.list.PageUp):
-		return e.nav(e.prev)
-	case key.Matches(msg, e.list.Top):
-		return e.nav(e.first)
-	case key.Matches(msg, e.list.Bottom):
-		return e.nav(func() tea.Cmd {
+	case key.Matches(msg, e.nav.PageDown):
+		return e.inTurn(e.next)
+	case key.Matches(msg, e.nav.PageUp):
+		return e.inTurn(e.prev)
+	case key.Matches(msg, e.nav.Top):
+		return e.inTurn(e.first)
+	case key.Matches(msg, e.nav.Bottom):
+		return e.inTurn(func() tea.Cmd {
 			return e.fetch(store.EventQuery{EventFilter: e.filter(), Last: true}, "last", false)
 		})
 	case key.Matches(msg, e.k.Filter):

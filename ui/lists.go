@@ -19,7 +19,6 @@ import (
 type listScreen[T any] struct {
 	a     *App
 	title string
-	list  listKeys
 	tbl   table.Model
 	// load is called in Update and returns the read to run in a command,
 	// holding what it needs (so the command reads nothing the Update
@@ -77,13 +76,18 @@ func newList[T any](a *App, title, empty string, cols []table.Column,
 	if a.deps.Theme != nil {
 		styles = table.StylesFrom(a.deps.Theme)
 	}
-	l := &listScreen[T]{a: a, title: title, list: newListKeys(), tbl: table.New(styles, cols...), load: load, row: row, noteLines: 1}
+	l := &listScreen[T]{a: a, title: title, tbl: table.New(styles, cols...), load: load, row: row, noteLines: 1}
+	// The lists move by row and by page: no first or last.
+	l.tbl.KeyMap = a.nav
+	l.tbl.KeyMap.Top.SetEnabled(false)
+	l.tbl.KeyMap.Bottom.SetEnabled(false)
 	l.tbl.SetEmptyMessage(empty)
 	return l
 }
 
 func (l *listScreen[T]) keys() []key.Binding {
-	return []key.Binding{l.list.Up, l.list.Down, l.list.PageUp, l.list.PageDown}
+	k := l.tbl.KeyMap
+	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown}
 }
 func (l *listScreen[T]) typing() bool { return false }
 
@@ -148,17 +152,7 @@ func (l *listScreen[T]) update(msg tea.Msg) tea.Cmd {
 			return l.activate()
 		}
 	case tea.KeyMsg:
-		page := max(l.tbl.VisibleRows(), 1)
-		switch {
-		case key.Matches(msg, l.list.Down):
-			l.tbl.MoveDown(1)
-		case key.Matches(msg, l.list.Up):
-			l.tbl.MoveUp(1)
-		case key.Matches(msg, l.list.PageDown):
-			l.tbl.MoveDown(page)
-		case key.Matches(msg, l.list.PageUp):
-			l.tbl.MoveUp(page)
-		}
+		l.tbl, _ = l.tbl.Update(msg)
 	}
 	return nil
 }

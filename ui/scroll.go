@@ -5,6 +5,8 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/risktop/risktop/ui/table"
 )
 
 // scroller shows a window of pre-rendered lines. It stands in for bubbles'
@@ -41,8 +43,8 @@ func (s *scroller) scroll(n int) {
 	s.stale = s.stale || s.off != before
 }
 
-// onKey scrolls for the list keys and reports whether msg was one.
-func (s *scroller) onKey(msg tea.KeyMsg, k listKeys) bool {
+// onKey scrolls for the navigation keys and reports whether msg was one.
+func (s *scroller) onKey(msg tea.KeyMsg, k table.KeyMap) bool {
 	page := max(s.height-1, 1)
 	switch {
 	case key.Matches(msg, k.Down):
@@ -53,6 +55,10 @@ func (s *scroller) onKey(msg tea.KeyMsg, k listKeys) bool {
 		s.scroll(page)
 	case key.Matches(msg, k.PageUp):
 		s.scroll(-page)
+	case key.Matches(msg, k.HalfPageDown):
+		s.scroll(max(page/2, 1))
+	case key.Matches(msg, k.HalfPageUp):
+		s.scroll(-max(page/2, 1))
 	case key.Matches(msg, k.Top):
 		s.scroll(-len(s.lines))
 	case key.Matches(msg, k.Bottom):

@@ -17,10 +17,9 @@ import (
 
 // usersScreen is tab 3: one row per person merged across vendors.
 type usersScreen struct {
-	a    *App
-	k    usersKeys
-	list listKeys
-	tbl  table.Model
+	a   *App
+	k   usersKeys
+	tbl table.Model
 
 	filterIn  textinput.Model
 	filtering bool
@@ -41,8 +40,7 @@ var userSorts = []string{"risk", "name", "last seen"}
 
 func newUsersScreen(a *App) screen {
 	u := &usersScreen{
-		a:    a,
-		list: newListKeys(),
+		a: a,
 		k: usersKeys{
 			Open:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "drill down")),
 			Sort:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort risk/name/seen")),
@@ -73,6 +71,7 @@ func newUsersScreen(a *App) screen {
 		table.Column{Title: "CASB", Width: 8},
 		table.Column{Title: "Seen", Width: 6, Align: table.AlignRight},
 	)
+	u.tbl.KeyMap = a.nav
 	u.tbl.SetEmptyMessage("no one yet: people appear as the sources report them")
 	in := newLine("/", filterLimit)
 	in.Placeholder = "part of a name or an email"
@@ -92,7 +91,7 @@ func (u *usersScreen) keys() []key.Binding {
 	}
 	bs := append([]key.Binding{u.k.Open}, u.a.actionKeys(u.k.Reset)...)
 	bs = append(bs, u.k.Sort, u.k.Filter, u.k.Clear, u.k.Copy, u.k.Export, u.k.ExportJSON)
-	return append(bs, u.list.Up, u.list.Down, u.list.PageUp, u.list.PageDown, u.list.Top, u.list.Bottom)
+	return append(bs, navBindings(u.tbl.KeyMap)...)
 }
 
 func (u *usersScreen) typing() bool { return u.filtering }
@@ -217,20 +216,9 @@ func (u *usersScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 		u.filterIn, cmd = u.filterIn.Update(msg)
 		return cmd
 	}
-	page := max(u.tbl.VisibleRows(), 1)
 	switch {
-	case key.Matches(msg, u.list.Down):
-		u.tbl.MoveDown(1)
-	case key.Matches(msg, u.list.Up):
-		u.tbl.MoveUp(1)
-	case key.Matches(msg, u.list.PageDown):
-		u.tbl.MoveDown(page)
-	case key.Matches(msg, u.list.PageUp):
-		u.tbl.MoveUp(page)
-	case key.Matches(msg, u.list.Top):
-		u.tbl.Top()
-	case key.Matches(msg, u.list.Bottom):
-		u.tbl.Bottom()
+	case u.tbl.KeyMap.Matches(msg):
+		u.tbl, _ = u.tbl.Update(msg)
 	case key.Matches(msg, u.k.Sort):
 		u.sortBy = (u.sortBy + 1) % len(userSorts)
 		u.rebuild()

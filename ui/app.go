@@ -86,6 +86,8 @@ type App struct {
 	// exportCap is the most events one export writes.
 	exportCap int
 	exports   exportLedger
+	// asked are the screens' requests (ask) not yet answered.
+	asked []tea.Msg
 	// full is the text input found full by the last typed key (nil after
 	// any other key), and fullToast the notice that said so.
 	full      *textinput.Model
@@ -163,6 +165,7 @@ func (a *App) Init() tea.Cmd {
 
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	m, cmd := a.update(msg)
+	cmd = tea.Batch(cmd, a.answer())
 	// The header may have grown or shrunk (a back-fill line, a resize):
 	// tell the screens their new area, in Update, so they can fit their
 	// page size to it.
@@ -308,14 +311,45 @@ func compact(msgs []hub.Msg) []hub.Msg {
 // dataChanged tells screens that the live data changed.
 type dataChanged change
 
+// ask queues a screen's request to the dashboard (show another tab, a
+// person): it is answered in the same Update, once the screen returns, so
+// the next key, even one read in the same batch, meets its result.
+func (a *App) ask(msg tea.Msg) { a.asked = append(a.asked, msg) }
+
+// answer carries out the requests asked, in order, and those they ask.
+func (a *App) answer() tea.Cmd {
+	var cmds []tea.Cmd
+	for len(a.asked) > 0 {
+		r := a.asked[0]
+		a.asked = a.asked[1:]
+		switch r := r.(type) {
+		case showEvents:
+			cmds = append(cmds, a.showEvents(r))
+		}
+	}
+	return tea.Batch(cmds...)
+}
+
+// showEvents shows the Events tab with the filter asked for.
+func (a *App) showEvents(r showEvents) tea.Cmd {
+	filtered := a.screens[tabEvents].update(r)
+	return tea.Batch(a.switchTab(tabEvents), filtered)
+}
+
 func (a *App) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	cmd := a.routeKey(msg)
+	return a, tea.Batch(cmd, a.answer())
+}
+
+// routeKey hands a key to whatever has the keyboard.
+func (a *App) routeKey(msg tea.KeyMsg) tea.Cmd {
 	if key.Matches(msg, a.keys.ForceQuit) {
-		return a, a.quit()
+		return a.quit()
 	}
 	if a.modal != nil {
 		// A dialog or form has every key: none reaches the screen below
 		// or the global keys.
-		return a, a.modal.onKey(msg)
+		return a.modal.onKey(msg)
 	}
 	if a.cmdbar.active {
 		faults := 0
@@ -325,58 +359,58 @@ func (a *App) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		a.cmdbar.setCompletions([2]int{a.data.version, faults}, a.completions)
 		done, cmd := a.cmdbar.update(msg)
 		if done != "" {
-			return a, tea.Batch(cmd, a.run(done))
+			return tea.Batch(cmd, a.run(done))
 		}
-		return a, cmd
+		return cmd
 	}
 	if a.help {
 		if key.Matches(msg, a.keys.Help, a.keys.Back, a.keys.Quit) {
 			a.help = false
-			return a, nil
+			return nil
 		}
 		a.helpVP.onKey(msg, a.nav)
-		return a, nil
+		return nil
 	}
 	cur := a.current()
 	if cur.typing() {
-		return a, cur.update(msg)
+		return cur.update(msg)
 	}
 	if c, ok := cur.(keyClaimer); ok && c.claims(msg) {
-		return a, cur.update(msg)
+		return cur.update(msg)
 	}
 	switch {
 	case key.Matches(msg, a.keys.Quit):
-		return a, a.quit()
+		return a.quit()
 	case key.Matches(msg, a.keys.Help):
 		a.openHelp()
-		return a, nil
+		return nil
 	case key.Matches(msg, a.keys.Command):
-		return a, a.cmdbar.open()
+		return a.cmdbar.open()
 	case key.Matches(msg, a.keys.Pause):
-		return a, a.togglePause()
+		return a.togglePause()
 	case key.Matches(msg, a.keys.Refresh):
-		return a, a.refresh()
+		return a.refresh()
 	case key.Matches(msg, a.keys.Sources):
-		return a, a.openSources()
+		return a.openSources()
 	case key.Matches(msg, a.keys.Slower):
-		return a, a.scale(1.5)
+		return a.scale(1.5)
 	case key.Matches(msg, a.keys.Faster):
-		return a, a.scale(1 / 1.5)
+		return a.scale(1 / 1.5)
 	case key.Matches(msg, a.keys.NextTab):
-		return a, a.switchTab((a.tab + 1) % tab(len(tabNames)))
+		return a.switchTab((a.tab + 1) % tab(len(tabNames)))
 	case key.Matches(msg, a.keys.PrevTab):
-		return a, a.switchTab((a.tab + tab(len(tabNames)) - 1) % tab(len(tabNames)))
+		return a.switchTab((a.tab + tab(len(tabNames)) - 1) % tab(len(tabNames)))
 	}
 	for i, b := range a.keys.Tabs {
 		if key.Matches(msg, b) {
-			return a, a.switchTab(tab(i))
+			return a.switchTab(tab(i))
 		}
 	}
 	if a.drill != nil && key.Matches(msg, a.keys.Back) && !a.drill.typing() {
 		a.drill = nil
-		return a, nil
+		return nil
 	}
-	return a, cur.update(msg)
+	return cur.update(msg)
 }
 
 // keysTogether handles characters that arrived in one read (typed faster

@@ -219,8 +219,7 @@ func (a *App) run(line string) tea.Cmd {
 		if err != nil {
 			return a.sayErr(err.Error())
 		}
-		cmd := a.switchTab(tabEvents)
-		cmds := []tea.Cmd{cmd, a.screens[tabEvents].(*eventsScreen).setIP(filter)}
+		cmds := []tea.Cmd{a.showEvents(showEvents{ip: filter})}
 		// A single address (not a prefix) can be pushed: when actions are
 		// on, the push form opens over the filtered events.
 		if !strings.Contains(filter, "/") && a.actionsOff() == "" && a.deps.Actions.CanPush() {

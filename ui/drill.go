@@ -156,10 +156,8 @@ func (d *drillScreen) update(msg tea.Msg) tea.Cmd {
 			} else if p.Name != "" {
 				who = p.Name
 			}
-			ev := d.a.screens[tabEvents].(*eventsScreen)
-			ev.q = parseFilter("user:"+quote(who), 0)
-			ev.filterIn.SetValue(ev.q.text)
-			return tea.Batch(d.a.switchTab(tabEvents), ev.first())
+			d.a.ask(showEvents{user: who})
+			return nil
 		case key.Matches(msg, d.k.Reset):
 			if d.a.actionsOff() != "" {
 				return d.a.refused()
@@ -211,14 +209,6 @@ func (d *drillScreen) addresses() []string {
 		}
 	}
 	return out
-}
-
-// quote keeps a filter value with spaces (a name) one token.
-func quote(s string) string {
-	if strings.ContainsAny(s, " \t\"") {
-		return `"` + strings.ReplaceAll(s, `"`, "") + `"`
-	}
-	return s
 }
 
 func (d *drillScreen) view(w, h int) string {

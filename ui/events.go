@@ -153,12 +153,28 @@ func (e *eventsScreen) activate() tea.Cmd {
 	return nil
 }
 
-// setIP filters by an address or prefix (the :ip command).
-func (e *eventsScreen) setIP(ip string) tea.Cmd {
-	e.q = parseFilter("ip:"+ip, e.q.window)
+// showEvents asks for the Events tab filtered to one person's events (of
+// all time), or to an address or prefix (in the time window shown).
+type showEvents struct{ user, ip string }
+
+// show filters as asked.
+func (e *eventsScreen) show(s showEvents) tea.Cmd {
+	if s.ip != "" {
+		e.q = parseFilter("ip:"+s.ip, e.q.window)
+		e.detail = nil
+	} else {
+		e.q = parseFilter("user:"+quote(s.user), 0)
+	}
 	e.filterIn.SetValue(e.q.text)
-	e.detail = nil
 	return e.first()
+}
+
+// quote keeps a filter value with spaces (a name) one token.
+func quote(s string) string {
+	if strings.ContainsAny(s, " \t\"") {
+		return `"` + strings.ReplaceAll(s, `"`, "") + `"`
+	}
+	return s
 }
 
 // eventsPage and eventsCount are the store's answers.
@@ -240,6 +256,8 @@ func (e *eventsScreen) update(msg tea.Msg) tea.Cmd {
 		return e.resize(msg.w, msg.h)
 	case eventsPage:
 		return e.onPage(msg)
+	case showEvents:
+		return e.show(msg)
 	case eventsCount:
 		if msg.gen == e.countGen && msg.err == nil {
 			e.total = msg.n

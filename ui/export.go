@@ -120,10 +120,12 @@ func isLowDisk(err error) bool {
 const exportPage = store.MaxPageSize
 
 // exportData is a table to export: field names, and rows of values
-// (string, int, int64, bool, nil, or map[string]string).
+// (string, int, int64, bool, nil, or map[string]string), and the filter
+// and order the screen shows them in (for a JSON file's header).
 type exportData struct {
-	fields []string
-	rows   [][]any
+	fields       []string
+	rows         [][]any
+	filter, sort string
 }
 
 // exportMeta says what a file holds; JSON files carry it.
@@ -259,12 +261,9 @@ func (a *App) exportSpace(budget int64, rows int) exportSpace {
 
 // exportTable writes an in-memory table (a list screen's rows, as shown).
 func (a *App) exportTable(screen string, d exportData, format exportFormat) tea.Cmd {
-	meta := exportMeta{screen: screen, at: a.deps.Now()}
+	meta := exportMeta{screen: screen, filter: d.filter, sort: d.sort, at: a.deps.Now()}
 	what := map[string]string{"users": "person", "behaviors": "behavior", "integrations": "integration",
 		"outbox": "push", "audit": "audit entry"}[screen]
-	if u, ok := a.screens[tabUsers].(*usersScreen); ok && screen == "users" {
-		meta.filter, meta.sort = u.text, "by "+userSorts[u.sortBy]
-	}
 	budget, ok, refusal := a.startExport()
 	if !ok {
 		return refusal
@@ -665,7 +664,8 @@ func timeCell(t time.Time) any {
 
 // exportRows are the people shown (filter and sort applied).
 func (u *usersScreen) exportRows() exportData {
-	d := exportData{fields: []string{"level", "score", "name", "email", "sources", "cloudflare_level", "casb_level", "last_seen"}}
+	d := exportData{fields: []string{"level", "score", "name", "email", "sources", "cloudflare_level", "casb_level", "last_seen"},
+		filter: u.text, sort: "by " + userSorts[u.sortBy]}
 	for _, p := range u.shown {
 		var score any
 		if p.Score >= 0 {

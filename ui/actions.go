@@ -6,91 +6,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
+	"github.com/risktop/risktop/ui/theme"
 )
-
-// actionTimeout bounds one vendor call started from the dashboard.
-const actionTimeout = time.Minute
-
-// actionsOff says why actions are refused here, "" when they are allowed.
-// It does no I/O (ReadOnly is a field of the service), so views call it
-// to hide action keys from the footer and the help.
-func (a *App) actionsOff() string {
-	switch {
-	case a.deps.Actions == nil:
-		return "no actions: this dashboard runs without the actions service"
-	case a.deps.ReadOnly || a.deps.Actions.ReadOnly():
-		if r, ok := a.deps.Actions.(refuser); ok && r.Refusal() != nil {
-			return r.Refusal().Error()
-		}
-		return actions.ErrReadOnly.Error()
-	}
-	return ""
-}
-
-// refuser is an Actions that may say why it refuses everything (an SSH
-// viewer's: "this SSH key may view, not act"); nil: the usual read-only.
-type refuser interface{ Refusal() error }
-
-// actionKeys lists bs when actions are allowed, none when they are not,
-// so the footer and the help show action keys only where they work.
-func (a *App) actionKeys(bs ...key.Binding) []key.Binding {
-	if a.actionsOff() != "" {
-		return nil
-	}
-	return bs
-}
-
-// refused shows why an action key did nothing. It calls nothing.
-func (a *App) refused() tea.Cmd { return a.say(a.actionsOff()) }
-
-// actionDone is the result of an action a command carried out.
-type actionDone struct {
-	modal int    // the dialog or form that started it (0: none)
-	ok    string // the notice on success
-	fail  string // what failed, before the vendor's error
-	err   error
-	// after runs in Update once the result is in (a reload, a refresh);
-	// it gets the error, nil on success.
-	after func(err error) tea.Cmd
-}
-
-func (a *App) onActionDone(m actionDone) tea.Cmd {
-	if a.modal != nil && a.modal.id() == m.modal {
-		if f, ok := a.modal.(*form); ok && m.err != nil {
-			f.failed(m.fail + ": " + m.err.Error()) // keep what was typed
-		} else {
-			a.modal = nil
-		}
-	}
-	var cmds []tea.Cmd
-	if m.err != nil {
-		cmds = append(cmds, a.sayErr(m.fail+": "+m.err.Error()))
-	} else if m.ok != "" {
-		cmds = append(cmds, a.say(m.ok))
-	}
-	if m.after != nil {
-		cmds = append(cmds, m.after(m.err))
-	}
-	return tea.Batch(cmds...)
-}
-
-// act runs do in a command with the app's context and a timeout, and
-// delivers its actionDone.
-func (a *App) act(modal int, ok, fail string, do func(ctx context.Context) error, after func(error) tea.Cmd) tea.Cmd {
-	ctx := a.ctx
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(ctx, actionTimeout)
-		defer cancel()
-		err := do(ctx)
-		return actionDone{modal: modal, ok: ok, fail: fail, err: err, after: after}
-	}
-}
 
 // ---- reset a user's Cloudflare risk ----
 
@@ -102,16 +24,16 @@ type oktaLink struct {
 }
 
 // resetPerson opens the confirmation of a reset of p's Cloudflare risk.
-func (a *App) resetPerson(p model.Person, known bool) tea.Cmd {
-	if off := a.actionsOff(); off != "" {
-		return a.refused()
+func resetPerson(c *session, p model.Person, known bool) tea.Cmd {
+	if off := c.actionsOff(); off != "" {
+		return c.refused()
 	}
 	who := display(p)
 	if !known {
-		return a.sayErr("cannot reset " + who + ": no vendor reports a risk for them")
+		return c.sayErr("cannot reset " + who + ": no vendor reports a risk for them")
 	}
-	if !a.deps.Actions.CanReset() {
-		return a.sayErr("cannot reset: Cloudflare is not configured")
+	if !c.actions.CanReset() {
+		return c.sayErr("cannot reset: Cloudflare is not configured")
 	}
 	var cf *model.View
 	for i, v := range p.Views {
@@ -120,30 +42,30 @@ func (a *App) resetPerson(p model.Person, known bool) tea.Cmd {
 		}
 	}
 	if cf == nil {
-		return a.sayErr("cannot reset " + who + ": they have no Cloudflare user id (Cloudflare's risk table does not list them)")
+		return c.sayErr("cannot reset " + who + ": they have no Cloudflare user id (Cloudflare's risk table does not list them)")
 	}
 	target := actions.ResetTarget{UserID: cf.UserID, Email: firstNonEmpty(cf.Email, p.Email), Name: firstNonEmpty(cf.Name, p.Name), Level: cf.Level}
-	d := a.newDialog("Reset Cloudflare risk", "Reset", nil, nil)
-	d.lines = a.resetLines(target, nil, nil)
+	d := newDialog(c, "Reset Cloudflare risk", "Reset", nil, nil)
+	d.lines = resetLines(c.theme, target, nil, nil)
 	d.run = func() tea.Cmd {
 		ok := "reset requested for " + personLabel(target.Name, target.Email) + "; the row updates on the next poll"
-		return a.act(d.ident, ok, "reset failed", func(ctx context.Context) error {
-			return a.deps.Actions.ResetUser(ctx, a.deps.Actor, target)
+		return c.act(d.ident, ok, "reset failed", func(ctx context.Context, acts Actions, who actions.Actor) error {
+			return acts.ResetUser(ctx, who, target)
 		}, func(err error) tea.Cmd {
-			if err == nil && a.deps.Control != nil {
-				a.deps.Control.Refresh(model.VendorCloudflare)
+			if err == nil {
+				c.ask(sourcePoll{model.VendorCloudflare})
 			}
-			return a.reloadOutbox()
+			return c.reloadOutbox()
 		})
 	}
 	d.update = func(d *dialog, msg tea.Msg) tea.Cmd {
 		if m, ok := msg.(oktaLink); ok && m.modal == d.ident {
-			d.lines = a.resetLines(target, &m.linked, m.err)
+			d.lines = resetLines(c.theme, target, &m.linked, m.err)
 		}
 		return nil
 	}
-	acts, ctx, id := a.deps.Actions, a.ctx, d.ident
-	return tea.Batch(a.openModal(d), func() tea.Msg {
+	acts, ctx, id := c.actions, c.ctx, d.ident
+	return tea.Batch(c.openModal(d), func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		defer cancel()
 		linked, err := acts.OktaLinked(ctx)
@@ -153,8 +75,7 @@ func (a *App) resetPerson(p model.Person, known bool) tea.Cmd {
 
 // resetLines say whom a reset touches and what it does. linked is nil
 // while the Okta link is being checked.
-func (a *App) resetLines(t actions.ResetTarget, linked *bool, err error) []string {
-	th := a.deps.Theme
+func resetLines(th *theme.Theme, t actions.ResetTarget, linked *bool, err error) []string {
 	level := "none reported"
 	if t.Level > model.LevelUnknown {
 		level = th.Level(t.Level).Render(t.Level.String())
@@ -202,12 +123,12 @@ func firstNonEmpty(s ...string) string {
 var pushLevels = []string{"LOW", "MEDIUM", "HIGH"}
 
 // pushReady says why pushes are refused, "" when they are allowed.
-func (a *App) pushReady() (tea.Cmd, bool) {
-	if a.actionsOff() != "" {
-		return a.refused(), false
+func pushReady(c *session) (tea.Cmd, bool) {
+	if c.actionsOff() != "" {
+		return c.refused(), false
 	}
-	if !a.deps.Actions.CanPush() {
-		return a.sayErr("cannot push IP risk: Okta is not configured"), false
+	if !c.actions.CanPush() {
+		return c.sayErr("cannot push IP risk: Okta is not configured"), false
 	}
 	return nil, true
 }
@@ -227,11 +148,11 @@ func pushLevelOf(l model.Level) string {
 
 // openPush opens the push form for one address (editable; seen lists
 // other addresses ctrl+n / ctrl+p cycle through).
-func (a *App) openPush(ip, level string, seen []string) tea.Cmd {
-	if cmd, ok := a.pushReady(); !ok {
+func openPush(c *session, ip, level string, seen []string) tea.Cmd {
+	if cmd, ok := pushReady(c); !ok {
 		return cmd
 	}
-	f := a.newForm("Push IP risk to Okta", "Queue push")
+	f := newForm(c, "Push IP risk to Okta", "Queue push")
 	f.intro = []string{"Okta weighs the address's risk in sign-in policies that use it. The push goes through the outbox: queued first, then sent within Okta's rate limit."}
 	ipf := f.text("ip", "IP", ip, "", 64)
 	ipf.hint = "an IPv4 or IPv6 address, without a zone"
@@ -239,26 +160,26 @@ func (a *App) openPush(ip, level string, seen []string) tea.Cmd {
 		ipf.options = seen
 		ipf.hint = fmt.Sprintf("%s seen here; ctrl+n / ctrl+p for the others", plural(len(seen), "address"))
 	}
-	a.pushFields(f, level)
+	pushFields(f, level)
 	f.check = func(f *form) {
 		req, durErr := pushRequestOf(f, f.value("ip"))
-		a.showProblems(f, req, durErr)
+		showProblems(c, f, req, durErr)
 	}
 	f.send = func(f *form) tea.Cmd {
 		req, _ := pushRequestOf(f, f.value("ip"))
-		if why := a.privateAddress(req); why != "" {
+		if why := privateAddress(c, req); why != "" {
 			f.busy = false
-			return a.confirmPrivate(f, req, why)
+			return confirmPrivate(c, f, req, why)
 		}
-		return a.queuePush(f.ident, []actions.PushRequest{req})
+		return queuePush(c, f.ident, []actions.PushRequest{req})
 	}
-	return a.openModal(f.start())
+	return c.openModal(f.start())
 }
 
 // privateAddress says why req's address needs a confirmation (a private
 // range), "" when it does not.
-func (a *App) privateAddress(req actions.PushRequest) string {
-	for _, p := range a.deps.Actions.CheckPush(req) {
+func privateAddress(c *session, req actions.PushRequest) string {
+	for _, p := range c.actions.CheckPush(req) {
 		if p.Field == "ip" && p.Confirm {
 			return p.Message
 		}
@@ -267,8 +188,8 @@ func (a *App) privateAddress(req actions.PushRequest) string {
 }
 
 // confirmPrivate asks before pushing an address in a private range.
-func (a *App) confirmPrivate(f *form, req actions.PushRequest, why string) tea.Cmd {
-	t := a.deps.Theme
+func confirmPrivate(c *session, f *form, req actions.PushRequest, why string) tea.Cmd {
+	t := c.theme
 	lines := []string{
 		fmt.Sprintf("Push %s risk for %s to Okta?", t.Bold.Render(strings.ToUpper(req.Level)), t.Bold.Render(req.IP)),
 		"",
@@ -276,14 +197,14 @@ func (a *App) confirmPrivate(f *form, req actions.PushRequest, why string) tea.C
 		"Push it only if Okta's sign-ins really come from it (say, through a proxy that keeps the private address).",
 	}
 	req.AllowPrivate = true
-	d := a.newDialog("Confirm the push", "Push", lines, nil)
+	d := newDialog(c, "Confirm the push", "Push", lines, nil)
 	d.prev = f
-	d.run = func() tea.Cmd { return a.queuePush(d.ident, []actions.PushRequest{req}) }
-	return a.openModal(d)
+	d.run = func() tea.Cmd { return queuePush(c, d.ident, []actions.PushRequest{req}) }
+	return c.openModal(d)
 }
 
 // pushFields adds the fields every push shares.
-func (a *App) pushFields(f *form, level string) {
+func pushFields(f *form, level string) {
 	f.choose("level", "Level", pushLevels, level)
 	msg := f.text("message", "Message", "", "", 1024)
 	msg.hint = "optional: letters, digits, . _ - and spaces"
@@ -310,8 +231,8 @@ func pushRequestOf(f *form, ip string) (actions.PushRequest, string) {
 }
 
 // showProblems puts the service's problems under their fields.
-func (a *App) showProblems(f *form, req actions.PushRequest, durErr string) {
-	for _, p := range a.deps.Actions.CheckPush(req) {
+func showProblems(c *session, f *form, req actions.PushRequest, durErr string) {
+	for _, p := range c.actions.CheckPush(req) {
 		name := p.Field
 		switch {
 		case name == "ip" && !f.has("ip"):
@@ -354,9 +275,9 @@ func (f *form) problemOf(name string) string {
 
 // queuePush queues reqs and says what became of them; the Outbox tab
 // follows them.
-func (a *App) queuePush(modal int, reqs []actions.PushRequest) tea.Cmd {
-	ctx, acts, actor := a.ctx, a.deps.Actions, a.deps.Actor
-	after := func(error) tea.Cmd { return a.reloadOutbox() }
+func queuePush(c *session, modal int, reqs []actions.PushRequest) tea.Cmd {
+	ctx, acts, actor := c.ctx, c.actions, c.actor
+	after := func(error) tea.Cmd { return c.reloadOutbox() }
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, actionTimeout)
 		defer cancel()
@@ -417,15 +338,15 @@ type bulkIPs struct {
 
 // collectIPs reads the distinct addresses of the events filter in a
 // command; the bulk form opens when they arrive.
-func (a *App) collectIPs(f store.EventFilter, describe string) tea.Cmd {
-	if cmd, ok := a.pushReady(); !ok {
+func collectIPs(c *session, f store.EventFilter, describe string) tea.Cmd {
+	if cmd, ok := pushReady(c); !ok {
 		return cmd
 	}
-	st, ctx := a.deps.Store, a.ctx
+	st, ctx := c.store, c.ctx
 	if st == nil {
-		return a.sayErr("no store to read addresses from")
+		return c.sayErr("no store to read addresses from")
 	}
-	return tea.Batch(a.say(collecting), func() tea.Msg {
+	return tea.Batch(c.say(collecting), func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, time.Minute)
 		defer cancel()
 		ips, total, err := st.DistinctIPs(ctx, f, bulkCap)
@@ -437,17 +358,15 @@ const collecting = "collecting the addresses in the filter…"
 
 // openBulk shows how many addresses a bulk push takes, before anything is
 // queued; its submit asks for confirmation.
-func (a *App) openBulk(m bulkIPs) tea.Cmd {
-	if a.toast.text == collecting {
-		a.toast.text = "" // done: the form or a notice says what came of it
-	}
+func openBulk(c *session, m bulkIPs) tea.Cmd {
+	c.ask(noticeDone{collecting}) // done: the form or a notice says what came of it
 	if m.err != nil {
-		return a.sayErr("addresses not read: " + m.err.Error())
+		return c.sayErr("addresses not read: " + m.err.Error())
 	}
 	if len(m.ips) == 0 {
-		return a.say("no addresses in the current filter: nothing to push")
+		return c.say("no addresses in the current filter: nothing to push")
 	}
-	if cmd, ok := a.pushReady(); !ok {
+	if cmd, ok := pushReady(c); !ok {
 		return cmd
 	}
 	// Addresses that may never be pushed are left out; private ones are
@@ -455,7 +374,7 @@ func (a *App) openBulk(m bulkIPs) tea.Cmd {
 	var ips, refused, private []string
 	for _, ip := range m.ips {
 		out := false
-		for _, p := range a.deps.Actions.CheckPush(actions.PushRequest{IP: ip, Level: "HIGH"}) {
+		for _, p := range c.actions.CheckPush(actions.PushRequest{IP: ip, Level: "HIGH"}) {
 			switch {
 			case p.Field != "ip":
 			case p.Confirm:
@@ -468,12 +387,12 @@ func (a *App) openBulk(m bulkIPs) tea.Cmd {
 			ips = append(ips, ip)
 		}
 	}
-	t := a.deps.Theme
+	t := c.theme
 	if len(ips) == 0 {
-		return a.sayErr("nothing to push: " + ipSample(refused, 3))
+		return c.sayErr("nothing to push: " + ipSample(refused, 3))
 	}
 	n := plural(len(ips), "address")
-	f := a.newForm("Push IP risk to Okta: "+n, "Review")
+	f := newForm(c, "Push IP risk to Okta: "+n, "Review")
 	f.intro = []string{t.Bold.Render(n) + " in the events filter: " + m.filter}
 	if m.total > len(m.ips) {
 		f.intro = append(f.intro, t.Warn.Render(fmt.Sprintf("The filter has %s; only the riskiest %s are pushed. Narrow the filter for the rest.",
@@ -486,11 +405,11 @@ func (a *App) openBulk(m bulkIPs) tea.Cmd {
 		f.intro = append(f.intro, t.Warn.Render(fmt.Sprintf("%d in a private range: %s; the confirmation asks", len(private), ipSample(private, 4))))
 	}
 	f.intro = append(f.intro, t.Muted.Render(ipSample(ips, 6)))
-	a.pushFields(f, "HIGH")
+	pushFields(f, "HIGH")
 	f.check = func(f *form) {
 		f.err = ""
 		req, durErr := pushRequestOf(f, ips[0])
-		a.showProblems(f, req, durErr)
+		showProblems(c, f, req, durErr)
 	}
 	f.send = func(f *form) tea.Cmd {
 		reqs := make([]actions.PushRequest, len(ips))
@@ -499,14 +418,14 @@ func (a *App) openBulk(m bulkIPs) tea.Cmd {
 			reqs[i].AllowPrivate = true // the confirmation names them
 		}
 		f.busy = false
-		return a.confirmBulk(f, reqs, private)
+		return confirmBulk(c, f, reqs, private)
 	}
-	return a.openModal(f.start())
+	return c.openModal(f.start())
 }
 
 // confirmBulk asks once more before queueing many pushes, naming the
 // private addresses among them.
-func (a *App) confirmBulk(f *form, reqs []actions.PushRequest, private []string) tea.Cmd {
+func confirmBulk(c *session, f *form, reqs []actions.PushRequest, private []string) tea.Cmd {
 	r := reqs[0]
 	exp := "Okta's default (24h after it takes them)"
 	if r.Expires > 0 {
@@ -521,8 +440,8 @@ func (a *App) confirmBulk(f *form, reqs []actions.PushRequest, private []string)
 		ips[i] = q.IP
 	}
 	lines := []string{
-		fmt.Sprintf("Push %s risk for %s to Okta?", a.deps.Theme.Bold.Render(r.Level), a.deps.Theme.Bold.Render(plural(len(reqs), "address"))),
-		a.deps.Theme.Muted.Render(ipSample(ips, 8)),
+		fmt.Sprintf("Push %s risk for %s to Okta?", c.theme.Bold.Render(r.Level), c.theme.Bold.Render(plural(len(reqs), "address"))),
+		c.theme.Muted.Render(ipSample(ips, 8)),
 		"",
 		"Expires: " + exp,
 		"Message: " + msg,
@@ -534,13 +453,13 @@ func (a *App) confirmBulk(f *form, reqs []actions.PushRequest, private []string)
 		if len(private) == 1 {
 			verb = "is"
 		}
-		lines = append(lines, a.deps.Theme.Warn.Render(fmt.Sprintf("%d of them %s in a private range: %s. Okta sees those only from inside a network that uses them.",
+		lines = append(lines, c.theme.Warn.Render(fmt.Sprintf("%d of them %s in a private range: %s. Okta sees those only from inside a network that uses them.",
 			len(private), verb, ipSample(private, 4))))
 	}
-	d := a.newDialog("Confirm the bulk push", fmt.Sprintf("Push %s", plural(len(reqs), "address")), lines, nil)
+	d := newDialog(c, "Confirm the bulk push", fmt.Sprintf("Push %s", plural(len(reqs), "address")), lines, nil)
 	d.prev = f
-	d.run = func() tea.Cmd { return a.queuePush(d.ident, reqs) }
-	return a.openModal(d)
+	d.run = func() tea.Cmd { return queuePush(c, d.ident, reqs) }
+	return c.openModal(d)
 }
 
 // ipSample lists the first n addresses and how many more there are.
@@ -549,40 +468,4 @@ func ipSample(ips []string, n int) string {
 		return strings.Join(ips, ", ")
 	}
 	return strings.Join(ips[:n], ", ") + fmt.Sprintf(", … and %s more", thousands(len(ips)-n))
-}
-
-// ---- copy ----
-
-// copyDone is the result of a copy.
-type copyDone struct {
-	text string
-	err  error
-}
-
-// copyText copies text with the terminal's clipboard (OSC 52) in a command.
-func (a *App) copyText(text string) tea.Cmd {
-	if a.deps.Clipboard == nil {
-		return a.sayErr("copying is not available here")
-	}
-	if text == "" {
-		return a.sayErr("nothing to copy here")
-	}
-	clip := a.deps.Clipboard
-	return func() tea.Msg { return copyDone{text: text, err: clip(text)} }
-}
-
-func (a *App) onCopied(m copyDone) tea.Cmd {
-	if m.err != nil {
-		return a.sayErr("not copied: " + m.err.Error())
-	}
-	return a.say("copied " + cut(m.text, 60) + " to the clipboard")
-}
-
-// reloadOutbox reloads the Outbox & audit lists when they are on screen
-// (they reload anyway when shown).
-func (a *App) reloadOutbox() tea.Cmd {
-	if a.tab != tabOutbox || a.drill != nil {
-		return nil
-	}
-	return a.screens[tabOutbox].activate()
 }

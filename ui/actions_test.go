@@ -22,14 +22,14 @@ import (
 func actionApp(t *testing.T, w, h int, fa *fakeActions) *App {
 	t.Helper()
 	a := newFixtureApp(t, w, h, 400)
-	a.deps.Actions = nil
+	setDeps(a, func(d *Deps) { d.Actions = nil })
 	if fa != nil {
 		if fa.reads == nil {
 			fa.reads = simReads(t)
 		}
-		a.deps.Actions = fa
+		setDeps(a, func(d *Deps) { d.Actions = fa })
 	}
-	a.deps.Actor = "ops@bastion"
+	setDeps(a, func(d *Deps) { d.Actor = "ops@bastion" })
 	return a
 }
 
@@ -244,7 +244,7 @@ func TestModalsFit(t *testing.T) {
 // addresses, esc cancels.
 func TestFormKeys(t *testing.T) {
 	a := actionApp(t, 120, 40, &fakeActions{})
-	drive(a, a.openPush("203.0.113.1", "MEDIUM", []string{"203.0.113.1", "198.51.100.7", "2001:db8::2"}))
+	drive(a, answered(a, openPush(a.s, "203.0.113.1", "MEDIUM", []string{"203.0.113.1", "198.51.100.7", "2001:db8::2"})))
 	f := a.modal.(*form)
 	if f.focus != 0 || f.value("level") != "MEDIUM" {
 		t.Fatalf("focus %d level %s", f.focus, f.value("level"))
@@ -285,12 +285,14 @@ func TestCopy(t *testing.T) {
 	var got []string
 	a := actionApp(t, 120, 30, nil)
 	withCloudflare(t, a) // reads, no actions
-	a.deps.Clipboard = func(s string) error {
-		mu.Lock()
-		defer mu.Unlock()
-		got = append(got, s)
-		return nil
-	}
+	setDeps(a, func(d *Deps) {
+		d.Clipboard = func(s string) error {
+			mu.Lock()
+			defer mu.Unlock()
+			got = append(got, s)
+			return nil
+		}
+	})
 	ev := fixtureEvents(400)[399] // the newest: the first row
 	steps := []struct {
 		keys []string
@@ -335,14 +337,16 @@ func TestCopy(t *testing.T) {
 	}
 
 	// No clipboard: say so. A failing one: say why.
-	a.deps.Clipboard = nil
+	setDeps(a, func(d *Deps) { d.Clipboard = nil })
 	keysOf(a, "y")
 	if a.toast.text != "copying is not available here" {
 		t.Fatal(a.toast.text)
 	}
-	a.deps.Clipboard = func(string) error {
-		return errors.New("9000 bytes is too much to copy: the clipboard takes at most 8 KiB")
-	}
+	setDeps(a, func(d *Deps) {
+		d.Clipboard = func(string) error {
+			return errors.New("9000 bytes is too much to copy: the clipboard takes at most 8 KiB")
+		}
+	})
 	keysOf(a, "y")
 	if a.toast.text != "not copied: 9000 bytes is too much to copy: the clipboard takes at most 8 KiB" {
 		t.Fatal(a.toast.text)
@@ -424,15 +428,15 @@ func TestGoldenActions(t *testing.T) {
 // frame, with the simulator.
 func TestAttachBringsActions(t *testing.T) {
 	a := newFixtureApp(t, 80, 24, 0)
-	if a.actionsOff() == "" {
+	if a.s.actionsOff() == "" {
 		t.Fatal("actions on without a service")
 	}
 	drive(a, Attach{Actions: &fakeActions{}})
-	if a.actionsOff() != "" {
+	if a.s.actionsOff() != "" {
 		t.Fatal("Attach did not bring the actions")
 	}
 	drive(a, Attach{})
-	if a.actionsOff() != "" {
+	if a.s.actionsOff() != "" {
 		t.Fatal("an Attach without actions took them away")
 	}
 	keysOf(a, "3")

@@ -14,7 +14,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/risktop/risktop/model/hub"
-	"github.com/risktop/risktop/ui/table"
 )
 
 // The smallest terminal the layout is designed for.
@@ -58,10 +57,10 @@ type screen interface {
 // screens, applies what the pollers announce, and lays out the frame.
 type App struct {
 	deps    Deps
+	s       *session        // what the screens, dialogs and forms see of it
 	ctx     context.Context // cancelled when the app quits: stops in-flight reads
 	cancel  context.CancelFunc
 	keys    globalKeys
-	nav     table.KeyMap // moves in every list, table and scrolled text
 	sub     *hub.Subscription
 	data    *data
 	width   int
@@ -74,20 +73,14 @@ type App struct {
 	held    []hub.Msg // hub messages held while paused
 	waiting int       // new events held while paused
 
-	help     bool
-	helpVP   scroller
-	cmdbar   cmdbar
-	toast    toast
-	tickGen  int   // generation of the redraw timer, so only the newest counts
-	modal    modal // a dialog or form over the body; it has the keyboard
-	modalSeq int
+	help    bool
+	helpVP  scroller
+	cmdbar  cmdbar
+	toast   toast
+	tickGen int   // generation of the redraw timer, so only the newest counts
+	modal   modal // a dialog or form over the body; it has the keyboard
 	// the last body drawn under a modal, the box and the result
 	ovBody, ovBox, ovDrawn string
-	// exportCap is the most events one export writes.
-	exportCap int
-	exports   exportLedger
-	// asked are the screens' requests (ask) not yet answered.
-	asked []tea.Msg
 	// full is the text input found full by the last typed key (nil after
 	// any other key), and fullToast the notice that said so.
 	full      *textinput.Model
@@ -121,21 +114,33 @@ func New(d Deps) *App {
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a := &App{deps: d, ctx: ctx, cancel: cancel, keys: newGlobalKeys(), nav: newNavKeys(), data: newData(),
-		width: minWidth, height: minHeight, exportCap: maxExportEvents}
+	a := &App{deps: d, ctx: ctx, cancel: cancel, keys: newGlobalKeys(), data: newData(), width: minWidth, height: minHeight}
+	a.s = &session{ctx: ctx, nav: newNavKeys(), data: a.data, exports: newExporter()}
+	a.syncSession()
 	if d.Hub != nil {
 		a.sub = d.Hub.Subscribe()
 	}
 	a.cmdbar = newCmdbar(d.Theme)
 	a.screens = [...]screen{
-		newOverview(a),
-		newEventsScreen(a),
-		newUsersScreen(a),
-		newBehaviorsScreen(a),
-		newIntegrationsScreen(a),
-		newOutboxScreen(a),
+		newOverview(a.s),
+		newEventsScreen(a.s),
+		newUsersScreen(a.s),
+		newBehaviorsScreen(a.s),
+		newIntegrationsScreen(a.s),
+		newOutboxScreen(a.s),
 	}
+	a.s.tab = a.screens[a.tab]
 	return a
+}
+
+// syncSession gives the screens what the deps say now (after New, and
+// after an Attach).
+func (a *App) syncSession() {
+	d, s := &a.deps, a.s
+	s.theme, s.store, s.actions, s.readOnly, s.actor = d.Theme, d.Store, d.Actions, d.ReadOnly, d.Actor
+	s.clipboard, s.now, s.after, s.log = d.Clipboard, d.Now, d.After, d.Log
+	x := s.exports
+	x.dir, x.limits, x.free, x.log, x.actor, x.now = d.ExportDir, d.Exports, d.FreeSpace, d.Log, string(d.Actor), d.Now
 }
 
 // hubMsg carries what the pollers announced since the last one.
@@ -160,7 +165,7 @@ func (a *App) waitHub() tea.Cmd {
 }
 
 func (a *App) Init() tea.Cmd {
-	return tea.Batch(a.waitHub(), a.screens[a.tab].activate())
+	return tea.Batch(a.waitHub(), a.screens[a.tab].activate(), a.answer())
 }
 
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -204,15 +209,20 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.Faults != nil {
 			a.deps.Faults = msg.Faults
 		}
+		a.syncSession()
 		return a, a.screens[a.tab].activate()
 	case actionDone:
 		return a, a.onActionDone(msg)
 	case copyDone:
 		return a, a.onCopied(msg)
 	case bulkIPs:
-		return a, a.openBulk(msg)
+		return a, openBulk(a.s, msg)
 	case exportDone:
-		return a, a.onExported(msg)
+		if text, isErr := a.s.exports.done(msg); isErr {
+			return a, a.sayErr(text)
+		} else {
+			return a, a.say(text)
+		}
 	case redrawMsg:
 		if msg.gen != a.tickGen {
 			return a, nil // a newer timer is running
@@ -311,23 +321,82 @@ func compact(msgs []hub.Msg) []hub.Msg {
 // dataChanged tells screens that the live data changed.
 type dataChanged change
 
-// ask queues a screen's request to the dashboard (show another tab, a
-// person): it is answered in the same Update, once the screen returns, so
-// the next key, even one read in the same batch, meets its result.
-func (a *App) ask(msg tea.Msg) { a.asked = append(a.asked, msg) }
-
-// answer carries out the requests asked, in order, and those they ask.
+// answer carries out what the screens asked (session.ask), in order, and
+// what that asks in turn.
 func (a *App) answer() tea.Cmd {
 	var cmds []tea.Cmd
-	for len(a.asked) > 0 {
-		r := a.asked[0]
-		a.asked = a.asked[1:]
-		switch r := r.(type) {
-		case showEvents:
-			cmds = append(cmds, a.showEvents(r))
-		}
+	for len(a.s.asked) > 0 {
+		r := a.s.asked[0]
+		a.s.asked = a.s.asked[1:]
+		cmds = append(cmds, a.answerOne(r))
 	}
 	return tea.Batch(cmds...)
+}
+
+func (a *App) answerOne(r tea.Msg) tea.Cmd {
+	switch r := r.(type) {
+	case notice:
+		if r.err {
+			return a.sayErr(r.text)
+		}
+		return a.say(r.text)
+	case noticeDone:
+		if a.toast.text == r.text {
+			a.toast.text = ""
+		}
+	case modalOpen:
+		return a.showModal(r.m)
+	case modalClose:
+		if a.modal != nil && a.modal.id() == r.id {
+			a.modal = nil
+		}
+	case userOpen:
+		return a.openUser(r.key)
+	case showEvents:
+		return a.showEvents(r)
+	case outboxReload:
+		if a.tab != tabOutbox || a.drill != nil {
+			return nil
+		}
+		return a.screens[tabOutbox].activate()
+	case sourcePoll:
+		if a.deps.Control != nil {
+			a.deps.Control.Refresh(r.source)
+		}
+	case sourcesRefresh:
+		return a.refresh()
+	}
+	return nil
+}
+
+// onActionDone closes the dialog or form that started the action (a
+// form that failed stays, keeping what was typed), says how it went and
+// runs what follows.
+func (a *App) onActionDone(m actionDone) tea.Cmd {
+	if a.modal != nil && a.modal.id() == m.modal {
+		if f, ok := a.modal.(*form); ok && m.err != nil {
+			f.failed(m.fail + ": " + m.err.Error()) // keep what was typed
+		} else {
+			a.modal = nil
+		}
+	}
+	var cmds []tea.Cmd
+	if m.err != nil {
+		cmds = append(cmds, a.sayErr(m.fail+": "+m.err.Error()))
+	} else if m.ok != "" {
+		cmds = append(cmds, a.say(m.ok))
+	}
+	if m.after != nil {
+		cmds = append(cmds, m.after(m.err))
+	}
+	return tea.Batch(cmds...)
+}
+
+func (a *App) onCopied(m copyDone) tea.Cmd {
+	if m.err != nil {
+		return a.sayErr("not copied: " + m.err.Error())
+	}
+	return a.say("copied " + cut(m.text, 60) + " to the clipboard")
 }
 
 // showEvents shows the Events tab with the filter asked for.
@@ -368,7 +437,7 @@ func (a *App) routeKey(msg tea.KeyMsg) tea.Cmd {
 			a.help = false
 			return nil
 		}
-		a.helpVP.onKey(msg, a.nav)
+		a.helpVP.onKey(msg, a.s.nav)
 		return nil
 	}
 	cur := a.current()
@@ -558,12 +627,23 @@ func (a *App) switchTab(t tab) tea.Cmd {
 		return nil
 	}
 	a.tab = t
+	a.s.tab = a.screens[t]
 	return a.screens[t].activate()
 }
 
+// showModal shows m over the body, replacing any modal open.
+func (a *App) showModal(m modal) tea.Cmd {
+	a.modal = m
+	a.help = false
+	return nil
+}
+
+// openSources shows every source's health.
+func (a *App) openSources() tea.Cmd { return a.showModal(newSourcesPanel(a.s)) }
+
 // openUser shows one person's drill-down over the current tab.
 func (a *App) openUser(key string) tea.Cmd {
-	a.drill = newDrill(a, key)
+	a.drill = newDrill(a.s, key)
 	w, h := a.bodySize()
 	return tea.Batch(a.drill.update(bodyResized{w, h}), a.drill.activate())
 }
@@ -639,7 +719,7 @@ func (a *App) View() string {
 		body = a.current().view(a.width, h)
 	}
 	if a.modal != nil {
-		box := a.modal.box(a.width)
+		box := a.modal.box(a.width, h)
 		if body != a.ovBody || box != a.ovBox { // equal strings compare fast, the same ones at once
 			a.ovBody, a.ovBox, a.ovDrawn = body, box, overlay(body, box, a.width, h)
 		}

@@ -21,7 +21,7 @@ import (
 // stay pending, marked, until s shows their diff and saves them (a PUT of
 // the full map) or u undoes them. A failed save keeps them on screen.
 type behaviorsScreen struct {
-	a       *App
+	c       *session
 	l       *listScreen[actions.Behavior]
 	k       behaviorsKeys
 	pending map[string]behaviorEdit // by behavior key: the values wanted
@@ -46,8 +46,8 @@ var behaviorLevels = []string{"low", "medium", "high"}
 // to read.
 const cloudflareOff = "Cloudflare is not configured"
 
-func newBehaviorsScreen(a *App) screen {
-	b := &behaviorsScreen{a: a, pending: map[string]behaviorEdit{}, k: behaviorsKeys{
+func newBehaviorsScreen(c *session) screen {
+	b := &behaviorsScreen{c: c, pending: map[string]behaviorEdit{}, k: behaviorsKeys{
 		Toggle:     key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "enable / disable")),
 		Lower:      key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/→", "risk level")),
 		Raise:      key.NewBinding(key.WithKeys("right", "l")),
@@ -56,7 +56,7 @@ func newBehaviorsScreen(a *App) screen {
 		Export:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export CSV")),
 		ExportJSON: key.NewBinding(key.WithKeys("E"), key.WithHelp("E", "export JSON")),
 	}}
-	if t := a.deps.Theme; t != nil {
+	if t := c.theme; t != nil {
 		for i := range b.levels {
 			b.levels[i] = t.Level(model.Level(i))
 		}
@@ -70,9 +70,9 @@ func newBehaviorsScreen(a *App) screen {
 		{Title: "Level", Width: 6},
 		{Title: "Description", Flex: 4, Min: 10},
 	}
-	b.l = newList(a, "Cloudflare risk behaviors", "no behaviors", cols,
+	b.l = newList(c, "Cloudflare risk behaviors", "no behaviors", cols,
 		func() loadFunc[actions.Behavior] {
-			acts := a.deps.Actions
+			acts := c.actions
 			return func(ctx context.Context) ([]actions.Behavior, string, error) {
 				if acts == nil {
 					return nil, cloudflareOff, nil
@@ -128,18 +128,18 @@ func (b *behaviorsScreen) row(x actions.Behavior) table.Row {
 }
 
 func (b *behaviorsScreen) note() string {
-	t := b.a.deps.Theme
+	t := b.c.theme
 	if b.saveErr != "" {
 		return t.Error.Render("not saved: " + b.saveErr + " — the changes are still pending (s to try again, u to undo)")
 	}
-	if b.a.actionsOff() != "" {
+	if b.c.actionsOff() != "" {
 		return t.Muted.Render("behaviors are changed here when actions are on")
 	}
 	return t.Muted.Render("space enables or disables · ←/→ the risk level · * marks a change · s reviews and saves")
 }
 
 func (b *behaviorsScreen) keys() []key.Binding {
-	bs := b.a.actionKeys(b.k.Toggle, b.k.Lower, b.k.Save, b.k.Undo)
+	bs := b.c.actionKeys(b.k.Toggle, b.k.Lower, b.k.Save, b.k.Undo)
 	bs = append(bs, b.k.Export, b.k.ExportJSON)
 	return append(bs, b.l.keys()...)
 }
@@ -150,7 +150,7 @@ func (b *behaviorsScreen) activate() tea.Cmd { return b.l.activate() }
 // claims takes space for toggling while actions are on; otherwise it
 // keeps its global meaning (pause).
 func (b *behaviorsScreen) claims(msg tea.KeyMsg) bool {
-	return key.Matches(msg, b.k.Toggle) && b.a.actionsOff() == ""
+	return key.Matches(msg, b.k.Toggle) && b.c.actionsOff() == ""
 }
 
 func (b *behaviorsScreen) update(msg tea.Msg) tea.Cmd {
@@ -179,15 +179,15 @@ func (b *behaviorsScreen) settle() {
 }
 
 func (b *behaviorsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
-	a := b.a
+	c := b.c
 	switch {
 	case key.Matches(msg, b.k.Export):
-		return a.exportTable("behaviors", b.export(), csvFormat)
+		return c.exportTable("behaviors", b.export(), csvFormat)
 	case key.Matches(msg, b.k.ExportJSON):
-		return a.exportTable("behaviors", b.export(), jsonFormat)
+		return c.exportTable("behaviors", b.export(), jsonFormat)
 	case key.Matches(msg, b.k.Toggle, b.k.Lower, b.k.Raise, b.k.Save, b.k.Undo):
-		if a.actionsOff() != "" {
-			return a.refused()
+		if c.actionsOff() != "" {
+			return c.refused()
 		}
 	default:
 		return b.l.update(msg)
@@ -199,14 +199,14 @@ func (b *behaviorsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, b.k.Undo):
 		n := len(b.pending)
 		if n == 0 {
-			return a.say("no changes to undo")
+			return c.say("no changes to undo")
 		}
 		clear(b.pending)
 		b.saveErr = ""
 		b.l.redraw()
-		return a.say("undid " + plural(n, "change"))
+		return c.say("undid " + plural(n, "change"))
 	case !ok:
-		return a.sayErr("no behavior selected")
+		return c.sayErr("no behavior selected")
 	}
 	want, edited := b.pending[x.Key]
 	if !edited {
@@ -281,15 +281,15 @@ func (b *behaviorsScreen) diff() ([]string, map[string]actions.BehaviorChange) {
 
 // review shows the diff in a dialog whose Save sends exactly those changes.
 func (b *behaviorsScreen) review() tea.Cmd {
-	a := b.a
+	c := b.c
 	lines, changes := b.diff()
 	if len(changes) == 0 {
-		return a.say("no changes to save")
+		return c.say("no changes to save")
 	}
-	if a.deps.Actions != nil && !a.deps.Actions.CanReset() {
-		return a.sayErr("cannot save: Cloudflare is not configured")
+	if c.actions != nil && !c.actions.CanReset() {
+		return c.sayErr("cannot save: Cloudflare is not configured")
 	}
-	t := a.deps.Theme
+	t := c.theme
 	body := []string{fmt.Sprintf("Save %s to Cloudflare's risk behaviors?", plural(len(changes), "change")), ""}
 	for _, l := range lines {
 		body = append(body, t.Bold.Render(l))
@@ -297,11 +297,11 @@ func (b *behaviorsScreen) review() tea.Cmd {
 	body = append(body, "",
 		"Cloudflare evaluates every user against the enabled behaviors continuously; disabling one stops new detections, past ones stay.",
 		t.Muted.Render("Saved as a full-map PUT: every behavior is sent, these with their new values."))
-	d := a.newDialog("Save behavior changes", "Save", body, nil)
+	d := newDialog(c, "Save behavior changes", "Save", body, nil)
 	d.run = func() tea.Cmd {
 		n := len(changes)
-		return a.act(d.ident, "saved "+plural(n, "behavior change"), "not saved", func(ctx context.Context) error {
-			_, err := a.deps.Actions.SaveBehaviors(ctx, a.deps.Actor, changes)
+		return c.act(d.ident, "saved "+plural(n, "behavior change"), "not saved", func(ctx context.Context, acts Actions, who actions.Actor) error {
+			_, err := acts.SaveBehaviors(ctx, who, changes)
 			return err
 		}, func(err error) tea.Cmd {
 			if err != nil {
@@ -315,13 +315,13 @@ func (b *behaviorsScreen) review() tea.Cmd {
 			return b.l.activate()
 		})
 	}
-	return a.openModal(d)
+	return c.openModal(d)
 }
 
 func (b *behaviorsScreen) view(w, h int) string {
 	extra := ""
 	if n := len(b.pending); n > 0 {
-		extra = b.a.deps.Theme.Muted.Render(" · ") + b.a.deps.Theme.Changed.Render(plural(n, "unsaved change"))
+		extra = b.c.theme.Muted.Render(" · ") + b.c.theme.Changed.Render(plural(n, "unsaved change"))
 	}
 	return b.l.viewWith(w, h, extra)
 }

@@ -44,7 +44,7 @@ func (a *App) header() string {
 	}
 	gap := max(a.width-lipgloss.Width(left)-lipgloss.Width(pills), 1)
 	line := left + strings.Repeat(" ", gap) + pills
-	for _, l := range a.troubleLines() {
+	for _, l := range troubleLines(a.deps.Theme, a.data.health, a.width) {
 		line += "\n" + l
 	}
 	if p := a.backfill(); p != nil {

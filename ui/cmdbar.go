@@ -222,8 +222,8 @@ func (a *App) run(line string) tea.Cmd {
 		cmds := []tea.Cmd{a.showEvents(showEvents{ip: filter})}
 		// A single address (not a prefix) can be pushed: when actions are
 		// on, the push form opens over the filtered events.
-		if !strings.Contains(filter, "/") && a.actionsOff() == "" && a.deps.Actions.CanPush() {
-			cmds = append(cmds, a.openPush(filter, "HIGH", nil))
+		if !strings.Contains(filter, "/") && a.s.actionsOff() == "" && a.deps.Actions.CanPush() {
+			cmds = append(cmds, openPush(a.s, filter, "HIGH", nil))
 		}
 		return tea.Batch(cmds...)
 	case "fault":
@@ -245,7 +245,7 @@ func (a *App) fault(arg string) tea.Cmd {
 	if a.deps.Faults == nil {
 		return a.sayErr(":fault works only in risktop demo, where the vendors are simulated")
 	}
-	if off := a.actionsOff(); off != "" {
+	if off := a.s.actionsOff(); off != "" {
 		return a.sayErr(":fault changes the demo for everyone: " + off)
 	}
 	fields := strings.Fields(arg)

@@ -3,6 +3,8 @@ package ui
 import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/risktop/risktop/ui/theme"
 )
 
 // dialog asks the operator to confirm one action: a title, what will
@@ -15,7 +17,7 @@ import (
 // result (an actionDone naming the dialog) closes it, and a notice says
 // how it went.
 type dialog struct {
-	a      *App
+	s      *session
 	ident  int
 	title  string
 	lines  []string // what will happen, one paragraph a line (wrapped to fit)
@@ -51,8 +53,8 @@ func newDialogKeys() dialogKeys {
 	}
 }
 
-func (a *App) newDialog(title, action string, lines []string, run func() tea.Cmd) *dialog {
-	return &dialog{a: a, ident: a.nextModalID(), title: title, action: action, lines: lines, run: run, k: newDialogKeys()}
+func newDialog(s *session, title, action string, lines []string, run func() tea.Cmd) *dialog {
+	return &dialog{s: s, ident: s.nextModalID(), title: title, action: action, lines: lines, run: run, k: newDialogKeys()}
 }
 
 func (d *dialog) id() int { return d.ident }
@@ -89,9 +91,9 @@ func (d *dialog) onKey(msg tea.KeyMsg) tea.Cmd {
 }
 
 func (d *dialog) cancel() tea.Cmd {
-	d.a.closeModal(d.ident)
+	d.s.closeModal(d.ident)
 	if d.prev != nil {
-		return d.a.openModal(d.prev)
+		return d.s.openModal(d.prev)
 	}
 	return nil
 }
@@ -104,7 +106,7 @@ func (d *dialog) onMsg(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-func (d *dialog) box(width int) string {
+func (d *dialog) box(width, _ int) string {
 	if k := [2]int{width, d.rev}; k == d.drawnK && d.drawn != "" {
 		return d.drawn
 	}
@@ -112,18 +114,17 @@ func (d *dialog) box(width int) string {
 	inner := w - 4
 	lines := append(wrapLines(d.lines, inner), "")
 	if d.busy {
-		lines = append(lines, d.a.deps.Theme.Muted.Render("working…"))
+		lines = append(lines, d.s.theme.Muted.Render("working…"))
 	} else {
-		lines = append(lines, d.a.buttons(inner, d.focus, "Cancel", d.action))
+		lines = append(lines, buttons(d.s.theme, inner, d.focus, "Cancel", d.action))
 	}
-	d.drawnK, d.drawn = [2]int{width, d.rev}, d.a.frame(d.title, lines, w)
+	d.drawnK, d.drawn = [2]int{width, d.rev}, frame(d.s.theme, d.title, lines, w)
 	return d.drawn
 }
 
 // buttons draws a row of buttons at the right, the focused one marked
 // with ▸ ◂ (so it shows without colour) and in the focus style.
-func (a *App) buttons(inner, focus int, labels ...string) string {
-	t := a.deps.Theme
+func buttons(t *theme.Theme, inner, focus int, labels ...string) string {
 	var row string
 	for i, l := range labels {
 		if i > 0 {

@@ -22,7 +22,7 @@ import (
 // the person is known to Cloudflare, asks for their current detail) in
 // commands; until the answers come it shows what the live data has.
 type drillScreen struct {
-	a    *App
+	c    *session
 	key  string // the person's key, or the name/email it was opened with
 	k    drillKeys
 	vp   scroller
@@ -52,8 +52,8 @@ type drillData struct {
 // drillSignIns is how many recent sign-ins the drill-down reads.
 const drillSignIns = 100
 
-func newDrill(a *App, who string) *drillScreen {
-	d := &drillScreen{a: a, key: who, k: drillKeys{
+func newDrill(c *session, who string) *drillScreen {
+	d := &drillScreen{c: c, key: who, k: drillKeys{
 		Events: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "their events")),
 		Back:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Reset:  key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "reset Cloudflare risk")),
@@ -64,24 +64,24 @@ func newDrill(a *App, who string) *drillScreen {
 }
 
 func (d *drillScreen) keys() []key.Binding {
-	bs := append([]key.Binding{d.k.Events}, d.a.actionKeys(d.k.Reset, d.k.Push)...)
-	nav := d.a.nav
+	bs := append([]key.Binding{d.k.Events}, d.c.actionKeys(d.k.Reset, d.k.Push)...)
+	nav := d.c.nav
 	return append(bs, d.k.Copy, nav.Up, nav.Down, nav.PageUp, nav.PageDown, d.k.Back)
 }
 
 func (d *drillScreen) typing() bool { return false }
 
-func (d *drillScreen) person() (model.Person, bool) { return d.a.data.person(d.key) }
+func (d *drillScreen) person() (model.Person, bool) { return d.c.data.person(d.key) }
 
 // activate reads the person's sign-ins, stored behaviours and history, and
 // their current Cloudflare detail.
 func (d *drillScreen) activate() tea.Cmd {
-	st := d.a.deps.Store
+	st := d.c.store
 	if st == nil {
 		return nil
 	}
 	d.gen++
-	gen, ctx := d.gen, d.a.ctx
+	gen, ctx := d.gen, d.c.ctx
 	p, _ := d.person()
 	who := d.key
 	if p.Email != "" {
@@ -97,7 +97,7 @@ func (d *drillScreen) activate() tea.Cmd {
 			cfID = v.UserID
 		}
 	}
-	acts := d.a.deps.Actions
+	acts := d.c.actions
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		defer cancel()
@@ -156,20 +156,20 @@ func (d *drillScreen) update(msg tea.Msg) tea.Cmd {
 			} else if p.Name != "" {
 				who = p.Name
 			}
-			d.a.ask(showEvents{user: who})
+			d.c.ask(showEvents{user: who})
 			return nil
 		case key.Matches(msg, d.k.Reset):
-			if d.a.actionsOff() != "" {
-				return d.a.refused()
+			if d.c.actionsOff() != "" {
+				return d.c.refused()
 			}
 			p, known := d.person()
 			if p.Name == "" && p.Email == "" {
 				p.Name = d.key
 			}
-			return d.a.resetPerson(p, known)
+			return resetPerson(d.c, p, known)
 		case key.Matches(msg, d.k.Push):
-			if d.a.actionsOff() != "" {
-				return d.a.refused()
+			if d.c.actionsOff() != "" {
+				return d.c.refused()
 			}
 			seen := d.addresses()
 			ip, level := "", "HIGH"
@@ -179,7 +179,7 @@ func (d *drillScreen) update(msg tea.Msg) tea.Cmd {
 					break
 				}
 			}
-			return d.a.openPush(ip, level, seen)
+			return openPush(d.c, ip, level, seen)
 		case key.Matches(msg, d.k.Copy):
 			p, _ := d.person()
 			email := p.Email
@@ -187,11 +187,11 @@ func (d *drillScreen) update(msg tea.Msg) tea.Cmd {
 				email = d.key
 			}
 			if email == "" {
-				return d.a.sayErr("no email known for " + d.key)
+				return d.c.sayErr("no email known for " + d.key)
 			}
-			return d.a.copyText(email)
+			return d.c.copyText(email)
 		default:
-			d.vp.onKey(msg, d.a.nav)
+			d.vp.onKey(msg, d.c.nav)
 		}
 	}
 	return nil
@@ -212,7 +212,7 @@ func (d *drillScreen) addresses() []string {
 }
 
 func (d *drillScreen) view(w, h int) string {
-	ck := fmt.Sprintf("%d/%d/%d/%d/%v", w, h, d.a.data.version, d.gen, d.done)
+	ck := fmt.Sprintf("%d/%d/%d/%d/%v", w, h, d.c.data.version, d.gen, d.done)
 	if ck != d.cacheKey {
 		d.vp.set(d.render(w), w, h)
 		d.cacheKey = ck
@@ -221,12 +221,12 @@ func (d *drillScreen) view(w, h int) string {
 }
 
 func (d *drillScreen) render(w int) string {
-	t := d.a.deps.Theme
+	t := d.c.theme
 	p, known := d.person()
 	var b strings.Builder
 	line := func(s string) { b.WriteString(s + "\n") }
 	section := func(title string) { line(""); line(t.Bold.Render(title)) }
-	now := d.a.deps.Now()
+	now := d.c.now()
 
 	name := p.Name
 	if name == "" {
@@ -346,10 +346,10 @@ func (d *drillScreen) sparkline(w int) string {
 	if len(vals) < 2 {
 		return ""
 	}
-	sl := sparkline.New(min(max(len(vals), 10), w-2), 3, sparkline.WithMaxValue(100), sparkline.WithStyle(d.a.deps.Theme.Warn))
+	sl := sparkline.New(min(max(len(vals), 10), w-2), 3, sparkline.WithMaxValue(100), sparkline.WithStyle(d.c.theme.Warn))
 	sl.PushAll(vals)
 	sl.Draw()
-	return sl.View() + "\n" + d.a.deps.Theme.Muted.Render(fmt.Sprintf("%d sign-ins, 0–100", len(vals)))
+	return sl.View() + "\n" + d.c.theme.Muted.Render(fmt.Sprintf("%d sign-ins, 0–100", len(vals)))
 }
 
 // scoreText is a 0–100 score, or a dash for none.

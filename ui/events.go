@@ -21,7 +21,7 @@ import (
 // riskiest first, filtered. A page is one keyset query of the store, so
 // paging costs the same at the millionth event as at the first.
 type eventsScreen struct {
-	a   *App
+	c   *session
 	k   eventsKeys
 	nav table.KeyMap // the table's keys, paging the store
 	tbl table.Model
@@ -60,10 +60,10 @@ type eventsKeys struct {
 
 var eventWindows = []time.Duration{time.Hour, 24 * time.Hour, 7 * 24 * time.Hour, 30 * 24 * time.Hour, 90 * 24 * time.Hour, 0}
 
-func newEventsScreen(a *App) *eventsScreen {
+func newEventsScreen(c *session) *eventsScreen {
 	e := &eventsScreen{
-		a:   a,
-		nav: a.nav,
+		c:   c,
+		nav: c.nav,
 		k: eventsKeys{
 			Filter: key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 			Window: key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "time window")),
@@ -82,7 +82,7 @@ func newEventsScreen(a *App) *eventsScreen {
 		windowIdx: 1, // 24h: keeps free text and counts quick
 		total:     -1,
 	}
-	t := a.deps.Theme
+	t := c.theme
 	if t != nil {
 		for l := range e.levels {
 			e.levels[l] = t.Level(model.Level(l))
@@ -118,7 +118,7 @@ func eventColumns() []table.Column {
 
 func (e *eventsScreen) keysList() []key.Binding {
 	bs := []key.Binding{e.k.Open, e.k.User, e.k.Filter, e.k.Window, e.k.Sort, e.k.Clear}
-	bs = append(bs, e.a.actionKeys(e.k.Push, e.k.Bulk)...)
+	bs = append(bs, e.c.actionKeys(e.k.Push, e.k.Bulk)...)
 	bs = append(bs, e.k.Copy, e.k.CopyID, e.k.Export, e.k.ExportJSON)
 	return append(bs, navBindings(e.nav)...)
 }
@@ -132,7 +132,7 @@ func (e *eventsScreen) keys() []key.Binding {
 	}
 	if e.detail != nil {
 		copyID := key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy the event id"))
-		return append(append([]key.Binding{e.k.User}, e.a.actionKeys(e.k.Push)...), copyID, e.nav.Up, e.nav.Down, e.k.Clear)
+		return append(append([]key.Binding{e.k.User}, e.c.actionKeys(e.k.Push)...), copyID, e.nav.Up, e.nav.Down, e.k.Clear)
 	}
 	return e.keysList()
 }
@@ -200,7 +200,7 @@ type bodyResized struct{ w, h int }
 func (e *eventsScreen) filter() store.EventFilter {
 	f := e.q.filter
 	if e.q.window > 0 {
-		f.From = e.a.deps.Now().Add(-e.q.window)
+		f.From = e.c.now().Add(-e.q.window)
 	}
 	return f
 }
@@ -209,7 +209,7 @@ func (e *eventsScreen) pageSize() int { return max(e.tbl.VisibleRows(), 1) }
 
 // fetch runs q and delivers the page (and, when count is set, the count).
 func (e *eventsScreen) fetch(q store.EventQuery, nav string, count bool) tea.Cmd {
-	st := e.a.deps.Store
+	st := e.c.store
 	if st == nil {
 		return nil
 	}
@@ -222,7 +222,7 @@ func (e *eventsScreen) fetch(q store.EventQuery, nav string, count bool) tea.Cmd
 	}
 	e.loading = true
 	e.gen++
-	gen, ctx := e.gen, e.a.ctx
+	gen, ctx := e.gen, e.c.ctx
 	q.Limit = e.pageSize()
 	q.Sort = e.sortBy
 	cmds := []tea.Cmd{func() tea.Msg {
@@ -264,7 +264,7 @@ func (e *eventsScreen) update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case dataChanged:
-		if !msg.events || e.a.tab != tabEvents {
+		if !msg.events || !e.c.onTab(e) {
 			return nil
 		}
 		if e.pageNo <= 1 && e.sortBy == store.ByTime && e.detail == nil {
@@ -375,7 +375,7 @@ func (e *eventsScreen) inTurn(move func() tea.Cmd) tea.Cmd {
 }
 
 func (e *eventsScreen) rows() []table.Row {
-	now := e.a.deps.Now()
+	now := e.c.now()
 	rows := make([]table.Row, len(e.events))
 	for i, ev := range e.events {
 		score := "–"
@@ -417,7 +417,7 @@ func (e *eventsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 			if len(q.problems) > 0 {
 				e.filtering = true
 				e.filterIn.Focus()
-				return e.a.sayErr(strings.Join(q.problems, "; "))
+				return e.c.sayErr(strings.Join(q.problems, "; "))
 			}
 			e.q = q
 			return e.first()
@@ -440,7 +440,7 @@ func (e *eventsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 		case key.Matches(msg, e.k.Push):
 			return e.push(e.detailEv)
 		case key.Matches(msg, e.k.Copy, e.k.CopyID):
-			return e.a.copyText(e.detailEv.ID)
+			return e.c.copyText(e.detailEv.ID)
 		default:
 			e.detail.onKey(msg, e.nav)
 		}
@@ -507,37 +507,37 @@ func (e *eventsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 		if ev, ok := e.selected(); ok {
 			return e.push(ev)
 		}
-		return e.a.sayErr("no event selected")
+		return e.c.sayErr("no event selected")
 	case key.Matches(msg, e.k.Bulk):
-		return e.a.collectIPs(e.filter(), e.q.describe())
+		return collectIPs(e.c, e.filter(), e.q.describe())
 	case key.Matches(msg, e.k.Copy):
 		if ev, ok := e.selected(); ok {
 			if ev.IP == "" {
-				return e.a.sayErr("this event has no IP address")
+				return e.c.sayErr("this event has no IP address")
 			}
-			return e.a.copyText(ev.IP)
+			return e.c.copyText(ev.IP)
 		}
 	case key.Matches(msg, e.k.CopyID):
 		if ev, ok := e.selected(); ok {
-			return e.a.copyText(ev.ID)
+			return e.c.copyText(ev.ID)
 		}
 	case key.Matches(msg, e.k.Export):
-		return e.a.exportEvents(e.filter(), e.sortBy, e.q.describe(), csvFormat, e.total)
+		return e.c.exportEvents(e.filter(), e.sortBy, e.q.describe(), csvFormat, e.total)
 	case key.Matches(msg, e.k.ExportJSON):
-		return e.a.exportEvents(e.filter(), e.sortBy, e.q.describe(), jsonFormat, e.total)
+		return e.c.exportEvents(e.filter(), e.sortBy, e.q.describe(), jsonFormat, e.total)
 	}
 	return nil
 }
 
 // push opens the push form for the event's address.
 func (e *eventsScreen) push(ev model.Event) tea.Cmd {
-	if e.a.actionsOff() != "" {
-		return e.a.refused()
+	if e.c.actionsOff() != "" {
+		return e.c.refused()
 	}
 	if ev.IP == "" {
-		return e.a.sayErr("this event has no IP address to push")
+		return e.c.sayErr("this event has no IP address to push")
 	}
-	return e.a.openPush(ev.IP, pushLevelOf(ev.Level), nil)
+	return openPush(e.c, ev.IP, pushLevelOf(ev.Level), nil)
 }
 
 func (e *eventsScreen) next() tea.Cmd {
@@ -569,23 +569,23 @@ func (e *eventsScreen) openUser(ev model.Event) tea.Cmd {
 		if k == "" {
 			continue
 		}
-		if p, ok := e.a.data.person(k); ok {
-			return e.a.openUser(p.Key)
+		if p, ok := e.c.data.person(k); ok {
+			return e.c.openUser(p.Key)
 		}
-		for _, p := range e.a.data.people {
+		for _, p := range e.c.data.people {
 			if strings.EqualFold(p.Name, k) {
-				return e.a.openUser(p.Key)
+				return e.c.openUser(p.Key)
 			}
 		}
 	}
 	if ev.UserKey == "" && ev.UserName == "" {
-		return e.a.sayErr("this event names no user")
+		return e.c.sayErr("this event names no user")
 	}
 	who := ev.UserKey
 	if who == "" {
 		who = ev.UserName
 	}
-	return e.a.openUser(who)
+	return e.c.openUser(who)
 }
 
 func (e *eventsScreen) openDetail(ev model.Event) {
@@ -596,7 +596,7 @@ func (e *eventsScreen) openDetail(ev model.Event) {
 
 // detailText is every field of an event, reasons in full.
 func (e *eventsScreen) detailText(ev model.Event) string {
-	t := e.a.deps.Theme
+	t := e.c.theme
 	keyW := 12
 	for k := range ev.Fields {
 		keyW = max(keyW, len(k)+3)
@@ -644,7 +644,7 @@ func (e *eventsScreen) detailText(ev model.Event) string {
 }
 
 func (e *eventsScreen) view(w, h int) string {
-	t := e.a.deps.Theme
+	t := e.c.theme
 	if e.detail != nil {
 		return fitWidth(e.status(), w) + "\n" + e.detail.View()
 	}
@@ -660,7 +660,7 @@ func (e *eventsScreen) view(w, h int) string {
 }
 
 func (e *eventsScreen) status() string {
-	t := e.a.deps.Theme
+	t := e.c.theme
 	page := "page –"
 	pages := 0
 	if e.total >= 0 {

@@ -148,68 +148,83 @@ type exportDone struct {
 	err       error
 }
 
-func (a *App) onExported(m exportDone) tea.Cmd {
-	a.exports.running = false
-	a.exports.written += m.bytes
+// exporter writes one dashboard's exports, one at a time, within its
+// limits; it keeps what the dashboard has exported.
+type exporter struct {
+	dir    string // "" : the state directory's exports
+	limits ExportLimits
+	free   func(dir string) (free, size uint64, err error)
+	log    *slog.Logger
+	actor  string
+	now    func() time.Time
+	cap    int // the most events one export writes
+	ledger exportLedger
+}
+
+func newExporter() *exporter { return &exporter{cap: maxExportEvents} }
+
+// done records a finished export (or its failure) and says how it went.
+func (x *exporter) done(m exportDone) (text string, isErr bool) {
+	x.ledger.running = false
+	x.ledger.written += m.bytes
 	if m.err != nil {
 		// Nothing was kept: the rate limit counts files written.
-		if k := len(a.exports.started); k > 0 {
-			a.exports.started = a.exports.started[:k-1]
+		if k := len(x.ledger.started); k > 0 {
+			x.ledger.started = x.ledger.started[:k-1]
 		}
-		a.deps.Log.Warn("export not written", "actor", string(a.deps.Actor), "err", m.err)
+		x.log.Warn("export not written", "actor", x.actor, "err", m.err)
 		if m.refused {
-			return a.sayErr("export refused: " + m.err.Error())
+			return "export refused: " + m.err.Error(), true
 		}
-		return a.sayErr("export failed: " + m.err.Error())
+		return "export failed: " + m.err.Error(), true
 	}
-	a.deps.Log.Info("exported", "actor", string(a.deps.Actor), "path", m.path, "rows", m.count, "bytes", m.bytes)
+	x.log.Info("exported", "actor", x.actor, "path", m.path, "rows", m.count, "bytes", m.bytes)
 	n := plural(m.count, m.what)
 	if m.what == "person" && m.count != 1 {
 		n = thousands(m.count) + " people"
 	}
 	switch {
 	case m.allowance:
-		return a.say(fmt.Sprintf("exported the first %s (this session's %s of exports for %s is now used up) to %s",
-			n, byteSize(a.deps.Exports.Bytes), a.deps.Exports.Who, m.path))
+		return fmt.Sprintf("exported the first %s (this session's %s of exports for %s is now used up) to %s",
+			n, byteSize(x.limits.Bytes), x.limits.Who, m.path), false
 	case m.capped:
-		return a.say(fmt.Sprintf("exported the first %s (the cap; the filter matches more, narrow it for the rest) to %s", n, m.path))
+		return fmt.Sprintf("exported the first %s (the cap; the filter matches more, narrow it for the rest) to %s", n, m.path), false
 	}
-	return a.say(fmt.Sprintf("exported %s to %s", n, m.path))
+	return fmt.Sprintf("exported %s to %s", n, m.path), false
 }
 
-// startExport applies the dashboard's export limits in Update: a refusal
-// (ok false, and the notice saying why and when exporting is possible
-// again), or the start recorded and what this export may write (0: no
-// limit).
-func (a *App) startExport() (budget int64, ok bool, refusal tea.Cmd) {
-	l, now := a.deps.Exports, a.deps.Now()
-	if a.exports.running {
-		return 0, false, a.sayErr("an export is still being written: wait for its notice, then export again")
+// start applies the dashboard's export limits in Update: a refusal (why,
+// and when exporting is possible again), or the start recorded and what
+// this export may write (0: no limit).
+func (x *exporter) start() (budget int64, refusal string) {
+	l, now := x.limits, x.now()
+	if x.ledger.running {
+		return 0, "an export is still being written: wait for its notice, then export again"
 	}
 	if l.Files > 0 && l.Per > 0 {
-		recent := a.exports.started[:0]
-		for _, t := range a.exports.started {
+		recent := x.ledger.started[:0]
+		for _, t := range x.ledger.started {
 			if now.Sub(t) < l.Per {
 				recent = append(recent, t)
 			}
 		}
-		a.exports.started = recent
+		x.ledger.started = recent
 		if len(recent) >= l.Files {
 			next := recent[0].Add(l.Per)
-			return 0, false, a.sayErr(fmt.Sprintf("export refused: %s may export %d files every %s; the next at %s (in %s)",
-				l.Who, l.Files, config.FormatDuration(l.Per), next.Local().Format("15:04:05"), untilText(next.Sub(now))))
+			return 0, fmt.Sprintf("export refused: %s may export %d files every %s; the next at %s (in %s)",
+				l.Who, l.Files, config.FormatDuration(l.Per), next.Local().Format("15:04:05"), untilText(next.Sub(now)))
 		}
 	}
 	if l.Bytes > 0 {
-		if a.exports.written >= l.Bytes {
-			return 0, false, a.sayErr(fmt.Sprintf("export refused: this session has exported %s, the most %s may in one session (a new session starts a new allowance)",
-				byteSize(a.exports.written), l.Who))
+		if x.ledger.written >= l.Bytes {
+			return 0, fmt.Sprintf("export refused: this session has exported %s, the most %s may in one session (a new session starts a new allowance)",
+				byteSize(x.ledger.written), l.Who)
 		}
-		budget = l.Bytes - a.exports.written
+		budget = l.Bytes - x.ledger.written
 	}
-	a.exports.started = append(a.exports.started, now)
-	a.exports.running = true
-	return budget, true, nil
+	x.ledger.started = append(x.ledger.started, now)
+	x.ledger.running = true
+	return budget, ""
 }
 
 // untilText is a wait to the second, rounded up: "6m40s", "12s".
@@ -247,28 +262,29 @@ type exportSpace struct {
 	log      *slog.Logger
 }
 
-func (a *App) exportSpace(budget int64, rows int) exportSpace {
+func (x *exporter) space(budget int64, rows int) exportSpace {
 	est := int64(rows) * exportRowBytes
 	if budget > 0 {
 		est = min(est, budget)
 	}
-	free := a.deps.FreeSpace
+	free := x.free
 	if free == nil {
 		free = statfsFree
 	}
-	return exportSpace{free: free, estimate: est, budget: budget, log: a.deps.Log}
+	return exportSpace{free: free, estimate: est, budget: budget, log: x.log}
 }
 
-// exportTable writes an in-memory table (a list screen's rows, as shown).
-func (a *App) exportTable(screen string, d exportData, format exportFormat) tea.Cmd {
-	meta := exportMeta{screen: screen, filter: d.filter, sort: d.sort, at: a.deps.Now()}
+// table writes an in-memory table (a list screen's rows, as shown), in
+// a command; or says why not.
+func (x *exporter) table(screen string, d exportData, format exportFormat) (tea.Cmd, string) {
+	meta := exportMeta{screen: screen, filter: d.filter, sort: d.sort, at: x.now()}
 	what := map[string]string{"users": "person", "behaviors": "behavior", "integrations": "integration",
 		"outbox": "push", "audit": "audit entry"}[screen]
-	budget, ok, refusal := a.startExport()
-	if !ok {
-		return refusal
+	budget, refusal := x.start()
+	if refusal != "" {
+		return nil, refusal
 	}
-	dir, space := a.deps.ExportDir, a.exportSpace(budget, len(d.rows))
+	dir, space := x.dir, x.space(budget, len(d.rows))
 	return func() tea.Msg {
 		done := writeExport(dir, meta, format, d.fields, space, func(emit func([]any) error) (bool, error) {
 			for _, r := range d.rows {
@@ -280,7 +296,7 @@ func (a *App) exportTable(screen string, d exportData, format exportFormat) tea.
 		})
 		done.what = what
 		return done
-	}
+	}, ""
 }
 
 // eventFields are an events export's columns.
@@ -300,34 +316,32 @@ func eventRecord(e model.Event) []any {
 		score, e.Level.Label(), e.App, e.Reasons, fields}
 }
 
-// exportEvents writes every event matching f in the given order, read a
-// page at a time, up to the cap. matching is how many the filter matches
-// when counted (-1 when not known), for the estimate of the export's size.
-func (a *App) exportEvents(f store.EventFilter, by store.Sort, describe string, format exportFormat, matching int) tea.Cmd {
-	st := a.deps.Store
-	if st == nil {
-		return a.sayErr("no store to export from")
-	}
-	limit := a.exportCap
-	if n := a.deps.Exports.Events; n > 0 {
+// events writes every event matching f in the given order, read a page
+// at a time from st, up to the cap, in a command; or says why not.
+// matching is how many the filter matches when counted (-1 when not
+// known), for the estimate of the export's size.
+func (x *exporter) events(ctx context.Context, st store.Store, f store.EventFilter, by store.Sort, describe string,
+	format exportFormat, matching int) (tea.Cmd, string) {
+	limit := x.cap
+	if n := x.limits.Events; n > 0 {
 		limit = min(limit, n)
 	}
 	rows := limit
 	if matching >= 0 {
 		rows = min(matching, limit)
 	}
-	budget, ok, refusal := a.startExport()
-	if !ok {
-		return refusal
+	budget, refusal := x.start()
+	if refusal != "" {
+		return nil, refusal
 	}
-	space := a.exportSpace(budget, rows)
+	space := x.space(budget, rows)
 	sortName := "newest first"
 	if by == store.ByScore {
 		sortName = "riskiest first"
 	}
-	meta := exportMeta{screen: "events", filter: describe, sort: sortName, at: a.deps.Now()}
-	dir, ctx := a.deps.ExportDir, a.ctx
-	return tea.Batch(a.say("exporting the events…"), func() tea.Msg {
+	meta := exportMeta{screen: "events", filter: describe, sort: sortName, at: x.now()}
+	dir := x.dir
+	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 		defer cancel()
 		done := writeExport(dir, meta, format, eventFields, space, func(emit func([]any) error) (bool, error) {
@@ -356,7 +370,7 @@ func (a *App) exportEvents(f store.EventFilter, by store.Sort, describe string, 
 		})
 		done.what = "event"
 		return done
-	})
+	}, ""
 }
 
 // writeExport makes the directory (refusing one another user could

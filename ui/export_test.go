@@ -31,8 +31,8 @@ func exportApp(t *testing.T, n int) (*App, string) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "state", "exports")
-	a.deps.ExportDir = dir
-	a.deps.FreeSpace = plentyFree // not the test machine's disk
+	setDeps(a, func(d *Deps) { d.ExportDir = dir })
+	setDeps(a, func(d *Deps) { d.FreeSpace = plentyFree }) // not the test machine's disk
 	return a, dir
 }
 
@@ -193,7 +193,7 @@ func TestExportEvents(t *testing.T) {
 // and the JSON say the filter matches more.
 func TestExportEventsCap(t *testing.T) {
 	a, _ := exportApp(t, 400)
-	a.exportCap = 50
+	a.s.exports.cap = 50
 	keysOf(a, "2", "e")
 	path := exportedPath(t, a)
 	if !strings.HasPrefix(a.toast.text, "exported the first 50 events (the cap; the filter matches more, narrow it for the rest) to ") {
@@ -210,7 +210,7 @@ func TestExportEventsCap(t *testing.T) {
 
 	// Exactly the cap is not capped.
 	a2, _ := exportApp(t, 48) // 50 with the hostile two
-	a2.exportCap = 50
+	a2.s.exports.cap = 50
 	keysOf(a2, "2", "e")
 	if !strings.HasPrefix(a2.toast.text, "exported 50 events to ") {
 		t.Fatalf("notice %q", a2.toast.text)
@@ -269,7 +269,7 @@ func TestExportSaysWhatFailed(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	a.deps.ExportDir = filepath.Join(file, "exports")
+	setDeps(a, func(d *Deps) { d.ExportDir = filepath.Join(file, "exports") })
 	keysOf(a, "2", "e")
 	if !strings.HasPrefix(a.toast.text, "export failed: the export directory: stat "+file+"/exports: not a directory") || !a.toast.err {
 		t.Fatalf("notice %q", a.toast.text)

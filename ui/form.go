@@ -18,7 +18,7 @@ import (
 // While a form is open it has the keyboard: the global keys, tab
 // switching among them, do not fire.
 type form struct {
-	a      *App
+	s      *session
 	ident  int
 	title  string
 	intro  []string // lines above the fields
@@ -77,8 +77,8 @@ func newFormKeys() formKeys {
 	}
 }
 
-func (a *App) newForm(title, submit string) *form {
-	return &form{a: a, ident: a.nextModalID(), title: title, submit: submit, k: newFormKeys()}
+func newForm(s *session, title, submit string) *form {
+	return &form{s: s, ident: s.nextModalID(), title: title, submit: submit, k: newFormKeys()}
 }
 
 // text adds a text field.
@@ -86,7 +86,7 @@ func (f *form) text(name, label, value, placeholder string, limit int) *field {
 	in := newLine("", limit)
 	in.Placeholder = placeholder
 	in.Cursor.SetMode(cursor.CursorStatic) // no blink timer while a form is open
-	if t := f.a.deps.Theme; t != nil {
+	if t := f.s.theme; t != nil {
 		in.PlaceholderStyle = t.Muted
 		in.Cursor.Style = t.Focus
 	}
@@ -221,7 +221,7 @@ func (f *form) onKey(msg tea.KeyMsg) tea.Cmd {
 	last := len(f.fields) - 1
 	switch {
 	case key.Matches(msg, f.k.Cancel):
-		f.a.closeModal(f.ident)
+		f.s.closeModal(f.ident)
 		return nil
 	case key.Matches(msg, f.k.Next):
 		f.setFocus(f.focus + 1)
@@ -232,7 +232,7 @@ func (f *form) onKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, f.k.Submit):
 		switch {
 		case f.focus == len(f.fields)+1:
-			f.a.closeModal(f.ident)
+			f.s.closeModal(f.ident)
 			return nil
 		case f.focus >= last:
 			return f.trySubmit()
@@ -341,11 +341,11 @@ func (f *form) failed(err string) {
 	f.rev++
 }
 
-func (f *form) box(width int) string {
+func (f *form) box(width, _ int) string {
 	if k := [2]int{width, f.rev}; k == f.drawnK && f.drawn != "" {
 		return f.drawn
 	}
-	t := f.a.deps.Theme
+	t := f.s.theme
 	w := modalWidth(width, 80)
 	inner := w - 4
 	labelW := 0
@@ -414,8 +414,8 @@ func (f *form) box(width int) string {
 		case len(f.fields) + 1:
 			focus = 0
 		}
-		lines = append(lines, f.a.buttons(inner, focus, "Cancel", f.submit))
+		lines = append(lines, buttons(t, inner, focus, "Cancel", f.submit))
 	}
-	f.drawnK, f.drawn = [2]int{width, f.rev}, f.a.frame(f.title, lines, w)
+	f.drawnK, f.drawn = [2]int{width, f.rev}, frame(t, f.title, lines, w)
 	return f.drawn
 }

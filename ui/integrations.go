@@ -19,7 +19,7 @@ import (
 // selected one, d deletes it after a confirmation; the selected row's
 // well-known URL is shown whole under the table and y copies it.
 type integrationsScreen struct {
-	a *App
+	c *session
 	l *listScreen[actions.Integration]
 	k integrationsKeys
 }
@@ -28,8 +28,8 @@ type integrationsKeys struct {
 	New, Edit, Delete, Copy, Export, ExportJSON key.Binding
 }
 
-func newIntegrationsScreen(a *App) screen {
-	s := &integrationsScreen{a: a, k: integrationsKeys{
+func newIntegrationsScreen(c *session) screen {
+	s := &integrationsScreen{c: c, k: integrationsKeys{
 		New:        key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new integration")),
 		Edit:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "edit")),
 		Delete:     key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "delete")),
@@ -45,9 +45,9 @@ func newIntegrationsScreen(a *App) screen {
 		{Title: "Created", Width: 10},
 		{Title: "Well-known URL", Flex: 3, Min: 12},
 	}
-	s.l = newList(a, "Cloudflare risk integrations", "no integrations: Cloudflare sends risk to no identity provider", cols,
+	s.l = newList(c, "Cloudflare risk integrations", "no integrations: Cloudflare sends risk to no identity provider", cols,
 		func() loadFunc[actions.Integration] {
-			acts := a.deps.Actions
+			acts := c.actions
 			return func(ctx context.Context) ([]actions.Integration, string, error) {
 				if acts == nil {
 					return nil, cloudflareOff, nil
@@ -72,7 +72,7 @@ func newIntegrationsScreen(a *App) screen {
 
 // note is the selected integration's well-known URL, whole.
 func (s *integrationsScreen) note() string {
-	t := s.a.deps.Theme
+	t := s.c.theme
 	in, ok := s.l.selected()
 	if !ok || in.WellKnownURL == "" {
 		return t.Muted.Render("the well-known URL goes into Okta's shared-signals stream setup")
@@ -81,7 +81,7 @@ func (s *integrationsScreen) note() string {
 }
 
 func (s *integrationsScreen) keys() []key.Binding {
-	bs := s.a.actionKeys(s.k.New, s.k.Edit, s.k.Delete)
+	bs := s.c.actionKeys(s.k.New, s.k.Edit, s.k.Delete)
 	bs = append(bs, s.k.Copy, s.k.Export, s.k.ExportJSON)
 	return append(bs, s.l.keys()...)
 }
@@ -99,24 +99,24 @@ func (s *integrationsScreen) update(msg tea.Msg) tea.Cmd {
 func (s *integrationsScreen) view(w, h int) string { return s.l.view(w, h) }
 
 func (s *integrationsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
-	a := s.a
+	c := s.c
 	switch {
 	case key.Matches(msg, s.k.Copy):
 		in, ok := s.l.selected()
 		if !ok || in.WellKnownURL == "" {
-			return a.sayErr("no well-known URL to copy")
+			return c.sayErr("no well-known URL to copy")
 		}
-		return a.copyText(in.WellKnownURL)
+		return c.copyText(in.WellKnownURL)
 	case key.Matches(msg, s.k.Export):
-		return a.exportTable("integrations", s.export(), csvFormat)
+		return c.exportTable("integrations", s.export(), csvFormat)
 	case key.Matches(msg, s.k.ExportJSON):
-		return a.exportTable("integrations", s.export(), jsonFormat)
+		return c.exportTable("integrations", s.export(), jsonFormat)
 	case key.Matches(msg, s.k.New, s.k.Edit, s.k.Delete):
-		if a.actionsOff() != "" {
-			return a.refused()
+		if c.actionsOff() != "" {
+			return c.refused()
 		}
-		if !a.deps.Actions.CanReset() {
-			return a.sayErr("cannot change integrations: Cloudflare is not configured")
+		if !c.actions.CanReset() {
+			return c.sayErr("cannot change integrations: Cloudflare is not configured")
 		}
 	default:
 		return s.l.update(msg)
@@ -126,7 +126,7 @@ func (s *integrationsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	in, ok := s.l.selected()
 	if !ok {
-		return a.sayErr("no integration selected")
+		return c.sayErr("no integration selected")
 	}
 	if key.Matches(msg, s.k.Edit) {
 		return s.edit(in)
@@ -150,8 +150,8 @@ func checkTenant(f *form) {
 }
 
 func (s *integrationsScreen) create() tea.Cmd {
-	a := s.a
-	f := a.newForm("New Cloudflare risk integration", "Create")
+	c := s.c
+	f := newForm(c, "New Cloudflare risk integration", "Create")
 	f.intro = []string{"Type: Okta. Cloudflare will send every user risk change to this Okta org over shared signals; Okta then needs the well-known URL in a stream of its own."}
 	f.text("tenant", "Tenant URL", "", "", 200)
 	ref := f.text("reference", "Reference id", "", "", 200)
@@ -160,22 +160,22 @@ func (s *integrationsScreen) create() tea.Cmd {
 	f.send = func(f *form) tea.Cmd {
 		in := actions.IntegrationCreate{IntegrationType: actions.IntegrationTypeOkta,
 			TenantURL: strings.TrimSpace(f.value("tenant")), ReferenceID: strings.TrimSpace(f.value("reference"))}
-		return a.act(f.ident, "created the Okta integration for "+in.TenantURL, "not created", func(ctx context.Context) error {
-			_, err := a.deps.Actions.CreateIntegration(ctx, a.deps.Actor, in)
+		return c.act(f.ident, "created the Okta integration for "+in.TenantURL, "not created", func(ctx context.Context, acts Actions, who actions.Actor) error {
+			_, err := acts.CreateIntegration(ctx, who, in)
 			return err
 		}, func(err error) tea.Cmd {
 			if err != nil {
 				return nil
 			}
-			return tea.Batch(s.l.activate(), a.reloadOutbox())
+			return tea.Batch(s.l.activate(), c.reloadOutbox())
 		})
 	}
-	return a.openModal(f.start())
+	return c.openModal(f.start())
 }
 
 func (s *integrationsScreen) edit(cur actions.Integration) tea.Cmd {
-	a := s.a
-	f := a.newForm("Edit the integration with "+cut(cur.TenantURL, 40), "Save")
+	c := s.c
+	f := newForm(c, "Edit the integration with "+cut(cur.TenantURL, 40), "Save")
 	f.intro = []string{fmt.Sprintf("%s integration %s", cur.IntegrationType, cur.ID)}
 	active := f.choose("active", "Active", []string{"yes", "no"}, yesNo(cur.Active))
 	active.hint = "no: Cloudflare stops sending risk to this tenant until it is turned on again"
@@ -186,35 +186,35 @@ func (s *integrationsScreen) edit(cur actions.Integration) tea.Cmd {
 	f.send = func(f *form) tea.Cmd {
 		up := actions.IntegrationUpdate{Active: f.value("active") == "yes",
 			TenantURL: strings.TrimSpace(f.value("tenant")), ReferenceID: strings.TrimSpace(f.value("reference"))}
-		return a.act(f.ident, "saved the integration with "+up.TenantURL, "not saved", func(ctx context.Context) error {
-			_, err := a.deps.Actions.UpdateIntegration(ctx, a.deps.Actor, cur.ID, up)
+		return c.act(f.ident, "saved the integration with "+up.TenantURL, "not saved", func(ctx context.Context, acts Actions, who actions.Actor) error {
+			_, err := acts.UpdateIntegration(ctx, who, cur.ID, up)
 			return err
 		}, func(err error) tea.Cmd {
 			if err != nil {
 				return nil
 			}
-			return tea.Batch(s.l.activate(), a.reloadOutbox())
+			return tea.Batch(s.l.activate(), c.reloadOutbox())
 		})
 	}
-	return a.openModal(f.start())
+	return c.openModal(f.start())
 }
 
 func (s *integrationsScreen) remove(cur actions.Integration) tea.Cmd {
-	a := s.a
-	t := a.deps.Theme
+	c := s.c
+	t := c.theme
 	lines := []string{
 		"Delete the " + cur.IntegrationType + " integration with " + t.Bold.Render(cur.TenantURL) + "?",
 		"",
 		"Cloudflare stops sending risk scores to it: Okta no longer hears of risk changes or resets from Cloudflare, and policies there that use them stop seeing updates.",
 		t.Muted.Render("Okta's stream for " + firstNonEmpty(cur.WellKnownURL, cur.ID) + " stays until removed in Okta."),
 	}
-	d := a.newDialog("Delete an integration", "Delete", lines, nil)
+	d := newDialog(c, "Delete an integration", "Delete", lines, nil)
 	d.run = func() tea.Cmd {
-		return a.act(d.ident, "deleted the integration with "+cur.TenantURL, "not deleted", func(ctx context.Context) error {
-			return a.deps.Actions.DeleteIntegration(ctx, a.deps.Actor, cur.ID)
-		}, func(err error) tea.Cmd { return tea.Batch(s.l.activate(), a.reloadOutbox()) })
+		return c.act(d.ident, "deleted the integration with "+cur.TenantURL, "not deleted", func(ctx context.Context, acts Actions, who actions.Actor) error {
+			return acts.DeleteIntegration(ctx, who, cur.ID)
+		}, func(err error) tea.Cmd { return tea.Batch(s.l.activate(), c.reloadOutbox()) })
 	}
-	return a.openModal(d)
+	return c.openModal(d)
 }
 
 func (s *integrationsScreen) export() exportData {

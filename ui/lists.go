@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/ui/table"
 )
 
@@ -17,7 +18,7 @@ import (
 // is shown: Cloudflare behaviors and integrations, the outbox and the
 // audit log. The screens that edit them wrap it.
 type listScreen[T any] struct {
-	a     *App
+	c     *session
 	title string
 	tbl   table.Model
 	// load is called in Update and returns the read to run in a command,
@@ -70,15 +71,15 @@ type listLoaded[T any] struct {
 	err    error
 }
 
-func newList[T any](a *App, title, empty string, cols []table.Column,
+func newList[T any](c *session, title, empty string, cols []table.Column,
 	load func() loadFunc[T], row func(T) table.Row) *listScreen[T] {
 	styles := table.Styles{}
-	if a.deps.Theme != nil {
-		styles = table.StylesFrom(a.deps.Theme)
+	if c.theme != nil {
+		styles = table.StylesFrom(c.theme)
 	}
-	l := &listScreen[T]{a: a, title: title, tbl: table.New(styles, cols...), load: load, row: row, noteLines: 1}
+	l := &listScreen[T]{c: c, title: title, tbl: table.New(styles, cols...), load: load, row: row, noteLines: 1}
 	// The lists move by row and by page: no first or last.
-	l.tbl.KeyMap = a.nav
+	l.tbl.KeyMap = c.nav
 	l.tbl.KeyMap.Top.SetEnabled(false)
 	l.tbl.KeyMap.Bottom.SetEnabled(false)
 	l.tbl.SetEmptyMessage(empty)
@@ -99,7 +100,7 @@ func (l *listScreen[T]) activate() tea.Cmd {
 	l.loading = true
 	l.touch()
 	l.gen++
-	gen, ctx, load := l.gen, l.a.ctx, l.load()
+	gen, ctx, load := l.gen, l.c.ctx, l.load()
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		defer cancel()
@@ -160,7 +161,7 @@ func (l *listScreen[T]) update(msg tea.Msg) tea.Cmd {
 // head is the title line: the title (marked when its list has the focus
 // of a pair), then an error, "loading…" or the status.
 func (l *listScreen[T]) head(extra string) string {
-	t := l.a.deps.Theme
+	t := l.c.theme
 	var head string
 	switch {
 	case l.pair && l.focused:
@@ -186,7 +187,7 @@ func (l *listScreen[T]) view(w, h int) string {
 }
 
 func (l *listScreen[T]) viewWith(w, h int, extra string) string {
-	k := listViewKey{w: w, h: h, rev: l.rev, extra: extra, acting: l.a.actionsOff() == ""}
+	k := listViewKey{w: w, h: h, rev: l.rev, extra: extra, acting: l.c.actionsOff() == ""}
 	if k == l.viewKey {
 		return l.drawn
 	}
@@ -207,7 +208,7 @@ func (l *listScreen[T]) viewWith(w, h int, extra string) string {
 // on a failed or queued push R retries it and d drops it (after a
 // confirmation).
 type outboxScreen struct {
-	a      *App
+	c      *session
 	outbox *listScreen[model.OutboxItem]
 	audit  *listScreen[model.AuditEntry]
 	focus  int // 0: outbox, 1: audit
@@ -221,8 +222,8 @@ type outboxKeys struct {
 // outboxLoad is how many outbox items and audit entries the tab lists.
 const outboxLoad = 200
 
-func newOutboxScreen(a *App) screen {
-	outbox := newList(a, "Outbox: IP risk pushed to Okta", "nothing queued or sent", []table.Column{
+func newOutboxScreen(c *session) screen {
+	outbox := newList(c, "Outbox: IP risk pushed to Okta", "nothing queued or sent", []table.Column{
 		{Title: "Created", Width: 12},
 		{Title: "State", Width: 7},
 		{Title: "IP", Width: 15, Min: 11},
@@ -231,7 +232,7 @@ func newOutboxScreen(a *App) screen {
 		{Title: "By", Width: 10, Min: 6},
 		{Title: "Error / message", Flex: 1, Min: 10},
 	}, func() loadFunc[model.OutboxItem] {
-		st := a.deps.Store
+		st := c.store
 		return func(ctx context.Context) ([]model.OutboxItem, string, error) {
 			items, err := st.Outbox(ctx, "", outboxLoad)
 			if err != nil {
@@ -252,7 +253,7 @@ func newOutboxScreen(a *App) screen {
 		return table.Row{Cells: []string{it.Created.Local().Format("Jan 02 15:04"), string(it.State), it.IP,
 			it.Level.Label(), fmt.Sprint(it.Attempts), it.Actor, detail}}
 	})
-	audit := newList(a, "Audit log: every operator action", "no actions yet", []table.Column{
+	audit := newList(c, "Audit log: every operator action", "no actions yet", []table.Column{
 		{Title: "When", Width: 12},
 		{Title: "Who", Flex: 1, Min: 8},
 		{Title: "Action", Width: 16},
@@ -260,7 +261,7 @@ func newOutboxScreen(a *App) screen {
 		{Title: "Result", Width: 8},
 		{Title: "Detail", Flex: 2, Min: 8},
 	}, func() loadFunc[model.AuditEntry] {
-		st := a.deps.Store
+		st := c.store
 		return func(ctx context.Context) ([]model.AuditEntry, string, error) {
 			es, err := st.Audit(ctx, 0, outboxLoad)
 			if err != nil {
@@ -275,7 +276,7 @@ func newOutboxScreen(a *App) screen {
 		}
 		return table.Row{Cells: []string{e.At.Local().Format("Jan 02 15:04"), e.Actor, e.Action, e.Target, e.Result, detail}}
 	})
-	o := &outboxScreen{a: a, outbox: outbox, audit: audit, k: outboxKeys{
+	o := &outboxScreen{c: c, outbox: outbox, audit: audit, k: outboxKeys{
 		Left:       key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/→", "outbox / audit")),
 		Right:      key.NewBinding(key.WithKeys("right", "l")),
 		Retry:      key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "retry the push")),
@@ -287,7 +288,7 @@ func newOutboxScreen(a *App) screen {
 	outbox.pair, audit.pair = true, true
 	outbox.noteLines, audit.noteLines = 0, 1
 	audit.note = func() string {
-		return a.deps.Theme.Muted.Render("every action attempt, kept for good; ←/→ moves between the lists")
+		return c.theme.Muted.Render("every action attempt, kept for good; ←/→ moves between the lists")
 	}
 	o.setFocus(0)
 	return o
@@ -303,7 +304,7 @@ func (o *outboxScreen) setFocus(i int) {
 func (o *outboxScreen) keys() []key.Binding {
 	bs := []key.Binding{o.k.Left}
 	if o.focus == 0 {
-		bs = append(bs, o.a.actionKeys(o.k.Retry, o.k.Drop)...)
+		bs = append(bs, o.c.actionKeys(o.k.Retry, o.k.Drop)...)
 	}
 	bs = append(bs, o.k.Copy, o.k.Export, o.k.ExportJSON)
 	return append(bs, o.outbox.keys()...)
@@ -319,7 +320,7 @@ func (o *outboxScreen) update(msg tea.Msg) tea.Cmd {
 		return tea.Batch(o.outbox.update(bodyResized{msg.w, top}), o.audit.update(bodyResized{msg.w, msg.h - top}))
 	case dataChanged:
 		if msg.actions {
-			return o.a.reloadOutbox()
+			return o.c.reloadOutbox()
 		}
 		return nil
 	case tea.KeyMsg:
@@ -329,7 +330,7 @@ func (o *outboxScreen) update(msg tea.Msg) tea.Cmd {
 }
 
 func (o *outboxScreen) onKey(msg tea.KeyMsg) tea.Cmd {
-	a := o.a
+	c := o.c
 	switch {
 	case key.Matches(msg, o.k.Left):
 		o.setFocus(0)
@@ -343,65 +344,65 @@ func (o *outboxScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 			format = jsonFormat
 		}
 		if o.focus == 0 {
-			return a.exportTable("outbox", o.outboxExport(), format)
+			return c.exportTable("outbox", o.outboxExport(), format)
 		}
-		return a.exportTable("audit", o.auditExport(), format)
+		return c.exportTable("audit", o.auditExport(), format)
 	case key.Matches(msg, o.k.Copy):
 		if o.focus == 0 {
 			if it, ok := o.outbox.selected(); ok {
-				return a.copyText(it.IP)
+				return c.copyText(it.IP)
 			}
 		} else if e, ok := o.audit.selected(); ok {
-			return a.copyText(e.Target)
+			return c.copyText(e.Target)
 		}
-		return a.sayErr("nothing selected to copy")
+		return c.sayErr("nothing selected to copy")
 	}
 	if o.focus == 1 {
 		if key.Matches(msg, o.k.Retry, o.k.Drop) {
-			return a.say("retry and drop work on the outbox: ← moves there")
+			return c.say("retry and drop work on the outbox: ← moves there")
 		}
 		return o.audit.update(msg)
 	}
 	switch {
 	case key.Matches(msg, o.k.Retry):
-		if a.actionsOff() != "" {
-			return a.refused()
+		if c.actionsOff() != "" {
+			return c.refused()
 		}
 		it, ok := o.outbox.selected()
 		if !ok {
-			return a.sayErr("no push selected")
+			return c.sayErr("no push selected")
 		}
 		if it.State != model.OutboxFailed && it.State != model.OutboxQueued {
-			return a.sayErr(fmt.Sprintf("the push of %s is %s: only failed or queued pushes can be retried", it.IP, it.State))
+			return c.sayErr(fmt.Sprintf("the push of %s is %s: only failed or queued pushes can be retried", it.IP, it.State))
 		}
-		return a.act(0, fmt.Sprintf("push of %s queued again", it.IP), "not retried", func(ctx context.Context) error {
-			return a.deps.Actions.RetryPush(ctx, a.deps.Actor, it.ID)
-		}, func(error) tea.Cmd { return a.reloadOutbox() })
+		return c.act(0, fmt.Sprintf("push of %s queued again", it.IP), "not retried", func(ctx context.Context, acts Actions, who actions.Actor) error {
+			return acts.RetryPush(ctx, who, it.ID)
+		}, func(error) tea.Cmd { return c.reloadOutbox() })
 	case key.Matches(msg, o.k.Drop):
-		if a.actionsOff() != "" {
-			return a.refused()
+		if c.actionsOff() != "" {
+			return c.refused()
 		}
 		it, ok := o.outbox.selected()
 		if !ok {
-			return a.sayErr("no push selected")
+			return c.sayErr("no push selected")
 		}
 		if it.State != model.OutboxFailed && it.State != model.OutboxQueued {
-			return a.sayErr(fmt.Sprintf("the push of %s is %s: only failed or queued pushes can be dropped", it.IP, it.State))
+			return c.sayErr(fmt.Sprintf("the push of %s is %s: only failed or queued pushes can be dropped", it.IP, it.State))
 		}
 		lines := []string{
-			fmt.Sprintf("Drop the push of %s (%s)?", a.deps.Theme.Bold.Render(it.IP), it.Level.Label()),
+			fmt.Sprintf("Drop the push of %s (%s)?", c.theme.Bold.Render(it.IP), it.Level.Label()),
 			fmt.Sprintf("It is %s after %s. Dropped, it is never sent to Okta; the audit log keeps the record.", it.State, plural(it.Attempts, "try")),
 		}
 		if it.LastError != "" {
-			lines = append(lines, a.deps.Theme.Muted.Render("last error: "+it.LastError))
+			lines = append(lines, c.theme.Muted.Render("last error: "+it.LastError))
 		}
-		d := a.newDialog("Drop a push", "Drop", lines, nil)
+		d := newDialog(c, "Drop a push", "Drop", lines, nil)
 		d.run = func() tea.Cmd {
-			return a.act(d.ident, "dropped the push of "+it.IP, "not dropped", func(ctx context.Context) error {
-				return a.deps.Actions.DropPush(ctx, a.deps.Actor, it.ID)
-			}, func(error) tea.Cmd { return a.reloadOutbox() })
+			return c.act(d.ident, "dropped the push of "+it.IP, "not dropped", func(ctx context.Context, acts Actions, who actions.Actor) error {
+				return acts.DropPush(ctx, who, it.ID)
+			}, func(error) tea.Cmd { return c.reloadOutbox() })
 		}
-		return a.openModal(d)
+		return c.openModal(d)
 	}
 	return o.outbox.update(msg)
 }

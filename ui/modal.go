@@ -6,6 +6,8 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/risktop/risktop/ui/theme"
 )
 
 // modal is a dialog or a form drawn over the body. While one is open it
@@ -18,30 +20,11 @@ type modal interface {
 	onKey(msg tea.KeyMsg) tea.Cmd
 	// onMsg sees every other message (results it waits for).
 	onMsg(msg tea.Msg) tea.Cmd
-	// box draws the framed modal, at most width cells wide.
-	box(width int) string
+	// box draws the framed modal, at most width cells wide and height
+	// lines high.
+	box(width, height int) string
 	// keys are the modal's bindings, for the footer and help.
 	keys() []key.Binding
-}
-
-// openModal shows m over the body, replacing any modal open.
-func (a *App) openModal(m modal) tea.Cmd {
-	a.modal = m
-	a.help = false
-	return nil
-}
-
-// closeModal closes the modal with id (a later one stays open).
-func (a *App) closeModal(id int) {
-	if a.modal != nil && a.modal.id() == id {
-		a.modal = nil
-	}
-}
-
-// nextModalID numbers modals.
-func (a *App) nextModalID() int {
-	a.modalSeq++
-	return a.modalSeq
 }
 
 // modalWidth is how wide a modal may be in a body w cells wide.
@@ -49,8 +32,7 @@ func modalWidth(w, want int) int { return max(min(w-4, want), 20) }
 
 // frame draws lines in a rounded border, exactly width cells wide, with the
 // title in the top edge. Lines are cut to fit; the caller wraps them.
-func (a *App) frame(title string, lines []string, width int) string {
-	t := a.deps.Theme
+func frame(t *theme.Theme, title string, lines []string, width int) string {
 	inner := width - 4
 	var b strings.Builder
 	top := "╭─ " + title + " "

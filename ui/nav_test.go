@@ -50,7 +50,7 @@ func selectedRow(rows []string) int {
 func TestNavigationKeys(t *testing.T) {
 	a := newFixtureApp(t, 80, 24, 400)
 	withCloudflare(t, a)
-	a.deps.ExportDir, a.deps.FreeSpace = t.TempDir(), plentyFree // should a key be taken for e
+	setDeps(a, func(d *Deps) { d.ExportDir, d.FreeSpace = t.TempDir(), plentyFree }) // should a key be taken for e
 	var many []model.UserRisk
 	for i := range 60 {
 		many = append(many, model.UserRisk{Vendor: model.VendorCloudflare, UserID: fmt.Sprintf("cf-x%d", i),

@@ -31,7 +31,7 @@ func operatorApp(t *testing.T) *App {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { svc.Close() })
-	a.deps.Actor = "ops@bastion"
+	setDeps(a, func(d *Deps) { d.Actor = "ops@bastion" })
 	drive(a, Attach{Actions: svc})
 	return a
 }
@@ -77,7 +77,7 @@ func TestEveryInvalidFormValueSaysWhy(t *testing.T) {
 		}
 		switch c.form {
 		case "push":
-			drive(a, a.openPush("203.0.113.9", "HIGH", nil))
+			drive(a, answered(a, openPush(a.s, "203.0.113.9", "HIGH", nil)))
 		case "bulk":
 			drive(a, bulkIPs{ips: []string{"203.0.113.9", "198.51.100.7"}, total: 2, filter: "score ≥ 76"})
 		case "integration":
@@ -185,7 +185,7 @@ func TestPushFormAddressClasses(t *testing.T) {
 	}
 
 	// Unroutable: refused, with the reason under the field.
-	drive(a, a.openPush("127.0.0.1", "HIGH", nil))
+	drive(a, answered(a, openPush(a.s, "127.0.0.1", "HIGH", nil)))
 	f, ok := a.modal.(*form)
 	if !ok {
 		t.Fatal("no push form")
@@ -202,7 +202,7 @@ func TestPushFormAddressClasses(t *testing.T) {
 
 	// Private: marked, not refused; submitting asks, naming the range;
 	// confirming queues it.
-	drive(a, a.openPush("10.0.0.5", "HIGH", nil))
+	drive(a, answered(a, openPush(a.s, "10.0.0.5", "HIGH", nil)))
 	f = a.modal.(*form)
 	if got := f.problemOf("ip"); got != "" {
 		t.Errorf("a private address is refused: %q", got)
@@ -239,7 +239,7 @@ func TestPushFormAddressClasses(t *testing.T) {
 	if err := a.deps.Store.MarkSent(ctx, ids, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	drive(a, a.openPush("203.0.113.9", "MEDIUM", nil))
+	drive(a, answered(a, openPush(a.s, "203.0.113.9", "MEDIUM", nil)))
 	submit(a.modal.(*form))
 	want := fmt.Sprintf("skipped 203.0.113.9: already sent at HIGH at %s UTC (outbox #%d), live until", time.Now().UTC().Format("15:04"), ids[0])
 	if !strings.HasPrefix(a.toast.text, want) || !strings.Contains(a.toast.text, "not queued again") {

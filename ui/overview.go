@@ -21,7 +21,7 @@ import (
 // by level, events per minute over the last hour, and the riskiest people
 // and addresses.
 type overview struct {
-	a      *App
+	c      *session
 	window int // index into poll.ScoreWindows
 	next   key.Binding
 
@@ -39,8 +39,8 @@ type overview struct {
 	cacheView string
 }
 
-func newOverview(a *App) screen {
-	return &overview{a: a, next: key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "score window"))}
+func newOverview(c *session) screen {
+	return &overview{c: c, next: key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "score window"))}
 }
 
 // overviewData is the result of the overview's store reads.
@@ -63,13 +63,13 @@ func (o *overview) load() tea.Cmd {
 		o.dirty = true
 		return nil
 	}
-	st := o.a.deps.Store
+	st := o.c.store
 	if st == nil {
 		return nil
 	}
 	o.loading, o.dirty = true, false
 	o.queryGen++
-	gen, ctx, now := o.queryGen, o.a.ctx, o.a.deps.Now()
+	gen, ctx, now := o.queryGen, o.c.ctx, o.c.now()
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
@@ -96,12 +96,12 @@ func (o *overview) update(msg tea.Msg) tea.Cmd {
 			o.ips, o.rate, o.rateTo, o.loaded, o.err = msg.ips, msg.rate, msg.to, true, ""
 		}
 		o.cacheKey = ""
-		if o.dirty && o.a.tab == tabOverview {
+		if o.dirty && o.c.onTab(o) {
 			return o.load()
 		}
 	case dataChanged:
 		o.cacheKey = ""
-		if msg.events && o.a.tab == tabOverview {
+		if msg.events && o.c.onTab(o) {
 			return o.load()
 		}
 	case tea.KeyMsg:
@@ -116,7 +116,7 @@ func (o *overview) update(msg tea.Msg) tea.Cmd {
 // view is cached: rebuilt only when the data, the size or the window
 // changes, because the charts cost a millisecond or two to draw.
 func (o *overview) view(w, h int) string {
-	ck := fmt.Sprintf("%d/%d/%d/%d/%d", w, h, o.a.data.version, o.window, o.queryGen)
+	ck := fmt.Sprintf("%d/%d/%d/%d/%d", w, h, o.c.data.version, o.window, o.queryGen)
 	if ck == o.cacheKey && o.loaded == (o.cacheView != "") {
 		return o.cacheView
 	}
@@ -125,7 +125,7 @@ func (o *overview) view(w, h int) string {
 }
 
 func (o *overview) render(w, h int) string {
-	t := o.a.deps.Theme
+	t := o.c.theme
 	// Three bands: charts on top, the event rate, then the top lists.
 	topH := max(9, h*45/100)
 	rateH := 4
@@ -135,8 +135,8 @@ func (o *overview) render(w, h int) string {
 
 	left := o.scoresPanel(leftW, topH)
 	right := lipgloss.JoinVertical(lipgloss.Left,
-		o.levelsPanel("Cloudflare users by max level", o.a.data.views[model.VendorCloudflare], rightW, topH/2, cfLevels),
-		o.levelsPanel("CASB users by level", o.a.data.views[model.VendorCASB], rightW, topH-topH/2, casbLevels))
+		o.levelsPanel("Cloudflare users by max level", o.c.data.views[model.VendorCloudflare], rightW, topH/2, cfLevels),
+		o.levelsPanel("CASB users by level", o.c.data.views[model.VendorCASB], rightW, topH-topH/2, casbLevels))
 	top := lipgloss.JoinHorizontal(lipgloss.Top, left, " ", fitBlock(right, rightW, topH))
 
 	rate := o.ratePanel(w, rateH)
@@ -154,13 +154,13 @@ var bucketShort = [...]string{"minimal", "low", "medium", "high", "v.high"}
 // scoresPanel is the OneLogin bucket chart: one bar per bucket coloured
 // green to red, its count above it, its name below.
 func (o *overview) scoresPanel(w, h int) string {
-	t := o.a.deps.Theme
+	t := o.c.theme
 	win := poll.ScoreWindows[o.window]
 	title := t.Bold.Render("OneLogin sign-in risk") + t.Muted.Render(" · last "+windowLabel(win)+" (w)")
-	s, ok := o.a.data.scores[win]
+	s, ok := o.c.data.scores[win]
 	if !ok {
 		msg := "waiting for score insights…"
-		if _, on := o.a.data.health[model.VendorOneLogin]; !on {
+		if _, on := o.c.data.health[model.VendorOneLogin]; !on {
 			msg = "OneLogin is not configured"
 		}
 		return fitBlock(title+"\n"+t.Muted.Render(msg), w, h)
@@ -220,7 +220,7 @@ var (
 // levelsPanel counts distinct people per level (a CASB person on several
 // apps counts once, at their highest) as horizontal bars.
 func (o *overview) levelsPanel(title string, views []model.UserRisk, w, h int, levels []model.Level) string {
-	t := o.a.deps.Theme
+	t := o.c.theme
 	if views == nil {
 		return fitBlock(t.Bold.Render(title)+"\n"+t.Muted.Render("no data yet"), w, h)
 	}
@@ -250,7 +250,7 @@ func (o *overview) levelsPanel(title string, views []model.UserRisk, w, h int, l
 
 // ratePanel is events per minute over the last hour as a sparkline.
 func (o *overview) ratePanel(w, h int) string {
-	t := o.a.deps.Theme
+	t := o.c.theme
 	title := t.Bold.Render("Events per minute") + t.Muted.Render(" · last hour")
 	if !o.loaded {
 		return fitBlock(title+"\n"+t.Muted.Render("loading…"), w, h)
@@ -271,9 +271,9 @@ func (o *overview) ratePanel(w, h int) string {
 }
 
 func (o *overview) topPeople(w, h int) string {
-	t := o.a.deps.Theme
+	t := o.c.theme
 	lines := []string{t.Bold.Render("Riskiest people")}
-	for _, p := range o.a.data.people {
+	for _, p := range o.c.data.people {
 		if len(lines) == h {
 			break
 		}
@@ -300,7 +300,7 @@ func (o *overview) topPeople(w, h int) string {
 }
 
 func (o *overview) topIPs(w, h int) string {
-	t := o.a.deps.Theme
+	t := o.c.theme
 	lines := []string{t.Bold.Render("Riskiest addresses") + t.Muted.Render(" · 24h")}
 	for _, ip := range o.ips {
 		if len(lines) == h {

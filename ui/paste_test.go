@@ -108,9 +108,9 @@ func TestLongPasteIsCut(t *testing.T) {
 		{"users filter", func(a *App) { keysOf(a, "3", "/") },
 			func(a *App) string { return a.screens[tabUsers].(*usersScreen).filterIn.Value() }, 1024},
 		{"form field", func(a *App) {
-			f := a.newForm("Test", "OK")
+			f := newForm(a.s, "Test", "OK")
 			f.text("ip", "IP", "", "", 64)
-			drive(a, a.openModal(f.start()))
+			drive(a, a.showModal(f.start()))
 		}, func(a *App) string { return a.modal.(*form).value("ip") }, 64},
 	}
 	for _, w := range places {

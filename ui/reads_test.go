@@ -27,7 +27,7 @@ func TestCloudflareReadsWithoutCloudflare(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			a := newFixtureApp(t, 120, 30, 40)
-			a.deps.Actions = c.acts
+			setDeps(a, func(d *Deps) { d.Actions = c.acts })
 			for _, tab := range []string{"4", "5"} {
 				drive(a, press(tab))
 				if v := a.View(); !strings.Contains(v, "· Cloudflare is not configured") {
@@ -41,7 +41,7 @@ func TestCloudflareReadsWithoutCloudflare(t *testing.T) {
 		})
 	}
 	a := newFixtureApp(t, 120, 30, 40)
-	a.deps.Actions = simReads(t).Viewer()
+	setDeps(a, func(d *Deps) { d.Actions = simReads(t).Viewer() })
 	drive(a, press("5"))
 	if v := a.View(); !strings.Contains(v, "1 integration") || !strings.Contains(v, "https://acme.okta.com") {
 		t.Fatalf("a viewer's integrations:\n%s", v)

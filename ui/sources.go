@@ -10,14 +10,15 @@ import (
 
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/sources/sanitize"
+	"github.com/risktop/risktop/ui/theme"
 )
 
 // troubled lists the sources that are degraded or failing with something
 // to say, in the header's order.
-func (a *App) troubled() []model.Health {
+func troubled(health map[string]model.Health) []model.Health {
 	var out []model.Health
 	for _, v := range model.Vendors {
-		h, ok := a.data.health[v]
+		h, ok := health[v]
 		if ok && (h.State == model.StateDegraded || h.State == model.StateFailing) && troubleText(h) != "" {
 			out = append(out, h)
 		}
@@ -39,15 +40,14 @@ func troubleText(h model.Health) string {
 // troubleLines are the header's lines under the pills: each troubled
 // source's reason in its own words, so an operator reads what is wrong
 // without opening anything. Two at most; the sources panel (S) has all.
-func (a *App) troubleLines() []string {
-	bad := a.troubled()
+func troubleLines(t *theme.Theme, health map[string]model.Health, width int) []string {
+	bad := troubled(health)
 	if len(bad) == 0 {
 		return nil
 	}
-	t := a.deps.Theme
 	line := func(h model.Health) string {
 		st := t.State(h.State)
-		return fitWidth(st.Render(stateSymbol(h.State)+" "+h.Source+" "+h.State.String()+":")+" "+troubleText(h), a.width)
+		return fitWidth(st.Render(stateSymbol(h.State)+" "+h.Source+" "+h.State.String()+":")+" "+troubleText(h), width)
 	}
 	if len(bad) <= 2 {
 		out := make([]string, len(bad))
@@ -61,7 +61,7 @@ func (a *App) troubleLines() []string {
 		rest = append(rest, h.Source)
 	}
 	more := fmt.Sprintf("%d more in trouble: %s", len(rest), strings.Join(rest, ", "))
-	return []string{line(bad[0]), fitWidth(t.Muted.Render("  "+more+" · S shows every error"), a.width)}
+	return []string{line(bad[0]), fitWidth(t.Muted.Render("  "+more+" · S shows every error"), width)}
 }
 
 // errorText is a health's last error without the vendor's name in front
@@ -74,7 +74,7 @@ func errorText(h model.Health) string {
 // the retry, what is left of the rate limit, back-fill progress, the last error
 // whole and any note. It is read-only; r asks every source to poll now.
 type sourcesPanel struct {
-	a     *App
+	c     *session
 	ident int
 	k     sourcesKeys
 
@@ -86,11 +86,11 @@ type sourcesKeys struct {
 	Refresh, Close key.Binding
 }
 
-func (a *App) openSources() tea.Cmd {
-	return a.openModal(&sourcesPanel{a: a, ident: a.nextModalID(), k: sourcesKeys{
+func newSourcesPanel(c *session) *sourcesPanel {
+	return &sourcesPanel{c: c, ident: c.nextModalID(), k: sourcesKeys{
 		Refresh: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "poll every source now")),
 		Close:   key.NewBinding(key.WithKeys("esc", "enter", "S", "q"), key.WithHelp("esc", "close")),
-	}})
+	}}
 }
 
 func (p *sourcesPanel) id() int               { return p.ident }
@@ -99,18 +99,17 @@ func (p *sourcesPanel) keys() []key.Binding   { return []key.Binding{p.k.Refresh
 func (p *sourcesPanel) onKey(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, p.k.Close):
-		p.a.closeModal(p.ident)
+		p.c.closeModal(p.ident)
 	case key.Matches(msg, p.k.Refresh):
-		return p.a.refresh()
+		p.c.ask(sourcesRefresh{})
 	}
 	return nil
 }
 
-func (p *sourcesPanel) box(width int) string {
-	a := p.a
-	now := a.deps.Now()
-	_, bodyH := a.bodySize()
-	ck := fmt.Sprintf("%d/%d/%d/%d", width, bodyH, a.data.version, now.Unix()/60)
+func (p *sourcesPanel) box(width, bodyH int) string {
+	c := p.c
+	now := c.now()
+	ck := fmt.Sprintf("%d/%d/%d/%d", width, bodyH, c.data.version, now.Unix()/60)
 	if ck == p.drawnK {
 		return p.drawn
 	}
@@ -124,15 +123,15 @@ func (p *sourcesPanel) box(width int) string {
 			break
 		}
 	}
-	p.drawnK, p.drawn = ck, a.frame("Sources", lines, w)
+	p.drawnK, p.drawn = ck, frame(c.theme, "Sources", lines, w)
 	return p.drawn
 }
 
 // lines are the panel's content, inner cells wide, each error and note at
 // most most lines.
 func (p *sourcesPanel) lines(now time.Time, inner, most int) []string {
-	a := p.a
-	t := a.deps.Theme
+	c := p.c
+	t := c.theme
 	para := func(s string) []string {
 		ls := indent(wrapLines([]string{s}, inner-2), "  ")
 		if len(ls) > most {
@@ -143,7 +142,7 @@ func (p *sourcesPanel) lines(now time.Time, inner, most int) []string {
 	}
 	var lines []string
 	for _, v := range model.Vendors {
-		h, ok := a.data.health[v]
+		h, ok := c.data.health[v]
 		if !ok {
 			continue
 		}

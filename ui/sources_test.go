@@ -91,7 +91,7 @@ func TestHeaderFoldsManyFailingSources(t *testing.T) {
 func TestSourcesPanel(t *testing.T) {
 	ctl := &fakeControl{}
 	a := newFixtureApp(t, 80, 24, 50)
-	a.deps.Control = ctl
+	setDeps(a, func(d *Deps) { d.Control = ctl })
 	long := failingOneLogin(3)
 	long.LastError = "onelogin: GET /api/1/events: 429 Too Many Requests — OneLogin allows 5,000 calls an hour per account, shared with every other integration (SIEM collectors…); risktop waits for X-RateLimit-Reset"
 	drive(a, hubMsg{hub.HealthMsg{Health: long}})

@@ -17,7 +17,7 @@ import (
 
 // usersScreen is tab 3: one row per person merged across vendors.
 type usersScreen struct {
-	a   *App
+	c   *session
 	k   usersKeys
 	tbl table.Model
 
@@ -38,9 +38,9 @@ type usersKeys struct {
 
 var userSorts = []string{"risk", "name", "last seen"}
 
-func newUsersScreen(a *App) screen {
+func newUsersScreen(c *session) screen {
 	u := &usersScreen{
-		a: a,
+		c: c,
 		k: usersKeys{
 			Open:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "drill down")),
 			Sort:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort risk/name/seen")),
@@ -53,7 +53,7 @@ func newUsersScreen(a *App) screen {
 			ExportJSON: key.NewBinding(key.WithKeys("E"), key.WithHelp("E", "export JSON")),
 		},
 	}
-	t := a.deps.Theme
+	t := c.theme
 	styles := table.Styles{}
 	if t != nil {
 		styles = table.StylesFrom(t)
@@ -71,7 +71,7 @@ func newUsersScreen(a *App) screen {
 		table.Column{Title: "CASB", Width: 8},
 		table.Column{Title: "Seen", Width: 6, Align: table.AlignRight},
 	)
-	u.tbl.KeyMap = a.nav
+	u.tbl.KeyMap = c.nav
 	u.tbl.SetEmptyMessage("no one yet: people appear as the sources report them")
 	in := newLine("/", filterLimit)
 	in.Placeholder = "part of a name or an email"
@@ -89,7 +89,7 @@ func (u *usersScreen) keys() []key.Binding {
 			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 		}
 	}
-	bs := append([]key.Binding{u.k.Open}, u.a.actionKeys(u.k.Reset)...)
+	bs := append([]key.Binding{u.k.Open}, u.c.actionKeys(u.k.Reset)...)
 	bs = append(bs, u.k.Sort, u.k.Filter, u.k.Clear, u.k.Copy, u.k.Export, u.k.ExportJSON)
 	return append(bs, navBindings(u.tbl.KeyMap)...)
 }
@@ -127,8 +127,8 @@ func (u *usersScreen) rebuild() {
 		sel = u.shown[i].Key
 	}
 	needle := strings.ToLower(u.text)
-	shown := make([]model.Person, 0, len(u.a.data.people))
-	for _, p := range u.a.data.people {
+	shown := make([]model.Person, 0, len(u.c.data.people))
+	for _, p := range u.c.data.people {
 		if needle == "" || strings.Contains(strings.ToLower(p.Name), needle) || strings.Contains(p.Email, needle) {
 			shown = append(shown, p)
 		}
@@ -140,7 +140,7 @@ func (u *usersScreen) rebuild() {
 		sort.SliceStable(shown, func(i, j int) bool { return shown[i].LastSeen.After(shown[j].LastSeen) })
 	} // "risk": Merge's order already
 	u.shown = shown
-	now := u.a.deps.Now()
+	now := u.c.now()
 	rows := make([]table.Row, len(shown))
 	cursor := 0
 	for i, p := range shown {
@@ -235,33 +235,33 @@ func (u *usersScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 		}
 	case key.Matches(msg, u.k.Open):
 		if i := u.tbl.Cursor(); i >= 0 && i < len(u.shown) {
-			return u.a.openUser(u.shown[i].Key)
+			return u.c.openUser(u.shown[i].Key)
 		}
 	case key.Matches(msg, u.k.Reset):
-		if u.a.actionsOff() != "" {
-			return u.a.refused()
+		if u.c.actionsOff() != "" {
+			return u.c.refused()
 		}
 		if i := u.tbl.Cursor(); i >= 0 && i < len(u.shown) {
-			return u.a.resetPerson(u.shown[i], true)
+			return resetPerson(u.c, u.shown[i], true)
 		}
-		return u.a.sayErr("no one selected")
+		return u.c.sayErr("no one selected")
 	case key.Matches(msg, u.k.Copy):
 		if i := u.tbl.Cursor(); i >= 0 && i < len(u.shown) {
 			if u.shown[i].Email == "" {
-				return u.a.sayErr(display(u.shown[i]) + " has no known email")
+				return u.c.sayErr(display(u.shown[i]) + " has no known email")
 			}
-			return u.a.copyText(u.shown[i].Email)
+			return u.c.copyText(u.shown[i].Email)
 		}
 	case key.Matches(msg, u.k.Export):
-		return u.a.exportTable("users", u.exportRows(), csvFormat)
+		return u.c.exportTable("users", u.exportRows(), csvFormat)
 	case key.Matches(msg, u.k.ExportJSON):
-		return u.a.exportTable("users", u.exportRows(), jsonFormat)
+		return u.c.exportTable("users", u.exportRows(), jsonFormat)
 	}
 	return nil
 }
 
 func (u *usersScreen) view(w, h int) string {
-	t := u.a.deps.Theme
+	t := u.c.theme
 	people := fmt.Sprintf("%s people", thousands(len(u.shown)))
 	if len(u.shown) == 1 {
 		people = "1 person"

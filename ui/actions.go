@@ -12,6 +12,7 @@ import (
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/ui/theme"
+	"github.com/risktop/risktop/ui/words"
 )
 
 // ---- reset a user's Cloudflare risk ----
@@ -44,7 +45,7 @@ func resetPerson(c *session, p model.Person, known bool) tea.Cmd {
 	if cf == nil {
 		return c.sayErr("cannot reset " + who + ": they have no Cloudflare user id (Cloudflare's risk table does not list them)")
 	}
-	target := actions.ResetTarget{UserID: cf.UserID, Email: firstNonEmpty(cf.Email, p.Email), Name: firstNonEmpty(cf.Name, p.Name), Level: cf.Level}
+	target := actions.ResetTarget{UserID: cf.UserID, Email: words.FirstNonEmpty(cf.Email, p.Email), Name: words.FirstNonEmpty(cf.Name, p.Name), Level: cf.Level}
 	d := newDialog(c, "Reset Cloudflare risk", "Reset", nil, nil)
 	d.lines = resetLines(c.theme, target, nil, nil)
 	d.run = func() tea.Cmd {
@@ -90,7 +91,7 @@ func resetLines(th *theme.Theme, t actions.ResetTarget, linked *bool, err error)
 		okta = "No active Okta integration: Okta is not told of the reset."
 	}
 	return []string{
-		th.Bold.Render(firstNonEmpty(t.Name, t.Email)) + "  " + t.Email,
+		th.Bold.Render(words.FirstNonEmpty(t.Name, t.Email)) + "  " + t.Email,
 		"Cloudflare risk level now: " + level,
 		"",
 		"A reset clears their Cloudflare risk score and risk history; they leave the risk table until a behavior triggers again.",
@@ -107,15 +108,6 @@ func personLabel(name, email string) string {
 		return name
 	}
 	return name + " (" + email + ")"
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, x := range s {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
 }
 
 // ---- push IP risk to Okta ----
@@ -158,7 +150,7 @@ func openPush(c *session, ip, level string, seen []string) tea.Cmd {
 	ipf.hint = "an IPv4 or IPv6 address, without a zone"
 	if len(seen) > 1 {
 		ipf.options = seen
-		ipf.hint = fmt.Sprintf("%s seen here; ctrl+n / ctrl+p for the others", plural(len(seen), "address"))
+		ipf.hint = fmt.Sprintf("%s seen here; ctrl+n / ctrl+p for the others", words.Plural(len(seen), "address"))
 	}
 	pushFields(f, level)
 	f.check = func(f *form) {
@@ -310,7 +302,7 @@ func pushNotice(reqs []actions.PushRequest, outs []actions.PushOutcome) string {
 	}
 	var parts []string
 	if queued > 0 {
-		parts = append(parts, fmt.Sprintf("queued %s (%s) for Okta; sending — the Outbox tab follows them", plural(queued, "address"), level))
+		parts = append(parts, fmt.Sprintf("queued %s (%s) for Okta; sending — the Outbox tab follows them", words.Plural(queued, "address"), level))
 	} else {
 		parts = append(parts, "nothing queued")
 	}
@@ -318,7 +310,7 @@ func pushNotice(reqs []actions.PushRequest, outs []actions.PushOutcome) string {
 		// Each reason holds commas: the addresses are apart by semicolons.
 		sample := strings.Join(skipped[:min(len(skipped), 3)], "; ")
 		if len(skipped) > 3 {
-			sample += fmt.Sprintf("; … and %s more", thousands(len(skipped)-3))
+			sample += fmt.Sprintf("; … and %s more", words.Thousands(len(skipped)-3))
 		}
 		parts = append(parts, fmt.Sprintf("skipped %d already queued or sent: %s", len(skipped), sample))
 	}
@@ -391,12 +383,12 @@ func openBulk(c *session, m bulkIPs) tea.Cmd {
 	if len(ips) == 0 {
 		return c.sayErr("nothing to push: " + ipSample(refused, 3))
 	}
-	n := plural(len(ips), "address")
+	n := words.Plural(len(ips), "address")
 	f := newForm(c, "Push IP risk to Okta: "+n, "Review")
 	f.intro = []string{t.Bold.Render(n) + " in the events filter: " + m.filter}
 	if m.total > len(m.ips) {
 		f.intro = append(f.intro, t.Warn.Render(fmt.Sprintf("The filter has %s; only the riskiest %s are pushed. Narrow the filter for the rest.",
-			plural(m.total, "address"), thousands(len(m.ips)))))
+			words.Plural(m.total, "address"), words.Thousands(len(m.ips)))))
 	}
 	if len(refused) > 0 {
 		f.intro = append(f.intro, t.Warn.Render("left out: "+ipSample(refused, 3)))
@@ -440,7 +432,7 @@ func confirmBulk(c *session, f *form, reqs []actions.PushRequest, private []stri
 		ips[i] = q.IP
 	}
 	lines := []string{
-		fmt.Sprintf("Push %s risk for %s to Okta?", c.theme.Bold.Render(r.Level), c.theme.Bold.Render(plural(len(reqs), "address"))),
+		fmt.Sprintf("Push %s risk for %s to Okta?", c.theme.Bold.Render(r.Level), c.theme.Bold.Render(words.Plural(len(reqs), "address"))),
 		c.theme.Muted.Render(ipSample(ips, 8)),
 		"",
 		"Expires: " + exp,
@@ -456,7 +448,7 @@ func confirmBulk(c *session, f *form, reqs []actions.PushRequest, private []stri
 		lines = append(lines, c.theme.Warn.Render(fmt.Sprintf("%d of them %s in a private range: %s. Okta sees those only from inside a network that uses them.",
 			len(private), verb, ipSample(private, 4))))
 	}
-	d := newDialog(c, "Confirm the bulk push", fmt.Sprintf("Push %s", plural(len(reqs), "address")), lines, nil)
+	d := newDialog(c, "Confirm the bulk push", fmt.Sprintf("Push %s", words.Plural(len(reqs), "address")), lines, nil)
 	d.prev = f
 	d.run = func() tea.Cmd { return queuePush(c, d.ident, reqs) }
 	return c.openModal(d)
@@ -467,5 +459,5 @@ func ipSample(ips []string, n int) string {
 	if len(ips) <= n {
 		return strings.Join(ips, ", ")
 	}
-	return strings.Join(ips[:n], ", ") + fmt.Sprintf(", … and %s more", thousands(len(ips)-n))
+	return strings.Join(ips[:n], ", ") + fmt.Sprintf(", … and %s more", words.Thousands(len(ips)-n))
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
+	"github.com/risktop/risktop/ui/words"
 )
 
 // withFake turns actions on with fa, as ops@bastion, on the Cloudflare
@@ -191,7 +192,7 @@ func TestFlowBulkPushShowsTheCountFirst(t *testing.T) {
 	if err != nil || total == 0 {
 		t.Fatal(total, err)
 	}
-	n := plural(total, "address")
+	n := words.Plural(total, "address")
 	f.keys("2")
 	f.see("page 1 of")
 	f.keys("/")

@@ -15,6 +15,7 @@ import (
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/sources/actions"
+	"github.com/risktop/risktop/ui/layout"
 )
 
 // actionApp is the fixture app with fa as its actions service (nil: none)
@@ -310,7 +311,7 @@ func TestCopy(t *testing.T) {
 		if s.want != "" && got[len(got)-1] != s.want {
 			t.Fatalf("after %v copied %q, want %q", s.keys, got[len(got)-1], s.want)
 		}
-		if a.toast.text != "copied "+cut(got[len(got)-1], 60)+" to the clipboard" {
+		if a.toast.text != "copied "+layout.Cut(got[len(got)-1], 60)+" to the clipboard" {
 			t.Fatalf("after %v: %q", s.keys, a.toast.text)
 		}
 	}

@@ -14,6 +14,10 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/risktop/risktop/model/hub"
+	"github.com/risktop/risktop/ui/export"
+	"github.com/risktop/risktop/ui/layout"
+	"github.com/risktop/risktop/ui/scroll"
+	"github.com/risktop/risktop/ui/words"
 )
 
 // The smallest terminal the layout is designed for.
@@ -74,7 +78,7 @@ type App struct {
 	waiting int       // new events held while paused
 
 	help    bool
-	helpVP  scroller
+	helpVP  scroll.Model
 	cmdbar  cmdbar
 	toast   toast
 	tickGen int   // generation of the redraw timer, so only the newest counts
@@ -115,7 +119,7 @@ func New(d Deps) *App {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &App{deps: d, ctx: ctx, cancel: cancel, keys: newGlobalKeys(), data: newData(), width: minWidth, height: minHeight}
-	a.s = &session{ctx: ctx, nav: newNavKeys(), data: a.data, exports: newExporter()}
+	a.s = &session{ctx: ctx, nav: newNavKeys(), data: a.data, exports: export.New()}
 	a.syncSession()
 	if d.Hub != nil {
 		a.sub = d.Hub.Subscribe()
@@ -139,8 +143,7 @@ func (a *App) syncSession() {
 	d, s := &a.deps, a.s
 	s.theme, s.store, s.actions, s.readOnly, s.actor = d.Theme, d.Store, d.Actions, d.ReadOnly, d.Actor
 	s.clipboard, s.now, s.after, s.log = d.Clipboard, d.Now, d.After, d.Log
-	x := s.exports
-	x.dir, x.limits, x.free, x.log, x.actor, x.now = d.ExportDir, d.Exports, d.FreeSpace, d.Log, string(d.Actor), d.Now
+	s.exports.Set(export.Options{Dir: d.ExportDir, Limits: d.Exports, FreeSpace: d.FreeSpace, Log: d.Log, Actor: string(d.Actor), Now: d.Now})
 }
 
 // hubMsg carries what the pollers announced since the last one.
@@ -217,8 +220,8 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.onCopied(msg)
 	case bulkIPs:
 		return a, openBulk(a.s, msg)
-	case exportDone:
-		if text, isErr := a.s.exports.done(msg); isErr {
+	case export.Done:
+		if text, isErr := a.s.exports.Done(msg); isErr {
 			return a, a.sayErr(text)
 		} else {
 			return a, a.say(text)
@@ -396,7 +399,7 @@ func (a *App) onCopied(m copyDone) tea.Cmd {
 	if m.err != nil {
 		return a.sayErr("not copied: " + m.err.Error())
 	}
-	return a.say("copied " + cut(m.text, 60) + " to the clipboard")
+	return a.say("copied " + layout.Cut(m.text, 60) + " to the clipboard")
 }
 
 // showEvents shows the Events tab with the filter asked for.
@@ -437,7 +440,7 @@ func (a *App) routeKey(msg tea.KeyMsg) tea.Cmd {
 			a.help = false
 			return nil
 		}
-		a.helpVP.onKey(msg, a.s.nav)
+		a.helpVP.OnKey(msg, a.s.nav)
 		return nil
 	}
 	cur := a.current()
@@ -590,9 +593,9 @@ func (a *App) lineFull(limit int, pasted bool) tea.Cmd {
 	if a.toast.id == a.fullToast && a.toast.text != "" && a.deps.Now().Before(a.toast.expires) {
 		return nil
 	}
-	text := fmt.Sprintf("this line holds at most %s characters", thousands(limit))
+	text := fmt.Sprintf("this line holds at most %s characters", words.Thousands(limit))
 	if pasted {
-		text = fmt.Sprintf("pasted text cut to %s characters, the most this line holds", thousands(limit))
+		text = fmt.Sprintf("pasted text cut to %s characters, the most this line holds", words.Thousands(limit))
 	}
 	cmd := a.sayErr(text)
 	a.fullToast = a.toast.id
@@ -608,8 +611,8 @@ type keyClaimer interface {
 // openHelp shows the help, scrollable when the terminal is short.
 func (a *App) openHelp() {
 	w, h := a.bodySize()
-	a.helpVP = scroller{}
-	a.helpVP.set(a.helpText(w), w, h)
+	a.helpVP = scroll.Model{}
+	a.helpVP.Set(a.helpText(w), w, h)
 	a.help = true
 }
 
@@ -692,7 +695,7 @@ func (a *App) scale(f float64) tea.Cmd {
 	var parts []string
 	for _, v := range []string{"onelogin", "casb", "cloudflare"} {
 		if d, ok := iv[v]; ok {
-			parts = append(parts, fmt.Sprintf("%s %s", shortVendor(v), d))
+			parts = append(parts, fmt.Sprintf("%s %s", words.ShortVendor(v), d))
 		}
 	}
 	if len(parts) == 0 {
@@ -721,7 +724,7 @@ func (a *App) View() string {
 	if a.modal != nil {
 		box := a.modal.box(a.width, h)
 		if body != a.ovBody || box != a.ovBox { // equal strings compare fast, the same ones at once
-			a.ovBody, a.ovBox, a.ovDrawn = body, box, overlay(body, box, a.width, h)
+			a.ovBody, a.ovBox, a.ovDrawn = body, box, layout.Overlay(body, box, a.width, h)
 		}
 		body = a.ovDrawn
 	}

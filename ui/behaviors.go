@@ -13,7 +13,9 @@ import (
 
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/sources/actions"
+	"github.com/risktop/risktop/ui/export"
 	"github.com/risktop/risktop/ui/table"
+	"github.com/risktop/risktop/ui/words"
 )
 
 // behaviorsScreen is tab 4: Cloudflare's risk behaviors. Space toggles the
@@ -97,13 +99,6 @@ func newBehaviorsScreen(c *session) screen {
 	return b
 }
 
-func yesNo(v bool) string {
-	if v {
-		return "yes"
-	}
-	return "no"
-}
-
 // row draws a behavior as it would be saved: pending values in the
 // changed style, with a mark in the first column.
 func (b *behaviorsScreen) row(x actions.Behavior) table.Row {
@@ -124,7 +119,7 @@ func (b *behaviorsScreen) row(x actions.Behavior) table.Row {
 			styles[4] = &b.changed
 		}
 	}
-	return table.Row{Cells: []string{mark, x.Name, x.Key, yesNo(on), lv, x.Description}, Styles: styles}
+	return table.Row{Cells: []string{mark, x.Name, x.Key, words.YesNo(on), lv, x.Description}, Styles: styles}
 }
 
 func (b *behaviorsScreen) note() string {
@@ -182,9 +177,9 @@ func (b *behaviorsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 	c := b.c
 	switch {
 	case key.Matches(msg, b.k.Export):
-		return c.exportTable("behaviors", b.export(), csvFormat)
+		return c.exportTable("behaviors", b.export(), export.CSV)
 	case key.Matches(msg, b.k.ExportJSON):
-		return c.exportTable("behaviors", b.export(), jsonFormat)
+		return c.exportTable("behaviors", b.export(), export.JSON)
 	case key.Matches(msg, b.k.Toggle, b.k.Lower, b.k.Raise, b.k.Save, b.k.Undo):
 		if c.actionsOff() != "" {
 			return c.refused()
@@ -204,7 +199,7 @@ func (b *behaviorsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 		clear(b.pending)
 		b.saveErr = ""
 		b.l.redraw()
-		return c.say("undid " + plural(n, "change"))
+		return c.say("undid " + words.Plural(n, "change"))
 	case !ok:
 		return c.sayErr("no behavior selected")
 	}
@@ -264,7 +259,7 @@ func (b *behaviorsScreen) diff() ([]string, map[string]actions.BehaviorChange) {
 		if w.enabled != x.Enabled {
 			on := w.enabled
 			c.Enabled = &on
-			parts = append(parts, fmt.Sprintf("enabled %s → %s", yesNo(x.Enabled), yesNo(w.enabled)))
+			parts = append(parts, fmt.Sprintf("enabled %s → %s", words.YesNo(x.Enabled), words.YesNo(w.enabled)))
 		}
 		if w.level != x.RiskLevel {
 			c.RiskLevel = w.level
@@ -290,7 +285,7 @@ func (b *behaviorsScreen) review() tea.Cmd {
 		return c.sayErr("cannot save: Cloudflare is not configured")
 	}
 	t := c.theme
-	body := []string{fmt.Sprintf("Save %s to Cloudflare's risk behaviors?", plural(len(changes), "change")), ""}
+	body := []string{fmt.Sprintf("Save %s to Cloudflare's risk behaviors?", words.Plural(len(changes), "change")), ""}
 	for _, l := range lines {
 		body = append(body, t.Bold.Render(l))
 	}
@@ -300,7 +295,7 @@ func (b *behaviorsScreen) review() tea.Cmd {
 	d := newDialog(c, "Save behavior changes", "Save", body, nil)
 	d.run = func() tea.Cmd {
 		n := len(changes)
-		return c.act(d.ident, "saved "+plural(n, "behavior change"), "not saved", func(ctx context.Context, acts Actions, who actions.Actor) error {
+		return c.act(d.ident, "saved "+words.Plural(n, "behavior change"), "not saved", func(ctx context.Context, acts Actions, who actions.Actor) error {
 			_, err := acts.SaveBehaviors(ctx, who, changes)
 			return err
 		}, func(err error) tea.Cmd {
@@ -321,15 +316,15 @@ func (b *behaviorsScreen) review() tea.Cmd {
 func (b *behaviorsScreen) view(w, h int) string {
 	extra := ""
 	if n := len(b.pending); n > 0 {
-		extra = b.c.theme.Muted.Render(" · ") + b.c.theme.Changed.Render(plural(n, "unsaved change"))
+		extra = b.c.theme.Muted.Render(" · ") + b.c.theme.Changed.Render(words.Plural(n, "unsaved change"))
 	}
 	return b.l.viewWith(w, h, extra)
 }
 
-func (b *behaviorsScreen) export() exportData {
-	d := exportData{fields: []string{"key", "name", "enabled", "risk_level", "description"}}
+func (b *behaviorsScreen) export() export.Table {
+	d := export.Table{Fields: []string{"key", "name", "enabled", "risk_level", "description"}}
 	for _, x := range b.l.items {
-		d.rows = append(d.rows, []any{x.Key, x.Name, x.Enabled, x.RiskLevel, x.Description})
+		d.Rows = append(d.Rows, []any{x.Key, x.Name, x.Enabled, x.RiskLevel, x.Description})
 	}
 	return d
 }

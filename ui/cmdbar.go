@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/ui/layout"
 	"github.com/risktop/risktop/ui/theme"
 )
 
@@ -47,7 +48,7 @@ func (a *App) commandHelp() []string {
 		if c.args != "" {
 			name += " " + c.args
 		}
-		out = append(out, padRight(name, 24)+c.help)
+		out = append(out, layout.PadRight(name, 24)+c.help)
 	}
 	return out
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
+	"github.com/risktop/risktop/ui/export"
 	"github.com/risktop/risktop/ui/theme"
 )
 
@@ -97,6 +98,13 @@ type Attach struct {
 	Actions Actions   // nil: keep the Deps' (the demo's service may come up with the simulator)
 	Faults  SimFaults // nil: keep the Deps'
 }
+
+// ExportLimits bound one dashboard's exports; the zero value bounds
+// nothing beyond the events cap, one export at a time and the disk's floor.
+type ExportLimits = export.Limits
+
+// ViewerExports are the limits risktop serve gives a viewer's session.
+func ViewerExports() ExportLimits { return export.ViewerLimits() }
 
 // SimFaults makes the demo's simulated vendors misbehave, for a presenter
 // showing what the dashboard does when a vendor fails.

@@ -4,6 +4,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/risktop/risktop/ui/layout"
 	"github.com/risktop/risktop/ui/theme"
 )
 
@@ -110,15 +111,15 @@ func (d *dialog) box(width, _ int) string {
 	if k := [2]int{width, d.rev}; k == d.drawnK && d.drawn != "" {
 		return d.drawn
 	}
-	w := modalWidth(width, 72)
+	w := layout.ModalWidth(width, 72)
 	inner := w - 4
-	lines := append(wrapLines(d.lines, inner), "")
+	lines := append(layout.Wrap(d.lines, inner), "")
 	if d.busy {
 		lines = append(lines, d.s.theme.Muted.Render("working…"))
 	} else {
 		lines = append(lines, buttons(d.s.theme, inner, d.focus, "Cancel", d.action))
 	}
-	d.drawnK, d.drawn = [2]int{width, d.rev}, frame(d.s.theme, d.title, lines, w)
+	d.drawnK, d.drawn = [2]int{width, d.rev}, layout.Frame(d.s.theme, d.title, lines, w)
 	return d.drawn
 }
 
@@ -136,23 +137,5 @@ func buttons(t *theme.Theme, inner, focus int, labels ...string) string {
 			row += "[ " + l + " ]"
 		}
 	}
-	return padLeft(row, inner)
-}
-
-func padLeft(s string, w int) string {
-	if d := w - cellWidth(s); d > 0 {
-		return spaces(d) + s
-	}
-	return s
-}
-
-func spaces(n int) string {
-	if n <= 0 {
-		return ""
-	}
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = ' '
-	}
-	return string(b)
+	return layout.PadLeft(row, inner)
 }

@@ -15,6 +15,9 @@ import (
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
+	"github.com/risktop/risktop/ui/layout"
+	"github.com/risktop/risktop/ui/scroll"
+	"github.com/risktop/risktop/ui/words"
 )
 
 // drillScreen is one person's risk, vendor by vendor, opened from the
@@ -25,7 +28,7 @@ type drillScreen struct {
 	c    *session
 	key  string // the person's key, or the name/email it was opened with
 	k    drillKeys
-	vp   scroller
+	vp   scroll.Model
 	gen  int
 	load drillData
 	done bool
@@ -191,7 +194,7 @@ func (d *drillScreen) update(msg tea.Msg) tea.Cmd {
 			}
 			return d.c.copyText(email)
 		default:
-			d.vp.onKey(msg, d.c.nav)
+			d.vp.OnKey(msg, d.c.nav)
 		}
 	}
 	return nil
@@ -214,7 +217,7 @@ func (d *drillScreen) addresses() []string {
 func (d *drillScreen) view(w, h int) string {
 	ck := fmt.Sprintf("%d/%d/%d/%d/%v", w, h, d.c.data.version, d.gen, d.done)
 	if ck != d.cacheKey {
-		d.vp.set(d.render(w), w, h)
+		d.vp.Set(d.render(w), w, h)
 		d.cacheKey = ck
 	}
 	return d.vp.View()
@@ -255,18 +258,18 @@ func (d *drillScreen) render(w int) string {
 			continue
 		}
 		cfShown = true
-		line(fmt.Sprintf("%s  %s events · last %s", t.Level(v.Level).Render(v.Level.Label()), thousands(v.Events), ago(now, v.LastSeen)))
+		line(fmt.Sprintf("%s  %s events · last %s", t.Level(v.Level).Render(v.Level.Label()), words.Thousands(v.Events), ago(now, v.LastSeen)))
 	}
 	if det := d.load.cfDetail; det != nil {
 		if det.LastResetTime != nil {
 			line(t.Muted.Render("last reset " + det.LastResetTime.Local().Format("2006-01-02 15:04")))
 		}
 		for _, e := range det.Detections {
-			line(fmt.Sprintf("  %s  %s  %s", e.Timestamp.Local().Format("Jan 02 15:04"), t.Level(model.CloudflareLevel(e.RiskLevel)).Render(padRight(e.RiskLevel, 6)), e.Name))
+			line(fmt.Sprintf("  %s  %s  %s", e.Timestamp.Local().Format("Jan 02 15:04"), t.Level(model.CloudflareLevel(e.RiskLevel)).Render(layout.PadRight(e.RiskLevel, 6)), e.Name))
 		}
 	} else {
 		for _, e := range d.load.behaviors {
-			line(fmt.Sprintf("  %s  %s  %s", e.Time.Local().Format("Jan 02 15:04"), t.Level(e.Level).Render(padRight(e.Level.Label(), 6)), e.TypeName))
+			line(fmt.Sprintf("  %s  %s  %s", e.Time.Local().Format("Jan 02 15:04"), t.Level(e.Level).Render(layout.PadRight(e.Level.Label(), 6)), e.TypeName))
 		}
 	}
 	if d.load.cfErr != "" {
@@ -287,7 +290,7 @@ func (d *drillScreen) render(w int) string {
 		if v.Score >= 0 {
 			score = fmt.Sprint(v.Score)
 		}
-		line(fmt.Sprintf("%s  score %s  %s", t.Level(v.Level).Render(padRight(v.RawLevel, 8)), score, t.Muted.Render(v.Context)))
+		line(fmt.Sprintf("%s  score %s  %s", t.Level(v.Level).Render(layout.PadRight(v.RawLevel, 8)), score, t.Muted.Render(v.Context)))
 		for _, r := range v.Reasons {
 			count := ""
 			if r.Count > 0 {
@@ -323,7 +326,7 @@ func (d *drillScreen) render(w int) string {
 	if ips := ipsSeen(d.load.signIns); len(ips) > 0 {
 		section("Addresses seen")
 		for _, ip := range ips {
-			line(fmt.Sprintf("  %-39s %s  max score %s  last %s", ip.IP, plural(ip.Events, "sign-in"),
+			line(fmt.Sprintf("  %-39s %s  max score %s  last %s", ip.IP, words.Plural(ip.Events, "sign-in"),
 				t.Level(ip.Level).Render(scoreText(ip.MaxScore)), ago(now, ip.LastSeen)))
 		}
 	}
@@ -398,7 +401,7 @@ func ago(now, t time.Time) string {
 	if t.IsZero() {
 		return "never"
 	}
-	return coarse(now.Sub(t)) + " ago"
+	return words.Coarse(now.Sub(t)) + " ago"
 }
 
 func dedupe(s []string) []string {

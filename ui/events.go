@@ -14,7 +14,11 @@ import (
 
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/store"
+	"github.com/risktop/risktop/ui/export"
+	"github.com/risktop/risktop/ui/layout"
+	"github.com/risktop/risktop/ui/scroll"
 	"github.com/risktop/risktop/ui/table"
+	"github.com/risktop/risktop/ui/words"
 )
 
 // eventsScreen is tab 2: every stored event, a page at a time, newest or
@@ -46,7 +50,7 @@ type eventsScreen struct {
 	fresh    int              // new events announced while not on the newest page
 	err      string
 
-	detail   *scroller
+	detail   *scroll.Model
 	detailEv model.Event
 
 	width, height int
@@ -389,7 +393,7 @@ func (e *eventsScreen) rows() []table.Row {
 		reasons, _, _ := strings.Cut(ev.Reasons, "\n")
 		lv := &e.levels[max(ev.Level, 0)]
 		rows[i] = table.Row{
-			Cells:  []string{eventTime(ev.Time, now), shortVendor(ev.Vendor), score, ev.Level.Label(), user, ev.IP, ev.TypeName, reasons},
+			Cells:  []string{eventTime(ev.Time, now), words.ShortVendor(ev.Vendor), score, ev.Level.Label(), user, ev.IP, ev.TypeName, reasons},
 			Styles: []*lipgloss.Style{nil, nil, lv, lv},
 		}
 	}
@@ -442,7 +446,7 @@ func (e *eventsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 		case key.Matches(msg, e.k.Copy, e.k.CopyID):
 			return e.c.copyText(e.detailEv.ID)
 		default:
-			e.detail.onKey(msg, e.nav)
+			e.detail.OnKey(msg, e.nav)
 		}
 		return nil
 	}
@@ -522,9 +526,9 @@ func (e *eventsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 			return e.c.copyText(ev.ID)
 		}
 	case key.Matches(msg, e.k.Export):
-		return e.c.exportEvents(e.filter(), e.sortBy, e.q.describe(), csvFormat, e.total)
+		return e.c.exportEvents(e.filter(), e.sortBy, e.q.describe(), export.CSV, e.total)
 	case key.Matches(msg, e.k.ExportJSON):
-		return e.c.exportEvents(e.filter(), e.sortBy, e.q.describe(), jsonFormat, e.total)
+		return e.c.exportEvents(e.filter(), e.sortBy, e.q.describe(), export.JSON, e.total)
 	}
 	return nil
 }
@@ -589,8 +593,8 @@ func (e *eventsScreen) openUser(ev model.Event) tea.Cmd {
 }
 
 func (e *eventsScreen) openDetail(ev model.Event) {
-	sc := &scroller{}
-	sc.set(e.detailText(ev), e.width, max(e.height-1, 1))
+	sc := &scroll.Model{}
+	sc.Set(e.detailText(ev), e.width, max(e.height-1, 1))
 	e.detail, e.detailEv = sc, ev
 }
 
@@ -605,7 +609,7 @@ func (e *eventsScreen) detailText(ev model.Event) string {
 		if v == "" {
 			return ""
 		}
-		return t.Muted.Render(padRight(k, keyW)) + v + "\n"
+		return t.Muted.Render(layout.PadRight(k, keyW)) + v + "\n"
 	}
 	score := "none"
 	if ev.Score >= 0 {
@@ -646,7 +650,7 @@ func (e *eventsScreen) detailText(ev model.Event) string {
 func (e *eventsScreen) view(w, h int) string {
 	t := e.c.theme
 	if e.detail != nil {
-		return fitWidth(e.status(), w) + "\n" + e.detail.View()
+		return layout.Fit(e.status(), w) + "\n" + e.detail.View()
 	}
 	bottom := t.Muted.Render("/ filter: " + filterHelp)
 	switch {
@@ -656,7 +660,7 @@ func (e *eventsScreen) view(w, h int) string {
 	case e.q.text != "":
 		bottom = t.Key.Render("/") + e.q.text
 	}
-	return fitBlock(e.status()+"\n"+e.tbl.View()+"\n"+bottom, w, h)
+	return layout.Block(e.status()+"\n"+e.tbl.View()+"\n"+bottom, w, h)
 }
 
 func (e *eventsScreen) status() string {
@@ -678,7 +682,7 @@ func (e *eventsScreen) status() string {
 	}
 	count := "counting…"
 	if e.total >= 0 {
-		count = plural(e.total, "event")
+		count = words.Plural(e.total, "event")
 	}
 	sortName := "newest first"
 	if e.sortBy == store.ByScore {
@@ -686,7 +690,7 @@ func (e *eventsScreen) status() string {
 	}
 	s := t.Bold.Render(page) + t.Muted.Render(" · "+count+" · "+e.q.describe()+" · "+sortName)
 	if e.fresh > 0 {
-		s += " " + t.Warn.Render(fmt.Sprintf("%s new — g for the newest", thousands(e.fresh)))
+		s += " " + t.Warn.Render(fmt.Sprintf("%s new — g for the newest", words.Thousands(e.fresh)))
 	}
 	if e.loading {
 		s += t.Muted.Render(" · loading…")

@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/risktop/risktop/ui/layout"
 )
 
 // form is a modal of fields: text fields (bubbles textinput) and choice
@@ -346,24 +347,24 @@ func (f *form) box(width, _ int) string {
 		return f.drawn
 	}
 	t := f.s.theme
-	w := modalWidth(width, 80)
+	w := layout.ModalWidth(width, 80)
 	inner := w - 4
 	labelW := 0
 	for _, fl := range f.fields {
-		labelW = max(labelW, cellWidth(fl.label))
+		labelW = max(labelW, layout.Width(fl.label))
 	}
 	valueW := max(inner-labelW-3, 8)
-	lines := wrapLines(f.intro, inner)
+	lines := layout.Wrap(f.intro, inner)
 	if len(lines) > 0 {
 		lines = append(lines, "")
 	}
-	indent := spaces(labelW + 3)
+	indent := layout.Spaces(labelW + 3)
 	for i, fl := range f.fields {
 		mark := "  "
 		if i == f.focus {
 			mark = t.Key.Render("▸ ")
 		}
-		label := padRight(fl.label, labelW) + " "
+		label := layout.PadRight(fl.label, labelW) + " "
 		var value string
 		if fl.kind == choiceField {
 			var parts []string
@@ -379,18 +380,18 @@ func (f *form) box(width, _ int) string {
 			fl.in.Width = valueW - 1
 			value = fl.in.View()
 		}
-		lines = append(lines, mark+t.Bold.Render(label)+fitWidth(value, valueW))
+		lines = append(lines, mark+t.Bold.Render(label)+layout.Fit(value, valueW))
 		switch {
 		case fl.problem != "":
-			for _, l := range wrapLines([]string{"✖ " + fl.problem}, valueW) {
+			for _, l := range layout.Wrap([]string{"✖ " + fl.problem}, valueW) {
 				lines = append(lines, indent+t.Error.Render(l))
 			}
 		case fl.warning != "":
-			for _, l := range wrapLines([]string{"▲ " + fl.warning}, valueW) {
+			for _, l := range layout.Wrap([]string{"▲ " + fl.warning}, valueW) {
 				lines = append(lines, indent+t.Warn.Render(l))
 			}
 		case fl.hint != "":
-			for _, l := range wrapLines([]string{fl.hint}, valueW) {
+			for _, l := range layout.Wrap([]string{fl.hint}, valueW) {
 				lines = append(lines, indent+t.Muted.Render(l))
 			}
 		default:
@@ -398,14 +399,14 @@ func (f *form) box(width, _ int) string {
 		}
 	}
 	if f.err != "" {
-		for _, l := range wrapLines([]string{"✖ " + f.err}, inner) {
+		for _, l := range layout.Wrap([]string{"✖ " + f.err}, inner) {
 			lines = append(lines, t.Error.Render(l))
 		}
 	} else {
 		lines = append(lines, "")
 	}
 	if f.busy {
-		lines = append(lines, padLeft(t.Muted.Render("working…"), inner))
+		lines = append(lines, layout.PadLeft(t.Muted.Render("working…"), inner))
 	} else {
 		focus := -1
 		switch f.focus {
@@ -416,6 +417,6 @@ func (f *form) box(width, _ int) string {
 		}
 		lines = append(lines, buttons(t, inner, focus, "Cancel", f.submit))
 	}
-	f.drawnK, f.drawn = [2]int{width, f.rev}, frame(t, f.title, lines, w)
+	f.drawnK, f.drawn = [2]int{width, f.rev}, layout.Frame(t, f.title, lines, w)
 	return f.drawn
 }

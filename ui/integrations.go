@@ -11,7 +11,10 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/risktop/risktop/sources/actions"
+	"github.com/risktop/risktop/ui/export"
+	"github.com/risktop/risktop/ui/layout"
 	"github.com/risktop/risktop/ui/table"
+	"github.com/risktop/risktop/ui/words"
 )
 
 // integrationsScreen is tab 5: where Cloudflare sends risk scores (Okta,
@@ -59,10 +62,10 @@ func newIntegrationsScreen(c *session) screen {
 				if err != nil {
 					return nil, "", err
 				}
-				return ins, plural(len(ins), "integration"), nil
+				return ins, words.Plural(len(ins), "integration"), nil
 			}
 		}, func(in actions.Integration) table.Row {
-			return table.Row{Cells: []string{in.IntegrationType, yesNo(in.Active), in.TenantURL, in.ReferenceID,
+			return table.Row{Cells: []string{in.IntegrationType, words.YesNo(in.Active), in.TenantURL, in.ReferenceID,
 				in.CreatedAt.Local().Format("2006-01-02"), in.WellKnownURL}}
 		})
 	s.l.noteLines = 3
@@ -108,9 +111,9 @@ func (s *integrationsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return c.copyText(in.WellKnownURL)
 	case key.Matches(msg, s.k.Export):
-		return c.exportTable("integrations", s.export(), csvFormat)
+		return c.exportTable("integrations", s.export(), export.CSV)
 	case key.Matches(msg, s.k.ExportJSON):
-		return c.exportTable("integrations", s.export(), jsonFormat)
+		return c.exportTable("integrations", s.export(), export.JSON)
 	case key.Matches(msg, s.k.New, s.k.Edit, s.k.Delete):
 		if c.actionsOff() != "" {
 			return c.refused()
@@ -175,9 +178,9 @@ func (s *integrationsScreen) create() tea.Cmd {
 
 func (s *integrationsScreen) edit(cur actions.Integration) tea.Cmd {
 	c := s.c
-	f := newForm(c, "Edit the integration with "+cut(cur.TenantURL, 40), "Save")
+	f := newForm(c, "Edit the integration with "+layout.Cut(cur.TenantURL, 40), "Save")
 	f.intro = []string{fmt.Sprintf("%s integration %s", cur.IntegrationType, cur.ID)}
-	active := f.choose("active", "Active", []string{"yes", "no"}, yesNo(cur.Active))
+	active := f.choose("active", "Active", []string{"yes", "no"}, words.YesNo(cur.Active))
 	active.hint = "no: Cloudflare stops sending risk to this tenant until it is turned on again"
 	f.text("tenant", "Tenant URL", cur.TenantURL, "", 200)
 	ref := f.text("reference", "Reference id", cur.ReferenceID, "", 200)
@@ -206,7 +209,7 @@ func (s *integrationsScreen) remove(cur actions.Integration) tea.Cmd {
 		"Delete the " + cur.IntegrationType + " integration with " + t.Bold.Render(cur.TenantURL) + "?",
 		"",
 		"Cloudflare stops sending risk scores to it: Okta no longer hears of risk changes or resets from Cloudflare, and policies there that use them stop seeing updates.",
-		t.Muted.Render("Okta's stream for " + firstNonEmpty(cur.WellKnownURL, cur.ID) + " stays until removed in Okta."),
+		t.Muted.Render("Okta's stream for " + words.FirstNonEmpty(cur.WellKnownURL, cur.ID) + " stays until removed in Okta."),
 	}
 	d := newDialog(c, "Delete an integration", "Delete", lines, nil)
 	d.run = func() tea.Cmd {
@@ -217,10 +220,10 @@ func (s *integrationsScreen) remove(cur actions.Integration) tea.Cmd {
 	return c.openModal(d)
 }
 
-func (s *integrationsScreen) export() exportData {
-	d := exportData{fields: []string{"id", "type", "active", "tenant_url", "reference_id", "created_at", "well_known_url"}}
+func (s *integrationsScreen) export() export.Table {
+	d := export.Table{Fields: []string{"id", "type", "active", "tenant_url", "reference_id", "created_at", "well_known_url"}}
 	for _, in := range s.l.items {
-		d.rows = append(d.rows, []any{in.ID, in.IntegrationType, in.Active, in.TenantURL, in.ReferenceID, timeCell(in.CreatedAt), in.WellKnownURL})
+		d.Rows = append(d.Rows, []any{in.ID, in.IntegrationType, in.Active, in.TenantURL, in.ReferenceID, export.TimeCell(in.CreatedAt), in.WellKnownURL})
 	}
 	return d
 }

@@ -11,7 +11,10 @@ import (
 
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/sources/actions"
+	"github.com/risktop/risktop/ui/export"
+	"github.com/risktop/risktop/ui/layout"
 	"github.com/risktop/risktop/ui/table"
+	"github.com/risktop/risktop/ui/words"
 )
 
 // listScreen is a table of items loaded whole by one command each time it
@@ -193,13 +196,13 @@ func (l *listScreen[T]) viewWith(w, h int, extra string) string {
 	}
 	body := l.head(extra) + "\n" + l.tbl.View()
 	if l.noteLines > 0 && l.note != nil {
-		lines := wrapLines(strings.Split(l.note(), "\n"), w)
+		lines := layout.Wrap(strings.Split(l.note(), "\n"), w)
 		if len(lines) > l.noteLines {
 			lines = lines[:l.noteLines]
 		}
 		body += "\n" + strings.Join(lines, "\n")
 	}
-	l.viewKey, l.drawn = k, fitBlock(body, w, h)
+	l.viewKey, l.drawn = k, layout.Block(body, w, h)
 	return l.drawn
 }
 
@@ -267,7 +270,7 @@ func newOutboxScreen(c *session) screen {
 			if err != nil {
 				return nil, "", err
 			}
-			return es, plural(len(es), "entry"), nil
+			return es, words.Plural(len(es), "entry"), nil
 		}
 	}, func(e model.AuditEntry) table.Row {
 		detail := e.Detail
@@ -339,9 +342,9 @@ func (o *outboxScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 		o.setFocus(1)
 		return nil
 	case key.Matches(msg, o.k.Export, o.k.ExportJSON):
-		format := csvFormat
+		format := export.CSV
 		if key.Matches(msg, o.k.ExportJSON) {
-			format = jsonFormat
+			format = export.JSON
 		}
 		if o.focus == 0 {
 			return c.exportTable("outbox", o.outboxExport(), format)
@@ -391,7 +394,7 @@ func (o *outboxScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		lines := []string{
 			fmt.Sprintf("Drop the push of %s (%s)?", c.theme.Bold.Render(it.IP), it.Level.Label()),
-			fmt.Sprintf("It is %s after %s. Dropped, it is never sent to Okta; the audit log keeps the record.", it.State, plural(it.Attempts, "try")),
+			fmt.Sprintf("It is %s after %s. Dropped, it is never sent to Okta; the audit log keeps the record.", it.State, words.Plural(it.Attempts, "try")),
 		}
 		if it.LastError != "" {
 			lines = append(lines, c.theme.Muted.Render("last error: "+it.LastError))
@@ -412,19 +415,19 @@ func (o *outboxScreen) view(w, h int) string {
 	return o.outbox.view(w, top) + "\n" + o.audit.view(w, h-top)
 }
 
-func (o *outboxScreen) outboxExport() exportData {
-	d := exportData{fields: []string{"id", "created", "state", "ip", "level", "message", "expires_at", "actor", "attempts", "next_try", "last_error", "sent_at"}}
+func (o *outboxScreen) outboxExport() export.Table {
+	d := export.Table{Fields: []string{"id", "created", "state", "ip", "level", "message", "expires_at", "actor", "attempts", "next_try", "last_error", "sent_at"}}
 	for _, it := range o.outbox.items {
-		d.rows = append(d.rows, []any{it.ID, timeCell(it.Created), string(it.State), it.IP, it.Level.Label(), it.Message,
-			timeCell(it.ExpiresAt), it.Actor, it.Attempts, timeCell(it.NextTry), it.LastError, timeCell(it.SentAt)})
+		d.Rows = append(d.Rows, []any{it.ID, export.TimeCell(it.Created), string(it.State), it.IP, it.Level.Label(), it.Message,
+			export.TimeCell(it.ExpiresAt), it.Actor, it.Attempts, export.TimeCell(it.NextTry), it.LastError, export.TimeCell(it.SentAt)})
 	}
 	return d
 }
 
-func (o *outboxScreen) auditExport() exportData {
-	d := exportData{fields: []string{"id", "at", "actor", "action", "vendor", "target", "result", "vendor_status", "detail"}}
+func (o *outboxScreen) auditExport() export.Table {
+	d := export.Table{Fields: []string{"id", "at", "actor", "action", "vendor", "target", "result", "vendor_status", "detail"}}
 	for _, e := range o.audit.items {
-		d.rows = append(d.rows, []any{e.ID, timeCell(e.At), e.Actor, e.Action, e.Vendor, e.Target, e.Result, e.VendorStatus, e.Detail})
+		d.Rows = append(d.Rows, []any{e.ID, export.TimeCell(e.At), e.Actor, e.Action, e.Vendor, e.Target, e.Result, e.VendorStatus, e.Detail})
 	}
 	return d
 }

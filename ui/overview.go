@@ -15,6 +15,8 @@ import (
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/poll"
+	"github.com/risktop/risktop/ui/layout"
+	"github.com/risktop/risktop/ui/words"
 )
 
 // overview is tab 1: the OneLogin score buckets, Cloudflare and CASB users
@@ -137,16 +139,16 @@ func (o *overview) render(w, h int) string {
 	right := lipgloss.JoinVertical(lipgloss.Left,
 		o.levelsPanel("Cloudflare users by max level", o.c.data.views[model.VendorCloudflare], rightW, topH/2, cfLevels),
 		o.levelsPanel("CASB users by level", o.c.data.views[model.VendorCASB], rightW, topH-topH/2, casbLevels))
-	top := lipgloss.JoinHorizontal(lipgloss.Top, left, " ", fitBlock(right, rightW, topH))
+	top := lipgloss.JoinHorizontal(lipgloss.Top, left, " ", layout.Block(right, rightW, topH))
 
 	rate := o.ratePanel(w, rateH)
 	half := (w - 1) / 2
 	lists := lipgloss.JoinHorizontal(lipgloss.Top, o.topPeople(half, listH), " ", o.topIPs(w-half-1, listH))
-	out := lipgloss.JoinVertical(lipgloss.Left, fitBlock(top, w, topH), fitBlock(rate, w, rateH), fitBlock(lists, w, listH))
+	out := lipgloss.JoinVertical(lipgloss.Left, layout.Block(top, w, topH), layout.Block(rate, w, rateH), layout.Block(lists, w, listH))
 	if o.err != "" {
 		out = t.Error.Render("store: "+o.err) + "\n" + out
 	}
-	return fitBlock(out, w, h)
+	return layout.Block(out, w, h)
 }
 
 var bucketShort = [...]string{"minimal", "low", "medium", "high", "v.high"}
@@ -163,7 +165,7 @@ func (o *overview) scoresPanel(w, h int) string {
 		if _, on := o.c.data.health[model.VendorOneLogin]; !on {
 			msg = "OneLogin is not configured"
 		}
-		return fitBlock(title+"\n"+t.Muted.Render(msg), w, h)
+		return layout.Block(title+"\n"+t.Muted.Render(msg), w, h)
 	}
 	chartH := max(h-3, 2) // title, counts, labels
 	barW := max(min((w-8)/5, 12), 3)
@@ -187,13 +189,13 @@ func (o *overview) scoresPanel(w, h int) string {
 	}
 	var counts, labels []string
 	for i, b := range model.Buckets {
-		counts = append(counts, cell(thousands(s.Counts[i]), t.Bucket(b)))
+		counts = append(counts, cell(words.Thousands(s.Counts[i]), t.Bucket(b)))
 		labels = append(labels, cell(bucketShort[i], t.Muted))
 	}
 	sep := strings.Repeat(" ", gap)
-	total := t.Muted.Render(fmt.Sprintf("  %s sign-ins", thousands(s.Total)))
+	total := t.Muted.Render(fmt.Sprintf("  %s sign-ins", words.Thousands(s.Total)))
 	body := title + total + "\n" + strings.Join(counts, sep) + "\n" + bc.View() + "\n" + strings.Join(labels, sep)
-	return fitBlock(body, w, h)
+	return layout.Block(body, w, h)
 }
 
 func windowLabel(d time.Duration) string {
@@ -222,7 +224,7 @@ var (
 func (o *overview) levelsPanel(title string, views []model.UserRisk, w, h int, levels []model.Level) string {
 	t := o.c.theme
 	if views == nil {
-		return fitBlock(t.Bold.Render(title)+"\n"+t.Muted.Render("no data yet"), w, h)
+		return layout.Block(t.Bold.Render(title)+"\n"+t.Muted.Render("no data yet"), w, h)
 	}
 	best := map[string]model.Level{}
 	for _, v := range views {
@@ -243,9 +245,9 @@ func (o *overview) levelsPanel(title string, views []model.UserRisk, w, h int, l
 	for _, l := range levels {
 		n := counts[l]
 		bar := strings.Repeat("█", (n*barRoom+most-1)/most)
-		lines = append(lines, padRight(l.Label(), 9)+t.Level(l).Render(bar)+" "+thousands(n))
+		lines = append(lines, layout.PadRight(l.Label(), 9)+t.Level(l).Render(bar)+" "+words.Thousands(n))
 	}
-	return fitBlock(strings.Join(lines, "\n"), w, h)
+	return layout.Block(strings.Join(lines, "\n"), w, h)
 }
 
 // ratePanel is events per minute over the last hour as a sparkline.
@@ -253,7 +255,7 @@ func (o *overview) ratePanel(w, h int) string {
 	t := o.c.theme
 	title := t.Bold.Render("Events per minute") + t.Muted.Render(" · last hour")
 	if !o.loaded {
-		return fitBlock(title+"\n"+t.Muted.Render("loading…"), w, h)
+		return layout.Block(title+"\n"+t.Muted.Render("loading…"), w, h)
 	}
 	peak, sum := 0, 0
 	vals := make([]float64, len(o.rate))
@@ -262,12 +264,12 @@ func (o *overview) ratePanel(w, h int) string {
 		peak = max(peak, n)
 		sum += n
 	}
-	title += t.Muted.Render(fmt.Sprintf(" · %s events, peak %d/min", thousands(sum), peak))
+	title += t.Muted.Render(fmt.Sprintf(" · %s events, peak %d/min", words.Thousands(sum), peak))
 	sw := min(w, max(len(vals), 10))
 	sl := sparkline.New(sw, h-1, sparkline.WithStyle(t.Title), sparkline.WithMaxValue(float64(max(peak, 1))))
 	sl.PushAll(vals)
 	sl.Draw()
-	return fitBlock(title+"\n"+sl.View(), w, h)
+	return layout.Block(title+"\n"+sl.View(), w, h)
 }
 
 func (o *overview) topPeople(w, h int) string {
@@ -286,17 +288,17 @@ func (o *overview) topPeople(w, h int) string {
 		}
 		vendors := make([]string, 0, 3)
 		for _, v := range p.Vendors() {
-			vendors = append(vendors, shortVendor(v))
+			vendors = append(vendors, words.ShortVendor(v))
 		}
 		tail := " " + strings.Join(vendors, "·")
-		lv := t.Level(p.Level).Render(padRight(p.Level.Label(), 9))
+		lv := t.Level(p.Level).Render(layout.PadRight(p.Level.Label(), 9))
 		room := max(w-9-lipgloss.Width(tail), 4)
-		lines = append(lines, lv+padRight(cut(name, room), room)+t.Muted.Render(tail))
+		lines = append(lines, lv+layout.PadRight(layout.Cut(name, room), room)+t.Muted.Render(tail))
 	}
 	if len(lines) == 1 {
 		lines = append(lines, t.Muted.Render("no one above low risk yet"))
 	}
-	return fitBlock(strings.Join(lines, "\n"), w, h)
+	return layout.Block(strings.Join(lines, "\n"), w, h)
 }
 
 func (o *overview) topIPs(w, h int) string {
@@ -310,9 +312,9 @@ func (o *overview) topIPs(w, h int) string {
 		if ip.MaxScore >= 0 {
 			score = fmt.Sprintf("%3d", ip.MaxScore)
 		}
-		meta := fmt.Sprintf(" %s ev · %s", thousands(ip.Events), plural(ip.Users, "user"))
+		meta := fmt.Sprintf(" %s ev · %s", words.Thousands(ip.Events), words.Plural(ip.Users, "user"))
 		room := max(w-4-lipgloss.Width(meta), 8)
-		lines = append(lines, t.Level(ip.Level).Render(score)+" "+padRight(cut(ip.IP, room), room)+t.Muted.Render(meta))
+		lines = append(lines, t.Level(ip.Level).Render(score)+" "+layout.PadRight(layout.Cut(ip.IP, room), room)+t.Muted.Render(meta))
 	}
 	if len(lines) == 1 {
 		msg := "no events yet"
@@ -321,5 +323,5 @@ func (o *overview) topIPs(w, h int) string {
 		}
 		lines = append(lines, t.Muted.Render(msg))
 	}
-	return fitBlock(strings.Join(lines, "\n"), w, h)
+	return layout.Block(strings.Join(lines, "\n"), w, h)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/hub"
+	"github.com/risktop/risktop/ui/words"
 )
 
 // paste30k is 30,000 characters as an operator might paste by mistake: a
@@ -129,7 +130,7 @@ func TestLongPasteIsCut(t *testing.T) {
 				if want := paste30k[:w.limit]; got != want {
 					t.Errorf("the line holds %d characters (%.20q…); want the first %d", len([]rune(got)), got, w.limit)
 				}
-				if want := fmt.Sprintf("pasted text cut to %s characters", thousands(w.limit)); !strings.Contains(a.toast.text, want) {
+				if want := fmt.Sprintf("pasted text cut to %s characters", words.Thousands(w.limit)); !strings.Contains(a.toast.text, want) {
 					t.Errorf("notice %q; want one saying %q", a.toast.text, want)
 				}
 			})

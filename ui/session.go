@@ -10,6 +10,7 @@ import (
 
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
+	"github.com/risktop/risktop/ui/export"
 	"github.com/risktop/risktop/ui/table"
 	"github.com/risktop/risktop/ui/theme"
 )
@@ -32,8 +33,8 @@ type session struct {
 	now       func() time.Time
 	after     func(d time.Duration, msg tea.Msg) tea.Cmd
 	log       *slog.Logger
-	data      *data     // the live picture; the App applies what the hub says
-	exports   *exporter // this dashboard's exports and their limits
+	data      *data            // the live picture; the App applies what the hub says
+	exports   *export.Exporter // this dashboard's exports and their limits
 
 	tab      screen    // the screen of the tab shown
 	asked    []tea.Msg // requests not yet answered
@@ -182,8 +183,8 @@ func (s *session) copyText(text string) tea.Cmd {
 }
 
 // exportTable writes a screen's table, or says why not.
-func (s *session) exportTable(screen string, d exportData, format exportFormat) tea.Cmd {
-	cmd, refusal := s.exports.table(screen, d, format)
+func (s *session) exportTable(screen string, d export.Table, format export.Format) tea.Cmd {
+	cmd, refusal := s.exports.Table(screen, d, format)
 	if refusal != "" {
 		return s.sayErr(refusal)
 	}
@@ -191,11 +192,11 @@ func (s *session) exportTable(screen string, d exportData, format exportFormat) 
 }
 
 // exportEvents writes every event the filter matches, or says why not.
-func (s *session) exportEvents(f store.EventFilter, by store.Sort, describe string, format exportFormat, matching int) tea.Cmd {
+func (s *session) exportEvents(f store.EventFilter, by store.Sort, describe string, format export.Format, matching int) tea.Cmd {
 	if s.store == nil {
 		return s.sayErr("no store to export from")
 	}
-	cmd, refusal := s.exports.events(s.ctx, s.store, f, by, describe, format, matching)
+	cmd, refusal := s.exports.Events(s.ctx, s.store, f, by, describe, format, matching)
 	if refusal != "" {
 		return s.sayErr(refusal)
 	}

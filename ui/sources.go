@@ -10,7 +10,9 @@ import (
 
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/sources/sanitize"
+	"github.com/risktop/risktop/ui/layout"
 	"github.com/risktop/risktop/ui/theme"
+	"github.com/risktop/risktop/ui/words"
 )
 
 // troubled lists the sources that are degraded or failing with something
@@ -47,7 +49,7 @@ func troubleLines(t *theme.Theme, health map[string]model.Health, width int) []s
 	}
 	line := func(h model.Health) string {
 		st := t.State(h.State)
-		return fitWidth(st.Render(stateSymbol(h.State)+" "+h.Source+" "+h.State.String()+":")+" "+troubleText(h), width)
+		return layout.Fit(st.Render(stateSymbol(h.State)+" "+h.Source+" "+h.State.String()+":")+" "+troubleText(h), width)
 	}
 	if len(bad) <= 2 {
 		out := make([]string, len(bad))
@@ -61,7 +63,7 @@ func troubleLines(t *theme.Theme, health map[string]model.Health, width int) []s
 		rest = append(rest, h.Source)
 	}
 	more := fmt.Sprintf("%d more in trouble: %s", len(rest), strings.Join(rest, ", "))
-	return []string{line(bad[0]), fitWidth(t.Muted.Render("  "+more+" · S shows every error"), width)}
+	return []string{line(bad[0]), layout.Fit(t.Muted.Render("  "+more+" · S shows every error"), width)}
 }
 
 // errorText is a health's last error without the vendor's name in front
@@ -113,7 +115,7 @@ func (p *sourcesPanel) box(width, bodyH int) string {
 	if ck == p.drawnK {
 		return p.drawn
 	}
-	w := modalWidth(width, 96)
+	w := layout.ModalWidth(width, 96)
 	// Errors are shown whole when the body has room, else cut to fewer
 	// lines each until the panel fits.
 	var lines []string
@@ -123,7 +125,7 @@ func (p *sourcesPanel) box(width, bodyH int) string {
 			break
 		}
 	}
-	p.drawnK, p.drawn = ck, frame(c.theme, "Sources", lines, w)
+	p.drawnK, p.drawn = ck, layout.Frame(c.theme, "Sources", lines, w)
 	return p.drawn
 }
 
@@ -133,10 +135,10 @@ func (p *sourcesPanel) lines(now time.Time, inner, most int) []string {
 	c := p.c
 	t := c.theme
 	para := func(s string) []string {
-		ls := indent(wrapLines([]string{s}, inner-2), "  ")
+		ls := layout.Indent(layout.Wrap([]string{s}, inner-2), "  ")
 		if len(ls) > most {
 			ls = ls[:most]
-			ls[most-1] = cut(ls[most-1], inner-1) + "…"
+			ls[most-1] = layout.Cut(ls[most-1], inner-1) + "…"
 		}
 		return ls
 	}
@@ -152,31 +154,31 @@ func (p *sourcesPanel) lines(now time.Time, inner, most int) []string {
 		st := t.State(h.State)
 		facts := []string{h.State.String()}
 		if h.Failures > 0 {
-			facts = append(facts, plural(h.Failures, "failed poll"))
+			facts = append(facts, words.Plural(h.Failures, "failed poll"))
 		}
 		if h.Failures > 0 && h.NextPoll.After(now) {
-			facts = append(facts, "retry in "+coarse(h.NextPoll.Sub(now)))
+			facts = append(facts, "retry in "+words.Coarse(h.NextPoll.Sub(now)))
 		}
 		if !h.LastSuccess.IsZero() {
-			facts = append(facts, "last success "+coarse(now.Sub(h.LastSuccess))+" ago")
+			facts = append(facts, "last success "+words.Coarse(now.Sub(h.LastSuccess))+" ago")
 		} else if h.State != model.StateStarting {
 			facts = append(facts, "no success yet")
 		}
 		if hr := h.RateLimit.Headroom(); hr >= 0 {
-			facts = append(facts, fmt.Sprintf("rate limit %s/%s left", thousands(h.RateLimit.Remaining), thousands(h.RateLimit.Limit)))
+			facts = append(facts, fmt.Sprintf("rate limit %s/%s left", words.Thousands(h.RateLimit.Remaining), words.Thousands(h.RateLimit.Limit)))
 		}
-		head := wrapLines([]string{st.Render(stateSymbol(h.State)+" "+v) + "  " + strings.Join(facts, " · ")}, inner)
+		head := layout.Wrap([]string{st.Render(stateSymbol(h.State)+" "+v) + "  " + strings.Join(facts, " · ")}, inner)
 		lines = append(lines, head[0])
 		for _, l := range head[1:] {
-			lines = append(lines, indent(wrapLines([]string{strings.TrimSpace(l)}, inner-2), "  ")...)
+			lines = append(lines, layout.Indent(layout.Wrap([]string{strings.TrimSpace(l)}, inner-2), "  ")...)
 		}
 		if b := h.Backfill; b != nil && !b.Done {
-			lines = append(lines, t.Muted.Render(fmt.Sprintf("  history %d%% · %s events", int(b.Fraction()*100), thousands(b.Events))))
+			lines = append(lines, t.Muted.Render(fmt.Sprintf("  history %d%% · %s events", int(b.Fraction()*100), words.Thousands(b.Events))))
 		}
 		if h.LastError != "" {
 			label := "last error"
 			if !h.LastErrorAt.IsZero() {
-				label += " (" + coarse(now.Sub(h.LastErrorAt)) + " ago)"
+				label += " (" + words.Coarse(now.Sub(h.LastErrorAt)) + " ago)"
 			}
 			if h.Failures == 0 {
 				label += ", since recovered"
@@ -189,13 +191,6 @@ func (p *sourcesPanel) lines(now time.Time, inner, most int) []string {
 	}
 	if len(lines) == 0 {
 		lines = append(lines, t.Muted.Render("the sources are still starting"))
-	}
-	return lines
-}
-
-func indent(lines []string, pad string) []string {
-	for i, l := range lines {
-		lines[i] = pad + l
 	}
 	return lines
 }

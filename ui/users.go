@@ -12,7 +12,10 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/ui/export"
+	"github.com/risktop/risktop/ui/layout"
 	"github.com/risktop/risktop/ui/table"
+	"github.com/risktop/risktop/ui/words"
 )
 
 // usersScreen is tab 3: one row per person merged across vendors.
@@ -172,7 +175,7 @@ func (u *usersScreen) row(p model.Person, now time.Time) table.Row {
 		}
 	}
 	for _, v := range p.Vendors() {
-		vendors = append(vendors, shortVendor(v))
+		vendors = append(vendors, words.ShortVendor(v))
 	}
 	score := "–"
 	if p.Score >= 0 {
@@ -180,7 +183,7 @@ func (u *usersScreen) row(p model.Person, now time.Time) table.Row {
 	}
 	seen := ""
 	if !p.LastSeen.IsZero() {
-		seen = coarse(now.Sub(p.LastSeen))
+		seen = words.Coarse(now.Sub(p.LastSeen))
 	}
 	lv := &u.levels[max(p.Level, 0)]
 	return table.Row{
@@ -253,16 +256,16 @@ func (u *usersScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 			return u.c.copyText(u.shown[i].Email)
 		}
 	case key.Matches(msg, u.k.Export):
-		return u.c.exportTable("users", u.exportRows(), csvFormat)
+		return u.c.exportTable("users", u.exportRows(), export.CSV)
 	case key.Matches(msg, u.k.ExportJSON):
-		return u.c.exportTable("users", u.exportRows(), jsonFormat)
+		return u.c.exportTable("users", u.exportRows(), export.JSON)
 	}
 	return nil
 }
 
 func (u *usersScreen) view(w, h int) string {
 	t := u.c.theme
-	people := fmt.Sprintf("%s people", thousands(len(u.shown)))
+	people := fmt.Sprintf("%s people", words.Thousands(len(u.shown)))
 	if len(u.shown) == 1 {
 		people = "1 person"
 	}
@@ -275,5 +278,38 @@ func (u *usersScreen) view(w, h int) string {
 		u.filterIn.Width = max(w-2, 10)
 		bottom = u.filterIn.View()
 	}
-	return fitBlock(status+"\n"+u.tbl.View()+"\n"+bottom, w, h)
+	return layout.Block(status+"\n"+u.tbl.View()+"\n"+bottom, w, h)
+}
+
+// exportRows are the people shown (filter and sort applied).
+func (u *usersScreen) exportRows() export.Table {
+	d := export.Table{Fields: []string{"level", "score", "name", "email", "sources", "cloudflare_level", "casb_level", "last_seen"},
+		Filter: u.text, Sort: "by " + userSorts[u.sortBy]}
+	for _, p := range u.shown {
+		var score any
+		if p.Score >= 0 {
+			score = p.Score
+		}
+		cf, casb := model.LevelUnknown, model.LevelUnknown
+		for _, v := range p.Views {
+			switch v.Vendor {
+			case model.VendorCloudflare:
+				cf = model.Max(cf, v.Level)
+			case model.VendorCASB:
+				casb = model.Max(casb, v.Level)
+			}
+		}
+		vendors := p.Vendors()
+		sort.Strings(vendors)
+		d.Rows = append(d.Rows, []any{p.Level.Label(), score, p.Name, p.Email, strings.Join(vendors, " "),
+			levelCell(cf), levelCell(casb), export.TimeCell(p.LastSeen)})
+	}
+	return d
+}
+
+func levelCell(l model.Level) any {
+	if l == model.LevelUnknown {
+		return nil
+	}
+	return l.Label()
 }

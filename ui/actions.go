@@ -12,6 +12,7 @@ import (
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/ui/theme"
+	"github.com/risktop/risktop/ui/uictx"
 	"github.com/risktop/risktop/ui/words"
 )
 
@@ -25,16 +26,16 @@ type oktaLink struct {
 }
 
 // resetPerson opens the confirmation of a reset of p's Cloudflare risk.
-func resetPerson(c *session, p model.Person, known bool) tea.Cmd {
-	if off := c.actionsOff(); off != "" {
-		return c.refused()
+func resetPerson(c *uictx.Context, p model.Person, known bool) tea.Cmd {
+	if off := c.ActionsOff(); off != "" {
+		return c.Refused()
 	}
 	who := display(p)
 	if !known {
-		return c.sayErr("cannot reset " + who + ": no vendor reports a risk for them")
+		return c.SayErr("cannot reset " + who + ": no vendor reports a risk for them")
 	}
-	if !c.actions.CanReset() {
-		return c.sayErr("cannot reset: Cloudflare is not configured")
+	if !c.Actions.CanReset() {
+		return c.SayErr("cannot reset: Cloudflare is not configured")
 	}
 	var cf *model.View
 	for i, v := range p.Views {
@@ -43,30 +44,30 @@ func resetPerson(c *session, p model.Person, known bool) tea.Cmd {
 		}
 	}
 	if cf == nil {
-		return c.sayErr("cannot reset " + who + ": they have no Cloudflare user id (Cloudflare's risk table does not list them)")
+		return c.SayErr("cannot reset " + who + ": they have no Cloudflare user id (Cloudflare's risk table does not list them)")
 	}
 	target := actions.ResetTarget{UserID: cf.UserID, Email: words.FirstNonEmpty(cf.Email, p.Email), Name: words.FirstNonEmpty(cf.Name, p.Name), Level: cf.Level}
 	d := newDialog(c, "Reset Cloudflare risk", "Reset", nil, nil)
-	d.lines = resetLines(c.theme, target, nil, nil)
+	d.lines = resetLines(c.Theme, target, nil, nil)
 	d.run = func() tea.Cmd {
 		ok := "reset requested for " + personLabel(target.Name, target.Email) + "; the row updates on the next poll"
-		return c.act(d.ident, ok, "reset failed", func(ctx context.Context, acts Actions, who actions.Actor) error {
+		return c.Act(d.ident, ok, "reset failed", func(ctx context.Context, acts Actions, who actions.Actor) error {
 			return acts.ResetUser(ctx, who, target)
 		}, func(err error) tea.Cmd {
 			if err == nil {
-				c.ask(sourcePoll{model.VendorCloudflare})
+				c.Ask(uictx.SourcePoll{Source: model.VendorCloudflare})
 			}
-			return c.reloadOutbox()
+			return c.ReloadOutbox()
 		})
 	}
-	d.update = func(d *dialog, msg tea.Msg) tea.Cmd {
+	d.follow = func(d *dialog, msg tea.Msg) tea.Cmd {
 		if m, ok := msg.(oktaLink); ok && m.modal == d.ident {
-			d.lines = resetLines(c.theme, target, &m.linked, m.err)
+			d.lines = resetLines(c.Theme, target, &m.linked, m.err)
 		}
 		return nil
 	}
-	acts, ctx, id := c.actions, c.ctx, d.ident
-	return tea.Batch(c.openModal(d), func() tea.Msg {
+	acts, ctx, id := c.Actions, c.Ctx, d.ident
+	return tea.Batch(c.OpenModal(d), func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		defer cancel()
 		linked, err := acts.OktaLinked(ctx)
@@ -115,12 +116,12 @@ func personLabel(name, email string) string {
 var pushLevels = []string{"LOW", "MEDIUM", "HIGH"}
 
 // pushReady says why pushes are refused, "" when they are allowed.
-func pushReady(c *session) (tea.Cmd, bool) {
-	if c.actionsOff() != "" {
-		return c.refused(), false
+func pushReady(c *uictx.Context) (tea.Cmd, bool) {
+	if c.ActionsOff() != "" {
+		return c.Refused(), false
 	}
-	if !c.actions.CanPush() {
-		return c.sayErr("cannot push IP risk: Okta is not configured"), false
+	if !c.Actions.CanPush() {
+		return c.SayErr("cannot push IP risk: Okta is not configured"), false
 	}
 	return nil, true
 }
@@ -140,7 +141,7 @@ func pushLevelOf(l model.Level) string {
 
 // openPush opens the push form for one address (editable; seen lists
 // other addresses ctrl+n / ctrl+p cycle through).
-func openPush(c *session, ip, level string, seen []string) tea.Cmd {
+func openPush(c *uictx.Context, ip, level string, seen []string) tea.Cmd {
 	if cmd, ok := pushReady(c); !ok {
 		return cmd
 	}
@@ -165,13 +166,13 @@ func openPush(c *session, ip, level string, seen []string) tea.Cmd {
 		}
 		return queuePush(c, f.ident, []actions.PushRequest{req})
 	}
-	return c.openModal(f.start())
+	return c.OpenModal(f.start())
 }
 
 // privateAddress says why req's address needs a confirmation (a private
 // range), "" when it does not.
-func privateAddress(c *session, req actions.PushRequest) string {
-	for _, p := range c.actions.CheckPush(req) {
+func privateAddress(c *uictx.Context, req actions.PushRequest) string {
+	for _, p := range c.Actions.CheckPush(req) {
 		if p.Field == "ip" && p.Confirm {
 			return p.Message
 		}
@@ -180,8 +181,8 @@ func privateAddress(c *session, req actions.PushRequest) string {
 }
 
 // confirmPrivate asks before pushing an address in a private range.
-func confirmPrivate(c *session, f *form, req actions.PushRequest, why string) tea.Cmd {
-	t := c.theme
+func confirmPrivate(c *uictx.Context, f *form, req actions.PushRequest, why string) tea.Cmd {
+	t := c.Theme
 	lines := []string{
 		fmt.Sprintf("Push %s risk for %s to Okta?", t.Bold.Render(strings.ToUpper(req.Level)), t.Bold.Render(req.IP)),
 		"",
@@ -192,7 +193,7 @@ func confirmPrivate(c *session, f *form, req actions.PushRequest, why string) te
 	d := newDialog(c, "Confirm the push", "Push", lines, nil)
 	d.prev = f
 	d.run = func() tea.Cmd { return queuePush(c, d.ident, []actions.PushRequest{req}) }
-	return c.openModal(d)
+	return c.OpenModal(d)
 }
 
 // pushFields adds the fields every push shares.
@@ -223,8 +224,8 @@ func pushRequestOf(f *form, ip string) (actions.PushRequest, string) {
 }
 
 // showProblems puts the service's problems under their fields.
-func showProblems(c *session, f *form, req actions.PushRequest, durErr string) {
-	for _, p := range c.actions.CheckPush(req) {
+func showProblems(c *uictx.Context, f *form, req actions.PushRequest, durErr string) {
+	for _, p := range c.Actions.CheckPush(req) {
 		name := p.Field
 		switch {
 		case name == "ip" && !f.has("ip"):
@@ -267,14 +268,14 @@ func (f *form) problemOf(name string) string {
 
 // queuePush queues reqs and says what became of them; the Outbox tab
 // follows them.
-func queuePush(c *session, modal int, reqs []actions.PushRequest) tea.Cmd {
-	ctx, acts, actor := c.ctx, c.actions, c.actor
-	after := func(error) tea.Cmd { return c.reloadOutbox() }
+func queuePush(c *uictx.Context, modal int, reqs []actions.PushRequest) tea.Cmd {
+	ctx, acts, actor := c.Ctx, c.Actions, c.Actor
+	after := func(error) tea.Cmd { return c.ReloadOutbox() }
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(ctx, actionTimeout)
+		ctx, cancel := context.WithTimeout(ctx, uictx.ActionTimeout)
 		defer cancel()
 		outs, err := acts.QueuePush(ctx, actor, reqs)
-		return actionDone{modal: modal, ok: pushNotice(reqs, outs), fail: "not queued", err: err, after: after}
+		return uictx.ActionDone{Modal: modal, OK: pushNotice(reqs, outs), Fail: "not queued", Err: err, After: after}
 	}
 }
 
@@ -330,15 +331,15 @@ type bulkIPs struct {
 
 // collectIPs reads the distinct addresses of the events filter in a
 // command; the bulk form opens when they arrive.
-func collectIPs(c *session, f store.EventFilter, describe string) tea.Cmd {
+func collectIPs(c *uictx.Context, f store.EventFilter, describe string) tea.Cmd {
 	if cmd, ok := pushReady(c); !ok {
 		return cmd
 	}
-	st, ctx := c.store, c.ctx
+	st, ctx := c.Store, c.Ctx
 	if st == nil {
-		return c.sayErr("no store to read addresses from")
+		return c.SayErr("no store to read addresses from")
 	}
-	return tea.Batch(c.say(collecting), func() tea.Msg {
+	return tea.Batch(c.Say(collecting), func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, time.Minute)
 		defer cancel()
 		ips, total, err := st.DistinctIPs(ctx, f, bulkCap)
@@ -350,13 +351,13 @@ const collecting = "collecting the addresses in the filter…"
 
 // openBulk shows how many addresses a bulk push takes, before anything is
 // queued; its submit asks for confirmation.
-func openBulk(c *session, m bulkIPs) tea.Cmd {
-	c.ask(noticeDone{collecting}) // done: the form or a notice says what came of it
+func openBulk(c *uictx.Context, m bulkIPs) tea.Cmd {
+	c.Ask(uictx.NoticeDone{Text: collecting}) // done: the form or a notice says what came of it
 	if m.err != nil {
-		return c.sayErr("addresses not read: " + m.err.Error())
+		return c.SayErr("addresses not read: " + m.err.Error())
 	}
 	if len(m.ips) == 0 {
-		return c.say("no addresses in the current filter: nothing to push")
+		return c.Say("no addresses in the current filter: nothing to push")
 	}
 	if cmd, ok := pushReady(c); !ok {
 		return cmd
@@ -366,7 +367,7 @@ func openBulk(c *session, m bulkIPs) tea.Cmd {
 	var ips, refused, private []string
 	for _, ip := range m.ips {
 		out := false
-		for _, p := range c.actions.CheckPush(actions.PushRequest{IP: ip, Level: "HIGH"}) {
+		for _, p := range c.Actions.CheckPush(actions.PushRequest{IP: ip, Level: "HIGH"}) {
 			switch {
 			case p.Field != "ip":
 			case p.Confirm:
@@ -379,9 +380,9 @@ func openBulk(c *session, m bulkIPs) tea.Cmd {
 			ips = append(ips, ip)
 		}
 	}
-	t := c.theme
+	t := c.Theme
 	if len(ips) == 0 {
-		return c.sayErr("nothing to push: " + ipSample(refused, 3))
+		return c.SayErr("nothing to push: " + ipSample(refused, 3))
 	}
 	n := words.Plural(len(ips), "address")
 	f := newForm(c, "Push IP risk to Okta: "+n, "Review")
@@ -412,12 +413,12 @@ func openBulk(c *session, m bulkIPs) tea.Cmd {
 		f.busy = false
 		return confirmBulk(c, f, reqs, private)
 	}
-	return c.openModal(f.start())
+	return c.OpenModal(f.start())
 }
 
 // confirmBulk asks once more before queueing many pushes, naming the
 // private addresses among them.
-func confirmBulk(c *session, f *form, reqs []actions.PushRequest, private []string) tea.Cmd {
+func confirmBulk(c *uictx.Context, f *form, reqs []actions.PushRequest, private []string) tea.Cmd {
 	r := reqs[0]
 	exp := "Okta's default (24h after it takes them)"
 	if r.Expires > 0 {
@@ -432,8 +433,8 @@ func confirmBulk(c *session, f *form, reqs []actions.PushRequest, private []stri
 		ips[i] = q.IP
 	}
 	lines := []string{
-		fmt.Sprintf("Push %s risk for %s to Okta?", c.theme.Bold.Render(r.Level), c.theme.Bold.Render(words.Plural(len(reqs), "address"))),
-		c.theme.Muted.Render(ipSample(ips, 8)),
+		fmt.Sprintf("Push %s risk for %s to Okta?", c.Theme.Bold.Render(r.Level), c.Theme.Bold.Render(words.Plural(len(reqs), "address"))),
+		c.Theme.Muted.Render(ipSample(ips, 8)),
 		"",
 		"Expires: " + exp,
 		"Message: " + msg,
@@ -445,13 +446,13 @@ func confirmBulk(c *session, f *form, reqs []actions.PushRequest, private []stri
 		if len(private) == 1 {
 			verb = "is"
 		}
-		lines = append(lines, c.theme.Warn.Render(fmt.Sprintf("%d of them %s in a private range: %s. Okta sees those only from inside a network that uses them.",
+		lines = append(lines, c.Theme.Warn.Render(fmt.Sprintf("%d of them %s in a private range: %s. Okta sees those only from inside a network that uses them.",
 			len(private), verb, ipSample(private, 4))))
 	}
 	d := newDialog(c, "Confirm the bulk push", fmt.Sprintf("Push %s", words.Plural(len(reqs), "address")), lines, nil)
 	d.prev = f
 	d.run = func() tea.Cmd { return queuePush(c, d.ident, reqs) }
-	return c.openModal(d)
+	return c.OpenModal(d)
 }
 
 // ipSample lists the first n addresses and how many more there are.

@@ -48,7 +48,7 @@ var actionHelps = []string{"reset Cloudflare risk", "push the IP's risk to Okta"
 // shown is every key help the footer and the help screen draw from here.
 func shown(a *App) string {
 	var b strings.Builder
-	for _, k := range a.current().keys() {
+	for _, k := range a.current().Keys() {
 		if h := k.Help(); k.Enabled() && h.Key != "" {
 			b.WriteString(h.Key + " " + h.Desc + "\n")
 		}
@@ -429,15 +429,15 @@ func TestGoldenActions(t *testing.T) {
 // frame, with the simulator.
 func TestAttachBringsActions(t *testing.T) {
 	a := newFixtureApp(t, 80, 24, 0)
-	if a.s.actionsOff() == "" {
+	if a.s.ActionsOff() == "" {
 		t.Fatal("actions on without a service")
 	}
 	drive(a, Attach{Actions: &fakeActions{}})
-	if a.s.actionsOff() != "" {
+	if a.s.ActionsOff() != "" {
 		t.Fatal("Attach did not bring the actions")
 	}
 	drive(a, Attach{})
-	if a.s.actionsOff() != "" {
+	if a.s.ActionsOff() != "" {
 		t.Fatal("an Attach without actions took them away")
 	}
 	keysOf(a, "3")

@@ -17,6 +17,7 @@ import (
 	"github.com/risktop/risktop/ui/export"
 	"github.com/risktop/risktop/ui/layout"
 	"github.com/risktop/risktop/ui/scroll"
+	"github.com/risktop/risktop/ui/uictx"
 	"github.com/risktop/risktop/ui/words"
 )
 
@@ -40,37 +41,20 @@ const (
 
 var tabNames = [...]string{"Overview", "Events", "Users", "Behaviors", "Integrations", "Outbox & audit"}
 
-// screen is one tab's content. Screens are plain values owned by the App,
-// updated by it, and drawn into the space it gives them.
-type screen interface {
-	// update handles a message meant for the screen (keys when it is
-	// shown, data results always) and may return a command.
-	update(msg tea.Msg) tea.Cmd
-	// view draws the screen in exactly width × height cells.
-	view(width, height int) string
-	// keys are the screen's own bindings, for the footer and help.
-	keys() []key.Binding
-	// typing reports whether a text input has the keyboard, so global
-	// single-letter keys do not fire.
-	typing() bool
-	// activate is called when the screen is shown (to load what it needs).
-	activate() tea.Cmd
-}
-
 // App is the dashboard's root model: it routes keys and messages to the
 // screens, applies what the pollers announce, and lays out the frame.
 type App struct {
 	deps    Deps
-	s       *session        // what the screens, dialogs and forms see of it
+	s       *uictx.Context  // what the screens, dialogs and forms see of it
 	ctx     context.Context // cancelled when the app quits: stops in-flight reads
 	cancel  context.CancelFunc
 	keys    globalKeys
 	sub     *hub.Subscription
-	data    *data
+	data    *uictx.Data
 	width   int
 	height  int
 	tab     tab
-	screens [len(tabNames)]screen
+	screens [len(tabNames)]uictx.Screen
 	drill   *drillScreen // the user drill-down, over the current tab
 
 	paused  bool
@@ -81,8 +65,8 @@ type App struct {
 	helpVP  scroll.Model
 	cmdbar  cmdbar
 	toast   toast
-	tickGen int   // generation of the redraw timer, so only the newest counts
-	modal   modal // a dialog or form over the body; it has the keyboard
+	tickGen int         // generation of the redraw timer, so only the newest counts
+	modal   uictx.Modal // a dialog or form over the body; it has the keyboard
 	// the last body drawn under a modal, the box and the result
 	ovBody, ovBox, ovDrawn string
 	// full is the text input found full by the last typed key (nil after
@@ -107,7 +91,7 @@ func New(d Deps) *App {
 		d.Now = time.Now
 	}
 	if d.Store != nil {
-		d.Store = cleanStore{d.Store}
+		d.Store = uictx.CleanStore(d.Store)
 	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -118,14 +102,14 @@ func New(d Deps) *App {
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a := &App{deps: d, ctx: ctx, cancel: cancel, keys: newGlobalKeys(), data: newData(), width: minWidth, height: minHeight}
-	a.s = &session{ctx: ctx, nav: newNavKeys(), data: a.data, exports: export.New()}
+	a := &App{deps: d, ctx: ctx, cancel: cancel, keys: newGlobalKeys(), data: uictx.NewData(), width: minWidth, height: minHeight}
+	a.s = &uictx.Context{Ctx: ctx, Nav: uictx.NewNavKeys(), Data: a.data, Exports: export.New()}
 	a.syncSession()
 	if d.Hub != nil {
 		a.sub = d.Hub.Subscribe()
 	}
 	a.cmdbar = newCmdbar(d.Theme)
-	a.screens = [...]screen{
+	a.screens = [...]uictx.Screen{
 		newOverview(a.s),
 		newEventsScreen(a.s),
 		newUsersScreen(a.s),
@@ -133,17 +117,17 @@ func New(d Deps) *App {
 		newIntegrationsScreen(a.s),
 		newOutboxScreen(a.s),
 	}
-	a.s.tab = a.screens[a.tab]
+	a.s.SetTab(a.screens[a.tab])
 	return a
 }
 
 // syncSession gives the screens what the deps say now (after New, and
 // after an Attach).
 func (a *App) syncSession() {
-	d, s := &a.deps, a.s
-	s.theme, s.store, s.actions, s.readOnly, s.actor = d.Theme, d.Store, d.Actions, d.ReadOnly, d.Actor
-	s.clipboard, s.now, s.after, s.log = d.Clipboard, d.Now, d.After, d.Log
-	s.exports.Set(export.Options{Dir: d.ExportDir, Limits: d.Exports, FreeSpace: d.FreeSpace, Log: d.Log, Actor: string(d.Actor), Now: d.Now})
+	d, c := &a.deps, a.s
+	c.Theme, c.Store, c.Actions, c.ReadOnly, c.Actor = d.Theme, d.Store, d.Actions, d.ReadOnly, d.Actor
+	c.Clipboard, c.Now, c.After, c.Log = d.Clipboard, d.Now, d.After, d.Log
+	c.Exports.Set(export.Options{Dir: d.ExportDir, Limits: d.Exports, FreeSpace: d.FreeSpace, Log: d.Log, Actor: string(d.Actor), Now: d.Now})
 }
 
 // hubMsg carries what the pollers announced since the last one.
@@ -168,11 +152,11 @@ func (a *App) waitHub() tea.Cmd {
 }
 
 func (a *App) Init() tea.Cmd {
-	return tea.Batch(a.waitHub(), a.screens[a.tab].activate(), a.answer())
+	return tea.Batch(a.waitHub(), a.screens[a.tab].Activate(), a.answer())
 }
 
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	m, cmd := a.update(msg)
+	m, cmd := a.handle(msg)
 	cmd = tea.Batch(cmd, a.answer())
 	// The header may have grown or shrunk (a back-fill line, a resize):
 	// tell the screens their new area, in Update, so they can fit their
@@ -181,10 +165,10 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.bodyW, a.bodyH = w, h
 		var cmds []tea.Cmd
 		for _, s := range a.screens {
-			cmds = append(cmds, s.update(bodyResized{w, h}))
+			cmds = append(cmds, s.Update(uictx.Resized{W: w, H: h}))
 		}
 		if a.drill != nil {
-			cmds = append(cmds, a.drill.update(bodyResized{w, h}))
+			cmds = append(cmds, a.drill.Update(uictx.Resized{W: w, H: h}))
 		}
 		return m, tea.Batch(cmd, tea.Batch(cmds...))
 	}
@@ -196,7 +180,7 @@ func (a *App) bodySize() (int, int) {
 	return a.width, max(a.height-lipgloss.Height(a.header())-2, 1)
 }
 
-func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
+func (a *App) handle(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		a.width, a.height = msg.Width, msg.Height
@@ -213,15 +197,15 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			a.deps.Faults = msg.Faults
 		}
 		a.syncSession()
-		return a, a.screens[a.tab].activate()
-	case actionDone:
+		return a, a.screens[a.tab].Activate()
+	case uictx.ActionDone:
 		return a, a.onActionDone(msg)
-	case copyDone:
+	case uictx.CopyDone:
 		return a, a.onCopied(msg)
 	case bulkIPs:
 		return a, openBulk(a.s, msg)
 	case export.Done:
-		if text, isErr := a.s.exports.Done(msg); isErr {
+		if text, isErr := a.s.Exports.Done(msg); isErr {
 			return a, a.sayErr(text)
 		} else {
 			return a, a.say(text)
@@ -252,13 +236,13 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	// Results of reads go to every screen: each ignores what is not its own.
 	var cmds []tea.Cmd
 	if a.modal != nil {
-		cmds = append(cmds, a.modal.onMsg(msg))
+		cmds = append(cmds, a.modal.OnMsg(msg))
 	}
 	for _, s := range a.screens {
-		cmds = append(cmds, s.update(msg))
+		cmds = append(cmds, s.Update(msg))
 	}
 	if a.drill != nil {
-		cmds = append(cmds, a.drill.update(msg))
+		cmds = append(cmds, a.drill.Update(msg))
 	}
 	return a, tea.Batch(cmds...)
 }
@@ -294,17 +278,17 @@ func (a *App) onHub(msgs hubMsg) tea.Cmd {
 }
 
 func (a *App) apply(msgs []hub.Msg) tea.Cmd {
-	c := a.data.apply(msgs)
-	if !c.any() {
+	c := a.data.Apply(msgs)
+	if !c.Any() {
 		return nil
 	}
 	a.headerKey = ""
 	cmds := []tea.Cmd{a.scheduleRedraw()}
 	for _, s := range a.screens {
-		cmds = append(cmds, s.update(dataChanged(c)))
+		cmds = append(cmds, s.Update(uictx.DataChanged(c)))
 	}
 	if a.drill != nil {
-		cmds = append(cmds, a.drill.update(dataChanged(c)))
+		cmds = append(cmds, a.drill.Update(uictx.DataChanged(c)))
 	}
 	return tea.Batch(cmds...)
 }
@@ -321,52 +305,49 @@ func compact(msgs []hub.Msg) []hub.Msg {
 	return out
 }
 
-// dataChanged tells screens that the live data changed.
-type dataChanged change
-
-// answer carries out what the screens asked (session.ask), in order, and
-// what that asks in turn.
+// answer carries out what the screens asked (uictx.Context.Ask), in
+// order, and what that asks in turn.
 func (a *App) answer() tea.Cmd {
 	var cmds []tea.Cmd
-	for len(a.s.asked) > 0 {
-		r := a.s.asked[0]
-		a.s.asked = a.s.asked[1:]
-		cmds = append(cmds, a.answerOne(r))
+	for asked := a.s.Asked(); len(asked) > 0; asked = a.s.Asked() {
+		for _, r := range asked {
+			cmds = append(cmds, a.answerOne(r))
+		}
 	}
 	return tea.Batch(cmds...)
 }
 
 func (a *App) answerOne(r tea.Msg) tea.Cmd {
 	switch r := r.(type) {
-	case notice:
-		if r.err {
-			return a.sayErr(r.text)
+	case uictx.Notice:
+		if r.Err {
+			return a.sayErr(r.Text)
 		}
-		return a.say(r.text)
-	case noticeDone:
-		if a.toast.text == r.text {
+		return a.say(r.Text)
+	case uictx.NoticeDone:
+		if a.toast.text == r.Text {
 			a.toast.text = ""
 		}
-	case modalOpen:
-		return a.showModal(r.m)
-	case modalClose:
-		if a.modal != nil && a.modal.id() == r.id {
+	case uictx.ModalOpen:
+		return a.showModal(r.M)
+	case uictx.ModalClose:
+		if a.modal != nil && a.modal.ID() == r.ID {
 			a.modal = nil
 		}
-	case userOpen:
-		return a.openUser(r.key)
-	case showEvents:
+	case uictx.UserOpen:
+		return a.openUser(r.Key)
+	case uictx.ShowEvents:
 		return a.showEvents(r)
-	case outboxReload:
+	case uictx.OutboxReload:
 		if a.tab != tabOutbox || a.drill != nil {
 			return nil
 		}
-		return a.screens[tabOutbox].activate()
-	case sourcePoll:
+		return a.screens[tabOutbox].Activate()
+	case uictx.SourcePoll:
 		if a.deps.Control != nil {
-			a.deps.Control.Refresh(r.source)
+			a.deps.Control.Refresh(r.Source)
 		}
-	case sourcesRefresh:
+	case uictx.SourcesRefresh:
 		return a.refresh()
 	}
 	return nil
@@ -375,36 +356,36 @@ func (a *App) answerOne(r tea.Msg) tea.Cmd {
 // onActionDone closes the dialog or form that started the action (a
 // form that failed stays, keeping what was typed), says how it went and
 // runs what follows.
-func (a *App) onActionDone(m actionDone) tea.Cmd {
-	if a.modal != nil && a.modal.id() == m.modal {
-		if f, ok := a.modal.(*form); ok && m.err != nil {
-			f.failed(m.fail + ": " + m.err.Error()) // keep what was typed
+func (a *App) onActionDone(m uictx.ActionDone) tea.Cmd {
+	if a.modal != nil && a.modal.ID() == m.Modal {
+		if f, ok := a.modal.(uictx.Refillable); ok && m.Err != nil {
+			f.Failed(m.Fail + ": " + m.Err.Error()) // keep what was typed
 		} else {
 			a.modal = nil
 		}
 	}
 	var cmds []tea.Cmd
-	if m.err != nil {
-		cmds = append(cmds, a.sayErr(m.fail+": "+m.err.Error()))
-	} else if m.ok != "" {
-		cmds = append(cmds, a.say(m.ok))
+	if m.Err != nil {
+		cmds = append(cmds, a.sayErr(m.Fail+": "+m.Err.Error()))
+	} else if m.OK != "" {
+		cmds = append(cmds, a.say(m.OK))
 	}
-	if m.after != nil {
-		cmds = append(cmds, m.after(m.err))
+	if m.After != nil {
+		cmds = append(cmds, m.After(m.Err))
 	}
 	return tea.Batch(cmds...)
 }
 
-func (a *App) onCopied(m copyDone) tea.Cmd {
-	if m.err != nil {
-		return a.sayErr("not copied: " + m.err.Error())
+func (a *App) onCopied(m uictx.CopyDone) tea.Cmd {
+	if m.Err != nil {
+		return a.sayErr("not copied: " + m.Err.Error())
 	}
-	return a.say("copied " + layout.Cut(m.text, 60) + " to the clipboard")
+	return a.say("copied " + layout.Cut(m.Text, 60) + " to the clipboard")
 }
 
 // showEvents shows the Events tab with the filter asked for.
-func (a *App) showEvents(r showEvents) tea.Cmd {
-	filtered := a.screens[tabEvents].update(r)
+func (a *App) showEvents(r uictx.ShowEvents) tea.Cmd {
+	filtered := a.screens[tabEvents].Update(r)
 	return tea.Batch(a.switchTab(tabEvents), filtered)
 }
 
@@ -421,15 +402,15 @@ func (a *App) routeKey(msg tea.KeyMsg) tea.Cmd {
 	if a.modal != nil {
 		// A dialog or form has every key: none reaches the screen below
 		// or the global keys.
-		return a.modal.onKey(msg)
+		return a.modal.OnKey(msg)
 	}
 	if a.cmdbar.active {
 		faults := 0
 		if a.deps.Faults != nil {
 			faults = 1
 		}
-		a.cmdbar.setCompletions([2]int{a.data.version, faults}, a.completions)
-		done, cmd := a.cmdbar.update(msg)
+		a.cmdbar.setCompletions([2]int{a.data.Version, faults}, a.completions)
+		done, cmd := a.cmdbar.Update(msg)
 		if done != "" {
 			return tea.Batch(cmd, a.run(done))
 		}
@@ -440,15 +421,15 @@ func (a *App) routeKey(msg tea.KeyMsg) tea.Cmd {
 			a.help = false
 			return nil
 		}
-		a.helpVP.OnKey(msg, a.s.nav)
+		a.helpVP.OnKey(msg, a.s.Nav)
 		return nil
 	}
 	cur := a.current()
-	if cur.typing() {
-		return cur.update(msg)
+	if cur.Typing() {
+		return cur.Update(msg)
 	}
-	if c, ok := cur.(keyClaimer); ok && c.claims(msg) {
-		return cur.update(msg)
+	if c, ok := cur.(uictx.KeyClaimer); ok && c.Claims(msg) {
+		return cur.Update(msg)
 	}
 	switch {
 	case key.Matches(msg, a.keys.Quit):
@@ -478,11 +459,11 @@ func (a *App) routeKey(msg tea.KeyMsg) tea.Cmd {
 			return a.switchTab(tab(i))
 		}
 	}
-	if a.drill != nil && key.Matches(msg, a.keys.Back) && !a.drill.typing() {
+	if a.drill != nil && key.Matches(msg, a.keys.Back) && !a.drill.Typing() {
 		a.drill = nil
 		return nil
 	}
-	return cur.update(msg)
+	return cur.Update(msg)
 }
 
 // keysTogether handles characters that arrived in one read (typed faster
@@ -518,26 +499,20 @@ func (a *App) textInput() *textinput.Model {
 	switch {
 	case a.modal != nil:
 		if f, ok := a.modal.(*form); ok {
-			in = f.input()
+			in = f.Input()
 		}
 	case a.cmdbar.active:
 		in = &a.cmdbar.in
 	case a.help:
 	default:
-		if h, ok := a.current().(inputHolder); ok {
-			in = h.input()
+		if h, ok := a.current().(uictx.InputHolder); ok {
+			in = h.Input()
 		}
 	}
 	if in == nil || !in.Focused() {
 		return nil
 	}
 	return in
-}
-
-// inputHolder is a screen with a text input (a filter line).
-type inputHolder interface {
-	// input is the text input while it has the keyboard, else nil.
-	input() *textinput.Model
 }
 
 // typeInto types characters into the text input that has the keyboard.
@@ -602,12 +577,6 @@ func (a *App) lineFull(limit int, pasted bool) tea.Cmd {
 	return cmd
 }
 
-// keyClaimer is a screen that takes some global keys for itself (the
-// Behaviors tab's space toggles a behavior instead of pausing).
-type keyClaimer interface {
-	claims(msg tea.KeyMsg) bool
-}
-
 // openHelp shows the help, scrollable when the terminal is short.
 func (a *App) openHelp() {
 	w, h := a.bodySize()
@@ -617,7 +586,7 @@ func (a *App) openHelp() {
 }
 
 // current is the screen with the keyboard: the drill-down when open.
-func (a *App) current() screen {
+func (a *App) current() uictx.Screen {
 	if a.drill != nil {
 		return a.drill
 	}
@@ -630,12 +599,12 @@ func (a *App) switchTab(t tab) tea.Cmd {
 		return nil
 	}
 	a.tab = t
-	a.s.tab = a.screens[t]
-	return a.screens[t].activate()
+	a.s.SetTab(a.screens[t])
+	return a.screens[t].Activate()
 }
 
 // showModal shows m over the body, replacing any modal open.
-func (a *App) showModal(m modal) tea.Cmd {
+func (a *App) showModal(m uictx.Modal) tea.Cmd {
 	a.modal = m
 	a.help = false
 	return nil
@@ -648,7 +617,7 @@ func (a *App) openSources() tea.Cmd { return a.showModal(newSourcesPanel(a.s)) }
 func (a *App) openUser(key string) tea.Cmd {
 	a.drill = newDrill(a.s, key)
 	w, h := a.bodySize()
-	return tea.Batch(a.drill.update(bodyResized{w, h}), a.drill.activate())
+	return tea.Batch(a.drill.Update(uictx.Resized{W: w, H: h}), a.drill.Activate())
 }
 
 func (a *App) quit() tea.Cmd {
@@ -719,10 +688,10 @@ func (a *App) View() string {
 	case a.help:
 		body = a.helpVP.View()
 	default:
-		body = a.current().view(a.width, h)
+		body = a.current().View(a.width, h)
 	}
 	if a.modal != nil {
-		box := a.modal.box(a.width, h)
+		box := a.modal.Box(a.width, h)
 		if body != a.ovBody || box != a.ovBox { // equal strings compare fast, the same ones at once
 			a.ovBody, a.ovBox, a.ovDrawn = body, box, layout.Overlay(body, box, a.width, h)
 		}

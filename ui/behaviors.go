@@ -15,6 +15,7 @@ import (
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/ui/export"
 	"github.com/risktop/risktop/ui/table"
+	"github.com/risktop/risktop/ui/uictx"
 	"github.com/risktop/risktop/ui/words"
 )
 
@@ -23,7 +24,7 @@ import (
 // stay pending, marked, until s shows their diff and saves them (a PUT of
 // the full map) or u undoes them. A failed save keeps them on screen.
 type behaviorsScreen struct {
-	c       *session
+	c       *uictx.Context
 	l       *listScreen[actions.Behavior]
 	k       behaviorsKeys
 	pending map[string]behaviorEdit // by behavior key: the values wanted
@@ -48,7 +49,7 @@ var behaviorLevels = []string{"low", "medium", "high"}
 // to read.
 const cloudflareOff = "Cloudflare is not configured"
 
-func newBehaviorsScreen(c *session) screen {
+func newBehaviorsScreen(c *uictx.Context) uictx.Screen {
 	b := &behaviorsScreen{c: c, pending: map[string]behaviorEdit{}, k: behaviorsKeys{
 		Toggle:     key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "enable / disable")),
 		Lower:      key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/→", "risk level")),
@@ -58,7 +59,7 @@ func newBehaviorsScreen(c *session) screen {
 		Export:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export CSV")),
 		ExportJSON: key.NewBinding(key.WithKeys("E"), key.WithHelp("E", "export JSON")),
 	}}
-	if t := c.theme; t != nil {
+	if t := c.Theme; t != nil {
 		for i := range b.levels {
 			b.levels[i] = t.Level(model.Level(i))
 		}
@@ -74,7 +75,7 @@ func newBehaviorsScreen(c *session) screen {
 	}
 	b.l = newList(c, "Cloudflare risk behaviors", "no behaviors", cols,
 		func() loadFunc[actions.Behavior] {
-			acts := c.actions
+			acts := c.Actions
 			return func(ctx context.Context) ([]actions.Behavior, string, error) {
 				if acts == nil {
 					return nil, cloudflareOff, nil
@@ -123,35 +124,35 @@ func (b *behaviorsScreen) row(x actions.Behavior) table.Row {
 }
 
 func (b *behaviorsScreen) note() string {
-	t := b.c.theme
+	t := b.c.Theme
 	if b.saveErr != "" {
 		return t.Error.Render("not saved: " + b.saveErr + " — the changes are still pending (s to try again, u to undo)")
 	}
-	if b.c.actionsOff() != "" {
+	if b.c.ActionsOff() != "" {
 		return t.Muted.Render("behaviors are changed here when actions are on")
 	}
 	return t.Muted.Render("space enables or disables · ←/→ the risk level · * marks a change · s reviews and saves")
 }
 
-func (b *behaviorsScreen) keys() []key.Binding {
-	bs := b.c.actionKeys(b.k.Toggle, b.k.Lower, b.k.Save, b.k.Undo)
+func (b *behaviorsScreen) Keys() []key.Binding {
+	bs := b.c.ActionKeys(b.k.Toggle, b.k.Lower, b.k.Save, b.k.Undo)
 	bs = append(bs, b.k.Export, b.k.ExportJSON)
-	return append(bs, b.l.keys()...)
+	return append(bs, b.l.Keys()...)
 }
 
-func (b *behaviorsScreen) typing() bool      { return false }
-func (b *behaviorsScreen) activate() tea.Cmd { return b.l.activate() }
+func (b *behaviorsScreen) Typing() bool      { return false }
+func (b *behaviorsScreen) Activate() tea.Cmd { return b.l.Activate() }
 
 // claims takes space for toggling while actions are on; otherwise it
 // keeps its global meaning (pause).
-func (b *behaviorsScreen) claims(msg tea.KeyMsg) bool {
-	return key.Matches(msg, b.k.Toggle) && b.c.actionsOff() == ""
+func (b *behaviorsScreen) Claims(msg tea.KeyMsg) bool {
+	return key.Matches(msg, b.k.Toggle) && b.c.ActionsOff() == ""
 }
 
-func (b *behaviorsScreen) update(msg tea.Msg) tea.Cmd {
+func (b *behaviorsScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case listLoaded[actions.Behavior]:
-		cmd := b.l.update(msg)
+		cmd := b.l.Update(msg)
 		if msg.screen == b.l && msg.err == nil {
 			b.settle()
 		}
@@ -159,7 +160,7 @@ func (b *behaviorsScreen) update(msg tea.Msg) tea.Cmd {
 	case tea.KeyMsg:
 		return b.onKey(msg)
 	}
-	return b.l.update(msg)
+	return b.l.Update(msg)
 }
 
 // settle drops pending values the behaviors now have anyway (a reload
@@ -177,15 +178,15 @@ func (b *behaviorsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 	c := b.c
 	switch {
 	case key.Matches(msg, b.k.Export):
-		return c.exportTable("behaviors", b.export(), export.CSV)
+		return c.ExportTable("behaviors", b.export(), export.CSV)
 	case key.Matches(msg, b.k.ExportJSON):
-		return c.exportTable("behaviors", b.export(), export.JSON)
+		return c.ExportTable("behaviors", b.export(), export.JSON)
 	case key.Matches(msg, b.k.Toggle, b.k.Lower, b.k.Raise, b.k.Save, b.k.Undo):
-		if c.actionsOff() != "" {
-			return c.refused()
+		if c.ActionsOff() != "" {
+			return c.Refused()
 		}
 	default:
-		return b.l.update(msg)
+		return b.l.Update(msg)
 	}
 	x, ok := b.l.selected()
 	switch {
@@ -194,14 +195,14 @@ func (b *behaviorsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, b.k.Undo):
 		n := len(b.pending)
 		if n == 0 {
-			return c.say("no changes to undo")
+			return c.Say("no changes to undo")
 		}
 		clear(b.pending)
 		b.saveErr = ""
 		b.l.redraw()
-		return c.say("undid " + words.Plural(n, "change"))
+		return c.Say("undid " + words.Plural(n, "change"))
 	case !ok:
-		return c.sayErr("no behavior selected")
+		return c.SayErr("no behavior selected")
 	}
 	want, edited := b.pending[x.Key]
 	if !edited {
@@ -279,12 +280,12 @@ func (b *behaviorsScreen) review() tea.Cmd {
 	c := b.c
 	lines, changes := b.diff()
 	if len(changes) == 0 {
-		return c.say("no changes to save")
+		return c.Say("no changes to save")
 	}
-	if c.actions != nil && !c.actions.CanReset() {
-		return c.sayErr("cannot save: Cloudflare is not configured")
+	if c.Actions != nil && !c.Actions.CanReset() {
+		return c.SayErr("cannot save: Cloudflare is not configured")
 	}
-	t := c.theme
+	t := c.Theme
 	body := []string{fmt.Sprintf("Save %s to Cloudflare's risk behaviors?", words.Plural(len(changes), "change")), ""}
 	for _, l := range lines {
 		body = append(body, t.Bold.Render(l))
@@ -295,7 +296,7 @@ func (b *behaviorsScreen) review() tea.Cmd {
 	d := newDialog(c, "Save behavior changes", "Save", body, nil)
 	d.run = func() tea.Cmd {
 		n := len(changes)
-		return c.act(d.ident, "saved "+words.Plural(n, "behavior change"), "not saved", func(ctx context.Context, acts Actions, who actions.Actor) error {
+		return c.Act(d.ident, "saved "+words.Plural(n, "behavior change"), "not saved", func(ctx context.Context, acts Actions, who actions.Actor) error {
 			_, err := acts.SaveBehaviors(ctx, who, changes)
 			return err
 		}, func(err error) tea.Cmd {
@@ -307,16 +308,16 @@ func (b *behaviorsScreen) review() tea.Cmd {
 			b.saveErr = ""
 			clear(b.pending)
 			b.l.redraw()
-			return b.l.activate()
+			return b.l.Activate()
 		})
 	}
-	return c.openModal(d)
+	return c.OpenModal(d)
 }
 
-func (b *behaviorsScreen) view(w, h int) string {
+func (b *behaviorsScreen) View(w, h int) string {
 	extra := ""
 	if n := len(b.pending); n > 0 {
-		extra = b.c.theme.Muted.Render(" · ") + b.c.theme.Changed.Render(words.Plural(n, "unsaved change"))
+		extra = b.c.Theme.Muted.Render(" · ") + b.c.Theme.Changed.Render(words.Plural(n, "unsaved change"))
 	}
 	return b.l.viewWith(w, h, extra)
 }

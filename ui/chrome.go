@@ -22,7 +22,7 @@ import (
 // when the data, the size or the clock's visible value changes.
 func (a *App) header() string {
 	now := a.deps.Now()
-	ck := fmt.Sprintf("%d/%d/%v/%d/%d", a.width, a.data.version, a.paused, a.waiting, now.Unix()/60)
+	ck := fmt.Sprintf("%d/%d/%v/%d/%d", a.width, a.data.Version, a.paused, a.waiting, now.Unix()/60)
 	if ck == a.headerKey {
 		return a.headerView
 	}
@@ -46,7 +46,7 @@ func (a *App) header() string {
 	}
 	gap := max(a.width-lipgloss.Width(left)-lipgloss.Width(pills), 1)
 	line := left + strings.Repeat(" ", gap) + pills
-	for _, l := range troubleLines(a.deps.Theme, a.data.health, a.width) {
+	for _, l := range troubleLines(a.deps.Theme, a.data.Health, a.width) {
 		line += "\n" + l
 	}
 	if p := a.backfill(); p != nil {
@@ -63,7 +63,7 @@ func (a *App) pills(now time.Time, short bool) string {
 	t := a.deps.Theme
 	var out []string
 	for _, v := range model.Vendors {
-		h, ok := a.data.health[v]
+		h, ok := a.data.Health[v]
 		if !ok {
 			continue
 		}
@@ -109,7 +109,7 @@ func stateSymbol(s model.State) string {
 }
 
 func (a *App) backfill() *model.Progress {
-	h, ok := a.data.health[model.VendorOneLogin]
+	h, ok := a.data.Health[model.VendorOneLogin]
 	if !ok || h.Backfill == nil || h.Backfill.Done {
 		return nil
 	}
@@ -155,7 +155,7 @@ func (a *App) footer() string {
 	t := a.deps.Theme
 	switch {
 	case a.cmdbar.active:
-		return layout.Fit(a.cmdbar.view(a.width), a.width)
+		return layout.Fit(a.cmdbar.View(a.width), a.width)
 	case a.toast.visible(a.deps.Now()):
 		lines := a.toast.lines(t, a.width)
 		return lines[len(lines)-1]
@@ -164,9 +164,9 @@ func (a *App) footer() string {
 	}
 	var bs []key.Binding
 	if a.modal != nil {
-		bs = append(a.modal.keys(), a.keys.ForceQuit)
+		bs = append(a.modal.Keys(), a.keys.ForceQuit)
 	} else {
-		bs = append(a.current().keys(), a.keys.Help, a.keys.Command, a.keys.Quit)
+		bs = append(a.current().Keys(), a.keys.Help, a.keys.Command, a.keys.Quit)
 	}
 	var ck strings.Builder
 	fmt.Fprintf(&ck, "%d", a.width)
@@ -210,7 +210,7 @@ func (a *App) helpText(width int) string {
 		name = "User drill-down"
 	}
 	cmds := t.Bold.Render("Commands (:)") + "\n" + strings.Join(a.commandHelp(), "\n")
-	left, mid := col("Everywhere", global), col(name, a.current().keys())
+	left, mid := col("Everywhere", global), col(name, a.current().Keys())
 	var body string
 	if width >= 3*34+8 {
 		body = lipgloss.JoinHorizontal(lipgloss.Top, left, "    ", mid, "    ", cmds)
@@ -234,7 +234,7 @@ func (a *App) scheduleRedraw() tea.Cmd {
 			next = d
 		}
 	}
-	for _, h := range a.data.health {
+	for _, h := range a.data.Health {
 		if !h.LastSuccess.IsZero() {
 			age := now.Sub(h.LastSuccess)
 			consider(time.Minute - age%time.Minute)

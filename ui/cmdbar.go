@@ -12,6 +12,7 @@ import (
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/ui/layout"
 	"github.com/risktop/risktop/ui/theme"
+	"github.com/risktop/risktop/ui/uictx"
 )
 
 // commands the bar knows, with what they do, for completion and help;
@@ -53,24 +54,9 @@ func (a *App) commandHelp() []string {
 	return out
 }
 
-// The most characters a line takes: a command (an email is at most 254),
-// a filter (several terms and words). A paste beyond is cut, and said.
-const (
-	commandLimit = 512
-	filterLimit  = 1024
-)
-
-// newLine is a one-line text input holding at most limit characters.
-// ctrl+v is off: bubbles would read the clipboard of the machine risktop
-// runs on (xclip or xsel on a jump host, not the operator's) and run a
-// program there; the terminal's own paste still arrives as typing.
-func newLine(prompt string, limit int) textinput.Model {
-	in := textinput.New()
-	in.Prompt = prompt
-	in.CharLimit = limit
-	in.KeyMap.Paste.SetEnabled(false)
-	return in
-}
+// commandLimit is the most characters a command takes (an email is at
+// most 254). A paste beyond is cut, and said.
+const commandLimit = 512
 
 // cmdbar is the ':' prompt with tab completion.
 type cmdbar struct {
@@ -88,7 +74,7 @@ type cmdbar struct {
 }
 
 func newCmdbar(t *theme.Theme) cmdbar {
-	in := newLine(":", commandLimit)
+	in := uictx.NewLine(":", commandLimit)
 	in.ShowSuggestions = true
 	if t != nil {
 		in.PromptStyle = t.Key
@@ -117,7 +103,7 @@ func (c *cmdbar) setCompletions(key [2]int, build func() []string) {
 
 // update feeds a key to the prompt; it returns the command line when the
 // operator pressed enter.
-func (c *cmdbar) update(msg tea.KeyMsg) (string, tea.Cmd) {
+func (c *cmdbar) Update(msg tea.KeyMsg) (string, tea.Cmd) {
 	switch msg.Type {
 	case tea.KeyEsc:
 		c.active = false
@@ -149,7 +135,7 @@ func (c *cmdbar) update(msg tea.KeyMsg) (string, tea.Cmd) {
 	return "", cmd
 }
 
-func (c *cmdbar) view(width int) string {
+func (c *cmdbar) View(width int) string {
 	c.in.Width = max(width-2, 10)
 	return c.in.View()
 }
@@ -157,7 +143,7 @@ func (c *cmdbar) view(width int) string {
 // completions are every command, ":user <email>" for each person and, in
 // the demo, ":fault <vendor> <fault>" for each pair.
 func (a *App) completions() []string {
-	out := make([]string, 0, len(commands)+len(a.data.people))
+	out := make([]string, 0, len(commands)+len(a.data.People))
 	for _, c := range commands {
 		if !a.offers(c.demo) {
 			continue
@@ -171,7 +157,7 @@ func (a *App) completions() []string {
 			}
 		}
 	}
-	for _, p := range a.data.people {
+	for _, p := range a.data.People {
 		if p.Email != "" {
 			out = append(out, "user "+p.Email)
 		}
@@ -210,7 +196,7 @@ func (a *App) run(line string) tea.Cmd {
 		if arg == "" {
 			return a.sayErr(":user needs an email, e.g. :user ava.chen@example.com")
 		}
-		p, ok := a.data.person(arg)
+		p, ok := a.data.Person(arg)
 		if !ok {
 			return a.sayErr("no one known as " + arg + " (tab completes)")
 		}
@@ -220,10 +206,10 @@ func (a *App) run(line string) tea.Cmd {
 		if err != nil {
 			return a.sayErr(err.Error())
 		}
-		cmds := []tea.Cmd{a.showEvents(showEvents{ip: filter})}
+		cmds := []tea.Cmd{a.showEvents(uictx.ShowEvents{IP: filter})}
 		// A single address (not a prefix) can be pushed: when actions are
 		// on, the push form opens over the filtered events.
-		if !strings.Contains(filter, "/") && a.s.actionsOff() == "" && a.deps.Actions.CanPush() {
+		if !strings.Contains(filter, "/") && a.s.ActionsOff() == "" && a.deps.Actions.CanPush() {
 			cmds = append(cmds, openPush(a.s, filter, "HIGH", nil))
 		}
 		return tea.Batch(cmds...)
@@ -246,7 +232,7 @@ func (a *App) fault(arg string) tea.Cmd {
 	if a.deps.Faults == nil {
 		return a.sayErr(":fault works only in risktop demo, where the vendors are simulated")
 	}
-	if off := a.s.actionsOff(); off != "" {
+	if off := a.s.ActionsOff(); off != "" {
 		return a.sayErr(":fault changes the demo for everyone: " + off)
 	}
 	fields := strings.Fields(arg)

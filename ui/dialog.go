@@ -6,6 +6,7 @@ import (
 
 	"github.com/risktop/risktop/ui/layout"
 	"github.com/risktop/risktop/ui/theme"
+	"github.com/risktop/risktop/ui/uictx"
 )
 
 // dialog asks the operator to confirm one action: a title, what will
@@ -18,7 +19,7 @@ import (
 // result (an actionDone naming the dialog) closes it, and a notice says
 // how it went.
 type dialog struct {
-	s      *session
+	c      *uictx.Context
 	ident  int
 	title  string
 	lines  []string // what will happen, one paragraph a line (wrapped to fit)
@@ -35,10 +36,10 @@ type dialog struct {
 	// carries this dialog's id.
 	run func() tea.Cmd
 	// prev is shown again on Cancel (the form this dialog confirms).
-	prev modal
-	// update, when set, sees the results the dialog waits for (such as the
+	prev uictx.Modal
+	// follow, when set, sees the results the dialog waits for (such as the
 	// Okta link of a reset) and may change lines.
-	update func(d *dialog, msg tea.Msg) tea.Cmd
+	follow func(d *dialog, msg tea.Msg) tea.Cmd
 }
 
 type dialogKeys struct {
@@ -54,20 +55,20 @@ func newDialogKeys() dialogKeys {
 	}
 }
 
-func newDialog(s *session, title, action string, lines []string, run func() tea.Cmd) *dialog {
-	return &dialog{s: s, ident: s.nextModalID(), title: title, action: action, lines: lines, run: run, k: newDialogKeys()}
+func newDialog(c *uictx.Context, title, action string, lines []string, run func() tea.Cmd) *dialog {
+	return &dialog{c: c, ident: c.NextModalID(), title: title, action: action, lines: lines, run: run, k: newDialogKeys()}
 }
 
-func (d *dialog) id() int { return d.ident }
+func (d *dialog) ID() int { return d.ident }
 
-func (d *dialog) keys() []key.Binding {
+func (d *dialog) Keys() []key.Binding {
 	if d.busy {
 		return nil
 	}
 	return []key.Binding{d.k.Left, d.k.Press, d.k.Cancel}
 }
 
-func (d *dialog) onKey(msg tea.KeyMsg) tea.Cmd {
+func (d *dialog) OnKey(msg tea.KeyMsg) tea.Cmd {
 	if d.busy {
 		return nil
 	}
@@ -92,22 +93,22 @@ func (d *dialog) onKey(msg tea.KeyMsg) tea.Cmd {
 }
 
 func (d *dialog) cancel() tea.Cmd {
-	d.s.closeModal(d.ident)
+	d.c.CloseModal(d.ident)
 	if d.prev != nil {
-		return d.s.openModal(d.prev)
+		return d.c.OpenModal(d.prev)
 	}
 	return nil
 }
 
-func (d *dialog) onMsg(msg tea.Msg) tea.Cmd {
-	if d.update != nil {
+func (d *dialog) OnMsg(msg tea.Msg) tea.Cmd {
+	if d.follow != nil {
 		d.rev++
-		return d.update(d, msg)
+		return d.follow(d, msg)
 	}
 	return nil
 }
 
-func (d *dialog) box(width, _ int) string {
+func (d *dialog) Box(width, _ int) string {
 	if k := [2]int{width, d.rev}; k == d.drawnK && d.drawn != "" {
 		return d.drawn
 	}
@@ -115,11 +116,11 @@ func (d *dialog) box(width, _ int) string {
 	inner := w - 4
 	lines := append(layout.Wrap(d.lines, inner), "")
 	if d.busy {
-		lines = append(lines, d.s.theme.Muted.Render("working…"))
+		lines = append(lines, d.c.Theme.Muted.Render("working…"))
 	} else {
-		lines = append(lines, buttons(d.s.theme, inner, d.focus, "Cancel", d.action))
+		lines = append(lines, buttons(d.c.Theme, inner, d.focus, "Cancel", d.action))
 	}
-	d.drawnK, d.drawn = [2]int{width, d.rev}, layout.Frame(d.s.theme, d.title, lines, w)
+	d.drawnK, d.drawn = [2]int{width, d.rev}, layout.Frame(d.c.Theme, d.title, lines, w)
 	return d.drawn
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/ui/layout"
 	"github.com/risktop/risktop/ui/scroll"
+	"github.com/risktop/risktop/ui/uictx"
 	"github.com/risktop/risktop/ui/words"
 )
 
@@ -25,7 +26,7 @@ import (
 // the person is known to Cloudflare, asks for their current detail) in
 // commands; until the answers come it shows what the live data has.
 type drillScreen struct {
-	c    *session
+	c    *uictx.Context
 	key  string // the person's key, or the name/email it was opened with
 	k    drillKeys
 	vp   scroll.Model
@@ -55,7 +56,7 @@ type drillData struct {
 // drillSignIns is how many recent sign-ins the drill-down reads.
 const drillSignIns = 100
 
-func newDrill(c *session, who string) *drillScreen {
+func newDrill(c *uictx.Context, who string) *drillScreen {
 	d := &drillScreen{c: c, key: who, k: drillKeys{
 		Events: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "their events")),
 		Back:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
@@ -66,25 +67,25 @@ func newDrill(c *session, who string) *drillScreen {
 	return d
 }
 
-func (d *drillScreen) keys() []key.Binding {
-	bs := append([]key.Binding{d.k.Events}, d.c.actionKeys(d.k.Reset, d.k.Push)...)
-	nav := d.c.nav
+func (d *drillScreen) Keys() []key.Binding {
+	bs := append([]key.Binding{d.k.Events}, d.c.ActionKeys(d.k.Reset, d.k.Push)...)
+	nav := d.c.Nav
 	return append(bs, d.k.Copy, nav.Up, nav.Down, nav.PageUp, nav.PageDown, d.k.Back)
 }
 
-func (d *drillScreen) typing() bool { return false }
+func (d *drillScreen) Typing() bool { return false }
 
-func (d *drillScreen) person() (model.Person, bool) { return d.c.data.person(d.key) }
+func (d *drillScreen) person() (model.Person, bool) { return d.c.Data.Person(d.key) }
 
 // activate reads the person's sign-ins, stored behaviours and history, and
 // their current Cloudflare detail.
-func (d *drillScreen) activate() tea.Cmd {
-	st := d.c.store
+func (d *drillScreen) Activate() tea.Cmd {
+	st := d.c.Store
 	if st == nil {
 		return nil
 	}
 	d.gen++
-	gen, ctx := d.gen, d.c.ctx
+	gen, ctx := d.gen, d.c.Ctx
 	p, _ := d.person()
 	who := d.key
 	if p.Email != "" {
@@ -100,7 +101,7 @@ func (d *drillScreen) activate() tea.Cmd {
 			cfID = v.UserID
 		}
 	}
-	acts := d.c.actions
+	acts := d.c.Actions
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		defer cancel()
@@ -137,17 +138,17 @@ func (d *drillScreen) activate() tea.Cmd {
 	}
 }
 
-func (d *drillScreen) update(msg tea.Msg) tea.Cmd {
+func (d *drillScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case bodyResized:
-		d.width, d.height = msg.w, msg.h
+	case uictx.Resized:
+		d.width, d.height = msg.W, msg.H
 		d.cacheKey = ""
 	case drillData:
 		if msg.gen == d.gen {
 			d.load, d.done = msg, true
 			d.cacheKey = ""
 		}
-	case dataChanged:
+	case uictx.DataChanged:
 		d.cacheKey = ""
 	case tea.KeyMsg:
 		switch {
@@ -159,11 +160,11 @@ func (d *drillScreen) update(msg tea.Msg) tea.Cmd {
 			} else if p.Name != "" {
 				who = p.Name
 			}
-			d.c.ask(showEvents{user: who})
+			d.c.Ask(uictx.ShowEvents{User: who})
 			return nil
 		case key.Matches(msg, d.k.Reset):
-			if d.c.actionsOff() != "" {
-				return d.c.refused()
+			if d.c.ActionsOff() != "" {
+				return d.c.Refused()
 			}
 			p, known := d.person()
 			if p.Name == "" && p.Email == "" {
@@ -171,8 +172,8 @@ func (d *drillScreen) update(msg tea.Msg) tea.Cmd {
 			}
 			return resetPerson(d.c, p, known)
 		case key.Matches(msg, d.k.Push):
-			if d.c.actionsOff() != "" {
-				return d.c.refused()
+			if d.c.ActionsOff() != "" {
+				return d.c.Refused()
 			}
 			seen := d.addresses()
 			ip, level := "", "HIGH"
@@ -190,11 +191,11 @@ func (d *drillScreen) update(msg tea.Msg) tea.Cmd {
 				email = d.key
 			}
 			if email == "" {
-				return d.c.sayErr("no email known for " + d.key)
+				return d.c.SayErr("no email known for " + d.key)
 			}
-			return d.c.copyText(email)
+			return d.c.CopyText(email)
 		default:
-			d.vp.OnKey(msg, d.c.nav)
+			d.vp.OnKey(msg, d.c.Nav)
 		}
 	}
 	return nil
@@ -214,8 +215,8 @@ func (d *drillScreen) addresses() []string {
 	return out
 }
 
-func (d *drillScreen) view(w, h int) string {
-	ck := fmt.Sprintf("%d/%d/%d/%d/%v", w, h, d.c.data.version, d.gen, d.done)
+func (d *drillScreen) View(w, h int) string {
+	ck := fmt.Sprintf("%d/%d/%d/%d/%v", w, h, d.c.Data.Version, d.gen, d.done)
 	if ck != d.cacheKey {
 		d.vp.Set(d.render(w), w, h)
 		d.cacheKey = ck
@@ -224,12 +225,12 @@ func (d *drillScreen) view(w, h int) string {
 }
 
 func (d *drillScreen) render(w int) string {
-	t := d.c.theme
+	t := d.c.Theme
 	p, known := d.person()
 	var b strings.Builder
 	line := func(s string) { b.WriteString(s + "\n") }
 	section := func(title string) { line(""); line(t.Bold.Render(title)) }
-	now := d.c.now()
+	now := d.c.Now()
 
 	name := p.Name
 	if name == "" {
@@ -349,10 +350,10 @@ func (d *drillScreen) sparkline(w int) string {
 	if len(vals) < 2 {
 		return ""
 	}
-	sl := sparkline.New(min(max(len(vals), 10), w-2), 3, sparkline.WithMaxValue(100), sparkline.WithStyle(d.c.theme.Warn))
+	sl := sparkline.New(min(max(len(vals), 10), w-2), 3, sparkline.WithMaxValue(100), sparkline.WithStyle(d.c.Theme.Warn))
 	sl.PushAll(vals)
 	sl.Draw()
-	return sl.View() + "\n" + d.c.theme.Muted.Render(fmt.Sprintf("%d sign-ins, 0–100", len(vals)))
+	return sl.View() + "\n" + d.c.Theme.Muted.Render(fmt.Sprintf("%d sign-ins, 0–100", len(vals)))
 }
 
 // scoreText is a 0–100 score, or a dash for none.

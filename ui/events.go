@@ -18,6 +18,7 @@ import (
 	"github.com/risktop/risktop/ui/layout"
 	"github.com/risktop/risktop/ui/scroll"
 	"github.com/risktop/risktop/ui/table"
+	"github.com/risktop/risktop/ui/uictx"
 	"github.com/risktop/risktop/ui/words"
 )
 
@@ -25,7 +26,7 @@ import (
 // riskiest first, filtered. A page is one keyset query of the store, so
 // paging costs the same at the millionth event as at the first.
 type eventsScreen struct {
-	c   *session
+	c   *uictx.Context
 	k   eventsKeys
 	nav table.KeyMap // the table's keys, paging the store
 	tbl table.Model
@@ -64,10 +65,10 @@ type eventsKeys struct {
 
 var eventWindows = []time.Duration{time.Hour, 24 * time.Hour, 7 * 24 * time.Hour, 30 * 24 * time.Hour, 90 * 24 * time.Hour, 0}
 
-func newEventsScreen(c *session) *eventsScreen {
+func newEventsScreen(c *uictx.Context) *eventsScreen {
 	e := &eventsScreen{
 		c:   c,
-		nav: c.nav,
+		nav: c.Nav,
 		k: eventsKeys{
 			Filter: key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 			Window: key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "time window")),
@@ -86,7 +87,7 @@ func newEventsScreen(c *session) *eventsScreen {
 		windowIdx: 1, // 24h: keeps free text and counts quick
 		total:     -1,
 	}
-	t := c.theme
+	t := c.Theme
 	if t != nil {
 		for l := range e.levels {
 			e.levels[l] = t.Level(model.Level(l))
@@ -96,7 +97,7 @@ func newEventsScreen(c *session) *eventsScreen {
 		e.tbl = table.New(table.Styles{}, eventColumns()...)
 	}
 	e.tbl.SetEmptyMessage("no events match")
-	in := newLine("/", filterLimit)
+	in := uictx.NewLine("/", uictx.FilterLimit)
 	in.Placeholder = filterHelp
 	if t != nil {
 		in.PromptStyle = t.Key
@@ -122,12 +123,12 @@ func eventColumns() []table.Column {
 
 func (e *eventsScreen) keysList() []key.Binding {
 	bs := []key.Binding{e.k.Open, e.k.User, e.k.Filter, e.k.Window, e.k.Sort, e.k.Clear}
-	bs = append(bs, e.c.actionKeys(e.k.Push, e.k.Bulk)...)
+	bs = append(bs, e.c.ActionKeys(e.k.Push, e.k.Bulk)...)
 	bs = append(bs, e.k.Copy, e.k.CopyID, e.k.Export, e.k.ExportJSON)
-	return append(bs, navBindings(e.nav)...)
+	return append(bs, uictx.NavBindings(e.nav)...)
 }
 
-func (e *eventsScreen) keys() []key.Binding {
+func (e *eventsScreen) Keys() []key.Binding {
 	if e.filtering {
 		return []key.Binding{
 			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")),
@@ -136,38 +137,34 @@ func (e *eventsScreen) keys() []key.Binding {
 	}
 	if e.detail != nil {
 		copyID := key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy the event id"))
-		return append(append([]key.Binding{e.k.User}, e.c.actionKeys(e.k.Push)...), copyID, e.nav.Up, e.nav.Down, e.k.Clear)
+		return append(append([]key.Binding{e.k.User}, e.c.ActionKeys(e.k.Push)...), copyID, e.nav.Up, e.nav.Down, e.k.Clear)
 	}
 	return e.keysList()
 }
 
-func (e *eventsScreen) typing() bool { return e.filtering }
+func (e *eventsScreen) Typing() bool { return e.filtering }
 
-func (e *eventsScreen) input() *textinput.Model {
+func (e *eventsScreen) Input() *textinput.Model {
 	if e.filtering {
 		return &e.filterIn
 	}
 	return nil
 }
 
-func (e *eventsScreen) activate() tea.Cmd {
+func (e *eventsScreen) Activate() tea.Cmd {
 	if e.pageNo == 0 && !e.loading {
 		return e.first()
 	}
 	return nil
 }
 
-// showEvents asks for the Events tab filtered to one person's events (of
-// all time), or to an address or prefix (in the time window shown).
-type showEvents struct{ user, ip string }
-
 // show filters as asked.
-func (e *eventsScreen) show(s showEvents) tea.Cmd {
-	if s.ip != "" {
-		e.q = parseFilter("ip:"+s.ip, e.q.window)
+func (e *eventsScreen) show(s uictx.ShowEvents) tea.Cmd {
+	if s.IP != "" {
+		e.q = parseFilter("ip:"+s.IP, e.q.window)
 		e.detail = nil
 	} else {
-		e.q = parseFilter("user:"+quote(s.user), 0)
+		e.q = parseFilter("user:"+quote(s.User), 0)
 	}
 	e.filterIn.SetValue(e.q.text)
 	return e.first()
@@ -198,13 +195,10 @@ type eventsCount struct {
 	err error
 }
 
-// bodyResized tells a screen its drawing area.
-type bodyResized struct{ w, h int }
-
 func (e *eventsScreen) filter() store.EventFilter {
 	f := e.q.filter
 	if e.q.window > 0 {
-		f.From = e.c.now().Add(-e.q.window)
+		f.From = e.c.Now().Add(-e.q.window)
 	}
 	return f
 }
@@ -213,7 +207,7 @@ func (e *eventsScreen) pageSize() int { return max(e.tbl.VisibleRows(), 1) }
 
 // fetch runs q and delivers the page (and, when count is set, the count).
 func (e *eventsScreen) fetch(q store.EventQuery, nav string, count bool) tea.Cmd {
-	st := e.c.store
+	st := e.c.Store
 	if st == nil {
 		return nil
 	}
@@ -226,7 +220,7 @@ func (e *eventsScreen) fetch(q store.EventQuery, nav string, count bool) tea.Cmd
 	}
 	e.loading = true
 	e.gen++
-	gen, ctx := e.gen, e.c.ctx
+	gen, ctx := e.gen, e.c.Ctx
 	q.Limit = e.pageSize()
 	q.Sort = e.sortBy
 	cmds := []tea.Cmd{func() tea.Msg {
@@ -254,21 +248,21 @@ func (e *eventsScreen) first() tea.Cmd {
 	return e.fetch(store.EventQuery{EventFilter: e.filter()}, "first", true)
 }
 
-func (e *eventsScreen) update(msg tea.Msg) tea.Cmd {
+func (e *eventsScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case bodyResized:
-		return e.resize(msg.w, msg.h)
+	case uictx.Resized:
+		return e.resize(msg.W, msg.H)
 	case eventsPage:
 		return e.onPage(msg)
-	case showEvents:
+	case uictx.ShowEvents:
 		return e.show(msg)
 	case eventsCount:
 		if msg.gen == e.countGen && msg.err == nil {
 			e.total = msg.n
 		}
 		return nil
-	case dataChanged:
-		if !msg.events || !e.c.onTab(e) {
+	case uictx.DataChanged:
+		if !msg.Events || !e.c.OnTab(e) {
 			return nil
 		}
 		if e.pageNo <= 1 && e.sortBy == store.ByTime && e.detail == nil {
@@ -280,7 +274,7 @@ func (e *eventsScreen) update(msg tea.Msg) tea.Cmd {
 			}
 			return e.fetch(store.EventQuery{EventFilter: e.filter()}, "same", true)
 		}
-		e.fresh += msg.inserted
+		e.fresh += msg.Inserted
 		return nil
 	case tea.KeyMsg:
 		return e.onKey(msg)
@@ -379,7 +373,7 @@ func (e *eventsScreen) inTurn(move func() tea.Cmd) tea.Cmd {
 }
 
 func (e *eventsScreen) rows() []table.Row {
-	now := e.c.now()
+	now := e.c.Now()
 	rows := make([]table.Row, len(e.events))
 	for i, ev := range e.events {
 		score := "–"
@@ -421,7 +415,7 @@ func (e *eventsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 			if len(q.problems) > 0 {
 				e.filtering = true
 				e.filterIn.Focus()
-				return e.c.sayErr(strings.Join(q.problems, "; "))
+				return e.c.SayErr(strings.Join(q.problems, "; "))
 			}
 			e.q = q
 			return e.first()
@@ -444,7 +438,7 @@ func (e *eventsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 		case key.Matches(msg, e.k.Push):
 			return e.push(e.detailEv)
 		case key.Matches(msg, e.k.Copy, e.k.CopyID):
-			return e.c.copyText(e.detailEv.ID)
+			return e.c.CopyText(e.detailEv.ID)
 		default:
 			e.detail.OnKey(msg, e.nav)
 		}
@@ -511,35 +505,35 @@ func (e *eventsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 		if ev, ok := e.selected(); ok {
 			return e.push(ev)
 		}
-		return e.c.sayErr("no event selected")
+		return e.c.SayErr("no event selected")
 	case key.Matches(msg, e.k.Bulk):
 		return collectIPs(e.c, e.filter(), e.q.describe())
 	case key.Matches(msg, e.k.Copy):
 		if ev, ok := e.selected(); ok {
 			if ev.IP == "" {
-				return e.c.sayErr("this event has no IP address")
+				return e.c.SayErr("this event has no IP address")
 			}
-			return e.c.copyText(ev.IP)
+			return e.c.CopyText(ev.IP)
 		}
 	case key.Matches(msg, e.k.CopyID):
 		if ev, ok := e.selected(); ok {
-			return e.c.copyText(ev.ID)
+			return e.c.CopyText(ev.ID)
 		}
 	case key.Matches(msg, e.k.Export):
-		return e.c.exportEvents(e.filter(), e.sortBy, e.q.describe(), export.CSV, e.total)
+		return e.c.ExportEvents(e.filter(), e.sortBy, e.q.describe(), export.CSV, e.total)
 	case key.Matches(msg, e.k.ExportJSON):
-		return e.c.exportEvents(e.filter(), e.sortBy, e.q.describe(), export.JSON, e.total)
+		return e.c.ExportEvents(e.filter(), e.sortBy, e.q.describe(), export.JSON, e.total)
 	}
 	return nil
 }
 
 // push opens the push form for the event's address.
 func (e *eventsScreen) push(ev model.Event) tea.Cmd {
-	if e.c.actionsOff() != "" {
-		return e.c.refused()
+	if e.c.ActionsOff() != "" {
+		return e.c.Refused()
 	}
 	if ev.IP == "" {
-		return e.c.sayErr("this event has no IP address to push")
+		return e.c.SayErr("this event has no IP address to push")
 	}
 	return openPush(e.c, ev.IP, pushLevelOf(ev.Level), nil)
 }
@@ -573,23 +567,23 @@ func (e *eventsScreen) openUser(ev model.Event) tea.Cmd {
 		if k == "" {
 			continue
 		}
-		if p, ok := e.c.data.person(k); ok {
-			return e.c.openUser(p.Key)
+		if p, ok := e.c.Data.Person(k); ok {
+			return e.c.OpenUser(p.Key)
 		}
-		for _, p := range e.c.data.people {
+		for _, p := range e.c.Data.People {
 			if strings.EqualFold(p.Name, k) {
-				return e.c.openUser(p.Key)
+				return e.c.OpenUser(p.Key)
 			}
 		}
 	}
 	if ev.UserKey == "" && ev.UserName == "" {
-		return e.c.sayErr("this event names no user")
+		return e.c.SayErr("this event names no user")
 	}
 	who := ev.UserKey
 	if who == "" {
 		who = ev.UserName
 	}
-	return e.c.openUser(who)
+	return e.c.OpenUser(who)
 }
 
 func (e *eventsScreen) openDetail(ev model.Event) {
@@ -600,7 +594,7 @@ func (e *eventsScreen) openDetail(ev model.Event) {
 
 // detailText is every field of an event, reasons in full.
 func (e *eventsScreen) detailText(ev model.Event) string {
-	t := e.c.theme
+	t := e.c.Theme
 	keyW := 12
 	for k := range ev.Fields {
 		keyW = max(keyW, len(k)+3)
@@ -647,8 +641,8 @@ func (e *eventsScreen) detailText(ev model.Event) string {
 	return b.String()
 }
 
-func (e *eventsScreen) view(w, h int) string {
-	t := e.c.theme
+func (e *eventsScreen) View(w, h int) string {
+	t := e.c.Theme
 	if e.detail != nil {
 		return layout.Fit(e.status(), w) + "\n" + e.detail.View()
 	}
@@ -664,7 +658,7 @@ func (e *eventsScreen) view(w, h int) string {
 }
 
 func (e *eventsScreen) status() string {
-	t := e.c.theme
+	t := e.c.Theme
 	page := "page –"
 	pages := 0
 	if e.total >= 0 {

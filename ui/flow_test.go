@@ -166,8 +166,8 @@ func TestFlowPauseHoldsAnnouncementsAndResumeAppliesThem(t *testing.T) {
 	f.keys("r", "+")
 	f.see("poll every")
 	a := f.final()
-	if a.paused || a.waiting != 0 || a.data.health[model.VendorOkta].State != model.StateFailing {
-		t.Fatalf("after resume: paused %v, waiting %d, okta %v", a.paused, a.waiting, a.data.health[model.VendorOkta].State)
+	if a.paused || a.waiting != 0 || a.data.Health[model.VendorOkta].State != model.StateFailing {
+		t.Fatalf("after resume: paused %v, waiting %d, okta %v", a.paused, a.waiting, a.data.Health[model.VendorOkta].State)
 	}
 	if len(f.ctl.refreshed) != 1 || len(f.ctl.scales) != 1 || f.ctl.scales[0] != 1.5 {
 		t.Fatalf("control saw refresh %v scale %v", f.ctl.refreshed, f.ctl.scales)

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/risktop/risktop/ui/layout"
+	"github.com/risktop/risktop/ui/uictx"
 )
 
 // form is a modal of fields: text fields (bubbles textinput) and choice
@@ -19,7 +20,7 @@ import (
 // While a form is open it has the keyboard: the global keys, tab
 // switching among them, do not fire.
 type form struct {
-	s      *session
+	c      *uictx.Context
 	ident  int
 	title  string
 	intro  []string // lines above the fields
@@ -78,16 +79,16 @@ func newFormKeys() formKeys {
 	}
 }
 
-func newForm(s *session, title, submit string) *form {
-	return &form{s: s, ident: s.nextModalID(), title: title, submit: submit, k: newFormKeys()}
+func newForm(c *uictx.Context, title, submit string) *form {
+	return &form{c: c, ident: c.NextModalID(), title: title, submit: submit, k: newFormKeys()}
 }
 
 // text adds a text field.
 func (f *form) text(name, label, value, placeholder string, limit int) *field {
-	in := newLine("", limit)
+	in := uictx.NewLine("", limit)
 	in.Placeholder = placeholder
 	in.Cursor.SetMode(cursor.CursorStatic) // no blink timer while a form is open
-	if t := f.s.theme; t != nil {
+	if t := f.c.Theme; t != nil {
 		in.PlaceholderStyle = t.Muted
 		in.Cursor.Style = t.Focus
 	}
@@ -185,18 +186,18 @@ func (f *form) setFocus(i int) {
 	}
 }
 
-func (f *form) id() int { return f.ident }
+func (f *form) ID() int { return f.ident }
 
 // input is the focused text field's input, or nil (a choice, a button,
 // or while the form is busy, when keys do nothing).
-func (f *form) input() *textinput.Model {
+func (f *form) Input() *textinput.Model {
 	if f.busy || f.focus >= len(f.fields) || f.fields[f.focus].kind != textField {
 		return nil
 	}
 	return &f.fields[f.focus].in
 }
 
-func (f *form) keys() []key.Binding {
+func (f *form) Keys() []key.Binding {
 	if f.busy {
 		return nil
 	}
@@ -214,7 +215,7 @@ func (f *form) keys() []key.Binding {
 
 const problemsFirst = "fix the problems shown first"
 
-func (f *form) onKey(msg tea.KeyMsg) tea.Cmd {
+func (f *form) OnKey(msg tea.KeyMsg) tea.Cmd {
 	if f.busy {
 		return nil
 	}
@@ -222,7 +223,7 @@ func (f *form) onKey(msg tea.KeyMsg) tea.Cmd {
 	last := len(f.fields) - 1
 	switch {
 	case key.Matches(msg, f.k.Cancel):
-		f.s.closeModal(f.ident)
+		f.c.CloseModal(f.ident)
 		return nil
 	case key.Matches(msg, f.k.Next):
 		f.setFocus(f.focus + 1)
@@ -233,7 +234,7 @@ func (f *form) onKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, f.k.Submit):
 		switch {
 		case f.focus == len(f.fields)+1:
-			f.s.closeModal(f.ident)
+			f.c.CloseModal(f.ident)
 			return nil
 		case f.focus >= last:
 			return f.trySubmit()
@@ -333,20 +334,20 @@ func (f *form) trySubmit() tea.Cmd {
 	return f.send(f)
 }
 
-func (f *form) onMsg(tea.Msg) tea.Cmd { return nil }
+func (f *form) OnMsg(tea.Msg) tea.Cmd { return nil }
 
-// failed shows why the action did not go through and gives the form back.
-func (f *form) failed(err string) {
+// Failed shows why the action did not go through and gives the form back.
+func (f *form) Failed(err string) {
 	f.busy = false
 	f.err = err
 	f.rev++
 }
 
-func (f *form) box(width, _ int) string {
+func (f *form) Box(width, _ int) string {
 	if k := [2]int{width, f.rev}; k == f.drawnK && f.drawn != "" {
 		return f.drawn
 	}
-	t := f.s.theme
+	t := f.c.Theme
 	w := layout.ModalWidth(width, 80)
 	inner := w - 4
 	labelW := 0

@@ -60,7 +60,7 @@ func FuzzCommand(f *testing.F) {
 	f.Fuzz(func(t *testing.T, line string) {
 		a := New(Deps{Theme: asciiTheme(), Title: "acme", Now: func() time.Time { return fixtureNow }, After: noTimers})
 		drive(a, tea.WindowSizeMsg{Width: 80, Height: 24})
-		a.data.apply(fixtureMsgs())
+		a.data.Apply(fixtureMsgs())
 		a.run(line) // its commands (store reads, timers) are not run
 		if a.toast.text != "" && !sanitize.Valid(a.toast.text) {
 			t.Fatalf(":%s says %q", line, a.toast.text)

@@ -264,7 +264,7 @@ func keys(ks ...string) func(*App) []string { return func(*App) []string { retur
 func cfPerson(then ...string) func(*App) []string {
 	return func(a *App) []string {
 		ks := []string{"3"}
-		for _, p := range a.data.people {
+		for _, p := range a.data.People {
 			for _, v := range p.Views {
 				if v.Vendor == model.VendorCloudflare {
 					return append(ks, then...)

@@ -14,6 +14,7 @@ import (
 	"github.com/risktop/risktop/ui/export"
 	"github.com/risktop/risktop/ui/layout"
 	"github.com/risktop/risktop/ui/table"
+	"github.com/risktop/risktop/ui/uictx"
 	"github.com/risktop/risktop/ui/words"
 )
 
@@ -22,7 +23,7 @@ import (
 // selected one, d deletes it after a confirmation; the selected row's
 // well-known URL is shown whole under the table and y copies it.
 type integrationsScreen struct {
-	c *session
+	c *uictx.Context
 	l *listScreen[actions.Integration]
 	k integrationsKeys
 }
@@ -31,7 +32,7 @@ type integrationsKeys struct {
 	New, Edit, Delete, Copy, Export, ExportJSON key.Binding
 }
 
-func newIntegrationsScreen(c *session) screen {
+func newIntegrationsScreen(c *uictx.Context) uictx.Screen {
 	s := &integrationsScreen{c: c, k: integrationsKeys{
 		New:        key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new integration")),
 		Edit:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "edit")),
@@ -50,7 +51,7 @@ func newIntegrationsScreen(c *session) screen {
 	}
 	s.l = newList(c, "Cloudflare risk integrations", "no integrations: Cloudflare sends risk to no identity provider", cols,
 		func() loadFunc[actions.Integration] {
-			acts := c.actions
+			acts := c.Actions
 			return func(ctx context.Context) ([]actions.Integration, string, error) {
 				if acts == nil {
 					return nil, cloudflareOff, nil
@@ -75,7 +76,7 @@ func newIntegrationsScreen(c *session) screen {
 
 // note is the selected integration's well-known URL, whole.
 func (s *integrationsScreen) note() string {
-	t := s.c.theme
+	t := s.c.Theme
 	in, ok := s.l.selected()
 	if !ok || in.WellKnownURL == "" {
 		return t.Muted.Render("the well-known URL goes into Okta's shared-signals stream setup")
@@ -83,23 +84,23 @@ func (s *integrationsScreen) note() string {
 	return t.Muted.Render("well-known URL (y copies it, for Okta's shared-signals stream setup):") + "\n" + in.WellKnownURL
 }
 
-func (s *integrationsScreen) keys() []key.Binding {
-	bs := s.c.actionKeys(s.k.New, s.k.Edit, s.k.Delete)
+func (s *integrationsScreen) Keys() []key.Binding {
+	bs := s.c.ActionKeys(s.k.New, s.k.Edit, s.k.Delete)
 	bs = append(bs, s.k.Copy, s.k.Export, s.k.ExportJSON)
-	return append(bs, s.l.keys()...)
+	return append(bs, s.l.Keys()...)
 }
 
-func (s *integrationsScreen) typing() bool      { return false }
-func (s *integrationsScreen) activate() tea.Cmd { return s.l.activate() }
+func (s *integrationsScreen) Typing() bool      { return false }
+func (s *integrationsScreen) Activate() tea.Cmd { return s.l.Activate() }
 
-func (s *integrationsScreen) update(msg tea.Msg) tea.Cmd {
+func (s *integrationsScreen) Update(msg tea.Msg) tea.Cmd {
 	if k, ok := msg.(tea.KeyMsg); ok {
 		return s.onKey(k)
 	}
-	return s.l.update(msg)
+	return s.l.Update(msg)
 }
 
-func (s *integrationsScreen) view(w, h int) string { return s.l.view(w, h) }
+func (s *integrationsScreen) View(w, h int) string { return s.l.View(w, h) }
 
 func (s *integrationsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 	c := s.c
@@ -107,29 +108,29 @@ func (s *integrationsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, s.k.Copy):
 		in, ok := s.l.selected()
 		if !ok || in.WellKnownURL == "" {
-			return c.sayErr("no well-known URL to copy")
+			return c.SayErr("no well-known URL to copy")
 		}
-		return c.copyText(in.WellKnownURL)
+		return c.CopyText(in.WellKnownURL)
 	case key.Matches(msg, s.k.Export):
-		return c.exportTable("integrations", s.export(), export.CSV)
+		return c.ExportTable("integrations", s.export(), export.CSV)
 	case key.Matches(msg, s.k.ExportJSON):
-		return c.exportTable("integrations", s.export(), export.JSON)
+		return c.ExportTable("integrations", s.export(), export.JSON)
 	case key.Matches(msg, s.k.New, s.k.Edit, s.k.Delete):
-		if c.actionsOff() != "" {
-			return c.refused()
+		if c.ActionsOff() != "" {
+			return c.Refused()
 		}
-		if !c.actions.CanReset() {
-			return c.sayErr("cannot change integrations: Cloudflare is not configured")
+		if !c.Actions.CanReset() {
+			return c.SayErr("cannot change integrations: Cloudflare is not configured")
 		}
 	default:
-		return s.l.update(msg)
+		return s.l.Update(msg)
 	}
 	if key.Matches(msg, s.k.New) {
 		return s.create()
 	}
 	in, ok := s.l.selected()
 	if !ok {
-		return c.sayErr("no integration selected")
+		return c.SayErr("no integration selected")
 	}
 	if key.Matches(msg, s.k.Edit) {
 		return s.edit(in)
@@ -163,17 +164,17 @@ func (s *integrationsScreen) create() tea.Cmd {
 	f.send = func(f *form) tea.Cmd {
 		in := actions.IntegrationCreate{IntegrationType: actions.IntegrationTypeOkta,
 			TenantURL: strings.TrimSpace(f.value("tenant")), ReferenceID: strings.TrimSpace(f.value("reference"))}
-		return c.act(f.ident, "created the Okta integration for "+in.TenantURL, "not created", func(ctx context.Context, acts Actions, who actions.Actor) error {
+		return c.Act(f.ident, "created the Okta integration for "+in.TenantURL, "not created", func(ctx context.Context, acts Actions, who actions.Actor) error {
 			_, err := acts.CreateIntegration(ctx, who, in)
 			return err
 		}, func(err error) tea.Cmd {
 			if err != nil {
 				return nil
 			}
-			return tea.Batch(s.l.activate(), c.reloadOutbox())
+			return tea.Batch(s.l.Activate(), c.ReloadOutbox())
 		})
 	}
-	return c.openModal(f.start())
+	return c.OpenModal(f.start())
 }
 
 func (s *integrationsScreen) edit(cur actions.Integration) tea.Cmd {
@@ -189,22 +190,22 @@ func (s *integrationsScreen) edit(cur actions.Integration) tea.Cmd {
 	f.send = func(f *form) tea.Cmd {
 		up := actions.IntegrationUpdate{Active: f.value("active") == "yes",
 			TenantURL: strings.TrimSpace(f.value("tenant")), ReferenceID: strings.TrimSpace(f.value("reference"))}
-		return c.act(f.ident, "saved the integration with "+up.TenantURL, "not saved", func(ctx context.Context, acts Actions, who actions.Actor) error {
+		return c.Act(f.ident, "saved the integration with "+up.TenantURL, "not saved", func(ctx context.Context, acts Actions, who actions.Actor) error {
 			_, err := acts.UpdateIntegration(ctx, who, cur.ID, up)
 			return err
 		}, func(err error) tea.Cmd {
 			if err != nil {
 				return nil
 			}
-			return tea.Batch(s.l.activate(), c.reloadOutbox())
+			return tea.Batch(s.l.Activate(), c.ReloadOutbox())
 		})
 	}
-	return c.openModal(f.start())
+	return c.OpenModal(f.start())
 }
 
 func (s *integrationsScreen) remove(cur actions.Integration) tea.Cmd {
 	c := s.c
-	t := c.theme
+	t := c.Theme
 	lines := []string{
 		"Delete the " + cur.IntegrationType + " integration with " + t.Bold.Render(cur.TenantURL) + "?",
 		"",
@@ -213,11 +214,11 @@ func (s *integrationsScreen) remove(cur actions.Integration) tea.Cmd {
 	}
 	d := newDialog(c, "Delete an integration", "Delete", lines, nil)
 	d.run = func() tea.Cmd {
-		return c.act(d.ident, "deleted the integration with "+cur.TenantURL, "not deleted", func(ctx context.Context, acts Actions, who actions.Actor) error {
+		return c.Act(d.ident, "deleted the integration with "+cur.TenantURL, "not deleted", func(ctx context.Context, acts Actions, who actions.Actor) error {
 			return acts.DeleteIntegration(ctx, who, cur.ID)
-		}, func(err error) tea.Cmd { return tea.Batch(s.l.activate(), c.reloadOutbox()) })
+		}, func(err error) tea.Cmd { return tea.Batch(s.l.Activate(), c.ReloadOutbox()) })
 	}
-	return c.openModal(d)
+	return c.OpenModal(d)
 }
 
 func (s *integrationsScreen) export() export.Table {

@@ -14,6 +14,7 @@ import (
 	"github.com/risktop/risktop/ui/export"
 	"github.com/risktop/risktop/ui/layout"
 	"github.com/risktop/risktop/ui/table"
+	"github.com/risktop/risktop/ui/uictx"
 	"github.com/risktop/risktop/ui/words"
 )
 
@@ -21,7 +22,7 @@ import (
 // is shown: Cloudflare behaviors and integrations, the outbox and the
 // audit log. The screens that edit them wrap it.
 type listScreen[T any] struct {
-	c     *session
+	c     *uictx.Context
 	title string
 	tbl   table.Model
 	// load is called in Update and returns the read to run in a command,
@@ -74,28 +75,28 @@ type listLoaded[T any] struct {
 	err    error
 }
 
-func newList[T any](c *session, title, empty string, cols []table.Column,
+func newList[T any](c *uictx.Context, title, empty string, cols []table.Column,
 	load func() loadFunc[T], row func(T) table.Row) *listScreen[T] {
 	styles := table.Styles{}
-	if c.theme != nil {
-		styles = table.StylesFrom(c.theme)
+	if c.Theme != nil {
+		styles = table.StylesFrom(c.Theme)
 	}
 	l := &listScreen[T]{c: c, title: title, tbl: table.New(styles, cols...), load: load, row: row, noteLines: 1}
 	// The lists move by row and by page: no first or last.
-	l.tbl.KeyMap = c.nav
+	l.tbl.KeyMap = c.Nav
 	l.tbl.KeyMap.Top.SetEnabled(false)
 	l.tbl.KeyMap.Bottom.SetEnabled(false)
 	l.tbl.SetEmptyMessage(empty)
 	return l
 }
 
-func (l *listScreen[T]) keys() []key.Binding {
+func (l *listScreen[T]) Keys() []key.Binding {
 	k := l.tbl.KeyMap
 	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown}
 }
-func (l *listScreen[T]) typing() bool { return false }
+func (l *listScreen[T]) Typing() bool { return false }
 
-func (l *listScreen[T]) activate() tea.Cmd {
+func (l *listScreen[T]) Activate() tea.Cmd {
 	if l.loading {
 		l.again = true
 		return nil
@@ -103,7 +104,7 @@ func (l *listScreen[T]) activate() tea.Cmd {
 	l.loading = true
 	l.touch()
 	l.gen++
-	gen, ctx, load := l.gen, l.c.ctx, l.load()
+	gen, ctx, load := l.gen, l.c.Ctx, l.load()
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		defer cancel()
@@ -132,12 +133,12 @@ func (l *listScreen[T]) redraw() {
 	l.touch()
 }
 
-func (l *listScreen[T]) update(msg tea.Msg) tea.Cmd {
+func (l *listScreen[T]) Update(msg tea.Msg) tea.Cmd {
 	l.touch()
 	switch msg := msg.(type) {
-	case bodyResized:
-		l.width, l.height = msg.w, msg.h
-		l.tbl.SetSize(msg.w, max(msg.h-1-l.noteLines, 2))
+	case uictx.Resized:
+		l.width, l.height = msg.W, msg.H
+		l.tbl.SetSize(msg.W, max(msg.H-1-l.noteLines, 2))
 	case listLoaded[T]:
 		if msg.screen != l || msg.gen != l.gen {
 			return nil
@@ -153,7 +154,7 @@ func (l *listScreen[T]) update(msg tea.Msg) tea.Cmd {
 		}
 		if l.again {
 			l.again = false
-			return l.activate()
+			return l.Activate()
 		}
 	case tea.KeyMsg:
 		l.tbl, _ = l.tbl.Update(msg)
@@ -164,7 +165,7 @@ func (l *listScreen[T]) update(msg tea.Msg) tea.Cmd {
 // head is the title line: the title (marked when its list has the focus
 // of a pair), then an error, "loading…" or the status.
 func (l *listScreen[T]) head(extra string) string {
-	t := l.c.theme
+	t := l.c.Theme
 	var head string
 	switch {
 	case l.pair && l.focused:
@@ -185,12 +186,12 @@ func (l *listScreen[T]) head(extra string) string {
 	return head + extra
 }
 
-func (l *listScreen[T]) view(w, h int) string {
+func (l *listScreen[T]) View(w, h int) string {
 	return l.viewWith(w, h, "")
 }
 
 func (l *listScreen[T]) viewWith(w, h int, extra string) string {
-	k := listViewKey{w: w, h: h, rev: l.rev, extra: extra, acting: l.c.actionsOff() == ""}
+	k := listViewKey{w: w, h: h, rev: l.rev, extra: extra, acting: l.c.ActionsOff() == ""}
 	if k == l.viewKey {
 		return l.drawn
 	}
@@ -211,7 +212,7 @@ func (l *listScreen[T]) viewWith(w, h int, extra string) string {
 // on a failed or queued push R retries it and d drops it (after a
 // confirmation).
 type outboxScreen struct {
-	c      *session
+	c      *uictx.Context
 	outbox *listScreen[model.OutboxItem]
 	audit  *listScreen[model.AuditEntry]
 	focus  int // 0: outbox, 1: audit
@@ -225,7 +226,7 @@ type outboxKeys struct {
 // outboxLoad is how many outbox items and audit entries the tab lists.
 const outboxLoad = 200
 
-func newOutboxScreen(c *session) screen {
+func newOutboxScreen(c *uictx.Context) uictx.Screen {
 	outbox := newList(c, "Outbox: IP risk pushed to Okta", "nothing queued or sent", []table.Column{
 		{Title: "Created", Width: 12},
 		{Title: "State", Width: 7},
@@ -235,7 +236,7 @@ func newOutboxScreen(c *session) screen {
 		{Title: "By", Width: 10, Min: 6},
 		{Title: "Error / message", Flex: 1, Min: 10},
 	}, func() loadFunc[model.OutboxItem] {
-		st := c.store
+		st := c.Store
 		return func(ctx context.Context) ([]model.OutboxItem, string, error) {
 			items, err := st.Outbox(ctx, "", outboxLoad)
 			if err != nil {
@@ -264,7 +265,7 @@ func newOutboxScreen(c *session) screen {
 		{Title: "Result", Width: 8},
 		{Title: "Detail", Flex: 2, Min: 8},
 	}, func() loadFunc[model.AuditEntry] {
-		st := c.store
+		st := c.Store
 		return func(ctx context.Context) ([]model.AuditEntry, string, error) {
 			es, err := st.Audit(ctx, 0, outboxLoad)
 			if err != nil {
@@ -291,7 +292,7 @@ func newOutboxScreen(c *session) screen {
 	outbox.pair, audit.pair = true, true
 	outbox.noteLines, audit.noteLines = 0, 1
 	audit.note = func() string {
-		return c.theme.Muted.Render("every action attempt, kept for good; ←/→ moves between the lists")
+		return c.Theme.Muted.Render("every action attempt, kept for good; ←/→ moves between the lists")
 	}
 	o.setFocus(0)
 	return o
@@ -304,32 +305,32 @@ func (o *outboxScreen) setFocus(i int) {
 	o.audit.touch()
 }
 
-func (o *outboxScreen) keys() []key.Binding {
+func (o *outboxScreen) Keys() []key.Binding {
 	bs := []key.Binding{o.k.Left}
 	if o.focus == 0 {
-		bs = append(bs, o.c.actionKeys(o.k.Retry, o.k.Drop)...)
+		bs = append(bs, o.c.ActionKeys(o.k.Retry, o.k.Drop)...)
 	}
 	bs = append(bs, o.k.Copy, o.k.Export, o.k.ExportJSON)
-	return append(bs, o.outbox.keys()...)
+	return append(bs, o.outbox.Keys()...)
 }
 
-func (o *outboxScreen) typing() bool      { return false }
-func (o *outboxScreen) activate() tea.Cmd { return tea.Batch(o.outbox.activate(), o.audit.activate()) }
+func (o *outboxScreen) Typing() bool      { return false }
+func (o *outboxScreen) Activate() tea.Cmd { return tea.Batch(o.outbox.Activate(), o.audit.Activate()) }
 
-func (o *outboxScreen) update(msg tea.Msg) tea.Cmd {
+func (o *outboxScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case bodyResized:
-		top := msg.h / 2
-		return tea.Batch(o.outbox.update(bodyResized{msg.w, top}), o.audit.update(bodyResized{msg.w, msg.h - top}))
-	case dataChanged:
-		if msg.actions {
-			return o.c.reloadOutbox()
+	case uictx.Resized:
+		top := msg.H / 2
+		return tea.Batch(o.outbox.Update(uictx.Resized{W: msg.W, H: top}), o.audit.Update(uictx.Resized{W: msg.W, H: msg.H - top}))
+	case uictx.DataChanged:
+		if msg.Actions {
+			return o.c.ReloadOutbox()
 		}
 		return nil
 	case tea.KeyMsg:
 		return o.onKey(msg)
 	}
-	return tea.Batch(o.outbox.update(msg), o.audit.update(msg))
+	return tea.Batch(o.outbox.Update(msg), o.audit.Update(msg))
 }
 
 func (o *outboxScreen) onKey(msg tea.KeyMsg) tea.Cmd {
@@ -347,72 +348,72 @@ func (o *outboxScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 			format = export.JSON
 		}
 		if o.focus == 0 {
-			return c.exportTable("outbox", o.outboxExport(), format)
+			return c.ExportTable("outbox", o.outboxExport(), format)
 		}
-		return c.exportTable("audit", o.auditExport(), format)
+		return c.ExportTable("audit", o.auditExport(), format)
 	case key.Matches(msg, o.k.Copy):
 		if o.focus == 0 {
 			if it, ok := o.outbox.selected(); ok {
-				return c.copyText(it.IP)
+				return c.CopyText(it.IP)
 			}
 		} else if e, ok := o.audit.selected(); ok {
-			return c.copyText(e.Target)
+			return c.CopyText(e.Target)
 		}
-		return c.sayErr("nothing selected to copy")
+		return c.SayErr("nothing selected to copy")
 	}
 	if o.focus == 1 {
 		if key.Matches(msg, o.k.Retry, o.k.Drop) {
-			return c.say("retry and drop work on the outbox: ← moves there")
+			return c.Say("retry and drop work on the outbox: ← moves there")
 		}
-		return o.audit.update(msg)
+		return o.audit.Update(msg)
 	}
 	switch {
 	case key.Matches(msg, o.k.Retry):
-		if c.actionsOff() != "" {
-			return c.refused()
+		if c.ActionsOff() != "" {
+			return c.Refused()
 		}
 		it, ok := o.outbox.selected()
 		if !ok {
-			return c.sayErr("no push selected")
+			return c.SayErr("no push selected")
 		}
 		if it.State != model.OutboxFailed && it.State != model.OutboxQueued {
-			return c.sayErr(fmt.Sprintf("the push of %s is %s: only failed or queued pushes can be retried", it.IP, it.State))
+			return c.SayErr(fmt.Sprintf("the push of %s is %s: only failed or queued pushes can be retried", it.IP, it.State))
 		}
-		return c.act(0, fmt.Sprintf("push of %s queued again", it.IP), "not retried", func(ctx context.Context, acts Actions, who actions.Actor) error {
+		return c.Act(0, fmt.Sprintf("push of %s queued again", it.IP), "not retried", func(ctx context.Context, acts Actions, who actions.Actor) error {
 			return acts.RetryPush(ctx, who, it.ID)
-		}, func(error) tea.Cmd { return c.reloadOutbox() })
+		}, func(error) tea.Cmd { return c.ReloadOutbox() })
 	case key.Matches(msg, o.k.Drop):
-		if c.actionsOff() != "" {
-			return c.refused()
+		if c.ActionsOff() != "" {
+			return c.Refused()
 		}
 		it, ok := o.outbox.selected()
 		if !ok {
-			return c.sayErr("no push selected")
+			return c.SayErr("no push selected")
 		}
 		if it.State != model.OutboxFailed && it.State != model.OutboxQueued {
-			return c.sayErr(fmt.Sprintf("the push of %s is %s: only failed or queued pushes can be dropped", it.IP, it.State))
+			return c.SayErr(fmt.Sprintf("the push of %s is %s: only failed or queued pushes can be dropped", it.IP, it.State))
 		}
 		lines := []string{
-			fmt.Sprintf("Drop the push of %s (%s)?", c.theme.Bold.Render(it.IP), it.Level.Label()),
+			fmt.Sprintf("Drop the push of %s (%s)?", c.Theme.Bold.Render(it.IP), it.Level.Label()),
 			fmt.Sprintf("It is %s after %s. Dropped, it is never sent to Okta; the audit log keeps the record.", it.State, words.Plural(it.Attempts, "try")),
 		}
 		if it.LastError != "" {
-			lines = append(lines, c.theme.Muted.Render("last error: "+it.LastError))
+			lines = append(lines, c.Theme.Muted.Render("last error: "+it.LastError))
 		}
 		d := newDialog(c, "Drop a push", "Drop", lines, nil)
 		d.run = func() tea.Cmd {
-			return c.act(d.ident, "dropped the push of "+it.IP, "not dropped", func(ctx context.Context, acts Actions, who actions.Actor) error {
+			return c.Act(d.ident, "dropped the push of "+it.IP, "not dropped", func(ctx context.Context, acts Actions, who actions.Actor) error {
 				return acts.DropPush(ctx, who, it.ID)
-			}, func(error) tea.Cmd { return c.reloadOutbox() })
+			}, func(error) tea.Cmd { return c.ReloadOutbox() })
 		}
-		return c.openModal(d)
+		return c.OpenModal(d)
 	}
-	return o.outbox.update(msg)
+	return o.outbox.Update(msg)
 }
 
-func (o *outboxScreen) view(w, h int) string {
+func (o *outboxScreen) View(w, h int) string {
 	top := h / 2
-	return o.outbox.view(w, top) + "\n" + o.audit.view(w, h-top)
+	return o.outbox.View(w, top) + "\n" + o.audit.View(w, h-top)
 }
 
 func (o *outboxScreen) outboxExport() export.Table {

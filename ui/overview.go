@@ -16,6 +16,7 @@ import (
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/poll"
 	"github.com/risktop/risktop/ui/layout"
+	"github.com/risktop/risktop/ui/uictx"
 	"github.com/risktop/risktop/ui/words"
 )
 
@@ -23,7 +24,7 @@ import (
 // by level, events per minute over the last hour, and the riskiest people
 // and addresses.
 type overview struct {
-	c      *session
+	c      *uictx.Context
 	window int // index into poll.ScoreWindows
 	next   key.Binding
 
@@ -41,7 +42,7 @@ type overview struct {
 	cacheView string
 }
 
-func newOverview(c *session) screen {
+func newOverview(c *uictx.Context) uictx.Screen {
 	return &overview{c: c, next: key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "score window"))}
 }
 
@@ -54,9 +55,9 @@ type overviewData struct {
 	err  error
 }
 
-func (o *overview) keys() []key.Binding { return []key.Binding{o.next} }
-func (o *overview) typing() bool        { return false }
-func (o *overview) activate() tea.Cmd   { return o.load() }
+func (o *overview) Keys() []key.Binding { return []key.Binding{o.next} }
+func (o *overview) Typing() bool        { return false }
+func (o *overview) Activate() tea.Cmd   { return o.load() }
 
 // load reads what the overview needs from the store, one read at a time:
 // announcements that arrive meanwhile mark it dirty for one more read.
@@ -65,13 +66,13 @@ func (o *overview) load() tea.Cmd {
 		o.dirty = true
 		return nil
 	}
-	st := o.c.store
+	st := o.c.Store
 	if st == nil {
 		return nil
 	}
 	o.loading, o.dirty = true, false
 	o.queryGen++
-	gen, ctx, now := o.queryGen, o.c.ctx, o.c.now()
+	gen, ctx, now := o.queryGen, o.c.Ctx, o.c.Now()
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
@@ -85,7 +86,7 @@ func (o *overview) load() tea.Cmd {
 	}
 }
 
-func (o *overview) update(msg tea.Msg) tea.Cmd {
+func (o *overview) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case overviewData:
 		if msg.gen != o.queryGen {
@@ -98,12 +99,12 @@ func (o *overview) update(msg tea.Msg) tea.Cmd {
 			o.ips, o.rate, o.rateTo, o.loaded, o.err = msg.ips, msg.rate, msg.to, true, ""
 		}
 		o.cacheKey = ""
-		if o.dirty && o.c.onTab(o) {
+		if o.dirty && o.c.OnTab(o) {
 			return o.load()
 		}
-	case dataChanged:
+	case uictx.DataChanged:
 		o.cacheKey = ""
-		if msg.events && o.c.onTab(o) {
+		if msg.Events && o.c.OnTab(o) {
 			return o.load()
 		}
 	case tea.KeyMsg:
@@ -117,8 +118,8 @@ func (o *overview) update(msg tea.Msg) tea.Cmd {
 
 // view is cached: rebuilt only when the data, the size or the window
 // changes, because the charts cost a millisecond or two to draw.
-func (o *overview) view(w, h int) string {
-	ck := fmt.Sprintf("%d/%d/%d/%d/%d", w, h, o.c.data.version, o.window, o.queryGen)
+func (o *overview) View(w, h int) string {
+	ck := fmt.Sprintf("%d/%d/%d/%d/%d", w, h, o.c.Data.Version, o.window, o.queryGen)
 	if ck == o.cacheKey && o.loaded == (o.cacheView != "") {
 		return o.cacheView
 	}
@@ -127,7 +128,7 @@ func (o *overview) view(w, h int) string {
 }
 
 func (o *overview) render(w, h int) string {
-	t := o.c.theme
+	t := o.c.Theme
 	// Three bands: charts on top, the event rate, then the top lists.
 	topH := max(9, h*45/100)
 	rateH := 4
@@ -137,8 +138,8 @@ func (o *overview) render(w, h int) string {
 
 	left := o.scoresPanel(leftW, topH)
 	right := lipgloss.JoinVertical(lipgloss.Left,
-		o.levelsPanel("Cloudflare users by max level", o.c.data.views[model.VendorCloudflare], rightW, topH/2, cfLevels),
-		o.levelsPanel("CASB users by level", o.c.data.views[model.VendorCASB], rightW, topH-topH/2, casbLevels))
+		o.levelsPanel("Cloudflare users by max level", o.c.Data.Views[model.VendorCloudflare], rightW, topH/2, cfLevels),
+		o.levelsPanel("CASB users by level", o.c.Data.Views[model.VendorCASB], rightW, topH-topH/2, casbLevels))
 	top := lipgloss.JoinHorizontal(lipgloss.Top, left, " ", layout.Block(right, rightW, topH))
 
 	rate := o.ratePanel(w, rateH)
@@ -156,13 +157,13 @@ var bucketShort = [...]string{"minimal", "low", "medium", "high", "v.high"}
 // scoresPanel is the OneLogin bucket chart: one bar per bucket coloured
 // green to red, its count above it, its name below.
 func (o *overview) scoresPanel(w, h int) string {
-	t := o.c.theme
+	t := o.c.Theme
 	win := poll.ScoreWindows[o.window]
 	title := t.Bold.Render("OneLogin sign-in risk") + t.Muted.Render(" · last "+windowLabel(win)+" (w)")
-	s, ok := o.c.data.scores[win]
+	s, ok := o.c.Data.Scores[win]
 	if !ok {
 		msg := "waiting for score insights…"
-		if _, on := o.c.data.health[model.VendorOneLogin]; !on {
+		if _, on := o.c.Data.Health[model.VendorOneLogin]; !on {
 			msg = "OneLogin is not configured"
 		}
 		return layout.Block(title+"\n"+t.Muted.Render(msg), w, h)
@@ -222,7 +223,7 @@ var (
 // levelsPanel counts distinct people per level (a CASB person on several
 // apps counts once, at their highest) as horizontal bars.
 func (o *overview) levelsPanel(title string, views []model.UserRisk, w, h int, levels []model.Level) string {
-	t := o.c.theme
+	t := o.c.Theme
 	if views == nil {
 		return layout.Block(t.Bold.Render(title)+"\n"+t.Muted.Render("no data yet"), w, h)
 	}
@@ -252,7 +253,7 @@ func (o *overview) levelsPanel(title string, views []model.UserRisk, w, h int, l
 
 // ratePanel is events per minute over the last hour as a sparkline.
 func (o *overview) ratePanel(w, h int) string {
-	t := o.c.theme
+	t := o.c.Theme
 	title := t.Bold.Render("Events per minute") + t.Muted.Render(" · last hour")
 	if !o.loaded {
 		return layout.Block(title+"\n"+t.Muted.Render("loading…"), w, h)
@@ -273,9 +274,9 @@ func (o *overview) ratePanel(w, h int) string {
 }
 
 func (o *overview) topPeople(w, h int) string {
-	t := o.c.theme
+	t := o.c.Theme
 	lines := []string{t.Bold.Render("Riskiest people")}
-	for _, p := range o.c.data.people {
+	for _, p := range o.c.Data.People {
 		if len(lines) == h {
 			break
 		}
@@ -302,7 +303,7 @@ func (o *overview) topPeople(w, h int) string {
 }
 
 func (o *overview) topIPs(w, h int) string {
-	t := o.c.theme
+	t := o.c.Theme
 	lines := []string{t.Bold.Render("Riskiest addresses") + t.Muted.Render(" · 24h")}
 	for _, ip := range o.ips {
 		if len(lines) == h {

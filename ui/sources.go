@@ -12,6 +12,7 @@ import (
 	"github.com/risktop/risktop/sources/sanitize"
 	"github.com/risktop/risktop/ui/layout"
 	"github.com/risktop/risktop/ui/theme"
+	"github.com/risktop/risktop/ui/uictx"
 	"github.com/risktop/risktop/ui/words"
 )
 
@@ -76,7 +77,7 @@ func errorText(h model.Health) string {
 // the retry, what is left of the rate limit, back-fill progress, the last error
 // whole and any note. It is read-only; r asks every source to poll now.
 type sourcesPanel struct {
-	c     *session
+	c     *uictx.Context
 	ident int
 	k     sourcesKeys
 
@@ -88,30 +89,30 @@ type sourcesKeys struct {
 	Refresh, Close key.Binding
 }
 
-func newSourcesPanel(c *session) *sourcesPanel {
-	return &sourcesPanel{c: c, ident: c.nextModalID(), k: sourcesKeys{
+func newSourcesPanel(c *uictx.Context) *sourcesPanel {
+	return &sourcesPanel{c: c, ident: c.NextModalID(), k: sourcesKeys{
 		Refresh: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "poll every source now")),
 		Close:   key.NewBinding(key.WithKeys("esc", "enter", "S", "q"), key.WithHelp("esc", "close")),
 	}}
 }
 
-func (p *sourcesPanel) id() int               { return p.ident }
-func (p *sourcesPanel) onMsg(tea.Msg) tea.Cmd { return nil }
-func (p *sourcesPanel) keys() []key.Binding   { return []key.Binding{p.k.Refresh, p.k.Close} }
-func (p *sourcesPanel) onKey(msg tea.KeyMsg) tea.Cmd {
+func (p *sourcesPanel) ID() int               { return p.ident }
+func (p *sourcesPanel) OnMsg(tea.Msg) tea.Cmd { return nil }
+func (p *sourcesPanel) Keys() []key.Binding   { return []key.Binding{p.k.Refresh, p.k.Close} }
+func (p *sourcesPanel) OnKey(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, p.k.Close):
-		p.c.closeModal(p.ident)
+		p.c.CloseModal(p.ident)
 	case key.Matches(msg, p.k.Refresh):
-		p.c.ask(sourcesRefresh{})
+		p.c.Ask(uictx.SourcesRefresh{})
 	}
 	return nil
 }
 
-func (p *sourcesPanel) box(width, bodyH int) string {
+func (p *sourcesPanel) Box(width, bodyH int) string {
 	c := p.c
-	now := c.now()
-	ck := fmt.Sprintf("%d/%d/%d/%d", width, bodyH, c.data.version, now.Unix()/60)
+	now := c.Now()
+	ck := fmt.Sprintf("%d/%d/%d/%d", width, bodyH, c.Data.Version, now.Unix()/60)
 	if ck == p.drawnK {
 		return p.drawn
 	}
@@ -125,7 +126,7 @@ func (p *sourcesPanel) box(width, bodyH int) string {
 			break
 		}
 	}
-	p.drawnK, p.drawn = ck, layout.Frame(c.theme, "Sources", lines, w)
+	p.drawnK, p.drawn = ck, layout.Frame(c.Theme, "Sources", lines, w)
 	return p.drawn
 }
 
@@ -133,7 +134,7 @@ func (p *sourcesPanel) box(width, bodyH int) string {
 // most most lines.
 func (p *sourcesPanel) lines(now time.Time, inner, most int) []string {
 	c := p.c
-	t := c.theme
+	t := c.Theme
 	para := func(s string) []string {
 		ls := layout.Indent(layout.Wrap([]string{s}, inner-2), "  ")
 		if len(ls) > most {
@@ -144,7 +145,7 @@ func (p *sourcesPanel) lines(now time.Time, inner, most int) []string {
 	}
 	var lines []string
 	for _, v := range model.Vendors {
-		h, ok := c.data.health[v]
+		h, ok := c.Data.Health[v]
 		if !ok {
 			continue
 		}

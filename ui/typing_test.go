@@ -39,8 +39,8 @@ func TestKeysThatArriveTogether(t *testing.T) {
 	drive(a, press("/"))
 	ev := a.screens[tabEvents].(*eventsScreen)
 	a.Update(runes("enter"))
-	if !ev.typing() || ev.filterIn.Value() != "enter" {
-		t.Errorf(`"enter" typed into the filter: typing %v, value %q`, ev.typing(), ev.filterIn.Value())
+	if !ev.Typing() || ev.filterIn.Value() != "enter" {
+		t.Errorf(`"enter" typed into the filter: typing %v, value %q`, ev.Typing(), ev.filterIn.Value())
 	}
 	a.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(" left"), Paste: true})
 	if ev.filterIn.Value() != "enter left" {

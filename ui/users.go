@@ -15,12 +15,13 @@ import (
 	"github.com/risktop/risktop/ui/export"
 	"github.com/risktop/risktop/ui/layout"
 	"github.com/risktop/risktop/ui/table"
+	"github.com/risktop/risktop/ui/uictx"
 	"github.com/risktop/risktop/ui/words"
 )
 
 // usersScreen is tab 3: one row per person merged across vendors.
 type usersScreen struct {
-	c   *session
+	c   *uictx.Context
 	k   usersKeys
 	tbl table.Model
 
@@ -41,7 +42,7 @@ type usersKeys struct {
 
 var userSorts = []string{"risk", "name", "last seen"}
 
-func newUsersScreen(c *session) screen {
+func newUsersScreen(c *uictx.Context) uictx.Screen {
 	u := &usersScreen{
 		c: c,
 		k: usersKeys{
@@ -56,7 +57,7 @@ func newUsersScreen(c *session) screen {
 			ExportJSON: key.NewBinding(key.WithKeys("E"), key.WithHelp("E", "export JSON")),
 		},
 	}
-	t := c.theme
+	t := c.Theme
 	styles := table.Styles{}
 	if t != nil {
 		styles = table.StylesFrom(t)
@@ -74,9 +75,9 @@ func newUsersScreen(c *session) screen {
 		table.Column{Title: "CASB", Width: 8},
 		table.Column{Title: "Seen", Width: 6, Align: table.AlignRight},
 	)
-	u.tbl.KeyMap = c.nav
+	u.tbl.KeyMap = c.Nav
 	u.tbl.SetEmptyMessage("no one yet: people appear as the sources report them")
-	in := newLine("/", filterLimit)
+	in := uictx.NewLine("/", uictx.FilterLimit)
 	in.Placeholder = "part of a name or an email"
 	if t != nil {
 		in.PromptStyle, in.PlaceholderStyle = t.Key, t.Muted
@@ -85,35 +86,35 @@ func newUsersScreen(c *session) screen {
 	return u
 }
 
-func (u *usersScreen) keys() []key.Binding {
+func (u *usersScreen) Keys() []key.Binding {
 	if u.filtering {
 		return []key.Binding{
 			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")),
 			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 		}
 	}
-	bs := append([]key.Binding{u.k.Open}, u.c.actionKeys(u.k.Reset)...)
+	bs := append([]key.Binding{u.k.Open}, u.c.ActionKeys(u.k.Reset)...)
 	bs = append(bs, u.k.Sort, u.k.Filter, u.k.Clear, u.k.Copy, u.k.Export, u.k.ExportJSON)
-	return append(bs, navBindings(u.tbl.KeyMap)...)
+	return append(bs, uictx.NavBindings(u.tbl.KeyMap)...)
 }
 
-func (u *usersScreen) typing() bool { return u.filtering }
+func (u *usersScreen) Typing() bool { return u.filtering }
 
-func (u *usersScreen) input() *textinput.Model {
+func (u *usersScreen) Input() *textinput.Model {
 	if u.filtering {
 		return &u.filterIn
 	}
 	return nil
 }
-func (u *usersScreen) activate() tea.Cmd { u.rebuild(); return nil }
+func (u *usersScreen) Activate() tea.Cmd { u.rebuild(); return nil }
 
-func (u *usersScreen) update(msg tea.Msg) tea.Cmd {
+func (u *usersScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case bodyResized:
-		u.width, u.height = msg.w, msg.h
-		u.tbl.SetSize(msg.w, max(msg.h-2, 2))
-	case dataChanged:
-		if msg.users || msg.health {
+	case uictx.Resized:
+		u.width, u.height = msg.W, msg.H
+		u.tbl.SetSize(msg.W, max(msg.H-2, 2))
+	case uictx.DataChanged:
+		if msg.Users || msg.Health {
 			u.rebuild()
 		}
 	case tea.KeyMsg:
@@ -130,8 +131,8 @@ func (u *usersScreen) rebuild() {
 		sel = u.shown[i].Key
 	}
 	needle := strings.ToLower(u.text)
-	shown := make([]model.Person, 0, len(u.c.data.people))
-	for _, p := range u.c.data.people {
+	shown := make([]model.Person, 0, len(u.c.Data.People))
+	for _, p := range u.c.Data.People {
 		if needle == "" || strings.Contains(strings.ToLower(p.Name), needle) || strings.Contains(p.Email, needle) {
 			shown = append(shown, p)
 		}
@@ -143,7 +144,7 @@ func (u *usersScreen) rebuild() {
 		sort.SliceStable(shown, func(i, j int) bool { return shown[i].LastSeen.After(shown[j].LastSeen) })
 	} // "risk": Merge's order already
 	u.shown = shown
-	now := u.c.now()
+	now := u.c.Now()
 	rows := make([]table.Row, len(shown))
 	cursor := 0
 	for i, p := range shown {
@@ -238,33 +239,33 @@ func (u *usersScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 		}
 	case key.Matches(msg, u.k.Open):
 		if i := u.tbl.Cursor(); i >= 0 && i < len(u.shown) {
-			return u.c.openUser(u.shown[i].Key)
+			return u.c.OpenUser(u.shown[i].Key)
 		}
 	case key.Matches(msg, u.k.Reset):
-		if u.c.actionsOff() != "" {
-			return u.c.refused()
+		if u.c.ActionsOff() != "" {
+			return u.c.Refused()
 		}
 		if i := u.tbl.Cursor(); i >= 0 && i < len(u.shown) {
 			return resetPerson(u.c, u.shown[i], true)
 		}
-		return u.c.sayErr("no one selected")
+		return u.c.SayErr("no one selected")
 	case key.Matches(msg, u.k.Copy):
 		if i := u.tbl.Cursor(); i >= 0 && i < len(u.shown) {
 			if u.shown[i].Email == "" {
-				return u.c.sayErr(display(u.shown[i]) + " has no known email")
+				return u.c.SayErr(display(u.shown[i]) + " has no known email")
 			}
-			return u.c.copyText(u.shown[i].Email)
+			return u.c.CopyText(u.shown[i].Email)
 		}
 	case key.Matches(msg, u.k.Export):
-		return u.c.exportTable("users", u.exportRows(), export.CSV)
+		return u.c.ExportTable("users", u.exportRows(), export.CSV)
 	case key.Matches(msg, u.k.ExportJSON):
-		return u.c.exportTable("users", u.exportRows(), export.JSON)
+		return u.c.ExportTable("users", u.exportRows(), export.JSON)
 	}
 	return nil
 }
 
-func (u *usersScreen) view(w, h int) string {
-	t := u.c.theme
+func (u *usersScreen) View(w, h int) string {
+	t := u.c.Theme
 	people := fmt.Sprintf("%s people", words.Thousands(len(u.shown)))
 	if len(u.shown) == 1 {
 		people = "1 person"

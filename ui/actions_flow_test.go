@@ -12,6 +12,7 @@ import (
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
+	"github.com/risktop/risktop/ui/push"
 	"github.com/risktop/risktop/ui/words"
 )
 
@@ -188,7 +189,7 @@ func TestFlowIPCommandOpensThePushForm(t *testing.T) {
 func TestFlowBulkPushShowsTheCountFirst(t *testing.T) {
 	fa := &fakeActions{}
 	f := newFlowWith(t, 400, withFake(t, fa))
-	ips, total, err := f.st.DistinctIPs(context.Background(), store.EventFilter{From: fixtureNow.Add(-24 * time.Hour), MinScore: 90}, bulkCap)
+	ips, total, err := f.st.DistinctIPs(context.Background(), store.EventFilter{From: fixtureNow.Add(-24 * time.Hour), MinScore: 90}, push.BulkCap)
 	if err != nil || total == 0 {
 		t.Fatal(total, err)
 	}
@@ -285,7 +286,7 @@ func TestFlowIntegrationDelete(t *testing.T) {
 	f.keys("right", "enter")
 	f.see("deleted the integration with https://acme.okta.com")
 	a := f.final()
-	in, _ := a.screens[tabIntegrations].(*integrationsScreen).l.selected()
+	in, _ := a.screens[tabIntegrations].(*integrationsScreen).l.Selected()
 	if calls := fa.callList(); !slices.Equal(calls, []string{"DeleteIntegration " + in.ID}) {
 		t.Fatalf("calls %v (integration %q)", calls, in.ID)
 	}

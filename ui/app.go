@@ -13,9 +13,12 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/ui/export"
+	"github.com/risktop/risktop/ui/form"
 	"github.com/risktop/risktop/ui/layout"
+	"github.com/risktop/risktop/ui/push"
 	"github.com/risktop/risktop/ui/scroll"
 	"github.com/risktop/risktop/ui/uictx"
 	"github.com/risktop/risktop/ui/words"
@@ -202,8 +205,8 @@ func (a *App) handle(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.onActionDone(msg)
 	case uictx.CopyDone:
 		return a, a.onCopied(msg)
-	case bulkIPs:
-		return a, openBulk(a.s, msg)
+	case push.IPs:
+		return a, push.OpenBulk(a.s, msg)
 	case export.Done:
 		if text, isErr := a.s.Exports.Done(msg); isErr {
 			return a, a.sayErr(text)
@@ -498,7 +501,7 @@ func (a *App) textInput() *textinput.Model {
 	var in *textinput.Model
 	switch {
 	case a.modal != nil:
-		if f, ok := a.modal.(*form); ok {
+		if f, ok := a.modal.(*form.Form); ok {
 			in = f.Input()
 		}
 	case a.cmdbar.active:

@@ -13,7 +13,9 @@ import (
 
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/sources/actions"
+	"github.com/risktop/risktop/ui/dialog"
 	"github.com/risktop/risktop/ui/export"
+	"github.com/risktop/risktop/ui/list"
 	"github.com/risktop/risktop/ui/table"
 	"github.com/risktop/risktop/ui/uictx"
 	"github.com/risktop/risktop/ui/words"
@@ -25,7 +27,7 @@ import (
 // the full map) or u undoes them. A failed save keeps them on screen.
 type behaviorsScreen struct {
 	c       *uictx.Context
-	l       *listScreen[actions.Behavior]
+	l       *list.Screen[actions.Behavior]
 	k       behaviorsKeys
 	pending map[string]behaviorEdit // by behavior key: the values wanted
 	saveErr string                  // why the last save failed
@@ -73,8 +75,8 @@ func newBehaviorsScreen(c *uictx.Context) uictx.Screen {
 		{Title: "Level", Width: 6},
 		{Title: "Description", Flex: 4, Min: 10},
 	}
-	b.l = newList(c, "Cloudflare risk behaviors", "no behaviors", cols,
-		func() loadFunc[actions.Behavior] {
+	b.l = list.New(c, "Cloudflare risk behaviors", "no behaviors", cols,
+		func() list.LoadFunc[actions.Behavior] {
 			acts := c.Actions
 			return func(ctx context.Context) ([]actions.Behavior, string, error) {
 				if acts == nil {
@@ -96,7 +98,7 @@ func newBehaviorsScreen(c *uictx.Context) uictx.Screen {
 				return bs, fmt.Sprintf("%d of %d enabled", enabled, len(bs)), nil
 			}
 		}, b.row)
-	b.l.note = b.note
+	b.l.Note = b.note
 	return b
 }
 
@@ -151,9 +153,9 @@ func (b *behaviorsScreen) Claims(msg tea.KeyMsg) bool {
 
 func (b *behaviorsScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case listLoaded[actions.Behavior]:
+	case list.Loaded[actions.Behavior]:
 		cmd := b.l.Update(msg)
-		if msg.screen == b.l && msg.err == nil {
+		if msg.Succeeded(b.l) {
 			b.settle()
 		}
 		return cmd
@@ -166,12 +168,12 @@ func (b *behaviorsScreen) Update(msg tea.Msg) tea.Cmd {
 // settle drops pending values the behaviors now have anyway (a reload
 // after a save, or someone else's change) and redraws.
 func (b *behaviorsScreen) settle() {
-	for _, x := range b.l.items {
+	for _, x := range b.l.Items() {
 		if w, ok := b.pending[x.Key]; ok && w.enabled == x.Enabled && w.level == x.RiskLevel {
 			delete(b.pending, x.Key)
 		}
 	}
-	b.l.redraw()
+	b.l.Redraw()
 }
 
 func (b *behaviorsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
@@ -188,7 +190,7 @@ func (b *behaviorsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 	default:
 		return b.l.Update(msg)
 	}
-	x, ok := b.l.selected()
+	x, ok := b.l.Selected()
 	switch {
 	case key.Matches(msg, b.k.Save):
 		return b.review()
@@ -199,7 +201,7 @@ func (b *behaviorsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		clear(b.pending)
 		b.saveErr = ""
-		b.l.redraw()
+		b.l.Redraw()
 		return c.Say("undid " + words.Plural(n, "change"))
 	case !ok:
 		return c.SayErr("no behavior selected")
@@ -231,7 +233,7 @@ func (b *behaviorsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 	} else {
 		b.pending[x.Key] = want
 	}
-	b.l.redraw()
+	b.l.Redraw()
 	return nil
 }
 
@@ -246,7 +248,7 @@ func (b *behaviorsScreen) diff() ([]string, map[string]actions.BehaviorChange) {
 	}
 	sort.Strings(keys)
 	byKey := map[string]actions.Behavior{}
-	for _, x := range b.l.items {
+	for _, x := range b.l.Items() {
 		byKey[x.Key] = x
 	}
 	for _, k := range keys {
@@ -293,21 +295,21 @@ func (b *behaviorsScreen) review() tea.Cmd {
 	body = append(body, "",
 		"Cloudflare evaluates every user against the enabled behaviors continuously; disabling one stops new detections, past ones stay.",
 		t.Muted.Render("Saved as a full-map PUT: every behavior is sent, these with their new values."))
-	d := newDialog(c, "Save behavior changes", "Save", body, nil)
-	d.run = func() tea.Cmd {
+	d := dialog.New(c, "Save behavior changes", "Save", body, nil)
+	d.Run = func() tea.Cmd {
 		n := len(changes)
-		return c.Act(d.ident, "saved "+words.Plural(n, "behavior change"), "not saved", func(ctx context.Context, acts Actions, who actions.Actor) error {
+		return c.Act(d.ID(), "saved "+words.Plural(n, "behavior change"), "not saved", func(ctx context.Context, acts Actions, who actions.Actor) error {
 			_, err := acts.SaveBehaviors(ctx, who, changes)
 			return err
 		}, func(err error) tea.Cmd {
 			if err != nil {
 				b.saveErr = err.Error()
-				b.l.touch()
+				b.l.Touch()
 				return nil
 			}
 			b.saveErr = ""
 			clear(b.pending)
-			b.l.redraw()
+			b.l.Redraw()
 			return b.l.Activate()
 		})
 	}
@@ -319,12 +321,12 @@ func (b *behaviorsScreen) View(w, h int) string {
 	if n := len(b.pending); n > 0 {
 		extra = b.c.Theme.Muted.Render(" · ") + b.c.Theme.Changed.Render(words.Plural(n, "unsaved change"))
 	}
-	return b.l.viewWith(w, h, extra)
+	return b.l.ViewWith(w, h, extra)
 }
 
 func (b *behaviorsScreen) export() export.Table {
 	d := export.Table{Fields: []string{"key", "name", "enabled", "risk_level", "description"}}
-	for _, x := range b.l.items {
+	for _, x := range b.l.Items() {
 		d.Rows = append(d.Rows, []any{x.Key, x.Name, x.Enabled, x.RiskLevel, x.Description})
 	}
 	return d

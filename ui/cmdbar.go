@@ -11,6 +11,7 @@ import (
 
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/ui/layout"
+	"github.com/risktop/risktop/ui/push"
 	"github.com/risktop/risktop/ui/theme"
 	"github.com/risktop/risktop/ui/uictx"
 )
@@ -210,7 +211,7 @@ func (a *App) run(line string) tea.Cmd {
 		// A single address (not a prefix) can be pushed: when actions are
 		// on, the push form opens over the filtered events.
 		if !strings.Contains(filter, "/") && a.s.ActionsOff() == "" && a.deps.Actions.CanPush() {
-			cmds = append(cmds, openPush(a.s, filter, "HIGH", nil))
+			cmds = append(cmds, push.Open(a.s, filter, "HIGH", nil))
 		}
 		return tea.Batch(cmds...)
 	case "fault":

@@ -16,6 +16,7 @@ import (
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/ui/layout"
+	"github.com/risktop/risktop/ui/push"
 	"github.com/risktop/risktop/ui/scroll"
 	"github.com/risktop/risktop/ui/uictx"
 	"github.com/risktop/risktop/ui/words"
@@ -179,11 +180,11 @@ func (d *drillScreen) Update(msg tea.Msg) tea.Cmd {
 			ip, level := "", "HIGH"
 			for _, e := range d.load.signIns {
 				if e.IP != "" {
-					ip, level = e.IP, pushLevelOf(e.Level)
+					ip, level = e.IP, push.LevelOf(e.Level)
 					break
 				}
 			}
-			return openPush(d.c, ip, level, seen)
+			return push.Open(d.c, ip, level, seen)
 		case key.Matches(msg, d.k.Copy):
 			p, _ := d.person()
 			email := p.Email

@@ -16,6 +16,7 @@ import (
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/ui/export"
 	"github.com/risktop/risktop/ui/layout"
+	"github.com/risktop/risktop/ui/push"
 	"github.com/risktop/risktop/ui/scroll"
 	"github.com/risktop/risktop/ui/table"
 	"github.com/risktop/risktop/ui/uictx"
@@ -507,7 +508,7 @@ func (e *eventsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return e.c.SayErr("no event selected")
 	case key.Matches(msg, e.k.Bulk):
-		return collectIPs(e.c, e.filter(), e.q.describe())
+		return push.Collect(e.c, e.filter(), e.q.describe())
 	case key.Matches(msg, e.k.Copy):
 		if ev, ok := e.selected(); ok {
 			if ev.IP == "" {
@@ -535,7 +536,7 @@ func (e *eventsScreen) push(ev model.Event) tea.Cmd {
 	if ev.IP == "" {
 		return e.c.SayErr("this event has no IP address to push")
 	}
-	return openPush(e.c, ev.IP, pushLevelOf(ev.Level), nil)
+	return push.Open(e.c, ev.IP, push.LevelOf(ev.Level), nil)
 }
 
 func (e *eventsScreen) next() tea.Cmd {

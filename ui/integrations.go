@@ -11,8 +11,11 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/risktop/risktop/sources/actions"
+	"github.com/risktop/risktop/ui/dialog"
 	"github.com/risktop/risktop/ui/export"
+	"github.com/risktop/risktop/ui/form"
 	"github.com/risktop/risktop/ui/layout"
+	"github.com/risktop/risktop/ui/list"
 	"github.com/risktop/risktop/ui/table"
 	"github.com/risktop/risktop/ui/uictx"
 	"github.com/risktop/risktop/ui/words"
@@ -24,7 +27,7 @@ import (
 // well-known URL is shown whole under the table and y copies it.
 type integrationsScreen struct {
 	c *uictx.Context
-	l *listScreen[actions.Integration]
+	l *list.Screen[actions.Integration]
 	k integrationsKeys
 }
 
@@ -49,8 +52,8 @@ func newIntegrationsScreen(c *uictx.Context) uictx.Screen {
 		{Title: "Created", Width: 10},
 		{Title: "Well-known URL", Flex: 3, Min: 12},
 	}
-	s.l = newList(c, "Cloudflare risk integrations", "no integrations: Cloudflare sends risk to no identity provider", cols,
-		func() loadFunc[actions.Integration] {
+	s.l = list.New(c, "Cloudflare risk integrations", "no integrations: Cloudflare sends risk to no identity provider", cols,
+		func() list.LoadFunc[actions.Integration] {
 			acts := c.Actions
 			return func(ctx context.Context) ([]actions.Integration, string, error) {
 				if acts == nil {
@@ -69,15 +72,15 @@ func newIntegrationsScreen(c *uictx.Context) uictx.Screen {
 			return table.Row{Cells: []string{in.IntegrationType, words.YesNo(in.Active), in.TenantURL, in.ReferenceID,
 				in.CreatedAt.Local().Format("2006-01-02"), in.WellKnownURL}}
 		})
-	s.l.noteLines = 3
-	s.l.note = s.note
+	s.l.NoteLines = 3
+	s.l.Note = s.note
 	return s
 }
 
 // note is the selected integration's well-known URL, whole.
 func (s *integrationsScreen) note() string {
 	t := s.c.Theme
-	in, ok := s.l.selected()
+	in, ok := s.l.Selected()
 	if !ok || in.WellKnownURL == "" {
 		return t.Muted.Render("the well-known URL goes into Okta's shared-signals stream setup")
 	}
@@ -106,7 +109,7 @@ func (s *integrationsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 	c := s.c
 	switch {
 	case key.Matches(msg, s.k.Copy):
-		in, ok := s.l.selected()
+		in, ok := s.l.Selected()
 		if !ok || in.WellKnownURL == "" {
 			return c.SayErr("no well-known URL to copy")
 		}
@@ -128,7 +131,7 @@ func (s *integrationsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 	if key.Matches(msg, s.k.New) {
 		return s.create()
 	}
-	in, ok := s.l.selected()
+	in, ok := s.l.Selected()
 	if !ok {
 		return c.SayErr("no integration selected")
 	}
@@ -139,32 +142,32 @@ func (s *integrationsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 }
 
 // checkTenant is the tenant URL rule the Cloudflare client applies.
-func checkTenant(f *form) {
-	v := strings.TrimSpace(f.value("tenant"))
+func checkTenant(f *form.Form) {
+	v := strings.TrimSpace(f.Value("tenant"))
 	u, err := url.Parse(v)
 	switch {
 	case v == "":
-		f.setProblem("tenant", "required: the Okta org URL, like https://tenant.okta.com")
+		f.SetProblem("tenant", "required: the Okta org URL, like https://tenant.okta.com")
 	case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
-		f.setProblem("tenant", "must be an absolute URL, like https://tenant.okta.com")
+		f.SetProblem("tenant", "must be an absolute URL, like https://tenant.okta.com")
 	}
-	if strings.ContainsAny(f.value("reference"), "/?#") {
-		f.setProblem("reference", "an id, without / ? or #")
+	if strings.ContainsAny(f.Value("reference"), "/?#") {
+		f.SetProblem("reference", "an id, without / ? or #")
 	}
 }
 
 func (s *integrationsScreen) create() tea.Cmd {
 	c := s.c
-	f := newForm(c, "New Cloudflare risk integration", "Create")
-	f.intro = []string{"Type: Okta. Cloudflare will send every user risk change to this Okta org over shared signals; Okta then needs the well-known URL in a stream of its own."}
-	f.text("tenant", "Tenant URL", "", "", 200)
-	ref := f.text("reference", "Reference id", "", "", 200)
-	ref.hint = "optional: the Access↔Okta IdP integration id"
-	f.check = checkTenant
-	f.send = func(f *form) tea.Cmd {
+	f := form.New(c, "New Cloudflare risk integration", "Create")
+	f.Intro = []string{"Type: Okta. Cloudflare will send every user risk change to this Okta org over shared signals; Okta then needs the well-known URL in a stream of its own."}
+	f.Text("tenant", "Tenant URL", "", "", 200)
+	ref := f.Text("reference", "Reference id", "", "", 200)
+	ref.Hint = "optional: the Access↔Okta IdP integration id"
+	f.Check = checkTenant
+	f.Send = func(f *form.Form) tea.Cmd {
 		in := actions.IntegrationCreate{IntegrationType: actions.IntegrationTypeOkta,
-			TenantURL: strings.TrimSpace(f.value("tenant")), ReferenceID: strings.TrimSpace(f.value("reference"))}
-		return c.Act(f.ident, "created the Okta integration for "+in.TenantURL, "not created", func(ctx context.Context, acts Actions, who actions.Actor) error {
+			TenantURL: strings.TrimSpace(f.Value("tenant")), ReferenceID: strings.TrimSpace(f.Value("reference"))}
+		return c.Act(f.ID(), "created the Okta integration for "+in.TenantURL, "not created", func(ctx context.Context, acts Actions, who actions.Actor) error {
 			_, err := acts.CreateIntegration(ctx, who, in)
 			return err
 		}, func(err error) tea.Cmd {
@@ -174,23 +177,23 @@ func (s *integrationsScreen) create() tea.Cmd {
 			return tea.Batch(s.l.Activate(), c.ReloadOutbox())
 		})
 	}
-	return c.OpenModal(f.start())
+	return c.OpenModal(f.Start())
 }
 
 func (s *integrationsScreen) edit(cur actions.Integration) tea.Cmd {
 	c := s.c
-	f := newForm(c, "Edit the integration with "+layout.Cut(cur.TenantURL, 40), "Save")
-	f.intro = []string{fmt.Sprintf("%s integration %s", cur.IntegrationType, cur.ID)}
-	active := f.choose("active", "Active", []string{"yes", "no"}, words.YesNo(cur.Active))
-	active.hint = "no: Cloudflare stops sending risk to this tenant until it is turned on again"
-	f.text("tenant", "Tenant URL", cur.TenantURL, "", 200)
-	ref := f.text("reference", "Reference id", cur.ReferenceID, "", 200)
-	ref.hint = "optional: the Access↔Okta IdP integration id"
-	f.check = checkTenant
-	f.send = func(f *form) tea.Cmd {
-		up := actions.IntegrationUpdate{Active: f.value("active") == "yes",
-			TenantURL: strings.TrimSpace(f.value("tenant")), ReferenceID: strings.TrimSpace(f.value("reference"))}
-		return c.Act(f.ident, "saved the integration with "+up.TenantURL, "not saved", func(ctx context.Context, acts Actions, who actions.Actor) error {
+	f := form.New(c, "Edit the integration with "+layout.Cut(cur.TenantURL, 40), "Save")
+	f.Intro = []string{fmt.Sprintf("%s integration %s", cur.IntegrationType, cur.ID)}
+	active := f.Choose("active", "Active", []string{"yes", "no"}, words.YesNo(cur.Active))
+	active.Hint = "no: Cloudflare stops sending risk to this tenant until it is turned on again"
+	f.Text("tenant", "Tenant URL", cur.TenantURL, "", 200)
+	ref := f.Text("reference", "Reference id", cur.ReferenceID, "", 200)
+	ref.Hint = "optional: the Access↔Okta IdP integration id"
+	f.Check = checkTenant
+	f.Send = func(f *form.Form) tea.Cmd {
+		up := actions.IntegrationUpdate{Active: f.Value("active") == "yes",
+			TenantURL: strings.TrimSpace(f.Value("tenant")), ReferenceID: strings.TrimSpace(f.Value("reference"))}
+		return c.Act(f.ID(), "saved the integration with "+up.TenantURL, "not saved", func(ctx context.Context, acts Actions, who actions.Actor) error {
 			_, err := acts.UpdateIntegration(ctx, who, cur.ID, up)
 			return err
 		}, func(err error) tea.Cmd {
@@ -200,7 +203,7 @@ func (s *integrationsScreen) edit(cur actions.Integration) tea.Cmd {
 			return tea.Batch(s.l.Activate(), c.ReloadOutbox())
 		})
 	}
-	return c.OpenModal(f.start())
+	return c.OpenModal(f.Start())
 }
 
 func (s *integrationsScreen) remove(cur actions.Integration) tea.Cmd {
@@ -212,9 +215,9 @@ func (s *integrationsScreen) remove(cur actions.Integration) tea.Cmd {
 		"Cloudflare stops sending risk scores to it: Okta no longer hears of risk changes or resets from Cloudflare, and policies there that use them stop seeing updates.",
 		t.Muted.Render("Okta's stream for " + words.FirstNonEmpty(cur.WellKnownURL, cur.ID) + " stays until removed in Okta."),
 	}
-	d := newDialog(c, "Delete an integration", "Delete", lines, nil)
-	d.run = func() tea.Cmd {
-		return c.Act(d.ident, "deleted the integration with "+cur.TenantURL, "not deleted", func(ctx context.Context, acts Actions, who actions.Actor) error {
+	d := dialog.New(c, "Delete an integration", "Delete", lines, nil)
+	d.Run = func() tea.Cmd {
+		return c.Act(d.ID(), "deleted the integration with "+cur.TenantURL, "not deleted", func(ctx context.Context, acts Actions, who actions.Actor) error {
 			return acts.DeleteIntegration(ctx, who, cur.ID)
 		}, func(err error) tea.Cmd { return tea.Batch(s.l.Activate(), c.ReloadOutbox()) })
 	}
@@ -223,7 +226,7 @@ func (s *integrationsScreen) remove(cur actions.Integration) tea.Cmd {
 
 func (s *integrationsScreen) export() export.Table {
 	d := export.Table{Fields: []string{"id", "type", "active", "tenant_url", "reference_id", "created_at", "well_known_url"}}
-	for _, in := range s.l.items {
+	for _, in := range s.l.Items() {
 		d.Rows = append(d.Rows, []any{in.ID, in.IntegrationType, in.Active, in.TenantURL, in.ReferenceID, export.TimeCell(in.CreatedAt), in.WellKnownURL})
 	}
 	return d

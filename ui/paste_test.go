@@ -10,6 +10,7 @@ import (
 
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/hub"
+	"github.com/risktop/risktop/ui/form"
 	"github.com/risktop/risktop/ui/words"
 )
 
@@ -109,10 +110,10 @@ func TestLongPasteIsCut(t *testing.T) {
 		{"users filter", func(a *App) { keysOf(a, "3", "/") },
 			func(a *App) string { return a.screens[tabUsers].(*usersScreen).filterIn.Value() }, 1024},
 		{"form field", func(a *App) {
-			f := newForm(a.s, "Test", "OK")
-			f.text("ip", "IP", "", "", 64)
-			drive(a, a.showModal(f.start()))
-		}, func(a *App) string { return a.modal.(*form).value("ip") }, 64},
+			f := form.New(a.s, "Test", "OK")
+			f.Text("ip", "IP", "", "", 64)
+			drive(a, a.showModal(f.Start()))
+		}, func(a *App) string { return a.modal.(*form.Form).Value("ip") }, 64},
 	}
 	for _, w := range places {
 		for _, how := range []string{"bracketed", "unbracketed"} {

@@ -2,6 +2,7 @@ package uictx
 
 import (
 	"github.com/charmbracelet/bubbles/key"
+
 	"github.com/risktop/risktop/ui/table"
 )
 

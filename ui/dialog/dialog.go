@@ -1,4 +1,6 @@
-package ui
+// Package dialog is the confirmation every outward action asks for: what
+// will happen, [Cancel] and the action's button, Cancel focused.
+package dialog
 
 import (
 	"github.com/charmbracelet/bubbles/key"
@@ -9,45 +11,46 @@ import (
 	"github.com/risktop/risktop/ui/uictx"
 )
 
-// dialog asks the operator to confirm one action: a title, what will
+// Dialog asks the operator to confirm one action: a title, what will
 // happen, and two buttons, [Cancel] and the action. The focus starts on
 // Cancel, so a stray enter cancels. ←/→, h/l and tab move the focus,
 // enter presses the focused button, esc and n cancel, and every other key
 // is swallowed: it neither reaches the screen below nor confirms.
 //
 // While the action runs the dialog says "working…" and takes no keys; its
-// result (an actionDone naming the dialog) closes it, and a notice says
+// result (a uictx.ActionDone naming the dialog) closes it, and a notice says
 // how it went.
-type dialog struct {
+type Dialog struct {
+	// Lines are what will happen, one paragraph a line (wrapped to fit).
+	Lines []string
+	// Run starts the action; it returns the command whose ActionDone
+	// carries this dialog's ID.
+	Run func() tea.Cmd
+	// Prev is shown again on Cancel (the form this dialog confirms).
+	Prev uictx.Modal
+	// Follow, when set, sees the results the dialog waits for (such as the
+	// Okta link of a reset) and may change Lines.
+	Follow func(d *Dialog, msg tea.Msg) tea.Cmd
+
 	c      *uictx.Context
 	ident  int
 	title  string
-	lines  []string // what will happen, one paragraph a line (wrapped to fit)
-	action string   // the action button's label
-	focus  int      // 0: Cancel, 1: the action
+	action string // the action button's label
+	focus  int    // 0: Cancel, 1: the action
 	busy   bool
-	k      dialogKeys
+	k      keys
 
 	rev    int // counts changes, so box redraws only after one
 	drawnK [2]int
 	drawn  string
-
-	// run starts the action; it returns the command whose actionDone
-	// carries this dialog's id.
-	run func() tea.Cmd
-	// prev is shown again on Cancel (the form this dialog confirms).
-	prev uictx.Modal
-	// follow, when set, sees the results the dialog waits for (such as the
-	// Okta link of a reset) and may change lines.
-	follow func(d *dialog, msg tea.Msg) tea.Cmd
 }
 
-type dialogKeys struct {
+type keys struct {
 	Left, Right, Press, Cancel key.Binding
 }
 
-func newDialogKeys() dialogKeys {
-	return dialogKeys{
+func newKeys() keys {
+	return keys{
 		Left:   key.NewBinding(key.WithKeys("left", "h", "shift+tab"), key.WithHelp("←/→ tab", "choose a button")),
 		Right:  key.NewBinding(key.WithKeys("right", "l", "tab")),
 		Press:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "press it")),
@@ -55,20 +58,22 @@ func newDialogKeys() dialogKeys {
 	}
 }
 
-func newDialog(c *uictx.Context, title, action string, lines []string, run func() tea.Cmd) *dialog {
-	return &dialog{c: c, ident: c.NextModalID(), title: title, action: action, lines: lines, run: run, k: newDialogKeys()}
+// New is a dialog titled title whose action button says action; run
+// (or Run, set later) starts the action.
+func New(c *uictx.Context, title, action string, lines []string, run func() tea.Cmd) *Dialog {
+	return &Dialog{c: c, ident: c.NextModalID(), title: title, action: action, Lines: lines, Run: run, k: newKeys()}
 }
 
-func (d *dialog) ID() int { return d.ident }
+func (d *Dialog) ID() int { return d.ident }
 
-func (d *dialog) Keys() []key.Binding {
+func (d *Dialog) Keys() []key.Binding {
 	if d.busy {
 		return nil
 	}
 	return []key.Binding{d.k.Left, d.k.Press, d.k.Cancel}
 }
 
-func (d *dialog) OnKey(msg tea.KeyMsg) tea.Cmd {
+func (d *Dialog) OnKey(msg tea.KeyMsg) tea.Cmd {
 	if d.busy {
 		return nil
 	}
@@ -87,46 +92,46 @@ func (d *dialog) OnKey(msg tea.KeyMsg) tea.Cmd {
 			return d.cancel()
 		}
 		d.busy = true
-		return d.run()
+		return d.Run()
 	}
 	return nil // every other key is swallowed
 }
 
-func (d *dialog) cancel() tea.Cmd {
+func (d *Dialog) cancel() tea.Cmd {
 	d.c.CloseModal(d.ident)
-	if d.prev != nil {
-		return d.c.OpenModal(d.prev)
+	if d.Prev != nil {
+		return d.c.OpenModal(d.Prev)
 	}
 	return nil
 }
 
-func (d *dialog) OnMsg(msg tea.Msg) tea.Cmd {
-	if d.follow != nil {
+func (d *Dialog) OnMsg(msg tea.Msg) tea.Cmd {
+	if d.Follow != nil {
 		d.rev++
-		return d.follow(d, msg)
+		return d.Follow(d, msg)
 	}
 	return nil
 }
 
-func (d *dialog) Box(width, _ int) string {
+func (d *Dialog) Box(width, _ int) string {
 	if k := [2]int{width, d.rev}; k == d.drawnK && d.drawn != "" {
 		return d.drawn
 	}
 	w := layout.ModalWidth(width, 72)
 	inner := w - 4
-	lines := append(layout.Wrap(d.lines, inner), "")
+	lines := append(layout.Wrap(d.Lines, inner), "")
 	if d.busy {
 		lines = append(lines, d.c.Theme.Muted.Render("working…"))
 	} else {
-		lines = append(lines, buttons(d.c.Theme, inner, d.focus, "Cancel", d.action))
+		lines = append(lines, Buttons(d.c.Theme, inner, d.focus, "Cancel", d.action))
 	}
 	d.drawnK, d.drawn = [2]int{width, d.rev}, layout.Frame(d.c.Theme, d.title, lines, w)
 	return d.drawn
 }
 
-// buttons draws a row of buttons at the right, the focused one marked
+// Buttons draws a row of buttons at the right, the focused one marked
 // with ▸ ◂ (so it shows without colour) and in the focus style.
-func buttons(t *theme.Theme, inner, focus int, labels ...string) string {
+func Buttons(t *theme.Theme, inner, focus int, labels ...string) string {
 	var row string
 	for i, l := range labels {
 		if i > 0 {

@@ -1,4 +1,6 @@
-package ui
+// Package form is a modal of fields checked as they are typed: the push,
+// bulk-push and integration forms.
+package form
 
 import (
 	"strings"
@@ -7,39 +9,41 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/risktop/risktop/ui/dialog"
 	"github.com/risktop/risktop/ui/layout"
 	"github.com/risktop/risktop/ui/uictx"
 )
 
-// form is a modal of fields: text fields (bubbles textinput) and choice
+// Form is a modal of fields: text fields (bubbles textinput) and choice
 // fields (←/→ cycle; typing the start of a choice, in any case, picks it).
-// check runs after every key and sets each field's problem, shown under
+// Check runs after every key and sets each field's problem, shown under
 // it; submit is refused while any remains. tab and shift+tab (or ↓ and ↑)
 // move between the fields and the buttons, enter submits from the last
 // field or the submit button (and moves on from the others), esc cancels.
 // While a form is open it has the keyboard: the global keys, tab
 // switching among them, do not fire.
-type form struct {
+type Form struct {
+	Intro []string // lines above the fields
+	// Check sets the fields' problems from their values; no I/O.
+	Check func(f *Form)
+	// Send runs once the fields have no problems; it returns the command
+	// whose ActionDone carries the form's ID (or opens a dialog).
+	Send func(f *Form) tea.Cmd
+
 	c      *uictx.Context
 	ident  int
 	title  string
-	intro  []string // lines above the fields
-	fields []*field
+	fields []*Field
 	focus  int // a field, then len(fields): submit, len(fields)+1: cancel
 	submit string
 	busy   bool
 	err    string // why the last submit did not go through
-	k      formKeys
+	k      keys
 
 	rev    int // counts changes, so box redraws only after one
 	drawnK [2]int
 	drawn  string
-
-	// check sets the fields' problems from their values; no I/O.
-	check func(f *form)
-	// send runs once the fields have no problems; it returns the command
-	// whose actionDone carries the form's id (or opens a dialog).
-	send func(f *form) tea.Cmd
 }
 
 type fieldKind int
@@ -49,27 +53,28 @@ const (
 	choiceField
 )
 
-// field is one line of a form.
-type field struct {
+// Field is one line of a form.
+type Field struct {
+	Hint    string   // shown under the field when it has no problem or warning
+	Options []string // values ctrl+n / ctrl+p cycle a text field through
+
 	name    string // what check and send call it
 	label   string
 	kind    fieldKind
 	in      textinput.Model
 	choices []string
 	choice  int
-	typed   string   // letters typed on a choice field, to pick by prefix
-	options []string // values ctrl+n / ctrl+p cycle a text field through
-	hint    string   // shown under the field when it has no problem
+	typed   string // letters typed on a choice field, to pick by prefix
 	problem string
 	warning string // shown under the field when it has no problem; does not stop a submit
 }
 
-type formKeys struct {
+type keys struct {
 	Next, Prev, Submit, Cancel, Cycle, Options key.Binding
 }
 
-func newFormKeys() formKeys {
-	return formKeys{
+func newKeys() keys {
+	return keys{
 		Next:    key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab/↓", "next field")),
 		Prev:    key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab/↑", "previous")),
 		Submit:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "submit (from the last field)")),
@@ -79,12 +84,13 @@ func newFormKeys() formKeys {
 	}
 }
 
-func newForm(c *uictx.Context, title, submit string) *form {
-	return &form{c: c, ident: c.NextModalID(), title: title, submit: submit, k: newFormKeys()}
+// New is an empty form titled title whose submit button says submit.
+func New(c *uictx.Context, title, submit string) *Form {
+	return &Form{c: c, ident: c.NextModalID(), title: title, submit: submit, k: newKeys()}
 }
 
-// text adds a text field.
-func (f *form) text(name, label, value, placeholder string, limit int) *field {
+// Text adds a text field.
+func (f *Form) Text(name, label, value, placeholder string, limit int) *Field {
 	in := uictx.NewLine("", limit)
 	in.Placeholder = placeholder
 	in.Cursor.SetMode(cursor.CursorStatic) // no blink timer while a form is open
@@ -94,14 +100,14 @@ func (f *form) text(name, label, value, placeholder string, limit int) *field {
 	}
 	in.SetValue(value)
 	in.CursorEnd()
-	fl := &field{name: name, label: label, kind: textField, in: in}
+	fl := &Field{name: name, label: label, kind: textField, in: in}
 	f.fields = append(f.fields, fl)
 	return fl
 }
 
-// choose adds a choice field.
-func (f *form) choose(name, label string, choices []string, selected string) *field {
-	fl := &field{name: name, label: label, kind: choiceField, choices: choices}
+// Choose adds a choice field.
+func (f *Form) Choose(name, label string, choices []string, selected string) *Field {
+	fl := &Field{name: name, label: label, kind: choiceField, choices: choices}
 	for i, c := range choices {
 		if strings.EqualFold(c, selected) {
 			fl.choice = i
@@ -111,8 +117,8 @@ func (f *form) choose(name, label string, choices []string, selected string) *fi
 	return fl
 }
 
-// value is a field's text, or its choice.
-func (f *form) value(name string) string {
+// Value is a field's text, or its choice.
+func (f *Form) Value(name string) string {
 	for _, fl := range f.fields {
 		if fl.name == name {
 			if fl.kind == choiceField {
@@ -124,8 +130,8 @@ func (f *form) value(name string) string {
 	return ""
 }
 
-// setWarning marks the named field with msg ("" clears it).
-func (f *form) setWarning(name, msg string) {
+// SetWarning marks the named field with msg ("" clears it).
+func (f *Form) SetWarning(name, msg string) {
 	for _, fl := range f.fields {
 		if fl.name == name {
 			fl.warning = msg
@@ -133,8 +139,8 @@ func (f *form) setWarning(name, msg string) {
 	}
 }
 
-// setProblem shows msg under the named field ("" clears it).
-func (f *form) setProblem(name, msg string) {
+// SetProblem shows msg under the named field ("" clears it).
+func (f *Form) SetProblem(name, msg string) {
 	for _, fl := range f.fields {
 		if fl.name == name {
 			fl.problem = msg
@@ -142,7 +148,7 @@ func (f *form) setProblem(name, msg string) {
 	}
 }
 
-func (f *form) problems() bool {
+func (f *Form) problems() bool {
 	for _, fl := range f.fields {
 		if fl.problem != "" {
 			return true
@@ -151,26 +157,26 @@ func (f *form) problems() bool {
 	return false
 }
 
-// start focuses the first field and validates what is pre-filled.
-func (f *form) start() *form {
-	f.setFocus(0)
+// Start focuses the first field and validates what is pre-filled.
+func (f *Form) Start() *Form {
+	f.SetFocus(0)
 	f.validate()
 	return f
 }
 
-func (f *form) validate() {
+func (f *Form) validate() {
 	for _, fl := range f.fields {
 		fl.problem, fl.warning = "", ""
 	}
-	if f.check != nil {
-		f.check(f)
+	if f.Check != nil {
+		f.Check(f)
 	}
-	if !f.problems() && f.err == problemsFirst {
+	if !f.problems() && f.err == ProblemsFirst {
 		f.err = ""
 	}
 }
 
-func (f *form) setFocus(i int) {
+func (f *Form) SetFocus(i int) {
 	n := len(f.fields) + 2
 	f.focus = ((i % n) + n) % n
 	for j, fl := range f.fields {
@@ -186,18 +192,48 @@ func (f *form) setFocus(i int) {
 	}
 }
 
-func (f *form) ID() int { return f.ident }
+func (f *Form) ID() int { return f.ident }
+
+// Focus is the focused line: a field's index, then FieldCount() for the
+// submit button and FieldCount()+1 for Cancel.
+func (f *Form) Focus() int { return f.focus }
+
+// FieldCount is how many fields the form has.
+func (f *Form) FieldCount() int { return len(f.fields) }
+
+// FieldIndex is the named field's index, -1 when there is none.
+func (f *Form) FieldIndex(name string) int {
+	for i, fl := range f.fields {
+		if fl.name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// Err is why the last submit did not go through ("" when it did).
+func (f *Form) Err() string { return f.err }
+
+// SetErr says why the form cannot be sent ("" clears it).
+func (f *Form) SetErr(why string) { f.err = why }
+
+// Busy reports whether the form is sending, and takes no keys.
+func (f *Form) Busy() bool { return f.busy }
+
+// Ready gives the form its keys back: its submit asked for a confirmation
+// instead of acting, and the form may be shown again.
+func (f *Form) Ready() { f.busy = false }
 
 // input is the focused text field's input, or nil (a choice, a button,
 // or while the form is busy, when keys do nothing).
-func (f *form) Input() *textinput.Model {
+func (f *Form) Input() *textinput.Model {
 	if f.busy || f.focus >= len(f.fields) || f.fields[f.focus].kind != textField {
 		return nil
 	}
 	return &f.fields[f.focus].in
 }
 
-func (f *form) Keys() []key.Binding {
+func (f *Form) Keys() []key.Binding {
 	if f.busy {
 		return nil
 	}
@@ -206,16 +242,17 @@ func (f *form) Keys() []key.Binding {
 		switch fl := f.fields[f.focus]; {
 		case fl.kind == choiceField:
 			bs = append(bs, f.k.Cycle)
-		case len(fl.options) > 1:
+		case len(fl.Options) > 1:
 			bs = append(bs, f.k.Options)
 		}
 	}
 	return bs
 }
 
-const problemsFirst = "fix the problems shown first"
+// ProblemsFirst is why a submit is refused while a field shows a problem.
+const ProblemsFirst = "fix the problems shown first"
 
-func (f *form) OnKey(msg tea.KeyMsg) tea.Cmd {
+func (f *Form) OnKey(msg tea.KeyMsg) tea.Cmd {
 	if f.busy {
 		return nil
 	}
@@ -226,10 +263,10 @@ func (f *form) OnKey(msg tea.KeyMsg) tea.Cmd {
 		f.c.CloseModal(f.ident)
 		return nil
 	case key.Matches(msg, f.k.Next):
-		f.setFocus(f.focus + 1)
+		f.SetFocus(f.focus + 1)
 		return nil
 	case key.Matches(msg, f.k.Prev):
-		f.setFocus(f.focus - 1)
+		f.SetFocus(f.focus - 1)
 		return nil
 	case key.Matches(msg, f.k.Submit):
 		switch {
@@ -239,7 +276,7 @@ func (f *form) OnKey(msg tea.KeyMsg) tea.Cmd {
 		case f.focus >= last:
 			return f.trySubmit()
 		}
-		f.setFocus(f.focus + 1)
+		f.SetFocus(f.focus + 1)
 		return nil
 	}
 	if f.focus >= len(f.fields) { // on the buttons
@@ -257,7 +294,7 @@ func (f *form) OnKey(msg tea.KeyMsg) tea.Cmd {
 		f.validate()
 		return nil
 	}
-	if key.Matches(msg, f.k.Options) && len(fl.options) > 0 {
+	if key.Matches(msg, f.k.Options) && len(fl.Options) > 0 {
 		fl.cycleOption(msg.String() == "ctrl+n")
 		f.validate()
 		return nil
@@ -268,7 +305,7 @@ func (f *form) OnKey(msg tea.KeyMsg) tea.Cmd {
 	return cmd
 }
 
-func (fl *field) onChoiceKey(msg tea.KeyMsg) {
+func (fl *Field) onChoiceKey(msg tea.KeyMsg) {
 	n := len(fl.choices)
 	switch msg.Type {
 	case tea.KeyLeft:
@@ -296,14 +333,14 @@ func (fl *field) onChoiceKey(msg tea.KeyMsg) {
 	}
 }
 
-func (fl *field) cycleOption(forward bool) {
+func (fl *Field) cycleOption(forward bool) {
 	cur := -1
-	for i, o := range fl.options {
+	for i, o := range fl.Options {
 		if o == fl.in.Value() {
 			cur = i
 		}
 	}
-	n := len(fl.options)
+	n := len(fl.Options)
 	next := 0
 	switch {
 	case cur < 0 && !forward:
@@ -313,17 +350,17 @@ func (fl *field) cycleOption(forward bool) {
 	case cur >= 0:
 		next = (cur + n - 1) % n
 	}
-	fl.in.SetValue(fl.options[next])
+	fl.in.SetValue(fl.Options[next])
 	fl.in.CursorEnd()
 }
 
-func (f *form) trySubmit() tea.Cmd {
+func (f *Form) trySubmit() tea.Cmd {
 	f.validate()
 	if f.problems() {
-		f.err = problemsFirst
+		f.err = ProblemsFirst
 		for i, fl := range f.fields {
 			if fl.problem != "" {
-				f.setFocus(i)
+				f.SetFocus(i)
 				break
 			}
 		}
@@ -331,19 +368,19 @@ func (f *form) trySubmit() tea.Cmd {
 	}
 	f.err = ""
 	f.busy = true
-	return f.send(f)
+	return f.Send(f)
 }
 
-func (f *form) OnMsg(tea.Msg) tea.Cmd { return nil }
+func (f *Form) OnMsg(tea.Msg) tea.Cmd { return nil }
 
 // Failed shows why the action did not go through and gives the form back.
-func (f *form) Failed(err string) {
+func (f *Form) Failed(err string) {
 	f.busy = false
 	f.err = err
 	f.rev++
 }
 
-func (f *form) Box(width, _ int) string {
+func (f *Form) Box(width, _ int) string {
 	if k := [2]int{width, f.rev}; k == f.drawnK && f.drawn != "" {
 		return f.drawn
 	}
@@ -355,7 +392,7 @@ func (f *form) Box(width, _ int) string {
 		labelW = max(labelW, layout.Width(fl.label))
 	}
 	valueW := max(inner-labelW-3, 8)
-	lines := layout.Wrap(f.intro, inner)
+	lines := layout.Wrap(f.Intro, inner)
 	if len(lines) > 0 {
 		lines = append(lines, "")
 	}
@@ -391,8 +428,8 @@ func (f *form) Box(width, _ int) string {
 			for _, l := range layout.Wrap([]string{"▲ " + fl.warning}, valueW) {
 				lines = append(lines, indent+t.Warn.Render(l))
 			}
-		case fl.hint != "":
-			for _, l := range layout.Wrap([]string{fl.hint}, valueW) {
+		case fl.Hint != "":
+			for _, l := range layout.Wrap([]string{fl.Hint}, valueW) {
 				lines = append(lines, indent+t.Muted.Render(l))
 			}
 		default:
@@ -416,8 +453,28 @@ func (f *form) Box(width, _ int) string {
 		case len(f.fields) + 1:
 			focus = 0
 		}
-		lines = append(lines, buttons(t, inner, focus, "Cancel", f.submit))
+		lines = append(lines, dialog.Buttons(t, inner, focus, "Cancel", f.submit))
 	}
 	f.drawnK, f.drawn = [2]int{width, f.rev}, layout.Frame(t, f.title, lines, w)
 	return f.drawn
+}
+
+// Has reports whether the form has the named field.
+func (f *Form) Has(name string) bool {
+	for _, fl := range f.fields {
+		if fl.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Problem is what is wrong with the named field ("" for nothing).
+func (f *Form) Problem(name string) string {
+	for _, fl := range f.fields {
+		if fl.name == name {
+			return fl.problem
+		}
+	}
+	return ""
 }

@@ -15,11 +15,16 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/risktop/risktop/model/hub"
+	"github.com/risktop/risktop/ui/behaviors"
 	"github.com/risktop/risktop/ui/export"
 	"github.com/risktop/risktop/ui/form"
+	"github.com/risktop/risktop/ui/integrations"
 	"github.com/risktop/risktop/ui/layout"
+	"github.com/risktop/risktop/ui/outbox"
+	"github.com/risktop/risktop/ui/overview"
 	"github.com/risktop/risktop/ui/push"
 	"github.com/risktop/risktop/ui/scroll"
+	"github.com/risktop/risktop/ui/sources"
 	"github.com/risktop/risktop/ui/uictx"
 	"github.com/risktop/risktop/ui/words"
 )
@@ -113,12 +118,12 @@ func New(d Deps) *App {
 	}
 	a.cmdbar = newCmdbar(d.Theme)
 	a.screens = [...]uictx.Screen{
-		newOverview(a.s),
+		overview.New(a.s),
 		newEventsScreen(a.s),
 		newUsersScreen(a.s),
-		newBehaviorsScreen(a.s),
-		newIntegrationsScreen(a.s),
-		newOutboxScreen(a.s),
+		behaviors.New(a.s),
+		integrations.New(a.s),
+		outbox.New(a.s),
 	}
 	a.s.SetTab(a.screens[a.tab])
 	return a
@@ -614,7 +619,7 @@ func (a *App) showModal(m uictx.Modal) tea.Cmd {
 }
 
 // openSources shows every source's health.
-func (a *App) openSources() tea.Cmd { return a.showModal(newSourcesPanel(a.s)) }
+func (a *App) openSources() tea.Cmd { return a.showModal(sources.NewPanel(a.s)) }
 
 // openUser shows one person's drill-down over the current tab.
 func (a *App) openUser(key string) tea.Cmd {

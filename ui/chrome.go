@@ -13,6 +13,7 @@ import (
 
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/ui/layout"
+	"github.com/risktop/risktop/ui/sources"
 	"github.com/risktop/risktop/ui/words"
 )
 
@@ -46,7 +47,7 @@ func (a *App) header() string {
 	}
 	gap := max(a.width-lipgloss.Width(left)-lipgloss.Width(pills), 1)
 	line := left + strings.Repeat(" ", gap) + pills
-	for _, l := range troubleLines(a.deps.Theme, a.data.Health, a.width) {
+	for _, l := range sources.TroubleLines(a.deps.Theme, a.data.Health, a.width) {
 		line += "\n" + l
 	}
 	if p := a.backfill(); p != nil {
@@ -72,7 +73,7 @@ func (a *App) pills(now time.Time, short bool) string {
 			name = words.ShortVendor(v)
 		}
 		st := t.State(h.State)
-		p := st.Render(stateSymbol(h.State)) + " " + name
+		p := st.Render(sources.StateSymbol(h.State)) + " " + name
 		switch {
 		case h.State == model.StateStarting:
 			p += t.Muted.Render(" starting")
@@ -94,18 +95,6 @@ func (a *App) pills(now time.Time, short bool) string {
 		sep = " "
 	}
 	return strings.Join(out, sep)
-}
-
-func stateSymbol(s model.State) string {
-	switch s {
-	case model.StateOK:
-		return "●"
-	case model.StateDegraded:
-		return "▲"
-	case model.StateFailing:
-		return "✖"
-	}
-	return "○"
 }
 
 func (a *App) backfill() *model.Progress {

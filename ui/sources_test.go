@@ -6,6 +6,7 @@ import (
 
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/hub"
+	"github.com/risktop/risktop/ui/sources"
 )
 
 // lines is the screen split into lines, escapes removed.
@@ -128,7 +129,7 @@ func TestSourcesPanel(t *testing.T) {
 	drive(a, press(":"))
 	a.cmdbar.in.SetValue("sources") // typed keys would each wait out the cursor's blink
 	drive(a, press("enter"))
-	if _, ok := a.modal.(*sourcesPanel); !ok {
+	if _, ok := a.modal.(*sources.Panel); !ok {
 		t.Fatalf(":sources opened %T", a.modal)
 	}
 

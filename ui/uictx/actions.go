@@ -34,6 +34,10 @@ type Actions interface {
 	UserDetail(ctx context.Context, userID string) (*actions.UserDetail, error)
 }
 
+// CloudflareOff is a Cloudflare list's status when there is no Cloudflare
+// to read (no actions service, or one without Cloudflare).
+const CloudflareOff = "Cloudflare is not configured"
+
 var (
 	_ Actions = (*actions.Service)(nil)
 	_ Actions = (*actions.Viewer)(nil)

@@ -1,4 +1,6 @@
-package ui
+// Package integrations is tab 5: where Cloudflare sends risk scores (Okta,
+// over the Shared Signals Framework), created, edited and deleted here.
+package integrations
 
 import (
 	"context"
@@ -21,22 +23,22 @@ import (
 	"github.com/risktop/risktop/ui/words"
 )
 
-// integrationsScreen is tab 5: where Cloudflare sends risk scores (Okta,
+// Screen is tab 5: where Cloudflare sends risk scores (Okta,
 // over the Shared Signals Framework). n creates one, enter edits the
 // selected one, d deletes it after a confirmation; the selected row's
 // well-known URL is shown whole under the table and y copies it.
-type integrationsScreen struct {
+type Screen struct {
 	c *uictx.Context
 	l *list.Screen[actions.Integration]
-	k integrationsKeys
+	k keys
 }
 
-type integrationsKeys struct {
+type keys struct {
 	New, Edit, Delete, Copy, Export, ExportJSON key.Binding
 }
 
-func newIntegrationsScreen(c *uictx.Context) uictx.Screen {
-	s := &integrationsScreen{c: c, k: integrationsKeys{
+func New(c *uictx.Context) *Screen {
+	s := &Screen{c: c, k: keys{
 		New:        key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new integration")),
 		Edit:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "edit")),
 		Delete:     key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "delete")),
@@ -57,11 +59,11 @@ func newIntegrationsScreen(c *uictx.Context) uictx.Screen {
 			acts := c.Actions
 			return func(ctx context.Context) ([]actions.Integration, string, error) {
 				if acts == nil {
-					return nil, cloudflareOff, nil
+					return nil, uictx.CloudflareOff, nil
 				}
 				ins, err := acts.Integrations(ctx)
 				if errors.Is(err, actions.ErrNotConfigured) {
-					return nil, cloudflareOff, nil
+					return nil, uictx.CloudflareOff, nil
 				}
 				if err != nil {
 					return nil, "", err
@@ -78,7 +80,7 @@ func newIntegrationsScreen(c *uictx.Context) uictx.Screen {
 }
 
 // note is the selected integration's well-known URL, whole.
-func (s *integrationsScreen) note() string {
+func (s *Screen) note() string {
 	t := s.c.Theme
 	in, ok := s.l.Selected()
 	if !ok || in.WellKnownURL == "" {
@@ -87,25 +89,25 @@ func (s *integrationsScreen) note() string {
 	return t.Muted.Render("well-known URL (y copies it, for Okta's shared-signals stream setup):") + "\n" + in.WellKnownURL
 }
 
-func (s *integrationsScreen) Keys() []key.Binding {
+func (s *Screen) Keys() []key.Binding {
 	bs := s.c.ActionKeys(s.k.New, s.k.Edit, s.k.Delete)
 	bs = append(bs, s.k.Copy, s.k.Export, s.k.ExportJSON)
 	return append(bs, s.l.Keys()...)
 }
 
-func (s *integrationsScreen) Typing() bool      { return false }
-func (s *integrationsScreen) Activate() tea.Cmd { return s.l.Activate() }
+func (s *Screen) Typing() bool      { return false }
+func (s *Screen) Activate() tea.Cmd { return s.l.Activate() }
 
-func (s *integrationsScreen) Update(msg tea.Msg) tea.Cmd {
+func (s *Screen) Update(msg tea.Msg) tea.Cmd {
 	if k, ok := msg.(tea.KeyMsg); ok {
 		return s.onKey(k)
 	}
 	return s.l.Update(msg)
 }
 
-func (s *integrationsScreen) View(w, h int) string { return s.l.View(w, h) }
+func (s *Screen) View(w, h int) string { return s.l.View(w, h) }
 
-func (s *integrationsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
+func (s *Screen) onKey(msg tea.KeyMsg) tea.Cmd {
 	c := s.c
 	switch {
 	case key.Matches(msg, s.k.Copy):
@@ -156,7 +158,7 @@ func checkTenant(f *form.Form) {
 	}
 }
 
-func (s *integrationsScreen) create() tea.Cmd {
+func (s *Screen) create() tea.Cmd {
 	c := s.c
 	f := form.New(c, "New Cloudflare risk integration", "Create")
 	f.Intro = []string{"Type: Okta. Cloudflare will send every user risk change to this Okta org over shared signals; Okta then needs the well-known URL in a stream of its own."}
@@ -167,7 +169,7 @@ func (s *integrationsScreen) create() tea.Cmd {
 	f.Send = func(f *form.Form) tea.Cmd {
 		in := actions.IntegrationCreate{IntegrationType: actions.IntegrationTypeOkta,
 			TenantURL: strings.TrimSpace(f.Value("tenant")), ReferenceID: strings.TrimSpace(f.Value("reference"))}
-		return c.Act(f.ID(), "created the Okta integration for "+in.TenantURL, "not created", func(ctx context.Context, acts Actions, who actions.Actor) error {
+		return c.Act(f.ID(), "created the Okta integration for "+in.TenantURL, "not created", func(ctx context.Context, acts uictx.Actions, who actions.Actor) error {
 			_, err := acts.CreateIntegration(ctx, who, in)
 			return err
 		}, func(err error) tea.Cmd {
@@ -180,7 +182,7 @@ func (s *integrationsScreen) create() tea.Cmd {
 	return c.OpenModal(f.Start())
 }
 
-func (s *integrationsScreen) edit(cur actions.Integration) tea.Cmd {
+func (s *Screen) edit(cur actions.Integration) tea.Cmd {
 	c := s.c
 	f := form.New(c, "Edit the integration with "+layout.Cut(cur.TenantURL, 40), "Save")
 	f.Intro = []string{fmt.Sprintf("%s integration %s", cur.IntegrationType, cur.ID)}
@@ -193,7 +195,7 @@ func (s *integrationsScreen) edit(cur actions.Integration) tea.Cmd {
 	f.Send = func(f *form.Form) tea.Cmd {
 		up := actions.IntegrationUpdate{Active: f.Value("active") == "yes",
 			TenantURL: strings.TrimSpace(f.Value("tenant")), ReferenceID: strings.TrimSpace(f.Value("reference"))}
-		return c.Act(f.ID(), "saved the integration with "+up.TenantURL, "not saved", func(ctx context.Context, acts Actions, who actions.Actor) error {
+		return c.Act(f.ID(), "saved the integration with "+up.TenantURL, "not saved", func(ctx context.Context, acts uictx.Actions, who actions.Actor) error {
 			_, err := acts.UpdateIntegration(ctx, who, cur.ID, up)
 			return err
 		}, func(err error) tea.Cmd {
@@ -206,7 +208,7 @@ func (s *integrationsScreen) edit(cur actions.Integration) tea.Cmd {
 	return c.OpenModal(f.Start())
 }
 
-func (s *integrationsScreen) remove(cur actions.Integration) tea.Cmd {
+func (s *Screen) remove(cur actions.Integration) tea.Cmd {
 	c := s.c
 	t := c.Theme
 	lines := []string{
@@ -217,14 +219,14 @@ func (s *integrationsScreen) remove(cur actions.Integration) tea.Cmd {
 	}
 	d := dialog.New(c, "Delete an integration", "Delete", lines, nil)
 	d.Run = func() tea.Cmd {
-		return c.Act(d.ID(), "deleted the integration with "+cur.TenantURL, "not deleted", func(ctx context.Context, acts Actions, who actions.Actor) error {
+		return c.Act(d.ID(), "deleted the integration with "+cur.TenantURL, "not deleted", func(ctx context.Context, acts uictx.Actions, who actions.Actor) error {
 			return acts.DeleteIntegration(ctx, who, cur.ID)
 		}, func(err error) tea.Cmd { return tea.Batch(s.l.Activate(), c.ReloadOutbox()) })
 	}
 	return c.OpenModal(d)
 }
 
-func (s *integrationsScreen) export() export.Table {
+func (s *Screen) export() export.Table {
 	d := export.Table{Fields: []string{"id", "type", "active", "tenant_url", "reference_id", "created_at", "well_known_url"}}
 	for _, in := range s.l.Items() {
 		d.Rows = append(d.Rows, []any{in.ID, in.IntegrationType, in.Active, in.TenantURL, in.ReferenceID, export.TimeCell(in.CreatedAt), in.WellKnownURL})

@@ -1,4 +1,7 @@
-package ui
+// Package overview is tab 1: the OneLogin score buckets, Cloudflare and
+// CASB users by level, events per minute and the riskiest people and
+// addresses.
+package overview
 
 import (
 	"context"
@@ -20,10 +23,10 @@ import (
 	"github.com/risktop/risktop/ui/words"
 )
 
-// overview is tab 1: the OneLogin score buckets, Cloudflare and CASB users
+// Screen is tab 1: the OneLogin score buckets, Cloudflare and CASB users
 // by level, events per minute over the last hour, and the riskiest people
 // and addresses.
-type overview struct {
+type Screen struct {
 	c      *uictx.Context
 	window int // index into poll.ScoreWindows
 	next   key.Binding
@@ -42,12 +45,12 @@ type overview struct {
 	cacheView string
 }
 
-func newOverview(c *uictx.Context) uictx.Screen {
-	return &overview{c: c, next: key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "score window"))}
+func New(c *uictx.Context) *Screen {
+	return &Screen{c: c, next: key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "score window"))}
 }
 
-// overviewData is the result of the overview's store reads.
-type overviewData struct {
+// loaded is the result of the overview's store reads.
+type loaded struct {
 	gen  int
 	ips  []model.IPRisk
 	rate []int
@@ -55,13 +58,13 @@ type overviewData struct {
 	err  error
 }
 
-func (o *overview) Keys() []key.Binding { return []key.Binding{o.next} }
-func (o *overview) Typing() bool        { return false }
-func (o *overview) Activate() tea.Cmd   { return o.load() }
+func (o *Screen) Keys() []key.Binding { return []key.Binding{o.next} }
+func (o *Screen) Typing() bool        { return false }
+func (o *Screen) Activate() tea.Cmd   { return o.load() }
 
 // load reads what the overview needs from the store, one read at a time:
 // announcements that arrive meanwhile mark it dirty for one more read.
-func (o *overview) load() tea.Cmd {
+func (o *Screen) load() tea.Cmd {
 	if o.loading {
 		o.dirty = true
 		return nil
@@ -77,7 +80,7 @@ func (o *overview) load() tea.Cmd {
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 		to := now.Truncate(time.Minute).Add(time.Minute)
-		r := overviewData{gen: gen, to: to}
+		r := loaded{gen: gen, to: to}
 		r.ips, r.err = st.TopIPs(ctx, now.Add(-24*time.Hour), 8)
 		if r.err == nil {
 			r.rate, r.err = st.EventRate(ctx, store.EventFilter{}, to.Add(-time.Hour), to, time.Minute)
@@ -86,9 +89,9 @@ func (o *overview) load() tea.Cmd {
 	}
 }
 
-func (o *overview) Update(msg tea.Msg) tea.Cmd {
+func (o *Screen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case overviewData:
+	case loaded:
 		if msg.gen != o.queryGen {
 			return nil
 		}
@@ -118,7 +121,7 @@ func (o *overview) Update(msg tea.Msg) tea.Cmd {
 
 // view is cached: rebuilt only when the data, the size or the window
 // changes, because the charts cost a millisecond or two to draw.
-func (o *overview) View(w, h int) string {
+func (o *Screen) View(w, h int) string {
 	ck := fmt.Sprintf("%d/%d/%d/%d/%d", w, h, o.c.Data.Version, o.window, o.queryGen)
 	if ck == o.cacheKey && o.loaded == (o.cacheView != "") {
 		return o.cacheView
@@ -127,7 +130,7 @@ func (o *overview) View(w, h int) string {
 	return o.cacheView
 }
 
-func (o *overview) render(w, h int) string {
+func (o *Screen) render(w, h int) string {
 	t := o.c.Theme
 	// Three bands: charts on top, the event rate, then the top lists.
 	topH := max(9, h*45/100)
@@ -156,7 +159,7 @@ var bucketShort = [...]string{"minimal", "low", "medium", "high", "v.high"}
 
 // scoresPanel is the OneLogin bucket chart: one bar per bucket coloured
 // green to red, its count above it, its name below.
-func (o *overview) scoresPanel(w, h int) string {
+func (o *Screen) scoresPanel(w, h int) string {
 	t := o.c.Theme
 	win := poll.ScoreWindows[o.window]
 	title := t.Bold.Render("OneLogin sign-in risk") + t.Muted.Render(" · last "+windowLabel(win)+" (w)")
@@ -222,7 +225,7 @@ var (
 
 // levelsPanel counts distinct people per level (a CASB person on several
 // apps counts once, at their highest) as horizontal bars.
-func (o *overview) levelsPanel(title string, views []model.UserRisk, w, h int, levels []model.Level) string {
+func (o *Screen) levelsPanel(title string, views []model.UserRisk, w, h int, levels []model.Level) string {
 	t := o.c.Theme
 	if views == nil {
 		return layout.Block(t.Bold.Render(title)+"\n"+t.Muted.Render("no data yet"), w, h)
@@ -252,7 +255,7 @@ func (o *overview) levelsPanel(title string, views []model.UserRisk, w, h int, l
 }
 
 // ratePanel is events per minute over the last hour as a sparkline.
-func (o *overview) ratePanel(w, h int) string {
+func (o *Screen) ratePanel(w, h int) string {
 	t := o.c.Theme
 	title := t.Bold.Render("Events per minute") + t.Muted.Render(" · last hour")
 	if !o.loaded {
@@ -273,7 +276,7 @@ func (o *overview) ratePanel(w, h int) string {
 	return layout.Block(title+"\n"+sl.View(), w, h)
 }
 
-func (o *overview) topPeople(w, h int) string {
+func (o *Screen) topPeople(w, h int) string {
 	t := o.c.Theme
 	lines := []string{t.Bold.Render("Riskiest people")}
 	for _, p := range o.c.Data.People {
@@ -302,7 +305,7 @@ func (o *overview) topPeople(w, h int) string {
 	return layout.Block(strings.Join(lines, "\n"), w, h)
 }
 
-func (o *overview) topIPs(w, h int) string {
+func (o *Screen) topIPs(w, h int) string {
 	t := o.c.Theme
 	lines := []string{t.Bold.Render("Riskiest addresses") + t.Muted.Render(" · 24h")}
 	for _, ip := range o.ips {

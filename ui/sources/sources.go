@@ -1,4 +1,7 @@
-package ui
+// Package sources shows the sources' health beyond the header's pills:
+// the lines under them naming each source in trouble, and the panel (S)
+// with every source's health in full.
+package sources
 
 import (
 	"fmt"
@@ -40,17 +43,17 @@ func troubleText(h model.Health) string {
 	return sanitize.Line(h.Note)
 }
 
-// troubleLines are the header's lines under the pills: each troubled
+// TroubleLines are the header's lines under the pills: each troubled
 // source's reason in its own words, so an operator reads what is wrong
 // without opening anything. Two at most; the sources panel (S) has all.
-func troubleLines(t *theme.Theme, health map[string]model.Health, width int) []string {
+func TroubleLines(t *theme.Theme, health map[string]model.Health, width int) []string {
 	bad := troubled(health)
 	if len(bad) == 0 {
 		return nil
 	}
 	line := func(h model.Health) string {
 		st := t.State(h.State)
-		return layout.Fit(st.Render(stateSymbol(h.State)+" "+h.Source+" "+h.State.String()+":")+" "+troubleText(h), width)
+		return layout.Fit(st.Render(StateSymbol(h.State)+" "+h.Source+" "+h.State.String()+":")+" "+troubleText(h), width)
 	}
 	if len(bad) <= 2 {
 		out := make([]string, len(bad))
@@ -73,33 +76,34 @@ func errorText(h model.Health) string {
 	return sanitize.Line(strings.TrimPrefix(h.LastError, h.Source+": "))
 }
 
-// sourcesPanel shows every source's health in full: state, last success,
+// Panel shows every source's health in full: state, last success,
 // the retry, what is left of the rate limit, back-fill progress, the last error
 // whole and any note. It is read-only; r asks every source to poll now.
-type sourcesPanel struct {
+type Panel struct {
 	c     *uictx.Context
 	ident int
-	k     sourcesKeys
+	k     keys
 
 	drawnK string
 	drawn  string
 }
 
-type sourcesKeys struct {
+type keys struct {
 	Refresh, Close key.Binding
 }
 
-func newSourcesPanel(c *uictx.Context) *sourcesPanel {
-	return &sourcesPanel{c: c, ident: c.NextModalID(), k: sourcesKeys{
+// NewPanel is the panel of every source's health.
+func NewPanel(c *uictx.Context) *Panel {
+	return &Panel{c: c, ident: c.NextModalID(), k: keys{
 		Refresh: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "poll every source now")),
 		Close:   key.NewBinding(key.WithKeys("esc", "enter", "S", "q"), key.WithHelp("esc", "close")),
 	}}
 }
 
-func (p *sourcesPanel) ID() int               { return p.ident }
-func (p *sourcesPanel) OnMsg(tea.Msg) tea.Cmd { return nil }
-func (p *sourcesPanel) Keys() []key.Binding   { return []key.Binding{p.k.Refresh, p.k.Close} }
-func (p *sourcesPanel) OnKey(msg tea.KeyMsg) tea.Cmd {
+func (p *Panel) ID() int               { return p.ident }
+func (p *Panel) OnMsg(tea.Msg) tea.Cmd { return nil }
+func (p *Panel) Keys() []key.Binding   { return []key.Binding{p.k.Refresh, p.k.Close} }
+func (p *Panel) OnKey(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, p.k.Close):
 		p.c.CloseModal(p.ident)
@@ -109,7 +113,7 @@ func (p *sourcesPanel) OnKey(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-func (p *sourcesPanel) Box(width, bodyH int) string {
+func (p *Panel) Box(width, bodyH int) string {
 	c := p.c
 	now := c.Now()
 	ck := fmt.Sprintf("%d/%d/%d/%d", width, bodyH, c.Data.Version, now.Unix()/60)
@@ -132,7 +136,7 @@ func (p *sourcesPanel) Box(width, bodyH int) string {
 
 // lines are the panel's content, inner cells wide, each error and note at
 // most most lines.
-func (p *sourcesPanel) lines(now time.Time, inner, most int) []string {
+func (p *Panel) lines(now time.Time, inner, most int) []string {
 	c := p.c
 	t := c.Theme
 	para := func(s string) []string {
@@ -168,7 +172,7 @@ func (p *sourcesPanel) lines(now time.Time, inner, most int) []string {
 		if hr := h.RateLimit.Headroom(); hr >= 0 {
 			facts = append(facts, fmt.Sprintf("rate limit %s/%s left", words.Thousands(h.RateLimit.Remaining), words.Thousands(h.RateLimit.Limit)))
 		}
-		head := layout.Wrap([]string{st.Render(stateSymbol(h.State)+" "+v) + "  " + strings.Join(facts, " · ")}, inner)
+		head := layout.Wrap([]string{st.Render(StateSymbol(h.State)+" "+v) + "  " + strings.Join(facts, " · ")}, inner)
 		lines = append(lines, head[0])
 		for _, l := range head[1:] {
 			lines = append(lines, layout.Indent(layout.Wrap([]string{strings.TrimSpace(l)}, inner-2), "  ")...)
@@ -194,4 +198,18 @@ func (p *sourcesPanel) lines(now time.Time, inner, most int) []string {
 		lines = append(lines, t.Muted.Render("the sources are still starting"))
 	}
 	return lines
+}
+
+// StateSymbol marks a source's state so it reads without colour: ● ok,
+// ▲ degraded, ✖ failing, ○ starting.
+func StateSymbol(s model.State) string {
+	switch s {
+	case model.StateOK:
+		return "●"
+	case model.StateDegraded:
+		return "▲"
+	case model.StateFailing:
+		return "✖"
+	}
+	return "○"
 }

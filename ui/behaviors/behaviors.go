@@ -1,4 +1,6 @@
-package ui
+// Package behaviors is tab 4: Cloudflare's risk behaviors, changed here
+// and saved after a review of the diff.
+package behaviors
 
 import (
 	"context"
@@ -21,14 +23,14 @@ import (
 	"github.com/risktop/risktop/ui/words"
 )
 
-// behaviorsScreen is tab 4: Cloudflare's risk behaviors. Space toggles the
+// Screen is tab 4: Cloudflare's risk behaviors. Space toggles the
 // selected one on or off and ←/→ (h/l) cycle its risk level; the changes
 // stay pending, marked, until s shows their diff and saves them (a PUT of
 // the full map) or u undoes them. A failed save keeps them on screen.
-type behaviorsScreen struct {
+type Screen struct {
 	c       *uictx.Context
 	l       *list.Screen[actions.Behavior]
-	k       behaviorsKeys
+	k       keys
 	pending map[string]behaviorEdit // by behavior key: the values wanted
 	saveErr string                  // why the last save failed
 	levels  [model.LevelCritical + 1]lipgloss.Style
@@ -41,18 +43,14 @@ type behaviorEdit struct {
 	level   string
 }
 
-type behaviorsKeys struct {
+type keys struct {
 	Toggle, Lower, Raise, Save, Undo, Export, ExportJSON key.Binding
 }
 
 var behaviorLevels = []string{"low", "medium", "high"}
 
-// cloudflareOff is a Cloudflare list's status when there is no Cloudflare
-// to read.
-const cloudflareOff = "Cloudflare is not configured"
-
-func newBehaviorsScreen(c *uictx.Context) uictx.Screen {
-	b := &behaviorsScreen{c: c, pending: map[string]behaviorEdit{}, k: behaviorsKeys{
+func New(c *uictx.Context) *Screen {
+	b := &Screen{c: c, pending: map[string]behaviorEdit{}, k: keys{
 		Toggle:     key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "enable / disable")),
 		Lower:      key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/→", "risk level")),
 		Raise:      key.NewBinding(key.WithKeys("right", "l")),
@@ -80,11 +78,11 @@ func newBehaviorsScreen(c *uictx.Context) uictx.Screen {
 			acts := c.Actions
 			return func(ctx context.Context) ([]actions.Behavior, string, error) {
 				if acts == nil {
-					return nil, cloudflareOff, nil
+					return nil, uictx.CloudflareOff, nil
 				}
 				bs, err := acts.Behaviors(ctx)
 				if errors.Is(err, actions.ErrNotConfigured) {
-					return nil, cloudflareOff, nil
+					return nil, uictx.CloudflareOff, nil
 				}
 				if err != nil {
 					return nil, "", err
@@ -104,7 +102,7 @@ func newBehaviorsScreen(c *uictx.Context) uictx.Screen {
 
 // row draws a behavior as it would be saved: pending values in the
 // changed style, with a mark in the first column.
-func (b *behaviorsScreen) row(x actions.Behavior) table.Row {
+func (b *Screen) row(x actions.Behavior) table.Row {
 	want, edited := b.pending[x.Key]
 	on, lv := x.Enabled, x.RiskLevel
 	if edited {
@@ -125,7 +123,7 @@ func (b *behaviorsScreen) row(x actions.Behavior) table.Row {
 	return table.Row{Cells: []string{mark, x.Name, x.Key, words.YesNo(on), lv, x.Description}, Styles: styles}
 }
 
-func (b *behaviorsScreen) note() string {
+func (b *Screen) note() string {
 	t := b.c.Theme
 	if b.saveErr != "" {
 		return t.Error.Render("not saved: " + b.saveErr + " — the changes are still pending (s to try again, u to undo)")
@@ -136,22 +134,22 @@ func (b *behaviorsScreen) note() string {
 	return t.Muted.Render("space enables or disables · ←/→ the risk level · * marks a change · s reviews and saves")
 }
 
-func (b *behaviorsScreen) Keys() []key.Binding {
+func (b *Screen) Keys() []key.Binding {
 	bs := b.c.ActionKeys(b.k.Toggle, b.k.Lower, b.k.Save, b.k.Undo)
 	bs = append(bs, b.k.Export, b.k.ExportJSON)
 	return append(bs, b.l.Keys()...)
 }
 
-func (b *behaviorsScreen) Typing() bool      { return false }
-func (b *behaviorsScreen) Activate() tea.Cmd { return b.l.Activate() }
+func (b *Screen) Typing() bool      { return false }
+func (b *Screen) Activate() tea.Cmd { return b.l.Activate() }
 
 // claims takes space for toggling while actions are on; otherwise it
 // keeps its global meaning (pause).
-func (b *behaviorsScreen) Claims(msg tea.KeyMsg) bool {
+func (b *Screen) Claims(msg tea.KeyMsg) bool {
 	return key.Matches(msg, b.k.Toggle) && b.c.ActionsOff() == ""
 }
 
-func (b *behaviorsScreen) Update(msg tea.Msg) tea.Cmd {
+func (b *Screen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case list.Loaded[actions.Behavior]:
 		cmd := b.l.Update(msg)
@@ -167,7 +165,7 @@ func (b *behaviorsScreen) Update(msg tea.Msg) tea.Cmd {
 
 // settle drops pending values the behaviors now have anyway (a reload
 // after a save, or someone else's change) and redraws.
-func (b *behaviorsScreen) settle() {
+func (b *Screen) settle() {
 	for _, x := range b.l.Items() {
 		if w, ok := b.pending[x.Key]; ok && w.enabled == x.Enabled && w.level == x.RiskLevel {
 			delete(b.pending, x.Key)
@@ -176,7 +174,7 @@ func (b *behaviorsScreen) settle() {
 	b.l.Redraw()
 }
 
-func (b *behaviorsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
+func (b *Screen) onKey(msg tea.KeyMsg) tea.Cmd {
 	c := b.c
 	switch {
 	case key.Matches(msg, b.k.Export):
@@ -239,7 +237,7 @@ func (b *behaviorsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 
 // diff is one line per pending change, in key order, and the changes to
 // send: only what differs from the behavior as loaded.
-func (b *behaviorsScreen) diff() ([]string, map[string]actions.BehaviorChange) {
+func (b *Screen) diff() ([]string, map[string]actions.BehaviorChange) {
 	var lines []string
 	changes := map[string]actions.BehaviorChange{}
 	keys := make([]string, 0, len(b.pending))
@@ -278,7 +276,7 @@ func (b *behaviorsScreen) diff() ([]string, map[string]actions.BehaviorChange) {
 }
 
 // review shows the diff in a dialog whose Save sends exactly those changes.
-func (b *behaviorsScreen) review() tea.Cmd {
+func (b *Screen) review() tea.Cmd {
 	c := b.c
 	lines, changes := b.diff()
 	if len(changes) == 0 {
@@ -298,7 +296,7 @@ func (b *behaviorsScreen) review() tea.Cmd {
 	d := dialog.New(c, "Save behavior changes", "Save", body, nil)
 	d.Run = func() tea.Cmd {
 		n := len(changes)
-		return c.Act(d.ID(), "saved "+words.Plural(n, "behavior change"), "not saved", func(ctx context.Context, acts Actions, who actions.Actor) error {
+		return c.Act(d.ID(), "saved "+words.Plural(n, "behavior change"), "not saved", func(ctx context.Context, acts uictx.Actions, who actions.Actor) error {
 			_, err := acts.SaveBehaviors(ctx, who, changes)
 			return err
 		}, func(err error) tea.Cmd {
@@ -316,7 +314,7 @@ func (b *behaviorsScreen) review() tea.Cmd {
 	return c.OpenModal(d)
 }
 
-func (b *behaviorsScreen) View(w, h int) string {
+func (b *Screen) View(w, h int) string {
 	extra := ""
 	if n := len(b.pending); n > 0 {
 		extra = b.c.Theme.Muted.Render(" · ") + b.c.Theme.Changed.Render(words.Plural(n, "unsaved change"))
@@ -324,7 +322,7 @@ func (b *behaviorsScreen) View(w, h int) string {
 	return b.l.ViewWith(w, h, extra)
 }
 
-func (b *behaviorsScreen) export() export.Table {
+func (b *Screen) export() export.Table {
 	d := export.Table{Fields: []string{"key", "name", "enabled", "risk_level", "description"}}
 	for _, x := range b.l.Items() {
 		d.Rows = append(d.Rows, []any{x.Key, x.Name, x.Enabled, x.RiskLevel, x.Description})

@@ -1,4 +1,6 @@
-package ui
+// Package outbox is tab 6: the pushes queued, sent and failed, above the
+// audit log of every operator action.
+package outbox
 
 import (
 	"context"
@@ -17,26 +19,26 @@ import (
 	"github.com/risktop/risktop/ui/words"
 )
 
-// outboxScreen shows the pushes waiting, sent and failed, above the audit
+// Screen shows the pushes waiting, sent and failed, above the audit
 // log of every operator action. ←/→ (h/l) move the focus between them;
 // on a failed or queued push R retries it and d drops it (after a
 // confirmation).
-type outboxScreen struct {
+type Screen struct {
 	c      *uictx.Context
 	outbox *list.Screen[model.OutboxItem]
 	audit  *list.Screen[model.AuditEntry]
 	focus  int // 0: outbox, 1: audit
-	k      outboxKeys
+	k      keys
 }
 
-type outboxKeys struct {
+type keys struct {
 	Left, Right, Retry, Drop, Copy, Export, ExportJSON key.Binding
 }
 
 // outboxLoad is how many outbox items and audit entries the tab lists.
 const outboxLoad = 200
 
-func newOutboxScreen(c *uictx.Context) uictx.Screen {
+func New(c *uictx.Context) *Screen {
 	outbox := list.New(c, "Outbox: IP risk pushed to Okta", "nothing queued or sent", []table.Column{
 		{Title: "Created", Width: 12},
 		{Title: "State", Width: 7},
@@ -90,7 +92,7 @@ func newOutboxScreen(c *uictx.Context) uictx.Screen {
 		}
 		return table.Row{Cells: []string{e.At.Local().Format("Jan 02 15:04"), e.Actor, e.Action, e.Target, e.Result, detail}}
 	})
-	o := &outboxScreen{c: c, outbox: outbox, audit: audit, k: outboxKeys{
+	o := &Screen{c: c, outbox: outbox, audit: audit, k: keys{
 		Left:       key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/→", "outbox / audit")),
 		Right:      key.NewBinding(key.WithKeys("right", "l")),
 		Retry:      key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "retry the push")),
@@ -108,14 +110,14 @@ func newOutboxScreen(c *uictx.Context) uictx.Screen {
 	return o
 }
 
-func (o *outboxScreen) setFocus(i int) {
+func (o *Screen) setFocus(i int) {
 	o.focus = i
 	o.outbox.Focused, o.audit.Focused = i == 0, i == 1
 	o.outbox.Touch()
 	o.audit.Touch()
 }
 
-func (o *outboxScreen) Keys() []key.Binding {
+func (o *Screen) Keys() []key.Binding {
 	bs := []key.Binding{o.k.Left}
 	if o.focus == 0 {
 		bs = append(bs, o.c.ActionKeys(o.k.Retry, o.k.Drop)...)
@@ -124,10 +126,10 @@ func (o *outboxScreen) Keys() []key.Binding {
 	return append(bs, o.outbox.Keys()...)
 }
 
-func (o *outboxScreen) Typing() bool      { return false }
-func (o *outboxScreen) Activate() tea.Cmd { return tea.Batch(o.outbox.Activate(), o.audit.Activate()) }
+func (o *Screen) Typing() bool      { return false }
+func (o *Screen) Activate() tea.Cmd { return tea.Batch(o.outbox.Activate(), o.audit.Activate()) }
 
-func (o *outboxScreen) Update(msg tea.Msg) tea.Cmd {
+func (o *Screen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case uictx.Resized:
 		top := msg.H / 2
@@ -143,7 +145,7 @@ func (o *outboxScreen) Update(msg tea.Msg) tea.Cmd {
 	return tea.Batch(o.outbox.Update(msg), o.audit.Update(msg))
 }
 
-func (o *outboxScreen) onKey(msg tea.KeyMsg) tea.Cmd {
+func (o *Screen) onKey(msg tea.KeyMsg) tea.Cmd {
 	c := o.c
 	switch {
 	case key.Matches(msg, o.k.Left):
@@ -189,7 +191,7 @@ func (o *outboxScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 		if it.State != model.OutboxFailed && it.State != model.OutboxQueued {
 			return c.SayErr(fmt.Sprintf("the push of %s is %s: only failed or queued pushes can be retried", it.IP, it.State))
 		}
-		return c.Act(0, fmt.Sprintf("push of %s queued again", it.IP), "not retried", func(ctx context.Context, acts Actions, who actions.Actor) error {
+		return c.Act(0, fmt.Sprintf("push of %s queued again", it.IP), "not retried", func(ctx context.Context, acts uictx.Actions, who actions.Actor) error {
 			return acts.RetryPush(ctx, who, it.ID)
 		}, func(error) tea.Cmd { return c.ReloadOutbox() })
 	case key.Matches(msg, o.k.Drop):
@@ -212,7 +214,7 @@ func (o *outboxScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		d := dialog.New(c, "Drop a push", "Drop", lines, nil)
 		d.Run = func() tea.Cmd {
-			return c.Act(d.ID(), "dropped the push of "+it.IP, "not dropped", func(ctx context.Context, acts Actions, who actions.Actor) error {
+			return c.Act(d.ID(), "dropped the push of "+it.IP, "not dropped", func(ctx context.Context, acts uictx.Actions, who actions.Actor) error {
 				return acts.DropPush(ctx, who, it.ID)
 			}, func(error) tea.Cmd { return c.ReloadOutbox() })
 		}
@@ -221,12 +223,12 @@ func (o *outboxScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 	return o.outbox.Update(msg)
 }
 
-func (o *outboxScreen) View(w, h int) string {
+func (o *Screen) View(w, h int) string {
 	top := h / 2
 	return o.outbox.View(w, top) + "\n" + o.audit.View(w, h-top)
 }
 
-func (o *outboxScreen) outboxExport() export.Table {
+func (o *Screen) outboxExport() export.Table {
 	d := export.Table{Fields: []string{"id", "created", "state", "ip", "level", "message", "expires_at", "actor", "attempts", "next_try", "last_error", "sent_at"}}
 	for _, it := range o.outbox.Items() {
 		d.Rows = append(d.Rows, []any{it.ID, export.TimeCell(it.Created), string(it.State), it.IP, it.Level.Label(), it.Message,
@@ -235,7 +237,7 @@ func (o *outboxScreen) outboxExport() export.Table {
 	return d
 }
 
-func (o *outboxScreen) auditExport() export.Table {
+func (o *Screen) auditExport() export.Table {
 	d := export.Table{Fields: []string{"id", "at", "actor", "action", "vendor", "target", "result", "vendor_status", "detail"}}
 	for _, e := range o.audit.Items() {
 		d.Rows = append(d.Rows, []any{e.ID, export.TimeCell(e.At), e.Actor, e.Action, e.Vendor, e.Target, e.Result, e.VendorStatus, e.Detail})

@@ -12,6 +12,7 @@ import (
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
+	"github.com/risktop/risktop/ui/events"
 	"github.com/risktop/risktop/ui/push"
 	"github.com/risktop/risktop/ui/words"
 )
@@ -70,7 +71,7 @@ func TestFlowResetConfirmation(t *testing.T) {
 	if a.modal != nil || a.tab != tabUsers || a.paused || a.help || a.drill != nil {
 		t.Fatalf("after the flow: modal %v, tab %d, paused %v, help %v", a.modal, a.tab, a.paused, a.help)
 	}
-	if c := a.screens[tabUsers].(*usersScreen).tbl.Cursor(); c != 0 {
+	if c := selectedRow(screenRows(t, a, " Level ", "enter opens")); c != 0 {
 		t.Fatalf("the stray j moved the cursor to %d", c)
 	}
 	if calls := fa.callList(); !slices.Equal(calls, []string{"ResetUser cf-0"}) {
@@ -175,7 +176,7 @@ func TestFlowIPCommandOpensThePushForm(t *testing.T) {
 	f.keys("esc")
 	f.see("enter details")
 	a := f.final()
-	if a.modal != nil || a.tab != tabEvents || a.screens[tabEvents].(*eventsScreen).q.filter.IP != "203.0.113.19" {
+	if a.modal != nil || a.tab != tabEvents || a.screens[tabEvents].(*events.Screen).Filter().IP != "203.0.113.19" {
 		t.Fatalf("modal %v, tab %d", a.modal, a.tab)
 	}
 	if calls := fa.callList(); len(calls) != 0 {

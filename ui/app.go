@@ -16,6 +16,7 @@ import (
 
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/ui/behaviors"
+	"github.com/risktop/risktop/ui/events"
 	"github.com/risktop/risktop/ui/export"
 	"github.com/risktop/risktop/ui/form"
 	"github.com/risktop/risktop/ui/integrations"
@@ -26,6 +27,7 @@ import (
 	"github.com/risktop/risktop/ui/scroll"
 	"github.com/risktop/risktop/ui/sources"
 	"github.com/risktop/risktop/ui/uictx"
+	"github.com/risktop/risktop/ui/users"
 	"github.com/risktop/risktop/ui/words"
 )
 
@@ -63,7 +65,7 @@ type App struct {
 	height  int
 	tab     tab
 	screens [len(tabNames)]uictx.Screen
-	drill   *drillScreen // the user drill-down, over the current tab
+	drill   *users.Drill // the user drill-down, over the current tab
 
 	paused  bool
 	held    []hub.Msg // hub messages held while paused
@@ -119,8 +121,8 @@ func New(d Deps) *App {
 	a.cmdbar = newCmdbar(d.Theme)
 	a.screens = [...]uictx.Screen{
 		overview.New(a.s),
-		newEventsScreen(a.s),
-		newUsersScreen(a.s),
+		events.New(a.s),
+		users.New(a.s),
 		behaviors.New(a.s),
 		integrations.New(a.s),
 		outbox.New(a.s),
@@ -623,7 +625,7 @@ func (a *App) openSources() tea.Cmd { return a.showModal(sources.NewPanel(a.s)) 
 
 // openUser shows one person's drill-down over the current tab.
 func (a *App) openUser(key string) tea.Cmd {
-	a.drill = newDrill(a.s, key)
+	a.drill = users.NewDrill(a.s, key)
 	w, h := a.bodySize()
 	return tea.Batch(a.drill.Update(uictx.Resized{W: w, H: h}), a.drill.Activate())
 }

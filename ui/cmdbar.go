@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"net/netip"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -10,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/ui/events"
 	"github.com/risktop/risktop/ui/layout"
 	"github.com/risktop/risktop/ui/push"
 	"github.com/risktop/risktop/ui/theme"
@@ -203,7 +203,7 @@ func (a *App) run(line string) tea.Cmd {
 		}
 		return a.openUser(p.Key)
 	case "ip":
-		filter, err := ipFilter(arg)
+		filter, err := events.IPFilter(arg)
 		if err != nil {
 			return a.sayErr(err.Error())
 		}
@@ -269,25 +269,3 @@ func takesNoArgument(name string) bool {
 	}
 	return false
 }
-
-// ipFilter checks an :ip argument: an address or a CIDR prefix.
-func ipFilter(arg string) (string, error) {
-	if arg == "" {
-		return "", errString(":ip needs an address or a prefix, e.g. :ip 203.0.113.0/24")
-	}
-	if strings.Contains(arg, "/") {
-		p, err := netip.ParsePrefix(arg)
-		if err != nil {
-			return "", errString(arg + " is not an address prefix like 203.0.113.0/24")
-		}
-		return p.Masked().String(), nil
-	}
-	if ip := model.NormalizeIP(arg); ip != "" {
-		return ip, nil
-	}
-	return "", errString(arg + " is not an IPv4 or IPv6 address")
-}
-
-type errString string
-
-func (e errString) Error() string { return string(e) }

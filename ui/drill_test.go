@@ -3,34 +3,9 @@ package ui
 import (
 	"strings"
 	"testing"
-	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-
-	"github.com/risktop/risktop/model"
 )
-
-func TestIPsSeenWithoutScores(t *testing.T) {
-	evs := []model.Event{
-		{IP: "198.51.100.7", Score: model.NoScore, Time: fixtureNow},
-		{IP: "198.51.100.7", Score: model.NoScore, Time: fixtureNow.Add(-time.Minute)},
-		{IP: "192.0.2.1", Score: 42, Time: fixtureNow},
-		{IP: "192.0.2.1", Score: model.NoScore, Time: fixtureNow},
-	}
-	ips := ipsSeen(evs)
-	if len(ips) != 2 || ips[0].IP != "192.0.2.1" || ips[0].MaxScore != 42 || ips[0].Events != 2 {
-		t.Fatalf("scored address first: %+v", ips)
-	}
-	if ips[1].MaxScore != model.NoScore || ips[1].Level != model.LevelUnknown {
-		t.Fatalf("unscored address %+v", ips[1])
-	}
-	if got := scoreText(ips[1].MaxScore); got != "–" {
-		t.Fatalf("unscored address shows %q", got)
-	}
-	if got := scoreText(0); got != "0" {
-		t.Fatalf("score 0 shows %q", got)
-	}
-}
 
 // TestDrillShowsTheirEvents: e in the drill-down shows the Events tab
 // filtered to the person, of all time; a key read with it (ej) meets the

@@ -131,6 +131,15 @@ func setDeps(a *App, f func(d *Deps)) {
 	a.syncSession()
 }
 
+// typedLine is what the text input that has the keyboard holds ("" when
+// none has it).
+func typedLine(a *App) string {
+	if in := a.textInput(); in != nil {
+		return in.Value()
+	}
+	return ""
+}
+
 // answered is cmd and the dashboard's answer to what the code that made
 // it asked (a flow called outside Update).
 func answered(a *App, cmd tea.Cmd) tea.Cmd { return tea.Batch(cmd, a.answer()) }

@@ -315,7 +315,7 @@ func hostileScreens() []hostileScreen {
 		{"users", keys("3"), tok("u", 0), nil},
 		{"drill", keys("3", "enter"), tok("u", 0), nil},
 		{"drill-cloudflare", cfPerson("enter"), []string{"Cloudflare"}, func(_ *hostileRig, a *App) []string {
-			p, _ := a.drill.person()
+			p, _ := a.drill.Person()
 			return []string{start(p.Name)}
 		}},
 		{"drill-casb", keys("3", "G", "enter"), []string{"Oracle CASB"}, nil},

@@ -106,9 +106,9 @@ func TestLongPasteIsCut(t *testing.T) {
 	places := []where{
 		{"command bar", func(a *App) { keysOf(a, ":") }, func(a *App) string { return a.cmdbar.in.Value() }, 512},
 		{"events filter", func(a *App) { keysOf(a, "2", "/") },
-			func(a *App) string { return a.screens[tabEvents].(*eventsScreen).filterIn.Value() }, 1024},
+			typedLine, 1024},
 		{"users filter", func(a *App) { keysOf(a, "3", "/") },
-			func(a *App) string { return a.screens[tabUsers].(*usersScreen).filterIn.Value() }, 1024},
+			typedLine, 1024},
 		{"form field", func(a *App) {
 			f := form.New(a.s, "Test", "OK")
 			f.Text("ip", "IP", "", "", 64)

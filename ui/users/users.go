@@ -1,4 +1,7 @@
-package ui
+// Package users is tab 3, one row per person merged across vendors by
+// email, and a person's drill-down (their risk vendor by vendor), from
+// which their Cloudflare risk is reset.
+package users
 
 import (
 	"fmt"
@@ -19,10 +22,10 @@ import (
 	"github.com/risktop/risktop/ui/words"
 )
 
-// usersScreen is tab 3: one row per person merged across vendors.
-type usersScreen struct {
+// Screen is tab 3: one row per person merged across vendors.
+type Screen struct {
 	c   *uictx.Context
-	k   usersKeys
+	k   keys
 	tbl table.Model
 
 	filterIn  textinput.Model
@@ -36,16 +39,16 @@ type usersScreen struct {
 	levels [model.LevelCritical + 1]lipgloss.Style
 }
 
-type usersKeys struct {
+type keys struct {
 	Open, Sort, Filter, Clear, Reset, Copy, Export, ExportJSON key.Binding
 }
 
 var userSorts = []string{"risk", "name", "last seen"}
 
-func newUsersScreen(c *uictx.Context) uictx.Screen {
-	u := &usersScreen{
+func New(c *uictx.Context) *Screen {
+	u := &Screen{
 		c: c,
-		k: usersKeys{
+		k: keys{
 			Open:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "drill down")),
 			Sort:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort risk/name/seen")),
 			Filter: key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "find")),
@@ -86,7 +89,7 @@ func newUsersScreen(c *uictx.Context) uictx.Screen {
 	return u
 }
 
-func (u *usersScreen) Keys() []key.Binding {
+func (u *Screen) Keys() []key.Binding {
 	if u.filtering {
 		return []key.Binding{
 			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")),
@@ -98,17 +101,17 @@ func (u *usersScreen) Keys() []key.Binding {
 	return append(bs, uictx.NavBindings(u.tbl.KeyMap)...)
 }
 
-func (u *usersScreen) Typing() bool { return u.filtering }
+func (u *Screen) Typing() bool { return u.filtering }
 
-func (u *usersScreen) Input() *textinput.Model {
+func (u *Screen) Input() *textinput.Model {
 	if u.filtering {
 		return &u.filterIn
 	}
 	return nil
 }
-func (u *usersScreen) Activate() tea.Cmd { u.rebuild(); return nil }
+func (u *Screen) Activate() tea.Cmd { u.rebuild(); return nil }
 
-func (u *usersScreen) Update(msg tea.Msg) tea.Cmd {
+func (u *Screen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case uictx.Resized:
 		u.width, u.height = msg.W, msg.H
@@ -125,7 +128,7 @@ func (u *usersScreen) Update(msg tea.Msg) tea.Cmd {
 
 // rebuild recomputes the shown rows from the merged people; the table
 // re-renders only rows whose text changed.
-func (u *usersScreen) rebuild() {
+func (u *Screen) rebuild() {
 	sel := ""
 	if i := u.tbl.Cursor(); i >= 0 && i < len(u.shown) {
 		sel = u.shown[i].Key
@@ -164,7 +167,7 @@ func display(p model.Person) string {
 	return p.Email
 }
 
-func (u *usersScreen) row(p model.Person, now time.Time) table.Row {
+func (u *Screen) row(p model.Person, now time.Time) table.Row {
 	var vendors []string
 	cf, casb := model.LevelUnknown, model.LevelUnknown
 	for _, v := range p.Views {
@@ -201,7 +204,7 @@ func dashIfUnknown(l model.Level) string {
 	return l.Label()
 }
 
-func (u *usersScreen) onKey(msg tea.KeyMsg) tea.Cmd {
+func (u *Screen) onKey(msg tea.KeyMsg) tea.Cmd {
 	if u.filtering {
 		switch msg.Type {
 		case tea.KeyEnter, tea.KeyEsc:
@@ -264,7 +267,7 @@ func (u *usersScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-func (u *usersScreen) View(w, h int) string {
+func (u *Screen) View(w, h int) string {
 	t := u.c.Theme
 	people := fmt.Sprintf("%s people", words.Thousands(len(u.shown)))
 	if len(u.shown) == 1 {
@@ -283,7 +286,7 @@ func (u *usersScreen) View(w, h int) string {
 }
 
 // exportRows are the people shown (filter and sort applied).
-func (u *usersScreen) exportRows() export.Table {
+func (u *Screen) exportRows() export.Table {
 	d := export.Table{Fields: []string{"level", "score", "name", "email", "sources", "cloudflare_level", "casb_level", "last_seen"},
 		Filter: u.text, Sort: "by " + userSorts[u.sortBy]}
 	for _, p := range u.shown {

@@ -1,4 +1,7 @@
-package ui
+// Package events is tab 2: every stored event, a page at a time, newest
+// or riskiest first, filtered by a line of terms and words; enter shows an
+// event's every field.
+package events
 
 import (
 	"context"
@@ -23,12 +26,12 @@ import (
 	"github.com/risktop/risktop/ui/words"
 )
 
-// eventsScreen is tab 2: every stored event, a page at a time, newest or
+// Screen is tab 2: every stored event, a page at a time, newest or
 // riskiest first, filtered. A page is one keyset query of the store, so
 // paging costs the same at the millionth event as at the first.
-type eventsScreen struct {
+type Screen struct {
 	c   *uictx.Context
-	k   eventsKeys
+	k   keys
 	nav table.KeyMap // the table's keys, paging the store
 	tbl table.Model
 
@@ -59,18 +62,18 @@ type eventsScreen struct {
 	levels        [model.LevelCritical + 1]lipgloss.Style
 }
 
-type eventsKeys struct {
+type keys struct {
 	Filter, Window, Sort, Open, User, Clear      key.Binding
 	Push, Bulk, Copy, CopyID, Export, ExportJSON key.Binding
 }
 
 var eventWindows = []time.Duration{time.Hour, 24 * time.Hour, 7 * 24 * time.Hour, 30 * 24 * time.Hour, 90 * 24 * time.Hour, 0}
 
-func newEventsScreen(c *uictx.Context) *eventsScreen {
-	e := &eventsScreen{
+func New(c *uictx.Context) *Screen {
+	e := &Screen{
 		c:   c,
 		nav: c.Nav,
-		k: eventsKeys{
+		k: keys{
 			Filter: key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 			Window: key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "time window")),
 			Sort:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort time/score")),
@@ -122,14 +125,14 @@ func eventColumns() []table.Column {
 	}
 }
 
-func (e *eventsScreen) keysList() []key.Binding {
+func (e *Screen) keysList() []key.Binding {
 	bs := []key.Binding{e.k.Open, e.k.User, e.k.Filter, e.k.Window, e.k.Sort, e.k.Clear}
 	bs = append(bs, e.c.ActionKeys(e.k.Push, e.k.Bulk)...)
 	bs = append(bs, e.k.Copy, e.k.CopyID, e.k.Export, e.k.ExportJSON)
 	return append(bs, uictx.NavBindings(e.nav)...)
 }
 
-func (e *eventsScreen) Keys() []key.Binding {
+func (e *Screen) Keys() []key.Binding {
 	if e.filtering {
 		return []key.Binding{
 			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")),
@@ -143,16 +146,16 @@ func (e *eventsScreen) Keys() []key.Binding {
 	return e.keysList()
 }
 
-func (e *eventsScreen) Typing() bool { return e.filtering }
+func (e *Screen) Typing() bool { return e.filtering }
 
-func (e *eventsScreen) Input() *textinput.Model {
+func (e *Screen) Input() *textinput.Model {
 	if e.filtering {
 		return &e.filterIn
 	}
 	return nil
 }
 
-func (e *eventsScreen) Activate() tea.Cmd {
+func (e *Screen) Activate() tea.Cmd {
 	if e.pageNo == 0 && !e.loading {
 		return e.first()
 	}
@@ -160,7 +163,7 @@ func (e *eventsScreen) Activate() tea.Cmd {
 }
 
 // show filters as asked.
-func (e *eventsScreen) show(s uictx.ShowEvents) tea.Cmd {
+func (e *Screen) show(s uictx.ShowEvents) tea.Cmd {
 	if s.IP != "" {
 		e.q = parseFilter("ip:"+s.IP, e.q.window)
 		e.detail = nil
@@ -196,7 +199,8 @@ type eventsCount struct {
 	err error
 }
 
-func (e *eventsScreen) filter() store.EventFilter {
+// Filter is the filter the screen applies, its time window included.
+func (e *Screen) Filter() store.EventFilter {
 	f := e.q.filter
 	if e.q.window > 0 {
 		f.From = e.c.Now().Add(-e.q.window)
@@ -204,10 +208,10 @@ func (e *eventsScreen) filter() store.EventFilter {
 	return f
 }
 
-func (e *eventsScreen) pageSize() int { return max(e.tbl.VisibleRows(), 1) }
+func (e *Screen) pageSize() int { return max(e.tbl.VisibleRows(), 1) }
 
 // fetch runs q and delivers the page (and, when count is set, the count).
-func (e *eventsScreen) fetch(q store.EventQuery, nav string, count bool) tea.Cmd {
+func (e *Screen) fetch(q store.EventQuery, nav string, count bool) tea.Cmd {
 	st := e.c.Store
 	if st == nil {
 		return nil
@@ -244,12 +248,12 @@ func (e *eventsScreen) fetch(q store.EventQuery, nav string, count bool) tea.Cmd
 	return tea.Batch(cmds...)
 }
 
-func (e *eventsScreen) first() tea.Cmd {
+func (e *Screen) first() tea.Cmd {
 	e.fresh = 0
-	return e.fetch(store.EventQuery{EventFilter: e.filter()}, "first", true)
+	return e.fetch(store.EventQuery{EventFilter: e.Filter()}, "first", true)
 }
 
-func (e *eventsScreen) Update(msg tea.Msg) tea.Cmd {
+func (e *Screen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case uictx.Resized:
 		return e.resize(msg.W, msg.H)
@@ -273,7 +277,7 @@ func (e *eventsScreen) Update(msg tea.Msg) tea.Cmd {
 				e.reload = true
 				return nil
 			}
-			return e.fetch(store.EventQuery{EventFilter: e.filter()}, "same", true)
+			return e.fetch(store.EventQuery{EventFilter: e.Filter()}, "same", true)
 		}
 		e.fresh += msg.Inserted
 		return nil
@@ -283,7 +287,7 @@ func (e *eventsScreen) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-func (e *eventsScreen) resize(w, h int) tea.Cmd {
+func (e *Screen) resize(w, h int) tea.Cmd {
 	if w == e.width && h == e.height {
 		return nil
 	}
@@ -299,7 +303,7 @@ func (e *eventsScreen) resize(w, h int) tea.Cmd {
 	return nil
 }
 
-func (e *eventsScreen) onPage(m eventsPage) tea.Cmd {
+func (e *Screen) onPage(m eventsPage) tea.Cmd {
 	if m.gen != e.gen {
 		return nil
 	}
@@ -346,7 +350,7 @@ func (e *eventsScreen) onPage(m eventsPage) tea.Cmd {
 // again runs what was asked for while a query ran: the page keys pressed
 // meanwhile, one at a time against the page they would have seen, then a
 // refresh.
-func (e *eventsScreen) again() tea.Cmd {
+func (e *Screen) again() tea.Cmd {
 	for len(e.queued) > 0 {
 		next := e.queued[0]
 		e.queued = e.queued[1:]
@@ -358,12 +362,12 @@ func (e *eventsScreen) again() tea.Cmd {
 		return nil
 	}
 	e.reload = false
-	return e.fetch(store.EventQuery{EventFilter: e.filter()}, "same", true)
+	return e.fetch(store.EventQuery{EventFilter: e.Filter()}, "same", true)
 }
 
 // inTurn runs a page move now, or after the page being loaded arrives, so
 // no key press is lost however fast they come.
-func (e *eventsScreen) inTurn(move func() tea.Cmd) tea.Cmd {
+func (e *Screen) inTurn(move func() tea.Cmd) tea.Cmd {
 	if e.loading {
 		if len(e.queued) < 16 {
 			e.queued = append(e.queued, move)
@@ -373,7 +377,7 @@ func (e *eventsScreen) inTurn(move func() tea.Cmd) tea.Cmd {
 	return move()
 }
 
-func (e *eventsScreen) rows() []table.Row {
+func (e *Screen) rows() []table.Row {
 	now := e.c.Now()
 	rows := make([]table.Row, len(e.events))
 	for i, ev := range e.events {
@@ -406,7 +410,7 @@ func eventTime(t, now time.Time) string {
 	return t.Format("Jan 02")
 }
 
-func (e *eventsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
+func (e *Screen) onKey(msg tea.KeyMsg) tea.Cmd {
 	if e.filtering {
 		switch msg.Type {
 		case tea.KeyEnter:
@@ -470,7 +474,7 @@ func (e *eventsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 		return e.inTurn(e.first)
 	case key.Matches(msg, e.nav.Bottom):
 		return e.inTurn(func() tea.Cmd {
-			return e.fetch(store.EventQuery{EventFilter: e.filter(), Last: true}, "last", false)
+			return e.fetch(store.EventQuery{EventFilter: e.Filter(), Last: true}, "last", false)
 		})
 	case key.Matches(msg, e.k.Filter):
 		e.filtering = true
@@ -508,7 +512,7 @@ func (e *eventsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return e.c.SayErr("no event selected")
 	case key.Matches(msg, e.k.Bulk):
-		return push.Collect(e.c, e.filter(), e.q.describe())
+		return push.Collect(e.c, e.Filter(), e.q.describe())
 	case key.Matches(msg, e.k.Copy):
 		if ev, ok := e.selected(); ok {
 			if ev.IP == "" {
@@ -521,15 +525,15 @@ func (e *eventsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 			return e.c.CopyText(ev.ID)
 		}
 	case key.Matches(msg, e.k.Export):
-		return e.c.ExportEvents(e.filter(), e.sortBy, e.q.describe(), export.CSV, e.total)
+		return e.c.ExportEvents(e.Filter(), e.sortBy, e.q.describe(), export.CSV, e.total)
 	case key.Matches(msg, e.k.ExportJSON):
-		return e.c.ExportEvents(e.filter(), e.sortBy, e.q.describe(), export.JSON, e.total)
+		return e.c.ExportEvents(e.Filter(), e.sortBy, e.q.describe(), export.JSON, e.total)
 	}
 	return nil
 }
 
 // push opens the push form for the event's address.
-func (e *eventsScreen) push(ev model.Event) tea.Cmd {
+func (e *Screen) push(ev model.Event) tea.Cmd {
 	if e.c.ActionsOff() != "" {
 		return e.c.Refused()
 	}
@@ -539,21 +543,24 @@ func (e *eventsScreen) push(ev model.Event) tea.Cmd {
 	return push.Open(e.c, ev.IP, push.LevelOf(ev.Level), nil)
 }
 
-func (e *eventsScreen) next() tea.Cmd {
+func (e *Screen) next() tea.Cmd {
 	if e.atLast || e.page.LastKey == nil {
 		return nil
 	}
-	return e.fetch(store.EventQuery{EventFilter: e.filter(), After: e.page.LastKey}, "next", false)
+	return e.fetch(store.EventQuery{EventFilter: e.Filter(), After: e.page.LastKey}, "next", false)
 }
 
-func (e *eventsScreen) prev() tea.Cmd {
+func (e *Screen) prev() tea.Cmd {
 	if e.pageNo == 1 || e.page.First == nil {
 		return nil
 	}
-	return e.fetch(store.EventQuery{EventFilter: e.filter(), Before: e.page.First}, "prev", false)
+	return e.fetch(store.EventQuery{EventFilter: e.Filter(), Before: e.page.First}, "prev", false)
 }
 
-func (e *eventsScreen) selected() (model.Event, bool) {
+// Events are the page shown.
+func (e *Screen) Events() []model.Event { return e.events }
+
+func (e *Screen) selected() (model.Event, bool) {
 	i := e.tbl.Cursor()
 	if i < 0 || i >= len(e.events) {
 		return model.Event{}, false
@@ -563,7 +570,7 @@ func (e *eventsScreen) selected() (model.Event, bool) {
 
 // openUser opens the drill-down of the event's person: by address when
 // the vendor gave one, else by the name that the merge joined.
-func (e *eventsScreen) openUser(ev model.Event) tea.Cmd {
+func (e *Screen) openUser(ev model.Event) tea.Cmd {
 	for _, k := range []string{ev.UserKey, ev.UserName} {
 		if k == "" {
 			continue
@@ -587,14 +594,14 @@ func (e *eventsScreen) openUser(ev model.Event) tea.Cmd {
 	return e.c.OpenUser(who)
 }
 
-func (e *eventsScreen) openDetail(ev model.Event) {
+func (e *Screen) openDetail(ev model.Event) {
 	sc := &scroll.Model{}
 	sc.Set(e.detailText(ev), e.width, max(e.height-1, 1))
 	e.detail, e.detailEv = sc, ev
 }
 
 // detailText is every field of an event, reasons in full.
-func (e *eventsScreen) detailText(ev model.Event) string {
+func (e *Screen) detailText(ev model.Event) string {
 	t := e.c.Theme
 	keyW := 12
 	for k := range ev.Fields {
@@ -642,7 +649,7 @@ func (e *eventsScreen) detailText(ev model.Event) string {
 	return b.String()
 }
 
-func (e *eventsScreen) View(w, h int) string {
+func (e *Screen) View(w, h int) string {
 	t := e.c.Theme
 	if e.detail != nil {
 		return layout.Fit(e.status(), w) + "\n" + e.detail.View()
@@ -658,7 +665,7 @@ func (e *eventsScreen) View(w, h int) string {
 	return layout.Block(e.status()+"\n"+e.tbl.View()+"\n"+bottom, w, h)
 }
 
-func (e *eventsScreen) status() string {
+func (e *Screen) status() string {
 	t := e.c.Theme
 	page := "page –"
 	pages := 0

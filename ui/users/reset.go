@@ -1,4 +1,4 @@
-package ui
+package users
 
 import (
 	"context"
@@ -47,7 +47,7 @@ func resetPerson(c *uictx.Context, p model.Person, known bool) tea.Cmd {
 	d.Lines = resetLines(c.Theme, target, nil, nil)
 	d.Run = func() tea.Cmd {
 		ok := "reset requested for " + personLabel(target.Name, target.Email) + "; the row updates on the next poll"
-		return c.Act(d.ID(), ok, "reset failed", func(ctx context.Context, acts Actions, who actions.Actor) error {
+		return c.Act(d.ID(), ok, "reset failed", func(ctx context.Context, acts uictx.Actions, who actions.Actor) error {
 			return acts.ResetUser(ctx, who, target)
 		}, func(err error) tea.Cmd {
 			if err == nil {

@@ -1,4 +1,4 @@
-package ui
+package users
 
 import (
 	"context"
@@ -22,11 +22,11 @@ import (
 	"github.com/risktop/risktop/ui/words"
 )
 
-// drillScreen is one person's risk, vendor by vendor, opened from the
+// Drill is one person's risk, vendor by vendor, opened from the
 // Users list, an event, or ":user <email>". It reads the store (and, when
 // the person is known to Cloudflare, asks for their current detail) in
 // commands; until the answers come it shows what the live data has.
-type drillScreen struct {
+type Drill struct {
 	c    *uictx.Context
 	key  string // the person's key, or the name/email it was opened with
 	k    drillKeys
@@ -57,8 +57,9 @@ type drillData struct {
 // drillSignIns is how many recent sign-ins the drill-down reads.
 const drillSignIns = 100
 
-func newDrill(c *uictx.Context, who string) *drillScreen {
-	d := &drillScreen{c: c, key: who, k: drillKeys{
+// NewDrill is the drill-down of who: a person's key, name or email.
+func NewDrill(c *uictx.Context, who string) *Drill {
+	d := &Drill{c: c, key: who, k: drillKeys{
 		Events: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "their events")),
 		Back:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Reset:  key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "reset Cloudflare risk")),
@@ -68,26 +69,31 @@ func newDrill(c *uictx.Context, who string) *drillScreen {
 	return d
 }
 
-func (d *drillScreen) Keys() []key.Binding {
+func (d *Drill) Keys() []key.Binding {
 	bs := append([]key.Binding{d.k.Events}, d.c.ActionKeys(d.k.Reset, d.k.Push)...)
 	nav := d.c.Nav
 	return append(bs, d.k.Copy, nav.Up, nav.Down, nav.PageUp, nav.PageDown, d.k.Back)
 }
 
-func (d *drillScreen) Typing() bool { return false }
+func (d *Drill) Typing() bool { return false }
 
-func (d *drillScreen) person() (model.Person, bool) { return d.c.Data.Person(d.key) }
+// Person is the person shown, and whether a vendor reports them.
+func (d *Drill) Person() (model.Person, bool) { return d.c.Data.Person(d.key) }
+
+// Key is what the drill-down was opened with: a person's key, or the
+// name or email asked for.
+func (d *Drill) Key() string { return d.key }
 
 // activate reads the person's sign-ins, stored behaviours and history, and
 // their current Cloudflare detail.
-func (d *drillScreen) Activate() tea.Cmd {
+func (d *Drill) Activate() tea.Cmd {
 	st := d.c.Store
 	if st == nil {
 		return nil
 	}
 	d.gen++
 	gen, ctx := d.gen, d.c.Ctx
-	p, _ := d.person()
+	p, _ := d.Person()
 	who := d.key
 	if p.Email != "" {
 		who = p.Email
@@ -139,7 +145,7 @@ func (d *drillScreen) Activate() tea.Cmd {
 	}
 }
 
-func (d *drillScreen) Update(msg tea.Msg) tea.Cmd {
+func (d *Drill) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case uictx.Resized:
 		d.width, d.height = msg.W, msg.H
@@ -154,7 +160,7 @@ func (d *drillScreen) Update(msg tea.Msg) tea.Cmd {
 	case tea.KeyMsg:
 		switch {
 		case key.Matches(msg, d.k.Events):
-			p, _ := d.person()
+			p, _ := d.Person()
 			who := d.key
 			if p.Email != "" {
 				who = p.Email
@@ -167,7 +173,7 @@ func (d *drillScreen) Update(msg tea.Msg) tea.Cmd {
 			if d.c.ActionsOff() != "" {
 				return d.c.Refused()
 			}
-			p, known := d.person()
+			p, known := d.Person()
 			if p.Name == "" && p.Email == "" {
 				p.Name = d.key
 			}
@@ -186,7 +192,7 @@ func (d *drillScreen) Update(msg tea.Msg) tea.Cmd {
 			}
 			return push.Open(d.c, ip, level, seen)
 		case key.Matches(msg, d.k.Copy):
-			p, _ := d.person()
+			p, _ := d.Person()
 			email := p.Email
 			if email == "" && strings.Contains(d.key, "@") {
 				email = d.key
@@ -204,7 +210,7 @@ func (d *drillScreen) Update(msg tea.Msg) tea.Cmd {
 
 // addresses are the distinct addresses of the person's sign-ins, newest
 // first: the push form starts on the newest and cycles through the rest.
-func (d *drillScreen) addresses() []string {
+func (d *Drill) addresses() []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, e := range d.load.signIns {
@@ -216,7 +222,7 @@ func (d *drillScreen) addresses() []string {
 	return out
 }
 
-func (d *drillScreen) View(w, h int) string {
+func (d *Drill) View(w, h int) string {
 	ck := fmt.Sprintf("%d/%d/%d/%d/%v", w, h, d.c.Data.Version, d.gen, d.done)
 	if ck != d.cacheKey {
 		d.vp.Set(d.render(w), w, h)
@@ -225,9 +231,9 @@ func (d *drillScreen) View(w, h int) string {
 	return d.vp.View()
 }
 
-func (d *drillScreen) render(w int) string {
+func (d *Drill) render(w int) string {
 	t := d.c.Theme
-	p, known := d.person()
+	p, known := d.Person()
 	var b strings.Builder
 	line := func(s string) { b.WriteString(s + "\n") }
 	section := func(title string) { line(""); line(t.Bold.Render(title)) }
@@ -340,7 +346,7 @@ func (d *drillScreen) render(w int) string {
 }
 
 // sparkline draws the person's OneLogin scores, oldest to newest.
-func (d *drillScreen) sparkline(w int) string {
+func (d *Drill) sparkline(w int) string {
 	evs := d.load.signIns
 	var vals []float64
 	for i := len(evs) - 1; i >= 0; i-- {

@@ -247,7 +247,7 @@ func TestModalsFit(t *testing.T) {
 // addresses, esc cancels.
 func TestFormKeys(t *testing.T) {
 	a := actionApp(t, 120, 40, &fakeActions{})
-	drive(a, answered(a, push.Open(a.s, "203.0.113.1", "MEDIUM", []string{"203.0.113.1", "198.51.100.7", "2001:db8::2"})))
+	drive(a, answered(a, push.Open(a.c, "203.0.113.1", "MEDIUM", []string{"203.0.113.1", "198.51.100.7", "2001:db8::2"})))
 	f := a.modal.(*form.Form)
 	if f.Focus() != 0 || f.Value("level") != "MEDIUM" {
 		t.Fatalf("focus %d level %s", f.Focus(), f.Value("level"))
@@ -431,15 +431,15 @@ func TestGoldenActions(t *testing.T) {
 // frame, with the simulator.
 func TestAttachBringsActions(t *testing.T) {
 	a := newFixtureApp(t, 80, 24, 0)
-	if a.s.ActionsOff() == "" {
+	if a.c.ActionsOff() == "" {
 		t.Fatal("actions on without a service")
 	}
 	drive(a, Attach{Actions: &fakeActions{}})
-	if a.s.ActionsOff() != "" {
+	if a.c.ActionsOff() != "" {
 		t.Fatal("Attach did not bring the actions")
 	}
 	drive(a, Attach{})
-	if a.s.ActionsOff() != "" {
+	if a.c.ActionsOff() != "" {
 		t.Fatal("an Attach without actions took them away")
 	}
 	keysOf(a, "3")

@@ -18,7 +18,6 @@ import (
 	"github.com/risktop/risktop/ui/behaviors"
 	"github.com/risktop/risktop/ui/events"
 	"github.com/risktop/risktop/ui/export"
-	"github.com/risktop/risktop/ui/form"
 	"github.com/risktop/risktop/ui/integrations"
 	"github.com/risktop/risktop/ui/layout"
 	"github.com/risktop/risktop/ui/outbox"
@@ -55,7 +54,7 @@ var tabNames = [...]string{"Overview", "Events", "Users", "Behaviors", "Integrat
 // screens, applies what the pollers announce, and lays out the frame.
 type App struct {
 	deps    Deps
-	s       *uictx.Context  // what the screens, dialogs and forms see of it
+	c       *uictx.Context  // what the screens, dialogs and forms see of it
 	ctx     context.Context // cancelled when the app quits: stops in-flight reads
 	cancel  context.CancelFunc
 	keys    globalKeys
@@ -113,28 +112,28 @@ func New(d Deps) *App {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &App{deps: d, ctx: ctx, cancel: cancel, keys: newGlobalKeys(), data: uictx.NewData(), width: minWidth, height: minHeight}
-	a.s = &uictx.Context{Ctx: ctx, Nav: uictx.NewNavKeys(), Data: a.data, Exports: export.New()}
-	a.syncSession()
+	a.c = &uictx.Context{Ctx: ctx, Nav: uictx.NewNavKeys(), Data: a.data, Exports: export.New()}
+	a.syncContext()
 	if d.Hub != nil {
 		a.sub = d.Hub.Subscribe()
 	}
 	a.cmdbar = newCmdbar(d.Theme)
 	a.screens = [...]uictx.Screen{
-		overview.New(a.s),
-		events.New(a.s),
-		users.New(a.s),
-		behaviors.New(a.s),
-		integrations.New(a.s),
-		outbox.New(a.s),
+		overview.New(a.c),
+		events.New(a.c),
+		users.New(a.c),
+		behaviors.New(a.c),
+		integrations.New(a.c),
+		outbox.New(a.c),
 	}
-	a.s.SetTab(a.screens[a.tab])
+	a.c.SetTab(a.screens[a.tab])
 	return a
 }
 
-// syncSession gives the screens what the deps say now (after New, and
+// syncContext gives the screens what the deps say now (after New, and
 // after an Attach).
-func (a *App) syncSession() {
-	d, c := &a.deps, a.s
+func (a *App) syncContext() {
+	d, c := &a.deps, a.c
 	c.Theme, c.Store, c.Actions, c.ReadOnly, c.Actor = d.Theme, d.Store, d.Actions, d.ReadOnly, d.Actor
 	c.Clipboard, c.Now, c.After, c.Log = d.Clipboard, d.Now, d.After, d.Log
 	c.Exports.Set(export.Options{Dir: d.ExportDir, Limits: d.Exports, FreeSpace: d.FreeSpace, Log: d.Log, Actor: string(d.Actor), Now: d.Now})
@@ -206,16 +205,16 @@ func (a *App) handle(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.Faults != nil {
 			a.deps.Faults = msg.Faults
 		}
-		a.syncSession()
+		a.syncContext()
 		return a, a.screens[a.tab].Activate()
 	case uictx.ActionDone:
 		return a, a.onActionDone(msg)
 	case uictx.CopyDone:
 		return a, a.onCopied(msg)
 	case push.IPs:
-		return a, push.OpenBulk(a.s, msg)
+		return a, push.OpenBulk(a.c, msg)
 	case export.Done:
-		if text, isErr := a.s.Exports.Done(msg); isErr {
+		if text, isErr := a.c.Exports.Done(msg); isErr {
 			return a, a.sayErr(text)
 		} else {
 			return a, a.say(text)
@@ -319,7 +318,7 @@ func compact(msgs []hub.Msg) []hub.Msg {
 // order, and what that asks in turn.
 func (a *App) answer() tea.Cmd {
 	var cmds []tea.Cmd
-	for asked := a.s.Asked(); len(asked) > 0; asked = a.s.Asked() {
+	for asked := a.c.Asked(); len(asked) > 0; asked = a.c.Asked() {
 		for _, r := range asked {
 			cmds = append(cmds, a.answerOne(r))
 		}
@@ -431,7 +430,7 @@ func (a *App) routeKey(msg tea.KeyMsg) tea.Cmd {
 			a.help = false
 			return nil
 		}
-		a.helpVP.OnKey(msg, a.s.Nav)
+		a.helpVP.OnKey(msg, a.c.Nav)
 		return nil
 	}
 	cur := a.current()
@@ -508,8 +507,8 @@ func (a *App) textInput() *textinput.Model {
 	var in *textinput.Model
 	switch {
 	case a.modal != nil:
-		if f, ok := a.modal.(*form.Form); ok {
-			in = f.Input()
+		if h, ok := a.modal.(uictx.InputHolder); ok {
+			in = h.Input()
 		}
 	case a.cmdbar.active:
 		in = &a.cmdbar.in
@@ -609,7 +608,7 @@ func (a *App) switchTab(t tab) tea.Cmd {
 		return nil
 	}
 	a.tab = t
-	a.s.SetTab(a.screens[t])
+	a.c.SetTab(a.screens[t])
 	return a.screens[t].Activate()
 }
 
@@ -621,11 +620,11 @@ func (a *App) showModal(m uictx.Modal) tea.Cmd {
 }
 
 // openSources shows every source's health.
-func (a *App) openSources() tea.Cmd { return a.showModal(sources.NewPanel(a.s)) }
+func (a *App) openSources() tea.Cmd { return a.showModal(sources.NewPanel(a.c)) }
 
 // openUser shows one person's drill-down over the current tab.
 func (a *App) openUser(key string) tea.Cmd {
-	a.drill = users.NewDrill(a.s, key)
+	a.drill = users.NewDrill(a.c, key)
 	w, h := a.bodySize()
 	return tea.Batch(a.drill.Update(uictx.Resized{W: w, H: h}), a.drill.Activate())
 }

@@ -210,8 +210,8 @@ func (a *App) run(line string) tea.Cmd {
 		cmds := []tea.Cmd{a.showEvents(uictx.ShowEvents{IP: filter})}
 		// A single address (not a prefix) can be pushed: when actions are
 		// on, the push form opens over the filtered events.
-		if !strings.Contains(filter, "/") && a.s.ActionsOff() == "" && a.deps.Actions.CanPush() {
-			cmds = append(cmds, push.Open(a.s, filter, "HIGH", nil))
+		if !strings.Contains(filter, "/") && a.c.ActionsOff() == "" && a.deps.Actions.CanPush() {
+			cmds = append(cmds, push.Open(a.c, filter, "HIGH", nil))
 		}
 		return tea.Batch(cmds...)
 	case "fault":
@@ -233,7 +233,7 @@ func (a *App) fault(arg string) tea.Cmd {
 	if a.deps.Faults == nil {
 		return a.sayErr(":fault works only in risktop demo, where the vendors are simulated")
 	}
-	if off := a.s.ActionsOff(); off != "" {
+	if off := a.c.ActionsOff(); off != "" {
 		return a.sayErr(":fault changes the demo for everyone: " + off)
 	}
 	fields := strings.Fields(arg)

@@ -196,7 +196,7 @@ func TestExportEvents(t *testing.T) {
 // and the JSON say the filter matches more.
 func TestExportEventsCap(t *testing.T) {
 	a, _ := exportApp(t, 400)
-	a.s.Exports.Cap = 50
+	a.c.Exports.Cap = 50
 	keysOf(a, "2", "e")
 	path := exportedPath(t, a)
 	if !strings.HasPrefix(a.toast.text, "exported the first 50 events (the cap; the filter matches more, narrow it for the rest) to ") {
@@ -213,7 +213,7 @@ func TestExportEventsCap(t *testing.T) {
 
 	// Exactly the cap is not capped.
 	a2, _ := exportApp(t, 48) // 50 with the hostile two
-	a2.s.Exports.Cap = 50
+	a2.c.Exports.Cap = 50
 	keysOf(a2, "2", "e")
 	if !strings.HasPrefix(a2.toast.text, "exported 50 events to ") {
 		t.Fatalf("notice %q", a2.toast.text)

@@ -128,7 +128,7 @@ func newFixtureAppTheme(t testing.TB, w, h int, events int, th *theme.Theme) *Ap
 // setDeps changes the dashboard's deps after New, as an Attach does.
 func setDeps(a *App, f func(d *Deps)) {
 	f(&a.deps)
-	a.syncSession()
+	a.syncContext()
 }
 
 // typedLine is what the text input that has the keyboard holds ("" when

@@ -80,7 +80,7 @@ func TestEveryInvalidFormValueSaysWhy(t *testing.T) {
 		}
 		switch c.form {
 		case "push":
-			drive(a, answered(a, push.Open(a.s, "203.0.113.9", "HIGH", nil)))
+			drive(a, answered(a, push.Open(a.c, "203.0.113.9", "HIGH", nil)))
 		case "bulk":
 			drive(a, push.IPs{IPs: []string{"203.0.113.9", "198.51.100.7"}, Total: 2, Filter: "score ≥ 76"})
 		case "integration":
@@ -187,7 +187,7 @@ func TestPushFormAddressClasses(t *testing.T) {
 	}
 
 	// Unroutable: refused, with the reason under the field.
-	drive(a, answered(a, push.Open(a.s, "127.0.0.1", "HIGH", nil)))
+	drive(a, answered(a, push.Open(a.c, "127.0.0.1", "HIGH", nil)))
 	f, ok := a.modal.(*form.Form)
 	if !ok {
 		t.Fatal("no push form")
@@ -204,7 +204,7 @@ func TestPushFormAddressClasses(t *testing.T) {
 
 	// Private: marked, not refused; submitting asks, naming the range;
 	// confirming queues it.
-	drive(a, answered(a, push.Open(a.s, "10.0.0.5", "HIGH", nil)))
+	drive(a, answered(a, push.Open(a.c, "10.0.0.5", "HIGH", nil)))
 	f = a.modal.(*form.Form)
 	if got := f.Problem("ip"); got != "" {
 		t.Errorf("a private address is refused: %q", got)
@@ -241,7 +241,7 @@ func TestPushFormAddressClasses(t *testing.T) {
 	if err := a.deps.Store.MarkSent(ctx, ids, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	drive(a, answered(a, push.Open(a.s, "203.0.113.9", "MEDIUM", nil)))
+	drive(a, answered(a, push.Open(a.c, "203.0.113.9", "MEDIUM", nil)))
 	submit(a.modal.(*form.Form))
 	want := fmt.Sprintf("skipped 203.0.113.9: already sent at HIGH at %s UTC (outbox #%d), live until", time.Now().UTC().Format("15:04"), ids[0])
 	if !strings.HasPrefix(a.toast.text, want) || !strings.Contains(a.toast.text, "not queued again") {

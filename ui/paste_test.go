@@ -110,7 +110,7 @@ func TestLongPasteIsCut(t *testing.T) {
 		{"users filter", func(a *App) { keysOf(a, "3", "/") },
 			typedLine, 1024},
 		{"form field", func(a *App) {
-			f := form.New(a.s, "Test", "OK")
+			f := form.New(a.c, "Test", "OK")
 			f.Text("ip", "IP", "", "", 64)
 			drive(a, a.showModal(f.Start()))
 		}, func(a *App) string { return a.modal.(*form.Form).Value("ip") }, 64},

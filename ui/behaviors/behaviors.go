@@ -49,6 +49,7 @@ type keys struct {
 
 var behaviorLevels = []string{"low", "medium", "high"}
 
+// New is the Behaviors tab; it reads the behaviors when shown.
 func New(c *uictx.Context) *Screen {
 	b := &Screen{c: c, pending: map[string]behaviorEdit{}, k: keys{
 		Toggle:     key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "enable / disable")),

@@ -69,6 +69,7 @@ type keys struct {
 
 var eventWindows = []time.Duration{time.Hour, 24 * time.Hour, 7 * 24 * time.Hour, 30 * 24 * time.Hour, 90 * 24 * time.Hour, 0}
 
+// New is the Events tab, on the last 24 hours, newest first.
 func New(c *uictx.Context) *Screen {
 	e := &Screen{
 		c:   c,

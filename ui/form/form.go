@@ -176,6 +176,7 @@ func (f *Form) validate() {
 	}
 }
 
+// SetFocus focuses line i (see Focus), wrapping around.
 func (f *Form) SetFocus(i int) {
 	n := len(f.fields) + 2
 	f.focus = ((i % n) + n) % n

@@ -37,6 +37,7 @@ type keys struct {
 	New, Edit, Delete, Copy, Export, ExportJSON key.Binding
 }
 
+// New is the Integrations tab; it reads the integrations when shown.
 func New(c *uictx.Context) *Screen {
 	s := &Screen{c: c, k: keys{
 		New:        key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new integration")),

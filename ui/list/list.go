@@ -200,6 +200,7 @@ func (l *Screen[T]) View(w, h int) string {
 	return l.ViewWith(w, h, "")
 }
 
+// ViewWith draws the list with extra after its title line.
 func (l *Screen[T]) ViewWith(w, h int, extra string) string {
 	k := viewKey{w: w, h: h, rev: l.rev, extra: extra, acting: l.c.ActionsOff() == ""}
 	if k == l.viewKey {

@@ -38,6 +38,7 @@ type keys struct {
 // outboxLoad is how many outbox items and audit entries the tab lists.
 const outboxLoad = 200
 
+// New is the Outbox & audit tab, the outbox focused.
 func New(c *uictx.Context) *Screen {
 	outbox := list.New(c, "Outbox: IP risk pushed to Okta", "nothing queued or sent", []table.Column{
 		{Title: "Created", Width: 12},

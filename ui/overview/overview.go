@@ -45,6 +45,7 @@ type Screen struct {
 	cacheView string
 }
 
+// New is the Overview tab, on the 24-hour score window.
 func New(c *uictx.Context) *Screen {
 	return &Screen{c: c, next: key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "score window"))}
 }

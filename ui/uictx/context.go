@@ -89,7 +89,7 @@ func (c *Context) Asked() []tea.Msg {
 // SetTab says which screen's tab is shown; the dashboard calls it.
 func (c *Context) SetTab(sc Screen) { c.tab = sc }
 
-// Say and SayErr show a notice (in order, in this Update).
+// Say shows a notice (in order, in this Update); SayErr an error one.
 func (c *Context) Say(text string) tea.Cmd {
 	c.Ask(Notice{Text: text})
 	return nil
@@ -106,6 +106,7 @@ func (c *Context) NextModalID() int {
 	return c.modalSeq
 }
 
+// OpenModal asks for m over the body; CloseModal closes the one with id.
 func (c *Context) OpenModal(m Modal) tea.Cmd {
 	c.Ask(ModalOpen{m})
 	return nil
@@ -170,7 +171,7 @@ type ActionDone struct {
 
 // Act runs do in a command with the dashboard's context and a timeout,
 // the actions service and who acts (as they are now: the command reads
-// nothing of the session), and delivers its ActionDone.
+// nothing of the Context), and delivers its ActionDone.
 func (c *Context) Act(modal int, ok, fail string, do func(ctx context.Context, acts Actions, who actions.Actor) error,
 	after func(error) tea.Cmd) tea.Cmd {
 	ctx, acts, who := c.Ctx, c.Actions, c.Actor

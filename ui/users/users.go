@@ -45,6 +45,7 @@ type keys struct {
 
 var userSorts = []string{"risk", "name", "last seen"}
 
+// New is the Users tab, riskiest first.
 func New(c *uictx.Context) *Screen {
 	u := &Screen{
 		c: c,

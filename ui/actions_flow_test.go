@@ -12,17 +12,20 @@ import (
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
-	"github.com/risktop/risktop/sources/cloudflare"
+	"github.com/risktop/risktop/ui/events"
+	"github.com/risktop/risktop/ui/push"
+	"github.com/risktop/risktop/ui/words"
 )
 
 // withFake turns actions on with fa, as ops@bastion, on the Cloudflare
 // simulator.
 func withFake(t *testing.T, fa *fakeActions) func(*Deps) {
-	cf := simCloudflare(t)
+	if fa.reads == nil {
+		fa.reads = simReads(t)
+	}
 	return func(d *Deps) {
 		d.Actions = fa
 		d.Actor = "ops@bastion"
-		d.Clients.Cloudflare = cf
 	}
 }
 
@@ -68,7 +71,7 @@ func TestFlowResetConfirmation(t *testing.T) {
 	if a.modal != nil || a.tab != tabUsers || a.paused || a.help || a.drill != nil {
 		t.Fatalf("after the flow: modal %v, tab %d, paused %v, help %v", a.modal, a.tab, a.paused, a.help)
 	}
-	if c := a.screens[tabUsers].(*usersScreen).tbl.Cursor(); c != 0 {
+	if c := selectedRow(screenRows(t, a, " Level ", "enter opens")); c != 0 {
 		t.Fatalf("the stray j moved the cursor to %d", c)
 	}
 	if calls := fa.callList(); !slices.Equal(calls, []string{"ResetUser cf-0"}) {
@@ -173,7 +176,7 @@ func TestFlowIPCommandOpensThePushForm(t *testing.T) {
 	f.keys("esc")
 	f.see("enter details")
 	a := f.final()
-	if a.modal != nil || a.tab != tabEvents || a.screens[tabEvents].(*eventsScreen).q.filter.IP != "203.0.113.19" {
+	if a.modal != nil || a.tab != tabEvents || a.screens[tabEvents].(*events.Screen).Filter().IP != "203.0.113.19" {
 		t.Fatalf("modal %v, tab %d", a.modal, a.tab)
 	}
 	if calls := fa.callList(); len(calls) != 0 {
@@ -187,11 +190,11 @@ func TestFlowIPCommandOpensThePushForm(t *testing.T) {
 func TestFlowBulkPushShowsTheCountFirst(t *testing.T) {
 	fa := &fakeActions{}
 	f := newFlowWith(t, 400, withFake(t, fa))
-	ips, total, err := f.st.DistinctIPs(context.Background(), store.EventFilter{From: fixtureNow.Add(-24 * time.Hour), MinScore: 90}, bulkCap)
+	ips, total, err := f.st.DistinctIPs(context.Background(), store.EventFilter{From: fixtureNow.Add(-24 * time.Hour), MinScore: 90}, push.BulkCap)
 	if err != nil || total == 0 {
 		t.Fatal(total, err)
 	}
-	n := plural(total, "address")
+	n := words.Plural(total, "address")
 	f.keys("2")
 	f.see("page 1 of")
 	f.keys("/")
@@ -258,14 +261,25 @@ func TestFlowBehaviorsDiff(t *testing.T) {
 
 	a := f.final()
 	off := false
-	want := map[string]cloudflare.BehaviorChange{"imp_travel": {Enabled: &off, RiskLevel: "medium"}}
+	want := map[string]actions.BehaviorChange{"imp_travel": {Enabled: &off, RiskLevel: "medium"}}
 	if len(fa.saved) != 2 || !reflect.DeepEqual(fa.saved[0], want) || !reflect.DeepEqual(fa.saved[1], want) {
 		t.Fatalf("saved %v", fa.saved)
 	}
-	b := a.screens[tabBehaviors].(*behaviorsScreen)
-	if len(b.pending) != 0 || b.saveErr != "" {
-		t.Fatalf("after the save: pending %v, error %q", b.pending, b.saveErr)
+	// Nothing pending (no "unsaved change", no * mark) and no error.
+	if v := a.View(); strings.Contains(v, "unsaved change") || strings.Contains(v, "* Impossible") || strings.Contains(v, "not saved:") {
+		t.Fatalf("after the save:\n%s", v)
 	}
+}
+
+// selectedIntegration is the integration the Integrations tab selects
+// first: the first the actions service reads.
+func selectedIntegration(t *testing.T, fa *fakeActions) actions.Integration {
+	t.Helper()
+	ins, err := fa.Integrations(context.Background())
+	if err != nil || len(ins) == 0 {
+		t.Fatalf("integrations %v, %v", ins, err)
+	}
+	return ins[0]
 }
 
 // TestFlowIntegrationDelete: d names the tenant and says Cloudflare stops
@@ -283,8 +297,8 @@ func TestFlowIntegrationDelete(t *testing.T) {
 	f.see("Delete an integration")
 	f.keys("right", "enter")
 	f.see("deleted the integration with https://acme.okta.com")
-	a := f.final()
-	in, _ := a.screens[tabIntegrations].(*integrationsScreen).l.selected()
+	f.final()
+	in := selectedIntegration(t, fa)
 	if calls := fa.callList(); !slices.Equal(calls, []string{"DeleteIntegration " + in.ID}) {
 		t.Fatalf("calls %v (integration %q)", calls, in.ID)
 	}
@@ -325,7 +339,7 @@ func TestFlowOutboxRetryAndDrop(t *testing.T) {
 	if calls := fa.callList(); !slices.Equal(calls, []string{"RetryPush " + itoa(int(ids[1])), "DropPush " + itoa(int(ids[0]))}) {
 		t.Fatalf("calls %v", calls)
 	}
-	if a.screens[tabOutbox].(*outboxScreen).focus != 1 {
+	if !strings.Contains(a.View(), "▸ Audit log") {
 		t.Fatal("→ did not focus the audit log")
 	}
 }

@@ -15,19 +15,24 @@ import (
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/sources/actions"
-	"github.com/risktop/risktop/sources/cloudflare"
+	"github.com/risktop/risktop/ui/form"
+	"github.com/risktop/risktop/ui/layout"
+	"github.com/risktop/risktop/ui/push"
 )
 
 // actionApp is the fixture app with fa as its actions service (nil: none)
-// and the Cloudflare simulator.
+// reading the Cloudflare simulator.
 func actionApp(t *testing.T, w, h int, fa *fakeActions) *App {
 	t.Helper()
 	a := newFixtureApp(t, w, h, 400)
-	withCloudflare(t, a)
+	setDeps(a, func(d *Deps) { d.Actions = nil })
 	if fa != nil {
-		a.deps.Actions = fa
+		if fa.reads == nil {
+			fa.reads = simReads(t)
+		}
+		setDeps(a, func(d *Deps) { d.Actions = fa })
 	}
-	a.deps.Actor = "ops@bastion"
+	setDeps(a, func(d *Deps) { d.Actor = "ops@bastion" })
 	return a
 }
 
@@ -45,7 +50,7 @@ var actionHelps = []string{"reset Cloudflare risk", "push the IP's risk to Okta"
 // shown is every key help the footer and the help screen draw from here.
 func shown(a *App) string {
 	var b strings.Builder
-	for _, k := range a.current().keys() {
+	for _, k := range a.current().Keys() {
 		if h := k.Help(); k.Enabled() && h.Key != "" {
 			b.WriteString(h.Key + " " + h.Desc + "\n")
 		}
@@ -182,8 +187,8 @@ func TestBehaviorsFailedSaveKeepsTheChanges(t *testing.T) {
 	}
 	// Toggling back to what was loaded is no change.
 	keysOf(a, " ", " ")
-	if n := len(a.screens[tabBehaviors].(*behaviorsScreen).pending); n != 0 {
-		t.Fatalf("%d pending after toggling twice", n)
+	if v := a.View(); strings.Contains(v, "unsaved") || strings.Contains(v, "* Crowd") {
+		t.Fatalf("pending after toggling twice:\n%s", v)
 	}
 }
 
@@ -191,11 +196,11 @@ func TestBehaviorsFailedSaveKeepsTheChanges(t *testing.T) {
 // addresses and says how many the filter has.
 func TestBulkFormSaysWhenTheFilterHasMore(t *testing.T) {
 	a := actionApp(t, 120, 40, &fakeActions{})
-	ips := make([]string, bulkCap)
+	ips := make([]string, push.BulkCap)
 	for i := range ips {
 		ips[i] = fmt.Sprintf("10.0.%d.%d", i/250, i%250)
 	}
-	drive(a, bulkIPs{ips: ips, total: 1500, filter: "last 1d · score ≥ 76"})
+	drive(a, push.IPs{IPs: ips, Total: 1500, Filter: "last 1d · score ≥ 76"})
 	v := a.View()
 	for _, want := range []string{"Push IP risk to Okta: 1,000 addresses", "1,000 addresses in the events filter: last 1d · score ≥ 76",
 		"The filter has 1,500 addresses; only the riskiest 1,000 are pushed."} {
@@ -203,7 +208,7 @@ func TestBulkFormSaysWhenTheFilterHasMore(t *testing.T) {
 			t.Fatalf("no %q:\n%s", want, v)
 		}
 	}
-	drive(a, bulkIPs{filter: "last 1h"})
+	drive(a, push.IPs{Filter: "last 1h"})
 	if a.toast.text != "no addresses in the current filter: nothing to push" {
 		t.Fatal(a.toast.text)
 	}
@@ -242,30 +247,30 @@ func TestModalsFit(t *testing.T) {
 // addresses, esc cancels.
 func TestFormKeys(t *testing.T) {
 	a := actionApp(t, 120, 40, &fakeActions{})
-	drive(a, a.openPush("203.0.113.1", "MEDIUM", []string{"203.0.113.1", "198.51.100.7", "2001:db8::2"}))
-	f := a.modal.(*form)
-	if f.focus != 0 || f.value("level") != "MEDIUM" {
-		t.Fatalf("focus %d level %s", f.focus, f.value("level"))
+	drive(a, answered(a, push.Open(a.c, "203.0.113.1", "MEDIUM", []string{"203.0.113.1", "198.51.100.7", "2001:db8::2"})))
+	f := a.modal.(*form.Form)
+	if f.Focus() != 0 || f.Value("level") != "MEDIUM" {
+		t.Fatalf("focus %d level %s", f.Focus(), f.Value("level"))
 	}
 	keysOf(a, "ctrl+n")
-	if f.value("ip") != "198.51.100.7" {
-		t.Fatal(f.value("ip"))
+	if f.Value("ip") != "198.51.100.7" {
+		t.Fatal(f.Value("ip"))
 	}
 	keysOf(a, "ctrl+p", "ctrl+p")
-	if f.value("ip") != "2001:db8::2" {
-		t.Fatal(f.value("ip"))
+	if f.Value("ip") != "2001:db8::2" {
+		t.Fatal(f.Value("ip"))
 	}
 	keysOf(a, "enter") // moves on, does not submit
-	if f.focus != 1 || a.modal != f {
-		t.Fatalf("focus %d", f.focus)
+	if f.Focus() != 1 || a.modal != f {
+		t.Fatalf("focus %d", f.Focus())
 	}
 	keysOf(a, "left", "left", "l") // choice: MEDIUM → LOW → HIGH → "l" picks LOW
-	if f.value("level") != "LOW" {
-		t.Fatal(f.value("level"))
+	if f.Value("level") != "LOW" {
+		t.Fatal(f.Value("level"))
 	}
 	keysOf(a, "shift+tab", "shift+tab") // wraps to Cancel
-	if f.focus != len(f.fields)+1 {
-		t.Fatalf("focus %d", f.focus)
+	if f.Focus() != f.FieldCount()+1 {
+		t.Fatalf("focus %d", f.Focus())
 	}
 	keysOf(a, "q", "1", "?") // swallowed on the buttons
 	if a.modal != f || a.tab != tabOverview || a.help {
@@ -282,12 +287,15 @@ func TestCopy(t *testing.T) {
 	var mu sync.Mutex
 	var got []string
 	a := actionApp(t, 120, 30, nil)
-	a.deps.Clipboard = func(s string) error {
-		mu.Lock()
-		defer mu.Unlock()
-		got = append(got, s)
-		return nil
-	}
+	withCloudflare(t, a) // reads, no actions
+	setDeps(a, func(d *Deps) {
+		d.Clipboard = func(s string) error {
+			mu.Lock()
+			defer mu.Unlock()
+			got = append(got, s)
+			return nil
+		}
+	})
 	ev := fixtureEvents(400)[399] // the newest: the first row
 	steps := []struct {
 		keys []string
@@ -305,7 +313,7 @@ func TestCopy(t *testing.T) {
 		if s.want != "" && got[len(got)-1] != s.want {
 			t.Fatalf("after %v copied %q, want %q", s.keys, got[len(got)-1], s.want)
 		}
-		if a.toast.text != "copied "+cut(got[len(got)-1], 60)+" to the clipboard" {
+		if a.toast.text != "copied "+layout.Cut(got[len(got)-1], 60)+" to the clipboard" {
 			t.Fatalf("after %v: %q", s.keys, a.toast.text)
 		}
 	}
@@ -332,14 +340,16 @@ func TestCopy(t *testing.T) {
 	}
 
 	// No clipboard: say so. A failing one: say why.
-	a.deps.Clipboard = nil
+	setDeps(a, func(d *Deps) { d.Clipboard = nil })
 	keysOf(a, "y")
 	if a.toast.text != "copying is not available here" {
 		t.Fatal(a.toast.text)
 	}
-	a.deps.Clipboard = func(string) error {
-		return errors.New("9000 bytes is too much to copy: the clipboard takes at most 8 KiB")
-	}
+	setDeps(a, func(d *Deps) {
+		d.Clipboard = func(string) error {
+			return errors.New("9000 bytes is too much to copy: the clipboard takes at most 8 KiB")
+		}
+	})
 	keysOf(a, "y")
 	if a.toast.text != "not copied: 9000 bytes is too much to copy: the clipboard takes at most 8 KiB" {
 		t.Fatal(a.toast.text)
@@ -421,15 +431,15 @@ func TestGoldenActions(t *testing.T) {
 // frame, with the simulator.
 func TestAttachBringsActions(t *testing.T) {
 	a := newFixtureApp(t, 80, 24, 0)
-	if a.actionsOff() == "" {
+	if a.c.ActionsOff() == "" {
 		t.Fatal("actions on without a service")
 	}
 	drive(a, Attach{Actions: &fakeActions{}})
-	if a.actionsOff() != "" {
+	if a.c.ActionsOff() != "" {
 		t.Fatal("Attach did not bring the actions")
 	}
 	drive(a, Attach{})
-	if a.actionsOff() != "" {
+	if a.c.ActionsOff() != "" {
 		t.Fatal("an Attach without actions took them away")
 	}
 	keysOf(a, "3")
@@ -449,19 +459,19 @@ func TestIntegrationCreateAndEdit(t *testing.T) {
 	fa := &fakeActions{}
 	a := actionApp(t, 120, 40, fa)
 	keysOf(a, "5", "n")
-	f, ok := a.modal.(*form)
-	if !ok || f.problemOf("tenant") == "" {
+	f, ok := a.modal.(*form.Form)
+	if !ok || f.Problem("tenant") == "" {
 		t.Fatalf("the create form: %v", a.modal)
 	}
 	for _, r := range "acme.okta.com" {
 		keysOf(a, string(r))
 	}
-	if f.problemOf("tenant") != "must be an absolute URL, like https://tenant.okta.com" {
-		t.Fatalf("problem %q", f.problemOf("tenant"))
+	if f.Problem("tenant") != "must be an absolute URL, like https://tenant.okta.com" {
+		t.Fatalf("problem %q", f.Problem("tenant"))
 	}
 	keysOf(a, "tab", "enter") // submit refused
-	if f.err != problemsFirst || f.focus != 0 || len(fa.callList()) != 0 {
-		t.Fatalf("err %q focus %d calls %v", f.err, f.focus, fa.callList())
+	if f.Err() != form.ProblemsFirst || f.Focus() != 0 || len(fa.callList()) != 0 {
+		t.Fatalf("err %q focus %d calls %v", f.Err(), f.Focus(), fa.callList())
 	}
 	keysOf(a, "ctrl+u")
 	for _, r := range "https://beta.okta.com" {
@@ -472,7 +482,7 @@ func TestIntegrationCreateAndEdit(t *testing.T) {
 		keysOf(a, string(r))
 	}
 	keysOf(a, "enter")
-	want := cloudflare.IntegrationCreate{IntegrationType: "Okta", TenantURL: "https://beta.okta.com", ReferenceID: "0oa-idp-2"}
+	want := actions.IntegrationCreate{IntegrationType: "Okta", TenantURL: "https://beta.okta.com", ReferenceID: "0oa-idp-2"}
 	if len(fa.created) != 1 || fa.created[0] != want || a.modal != nil {
 		t.Fatalf("created %+v, modal %v", fa.created, a.modal)
 	}
@@ -481,16 +491,16 @@ func TestIntegrationCreateAndEdit(t *testing.T) {
 	}
 
 	keysOf(a, "enter") // edit the selected one
-	f = a.modal.(*form)
-	if f.value("active") != "yes" || f.value("tenant") != "https://acme.okta.com" || f.value("reference") != "0oa-access-okta-idp" {
-		t.Fatalf("edit form: %q %q %q", f.value("active"), f.value("tenant"), f.value("reference"))
+	f = a.modal.(*form.Form)
+	if f.Value("active") != "yes" || f.Value("tenant") != "https://acme.okta.com" || f.Value("reference") != "0oa-access-okta-idp" {
+		t.Fatalf("edit form: %q %q %q", f.Value("active"), f.Value("tenant"), f.Value("reference"))
 	}
 	keysOf(a, "right", "tab", "tab", "enter") // active: no
-	in, _ := a.screens[tabIntegrations].(*integrationsScreen).l.selected()
+	in := selectedIntegration(t, fa)
 	if calls := fa.callList(); calls[len(calls)-1] != "UpdateIntegration "+in.ID {
 		t.Fatal(calls)
 	}
-	if up := fa.updated[0]; up != (cloudflare.IntegrationUpdate{Active: false, TenantURL: "https://acme.okta.com", ReferenceID: "0oa-access-okta-idp"}) {
+	if up := fa.updated[0]; up != (actions.IntegrationUpdate{Active: false, TenantURL: "https://acme.okta.com", ReferenceID: "0oa-access-okta-idp"}) {
 		t.Fatalf("update %+v", up)
 	}
 
@@ -501,9 +511,9 @@ func TestIntegrationCreateAndEdit(t *testing.T) {
 		keysOf(a, string(r))
 	}
 	keysOf(a, "tab", "enter")
-	f = a.modal.(*form)
-	if f.busy || f.err != "not created: cloudflare: 409 Conflict — an integration with that reference id exists" || f.value("tenant") != "https://gamma.okta.com" {
-		t.Fatalf("after the failure: busy %v err %q", f.busy, f.err)
+	f = a.modal.(*form.Form)
+	if f.Busy() || f.Err() != "not created: cloudflare: 409 Conflict — an integration with that reference id exists" || f.Value("tenant") != "https://gamma.okta.com" {
+		t.Fatalf("after the failure: busy %v err %q", f.Busy(), f.Err())
 	}
 }
 

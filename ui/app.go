@@ -13,7 +13,21 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+
 	"github.com/risktop/risktop/model/hub"
+	"github.com/risktop/risktop/ui/behaviors"
+	"github.com/risktop/risktop/ui/events"
+	"github.com/risktop/risktop/ui/export"
+	"github.com/risktop/risktop/ui/integrations"
+	"github.com/risktop/risktop/ui/layout"
+	"github.com/risktop/risktop/ui/outbox"
+	"github.com/risktop/risktop/ui/overview"
+	"github.com/risktop/risktop/ui/push"
+	"github.com/risktop/risktop/ui/scroll"
+	"github.com/risktop/risktop/ui/sources"
+	"github.com/risktop/risktop/ui/uictx"
+	"github.com/risktop/risktop/ui/users"
+	"github.com/risktop/risktop/ui/words"
 )
 
 // The smallest terminal the layout is designed for.
@@ -36,54 +50,34 @@ const (
 
 var tabNames = [...]string{"Overview", "Events", "Users", "Behaviors", "Integrations", "Outbox & audit"}
 
-// screen is one tab's content. Screens are plain values owned by the App,
-// updated by it, and drawn into the space it gives them.
-type screen interface {
-	// update handles a message meant for the screen (keys when it is
-	// shown, data results always) and may return a command.
-	update(msg tea.Msg) tea.Cmd
-	// view draws the screen in exactly width × height cells.
-	view(width, height int) string
-	// keys are the screen's own bindings, for the footer and help.
-	keys() []key.Binding
-	// typing reports whether a text input has the keyboard, so global
-	// single-letter keys do not fire.
-	typing() bool
-	// activate is called when the screen is shown (to load what it needs).
-	activate() tea.Cmd
-}
-
 // App is the dashboard's root model: it routes keys and messages to the
 // screens, applies what the pollers announce, and lays out the frame.
 type App struct {
 	deps    Deps
+	c       *uictx.Context  // what the screens, dialogs and forms see of it
 	ctx     context.Context // cancelled when the app quits: stops in-flight reads
 	cancel  context.CancelFunc
 	keys    globalKeys
 	sub     *hub.Subscription
-	data    *data
+	data    *uictx.Data
 	width   int
 	height  int
 	tab     tab
-	screens [len(tabNames)]screen
-	drill   *drillScreen // the user drill-down, over the current tab
+	screens [len(tabNames)]uictx.Screen
+	drill   *users.Drill // the user drill-down, over the current tab
 
 	paused  bool
 	held    []hub.Msg // hub messages held while paused
 	waiting int       // new events held while paused
 
-	help     bool
-	helpVP   scroller
-	cmdbar   cmdbar
-	toast    toast
-	tickGen  int   // generation of the redraw timer, so only the newest counts
-	modal    modal // a dialog or form over the body; it has the keyboard
-	modalSeq int
+	help    bool
+	helpVP  scroll.Model
+	cmdbar  cmdbar
+	toast   toast
+	tickGen int         // generation of the redraw timer, so only the newest counts
+	modal   uictx.Modal // a dialog or form over the body; it has the keyboard
 	// the last body drawn under a modal, the box and the result
 	ovBody, ovBox, ovDrawn string
-	// exportCap is the most events one export writes.
-	exportCap int
-	exports   exportLedger
 	// full is the text input found full by the last typed key (nil after
 	// any other key), and fullToast the notice that said so.
 	full      *textinput.Model
@@ -106,7 +100,7 @@ func New(d Deps) *App {
 		d.Now = time.Now
 	}
 	if d.Store != nil {
-		d.Store = cleanStore{d.Store}
+		d.Store = uictx.CleanStore(d.Store)
 	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -117,21 +111,32 @@ func New(d Deps) *App {
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a := &App{deps: d, ctx: ctx, cancel: cancel, keys: newGlobalKeys(), data: newData(), width: minWidth, height: minHeight,
-		exportCap: maxExportEvents}
+	a := &App{deps: d, ctx: ctx, cancel: cancel, keys: newGlobalKeys(), data: uictx.NewData(), width: minWidth, height: minHeight}
+	a.c = &uictx.Context{Ctx: ctx, Nav: uictx.NewNavKeys(), Data: a.data, Exports: export.New()}
+	a.syncContext()
 	if d.Hub != nil {
 		a.sub = d.Hub.Subscribe()
 	}
 	a.cmdbar = newCmdbar(d.Theme)
-	a.screens = [...]screen{
-		newOverview(a),
-		newEventsScreen(a),
-		newUsersScreen(a),
-		newBehaviorsScreen(a),
-		newIntegrationsScreen(a),
-		newOutboxScreen(a),
+	a.screens = [...]uictx.Screen{
+		overview.New(a.c),
+		events.New(a.c),
+		users.New(a.c),
+		behaviors.New(a.c),
+		integrations.New(a.c),
+		outbox.New(a.c),
 	}
+	a.c.SetTab(a.screens[a.tab])
 	return a
+}
+
+// syncContext gives the screens what the deps say now (after New, and
+// after an Attach).
+func (a *App) syncContext() {
+	d, c := &a.deps, a.c
+	c.Theme, c.Store, c.Actions, c.ReadOnly, c.Actor = d.Theme, d.Store, d.Actions, d.ReadOnly, d.Actor
+	c.Clipboard, c.Now, c.After, c.Log = d.Clipboard, d.Now, d.After, d.Log
+	c.Exports.Set(export.Options{Dir: d.ExportDir, Limits: d.Exports, FreeSpace: d.FreeSpace, Log: d.Log, Actor: string(d.Actor), Now: d.Now})
 }
 
 // hubMsg carries what the pollers announced since the last one.
@@ -156,11 +161,12 @@ func (a *App) waitHub() tea.Cmd {
 }
 
 func (a *App) Init() tea.Cmd {
-	return tea.Batch(a.waitHub(), a.screens[a.tab].activate())
+	return tea.Batch(a.waitHub(), a.screens[a.tab].Activate(), a.answer())
 }
 
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	m, cmd := a.update(msg)
+	m, cmd := a.handle(msg)
+	cmd = tea.Batch(cmd, a.answer())
 	// The header may have grown or shrunk (a back-fill line, a resize):
 	// tell the screens their new area, in Update, so they can fit their
 	// page size to it.
@@ -168,10 +174,10 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.bodyW, a.bodyH = w, h
 		var cmds []tea.Cmd
 		for _, s := range a.screens {
-			cmds = append(cmds, s.update(bodyResized{w, h}))
+			cmds = append(cmds, s.Update(uictx.Resized{W: w, H: h}))
 		}
 		if a.drill != nil {
-			cmds = append(cmds, a.drill.update(bodyResized{w, h}))
+			cmds = append(cmds, a.drill.Update(uictx.Resized{W: w, H: h}))
 		}
 		return m, tea.Batch(cmd, tea.Batch(cmds...))
 	}
@@ -183,7 +189,7 @@ func (a *App) bodySize() (int, int) {
 	return a.width, max(a.height-lipgloss.Height(a.header())-2, 1)
 }
 
-func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
+func (a *App) handle(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		a.width, a.height = msg.Width, msg.Height
@@ -192,22 +198,27 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case hubMsg:
 		return a, tea.Batch(a.onHub(msg), a.waitHub())
 	case Attach:
-		a.deps.Control, a.deps.Clients = msg.Control, msg.Clients
+		a.deps.Control = msg.Control
 		if msg.Actions != nil {
 			a.deps.Actions = msg.Actions
 		}
 		if msg.Faults != nil {
 			a.deps.Faults = msg.Faults
 		}
-		return a, a.screens[a.tab].activate()
-	case actionDone:
+		a.syncContext()
+		return a, a.screens[a.tab].Activate()
+	case uictx.ActionDone:
 		return a, a.onActionDone(msg)
-	case copyDone:
+	case uictx.CopyDone:
 		return a, a.onCopied(msg)
-	case bulkIPs:
-		return a, a.openBulk(msg)
-	case exportDone:
-		return a, a.onExported(msg)
+	case push.IPs:
+		return a, push.OpenBulk(a.c, msg)
+	case export.Done:
+		if text, isErr := a.c.Exports.Done(msg); isErr {
+			return a, a.sayErr(text)
+		} else {
+			return a, a.say(text)
+		}
 	case redrawMsg:
 		if msg.gen != a.tickGen {
 			return a, nil // a newer timer is running
@@ -234,13 +245,13 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	// Results of reads go to every screen: each ignores what is not its own.
 	var cmds []tea.Cmd
 	if a.modal != nil {
-		cmds = append(cmds, a.modal.onMsg(msg))
+		cmds = append(cmds, a.modal.OnMsg(msg))
 	}
 	for _, s := range a.screens {
-		cmds = append(cmds, s.update(msg))
+		cmds = append(cmds, s.Update(msg))
 	}
 	if a.drill != nil {
-		cmds = append(cmds, a.drill.update(msg))
+		cmds = append(cmds, a.drill.Update(msg))
 	}
 	return a, tea.Batch(cmds...)
 }
@@ -276,17 +287,17 @@ func (a *App) onHub(msgs hubMsg) tea.Cmd {
 }
 
 func (a *App) apply(msgs []hub.Msg) tea.Cmd {
-	c := a.data.apply(msgs)
-	if !c.any() {
+	c := a.data.Apply(msgs)
+	if !c.Any() {
 		return nil
 	}
 	a.headerKey = ""
 	cmds := []tea.Cmd{a.scheduleRedraw()}
 	for _, s := range a.screens {
-		cmds = append(cmds, s.update(dataChanged(c)))
+		cmds = append(cmds, s.Update(uictx.DataChanged(c)))
 	}
 	if a.drill != nil {
-		cmds = append(cmds, a.drill.update(dataChanged(c)))
+		cmds = append(cmds, a.drill.Update(uictx.DataChanged(c)))
 	}
 	return tea.Batch(cmds...)
 }
@@ -303,78 +314,165 @@ func compact(msgs []hub.Msg) []hub.Msg {
 	return out
 }
 
-// dataChanged tells screens that the live data changed.
-type dataChanged change
+// answer carries out what the screens asked (uictx.Context.Ask), in
+// order, and what that asks in turn.
+func (a *App) answer() tea.Cmd {
+	var cmds []tea.Cmd
+	for asked := a.c.Asked(); len(asked) > 0; asked = a.c.Asked() {
+		for _, r := range asked {
+			cmds = append(cmds, a.answerOne(r))
+		}
+	}
+	return tea.Batch(cmds...)
+}
+
+func (a *App) answerOne(r tea.Msg) tea.Cmd {
+	switch r := r.(type) {
+	case uictx.Notice:
+		if r.Err {
+			return a.sayErr(r.Text)
+		}
+		return a.say(r.Text)
+	case uictx.NoticeDone:
+		if a.toast.text == r.Text {
+			a.toast.text = ""
+		}
+	case uictx.ModalOpen:
+		return a.showModal(r.M)
+	case uictx.ModalClose:
+		if a.modal != nil && a.modal.ID() == r.ID {
+			a.modal = nil
+		}
+	case uictx.UserOpen:
+		return a.openUser(r.Key)
+	case uictx.ShowEvents:
+		return a.showEvents(r)
+	case uictx.OutboxReload:
+		if a.tab != tabOutbox || a.drill != nil {
+			return nil
+		}
+		return a.screens[tabOutbox].Activate()
+	case uictx.SourcePoll:
+		if a.deps.Control != nil {
+			a.deps.Control.Refresh(r.Source)
+		}
+	case uictx.SourcesRefresh:
+		return a.refresh()
+	}
+	return nil
+}
+
+// onActionDone closes the dialog or form that started the action (a
+// form that failed stays, keeping what was typed), says how it went and
+// runs what follows.
+func (a *App) onActionDone(m uictx.ActionDone) tea.Cmd {
+	if a.modal != nil && a.modal.ID() == m.Modal {
+		if f, ok := a.modal.(uictx.Refillable); ok && m.Err != nil {
+			f.Failed(m.Fail + ": " + m.Err.Error()) // keep what was typed
+		} else {
+			a.modal = nil
+		}
+	}
+	var cmds []tea.Cmd
+	if m.Err != nil {
+		cmds = append(cmds, a.sayErr(m.Fail+": "+m.Err.Error()))
+	} else if m.OK != "" {
+		cmds = append(cmds, a.say(m.OK))
+	}
+	if m.After != nil {
+		cmds = append(cmds, m.After(m.Err))
+	}
+	return tea.Batch(cmds...)
+}
+
+func (a *App) onCopied(m uictx.CopyDone) tea.Cmd {
+	if m.Err != nil {
+		return a.sayErr("not copied: " + m.Err.Error())
+	}
+	return a.say("copied " + layout.Cut(m.Text, 60) + " to the clipboard")
+}
+
+// showEvents shows the Events tab with the filter asked for.
+func (a *App) showEvents(r uictx.ShowEvents) tea.Cmd {
+	filtered := a.screens[tabEvents].Update(r)
+	return tea.Batch(a.switchTab(tabEvents), filtered)
+}
 
 func (a *App) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	cmd := a.routeKey(msg)
+	return a, tea.Batch(cmd, a.answer())
+}
+
+// routeKey hands a key to whatever has the keyboard.
+func (a *App) routeKey(msg tea.KeyMsg) tea.Cmd {
 	if key.Matches(msg, a.keys.ForceQuit) {
-		return a, a.quit()
+		return a.quit()
 	}
 	if a.modal != nil {
 		// A dialog or form has every key: none reaches the screen below
 		// or the global keys.
-		return a, a.modal.onKey(msg)
+		return a.modal.OnKey(msg)
 	}
 	if a.cmdbar.active {
 		faults := 0
 		if a.deps.Faults != nil {
 			faults = 1
 		}
-		a.cmdbar.setCompletions([2]int{a.data.version, faults}, a.completions)
-		done, cmd := a.cmdbar.update(msg)
+		a.cmdbar.setCompletions([2]int{a.data.Version, faults}, a.completions)
+		done, cmd := a.cmdbar.Update(msg)
 		if done != "" {
-			return a, tea.Batch(cmd, a.run(done))
+			return tea.Batch(cmd, a.run(done))
 		}
-		return a, cmd
+		return cmd
 	}
 	if a.help {
 		if key.Matches(msg, a.keys.Help, a.keys.Back, a.keys.Quit) {
 			a.help = false
-			return a, nil
+			return nil
 		}
-		a.helpVP.onKey(msg, newListKeys())
-		return a, nil
+		a.helpVP.OnKey(msg, a.c.Nav)
+		return nil
 	}
 	cur := a.current()
-	if cur.typing() {
-		return a, cur.update(msg)
+	if cur.Typing() {
+		return cur.Update(msg)
 	}
-	if c, ok := cur.(keyClaimer); ok && c.claims(msg) {
-		return a, cur.update(msg)
+	if c, ok := cur.(uictx.KeyClaimer); ok && c.Claims(msg) {
+		return cur.Update(msg)
 	}
 	switch {
 	case key.Matches(msg, a.keys.Quit):
-		return a, a.quit()
+		return a.quit()
 	case key.Matches(msg, a.keys.Help):
 		a.openHelp()
-		return a, nil
+		return nil
 	case key.Matches(msg, a.keys.Command):
-		return a, a.cmdbar.open()
+		return a.cmdbar.open()
 	case key.Matches(msg, a.keys.Pause):
-		return a, a.togglePause()
+		return a.togglePause()
 	case key.Matches(msg, a.keys.Refresh):
-		return a, a.refresh()
+		return a.refresh()
 	case key.Matches(msg, a.keys.Sources):
-		return a, a.openSources()
+		return a.openSources()
 	case key.Matches(msg, a.keys.Slower):
-		return a, a.scale(1.5)
+		return a.scale(1.5)
 	case key.Matches(msg, a.keys.Faster):
-		return a, a.scale(1 / 1.5)
+		return a.scale(1 / 1.5)
 	case key.Matches(msg, a.keys.NextTab):
-		return a, a.switchTab((a.tab + 1) % tab(len(tabNames)))
+		return a.switchTab((a.tab + 1) % tab(len(tabNames)))
 	case key.Matches(msg, a.keys.PrevTab):
-		return a, a.switchTab((a.tab + tab(len(tabNames)) - 1) % tab(len(tabNames)))
+		return a.switchTab((a.tab + tab(len(tabNames)) - 1) % tab(len(tabNames)))
 	}
 	for i, b := range a.keys.Tabs {
 		if key.Matches(msg, b) {
-			return a, a.switchTab(tab(i))
+			return a.switchTab(tab(i))
 		}
 	}
-	if a.drill != nil && key.Matches(msg, a.keys.Back) && !a.drill.typing() {
+	if a.drill != nil && key.Matches(msg, a.keys.Back) && !a.drill.Typing() {
 		a.drill = nil
-		return a, nil
+		return nil
 	}
-	return a, cur.update(msg)
+	return cur.Update(msg)
 }
 
 // keysTogether handles characters that arrived in one read (typed faster
@@ -409,27 +507,21 @@ func (a *App) textInput() *textinput.Model {
 	var in *textinput.Model
 	switch {
 	case a.modal != nil:
-		if f, ok := a.modal.(*form); ok {
-			in = f.input()
+		if h, ok := a.modal.(uictx.InputHolder); ok {
+			in = h.Input()
 		}
 	case a.cmdbar.active:
 		in = &a.cmdbar.in
 	case a.help:
 	default:
-		if h, ok := a.current().(inputHolder); ok {
-			in = h.input()
+		if h, ok := a.current().(uictx.InputHolder); ok {
+			in = h.Input()
 		}
 	}
 	if in == nil || !in.Focused() {
 		return nil
 	}
 	return in
-}
-
-// inputHolder is a screen with a text input (a filter line).
-type inputHolder interface {
-	// input is the text input while it has the keyboard, else nil.
-	input() *textinput.Model
 }
 
 // typeInto types characters into the text input that has the keyboard.
@@ -485,31 +577,25 @@ func (a *App) lineFull(limit int, pasted bool) tea.Cmd {
 	if a.toast.id == a.fullToast && a.toast.text != "" && a.deps.Now().Before(a.toast.expires) {
 		return nil
 	}
-	text := fmt.Sprintf("this line holds at most %s characters", thousands(limit))
+	text := fmt.Sprintf("this line holds at most %s characters", words.Thousands(limit))
 	if pasted {
-		text = fmt.Sprintf("pasted text cut to %s characters, the most this line holds", thousands(limit))
+		text = fmt.Sprintf("pasted text cut to %s characters, the most this line holds", words.Thousands(limit))
 	}
 	cmd := a.sayErr(text)
 	a.fullToast = a.toast.id
 	return cmd
 }
 
-// keyClaimer is a screen that takes some global keys for itself (the
-// Behaviors tab's space toggles a behavior instead of pausing).
-type keyClaimer interface {
-	claims(msg tea.KeyMsg) bool
-}
-
 // openHelp shows the help, scrollable when the terminal is short.
 func (a *App) openHelp() {
 	w, h := a.bodySize()
-	a.helpVP = scroller{}
-	a.helpVP.set(a.helpText(w), w, h)
+	a.helpVP = scroll.Model{}
+	a.helpVP.Set(a.helpText(w), w, h)
 	a.help = true
 }
 
 // current is the screen with the keyboard: the drill-down when open.
-func (a *App) current() screen {
+func (a *App) current() uictx.Screen {
 	if a.drill != nil {
 		return a.drill
 	}
@@ -522,14 +608,25 @@ func (a *App) switchTab(t tab) tea.Cmd {
 		return nil
 	}
 	a.tab = t
-	return a.screens[t].activate()
+	a.c.SetTab(a.screens[t])
+	return a.screens[t].Activate()
 }
+
+// showModal shows m over the body, replacing any modal open.
+func (a *App) showModal(m uictx.Modal) tea.Cmd {
+	a.modal = m
+	a.help = false
+	return nil
+}
+
+// openSources shows every source's health.
+func (a *App) openSources() tea.Cmd { return a.showModal(sources.NewPanel(a.c)) }
 
 // openUser shows one person's drill-down over the current tab.
 func (a *App) openUser(key string) tea.Cmd {
-	a.drill = newDrill(a, key)
+	a.drill = users.NewDrill(a.c, key)
 	w, h := a.bodySize()
-	return tea.Batch(a.drill.update(bodyResized{w, h}), a.drill.activate())
+	return tea.Batch(a.drill.Update(uictx.Resized{W: w, H: h}), a.drill.Activate())
 }
 
 func (a *App) quit() tea.Cmd {
@@ -576,7 +673,7 @@ func (a *App) scale(f float64) tea.Cmd {
 	var parts []string
 	for _, v := range []string{"onelogin", "casb", "cloudflare"} {
 		if d, ok := iv[v]; ok {
-			parts = append(parts, fmt.Sprintf("%s %s", shortVendor(v), d))
+			parts = append(parts, fmt.Sprintf("%s %s", words.ShortVendor(v), d))
 		}
 	}
 	if len(parts) == 0 {
@@ -600,12 +697,12 @@ func (a *App) View() string {
 	case a.help:
 		body = a.helpVP.View()
 	default:
-		body = a.current().view(a.width, h)
+		body = a.current().View(a.width, h)
 	}
 	if a.modal != nil {
-		box := a.modal.box(a.width)
+		box := a.modal.Box(a.width, h)
 		if body != a.ovBody || box != a.ovBox { // equal strings compare fast, the same ones at once
-			a.ovBody, a.ovBox, a.ovDrawn = body, box, overlay(body, box, a.width, h)
+			a.ovBody, a.ovBox, a.ovDrawn = body, box, layout.Overlay(body, box, a.width, h)
 		}
 		body = a.ovDrawn
 	}

@@ -148,7 +148,7 @@ func BenchmarkView(b *testing.B) {
 	}{{"reset-dialog", []string{"3", "R"}}, {"push-form", []string{"2", "p"}}} {
 		b.Run(sc.name, func(b *testing.B) {
 			a := benchApp(b, st)
-			a.deps.Actions = &fakeActions{linked: true}
+			setDeps(a, func(d *Deps) { d.Actions = &fakeActions{linked: true} })
 			for _, k := range sc.keys {
 				drive(a, press(k))
 			}

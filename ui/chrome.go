@@ -12,6 +12,9 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/ui/layout"
+	"github.com/risktop/risktop/ui/sources"
+	"github.com/risktop/risktop/ui/words"
 )
 
 // header draws the title, live/paused, one pill per source, the last error
@@ -20,7 +23,7 @@ import (
 // when the data, the size or the clock's visible value changes.
 func (a *App) header() string {
 	now := a.deps.Now()
-	ck := fmt.Sprintf("%d/%d/%v/%d/%d", a.width, a.data.version, a.paused, a.waiting, now.Unix()/60)
+	ck := fmt.Sprintf("%d/%d/%v/%d/%d", a.width, a.data.Version, a.paused, a.waiting, now.Unix()/60)
 	if ck == a.headerKey {
 		return a.headerView
 	}
@@ -31,7 +34,7 @@ func (a *App) header() string {
 	}
 	status := t.Live.Render("LIVE")
 	if a.paused {
-		status = t.Paused.Render(fmt.Sprintf("PAUSED · %s new", thousands(a.waiting)))
+		status = t.Paused.Render(fmt.Sprintf("PAUSED · %s new", words.Thousands(a.waiting)))
 	}
 	left += " " + status
 	room := a.width - lipgloss.Width(left) - 1
@@ -44,7 +47,7 @@ func (a *App) header() string {
 	}
 	gap := max(a.width-lipgloss.Width(left)-lipgloss.Width(pills), 1)
 	line := left + strings.Repeat(" ", gap) + pills
-	for _, l := range a.troubleLines() {
+	for _, l := range sources.TroubleLines(a.deps.Theme, a.data.Health, a.width) {
 		line += "\n" + l
 	}
 	if p := a.backfill(); p != nil {
@@ -61,23 +64,23 @@ func (a *App) pills(now time.Time, short bool) string {
 	t := a.deps.Theme
 	var out []string
 	for _, v := range model.Vendors {
-		h, ok := a.data.health[v]
+		h, ok := a.data.Health[v]
 		if !ok {
 			continue
 		}
 		name := v
 		if short {
-			name = shortVendor(v)
+			name = words.ShortVendor(v)
 		}
 		st := t.State(h.State)
-		p := st.Render(stateSymbol(h.State)) + " " + name
+		p := st.Render(sources.StateSymbol(h.State)) + " " + name
 		switch {
 		case h.State == model.StateStarting:
 			p += t.Muted.Render(" starting")
 		case (h.State == model.StateDegraded || h.State == model.StateFailing) && h.Failures > 0 && h.NextPoll.After(now):
-			p += st.Render(" retry " + coarse(h.NextPoll.Sub(now)))
+			p += st.Render(" retry " + words.Coarse(h.NextPoll.Sub(now)))
 		case !h.LastSuccess.IsZero():
-			p += t.Muted.Render(" " + coarse(now.Sub(h.LastSuccess)))
+			p += t.Muted.Render(" " + words.Coarse(now.Sub(h.LastSuccess)))
 		}
 		if hr := h.RateLimit.Headroom(); hr >= 0 && !short {
 			p += t.Muted.Render(fmt.Sprintf(" %d%%", int(hr*100)))
@@ -94,48 +97,8 @@ func (a *App) pills(now time.Time, short bool) string {
 	return strings.Join(out, sep)
 }
 
-func stateSymbol(s model.State) string {
-	switch s {
-	case model.StateOK:
-		return "●"
-	case model.StateDegraded:
-		return "▲"
-	case model.StateFailing:
-		return "✖"
-	}
-	return "○"
-}
-
-func shortVendor(v string) string {
-	switch v {
-	case model.VendorOneLogin:
-		return "OL"
-	case model.VendorCASB:
-		return "CASB"
-	case model.VendorCloudflare:
-		return "CF"
-	case model.VendorOkta:
-		return "OKTA"
-	}
-	return v
-}
-
-// coarse shows a duration to the minute, so the header changes at most
-// once a minute and no timer has to tick every second.
-func coarse(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return "<1m"
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d/time.Minute))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh", int(d/time.Hour))
-	}
-	return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
-}
-
 func (a *App) backfill() *model.Progress {
-	h, ok := a.data.health[model.VendorOneLogin]
+	h, ok := a.data.Health[model.VendorOneLogin]
 	if !ok || h.Backfill == nil || h.Backfill.Done {
 		return nil
 	}
@@ -145,8 +108,8 @@ func (a *App) backfill() *model.Progress {
 func (a *App) progressLine(p model.Progress) string {
 	t := a.deps.Theme
 	label := "OneLogin history "
-	info := fmt.Sprintf(" %s events · back to %s of %s", thousands(p.Events),
-		p.Reached.In(time.Local).Format("Jan 2 15:04"), coarse(p.To.Sub(p.From)))
+	info := fmt.Sprintf(" %s events · back to %s of %s", words.Thousands(p.Events),
+		p.Reached.In(time.Local).Format("Jan 2 15:04"), words.Coarse(p.To.Sub(p.From)))
 	bar := progress.New(progress.WithSolidFill("#3A7BD5"), progress.WithColorProfile(t.Renderer.ColorProfile()))
 	bar.Width = max(a.width-lipgloss.Width(label)-lipgloss.Width(info), 10)
 	line := t.Muted.Render(label) + bar.ViewAs(p.Fraction()) + t.Muted.Render(info)
@@ -171,7 +134,7 @@ func (a *App) tabBar() string {
 	if a.drill != nil {
 		b.WriteString(t.TabActive.Render("user"))
 	}
-	a.tabsKey, a.tabsView = ck, fitWidth(b.String(), a.width)
+	a.tabsKey, a.tabsView = ck, layout.Fit(b.String(), a.width)
 	return a.tabsView
 }
 
@@ -181,18 +144,18 @@ func (a *App) footer() string {
 	t := a.deps.Theme
 	switch {
 	case a.cmdbar.active:
-		return fitWidth(a.cmdbar.view(a.width), a.width)
+		return layout.Fit(a.cmdbar.View(a.width), a.width)
 	case a.toast.visible(a.deps.Now()):
 		lines := a.toast.lines(t, a.width)
 		return lines[len(lines)-1]
 	case a.help:
-		return fitWidth(t.Key.Render("esc")+" "+t.Muted.Render("close help")+"  "+t.Key.Render("↑/↓")+" "+t.Muted.Render("scroll"), a.width)
+		return layout.Fit(t.Key.Render("esc")+" "+t.Muted.Render("close help")+"  "+t.Key.Render("↑/↓")+" "+t.Muted.Render("scroll"), a.width)
 	}
 	var bs []key.Binding
 	if a.modal != nil {
-		bs = append(a.modal.keys(), a.keys.ForceQuit)
+		bs = append(a.modal.Keys(), a.keys.ForceQuit)
 	} else {
-		bs = append(a.current().keys(), a.keys.Help, a.keys.Command, a.keys.Quit)
+		bs = append(a.current().Keys(), a.keys.Help, a.keys.Command, a.keys.Quit)
 	}
 	var ck strings.Builder
 	fmt.Fprintf(&ck, "%d", a.width)
@@ -209,7 +172,7 @@ func (a *App) footer() string {
 			parts = append(parts, t.Key.Render(h.Key)+" "+t.Muted.Render(h.Desc))
 		}
 	}
-	a.footKey, a.footView = ck.String(), fitWidth(strings.Join(parts, "  "), a.width)
+	a.footKey, a.footView = ck.String(), layout.Fit(strings.Join(parts, "  "), a.width)
 	return a.footView
 }
 
@@ -227,7 +190,7 @@ func (a *App) helpText(width int) string {
 			if !b.Enabled() || h.Key == "" {
 				continue
 			}
-			lines = append(lines, t.Key.Render(padRight(h.Key, 11))+" "+h.Desc)
+			lines = append(lines, t.Key.Render(layout.PadRight(h.Key, 11))+" "+h.Desc)
 		}
 		return strings.Join(lines, "\n")
 	}
@@ -236,7 +199,7 @@ func (a *App) helpText(width int) string {
 		name = "User drill-down"
 	}
 	cmds := t.Bold.Render("Commands (:)") + "\n" + strings.Join(a.commandHelp(), "\n")
-	left, mid := col("Everywhere", global), col(name, a.current().keys())
+	left, mid := col("Everywhere", global), col(name, a.current().Keys())
 	var body string
 	if width >= 3*34+8 {
 		body = lipgloss.JoinHorizontal(lipgloss.Top, left, "    ", mid, "    ", cmds)
@@ -244,65 +207,6 @@ func (a *App) helpText(width int) string {
 		body = lipgloss.JoinHorizontal(lipgloss.Top, left, "    ", lipgloss.JoinVertical(lipgloss.Left, mid, "", cmds))
 	}
 	return body + "\n\n" + t.Muted.Render("? or esc closes this help · ↑/↓ scroll")
-}
-
-// fitWidth pads or cuts one line to exactly width cells.
-func fitWidth(s string, width int) string {
-	w := cellWidth(s)
-	switch {
-	case w == width:
-		return s
-	case w > width:
-		return ansi.Truncate(s, width, "…")
-	}
-	return s + strings.Repeat(" ", width-w)
-}
-
-// cellWidth is a line's display width: the byte count for plain ASCII (the
-// common case, and what the table already drew to width), else the ANSI-
-// and grapheme-aware measure.
-func cellWidth(s string) int {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f {
-			return ansi.StringWidth(s)
-		}
-	}
-	return len(s)
-}
-
-// fitBlock makes s exactly width × height: lines cut or padded, missing
-// lines blank, extra lines dropped.
-func fitBlock(s string, width, height int) string {
-	lines := strings.Split(s, "\n")
-	if len(lines) > height {
-		lines = lines[:height]
-	}
-	for i, l := range lines {
-		lines[i] = fitWidth(l, width)
-	}
-	blank := strings.Repeat(" ", width)
-	for len(lines) < height {
-		lines = append(lines, blank)
-	}
-	return strings.Join(lines, "\n")
-}
-
-func padRight(s string, w int) string {
-	if d := w - lipgloss.Width(s); d > 0 {
-		return s + strings.Repeat(" ", d)
-	}
-	return s
-}
-
-func thousands(n int) string {
-	s := fmt.Sprint(n)
-	if n < 0 {
-		return "-" + thousands(-n)
-	}
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
 
 // redrawMsg is the one timer the header needs: it fires when a displayed
@@ -319,7 +223,7 @@ func (a *App) scheduleRedraw() tea.Cmd {
 			next = d
 		}
 	}
-	for _, h := range a.data.health {
+	for _, h := range a.data.Health {
 		if !h.LastSuccess.IsZero() {
 			age := now.Sub(h.LastSuccess)
 			consider(time.Minute - age%time.Minute)
@@ -335,25 +239,4 @@ func (a *App) scheduleRedraw() tea.Cmd {
 	a.tickGen++
 	gen := a.tickGen
 	return a.deps.After(next, redrawMsg{gen})
-}
-
-// cut shortens s to w display cells with an ellipsis.
-func cut(s string, w int) string {
-	if lipgloss.Width(s) <= w {
-		return s
-	}
-	return ansi.Truncate(s, w, "…")
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	if strings.HasSuffix(noun, "y") && !strings.HasSuffix(noun, "ey") {
-		return thousands(n) + " " + noun[:len(noun)-1] + "ies"
-	}
-	if strings.HasSuffix(noun, "s") || strings.HasSuffix(noun, "x") || strings.HasSuffix(noun, "ch") {
-		return thousands(n) + " " + noun + "es"
-	}
-	return thousands(n) + " " + noun + "s"
 }

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"net/netip"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -10,7 +9,11 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/ui/events"
+	"github.com/risktop/risktop/ui/layout"
+	"github.com/risktop/risktop/ui/push"
 	"github.com/risktop/risktop/ui/theme"
+	"github.com/risktop/risktop/ui/uictx"
 )
 
 // commands the bar knows, with what they do, for completion and help;
@@ -47,29 +50,14 @@ func (a *App) commandHelp() []string {
 		if c.args != "" {
 			name += " " + c.args
 		}
-		out = append(out, padRight(name, 24)+c.help)
+		out = append(out, layout.PadRight(name, 24)+c.help)
 	}
 	return out
 }
 
-// The most characters a line takes: a command (an email is at most 254),
-// a filter (several terms and words). A paste beyond is cut, and said.
-const (
-	commandLimit = 512
-	filterLimit  = 1024
-)
-
-// newLine is a one-line text input holding at most limit characters.
-// ctrl+v is off: bubbles would read the clipboard of the machine risktop
-// runs on (xclip or xsel on a jump host, not the operator's) and run a
-// program there; the terminal's own paste still arrives as typing.
-func newLine(prompt string, limit int) textinput.Model {
-	in := textinput.New()
-	in.Prompt = prompt
-	in.CharLimit = limit
-	in.KeyMap.Paste.SetEnabled(false)
-	return in
-}
+// commandLimit is the most characters a command takes (an email is at
+// most 254). A paste beyond is cut, and said.
+const commandLimit = 512
 
 // cmdbar is the ':' prompt with tab completion.
 type cmdbar struct {
@@ -87,7 +75,7 @@ type cmdbar struct {
 }
 
 func newCmdbar(t *theme.Theme) cmdbar {
-	in := newLine(":", commandLimit)
+	in := uictx.NewLine(":", commandLimit)
 	in.ShowSuggestions = true
 	if t != nil {
 		in.PromptStyle = t.Key
@@ -116,7 +104,7 @@ func (c *cmdbar) setCompletions(key [2]int, build func() []string) {
 
 // update feeds a key to the prompt; it returns the command line when the
 // operator pressed enter.
-func (c *cmdbar) update(msg tea.KeyMsg) (string, tea.Cmd) {
+func (c *cmdbar) Update(msg tea.KeyMsg) (string, tea.Cmd) {
 	switch msg.Type {
 	case tea.KeyEsc:
 		c.active = false
@@ -148,7 +136,7 @@ func (c *cmdbar) update(msg tea.KeyMsg) (string, tea.Cmd) {
 	return "", cmd
 }
 
-func (c *cmdbar) view(width int) string {
+func (c *cmdbar) View(width int) string {
 	c.in.Width = max(width-2, 10)
 	return c.in.View()
 }
@@ -156,7 +144,7 @@ func (c *cmdbar) view(width int) string {
 // completions are every command, ":user <email>" for each person and, in
 // the demo, ":fault <vendor> <fault>" for each pair.
 func (a *App) completions() []string {
-	out := make([]string, 0, len(commands)+len(a.data.people))
+	out := make([]string, 0, len(commands)+len(a.data.People))
 	for _, c := range commands {
 		if !a.offers(c.demo) {
 			continue
@@ -170,7 +158,7 @@ func (a *App) completions() []string {
 			}
 		}
 	}
-	for _, p := range a.data.people {
+	for _, p := range a.data.People {
 		if p.Email != "" {
 			out = append(out, "user "+p.Email)
 		}
@@ -209,22 +197,21 @@ func (a *App) run(line string) tea.Cmd {
 		if arg == "" {
 			return a.sayErr(":user needs an email, e.g. :user ava.chen@example.com")
 		}
-		p, ok := a.data.person(arg)
+		p, ok := a.data.Person(arg)
 		if !ok {
 			return a.sayErr("no one known as " + arg + " (tab completes)")
 		}
 		return a.openUser(p.Key)
 	case "ip":
-		filter, err := ipFilter(arg)
+		filter, err := events.IPFilter(arg)
 		if err != nil {
 			return a.sayErr(err.Error())
 		}
-		cmd := a.switchTab(tabEvents)
-		cmds := []tea.Cmd{cmd, a.screens[tabEvents].(*eventsScreen).setIP(filter)}
+		cmds := []tea.Cmd{a.showEvents(uictx.ShowEvents{IP: filter})}
 		// A single address (not a prefix) can be pushed: when actions are
 		// on, the push form opens over the filtered events.
-		if !strings.Contains(filter, "/") && a.actionsOff() == "" && a.deps.Actions.CanPush() {
-			cmds = append(cmds, a.openPush(filter, "HIGH", nil))
+		if !strings.Contains(filter, "/") && a.c.ActionsOff() == "" && a.deps.Actions.CanPush() {
+			cmds = append(cmds, push.Open(a.c, filter, "HIGH", nil))
 		}
 		return tea.Batch(cmds...)
 	case "fault":
@@ -246,7 +233,7 @@ func (a *App) fault(arg string) tea.Cmd {
 	if a.deps.Faults == nil {
 		return a.sayErr(":fault works only in risktop demo, where the vendors are simulated")
 	}
-	if off := a.actionsOff(); off != "" {
+	if off := a.c.ActionsOff(); off != "" {
 		return a.sayErr(":fault changes the demo for everyone: " + off)
 	}
 	fields := strings.Fields(arg)
@@ -282,25 +269,3 @@ func takesNoArgument(name string) bool {
 	}
 	return false
 }
-
-// ipFilter checks an :ip argument: an address or a CIDR prefix.
-func ipFilter(arg string) (string, error) {
-	if arg == "" {
-		return "", errString(":ip needs an address or a prefix, e.g. :ip 203.0.113.0/24")
-	}
-	if strings.Contains(arg, "/") {
-		p, err := netip.ParsePrefix(arg)
-		if err != nil {
-			return "", errString(arg + " is not an address prefix like 203.0.113.0/24")
-		}
-		return p.Masked().String(), nil
-	}
-	if ip := model.NormalizeIP(arg); ip != "" {
-		return ip, nil
-	}
-	return "", errString(arg + " is not an IPv4 or IPv6 address")
-}
-
-type errString string
-
-func (e errString) Error() string { return string(e) }

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"log/slog"
 	"time"
 
@@ -10,9 +9,9 @@ import (
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
-	"github.com/risktop/risktop/sources/cloudflare"
-	"github.com/risktop/risktop/sources/vendors"
+	"github.com/risktop/risktop/ui/export"
 	"github.com/risktop/risktop/ui/theme"
+	"github.com/risktop/risktop/ui/uictx"
 )
 
 // Control is what the dashboard may ask of the pollers.
@@ -24,45 +23,22 @@ type Control interface {
 	Scale(f float64) map[string]time.Duration
 }
 
-// Actions is what the dashboard may do to the vendors; *actions.Service
-// implements it. ReadOnly, CanReset, CanPush and CheckPush must do no I/O:
-// Update and View call them (to hide action keys and to validate a form as
-// it is typed). Every other method is called from a tea.Cmd, never from
-// Update.
-type Actions interface {
-	ReadOnly() bool
-	CanReset() bool
-	CanPush() bool
-	ResetUser(ctx context.Context, who actions.Actor, t actions.ResetTarget) error
-	OktaLinked(ctx context.Context) (bool, error)
-	CheckPush(r actions.PushRequest) []actions.Problem // no I/O: Update may call it
-	QueuePush(ctx context.Context, who actions.Actor, reqs []actions.PushRequest) ([]actions.PushOutcome, error)
-	RetryPush(ctx context.Context, who actions.Actor, id int64) error
-	DropPush(ctx context.Context, who actions.Actor, id int64) error
-	SaveBehaviors(ctx context.Context, who actions.Actor, changes map[string]cloudflare.BehaviorChange) (map[string]cloudflare.BehaviorSetting, error)
-	CreateIntegration(ctx context.Context, who actions.Actor, in cloudflare.IntegrationCreate) (*cloudflare.Integration, error)
-	UpdateIntegration(ctx context.Context, who actions.Actor, id string, in cloudflare.IntegrationUpdate) (*cloudflare.Integration, error)
-	DeleteIntegration(ctx context.Context, who actions.Actor, id string) error
-}
-
-var (
-	_ Actions = (*actions.Service)(nil)
-	_ Actions = (*actions.Viewer)(nil)
-)
+// Actions is what the dashboard may do to the vendors, and read from
+// them; *actions.Service implements it.
+type Actions = uictx.Actions
 
 // Deps is everything the dashboard reads from. The dashboard never does
 // I/O in Update or View: store reads and vendor calls run as commands.
 type Deps struct {
 	Store   store.Store
-	Hub     *hub.Hub        // the dashboard subscribes; many dashboards may share one hub
-	Control Control         // nil: refresh and interval keys say the sources are not controllable
-	Clients vendors.Clients // for on-demand reads (a Cloudflare user's detail, behaviors, integrations)
-	Theme   *theme.Theme    // styles from this terminal's (or SSH session's) renderer
+	Hub     *hub.Hub     // the dashboard subscribes; many dashboards may share one hub
+	Control Control      // nil: refresh and interval keys say the sources are not controllable
+	Theme   *theme.Theme // styles from this terminal's (or SSH session's) renderer
 
 	Title    string // tenant or config name for the header
 	ReadOnly bool
 
-	Actions   Actions       // nil: no actions (every action key says so)
+	Actions   Actions       // nil: no actions (every action key says so) and no vendor reads
 	Actor     actions.Actor // who acts from this dashboard (OS user, or SSH key)
 	ExportDir string        // where e/E write CSV/JSON ("" : the state directory's exports)
 	// Exports limits this dashboard's exports (a viewer's under serve:
@@ -86,15 +62,21 @@ type Deps struct {
 	After func(d time.Duration, msg tea.Msg) tea.Cmd
 }
 
-// Attach hands the dashboard the pollers' control and clients once they
-// exist. `risktop demo` draws its first frame before the simulator and the
-// pollers are up, then sends this with tea.Program.Send.
+// Attach hands the dashboard the pollers' control and the actions service
+// once they exist. `risktop demo` draws its first frame before the
+// simulator and the pollers are up, then sends this with tea.Program.Send.
 type Attach struct {
 	Control Control
-	Clients vendors.Clients
 	Actions Actions   // nil: keep the Deps' (the demo's service may come up with the simulator)
 	Faults  SimFaults // nil: keep the Deps'
 }
+
+// ExportLimits bound one dashboard's exports; the zero value bounds
+// nothing beyond the events cap, one export at a time and the disk's floor.
+type ExportLimits = export.Limits
+
+// ViewerExports are the limits risktop serve gives a viewer's session.
+func ViewerExports() ExportLimits { return export.ViewerLimits() }
 
 // SimFaults makes the demo's simulated vendors misbehave, for a presenter
 // showing what the dashboard does when a vendor fails.

@@ -3,10 +3,11 @@ package ui
 import (
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/risktop/risktop/ui/export"
 )
 
 // files lists the names in dir.
@@ -29,17 +30,17 @@ func files(t *testing.T, dir string) []string {
 // limits) are not counted.
 func TestViewerExportsAreRateLimited(t *testing.T) {
 	a, dir := exportApp(t, 20)
-	a.deps.Exports = ViewerExports()
+	setDeps(a, func(d *Deps) { d.Exports = export.ViewerLimits() })
 	now := fixtureNow
-	a.deps.Now = func() time.Time { return now }
+	setDeps(a, func(d *Deps) { d.Now = func() time.Time { return now } })
 	keysOf(a, "3")
 	// An export that writes nothing does not count.
-	a.deps.FreeSpace = func(string) (uint64, uint64, error) { return 0, 10e9, nil }
+	setDeps(a, func(d *Deps) { d.FreeSpace = func(string) (uint64, uint64, error) { return 0, 10e9, nil } })
 	keysOf(a, "e")
 	if !strings.HasPrefix(a.toast.text, "export refused: the disk holding ") {
 		t.Fatalf("with the disk full: notice %q", a.toast.text)
 	}
-	a.deps.FreeSpace = plentyFree
+	setDeps(a, func(d *Deps) { d.FreeSpace = plentyFree })
 	for i := range 5 {
 		keysOf(a, "e")
 		if !strings.HasPrefix(a.toast.text, "exported 8 people to ") {
@@ -78,7 +79,7 @@ func TestViewerExportsAreRateLimited(t *testing.T) {
 // allowance: the file ends there, marked, and the next export is refused.
 func TestViewerExportAllowance(t *testing.T) {
 	a, _ := exportApp(t, 1200)
-	a.deps.Exports = ExportLimits{Who: "viewers", Events: 100}
+	setDeps(a, func(d *Deps) { d.Exports = export.Limits{Who: "viewers", Events: 100} })
 	keysOf(a, "2", "/")
 	a.Update(runes("since:all"))
 	keysOf(a, "enter", "e")
@@ -87,7 +88,7 @@ func TestViewerExportAllowance(t *testing.T) {
 	}
 
 	b, _ := exportApp(t, 1200)
-	b.deps.Exports = ExportLimits{Who: "viewers", Bytes: 50_000}
+	setDeps(b, func(d *Deps) { d.Exports = export.Limits{Who: "viewers", Bytes: 50_000} })
 	keysOf(b, "2", "/")
 	b.Update(runes("since:all"))
 	keysOf(b, "enter", "E")
@@ -120,7 +121,7 @@ func TestViewerExportAllowance(t *testing.T) {
 func TestExportChecksFreeSpace(t *testing.T) {
 	a, dir := exportApp(t, 1200)
 	free := uint64(150e6)
-	a.deps.FreeSpace = func(string) (uint64, uint64, error) { return free, 10e9, nil } // floor: 500 MB
+	setDeps(a, func(d *Deps) { d.FreeSpace = func(string) (uint64, uint64, error) { return free, 10e9, nil } }) // floor: 500 MB
 	keysOf(a, "3", "e")
 	want := "export refused: the disk holding " + dir + " has 150 MB free; this export needs up to 8 kB and risktop keeps 500 MB free there for the store and logs; free some space or set export_dir to another disk"
 	if a.toast.text != want || !a.toast.err {
@@ -145,38 +146,6 @@ func TestExportChecksFreeSpace(t *testing.T) {
 	}
 	if names := files(t, dir); len(names) != 1 {
 		t.Errorf("written: %v", names)
-	}
-}
-
-// TestExportStopsWhenTheDiskFills: the free space is looked at again while
-// writing; when the disk reaches its floor the export stops and its file
-// is removed.
-func TestExportStopsWhenTheDiskFills(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "exports")
-	looks := 0
-	space := exportSpace{free: func(string) (uint64, uint64, error) {
-		looks++
-		if looks > 2 {
-			return 90e6, 1e9, nil // below the 100 MiB floor
-		}
-		return 900e6, 1e9, nil
-	}}
-	row := []any{strings.Repeat("x", 1000)}
-	done := writeExport(dir, exportMeta{screen: "events", at: fixtureNow}, csvFormat, []string{"text"}, space,
-		func(emit func([]any) error) (bool, error) {
-			for range 30_000 { // 30 MB: a look every 8 MiB
-				if err := emit(row); err != nil {
-					return false, err
-				}
-			}
-			return false, nil
-		})
-	if done.err == nil || !done.refused || !strings.Contains(done.err.Error(), "was down to 90 MB free while writing") ||
-		!strings.Contains(done.err.Error(), "the part written is removed") {
-		t.Fatalf("done %+v", done)
-	}
-	if names := files(t, dir); len(names) != 0 {
-		t.Errorf("left behind: %v", names)
 	}
 }
 
@@ -206,7 +175,7 @@ func TestExportDirectoryMustBePrivate(t *testing.T) {
 		{open, "export refused: the export directory: directory " + open + " can be written by other users (mode 0777); run chmod go-w " + open},
 	} {
 		a, _ := exportApp(t, 20)
-		a.deps.ExportDir = c.dir
+		setDeps(a, func(d *Deps) { d.ExportDir = c.dir })
 		keysOf(a, "3", "e")
 		if !strings.HasPrefix(a.toast.text, c.want) || !a.toast.err {
 			t.Errorf("%s: notice %q\nwant %q", c.dir, a.toast.text, c.want)
@@ -217,22 +186,5 @@ func TestExportDirectoryMustBePrivate(t *testing.T) {
 	}
 	if names := files(t, open); len(names) != 1 {
 		t.Errorf("written into the open directory: %v", names)
-	}
-}
-
-// TestStatfsFree: the default free-space check reads the real disk.
-func TestStatfsFree(t *testing.T) {
-	free, size, err := statfsFree(t.TempDir())
-	if err != nil {
-		if runtime.GOOS == "linux" {
-			t.Fatal(err)
-		}
-		t.Skipf("no statfs here: %v", err)
-	}
-	if size == 0 || free > size {
-		t.Errorf("free %d of %d", free, size)
-	}
-	if _, _, err := statfsFree(filepath.Join(t.TempDir(), "missing")); err == nil {
-		t.Error("no error for a missing directory")
 	}
 }

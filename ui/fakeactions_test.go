@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/risktop/risktop/sources/actions"
-	"github.com/risktop/risktop/sources/cloudflare"
 	"github.com/risktop/risktop/sources/okta"
 )
 
@@ -26,14 +25,18 @@ type fakeActions struct {
 	linkErr  error
 	failWith map[string]error // by method name
 	calls    []string         // "ResetUser cf-0", "QueuePush 1", …
+	// reads answers Behaviors, Integrations and UserDetail (the
+	// Cloudflare simulator, through a service); nil: Cloudflare is not
+	// configured.
+	reads vendorReads
 
 	resets    []actions.ResetTarget
 	pushes    [][]actions.PushRequest
 	retried   []int64
 	dropped   []int64
-	saved     []map[string]cloudflare.BehaviorChange
-	created   []cloudflare.IntegrationCreate
-	updated   []cloudflare.IntegrationUpdate
+	saved     []map[string]actions.BehaviorChange
+	created   []actions.IntegrationCreate
+	updated   []actions.IntegrationUpdate
 	deleted   []string
 	actors    []actions.Actor
 	nextQueue int64
@@ -128,7 +131,7 @@ func (f *fakeActions) DropPush(ctx context.Context, who actions.Actor, id int64)
 	return err
 }
 
-func (f *fakeActions) SaveBehaviors(ctx context.Context, who actions.Actor, changes map[string]cloudflare.BehaviorChange) (map[string]cloudflare.BehaviorSetting, error) {
+func (f *fakeActions) SaveBehaviors(ctx context.Context, who actions.Actor, changes map[string]actions.BehaviorChange) (map[string]actions.BehaviorSetting, error) {
 	err := f.record("SaveBehaviors", who, fmt.Sprint(len(changes)))
 	f.mu.Lock()
 	f.saved = append(f.saved, changes)
@@ -136,10 +139,10 @@ func (f *fakeActions) SaveBehaviors(ctx context.Context, who actions.Actor, chan
 	if err != nil {
 		return nil, err
 	}
-	return map[string]cloudflare.BehaviorSetting{}, nil
+	return map[string]actions.BehaviorSetting{}, nil
 }
 
-func (f *fakeActions) CreateIntegration(ctx context.Context, who actions.Actor, in cloudflare.IntegrationCreate) (*cloudflare.Integration, error) {
+func (f *fakeActions) CreateIntegration(ctx context.Context, who actions.Actor, in actions.IntegrationCreate) (*actions.Integration, error) {
 	err := f.record("CreateIntegration", who, in.TenantURL)
 	f.mu.Lock()
 	f.created = append(f.created, in)
@@ -147,10 +150,10 @@ func (f *fakeActions) CreateIntegration(ctx context.Context, who actions.Actor, 
 	if err != nil {
 		return nil, err
 	}
-	return &cloudflare.Integration{ID: "new", TenantURL: in.TenantURL, CreatedAt: time.Now()}, nil
+	return &actions.Integration{ID: "new", TenantURL: in.TenantURL, CreatedAt: time.Now()}, nil
 }
 
-func (f *fakeActions) UpdateIntegration(ctx context.Context, who actions.Actor, id string, in cloudflare.IntegrationUpdate) (*cloudflare.Integration, error) {
+func (f *fakeActions) UpdateIntegration(ctx context.Context, who actions.Actor, id string, in actions.IntegrationUpdate) (*actions.Integration, error) {
 	err := f.record("UpdateIntegration", who, id)
 	f.mu.Lock()
 	f.updated = append(f.updated, in)
@@ -158,7 +161,7 @@ func (f *fakeActions) UpdateIntegration(ctx context.Context, who actions.Actor, 
 	if err != nil {
 		return nil, err
 	}
-	return &cloudflare.Integration{ID: id, TenantURL: in.TenantURL, Active: in.Active}, nil
+	return &actions.Integration{ID: id, TenantURL: in.TenantURL, Active: in.Active}, nil
 }
 
 func (f *fakeActions) DeleteIntegration(ctx context.Context, who actions.Actor, id string) error {
@@ -167,6 +170,36 @@ func (f *fakeActions) DeleteIntegration(ctx context.Context, who actions.Actor, 
 	f.deleted = append(f.deleted, id)
 	f.mu.Unlock()
 	return err
+}
+
+// vendorReads are the reads of Actions.
+type vendorReads interface {
+	Behaviors(ctx context.Context) ([]actions.Behavior, error)
+	Integrations(ctx context.Context) ([]actions.Integration, error)
+	UserDetail(ctx context.Context, userID string) (*actions.UserDetail, error)
+}
+
+var errNoCloudflare = fmt.Errorf("cloudflare: %w", actions.ErrNotConfigured)
+
+func (f *fakeActions) Behaviors(ctx context.Context) ([]actions.Behavior, error) {
+	if f.reads == nil {
+		return nil, errNoCloudflare
+	}
+	return f.reads.Behaviors(ctx)
+}
+
+func (f *fakeActions) Integrations(ctx context.Context) ([]actions.Integration, error) {
+	if f.reads == nil {
+		return nil, errNoCloudflare
+	}
+	return f.reads.Integrations(ctx)
+}
+
+func (f *fakeActions) UserDetail(ctx context.Context, userID string) (*actions.UserDetail, error) {
+	if f.reads == nil {
+		return nil, errNoCloudflare
+	}
+	return f.reads.UserDetail(ctx, userID)
 }
 
 var _ Actions = (*fakeActions)(nil)

@@ -125,6 +125,25 @@ func newFixtureAppTheme(t testing.TB, w, h int, events int, th *theme.Theme) *Ap
 	return a
 }
 
+// setDeps changes the dashboard's deps after New, as an Attach does.
+func setDeps(a *App, f func(d *Deps)) {
+	f(&a.deps)
+	a.syncContext()
+}
+
+// typedLine is what the text input that has the keyboard holds ("" when
+// none has it).
+func typedLine(a *App) string {
+	if in := a.textInput(); in != nil {
+		return in.Value()
+	}
+	return ""
+}
+
+// answered is cmd and the dashboard's answer to what the code that made
+// it asked (a flow called outside Update).
+func answered(a *App, cmd tea.Cmd) tea.Cmd { return tea.Batch(cmd, a.answer()) }
+
 // drive feeds a message (or runs a command and feeds its results) through
 // Update, running every command it returns except timers, until quiet.
 func drive(a *App, m any) {

@@ -14,6 +14,7 @@ import (
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
+	"github.com/risktop/risktop/ui/events"
 )
 
 // fakeControl records what the dashboard asked of the pollers.
@@ -123,11 +124,11 @@ func TestFlowTabsAndPagingAndFilter(t *testing.T) {
 	f.keys("3")
 	f.see("8 people")
 	a := f.final()
-	ev := a.screens[tabEvents].(*eventsScreen)
-	if ev.q.filter.MinScore != 90 || a.tab != tabUsers {
-		t.Fatalf("filter %+v, tab %d", ev.q.filter, a.tab)
+	ev := a.screens[tabEvents].(*events.Screen)
+	if ev.Filter().MinScore != 90 || a.tab != tabUsers {
+		t.Fatalf("filter %+v, tab %d", ev.Filter(), a.tab)
 	}
-	for _, e := range ev.events {
+	for _, e := range ev.Events() {
 		if e.Score < 90 {
 			t.Fatalf("event %s scores %d under the filter score>=90", e.ID, e.Score)
 		}
@@ -147,7 +148,7 @@ func TestFlowDrillDownAndBack(t *testing.T) {
 	f.keys("enter")
 	f.see("Søren Müller")
 	a := f.final()
-	if a.drill == nil || a.drill.key != "soren.muller@example.com" {
+	if a.drill == nil || a.drill.Key() != "soren.muller@example.com" {
 		t.Fatalf("drill = %+v", a.drill)
 	}
 }
@@ -166,8 +167,8 @@ func TestFlowPauseHoldsAnnouncementsAndResumeAppliesThem(t *testing.T) {
 	f.keys("r", "+")
 	f.see("poll every")
 	a := f.final()
-	if a.paused || a.waiting != 0 || a.data.health[model.VendorOkta].State != model.StateFailing {
-		t.Fatalf("after resume: paused %v, waiting %d, okta %v", a.paused, a.waiting, a.data.health[model.VendorOkta].State)
+	if a.paused || a.waiting != 0 || a.data.Health[model.VendorOkta].State != model.StateFailing {
+		t.Fatalf("after resume: paused %v, waiting %d, okta %v", a.paused, a.waiting, a.data.Health[model.VendorOkta].State)
 	}
 	if len(f.ctl.refreshed) != 1 || len(f.ctl.scales) != 1 || f.ctl.scales[0] != 1.5 {
 		t.Fatalf("control saw refresh %v scale %v", f.ctl.refreshed, f.ctl.scales)
@@ -189,7 +190,7 @@ func TestFlowUnknownCommandSaysWhatExists(t *testing.T) {
 	f.keys("enter")
 	f.see("ip 203.0.113.0/24")
 	a := f.final()
-	if a.tab != tabEvents || a.screens[tabEvents].(*eventsScreen).q.filter.IP != "203.0.113.0/24" {
+	if a.tab != tabEvents || a.screens[tabEvents].(*events.Screen).Filter().IP != "203.0.113.0/24" {
 		t.Fatal("the :ip command did not filter the events")
 	}
 	_ = strings.TrimSpace

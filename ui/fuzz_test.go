@@ -11,42 +11,11 @@ import (
 	"github.com/risktop/risktop/sources/sanitize"
 )
 
-// The operator's own input, fuzzed: the events filter and the ':' command
-// line. Seeds run in every `go test`; explore with
-// `go test -fuzz=FuzzFilter ./ui`. Text typed or pasted (a name copied from
-// a hostile page) may hold controls and bidi overrides; what the dashboard
-// says back about it must not.
-
-func FuzzFilter(f *testing.F) {
-	for _, s := range []string{
-		"", "user:ava.chen@example.com ip:203.0.113.0/24 score>=76 type:6 since:1h vendor:onelogin free words",
-		`user:"Ava Chen" since:all`, "score>=101 type:0,x since:-1h ip:999.1.1.1/33",
-		"ip:2001:db8::/32 score:50", `user:"unterminated`, "since:7d since:1h", "type:5,,6",
-		"user:\x1b]0;t\x07eve ip:\u202e1.2.3.4", "\x00\x9b\u009b words \t\n more",
-	} {
-		f.Add(s)
-	}
-	for _, c := range sanitize.Hostile() {
-		if len(c.Raw) < 1000 {
-			f.Add("user:" + c.Raw + " " + c.Raw)
-		}
-	}
-	f.Fuzz(func(t *testing.T, line string) {
-		q := parseFilter(line, 24*time.Hour)
-		texts := append([]string{q.describe(), q.filter.User, q.filter.Text, q.filter.Vendor, q.filter.IP}, q.problems...)
-		for _, s := range texts {
-			if !sanitize.Valid(s) {
-				t.Fatalf("parseFilter(%q) gives %q", line, s)
-			}
-		}
-		if q.filter.MinScore < 0 || q.filter.MinScore > 100 || q.window < 0 {
-			t.Fatalf("parseFilter(%q) = %+v, window %s", line, q.filter, q.window)
-		}
-		if again := parseFilter(q.text, 24*time.Hour); again.describe() != q.describe() {
-			t.Fatalf("re-parsing %q describes %q, not %q", q.text, again.describe(), q.describe())
-		}
-	})
-}
+// The operator's own input, fuzzed: the ':' command line (the events
+// filter's fuzz test is in ui/events). Seeds run in every `go test`;
+// explore with `go test -fuzz=FuzzCommand ./ui`. Text typed or pasted (a
+// name copied from a hostile page) may hold controls and bidi overrides;
+// what the dashboard says back about it must not.
 
 func FuzzCommand(f *testing.F) {
 	for _, s := range []string{
@@ -60,8 +29,9 @@ func FuzzCommand(f *testing.F) {
 	f.Fuzz(func(t *testing.T, line string) {
 		a := New(Deps{Theme: asciiTheme(), Title: "acme", Now: func() time.Time { return fixtureNow }, After: noTimers})
 		drive(a, tea.WindowSizeMsg{Width: 80, Height: 24})
-		a.data.apply(fixtureMsgs())
-		a.run(line) // its commands (store reads, timers) are not run
+		a.data.Apply(fixtureMsgs())
+		a.run(line) // its commands (store reads, timers) are not run, but
+		a.answer()  // what the screens asked of the dashboard is
 		if a.toast.text != "" && !sanitize.Valid(a.toast.text) {
 			t.Fatalf(":%s says %q", line, a.toast.text)
 		}

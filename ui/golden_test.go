@@ -16,12 +16,12 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/risktop/risktop/model/store"
+	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/cloudflare"
 	"github.com/risktop/risktop/sources/httpx"
 	"github.com/risktop/risktop/sources/secret"
 	"github.com/risktop/risktop/sources/sim/cfsim"
 	"github.com/risktop/risktop/sources/sim/simkit"
-	"github.com/risktop/risktop/sources/vendors"
 	"github.com/risktop/risktop/ui/theme"
 )
 
@@ -63,12 +63,24 @@ func press(s string) tea.KeyMsg {
 	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}
 }
 
-// withCloudflare gives the app a Cloudflare client on the simulator, in
-// process, with one integration, so the behaviors and integrations tabs
-// have something to show.
+// withCloudflare gives the app a read-only actions service on the
+// Cloudflare simulator, in process, with one integration, so the behaviors
+// and integrations tabs have something to show.
 func withCloudflare(t testing.TB, a *App) {
 	t.Helper()
-	drive(a, Attach{Clients: vendors.Clients{Cloudflare: simCloudflare(t)}})
+	drive(a, Attach{Actions: simReads(t)})
+}
+
+// simReads is a read-only actions service on the Cloudflare simulator
+// (with one integration), for its reads.
+func simReads(t testing.TB) *actions.Service {
+	t.Helper()
+	svc, err := actions.New(actions.Options{Store: emptyStore(t), Cloudflare: simCloudflare(t), ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Close() })
+	return svc
 }
 
 // simCloudflare is a Cloudflare client on the simulator with one

@@ -206,7 +206,7 @@ func (r *hostileRig) app(t testing.TB, w, h int, th *theme.Theme) *App {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { svc.Close() })
-	a := New(Deps{Store: r.st, Clients: r.clients, Actions: svc, Actor: "ops@bastion", Theme: th, Title: "acme",
+	a := New(Deps{Store: r.st, Actions: svc, Actor: "ops@bastion", Theme: th, Title: "acme",
 		Now: now, After: noTimers})
 	drive(a, tea.WindowSizeMsg{Width: w, Height: h})
 	drive(a, a.Init())
@@ -268,7 +268,7 @@ func keys(ks ...string) func(*App) []string { return func(*App) []string { retur
 func cfPerson(then ...string) func(*App) []string {
 	return func(a *App) []string {
 		ks := []string{"3"}
-		for _, p := range a.data.people {
+		for _, p := range a.data.People {
 			for _, v := range p.Views {
 				if v.Vendor == model.VendorCloudflare {
 					return append(ks, then...)
@@ -319,7 +319,7 @@ func hostileScreens() []hostileScreen {
 		{"users", keys("3"), tok("u", 0), nil},
 		{"drill", keys("3", "enter"), tok("u", 0), nil},
 		{"drill-cloudflare", cfPerson("enter"), []string{"Cloudflare"}, func(_ *hostileRig, a *App) []string {
-			p, _ := a.drill.person()
+			p, _ := a.drill.Person()
 			return []string{start(p.Name)}
 		}},
 		{"drill-casb", keys("3", "G", "enter"), []string{"Oracle CASB"}, nil},

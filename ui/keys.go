@@ -1,6 +1,8 @@
 package ui
 
-import "github.com/charmbracelet/bubbles/key"
+import (
+	"github.com/charmbracelet/bubbles/key"
+)
 
 // globalKeys work on every screen (unless a text input has the focus).
 // The help screen is generated from these same bindings.
@@ -40,24 +42,4 @@ func newGlobalKeys() globalKeys {
 		k.Tabs[i] = key.NewBinding(key.WithKeys(n), key.WithHelp(n, t))
 	}
 	return k
-}
-
-// listKeys move a cursor in a list or table.
-type listKeys struct {
-	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
-}
-
-func newListKeys() listKeys {
-	return listKeys{
-		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		PageUp:   key.NewBinding(key.WithKeys("pgup", "["), key.WithHelp("pgup/[", "previous page")),
-		PageDown: key.NewBinding(key.WithKeys("pgdown", "]"), key.WithHelp("pgdn/]", "next page")),
-		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("home/g", "first page")),
-		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("end/G", "last page")),
-	}
-}
-
-func (k listKeys) bindings() []key.Binding {
-	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
 }

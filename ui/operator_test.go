@@ -13,7 +13,9 @@ import (
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/okta"
 	"github.com/risktop/risktop/sources/secret"
-	"github.com/risktop/risktop/sources/vendors"
+	"github.com/risktop/risktop/ui/dialog"
+	"github.com/risktop/risktop/ui/form"
+	"github.com/risktop/risktop/ui/push"
 )
 
 // operatorApp is the fixture app with the real actions service (its checks
@@ -32,8 +34,8 @@ func operatorApp(t *testing.T) *App {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { svc.Close() })
-	a.deps.Actor = "ops@bastion"
-	drive(a, Attach{Clients: vendors.Clients{Cloudflare: cf, Okta: oc}, Actions: svc})
+	setDeps(a, func(d *Deps) { d.Actor = "ops@bastion" })
+	drive(a, Attach{Actions: svc})
 	return a
 }
 
@@ -45,7 +47,7 @@ func operatorApp(t *testing.T) *App {
 func TestEveryInvalidFormValueSaysWhy(t *testing.T) {
 	a := operatorApp(t)
 	integrations := func() int {
-		ins, err := a.deps.Clients.Cloudflare.Integrations(a.ctx)
+		ins, err := a.deps.Actions.Integrations(a.ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,33 +80,33 @@ func TestEveryInvalidFormValueSaysWhy(t *testing.T) {
 		}
 		switch c.form {
 		case "push":
-			drive(a, a.openPush("203.0.113.9", "HIGH", nil))
+			drive(a, answered(a, push.Open(a.c, "203.0.113.9", "HIGH", nil)))
 		case "bulk":
-			drive(a, bulkIPs{ips: []string{"203.0.113.9", "198.51.100.7"}, total: 2, filter: "score ≥ 76"})
+			drive(a, push.IPs{IPs: []string{"203.0.113.9", "198.51.100.7"}, Total: 2, Filter: "score ≥ 76"})
 		case "integration":
 			drive(a, press("5"))
 			drive(a, press("n"))
 		}
-		f, ok := a.modal.(*form)
+		f, ok := a.modal.(*form.Form)
 		if !ok {
 			t.Fatalf("%s: no form open", name)
 		}
 		i := fieldIndex(f, c.field)
-		f.setFocus(i)
+		f.SetFocus(i)
 		drive(a, tea.KeyMsg{Type: tea.KeyCtrlU})
 		if c.value != "" {
 			drive(a, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(c.value)})
 		}
-		if got := f.problemOf(c.field); !strings.Contains(got, c.want) {
+		if got := f.Problem(c.field); !strings.Contains(got, c.want) {
 			t.Errorf("%s: problem %q, want %q", name, got, c.want)
 		}
 		if view := a.View(); !strings.Contains(view, "✖ "+c.want[:min(len(c.want), 30)]) {
 			t.Errorf("%s: the problem is not shown:\n%s", name, view)
 		}
-		f.setFocus(len(f.fields)) // the submit button
+		f.SetFocus(f.FieldCount()) // the submit button
 		drive(a, press("enter"))
-		if a.modal != f || f.err != problemsFirst || f.focus >= len(f.fields) {
-			t.Errorf("%s: submitted with a problem (modal %v, err %q, focus %d)", name, a.modal != nil, f.err, f.focus)
+		if a.modal != f || f.Err() != form.ProblemsFirst || f.Focus() >= f.FieldCount() {
+			t.Errorf("%s: submitted with a problem (modal %v, err %q, focus %d)", name, a.modal != nil, f.Err(), f.Focus())
 		}
 		drive(a, press("esc"))
 		if a.modal != nil {
@@ -120,13 +122,12 @@ func TestEveryInvalidFormValueSaysWhy(t *testing.T) {
 	}
 }
 
-func fieldIndex(f *form, name string) int {
-	for i, fl := range f.fields {
-		if fl.name == name {
-			return i
-		}
+func fieldIndex(f *form.Form, name string) int {
+	i := f.FieldIndex(name)
+	if i < 0 {
+		panic("no field " + name)
 	}
-	panic("no field " + name)
+	return i
 }
 
 // TestCommandBarMistakesSaySo: an unknown command, a missing or bad
@@ -179,40 +180,40 @@ func TestCommandBarMistakesSaySo(t *testing.T) {
 func TestPushFormAddressClasses(t *testing.T) {
 	a := operatorApp(t)
 	ctx := context.Background()
-	submit := func(f *form) {
+	submit := func(f *form.Form) {
 		t.Helper()
-		f.setFocus(len(f.fields)) // the submit button
+		f.SetFocus(f.FieldCount()) // the submit button
 		drive(a, press("enter"))
 	}
 
 	// Unroutable: refused, with the reason under the field.
-	drive(a, a.openPush("127.0.0.1", "HIGH", nil))
-	f, ok := a.modal.(*form)
+	drive(a, answered(a, push.Open(a.c, "127.0.0.1", "HIGH", nil)))
+	f, ok := a.modal.(*form.Form)
 	if !ok {
 		t.Fatal("no push form")
 	}
 	const loopback = "127.0.0.1 is a loopback address (127.0.0.0/8): it never leaves the host"
-	if got := f.problemOf("ip"); got != loopback {
+	if got := f.Problem("ip"); got != loopback {
 		t.Errorf("problem %q, want %q", got, loopback)
 	}
 	submit(f)
-	if a.modal != f || f.err != problemsFirst {
-		t.Fatalf("an unroutable address was submitted (modal %v, err %q)", a.modal != nil, f.err)
+	if a.modal != f || f.Err() != form.ProblemsFirst {
+		t.Fatalf("an unroutable address was submitted (modal %v, err %q)", a.modal != nil, f.Err())
 	}
 	drive(a, press("esc"))
 
 	// Private: marked, not refused; submitting asks, naming the range;
 	// confirming queues it.
-	drive(a, a.openPush("10.0.0.5", "HIGH", nil))
-	f = a.modal.(*form)
-	if got := f.problemOf("ip"); got != "" {
+	drive(a, answered(a, push.Open(a.c, "10.0.0.5", "HIGH", nil)))
+	f = a.modal.(*form.Form)
+	if got := f.Problem("ip"); got != "" {
 		t.Errorf("a private address is refused: %q", got)
 	}
 	if view := a.View(); !strings.Contains(view, "▲ 10.0.0.5 is in a private range (10.0.0.0/8, RFC") {
 		t.Errorf("the private address is not marked:\n%s", view)
 	}
 	submit(f)
-	d, ok := a.modal.(*dialog)
+	d, ok := a.modal.(*dialog.Dialog)
 	if !ok {
 		t.Fatalf("no confirmation for a private address (modal %T)", a.modal)
 	}
@@ -240,8 +241,8 @@ func TestPushFormAddressClasses(t *testing.T) {
 	if err := a.deps.Store.MarkSent(ctx, ids, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	drive(a, a.openPush("203.0.113.9", "MEDIUM", nil))
-	submit(a.modal.(*form))
+	drive(a, answered(a, push.Open(a.c, "203.0.113.9", "MEDIUM", nil)))
+	submit(a.modal.(*form.Form))
 	want := fmt.Sprintf("skipped 203.0.113.9: already sent at HIGH at %s UTC (outbox #%d), live until", time.Now().UTC().Format("15:04"), ids[0])
 	if !strings.HasPrefix(a.toast.text, want) || !strings.Contains(a.toast.text, "not queued again") {
 		t.Errorf("notice %q, want %q…", a.toast.text, want)
@@ -252,14 +253,14 @@ func TestPushFormAddressClasses(t *testing.T) {
 
 	// Bulk: the unroutable address is left out, the private one asked
 	// about, the sent one skipped.
-	drive(a, bulkIPs{ips: []string{"203.0.113.9", "127.0.0.1", "10.0.0.6", "198.51.100.7"}, total: 4, filter: "score ≥ 76"})
+	drive(a, push.IPs{IPs: []string{"203.0.113.9", "127.0.0.1", "10.0.0.6", "198.51.100.7"}, Total: 4, Filter: "score ≥ 76"})
 	view := a.View()
 	for _, w := range []string{"Push IP risk to Okta: 3 addresses", "left out: 127.0.0.1 is a loopback address (127.0.0.0/8)", "1 in a private range: 10.0.0.6"} {
 		if !strings.Contains(view, w) {
 			t.Errorf("bulk form lacks %q:\n%s", w, view)
 		}
 	}
-	submit(a.modal.(*form))
+	submit(a.modal.(*form.Form))
 	if view := a.View(); !strings.Contains(view, "Push HIGH risk for 3 addresses to Okta?") || !strings.Contains(view, "1 of them is in a private range: 10.0.0.6") {
 		t.Errorf("bulk confirmation:\n%s", view)
 	}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/hub"
+	"github.com/risktop/risktop/ui/form"
+	"github.com/risktop/risktop/ui/words"
 )
 
 // paste30k is 30,000 characters as an operator might paste by mistake: a
@@ -104,14 +106,14 @@ func TestLongPasteIsCut(t *testing.T) {
 	places := []where{
 		{"command bar", func(a *App) { keysOf(a, ":") }, func(a *App) string { return a.cmdbar.in.Value() }, 512},
 		{"events filter", func(a *App) { keysOf(a, "2", "/") },
-			func(a *App) string { return a.screens[tabEvents].(*eventsScreen).filterIn.Value() }, 1024},
+			typedLine, 1024},
 		{"users filter", func(a *App) { keysOf(a, "3", "/") },
-			func(a *App) string { return a.screens[tabUsers].(*usersScreen).filterIn.Value() }, 1024},
+			typedLine, 1024},
 		{"form field", func(a *App) {
-			f := a.newForm("Test", "OK")
-			f.text("ip", "IP", "", "", 64)
-			drive(a, a.openModal(f.start()))
-		}, func(a *App) string { return a.modal.(*form).value("ip") }, 64},
+			f := form.New(a.c, "Test", "OK")
+			f.Text("ip", "IP", "", "", 64)
+			drive(a, a.showModal(f.Start()))
+		}, func(a *App) string { return a.modal.(*form.Form).Value("ip") }, 64},
 	}
 	for _, w := range places {
 		for _, how := range []string{"bracketed", "unbracketed"} {
@@ -129,7 +131,7 @@ func TestLongPasteIsCut(t *testing.T) {
 				if want := paste30k[:w.limit]; got != want {
 					t.Errorf("the line holds %d characters (%.20q…); want the first %d", len([]rune(got)), got, w.limit)
 				}
-				if want := fmt.Sprintf("pasted text cut to %s characters", thousands(w.limit)); !strings.Contains(a.toast.text, want) {
+				if want := fmt.Sprintf("pasted text cut to %s characters", words.Thousands(w.limit)); !strings.Contains(a.toast.text, want) {
 					t.Errorf("notice %q; want one saying %q", a.toast.text, want)
 				}
 			})

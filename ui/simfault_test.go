@@ -38,7 +38,7 @@ func command(a *App, line string) {
 func TestFaultCommandInTheDemo(t *testing.T) {
 	ff, ctl := &fakeFaults{}, &fakeControl{}
 	a := newFixtureApp(t, 120, 40, 0)
-	a.deps.Faults, a.deps.Control, a.deps.Actions = ff, ctl, &fakeActions{}
+	setDeps(a, func(d *Deps) { d.Faults, d.Control, d.Actions = ff, ctl, &fakeActions{} })
 
 	command(a, "fault OKTA down")
 	if strings.Join(ff.set, ",") != "okta down" || strings.Join(ctl.refreshed, ",") != "okta" {
@@ -87,8 +87,10 @@ func TestFaultCommandElsewhere(t *testing.T) {
 	}
 
 	ff := &fakeFaults{}
-	a.deps.Faults = ff
-	a.deps.Actions = &fakeActions{readOnly: true, refusal: errors.New("this SSH key may view, not act")}
+	setDeps(a, func(d *Deps) { d.Faults = ff })
+	setDeps(a, func(d *Deps) {
+		d.Actions = &fakeActions{readOnly: true, refusal: errors.New("this SSH key may view, not act")}
+	})
 	command(a, "fault okta down")
 	if !a.toast.err || a.toast.text != ":fault changes the demo for everyone: this SSH key may view, not act" || len(ff.set) != 0 {
 		t.Errorf("viewer: notice %q, set %q", a.toast.text, ff.set)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/hub"
+	"github.com/risktop/risktop/ui/sources"
 )
 
 // lines is the screen split into lines, escapes removed.
@@ -91,7 +92,7 @@ func TestHeaderFoldsManyFailingSources(t *testing.T) {
 func TestSourcesPanel(t *testing.T) {
 	ctl := &fakeControl{}
 	a := newFixtureApp(t, 80, 24, 50)
-	a.deps.Control = ctl
+	setDeps(a, func(d *Deps) { d.Control = ctl })
 	long := failingOneLogin(3)
 	long.LastError = "onelogin: GET /api/1/events: 429 Too Many Requests — OneLogin allows 5,000 calls an hour per account, shared with every other integration (SIEM collectors…); risktop waits for X-RateLimit-Reset"
 	drive(a, hubMsg{hub.HealthMsg{Health: long}})
@@ -128,7 +129,7 @@ func TestSourcesPanel(t *testing.T) {
 	drive(a, press(":"))
 	a.cmdbar.in.SetValue("sources") // typed keys would each wait out the cursor's blink
 	drive(a, press("enter"))
-	if _, ok := a.modal.(*sourcesPanel); !ok {
+	if _, ok := a.modal.(*sources.Panel); !ok {
 		t.Fatalf(":sources opened %T", a.modal)
 	}
 

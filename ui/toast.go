@@ -5,11 +5,11 @@ import (
 	"strings"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
-	tea "github.com/charmbracelet/bubbletea"
-
 	"github.com/risktop/risktop/sources/sanitize"
+	"github.com/risktop/risktop/ui/layout"
 	"github.com/risktop/risktop/ui/theme"
 )
 
@@ -89,7 +89,7 @@ func (t *toast) lines(th *theme.Theme, width int) []string {
 	}
 	out := make([]string, len(parts))
 	for i, p := range parts {
-		out[i] = fitWidth(style.Render(p), width)
+		out[i] = layout.Fit(style.Render(p), width)
 	}
 	t.key, t.drawn = key, out
 	return out

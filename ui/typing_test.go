@@ -37,13 +37,13 @@ func TestKeysThatArriveTogether(t *testing.T) {
 
 	drive(a, press("2"))
 	drive(a, press("/"))
-	ev := a.screens[tabEvents].(*eventsScreen)
+	ev := a.screens[tabEvents]
 	a.Update(runes("enter"))
-	if !ev.typing() || ev.filterIn.Value() != "enter" {
-		t.Errorf(`"enter" typed into the filter: typing %v, value %q`, ev.typing(), ev.filterIn.Value())
+	if !ev.Typing() || typedLine(a) != "enter" {
+		t.Errorf(`"enter" typed into the filter: typing %v, value %q`, ev.Typing(), typedLine(a))
 	}
 	a.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(" left"), Paste: true})
-	if ev.filterIn.Value() != "enter left" {
-		t.Errorf("after a paste: %q", ev.filterIn.Value())
+	if typedLine(a) != "enter left" {
+		t.Errorf("after a paste: %q", typedLine(a))
 	}
 }

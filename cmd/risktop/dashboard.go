@@ -105,7 +105,6 @@ func runDashboard(ctx context.Context, args []string, out, errOut io.Writer) err
 		Store:     st,
 		Hub:       bus,
 		Control:   pollers.Runner,
-		Clients:   pollers.Clients,
 		Theme:     theme.New(lipgloss.DefaultRenderer()),
 		Title:     titleOf(cfg),
 		ReadOnly:  readOnly,

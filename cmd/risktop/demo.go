@@ -198,7 +198,7 @@ func (d *demo) serve(ctx context.Context, o demoOptions, send func(tea.Msg)) err
 	app.RunSender(ctx, &wg, svc, d.log)
 	// :fault switches the simulator's vendors, so a presenter can show a
 	// vendor failing and recovering.
-	send(ui.Attach{Control: pollers.Runner, Clients: pollers.Clients, Actions: svc, Faults: srv})
+	send(ui.Attach{Control: pollers.Runner, Actions: svc, Faults: srv})
 	wg.Wait()
 	return nil
 }

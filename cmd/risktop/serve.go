@@ -284,7 +284,7 @@ func configBackend(ctx context.Context, cfg *config.Config, o *serveOptions, log
 			log.Error("store close", "err", err)
 		}
 	}
-	return &backend{stop: stop, opts: remote.Options{Store: st, Hub: bus, Control: pollers.Runner, Clients: pollers.Clients,
+	return &backend{stop: stop, opts: remote.Options{Store: st, Hub: bus, Control: pollers.Runner,
 		Service: svc, Title: titleOf(cfg), ExportDir: cfg.ExportDir}}, nil
 }
 
@@ -330,6 +330,6 @@ func demoBackend(ctx context.Context, o *serveOptions, log *slog.Logger, say fun
 	svc, _ := a.Actions.(*actions.Service)
 	say("demo: actions reach only the simulator; keys in --operators may take them, everyone else views")
 	exports, _ := config.DefaultExportDir(os.Getenv)
-	return &backend{stop: stop, opts: remote.Options{Store: d.store, Hub: d.hub, Control: a.Control, Clients: a.Clients,
+	return &backend{stop: stop, opts: remote.Options{Store: d.store, Hub: d.hub, Control: a.Control,
 		Service: svc, Title: demoTitle, Demo: true, Faults: a.Faults, ExportDir: exports}}, nil
 }

@@ -254,7 +254,7 @@ func (s *Service) OktaLinked(ctx context.Context) (bool, error) {
 // SaveBehaviors applies changes with a read-modify-write of the full map
 // (a PUT of every behavior) and returns the settings now in force.
 // Audited as "update-behaviors" with what changed.
-func (s *Service) SaveBehaviors(ctx context.Context, who Actor, changes map[string]cloudflare.BehaviorChange) (map[string]cloudflare.BehaviorSetting, error) {
+func (s *Service) SaveBehaviors(ctx context.Context, who Actor, changes map[string]BehaviorChange) (map[string]BehaviorSetting, error) {
 	e := s.behaviorsEntry(who, changes)
 	if err := s.gate(ctx, e, s.opts.Cloudflare != nil); err != nil {
 		return nil, err
@@ -262,12 +262,23 @@ func (s *Service) SaveBehaviors(ctx context.Context, who Actor, changes map[stri
 	if len(changes) == 0 {
 		return nil, s.refuse(ctx, e, errors.New("no behavior changes to save"))
 	}
-	out, err := s.opts.Cloudflare.UpdateBehaviors(ctx, changes)
+	cfChanges := make(map[string]cloudflare.BehaviorChange, len(changes))
+	for k, c := range changes {
+		cfChanges[k] = c.cloudflare()
+	}
+	settings, err := s.opts.Cloudflare.UpdateBehaviors(ctx, cfChanges)
+	var out map[string]BehaviorSetting
+	if settings != nil {
+		out = make(map[string]BehaviorSetting, len(settings))
+		for k, v := range settings {
+			out[k] = BehaviorSetting{Enabled: v.Enabled, RiskLevel: string(v.RiskLevel)}
+		}
+	}
 	return out, s.finish(ctx, e, http.StatusOK, err)
 }
 
 // behaviorsEntry starts the audit entry of a behaviors save: what changed.
-func (s *Service) behaviorsEntry(who Actor, changes map[string]cloudflare.BehaviorChange) model.AuditEntry {
+func (s *Service) behaviorsEntry(who Actor, changes map[string]BehaviorChange) model.AuditEntry {
 	keys := make([]string, 0, len(changes))
 	for k := range changes {
 		keys = append(keys, k)
@@ -281,7 +292,7 @@ func (s *Service) behaviorsEntry(who Actor, changes map[string]cloudflare.Behavi
 			what = append(what, map[bool]string{true: "enabled", false: "disabled"}[*ch.Enabled])
 		}
 		if ch.RiskLevel != "" {
-			what = append(what, "level "+string(ch.RiskLevel))
+			what = append(what, "level "+ch.RiskLevel)
 		}
 		if len(what) == 0 {
 			what = append(what, "unchanged")
@@ -293,24 +304,32 @@ func (s *Service) behaviorsEntry(who Actor, changes map[string]cloudflare.Behavi
 
 // CreateIntegration, UpdateIntegration and DeleteIntegration manage the
 // Cloudflare→Okta risk integrations. Audited.
-func (s *Service) CreateIntegration(ctx context.Context, who Actor, in cloudflare.IntegrationCreate) (*cloudflare.Integration, error) {
+func (s *Service) CreateIntegration(ctx context.Context, who Actor, in IntegrationCreate) (*Integration, error) {
 	e := s.createEntry(who, in)
 	if err := s.gate(ctx, e, s.opts.Cloudflare != nil); err != nil {
 		return nil, err
 	}
-	out, err := s.opts.Cloudflare.CreateIntegration(ctx, in)
+	created, err := s.opts.Cloudflare.CreateIntegration(ctx, in.cloudflare())
+	var out *Integration
 	if err == nil {
-		e.Detail = "id " + out.ID + ", " + e.Detail
+		e.Detail = "id " + created.ID + ", " + e.Detail
+		x := integrationOf(created)
+		out = &x
 	}
 	return out, s.finish(ctx, e, http.StatusOK, err)
 }
 
-func (s *Service) UpdateIntegration(ctx context.Context, who Actor, id string, in cloudflare.IntegrationUpdate) (*cloudflare.Integration, error) {
+func (s *Service) UpdateIntegration(ctx context.Context, who Actor, id string, in IntegrationUpdate) (*Integration, error) {
 	e := s.updateEntry(who, id, in)
 	if err := s.gate(ctx, e, s.opts.Cloudflare != nil); err != nil {
 		return nil, err
 	}
-	out, err := s.opts.Cloudflare.UpdateIntegration(ctx, id, in)
+	updated, err := s.opts.Cloudflare.UpdateIntegration(ctx, id, in.cloudflare())
+	var out *Integration
+	if updated != nil {
+		x := integrationOf(updated)
+		out = &x
+	}
 	return out, s.finish(ctx, e, http.StatusOK, err)
 }
 
@@ -323,7 +342,7 @@ func (s *Service) DeleteIntegration(ctx context.Context, who Actor, id string) e
 	return s.finish(ctx, e, http.StatusOK, err)
 }
 
-func (s *Service) createEntry(who Actor, in cloudflare.IntegrationCreate) model.AuditEntry {
+func (s *Service) createEntry(who Actor, in IntegrationCreate) model.AuditEntry {
 	typ := in.IntegrationType
 	if typ == "" {
 		typ = cloudflare.IntegrationTypeOkta
@@ -332,7 +351,7 @@ func (s *Service) createEntry(who Actor, in cloudflare.IntegrationCreate) model.
 		fmt.Sprintf("type %s, tenant_url %s, reference_id %q", typ, in.TenantURL, in.ReferenceID))
 }
 
-func (s *Service) updateEntry(who Actor, id string, in cloudflare.IntegrationUpdate) model.AuditEntry {
+func (s *Service) updateEntry(who Actor, id string, in IntegrationUpdate) model.AuditEntry {
 	return s.entry(who, ActionUpdateIntegration, model.VendorCloudflare, id,
 		fmt.Sprintf("active %t, tenant_url %s, reference_id %q", in.Active, in.TenantURL, in.ReferenceID))
 }

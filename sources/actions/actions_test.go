@@ -99,11 +99,11 @@ func TestSaveBehaviorsPutsTheFullMap(t *testing.T) {
 	}
 	key := before[0].Key
 	on := !before[0].Enabled
-	level := cloudflare.LevelHigh
+	level := "high"
 	if before[0].Level == "high" {
-		level = cloudflare.LevelLow
+		level = "low"
 	}
-	got, err := e.svc.SaveBehaviors(ctx, who, map[string]cloudflare.BehaviorChange{key: {Enabled: &on, RiskLevel: level}})
+	got, err := e.svc.SaveBehaviors(ctx, who, map[string]BehaviorChange{key: {Enabled: &on, RiskLevel: level}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestSaveBehaviorsPutsTheFullMap(t *testing.T) {
 	for i, b := range after {
 		switch {
 		case b.Key == key:
-			if b.Enabled != on || b.Level != string(level) {
+			if b.Enabled != on || b.Level != level {
 				t.Errorf("simulator %s = %+v, want enabled %t level %s", key, b, on, level)
 			}
 		case b != before[i]:
@@ -141,7 +141,7 @@ func TestSaveBehaviorsPutsTheFullMap(t *testing.T) {
 	}
 
 	// An unknown key fails without a PUT; the audit says why.
-	if _, err := e.svc.SaveBehaviors(ctx, who, map[string]cloudflare.BehaviorChange{"no_such": {RiskLevel: cloudflare.LevelLow}}); err == nil ||
+	if _, err := e.svc.SaveBehaviors(ctx, who, map[string]BehaviorChange{"no_such": {RiskLevel: "low"}}); err == nil ||
 		!strings.Contains(err.Error(), "no behavior no_such") {
 		t.Fatalf("unknown behavior: %v", err)
 	}
@@ -154,7 +154,7 @@ func TestSaveBehaviorsPutsTheFullMap(t *testing.T) {
 		t.Fatalf("audit %+v, want %+v", briefs(es), want)
 	}
 	onOff := map[bool]string{true: "enabled", false: "disabled"}[on]
-	if d := es[0].Detail; d != key+": "+onOff+", level "+string(level) {
+	if d := es[0].Detail; d != key+": "+onOff+", level "+level {
 		t.Errorf("detail %q", d)
 	}
 }
@@ -165,7 +165,7 @@ func TestIntegrations(t *testing.T) {
 	if linked, err := e.svc.OktaLinked(ctx); err != nil || linked {
 		t.Fatalf("before any integration: linked %t, %v", linked, err)
 	}
-	in, err := e.svc.CreateIntegration(ctx, who, cloudflare.IntegrationCreate{TenantURL: "https://acme.okta.com", ReferenceID: "ref-1"})
+	in, err := e.svc.CreateIntegration(ctx, who, IntegrationCreate{TenantURL: "https://acme.okta.com", ReferenceID: "ref-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func TestIntegrations(t *testing.T) {
 		t.Fatalf("with an active Okta integration: linked %t, %v", linked, err)
 	}
 
-	up, err := e.svc.UpdateIntegration(ctx, who, in.ID, cloudflare.IntegrationUpdate{Active: false, TenantURL: "https://acme2.okta.com", ReferenceID: "ref-2"})
+	up, err := e.svc.UpdateIntegration(ctx, who, in.ID, IntegrationUpdate{Active: false, TenantURL: "https://acme2.okta.com", ReferenceID: "ref-2"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,9 +244,9 @@ func TestRefusals(t *testing.T) {
 				{ActionResetUser, e.svc.ResetUser(ctx, who, ResetTarget{UserID: "u-1", Email: "ava@example.com"})},
 				{ActionPushIP, second(e.svc.QueuePush(ctx, who, []PushRequest{{IP: "203.0.113.9", Level: "high"}}))},
 				{ActionRetryPush, e.svc.RetryPush(ctx, who, queued[1])},
-				{ActionUpdateBehaviors, second(e.svc.SaveBehaviors(ctx, who, map[string]cloudflare.BehaviorChange{"imp_travel": {Enabled: &on}}))},
-				{ActionCreateIntegration, second(e.svc.CreateIntegration(ctx, who, cloudflare.IntegrationCreate{TenantURL: "https://acme.okta.com"}))},
-				{ActionUpdateIntegration, second(e.svc.UpdateIntegration(ctx, who, "i-1", cloudflare.IntegrationUpdate{TenantURL: "https://acme.okta.com"}))},
+				{ActionUpdateBehaviors, second(e.svc.SaveBehaviors(ctx, who, map[string]BehaviorChange{"imp_travel": {Enabled: &on}}))},
+				{ActionCreateIntegration, second(e.svc.CreateIntegration(ctx, who, IntegrationCreate{TenantURL: "https://acme.okta.com"}))},
+				{ActionUpdateIntegration, second(e.svc.UpdateIntegration(ctx, who, "i-1", IntegrationUpdate{TenantURL: "https://acme.okta.com"}))},
 				{ActionDeleteIntegration, e.svc.DeleteIntegration(ctx, who, "i-1")},
 			}
 			if c.want == ErrReadOnly {
@@ -413,9 +413,9 @@ func TestViewerRefusesEverything(t *testing.T) {
 		{ActionPushIP, second(v.QueuePush(ctx, viewer, []PushRequest{{IP: "203.0.113.9", Level: "high"}}))},
 		{ActionRetryPush, v.RetryPush(ctx, viewer, queued[0])},
 		{ActionDropPush, v.DropPush(ctx, viewer, queued[0])},
-		{ActionUpdateBehaviors, second(v.SaveBehaviors(ctx, viewer, map[string]cloudflare.BehaviorChange{"imp_travel": {Enabled: &on}}))},
-		{ActionCreateIntegration, second(v.CreateIntegration(ctx, viewer, cloudflare.IntegrationCreate{TenantURL: "https://acme.okta.com"}))},
-		{ActionUpdateIntegration, second(v.UpdateIntegration(ctx, viewer, "i-1", cloudflare.IntegrationUpdate{TenantURL: "https://acme.okta.com"}))},
+		{ActionUpdateBehaviors, second(v.SaveBehaviors(ctx, viewer, map[string]BehaviorChange{"imp_travel": {Enabled: &on}}))},
+		{ActionCreateIntegration, second(v.CreateIntegration(ctx, viewer, IntegrationCreate{TenantURL: "https://acme.okta.com"}))},
+		{ActionUpdateIntegration, second(v.UpdateIntegration(ctx, viewer, "i-1", IntegrationUpdate{TenantURL: "https://acme.okta.com"}))},
 		{ActionDeleteIntegration, v.DeleteIntegration(ctx, viewer, "i-1")},
 	}
 	if _, err := v.OktaLinked(ctx); !errors.Is(err, ErrReadOnly) {

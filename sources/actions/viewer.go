@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/risktop/risktop/model"
-	"github.com/risktop/risktop/sources/cloudflare"
 )
 
 // ErrViewOnly refuses an action from someone who may look but not act (an
@@ -63,15 +62,15 @@ func (v *Viewer) DropPush(ctx context.Context, who Actor, id int64) error {
 	return v.s.refuse(ctx, v.s.outboxEntry(ctx, who, ActionDropPush, id), ErrViewOnly)
 }
 
-func (v *Viewer) SaveBehaviors(ctx context.Context, who Actor, changes map[string]cloudflare.BehaviorChange) (map[string]cloudflare.BehaviorSetting, error) {
+func (v *Viewer) SaveBehaviors(ctx context.Context, who Actor, changes map[string]BehaviorChange) (map[string]BehaviorSetting, error) {
 	return nil, v.s.refuse(ctx, v.s.behaviorsEntry(who, changes), ErrViewOnly)
 }
 
-func (v *Viewer) CreateIntegration(ctx context.Context, who Actor, in cloudflare.IntegrationCreate) (*cloudflare.Integration, error) {
+func (v *Viewer) CreateIntegration(ctx context.Context, who Actor, in IntegrationCreate) (*Integration, error) {
 	return nil, v.s.refuse(ctx, v.s.createEntry(who, in), ErrViewOnly)
 }
 
-func (v *Viewer) UpdateIntegration(ctx context.Context, who Actor, id string, in cloudflare.IntegrationUpdate) (*cloudflare.Integration, error) {
+func (v *Viewer) UpdateIntegration(ctx context.Context, who Actor, id string, in IntegrationUpdate) (*Integration, error) {
 	return nil, v.s.refuse(ctx, v.s.updateEntry(who, id, in), ErrViewOnly)
 }
 

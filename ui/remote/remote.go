@@ -40,7 +40,6 @@ import (
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
-	"github.com/risktop/risktop/sources/vendors"
 	"github.com/risktop/risktop/ui"
 	"github.com/risktop/risktop/ui/clip"
 	"github.com/risktop/risktop/ui/theme"
@@ -61,8 +60,7 @@ type Options struct {
 	Store     store.Store
 	Hub       *hub.Hub
 	Control   ui.Control       // nil: the sources cannot be refreshed or re-paced
-	Clients   vendors.Clients  // on-demand reads (behaviors, integrations, a user's detail)
-	Service   *actions.Service // nil: no actions for anyone
+	Service   *actions.Service // nil: no actions for anyone, and no vendor reads
 	Title     string
 	Demo      bool
 	Faults    ui.SimFaults // the demo simulator's :fault switch; only operators may use it
@@ -537,7 +535,6 @@ func (s *Server) program(sess ssh.Session, ss *session) *tea.Program {
 	deps := ui.Deps{
 		Store:     s.o.Store,
 		Hub:       s.o.Hub,
-		Clients:   s.o.Clients,
 		Theme:     theme.New(r),
 		Title:     s.o.Title,
 		Demo:      s.o.Demo,

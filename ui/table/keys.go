@@ -44,6 +44,12 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	}
 }
 
+// Matches reports whether msg is one of the map's enabled keys: a key
+// Update acts on.
+func (k KeyMap) Matches(msg tea.KeyMsg) bool {
+	return key.Matches(msg, k.Up, k.Down, k.PageUp, k.PageDown, k.HalfPageUp, k.HalfPageDown, k.Top, k.Bottom)
+}
+
 // Update moves the cursor for the KeyMap's keys and ignores everything
 // else. It never returns a command; the signature matches other components.
 func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {

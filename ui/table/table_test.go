@@ -266,8 +266,14 @@ func TestUpdateKeys(t *testing.T) {
 	press(tea.KeyMsg{Type: tea.KeyPgUp}, 89)
 	press(runes("g"), 0)
 	press(runes("x"), 0)
+	if !m.KeyMap.Matches(runes("j")) || m.KeyMap.Matches(runes("x")) {
+		t.Fatal("Matches: j is the map's, x is not")
+	}
 	m.KeyMap.Down.SetEnabled(false)
 	press(runes("j"), 0)
+	if m.KeyMap.Matches(runes("j")) {
+		t.Fatal("Matches a disabled key")
+	}
 	if _, cmd := m.Update(tea.WindowSizeMsg{Width: 10, Height: 10}); cmd != nil || m.Width() != 80 {
 		t.Fatal("Update handled a non-key message")
 	}

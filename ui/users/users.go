@@ -1,4 +1,7 @@
-package ui
+// Package users is tab 3, one row per person merged across vendors by
+// email, and a person's drill-down (their risk vendor by vendor), from
+// which their Cloudflare risk is reset.
+package users
 
 import (
 	"fmt"
@@ -12,15 +15,18 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/ui/export"
+	"github.com/risktop/risktop/ui/layout"
 	"github.com/risktop/risktop/ui/table"
+	"github.com/risktop/risktop/ui/uictx"
+	"github.com/risktop/risktop/ui/words"
 )
 
-// usersScreen is tab 3: one row per person merged across vendors.
-type usersScreen struct {
-	a    *App
-	k    usersKeys
-	list listKeys
-	tbl  table.Model
+// Screen is tab 3: one row per person merged across vendors.
+type Screen struct {
+	c   *uictx.Context
+	k   keys
+	tbl table.Model
 
 	filterIn  textinput.Model
 	filtering bool
@@ -33,17 +39,17 @@ type usersScreen struct {
 	levels [model.LevelCritical + 1]lipgloss.Style
 }
 
-type usersKeys struct {
+type keys struct {
 	Open, Sort, Filter, Clear, Reset, Copy, Export, ExportJSON key.Binding
 }
 
 var userSorts = []string{"risk", "name", "last seen"}
 
-func newUsersScreen(a *App) screen {
-	u := &usersScreen{
-		a:    a,
-		list: newListKeys(),
-		k: usersKeys{
+// New is the Users tab, riskiest first.
+func New(c *uictx.Context) *Screen {
+	u := &Screen{
+		c: c,
+		k: keys{
 			Open:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "drill down")),
 			Sort:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort risk/name/seen")),
 			Filter: key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "find")),
@@ -55,7 +61,7 @@ func newUsersScreen(a *App) screen {
 			ExportJSON: key.NewBinding(key.WithKeys("E"), key.WithHelp("E", "export JSON")),
 		},
 	}
-	t := a.deps.Theme
+	t := c.Theme
 	styles := table.Styles{}
 	if t != nil {
 		styles = table.StylesFrom(t)
@@ -73,8 +79,9 @@ func newUsersScreen(a *App) screen {
 		table.Column{Title: "CASB", Width: 8},
 		table.Column{Title: "Seen", Width: 6, Align: table.AlignRight},
 	)
+	u.tbl.KeyMap = c.Nav
 	u.tbl.SetEmptyMessage("no one yet: people appear as the sources report them")
-	in := newLine("/", filterLimit)
+	in := uictx.NewLine("/", uictx.FilterLimit)
 	in.Placeholder = "part of a name or an email"
 	if t != nil {
 		in.PromptStyle, in.PlaceholderStyle = t.Key, t.Muted
@@ -83,35 +90,35 @@ func newUsersScreen(a *App) screen {
 	return u
 }
 
-func (u *usersScreen) keys() []key.Binding {
+func (u *Screen) Keys() []key.Binding {
 	if u.filtering {
 		return []key.Binding{
 			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")),
 			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 		}
 	}
-	bs := append([]key.Binding{u.k.Open}, u.a.actionKeys(u.k.Reset)...)
+	bs := append([]key.Binding{u.k.Open}, u.c.ActionKeys(u.k.Reset)...)
 	bs = append(bs, u.k.Sort, u.k.Filter, u.k.Clear, u.k.Copy, u.k.Export, u.k.ExportJSON)
-	return append(bs, u.list.Up, u.list.Down, u.list.PageUp, u.list.PageDown, u.list.Top, u.list.Bottom)
+	return append(bs, uictx.NavBindings(u.tbl.KeyMap)...)
 }
 
-func (u *usersScreen) typing() bool { return u.filtering }
+func (u *Screen) Typing() bool { return u.filtering }
 
-func (u *usersScreen) input() *textinput.Model {
+func (u *Screen) Input() *textinput.Model {
 	if u.filtering {
 		return &u.filterIn
 	}
 	return nil
 }
-func (u *usersScreen) activate() tea.Cmd { u.rebuild(); return nil }
+func (u *Screen) Activate() tea.Cmd { u.rebuild(); return nil }
 
-func (u *usersScreen) update(msg tea.Msg) tea.Cmd {
+func (u *Screen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case bodyResized:
-		u.width, u.height = msg.w, msg.h
-		u.tbl.SetSize(msg.w, max(msg.h-2, 2))
-	case dataChanged:
-		if msg.users || msg.health {
+	case uictx.Resized:
+		u.width, u.height = msg.W, msg.H
+		u.tbl.SetSize(msg.W, max(msg.H-2, 2))
+	case uictx.DataChanged:
+		if msg.Users || msg.Health {
 			u.rebuild()
 		}
 	case tea.KeyMsg:
@@ -122,14 +129,14 @@ func (u *usersScreen) update(msg tea.Msg) tea.Cmd {
 
 // rebuild recomputes the shown rows from the merged people; the table
 // re-renders only rows whose text changed.
-func (u *usersScreen) rebuild() {
+func (u *Screen) rebuild() {
 	sel := ""
 	if i := u.tbl.Cursor(); i >= 0 && i < len(u.shown) {
 		sel = u.shown[i].Key
 	}
 	needle := strings.ToLower(u.text)
-	shown := make([]model.Person, 0, len(u.a.data.people))
-	for _, p := range u.a.data.people {
+	shown := make([]model.Person, 0, len(u.c.Data.People))
+	for _, p := range u.c.Data.People {
 		if needle == "" || strings.Contains(strings.ToLower(p.Name), needle) || strings.Contains(p.Email, needle) {
 			shown = append(shown, p)
 		}
@@ -141,7 +148,7 @@ func (u *usersScreen) rebuild() {
 		sort.SliceStable(shown, func(i, j int) bool { return shown[i].LastSeen.After(shown[j].LastSeen) })
 	} // "risk": Merge's order already
 	u.shown = shown
-	now := u.a.deps.Now()
+	now := u.c.Now()
 	rows := make([]table.Row, len(shown))
 	cursor := 0
 	for i, p := range shown {
@@ -161,7 +168,7 @@ func display(p model.Person) string {
 	return p.Email
 }
 
-func (u *usersScreen) row(p model.Person, now time.Time) table.Row {
+func (u *Screen) row(p model.Person, now time.Time) table.Row {
 	var vendors []string
 	cf, casb := model.LevelUnknown, model.LevelUnknown
 	for _, v := range p.Views {
@@ -173,7 +180,7 @@ func (u *usersScreen) row(p model.Person, now time.Time) table.Row {
 		}
 	}
 	for _, v := range p.Vendors() {
-		vendors = append(vendors, shortVendor(v))
+		vendors = append(vendors, words.ShortVendor(v))
 	}
 	score := "–"
 	if p.Score >= 0 {
@@ -181,7 +188,7 @@ func (u *usersScreen) row(p model.Person, now time.Time) table.Row {
 	}
 	seen := ""
 	if !p.LastSeen.IsZero() {
-		seen = coarse(now.Sub(p.LastSeen))
+		seen = words.Coarse(now.Sub(p.LastSeen))
 	}
 	lv := &u.levels[max(p.Level, 0)]
 	return table.Row{
@@ -198,7 +205,7 @@ func dashIfUnknown(l model.Level) string {
 	return l.Label()
 }
 
-func (u *usersScreen) onKey(msg tea.KeyMsg) tea.Cmd {
+func (u *Screen) onKey(msg tea.KeyMsg) tea.Cmd {
 	if u.filtering {
 		switch msg.Type {
 		case tea.KeyEnter, tea.KeyEsc:
@@ -217,20 +224,9 @@ func (u *usersScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 		u.filterIn, cmd = u.filterIn.Update(msg)
 		return cmd
 	}
-	page := max(u.tbl.VisibleRows(), 1)
 	switch {
-	case key.Matches(msg, u.list.Down):
-		u.tbl.MoveDown(1)
-	case key.Matches(msg, u.list.Up):
-		u.tbl.MoveUp(1)
-	case key.Matches(msg, u.list.PageDown):
-		u.tbl.MoveDown(page)
-	case key.Matches(msg, u.list.PageUp):
-		u.tbl.MoveUp(page)
-	case key.Matches(msg, u.list.Top):
-		u.tbl.Top()
-	case key.Matches(msg, u.list.Bottom):
-		u.tbl.Bottom()
+	case u.tbl.KeyMap.Matches(msg):
+		u.tbl, _ = u.tbl.Update(msg)
 	case key.Matches(msg, u.k.Sort):
 		u.sortBy = (u.sortBy + 1) % len(userSorts)
 		u.rebuild()
@@ -247,34 +243,34 @@ func (u *usersScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 		}
 	case key.Matches(msg, u.k.Open):
 		if i := u.tbl.Cursor(); i >= 0 && i < len(u.shown) {
-			return u.a.openUser(u.shown[i].Key)
+			return u.c.OpenUser(u.shown[i].Key)
 		}
 	case key.Matches(msg, u.k.Reset):
-		if u.a.actionsOff() != "" {
-			return u.a.refused()
+		if u.c.ActionsOff() != "" {
+			return u.c.Refused()
 		}
 		if i := u.tbl.Cursor(); i >= 0 && i < len(u.shown) {
-			return u.a.resetPerson(u.shown[i], true)
+			return resetPerson(u.c, u.shown[i], true)
 		}
-		return u.a.sayErr("no one selected")
+		return u.c.SayErr("no one selected")
 	case key.Matches(msg, u.k.Copy):
 		if i := u.tbl.Cursor(); i >= 0 && i < len(u.shown) {
 			if u.shown[i].Email == "" {
-				return u.a.sayErr(display(u.shown[i]) + " has no known email")
+				return u.c.SayErr(display(u.shown[i]) + " has no known email")
 			}
-			return u.a.copyText(u.shown[i].Email)
+			return u.c.CopyText(u.shown[i].Email)
 		}
 	case key.Matches(msg, u.k.Export):
-		return u.a.exportTable("users", u.exportRows(), csvFormat)
+		return u.c.ExportTable("users", u.exportRows(), export.CSV)
 	case key.Matches(msg, u.k.ExportJSON):
-		return u.a.exportTable("users", u.exportRows(), jsonFormat)
+		return u.c.ExportTable("users", u.exportRows(), export.JSON)
 	}
 	return nil
 }
 
-func (u *usersScreen) view(w, h int) string {
-	t := u.a.deps.Theme
-	people := fmt.Sprintf("%s people", thousands(len(u.shown)))
+func (u *Screen) View(w, h int) string {
+	t := u.c.Theme
+	people := fmt.Sprintf("%s people", words.Thousands(len(u.shown)))
 	if len(u.shown) == 1 {
 		people = "1 person"
 	}
@@ -287,5 +283,38 @@ func (u *usersScreen) view(w, h int) string {
 		u.filterIn.Width = max(w-2, 10)
 		bottom = u.filterIn.View()
 	}
-	return fitBlock(status+"\n"+u.tbl.View()+"\n"+bottom, w, h)
+	return layout.Block(status+"\n"+u.tbl.View()+"\n"+bottom, w, h)
+}
+
+// exportRows are the people shown (filter and sort applied).
+func (u *Screen) exportRows() export.Table {
+	d := export.Table{Fields: []string{"level", "score", "name", "email", "sources", "cloudflare_level", "casb_level", "last_seen"},
+		Filter: u.text, Sort: "by " + userSorts[u.sortBy]}
+	for _, p := range u.shown {
+		var score any
+		if p.Score >= 0 {
+			score = p.Score
+		}
+		cf, casb := model.LevelUnknown, model.LevelUnknown
+		for _, v := range p.Views {
+			switch v.Vendor {
+			case model.VendorCloudflare:
+				cf = model.Max(cf, v.Level)
+			case model.VendorCASB:
+				casb = model.Max(casb, v.Level)
+			}
+		}
+		vendors := p.Vendors()
+		sort.Strings(vendors)
+		d.Rows = append(d.Rows, []any{p.Level.Label(), score, p.Name, p.Email, strings.Join(vendors, " "),
+			levelCell(cf), levelCell(casb), export.TimeCell(p.LastSeen)})
+	}
+	return d
+}
+
+func levelCell(l model.Level) any {
+	if l == model.LevelUnknown {
+		return nil
+	}
+	return l.Label()
 }

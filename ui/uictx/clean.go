@@ -1,4 +1,4 @@
-package ui
+package uictx
 
 import (
 	"context"
@@ -16,6 +16,9 @@ import (
 // draws from it must not reach the terminal raw whoever wrote it. Clean
 // text (every row risktop wrote itself) costs one pass over its bytes.
 type cleanStore struct{ store.Store }
+
+// CleanStore is st with the text of every row it reads cleaned.
+func CleanStore(st store.Store) store.Store { return cleanStore{st} }
 
 func (s cleanStore) Events(ctx context.Context, q store.EventQuery) (store.EventPage, error) {
 	p, err := s.Store.Events(ctx, q)

@@ -1,4 +1,7 @@
-package ui
+// Package overview is tab 1: the OneLogin score buckets, Cloudflare and
+// CASB users by level, events per minute and the riskiest people and
+// addresses.
+package overview
 
 import (
 	"context"
@@ -14,13 +17,16 @@ import (
 
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/store"
+	"github.com/risktop/risktop/ui/layout"
+	"github.com/risktop/risktop/ui/uictx"
+	"github.com/risktop/risktop/ui/words"
 )
 
-// overview is tab 1: the OneLogin score buckets, Cloudflare and CASB users
+// Screen is tab 1: the OneLogin score buckets, Cloudflare and CASB users
 // by level, events per minute over the last hour, and the riskiest people
 // and addresses.
-type overview struct {
-	a      *App
+type Screen struct {
+	c      *uictx.Context
 	window int // index into model.ScoreWindows
 	next   key.Binding
 
@@ -38,12 +44,13 @@ type overview struct {
 	cacheView string
 }
 
-func newOverview(a *App) screen {
-	return &overview{a: a, next: key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "score window"))}
+// New is the Overview tab, on the 24-hour score window.
+func New(c *uictx.Context) *Screen {
+	return &Screen{c: c, next: key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "score window"))}
 }
 
-// overviewData is the result of the overview's store reads.
-type overviewData struct {
+// loaded is the result of the overview's store reads.
+type loaded struct {
 	gen  int
 	ips  []model.IPRisk
 	rate []int
@@ -51,29 +58,29 @@ type overviewData struct {
 	err  error
 }
 
-func (o *overview) keys() []key.Binding { return []key.Binding{o.next} }
-func (o *overview) typing() bool        { return false }
-func (o *overview) activate() tea.Cmd   { return o.load() }
+func (o *Screen) Keys() []key.Binding { return []key.Binding{o.next} }
+func (o *Screen) Typing() bool        { return false }
+func (o *Screen) Activate() tea.Cmd   { return o.load() }
 
 // load reads what the overview needs from the store, one read at a time:
 // announcements that arrive meanwhile mark it dirty for one more read.
-func (o *overview) load() tea.Cmd {
+func (o *Screen) load() tea.Cmd {
 	if o.loading {
 		o.dirty = true
 		return nil
 	}
-	st := o.a.deps.Store
+	st := o.c.Store
 	if st == nil {
 		return nil
 	}
 	o.loading, o.dirty = true, false
 	o.queryGen++
-	gen, ctx, now := o.queryGen, o.a.ctx, o.a.deps.Now()
+	gen, ctx, now := o.queryGen, o.c.Ctx, o.c.Now()
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 		to := now.Truncate(time.Minute).Add(time.Minute)
-		r := overviewData{gen: gen, to: to}
+		r := loaded{gen: gen, to: to}
 		r.ips, r.err = st.TopIPs(ctx, now.Add(-24*time.Hour), 8)
 		if r.err == nil {
 			r.rate, r.err = st.EventRate(ctx, store.EventFilter{}, to.Add(-time.Hour), to, time.Minute)
@@ -82,9 +89,9 @@ func (o *overview) load() tea.Cmd {
 	}
 }
 
-func (o *overview) update(msg tea.Msg) tea.Cmd {
+func (o *Screen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case overviewData:
+	case loaded:
 		if msg.gen != o.queryGen {
 			return nil
 		}
@@ -95,12 +102,12 @@ func (o *overview) update(msg tea.Msg) tea.Cmd {
 			o.ips, o.rate, o.rateTo, o.loaded, o.err = msg.ips, msg.rate, msg.to, true, ""
 		}
 		o.cacheKey = ""
-		if o.dirty && o.a.tab == tabOverview {
+		if o.dirty && o.c.OnTab(o) {
 			return o.load()
 		}
-	case dataChanged:
+	case uictx.DataChanged:
 		o.cacheKey = ""
-		if msg.events && o.a.tab == tabOverview {
+		if msg.Events && o.c.OnTab(o) {
 			return o.load()
 		}
 	case tea.KeyMsg:
@@ -114,8 +121,8 @@ func (o *overview) update(msg tea.Msg) tea.Cmd {
 
 // view is cached: rebuilt only when the data, the size or the window
 // changes, because the charts cost a millisecond or two to draw.
-func (o *overview) view(w, h int) string {
-	ck := fmt.Sprintf("%d/%d/%d/%d/%d", w, h, o.a.data.version, o.window, o.queryGen)
+func (o *Screen) View(w, h int) string {
+	ck := fmt.Sprintf("%d/%d/%d/%d/%d", w, h, o.c.Data.Version, o.window, o.queryGen)
 	if ck == o.cacheKey && o.loaded == (o.cacheView != "") {
 		return o.cacheView
 	}
@@ -123,8 +130,8 @@ func (o *overview) view(w, h int) string {
 	return o.cacheView
 }
 
-func (o *overview) render(w, h int) string {
-	t := o.a.deps.Theme
+func (o *Screen) render(w, h int) string {
+	t := o.c.Theme
 	// Three bands: charts on top, the event rate, then the top lists.
 	topH := max(9, h*45/100)
 	rateH := 4
@@ -134,35 +141,35 @@ func (o *overview) render(w, h int) string {
 
 	left := o.scoresPanel(leftW, topH)
 	right := lipgloss.JoinVertical(lipgloss.Left,
-		o.levelsPanel("Cloudflare users by max level", o.a.data.views[model.VendorCloudflare], rightW, topH/2, cfLevels),
-		o.levelsPanel("CASB users by level", o.a.data.views[model.VendorCASB], rightW, topH-topH/2, casbLevels))
-	top := lipgloss.JoinHorizontal(lipgloss.Top, left, " ", fitBlock(right, rightW, topH))
+		o.levelsPanel("Cloudflare users by max level", o.c.Data.Views[model.VendorCloudflare], rightW, topH/2, cfLevels),
+		o.levelsPanel("CASB users by level", o.c.Data.Views[model.VendorCASB], rightW, topH-topH/2, casbLevels))
+	top := lipgloss.JoinHorizontal(lipgloss.Top, left, " ", layout.Block(right, rightW, topH))
 
 	rate := o.ratePanel(w, rateH)
 	half := (w - 1) / 2
 	lists := lipgloss.JoinHorizontal(lipgloss.Top, o.topPeople(half, listH), " ", o.topIPs(w-half-1, listH))
-	out := lipgloss.JoinVertical(lipgloss.Left, fitBlock(top, w, topH), fitBlock(rate, w, rateH), fitBlock(lists, w, listH))
+	out := lipgloss.JoinVertical(lipgloss.Left, layout.Block(top, w, topH), layout.Block(rate, w, rateH), layout.Block(lists, w, listH))
 	if o.err != "" {
 		out = t.Error.Render("store: "+o.err) + "\n" + out
 	}
-	return fitBlock(out, w, h)
+	return layout.Block(out, w, h)
 }
 
 var bucketShort = [...]string{"minimal", "low", "medium", "high", "v.high"}
 
 // scoresPanel is the OneLogin bucket chart: one bar per bucket coloured
 // green to red, its count above it, its name below.
-func (o *overview) scoresPanel(w, h int) string {
-	t := o.a.deps.Theme
+func (o *Screen) scoresPanel(w, h int) string {
+	t := o.c.Theme
 	win := model.ScoreWindows[o.window]
 	title := t.Bold.Render("OneLogin sign-in risk") + t.Muted.Render(" · last "+windowLabel(win)+" (w)")
-	s, ok := o.a.data.scores[win]
+	s, ok := o.c.Data.Scores[win]
 	if !ok {
 		msg := "waiting for score insights…"
-		if _, on := o.a.data.health[model.VendorOneLogin]; !on {
+		if _, on := o.c.Data.Health[model.VendorOneLogin]; !on {
 			msg = "OneLogin is not configured"
 		}
-		return fitBlock(title+"\n"+t.Muted.Render(msg), w, h)
+		return layout.Block(title+"\n"+t.Muted.Render(msg), w, h)
 	}
 	chartH := max(h-3, 2) // title, counts, labels
 	barW := max(min((w-8)/5, 12), 3)
@@ -186,13 +193,13 @@ func (o *overview) scoresPanel(w, h int) string {
 	}
 	var counts, labels []string
 	for i, b := range model.Buckets {
-		counts = append(counts, cell(thousands(s.Counts[i]), t.Bucket(b)))
+		counts = append(counts, cell(words.Thousands(s.Counts[i]), t.Bucket(b)))
 		labels = append(labels, cell(bucketShort[i], t.Muted))
 	}
 	sep := strings.Repeat(" ", gap)
-	total := t.Muted.Render(fmt.Sprintf("  %s sign-ins", thousands(s.Total)))
+	total := t.Muted.Render(fmt.Sprintf("  %s sign-ins", words.Thousands(s.Total)))
 	body := title + total + "\n" + strings.Join(counts, sep) + "\n" + bc.View() + "\n" + strings.Join(labels, sep)
-	return fitBlock(body, w, h)
+	return layout.Block(body, w, h)
 }
 
 func windowLabel(d time.Duration) string {
@@ -218,10 +225,10 @@ var (
 
 // levelsPanel counts distinct people per level (a CASB person on several
 // apps counts once, at their highest) as horizontal bars.
-func (o *overview) levelsPanel(title string, views []model.UserRisk, w, h int, levels []model.Level) string {
-	t := o.a.deps.Theme
+func (o *Screen) levelsPanel(title string, views []model.UserRisk, w, h int, levels []model.Level) string {
+	t := o.c.Theme
 	if views == nil {
-		return fitBlock(t.Bold.Render(title)+"\n"+t.Muted.Render("no data yet"), w, h)
+		return layout.Block(t.Bold.Render(title)+"\n"+t.Muted.Render("no data yet"), w, h)
 	}
 	best := map[string]model.Level{}
 	for _, v := range views {
@@ -242,17 +249,17 @@ func (o *overview) levelsPanel(title string, views []model.UserRisk, w, h int, l
 	for _, l := range levels {
 		n := counts[l]
 		bar := strings.Repeat("█", (n*barRoom+most-1)/most)
-		lines = append(lines, padRight(l.Label(), 9)+t.Level(l).Render(bar)+" "+thousands(n))
+		lines = append(lines, layout.PadRight(l.Label(), 9)+t.Level(l).Render(bar)+" "+words.Thousands(n))
 	}
-	return fitBlock(strings.Join(lines, "\n"), w, h)
+	return layout.Block(strings.Join(lines, "\n"), w, h)
 }
 
 // ratePanel is events per minute over the last hour as a sparkline.
-func (o *overview) ratePanel(w, h int) string {
-	t := o.a.deps.Theme
+func (o *Screen) ratePanel(w, h int) string {
+	t := o.c.Theme
 	title := t.Bold.Render("Events per minute") + t.Muted.Render(" · last hour")
 	if !o.loaded {
-		return fitBlock(title+"\n"+t.Muted.Render("loading…"), w, h)
+		return layout.Block(title+"\n"+t.Muted.Render("loading…"), w, h)
 	}
 	peak, sum := 0, 0
 	vals := make([]float64, len(o.rate))
@@ -261,18 +268,18 @@ func (o *overview) ratePanel(w, h int) string {
 		peak = max(peak, n)
 		sum += n
 	}
-	title += t.Muted.Render(fmt.Sprintf(" · %s events, peak %d/min", thousands(sum), peak))
+	title += t.Muted.Render(fmt.Sprintf(" · %s events, peak %d/min", words.Thousands(sum), peak))
 	sw := min(w, max(len(vals), 10))
 	sl := sparkline.New(sw, h-1, sparkline.WithStyle(t.Title), sparkline.WithMaxValue(float64(max(peak, 1))))
 	sl.PushAll(vals)
 	sl.Draw()
-	return fitBlock(title+"\n"+sl.View(), w, h)
+	return layout.Block(title+"\n"+sl.View(), w, h)
 }
 
-func (o *overview) topPeople(w, h int) string {
-	t := o.a.deps.Theme
+func (o *Screen) topPeople(w, h int) string {
+	t := o.c.Theme
 	lines := []string{t.Bold.Render("Riskiest people")}
-	for _, p := range o.a.data.people {
+	for _, p := range o.c.Data.People {
 		if len(lines) == h {
 			break
 		}
@@ -285,21 +292,21 @@ func (o *overview) topPeople(w, h int) string {
 		}
 		vendors := make([]string, 0, 3)
 		for _, v := range p.Vendors() {
-			vendors = append(vendors, shortVendor(v))
+			vendors = append(vendors, words.ShortVendor(v))
 		}
 		tail := " " + strings.Join(vendors, "·")
-		lv := t.Level(p.Level).Render(padRight(p.Level.Label(), 9))
+		lv := t.Level(p.Level).Render(layout.PadRight(p.Level.Label(), 9))
 		room := max(w-9-lipgloss.Width(tail), 4)
-		lines = append(lines, lv+padRight(cut(name, room), room)+t.Muted.Render(tail))
+		lines = append(lines, lv+layout.PadRight(layout.Cut(name, room), room)+t.Muted.Render(tail))
 	}
 	if len(lines) == 1 {
 		lines = append(lines, t.Muted.Render("no one above low risk yet"))
 	}
-	return fitBlock(strings.Join(lines, "\n"), w, h)
+	return layout.Block(strings.Join(lines, "\n"), w, h)
 }
 
-func (o *overview) topIPs(w, h int) string {
-	t := o.a.deps.Theme
+func (o *Screen) topIPs(w, h int) string {
+	t := o.c.Theme
 	lines := []string{t.Bold.Render("Riskiest addresses") + t.Muted.Render(" · 24h")}
 	for _, ip := range o.ips {
 		if len(lines) == h {
@@ -309,9 +316,9 @@ func (o *overview) topIPs(w, h int) string {
 		if ip.MaxScore >= 0 {
 			score = fmt.Sprintf("%3d", ip.MaxScore)
 		}
-		meta := fmt.Sprintf(" %s ev · %s", thousands(ip.Events), plural(ip.Users, "user"))
+		meta := fmt.Sprintf(" %s ev · %s", words.Thousands(ip.Events), words.Plural(ip.Users, "user"))
 		room := max(w-4-lipgloss.Width(meta), 8)
-		lines = append(lines, t.Level(ip.Level).Render(score)+" "+padRight(cut(ip.IP, room), room)+t.Muted.Render(meta))
+		lines = append(lines, t.Level(ip.Level).Render(score)+" "+layout.PadRight(layout.Cut(ip.IP, room), room)+t.Muted.Render(meta))
 	}
 	if len(lines) == 1 {
 		msg := "no events yet"
@@ -320,5 +327,5 @@ func (o *overview) topIPs(w, h int) string {
 		}
 		lines = append(lines, t.Muted.Render(msg))
 	}
-	return fitBlock(strings.Join(lines, "\n"), w, h)
+	return layout.Block(strings.Join(lines, "\n"), w, h)
 }

@@ -1,4 +1,6 @@
-package ui
+// Package export writes a screen's table, or every event a filter
+// matches, as CSV or JSON: e writes CSV, E JSON.
+package export
 
 import (
 	"bufio"
@@ -12,7 +14,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -23,55 +24,57 @@ import (
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/privfile"
+	"github.com/risktop/risktop/ui/words"
 )
 
-// Export: e writes the current screen's table as CSV, E as JSON, into
-// Deps.ExportDir (created 0700; each file 0600, never overwriting one,
-// never through a symlink; a directory another user could write, swap or
-// redirect is refused). Events export every row the filter matches, in
-// the screen's order, read a page at a time in a command, up to
-// maxExportEvents. Every file write happens in a command, one export at a
+// An export goes into Options.Dir (created 0700; each file 0600, never
+// overwriting one, never through a symlink; a directory another user could
+// write, swap or redirect is refused). Events export every row the filter
+// matches, in the screen's order, read a page at a time in a command, up to
+// MaxEvents. Every file write happens in a command, one export at a
 // time, and only while the disk keeps its floor free (diskFloor). A
-// dashboard's ExportLimits (a viewer's under serve) bound how often it
+// dashboard's Limits (a viewer's under serve) bound how often it
 // exports, how much in all, and how many events at once.
 
-type exportFormat int
+// Format is CSV or JSON.
+type Format int
 
+// The formats.
 const (
-	csvFormat exportFormat = iota
-	jsonFormat
+	CSV Format = iota
+	JSON
 )
 
-func (f exportFormat) ext() string {
-	if f == jsonFormat {
+func (f Format) ext() string {
+	if f == JSON {
 		return "json"
 	}
 	return "csv"
 }
 
-// maxExportEvents caps an events export.
-const maxExportEvents = 100_000
+// MaxEvents caps an events export.
+const MaxEvents = 100_000
 
-// ExportLimits bound one dashboard's exports, where several people share
+// Limits bound one dashboard's exports, where several people share
 // a host's disk (risktop serve). The zero value bounds nothing beyond
 // what every dashboard has: the events cap, one export at a time, the
 // disk's floor.
-type ExportLimits struct {
+type Limits struct {
 	Who    string        // whom the limits are for, in a refusal ("viewers")
 	Files  int           // at most this many exports started in any Per (0: no rate limit)
 	Per    time.Duration // the rate limit's window
 	Bytes  int64         // what one session may write in all (0: no limit)
-	Events int           // rows one events export holds at most (0: maxExportEvents)
+	Events int           // rows one events export holds at most (0: MaxEvents)
 }
 
-// ViewerExports are the limits risktop serve gives a viewer's session:
+// ViewerLimits are the limits risktop serve gives a viewer's session:
 // five exports every ten minutes, 20,000 events at most in one (about
 // 9 MB of JSON, 6 MB of CSV of sign-ins like the tests'), 64 MB in the
 // whole session: enough for a handover or an investigation's evidence,
 // not for copying the store to the jump host's disk again and again. An
 // operator's session and the local dashboard keep the zero value.
-func ViewerExports() ExportLimits {
-	return ExportLimits{Who: "viewers", Files: 5, Per: 10 * time.Minute, Bytes: 64_000_000, Events: 20_000}
+func ViewerLimits() Limits {
+	return Limits{Who: "viewers", Files: 5, Per: 10 * time.Minute, Bytes: 64_000_000, Events: 20_000}
 }
 
 // exportLedger is what this dashboard has exported, against its limits.
@@ -119,11 +122,13 @@ func isLowDisk(err error) bool {
 // exportPage is how many events one read of an export takes.
 const exportPage = store.MaxPageSize
 
-// exportData is a table to export: field names, and rows of values
-// (string, int, int64, bool, nil, or map[string]string).
-type exportData struct {
-	fields []string
-	rows   [][]any
+// Table is a table to export: field names, and rows of values
+// (string, int, int64, bool, nil, or map[string]string), and the filter
+// and order the screen shows them in (for a JSON file's header).
+type Table struct {
+	Fields       []string
+	Rows         [][]any
+	Filter, Sort string
 }
 
 // exportMeta says what a file holds; JSON files carry it.
@@ -134,8 +139,8 @@ type exportMeta struct {
 	at     time.Time
 }
 
-// exportDone is the result of an export.
-type exportDone struct {
+// Done is the result of an export.
+type Done struct {
 	what      string // what count counted: "event" (plural adds the s), "person"
 	path      string
 	count     int
@@ -146,68 +151,95 @@ type exportDone struct {
 	err       error
 }
 
-func (a *App) onExported(m exportDone) tea.Cmd {
-	a.exports.running = false
-	a.exports.written += m.bytes
+// Exporter writes one dashboard's exports, one at a time, within its
+// limits; it keeps what the dashboard has exported.
+type Exporter struct {
+	// Cap is the most events one export writes (MaxEvents; tests lower it).
+	Cap    int
+	opts   Options
+	ledger exportLedger
+}
+
+// Options are what an Exporter writes where, for whom and within which
+// limits.
+type Options struct {
+	Dir       string // "": the state directory's exports
+	Limits    Limits
+	FreeSpace func(dir string) (free, size uint64, err error) // nil: statfs(2)
+	Log       *slog.Logger
+	Actor     string
+	Now       func() time.Time
+}
+
+// New is an Exporter that has exported nothing yet.
+func New() *Exporter { return &Exporter{Cap: MaxEvents} }
+
+// Set changes where and how the Exporter writes; what it has exported
+// still counts.
+func (x *Exporter) Set(o Options) { x.opts = o }
+
+// Done records a finished export (or its failure) and says how it went.
+func (x *Exporter) Done(m Done) (text string, isErr bool) {
+	x.ledger.running = false
+	x.ledger.written += m.bytes
 	if m.err != nil {
 		// Nothing was kept: the rate limit counts files written.
-		if k := len(a.exports.started); k > 0 {
-			a.exports.started = a.exports.started[:k-1]
+		if k := len(x.ledger.started); k > 0 {
+			x.ledger.started = x.ledger.started[:k-1]
 		}
-		a.deps.Log.Warn("export not written", "actor", string(a.deps.Actor), "err", m.err)
+		x.opts.Log.Warn("export not written", "actor", x.opts.Actor, "err", m.err)
 		if m.refused {
-			return a.sayErr("export refused: " + m.err.Error())
+			return "export refused: " + m.err.Error(), true
 		}
-		return a.sayErr("export failed: " + m.err.Error())
+		return "export failed: " + m.err.Error(), true
 	}
-	a.deps.Log.Info("exported", "actor", string(a.deps.Actor), "path", m.path, "rows", m.count, "bytes", m.bytes)
-	n := plural(m.count, m.what)
+	x.opts.Log.Info("exported", "actor", x.opts.Actor, "path", m.path, "rows", m.count, "bytes", m.bytes)
+	n := words.Plural(m.count, m.what)
 	if m.what == "person" && m.count != 1 {
-		n = thousands(m.count) + " people"
+		n = words.Thousands(m.count) + " people"
 	}
 	switch {
 	case m.allowance:
-		return a.say(fmt.Sprintf("exported the first %s (this session's %s of exports for %s is now used up) to %s",
-			n, byteSize(a.deps.Exports.Bytes), a.deps.Exports.Who, m.path))
+		return fmt.Sprintf("exported the first %s (this session's %s of exports for %s is now used up) to %s",
+			n, byteSize(x.opts.Limits.Bytes), x.opts.Limits.Who, m.path), false
 	case m.capped:
-		return a.say(fmt.Sprintf("exported the first %s (the cap; the filter matches more, narrow it for the rest) to %s", n, m.path))
+		return fmt.Sprintf("exported the first %s (the cap; the filter matches more, narrow it for the rest) to %s", n, m.path), false
 	}
-	return a.say(fmt.Sprintf("exported %s to %s", n, m.path))
+	return fmt.Sprintf("exported %s to %s", n, m.path), false
 }
 
-// startExport applies the dashboard's export limits in Update: a refusal
-// (ok false, and the notice saying why and when exporting is possible
-// again), or the start recorded and what this export may write (0: no
-// limit).
-func (a *App) startExport() (budget int64, ok bool, refusal tea.Cmd) {
-	l, now := a.deps.Exports, a.deps.Now()
-	if a.exports.running {
-		return 0, false, a.sayErr("an export is still being written: wait for its notice, then export again")
+// start applies the dashboard's export limits in Update: a refusal (why,
+// and when exporting is possible again), or the start recorded and what
+// this export may write (0: no limit).
+func (x *Exporter) start() (budget int64, refusal string) {
+	l, now := x.opts.Limits, x.opts.Now()
+	if x.ledger.running {
+		return 0, "an export is still being written: wait for its notice, then export again"
 	}
 	if l.Files > 0 && l.Per > 0 {
-		recent := a.exports.started[:0]
-		for _, t := range a.exports.started {
+		recent := x.ledger.started[:0]
+		for _, t := range x.ledger.started {
 			if now.Sub(t) < l.Per {
 				recent = append(recent, t)
 			}
 		}
-		a.exports.started = recent
+		x.ledger.started = recent
 		if len(recent) >= l.Files {
 			next := recent[0].Add(l.Per)
-			return 0, false, a.sayErr(fmt.Sprintf("export refused: %s may export %d files every %s; the next at %s (in %s)",
-				l.Who, l.Files, config.FormatDuration(l.Per), next.Local().Format("15:04:05"), untilText(next.Sub(now))))
+			return 0, fmt.Sprintf("export refused: %s may export %d files every %s; the next at %s (in %s)",
+				l.Who, l.Files, config.FormatDuration(l.Per), next.Local().Format("15:04:05"), untilText(next.Sub(now)))
 		}
 	}
 	if l.Bytes > 0 {
-		if a.exports.written >= l.Bytes {
-			return 0, false, a.sayErr(fmt.Sprintf("export refused: this session has exported %s, the most %s may in one session (a new session starts a new allowance)",
-				byteSize(a.exports.written), l.Who))
+		if x.ledger.written >= l.Bytes {
+			return 0, fmt.Sprintf("export refused: this session has exported %s, the most %s may in one session (a new session starts a new allowance)",
+				byteSize(x.ledger.written), l.Who)
 		}
-		budget = l.Bytes - a.exports.written
+		budget = l.Bytes - x.ledger.written
 	}
-	a.exports.started = append(a.exports.started, now)
-	a.exports.running = true
-	return budget, true, nil
+	x.ledger.started = append(x.ledger.started, now)
+	x.ledger.running = true
+	return budget, ""
 }
 
 // untilText is a wait to the second, rounded up: "6m40s", "12s".
@@ -234,7 +266,7 @@ func byteSize(n int64) string {
 	case n >= 1_000:
 		return fmt.Sprintf("%d kB", n/1_000)
 	}
-	return plural(int(n), "byte")
+	return words.Plural(int(n), "byte")
 }
 
 // exportSpace is what an export's command needs to keep to its limits.
@@ -245,34 +277,32 @@ type exportSpace struct {
 	log      *slog.Logger
 }
 
-func (a *App) exportSpace(budget int64, rows int) exportSpace {
+func (x *Exporter) space(budget int64, rows int) exportSpace {
 	est := int64(rows) * exportRowBytes
 	if budget > 0 {
 		est = min(est, budget)
 	}
-	free := a.deps.FreeSpace
+	free := x.opts.FreeSpace
 	if free == nil {
 		free = statfsFree
 	}
-	return exportSpace{free: free, estimate: est, budget: budget, log: a.deps.Log}
+	return exportSpace{free: free, estimate: est, budget: budget, log: x.opts.Log}
 }
 
-// exportTable writes an in-memory table (a list screen's rows, as shown).
-func (a *App) exportTable(screen string, d exportData, format exportFormat) tea.Cmd {
-	meta := exportMeta{screen: screen, at: a.deps.Now()}
+// Table writes an in-memory table (a list screen's rows, as shown), in
+// a command; or says why not.
+func (x *Exporter) Table(screen string, d Table, format Format) (tea.Cmd, string) {
+	meta := exportMeta{screen: screen, filter: d.Filter, sort: d.Sort, at: x.opts.Now()}
 	what := map[string]string{"users": "person", "behaviors": "behavior", "integrations": "integration",
 		"outbox": "push", "audit": "audit entry"}[screen]
-	if u, ok := a.screens[tabUsers].(*usersScreen); ok && screen == "users" {
-		meta.filter, meta.sort = u.text, "by "+userSorts[u.sortBy]
+	budget, refusal := x.start()
+	if refusal != "" {
+		return nil, refusal
 	}
-	budget, ok, refusal := a.startExport()
-	if !ok {
-		return refusal
-	}
-	dir, space := a.deps.ExportDir, a.exportSpace(budget, len(d.rows))
+	dir, space := x.opts.Dir, x.space(budget, len(d.Rows))
 	return func() tea.Msg {
-		done := writeExport(dir, meta, format, d.fields, space, func(emit func([]any) error) (bool, error) {
-			for _, r := range d.rows {
+		done := writeExport(dir, meta, format, d.Fields, space, func(emit func([]any) error) (bool, error) {
+			for _, r := range d.Rows {
 				if err := emit(r); err != nil {
 					return false, err
 				}
@@ -281,7 +311,7 @@ func (a *App) exportTable(screen string, d exportData, format exportFormat) tea.
 		})
 		done.what = what
 		return done
-	}
+	}, ""
 }
 
 // eventFields are an events export's columns.
@@ -297,38 +327,36 @@ func eventRecord(e model.Event) []any {
 	if len(e.Fields) > 0 {
 		fields = e.Fields
 	}
-	return []any{timeCell(e.Time), e.Vendor, e.ID, e.Type, e.TypeName, e.UserName, e.UserKey, e.UserID, e.IP,
+	return []any{TimeCell(e.Time), e.Vendor, e.ID, e.Type, e.TypeName, e.UserName, e.UserKey, e.UserID, e.IP,
 		score, e.Level.Label(), e.App, e.Reasons, fields}
 }
 
-// exportEvents writes every event matching f in the given order, read a
-// page at a time, up to the cap. matching is how many the filter matches
-// when counted (-1 when not known), for the estimate of the export's size.
-func (a *App) exportEvents(f store.EventFilter, by store.Sort, describe string, format exportFormat, matching int) tea.Cmd {
-	st := a.deps.Store
-	if st == nil {
-		return a.sayErr("no store to export from")
-	}
-	limit := a.exportCap
-	if n := a.deps.Exports.Events; n > 0 {
+// Events writes every event matching f in the given order, read a page
+// at a time from st, up to the cap, in a command; or says why not.
+// matching is how many the filter matches when counted (-1 when not
+// known), for the estimate of the export's size.
+func (x *Exporter) Events(ctx context.Context, st store.Store, f store.EventFilter, by store.Sort, describe string,
+	format Format, matching int) (tea.Cmd, string) {
+	limit := x.Cap
+	if n := x.opts.Limits.Events; n > 0 {
 		limit = min(limit, n)
 	}
 	rows := limit
 	if matching >= 0 {
 		rows = min(matching, limit)
 	}
-	budget, ok, refusal := a.startExport()
-	if !ok {
-		return refusal
+	budget, refusal := x.start()
+	if refusal != "" {
+		return nil, refusal
 	}
-	space := a.exportSpace(budget, rows)
+	space := x.space(budget, rows)
 	sortName := "newest first"
 	if by == store.ByScore {
 		sortName = "riskiest first"
 	}
-	meta := exportMeta{screen: "events", filter: describe, sort: sortName, at: a.deps.Now()}
-	dir, ctx := a.deps.ExportDir, a.ctx
-	return tea.Batch(a.say("exporting the events…"), func() tea.Msg {
+	meta := exportMeta{screen: "events", filter: describe, sort: sortName, at: x.opts.Now()}
+	dir := x.opts.Dir
+	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 		defer cancel()
 		done := writeExport(dir, meta, format, eventFields, space, func(emit func([]any) error) (bool, error) {
@@ -357,7 +385,7 @@ func (a *App) exportEvents(f store.EventFilter, by store.Sort, describe string, 
 		})
 		done.what = "event"
 		return done
-	})
+	}, ""
 }
 
 // writeExport makes the directory (refusing one another user could
@@ -366,42 +394,42 @@ func (a *App) exportEvents(f store.EventFilter, by store.Sort, describe string, 
 // early at space's budget, and removes the file on an error or when the
 // disk reaches its floor meanwhile. done has the file's absolute path,
 // the rows written and whether rows reported a cap.
-func writeExport(dir string, meta exportMeta, format exportFormat, fields []string, space exportSpace,
-	rows func(emit func([]any) error) (capped bool, err error)) (done exportDone) {
+func writeExport(dir string, meta exportMeta, format Format, fields []string, space exportSpace,
+	rows func(emit func([]any) error) (capped bool, err error)) (done Done) {
 	dir, err := resolveExportDir(dir, os.Getenv, os.UserHomeDir)
 	if err != nil {
-		return exportDone{err: err}
+		return Done{err: err}
 	}
 	if err := privfile.MkdirPrivate(dir); err != nil {
-		return exportDone{err: fmt.Errorf("the export directory: %w", err), refused: errors.Is(err, privfile.ErrUnsafe)}
+		return Done{err: fmt.Errorf("the export directory: %w", err), refused: errors.Is(err, privfile.ErrUnsafe)}
 	}
 	disk := diskWatch{dir: dir, free: space.free}
 	if err := disk.check(space.estimate, false); isLowDisk(err) {
-		return exportDone{err: err, refused: true}
+		return Done{err: err, refused: true}
 	} else if err != nil && space.log != nil {
 		// Not known here (no statfs): the export goes ahead.
 		space.log.Warn("export: free space not checked", "dir", dir, "err", err)
 	}
 	file, path, err := createExport(dir, meta.screen, meta.at, format.ext())
 	if err != nil {
-		return exportDone{err: err}
+		return Done{err: err}
 	}
 	cw := &countingWriter{w: file, disk: &disk}
 	bw := bufio.NewWriterSize(cw, 64<<10)
 	var w tableWriter
-	if format == jsonFormat {
+	if format == JSON {
 		w = &jsonTable{w: bw, meta: meta, fields: fields}
 	} else {
 		w = &csvTable{w: csv.NewWriter(bw)}
 	}
 	n := 0
-	fail := func(err error) exportDone {
+	fail := func(err error) Done {
 		file.Close()
 		os.Remove(path)
 		if isLowDisk(err) {
-			return exportDone{err: err, refused: true}
+			return Done{err: err, refused: true}
 		}
-		return exportDone{err: fmt.Errorf("writing %s: %w", path, err)}
+		return Done{err: fmt.Errorf("writing %s: %w", path, err)}
 	}
 	if err := w.begin(fields); err != nil {
 		return fail(err)
@@ -422,7 +450,7 @@ func writeExport(dir string, meta exportMeta, format exportFormat, fields []stri
 	case err != nil:
 		file.Close()
 		os.Remove(path)
-		return exportDone{err: err}
+		return Done{err: err}
 	}
 	note := ""
 	switch {
@@ -439,9 +467,9 @@ func writeExport(dir string, meta exportMeta, format exportFormat, fields []stri
 	}
 	if err := file.Close(); err != nil {
 		os.Remove(path)
-		return exportDone{err: fmt.Errorf("writing %s: %w", path, err)}
+		return Done{err: fmt.Errorf("writing %s: %w", path, err)}
 	}
-	return exportDone{path: path, count: n, capped: capped && !allowance, allowance: allowance, bytes: cw.n}
+	return Done{path: path, count: n, capped: capped && !allowance, allowance: allowance, bytes: cw.n}
 }
 
 // diskWatch checks the free space of the disk an export is written to.
@@ -655,42 +683,10 @@ func (j *jsonTable) end(count int, note string) error {
 	return err
 }
 
-// timeCell is a time as RFC 3339 in UTC with milliseconds; nil when zero.
-func timeCell(t time.Time) any {
+// TimeCell is a time as RFC 3339 in UTC with milliseconds; nil when zero.
+func TimeCell(t time.Time) any {
 	if t.IsZero() {
 		return nil
 	}
 	return t.UTC().Format("2006-01-02T15:04:05.000Z07:00")
-}
-
-// exportRows are the people shown (filter and sort applied).
-func (u *usersScreen) exportRows() exportData {
-	d := exportData{fields: []string{"level", "score", "name", "email", "sources", "cloudflare_level", "casb_level", "last_seen"}}
-	for _, p := range u.shown {
-		var score any
-		if p.Score >= 0 {
-			score = p.Score
-		}
-		cf, casb := model.LevelUnknown, model.LevelUnknown
-		for _, v := range p.Views {
-			switch v.Vendor {
-			case model.VendorCloudflare:
-				cf = model.Max(cf, v.Level)
-			case model.VendorCASB:
-				casb = model.Max(casb, v.Level)
-			}
-		}
-		vendors := p.Vendors()
-		sort.Strings(vendors)
-		d.rows = append(d.rows, []any{p.Level.Label(), score, p.Name, p.Email, strings.Join(vendors, " "),
-			levelCell(cf), levelCell(casb), timeCell(p.LastSeen)})
-	}
-	return d
-}
-
-func levelCell(l model.Level) any {
-	if l == model.LevelUnknown {
-		return nil
-	}
-	return l.Label()
 }

@@ -1,12 +1,14 @@
-package ui
+package events
 
 import (
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/risktop/risktop/config"
+	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/sanitize"
 )
@@ -44,7 +46,7 @@ func parseFilter(line string, window time.Duration) eventQuery {
 		case name == "user":
 			q.filter.User = val
 		case name == "ip":
-			ip, err := ipFilter(val)
+			ip, err := IPFilter(val)
 			if err != nil {
 				q.problems = append(q.problems, err.Error())
 			} else {
@@ -163,3 +165,25 @@ func (q eventQuery) describe() string {
 	}
 	return strings.Join(parts, " · ")
 }
+
+// IPFilter checks an :ip argument: an address or a CIDR prefix.
+func IPFilter(arg string) (string, error) {
+	if arg == "" {
+		return "", errString(":ip needs an address or a prefix, e.g. :ip 203.0.113.0/24")
+	}
+	if strings.Contains(arg, "/") {
+		p, err := netip.ParsePrefix(arg)
+		if err != nil {
+			return "", errString(arg + " is not an address prefix like 203.0.113.0/24")
+		}
+		return p.Masked().String(), nil
+	}
+	if ip := model.NormalizeIP(arg); ip != "" {
+		return ip, nil
+	}
+	return "", errString(arg + " is not an IPv4 or IPv6 address")
+}
+
+type errString string
+
+func (e errString) Error() string { return string(e) }

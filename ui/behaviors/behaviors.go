@@ -1,7 +1,10 @@
-package ui
+// Package behaviors is tab 4: Cloudflare's risk behaviors, changed here
+// and saved after a review of the diff.
+package behaviors
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -11,18 +14,23 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/risktop/risktop/model"
-	"github.com/risktop/risktop/sources/cloudflare"
+	"github.com/risktop/risktop/sources/actions"
+	"github.com/risktop/risktop/ui/dialog"
+	"github.com/risktop/risktop/ui/export"
+	"github.com/risktop/risktop/ui/list"
 	"github.com/risktop/risktop/ui/table"
+	"github.com/risktop/risktop/ui/uictx"
+	"github.com/risktop/risktop/ui/words"
 )
 
-// behaviorsScreen is tab 4: Cloudflare's risk behaviors. Space toggles the
+// Screen is tab 4: Cloudflare's risk behaviors. Space toggles the
 // selected one on or off and ←/→ (h/l) cycle its risk level; the changes
 // stay pending, marked, until s shows their diff and saves them (a PUT of
 // the full map) or u undoes them. A failed save keeps them on screen.
-type behaviorsScreen struct {
-	a       *App
-	l       *listScreen[cloudflare.Behavior]
-	k       behaviorsKeys
+type Screen struct {
+	c       *uictx.Context
+	l       *list.Screen[actions.Behavior]
+	k       keys
 	pending map[string]behaviorEdit // by behavior key: the values wanted
 	saveErr string                  // why the last save failed
 	levels  [model.LevelCritical + 1]lipgloss.Style
@@ -32,17 +40,18 @@ type behaviorsScreen struct {
 // behaviorEdit is a behavior's wanted state.
 type behaviorEdit struct {
 	enabled bool
-	level   cloudflare.Level
+	level   string
 }
 
-type behaviorsKeys struct {
+type keys struct {
 	Toggle, Lower, Raise, Save, Undo, Export, ExportJSON key.Binding
 }
 
-var behaviorLevels = []cloudflare.Level{"low", "medium", "high"}
+var behaviorLevels = []string{"low", "medium", "high"}
 
-func newBehaviorsScreen(a *App) screen {
-	b := &behaviorsScreen{a: a, pending: map[string]behaviorEdit{}, k: behaviorsKeys{
+// New is the Behaviors tab; it reads the behaviors when shown.
+func New(c *uictx.Context) *Screen {
+	b := &Screen{c: c, pending: map[string]behaviorEdit{}, k: keys{
 		Toggle:     key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "enable / disable")),
 		Lower:      key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/→", "risk level")),
 		Raise:      key.NewBinding(key.WithKeys("right", "l")),
@@ -51,7 +60,7 @@ func newBehaviorsScreen(a *App) screen {
 		Export:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export CSV")),
 		ExportJSON: key.NewBinding(key.WithKeys("E"), key.WithHelp("E", "export JSON")),
 	}}
-	if t := a.deps.Theme; t != nil {
+	if t := c.Theme; t != nil {
 		for i := range b.levels {
 			b.levels[i] = t.Level(model.Level(i))
 		}
@@ -65,44 +74,42 @@ func newBehaviorsScreen(a *App) screen {
 		{Title: "Level", Width: 6},
 		{Title: "Description", Flex: 4, Min: 10},
 	}
-	b.l = newList(a, "Cloudflare risk behaviors", "no behaviors", cols,
-		func(ctx context.Context) ([]cloudflare.Behavior, string, error) {
-			cf := a.deps.Clients.Cloudflare
-			if cf == nil {
-				return nil, "Cloudflare is not configured", nil
-			}
-			bs, err := cf.Behaviors(ctx)
-			if err != nil {
-				return nil, "", err
-			}
-			enabled := 0
-			for _, x := range bs {
-				if x.Enabled {
-					enabled++
+	b.l = list.New(c, "Cloudflare risk behaviors", "no behaviors", cols,
+		func() list.LoadFunc[actions.Behavior] {
+			acts := c.Actions
+			return func(ctx context.Context) ([]actions.Behavior, string, error) {
+				if acts == nil {
+					return nil, uictx.CloudflareOff, nil
 				}
+				bs, err := acts.Behaviors(ctx)
+				if errors.Is(err, actions.ErrNotConfigured) {
+					return nil, uictx.CloudflareOff, nil
+				}
+				if err != nil {
+					return nil, "", err
+				}
+				enabled := 0
+				for _, x := range bs {
+					if x.Enabled {
+						enabled++
+					}
+				}
+				return bs, fmt.Sprintf("%d of %d enabled", enabled, len(bs)), nil
 			}
-			return bs, fmt.Sprintf("%d of %d enabled", enabled, len(bs)), nil
 		}, b.row)
-	b.l.note = b.note
+	b.l.Note = b.note
 	return b
-}
-
-func yesNo(v bool) string {
-	if v {
-		return "yes"
-	}
-	return "no"
 }
 
 // row draws a behavior as it would be saved: pending values in the
 // changed style, with a mark in the first column.
-func (b *behaviorsScreen) row(x cloudflare.Behavior) table.Row {
+func (b *Screen) row(x actions.Behavior) table.Row {
 	want, edited := b.pending[x.Key]
 	on, lv := x.Enabled, x.RiskLevel
 	if edited {
 		on, lv = want.enabled, want.level
 	}
-	styles := []*lipgloss.Style{nil, nil, nil, nil, &b.levels[cloudflare.LevelOf(string(lv))]}
+	styles := []*lipgloss.Style{nil, nil, nil, nil, &b.levels[actions.LevelOf(lv)]}
 	mark := ""
 	if edited {
 		mark = "*"
@@ -114,89 +121,89 @@ func (b *behaviorsScreen) row(x cloudflare.Behavior) table.Row {
 			styles[4] = &b.changed
 		}
 	}
-	return table.Row{Cells: []string{mark, x.Name, x.Key, yesNo(on), string(lv), x.Description}, Styles: styles}
+	return table.Row{Cells: []string{mark, x.Name, x.Key, words.YesNo(on), lv, x.Description}, Styles: styles}
 }
 
-func (b *behaviorsScreen) note() string {
-	t := b.a.deps.Theme
+func (b *Screen) note() string {
+	t := b.c.Theme
 	if b.saveErr != "" {
 		return t.Error.Render("not saved: " + b.saveErr + " — the changes are still pending (s to try again, u to undo)")
 	}
-	if b.a.actionsOff() != "" {
+	if b.c.ActionsOff() != "" {
 		return t.Muted.Render("behaviors are changed here when actions are on")
 	}
 	return t.Muted.Render("space enables or disables · ←/→ the risk level · * marks a change · s reviews and saves")
 }
 
-func (b *behaviorsScreen) keys() []key.Binding {
-	bs := b.a.actionKeys(b.k.Toggle, b.k.Lower, b.k.Save, b.k.Undo)
+func (b *Screen) Keys() []key.Binding {
+	bs := b.c.ActionKeys(b.k.Toggle, b.k.Lower, b.k.Save, b.k.Undo)
 	bs = append(bs, b.k.Export, b.k.ExportJSON)
-	return append(bs, b.l.keys()...)
+	return append(bs, b.l.Keys()...)
 }
 
-func (b *behaviorsScreen) typing() bool      { return false }
-func (b *behaviorsScreen) activate() tea.Cmd { return b.l.activate() }
+func (b *Screen) Typing() bool      { return false }
+func (b *Screen) Activate() tea.Cmd { return b.l.Activate() }
 
 // claims takes space for toggling while actions are on; otherwise it
 // keeps its global meaning (pause).
-func (b *behaviorsScreen) claims(msg tea.KeyMsg) bool {
-	return key.Matches(msg, b.k.Toggle) && b.a.actionsOff() == ""
+func (b *Screen) Claims(msg tea.KeyMsg) bool {
+	return key.Matches(msg, b.k.Toggle) && b.c.ActionsOff() == ""
 }
 
-func (b *behaviorsScreen) update(msg tea.Msg) tea.Cmd {
+func (b *Screen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case listLoaded[cloudflare.Behavior]:
-		cmd := b.l.update(msg)
-		if msg.screen == b.l && msg.err == nil {
+	case list.Loaded[actions.Behavior]:
+		cmd := b.l.Update(msg)
+		if msg.Succeeded(b.l) {
 			b.settle()
 		}
 		return cmd
 	case tea.KeyMsg:
 		return b.onKey(msg)
 	}
-	return b.l.update(msg)
+	return b.l.Update(msg)
 }
 
 // settle drops pending values the behaviors now have anyway (a reload
 // after a save, or someone else's change) and redraws.
-func (b *behaviorsScreen) settle() {
-	for _, x := range b.l.items {
+func (b *Screen) settle() {
+	for _, x := range b.l.Items() {
 		if w, ok := b.pending[x.Key]; ok && w.enabled == x.Enabled && w.level == x.RiskLevel {
 			delete(b.pending, x.Key)
 		}
 	}
-	b.l.redraw()
+	b.l.Redraw()
 }
 
-func (b *behaviorsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
-	a := b.a
+func (b *Screen) onKey(msg tea.KeyMsg) tea.Cmd {
+	c := b.c
 	switch {
 	case key.Matches(msg, b.k.Export):
-		return a.exportTable("behaviors", b.export(), csvFormat)
+		return c.ExportTable("behaviors", b.export(), export.CSV)
 	case key.Matches(msg, b.k.ExportJSON):
-		return a.exportTable("behaviors", b.export(), jsonFormat)
+		return c.ExportTable("behaviors", b.export(), export.JSON)
 	case key.Matches(msg, b.k.Toggle, b.k.Lower, b.k.Raise, b.k.Save, b.k.Undo):
-		if a.actionsOff() != "" {
-			return a.refused()
+		if c.ActionsOff() != "" {
+			return c.Refused()
 		}
 	default:
-		return b.l.update(msg)
+		return b.l.Update(msg)
 	}
-	x, ok := b.l.selected()
+	x, ok := b.l.Selected()
 	switch {
 	case key.Matches(msg, b.k.Save):
 		return b.review()
 	case key.Matches(msg, b.k.Undo):
 		n := len(b.pending)
 		if n == 0 {
-			return a.say("no changes to undo")
+			return c.Say("no changes to undo")
 		}
 		clear(b.pending)
 		b.saveErr = ""
-		b.l.redraw()
-		return a.say("undid " + plural(n, "change"))
+		b.l.Redraw()
+		return c.Say("undid " + words.Plural(n, "change"))
 	case !ok:
-		return a.sayErr("no behavior selected")
+		return c.SayErr("no behavior selected")
 	}
 	want, edited := b.pending[x.Key]
 	if !edited {
@@ -225,22 +232,22 @@ func (b *behaviorsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 	} else {
 		b.pending[x.Key] = want
 	}
-	b.l.redraw()
+	b.l.Redraw()
 	return nil
 }
 
 // diff is one line per pending change, in key order, and the changes to
 // send: only what differs from the behavior as loaded.
-func (b *behaviorsScreen) diff() ([]string, map[string]cloudflare.BehaviorChange) {
+func (b *Screen) diff() ([]string, map[string]actions.BehaviorChange) {
 	var lines []string
-	changes := map[string]cloudflare.BehaviorChange{}
+	changes := map[string]actions.BehaviorChange{}
 	keys := make([]string, 0, len(b.pending))
 	for k := range b.pending {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	byKey := map[string]cloudflare.Behavior{}
-	for _, x := range b.l.items {
+	byKey := map[string]actions.Behavior{}
+	for _, x := range b.l.Items() {
 		byKey[x.Key] = x
 	}
 	for _, k := range keys {
@@ -250,11 +257,11 @@ func (b *behaviorsScreen) diff() ([]string, map[string]cloudflare.BehaviorChange
 		}
 		w := b.pending[k]
 		var parts []string
-		var c cloudflare.BehaviorChange
+		var c actions.BehaviorChange
 		if w.enabled != x.Enabled {
 			on := w.enabled
 			c.Enabled = &on
-			parts = append(parts, fmt.Sprintf("enabled %s → %s", yesNo(x.Enabled), yesNo(w.enabled)))
+			parts = append(parts, fmt.Sprintf("enabled %s → %s", words.YesNo(x.Enabled), words.YesNo(w.enabled)))
 		}
 		if w.level != x.RiskLevel {
 			c.RiskLevel = w.level
@@ -270,56 +277,56 @@ func (b *behaviorsScreen) diff() ([]string, map[string]cloudflare.BehaviorChange
 }
 
 // review shows the diff in a dialog whose Save sends exactly those changes.
-func (b *behaviorsScreen) review() tea.Cmd {
-	a := b.a
+func (b *Screen) review() tea.Cmd {
+	c := b.c
 	lines, changes := b.diff()
 	if len(changes) == 0 {
-		return a.say("no changes to save")
+		return c.Say("no changes to save")
 	}
-	if a.deps.Actions != nil && !a.deps.Actions.CanReset() {
-		return a.sayErr("cannot save: Cloudflare is not configured")
+	if c.Actions != nil && !c.Actions.CanReset() {
+		return c.SayErr("cannot save: Cloudflare is not configured")
 	}
-	t := a.deps.Theme
-	body := []string{fmt.Sprintf("Save %s to Cloudflare's risk behaviors?", plural(len(changes), "change")), ""}
+	t := c.Theme
+	body := []string{fmt.Sprintf("Save %s to Cloudflare's risk behaviors?", words.Plural(len(changes), "change")), ""}
 	for _, l := range lines {
 		body = append(body, t.Bold.Render(l))
 	}
 	body = append(body, "",
 		"Cloudflare evaluates every user against the enabled behaviors continuously; disabling one stops new detections, past ones stay.",
 		t.Muted.Render("Saved as a full-map PUT: every behavior is sent, these with their new values."))
-	d := a.newDialog("Save behavior changes", "Save", body, nil)
-	d.run = func() tea.Cmd {
+	d := dialog.New(c, "Save behavior changes", "Save", body, nil)
+	d.Run = func() tea.Cmd {
 		n := len(changes)
-		return a.act(d.ident, "saved "+plural(n, "behavior change"), "not saved", func(ctx context.Context) error {
-			_, err := a.deps.Actions.SaveBehaviors(ctx, a.deps.Actor, changes)
+		return c.Act(d.ID(), "saved "+words.Plural(n, "behavior change"), "not saved", func(ctx context.Context, acts uictx.Actions, who actions.Actor) error {
+			_, err := acts.SaveBehaviors(ctx, who, changes)
 			return err
 		}, func(err error) tea.Cmd {
 			if err != nil {
 				b.saveErr = err.Error()
-				b.l.touch()
+				b.l.Touch()
 				return nil
 			}
 			b.saveErr = ""
 			clear(b.pending)
-			b.l.redraw()
-			return b.l.activate()
+			b.l.Redraw()
+			return b.l.Activate()
 		})
 	}
-	return a.openModal(d)
+	return c.OpenModal(d)
 }
 
-func (b *behaviorsScreen) view(w, h int) string {
+func (b *Screen) View(w, h int) string {
 	extra := ""
 	if n := len(b.pending); n > 0 {
-		extra = b.a.deps.Theme.Muted.Render(" · ") + b.a.deps.Theme.Changed.Render(plural(n, "unsaved change"))
+		extra = b.c.Theme.Muted.Render(" · ") + b.c.Theme.Changed.Render(words.Plural(n, "unsaved change"))
 	}
-	return b.l.viewWith(w, h, extra)
+	return b.l.ViewWith(w, h, extra)
 }
 
-func (b *behaviorsScreen) export() exportData {
-	d := exportData{fields: []string{"key", "name", "enabled", "risk_level", "description"}}
-	for _, x := range b.l.items {
-		d.rows = append(d.rows, []any{x.Key, x.Name, x.Enabled, string(x.RiskLevel), x.Description})
+func (b *Screen) export() export.Table {
+	d := export.Table{Fields: []string{"key", "name", "enabled", "risk_level", "description"}}
+	for _, x := range b.l.Items() {
+		d.Rows = append(d.Rows, []any{x.Key, x.Name, x.Enabled, x.RiskLevel, x.Description})
 	}
 	return d
 }

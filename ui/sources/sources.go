@@ -1,4 +1,7 @@
-package ui
+// Package sources shows the sources' health beyond the header's pills:
+// the lines under them naming each source in trouble, and the panel (S)
+// with every source's health in full.
+package sources
 
 import (
 	"fmt"
@@ -10,14 +13,18 @@ import (
 
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/sources/sanitize"
+	"github.com/risktop/risktop/ui/layout"
+	"github.com/risktop/risktop/ui/theme"
+	"github.com/risktop/risktop/ui/uictx"
+	"github.com/risktop/risktop/ui/words"
 )
 
 // troubled lists the sources that are degraded or failing with something
 // to say, in the header's order.
-func (a *App) troubled() []model.Health {
+func troubled(health map[string]model.Health) []model.Health {
 	var out []model.Health
 	for _, v := range model.Vendors {
-		h, ok := a.data.health[v]
+		h, ok := health[v]
 		if ok && (h.State == model.StateDegraded || h.State == model.StateFailing) && troubleText(h) != "" {
 			out = append(out, h)
 		}
@@ -36,18 +43,17 @@ func troubleText(h model.Health) string {
 	return sanitize.Line(h.Note)
 }
 
-// troubleLines are the header's lines under the pills: each troubled
+// TroubleLines are the header's lines under the pills: each troubled
 // source's reason in its own words, so an operator reads what is wrong
 // without opening anything. Two at most; the sources panel (S) has all.
-func (a *App) troubleLines() []string {
-	bad := a.troubled()
+func TroubleLines(t *theme.Theme, health map[string]model.Health, width int) []string {
+	bad := troubled(health)
 	if len(bad) == 0 {
 		return nil
 	}
-	t := a.deps.Theme
 	line := func(h model.Health) string {
 		st := t.State(h.State)
-		return fitWidth(st.Render(stateSymbol(h.State)+" "+h.Source+" "+h.State.String()+":")+" "+troubleText(h), a.width)
+		return layout.Fit(st.Render(StateSymbol(h.State)+" "+h.Source+" "+h.State.String()+":")+" "+troubleText(h), width)
 	}
 	if len(bad) <= 2 {
 		out := make([]string, len(bad))
@@ -61,7 +67,7 @@ func (a *App) troubleLines() []string {
 		rest = append(rest, h.Source)
 	}
 	more := fmt.Sprintf("%d more in trouble: %s", len(rest), strings.Join(rest, ", "))
-	return []string{line(bad[0]), fitWidth(t.Muted.Render("  "+more+" · S shows every error"), a.width)}
+	return []string{line(bad[0]), layout.Fit(t.Muted.Render("  "+more+" · S shows every error"), width)}
 }
 
 // errorText is a health's last error without the vendor's name in front
@@ -70,51 +76,51 @@ func errorText(h model.Health) string {
 	return sanitize.Line(strings.TrimPrefix(h.LastError, h.Source+": "))
 }
 
-// sourcesPanel shows every source's health in full: state, last success,
+// Panel shows every source's health in full: state, last success,
 // the retry, what is left of the rate limit, back-fill progress, the last error
 // whole and any note. It is read-only; r asks every source to poll now.
-type sourcesPanel struct {
-	a     *App
+type Panel struct {
+	c     *uictx.Context
 	ident int
-	k     sourcesKeys
+	k     keys
 
 	drawnK string
 	drawn  string
 }
 
-type sourcesKeys struct {
+type keys struct {
 	Refresh, Close key.Binding
 }
 
-func (a *App) openSources() tea.Cmd {
-	return a.openModal(&sourcesPanel{a: a, ident: a.nextModalID(), k: sourcesKeys{
+// NewPanel is the panel of every source's health.
+func NewPanel(c *uictx.Context) *Panel {
+	return &Panel{c: c, ident: c.NextModalID(), k: keys{
 		Refresh: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "poll every source now")),
 		Close:   key.NewBinding(key.WithKeys("esc", "enter", "S", "q"), key.WithHelp("esc", "close")),
-	}})
+	}}
 }
 
-func (p *sourcesPanel) id() int               { return p.ident }
-func (p *sourcesPanel) onMsg(tea.Msg) tea.Cmd { return nil }
-func (p *sourcesPanel) keys() []key.Binding   { return []key.Binding{p.k.Refresh, p.k.Close} }
-func (p *sourcesPanel) onKey(msg tea.KeyMsg) tea.Cmd {
+func (p *Panel) ID() int               { return p.ident }
+func (p *Panel) OnMsg(tea.Msg) tea.Cmd { return nil }
+func (p *Panel) Keys() []key.Binding   { return []key.Binding{p.k.Refresh, p.k.Close} }
+func (p *Panel) OnKey(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, p.k.Close):
-		p.a.closeModal(p.ident)
+		p.c.CloseModal(p.ident)
 	case key.Matches(msg, p.k.Refresh):
-		return p.a.refresh()
+		p.c.Ask(uictx.SourcesRefresh{})
 	}
 	return nil
 }
 
-func (p *sourcesPanel) box(width int) string {
-	a := p.a
-	now := a.deps.Now()
-	_, bodyH := a.bodySize()
-	ck := fmt.Sprintf("%d/%d/%d/%d", width, bodyH, a.data.version, now.Unix()/60)
+func (p *Panel) Box(width, bodyH int) string {
+	c := p.c
+	now := c.Now()
+	ck := fmt.Sprintf("%d/%d/%d/%d", width, bodyH, c.Data.Version, now.Unix()/60)
 	if ck == p.drawnK {
 		return p.drawn
 	}
-	w := modalWidth(width, 96)
+	w := layout.ModalWidth(width, 96)
 	// Errors are shown whole when the body has room, else cut to fewer
 	// lines each until the panel fits.
 	var lines []string
@@ -124,26 +130,26 @@ func (p *sourcesPanel) box(width int) string {
 			break
 		}
 	}
-	p.drawnK, p.drawn = ck, a.frame("Sources", lines, w)
+	p.drawnK, p.drawn = ck, layout.Frame(c.Theme, "Sources", lines, w)
 	return p.drawn
 }
 
 // lines are the panel's content, inner cells wide, each error and note at
 // most most lines.
-func (p *sourcesPanel) lines(now time.Time, inner, most int) []string {
-	a := p.a
-	t := a.deps.Theme
+func (p *Panel) lines(now time.Time, inner, most int) []string {
+	c := p.c
+	t := c.Theme
 	para := func(s string) []string {
-		ls := indent(wrapLines([]string{s}, inner-2), "  ")
+		ls := layout.Indent(layout.Wrap([]string{s}, inner-2), "  ")
 		if len(ls) > most {
 			ls = ls[:most]
-			ls[most-1] = cut(ls[most-1], inner-1) + "…"
+			ls[most-1] = layout.Cut(ls[most-1], inner-1) + "…"
 		}
 		return ls
 	}
 	var lines []string
 	for _, v := range model.Vendors {
-		h, ok := a.data.health[v]
+		h, ok := c.Data.Health[v]
 		if !ok {
 			continue
 		}
@@ -153,31 +159,31 @@ func (p *sourcesPanel) lines(now time.Time, inner, most int) []string {
 		st := t.State(h.State)
 		facts := []string{h.State.String()}
 		if h.Failures > 0 {
-			facts = append(facts, plural(h.Failures, "failed poll"))
+			facts = append(facts, words.Plural(h.Failures, "failed poll"))
 		}
 		if h.Failures > 0 && h.NextPoll.After(now) {
-			facts = append(facts, "retry in "+coarse(h.NextPoll.Sub(now)))
+			facts = append(facts, "retry in "+words.Coarse(h.NextPoll.Sub(now)))
 		}
 		if !h.LastSuccess.IsZero() {
-			facts = append(facts, "last success "+coarse(now.Sub(h.LastSuccess))+" ago")
+			facts = append(facts, "last success "+words.Coarse(now.Sub(h.LastSuccess))+" ago")
 		} else if h.State != model.StateStarting {
 			facts = append(facts, "no success yet")
 		}
 		if hr := h.RateLimit.Headroom(); hr >= 0 {
-			facts = append(facts, fmt.Sprintf("rate limit %s/%s left", thousands(h.RateLimit.Remaining), thousands(h.RateLimit.Limit)))
+			facts = append(facts, fmt.Sprintf("rate limit %s/%s left", words.Thousands(h.RateLimit.Remaining), words.Thousands(h.RateLimit.Limit)))
 		}
-		head := wrapLines([]string{st.Render(stateSymbol(h.State)+" "+v) + "  " + strings.Join(facts, " · ")}, inner)
+		head := layout.Wrap([]string{st.Render(StateSymbol(h.State)+" "+v) + "  " + strings.Join(facts, " · ")}, inner)
 		lines = append(lines, head[0])
 		for _, l := range head[1:] {
-			lines = append(lines, indent(wrapLines([]string{strings.TrimSpace(l)}, inner-2), "  ")...)
+			lines = append(lines, layout.Indent(layout.Wrap([]string{strings.TrimSpace(l)}, inner-2), "  ")...)
 		}
 		if b := h.Backfill; b != nil && !b.Done {
-			lines = append(lines, t.Muted.Render(fmt.Sprintf("  history %d%% · %s events", int(b.Fraction()*100), thousands(b.Events))))
+			lines = append(lines, t.Muted.Render(fmt.Sprintf("  history %d%% · %s events", int(b.Fraction()*100), words.Thousands(b.Events))))
 		}
 		if h.LastError != "" {
 			label := "last error"
 			if !h.LastErrorAt.IsZero() {
-				label += " (" + coarse(now.Sub(h.LastErrorAt)) + " ago)"
+				label += " (" + words.Coarse(now.Sub(h.LastErrorAt)) + " ago)"
 			}
 			if h.Failures == 0 {
 				label += ", since recovered"
@@ -194,9 +200,16 @@ func (p *sourcesPanel) lines(now time.Time, inner, most int) []string {
 	return lines
 }
 
-func indent(lines []string, pad string) []string {
-	for i, l := range lines {
-		lines[i] = pad + l
+// StateSymbol marks a source's state so it reads without colour: ● ok,
+// ▲ degraded, ✖ failing, ○ starting.
+func StateSymbol(s model.State) string {
+	switch s {
+	case model.StateOK:
+		return "●"
+	case model.StateDegraded:
+		return "▲"
+	case model.StateFailing:
+		return "✖"
 	}
-	return lines
+	return "○"
 }

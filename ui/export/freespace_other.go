@@ -1,6 +1,6 @@
 //go:build !(linux || darwin || freebsd)
 
-package ui
+package export
 
 import "errors"
 

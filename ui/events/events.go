@@ -1,4 +1,7 @@
-package ui
+// Package events is tab 2: every stored event, a page at a time, newest
+// or riskiest first, filtered by a line of terms and words; enter shows an
+// event's every field.
+package events
 
 import (
 	"context"
@@ -14,17 +17,23 @@ import (
 
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/store"
+	"github.com/risktop/risktop/ui/export"
+	"github.com/risktop/risktop/ui/layout"
+	"github.com/risktop/risktop/ui/push"
+	"github.com/risktop/risktop/ui/scroll"
 	"github.com/risktop/risktop/ui/table"
+	"github.com/risktop/risktop/ui/uictx"
+	"github.com/risktop/risktop/ui/words"
 )
 
-// eventsScreen is tab 2: every stored event, a page at a time, newest or
+// Screen is tab 2: every stored event, a page at a time, newest or
 // riskiest first, filtered. A page is one keyset query of the store, so
 // paging costs the same at the millionth event as at the first.
-type eventsScreen struct {
-	a    *App
-	k    eventsKeys
-	list listKeys
-	tbl  table.Model
+type Screen struct {
+	c   *uictx.Context
+	k   keys
+	nav table.KeyMap // the table's keys, paging the store
+	tbl table.Model
 
 	filterIn  textinput.Model
 	filtering bool
@@ -46,25 +55,26 @@ type eventsScreen struct {
 	fresh    int              // new events announced while not on the newest page
 	err      string
 
-	detail   *scroller
+	detail   *scroll.Model
 	detailEv model.Event
 
 	width, height int
 	levels        [model.LevelCritical + 1]lipgloss.Style
 }
 
-type eventsKeys struct {
+type keys struct {
 	Filter, Window, Sort, Open, User, Clear      key.Binding
 	Push, Bulk, Copy, CopyID, Export, ExportJSON key.Binding
 }
 
 var eventWindows = []time.Duration{time.Hour, 24 * time.Hour, 7 * 24 * time.Hour, 30 * 24 * time.Hour, 90 * 24 * time.Hour, 0}
 
-func newEventsScreen(a *App) *eventsScreen {
-	e := &eventsScreen{
-		a:    a,
-		list: newListKeys(),
-		k: eventsKeys{
+// New is the Events tab, on the last 24 hours, newest first.
+func New(c *uictx.Context) *Screen {
+	e := &Screen{
+		c:   c,
+		nav: c.Nav,
+		k: keys{
 			Filter: key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 			Window: key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "time window")),
 			Sort:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort time/score")),
@@ -82,7 +92,7 @@ func newEventsScreen(a *App) *eventsScreen {
 		windowIdx: 1, // 24h: keeps free text and counts quick
 		total:     -1,
 	}
-	t := a.deps.Theme
+	t := c.Theme
 	if t != nil {
 		for l := range e.levels {
 			e.levels[l] = t.Level(model.Level(l))
@@ -92,7 +102,7 @@ func newEventsScreen(a *App) *eventsScreen {
 		e.tbl = table.New(table.Styles{}, eventColumns()...)
 	}
 	e.tbl.SetEmptyMessage("no events match")
-	in := newLine("/", filterLimit)
+	in := uictx.NewLine("/", uictx.FilterLimit)
 	in.Placeholder = filterHelp
 	if t != nil {
 		in.PromptStyle = t.Key
@@ -116,14 +126,14 @@ func eventColumns() []table.Column {
 	}
 }
 
-func (e *eventsScreen) keysList() []key.Binding {
+func (e *Screen) keysList() []key.Binding {
 	bs := []key.Binding{e.k.Open, e.k.User, e.k.Filter, e.k.Window, e.k.Sort, e.k.Clear}
-	bs = append(bs, e.a.actionKeys(e.k.Push, e.k.Bulk)...)
+	bs = append(bs, e.c.ActionKeys(e.k.Push, e.k.Bulk)...)
 	bs = append(bs, e.k.Copy, e.k.CopyID, e.k.Export, e.k.ExportJSON)
-	return append(bs, e.list.bindings()...)
+	return append(bs, uictx.NavBindings(e.nav)...)
 }
 
-func (e *eventsScreen) keys() []key.Binding {
+func (e *Screen) Keys() []key.Binding {
 	if e.filtering {
 		return []key.Binding{
 			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")),
@@ -132,33 +142,45 @@ func (e *eventsScreen) keys() []key.Binding {
 	}
 	if e.detail != nil {
 		copyID := key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy the event id"))
-		return append(append([]key.Binding{e.k.User}, e.a.actionKeys(e.k.Push)...), copyID, e.list.Up, e.list.Down, e.k.Clear)
+		return append(append([]key.Binding{e.k.User}, e.c.ActionKeys(e.k.Push)...), copyID, e.nav.Up, e.nav.Down, e.k.Clear)
 	}
 	return e.keysList()
 }
 
-func (e *eventsScreen) typing() bool { return e.filtering }
+func (e *Screen) Typing() bool { return e.filtering }
 
-func (e *eventsScreen) input() *textinput.Model {
+func (e *Screen) Input() *textinput.Model {
 	if e.filtering {
 		return &e.filterIn
 	}
 	return nil
 }
 
-func (e *eventsScreen) activate() tea.Cmd {
+func (e *Screen) Activate() tea.Cmd {
 	if e.pageNo == 0 && !e.loading {
 		return e.first()
 	}
 	return nil
 }
 
-// setIP filters by an address or prefix (the :ip command).
-func (e *eventsScreen) setIP(ip string) tea.Cmd {
-	e.q = parseFilter("ip:"+ip, e.q.window)
+// show filters as asked.
+func (e *Screen) show(s uictx.ShowEvents) tea.Cmd {
+	if s.IP != "" {
+		e.q = parseFilter("ip:"+s.IP, e.q.window)
+		e.detail = nil
+	} else {
+		e.q = parseFilter("user:"+quote(s.User), 0)
+	}
 	e.filterIn.SetValue(e.q.text)
-	e.detail = nil
 	return e.first()
+}
+
+// quote keeps a filter value with spaces (a name) one token.
+func quote(s string) string {
+	if strings.ContainsAny(s, " \t\"") {
+		return `"` + strings.ReplaceAll(s, `"`, "") + `"`
+	}
+	return s
 }
 
 // eventsPage and eventsCount are the store's answers.
@@ -178,22 +200,20 @@ type eventsCount struct {
 	err error
 }
 
-// bodyResized tells a screen its drawing area.
-type bodyResized struct{ w, h int }
-
-func (e *eventsScreen) filter() store.EventFilter {
+// Filter is the filter the screen applies, its time window included.
+func (e *Screen) Filter() store.EventFilter {
 	f := e.q.filter
 	if e.q.window > 0 {
-		f.From = e.a.deps.Now().Add(-e.q.window)
+		f.From = e.c.Now().Add(-e.q.window)
 	}
 	return f
 }
 
-func (e *eventsScreen) pageSize() int { return max(e.tbl.VisibleRows(), 1) }
+func (e *Screen) pageSize() int { return max(e.tbl.VisibleRows(), 1) }
 
 // fetch runs q and delivers the page (and, when count is set, the count).
-func (e *eventsScreen) fetch(q store.EventQuery, nav string, count bool) tea.Cmd {
-	st := e.a.deps.Store
+func (e *Screen) fetch(q store.EventQuery, nav string, count bool) tea.Cmd {
+	st := e.c.Store
 	if st == nil {
 		return nil
 	}
@@ -206,7 +226,7 @@ func (e *eventsScreen) fetch(q store.EventQuery, nav string, count bool) tea.Cmd
 	}
 	e.loading = true
 	e.gen++
-	gen, ctx := e.gen, e.a.ctx
+	gen, ctx := e.gen, e.c.Ctx
 	q.Limit = e.pageSize()
 	q.Sort = e.sortBy
 	cmds := []tea.Cmd{func() tea.Msg {
@@ -229,24 +249,26 @@ func (e *eventsScreen) fetch(q store.EventQuery, nav string, count bool) tea.Cmd
 	return tea.Batch(cmds...)
 }
 
-func (e *eventsScreen) first() tea.Cmd {
+func (e *Screen) first() tea.Cmd {
 	e.fresh = 0
-	return e.fetch(store.EventQuery{EventFilter: e.filter()}, "first", true)
+	return e.fetch(store.EventQuery{EventFilter: e.Filter()}, "first", true)
 }
 
-func (e *eventsScreen) update(msg tea.Msg) tea.Cmd {
+func (e *Screen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case bodyResized:
-		return e.resize(msg.w, msg.h)
+	case uictx.Resized:
+		return e.resize(msg.W, msg.H)
 	case eventsPage:
 		return e.onPage(msg)
+	case uictx.ShowEvents:
+		return e.show(msg)
 	case eventsCount:
 		if msg.gen == e.countGen && msg.err == nil {
 			e.total = msg.n
 		}
 		return nil
-	case dataChanged:
-		if !msg.events || e.a.tab != tabEvents {
+	case uictx.DataChanged:
+		if !msg.Events || !e.c.OnTab(e) {
 			return nil
 		}
 		if e.pageNo <= 1 && e.sortBy == store.ByTime && e.detail == nil {
@@ -256,9 +278,9 @@ func (e *eventsScreen) update(msg tea.Msg) tea.Cmd {
 				e.reload = true
 				return nil
 			}
-			return e.fetch(store.EventQuery{EventFilter: e.filter()}, "same", true)
+			return e.fetch(store.EventQuery{EventFilter: e.Filter()}, "same", true)
 		}
-		e.fresh += msg.inserted
+		e.fresh += msg.Inserted
 		return nil
 	case tea.KeyMsg:
 		return e.onKey(msg)
@@ -266,7 +288,7 @@ func (e *eventsScreen) update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-func (e *eventsScreen) resize(w, h int) tea.Cmd {
+func (e *Screen) resize(w, h int) tea.Cmd {
 	if w == e.width && h == e.height {
 		return nil
 	}
@@ -282,7 +304,7 @@ func (e *eventsScreen) resize(w, h int) tea.Cmd {
 	return nil
 }
 
-func (e *eventsScreen) onPage(m eventsPage) tea.Cmd {
+func (e *Screen) onPage(m eventsPage) tea.Cmd {
 	if m.gen != e.gen {
 		return nil
 	}
@@ -329,7 +351,7 @@ func (e *eventsScreen) onPage(m eventsPage) tea.Cmd {
 // again runs what was asked for while a query ran: the page keys pressed
 // meanwhile, one at a time against the page they would have seen, then a
 // refresh.
-func (e *eventsScreen) again() tea.Cmd {
+func (e *Screen) again() tea.Cmd {
 	for len(e.queued) > 0 {
 		next := e.queued[0]
 		e.queued = e.queued[1:]
@@ -341,12 +363,12 @@ func (e *eventsScreen) again() tea.Cmd {
 		return nil
 	}
 	e.reload = false
-	return e.fetch(store.EventQuery{EventFilter: e.filter()}, "same", true)
+	return e.fetch(store.EventQuery{EventFilter: e.Filter()}, "same", true)
 }
 
-// nav runs a page move now, or after the page being loaded arrives, so
+// inTurn runs a page move now, or after the page being loaded arrives, so
 // no key press is lost however fast they come.
-func (e *eventsScreen) nav(move func() tea.Cmd) tea.Cmd {
+func (e *Screen) inTurn(move func() tea.Cmd) tea.Cmd {
 	if e.loading {
 		if len(e.queued) < 16 {
 			e.queued = append(e.queued, move)
@@ -356,8 +378,8 @@ func (e *eventsScreen) nav(move func() tea.Cmd) tea.Cmd {
 	return move()
 }
 
-func (e *eventsScreen) rows() []table.Row {
-	now := e.a.deps.Now()
+func (e *Screen) rows() []table.Row {
+	now := e.c.Now()
 	rows := make([]table.Row, len(e.events))
 	for i, ev := range e.events {
 		score := "–"
@@ -371,7 +393,7 @@ func (e *eventsScreen) rows() []table.Row {
 		reasons, _, _ := strings.Cut(ev.Reasons, "\n")
 		lv := &e.levels[max(ev.Level, 0)]
 		rows[i] = table.Row{
-			Cells:  []string{eventTime(ev.Time, now), shortVendor(ev.Vendor), score, ev.Level.Label(), user, ev.IP, ev.TypeName, reasons},
+			Cells:  []string{eventTime(ev.Time, now), words.ShortVendor(ev.Vendor), score, ev.Level.Label(), user, ev.IP, ev.TypeName, reasons},
 			Styles: []*lipgloss.Style{nil, nil, lv, lv},
 		}
 	}
@@ -389,7 +411,7 @@ func eventTime(t, now time.Time) string {
 	return t.Format("Jan 02")
 }
 
-func (e *eventsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
+func (e *Screen) onKey(msg tea.KeyMsg) tea.Cmd {
 	if e.filtering {
 		switch msg.Type {
 		case tea.KeyEnter:
@@ -399,7 +421,7 @@ func (e *eventsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 			if len(q.problems) > 0 {
 				e.filtering = true
 				e.filterIn.Focus()
-				return e.a.sayErr(strings.Join(q.problems, "; "))
+				return e.c.SayErr(strings.Join(q.problems, "; "))
 			}
 			e.q = q
 			return e.first()
@@ -422,38 +444,38 @@ func (e *eventsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 		case key.Matches(msg, e.k.Push):
 			return e.push(e.detailEv)
 		case key.Matches(msg, e.k.Copy, e.k.CopyID):
-			return e.a.copyText(e.detailEv.ID)
+			return e.c.CopyText(e.detailEv.ID)
 		default:
-			e.detail.onKey(msg, e.list)
+			e.detail.OnKey(msg, e.nav)
 		}
 		return nil
 	}
 	switch {
-	case key.Matches(msg, e.list.Down):
-		return e.nav(func() tea.Cmd {
+	case key.Matches(msg, e.nav.Down):
+		return e.inTurn(func() tea.Cmd {
 			if e.tbl.Cursor() == e.tbl.Len()-1 && !e.atLast {
 				return e.next()
 			}
 			e.tbl.MoveDown(1)
 			return nil
 		})
-	case key.Matches(msg, e.list.Up):
-		return e.nav(func() tea.Cmd {
+	case key.Matches(msg, e.nav.Up):
+		return e.inTurn(func() tea.Cmd {
 			if e.tbl.Cursor() == 0 && e.pageNo != 1 {
 				return e.prev()
 			}
 			e.tbl.MoveUp(1)
 			return nil
 		})
-	case key.Matches(msg, e.list.PageDown):
-		return e.nav(e.next)
-	case key.Matches(msg, e.list.PageUp):
-		return e.nav(e.prev)
-	case key.Matches(msg, e.list.Top):
-		return e.nav(e.first)
-	case key.Matches(msg, e.list.Bottom):
-		return e.nav(func() tea.Cmd {
-			return e.fetch(store.EventQuery{EventFilter: e.filter(), Last: true}, "last", false)
+	case key.Matches(msg, e.nav.PageDown):
+		return e.inTurn(e.next)
+	case key.Matches(msg, e.nav.PageUp):
+		return e.inTurn(e.prev)
+	case key.Matches(msg, e.nav.Top):
+		return e.inTurn(e.first)
+	case key.Matches(msg, e.nav.Bottom):
+		return e.inTurn(func() tea.Cmd {
+			return e.fetch(store.EventQuery{EventFilter: e.Filter(), Last: true}, "last", false)
 		})
 	case key.Matches(msg, e.k.Filter):
 		e.filtering = true
@@ -489,54 +511,57 @@ func (e *eventsScreen) onKey(msg tea.KeyMsg) tea.Cmd {
 		if ev, ok := e.selected(); ok {
 			return e.push(ev)
 		}
-		return e.a.sayErr("no event selected")
+		return e.c.SayErr("no event selected")
 	case key.Matches(msg, e.k.Bulk):
-		return e.a.collectIPs(e.filter(), e.q.describe())
+		return push.Collect(e.c, e.Filter(), e.q.describe())
 	case key.Matches(msg, e.k.Copy):
 		if ev, ok := e.selected(); ok {
 			if ev.IP == "" {
-				return e.a.sayErr("this event has no IP address")
+				return e.c.SayErr("this event has no IP address")
 			}
-			return e.a.copyText(ev.IP)
+			return e.c.CopyText(ev.IP)
 		}
 	case key.Matches(msg, e.k.CopyID):
 		if ev, ok := e.selected(); ok {
-			return e.a.copyText(ev.ID)
+			return e.c.CopyText(ev.ID)
 		}
 	case key.Matches(msg, e.k.Export):
-		return e.a.exportEvents(e.filter(), e.sortBy, e.q.describe(), csvFormat, e.total)
+		return e.c.ExportEvents(e.Filter(), e.sortBy, e.q.describe(), export.CSV, e.total)
 	case key.Matches(msg, e.k.ExportJSON):
-		return e.a.exportEvents(e.filter(), e.sortBy, e.q.describe(), jsonFormat, e.total)
+		return e.c.ExportEvents(e.Filter(), e.sortBy, e.q.describe(), export.JSON, e.total)
 	}
 	return nil
 }
 
 // push opens the push form for the event's address.
-func (e *eventsScreen) push(ev model.Event) tea.Cmd {
-	if e.a.actionsOff() != "" {
-		return e.a.refused()
+func (e *Screen) push(ev model.Event) tea.Cmd {
+	if e.c.ActionsOff() != "" {
+		return e.c.Refused()
 	}
 	if ev.IP == "" {
-		return e.a.sayErr("this event has no IP address to push")
+		return e.c.SayErr("this event has no IP address to push")
 	}
-	return e.a.openPush(ev.IP, pushLevelOf(ev.Level), nil)
+	return push.Open(e.c, ev.IP, push.LevelOf(ev.Level), nil)
 }
 
-func (e *eventsScreen) next() tea.Cmd {
+func (e *Screen) next() tea.Cmd {
 	if e.atLast || e.page.LastKey == nil {
 		return nil
 	}
-	return e.fetch(store.EventQuery{EventFilter: e.filter(), After: e.page.LastKey}, "next", false)
+	return e.fetch(store.EventQuery{EventFilter: e.Filter(), After: e.page.LastKey}, "next", false)
 }
 
-func (e *eventsScreen) prev() tea.Cmd {
+func (e *Screen) prev() tea.Cmd {
 	if e.pageNo == 1 || e.page.First == nil {
 		return nil
 	}
-	return e.fetch(store.EventQuery{EventFilter: e.filter(), Before: e.page.First}, "prev", false)
+	return e.fetch(store.EventQuery{EventFilter: e.Filter(), Before: e.page.First}, "prev", false)
 }
 
-func (e *eventsScreen) selected() (model.Event, bool) {
+// Events are the page shown.
+func (e *Screen) Events() []model.Event { return e.events }
+
+func (e *Screen) selected() (model.Event, bool) {
 	i := e.tbl.Cursor()
 	if i < 0 || i >= len(e.events) {
 		return model.Event{}, false
@@ -546,39 +571,39 @@ func (e *eventsScreen) selected() (model.Event, bool) {
 
 // openUser opens the drill-down of the event's person: by address when
 // the vendor gave one, else by the name that the merge joined.
-func (e *eventsScreen) openUser(ev model.Event) tea.Cmd {
+func (e *Screen) openUser(ev model.Event) tea.Cmd {
 	for _, k := range []string{ev.UserKey, ev.UserName} {
 		if k == "" {
 			continue
 		}
-		if p, ok := e.a.data.person(k); ok {
-			return e.a.openUser(p.Key)
+		if p, ok := e.c.Data.Person(k); ok {
+			return e.c.OpenUser(p.Key)
 		}
-		for _, p := range e.a.data.people {
+		for _, p := range e.c.Data.People {
 			if strings.EqualFold(p.Name, k) {
-				return e.a.openUser(p.Key)
+				return e.c.OpenUser(p.Key)
 			}
 		}
 	}
 	if ev.UserKey == "" && ev.UserName == "" {
-		return e.a.sayErr("this event names no user")
+		return e.c.SayErr("this event names no user")
 	}
 	who := ev.UserKey
 	if who == "" {
 		who = ev.UserName
 	}
-	return e.a.openUser(who)
+	return e.c.OpenUser(who)
 }
 
-func (e *eventsScreen) openDetail(ev model.Event) {
-	sc := &scroller{}
-	sc.set(e.detailText(ev), e.width, max(e.height-1, 1))
+func (e *Screen) openDetail(ev model.Event) {
+	sc := &scroll.Model{}
+	sc.Set(e.detailText(ev), e.width, max(e.height-1, 1))
 	e.detail, e.detailEv = sc, ev
 }
 
 // detailText is every field of an event, reasons in full.
-func (e *eventsScreen) detailText(ev model.Event) string {
-	t := e.a.deps.Theme
+func (e *Screen) detailText(ev model.Event) string {
+	t := e.c.Theme
 	keyW := 12
 	for k := range ev.Fields {
 		keyW = max(keyW, len(k)+3)
@@ -587,7 +612,7 @@ func (e *eventsScreen) detailText(ev model.Event) string {
 		if v == "" {
 			return ""
 		}
-		return t.Muted.Render(padRight(k, keyW)) + v + "\n"
+		return t.Muted.Render(layout.PadRight(k, keyW)) + v + "\n"
 	}
 	score := "none"
 	if ev.Score >= 0 {
@@ -625,10 +650,10 @@ func (e *eventsScreen) detailText(ev model.Event) string {
 	return b.String()
 }
 
-func (e *eventsScreen) view(w, h int) string {
-	t := e.a.deps.Theme
+func (e *Screen) View(w, h int) string {
+	t := e.c.Theme
 	if e.detail != nil {
-		return fitWidth(e.status(), w) + "\n" + e.detail.View()
+		return layout.Fit(e.status(), w) + "\n" + e.detail.View()
 	}
 	bottom := t.Muted.Render("/ filter: " + filterHelp)
 	switch {
@@ -638,11 +663,11 @@ func (e *eventsScreen) view(w, h int) string {
 	case e.q.text != "":
 		bottom = t.Key.Render("/") + e.q.text
 	}
-	return fitBlock(e.status()+"\n"+e.tbl.View()+"\n"+bottom, w, h)
+	return layout.Block(e.status()+"\n"+e.tbl.View()+"\n"+bottom, w, h)
 }
 
-func (e *eventsScreen) status() string {
-	t := e.a.deps.Theme
+func (e *Screen) status() string {
+	t := e.c.Theme
 	page := "page –"
 	pages := 0
 	if e.total >= 0 {
@@ -660,7 +685,7 @@ func (e *eventsScreen) status() string {
 	}
 	count := "counting…"
 	if e.total >= 0 {
-		count = plural(e.total, "event")
+		count = words.Plural(e.total, "event")
 	}
 	sortName := "newest first"
 	if e.sortBy == store.ByScore {
@@ -668,7 +693,7 @@ func (e *eventsScreen) status() string {
 	}
 	s := t.Bold.Render(page) + t.Muted.Render(" · "+count+" · "+e.q.describe()+" · "+sortName)
 	if e.fresh > 0 {
-		s += " " + t.Warn.Render(fmt.Sprintf("%s new — g for the newest", thousands(e.fresh)))
+		s += " " + t.Warn.Render(fmt.Sprintf("%s new — g for the newest", words.Thousands(e.fresh)))
 	}
 	if e.loading {
 		s += t.Muted.Render(" · loading…")

@@ -1,17 +1,22 @@
-package ui
+// Package scroll shows a window of pre-rendered lines: the long text
+// panes (event detail, drill-down, help) scroll with it.
+package scroll
 
 import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/risktop/risktop/ui/layout"
+	"github.com/risktop/risktop/ui/table"
 )
 
-// scroller shows a window of pre-rendered lines. It stands in for bubbles'
+// Model shows a window of pre-rendered lines. It stands in for bubbles'
 // viewport in the long text panes (event detail, drill-down, help): lines
 // are fitted to the width once, when the content is set, so a View joins
 // the visible ones and never runs a lipgloss render.
-type scroller struct {
+type Model struct {
 	lines  []string
 	off    int
 	width  int
@@ -20,29 +25,29 @@ type scroller struct {
 	stale  bool
 }
 
-// set replaces the content, keeping the offset where it still fits.
-func (s *scroller) set(content string, width, height int) {
+// Set replaces the content, keeping the offset where it still fits.
+func (s *Model) Set(content string, width, height int) {
 	raw := strings.Split(content, "\n")
 	s.lines = make([]string, len(raw))
 	for i, l := range raw {
-		s.lines[i] = fitWidth(l, width)
+		s.lines[i] = layout.Fit(l, width)
 	}
 	s.width, s.height = width, height
 	s.clamp()
 	s.stale = true
 }
 
-func (s *scroller) clamp() { s.off = max(min(s.off, len(s.lines)-s.height), 0) }
+func (s *Model) clamp() { s.off = max(min(s.off, len(s.lines)-s.height), 0) }
 
-func (s *scroller) scroll(n int) {
+func (s *Model) scroll(n int) {
 	before := s.off
 	s.off += n
 	s.clamp()
 	s.stale = s.stale || s.off != before
 }
 
-// onKey scrolls for the list keys and reports whether msg was one.
-func (s *scroller) onKey(msg tea.KeyMsg, k listKeys) bool {
+// OnKey scrolls for the navigation keys and reports whether msg was one.
+func (s *Model) OnKey(msg tea.KeyMsg, k table.KeyMap) bool {
 	page := max(s.height-1, 1)
 	switch {
 	case key.Matches(msg, k.Down):
@@ -53,6 +58,10 @@ func (s *scroller) onKey(msg tea.KeyMsg, k listKeys) bool {
 		s.scroll(page)
 	case key.Matches(msg, k.PageUp):
 		s.scroll(-page)
+	case key.Matches(msg, k.HalfPageDown):
+		s.scroll(max(page/2, 1))
+	case key.Matches(msg, k.HalfPageUp):
+		s.scroll(-max(page/2, 1))
 	case key.Matches(msg, k.Top):
 		s.scroll(-len(s.lines))
 	case key.Matches(msg, k.Bottom):
@@ -64,7 +73,7 @@ func (s *scroller) onKey(msg tea.KeyMsg, k listKeys) bool {
 }
 
 // View is exactly height lines of exactly width cells.
-func (s *scroller) View() string {
+func (s *Model) View() string {
 	if s.stale || s.view == "" {
 		end := min(s.off+s.height, len(s.lines))
 		out := make([]string, 0, s.height)

@@ -1,7 +1,8 @@
-package ui
+package users
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -13,18 +14,23 @@ import (
 
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/store"
-	"github.com/risktop/risktop/sources/cloudflare"
+	"github.com/risktop/risktop/sources/actions"
+	"github.com/risktop/risktop/ui/layout"
+	"github.com/risktop/risktop/ui/push"
+	"github.com/risktop/risktop/ui/scroll"
+	"github.com/risktop/risktop/ui/uictx"
+	"github.com/risktop/risktop/ui/words"
 )
 
-// drillScreen is one person's risk, vendor by vendor, opened from the
+// Drill is one person's risk, vendor by vendor, opened from the
 // Users list, an event, or ":user <email>". It reads the store (and, when
 // the person is known to Cloudflare, asks for their current detail) in
 // commands; until the answers come it shows what the live data has.
-type drillScreen struct {
-	a    *App
+type Drill struct {
+	c    *uictx.Context
 	key  string // the person's key, or the name/email it was opened with
 	k    drillKeys
-	vp   scroller
+	vp   scroll.Model
 	gen  int
 	load drillData
 	done bool
@@ -34,7 +40,7 @@ type drillScreen struct {
 }
 
 type drillKeys struct {
-	Up, Down, PageUp, PageDown, Events, Back, Reset, Push, Copy key.Binding
+	Events, Back, Reset, Push, Copy key.Binding
 }
 
 // drillData is what the drill-down read for one person.
@@ -43,7 +49,7 @@ type drillData struct {
 	signIns   []model.Event // OneLogin, newest first
 	behaviors []model.Event // Cloudflare detections stored by the poller
 	history   []model.RiskPoint
-	cfDetail  *cloudflare.UserRisk
+	cfDetail  *actions.UserDetail
 	cfErr     string
 	err       string
 }
@@ -51,43 +57,43 @@ type drillData struct {
 // drillSignIns is how many recent sign-ins the drill-down reads.
 const drillSignIns = 100
 
-func newDrill(a *App, who string) *drillScreen {
-	d := &drillScreen{a: a, key: who, k: drillKeys{
-		Up:       keyUp(),
-		Down:     keyDown(),
-		PageUp:   newListKeys().PageUp,
-		PageDown: newListKeys().PageDown,
-		Events:   key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "their events")),
-		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
-		Reset:    key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "reset Cloudflare risk")),
-		Push:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "push an IP's risk to Okta")),
-		Copy:     key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy the email")),
+// NewDrill is the drill-down of who: a person's key, name or email.
+func NewDrill(c *uictx.Context, who string) *Drill {
+	d := &Drill{c: c, key: who, k: drillKeys{
+		Events: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "their events")),
+		Back:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Reset:  key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "reset Cloudflare risk")),
+		Push:   key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "push an IP's risk to Okta")),
+		Copy:   key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy the email")),
 	}}
 	return d
 }
 
-func keyUp() key.Binding   { return newListKeys().Up }
-func keyDown() key.Binding { return newListKeys().Down }
-
-func (d *drillScreen) keys() []key.Binding {
-	bs := append([]key.Binding{d.k.Events}, d.a.actionKeys(d.k.Reset, d.k.Push)...)
-	return append(bs, d.k.Copy, d.k.Up, d.k.Down, d.k.PageUp, d.k.PageDown, d.k.Back)
+func (d *Drill) Keys() []key.Binding {
+	bs := append([]key.Binding{d.k.Events}, d.c.ActionKeys(d.k.Reset, d.k.Push)...)
+	nav := d.c.Nav
+	return append(bs, d.k.Copy, nav.Up, nav.Down, nav.PageUp, nav.PageDown, d.k.Back)
 }
 
-func (d *drillScreen) typing() bool { return false }
+func (d *Drill) Typing() bool { return false }
 
-func (d *drillScreen) person() (model.Person, bool) { return d.a.data.person(d.key) }
+// Person is the person shown, and whether a vendor reports them.
+func (d *Drill) Person() (model.Person, bool) { return d.c.Data.Person(d.key) }
+
+// Key is what the drill-down was opened with: a person's key, or the
+// name or email asked for.
+func (d *Drill) Key() string { return d.key }
 
 // activate reads the person's sign-ins, stored behaviours and history, and
 // their current Cloudflare detail.
-func (d *drillScreen) activate() tea.Cmd {
-	st := d.a.deps.Store
+func (d *Drill) Activate() tea.Cmd {
+	st := d.c.Store
 	if st == nil {
 		return nil
 	}
 	d.gen++
-	gen, ctx := d.gen, d.a.ctx
-	p, _ := d.person()
+	gen, ctx := d.gen, d.c.Ctx
+	p, _ := d.Person()
 	who := d.key
 	if p.Email != "" {
 		who = p.Email
@@ -102,7 +108,7 @@ func (d *drillScreen) activate() tea.Cmd {
 			cfID = v.UserID
 		}
 	}
-	cf := d.a.deps.Clients.Cloudflare
+	acts := d.c.Actions
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		defer cancel()
@@ -125,10 +131,12 @@ func (d *drillScreen) activate() tea.Cmd {
 		if h, err := st.RiskHistory(ctx, model.NormalizeEmail(who), time.Time{}); err == nil {
 			r.history = h
 		}
-		if cf != nil && cfID != "" {
-			if u, err := cf.User(ctx, cfID); err != nil {
+		if acts != nil && cfID != "" {
+			switch u, err := acts.UserDetail(ctx, cfID); {
+			case errors.Is(err, actions.ErrNotConfigured):
+			case err != nil:
 				r.cfErr = err.Error()
-			} else {
+			default:
 				r.cfDetail = u
 			}
 		}
@@ -137,66 +145,64 @@ func (d *drillScreen) activate() tea.Cmd {
 	}
 }
 
-func (d *drillScreen) update(msg tea.Msg) tea.Cmd {
+func (d *Drill) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case bodyResized:
-		d.width, d.height = msg.w, msg.h
+	case uictx.Resized:
+		d.width, d.height = msg.W, msg.H
 		d.cacheKey = ""
 	case drillData:
 		if msg.gen == d.gen {
 			d.load, d.done = msg, true
 			d.cacheKey = ""
 		}
-	case dataChanged:
+	case uictx.DataChanged:
 		d.cacheKey = ""
 	case tea.KeyMsg:
 		switch {
 		case key.Matches(msg, d.k.Events):
-			p, _ := d.person()
+			p, _ := d.Person()
 			who := d.key
 			if p.Email != "" {
 				who = p.Email
 			} else if p.Name != "" {
 				who = p.Name
 			}
-			ev := d.a.screens[tabEvents].(*eventsScreen)
-			ev.q = parseFilter("user:"+quote(who), 0)
-			ev.filterIn.SetValue(ev.q.text)
-			return tea.Batch(d.a.switchTab(tabEvents), ev.first())
+			d.c.Ask(uictx.ShowEvents{User: who})
+			return nil
 		case key.Matches(msg, d.k.Reset):
-			if d.a.actionsOff() != "" {
-				return d.a.refused()
+			if d.c.ActionsOff() != "" {
+				return d.c.Refused()
 			}
-			p, known := d.person()
+			p, known := d.Person()
 			if p.Name == "" && p.Email == "" {
 				p.Name = d.key
 			}
-			return d.a.resetPerson(p, known)
+			return resetPerson(d.c, p, known)
 		case key.Matches(msg, d.k.Push):
-			if d.a.actionsOff() != "" {
-				return d.a.refused()
+			if d.c.ActionsOff() != "" {
+				return d.c.Refused()
 			}
 			seen := d.addresses()
 			ip, level := "", "HIGH"
 			for _, e := range d.load.signIns {
 				if e.IP != "" {
-					ip, level = e.IP, pushLevelOf(e.Level)
+					ip, level = e.IP, push.LevelOf(e.Level)
 					break
 				}
 			}
-			return d.a.openPush(ip, level, seen)
+			return push.Open(d.c, ip, level, seen)
 		case key.Matches(msg, d.k.Copy):
-			p, _ := d.person()
+			p, _ := d.Person()
 			email := p.Email
 			if email == "" && strings.Contains(d.key, "@") {
 				email = d.key
 			}
 			if email == "" {
-				return d.a.sayErr("no email known for " + d.key)
+				return d.c.SayErr("no email known for " + d.key)
 			}
-			return d.a.copyText(email)
+			return d.c.CopyText(email)
 		default:
-			d.vp.onKey(msg, newListKeys())
+			d.vp.OnKey(msg, d.c.Nav)
 		}
 	}
 	return nil
@@ -204,7 +210,7 @@ func (d *drillScreen) update(msg tea.Msg) tea.Cmd {
 
 // addresses are the distinct addresses of the person's sign-ins, newest
 // first: the push form starts on the newest and cycles through the rest.
-func (d *drillScreen) addresses() []string {
+func (d *Drill) addresses() []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, e := range d.load.signIns {
@@ -216,30 +222,22 @@ func (d *drillScreen) addresses() []string {
 	return out
 }
 
-// quote keeps a filter value with spaces (a name) one token.
-func quote(s string) string {
-	if strings.ContainsAny(s, " \t\"") {
-		return `"` + strings.ReplaceAll(s, `"`, "") + `"`
-	}
-	return s
-}
-
-func (d *drillScreen) view(w, h int) string {
-	ck := fmt.Sprintf("%d/%d/%d/%d/%v", w, h, d.a.data.version, d.gen, d.done)
+func (d *Drill) View(w, h int) string {
+	ck := fmt.Sprintf("%d/%d/%d/%d/%v", w, h, d.c.Data.Version, d.gen, d.done)
 	if ck != d.cacheKey {
-		d.vp.set(d.render(w), w, h)
+		d.vp.Set(d.render(w), w, h)
 		d.cacheKey = ck
 	}
 	return d.vp.View()
 }
 
-func (d *drillScreen) render(w int) string {
-	t := d.a.deps.Theme
-	p, known := d.person()
+func (d *Drill) render(w int) string {
+	t := d.c.Theme
+	p, known := d.Person()
 	var b strings.Builder
 	line := func(s string) { b.WriteString(s + "\n") }
 	section := func(title string) { line(""); line(t.Bold.Render(title)) }
-	now := d.a.deps.Now()
+	now := d.c.Now()
 
 	name := p.Name
 	if name == "" {
@@ -268,18 +266,18 @@ func (d *drillScreen) render(w int) string {
 			continue
 		}
 		cfShown = true
-		line(fmt.Sprintf("%s  %s events · last %s", t.Level(v.Level).Render(v.Level.Label()), thousands(v.Events), ago(now, v.LastSeen)))
+		line(fmt.Sprintf("%s  %s events · last %s", t.Level(v.Level).Render(v.Level.Label()), words.Thousands(v.Events), ago(now, v.LastSeen)))
 	}
 	if det := d.load.cfDetail; det != nil {
 		if det.LastResetTime != nil {
 			line(t.Muted.Render("last reset " + det.LastResetTime.Local().Format("2006-01-02 15:04")))
 		}
-		for _, e := range det.Events {
-			line(fmt.Sprintf("  %s  %s  %s", e.Timestamp.Local().Format("Jan 02 15:04"), t.Level(cloudflare.LevelOf(string(e.RiskLevel))).Render(padRight(string(e.RiskLevel), 6)), e.Name))
+		for _, e := range det.Detections {
+			line(fmt.Sprintf("  %s  %s  %s", e.Timestamp.Local().Format("Jan 02 15:04"), t.Level(actions.LevelOf(e.RiskLevel)).Render(layout.PadRight(e.RiskLevel, 6)), e.Name))
 		}
 	} else {
 		for _, e := range d.load.behaviors {
-			line(fmt.Sprintf("  %s  %s  %s", e.Time.Local().Format("Jan 02 15:04"), t.Level(e.Level).Render(padRight(e.Level.Label(), 6)), e.TypeName))
+			line(fmt.Sprintf("  %s  %s  %s", e.Time.Local().Format("Jan 02 15:04"), t.Level(e.Level).Render(layout.PadRight(e.Level.Label(), 6)), e.TypeName))
 		}
 	}
 	if d.load.cfErr != "" {
@@ -300,7 +298,7 @@ func (d *drillScreen) render(w int) string {
 		if v.Score >= 0 {
 			score = fmt.Sprint(v.Score)
 		}
-		line(fmt.Sprintf("%s  score %s  %s", t.Level(v.Level).Render(padRight(v.RawLevel, 8)), score, t.Muted.Render(v.Context)))
+		line(fmt.Sprintf("%s  score %s  %s", t.Level(v.Level).Render(layout.PadRight(v.RawLevel, 8)), score, t.Muted.Render(v.Context)))
 		for _, r := range v.Reasons {
 			count := ""
 			if r.Count > 0 {
@@ -336,7 +334,7 @@ func (d *drillScreen) render(w int) string {
 	if ips := ipsSeen(d.load.signIns); len(ips) > 0 {
 		section("Addresses seen")
 		for _, ip := range ips {
-			line(fmt.Sprintf("  %-39s %s  max score %s  last %s", ip.IP, plural(ip.Events, "sign-in"),
+			line(fmt.Sprintf("  %-39s %s  max score %s  last %s", ip.IP, words.Plural(ip.Events, "sign-in"),
 				t.Level(ip.Level).Render(scoreText(ip.MaxScore)), ago(now, ip.LastSeen)))
 		}
 	}
@@ -348,7 +346,7 @@ func (d *drillScreen) render(w int) string {
 }
 
 // sparkline draws the person's OneLogin scores, oldest to newest.
-func (d *drillScreen) sparkline(w int) string {
+func (d *Drill) sparkline(w int) string {
 	evs := d.load.signIns
 	var vals []float64
 	for i := len(evs) - 1; i >= 0; i-- {
@@ -359,10 +357,10 @@ func (d *drillScreen) sparkline(w int) string {
 	if len(vals) < 2 {
 		return ""
 	}
-	sl := sparkline.New(min(max(len(vals), 10), w-2), 3, sparkline.WithMaxValue(100), sparkline.WithStyle(d.a.deps.Theme.Warn))
+	sl := sparkline.New(min(max(len(vals), 10), w-2), 3, sparkline.WithMaxValue(100), sparkline.WithStyle(d.c.Theme.Warn))
 	sl.PushAll(vals)
 	sl.Draw()
-	return sl.View() + "\n" + d.a.deps.Theme.Muted.Render(fmt.Sprintf("%d sign-ins, 0–100", len(vals)))
+	return sl.View() + "\n" + d.c.Theme.Muted.Render(fmt.Sprintf("%d sign-ins, 0–100", len(vals)))
 }
 
 // scoreText is a 0–100 score, or a dash for none.
@@ -411,7 +409,7 @@ func ago(now, t time.Time) string {
 	if t.IsZero() {
 		return "never"
 	}
-	return coarse(now.Sub(t)) + " ago"
+	return words.Coarse(now.Sub(t)) + " ago"
 }
 
 func dedupe(s []string) []string {

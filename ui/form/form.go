@@ -1,4 +1,6 @@
-package ui
+// Package form is a modal of fields checked as they are typed: the push,
+// bulk-push and integration forms.
+package form
 
 import (
 	"strings"
@@ -7,37 +9,41 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/risktop/risktop/ui/dialog"
+	"github.com/risktop/risktop/ui/layout"
+	"github.com/risktop/risktop/ui/uictx"
 )
 
-// form is a modal of fields: text fields (bubbles textinput) and choice
+// Form is a modal of fields: text fields (bubbles textinput) and choice
 // fields (←/→ cycle; typing the start of a choice, in any case, picks it).
-// check runs after every key and sets each field's problem, shown under
+// Check runs after every key and sets each field's problem, shown under
 // it; submit is refused while any remains. tab and shift+tab (or ↓ and ↑)
 // move between the fields and the buttons, enter submits from the last
 // field or the submit button (and moves on from the others), esc cancels.
 // While a form is open it has the keyboard: the global keys, tab
 // switching among them, do not fire.
-type form struct {
-	a      *App
+type Form struct {
+	Intro []string // lines above the fields
+	// Check sets the fields' problems from their values; no I/O.
+	Check func(f *Form)
+	// Send runs once the fields have no problems; it returns the command
+	// whose ActionDone carries the form's ID (or opens a dialog).
+	Send func(f *Form) tea.Cmd
+
+	c      *uictx.Context
 	ident  int
 	title  string
-	intro  []string // lines above the fields
-	fields []*field
+	fields []*Field
 	focus  int // a field, then len(fields): submit, len(fields)+1: cancel
 	submit string
 	busy   bool
 	err    string // why the last submit did not go through
-	k      formKeys
+	k      keys
 
 	rev    int // counts changes, so box redraws only after one
 	drawnK [2]int
 	drawn  string
-
-	// check sets the fields' problems from their values; no I/O.
-	check func(f *form)
-	// send runs once the fields have no problems; it returns the command
-	// whose actionDone carries the form's id (or opens a dialog).
-	send func(f *form) tea.Cmd
 }
 
 type fieldKind int
@@ -47,27 +53,28 @@ const (
 	choiceField
 )
 
-// field is one line of a form.
-type field struct {
+// Field is one line of a form.
+type Field struct {
+	Hint    string   // shown under the field when it has no problem or warning
+	Options []string // values ctrl+n / ctrl+p cycle a text field through
+
 	name    string // what check and send call it
 	label   string
 	kind    fieldKind
 	in      textinput.Model
 	choices []string
 	choice  int
-	typed   string   // letters typed on a choice field, to pick by prefix
-	options []string // values ctrl+n / ctrl+p cycle a text field through
-	hint    string   // shown under the field when it has no problem
+	typed   string // letters typed on a choice field, to pick by prefix
 	problem string
 	warning string // shown under the field when it has no problem; does not stop a submit
 }
 
-type formKeys struct {
+type keys struct {
 	Next, Prev, Submit, Cancel, Cycle, Options key.Binding
 }
 
-func newFormKeys() formKeys {
-	return formKeys{
+func newKeys() keys {
+	return keys{
 		Next:    key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab/↓", "next field")),
 		Prev:    key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab/↑", "previous")),
 		Submit:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "submit (from the last field)")),
@@ -77,29 +84,30 @@ func newFormKeys() formKeys {
 	}
 }
 
-func (a *App) newForm(title, submit string) *form {
-	return &form{a: a, ident: a.nextModalID(), title: title, submit: submit, k: newFormKeys()}
+// New is an empty form titled title whose submit button says submit.
+func New(c *uictx.Context, title, submit string) *Form {
+	return &Form{c: c, ident: c.NextModalID(), title: title, submit: submit, k: newKeys()}
 }
 
-// text adds a text field.
-func (f *form) text(name, label, value, placeholder string, limit int) *field {
-	in := newLine("", limit)
+// Text adds a text field.
+func (f *Form) Text(name, label, value, placeholder string, limit int) *Field {
+	in := uictx.NewLine("", limit)
 	in.Placeholder = placeholder
 	in.Cursor.SetMode(cursor.CursorStatic) // no blink timer while a form is open
-	if t := f.a.deps.Theme; t != nil {
+	if t := f.c.Theme; t != nil {
 		in.PlaceholderStyle = t.Muted
 		in.Cursor.Style = t.Focus
 	}
 	in.SetValue(value)
 	in.CursorEnd()
-	fl := &field{name: name, label: label, kind: textField, in: in}
+	fl := &Field{name: name, label: label, kind: textField, in: in}
 	f.fields = append(f.fields, fl)
 	return fl
 }
 
-// choose adds a choice field.
-func (f *form) choose(name, label string, choices []string, selected string) *field {
-	fl := &field{name: name, label: label, kind: choiceField, choices: choices}
+// Choose adds a choice field.
+func (f *Form) Choose(name, label string, choices []string, selected string) *Field {
+	fl := &Field{name: name, label: label, kind: choiceField, choices: choices}
 	for i, c := range choices {
 		if strings.EqualFold(c, selected) {
 			fl.choice = i
@@ -109,8 +117,8 @@ func (f *form) choose(name, label string, choices []string, selected string) *fi
 	return fl
 }
 
-// value is a field's text, or its choice.
-func (f *form) value(name string) string {
+// Value is a field's text, or its choice.
+func (f *Form) Value(name string) string {
 	for _, fl := range f.fields {
 		if fl.name == name {
 			if fl.kind == choiceField {
@@ -122,8 +130,8 @@ func (f *form) value(name string) string {
 	return ""
 }
 
-// setWarning marks the named field with msg ("" clears it).
-func (f *form) setWarning(name, msg string) {
+// SetWarning marks the named field with msg ("" clears it).
+func (f *Form) SetWarning(name, msg string) {
 	for _, fl := range f.fields {
 		if fl.name == name {
 			fl.warning = msg
@@ -131,8 +139,8 @@ func (f *form) setWarning(name, msg string) {
 	}
 }
 
-// setProblem shows msg under the named field ("" clears it).
-func (f *form) setProblem(name, msg string) {
+// SetProblem shows msg under the named field ("" clears it).
+func (f *Form) SetProblem(name, msg string) {
 	for _, fl := range f.fields {
 		if fl.name == name {
 			fl.problem = msg
@@ -140,7 +148,7 @@ func (f *form) setProblem(name, msg string) {
 	}
 }
 
-func (f *form) problems() bool {
+func (f *Form) problems() bool {
 	for _, fl := range f.fields {
 		if fl.problem != "" {
 			return true
@@ -149,26 +157,27 @@ func (f *form) problems() bool {
 	return false
 }
 
-// start focuses the first field and validates what is pre-filled.
-func (f *form) start() *form {
-	f.setFocus(0)
+// Start focuses the first field and validates what is pre-filled.
+func (f *Form) Start() *Form {
+	f.SetFocus(0)
 	f.validate()
 	return f
 }
 
-func (f *form) validate() {
+func (f *Form) validate() {
 	for _, fl := range f.fields {
 		fl.problem, fl.warning = "", ""
 	}
-	if f.check != nil {
-		f.check(f)
+	if f.Check != nil {
+		f.Check(f)
 	}
-	if !f.problems() && f.err == problemsFirst {
+	if !f.problems() && f.err == ProblemsFirst {
 		f.err = ""
 	}
 }
 
-func (f *form) setFocus(i int) {
+// SetFocus focuses line i (see Focus), wrapping around.
+func (f *Form) SetFocus(i int) {
 	n := len(f.fields) + 2
 	f.focus = ((i % n) + n) % n
 	for j, fl := range f.fields {
@@ -184,18 +193,48 @@ func (f *form) setFocus(i int) {
 	}
 }
 
-func (f *form) id() int { return f.ident }
+func (f *Form) ID() int { return f.ident }
+
+// Focus is the focused line: a field's index, then FieldCount() for the
+// submit button and FieldCount()+1 for Cancel.
+func (f *Form) Focus() int { return f.focus }
+
+// FieldCount is how many fields the form has.
+func (f *Form) FieldCount() int { return len(f.fields) }
+
+// FieldIndex is the named field's index, -1 when there is none.
+func (f *Form) FieldIndex(name string) int {
+	for i, fl := range f.fields {
+		if fl.name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// Err is why the last submit did not go through ("" when it did).
+func (f *Form) Err() string { return f.err }
+
+// SetErr says why the form cannot be sent ("" clears it).
+func (f *Form) SetErr(why string) { f.err = why }
+
+// Busy reports whether the form is sending, and takes no keys.
+func (f *Form) Busy() bool { return f.busy }
+
+// Ready gives the form its keys back: its submit asked for a confirmation
+// instead of acting, and the form may be shown again.
+func (f *Form) Ready() { f.busy = false }
 
 // input is the focused text field's input, or nil (a choice, a button,
 // or while the form is busy, when keys do nothing).
-func (f *form) input() *textinput.Model {
+func (f *Form) Input() *textinput.Model {
 	if f.busy || f.focus >= len(f.fields) || f.fields[f.focus].kind != textField {
 		return nil
 	}
 	return &f.fields[f.focus].in
 }
 
-func (f *form) keys() []key.Binding {
+func (f *Form) Keys() []key.Binding {
 	if f.busy {
 		return nil
 	}
@@ -204,16 +243,17 @@ func (f *form) keys() []key.Binding {
 		switch fl := f.fields[f.focus]; {
 		case fl.kind == choiceField:
 			bs = append(bs, f.k.Cycle)
-		case len(fl.options) > 1:
+		case len(fl.Options) > 1:
 			bs = append(bs, f.k.Options)
 		}
 	}
 	return bs
 }
 
-const problemsFirst = "fix the problems shown first"
+// ProblemsFirst is why a submit is refused while a field shows a problem.
+const ProblemsFirst = "fix the problems shown first"
 
-func (f *form) onKey(msg tea.KeyMsg) tea.Cmd {
+func (f *Form) OnKey(msg tea.KeyMsg) tea.Cmd {
 	if f.busy {
 		return nil
 	}
@@ -221,23 +261,23 @@ func (f *form) onKey(msg tea.KeyMsg) tea.Cmd {
 	last := len(f.fields) - 1
 	switch {
 	case key.Matches(msg, f.k.Cancel):
-		f.a.closeModal(f.ident)
+		f.c.CloseModal(f.ident)
 		return nil
 	case key.Matches(msg, f.k.Next):
-		f.setFocus(f.focus + 1)
+		f.SetFocus(f.focus + 1)
 		return nil
 	case key.Matches(msg, f.k.Prev):
-		f.setFocus(f.focus - 1)
+		f.SetFocus(f.focus - 1)
 		return nil
 	case key.Matches(msg, f.k.Submit):
 		switch {
 		case f.focus == len(f.fields)+1:
-			f.a.closeModal(f.ident)
+			f.c.CloseModal(f.ident)
 			return nil
 		case f.focus >= last:
 			return f.trySubmit()
 		}
-		f.setFocus(f.focus + 1)
+		f.SetFocus(f.focus + 1)
 		return nil
 	}
 	if f.focus >= len(f.fields) { // on the buttons
@@ -255,7 +295,7 @@ func (f *form) onKey(msg tea.KeyMsg) tea.Cmd {
 		f.validate()
 		return nil
 	}
-	if key.Matches(msg, f.k.Options) && len(fl.options) > 0 {
+	if key.Matches(msg, f.k.Options) && len(fl.Options) > 0 {
 		fl.cycleOption(msg.String() == "ctrl+n")
 		f.validate()
 		return nil
@@ -266,7 +306,7 @@ func (f *form) onKey(msg tea.KeyMsg) tea.Cmd {
 	return cmd
 }
 
-func (fl *field) onChoiceKey(msg tea.KeyMsg) {
+func (fl *Field) onChoiceKey(msg tea.KeyMsg) {
 	n := len(fl.choices)
 	switch msg.Type {
 	case tea.KeyLeft:
@@ -294,14 +334,14 @@ func (fl *field) onChoiceKey(msg tea.KeyMsg) {
 	}
 }
 
-func (fl *field) cycleOption(forward bool) {
+func (fl *Field) cycleOption(forward bool) {
 	cur := -1
-	for i, o := range fl.options {
+	for i, o := range fl.Options {
 		if o == fl.in.Value() {
 			cur = i
 		}
 	}
-	n := len(fl.options)
+	n := len(fl.Options)
 	next := 0
 	switch {
 	case cur < 0 && !forward:
@@ -311,17 +351,17 @@ func (fl *field) cycleOption(forward bool) {
 	case cur >= 0:
 		next = (cur + n - 1) % n
 	}
-	fl.in.SetValue(fl.options[next])
+	fl.in.SetValue(fl.Options[next])
 	fl.in.CursorEnd()
 }
 
-func (f *form) trySubmit() tea.Cmd {
+func (f *Form) trySubmit() tea.Cmd {
 	f.validate()
 	if f.problems() {
-		f.err = problemsFirst
+		f.err = ProblemsFirst
 		for i, fl := range f.fields {
 			if fl.problem != "" {
-				f.setFocus(i)
+				f.SetFocus(i)
 				break
 			}
 		}
@@ -329,41 +369,41 @@ func (f *form) trySubmit() tea.Cmd {
 	}
 	f.err = ""
 	f.busy = true
-	return f.send(f)
+	return f.Send(f)
 }
 
-func (f *form) onMsg(tea.Msg) tea.Cmd { return nil }
+func (f *Form) OnMsg(tea.Msg) tea.Cmd { return nil }
 
-// failed shows why the action did not go through and gives the form back.
-func (f *form) failed(err string) {
+// Failed shows why the action did not go through and gives the form back.
+func (f *Form) Failed(err string) {
 	f.busy = false
 	f.err = err
 	f.rev++
 }
 
-func (f *form) box(width int) string {
+func (f *Form) Box(width, _ int) string {
 	if k := [2]int{width, f.rev}; k == f.drawnK && f.drawn != "" {
 		return f.drawn
 	}
-	t := f.a.deps.Theme
-	w := modalWidth(width, 80)
+	t := f.c.Theme
+	w := layout.ModalWidth(width, 80)
 	inner := w - 4
 	labelW := 0
 	for _, fl := range f.fields {
-		labelW = max(labelW, cellWidth(fl.label))
+		labelW = max(labelW, layout.Width(fl.label))
 	}
 	valueW := max(inner-labelW-3, 8)
-	lines := wrapLines(f.intro, inner)
+	lines := layout.Wrap(f.Intro, inner)
 	if len(lines) > 0 {
 		lines = append(lines, "")
 	}
-	indent := spaces(labelW + 3)
+	indent := layout.Spaces(labelW + 3)
 	for i, fl := range f.fields {
 		mark := "  "
 		if i == f.focus {
 			mark = t.Key.Render("▸ ")
 		}
-		label := padRight(fl.label, labelW) + " "
+		label := layout.PadRight(fl.label, labelW) + " "
 		var value string
 		if fl.kind == choiceField {
 			var parts []string
@@ -379,18 +419,18 @@ func (f *form) box(width int) string {
 			fl.in.Width = valueW - 1
 			value = fl.in.View()
 		}
-		lines = append(lines, mark+t.Bold.Render(label)+fitWidth(value, valueW))
+		lines = append(lines, mark+t.Bold.Render(label)+layout.Fit(value, valueW))
 		switch {
 		case fl.problem != "":
-			for _, l := range wrapLines([]string{"✖ " + fl.problem}, valueW) {
+			for _, l := range layout.Wrap([]string{"✖ " + fl.problem}, valueW) {
 				lines = append(lines, indent+t.Error.Render(l))
 			}
 		case fl.warning != "":
-			for _, l := range wrapLines([]string{"▲ " + fl.warning}, valueW) {
+			for _, l := range layout.Wrap([]string{"▲ " + fl.warning}, valueW) {
 				lines = append(lines, indent+t.Warn.Render(l))
 			}
-		case fl.hint != "":
-			for _, l := range wrapLines([]string{fl.hint}, valueW) {
+		case fl.Hint != "":
+			for _, l := range layout.Wrap([]string{fl.Hint}, valueW) {
 				lines = append(lines, indent+t.Muted.Render(l))
 			}
 		default:
@@ -398,14 +438,14 @@ func (f *form) box(width int) string {
 		}
 	}
 	if f.err != "" {
-		for _, l := range wrapLines([]string{"✖ " + f.err}, inner) {
+		for _, l := range layout.Wrap([]string{"✖ " + f.err}, inner) {
 			lines = append(lines, t.Error.Render(l))
 		}
 	} else {
 		lines = append(lines, "")
 	}
 	if f.busy {
-		lines = append(lines, padLeft(t.Muted.Render("working…"), inner))
+		lines = append(lines, layout.PadLeft(t.Muted.Render("working…"), inner))
 	} else {
 		focus := -1
 		switch f.focus {
@@ -414,8 +454,28 @@ func (f *form) box(width int) string {
 		case len(f.fields) + 1:
 			focus = 0
 		}
-		lines = append(lines, f.a.buttons(inner, focus, "Cancel", f.submit))
+		lines = append(lines, dialog.Buttons(t, inner, focus, "Cancel", f.submit))
 	}
-	f.drawnK, f.drawn = [2]int{width, f.rev}, f.a.frame(f.title, lines, w)
+	f.drawnK, f.drawn = [2]int{width, f.rev}, layout.Frame(t, f.title, lines, w)
 	return f.drawn
+}
+
+// Has reports whether the form has the named field.
+func (f *Form) Has(name string) bool {
+	for _, fl := range f.fields {
+		if fl.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Problem is what is wrong with the named field ("" for nothing).
+func (f *Form) Problem(name string) string {
+	for _, fl := range f.fields {
+		if fl.name == name {
+			return fl.problem
+		}
+	}
+	return ""
 }

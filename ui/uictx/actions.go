@@ -1,0 +1,44 @@
+package uictx
+
+import (
+	"context"
+
+	"github.com/risktop/risktop/sources/actions"
+)
+
+// Actions is what the dashboard may do to the vendors, and its one way to
+// read from them outside polling; *actions.Service and *actions.Viewer
+// implement it. ReadOnly, CanReset, CanPush and CheckPush must do no I/O:
+// Update and View call them (to hide action keys and to validate a form
+// as it is typed). Every other method is called from a tea.Cmd, never
+// from Update.
+type Actions interface {
+	ReadOnly() bool
+	CanReset() bool
+	CanPush() bool
+	ResetUser(ctx context.Context, who actions.Actor, t actions.ResetTarget) error
+	OktaLinked(ctx context.Context) (bool, error)
+	CheckPush(r actions.PushRequest) []actions.Problem // no I/O: Update may call it
+	QueuePush(ctx context.Context, who actions.Actor, reqs []actions.PushRequest) ([]actions.PushOutcome, error)
+	RetryPush(ctx context.Context, who actions.Actor, id int64) error
+	DropPush(ctx context.Context, who actions.Actor, id int64) error
+	SaveBehaviors(ctx context.Context, who actions.Actor, changes map[string]actions.BehaviorChange) (map[string]actions.BehaviorSetting, error)
+	CreateIntegration(ctx context.Context, who actions.Actor, in actions.IntegrationCreate) (*actions.Integration, error)
+	UpdateIntegration(ctx context.Context, who actions.Actor, id string, in actions.IntegrationUpdate) (*actions.Integration, error)
+	DeleteIntegration(ctx context.Context, who actions.Actor, id string) error
+
+	// Reads, for viewers too: errors.Is(err, actions.ErrNotConfigured)
+	// when Cloudflare is not configured.
+	Behaviors(ctx context.Context) ([]actions.Behavior, error)
+	Integrations(ctx context.Context) ([]actions.Integration, error)
+	UserDetail(ctx context.Context, userID string) (*actions.UserDetail, error)
+}
+
+// CloudflareOff is a Cloudflare list's status when there is no Cloudflare
+// to read (no actions service, or one without Cloudflare).
+const CloudflareOff = "Cloudflare is not configured"
+
+var (
+	_ Actions = (*actions.Service)(nil)
+	_ Actions = (*actions.Viewer)(nil)
+)

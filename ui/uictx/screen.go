@@ -1,0 +1,67 @@
+package uictx
+
+import (
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// Screen is one tab's content, or the drill-down over it. Screens are
+// plain values owned by the dashboard, updated by it, and drawn into the
+// space it gives them.
+type Screen interface {
+	// Update handles a message meant for the screen (keys when it is
+	// shown, data results always) and may return a command.
+	Update(msg tea.Msg) tea.Cmd
+	// View draws the screen in exactly width × height cells.
+	View(width, height int) string
+	// Keys are the screen's own bindings, for the footer and help.
+	Keys() []key.Binding
+	// Typing reports whether a text input has the keyboard, so global
+	// single-letter keys do not fire.
+	Typing() bool
+	// Activate is called when the screen is shown (to load what it needs).
+	Activate() tea.Cmd
+}
+
+// KeyClaimer is a screen that takes some global keys for itself (the
+// Behaviors tab's space toggles a behavior instead of pausing).
+type KeyClaimer interface {
+	Claims(msg tea.KeyMsg) bool
+}
+
+// InputHolder is a screen or a modal with a text input (a filter line, a
+// form's field).
+type InputHolder interface {
+	// Input is the text input while it has the keyboard, else nil.
+	Input() *textinput.Model
+}
+
+// Modal is a dialog or a form drawn over the body. While one is open it
+// has the keyboard: no key reaches the screen below or the global keys
+// (tabs, pause, quit…), except ctrl+c.
+type Modal interface {
+	// ID tells a modal's results from those of one closed before.
+	ID() int
+	// OnKey handles every key while the modal is open.
+	OnKey(msg tea.KeyMsg) tea.Cmd
+	// OnMsg sees every other message (results it waits for).
+	OnMsg(msg tea.Msg) tea.Cmd
+	// Box draws the framed modal, at most width cells wide and height
+	// lines high.
+	Box(width, height int) string
+	// Keys are the modal's bindings, for the footer and help.
+	Keys() []key.Binding
+}
+
+// Refillable is a modal that stays open when its action fails, keeping
+// what was typed and saying why (a form).
+type Refillable interface {
+	Failed(why string)
+}
+
+// Resized tells a screen its drawing area.
+type Resized struct{ W, H int }
+
+// DataChanged tells screens that the live data changed.
+type DataChanged Change

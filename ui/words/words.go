@@ -1,0 +1,84 @@
+// Package words says numbers, durations and names the way every screen
+// of the dashboard says them.
+package words
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/risktop/risktop/model"
+)
+
+// ShortVendor is a vendor's name where room is short: OL, CASB, CF, OKTA.
+func ShortVendor(v string) string {
+	switch v {
+	case model.VendorOneLogin:
+		return "OL"
+	case model.VendorCASB:
+		return "CASB"
+	case model.VendorCloudflare:
+		return "CF"
+	case model.VendorOkta:
+		return "OKTA"
+	}
+	return v
+}
+
+// Coarse shows a duration to the minute, so the header changes at most
+// once a minute and no timer has to tick every second.
+func Coarse(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "<1m"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d/time.Hour))
+	}
+	return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
+}
+
+// Thousands writes n with thousands separated by commas.
+func Thousands(n int) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + Thousands(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// Plural is n and the noun, plural unless n is 1.
+func Plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	if strings.HasSuffix(noun, "y") && !strings.HasSuffix(noun, "ey") {
+		return Thousands(n) + " " + noun[:len(noun)-1] + "ies"
+	}
+	if strings.HasSuffix(noun, "s") || strings.HasSuffix(noun, "x") || strings.HasSuffix(noun, "ch") {
+		return Thousands(n) + " " + noun + "es"
+	}
+	return Thousands(n) + " " + noun + "s"
+}
+
+// YesNo says a boolean.
+func YesNo(v bool) string {
+	if v {
+		return "yes"
+	}
+	return "no"
+}
+
+// FirstNonEmpty is the first of s that is not empty.
+func FirstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}

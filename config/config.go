@@ -5,11 +5,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/risktop/risktop/sources/vendor"
+	"github.com/risktop/risktop/sources/vendorkit"
 )
 
 // Defaults and limits. Each vendor's own (its interval's minimum, and why)
-// are in its vendor.Descriptor.
+// are in its vendorkit.Descriptor.
 const (
 	DefaultRefresh   = 30 * time.Second
 	MinRefresh       = 5 * time.Second
@@ -42,8 +42,8 @@ type Config struct {
 }
 
 type source struct {
-	vendor  vendor.Descriptor
-	section *vendor.Section
+	vendor  vendorkit.Descriptor
+	section *vendorkit.Section
 }
 
 // Serve holds risktop serve's limits; its flags override them.
@@ -53,7 +53,7 @@ type Serve struct {
 }
 
 // Source is the named vendor's section, or nil when the vendor is off.
-func (c *Config) Source(name string) *vendor.Section {
+func (c *Config) Source(name string) *vendorkit.Section {
 	for _, s := range c.sources {
 		if s.vendor.Name == name {
 			return s.section

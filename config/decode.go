@@ -19,7 +19,7 @@ import (
 
 	"github.com/risktop/risktop/sources/sanitize"
 	"github.com/risktop/risktop/sources/secret"
-	"github.com/risktop/risktop/sources/vendor"
+	"github.com/risktop/risktop/sources/vendorkit"
 )
 
 var (
@@ -36,7 +36,7 @@ var topHints = map[string]string{
 }
 
 // hintsAtTop are topHints and, for each vendor, where its section belongs.
-func hintsAtTop(vendors []vendor.Descriptor) map[string]string {
+func hintsAtTop(vendors []vendorkit.Descriptor) map[string]string {
 	out := make(map[string]string, len(topHints)+len(vendors))
 	for k, v := range topHints {
 		out[k] = v
@@ -48,7 +48,7 @@ func hintsAtTop(vendors []vendor.Descriptor) map[string]string {
 }
 
 // vendorNames are the keys sources: takes.
-func vendorNames(vendors []vendor.Descriptor) []string {
+func vendorNames(vendors []vendorkit.Descriptor) []string {
 	out := make([]string, len(vendors))
 	for i, v := range vendors {
 		out[i] = v.Name
@@ -58,11 +58,11 @@ func vendorNames(vendors []vendor.Descriptor) []string {
 
 // keyNames are the keys a vendor's section takes: a secret's key and its
 // key_file.
-func keyNames(v vendor.Descriptor) []string {
+func keyNames(v vendorkit.Descriptor) []string {
 	var out []string
 	for _, k := range v.Config.Keys {
 		out = append(out, k.Name)
-		if k.Kind == vendor.Secret {
+		if k.Kind == vendorkit.Secret {
 			out = append(out, k.Name+"_file")
 		}
 	}
@@ -80,7 +80,7 @@ type decoder struct {
 	file     string
 	dir      string // relative paths in the file are relative to it
 	env      Env
-	vendors  []vendor.Descriptor
+	vendors  []vendorkit.Descriptor
 	probs    []Problem
 	warns    []Warning
 	literals []literal // secrets written into the file itself
@@ -135,7 +135,7 @@ func (d *decoder) warn(n *yaml.Node, path, format string, args ...any) {
 	d.warns = append(d.warns, w)
 }
 
-func parse(name string, data []byte, env Env, vendors []vendor.Descriptor, mode fs.FileMode) (*Config, []Warning, error) {
+func parse(name string, data []byte, env Env, vendors []vendorkit.Descriptor, mode fs.FileMode) (*Config, []Warning, error) {
 	d := &decoder{file: name, dir: filepath.Dir(name), env: env, vendors: vendors}
 	root, ok := d.document(data)
 	var cfg *Config
@@ -269,7 +269,7 @@ func (d *decoder) config(root *yaml.Node) *Config {
 		for _, s := range cfg.sources {
 			for _, k := range s.vendor.Config.Keys {
 				path := "sources." + s.vendor.Name + "." + k.Name
-				if w := s.section.Duration(k.Name); k.Kind == vendor.Duration && k.Retained != "" && retention < w {
+				if w := s.section.Duration(k.Name); k.Kind == vendorkit.Duration && k.Retained != "" && retention < w {
 					d.add(retNode, "retention", "%s is shorter than %s (%s), so %s; raise retention or lower %s",
 						d.val("retention", FormatDuration(retention)), path, d.val(path, FormatDuration(w)), k.Retained, k.Name)
 				}
@@ -608,7 +608,7 @@ func isDigits(s string) bool {
 
 // interval reads the poll interval, defaulting to the larger of refresh and
 // the vendor's default, and refuses one below the vendor's safe minimum.
-func (s section) interval(key string, refresh time.Duration, sched vendor.Schedule) time.Duration {
+func (s section) interval(key string, refresh time.Duration, sched vendorkit.Schedule) time.Duration {
 	v, n, ok := s.duration(key)
 	if !ok {
 		return max(refresh, sched.Default, sched.Min)
@@ -781,8 +781,8 @@ func isLoopback(host string) bool {
 
 // vendorSection reads a vendor's section by its schema: each key by its
 // kind, then the vendor's own rules.
-func (s section) vendorSection(v vendor.Descriptor, refresh time.Duration) *vendor.Section {
-	out := vendor.NewSection(v.Name)
+func (s section) vendorSection(v vendorkit.Descriptor, refresh time.Duration) *vendorkit.Section {
+	out := vendorkit.NewSection(v.Name)
 	for key := range s.m {
 		out.Wrote(key)
 	}
@@ -796,25 +796,25 @@ func (s section) vendorSection(v vendor.Descriptor, refresh time.Duration) *vend
 }
 
 // value reads one key by its kind; an absent key gives its default.
-func (s section) value(k vendor.Key, refresh time.Duration, sched vendor.Schedule) any {
+func (s section) value(k vendorkit.Key, refresh time.Duration, sched vendorkit.Schedule) any {
 	path := join(s.path, k.Name)
 	switch k.Kind {
-	case vendor.URL:
+	case vendorkit.URL:
 		def, _ := k.Default.(string)
 		return s.url(k.Name, def, k.Example, k.CheckPath)
-	case vendor.Secret:
+	case vendorkit.Secret:
 		v, _ := s.secret(k.Name, k.Required, k.PEM, k.What)
 		return v
-	case vendor.Interval:
+	case vendorkit.Interval:
 		return s.interval(k.Name, refresh, sched)
-	case vendor.Duration:
+	case vendorkit.Duration:
 		v, _ := k.Default.(time.Duration)
 		if d, _, ok := s.duration(k.Name); ok {
 			v = d
 			s.read[k.Name] = true
 		}
 		return v
-	case vendor.Int:
+	case vendorkit.Int:
 		v, _ := k.Default.(int)
 		if t, e, ok := s.given(k.Name); ok {
 			n, err := strconv.Atoi(t)
@@ -829,7 +829,7 @@ func (s section) value(k vendor.Key, refresh time.Duration, sched vendor.Schedul
 			}
 		}
 		return v
-	case vendor.Bool:
+	case vendorkit.Bool:
 		v, _ := k.Default.(bool)
 		if t, e, ok := s.given(k.Name); ok {
 			switch strings.ToLower(t) {

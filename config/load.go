@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/risktop/risktop/sources/vendor"
+	"github.com/risktop/risktop/sources/vendorkit"
 )
 
 // Env is where a config reaches outside itself: environment variables for
@@ -220,7 +220,7 @@ func plainErr(err error) error {
 // sections sources: may hold (sources/vendors.All). The file's own
 // permissions decide the literal-secret warning. On a *Errors the returned
 // warnings are still meaningful.
-func Load(path string, env Env, vendors []vendor.Descriptor) (*Config, []Warning, error) {
+func Load(path string, env Env, vendors []vendorkit.Descriptor) (*Config, []Warning, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("config: cannot open %s: %v", path, plainErr(err))
@@ -247,6 +247,6 @@ func Load(path string, env Env, vendors []vendor.Descriptor) (*Config, []Warning
 // Parse validates data as if it were the file called name (used in
 // messages and to resolve relative paths). It never warns about file
 // permissions; Load does.
-func Parse(name string, data []byte, env Env, vendors []vendor.Descriptor) (*Config, []Warning, error) {
+func Parse(name string, data []byte, env Env, vendors []vendorkit.Descriptor) (*Config, []Warning, error) {
 	return parse(name, data, env, vendors, 0o600)
 }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/risktop/risktop/config"
 	"github.com/risktop/risktop/sources/httpx"
-	"github.com/risktop/risktop/sources/vendor"
+	"github.com/risktop/risktop/sources/vendorkit"
 	"github.com/risktop/risktop/sources/vendors"
 )
 
@@ -56,7 +56,7 @@ func runCheck(ctx context.Context, args []string, out, errOut io.Writer) error {
 // checkResult is one source's row.
 type checkResult struct {
 	source string
-	vendor.CheckResult
+	vendorkit.CheckResult
 }
 
 // checkOptions keep a check short: one retry, no long Retry-After waits.
@@ -76,12 +76,12 @@ func checkOptions() httpx.Options {
 func checkSources(ctx context.Context, cfg *config.Config, timeout time.Duration) []checkResult {
 	type check struct {
 		source string
-		run    func(context.Context, httpx.Options) vendor.CheckResult
+		run    func(context.Context, httpx.Options) vendorkit.CheckResult
 	}
 	var checks []check
 	for _, v := range vendors.All {
 		if s := cfg.Source(v.Name); s != nil {
-			checks = append(checks, check{v.Name, func(ctx context.Context, o httpx.Options) vendor.CheckResult { return v.Check(ctx, s, o) }})
+			checks = append(checks, check{v.Name, func(ctx context.Context, o httpx.Options) vendorkit.CheckResult { return v.Check(ctx, s, o) }})
 		}
 	}
 	results := make([]checkResult, len(checks))

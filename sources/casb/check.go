@@ -5,11 +5,11 @@ import (
 	"fmt"
 
 	"github.com/risktop/risktop/sources/httpx"
-	"github.com/risktop/risktop/sources/vendor"
+	"github.com/risktop/risktop/sources/vendorkit"
 )
 
 // check is `risktop check`'s: a token and one row of the user risk report.
-func check(ctx context.Context, s *vendor.Section, opts httpx.Options) (r vendor.CheckResult) {
+func check(ctx context.Context, s *vendorkit.Section, opts httpx.Options) (r vendorkit.CheckResult) {
 	cc := ConfigOf(s, opts)
 	cc.PageSize = 1
 	c, err := New(cc)

@@ -8,18 +8,18 @@ import (
 
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/hub"
-	"github.com/risktop/risktop/sources/vendor"
+	"github.com/risktop/risktop/sources/vendorkit"
 )
 
 // Source polls the Oracle CASB user risk report.
 type Source struct {
 	client *Client
-	store  vendor.Store
-	hub    vendor.Publisher
+	store  vendorkit.Store
+	hub    vendorkit.Publisher
 }
 
 // NewSource builds the source.
-func NewSource(c *Client, st vendor.Store, bus vendor.Publisher) *Source {
+func NewSource(c *Client, st vendorkit.Store, bus vendorkit.Publisher) *Source {
 	return &Source{client: c, store: st, hub: bus}
 }
 

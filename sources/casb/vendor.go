@@ -10,7 +10,7 @@ import (
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/sources/httpx"
 	"github.com/risktop/risktop/sources/sanitize"
-	"github.com/risktop/risktop/sources/vendor"
+	"github.com/risktop/risktop/sources/vendorkit"
 )
 
 // CASB documents no limit, and the user risk report is computed daily:
@@ -23,36 +23,36 @@ const (
 const example = "https://casb.example.com"
 
 // Vendor describes Oracle CASB to the rest of risktop.
-var Vendor = vendor.Descriptor{
+var Vendor = vendorkit.Descriptor{
 	Name:    vendorName,
 	Display: "Oracle CASB",
 	Short:   "CASB",
 	Polled:  true,
-	Config: vendor.Schema{
-		Keys: []vendor.Key{
-			{Name: "base_url", Kind: vendor.URL, Example: example,
-				CheckPath: vendor.RootOnly([]string{".palerra.net"}, []string{"api"}, example)},
-			{Name: "access_key", Kind: vendor.Secret, Required: true, What: "the access key generated in the CASB console"},
-			{Name: "access_secret", Kind: vendor.Secret, Required: true, What: "the secret key generated with the access key"},
-			{Name: "report", Kind: vendor.String, Default: DefaultReport},
-			{Name: "interval", Kind: vendor.Interval},
+	Config: vendorkit.Schema{
+		Keys: []vendorkit.Key{
+			{Name: "base_url", Kind: vendorkit.URL, Example: example,
+				CheckPath: vendorkit.RootOnly([]string{".palerra.net"}, []string{"api"}, example)},
+			{Name: "access_key", Kind: vendorkit.Secret, Required: true, What: "the access key generated in the CASB console"},
+			{Name: "access_secret", Kind: vendorkit.Secret, Required: true, What: "the secret key generated with the access key"},
+			{Name: "report", Kind: vendorkit.String, Default: DefaultReport},
+			{Name: "interval", Kind: vendorkit.Interval},
 		},
 		Check:    checkSection,
 		Backstop: backstop,
 	},
-	Schedule: vendor.Schedule{Default: DefaultInterval, Min: MinInterval,
+	Schedule: vendorkit.Schedule{Default: DefaultInterval, Min: MinInterval,
 		Why: "CASB documents no rate limit and computes the user risk report daily, so faster polling gains nothing and risks an undocumented limit"},
-	New: func(s *vendor.Section, opts httpx.Options) (any, error) { return New(ConfigOf(s, opts)) },
-	Sources: func(c any, _ *vendor.Section, d vendor.Deps) []vendor.Source {
-		return []vendor.Source{NewSource(c.(*Client), d.Store, d.Hub)}
+	New: func(s *vendorkit.Section, opts httpx.Options) (any, error) { return New(ConfigOf(s, opts)) },
+	Sources: func(c any, _ *vendorkit.Section, d vendorkit.Deps) []vendorkit.Source {
+		return []vendorkit.Source{NewSource(c.(*Client), d.Store, d.Hub)}
 	},
 	Check: check,
 	Level: LevelOf,
-	Summary: func(s *vendor.Section) string {
-		return fmt.Sprintf("casb %s report %s every %s", s.String("base_url"), s.String("report"), vendor.FormatDuration(s.Duration("interval")))
+	Summary: func(s *vendorkit.Section) string {
+		return fmt.Sprintf("casb %s report %s every %s", s.String("base_url"), s.String("report"), vendorkit.FormatDuration(s.Duration("interval")))
 	},
 	// The API host may be shared; it names the tenant less surely.
-	Tenant: func(s *vendor.Section) (string, bool) {
+	Tenant: func(s *vendorkit.Section) (string, bool) {
 		if u, err := url.Parse(s.String("base_url")); err == nil {
 			return u.Host, false
 		}
@@ -61,12 +61,12 @@ var Vendor = vendor.Descriptor{
 }
 
 // ConfigOf is the client config of a loaded section.
-func ConfigOf(s *vendor.Section, opts httpx.Options) Config {
+func ConfigOf(s *vendorkit.Section, opts httpx.Options) Config {
 	return Config{BaseURL: s.String("base_url"), AccessKey: s.Secret("access_key"), AccessSecret: s.Secret("access_secret"),
 		Report: s.String("report"), HTTP: opts}
 }
 
-func checkSection(s *vendor.Section, p vendor.Problems) {
+func checkSection(s *vendorkit.Section, p vendorkit.Problems) {
 	if !p.Read("report") {
 		return
 	}
@@ -80,7 +80,7 @@ func checkSection(s *vendor.Section, p vendor.Problems) {
 
 var configKeys = strings.NewReplacer("Config.", "", "BaseURL", "base_url", "AccessKey", "access_key", "AccessSecret", "access_secret", "Report", "report")
 
-func backstop(s *vendor.Section) error {
+func backstop(s *vendorkit.Section) error {
 	if _, err := New(ConfigOf(s, httpx.Options{})); err != nil {
 		return errors.New(configKeys.Replace(strings.TrimPrefix(err.Error(), vendorName+": ")))
 	}

@@ -4,12 +4,12 @@ import (
 	"context"
 
 	"github.com/risktop/risktop/sources/httpx"
-	"github.com/risktop/risktop/sources/vendor"
+	"github.com/risktop/risktop/sources/vendorkit"
 )
 
 // check is `risktop check`'s: the summary, one user's detail (which needs
 // 'Zero Trust: PII Read'), and the behaviors.
-func check(ctx context.Context, s *vendor.Section, opts httpx.Options) (r vendor.CheckResult) {
+func check(ctx context.Context, s *vendorkit.Section, opts httpx.Options) (r vendorkit.CheckResult) {
 	c, err := New(ConfigOf(s, opts))
 	if err != nil {
 		r.Fail(err)
@@ -23,7 +23,7 @@ func check(ctx context.Context, s *vendor.Section, opts httpx.Options) (r vendor
 	}
 	r.OK(&r.Reachable, &r.Authenticated)
 	if len(sum.Users) == 0 {
-		r.Permitted = vendor.MarkWarn
+		r.Permitted = vendorkit.MarkWarn
 		r.Note("no user has risk events, so user detail ('Zero Trust: PII Read') could not be tried")
 	} else if _, err := c.User(ctx, sum.Users[0].UserID); err != nil {
 		r.Fail(err)

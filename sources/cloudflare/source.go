@@ -9,7 +9,7 @@ import (
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/sources/httpx"
-	"github.com/risktop/risktop/sources/vendor"
+	"github.com/risktop/risktop/sources/vendorkit"
 )
 
 // SourceOptions tune the Cloudflare source.
@@ -25,8 +25,8 @@ type SourceOptions struct {
 // risk changed, so the drill-down has their behaviour events at hand.
 type Source struct {
 	client *Client
-	store  vendor.Store
-	hub    vendor.Publisher
+	store  vendorkit.Store
+	hub    vendorkit.Publisher
 	opts   SourceOptions
 
 	mu       sync.Mutex
@@ -35,7 +35,7 @@ type Source struct {
 }
 
 // NewSource builds the source.
-func NewSource(c *Client, st vendor.Store, bus vendor.Publisher, opts SourceOptions) *Source {
+func NewSource(c *Client, st vendorkit.Store, bus vendorkit.Publisher, opts SourceOptions) *Source {
 	if opts.DetailsPerPoll <= 0 {
 		opts.DetailsPerPoll = 20
 	}

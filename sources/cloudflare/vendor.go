@@ -11,7 +11,7 @@ import (
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/sources/httpx"
 	"github.com/risktop/risktop/sources/sanitize"
-	"github.com/risktop/risktop/sources/vendor"
+	"github.com/risktop/risktop/sources/vendorkit"
 )
 
 // Cloudflare allows 1,200 requests per 5 minutes per user, shared with
@@ -27,39 +27,39 @@ const vendorName = "cloudflare"
 const accountIDWhat = "the 32 hex characters after dash.cloudflare.com/ in the dashboard URL"
 
 // Vendor describes Cloudflare Zero Trust to the rest of risktop.
-var Vendor = vendor.Descriptor{
+var Vendor = vendorkit.Descriptor{
 	Name:    vendorName,
 	Display: "Cloudflare",
 	Short:   "CF",
 	Polled:  true,
-	Config: vendor.Schema{
-		Keys: []vendor.Key{
-			{Name: "base_url", Kind: vendor.URL, Default: DefaultBaseURL, Example: DefaultBaseURL, CheckPath: checkPath},
-			{Name: "account_id", Kind: vendor.String, Required: true, What: accountIDWhat},
-			{Name: "api_token", Kind: vendor.Secret, Required: true,
+	Config: vendorkit.Schema{
+		Keys: []vendorkit.Key{
+			{Name: "base_url", Kind: vendorkit.URL, Default: DefaultBaseURL, Example: DefaultBaseURL, CheckPath: checkPath},
+			{Name: "account_id", Kind: vendorkit.String, Required: true, What: accountIDWhat},
+			{Name: "api_token", Kind: vendorkit.Secret, Required: true,
 				What: "an API token with Zero Trust read and 'Zero Trust: PII Read' permissions"},
-			{Name: "interval", Kind: vendor.Interval},
+			{Name: "interval", Kind: vendorkit.Interval},
 		},
 		Check:    checkSection,
 		Backstop: backstop,
 	},
-	Schedule: vendor.Schedule{Default: DefaultInterval, Min: MinInterval,
+	Schedule: vendorkit.Schedule{Default: DefaultInterval, Min: MinInterval,
 		Why: "Cloudflare allows 1,200 requests per 5 minutes per user, shared with the dashboard and other automation, and going over blocks every API call for 5 minutes"},
-	New: func(s *vendor.Section, opts httpx.Options) (any, error) { return New(ConfigOf(s, opts)) },
-	Sources: func(c any, _ *vendor.Section, d vendor.Deps) []vendor.Source {
-		return []vendor.Source{NewSource(c.(*Client), d.Store, d.Hub, SourceOptions{})}
+	New: func(s *vendorkit.Section, opts httpx.Options) (any, error) { return New(ConfigOf(s, opts)) },
+	Sources: func(c any, _ *vendorkit.Section, d vendorkit.Deps) []vendorkit.Source {
+		return []vendorkit.Source{NewSource(c.(*Client), d.Store, d.Hub, SourceOptions{})}
 	},
 	Check: check,
 	Level: func(raw string, _ int) model.Level { return LevelOf(raw) },
-	Summary: func(s *vendor.Section) string {
-		return fmt.Sprintf("cloudflare %s account %s every %s", s.String("base_url"), s.String("account_id"), vendor.FormatDuration(s.Duration("interval")))
+	Summary: func(s *vendorkit.Section) string {
+		return fmt.Sprintf("cloudflare %s account %s every %s", s.String("base_url"), s.String("account_id"), vendorkit.FormatDuration(s.Duration("interval")))
 	},
 	// The API host is everyone's: the account names the tenant.
-	Tenant: func(s *vendor.Section) (string, bool) { return "cloudflare account " + s.String("account_id"), false },
+	Tenant: func(s *vendorkit.Section) (string, bool) { return "cloudflare account " + s.String("account_id"), false },
 }
 
 // ConfigOf is the client config of a loaded section.
-func ConfigOf(s *vendor.Section, opts httpx.Options) Config {
+func ConfigOf(s *vendorkit.Section, opts httpx.Options) Config {
 	return Config{BaseURL: s.String("base_url"), AccountID: s.String("account_id"), APIToken: s.Secret("api_token"), HTTP: opts}
 }
 
@@ -75,7 +75,7 @@ func checkPath(u *url.URL) string {
 	return ""
 }
 
-func checkSection(s *vendor.Section, p vendor.Problems) {
+func checkSection(s *vendorkit.Section, p vendorkit.Problems) {
 	if id := s.String("account_id"); id != "" && !isHex32(id) {
 		p.At("account_id", "%s is not an account ID; use %s", p.Quoted("account_id", id, 40), accountIDWhat)
 	}
@@ -90,7 +90,7 @@ func isHex32(s string) bool {
 
 var configKeys = strings.NewReplacer("Config.", "", "BaseURL", "base_url", "AccountID", "account_id", "APIToken", "api_token")
 
-func backstop(s *vendor.Section) error {
+func backstop(s *vendorkit.Section) error {
 	if _, err := New(ConfigOf(s, httpx.Options{})); err != nil {
 		return errors.New(configKeys.Replace(strings.TrimPrefix(err.Error(), vendorName+": ")))
 	}

@@ -6,13 +6,13 @@ import (
 	"net/http"
 
 	"github.com/risktop/risktop/sources/httpx"
-	"github.com/risktop/risktop/sources/vendor"
+	"github.com/risktop/risktop/sources/vendorkit"
 )
 
 // check is `risktop check`'s: a token (OAuth) and the risk provider that
 // attributes our pushes. Nothing is pushed: a check must not change the
 // org's risk.
-func check(ctx context.Context, s *vendor.Section, opts httpx.Options) (r vendor.CheckResult) {
+func check(ctx context.Context, s *vendorkit.Section, opts httpx.Options) (r vendorkit.CheckResult) {
 	cfg := ConfigOf(s, opts)
 	c, err := New(cfg)
 	if err != nil {
@@ -28,8 +28,8 @@ func check(ctx context.Context, s *vendor.Section, opts httpx.Options) (r vendor
 		// Reading providers takes okta.riskProviders.read, which a
 		// push-only app may rightly lack; pushes may still work.
 		r.OK(&r.Reachable, &r.Authenticated)
-		r.Permitted = vendor.MarkWarn
-		r.Note("cannot read risk providers, so attribution is unknown (grant %s to check it): %s", ScopeProvidersRead, vendor.Describe(err))
+		r.Permitted = vendorkit.MarkWarn
+		r.Note("cannot read risk providers, so attribution is unknown (grant %s to check it): %s", ScopeProvidersRead, vendorkit.Describe(err))
 		return r
 	case err != nil:
 		r.Fail(err)
@@ -38,11 +38,11 @@ func check(ctx context.Context, s *vendor.Section, opts httpx.Options) (r vendor
 	r.OK(&r.Reachable, &r.Authenticated)
 	switch att.State {
 	case Enforced:
-		r.Permitted = vendor.MarkOK
+		r.Permitted = vendorkit.MarkOK
 	case LogOnly, NoClientID:
-		r.Permitted = vendor.MarkWarn
+		r.Permitted = vendorkit.MarkWarn
 	default:
-		r.Permitted = vendor.MarkFail
+		r.Permitted = vendorkit.MarkFail
 	}
 	r.Note("%s (%s)", att.Detail, cfg.Mode())
 	return r

@@ -10,7 +10,7 @@ import (
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/sources/httpx"
 	"github.com/risktop/risktop/sources/sanitize"
-	"github.com/risktop/risktop/sources/vendor"
+	"github.com/risktop/risktop/sources/vendorkit"
 )
 
 const vendorName = "okta"
@@ -22,22 +22,22 @@ const CheckEvery = 15 * time.Minute
 const example = "https://acme.okta.com"
 
 // Vendor describes Okta to the rest of risktop.
-var Vendor = vendor.Descriptor{
+var Vendor = vendorkit.Descriptor{
 	Name:    vendorName,
 	Display: "Okta",
 	Short:   "OKTA",
 	Polled:  false,
-	Config: vendor.Schema{
-		Keys: []vendor.Key{
-			{Name: "base_url", Kind: vendor.URL, Example: example, CheckPath: checkPath},
-			{Name: "api_token", Kind: vendor.Secret, What: "an SSWS API token"},
-			{Name: "client_id", Kind: vendor.String},
-			{Name: "private_key", Kind: vendor.Secret, PEM: true, What: "the service app's RSA private key (PEM)"},
-			{Name: "key_id", Kind: vendor.String},
-			{Name: "requests_per_minute", Kind: vendor.Int, Default: DefaultRequestsPerMinute, Min: 1, Max: MaxRequestsPerMinute,
+	Config: vendorkit.Schema{
+		Keys: []vendorkit.Key{
+			{Name: "base_url", Kind: vendorkit.URL, Example: example, CheckPath: checkPath},
+			{Name: "api_token", Kind: vendorkit.Secret, What: "an SSWS API token"},
+			{Name: "client_id", Kind: vendorkit.String},
+			{Name: "private_key", Kind: vendorkit.Secret, PEM: true, What: "the service app's RSA private key (PEM)"},
+			{Name: "key_id", Kind: vendorkit.String},
+			{Name: "requests_per_minute", Kind: vendorkit.Int, Default: DefaultRequestsPerMinute, Min: 1, Max: MaxRequestsPerMinute,
 				NotNumber:  fmt.Sprintf("use 1 to %d (Okta's guide allows %d per risk provider)", MaxRequestsPerMinute, DefaultRequestsPerMinute),
 				OutOfRange: fmt.Sprintf("use 1 to %d (the API's limit; Okta's integration guide asks for %d per risk provider)", MaxRequestsPerMinute, DefaultRequestsPerMinute)},
-			{Name: "allow_documentation_ranges", Kind: vendor.Bool,
+			{Name: "allow_documentation_ranges", Kind: vendorkit.Bool,
 				NotBool: "write true only for a simulator's tenant (its addresses are in the documentation ranges), else leave it out"},
 		},
 		Hints: map[string]string{
@@ -46,21 +46,21 @@ var Vendor = vendor.Descriptor{
 		Check:    checkSection,
 		Backstop: backstop,
 	},
-	Schedule: vendor.Schedule{Default: CheckEvery, Min: CheckEvery},
-	New:      func(s *vendor.Section, opts httpx.Options) (any, error) { return New(ConfigOf(s, opts)) },
-	Sources: func(c any, _ *vendor.Section, _ vendor.Deps) []vendor.Source {
-		return []vendor.Source{NewSource(c.(*Client))}
+	Schedule: vendorkit.Schedule{Default: CheckEvery, Min: CheckEvery},
+	New:      func(s *vendorkit.Section, opts httpx.Options) (any, error) { return New(ConfigOf(s, opts)) },
+	Sources: func(c any, _ *vendorkit.Section, _ vendorkit.Deps) []vendorkit.Source {
+		return []vendorkit.Source{NewSource(c.(*Client))}
 	},
 	Check: check,
 	Level: func(raw string, _ int) model.Level { return LevelOf(raw) },
-	Summary: func(s *vendor.Section) string {
+	Summary: func(s *vendorkit.Section) string {
 		part := fmt.Sprintf("okta %s (%s) %d pushes/min", s.String("base_url"), mode(s), s.Int("requests_per_minute"))
 		if s.Bool("allow_documentation_ranges") {
 			part += ", documentation ranges allowed"
 		}
 		return part
 	},
-	Tenant: func(s *vendor.Section) (string, bool) {
+	Tenant: func(s *vendorkit.Section) (string, bool) {
 		if u, err := url.Parse(s.String("base_url")); err == nil {
 			return u.Host, true
 		}
@@ -69,7 +69,7 @@ var Vendor = vendor.Descriptor{
 }
 
 // ConfigOf is the client config of a loaded section.
-func ConfigOf(s *vendor.Section, opts httpx.Options) Config {
+func ConfigOf(s *vendorkit.Section, opts httpx.Options) Config {
 	return Config{
 		BaseURL: s.String("base_url"), APIToken: s.Secret("api_token"),
 		ClientID: s.String("client_id"), PrivateKeyPEM: s.Secret("private_key"), KeyID: s.String("key_id"),
@@ -80,17 +80,17 @@ func ConfigOf(s *vendor.Section, opts httpx.Options) Config {
 
 // AllowsDocumentationRanges reports allow_documentation_ranges: pushes may
 // name the documentation ranges (a simulator's tenant).
-func AllowsDocumentationRanges(s *vendor.Section) bool { return s.Bool("allow_documentation_ranges") }
+func AllowsDocumentationRanges(s *vendorkit.Section) bool { return s.Bool("allow_documentation_ranges") }
 
 // mode is "oauth" or "ssws".
-func mode(s *vendor.Section) string {
+func mode(s *vendorkit.Section) string {
 	if s.String("client_id") != "" {
 		return "oauth"
 	}
 	return "ssws"
 }
 
-var ownRoot = vendor.RootOnly([]string{".okta.com", ".oktapreview.com", ".okta-emea.com", ".okta-gov.com"},
+var ownRoot = vendorkit.RootOnly([]string{".okta.com", ".oktapreview.com", ".okta-emea.com", ".okta-gov.com"},
 	[]string{"api", "oauth2", "admin", "app", "home"}, example)
 
 // checkPath refuses the Admin Console's host and a path on Okta's domains.
@@ -108,7 +108,7 @@ func checkPath(u *url.URL) string {
 
 // checkSection holds the credentials to exactly one kind: an SSWS token,
 // or an OAuth service app's client id and key.
-func checkSection(s *vendor.Section, p vendor.Problems) {
+func checkSection(s *vendorkit.Section, p vendorkit.Problems) {
 	ssws := s.Has("api_token") || s.Has("api_token_file")
 	oauth := s.Has("client_id") || s.Has("private_key") || s.Has("private_key_file") || s.Has("key_id")
 	switch {
@@ -132,7 +132,7 @@ func checkSection(s *vendor.Section, p vendor.Problems) {
 	}
 }
 
-func backstop(s *vendor.Section) error {
+func backstop(s *vendorkit.Section) error {
 	_, err := New(ConfigOf(s, httpx.Options{}))
 	if err == nil {
 		return nil

@@ -4,13 +4,13 @@ import (
 	"context"
 
 	"github.com/risktop/risktop/sources/httpx"
-	"github.com/risktop/risktop/sources/vendor"
+	"github.com/risktop/risktop/sources/vendorkit"
 )
 
 // check is `risktop check`'s: a token and the hourly budget (GET
 // /auth/rate_limit), one event, then score insights, whose failure only
 // costs the SmartFactor chart.
-func check(ctx context.Context, s *vendor.Section, opts httpx.Options) (r vendor.CheckResult) {
+func check(ctx context.Context, s *vendorkit.Section, opts httpx.Options) (r vendorkit.CheckResult) {
 	c, err := New(ConfigOf(s, opts))
 	if err != nil {
 		r.Fail(err)
@@ -29,8 +29,8 @@ func check(ctx context.Context, s *vendor.Section, opts httpx.Options) (r vendor
 	}
 	r.OK(&r.Permitted)
 	if _, err := c.ScoreInsights(ctx, ScoreQuery{}); err != nil {
-		r.Permitted = vendor.MarkWarn
-		r.Note("events readable, but score insights failed, so no SmartFactor chart: %s", vendor.Describe(err))
+		r.Permitted = vendorkit.MarkWarn
+		r.Note("events readable, but score insights failed, so no SmartFactor chart: %s", vendorkit.Describe(err))
 	} else {
 		r.Note("events and SmartFactor score insights readable")
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/risktop/risktop/sources/httpx"
 	"github.com/risktop/risktop/sources/ingest"
 	"github.com/risktop/risktop/sources/poll"
-	"github.com/risktop/risktop/sources/vendor"
+	"github.com/risktop/risktop/sources/vendorkit"
 )
 
 // Cursor names in the store: CursorHead holds a HeadCursor, CursorBackfill
@@ -47,8 +47,8 @@ const (
 // poll, history back-filled in the background, and score insights.
 type Source struct {
 	client *Client
-	store  vendor.Store
-	hub    vendor.Publisher
+	store  vendorkit.Store
+	hub    vendorkit.Publisher
 	opts   SourceOptions
 
 	mu         sync.Mutex
@@ -70,7 +70,7 @@ type HeadCursor struct {
 }
 
 // NewSource builds the source.
-func NewSource(c *Client, st vendor.Store, bus vendor.Publisher, opts SourceOptions) *Source {
+func NewSource(c *Client, st vendorkit.Store, bus vendorkit.Publisher, opts SourceOptions) *Source {
 	if opts.Backfill <= 0 {
 		opts.Backfill = 24 * time.Hour
 	}

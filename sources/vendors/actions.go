@@ -6,7 +6,7 @@ import (
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/cloudflare"
 	"github.com/risktop/risktop/sources/okta"
-	"github.com/risktop/risktop/sources/vendor"
+	"github.com/risktop/risktop/sources/vendorkit"
 )
 
 // The vendors operator actions reach: IP risk is pushed to one, a
@@ -18,7 +18,7 @@ var (
 
 // PushesMayNameDocumentationRanges reports whether PushTo's section lets
 // pushes name the documentation ranges (a simulator's tenant).
-func PushesMayNameDocumentationRanges(s *vendor.Section) bool {
+func PushesMayNameDocumentationRanges(s *vendorkit.Section) bool {
 	return okta.AllowsDocumentationRanges(s)
 }
 

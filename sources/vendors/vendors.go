@@ -1,5 +1,5 @@
 // Package vendors is the one list of the vendors risktop speaks to.
-// Adding a vendor is its package (client and vendor.Descriptor) and one
+// Adding a vendor is its package (client and vendorkit.Descriptor) and one
 // line in All.
 package vendors
 
@@ -8,12 +8,12 @@ import (
 	"github.com/risktop/risktop/sources/cloudflare"
 	"github.com/risktop/risktop/sources/okta"
 	"github.com/risktop/risktop/sources/onelogin"
-	"github.com/risktop/risktop/sources/vendor"
+	"github.com/risktop/risktop/sources/vendorkit"
 )
 
 // All are the vendors in the order config messages, the header and
 // `risktop check` list them.
-var All = []vendor.Descriptor{
+var All = []vendorkit.Descriptor{
 	onelogin.Vendor,
 	casb.Vendor,
 	cloudflare.Vendor,

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/risktop/risktop/model"
-	"github.com/risktop/risktop/sources/vendor"
+	"github.com/risktop/risktop/sources/vendorkit"
 )
 
 // Every vendor describes itself whole, under the name the model and the
@@ -19,7 +19,7 @@ func TestDescriptorsAreComplete(t *testing.T) {
 			d.Check == nil || d.Summary == nil || d.Tenant == nil {
 			t.Errorf("%s: incomplete descriptor %+v", d.Name, d)
 		}
-		interval := slices.ContainsFunc(d.Config.Keys, func(k vendor.Key) bool { return k.Kind == vendor.Interval })
+		interval := slices.ContainsFunc(d.Config.Keys, func(k vendorkit.Key) bool { return k.Kind == vendorkit.Interval })
 		if interval != d.Polled || d.Schedule.Min <= 0 {
 			t.Errorf("%s: polled %v, interval key %v, minimum %s", d.Name, d.Polled, interval, d.Schedule.Min)
 		}

@@ -20,7 +20,7 @@ import (
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/httpx"
 	"github.com/risktop/risktop/sources/poll"
-	"github.com/risktop/risktop/sources/vendor"
+	"github.com/risktop/risktop/sources/vendorkit"
 	"github.com/risktop/risktop/sources/vendors"
 )
 
@@ -52,7 +52,7 @@ func NewPollers(cfg *config.Config, st store.Store, bus *hub.Hub, opts httpx.Opt
 			return nil, err
 		}
 		p.clients[v.Name] = c
-		for _, src := range v.Sources(c, s, vendor.Deps{Store: st, Hub: bus}) {
+		for _, src := range v.Sources(c, s, vendorkit.Deps{Store: st, Hub: bus}) {
 			specs = append(specs, poll.Spec{Source: src, Interval: v.Interval(s), MinInterval: v.Schedule.Min})
 		}
 	}
@@ -83,7 +83,7 @@ func Clients(cfg *config.Config, opts httpx.Options, names ...string) (vendors.C
 }
 
 // Client is the named vendor's client (nil when it is not configured).
-func (p *Pollers) Client(vendor string) any { return p.clients[vendor] }
+func (p *Pollers) Client(vendorName string) any { return p.clients[vendorName] }
 
 // Run polls, and prunes what is older than the retention, until ctx ends;
 // it returns when every goroutine it started has.

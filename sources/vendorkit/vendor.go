@@ -4,7 +4,7 @@
 // beside its client (sources/<vendor>.Vendor) and sources/vendors lists them;
 // config, the wiring and the commands iterate over that list instead of
 // naming vendors. It imports no vendor client, so config may use it.
-package vendor
+package vendorkit
 
 import (
 	"context"

@@ -55,7 +55,9 @@ var Vendor = vendorkit.Descriptor{
 		return fmt.Sprintf("cloudflare %s account %s every %s", s.String("base_url"), s.String("account_id"), vendorkit.FormatDuration(s.Duration("interval")))
 	},
 	// The API host is everyone's: the account names the tenant.
-	Tenant: func(s *vendorkit.Section) (string, bool) { return "cloudflare account " + s.String("account_id"), false },
+	Tenant: func(s *vendorkit.Section) (string, bool) {
+		return "cloudflare account " + s.String("account_id"), false
+	},
 }
 
 // ConfigOf is the client config of a loaded section.

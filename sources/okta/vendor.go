@@ -80,7 +80,9 @@ func ConfigOf(s *vendorkit.Section, opts httpx.Options) Config {
 
 // AllowsDocumentationRanges reports allow_documentation_ranges: pushes may
 // name the documentation ranges (a simulator's tenant).
-func AllowsDocumentationRanges(s *vendorkit.Section) bool { return s.Bool("allow_documentation_ranges") }
+func AllowsDocumentationRanges(s *vendorkit.Section) bool {
+	return s.Bool("allow_documentation_ranges")
+}
 
 // mode is "oauth" or "ssws".
 func mode(s *vendorkit.Section) string {

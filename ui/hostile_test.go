@@ -50,7 +50,7 @@ type hostileRig struct {
 	sim     *sim.Sim
 	clock   *simkit.ManualClock
 	st      *store.SQLite
-	clients vendors.Clients
+	clients actions.Clients
 	msgs    []hub.Msg
 }
 
@@ -89,7 +89,7 @@ func newHostileRig(t testing.TB) *hostileRig {
 			t.Fatal(err)
 		}
 	}
-	r.clients = vendors.ClientsOf(built)
+	r.clients = actions.ClientsOf(built)
 	if _, err := r.clients.Cloudflare.CreateIntegration(ctx, cloudflare.IntegrationCreate{
 		TenantURL: "https://acme.okta.com", ReferenceID: "0oa-access-okta-idp"}); err != nil {
 		t.Fatal(err)

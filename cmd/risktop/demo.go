@@ -167,12 +167,12 @@ func (d *demo) serve(ctx context.Context, o demoOptions, send func(tea.Msg)) err
 	if ctx.Err() != nil {
 		return nil // quit while the world was being generated
 	}
-	keyFile := filepath.Join(d.dir, "okta-sim-key.pem")
-	if err := os.WriteFile(keyFile, srv.OktaKeyPEM, 0o600); err != nil {
-		return fmt.Errorf("could not write the simulator's Okta key: %w", err)
+	text, err := srv.WriteConfig(d.dir)
+	if err != nil {
+		return err
 	}
 	name := filepath.Join(d.dir, "demo.yaml")
-	text := srv.Endpoints().Config(keyFile) + "store: " + strconv.Quote(filepath.Join(d.dir, "risktop.db")) + "\n"
+	text += "store: " + strconv.Quote(filepath.Join(d.dir, "risktop.db")) + "\n"
 	cfg, warnings, err := config.Parse(name, []byte(text), config.Env{}, vendors.All)
 	for _, w := range warnings {
 		d.log.Warn("config", "warning", w.String())

@@ -15,7 +15,6 @@ import (
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/httpx"
-	"github.com/risktop/risktop/sources/vendors"
 )
 
 // What the headless commands (get, push-ip, reset-user) share.
@@ -82,7 +81,7 @@ type actingDeps struct {
 	svc     *actions.Service
 	store   *store.SQLite
 	log     *slog.Logger
-	clients vendors.Clients
+	clients actions.Clients
 }
 
 // openActing opens the log, the config's store, the named vendor's client

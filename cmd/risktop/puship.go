@@ -15,7 +15,6 @@ import (
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/sanitize"
-	"github.com/risktop/risktop/sources/vendors"
 )
 
 const pushSynopsis = `
@@ -90,14 +89,14 @@ func runPushIP(ctx context.Context, args []string, out, errOut io.Writer) error 
 	if err != nil {
 		return err
 	}
-	pushTo := cfg.Source(vendors.PushTo.Name)
+	pushTo := cfg.Source(actions.PushTo.Name)
 	if pushTo == nil {
-		return failf(errOut, 2, "push-ip: %s is not configured in %s; add sources.%s (see the README)", vendors.PushTo.Display, cfg.Path, vendors.PushTo.Name)
+		return failf(errOut, 2, "push-ip: %s is not configured in %s; add sources.%s (see the README)", actions.PushTo.Display, cfg.Path, actions.PushTo.Name)
 	}
-	if pushProblems(errOut, reqs, vendors.PushesMayNameDocumentationRanges(pushTo)) {
+	if pushProblems(errOut, reqs, actions.PushesMayNameDocumentationRanges(pushTo)) {
 		return failf(errOut, 2, "push-ip: nothing queued; fix the arguments above")
 	}
-	d, done, err := openActing("push-ip", cfg, *logPath, *write, errOut, vendors.PushTo.Name)
+	d, done, err := openActing("push-ip", cfg, *logPath, *write, errOut, actions.PushTo.Name)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/sanitize"
-	"github.com/risktop/risktop/sources/vendors"
 )
 
 const resetSynopsis = `
@@ -53,10 +52,10 @@ func runResetUser(ctx context.Context, args []string, out, errOut io.Writer) err
 	if err != nil {
 		return err
 	}
-	if cfg.Source(vendors.ResetIn.Name) == nil {
-		return failf(errOut, 2, "reset-user: %s is not configured in %s; add sources.%s (see the README)", vendors.ResetIn.Display, cfg.Path, vendors.ResetIn.Name)
+	if cfg.Source(actions.ResetIn.Name) == nil {
+		return failf(errOut, 2, "reset-user: %s is not configured in %s; add sources.%s (see the README)", actions.ResetIn.Display, cfg.Path, actions.ResetIn.Name)
 	}
-	d, done, err := openActing("reset-user", cfg, *logPath, *write, errOut, vendors.ResetIn.Name)
+	d, done, err := openActing("reset-user", cfg, *logPath, *write, errOut, actions.ResetIn.Name)
 	if err != nil {
 		return err
 	}
@@ -75,7 +74,7 @@ func runResetUser(ctx context.Context, args []string, out, errOut io.Writer) err
 	}
 
 	found, err := d.clients.ResetTarget(ctx, who)
-	if errors.Is(err, vendors.ErrNothingToReset) {
+	if errors.Is(err, actions.ErrNothingToReset) {
 		// Recorded as refused: there is no one to reset.
 		_ = svc.ResetUser(ctx, actor, target)
 	}

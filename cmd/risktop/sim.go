@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"text/tabwriter"
 	"time"
 
@@ -59,26 +58,23 @@ func runSim(ctx context.Context, args []string, out, _ io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	keyFile := filepath.Join(dir, "okta-sim-key.pem")
-	if err := os.WriteFile(keyFile, srv.OktaKeyPEM, 0o600); err != nil {
+	text, err := srv.WriteConfig(dir)
+	if err != nil {
 		return err
 	}
 
-	printSimBanner(out, srv, keyFile)
+	printSimBanner(out, srv, text)
 	<-ctx.Done()
 	fmt.Fprintln(out, "\nrisktop sim: stopped")
 	return nil
 }
 
-func printSimBanner(out io.Writer, srv *sim.Server, keyFile string) {
-	ep := srv.Endpoints()
+func printSimBanner(out io.Writer, srv *sim.Server, config string) {
 	fmt.Fprintf(out, "risktop simulator listening on %s\n\n", srv.URL)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "  onelogin\t%s\n", ep.OneLogin)
-	fmt.Fprintf(tw, "  casb\t%s\n", ep.CASB)
-	fmt.Fprintf(tw, "  cloudflare\t%s\n", ep.Cloudflare)
-	fmt.Fprintf(tw, "  okta\t%s\n", ep.Okta)
-	fmt.Fprintf(tw, "  control\t%s/\n", ep.Control)
+	for _, e := range srv.Endpoints().List() {
+		fmt.Fprintf(tw, "  %s\t%s\n", e.Name, e.URL)
+	}
 	tw.Flush()
-	fmt.Fprintf(out, "\nA config that points risktop at it (the credentials are the simulator's\nbuilt-in ones, not secrets):\n\n%s", ep.Config(keyFile))
+	fmt.Fprintf(out, "\nA config that points risktop at it (the credentials are the simulator's\nbuilt-in ones, not secrets):\n\n%s", config)
 }

@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sort"
 	"time"
 
@@ -209,6 +211,25 @@ sources:
 		e.CASB, casbsim.DefaultAccessKey, casbsim.DefaultAccessSecret,
 		e.Cloudflare, cfsim.DefaultAccountID, cfsim.DefaultToken,
 		e.Okta, oktasim.DefaultClientID, oktaKeyFile)
+}
+
+// Endpoint is one vendor's base URL, or the control API's ("control").
+type Endpoint struct{ Name, URL string }
+
+// List is every endpoint, the vendors in Vendors' order, then the control
+// API: for a banner that names them without naming each.
+func (e Endpoints) List() []Endpoint {
+	return []Endpoint{{OneLogin, e.OneLogin}, {CASB, e.CASB}, {Cloudflare, e.Cloudflare}, {Okta, e.Okta}, {"control", e.Control + "/"}}
+}
+
+// WriteConfig writes the files the config needs (the Okta simulator's
+// private key, 0600) into dir and returns the config text (Config).
+func (s *Server) WriteConfig(dir string) (string, error) {
+	keyFile := filepath.Join(dir, "okta-sim-key.pem")
+	if err := os.WriteFile(keyFile, s.OktaKeyPEM, 0o600); err != nil {
+		return "", fmt.Errorf("sim: writing the Okta simulator's key: %w", err)
+	}
+	return s.Endpoints().Config(keyFile), nil
 }
 
 // EndpointsAt returns the base URLs under a root URL (the server's, or any

@@ -28,7 +28,7 @@ import (
 type Pollers struct {
 	Hub     *hub.Hub
 	Runner  *poll.Runner
-	Clients vendors.Clients // what the actions service acts through
+	Clients actions.Clients // what the actions service acts through
 
 	clients   map[string]any // every configured vendor's, by name
 	store     store.Store
@@ -59,14 +59,14 @@ func NewPollers(cfg *config.Config, st store.Store, bus *hub.Hub, opts httpx.Opt
 	if len(specs) == 0 {
 		return nil, fmt.Errorf("no sources configured in %s", cfg.Path)
 	}
-	p.Clients = vendors.ClientsOf(p.clients)
+	p.Clients = actions.ClientsOf(p.clients)
 	p.Runner = poll.NewRunner(bus, specs...)
 	return p, nil
 }
 
 // Clients builds the clients of the named vendors that are configured, for
 // a command that acts without polling.
-func Clients(cfg *config.Config, opts httpx.Options, names ...string) (vendors.Clients, error) {
+func Clients(cfg *config.Config, opts httpx.Options, names ...string) (actions.Clients, error) {
 	built := map[string]any{}
 	for _, v := range vendors.All {
 		s := cfg.Source(v.Name)
@@ -75,11 +75,11 @@ func Clients(cfg *config.Config, opts httpx.Options, names ...string) (vendors.C
 		}
 		c, err := v.New(s, opts)
 		if err != nil {
-			return vendors.Clients{}, err
+			return actions.Clients{}, err
 		}
 		built[v.Name] = c
 	}
-	return vendors.ClientsOf(built), nil
+	return actions.ClientsOf(built), nil
 }
 
 // Client is the named vendor's client (nil when it is not configured).
@@ -160,7 +160,7 @@ func logHealth(ctx context.Context, bus *hub.Hub, log *slog.Logger) {
 // ServiceOptions are what a command needs to act on the vendors.
 type ServiceOptions struct {
 	Store     store.Store
-	Clients   vendors.Clients
+	Clients   actions.Clients
 	ReadOnly  bool
 	AuditFile string
 	Log       *slog.Logger

@@ -1,9 +1,8 @@
-package vendors
+package actions
 
 import (
 	"context"
 
-	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/cloudflare"
 	"github.com/risktop/risktop/sources/okta"
 	"github.com/risktop/risktop/sources/vendorkit"
@@ -22,9 +21,8 @@ func PushesMayNameDocumentationRanges(s *vendorkit.Section) bool {
 	return okta.AllowsDocumentationRanges(s)
 }
 
-// Clients are the clients the actions service acts through and, until it
-// reads through actions, the dashboard reads on demand. A vendor that is
-// not configured is nil.
+// Clients are the clients the actions service acts through. A vendor
+// that is not configured is nil.
 type Clients struct {
 	Cloudflare *cloudflare.Client
 	Okta       *okta.Client
@@ -39,7 +37,7 @@ func ClientsOf(byName map[string]any) Clients {
 }
 
 // ActionsOptions are o acting through c.
-func (c Clients) ActionsOptions(o actions.Options) actions.Options {
+func (c Clients) ActionsOptions(o Options) Options {
 	o.Cloudflare, o.Okta = c.Cloudflare, c.Okta
 	return o
 }
@@ -49,10 +47,10 @@ func (c Clients) ActionsOptions(o actions.Options) actions.Options {
 var ErrNothingToReset = cloudflare.ErrNotInSummary
 
 // ResetTarget looks who (an email or a user id) up where resets happen.
-func (c Clients) ResetTarget(ctx context.Context, who string) (actions.ResetTarget, error) {
+func (c Clients) ResetTarget(ctx context.Context, who string) (ResetTarget, error) {
 	u, err := c.Cloudflare.FindPerson(ctx, who)
 	if err != nil {
-		return actions.ResetTarget{}, err
+		return ResetTarget{}, err
 	}
-	return actions.ResetTarget{UserID: u.UserID, Email: u.Email, Name: u.Name, Level: cloudflare.LevelOf(string(u.MaxRiskLevel))}, nil
+	return ResetTarget{UserID: u.UserID, Email: u.Email, Name: u.Name, Level: cloudflare.LevelOf(string(u.MaxRiskLevel))}, nil
 }

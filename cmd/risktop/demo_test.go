@@ -17,6 +17,7 @@ import (
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/poll"
+	"github.com/risktop/risktop/sources/vendors"
 	"github.com/risktop/risktop/ui"
 )
 
@@ -61,7 +62,7 @@ func TestDemoStartsAndStops(t *testing.T) {
 		for _, s := range r.Sources() {
 			polled = append(polled, s.Name())
 		}
-		if !slices.Equal(polled, model.Vendors[:]) {
+		if !slices.Equal(polled, vendors.Names()) {
 			t.Fatalf("attach polls %v, want every vendor", polled)
 		}
 		// Actions are on, against the simulator: a push leaves at once,
@@ -143,7 +144,7 @@ func TestDemoStartsAndStops(t *testing.T) {
 }
 
 func allOK(h map[string]model.Health) bool {
-	for _, v := range model.Vendors {
+	for _, v := range vendors.Names() {
 		if h[v].State != model.StateOK {
 			return false
 		}

@@ -32,28 +32,28 @@ func getFixture(t *testing.T) (cfgPath string) {
 	ctx := context.Background()
 	t1 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	events := []model.Event{
-		{Vendor: model.VendorOneLogin, ID: "ol-1", Time: t1, Type: 5, TypeName: "User logged in", UserID: "101", UserName: "Ava Chen",
+		{Vendor: "onelogin", ID: "ol-1", Time: t1, Type: 5, TypeName: "User logged in", UserID: "101", UserName: "Ava Chen",
 			UserKey: "ava.chen@example.com", IP: "203.0.113.9", Score: 82, Level: model.LevelCritical, App: "Salesforce",
 			Reasons: "New country\nTor exit node"},
-		{Vendor: model.VendorOneLogin, ID: "ol-2", Time: t1.Add(-time.Hour), Type: 6, TypeName: "User failed login", UserID: "102",
+		{Vendor: "onelogin", ID: "ol-2", Time: t1.Add(-time.Hour), Type: 6, TypeName: "User failed login", UserID: "102",
 			UserName: "Bo \x1b]0;pwned\x07Li", UserKey: "bo.li@example.com", IP: "198.51.100.7", Score: 30, Level: model.LevelMedium,
 			App: "=HYPERLINK(\"http://evil\")"},
-		{Vendor: model.VendorCloudflare, ID: "cf-1", Time: t1.Add(-2 * time.Hour), TypeName: "Impossible Travel", UserID: "u-9",
+		{Vendor: "cloudflare", ID: "cf-1", Time: t1.Add(-2 * time.Hour), TypeName: "Impossible Travel", UserID: "u-9",
 			UserKey: "ava.chen@example.com", Score: model.NoScore, Level: model.LevelHigh},
 	}
 	if _, err := st.PutEvents(ctx, events); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.PutUserRisks(ctx, model.VendorCloudflare, t1, []model.UserRisk{
-		{Vendor: model.VendorCloudflare, UserID: "u-9", Email: "ava.chen@example.com", Name: "Ava Chen", Level: model.LevelHigh,
+	if err := st.PutUserRisks(ctx, "cloudflare", t1, []model.UserRisk{
+		{Vendor: "cloudflare", UserID: "u-9", Email: "ava.chen@example.com", Name: "Ava Chen", Level: model.LevelHigh,
 			RawLevel: "high", Score: model.NoScore, Events: 3, LastSeen: t1.Add(-2 * time.Hour)},
-		{Vendor: model.VendorCloudflare, UserID: "u-7", Email: "cy@example.com", Name: "Cy", Level: model.LevelLow,
+		{Vendor: "cloudflare", UserID: "u-7", Email: "cy@example.com", Name: "Cy", Level: model.LevelLow,
 			RawLevel: "low", Score: model.NoScore, Events: 1, LastSeen: t1.Add(-48 * time.Hour)},
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.PutUserRisks(ctx, model.VendorOneLogin, t1, []model.UserRisk{
-		{Vendor: model.VendorOneLogin, UserID: "101", Email: "ava.chen@example.com", Name: "Ava Chen", Level: model.LevelCritical,
+	if err := st.PutUserRisks(ctx, "onelogin", t1, []model.UserRisk{
+		{Vendor: "onelogin", UserID: "101", Email: "ava.chen@example.com", Name: "Ava Chen", Level: model.LevelCritical,
 			RawLevel: "very_high", Score: 82, Events: 4, LastSeen: t1},
 	}); err != nil {
 		t.Fatal(err)

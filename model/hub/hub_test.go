@@ -11,8 +11,8 @@ func TestHubCoalescesPerKeyAndNeverBlocks(t *testing.T) {
 	h := New()
 	slow := h.Subscribe() // never read until the end
 	for i := 0; i < 10_000; i++ {
-		h.Publish(EventsMsg{Vendor: model.VendorOneLogin, Inserted: 1, Newest: time.Unix(int64(i), 0)})
-		h.Publish(HealthMsg{model.Health{Source: model.VendorOneLogin, Failures: i}})
+		h.Publish(EventsMsg{Vendor: "onelogin", Inserted: 1, Newest: time.Unix(int64(i), 0)})
+		h.Publish(HealthMsg{model.Health{Source: "onelogin", Failures: i}})
 	}
 	got := slow.Take()
 	if len(got) != 2 {
@@ -32,9 +32,9 @@ func TestHubCoalescesPerKeyAndNeverBlocks(t *testing.T) {
 
 func TestLateSubscriberSeesTheCurrentStateAtOnce(t *testing.T) {
 	h := New()
-	h.Publish(UsersMsg{Vendor: model.VendorCASB, Views: []model.UserRisk{{Email: "a@x"}}})
-	h.Publish(HealthMsg{model.Health{Source: model.VendorCASB, State: model.StateOK}})
-	h.Publish(UsersMsg{Vendor: model.VendorCASB, Views: []model.UserRisk{{Email: "b@x"}}})
+	h.Publish(UsersMsg{Vendor: "casb", Views: []model.UserRisk{{Email: "a@x"}}})
+	h.Publish(HealthMsg{model.Health{Source: "casb", State: model.StateOK}})
+	h.Publish(UsersMsg{Vendor: "casb", Views: []model.UserRisk{{Email: "b@x"}}})
 	s := h.Subscribe()
 	select {
 	case <-s.Ready():
@@ -46,7 +46,7 @@ func TestLateSubscriberSeesTheCurrentStateAtOnce(t *testing.T) {
 		t.Fatalf("late subscriber got %+v", got)
 	}
 	s.Close()
-	h.Publish(HealthMsg{model.Health{Source: model.VendorCASB}})
+	h.Publish(HealthMsg{model.Health{Source: "casb"}})
 	if len(s.Take()) != 0 {
 		t.Fatal("closed subscription still receives")
 	}

@@ -18,7 +18,7 @@ func aggFixture(t *testing.T) (*SQLite, time.Time) {
 	at := func(min, sec int) time.Time {
 		return t0.Add(time.Duration(min)*time.Minute + time.Duration(sec)*time.Second)
 	}
-	ol := model.VendorOneLogin
+	ol := "onelogin"
 	put(t, s, []model.Event{
 		{Vendor: ol, ID: "1", Time: at(0, 5), UserID: "7", UserName: "Ada Lovelace", UserKey: "ada@example.com", IP: "192.0.2.1", Score: 10, Level: model.LevelLow, Type: 5},
 		{Vendor: ol, ID: "2", Time: at(0, 50), UserID: "7", UserName: "Ada Lovelace", UserKey: "ada@example.com", IP: "192.0.2.1", Score: 80, Level: model.LevelCritical, Type: 5},
@@ -26,7 +26,7 @@ func aggFixture(t *testing.T) (*SQLite, time.Time) {
 		{Vendor: ol, ID: "4", Time: at(2, 30), UserID: "8", UserName: "Alan Turing", UserKey: "alan@example.com", IP: "198.51.100.9", Score: 80, Level: model.LevelCritical, Type: 5},
 		{Vendor: ol, ID: "5", Time: at(4, 59), UserName: "Grace Hopper", IP: "198.51.100.9", Score: model.NoScore, Type: 6},
 		{Vendor: ol, ID: "6", Time: at(-1, 0), UserID: "9", UserName: "Old Event", IP: "203.0.113.5", Score: 99, Level: model.LevelCritical, Type: 5},
-		{Vendor: model.VendorCloudflare, ID: "c1", Time: at(3, 0), UserID: "cf-7", UserKey: "ada@example.com", IP: "192.0.2.1", Score: model.NoScore, Level: model.LevelHigh},
+		{Vendor: "cloudflare", ID: "c1", Time: at(3, 0), UserID: "cf-7", UserKey: "ada@example.com", IP: "192.0.2.1", Score: model.NoScore, Level: model.LevelHigh},
 		{Vendor: ol, ID: "7", Time: at(1, 0), UserID: "7", UserName: "Ada L.", IP: "2001:db8::1", Score: 5, Level: model.LevelLow, Type: 5},
 	})
 	return s, t0
@@ -40,7 +40,7 @@ func TestEventRate(t *testing.T) {
 	if want := []int{2, 1, 2, 1, 1}; err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("rate = %v, %v; want %v", got, err, want)
 	}
-	got, err = s.EventRate(ctx, EventFilter{Vendor: model.VendorOneLogin, Types: []int{5}}, t0, t0.Add(5*time.Minute), 2*time.Minute)
+	got, err = s.EventRate(ctx, EventFilter{Vendor: "onelogin", Types: []int{5}}, t0, t0.Add(5*time.Minute), 2*time.Minute)
 	if want := []int{3, 1, 0}; err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("onelogin sign-ins = %v, %v; want %v", got, err, want)
 	}
@@ -91,7 +91,7 @@ func TestTopIPs(t *testing.T) {
 
 func TestEventUsers(t *testing.T) {
 	s, t0 := aggFixture(t)
-	got, err := s.EventUsers(context.Background(), model.VendorOneLogin, t0)
+	got, err := s.EventUsers(context.Background(), "onelogin", t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestEventUsers(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("event users:\n got %+v\nwant %+v", got, want)
 	}
-	cf, err := s.EventUsers(context.Background(), model.VendorCloudflare, t0)
+	cf, err := s.EventUsers(context.Background(), "cloudflare", t0)
 	if err != nil || len(cf) != 1 || cf[0].Level != model.LevelHigh || cf[0].Email != "ada@example.com" {
 		t.Errorf("cloudflare users = %+v, %v", cf, err)
 	}

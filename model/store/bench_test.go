@@ -194,7 +194,7 @@ func pageCases() []pageCase {
 		{name: "text/ip", query: EventQuery{EventFilter: EventFilter{Text: "203.0.113.77"}, Limit: 50}},
 		{name: "text/none", query: EventQuery{EventFilter: EventFilter{Text: "zq"}, Limit: 50}, scan: true},
 		{name: "text+24h", query: EventQuery{EventFilter: EventFilter{Text: "proxy", From: day}, Limit: 50}},
-		{name: "vendor/cloudflare+24h", query: EventQuery{EventFilter: EventFilter{Vendor: model.VendorCloudflare, From: day}, Limit: 50}},
+		{name: "vendor/cloudflare+24h", query: EventQuery{EventFilter: EventFilter{Vendor: "cloudflare", From: day}, Limit: 50}},
 	}
 }
 

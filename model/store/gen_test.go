@@ -136,7 +136,7 @@ func (g *eventGen) event(t time.Time) model.Event {
 	score := g.score()
 	typ := genTypes[g.rnd.IntN(len(genTypes))]
 	e := model.Event{
-		Vendor:   model.VendorOneLogin,
+		Vendor:   "onelogin",
 		ID:       strconv.Itoa(1_000_000_000 + g.next),
 		Time:     t,
 		Type:     typ,
@@ -165,7 +165,7 @@ func (g *eventGen) event(t time.Time) model.Event {
 		e.Reasons = g.reasons(score)
 	}
 	if g.rnd.IntN(20) == 0 {
-		e.Vendor, e.Type, e.TypeName = model.VendorCloudflare, 0, "behavior"
+		e.Vendor, e.Type, e.TypeName = "cloudflare", 0, "behavior"
 		e.UserID = "cf-" + u.id
 	}
 	return e

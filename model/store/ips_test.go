@@ -15,7 +15,7 @@ func TestDistinctIPs(t *testing.T) {
 	ctx := context.Background()
 	at := fixtureNow.Add(-30 * time.Minute)
 	ev := func(id, ip string, score int, age time.Duration) model.Event {
-		return model.Event{Vendor: model.VendorOneLogin, ID: id, Time: at.Add(-age), Type: 5, UserName: "Ada Lovelace",
+		return model.Event{Vendor: "onelogin", ID: id, Time: at.Add(-age), Type: 5, UserName: "Ada Lovelace",
 			UserKey: "ada.lovelace@example.com", IP: ip, Score: score, Level: model.LevelOfScore(score)}
 	}
 	put(t, s, []model.Event{
@@ -76,7 +76,7 @@ func TestDistinctIPsMany(t *testing.T) {
 	s := openMem(t)
 	var evs []model.Event
 	for i := range 1500 {
-		evs = append(evs, model.Event{Vendor: model.VendorOneLogin, ID: fmt.Sprint(i), Time: fixtureNow.Add(-time.Duration(i) * time.Second),
+		evs = append(evs, model.Event{Vendor: "onelogin", ID: fmt.Sprint(i), Time: fixtureNow.Add(-time.Duration(i) * time.Second),
 			IP: fmt.Sprintf("10.0.%d.%d", i/250, i%250), Score: i % 101, UserKey: "x@example.com"})
 	}
 	put(t, s, evs)

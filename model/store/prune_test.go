@@ -21,9 +21,9 @@ func TestPrune(t *testing.T) {
 	}
 	put(t, s, g.batch(500, cut, 24*time.Hour)) // the first one is exactly at the cut
 	views := []model.UserRisk{{UserID: "u1", Level: model.LevelLow}}
-	must(t, s.PutUserRisks(ctx, model.VendorCloudflare, cut.Add(-time.Hour), views))
+	must(t, s.PutUserRisks(ctx, "cloudflare", cut.Add(-time.Hour), views))
 	views[0].Level = model.LevelHigh
-	must(t, s.PutUserRisks(ctx, model.VendorCloudflare, cut.Add(time.Hour), views))
+	must(t, s.PutUserRisks(ctx, "cloudflare", cut.Add(time.Hour), views))
 	must(t, s.PutScores(ctx, model.Scores{Window: 24 * time.Hour, At: cut.Add(-time.Minute)}))
 	must(t, s.PutScores(ctx, model.Scores{Window: 24 * time.Hour, At: cut.Add(time.Minute)}))
 	if _, err := s.AppendAudit(ctx, model.AuditEntry{At: cut.Add(-time.Hour), Action: "push-ip", Result: "ok"}); err != nil {

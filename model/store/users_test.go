@@ -30,36 +30,36 @@ func TestPutUserRisksReplacesViews(t *testing.T) {
 		{UserID: "u2", Email: "alan@example.com", Name: "Alan", Level: model.LevelLow, RawLevel: "low", Score: model.NoScore},
 	}
 	casb := []model.UserRisk{
-		{Vendor: model.VendorCASB, Email: "ada@example.com", Level: model.LevelMedium, RawLevel: "Medium", Score: 60, Context: "SFDC"},
+		{Vendor: "casb", Email: "ada@example.com", Level: model.LevelMedium, RawLevel: "Medium", Score: 60, Context: "SFDC"},
 	}
-	if err := s.PutUserRisks(ctx, model.VendorCloudflare, t0, cf); err != nil {
+	if err := s.PutUserRisks(ctx, "cloudflare", t0, cf); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutUserRisks(ctx, model.VendorCASB, t0, casb); err != nil {
+	if err := s.PutUserRisks(ctx, "casb", t0, casb); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.UserRisks(ctx, model.VendorCloudflare)
+	got, err := s.UserRisks(ctx, "cloudflare")
 	want := []model.UserRisk{cf[0], cf[1]}
-	want[0].Vendor, want[1].Vendor = model.VendorCloudflare, model.VendorCloudflare
+	want[0].Vendor, want[1].Vendor = "cloudflare", "cloudflare"
 	want[0].LastSeen = t0.UTC()
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Fatalf("cloudflare views:\n got %+v\nwant %+v", got, want)
 	}
 	all, err := s.UserRisks(ctx, "")
-	if err != nil || len(all) != 3 || all[0].Vendor != model.VendorCASB {
+	if err != nil || len(all) != 3 || all[0].Vendor != "casb" {
 		t.Fatalf("all views = %+v, %v", all, err)
 	}
 	// The next poll replaces the vendor's views and leaves the other's.
-	if err := s.PutUserRisks(ctx, model.VendorCloudflare, t0.Add(time.Minute), cf[1:]); err != nil {
+	if err := s.PutUserRisks(ctx, "cloudflare", t0.Add(time.Minute), cf[1:]); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := s.UserRisks(ctx, model.VendorCloudflare); len(got) != 1 || got[0].UserID != "u2" {
+	if got, _ := s.UserRisks(ctx, "cloudflare"); len(got) != 1 || got[0].UserID != "u2" {
 		t.Errorf("after replace = %+v", got)
 	}
-	if got, _ := s.UserRisks(ctx, model.VendorCASB); len(got) != 1 {
+	if got, _ := s.UserRisks(ctx, "casb"); len(got) != 1 {
 		t.Errorf("CASB views = %+v", got)
 	}
-	if err := s.PutUserRisks(ctx, model.VendorCloudflare, t0, casb); err == nil {
+	if err := s.PutUserRisks(ctx, "cloudflare", t0, casb); err == nil {
 		t.Error("a CASB view put as Cloudflare's: no error")
 	}
 	if err := s.PutUserRisks(ctx, "", t0, cf); err == nil {
@@ -76,7 +76,7 @@ func TestRiskHistoryOnlyOnChange(t *testing.T) {
 		views = append(views, model.UserRisk{UserID: fmt.Sprintf("u%03d", i), Level: model.LevelLow, Score: model.NoScore})
 	}
 	views[0].Email, views[1].Email = "ada@example.com", "alan@example.com"
-	if err := s.PutUserRisks(ctx, model.VendorCloudflare, t0, views); err != nil {
+	if err := s.PutUserRisks(ctx, "cloudflare", t0, views); err != nil {
 		t.Fatal(err)
 	}
 	if n := historyRows(t, s); n != 300 {
@@ -84,7 +84,7 @@ func TestRiskHistoryOnlyOnChange(t *testing.T) {
 	}
 	// Unchanged polls write nothing.
 	for i := 1; i <= 3; i++ {
-		if err := s.PutUserRisks(ctx, model.VendorCloudflare, t0.Add(time.Duration(i)*time.Minute), views); err != nil {
+		if err := s.PutUserRisks(ctx, "cloudflare", t0.Add(time.Duration(i)*time.Minute), views); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -99,12 +99,12 @@ func TestRiskHistoryOnlyOnChange(t *testing.T) {
 	}
 	// Ada's level rises, then her score, then nothing changes.
 	views[0].Level = model.LevelHigh
-	putAt(model.VendorCloudflare, 4, views)
+	putAt("cloudflare", 4, views)
 	views[0].Score = 70
-	putAt(model.VendorCloudflare, 5, views)
-	putAt(model.VendorCloudflare, 6, views)
+	putAt("cloudflare", 5, views)
+	putAt("cloudflare", 6, views)
 	// Another vendor's view of Ada has its own line.
-	putAt(model.VendorCASB, 7, []model.UserRisk{
+	putAt("casb", 7, []model.UserRisk{
 		{Email: "ADA@example.com", Level: model.LevelMedium, Score: 40, Context: "SFDC"},
 		{Email: "ada@example.com", Level: model.LevelLow, Score: 55, Context: "Box"}, // one person: highest of both
 	})
@@ -125,7 +125,7 @@ func TestRiskHistoryOnlyOnChange(t *testing.T) {
 		t.Errorf("history since 5m = %+v", got)
 	}
 	// A view without an email is kept under vendor:id.
-	key := HistoryKey(model.UserRisk{Vendor: model.VendorCloudflare, UserID: views[5].UserID})
+	key := HistoryKey(model.UserRisk{Vendor: "cloudflare", UserID: views[5].UserID})
 	if got, _ := s.RiskHistory(ctx, key, time.Time{}); len(got) != 1 {
 		t.Errorf("history of %s = %+v", key, got)
 	}

@@ -230,14 +230,14 @@ func (s *Service) resetEntry(who Actor, t ResetTarget) model.AuditEntry {
 	if t.Level != model.LevelUnknown {
 		parts = append(parts, "level "+t.Level.String()+" before")
 	}
-	return s.entry(who, ActionResetUser, model.VendorCloudflare, target, strings.Join(parts, ", "))
+	return s.entry(who, ActionResetUser, ResetIn.Name, target, strings.Join(parts, ", "))
 }
 
 // OktaLinked reports whether Cloudflare has an active Okta integration, so
 // a reset reaches Okta too (for the confirmation's wording).
 func (s *Service) OktaLinked(ctx context.Context) (bool, error) {
 	if s.opts.Cloudflare == nil {
-		return false, notConfigured(model.VendorCloudflare)
+		return false, notConfigured(ResetIn.Name)
 	}
 	ins, err := s.opts.Cloudflare.Integrations(ctx)
 	if err != nil {
@@ -299,7 +299,7 @@ func (s *Service) behaviorsEntry(who Actor, changes map[string]BehaviorChange) m
 		}
 		parts = append(parts, k+": "+strings.Join(what, ", "))
 	}
-	return s.entry(who, ActionUpdateBehaviors, model.VendorCloudflare, strings.Join(keys, ", "), strings.Join(parts, "; "))
+	return s.entry(who, ActionUpdateBehaviors, ResetIn.Name, strings.Join(keys, ", "), strings.Join(parts, "; "))
 }
 
 // CreateIntegration, UpdateIntegration and DeleteIntegration manage the
@@ -334,7 +334,7 @@ func (s *Service) UpdateIntegration(ctx context.Context, who Actor, id string, i
 }
 
 func (s *Service) DeleteIntegration(ctx context.Context, who Actor, id string) error {
-	e := s.entry(who, ActionDeleteIntegration, model.VendorCloudflare, id, "")
+	e := s.entry(who, ActionDeleteIntegration, ResetIn.Name, id, "")
 	if err := s.gate(ctx, e, s.opts.Cloudflare != nil); err != nil {
 		return err
 	}
@@ -347,12 +347,12 @@ func (s *Service) createEntry(who Actor, in IntegrationCreate) model.AuditEntry 
 	if typ == "" {
 		typ = cloudflare.IntegrationTypeOkta
 	}
-	return s.entry(who, ActionCreateIntegration, model.VendorCloudflare, in.TenantURL,
+	return s.entry(who, ActionCreateIntegration, ResetIn.Name, in.TenantURL,
 		fmt.Sprintf("type %s, tenant_url %s, reference_id %q", typ, in.TenantURL, in.ReferenceID))
 }
 
 func (s *Service) updateEntry(who Actor, id string, in IntegrationUpdate) model.AuditEntry {
-	return s.entry(who, ActionUpdateIntegration, model.VendorCloudflare, id,
+	return s.entry(who, ActionUpdateIntegration, ResetIn.Name, id,
 		fmt.Sprintf("active %t, tenant_url %s, reference_id %q", in.Active, in.TenantURL, in.ReferenceID))
 }
 

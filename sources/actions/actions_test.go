@@ -66,7 +66,7 @@ func TestResetUser(t *testing.T) {
 	if got := briefs(es); !slices.Equal(got, want) {
 		t.Fatalf("audit %+v, want %+v", got, want)
 	}
-	if x := es[0]; x.Actor != string(who) || x.Vendor != model.VendorCloudflare || !x.At.Equal(t0) ||
+	if x := es[0]; x.Actor != string(who) || x.Vendor != "cloudflare" || !x.At.Equal(t0) ||
 		!strings.Contains(x.Detail, "user id "+id) || !strings.Contains(x.Detail, "level "+level+" before") {
 		t.Errorf("reset entry %+v", x)
 	}

@@ -180,7 +180,7 @@ func (s *Service) QueuePush(ctx context.Context, who Actor, reqs []PushRequest) 
 	case s.opts.ReadOnly:
 		return nil, s.refuseAll(ctx, entries, ErrReadOnly)
 	case s.opts.Okta == nil:
-		return nil, s.refuseAll(ctx, entries, notConfigured(model.VendorOkta))
+		return nil, s.refuseAll(ctx, entries, notConfigured(PushTo.Name))
 	}
 
 	var pe PushError
@@ -267,7 +267,7 @@ func (s *Service) QueuePush(ctx context.Context, who Actor, reqs []PushRequest) 
 func (s *Service) pushEntries(who Actor, reqs []PushRequest) []model.AuditEntry {
 	entries := make([]model.AuditEntry, len(reqs))
 	for i, r := range reqs {
-		entries[i] = s.entry(who, ActionPushIP, model.VendorOkta, strings.TrimSpace(r.IP), pushDetail(r))
+		entries[i] = s.entry(who, ActionPushIP, PushTo.Name, strings.TrimSpace(r.IP), pushDetail(r))
 	}
 	return entries
 }
@@ -333,7 +333,7 @@ func (s *Service) outboxEntry(ctx context.Context, who Actor, action string, id 
 		target = it.IP
 		detail += fmt.Sprintf(", %s, level %s, %d attempts", it.State, it.Level, it.Attempts)
 	}
-	return s.entry(who, action, model.VendorOkta, target, detail)
+	return s.entry(who, action, PushTo.Name, target, detail)
 }
 
 // waitRecheck is how often WaitPushes reads the outbox again, for a sender

@@ -84,7 +84,7 @@ type Detection struct {
 // Behaviors lists Cloudflare's risk behaviors.
 func (s *Service) Behaviors(ctx context.Context) ([]Behavior, error) {
 	if s.opts.Cloudflare == nil {
-		return nil, notConfigured(model.VendorCloudflare)
+		return nil, notConfigured(ResetIn.Name)
 	}
 	bs, err := s.opts.Cloudflare.Behaviors(ctx)
 	if err != nil {
@@ -100,7 +100,7 @@ func (s *Service) Behaviors(ctx context.Context) ([]Behavior, error) {
 // Integrations lists Cloudflare's risk integrations.
 func (s *Service) Integrations(ctx context.Context) ([]Integration, error) {
 	if s.opts.Cloudflare == nil {
-		return nil, notConfigured(model.VendorCloudflare)
+		return nil, notConfigured(ResetIn.Name)
 	}
 	ins, err := s.opts.Cloudflare.Integrations(ctx)
 	if err != nil {
@@ -117,7 +117,7 @@ func (s *Service) Integrations(ctx context.Context) ([]Integration, error) {
 // user id.
 func (s *Service) UserDetail(ctx context.Context, userID string) (*UserDetail, error) {
 	if s.opts.Cloudflare == nil {
-		return nil, notConfigured(model.VendorCloudflare)
+		return nil, notConfigured(ResetIn.Name)
 	}
 	u, err := s.opts.Cloudflare.User(ctx, userID)
 	if err != nil {

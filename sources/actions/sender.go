@@ -212,7 +212,7 @@ func (snd *Sender) settleItems(ctx context.Context, items []model.OutboxItem, er
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
 	defer cancel()
 	entry := func(it model.OutboxItem, result string, status int, detail string) model.AuditEntry {
-		return model.AuditEntry{At: at, Actor: it.Actor, Action: ActionPushIP, Vendor: model.VendorOkta,
+		return model.AuditEntry{At: at, Actor: it.Actor, Action: ActionPushIP, Vendor: PushTo.Name,
 			Target: it.IP, Result: result, VendorStatus: status,
 			Detail: fmt.Sprintf("outbox #%d, attempt %d: %s", it.ID, it.Attempts, detail)}
 	}

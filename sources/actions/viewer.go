@@ -2,8 +2,6 @@ package actions
 
 import (
 	"context"
-
-	"github.com/risktop/risktop/model"
 )
 
 // ErrViewOnly refuses an action from someone who may look but not act (an
@@ -75,7 +73,7 @@ func (v *Viewer) UpdateIntegration(ctx context.Context, who Actor, id string, in
 }
 
 func (v *Viewer) DeleteIntegration(ctx context.Context, who Actor, id string) error {
-	return v.s.refuse(ctx, v.s.entry(who, ActionDeleteIntegration, model.VendorCloudflare, id, ""), ErrViewOnly)
+	return v.s.refuse(ctx, v.s.entry(who, ActionDeleteIntegration, ResetIn.Name, id, ""), ErrViewOnly)
 }
 
 // SSHActor names an SSH key as the audit log's actor:

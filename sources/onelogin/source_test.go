@@ -134,7 +134,7 @@ func TestOneLoginIncrementalAcrossRestarts(t *testing.T) {
 		first := time.Now()
 
 		tn.runFor(t, st, 20*time.Minute)
-		compare(t, storedIDs(t, st, model.VendorOneLogin), tn.wantIDs(first.Add(-24*time.Hour), time.Now()))
+		compare(t, storedIDs(t, st, "onelogin"), tn.wantIDs(first.Add(-24*time.Hour), time.Now()))
 		bf, _ := st.Cursor(context.Background(), CursorBackfill)
 		if bf == "" {
 			t.Fatal("no back-fill cursor stored")
@@ -145,7 +145,7 @@ func TestOneLoginIncrementalAcrossRestarts(t *testing.T) {
 		time.Sleep(7 * time.Minute) // down
 		before := tn.ol.ServedCount()
 		tn.runFor(t, st, 3*time.Minute)
-		compare(t, storedIDs(t, st, model.VendorOneLogin), tn.wantIDs(first.Add(-24*time.Hour), time.Now()))
+		compare(t, storedIDs(t, st, "onelogin"), tn.wantIDs(first.Add(-24*time.Hour), time.Now()))
 		// Six polls over three minutes, each one events page (the gap and
 		// the attack burst fit in a few pages) plus the token: far from the
 		// ~200 pages of the day's history.
@@ -177,7 +177,7 @@ func TestBackfillInterruptedResumesWhereItStopped(t *testing.T) {
 		if !p.Done {
 			t.Fatalf("back-fill not done after the restart: %+v", p)
 		}
-		compare(t, storedIDs(t, st, model.VendorOneLogin), tn.wantIDs(first.Add(-24*time.Hour), time.Now()))
+		compare(t, storedIDs(t, st, "onelogin"), tn.wantIDs(first.Add(-24*time.Hour), time.Now()))
 		total := len(tn.wantIDs(first.Add(-24*time.Hour), first))/50 + 1
 		if resumed := tn.ol.ServedCount() - pagesSoFar; resumed > total-pagesSoFar/2+30 {
 			t.Fatalf("resuming took %d requests for a %d-page history, %d of them done before", resumed, total, pagesSoFar)
@@ -219,7 +219,7 @@ func TestBackfillStaysWithinTheBudget(t *testing.T) {
 		for range 3 * 15 { // three budget windows, sampled every minute
 			time.Sleep(time.Minute)
 			synctest.Wait()
-			if got, ok := latestHealth(sub)[model.VendorOneLogin]; ok {
+			if got, ok := latestHealth(sub)["onelogin"]; ok {
 				h = got
 			}
 			if h.RateLimit.Known {

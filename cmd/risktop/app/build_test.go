@@ -60,20 +60,20 @@ func TestFromTheSimulatorsConfig(t *testing.T) {
 		time.Sleep(3 * time.Minute)
 		synctest.Wait()
 		health := latestHealth(sub)
-		for _, v := range model.Vendors {
+		for _, v := range vendors.Names() {
 			h, ok := health[v]
 			if !ok || h.State != model.StateOK {
 				t.Errorf("%s: %+v", v, h)
 			}
 		}
-		if n := health[model.VendorOkta].Note; !strings.Contains(n, "push only") {
+		if n := health["okta"].Note; !strings.Contains(n, "push only") {
 			t.Errorf("okta note = %q", n)
 		}
 		ctx2 := context.Background()
-		if n, err := st.CountEvents(ctx2, store.EventFilter{Vendor: model.VendorOneLogin}); err != nil || n < 1000 {
+		if n, err := st.CountEvents(ctx2, store.EventFilter{Vendor: "onelogin"}); err != nil || n < 1000 {
 			t.Errorf("%d OneLogin events stored (%v); want the day's history", n, err)
 		}
-		for _, v := range []string{model.VendorCASB, model.VendorCloudflare} {
+		for _, v := range []string{"casb", "cloudflare"} {
 			if views, err := st.UserRisks(ctx2, v); err != nil || len(views) == 0 {
 				t.Errorf("%s: %d views (%v)", v, len(views), err)
 			}

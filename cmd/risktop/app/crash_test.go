@@ -328,7 +328,7 @@ func (e *crashEnv) compareWindow() {
 		}
 		want[fmt.Sprint(olsim.EventID(a))] = true
 	}
-	got := storedIDs(e.t, e.st, model.VendorOneLogin)
+	got := storedIDs(e.t, e.st, "onelogin")
 	missing, extra, dup := diffIDs(got, want)
 	if missing+extra+dup > 0 || len(want) == 0 {
 		e.t.Fatalf("store against simulator over %s – %s: %d missing, %d unexpected, %d duplicated (of %d)",

@@ -396,7 +396,7 @@ func (r *rig) checkPushes(t *testing.T, res *faultResult, vendor string, ids []i
 // simulator's record of the back-fill window up to now.
 func (r *rig) compareEvents(t *testing.T, begin time.Time) (missing, dups int) {
 	t.Helper()
-	got := storedIDs(t, r.st, model.VendorOneLogin)
+	got := storedIDs(t, r.st, "onelogin")
 	want := map[string]bool{}
 	for _, a := range r.sim.World.Between(begin.Add(-rigBackfill), time.Now().Add(time.Millisecond)) {
 		want[fmt.Sprint(olsim.EventID(a))] = true
@@ -413,7 +413,7 @@ func (r *rig) compareEvents(t *testing.T, begin time.Time) (missing, dups int) {
 func (r *rig) compareSnapshots(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
-	rep, err := r.pollers.Client(model.VendorCASB).(*casb.Client).UserRiskReport(ctx, casb.Filter{})
+	rep, err := r.pollers.Client("casb").(*casb.Client).UserRiskReport(ctx, casb.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -422,7 +422,7 @@ func (r *rig) compareSnapshots(t *testing.T) {
 		v := casb.MapUserRisk(row)
 		want = append(want, v.Email+"/"+v.Context+"/"+v.Level.String())
 	}
-	r.sameViews(t, model.VendorCASB, want, func(v model.UserRisk) string { return v.Email + "/" + v.Context + "/" + v.Level.String() })
+	r.sameViews(t, "casb", want, func(v model.UserRisk) string { return v.Email + "/" + v.Context + "/" + v.Level.String() })
 	sum, err := r.pollers.Clients.Cloudflare.Summary(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -431,7 +431,7 @@ func (r *rig) compareSnapshots(t *testing.T) {
 	for _, u := range sum.Users {
 		want = append(want, u.UserID+"/"+cloudflare.LevelOf(string(u.MaxRiskLevel)).String())
 	}
-	r.sameViews(t, model.VendorCloudflare, want, func(v model.UserRisk) string { return v.UserID + "/" + v.Level.String() })
+	r.sameViews(t, "cloudflare", want, func(v model.UserRisk) string { return v.UserID + "/" + v.Level.String() })
 }
 
 func (r *rig) sameViews(t *testing.T, vendor string, want []string, key func(model.UserRisk) string) {

@@ -150,10 +150,10 @@ func TestFaultsBackOffRecoverAndSparetheOthers(t *testing.T) {
 		time.Sleep(35 * time.Second) // three failed polls (each with its in-call retries) end by ~26s; the next is ~20s later
 		synctest.Wait()
 		health := latestHealth(sub)
-		if cf := health[model.VendorCloudflare]; cf.State != model.StateFailing || cf.Failures < 3 || cf.LastError == "" {
+		if cf := health["cloudflare"]; cf.State != model.StateFailing || cf.Failures < 3 || cf.LastError == "" {
 			t.Fatalf("cloudflare under fault: %+v", cf)
 		}
-		for _, v := range []string{model.VendorOneLogin, model.VendorCASB} {
+		for _, v := range []string{"onelogin", "casb"} {
 			if h := health[v]; h.State != model.StateOK {
 				t.Fatalf("%s suffered from cloudflare's fault: %+v", v, h)
 			}
@@ -161,14 +161,14 @@ func TestFaultsBackOffRecoverAndSparetheOthers(t *testing.T) {
 		time.Sleep(2 * time.Minute)
 		synctest.Wait()
 		health = latestHealth(sub)
-		if cf := health[model.VendorCloudflare]; cf.State != model.StateOK || cf.LastSuccess.IsZero() {
+		if cf := health["cloudflare"]; cf.State != model.StateOK || cf.LastSuccess.IsZero() {
 			t.Fatalf("cloudflare did not recover: %+v", cf)
 		}
-		views, err := st.UserRisks(context.Background(), model.VendorCloudflare)
+		views, err := st.UserRisks(context.Background(), "cloudflare")
 		if err != nil || len(views) == 0 {
 			t.Fatalf("no cloudflare views after recovery: %v", err)
 		}
-		casbViews, _ := st.UserRisks(context.Background(), model.VendorCASB)
+		casbViews, _ := st.UserRisks(context.Background(), "casb")
 		if len(casbViews) == 0 {
 			t.Fatal("no CASB views")
 		}

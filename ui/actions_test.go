@@ -15,6 +15,7 @@ import (
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/sources/actions"
+	"github.com/risktop/risktop/sources/vendors"
 	"github.com/risktop/risktop/ui/form"
 	"github.com/risktop/risktop/ui/layout"
 	"github.com/risktop/risktop/ui/push"
@@ -521,7 +522,7 @@ func TestIntegrationCreateAndEdit(t *testing.T) {
 // closed) hears nothing more from the hub once closed, and its reads stop.
 func TestCloseLeavesTheHub(t *testing.T) {
 	bus := hub.New()
-	a := New(Deps{Hub: bus, Theme: asciiTheme(), After: noTimers})
+	a := New(Deps{Vendors: vendors.Infos(), Hub: bus, Theme: asciiTheme(), After: noTimers})
 	bus.Publish(hub.ActionsChanged{})
 	select {
 	case <-a.sub.Ready():

@@ -111,8 +111,8 @@ func New(d Deps) *App {
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a := &App{deps: d, ctx: ctx, cancel: cancel, keys: newGlobalKeys(), data: uictx.NewData(), width: minWidth, height: minHeight}
-	a.c = &uictx.Context{Ctx: ctx, Nav: uictx.NewNavKeys(), Data: a.data, Exports: export.New()}
+	a := &App{deps: d, ctx: ctx, cancel: cancel, keys: newGlobalKeys(), data: uictx.NewData(d.Vendors), width: minWidth, height: minHeight}
+	a.c = &uictx.Context{Ctx: ctx, Nav: uictx.NewNavKeys(), Data: a.data, Exports: export.New(), Vendors: d.Vendors}
 	a.syncContext()
 	if d.Hub != nil {
 		a.sub = d.Hub.Subscribe()
@@ -671,9 +671,9 @@ func (a *App) scale(f float64) tea.Cmd {
 	}
 	iv := a.deps.Control.Scale(f)
 	var parts []string
-	for _, v := range []string{"onelogin", "casb", "cloudflare"} {
-		if d, ok := iv[v]; ok {
-			parts = append(parts, fmt.Sprintf("%s %s", words.ShortVendor(v), d))
+	for _, v := range a.c.Vendors {
+		if d, ok := iv[v.Name]; ok && v.Polled {
+			parts = append(parts, fmt.Sprintf("%s %s", v.Short, d))
 		}
 	}
 	if len(parts) == 0 {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/store"
+	"github.com/risktop/risktop/sources/vendors"
 )
 
 // The 1,000,000-event store the benchmarks draw from is built once (about
@@ -94,7 +95,7 @@ func benchEvent(i int) model.Event {
 
 // benchApp is the dashboard at 160×48 on the 1M store, on a tab.
 func benchApp(b *testing.B, st store.Store, keys ...string) *App {
-	a := New(Deps{Store: st, Theme: asciiTheme(), Title: "acme", Now: func() time.Time { return fixtureNow }, After: noTimers})
+	a := New(Deps{Vendors: vendors.Infos(), Store: st, Theme: asciiTheme(), Title: "acme", Now: func() time.Time { return fixtureNow }, After: noTimers})
 	drive(a, tea.WindowSizeMsg{Width: 160, Height: 48})
 	drive(a, a.Init())
 	drive(a, hubMsg(fixtureMsgs()))

@@ -12,13 +12,14 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/sources/vendorkit"
 	"github.com/risktop/risktop/ui/layout"
 	"github.com/risktop/risktop/ui/sources"
 	"github.com/risktop/risktop/ui/words"
 )
 
 // header draws the title, live/paused, one pill per source, the last error
-// of each source in trouble and, while the OneLogin history back-fills, a
+// of each source in trouble and, while the sign-ins' history back-fills, a
 // progress line. It is cached: rebuilt only
 // when the data, the size or the clock's visible value changes.
 func (a *App) header() string {
@@ -47,11 +48,11 @@ func (a *App) header() string {
 	}
 	gap := max(a.width-lipgloss.Width(left)-lipgloss.Width(pills), 1)
 	line := left + strings.Repeat(" ", gap) + pills
-	for _, l := range sources.TroubleLines(a.deps.Theme, a.data.Health, a.width) {
+	for _, l := range sources.TroubleLines(a.deps.Theme, a.c.Vendors, a.data.Health, a.width) {
 		line += "\n" + l
 	}
-	if p := a.backfill(); p != nil {
-		line += "\n" + a.progressLine(*p)
+	if v, p := a.backfill(); p != nil {
+		line += "\n" + a.progressLine(v, *p)
 	}
 	a.headerKey, a.headerView = ck, line
 	return line
@@ -63,14 +64,14 @@ func (a *App) header() string {
 func (a *App) pills(now time.Time, short bool) string {
 	t := a.deps.Theme
 	var out []string
-	for _, v := range model.Vendors {
-		h, ok := a.data.Health[v]
+	for _, v := range a.c.Vendors {
+		h, ok := a.data.Health[v.Name]
 		if !ok {
 			continue
 		}
-		name := v
+		name := v.Name
 		if short {
-			name = words.ShortVendor(v)
+			name = v.Short
 		}
 		st := t.State(h.State)
 		p := st.Render(sources.StateSymbol(h.State)) + " " + name
@@ -97,17 +98,23 @@ func (a *App) pills(now time.Time, short bool) string {
 	return strings.Join(out, sep)
 }
 
-func (a *App) backfill() *model.Progress {
-	h, ok := a.data.Health[model.VendorOneLogin]
-	if !ok || h.Backfill == nil || h.Backfill.Done {
-		return nil
+// backfill is the sign-ins' vendor and its history's back-fill while it
+// runs, nil when it does not.
+func (a *App) backfill() (vendorkit.Info, *model.Progress) {
+	v, ok := a.c.Vendors.SignIns()
+	if !ok {
+		return v, nil
 	}
-	return h.Backfill
+	h, ok := a.data.Health[v.Name]
+	if !ok || h.Backfill == nil || h.Backfill.Done {
+		return v, nil
+	}
+	return v, h.Backfill
 }
 
-func (a *App) progressLine(p model.Progress) string {
+func (a *App) progressLine(v vendorkit.Info, p model.Progress) string {
 	t := a.deps.Theme
-	label := "OneLogin history "
+	label := v.Display + " history "
 	info := fmt.Sprintf(" %s events · back to %s of %s", words.Thousands(p.Events),
 		p.Reached.In(time.Local).Format("Jan 2 15:04"), words.Coarse(p.To.Sub(p.From)))
 	bar := progress.New(progress.WithSolidFill("#3A7BD5"), progress.WithColorProfile(t.Renderer.ColorProfile()))

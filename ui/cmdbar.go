@@ -8,7 +8,6 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/ui/events"
 	"github.com/risktop/risktop/ui/layout"
 	"github.com/risktop/risktop/ui/push"
@@ -152,9 +151,9 @@ func (a *App) completions() []string {
 		out = append(out, c.name)
 	}
 	if a.deps.Faults != nil {
-		for _, v := range model.Vendors {
+		for _, v := range a.c.Vendors {
 			for _, f := range a.deps.Faults.FaultNames() {
-				out = append(out, "fault "+v+" "+f)
+				out = append(out, "fault "+v.Name+" "+f)
 			}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
+	"github.com/risktop/risktop/sources/vendorkit"
 	"github.com/risktop/risktop/ui/export"
 	"github.com/risktop/risktop/ui/theme"
 	"github.com/risktop/risktop/ui/uictx"
@@ -37,6 +38,11 @@ type Deps struct {
 
 	Title    string // tenant or config name for the header
 	ReadOnly bool
+
+	// Vendors are the registered vendors in the registry's order
+	// (sources/vendors.Infos): the dashboard shows what each one reports,
+	// and names none of its own.
+	Vendors []vendorkit.Info
 
 	Actions   Actions       // nil: no actions (every action key says so) and no vendor reads
 	Actor     actions.Actor // who acts from this dashboard (OS user, or SSH key)

@@ -70,7 +70,12 @@ func (f *fakeActions) ResetUser(ctx context.Context, who actions.Actor, t action
 	return err
 }
 
-func (f *fakeActions) OktaLinked(ctx context.Context) (bool, error) {
+// ResetsIn and ReadsFrom name the vendor the service resets in and reads
+// from.
+func (f *fakeActions) ResetsIn() string  { return "cloudflare" }
+func (f *fakeActions) ReadsFrom() string { return "cloudflare" }
+
+func (f *fakeActions) ResetsForwarded(ctx context.Context) (bool, error) {
 	return f.linked, f.linkErr
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
+	"github.com/risktop/risktop/sources/vendors"
 	"github.com/risktop/risktop/ui/theme"
 )
 
@@ -118,7 +119,7 @@ func newFixtureAppTheme(t testing.TB, w, h int, events int, th *theme.Theme) *Ap
 			t.Fatal(err)
 		}
 	}
-	a := New(Deps{Store: st, Theme: th, Title: "acme", Now: func() time.Time { return fixtureNow }, After: noTimers})
+	a := New(Deps{Vendors: vendors.Infos(), Store: st, Theme: th, Title: "acme", Now: func() time.Time { return fixtureNow }, After: noTimers})
 	drive(a, tea.WindowSizeMsg{Width: w, Height: h})
 	drive(a, a.Init())
 	drive(a, hubMsg(fixtureMsgs()))

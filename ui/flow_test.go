@@ -14,6 +14,7 @@ import (
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
+	"github.com/risktop/risktop/sources/vendors"
 	"github.com/risktop/risktop/ui/events"
 )
 
@@ -57,7 +58,7 @@ func newFlowWith(t *testing.T, events int, with func(*Deps)) *flow {
 		bus.Publish(m)
 	}
 	ctl := &fakeControl{}
-	d := Deps{Store: st, Hub: bus, Control: ctl, Theme: asciiTheme(), Title: "acme", Now: func() time.Time { return fixtureNow }}
+	d := Deps{Vendors: vendors.Infos(), Store: st, Hub: bus, Control: ctl, Theme: asciiTheme(), Title: "acme", Now: func() time.Time { return fixtureNow }}
 	if with != nil {
 		with(&d)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/risktop/risktop/sources/sanitize"
+	"github.com/risktop/risktop/sources/vendors"
 )
 
 // The operator's own input, fuzzed: the ':' command line (the events
@@ -27,7 +28,7 @@ func FuzzCommand(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
-		a := New(Deps{Theme: asciiTheme(), Title: "acme", Now: func() time.Time { return fixtureNow }, After: noTimers})
+		a := New(Deps{Vendors: vendors.Infos(), Theme: asciiTheme(), Title: "acme", Now: func() time.Time { return fixtureNow }, After: noTimers})
 		drive(a, tea.WindowSizeMsg{Width: 80, Height: 24})
 		a.data.Apply(fixtureMsgs())
 		a.run(line) // its commands (store reads, timers) are not run, but

@@ -22,6 +22,7 @@ import (
 	"github.com/risktop/risktop/sources/secret"
 	"github.com/risktop/risktop/sources/sim/cfsim"
 	"github.com/risktop/risktop/sources/sim/simkit"
+	"github.com/risktop/risktop/sources/vendors"
 	"github.com/risktop/risktop/ui/theme"
 )
 
@@ -141,7 +142,7 @@ func TestGoldenScreens(t *testing.T) {
 	}
 	for _, name := range []string{"overview", "events", "users"} {
 		t.Run("empty-"+name, func(t *testing.T) {
-			a := New(Deps{Store: emptyStore(t), Theme: asciiTheme(), Title: "acme", Now: func() time.Time { return fixtureNow }, After: noTimers})
+			a := New(Deps{Vendors: vendors.Infos(), Store: emptyStore(t), Theme: asciiTheme(), Title: "acme", Now: func() time.Time { return fixtureNow }, After: noTimers})
 			drive(a, tea.WindowSizeMsg{Width: 80, Height: 24})
 			drive(a, a.Init())
 			drive(a, press(map[string]string{"overview": "1", "events": "2", "users": "3"}[name]))

@@ -206,7 +206,7 @@ func (r *hostileRig) app(t testing.TB, w, h int, th *theme.Theme) *App {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { svc.Close() })
-	a := New(Deps{Store: r.st, Actions: svc, Actor: "ops@bastion", Theme: th, Title: "acme",
+	a := New(Deps{Vendors: vendors.Infos(), Store: r.st, Actions: svc, Actor: "ops@bastion", Theme: th, Title: "acme",
 		Now: now, After: noTimers})
 	drive(a, tea.WindowSizeMsg{Width: w, Height: h})
 	drive(a, a.Init())

@@ -104,6 +104,7 @@ func runDashboard(ctx context.Context, args []string, out, errOut io.Writer) err
 	p := newProgram(uiCtx, ui.New(ui.Deps{
 		Store:     st,
 		Hub:       bus,
+		Vendors:   vendors.Infos(),
 		Control:   pollers.Runner,
 		Theme:     theme.New(lipgloss.DefaultRenderer()),
 		Title:     titleOf(cfg),

@@ -133,7 +133,7 @@ func newDemo(log *slog.Logger) (*demo, error) {
 // arrive later in a ui.Attach.
 func (d *demo) deps(th *theme.Theme, tty io.Writer) ui.Deps {
 	exports, _ := config.DefaultExportDir(os.Getenv) // "": the dashboard's own default
-	return ui.Deps{Store: d.store, Hub: d.hub, Theme: th, Title: demoTitle, Demo: true, ReadOnly: false,
+	return ui.Deps{Store: d.store, Hub: d.hub, Vendors: vendors.Infos(), Theme: th, Title: demoTitle, Demo: true, ReadOnly: false,
 		Actor: actions.OSActor(), ExportDir: exports, Clipboard: clip.New(tty, os.Getenv), Log: d.log}
 }
 

@@ -112,7 +112,7 @@ func confirmReset(ctx context.Context, svc *actions.Service, t actions.ResetTarg
 	}
 	fmt.Fprintf(errOut, "Reset the Cloudflare risk score of %s%s?\n", describeTarget(t), now)
 	fmt.Fprintln(errOut, "This clears their risk history; Access policies that use the user risk score change what they can reach.")
-	if linked, err := svc.OktaLinked(ctx); err == nil && linked {
+	if linked, err := svc.ResetsForwarded(ctx); err == nil && linked {
 		fmt.Fprintln(errOut, "The Okta integration is on: the reset reaches Okta too.")
 	}
 	fmt.Fprint(errOut, "Type yes to reset: ")

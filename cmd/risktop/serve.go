@@ -23,6 +23,7 @@ import (
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/httpx"
+	"github.com/risktop/risktop/sources/vendors"
 	"github.com/risktop/risktop/ui"
 	"github.com/risktop/risktop/ui/remote"
 )
@@ -284,7 +285,7 @@ func configBackend(ctx context.Context, cfg *config.Config, o *serveOptions, log
 			log.Error("store close", "err", err)
 		}
 	}
-	return &backend{stop: stop, opts: remote.Options{Store: st, Hub: bus, Control: pollers.Runner,
+	return &backend{stop: stop, opts: remote.Options{Store: st, Hub: bus, Vendors: vendors.Infos(), Control: pollers.Runner,
 		Service: svc, Title: titleOf(cfg), ExportDir: cfg.ExportDir}}, nil
 }
 
@@ -330,6 +331,6 @@ func demoBackend(ctx context.Context, o *serveOptions, log *slog.Logger, say fun
 	svc, _ := a.Actions.(*actions.Service)
 	say("demo: actions reach only the simulator; keys in --operators may take them, everyone else views")
 	exports, _ := config.DefaultExportDir(os.Getenv)
-	return &backend{stop: stop, opts: remote.Options{Store: d.store, Hub: d.hub, Control: a.Control,
+	return &backend{stop: stop, opts: remote.Options{Store: d.store, Hub: d.hub, Vendors: vendors.Infos(), Control: a.Control,
 		Service: svc, Title: demoTitle, Demo: true, Faults: a.Faults, ExportDir: exports}}, nil
 }

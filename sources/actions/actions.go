@@ -233,9 +233,9 @@ func (s *Service) resetEntry(who Actor, t ResetTarget) model.AuditEntry {
 	return s.entry(who, ActionResetUser, ResetIn.Name, target, strings.Join(parts, ", "))
 }
 
-// OktaLinked reports whether Cloudflare has an active Okta integration, so
+// ResetsForwarded reports whether Cloudflare has an active Okta integration, so
 // a reset reaches Okta too (for the confirmation's wording).
-func (s *Service) OktaLinked(ctx context.Context) (bool, error) {
+func (s *Service) ResetsForwarded(ctx context.Context) (bool, error) {
 	if s.opts.Cloudflare == nil {
 		return false, notConfigured(ResetIn.Name)
 	}

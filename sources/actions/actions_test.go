@@ -162,7 +162,7 @@ func TestSaveBehaviorsPutsTheFullMap(t *testing.T) {
 func TestIntegrations(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	ctx := context.Background()
-	if linked, err := e.svc.OktaLinked(ctx); err != nil || linked {
+	if linked, err := e.svc.ResetsForwarded(ctx); err != nil || linked {
 		t.Fatalf("before any integration: linked %t, %v", linked, err)
 	}
 	in, err := e.svc.CreateIntegration(ctx, who, IntegrationCreate{TenantURL: "https://acme.okta.com", ReferenceID: "ref-1"})
@@ -177,7 +177,7 @@ func TestIntegrations(t *testing.T) {
 	if !strings.Contains(in.WellKnownURL, in.ID) {
 		t.Errorf("well-known URL %q lacks the id", in.WellKnownURL)
 	}
-	if linked, err := e.svc.OktaLinked(ctx); err != nil || !linked {
+	if linked, err := e.svc.ResetsForwarded(ctx); err != nil || !linked {
 		t.Fatalf("with an active Okta integration: linked %t, %v", linked, err)
 	}
 
@@ -189,7 +189,7 @@ func TestIntegrations(t *testing.T) {
 	if up.Active || len(list) != 1 || list[0].Active || list[0].TenantURL != "https://acme2.okta.com" || list[0].ReferenceID != "ref-2" {
 		t.Fatalf("after update: simulator %+v, returned %+v", list, up)
 	}
-	if linked, _ := e.svc.OktaLinked(ctx); linked {
+	if linked, _ := e.svc.ResetsForwarded(ctx); linked {
 		t.Error("an inactive integration counts as linked")
 	}
 	if err := e.svc.DeleteIntegration(ctx, who, in.ID); err != nil {
@@ -418,8 +418,8 @@ func TestViewerRefusesEverything(t *testing.T) {
 		{ActionUpdateIntegration, second(v.UpdateIntegration(ctx, viewer, "i-1", IntegrationUpdate{TenantURL: "https://acme.okta.com"}))},
 		{ActionDeleteIntegration, v.DeleteIntegration(ctx, viewer, "i-1")},
 	}
-	if _, err := v.OktaLinked(ctx); !errors.Is(err, ErrReadOnly) {
-		t.Errorf("OktaLinked: %v", err)
+	if _, err := v.ResetsForwarded(ctx); !errors.Is(err, ErrReadOnly) {
+		t.Errorf("ResetsForwarded: %v", err)
 	}
 	for _, c := range calls {
 		if !errors.Is(c.err, ErrViewOnly) || !errors.Is(c.err, ErrReadOnly) {

@@ -37,9 +37,9 @@ func (v *Viewer) CanPush() bool  { return v.s.CanPush() }
 // CheckPush validates without acting (no I/O, nothing audited).
 func (v *Viewer) CheckPush(r PushRequest) []Problem { return v.s.CheckPush(r) }
 
-// OktaLinked is only asked to word a reset's confirmation, which a viewer
+// ResetsForwarded is only asked to word a reset's confirmation, which a viewer
 // never sees.
-func (v *Viewer) OktaLinked(context.Context) (bool, error) { return false, ErrViewOnly }
+func (v *Viewer) ResetsForwarded(context.Context) (bool, error) { return false, ErrViewOnly }
 
 func (v *Viewer) ResetUser(ctx context.Context, who Actor, t ResetTarget) error {
 	return v.s.refuse(ctx, v.s.resetEntry(who, t), ErrViewOnly)

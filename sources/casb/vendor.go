@@ -24,10 +24,10 @@ const example = "https://casb.example.com"
 
 // Vendor describes Oracle CASB to the rest of risktop.
 var Vendor = vendorkit.Descriptor{
-	Name:    vendorName,
-	Display: "Oracle CASB",
-	Short:   "CASB",
-	Polled:  true,
+	Info: vendorkit.Info{Name: vendorName, Display: "Oracle CASB", Short: "CASB", Polled: true,
+		// The user risk report: a person's risk per application.
+		Levels:      []model.Level{model.LevelCritical, model.LevelHigh, model.LevelMedium, model.LevelLow, model.LevelNone},
+		LevelsTitle: "CASB users by level", Column: "CASB", ColumnWidth: 8, LevelsPlace: 2, PerApp: true},
 	Config: vendorkit.Schema{
 		Keys: []vendorkit.Key{
 			{Name: "base_url", Kind: vendorkit.URL, Example: example,

@@ -28,10 +28,11 @@ const accountIDWhat = "the 32 hex characters after dash.cloudflare.com/ in the d
 
 // Vendor describes Cloudflare Zero Trust to the rest of risktop.
 var Vendor = vendorkit.Descriptor{
-	Name:    vendorName,
-	Display: "Cloudflare",
-	Short:   "CF",
-	Polled:  true,
+	Info: vendorkit.Info{Name: vendorName, Display: "Cloudflare", Short: "CF", Polled: true,
+		// The risk table: a person's maximum level over the behaviors
+		// detected (LevelOf's three).
+		Levels:      []model.Level{model.LevelHigh, model.LevelMedium, model.LevelLow},
+		LevelsTitle: "Cloudflare users by max level", Column: "Cloudflare", ColumnWidth: 10, LevelsPlace: 1},
 	Config: vendorkit.Schema{
 		Keys: []vendorkit.Key{
 			{Name: "base_url", Kind: vendorkit.URL, Default: DefaultBaseURL, Example: DefaultBaseURL, CheckPath: checkPath},

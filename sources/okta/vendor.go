@@ -23,10 +23,7 @@ const example = "https://acme.okta.com"
 
 // Vendor describes Okta to the rest of risktop.
 var Vendor = vendorkit.Descriptor{
-	Name:    vendorName,
-	Display: "Okta",
-	Short:   "OKTA",
-	Polled:  false,
+	Info: vendorkit.Info{Name: vendorName, Display: "Okta", Short: "OKTA", Polled: false},
 	Config: vendorkit.Schema{
 		Keys: []vendorkit.Key{
 			{Name: "base_url", Kind: vendorkit.URL, Example: example, CheckPath: checkPath},

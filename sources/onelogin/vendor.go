@@ -25,10 +25,9 @@ const example = "https://acme.onelogin.com"
 
 // Vendor describes OneLogin to the rest of risktop.
 var Vendor = vendorkit.Descriptor{
-	Name:    vendorName,
-	Display: "OneLogin",
-	Short:   "OL",
-	Polled:  true,
+	Info: vendorkit.Info{Name: vendorName, Display: "OneLogin", Short: "OL", Polled: true,
+		// Score insights per bucket, and events that are scored sign-ins.
+		Scores: true, SignIns: true},
 	Config: vendorkit.Schema{
 		Keys: []vendorkit.Key{
 			{Name: "base_url", Kind: vendorkit.URL, Example: example,

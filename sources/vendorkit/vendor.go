@@ -1,8 +1,9 @@
-// Package vendor holds the types a vendor describes itself with: its
-// config section, how its client is built, its polls, its level mapping
-// and its `risktop check` steps. Each vendor's package fills a Descriptor
-// beside its client (sources/<vendor>.Vendor) and sources/vendors lists them;
-// config, the wiring and the commands iterate over that list instead of
+// Package vendorkit holds the types a vendor describes itself with: its
+// config section, how its client is built, its polls, its level mapping,
+// its `risktop check` steps and how the dashboard shows it (Info). Each
+// vendor's package fills a Descriptor beside its client
+// (sources/<vendor>.Vendor) and sources/vendors lists them; config, the
+// wiring, the commands and the dashboard iterate over that list instead of
 // naming vendors. It imports no vendor client, so config may use it.
 package vendorkit
 
@@ -17,12 +18,8 @@ import (
 
 // Descriptor is everything the rest of risktop knows about one vendor.
 type Descriptor struct {
-	Name    string // the key under sources: in the config, and the model's vendor name
-	Display string // for people
-	Short   string // the header's label
-	// Polled is false for a push-only vendor: its source only checks,
-	// now and then, that what risktop pushes would be taken.
-	Polled bool
+	// Info names the vendor and says how the dashboard shows it.
+	Info
 
 	Config Schema
 	// Schedule paces the vendor's polls. A polled vendor's section holds

@@ -28,3 +28,13 @@ func Names() []string {
 	}
 	return out
 }
+
+// Infos are the vendors' Infos, in All's order: what the dashboard shows
+// them by (ui.Deps.Vendors).
+func Infos() []vendorkit.Info {
+	out := make([]vendorkit.Info, len(All))
+	for i, d := range All {
+		out[i] = d.Info
+	}
+	return out
+}

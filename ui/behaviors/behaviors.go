@@ -79,11 +79,11 @@ func New(c *uictx.Context) *Screen {
 			acts := c.Actions
 			return func(ctx context.Context) ([]actions.Behavior, string, error) {
 				if acts == nil {
-					return nil, uictx.CloudflareOff, nil
+					return nil, uictx.ReadsOff, nil
 				}
 				bs, err := acts.Behaviors(ctx)
 				if errors.Is(err, actions.ErrNotConfigured) {
-					return nil, uictx.CloudflareOff, nil
+					return nil, uictx.ReadsOff, nil
 				}
 				if err != nil {
 					return nil, "", err

@@ -393,7 +393,7 @@ func (e *Screen) rows() []table.Row {
 		reasons, _, _ := strings.Cut(ev.Reasons, "\n")
 		lv := &e.levels[max(ev.Level, 0)]
 		rows[i] = table.Row{
-			Cells:  []string{eventTime(ev.Time, now), words.ShortVendor(ev.Vendor), score, ev.Level.Label(), user, ev.IP, ev.TypeName, reasons},
+			Cells:  []string{eventTime(ev.Time, now), e.c.Vendors.Short(ev.Vendor), score, ev.Level.Label(), user, ev.IP, ev.TypeName, reasons},
 			Styles: []*lipgloss.Style{nil, nil, lv, lv},
 		}
 	}

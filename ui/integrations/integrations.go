@@ -60,11 +60,11 @@ func New(c *uictx.Context) *Screen {
 			acts := c.Actions
 			return func(ctx context.Context) ([]actions.Integration, string, error) {
 				if acts == nil {
-					return nil, uictx.CloudflareOff, nil
+					return nil, uictx.ReadsOff, nil
 				}
 				ins, err := acts.Integrations(ctx)
 				if errors.Is(err, actions.ErrNotConfigured) {
-					return nil, uictx.CloudflareOff, nil
+					return nil, uictx.ReadsOff, nil
 				}
 				if err != nil {
 					return nil, "", err
@@ -168,7 +168,7 @@ func (s *Screen) create() tea.Cmd {
 	ref.Hint = "optional: the Access↔Okta IdP integration id"
 	f.Check = checkTenant
 	f.Send = func(f *form.Form) tea.Cmd {
-		in := actions.IntegrationCreate{IntegrationType: actions.IntegrationTypeOkta,
+		in := actions.IntegrationCreate{IntegrationType: actions.IntegrationTypeDefault,
 			TenantURL: strings.TrimSpace(f.Value("tenant")), ReferenceID: strings.TrimSpace(f.Value("reference"))}
 		return c.Act(f.ID(), "created the Okta integration for "+in.TenantURL, "not created", func(ctx context.Context, acts uictx.Actions, who actions.Actor) error {
 			_, err := acts.CreateIntegration(ctx, who, in)

@@ -1,6 +1,6 @@
-// Package overview is tab 1: the OneLogin score buckets, Cloudflare and
-// CASB users by level, events per minute and the riskiest people and
-// addresses.
+// Package overview is tab 1: a vendor's score buckets, the users by level
+// of each vendor that reports levels, events per minute and the riskiest
+// people and addresses.
 package overview
 
 import (
@@ -17,18 +17,20 @@ import (
 
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/store"
+	"github.com/risktop/risktop/sources/vendorkit"
 	"github.com/risktop/risktop/ui/layout"
 	"github.com/risktop/risktop/ui/uictx"
 	"github.com/risktop/risktop/ui/words"
 )
 
-// Screen is tab 1: the OneLogin score buckets, Cloudflare and CASB users
-// by level, events per minute over the last hour, and the riskiest people
-// and addresses.
+// Screen is tab 1: the score buckets of the vendor that reports them, the
+// users by level of each vendor that reports levels, events per minute
+// over the last hour, and the riskiest people and addresses.
 type Screen struct {
 	c      *uictx.Context
 	window int // index into model.ScoreWindows
 	next   key.Binding
+	levels uictx.Vendors // the vendors with a levels panel, top to bottom
 
 	// From the store, refreshed when events arrive.
 	ips      []model.IPRisk
@@ -46,7 +48,7 @@ type Screen struct {
 
 // New is the Overview tab, on the 24-hour score window.
 func New(c *uictx.Context) *Screen {
-	return &Screen{c: c, next: key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "score window"))}
+	return &Screen{c: c, next: key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "score window")), levels: c.Vendors.WithLevels()}
 }
 
 // loaded is the result of the overview's store reads.
@@ -140,9 +142,17 @@ func (o *Screen) render(w, h int) string {
 	rightW := w - leftW - 1
 
 	left := o.scoresPanel(leftW, topH)
-	right := lipgloss.JoinVertical(lipgloss.Left,
-		o.levelsPanel("Cloudflare users by max level", o.c.Data.Views[model.VendorCloudflare], rightW, topH/2, cfLevels),
-		o.levelsPanel("CASB users by level", o.c.Data.Views[model.VendorCASB], rightW, topH-topH/2, casbLevels))
+	// The levels panels share the column, the last taking what the
+	// division leaves.
+	panels := make([]string, len(o.levels))
+	for i, v := range o.levels {
+		ph := topH / len(o.levels)
+		if i == len(o.levels)-1 {
+			ph = topH - ph*i
+		}
+		panels[i] = o.levelsPanel(v, rightW, ph)
+	}
+	right := lipgloss.JoinVertical(lipgloss.Left, panels...)
 	top := lipgloss.JoinHorizontal(lipgloss.Top, left, " ", layout.Block(right, rightW, topH))
 
 	rate := o.ratePanel(w, rateH)
@@ -157,17 +167,22 @@ func (o *Screen) render(w, h int) string {
 
 var bucketShort = [...]string{"minimal", "low", "medium", "high", "v.high"}
 
-// scoresPanel is the OneLogin bucket chart: one bar per bucket coloured
-// green to red, its count above it, its name below.
+// scoresPanel is the bucket chart of the vendor that reports score
+// buckets: one bar per bucket coloured green to red, its count above it,
+// its name below.
 func (o *Screen) scoresPanel(w, h int) string {
 	t := o.c.Theme
+	v, reported := o.c.Vendors.Scores()
+	if !reported {
+		return layout.Block(t.Bold.Render("Sign-in risk")+"\n"+t.Muted.Render("no vendor reports score buckets"), w, h)
+	}
 	win := model.ScoreWindows[o.window]
-	title := t.Bold.Render("OneLogin sign-in risk") + t.Muted.Render(" · last "+windowLabel(win)+" (w)")
+	title := t.Bold.Render(v.Display+" sign-in risk") + t.Muted.Render(" · last "+windowLabel(win)+" (w)")
 	s, ok := o.c.Data.Scores[win]
 	if !ok {
 		msg := "waiting for score insights…"
-		if _, on := o.c.Data.Health[model.VendorOneLogin]; !on {
-			msg = "OneLogin is not configured"
+		if _, on := o.c.Data.Health[v.Name]; !on {
+			msg = v.Display + " is not configured"
 		}
 		return layout.Block(title+"\n"+t.Muted.Render(msg), w, h)
 	}
@@ -218,15 +233,12 @@ func centre(s string, w int) string {
 	return strings.Repeat(" ", l) + s + strings.Repeat(" ", w-sw-l)
 }
 
-var (
-	cfLevels   = []model.Level{model.LevelHigh, model.LevelMedium, model.LevelLow}
-	casbLevels = []model.Level{model.LevelCritical, model.LevelHigh, model.LevelMedium, model.LevelLow, model.LevelNone}
-)
-
-// levelsPanel counts distinct people per level (a CASB person on several
-// apps counts once, at their highest) as horizontal bars.
-func (o *Screen) levelsPanel(title string, views []model.UserRisk, w, h int, levels []model.Level) string {
+// levelsPanel counts a vendor's distinct people per level (a person with
+// a view per application counts once, at their highest) as horizontal
+// bars, in the vendor's order of levels.
+func (o *Screen) levelsPanel(v vendorkit.Info, w, h int) string {
 	t := o.c.Theme
+	title, views := v.LevelsTitle, o.c.Data.Views[v.Name]
 	if views == nil {
 		return layout.Block(t.Bold.Render(title)+"\n"+t.Muted.Render("no data yet"), w, h)
 	}
@@ -246,7 +258,7 @@ func (o *Screen) levelsPanel(title string, views []model.UserRisk, w, h int, lev
 	}
 	lines := []string{t.Bold.Render(title) + t.Muted.Render(fmt.Sprintf(" · %d", len(best)))}
 	barRoom := max(w-9-7, 4)
-	for _, l := range levels {
+	for _, l := range v.Levels {
 		n := counts[l]
 		bar := strings.Repeat("█", (n*barRoom+most-1)/most)
 		lines = append(lines, layout.PadRight(l.Label(), 9)+t.Level(l).Render(bar)+" "+words.Thousands(n))
@@ -291,8 +303,8 @@ func (o *Screen) topPeople(w, h int) string {
 			name = p.Email
 		}
 		vendors := make([]string, 0, 3)
-		for _, v := range p.Vendors() {
-			vendors = append(vendors, words.ShortVendor(v))
+		for _, v := range o.c.Vendors.Of(p) {
+			vendors = append(vendors, o.c.Vendors.Short(v))
 		}
 		tail := " " + strings.Join(vendors, "·")
 		lv := t.Level(p.Level).Render(layout.PadRight(p.Level.Label(), 9))

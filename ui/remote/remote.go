@@ -40,6 +40,7 @@ import (
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
+	"github.com/risktop/risktop/sources/vendorkit"
 	"github.com/risktop/risktop/ui"
 	"github.com/risktop/risktop/ui/clip"
 	"github.com/risktop/risktop/ui/theme"
@@ -61,6 +62,7 @@ type Options struct {
 	Hub       *hub.Hub
 	Control   ui.Control       // nil: the sources cannot be refreshed or re-paced
 	Service   *actions.Service // nil: no actions for anyone, and no vendor reads
+	Vendors   []vendorkit.Info // the registered vendors (sources/vendors.Infos), for every dashboard
 	Title     string
 	Demo      bool
 	Faults    ui.SimFaults // the demo simulator's :fault switch; only operators may use it
@@ -535,6 +537,7 @@ func (s *Server) program(sess ssh.Session, ss *session) *tea.Program {
 	deps := ui.Deps{
 		Store:     s.o.Store,
 		Hub:       s.o.Hub,
+		Vendors:   s.o.Vendors,
 		Theme:     theme.New(r),
 		Title:     s.o.Title,
 		Demo:      s.o.Demo,

@@ -21,6 +21,7 @@ import (
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
+	"github.com/risktop/risktop/sources/vendors"
 	"github.com/risktop/risktop/ui/remote/sshtest"
 )
 
@@ -68,7 +69,7 @@ func startServer(t testing.TB, keys *Keyring, edit func(*Options)) *fixture {
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
 	host, _ := gossh.NewSignerFromKey(priv)
 	f := &fixture{t: t, hostKey: host.PublicKey(), hub: hub.New(), log: &syncBuffer{}, store: st}
-	o := Options{Store: st, Hub: f.hub, Title: "acme", HostKey: host, Keys: keys,
+	o := Options{Store: st, Hub: f.hub, Vendors: vendors.Infos(), Title: "acme", HostKey: host, Keys: keys,
 		Log: slog.New(slog.NewTextHandler(f.log, nil)), Grace: time.Second}
 	if edit != nil {
 		edit(&o)

@@ -21,10 +21,10 @@ import (
 
 // troubled lists the sources that are degraded or failing with something
 // to say, in the header's order.
-func troubled(health map[string]model.Health) []model.Health {
+func troubled(vendors uictx.Vendors, health map[string]model.Health) []model.Health {
 	var out []model.Health
-	for _, v := range model.Vendors {
-		h, ok := health[v]
+	for _, v := range vendors {
+		h, ok := health[v.Name]
 		if ok && (h.State == model.StateDegraded || h.State == model.StateFailing) && troubleText(h) != "" {
 			out = append(out, h)
 		}
@@ -46,8 +46,8 @@ func troubleText(h model.Health) string {
 // TroubleLines are the header's lines under the pills: each troubled
 // source's reason in its own words, so an operator reads what is wrong
 // without opening anything. Two at most; the sources panel (S) has all.
-func TroubleLines(t *theme.Theme, health map[string]model.Health, width int) []string {
-	bad := troubled(health)
+func TroubleLines(t *theme.Theme, vendors uictx.Vendors, health map[string]model.Health, width int) []string {
+	bad := troubled(vendors, health)
 	if len(bad) == 0 {
 		return nil
 	}
@@ -148,7 +148,8 @@ func (p *Panel) lines(now time.Time, inner, most int) []string {
 		return ls
 	}
 	var lines []string
-	for _, v := range model.Vendors {
+	for _, vendor := range c.Vendors {
+		v := vendor.Name
 		h, ok := c.Data.Health[v]
 		if !ok {
 			continue

@@ -8,16 +8,22 @@ import (
 
 // Actions is what the dashboard may do to the vendors, and its one way to
 // read from them outside polling; *actions.Service and *actions.Viewer
-// implement it. ReadOnly, CanReset, CanPush and CheckPush must do no I/O:
-// Update and View call them (to hide action keys and to validate a form
-// as it is typed). Every other method is called from a tea.Cmd, never
-// from Update.
+// implement it. ReadOnly, CanReset, CanPush, CheckPush, ResetsIn and
+// ReadsFrom must do no I/O: Update and View call them (to hide action
+// keys, to validate a form as it is typed, to find a person's view in
+// the vendor acted on). Every other method is called from a tea.Cmd,
+// never from Update.
 type Actions interface {
 	ReadOnly() bool
 	CanReset() bool
 	CanPush() bool
+	// ResetsIn is the vendor ResetUser resets in: the target's UserID is
+	// the person's user id there.
+	ResetsIn() string
 	ResetUser(ctx context.Context, who actions.Actor, t actions.ResetTarget) error
-	OktaLinked(ctx context.Context) (bool, error)
+	// ResetsForwarded reports whether a reset reaches the vendor IP risk
+	// is pushed to as well.
+	ResetsForwarded(ctx context.Context) (bool, error)
 	CheckPush(r actions.PushRequest) []actions.Problem // no I/O: Update may call it
 	QueuePush(ctx context.Context, who actions.Actor, reqs []actions.PushRequest) ([]actions.PushOutcome, error)
 	RetryPush(ctx context.Context, who actions.Actor, id int64) error
@@ -27,16 +33,19 @@ type Actions interface {
 	UpdateIntegration(ctx context.Context, who actions.Actor, id string, in actions.IntegrationUpdate) (*actions.Integration, error)
 	DeleteIntegration(ctx context.Context, who actions.Actor, id string) error
 
-	// Reads, for viewers too: errors.Is(err, actions.ErrNotConfigured)
-	// when Cloudflare is not configured.
+	// Reads, for viewers too, from the vendor ReadsFrom names (UserDetail
+	// takes the person's user id there): errors.Is(err,
+	// actions.ErrNotConfigured) when it is not configured.
+	ReadsFrom() string
 	Behaviors(ctx context.Context) ([]actions.Behavior, error)
 	Integrations(ctx context.Context) ([]actions.Integration, error)
 	UserDetail(ctx context.Context, userID string) (*actions.UserDetail, error)
 }
 
-// CloudflareOff is a Cloudflare list's status when there is no Cloudflare
-// to read (no actions service, or one without Cloudflare).
-const CloudflareOff = "Cloudflare is not configured"
+// ReadsOff is the status of a list the actions service reads (behaviors,
+// integrations) when there is nothing to read it from: no actions
+// service, or one without the vendor it reads from.
+const ReadsOff = "Cloudflare is not configured"
 
 var (
 	_ Actions = (*actions.Service)(nil)

@@ -31,6 +31,7 @@ type Context struct {
 	Nav       table.KeyMap // moves in every list, table and scrolled text
 	Store     store.Store
 	Actions   Actions // nil: no actions and no vendor reads
+	Vendors   Vendors // the registered vendors, in the registry's order
 	ReadOnly  bool
 	Actor     actions.Actor
 	Clipboard func(text string) error // nil: copying is not available

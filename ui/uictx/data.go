@@ -19,11 +19,15 @@ type Data struct {
 	Events  int       // events announced since start
 	Newest  time.Time // newest event announced
 	Version int       // bumped on every change, for render caches
+
+	vendors Vendors // whose views are merged into People, in this order
 }
 
-// NewData is the picture before anything is announced.
-func NewData() *Data {
-	return &Data{Health: map[string]model.Health{}, Views: map[string][]model.UserRisk{}, Scores: map[time.Duration]model.Scores{}}
+// NewData is the picture before anything is announced; People are merged
+// from the views of vendors.
+func NewData(vendors Vendors) *Data {
+	return &Data{Health: map[string]model.Health{}, Views: map[string][]model.UserRisk{}, Scores: map[time.Duration]model.Scores{},
+		vendors: vendors}
 }
 
 // Change says what a batch of hub messages touched, so screens refresh only
@@ -64,8 +68,8 @@ func (d *Data) Apply(msgs []hub.Msg) Change {
 	}
 	if c.Users {
 		var all []model.UserRisk
-		for _, v := range model.Vendors {
-			all = append(all, d.Views[v]...)
+		for _, v := range d.vendors {
+			all = append(all, d.Views[v.Name]...)
 		}
 		d.People = model.Merge(all)
 	}

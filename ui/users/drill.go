@@ -15,6 +15,7 @@ import (
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
+	"github.com/risktop/risktop/sources/vendorkit"
 	"github.com/risktop/risktop/ui/layout"
 	"github.com/risktop/risktop/ui/push"
 	"github.com/risktop/risktop/ui/scroll"
@@ -24,16 +25,18 @@ import (
 
 // Drill is one person's risk, vendor by vendor, opened from the
 // Users list, an event, or ":user <email>". It reads the store (and, when
-// the person is known to Cloudflare, asks for their current detail) in
-// commands; until the answers come it shows what the live data has.
+// the person is known to the vendor the actions service reads from, asks
+// for their current detail there) in commands; until the answers come it
+// shows what the live data has.
 type Drill struct {
-	c    *uictx.Context
-	key  string // the person's key, or the name/email it was opened with
-	k    drillKeys
-	vp   scroll.Model
-	gen  int
-	load drillData
-	done bool
+	c        *uictx.Context
+	sections uictx.Vendors // the vendors with levels, a section each
+	key      string        // the person's key, or the name/email it was opened with
+	k        drillKeys
+	vp       scroll.Model
+	gen      int
+	load     drillData
+	done     bool
 
 	width, height int
 	cacheKey      string
@@ -45,12 +48,15 @@ type drillKeys struct {
 
 // drillData is what the drill-down read for one person.
 type drillData struct {
-	gen       int
-	signIns   []model.Event // OneLogin, newest first
-	behaviors []model.Event // Cloudflare detections stored by the poller
-	history   []model.RiskPoint
-	cfDetail  *actions.UserDetail
-	cfErr     string
+	gen      int
+	signIns  []model.Event            // the sign-ins vendor's, newest first
+	detected map[string][]model.Event // by vendor: what a vendor with levels (not per application) detected, as the poller stored it
+	history  []model.RiskPoint
+	// detail is the person's current detail in detailOf, the vendor the
+	// actions service reads from, or why it was not read.
+	detail    *actions.UserDetail
+	detailOf  string
+	detailErr string
 	err       string
 }
 
@@ -59,7 +65,7 @@ const drillSignIns = 100
 
 // NewDrill is the drill-down of who: a person's key, name or email.
 func NewDrill(c *uictx.Context, who string) *Drill {
-	d := &Drill{c: c, key: who, k: drillKeys{
+	d := &Drill{c: c, sections: c.Vendors.WithLevels(), key: who, k: drillKeys{
 		Events: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "their events")),
 		Back:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Reset:  key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "reset Cloudflare risk")),
@@ -84,8 +90,9 @@ func (d *Drill) Person() (model.Person, bool) { return d.c.Data.Person(d.key) }
 // name or email asked for.
 func (d *Drill) Key() string { return d.key }
 
-// activate reads the person's sign-ins, stored behaviours and history, and
-// their current Cloudflare detail.
+// Activate reads the person's sign-ins, what each vendor with levels
+// detected, their history, and their current detail in the vendor the
+// actions service reads from.
 func (d *Drill) Activate() tea.Cmd {
 	st := d.c.Store
 	if st == nil {
@@ -102,20 +109,33 @@ func (d *Drill) Activate() tea.Cmd {
 	if p.Name != "" && p.Name != who {
 		names = append(names, p.Name)
 	}
-	var cfID string
+	acts := d.c.Actions
+	var readsFrom, detailID string // the vendor the service reads from, and the person's user id there
+	if acts != nil {
+		readsFrom = acts.ReadsFrom()
+	}
 	for _, v := range p.Views {
-		if v.Vendor == model.VendorCloudflare && v.UserID != "" {
-			cfID = v.UserID
+		if readsFrom != "" && v.Vendor == readsFrom && v.UserID != "" {
+			detailID = v.UserID
 		}
 	}
-	acts := d.c.Actions
+	signIns, hasSignIns := d.c.Vendors.SignIns()
+	var detecting []string
+	for _, v := range d.sections {
+		if !v.PerApp {
+			detecting = append(detecting, v.Name)
+		}
+	}
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		defer cancel()
-		r := drillData{gen: gen}
+		r := drillData{gen: gen, detected: map[string][]model.Event{}}
 		var errs []string
 		for _, n := range names {
-			page, err := st.Events(ctx, store.EventQuery{EventFilter: store.EventFilter{Vendor: model.VendorOneLogin, User: n}, Limit: drillSignIns})
+			if !hasSignIns {
+				break // no vendor's events are sign-ins
+			}
+			page, err := st.Events(ctx, store.EventQuery{EventFilter: store.EventFilter{Vendor: signIns.Name, User: n}, Limit: drillSignIns})
 			if err != nil {
 				errs = append(errs, err.Error())
 				continue
@@ -125,19 +145,22 @@ func (d *Drill) Activate() tea.Cmd {
 				break
 			}
 		}
-		if page, err := st.Events(ctx, store.EventQuery{EventFilter: store.EventFilter{Vendor: model.VendorCloudflare, User: who}, Limit: 50}); err == nil {
-			r.behaviors = page.Events
+		for _, v := range detecting {
+			if page, err := st.Events(ctx, store.EventQuery{EventFilter: store.EventFilter{Vendor: v, User: who}, Limit: 50}); err == nil {
+				r.detected[v] = page.Events
+			}
 		}
 		if h, err := st.RiskHistory(ctx, model.NormalizeEmail(who), time.Time{}); err == nil {
 			r.history = h
 		}
-		if acts != nil && cfID != "" {
-			switch u, err := acts.UserDetail(ctx, cfID); {
+		if acts != nil && detailID != "" {
+			r.detailOf = readsFrom
+			switch u, err := acts.UserDetail(ctx, detailID); {
 			case errors.Is(err, actions.ErrNotConfigured):
 			case err != nil:
-				r.cfErr = err.Error()
+				r.detailErr = err.Error()
 			default:
-				r.cfDetail = u
+				r.detail = u
 			}
 		}
 		r.err = strings.Join(errs, "; ")
@@ -244,12 +267,21 @@ func (d *Drill) render(w int) string {
 		name = d.key
 	}
 	line(t.Level(p.Level).Render(p.Level.Label()) + "  " + t.Bold.Render(name) + t.Muted.Render("  "+p.Email))
+	signIns, hasSignIns := d.c.Vendors.SignIns()
 	if !known {
-		line(t.Muted.Render("No vendor reports a risk for this person right now; their sign-ins follow if OneLogin has any."))
+		if hasSignIns {
+			line(t.Muted.Render("No vendor reports a risk for this person right now; their sign-ins follow if " + signIns.Display + " has any."))
+		} else {
+			line(t.Muted.Render("No vendor reports a risk for this person right now."))
+		}
 	} else {
 		var joins []string
 		for _, v := range p.Views {
-			how := map[string]string{"email": "by email", "name": "by name (OneLogin gives names, not logins)", "": "alone"}[v.JoinedBy]
+			namer := signIns.Display // whose events name people rather than their logins
+			if !hasSignIns {
+				namer = d.c.Vendors.Display(v.Vendor)
+			}
+			how := map[string]string{"email": "by email", "name": "by name (" + namer + " gives names, not logins)", "": "alone"}[v.JoinedBy]
 			joins = append(joins, fmt.Sprintf("%s %s", v.Vendor, how))
 		}
 		line(t.Muted.Render("joined: " + strings.Join(dedupe(joins), " · ")))
@@ -259,16 +291,49 @@ func (d *Drill) render(w int) string {
 		line(s)
 	}
 
-	section("Cloudflare")
-	cfShown := false
-	for _, v := range p.Views {
-		if v.Vendor != model.VendorCloudflare {
+	for _, v := range d.sections {
+		section(v.Display)
+		if v.PerApp {
+			d.perApp(line, v, p)
+		} else {
+			d.detections(line, v, p)
+		}
+	}
+
+	if hasSignIns {
+		section(signIns.Display + " sign-ins")
+		d.signInLines(line)
+	}
+
+	if ips := ipsSeen(d.load.signIns); len(ips) > 0 {
+		section("Addresses seen")
+		for _, ip := range ips {
+			line(fmt.Sprintf("  %-39s %s  max score %s  last %s", ip.IP, words.Plural(ip.Events, "sign-in"),
+				t.Level(ip.Level).Render(scoreText(ip.MaxScore)), ago(now, ip.LastSeen)))
+		}
+	}
+	if d.load.err != "" {
+		line("")
+		line(t.Error.Render("store: " + d.load.err))
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// detections are a vendor's section of the person's level there, then
+// what it detected: their current detail when the actions service reads
+// it from this vendor, else the detections the poller stored.
+func (d *Drill) detections(line func(string), v vendorkit.Info, p model.Person) {
+	t, now := d.c.Theme, d.c.Now()
+	shown := false
+	for _, view := range p.Views {
+		if view.Vendor != v.Name {
 			continue
 		}
-		cfShown = true
-		line(fmt.Sprintf("%s  %s events · last %s", t.Level(v.Level).Render(v.Level.Label()), words.Thousands(v.Events), ago(now, v.LastSeen)))
+		shown = true
+		line(fmt.Sprintf("%s  %s events · last %s", t.Level(view.Level).Render(view.Level.Label()), words.Thousands(view.Events), ago(now, view.LastSeen)))
 	}
-	if det := d.load.cfDetail; det != nil {
+	stored := d.load.detected[v.Name]
+	if det := d.load.detail; det != nil && d.load.detailOf == v.Name {
 		if det.LastResetTime != nil {
 			line(t.Muted.Render("last reset " + det.LastResetTime.Local().Format("2006-01-02 15:04")))
 		}
@@ -276,24 +341,28 @@ func (d *Drill) render(w int) string {
 			line(fmt.Sprintf("  %s  %s  %s", e.Timestamp.Local().Format("Jan 02 15:04"), t.Level(actions.LevelOf(e.RiskLevel)).Render(layout.PadRight(e.RiskLevel, 6)), e.Name))
 		}
 	} else {
-		for _, e := range d.load.behaviors {
+		for _, e := range stored {
 			line(fmt.Sprintf("  %s  %s  %s", e.Time.Local().Format("Jan 02 15:04"), t.Level(e.Level).Render(layout.PadRight(e.Level.Label(), 6)), e.TypeName))
 		}
 	}
-	if d.load.cfErr != "" {
-		line(t.Warn.Render("  current detail not read: " + d.load.cfErr))
+	if d.load.detailErr != "" && d.load.detailOf == v.Name {
+		line(t.Warn.Render("  current detail not read: " + d.load.detailErr))
 	}
-	if !cfShown && len(d.load.behaviors) == 0 {
-		line(t.Muted.Render("  no behaviour detected (absent from Cloudflare's risk table: not the same as low)"))
+	if !shown && len(stored) == 0 {
+		line(t.Muted.Render("  no behaviour detected (absent from " + v.Display + "'s risk table: not the same as low)"))
 	}
+}
 
-	section("Oracle CASB")
-	casbShown := false
+// perApp is a vendor's section of the person's views, one per
+// application: level, score, application and reasons.
+func (d *Drill) perApp(line func(string), vendor vendorkit.Info, p model.Person) {
+	t := d.c.Theme
+	shown := false
 	for _, v := range p.Views {
-		if v.Vendor != model.VendorCASB {
+		if v.Vendor != vendor.Name {
 			continue
 		}
-		casbShown = true
+		shown = true
 		score := "–"
 		if v.Score >= 0 {
 			score = fmt.Sprint(v.Score)
@@ -307,11 +376,14 @@ func (d *Drill) render(w int) string {
 			line(fmt.Sprintf("  %s%s  %s", r.Code, count, t.Muted.Render(r.Text)))
 		}
 	}
-	if !casbShown {
+	if !shown {
 		line(t.Muted.Render("  not in the user risk report"))
 	}
+}
 
-	section("OneLogin sign-ins")
+// signInLines are the person's sign-ins, newest first.
+func (d *Drill) signInLines(line func(string)) {
+	t := d.c.Theme
 	switch {
 	case !d.done:
 		line(t.Muted.Render("  loading…"))
@@ -330,22 +402,9 @@ func (d *Drill) render(w int) string {
 		reason, _, _ := strings.Cut(e.Reasons, "\n")
 		line(fmt.Sprintf("  %s %s  %-15s %s %s", e.Time.Local().Format("Jan 02 15:04:05"), t.Level(e.Level).Render(score), e.IP, e.TypeName, t.Muted.Render(reason)))
 	}
-
-	if ips := ipsSeen(d.load.signIns); len(ips) > 0 {
-		section("Addresses seen")
-		for _, ip := range ips {
-			line(fmt.Sprintf("  %-39s %s  max score %s  last %s", ip.IP, words.Plural(ip.Events, "sign-in"),
-				t.Level(ip.Level).Render(scoreText(ip.MaxScore)), ago(now, ip.LastSeen)))
-		}
-	}
-	if d.load.err != "" {
-		line("")
-		line(t.Error.Render("store: " + d.load.err))
-	}
-	return strings.TrimRight(b.String(), "\n")
 }
 
-// sparkline draws the person's OneLogin scores, oldest to newest.
+// sparkline draws the person's sign-in scores, oldest to newest.
 func (d *Drill) sparkline(w int) string {
 	evs := d.load.signIns
 	var vals []float64

@@ -1,6 +1,6 @@
 // Package users is tab 3, one row per person merged across vendors by
 // email, and a person's drill-down (their risk vendor by vendor), from
-// which their Cloudflare risk is reset.
+// which their risk is reset in the vendor the actions service resets in.
 package users
 
 import (
@@ -33,10 +33,11 @@ type Screen struct {
 	text      string
 	sortBy    int // index into userSorts
 
-	shown  []model.Person
-	width  int
-	height int
-	levels [model.LevelCritical + 1]lipgloss.Style
+	shown   []model.Person
+	width   int
+	height  int
+	levels  [model.LevelCritical + 1]lipgloss.Style
+	columns uictx.Vendors // the vendors with a column of levels, left to right
 }
 
 type keys struct {
@@ -48,7 +49,8 @@ var userSorts = []string{"risk", "name", "last seen"}
 // New is the Users tab, riskiest first.
 func New(c *uictx.Context) *Screen {
 	u := &Screen{
-		c: c,
+		c:       c,
+		columns: c.Vendors.WithLevels(),
 		k: keys{
 			Open:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "drill down")),
 			Sort:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort risk/name/seen")),
@@ -69,16 +71,18 @@ func New(c *uictx.Context) *Screen {
 			u.levels[l] = t.Level(model.Level(l))
 		}
 	}
-	u.tbl = table.New(styles,
-		table.Column{Title: "Level", Width: 8},
-		table.Column{Title: "Score", Width: 5, Align: table.AlignRight},
-		table.Column{Title: "Name", Flex: 3, Min: 12},
-		table.Column{Title: "Email", Flex: 3, Min: 12},
-		table.Column{Title: "Sources", Width: 12},
-		table.Column{Title: "Cloudflare", Width: 10},
-		table.Column{Title: "CASB", Width: 8},
-		table.Column{Title: "Seen", Width: 6, Align: table.AlignRight},
-	)
+	cols := []table.Column{
+		{Title: "Level", Width: 8},
+		{Title: "Score", Width: 5, Align: table.AlignRight},
+		{Title: "Name", Flex: 3, Min: 12},
+		{Title: "Email", Flex: 3, Min: 12},
+		{Title: "Sources", Width: 12},
+	}
+	for _, v := range u.columns {
+		cols = append(cols, table.Column{Title: v.Column, Width: v.ColumnWidth})
+	}
+	cols = append(cols, table.Column{Title: "Seen", Width: 6, Align: table.AlignRight})
+	u.tbl = table.New(styles, cols...)
 	u.tbl.KeyMap = c.Nav
 	u.tbl.SetEmptyMessage("no one yet: people appear as the sources report them")
 	in := uictx.NewLine("/", uictx.FilterLimit)
@@ -168,19 +172,22 @@ func display(p model.Person) string {
 	return p.Email
 }
 
-func (u *Screen) row(p model.Person, now time.Time) table.Row {
-	var vendors []string
-	cf, casb := model.LevelUnknown, model.LevelUnknown
+// levelWith is p's highest level with vendor, LevelUnknown when it
+// reports none.
+func levelWith(p model.Person, vendor string) model.Level {
+	l := model.LevelUnknown
 	for _, v := range p.Views {
-		switch v.Vendor {
-		case model.VendorCloudflare:
-			cf = model.Max(cf, v.Level)
-		case model.VendorCASB:
-			casb = model.Max(casb, v.Level)
+		if v.Vendor == vendor {
+			l = model.Max(l, v.Level)
 		}
 	}
-	for _, v := range p.Vendors() {
-		vendors = append(vendors, words.ShortVendor(v))
+	return l
+}
+
+func (u *Screen) row(p model.Person, now time.Time) table.Row {
+	var vendors []string
+	for _, v := range u.c.Vendors.Of(p) {
+		vendors = append(vendors, u.c.Vendors.Short(v))
 	}
 	score := "–"
 	if p.Score >= 0 {
@@ -191,11 +198,14 @@ func (u *Screen) row(p model.Person, now time.Time) table.Row {
 		seen = words.Coarse(now.Sub(p.LastSeen))
 	}
 	lv := &u.levels[max(p.Level, 0)]
-	return table.Row{
-		Cells: []string{p.Level.Label(), score, p.Name, p.Email, strings.Join(vendors, " "),
-			dashIfUnknown(cf), dashIfUnknown(casb), seen},
-		Styles: []*lipgloss.Style{lv, lv, nil, nil, nil, &u.levels[max(cf, 0)], &u.levels[max(casb, 0)]},
+	cells := append(make([]string, 0, 6+len(u.columns)), p.Level.Label(), score, p.Name, p.Email, strings.Join(vendors, " "))
+	styles := append(make([]*lipgloss.Style, 0, 5+len(u.columns)), lv, lv, nil, nil, nil)
+	for _, c := range u.columns {
+		l := levelWith(p, c.Name)
+		cells = append(cells, dashIfUnknown(l))
+		styles = append(styles, &u.levels[max(l, 0)])
 	}
+	return table.Row{Cells: append(cells, seen), Styles: styles}
 }
 
 func dashIfUnknown(l model.Level) string {
@@ -288,26 +298,23 @@ func (u *Screen) View(w, h int) string {
 
 // exportRows are the people shown (filter and sort applied).
 func (u *Screen) exportRows() export.Table {
-	d := export.Table{Fields: []string{"level", "score", "name", "email", "sources", "cloudflare_level", "casb_level", "last_seen"},
-		Filter: u.text, Sort: "by " + userSorts[u.sortBy]}
+	fields := []string{"level", "score", "name", "email", "sources"}
+	for _, v := range u.columns {
+		fields = append(fields, v.Name+"_level")
+	}
+	d := export.Table{Fields: append(fields, "last_seen"), Filter: u.text, Sort: "by " + userSorts[u.sortBy]}
 	for _, p := range u.shown {
 		var score any
 		if p.Score >= 0 {
 			score = p.Score
 		}
-		cf, casb := model.LevelUnknown, model.LevelUnknown
-		for _, v := range p.Views {
-			switch v.Vendor {
-			case model.VendorCloudflare:
-				cf = model.Max(cf, v.Level)
-			case model.VendorCASB:
-				casb = model.Max(casb, v.Level)
-			}
-		}
-		vendors := p.Vendors()
+		vendors := u.c.Vendors.Of(p)
 		sort.Strings(vendors)
-		d.Rows = append(d.Rows, []any{p.Level.Label(), score, p.Name, p.Email, strings.Join(vendors, " "),
-			levelCell(cf), levelCell(casb), export.TimeCell(p.LastSeen)})
+		row := []any{p.Level.Label(), score, p.Name, p.Email, strings.Join(vendors, " ")}
+		for _, c := range u.columns {
+			row = append(row, levelCell(levelWith(p, c.Name)))
+		}
+		d.Rows = append(d.Rows, append(row, export.TimeCell(p.LastSeen)))
 	}
 	return d
 }

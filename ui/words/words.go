@@ -1,29 +1,13 @@
 // Package words says numbers, durations and names the way every screen
-// of the dashboard says them.
+// of the dashboard says them (a vendor's names are its own:
+// uictx.Vendors).
 package words
 
 import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/risktop/risktop/model"
 )
-
-// ShortVendor is a vendor's name where room is short: OL, CASB, CF, OKTA.
-func ShortVendor(v string) string {
-	switch v {
-	case model.VendorOneLogin:
-		return "OL"
-	case model.VendorCASB:
-		return "CASB"
-	case model.VendorCloudflare:
-		return "CF"
-	case model.VendorOkta:
-		return "OKTA"
-	}
-	return v
-}
 
 // Coarse shows a duration to the minute, so the header changes at most
 // once a minute and no timer has to tick every second.

@@ -6,17 +6,6 @@ import (
 	"time"
 )
 
-// Vendor names, as the store, config and health lines spell them.
-const (
-	VendorOneLogin   = "onelogin"
-	VendorCASB       = "casb"
-	VendorCloudflare = "cloudflare"
-	VendorOkta       = "okta"
-)
-
-// Vendors in display order.
-var Vendors = [...]string{VendorOneLogin, VendorCASB, VendorCloudflare, VendorOkta}
-
 // NoScore marks an event or view without a 0–100 risk score.
 const NoScore = -1
 

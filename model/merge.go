@@ -1,6 +1,7 @@
 package model
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -23,29 +24,17 @@ type View struct {
 	JoinedBy string // "email", "name" (a unique name match), or "" (the view alone)
 }
 
-// Vendors lists the vendors that have a view of the person, in display order.
-func (p Person) Vendors() []string {
-	var out []string
-	for _, v := range Vendors {
-		for _, view := range p.Views {
-			if view.Vendor == v {
-				out = append(out, v)
-				break
-			}
-		}
-	}
-	return out
-}
-
 // Merge joins vendor views into people.
 //
 // Views with an email address are joined by the normalised address. A view
 // without one (OneLogin events name the person, not their login) joins the
 // one person who already carries exactly that display name, case and spacing
 // aside; when no one or several people carry it, it stands alone rather than
-// guessing. Each person's level and score are the highest of their views.
+// guessing. Each person's level and score are the highest of their views,
+// and their views riskiest first, then in vendors' order (the registry's
+// display order; a vendor not in it last).
 // People come back riskiest first, then most recently seen, then by key.
-func Merge(views []UserRisk) []Person {
+func Merge(views []UserRisk, vendors []string) []Person {
 	byKey := map[string]*Person{}
 	var order []string
 	add := func(key string, v View) {
@@ -89,7 +78,7 @@ func Merge(views []UserRisk) []Person {
 	}
 	people := make([]Person, 0, len(order))
 	for _, key := range order {
-		people = append(people, finish(*byKey[key]))
+		people = append(people, finish(*byKey[key], vendors))
 	}
 	sort.SliceStable(people, func(i, j int) bool {
 		a, b := people[i], people[j]
@@ -107,12 +96,12 @@ func Merge(views []UserRisk) []Person {
 	return people
 }
 
-func finish(p Person) Person {
+func finish(p Person, vendors []string) Person {
 	sort.SliceStable(p.Views, func(i, j int) bool {
 		if p.Views[i].Level != p.Views[j].Level {
 			return p.Views[i].Level > p.Views[j].Level
 		}
-		return vendorRank(p.Views[i].Vendor) < vendorRank(p.Views[j].Vendor)
+		return vendorRank(vendors, p.Views[i].Vendor) < vendorRank(vendors, p.Views[j].Vendor)
 	})
 	for _, v := range p.Views {
 		p.Level = Max(p.Level, v.Level)
@@ -138,13 +127,11 @@ func finish(p Person) Person {
 	return p
 }
 
-func vendorRank(v string) int {
-	for i, name := range Vendors {
-		if name == v {
-			return i
-		}
+func vendorRank(vendors []string, v string) int {
+	if i := slices.Index(vendors, v); i >= 0 {
+		return i
 	}
-	return len(Vendors)
+	return len(vendors)
 }
 
 // normName folds case and runs of spaces so "Ava  chen" matches "Ava Chen".

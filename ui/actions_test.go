@@ -152,7 +152,7 @@ func TestActionKeysSayWhyTheyCannot(t *testing.T) {
 	fa := &fakeActions{}
 	a = actionApp(t, 120, 30, fa)
 	// A person only CASB reports: no Cloudflare user id.
-	drive(a, hubMsg{pollUsers(model.VendorCloudflare, nil)})
+	drive(a, hubMsg{pollUsers("cloudflare", nil)})
 	keysOf(a, "3", "R")
 	if !strings.Contains(a.toast.text, "cannot reset ava.chen@example.com: they have no Cloudflare user id") || a.modal != nil {
 		t.Fatalf("no Cloudflare id: %q", a.toast.text)

@@ -85,7 +85,7 @@ func benchEvent(i int) model.Event {
 	span := 90 * 24 * time.Hour
 	at := fixtureNow.Add(-span + time.Duration(int64(span)/benchEvents*int64(i)))
 	return model.Event{
-		Vendor: model.VendorOneLogin, ID: fmt.Sprint(100_000_000 + i), Time: at, Type: 5 + i%2,
+		Vendor: "onelogin", ID: fmt.Sprint(100_000_000 + i), Time: at, Type: 5 + i%2,
 		TypeName: "USER_LOGGED_INTO_ONELOGIN", UserID: fmt.Sprint(40_000_000 + person), UserName: name,
 		UserKey: fmt.Sprintf("user%d@example.com", person), IP: ip, Score: score, Level: model.LevelOfScore(score),
 		App: "Salesforce", Reasons: "Infrequent access from " + ip + " (13%)\nNew device (20%)",

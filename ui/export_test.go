@@ -25,9 +25,9 @@ func exportApp(t *testing.T, n int) (*App, string) {
 	a := newFixtureApp(t, 120, 30, n)
 	withCloudflare(t, a)
 	hostile := []model.Event{
-		{Vendor: model.VendorOneLogin, ID: "h1", Time: fixtureNow.Add(-time.Second), Type: 5, UserName: "=cmd|' /C calc'!A0",
+		{Vendor: "onelogin", ID: "h1", Time: fixtureNow.Add(-time.Second), Type: 5, UserName: "=cmd|' /C calc'!A0",
 			IP: "192.0.2.1", Score: 99, Level: model.LevelCritical, Reasons: "@SUM(1+1)*cmd|' /C calc'!A0"},
-		{Vendor: model.VendorOneLogin, ID: "h2", Time: fixtureNow.Add(-2 * time.Second), Type: 5, UserName: "+1 555 0100",
+		{Vendor: "onelogin", ID: "h2", Time: fixtureNow.Add(-2 * time.Second), Type: 5, UserName: "+1 555 0100",
 			IP: "192.0.2.2", Score: model.NoScore, Reasons: "-2+3", App: "\tTabbed"},
 	}
 	if _, err := a.deps.Store.PutEvents(context.Background(), hostile); err != nil {

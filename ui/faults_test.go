@@ -18,7 +18,7 @@ func wallClock() time.Duration { return time.Since(clockStart) }
 // failingOneLogin is OneLogin's health as the fault suite saw it while the
 // vendor did not answer: failing, retrying in two minutes.
 func failingOneLogin(failures int) model.Health {
-	return model.Health{Source: model.VendorOneLogin, State: model.StateFailing, Failures: failures,
+	return model.Health{Source: "onelogin", State: model.StateFailing, Failures: failures,
 		LastSuccess: fixtureNow.Add(-4 * time.Minute), LastErrorAt: fixtureNow.Add(-time.Second),
 		LastError: "onelogin: GET /api/1/events: timeout: no answer within 30s",
 		Backoff:   2 * time.Minute, NextPoll: fixtureNow.Add(2*time.Minute + 30*time.Second)}

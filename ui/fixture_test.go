@@ -59,7 +59,7 @@ func fixtureEvents(n int) []model.Event {
 			ip = fmt.Sprintf("203.0.113.%d", 10+i%40)
 		}
 		evs = append(evs, model.Event{
-			Vendor: model.VendorOneLogin, ID: fmt.Sprint(900000000 + i),
+			Vendor: "onelogin", ID: fmt.Sprint(900000000 + i),
 			Time: fixtureNow.Add(-time.Duration(n-i) * 7 * time.Second), Type: 5, TypeName: "USER_LOGGED_INTO_ONELOGIN",
 			UserID: fmt.Sprint(40000000 + i%len(fixturePeople)), UserName: name, UserKey: key, IP: ip,
 			Score: score, Level: model.LevelOfScore(score), App: "Salesforce",
@@ -74,10 +74,10 @@ func fixtureMsgs() []hub.Msg {
 	var cf, casb []model.UserRisk
 	for i, p := range fixturePeople {
 		lv := []model.Level{model.LevelHigh, model.LevelMedium, model.LevelLow}[i%3]
-		cf = append(cf, model.UserRisk{Vendor: model.VendorCloudflare, UserID: fmt.Sprintf("cf-%d", i), Email: p.email,
+		cf = append(cf, model.UserRisk{Vendor: "cloudflare", UserID: fmt.Sprintf("cf-%d", i), Email: p.email,
 			Name: p.name, Level: lv, RawLevel: lv.String(), Score: model.NoScore, Events: 3 + i, LastSeen: fixtureNow.Add(-time.Duration(i) * time.Minute)})
 		cl := []model.Level{model.LevelCritical, model.LevelHigh, model.LevelMedium, model.LevelLow, model.LevelNone}[i%5]
-		casb = append(casb, model.UserRisk{Vendor: model.VendorCASB, Email: p.email, Level: cl, RawLevel: cl.Label(),
+		casb = append(casb, model.UserRisk{Vendor: "casb", Email: p.email, Level: cl, RawLevel: cl.Label(),
 			Score: 90 - i*10, Context: "SFDC / publiceventsapi",
 			Reasons: []model.Reason{{Code: "NETWRK_PREFIX_EVENTS", Text: "Total IP network prefix for all events", Count: i + 1}}})
 	}
@@ -85,18 +85,18 @@ func fixtureMsgs() []hub.Msg {
 		return model.Health{Source: v, State: model.StateOK, LastSuccess: fixtureNow.Add(-20 * time.Second),
 			NextPoll: fixtureNow.Add(10 * time.Second), RateLimit: model.RateLimit{Known: true, Limit: 5000, Remaining: 4210}}
 	}
-	degraded := ok(model.VendorCASB)
+	degraded := ok("casb")
 	degraded.State, degraded.Failures, degraded.LastError = model.StateDegraded, 1, "casb: GET /api/v1/reports: 503 Service Unavailable"
 	degraded.NextPoll = fixtureNow.Add(90 * time.Second)
 	degraded.RateLimit = model.RateLimit{}
 	return []hub.Msg{
-		hub.HealthMsg{Health: ok(model.VendorOneLogin)}, hub.HealthMsg{Health: degraded},
-		hub.HealthMsg{Health: ok(model.VendorCloudflare)},
-		hub.HealthMsg{Health: model.Health{Source: model.VendorOkta, State: model.StateOK, LastSuccess: fixtureNow.Add(-3 * time.Minute), Note: "push only"}},
-		hub.UsersMsg{Vendor: model.VendorCloudflare, At: fixtureNow, Views: cf},
-		hub.UsersMsg{Vendor: model.VendorCASB, At: fixtureNow, Views: casb},
+		hub.HealthMsg{Health: ok("onelogin")}, hub.HealthMsg{Health: degraded},
+		hub.HealthMsg{Health: ok("cloudflare")},
+		hub.HealthMsg{Health: model.Health{Source: "okta", State: model.StateOK, LastSuccess: fixtureNow.Add(-3 * time.Minute), Note: "push only"}},
+		hub.UsersMsg{Vendor: "cloudflare", At: fixtureNow, Views: cf},
+		hub.UsersMsg{Vendor: "casb", At: fixtureNow, Views: casb},
 		hub.ScoresMsg{Scores: model.Scores{Window: 24 * time.Hour, Counts: [5]int{50, 165, 30, 17, 9}, Total: 271, At: fixtureNow}},
-		hub.EventsMsg{Vendor: model.VendorOneLogin, Inserted: 400, Newest: fixtureNow},
+		hub.EventsMsg{Vendor: "onelogin", Inserted: 400, Newest: fixtureNow},
 	}
 }
 

@@ -159,8 +159,8 @@ func TestFlowPauseHoldsAnnouncementsAndResumeAppliesThem(t *testing.T) {
 	f.see("LIVE", "okta 3m") // the pollers' first announcements are in
 	f.keys(" ")
 	f.see("PAUSED · 0 new")
-	f.hub.Publish(hub.EventsMsg{Vendor: model.VendorOneLogin, Inserted: 25, Newest: fixtureNow})
-	f.hub.Publish(hub.HealthMsg{Health: model.Health{Source: model.VendorOkta, State: model.StateFailing, Failures: 3,
+	f.hub.Publish(hub.EventsMsg{Vendor: "onelogin", Inserted: 25, Newest: fixtureNow})
+	f.hub.Publish(hub.HealthMsg{Health: model.Health{Source: "okta", State: model.StateFailing, Failures: 3,
 		LastError: "okta: 401", NextPoll: fixtureNow.Add(5 * time.Minute)}})
 	f.see("PAUSED · 25 new")
 	f.keys(" ")
@@ -168,8 +168,8 @@ func TestFlowPauseHoldsAnnouncementsAndResumeAppliesThem(t *testing.T) {
 	f.keys("r", "+")
 	f.see("poll every")
 	a := f.final()
-	if a.paused || a.waiting != 0 || a.data.Health[model.VendorOkta].State != model.StateFailing {
-		t.Fatalf("after resume: paused %v, waiting %d, okta %v", a.paused, a.waiting, a.data.Health[model.VendorOkta].State)
+	if a.paused || a.waiting != 0 || a.data.Health["okta"].State != model.StateFailing {
+		t.Fatalf("after resume: paused %v, waiting %d, okta %v", a.paused, a.waiting, a.data.Health["okta"].State)
 	}
 	if len(f.ctl.refreshed) != 1 || len(f.ctl.scales) != 1 || f.ctl.scales[0] != 1.5 {
 		t.Fatalf("control saw refresh %v scale %v", f.ctl.refreshed, f.ctl.scales)

@@ -118,7 +118,7 @@ func newHostileRig(t testing.TB) *hostileRig {
 		t.Fatal(err)
 	}
 	r.msgs = append(r.msgs, hub.ScoresMsg{Scores: model.Scores{Window: 24 * time.Hour, Counts: si.Scores, Total: si.Total, At: fixtureNow}},
-		hub.EventsMsg{Vendor: model.VendorOneLogin, Inserted: 1, Newest: fixtureNow})
+		hub.EventsMsg{Vendor: "onelogin", Inserted: 1, Newest: fixtureNow})
 	// CASB, Cloudflare and Okta through their sources.
 	if _, err := casb.NewSource(built["casb"].(*casb.Client), r.st, bus).Poll(ctx); err != nil {
 		t.Fatal(err)
@@ -131,12 +131,12 @@ func newHostileRig(t testing.TB) *hostileRig {
 		t.Fatal(err)
 	}
 	_, cfErr := r.clients.Cloudflare.User(ctx, "6f9619ff-8b86-4011-b42d-00c04fc964ff")
-	for _, v := range model.Vendors {
+	for _, v := range vendors.Names() {
 		h := model.Health{Source: v, State: model.StateOK, LastSuccess: fixtureNow.Add(-20 * time.Second)}
 		switch v {
-		case model.VendorOkta:
+		case "okta":
 			h.Note = note
-		case model.VendorCloudflare:
+		case "cloudflare":
 			h.State, h.Failures, h.LastError, h.NextPoll = model.StateDegraded, 1, cfErr.Error(), fixtureNow.Add(time.Minute)
 		}
 		r.msgs = append(r.msgs, hub.HealthMsg{Health: h})
@@ -145,11 +145,11 @@ func newHostileRig(t testing.TB) *hostileRig {
 	r.writeRaw(t)
 	// OneLogin's people are folded out of the stored events, raw rows
 	// included, as its source does.
-	views, err := r.st.EventUsers(ctx, model.VendorOneLogin, fixtureNow.Add(-24*time.Hour))
+	views, err := r.st.EventUsers(ctx, "onelogin", fixtureNow.Add(-24*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.msgs = append(append(sub.Take(), r.msgs...), hub.UsersMsg{Vendor: model.VendorOneLogin, At: fixtureNow, Views: views})
+	r.msgs = append(append(sub.Take(), r.msgs...), hub.UsersMsg{Vendor: "onelogin", At: fixtureNow, Views: views})
 	return r
 }
 
@@ -165,13 +165,13 @@ func (r *hostileRig) writeRaw(t testing.TB) {
 		v := func(f byte) string { return rawToken(f, i) + c.Raw }
 		at := fixtureNow.Add(-time.Duration(i+1) * time.Second)
 		evs = append(evs, model.Event{
-			Vendor: model.VendorOneLogin, ID: fmt.Sprintf("raw-%02d", i), Time: at, Type: 5,
+			Vendor: "onelogin", ID: fmt.Sprintf("raw-%02d", i), Time: at, Type: 5,
 			TypeName: v('t'), UserID: "raw-user", UserName: v('u'), IP: v('i'), Score: 99, Level: model.LevelCritical,
 			App: v('a'), Reasons: v('r') + "\n" + v('s'), Fields: map[string]string{"notes": v('n'), v('k'): v('v')},
 		})
 		items = append(items, model.OutboxItem{Created: at, IP: v('i'), Level: model.LevelHigh, Message: v('m'), Actor: v('o'),
 			State: model.OutboxQueued, NextTry: at})
-		if _, err := r.st.AppendAudit(ctx, model.AuditEntry{At: at, Actor: v('o'), Action: "push-ip", Vendor: model.VendorOkta,
+		if _, err := r.st.AppendAudit(ctx, model.AuditEntry{At: at, Actor: v('o'), Action: "push-ip", Vendor: "okta",
 			Target: v('g'), Result: "failed", Detail: v('d')}); err != nil {
 			t.Fatal(err)
 		}
@@ -270,7 +270,7 @@ func cfPerson(then ...string) func(*App) []string {
 		ks := []string{"3"}
 		for _, p := range a.data.People {
 			for _, v := range p.Views {
-				if v.Vendor == model.VendorCloudflare {
+				if v.Vendor == "cloudflare" {
 					return append(ks, then...)
 				}
 			}

@@ -53,10 +53,10 @@ func TestNavigationKeys(t *testing.T) {
 	setDeps(a, func(d *Deps) { d.ExportDir, d.FreeSpace = t.TempDir(), plentyFree }) // should a key be taken for e
 	var many []model.UserRisk
 	for i := range 60 {
-		many = append(many, model.UserRisk{Vendor: model.VendorCloudflare, UserID: fmt.Sprintf("cf-x%d", i),
+		many = append(many, model.UserRisk{Vendor: "cloudflare", UserID: fmt.Sprintf("cf-x%d", i),
 			Email: fmt.Sprintf("user%02d@example.com", i), Level: model.LevelLow, RawLevel: "low", Score: model.NoScore, Events: 1})
 	}
-	drive(a, hubMsg{pollUsers(model.VendorCloudflare, many)})
+	drive(a, hubMsg{pollUsers("cloudflare", many)})
 
 	t.Run("users", func(t *testing.T) {
 		keysOf(a, "3")

@@ -55,11 +55,11 @@ func readChunks(text string) []tea.KeyMsg {
 func manyPeople(n int) hubMsg {
 	views := make([]model.UserRisk, n)
 	for i := range views {
-		views[i] = model.UserRisk{Vendor: model.VendorCloudflare, UserID: fmt.Sprintf("cf-%d", i),
+		views[i] = model.UserRisk{Vendor: "cloudflare", UserID: fmt.Sprintf("cf-%d", i),
 			Email: fmt.Sprintf("person%04d@example.com", i), Name: fmt.Sprintf("Person %d", i),
 			Level: model.LevelLow, RawLevel: "low", Score: model.NoScore, LastSeen: fixtureNow.Add(-time.Minute)}
 	}
-	return hubMsg{hub.UsersMsg{Vendor: model.VendorCloudflare, At: fixtureNow, Views: views}}
+	return hubMsg{hub.UsersMsg{Vendor: "cloudflare", At: fixtureNow, Views: views}}
 }
 
 // BenchmarkPaste30k: 30,000 characters pasted into the command bar and

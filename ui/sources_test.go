@@ -6,6 +6,7 @@ import (
 
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/hub"
+	"github.com/risktop/risktop/sources/vendors"
 	"github.com/risktop/risktop/ui/sources"
 )
 
@@ -70,7 +71,7 @@ func TestDegradedAfterAGoodPollShowsItsNote(t *testing.T) {
 // header keeps to two lines, the second naming the others.
 func TestHeaderFoldsManyFailingSources(t *testing.T) {
 	a := newFixtureApp(t, 80, 24, 50)
-	cf := model.Health{Source: model.VendorCloudflare, State: model.StateFailing, Failures: 4,
+	cf := model.Health{Source: "cloudflare", State: model.StateFailing, Failures: 4,
 		LastError: "cloudflare: GET zt_risk_scoring/summary: 401 Unauthorized", LastErrorAt: fixtureNow}
 	drive(a, hubMsg{hub.HealthMsg{Health: failingOneLogin(3)}})
 	drive(a, hubMsg{hub.HealthMsg{Health: cf}})
@@ -163,7 +164,7 @@ func squash(s string) string {
 // to fewer lines with an ellipsis.
 func TestSourcesPanelFitsAShortTerminal(t *testing.T) {
 	a := newFixtureApp(t, 80, 24, 50)
-	for _, v := range model.Vendors {
+	for _, v := range vendors.Names() {
 		drive(a, hubMsg{hub.HealthMsg{Health: model.Health{Source: v, State: model.StateFailing, Failures: 6,
 			LastError: v + ": " + strings.Repeat("a long vendor explanation of what went wrong ", 8), LastErrorAt: fixtureNow}}})
 	}
@@ -173,7 +174,7 @@ func TestSourcesPanelFitsAShortTerminal(t *testing.T) {
 	if len(ls) != 24 || !strings.Contains(v, "╭─ Sources") || !strings.Contains(v, "╰──") {
 		t.Fatalf("the panel does not fit 80×24 whole:\n%s", v)
 	}
-	for _, src := range model.Vendors {
+	for _, src := range vendors.Names() {
 		if !strings.Contains(v, "✖ "+src) {
 			t.Errorf("the panel lacks %s:\n%s", src, v)
 		}

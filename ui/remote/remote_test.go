@@ -139,7 +139,7 @@ func (f *fixture) waitLog(want ...string) string {
 
 // health is a Cloudflare health message whose pill shows pct% headroom.
 func health(pct int) hub.HealthMsg {
-	return hub.HealthMsg{Health: model.Health{Source: model.VendorCloudflare, State: model.StateOK, LastSuccess: time.Now(),
+	return hub.HealthMsg{Health: model.Health{Source: "cloudflare", State: model.StateOK, LastSuccess: time.Now(),
 		RateLimit: model.RateLimit{Known: true, Limit: 100, Remaining: pct, Reset: time.Now().Add(time.Hour)}}}
 }
 

@@ -68,10 +68,12 @@ func (d *Data) Apply(msgs []hub.Msg) Change {
 	}
 	if c.Users {
 		var all []model.UserRisk
-		for _, v := range d.vendors {
+		order := make([]string, len(d.vendors))
+		for i, v := range d.vendors {
 			all = append(all, d.Views[v.Name]...)
+			order[i] = v.Name
 		}
-		d.People = model.Merge(all)
+		d.People = model.Merge(all, order)
 	}
 	if c.Any() {
 		d.Version++

@@ -30,11 +30,6 @@ const repoRoot = "../../.."
 // containing its name).
 const maxVendorPackages = 4
 
-// pendingUI are the packages whose vendor names are still being taken out
-// — model's vendor constants —; until then their counts report without
-// failing. Empty it then. (The dashboard names none: TestDashboardNamesNoVendor.)
-var pendingUI = []string{"model"}
-
 // goPackage is one package's non-test files: what they import from the
 // module and the identifiers they use (not comments or string literals).
 type goPackage struct {
@@ -161,11 +156,7 @@ func TestDashboardImportsNoVendorClient(t *testing.T) {
 			if !pkg.imports[clientPackage(v)] {
 				continue
 			}
-			if slices.Contains(pendingUI, p) {
-				t.Logf("pending: %s imports %s", p, clientPackage(v))
-			} else {
-				t.Errorf("%s imports the %s client (%s)", p, v, clientPackage(v))
-			}
+			t.Errorf("%s imports the %s client (%s)", p, v, clientPackage(v))
 		}
 	}
 }
@@ -195,15 +186,9 @@ func TestVendorNamedInFewPackages(t *testing.T) {
 	for _, v := range vendors.Names() {
 		in := namers(pkgs, v)
 		t.Logf("%s is named in %d packages: %s", v, len(in), strings.Join(in, ", "))
-		if len(in) <= maxVendorPackages {
-			continue
-		}
-		pending := slices.DeleteFunc(slices.Clone(in), func(p string) bool { return !slices.Contains(pendingUI, p) })
-		if len(in)-len(pending) > maxVendorPackages || len(pending) == 0 {
+		if len(in) > maxVendorPackages {
 			t.Errorf("%s is named in %d packages, more than %d: %s", v, len(in), maxVendorPackages, strings.Join(in, ", "))
-			continue
 		}
-		t.Logf("  over %d until their vendor names go: %s", maxVendorPackages, strings.Join(pending, ", "))
 	}
 }
 

@@ -105,3 +105,18 @@ func LevelOfScore(score int) Level {
 	}
 	return BucketOf(score).Level()
 }
+
+// LevelOfLowMediumHigh maps the three-word scale several vendors use
+// (low, medium, high in any case) onto the shared one; anything else is
+// LevelUnknown.
+func LevelOfLowMediumHigh(s string) Level {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "low":
+		return LevelLow
+	case "medium":
+		return LevelMedium
+	case "high":
+		return LevelHigh
+	}
+	return LevelUnknown
+}

@@ -101,14 +101,4 @@ func backstop(s *vendorkit.Section) error {
 }
 
 // LevelOf maps Cloudflare's low/medium/high.
-func LevelOf(s string) model.Level {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "low":
-		return model.LevelLow
-	case "medium":
-		return model.LevelMedium
-	case "high":
-		return model.LevelHigh
-	}
-	return model.LevelUnknown
-}
+func LevelOf(s string) model.Level { return model.LevelOfLowMediumHigh(s) }

@@ -146,17 +146,7 @@ func backstop(s *vendorkit.Section) error {
 }
 
 // LevelOf maps Okta's LOW/MEDIUM/HIGH.
-func LevelOf(s string) model.Level {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "low":
-		return model.LevelLow
-	case "medium":
-		return model.LevelMedium
-	case "high":
-		return model.LevelHigh
-	}
-	return model.LevelUnknown
-}
+func LevelOf(s string) model.Level { return model.LevelOfLowMediumHigh(s) }
 
 // ScopeRefused reports Okta's invalid_scope: the app lacks a granted scope.
 func (e *TokenError) ScopeRefused() bool { return e.Code == "invalid_scope" }

@@ -4,7 +4,6 @@ package behaviors
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -75,28 +74,16 @@ func New(c *uictx.Context) *Screen {
 		{Title: "Description", Flex: 4, Min: 10},
 	}
 	b.l = list.New(c, "Cloudflare risk behaviors", "no behaviors", cols,
-		func() list.LoadFunc[actions.Behavior] {
-			acts := c.Actions
-			return func(ctx context.Context) ([]actions.Behavior, string, error) {
-				if acts == nil {
-					return nil, uictx.ReadsOff, nil
+		list.ServiceRead(c, uictx.Actions.Behaviors, func(bs []actions.Behavior) string {
+			enabled := 0
+			for _, x := range bs {
+				if x.Enabled {
+					enabled++
 				}
-				bs, err := acts.Behaviors(ctx)
-				if errors.Is(err, actions.ErrNotConfigured) {
-					return nil, uictx.ReadsOff, nil
-				}
-				if err != nil {
-					return nil, "", err
-				}
-				enabled := 0
-				for _, x := range bs {
-					if x.Enabled {
-						enabled++
-					}
-				}
-				return bs, fmt.Sprintf("%d of %d enabled", enabled, len(bs)), nil
 			}
-		}, b.row)
+			return fmt.Sprintf("%d of %d enabled", enabled, len(bs))
+		}),
+		b.row)
 	b.l.Note = b.note
 	return b
 }

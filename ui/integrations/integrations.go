@@ -4,7 +4,6 @@ package integrations
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -56,22 +55,9 @@ func New(c *uictx.Context) *Screen {
 		{Title: "Well-known URL", Flex: 3, Min: 12},
 	}
 	s.l = list.New(c, "Cloudflare risk integrations", "no integrations: Cloudflare sends risk to no identity provider", cols,
-		func() list.LoadFunc[actions.Integration] {
-			acts := c.Actions
-			return func(ctx context.Context) ([]actions.Integration, string, error) {
-				if acts == nil {
-					return nil, uictx.ReadsOff, nil
-				}
-				ins, err := acts.Integrations(ctx)
-				if errors.Is(err, actions.ErrNotConfigured) {
-					return nil, uictx.ReadsOff, nil
-				}
-				if err != nil {
-					return nil, "", err
-				}
-				return ins, words.Plural(len(ins), "integration"), nil
-			}
-		}, func(in actions.Integration) table.Row {
+		list.ServiceRead(c, uictx.Actions.Integrations, func(ins []actions.Integration) string {
+			return words.Plural(len(ins), "integration")
+		}), func(in actions.Integration) table.Row {
 			return table.Row{Cells: []string{in.IntegrationType, words.YesNo(in.Active), in.TenantURL, in.ReferenceID,
 				in.CreatedAt.Local().Format("2006-01-02"), in.WellKnownURL}}
 		})

@@ -5,12 +5,14 @@ package list
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/ui/layout"
 	"github.com/risktop/risktop/ui/table"
 	"github.com/risktop/risktop/ui/uictx"
@@ -216,4 +218,27 @@ func (l *Screen[T]) ViewWith(w, h int, extra string) string {
 	}
 	l.viewKey, l.drawn = k, layout.Block(body, w, h)
 	return l.drawn
+}
+
+// ServiceRead is a load through the actions service: read with the
+// service the Update loop holds now; with no service, or the vendor not
+// configured, the list says so (uictx.ReadsOff) instead of failing.
+// status words what was read.
+func ServiceRead[T any](c *uictx.Context, read func(uictx.Actions, context.Context) ([]T, error), status func([]T) string) func() LoadFunc[T] {
+	return func() LoadFunc[T] {
+		acts := c.Actions
+		return func(ctx context.Context) ([]T, string, error) {
+			if acts == nil {
+				return nil, uictx.ReadsOff, nil
+			}
+			items, err := read(acts, ctx)
+			switch {
+			case errors.Is(err, actions.ErrNotConfigured):
+				return nil, uictx.ReadsOff, nil
+			case err != nil:
+				return nil, "", err
+			}
+			return items, status(items), nil
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -51,6 +52,17 @@ func (l Level) Label() string {
 		return "Critical"
 	}
 	return "—"
+}
+
+// Describe is a reading in the one vocabulary every screen, export and
+// command uses: the level, with the vendor's own score beside it when it
+// has one ("Critical (OneLogin 99)"), so a score never reads as a second
+// scale of its own.
+func (l Level) Describe(vendor string, score int) string {
+	if score == NoScore || vendor == "" {
+		return l.Label()
+	}
+	return fmt.Sprintf("%s (%s %d)", l.Label(), vendor, score)
 }
 
 // ParseLevel reads a level's key or label, case-insensitively.

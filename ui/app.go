@@ -112,7 +112,7 @@ func New(d Deps) *App {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &App{deps: d, ctx: ctx, cancel: cancel, keys: newGlobalKeys(), data: uictx.NewData(d.Vendors), width: minWidth, height: minHeight}
-	a.c = &uictx.Context{Ctx: ctx, Nav: uictx.NewNavKeys(), Data: a.data, Exports: export.New(), Vendors: d.Vendors}
+	a.c = &uictx.Context{Ctx: ctx, Nav: uictx.NewNavKeys(), Data: a.data, Exports: export.New(), Vendors: d.Vendors, Loc: time.Local}
 	a.syncContext()
 	if d.Hub != nil {
 		a.sub = d.Hub.Subscribe()

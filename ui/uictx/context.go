@@ -36,6 +36,7 @@ type Context struct {
 	Actor     actions.Actor
 	Clipboard func(text string) error // nil: copying is not available
 	Now       func() time.Time
+	Loc       *time.Location                             // where times are shown (:tz utc|local); never nil
 	After     func(d time.Duration, msg tea.Msg) tea.Cmd // the dashboard's timers
 	Log       *slog.Logger
 	Data      *Data            // the live picture; the dashboard applies what the hub says

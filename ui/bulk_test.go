@@ -253,4 +253,3 @@ func TestGoldenBulkPush(t *testing.T) {
 		})
 	}
 }
-

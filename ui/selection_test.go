@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/x/exp/golden"
+
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/hub"
 )
@@ -95,5 +97,19 @@ func TestUsersCursorFollowsThePersonItWasPutOn(t *testing.T) {
 	drive(a, hubMsg{backfill(0, 20, model.LevelCritical, leaving)})
 	if !strings.Contains(a.View(), leaving+" left the list; the cursor is on ") {
 		t.Fatalf("no notice that %s left:\n%s", leaving, a.View())
+	}
+}
+
+// TestGoldenUsersScrolled draws the Users list paged down a long list:
+// the marker on the selected row and the rows above and below the window
+// counted, at 80×24 and 160×48 (update with go test ./ui -update).
+func TestGoldenUsersScrolled(t *testing.T) {
+	for _, sz := range []struct{ w, h int }{{80, 24}, {160, 48}} {
+		t.Run(itoa(sz.w)+"x"+itoa(sz.h), func(t *testing.T) {
+			a := newFixtureApp(t, sz.w, sz.h, 400)
+			drive(a, hubMsg{backfill(0, 90, model.LevelHigh)})
+			keysOf(a, "3", "]", "]", "j")
+			golden.RequireEqual(t, []byte(a.View()))
+		})
 	}
 }

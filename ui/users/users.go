@@ -288,7 +288,11 @@ func (u *Screen) View(w, h int) string {
 	}
 	bottom := t.Muted.Render("enter opens a person · / finds by name or email")
 	if d := u.tbl.Drift(); !d.Zero() {
-		bottom = t.Warn.Render(d.Text("as scores changed"))
+		why := "as scores changed"
+		if userSorts[u.sortBy] != "risk" {
+			why = "as people came and went"
+		}
+		bottom = t.Warn.Render(d.Text(why))
 	}
 	if n := u.tbl.Below(); n > 0 {
 		bottom = table.Beside(bottom, t.Muted.Render("↓ "+words.Thousands(n)+" more"), w)

@@ -115,29 +115,9 @@ func (s *SQLite) EnqueueOnce(ctx context.Context, pushes []Push, now time.Time, 
 				ips = append(ips, p.Item.IP)
 			}
 		}
-		live := map[string][]model.OutboxItem{}
-		const chunk = 500
-		for start := 0; start < len(ips); start += chunk {
-			part := ips[start:min(start+chunk, len(ips))]
-			args := make([]any, 0, len(part)+3)
-			for _, ip := range part {
-				args = append(args, ip)
-			}
-			args = append(args, nowMs, ttl.Milliseconds(), nowMs)
-			rows, err := tx.QueryContext(ctx, `SELECT `+outboxColumns+` FROM outbox
-				WHERE ip IN (?`+strings.Repeat(", ?", len(part)-1)+`) AND (
-					(state IN ('queued', 'sending') AND (expires_ms = 0 OR expires_ms > ?))
-					OR (state = 'sent' AND CASE WHEN expires_ms = 0 THEN sent_ms + ? ELSE expires_ms END > ?))`, args...)
-			if err != nil {
-				return err
-			}
-			items, err := scanOutbox(rows)
-			if err != nil {
-				return err
-			}
-			for _, it := range items {
-				live[it.IP] = append(live[it.IP], it)
-			}
+		live, err := liveItems(ctx, tx, ips, nowMs, ttl)
+		if err != nil {
+			return err
 		}
 		ins, err := tx.PrepareContext(ctx, insertOutbox)
 		if err != nil {

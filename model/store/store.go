@@ -79,6 +79,9 @@ type Store interface {
 	// queued, sending, or sent and live at Okta (until its expiry, or ttl
 	// after it was sent without one). Check and insert are one transaction.
 	EnqueueOnce(ctx context.Context, pushes []Push, now time.Time, ttl time.Duration) ([]Enqueued, error)
+	// LivePushes reads the items EnqueueOnce would find live for each
+	// address at now (Covering picks the one covering a level).
+	LivePushes(ctx context.Context, ips []string, now time.Time, ttl time.Duration) (map[string][]model.OutboxItem, error)
 	// ClaimDue marks up to limit queued items whose NextTry has come as
 	// sending and returns them; items left sending by a crash are due again.
 	ClaimDue(ctx context.Context, now time.Time, limit int) ([]model.OutboxItem, error)

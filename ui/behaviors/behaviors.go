@@ -85,6 +85,7 @@ func New(c *uictx.Context) *Screen {
 		}),
 		b.row)
 	b.l.Note = b.note
+	b.l.Ident = func(x actions.Behavior) (string, string) { return x.Key, words.FirstNonEmpty(x.Name, x.Key) }
 	return b
 }
 

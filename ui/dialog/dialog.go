@@ -3,6 +3,8 @@
 package dialog
 
 import (
+	"fmt"
+
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -31,6 +33,15 @@ type Dialog struct {
 	// Follow, when set, sees the results the dialog waits for (such as the
 	// Okta link of a reset) and may change Lines.
 	Follow func(d *Dialog, msg tea.Msg) tea.Cmd
+	// List, when set, is shown under Lines in a window the operator
+	// scrolls with ↑/↓ (j/k) and pgup/pgdn: every target of a bulk action,
+	// one a line, however many there are.
+	List []string
+	// After are lines under List.
+	After []string
+
+	listOff int
+	listH   int // the list's window, as last drawn
 
 	c      *uictx.Context
 	ident  int
@@ -41,20 +52,24 @@ type Dialog struct {
 	k      keys
 
 	rev    int // counts changes, so box redraws only after one
-	drawnK [2]int
+	drawnK [3]int
 	drawn  string
 }
 
 type keys struct {
-	Left, Right, Press, Cancel key.Binding
+	Left, Right, Press, Cancel, Up, Down, PageUp, PageDown key.Binding
 }
 
 func newKeys() keys {
 	return keys{
-		Left:   key.NewBinding(key.WithKeys("left", "h", "shift+tab"), key.WithHelp("←/→ tab", "choose a button")),
-		Right:  key.NewBinding(key.WithKeys("right", "l", "tab")),
-		Press:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "press it")),
-		Cancel: key.NewBinding(key.WithKeys("esc", "n"), key.WithHelp("esc/n", "cancel")),
+		Left:     key.NewBinding(key.WithKeys("left", "h", "shift+tab"), key.WithHelp("←/→ tab", "choose a button")),
+		Right:    key.NewBinding(key.WithKeys("right", "l", "tab")),
+		Press:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "press it")),
+		Cancel:   key.NewBinding(key.WithKeys("esc", "n"), key.WithHelp("esc/n", "cancel")),
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/↓ pgup/pgdn", "scroll the list")),
+		Down:     key.NewBinding(key.WithKeys("down", "j")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown")),
 	}
 }
 
@@ -70,7 +85,15 @@ func (d *Dialog) Keys() []key.Binding {
 	if d.busy {
 		return nil
 	}
+	if len(d.List) > 0 {
+		return []key.Binding{d.k.Left, d.k.Press, d.k.Cancel, d.k.Up}
+	}
 	return []key.Binding{d.k.Left, d.k.Press, d.k.Cancel}
+}
+
+// scroll moves the list's window by n lines.
+func (d *Dialog) scroll(n int) {
+	d.listOff = max(min(d.listOff+n, len(d.List)-max(d.listH, 1)), 0)
 }
 
 func (d *Dialog) OnKey(msg tea.KeyMsg) tea.Cmd {
@@ -87,6 +110,14 @@ func (d *Dialog) OnKey(msg tea.KeyMsg) tea.Cmd {
 		d.focus = 0
 	case key.Matches(msg, d.k.Right):
 		d.focus = 1
+	case key.Matches(msg, d.k.Up):
+		d.scroll(-1)
+	case key.Matches(msg, d.k.Down):
+		d.scroll(1)
+	case key.Matches(msg, d.k.PageUp):
+		d.scroll(-max(d.listH-1, 1))
+	case key.Matches(msg, d.k.PageDown):
+		d.scroll(max(d.listH-1, 1))
 	case key.Matches(msg, d.k.Press):
 		if d.focus == 0 {
 			return d.cancel()
@@ -113,20 +144,45 @@ func (d *Dialog) OnMsg(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-func (d *Dialog) Box(width, _ int) string {
-	if k := [2]int{width, d.rev}; k == d.drawnK && d.drawn != "" {
+func (d *Dialog) Box(width, height int) string {
+	if k := [3]int{width, height, d.rev}; k == d.drawnK && d.drawn != "" {
 		return d.drawn
 	}
 	w := layout.ModalWidth(width, 72)
 	inner := w - 4
-	lines := append(layout.Wrap(d.Lines, inner), "")
+	lines := layout.Wrap(d.Lines, inner)
+	if len(d.List) > 0 {
+		after := layout.Wrap(d.After, inner)
+		// The list takes the height the rest leaves (frame, blank, buttons:
+		// 4 lines; the count line: 1), at least 3 lines.
+		d.listH = min(len(d.List), max(height-len(lines)-len(after)-5, 3))
+		d.listOff = max(min(d.listOff, len(d.List)-d.listH), 0)
+		lines = append(lines, ListWindow(d.c.Theme, d.List, d.listOff, d.listH, inner, "↑/↓ pgup/pgdn")...)
+		lines = append(lines, after...)
+	}
+	lines = append(lines, "")
 	if d.busy {
 		lines = append(lines, d.c.Theme.Muted.Render("working…"))
 	} else {
 		lines = append(lines, Buttons(d.c.Theme, inner, d.focus, "Cancel", d.action))
 	}
-	d.drawnK, d.drawn = [2]int{width, d.rev}, layout.Frame(d.c.Theme, d.title, lines, w)
+	d.drawnK, d.drawn = [3]int{width, height, d.rev}, layout.Frame(d.c.Theme, d.title, lines, w)
 	return d.drawn
+}
+
+// ListWindow is lines off..off+h of list fitted to width, then a line
+// saying which part shows ("3–8 of 57 · ↑/↓ scroll", keys saying how)
+// when not all do.
+func ListWindow(t *theme.Theme, list []string, off, h, width int, keys string) []string {
+	end := min(off+h, len(list))
+	out := make([]string, 0, end-off+1)
+	for _, l := range list[off:end] {
+		out = append(out, layout.Fit("  "+l, width))
+	}
+	if len(list) > h {
+		out = append(out, t.Muted.Render(fmt.Sprintf("  %d–%d of %d · %s scroll", off+1, end, len(list), keys)))
+	}
+	return out
 }
 
 // Buttons draws a row of buttons at the right, the focused one marked

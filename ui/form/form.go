@@ -41,8 +41,10 @@ type Form struct {
 	err    string // why the last submit did not go through
 	k      keys
 
+	listAt, listField int // where a list field's window goes in the lines, and which field it is
+
 	rev    int // counts changes, so box redraws only after one
-	drawnK [2]int
+	drawnK [3]int
 	drawn  string
 }
 
@@ -51,6 +53,7 @@ type fieldKind int
 const (
 	textField fieldKind = iota
 	choiceField
+	listField // read-only lines in a window that scrolls (j/k, pgup/pgdn)
 )
 
 // Field is one line of a form.
@@ -67,10 +70,14 @@ type Field struct {
 	typed   string // letters typed on a choice field, to pick by prefix
 	problem string
 	warning string // shown under the field when it has no problem; does not stop a submit
+
+	list  []string // a list field's lines
+	off   int      // its first line shown
+	listH int      // its window, as last drawn
 }
 
 type keys struct {
-	Next, Prev, Submit, Cancel, Cycle, Options key.Binding
+	Next, Prev, Submit, Cancel, Cycle, Options, Scroll key.Binding
 }
 
 func newKeys() keys {
@@ -81,6 +88,7 @@ func newKeys() keys {
 		Cancel:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 		Cycle:   key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("←/→", "change a choice")),
 		Options: key.NewBinding(key.WithKeys("ctrl+n", "ctrl+p"), key.WithHelp("ctrl+n/p", "other values")),
+		Scroll:  key.NewBinding(key.WithKeys("j", "k", "pgup", "pgdown"), key.WithHelp("j/k pgup/pgdn", "scroll the list")),
 	}
 }
 
@@ -115,6 +123,38 @@ func (f *Form) Choose(name, label string, choices []string, selected string) *Fi
 	}
 	f.fields = append(f.fields, fl)
 	return fl
+}
+
+// List adds a read-only list of lines (every target of a bulk action),
+// shown in a window as high as the form leaves room for; focused, j/k and
+// pgup/pgdn scroll it.
+func (f *Form) List(name, label string, lines []string) *Field {
+	fl := &Field{name: name, label: label, kind: listField, list: lines}
+	f.fields = append(f.fields, fl)
+	return fl
+}
+
+// SetList replaces a list field's lines (their marks changed).
+func (f *Form) SetList(name string, lines []string) {
+	for _, fl := range f.fields {
+		if fl.name == name && fl.kind == listField {
+			fl.list = lines
+		}
+	}
+}
+
+// ListLines are a list field's lines.
+func (f *Form) ListLines(name string) []string {
+	for _, fl := range f.fields {
+		if fl.name == name && fl.kind == listField {
+			return fl.list
+		}
+	}
+	return nil
+}
+
+func (fl *Field) scroll(n int) {
+	fl.off = max(min(fl.off+n, len(fl.list)-max(fl.listH, 1)), 0)
 }
 
 // Value is a field's text, or its choice.
@@ -243,6 +283,8 @@ func (f *Form) Keys() []key.Binding {
 		switch fl := f.fields[f.focus]; {
 		case fl.kind == choiceField:
 			bs = append(bs, f.k.Cycle)
+		case fl.kind == listField:
+			bs = append(bs, f.k.Scroll)
 		case len(fl.Options) > 1:
 			bs = append(bs, f.k.Options)
 		}
@@ -290,6 +332,20 @@ func (f *Form) OnKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	fl := f.fields[f.focus]
+	if fl.kind == listField {
+		page := max(fl.listH-1, 1)
+		switch msg.String() {
+		case "j":
+			fl.scroll(1)
+		case "k":
+			fl.scroll(-1)
+		case "pgdown":
+			fl.scroll(page)
+		case "pgup":
+			fl.scroll(-page)
+		}
+		return nil
+	}
 	if fl.kind == choiceField {
 		fl.onChoiceKey(msg)
 		f.validate()
@@ -381,8 +437,8 @@ func (f *Form) Failed(err string) {
 	f.rev++
 }
 
-func (f *Form) Box(width, _ int) string {
-	if k := [2]int{width, f.rev}; k == f.drawnK && f.drawn != "" {
+func (f *Form) Box(width, height int) string {
+	if k := [3]int{width, height, f.rev}; k == f.drawnK && f.drawn != "" {
 		return f.drawn
 	}
 	t := f.c.Theme
@@ -393,12 +449,49 @@ func (f *Form) Box(width, _ int) string {
 		labelW = max(labelW, layout.Width(fl.label))
 	}
 	valueW := max(inner-labelW-3, 8)
+	lines := f.lines(inner, labelW, valueW, false)
+	// Too tall for the screen (a list field, a short terminal): only the
+	// focused field keeps its hint, and problems and warnings stay.
+	need := len(lines) + 2 // the frame
+	if f.listAt >= 0 {
+		need += min(len(f.fields[f.listField].list), 3) + 1 // the list's window at its least, its count line
+	}
+	if need > height && height > 0 {
+		lines = f.lines(inner, labelW, valueW, true)
+	}
+	if f.listAt >= 0 {
+		// The list takes the height the rest leaves (the frame: 2 lines;
+		// the window's count line: 1), at least 3 lines.
+		list := f.fields[f.listField]
+		list.listH = min(len(list.list), max(height-len(lines)-3, 3))
+		list.off = max(min(list.off, len(list.list)-list.listH), 0)
+		window := layout.Indent(dialog.ListWindow(t, list.list, list.off, list.listH, inner-2, "j/k pgup/pgdn"), "  ")
+		lines = append(lines[:f.listAt:f.listAt], append(window, lines[f.listAt:]...)...)
+	}
+	f.drawnK, f.drawn = [3]int{width, height, f.rev}, layout.Frame(t, f.title, lines, w)
+	return f.drawn
+}
+
+// lines are the form's lines but a list field's window, which goes at
+// f.listAt; compact leaves out the hints of the fields not focused.
+func (f *Form) lines(inner, labelW, valueW int, compact bool) []string {
+	t := f.c.Theme
+	f.listAt = -1
 	lines := layout.Wrap(f.Intro, inner)
 	if len(lines) > 0 {
 		lines = append(lines, "")
 	}
 	indent := layout.Spaces(labelW + 3)
 	for i, fl := range f.fields {
+		if fl.kind == listField {
+			mark := "  "
+			if i == f.focus {
+				mark = t.Key.Render("▸ ")
+			}
+			lines = append(lines, mark+t.Bold.Render(layout.PadRight(fl.label, labelW)+" ")+t.Muted.Render(fl.Hint))
+			f.listAt, f.listField = len(lines), i
+			continue
+		}
 		mark := "  "
 		if i == f.focus {
 			mark = t.Key.Render("▸ ")
@@ -429,6 +522,7 @@ func (f *Form) Box(width, _ int) string {
 			for _, l := range layout.Wrap([]string{"▲ " + fl.warning}, valueW) {
 				lines = append(lines, indent+t.Warn.Render(l))
 			}
+		case compact && i != f.focus:
 		case fl.Hint != "":
 			for _, l := range layout.Wrap([]string{fl.Hint}, valueW) {
 				lines = append(lines, indent+t.Muted.Render(l))
@@ -456,8 +550,7 @@ func (f *Form) Box(width, _ int) string {
 		}
 		lines = append(lines, dialog.Buttons(t, inner, focus, "Cancel", f.submit))
 	}
-	f.drawnK, f.drawn = [2]int{width, f.rev}, layout.Frame(t, f.title, lines, w)
-	return f.drawn
+	return lines
 }
 
 // Has reports whether the form has the named field.

@@ -61,6 +61,9 @@ func New(c *uictx.Context) *Screen {
 			return table.Row{Cells: []string{in.IntegrationType, words.YesNo(in.Active), in.TenantURL, in.ReferenceID,
 				in.CreatedAt.Local().Format("2006-01-02"), in.WellKnownURL}}
 		})
+	s.l.Ident = func(in actions.Integration) (string, string) {
+		return in.ID, "the integration with " + words.FirstNonEmpty(in.TenantURL, in.ID)
+	}
 	s.l.NoteLines = 3
 	s.l.Note = s.note
 	return s

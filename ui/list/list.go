@@ -29,6 +29,9 @@ type Screen[T any] struct {
 	// Pair marks one of two lists on a tab: the title shows whether it is
 	// Focused.
 	Pair, Focused bool
+	// Ident names an item: its identity (the cursor stays on it as the
+	// list is read again) and how the notice that it moved calls it.
+	Ident func(T) (key, label string)
 
 	c     *uictx.Context
 	title string
@@ -140,6 +143,9 @@ func (l *Screen[T]) Redraw() {
 	rows := make([]table.Row, len(l.items))
 	for i, it := range l.items {
 		rows[i] = l.row(it)
+		if l.Ident != nil {
+			rows[i].Key, rows[i].Label = l.Ident(it)
+		}
 	}
 	l.tbl.SetRows(rows)
 	l.Touch()
@@ -195,7 +201,11 @@ func (l *Screen[T]) head(extra string) string {
 	case l.status != "":
 		head += t.Muted.Render(" · " + l.status)
 	}
-	return head + extra
+	head += extra
+	if d := l.tbl.Drift(); !d.Zero() {
+		head += t.Muted.Render(" · ") + t.Warn.Render(d.Text("as the list was read again"))
+	}
+	return head
 }
 
 func (l *Screen[T]) View(w, h int) string {
@@ -208,7 +218,11 @@ func (l *Screen[T]) ViewWith(w, h int, extra string) string {
 	if k == l.viewKey {
 		return l.drawn
 	}
-	body := l.head(extra) + "\n" + l.tbl.View()
+	head := l.head(extra)
+	if more := l.tbl.More(); more != "" {
+		head = table.Beside(head, l.c.Theme.Muted.Render(more), w)
+	}
+	body := head + "\n" + l.tbl.View()
 	if l.NoteLines > 0 && l.Note != nil {
 		lines := layout.Wrap(strings.Split(l.Note(), "\n"), w)
 		if len(lines) > l.NoteLines {

@@ -102,6 +102,12 @@ func New(c *uictx.Context) *Screen {
 		Export:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export CSV")),
 		ExportJSON: key.NewBinding(key.WithKeys("E"), key.WithHelp("E", "export JSON")),
 	}}
+	outbox.Ident = func(it model.OutboxItem) (string, string) {
+		return fmt.Sprint(it.ID), fmt.Sprintf("the push of %s (#%d)", it.IP, it.ID)
+	}
+	audit.Ident = func(e model.AuditEntry) (string, string) {
+		return fmt.Sprint(e.ID), fmt.Sprintf("entry #%d (%s %s)", e.ID, e.Action, e.Target)
+	}
 	outbox.Pair, audit.Pair = true, true
 	outbox.NoteLines, audit.NoteLines = 0, 1
 	audit.Note = func() string {

@@ -8,6 +8,8 @@ package push
 import (
 	"context"
 	"fmt"
+	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -213,21 +215,29 @@ func pushNotice(reqs []actions.PushRequest, outs []actions.PushOutcome) string {
 // BulkCap is the most addresses one bulk push takes.
 const BulkCap = 1000
 
-// IPs are the distinct addresses of the events filter.
+// IPs are the addresses of a bulk push, frozen when they were read: the
+// form and its confirmation show these, and push these, whatever arrives
+// meanwhile.
 type IPs struct {
 	IPs    []string
 	Total  int    // the filter's distinct addresses, of which IPs are the riskiest
-	Filter string // the filter in words
+	Filter string // the filter they came from, in words
 	Err    error
+	// Live is what the outbox holds live for each address
+	// (store.LivePushes), read at At: the form marks the addresses a push
+	// would skip. Nil until read: OpenBulk reads it first.
+	Live map[string][]model.OutboxItem
+	At   time.Time
 }
 
-// Collect reads the distinct addresses of the events filter in a
-// command; the bulk form opens when they arrive.
+// Collect reads the distinct addresses of the events filter, and what
+// the outbox holds live for them, in a command; the bulk form opens when
+// they arrive.
 func Collect(c *uictx.Context, f store.EventFilter, describe string) tea.Cmd {
 	if cmd, ok := pushReady(c); !ok {
 		return cmd
 	}
-	st, ctx := c.Store, c.Ctx
+	st, ctx, now := c.Store, c.Ctx, c.Now
 	if st == nil {
 		return c.SayErr("no store to read addresses from")
 	}
@@ -235,82 +245,275 @@ func Collect(c *uictx.Context, f store.EventFilter, describe string) tea.Cmd {
 		ctx, cancel := context.WithTimeout(ctx, time.Minute)
 		defer cancel()
 		ips, total, err := st.DistinctIPs(ctx, f, BulkCap)
-		return IPs{IPs: ips, Total: total, Filter: describe, Err: err}
+		m := IPs{IPs: ips, Total: total, Filter: describe, Err: err}
+		if err == nil {
+			m.readLive(ctx, st, now())
+		}
+		return m
 	})
+}
+
+// OpenBulkFor opens the bulk push of ips, frozen now, that came from the
+// filter described (the Events filter, ":ip 203.0.113.0/24"): the form
+// opens once the outbox has said which of them are already sent. Beyond
+// BulkCap addresses only the first are taken, and the form says so.
+func OpenBulkFor(c *uictx.Context, ips []string, describe string) tea.Cmd {
+	if cmd, ok := pushReady(c); !ok {
+		return cmd
+	}
+	seen := make(map[string]bool, len(ips))
+	var set []string
+	for _, ip := range ips {
+		ip = canonical(ip)
+		if ip != "" && !seen[ip] {
+			seen[ip] = true
+			set = append(set, ip)
+		}
+	}
+	m := IPs{IPs: set[:min(len(set), BulkCap)], Total: len(set), Filter: describe}
+	return func() tea.Msg { return m }
+}
+
+// canonical is an address in the outbox's one spelling (as the actions
+// service queues it); text that is no address is kept as it is, for the
+// form to leave out with the reason.
+func canonical(ip string) string {
+	ip = strings.TrimSpace(ip)
+	if a, err := netip.ParseAddr(ip); err == nil {
+		return a.Unmap().String()
+	}
+	return ip
+}
+
+// readLive reads what the outbox holds live for m's addresses. A failed
+// read leaves Live empty: the service still skips what is live when it
+// queues, and the notice says so.
+func (m *IPs) readLive(ctx context.Context, st store.Store, now time.Time) {
+	m.At = now
+	keys := make([]string, len(m.IPs))
+	for i, ip := range m.IPs {
+		keys[i] = canonical(ip)
+	}
+	live, err := st.LivePushes(ctx, keys, now, actions.DefaultPushLife)
+	if err != nil {
+		live = map[string][]model.OutboxItem{}
+	}
+	m.Live = live
 }
 
 const collecting = "collecting the addresses in the filter…"
 
-// OpenBulk shows how many addresses a bulk push takes, before anything is
-// queued; its submit asks for confirmation.
+// bulk is a bulk push's frozen set: the addresses, those covered by a
+// live push (at some level), and the private ones.
+type bulk struct {
+	ips     []string
+	private []string
+	live    map[string][]model.OutboxItem
+	at      time.Time
+	filter  string
+}
+
+// covered is the live item that covers ip at level (a push would skip
+// it), and whether there is one.
+func (b *bulk) covered(ip string, level string) (model.OutboxItem, bool) {
+	lv, _ := model.ParseLevel(level)
+	return store.Covering(b.live[canonical(ip)], lv)
+}
+
+// anyLive reports whether some address has a live push at any level.
+func (b *bulk) anyLive() bool {
+	for _, ip := range b.ips {
+		if len(b.live[canonical(ip)]) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// plan is what a push at level does: the addresses it pushes and the
+// ones already sent that it skips (or re-sends, forced, with resend).
+func (b *bulk) plan(level string, resend bool) (push, sent []string) {
+	for _, ip := range b.ips {
+		if _, ok := b.covered(ip, level); ok {
+			sent = append(sent, ip)
+			if !resend {
+				continue
+			}
+		}
+		push = append(push, ip)
+	}
+	return push, sent
+}
+
+// count is the one line the form and the confirmation both show.
+func (b *bulk) count(level string, resend bool) string {
+	push, sent := b.plan(level, resend)
+	n := words.Plural(len(b.ips), "address")
+	switch {
+	case len(sent) == 0:
+		return n + ", all to push"
+	case resend:
+		return fmt.Sprintf("%s: %s to push, of which %d already sent or queued at %s or higher, sent again", n, words.Thousands(len(push)), len(sent), level)
+	}
+	return fmt.Sprintf("%s: %s to push · %d already sent or queued at %s or higher, skipped", n, words.Thousands(len(push)), len(sent), level)
+}
+
+// lines are the addresses, one a line, each one already live marked with
+// what covers it and what becomes of it.
+func (b *bulk) lines(level string, resend bool) []string {
+	out := make([]string, len(b.ips))
+	for i, ip := range b.ips {
+		it, ok := b.covered(ip, level)
+		if !ok {
+			out[i] = ip
+			continue
+		}
+		what := "skipped"
+		if resend {
+			what = "sent again"
+		}
+		out[i] = fmt.Sprintf("%-15s ✓ %s · %s", ip, liveText(it, b.at), what)
+	}
+	return out
+}
+
+// liveText says briefly what covers an address: "sent HIGH #12, until
+// 14:30 UTC" (when Okta forgets it), "queued HIGH #12".
+func liveText(it model.OutboxItem, now time.Time) string {
+	lv := strings.ToUpper(it.Level.String())
+	if it.State != model.OutboxSent {
+		return fmt.Sprintf("%s %s #%d", it.State, lv, it.ID)
+	}
+	until := it.ExpiresAt
+	if until.IsZero() {
+		until = it.SentAt.Add(actions.DefaultPushLife)
+	}
+	day := ""
+	if y, m, d := until.UTC().Date(); true {
+		if y2, m2, d2 := now.UTC().Date(); y != y2 || m != m2 || d != d2 {
+			day = until.UTC().Format("Jan 2 ")
+		}
+	}
+	return fmt.Sprintf("sent %s #%d, until %s%s UTC", lv, it.ID, day, until.UTC().Format("15:04"))
+}
+
+// OpenBulk opens the bulk push of m's addresses, frozen: the form shows
+// how many and which (each one already sent or queued at the chosen
+// level or higher marked, skipped unless "Already sent" says re-send),
+// and its submit asks for a confirmation that shows the same count and
+// list and names the filter they came from. Nothing is queued before.
+// When m has not read the outbox yet, it reads it first (in a command).
 func OpenBulk(c *uictx.Context, m IPs) tea.Cmd {
-	c.Ask(uictx.NoticeDone{Text: collecting}) // done: the form or a notice says what came of it
 	if m.Err != nil {
+		c.Ask(uictx.NoticeDone{Text: collecting})
 		return c.SayErr("addresses not read: " + m.Err.Error())
 	}
 	if len(m.IPs) == 0 {
+		c.Ask(uictx.NoticeDone{Text: collecting})
 		return c.Say("no addresses in the current filter: nothing to push")
 	}
 	if cmd, ok := pushReady(c); !ok {
 		return cmd
 	}
+	if m.Live == nil && c.Store != nil {
+		st, ctx, now := c.Store, c.Ctx, c.Now()
+		return func() tea.Msg {
+			ctx, cancel := context.WithTimeout(ctx, time.Minute)
+			defer cancel()
+			m.readLive(ctx, st, now)
+			return m
+		}
+	}
+	c.Ask(uictx.NoticeDone{Text: collecting}) // done: the form or a notice says what came of it
 	// Addresses that may never be pushed are left out; private ones are
 	// pushed once the confirmation says so.
-	var ips, refused, private []string
+	b := &bulk{live: m.Live, at: m.At, filter: m.Filter}
+	var refused []string
 	for _, ip := range m.IPs {
 		out := false
 		for _, p := range c.Actions.CheckPush(actions.PushRequest{IP: ip, Level: "HIGH"}) {
 			switch {
 			case p.Field != "ip":
 			case p.Confirm:
-				private = append(private, ip)
+				b.private = append(b.private, ip)
 			default:
 				refused, out = append(refused, p.Message), true
 			}
 		}
 		if !out {
-			ips = append(ips, ip)
+			b.ips = append(b.ips, ip)
 		}
 	}
 	t := c.Theme
-	if len(ips) == 0 {
+	if len(b.ips) == 0 {
 		return c.SayErr("nothing to push: " + ipSample(refused, 3))
 	}
-	n := words.Plural(len(ips), "address")
+	n := words.Plural(len(b.ips), "address")
 	f := form.New(c, "Push IP risk to Okta: "+n, "Review")
-	f.Intro = []string{t.Bold.Render(n) + " in the events filter: " + m.Filter}
+	intro := []string{t.Bold.Render(n) + " in the events filter: " + m.Filter}
 	if m.Total > len(m.IPs) {
-		f.Intro = append(f.Intro, t.Warn.Render(fmt.Sprintf("The filter has %s; only the riskiest %s are pushed. Narrow the filter for the rest.",
+		intro = append(intro, t.Warn.Render(fmt.Sprintf("The filter has %s; only the riskiest %s are pushed. Narrow the filter for the rest.",
 			words.Plural(m.Total, "address"), words.Thousands(len(m.IPs)))))
 	}
 	if len(refused) > 0 {
-		f.Intro = append(f.Intro, t.Warn.Render("left out: "+ipSample(refused, 3)))
+		intro = append(intro, t.Warn.Render("left out: "+ipSample(refused, 3)))
 	}
-	if len(private) > 0 {
-		f.Intro = append(f.Intro, t.Warn.Render(fmt.Sprintf("%d in a private range: %s; the confirmation asks", len(private), ipSample(private, 4))))
+	if len(b.private) > 0 {
+		intro = append(intro, t.Warn.Render(fmt.Sprintf("%d in a private range: %s; the confirmation asks", len(b.private), ipSample(b.private, 4))))
 	}
-	f.Intro = append(f.Intro, t.Muted.Render(ipSample(ips, 6)))
-	pushFields(f, "HIGH")
+	f.Intro = intro
+	list := f.List("addresses", "Addresses", b.lines("HIGH", false))
+	list.Hint = "fixed when the form opened; shift+tab, then j/k scroll"
+	f.Choose("level", "Level", levels, "HIGH")
+	canResend := b.anyLive()
+	if canResend {
+		f.Choose("resend", "Already sent", []string{"skip", "re-send"}, "skip").Hint =
+			"sent or queued at this level or higher, still live"
+	}
+	msg := f.Text("message", "Message", "", "", 1024)
+	msg.Hint = "optional: letters, digits, . _ - and spaces"
+	exp := f.Text("expires", "Expires", "", "", 32)
+	exp.Hint = "a duration like 2h or 90m; blank: Okta's default (24h after it takes the event)"
+	resend := func(f *form.Form) bool { return canResend && f.Value("resend") == "re-send" }
 	f.Check = func(f *form.Form) {
 		f.SetErr("")
-		req, durErr := pushRequestOf(f, ips[0])
+		level := f.Value("level")
+		f.Intro = append(append([]string(nil), intro...), t.Bold.Render(b.count(level, resend(f))))
+		f.SetList("addresses", b.lines(level, resend(f)))
+		req, durErr := pushRequestOf(f, b.ips[0])
 		showProblems(c, f, req, durErr)
+		if toPush, _ := b.plan(level, resend(f)); len(toPush) == 0 {
+			f.SetProblem("resend", "every address is already sent or queued at "+level+" or higher: choose re-send to push them again")
+		}
 	}
 	f.Send = func(f *form.Form) tea.Cmd {
-		reqs := make([]actions.PushRequest, len(ips))
-		for i, ip := range ips {
+		level := f.Value("level")
+		again := resend(f)
+		toPush, _ := b.plan(level, again)
+		if len(toPush) == 0 { // Check refuses it first
+			f.Ready()
+			return nil
+		}
+		reqs := make([]actions.PushRequest, len(toPush))
+		for i, ip := range toPush {
 			reqs[i], _ = pushRequestOf(f, ip)
 			reqs[i].AllowPrivate = true // the confirmation names them
+			if _, ok := b.covered(ip, level); ok && again {
+				reqs[i].Force = true
+			}
 		}
 		f.Ready()
-		return confirmBulk(c, f, reqs, private)
+		return confirmBulk(c, f, b, reqs, again)
 	}
-	return c.OpenModal(f.Start())
+	f.Start()
+	f.SetFocus(f.FieldIndex("level")) // the list is one shift+tab up
+	return c.OpenModal(f)
 }
 
-// confirmBulk asks once more before queueing many pushes, naming the
-// private addresses among them.
-func confirmBulk(c *uictx.Context, f *form.Form, reqs []actions.PushRequest, private []string) tea.Cmd {
+// confirmBulk asks once more before queueing many pushes: the same count
+// and list as the form, the filter they came from, and the private
+// addresses among them.
+func confirmBulk(c *uictx.Context, f *form.Form, b *bulk, reqs []actions.PushRequest, resend bool) tea.Cmd {
 	r := reqs[0]
 	exp := "Okta's default (24h after it takes them)"
 	if r.Expires > 0 {
@@ -320,28 +523,36 @@ func confirmBulk(c *uictx.Context, f *form.Form, reqs []actions.PushRequest, pri
 	if r.Message != "" {
 		msg = r.Message
 	}
-	ips := make([]string, len(reqs))
-	for i, q := range reqs {
-		ips[i] = q.IP
-	}
+	t := c.Theme
 	lines := []string{
-		fmt.Sprintf("Push %s risk for %s to Okta?", c.Theme.Bold.Render(r.Level), c.Theme.Bold.Render(words.Plural(len(reqs), "address"))),
-		c.Theme.Muted.Render(ipSample(ips, 8)),
-		"",
-		"Expires: " + exp,
-		"Message: " + msg,
+		fmt.Sprintf("Push %s risk for %s to Okta?", t.Bold.Render(r.Level), t.Bold.Render(words.Plural(len(reqs), "address"))),
+		"From the events filter: " + b.filter,
+		t.Bold.Render(b.count(r.Level, resend)),
+	}
+	var private []string
+	for _, q := range reqs {
+		if slices.Contains(b.private, q.IP) {
+			private = append(private, q.IP)
+		}
+	}
+	after := []string{
+		"Expires: " + exp + " · Message: " + msg,
 		"They are queued in the outbox and sent within Okta's rate limit; the Outbox tab shows each one.",
-		"An address already queued, being sent, or sent and still live at this level or higher is skipped.",
+	}
+	if !resend {
+		after = append(after, "An address queued, being sent, or sent and still live at this level or higher by then is skipped.")
 	}
 	if len(private) > 0 {
 		verb := "are"
 		if len(private) == 1 {
 			verb = "is"
 		}
-		lines = append(lines, c.Theme.Warn.Render(fmt.Sprintf("%d of them %s in a private range: %s. Okta sees those only from inside a network that uses them.",
+		after = append(after, t.Warn.Render(fmt.Sprintf("%d of them %s in a private range: %s. Okta sees those only from inside a network that uses them.",
 			len(private), verb, ipSample(private, 4))))
 	}
 	d := dialog.New(c, "Confirm the bulk push", fmt.Sprintf("Push %s", words.Plural(len(reqs), "address")), lines, nil)
+	d.List = b.lines(r.Level, resend)
+	d.After = after
 	d.Prev = f
 	d.Run = func() tea.Cmd { return queuePush(c, d.ID(), reqs) }
 	return c.OpenModal(d)

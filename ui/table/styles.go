@@ -17,23 +17,33 @@ type Styles struct {
 	Selected lipgloss.Style // the row under the cursor
 	Muted    lipgloss.Style // the empty-state message
 
-	// Marker starts the selected row, in a gutter as wide as it, when
-	// styling alone can't show the cursor: with no colour profile
-	// (NO_COLOR, dumb terminals) reverse video is not drawn either.
+	// Marker starts the selected row, in a gutter as wide as it (the
+	// other rows leave it blank), so the cursor shows whatever the
+	// colours: reverse video is not drawn without a colour profile
+	// (NO_COLOR, dumb terminals), and on a row coloured by its risk level
+	// a highlight alone is easy to miss.
 	Marker string
 }
 
-// StylesFrom takes the table's styles from the dashboard theme. Without
-// colour the selected row gets a ">" marker, its only cue then.
+// Markers of the selected row: ASCII when there is no colour (a dumb
+// terminal may lack the triangle), the triangle the dialogs use otherwise.
+const (
+	MarkerASCII = ">"
+	MarkerColor = "▸"
+)
+
+// StylesFrom takes the table's styles from the dashboard theme, with the
+// selected row's marker.
 func StylesFrom(t *theme.Theme) Styles {
 	s := Styles{
 		Header:   t.Header,
 		Cell:     t.Renderer.NewStyle(),
 		Selected: t.Selected,
 		Muted:    t.Muted,
+		Marker:   MarkerColor,
 	}
 	if !t.HasColor() {
-		s.Marker = ">"
+		s.Marker = MarkerASCII
 	}
 	return s
 }

@@ -17,6 +17,8 @@
 package table
 
 import (
+	"strings"
+
 	"github.com/charmbracelet/lipgloss"
 )
 
@@ -83,9 +85,23 @@ func (c Column) min() int {
 // not a field of a model Bubble Tea copies), and don't change one in
 // place: point at a new one, or call SetStyles. New pointers on every
 // refresh still draw correctly, just without those savings.
+//
+// Key, when set, is the row's identity (a person's key, an item's id):
+// once the operator has moved the cursor it stays on the row with the
+// same key across SetRows, wherever that row moves. Label names the row
+// in the notice that says it moved (see Drift); the key when empty.
 type Row struct {
 	Cells  []string
 	Styles []*lipgloss.Style
+	Key    string
+	Label  string
+}
+
+func (r Row) label() string {
+	if r.Label != "" {
+		return r.Label
+	}
+	return r.Key
 }
 
 // Model is the table. The zero value is not usable: build one with New.
@@ -102,6 +118,13 @@ type Model struct {
 
 	width, height  int
 	cursor, offset int // offset: index of the first visible row
+
+	// The cursor's story. Until the operator moves it (or after Top) it is
+	// pinned to the first row, whatever comes first as rows change. Once
+	// moved it follows its row's Key; drift says how far it went since the
+	// operator put it there, or which row left.
+	moved bool
+	drift Drift
 
 	// Layout, rebuilt by SetSize, SetColumns and SetStyles.
 	widths    []int // per column; 0 when the column was dropped
@@ -199,14 +222,71 @@ func (m *Model) SetEmptyMessage(s string) {
 }
 
 // SetRows replaces the rows. The table keeps the slice, so hand it a new
-// one (or call SetRows again) after changing rows. The cursor stays at the
-// same index, clamped to the new rows. Visible rows whose content did not
-// change are not rendered again, so refreshing an unchanged page is cheap.
+// one (or call SetRows again) after changing rows. Visible rows whose
+// content did not change are not rendered again, so refreshing an
+// unchanged page is cheap.
+//
+// Where the cursor goes: until the operator moves it (and after Top) it
+// stays on the first row, however the rows re-sort. Once moved, it stays
+// on the row with the same Key, and Drift says how far that row moved;
+// when that row is gone it goes to its nearest neighbour that is still
+// there (the next one, else the one before) and Drift says which row
+// left. Rows without keys keep the cursor at the same index.
 func (m *Model) SetRows(rows []Row) {
+	old, oldCursor := m.rows, m.cursor
 	m.rows = rows
-	m.cursor = clamp(m.cursor, 0, max(len(rows)-1, 0))
+	switch {
+	case !m.moved:
+		m.cursor, m.offset = 0, 0
+	case oldCursor < len(old) && old[oldCursor].Key != "":
+		m.follow(old, oldCursor)
+	default:
+		m.cursor = clamp(m.cursor, 0, max(len(rows)-1, 0))
+	}
 	m.scroll()
 	m.sync(syncRows)
+}
+
+// follow puts the cursor on the row that was old[at], or on its nearest
+// surviving neighbour, and updates the drift.
+func (m *Model) follow(old []Row, at int) {
+	want := old[at].Key
+	for i, r := range m.rows {
+		if r.Key == want {
+			m.drift.By += i - at
+			m.cursor = i
+			m.drift.Label = r.label()
+			return
+		}
+	}
+	// Gone: the next row that is still there, else the one before.
+	idx := make(map[string]int, len(m.rows))
+	for i, r := range m.rows {
+		if r.Key != "" {
+			if _, dup := idx[r.Key]; !dup {
+				idx[r.Key] = i
+			}
+		}
+	}
+	next := -1
+	for i := at + 1; i < len(old) && next < 0; i++ {
+		if j, ok := idx[old[i].Key]; ok {
+			next = j
+		}
+	}
+	for i := at - 1; i >= 0 && next < 0; i-- {
+		if j, ok := idx[old[i].Key]; ok {
+			next = j
+		}
+	}
+	if next < 0 {
+		next = clamp(at, 0, max(len(m.rows)-1, 0))
+	}
+	m.cursor = next
+	m.drift = Drift{Left: old[at].label()}
+	if next < len(m.rows) {
+		m.drift.Label = m.rows[next].label()
+	}
 }
 
 // Rows returns the rows last passed to SetRows.
@@ -240,7 +320,20 @@ func (m Model) Selected() (Row, bool) {
 }
 
 // SetCursor selects row i, clamped to the rows, and scrolls it into view.
+// It is the operator's choice: from now on the cursor follows that row
+// (see SetRows), and the drift starts again from here.
+// Asked for the first row while pinned there (k on the first row), it
+// stays pinned.
 func (m *Model) SetCursor(i int) {
+	if !m.moved && clamp(i, 0, max(len(m.rows)-1, 0)) == 0 {
+		m.place(0)
+		return
+	}
+	m.moved, m.drift = true, Drift{}
+	m.place(i)
+}
+
+func (m *Model) place(i int) {
 	i = clamp(i, 0, max(len(m.rows)-1, 0))
 	if i == m.cursor {
 		return
@@ -256,8 +349,39 @@ func (m *Model) MoveUp(n int) { m.SetCursor(m.cursor - n) }
 // MoveDown moves the cursor n rows down, stopping at the last row.
 func (m *Model) MoveDown(n int) { m.SetCursor(m.cursor + n) }
 
-// Top selects the first row.
-func (m *Model) Top() { m.SetCursor(0) }
+// Top selects the first row and pins the cursor there again: it stays on
+// the first row as rows change, as before the operator moved it.
+func (m *Model) Top() {
+	m.moved, m.drift = false, Drift{}
+	m.place(0)
+}
+
+// Pinned reports whether the cursor stays on the first row as rows
+// change (the operator has not moved it, or went back with Top).
+func (m Model) Pinned() bool { return !m.moved }
+
+// Drift is how the selected row moved because rows changed since the
+// operator put the cursor on it; the zero Drift when it did not.
+func (m Model) Drift() Drift { return m.drift }
+
+// Above is how many rows are above the window, Below how many under it.
+func (m Model) Above() int { return min(m.offset, len(m.rows)) }
+
+// Below is how many rows are under the window.
+func (m Model) Below() int { return max(len(m.rows)-m.offset-m.VisibleRows(), 0) }
+
+// More counts the rows out of view, "↑ 11 more · ↓ 40 more", "" when
+// every row is in view.
+func (m Model) More() string {
+	var parts []string
+	if n := m.Above(); n > 0 {
+		parts = append(parts, "↑ "+thousands(n)+" more")
+	}
+	if n := m.Below(); n > 0 {
+		parts = append(parts, "↓ "+thousands(n)+" more")
+	}
+	return strings.Join(parts, " · ")
+}
 
 // Bottom selects the last row.
 func (m *Model) Bottom() { m.SetCursor(len(m.rows) - 1) }

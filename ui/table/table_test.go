@@ -372,17 +372,23 @@ func TestEmptyMessage(t *testing.T) {
 	}
 }
 
-// TestNoColorMarker: without colour, reverse video is not drawn either, so
-// the selected row needs the marker; with colour it does not.
-func TestNoColorMarker(t *testing.T) {
-	m := newEvents(newTheme(termenv.Ascii), 80, 5, 3)
-	m.SetCursor(1)
-	lines := strings.Split(m.View(), "\n")
-	if !strings.HasPrefix(lines[2], ">") || strings.HasPrefix(lines[1], ">") {
-		t.Fatalf("marker: %q", lines[:3])
-	}
-	if s := StylesFrom(newTheme(termenv.TrueColor)); s.Marker != "" {
-		t.Fatalf("marker with colour: %q", s.Marker)
+// TestMarkerInEveryProfile: the selected row, and only it, starts with the
+// marker in every colour profile, on level-coloured rows too (reverse
+// video is not drawn without colour, and is easy to miss on them).
+func TestMarkerInEveryProfile(t *testing.T) {
+	for _, p := range []termenv.Profile{termenv.Ascii, termenv.ANSI, termenv.ANSI256, termenv.TrueColor} {
+		m := newEvents(newTheme(p), 80, 5, 3)
+		m.SetCursor(1)
+		want := MarkerColor
+		if p == termenv.Ascii {
+			want = MarkerASCII
+		}
+		lines := strings.Split(ansi.Strip(m.View()), "\n")
+		for i, l := range lines[1:] {
+			if strings.HasPrefix(l, want) != (i == 1) {
+				t.Fatalf("profile %v: row %d: %q", p, i, lines)
+			}
+		}
 	}
 }
 

@@ -133,11 +133,11 @@ func (u *Screen) Update(msg tea.Msg) tea.Cmd {
 
 // rebuild recomputes the shown rows from the merged people; the table
 // re-renders only rows whose text changed.
+//
+// The table keeps the cursor: on the first row until the operator moves
+// it, then on the same person (rows are keyed by person), saying when
+// their row moved.
 func (u *Screen) rebuild() {
-	sel := ""
-	if i := u.tbl.Cursor(); i >= 0 && i < len(u.shown) {
-		sel = u.shown[i].Key
-	}
 	needle := strings.ToLower(u.text)
 	shown := make([]model.Person, 0, len(u.c.Data.People))
 	for _, p := range u.c.Data.People {
@@ -154,15 +154,10 @@ func (u *Screen) rebuild() {
 	u.shown = shown
 	now := u.c.Now()
 	rows := make([]table.Row, len(shown))
-	cursor := 0
 	for i, p := range shown {
-		if p.Key == sel {
-			cursor = i
-		}
 		rows[i] = u.row(p, now)
 	}
 	u.tbl.SetRows(rows)
-	u.tbl.SetCursor(cursor)
 }
 
 func display(p model.Person) string {
@@ -205,7 +200,7 @@ func (u *Screen) row(p model.Person, now time.Time) table.Row {
 		cells = append(cells, dashIfUnknown(l))
 		styles = append(styles, &u.levels[max(l, 0)])
 	}
-	return table.Row{Cells: append(cells, seen), Styles: styles}
+	return table.Row{Cells: append(cells, seen), Styles: styles, Key: p.Key, Label: display(p)}
 }
 
 func dashIfUnknown(l model.Level) string {
@@ -288,7 +283,20 @@ func (u *Screen) View(w, h int) string {
 	if u.text != "" {
 		status += t.Muted.Render(fmt.Sprintf(" · matching %q", u.text))
 	}
+	if n := u.tbl.Above(); n > 0 {
+		status = table.Beside(status, t.Muted.Render("↑ "+words.Thousands(n)+" more"), w)
+	}
 	bottom := t.Muted.Render("enter opens a person · / finds by name or email")
+	if d := u.tbl.Drift(); !d.Zero() {
+		why := "as scores changed"
+		if userSorts[u.sortBy] != "risk" {
+			why = "as people came and went"
+		}
+		bottom = t.Warn.Render(d.Text(why))
+	}
+	if n := u.tbl.Below(); n > 0 {
+		bottom = table.Beside(bottom, t.Muted.Render("↓ "+words.Thousands(n)+" more"), w)
+	}
 	if u.filtering {
 		u.filterIn.Width = max(w-2, 10)
 		bottom = u.filterIn.View()

@@ -146,7 +146,9 @@ func (a *App) tabBar() string {
 }
 
 // footer is the command bar when open, else a notice, else the keys that
-// work here.
+// work here: those of the top of the focus stack, or the screen's and the
+// global ones. Too many for one line, the most important stay (each list
+// starts with them) and ? offers the rest.
 func (a *App) footer() string {
 	t := a.deps.Theme
 	switch {
@@ -155,41 +157,80 @@ func (a *App) footer() string {
 	case a.toast.visible(a.deps.Now()):
 		lines := a.toast.lines(t, a.width)
 		return lines[len(lines)-1]
-	case a.help:
-		return layout.Fit(t.Key.Render("esc")+" "+t.Muted.Render("close help")+"  "+t.Key.Render("↑/↓")+" "+t.Muted.Render("scroll"), a.width)
+	case a.help && a.modal == nil:
+		return layout.Fit(t.Key.Render("esc")+" "+t.Muted.Render("close help")+"  "+t.Key.Render("↑/↓ pgdn")+" "+t.Muted.Render("scroll")+
+			t.Muted.Render("  "+a.helpVP.Where()), a.width)
 	}
-	var bs []key.Binding
-	if a.modal != nil {
-		bs = append(a.modal.Keys(), a.keys.ForceQuit)
+	var bs, tail []key.Binding
+	if top, ok := a.top(); ok {
+		bs, tail = top.keys, top.tail
 	} else {
-		bs = append(a.current().Keys(), a.keys.Help, a.keys.Command, a.keys.Quit)
+		bs, tail = a.screens[a.tab].Keys(), []key.Binding{a.keys.Help, a.keys.Command, a.keys.Quit}
 	}
 	var ck strings.Builder
 	fmt.Fprintf(&ck, "%d", a.width)
-	for _, b := range bs {
+	for _, b := range append(bs, tail...) {
 		h := b.Help()
 		ck.WriteString("|" + h.Key + "=" + h.Desc)
 	}
 	if ck.String() == a.footKey {
 		return a.footView
 	}
-	var parts []string
+	part := func(b key.Binding) string {
+		h := b.Help()
+		if !b.Enabled() || h.Key == "" {
+			return ""
+		}
+		return t.Key.Render(h.Key) + " " + t.Muted.Render(h.Desc)
+	}
+	join := func(parts []string) string {
+		var out []string
+		for _, p := range parts {
+			if p != "" {
+				out = append(out, p)
+			}
+		}
+		return strings.Join(out, "  ")
+	}
+	var own, end []string
 	for _, b := range bs {
-		if h := b.Help(); b.Enabled() && h.Key != "" {
-			parts = append(parts, t.Key.Render(h.Key)+" "+t.Muted.Render(h.Desc))
+		own = append(own, part(b))
+	}
+	for _, b := range tail {
+		end = append(end, part(b))
+	}
+	line := join(append(own, end...))
+	if lipgloss.Width(line) > a.width {
+		more := t.Key.Render("…")
+		if len(tail) > 0 {
+			// ? lists every key of the screen: it stands for the ones left out.
+			more = t.Key.Render(a.keys.Help.Help().Key) + " " + t.Muted.Render("all keys")
+			end = end[1:]
+		}
+		for n := len(own); n >= 0; n-- {
+			line = join(append(append(own[:n:n], more), end...))
+			if lipgloss.Width(line) <= a.width {
+				break
+			}
 		}
 	}
-	a.footKey, a.footView = ck.String(), layout.Fit(strings.Join(parts, "  "), a.width)
+	a.footKey, a.footView = ck.String(), layout.Fit(line, a.width)
 	return a.footView
 }
 
 // helpText lists every binding, generated from the same key maps that
 // handle the keys: global ones, the current screen's, then the commands.
+// Side by side where they fit, else one under the other; the help
+// scrolls when they are longer than the body.
 func (a *App) helpText(width int) string {
 	t := a.deps.Theme
 	g := a.keys
-	global := []key.Binding{g.Tabs[0], g.Tabs[1], g.Tabs[2], g.Tabs[3], g.Tabs[4], g.Tabs[5], g.NextTab, g.PrevTab,
-		g.Command, g.Sources, g.Pause, g.Refresh, g.Slower, g.Faster, g.Back, g.Help, g.Quit, g.ForceQuit}
+	tabs := key.NewBinding(key.WithKeys("1"), key.WithHelp(fmt.Sprintf("1–%d", len(tabNames)), "a tab, as numbered in the tab bar"))
+	global := []key.Binding{tabs, g.NextTab, g.PrevTab, g.Command, g.Sources, g.Pause, g.Refresh, g.Slower, g.Faster, g.Back, g.Help, g.Quit, g.ForceQuit}
+	keyW := 11
+	if width < 100 {
+		keyW = 9
+	}
 	col := func(title string, bs []key.Binding) string {
 		lines := []string{t.Bold.Render(title)}
 		for _, b := range bs {
@@ -197,7 +238,7 @@ func (a *App) helpText(width int) string {
 			if !b.Enabled() || h.Key == "" {
 				continue
 			}
-			lines = append(lines, t.Key.Render(layout.PadRight(h.Key, 11))+" "+h.Desc)
+			lines = append(lines, t.Key.Render(layout.PadRight(h.Key, keyW))+" "+h.Desc)
 		}
 		return strings.Join(lines, "\n")
 	}
@@ -207,13 +248,21 @@ func (a *App) helpText(width int) string {
 	}
 	cmds := t.Bold.Render("Commands (:)") + "\n" + strings.Join(a.commandHelp(), "\n")
 	left, mid := col("Everywhere", global), col(name, a.current().Keys())
-	var body string
-	if width >= 3*34+8 {
-		body = lipgloss.JoinHorizontal(lipgloss.Top, left, "    ", mid, "    ", cmds)
-	} else {
-		body = lipgloss.JoinHorizontal(lipgloss.Top, left, "    ", lipgloss.JoinVertical(lipgloss.Left, mid, "", cmds))
+	gap := "    "
+	if width < 100 {
+		gap = "  "
 	}
-	return body + "\n\n" + t.Muted.Render("? or esc closes this help · ↑/↓ scroll")
+	var body string
+	switch {
+	case lipgloss.Width(left)+lipgloss.Width(mid)+lipgloss.Width(cmds)+2*len(gap) <= width:
+		body = lipgloss.JoinHorizontal(lipgloss.Top, left, gap, mid, gap, cmds)
+	case lipgloss.Width(left)+lipgloss.Width(mid)+len(gap) <= width:
+		body = lipgloss.JoinHorizontal(lipgloss.Top, left, gap, mid) + "\n\n" + cmds
+	default:
+		body = left + "\n\n" + mid + "\n\n" + cmds
+	}
+	lines := layout.Wrap(strings.Split(body+"\n\n"+t.Muted.Render("? or esc closes this help · ↑/↓ pgup/pgdn scroll"), "\n"), width)
+	return strings.Join(lines, "\n")
 }
 
 // redrawMsg is the one timer the header needs: it fires when a displayed

@@ -95,8 +95,10 @@ func (f *flow) keys(ks ...string) {
 	}
 }
 
+// final quits with ctrl+c, which quits from anywhere (q closes what is
+// open first), and returns the dashboard.
 func (f *flow) final() *App {
-	f.tm.Send(press("q"))
+	f.tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
 	m := f.tm.FinalModel(f.t, teatest.WithFinalTimeout(5*time.Second))
 	return m.(*App)
 }

@@ -66,7 +66,7 @@ const drillSignIns = 100
 // NewDrill is the drill-down of who: a person's key, name or email.
 func NewDrill(c *uictx.Context, who string) *Drill {
 	d := &Drill{c: c, sections: c.Vendors.WithLevels(), key: who, k: drillKeys{
-		Events: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "their events")),
+		Events: key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "view their events")),
 		Back:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Reset:  key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "reset Cloudflare risk")),
 		Push:   key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "push an IP's risk to Okta")),

@@ -17,8 +17,8 @@ import (
 // closes the layer, and the same keys work again.
 func TestFocusStackOwnsEveryKey(t *testing.T) {
 	layers := []struct {
-		name string
-		open []string
+		name   string
+		open   []string
 		isOpen func(a *App) bool
 	}{
 		{"drill-down", []string{"3", "enter"}, func(a *App) bool { return a.drill != nil }},

@@ -161,7 +161,7 @@ func (a *App) waitHub() tea.Cmd {
 }
 
 func (a *App) Init() tea.Cmd {
-	return tea.Batch(a.waitHub(), a.screens[a.tab].Activate(), a.answer())
+	return tea.Batch(a.waitHub(), a.screens[a.tab].Activate(), a.answer(), a.scheduleRedraw())
 }
 
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {

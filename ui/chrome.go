@@ -18,36 +18,50 @@ import (
 	"github.com/risktop/risktop/ui/words"
 )
 
-// header draws the title, live/paused, one pill per source, the last error
-// of each source in trouble and, while the sign-ins' history back-fills, a
-// progress line. It is cached: rebuilt only
-// when the data, the size or the clock's visible value changes.
+// header draws the title, live/paused, one pill per source with when it
+// last answered, the clock in the dashboard's zone, the last error of each
+// source in trouble and, while the sign-ins' history back-fills, a
+// progress line. It is cached: rebuilt only when the data, the size or
+// the clock's visible value (to the second) changes.
 func (a *App) header() string {
 	now := a.deps.Now()
-	ck := fmt.Sprintf("%d/%d/%v/%d/%d", a.width, a.data.Version, a.paused, a.waiting, now.Unix()/60)
+	ck := fmt.Sprintf("%d/%d/%v/%d/%d/%p", a.width, a.data.Version, a.paused, a.waiting, now.Unix(), a.c.Loc)
 	if ck == a.headerKey {
 		return a.headerView
 	}
 	t := a.deps.Theme
-	left := t.Title.Render("risktop")
+	title := ""
 	if a.deps.Title != "" {
-		left += t.Muted.Render(" · " + a.deps.Title)
+		title = t.Muted.Render(" · " + a.deps.Title)
 	}
 	status := t.Live.Render("LIVE")
 	if a.paused {
 		status = t.Paused.Render(fmt.Sprintf("PAUSED · %s new", words.Thousands(a.waiting)))
 	}
-	left += " " + status
-	room := a.width - lipgloss.Width(left) - 1
-	pills := a.pills(now, false)
-	if lipgloss.Width(pills) > room {
-		pills = a.pills(now, true)
+	clock := t.Muted.Render(now.In(a.c.Loc).Format("15:04 MST"))
+	// Shortened step by step until it fits: the rate limits go, then the
+	// vendors' short names and bare ages, then the title; at last cut.
+	var left, pills string
+	for _, step := range []struct {
+		short, ago, rate, title bool
+	}{{false, true, true, true}, {false, true, false, true}, {false, false, false, true}, {true, false, false, true}, {true, false, false, false}} {
+		left = t.Title.Render("risktop")
+		if step.title {
+			left += title
+		}
+		left += " " + status
+		pills = a.pills(now, step.short, step.ago, step.rate)
+		if lipgloss.Width(left)+1+lipgloss.Width(pills)+2+lipgloss.Width(clock) <= a.width {
+			break
+		}
 	}
+	room := a.width - lipgloss.Width(left) - 1 - 2 - lipgloss.Width(clock)
 	if lipgloss.Width(pills) > room {
 		pills = ansi.Truncate(pills, max(room, 0), "…")
 	}
-	gap := max(a.width-lipgloss.Width(left)-lipgloss.Width(pills), 1)
-	line := left + strings.Repeat(" ", gap) + pills
+	right := pills + "  " + clock
+	gap := max(a.width-lipgloss.Width(left)-lipgloss.Width(right), 1)
+	line := layout.Fit(left+strings.Repeat(" ", gap)+right, a.width)
 	for _, l := range sources.TroubleLines(a.deps.Theme, a.c.Vendors, a.data.Health, a.width) {
 		line += "\n" + l
 	}
@@ -59,9 +73,10 @@ func (a *App) header() string {
 }
 
 // pills draws each source's health: a symbol (so state reads without
-// colour), the name, how long since its last success or when it retries,
-// and its rate-limit headroom when known.
-func (a *App) pills(now time.Time, short bool) string {
+// colour), the name, when it last answered ("12s ago") or when it retries,
+// and its rate-limit headroom when known. short: the vendors' short names;
+// ago: "12s ago" rather than "12s"; rate: the headroom.
+func (a *App) pills(now time.Time, short, ago, rate bool) string {
 	t := a.deps.Theme
 	var out []string
 	for _, v := range a.c.Vendors {
@@ -69,9 +84,12 @@ func (a *App) pills(now time.Time, short bool) string {
 		if !ok {
 			continue
 		}
-		name := v.Name
+		name, since := v.Display, ""
 		if short {
 			name = v.Short
+		}
+		if ago {
+			since = " ago"
 		}
 		st := t.State(h.State)
 		p := st.Render(sources.StateSymbol(h.State)) + " " + name
@@ -79,11 +97,11 @@ func (a *App) pills(now time.Time, short bool) string {
 		case h.State == model.StateStarting:
 			p += t.Muted.Render(" starting")
 		case (h.State == model.StateDegraded || h.State == model.StateFailing) && h.Failures > 0 && h.NextPoll.After(now):
-			p += st.Render(" retry " + words.Coarse(h.NextPoll.Sub(now)))
+			p += st.Render(" retry " + words.Age(h.NextPoll.Sub(now)))
 		case !h.LastSuccess.IsZero():
-			p += t.Muted.Render(" " + words.Coarse(now.Sub(h.LastSuccess)))
+			p += t.Muted.Render(" " + words.Age(now.Sub(h.LastSuccess)) + since)
 		}
-		if hr := h.RateLimit.Headroom(); hr >= 0 && !short {
+		if hr := h.RateLimit.Headroom(); hr >= 0 && rate {
 			p += t.Muted.Render(fmt.Sprintf(" %d%%", int(hr*100)))
 		}
 		out = append(out, p)
@@ -116,7 +134,7 @@ func (a *App) progressLine(v vendorkit.Info, p model.Progress) string {
 	t := a.deps.Theme
 	label := v.Display + " history "
 	info := fmt.Sprintf(" %s events · back to %s of %s", words.Thousands(p.Events),
-		p.Reached.In(time.Local).Format("Jan 2 15:04"), words.Coarse(p.To.Sub(p.From)))
+		p.Reached.In(a.c.Loc).Format("Jan 2 15:04"), words.Coarse(p.To.Sub(p.From)))
 	bar := progress.New(progress.WithSolidFill("#3A7BD5"), progress.WithColorProfile(t.Renderer.ColorProfile()))
 	bar.Width = max(a.width-lipgloss.Width(label)-lipgloss.Width(info), 10)
 	line := t.Muted.Render(label) + bar.ViewAs(p.Fraction()) + t.Muted.Render(info)
@@ -265,32 +283,33 @@ func (a *App) helpText(width int) string {
 	return strings.Join(lines, "\n")
 }
 
-// redrawMsg is the one timer the header needs: it fires when a displayed
-// age or retry countdown would change its text.
+// redrawMsg is the one timer the header needs: it fires when the clock,
+// a displayed age or a retry countdown would change its text.
 type redrawMsg struct{ gen int }
 
 // scheduleRedraw arms the timer for the next moment the header's text
-// changes, or none when nothing on screen depends on the clock.
+// changes: the clock's next minute, or sooner when an age or a countdown
+// shown in seconds moves on.
 func (a *App) scheduleRedraw() tea.Cmd {
 	now := a.deps.Now()
-	var next time.Duration
+	next := time.Minute - time.Duration(now.UnixNano())%time.Minute
 	consider := func(d time.Duration) {
-		if d > 0 && (next == 0 || d < next) {
+		if d > 0 && d < next {
 			next = d
 		}
 	}
 	for _, h := range a.data.Health {
 		if !h.LastSuccess.IsZero() {
-			age := now.Sub(h.LastSuccess)
-			consider(time.Minute - age%time.Minute)
+			consider(words.AgeStep(now.Sub(h.LastSuccess)))
 		}
 		if h.Failures > 0 && h.NextPoll.After(now) {
 			left := h.NextPoll.Sub(now)
-			consider(left%time.Minute + time.Millisecond)
+			if left < time.Minute {
+				consider(left%time.Second + time.Millisecond)
+			} else {
+				consider(left%time.Minute + time.Millisecond)
+			}
 		}
-	}
-	if next == 0 {
-		return nil
 	}
 	a.tickGen++
 	gen := a.tickGen

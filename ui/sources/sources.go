@@ -53,7 +53,7 @@ func TroubleLines(t *theme.Theme, vendors uictx.Vendors, health map[string]model
 	}
 	line := func(h model.Health) string {
 		st := t.State(h.State)
-		return layout.Fit(st.Render(StateSymbol(h.State)+" "+h.Source+" "+h.State.String()+":")+" "+troubleText(h), width)
+		return layout.Fit(st.Render(StateSymbol(h.State)+" "+vendors.Display(h.Source)+" "+h.State.String()+":")+" "+troubleText(h), width)
 	}
 	if len(bad) <= 2 {
 		out := make([]string, len(bad))
@@ -64,7 +64,7 @@ func TroubleLines(t *theme.Theme, vendors uictx.Vendors, health map[string]model
 	}
 	var rest []string
 	for _, h := range bad[1:] {
-		rest = append(rest, h.Source)
+		rest = append(rest, vendors.Display(h.Source))
 	}
 	more := fmt.Sprintf("%d more in trouble: %s", len(rest), strings.Join(rest, ", "))
 	return []string{line(bad[0]), layout.Fit(t.Muted.Render("  "+more+" · S shows every error"), width)}

@@ -85,3 +85,7 @@ func OwnsKeys(sc Screen) bool {
 	o, ok := sc.(KeyOwner)
 	return ok && o.OwnsKeys()
 }
+
+// ZoneChanged tells screens that times are now shown in another zone
+// (Context.Loc, set by :tz): what they drew with times is stale.
+type ZoneChanged struct{}

@@ -23,6 +23,34 @@ func Coarse(d time.Duration) string {
 	return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
 }
 
+// Age shows how long ago something was, to the second under a minute
+// ("12s"), else as Coarse does ("3m", "2h", "4d"): the header's ages, which
+// an operator reads to see that a source still answers.
+func Age(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "0s"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d/time.Second))
+	}
+	return Coarse(d)
+}
+
+// AgeStep is how long until Age(d) shows something else.
+func AgeStep(d time.Duration) time.Duration {
+	switch {
+	case d < 0:
+		return -d + time.Second
+	case d < time.Minute:
+		return time.Second - d%time.Second
+	case d < time.Hour:
+		return time.Minute - d%time.Minute
+	case d < 48*time.Hour:
+		return time.Hour - d%time.Hour
+	}
+	return 24*time.Hour - d%(24*time.Hour)
+}
+
 // Thousands writes n with thousands separated by commas.
 func Thousands(n int) string {
 	s := fmt.Sprint(n)

@@ -279,7 +279,8 @@ func (a *App) helpText(width int) string {
 	default:
 		body = left + "\n\n" + mid + "\n\n" + cmds
 	}
-	lines := layout.Wrap(strings.Split(body+"\n\n"+t.Muted.Render("? or esc closes this help · ↑/↓ pgup/pgdn scroll"), "\n"), width)
+	note := "What is open (the help, a panel, the drill-down, a detail) has every key until esc closes it; q closes the help and the drill-down; ctrl+c quits from anywhere."
+	lines := layout.Wrap(strings.Split(body+"\n\n"+t.Muted.Render(note)+"\n"+t.Muted.Render("? or esc closes this help · ↑/↓ pgup/pgdn scroll"), "\n"), width)
 	return strings.Join(lines, "\n")
 }
 

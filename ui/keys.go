@@ -34,7 +34,7 @@ func newGlobalKeys() globalKeys {
 		Slower:    key.NewBinding(key.WithKeys("+", "="), key.WithHelp("+", "poll less often")),
 		Faster:    key.NewBinding(key.WithKeys("-", "_"), key.WithHelp("-", "poll more often")),
 		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close what is open, back")),
-		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit (in help, drill-down: close)")),
+		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
 		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
 	}
 	for i, t := range tabNames {

@@ -133,7 +133,7 @@ func (a *App) backfill() (vendorkit.Info, *model.Progress) {
 func (a *App) progressLine(v vendorkit.Info, p model.Progress) string {
 	t := a.deps.Theme
 	label := v.Display + " history "
-	info := fmt.Sprintf(" %s events · back to %s of %s", words.Thousands(p.Events),
+	info := fmt.Sprintf(" %s · back to %s of %s", words.Plural(p.Events, "event"),
 		p.Reached.In(a.c.Loc).Format("Jan 2 15:04"), words.Coarse(p.To.Sub(p.From)))
 	bar := progress.New(progress.WithSolidFill("#3A7BD5"), progress.WithColorProfile(t.Renderer.ColorProfile()))
 	bar.Width = max(a.width-lipgloss.Width(label)-lipgloss.Width(info), 10)

@@ -179,7 +179,7 @@ func (p *Panel) lines(now time.Time, inner, most int) []string {
 			lines = append(lines, layout.Indent(layout.Wrap([]string{strings.TrimSpace(l)}, inner-2), "  ")...)
 		}
 		if b := h.Backfill; b != nil && !b.Done {
-			lines = append(lines, t.Muted.Render(fmt.Sprintf("  history %d%% · %s events", int(b.Fraction()*100), words.Thousands(b.Events))))
+			lines = append(lines, t.Muted.Render(fmt.Sprintf("  history %d%% · %s", int(b.Fraction()*100), words.Plural(b.Events, "event"))))
 		}
 		if h.LastError != "" {
 			label := "last error"

@@ -330,7 +330,7 @@ func (d *Drill) detections(line func(string), v vendorkit.Info, p model.Person) 
 			continue
 		}
 		shown = true
-		line(fmt.Sprintf("%s  %s events · last %s", t.Level(view.Level).Render(view.Level.Label()), words.Thousands(view.Events), ago(now, view.LastSeen)))
+		line(fmt.Sprintf("%s  %s · last %s", t.Level(view.Level).Render(view.Level.Label()), words.Plural(view.Events, "event"), ago(now, view.LastSeen)))
 	}
 	stored := d.load.detected[v.Name]
 	if det := d.load.detail; det != nil && d.load.detailOf == v.Name {
@@ -419,7 +419,7 @@ func (d *Drill) sparkline(w int) string {
 	sl := sparkline.New(min(max(len(vals), 10), w-2), 3, sparkline.WithMaxValue(100), sparkline.WithStyle(d.c.Theme.Warn))
 	sl.PushAll(vals)
 	sl.Draw()
-	return sl.View() + "\n" + d.c.Theme.Muted.Render(fmt.Sprintf("%d sign-ins, 0–100", len(vals)))
+	return sl.View() + "\n" + d.c.Theme.Muted.Render(words.Plural(len(vals), "sign-in")+", 0–100")
 }
 
 // scoreText is a 0–100 score, or a dash for none.

@@ -63,19 +63,28 @@ func Thousands(n int) string {
 	return s
 }
 
-// Plural is n and the noun, plural unless n is 1.
-func Plural(n int, noun string) string {
+// Plural is n and the noun, plural unless n is 1: "1 event", "2 events",
+// "1,200 people". Every count in a message goes through it; no "(s)".
+func Plural(n int, noun string) string { return Thousands(n) + " " + Noun(n, noun) }
+
+// Noun is the noun alone, plural unless n is 1 (for "N sessions are").
+func Noun(n int, noun string) string {
 	if n == 1 {
-		return "1 " + noun
+		return noun
+	}
+	if p, ok := irregular[noun]; ok {
+		return p
 	}
 	if strings.HasSuffix(noun, "y") && !strings.HasSuffix(noun, "ey") {
-		return Thousands(n) + " " + noun[:len(noun)-1] + "ies"
+		return noun[:len(noun)-1] + "ies"
 	}
 	if strings.HasSuffix(noun, "s") || strings.HasSuffix(noun, "x") || strings.HasSuffix(noun, "ch") {
-		return Thousands(n) + " " + noun + "es"
+		return noun + "es"
 	}
-	return Thousands(n) + " " + noun + "s"
+	return noun + "s"
 }
+
+var irregular = map[string]string{"person": "people"}
 
 // YesNo says a boolean.
 func YesNo(v bool) string {

@@ -147,21 +147,32 @@ func (a *App) tabBar() string {
 		return a.tabsView
 	}
 	t := a.deps.Theme
-	var b strings.Builder
-	for i, name := range tabNames {
-		label := fmt.Sprintf("%d %s", i+1, name)
-		if tab(i) == a.tab && a.drill == nil {
-			b.WriteString(t.TabActive.Render(label))
-		} else {
-			b.WriteString(t.Tab.Render(label))
+	// The names shorten when the drill-down's tab needs the room.
+	draw := func(names []string) string {
+		var b strings.Builder
+		for i, name := range names {
+			label := fmt.Sprintf("%d %s", i+1, name)
+			if tab(i) == a.tab && a.drill == nil {
+				b.WriteString(t.TabActive.Render(label))
+			} else {
+				b.WriteString(t.Tab.Render(label))
+			}
 		}
+		if a.drill != nil {
+			b.WriteString(t.TabActive.Render("user"))
+		}
+		return b.String()
 	}
-	if a.drill != nil {
-		b.WriteString(t.TabActive.Render("user"))
+	bar := draw(tabNames[:])
+	if lipgloss.Width(bar) > a.width {
+		bar = draw(shortTabNames[:])
 	}
-	a.tabsKey, a.tabsView = ck, layout.Fit(b.String(), a.width)
+	a.tabsKey, a.tabsView = ck, layout.Fit(bar, a.width)
 	return a.tabsView
 }
+
+// shortTabNames are the tab names where the full ones do not fit.
+var shortTabNames = [...]string{"Overview", "Events", "Users", "Behaviors", "Integr.", "Outbox"}
 
 // footer is the command bar when open, else a notice, else the keys that
 // work here: those of the top of the focus stack, or the screen's and the

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -45,12 +46,17 @@ func (a *App) header() string {
 	for _, step := range []struct {
 		short, ago, rate, title bool
 	}{{false, true, true, true}, {false, true, false, true}, {false, false, false, true}, {true, false, false, true}, {true, false, false, false}} {
+		pills = a.pills(now, step.short, step.ago, step.rate)
 		left = t.Title.Render("risktop")
-		if step.title {
+		if !step.title {
+			// The title is cut to the room left rather than dropped.
+			if room := a.width - lipgloss.Width(left+" "+status) - 1 - lipgloss.Width(pills) - 2 - lipgloss.Width(clock); room >= 6 {
+				left += layout.Cut(title, room)
+			}
+		} else {
 			left += title
 		}
 		left += " " + status
-		pills = a.pills(now, step.short, step.ago, step.rate)
 		if lipgloss.Width(left)+1+lipgloss.Width(pills)+2+lipgloss.Width(clock) <= a.width {
 			break
 		}
@@ -236,12 +242,29 @@ func (a *App) footer() string {
 			more = t.Key.Render(a.keys.Help.Help().Key) + " " + t.Muted.Render("all keys")
 			end = end[1:]
 		}
-		for n := len(own); n >= 0; n-- {
-			line = join(append(append(own[:n:n], more), end...))
-			if lipgloss.Width(line) <= a.width {
+		// In order of importance, each key that still fits beside the
+		// ones kept and the ending; a long one left out makes way for
+		// shorter ones after it.
+		// The way out (esc) always shows, before the rest.
+		for i, b := range bs {
+			if slices.Contains(b.Keys(), "esc") && own[i] != "" {
+				more = own[i] + "  " + more
+				own = slices.Delete(slices.Clone(own), i, i+1)
 				break
 			}
 		}
+		rest := lipgloss.Width(join(append([]string{more}, end...)))
+		var kept []string
+		used := 0
+		for _, p := range own {
+			if p == "" {
+				continue
+			}
+			if w := lipgloss.Width(p) + 2; used+w+rest <= a.width {
+				kept, used = append(kept, p), used+w
+			}
+		}
+		line = join(append(append(kept, more), end...))
 	}
 	a.footKey, a.footView = ck.String(), layout.Fit(line, a.width)
 	return a.footView

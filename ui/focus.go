@@ -34,7 +34,7 @@ func (a *App) focus() []layer {
 	var out []layer
 	if a.modal != nil {
 		m := a.modal
-		l := layer{name: "the dialog", onKey: m.OnKey, keys: append(m.Keys(), a.keys.ForceQuit)}
+		l := layer{name: "the dialog", onKey: m.OnKey, keys: m.Keys()}
 		if h, ok := m.(uictx.InputHolder); ok {
 			l.input = h.Input()
 		}

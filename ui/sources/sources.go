@@ -116,7 +116,7 @@ func (p *Panel) OnKey(msg tea.KeyMsg) tea.Cmd {
 func (p *Panel) Box(width, bodyH int) string {
 	c := p.c
 	now := c.Now()
-	ck := fmt.Sprintf("%d/%d/%d/%d", width, bodyH, c.Data.Version, now.Unix()/60)
+	ck := fmt.Sprintf("%d/%d/%d/%d", width, bodyH, c.Data.Version, now.Unix())
 	if ck == p.drawnK {
 		return p.drawn
 	}
@@ -163,10 +163,10 @@ func (p *Panel) lines(now time.Time, inner, most int) []string {
 			facts = append(facts, words.Plural(h.Failures, "failed poll"))
 		}
 		if h.Failures > 0 && h.NextPoll.After(now) {
-			facts = append(facts, "retry in "+words.Coarse(h.NextPoll.Sub(now)))
+			facts = append(facts, "retry in "+words.Age(h.NextPoll.Sub(now)))
 		}
 		if !h.LastSuccess.IsZero() {
-			facts = append(facts, "last success "+words.Coarse(now.Sub(h.LastSuccess))+" ago")
+			facts = append(facts, "last success "+words.Age(now.Sub(h.LastSuccess))+" ago")
 		} else if h.State != model.StateStarting {
 			facts = append(facts, "no success yet")
 		}
@@ -184,7 +184,7 @@ func (p *Panel) lines(now time.Time, inner, most int) []string {
 		if h.LastError != "" {
 			label := "last error"
 			if !h.LastErrorAt.IsZero() {
-				label += " (" + words.Coarse(now.Sub(h.LastErrorAt)) + " ago)"
+				label += " (" + words.Age(now.Sub(h.LastErrorAt)) + " ago)"
 			}
 			if h.Failures == 0 {
 				label += ", since recovered"

@@ -224,7 +224,7 @@ func TestModalsFit(t *testing.T) {
 		for _, h := range []int{24, 31, 48} {
 			drive(a, tea.WindowSizeMsg{Width: w, Height: h})
 			for _, fl := range flows {
-				keysOf(a, "esc", "esc", "u") // close the modal and the drill-down; undo the behavior change
+				keysOf(a, "esc", "esc", "u", "esc") // close the modal and the drill-down; undo the behavior change (u on Events opens a drill-down: esc)
 				keysOf(a, fl...)
 				if a.modal == nil {
 					t.Fatalf("%v opened no modal", fl)

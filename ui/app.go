@@ -161,7 +161,7 @@ func (a *App) waitHub() tea.Cmd {
 }
 
 func (a *App) Init() tea.Cmd {
-	return tea.Batch(a.waitHub(), a.screens[a.tab].Activate(), a.answer())
+	return tea.Batch(a.waitHub(), a.screens[a.tab].Activate(), a.answer(), a.scheduleRedraw())
 }
 
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -403,40 +403,21 @@ func (a *App) onKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	return a, tea.Batch(cmd, a.answer())
 }
 
-// routeKey hands a key to whatever has the keyboard.
+// routeKey hands a key to whatever has the keyboard: the top of the
+// focus stack when anything is open, else the global keys and the screen.
 func (a *App) routeKey(msg tea.KeyMsg) tea.Cmd {
 	if key.Matches(msg, a.keys.ForceQuit) {
 		return a.quit()
 	}
-	if a.modal != nil {
-		// A dialog or form has every key: none reaches the screen below
-		// or the global keys.
-		return a.modal.OnKey(msg)
-	}
-	if a.cmdbar.active {
-		faults := 0
-		if a.deps.Faults != nil {
-			faults = 1
-		}
-		a.cmdbar.setCompletions([2]int{a.data.Version, faults}, a.completions)
-		done, cmd := a.cmdbar.Update(msg)
-		if done != "" {
-			return tea.Batch(cmd, a.run(done))
+	if top, ok := a.top(); ok {
+		cmd := top.onKey(msg)
+		if top.hint && a.globalKey(msg) && !key.Matches(msg, a.keys.Quit) && !usesKey(msg, top.keys) && !usesKey(msg, top.tail) {
+			// The key does nothing here: say why, rather than nothing.
+			return tea.Batch(cmd, a.say("esc closes "+top.name+" first"))
 		}
 		return cmd
 	}
-	if a.help {
-		if key.Matches(msg, a.keys.Help, a.keys.Back, a.keys.Quit) {
-			a.help = false
-			return nil
-		}
-		a.helpVP.OnKey(msg, a.c.Nav)
-		return nil
-	}
-	cur := a.current()
-	if cur.Typing() {
-		return cur.Update(msg)
-	}
+	cur := a.screens[a.tab]
 	if c, ok := cur.(uictx.KeyClaimer); ok && c.Claims(msg) {
 		return cur.Update(msg)
 	}
@@ -467,10 +448,6 @@ func (a *App) routeKey(msg tea.KeyMsg) tea.Cmd {
 		if key.Matches(msg, b) {
 			return a.switchTab(tab(i))
 		}
-	}
-	if a.drill != nil && key.Matches(msg, a.keys.Back) && !a.drill.Typing() {
-		a.drill = nil
-		return nil
 	}
 	return cur.Update(msg)
 }
@@ -505,18 +482,10 @@ func typed(msg tea.KeyMsg) bool {
 // hand a character to), or nil.
 func (a *App) textInput() *textinput.Model {
 	var in *textinput.Model
-	switch {
-	case a.modal != nil:
-		if h, ok := a.modal.(uictx.InputHolder); ok {
-			in = h.Input()
-		}
-	case a.cmdbar.active:
-		in = &a.cmdbar.in
-	case a.help:
-	default:
-		if h, ok := a.current().(uictx.InputHolder); ok {
-			in = h.Input()
-		}
+	if top, ok := a.top(); ok {
+		in = top.input
+	} else if h, ok := a.screens[a.tab].(uictx.InputHolder); ok {
+		in = h.Input()
 	}
 	if in == nil || !in.Focused() {
 		return nil

@@ -3,6 +3,7 @@ package ui
 import (
 	"sort"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/charmbracelet/bubbles/textinput"
@@ -30,6 +31,7 @@ var commands = []struct {
 	{"integrations", "", "Cloudflare risk integrations", false},
 	{"outbox", "", "pushes and the audit log", false},
 	{"sources", "", "each source's health and last error", false},
+	{"tz", "utc|local", "show times in UTC or this machine's zone", false},
 	{"fault", "<vendor> <fault>", "demo: a simulated vendor misbehaves", true},
 	{"help", "", "the keys", false},
 	{"quit", "", "leave risktop", false},
@@ -150,6 +152,7 @@ func (a *App) completions() []string {
 		}
 		out = append(out, c.name)
 	}
+	out = append(out, "tz utc", "tz local")
 	if a.deps.Faults != nil {
 		for _, v := range a.c.Vendors {
 			for _, f := range a.deps.Faults.FaultNames() {
@@ -215,6 +218,8 @@ func (a *App) run(line string) tea.Cmd {
 		return tea.Batch(cmds...)
 	case "fault":
 		return a.fault(arg)
+	case "tz":
+		return a.setZone(arg)
 	}
 	var names []string
 	for _, c := range commands {
@@ -267,4 +272,42 @@ func takesNoArgument(name string) bool {
 		}
 	}
 	return false
+}
+
+// setZone shows every time in UTC or in this machine's zone: the header's
+// clock at once, and each screen as it redraws (render caches key on the
+// data's version, which moves on).
+func (a *App) setZone(arg string) tea.Cmd {
+	var loc *time.Location
+	switch strings.ToLower(arg) {
+	case "utc", "z", "gmt":
+		loc = time.UTC
+	case "local":
+		loc = time.Local
+	case "":
+		return a.say("times are shown in " + zoneName(a.c.Loc, a.deps.Now()) + " — :tz utc or :tz local")
+	default:
+		return a.sayErr(":tz takes utc or local, not " + arg)
+	}
+	a.c.Loc = loc
+	a.data.Version++
+	a.headerKey = ""
+	var cmds []tea.Cmd
+	for _, s := range a.screens {
+		cmds = append(cmds, s.Update(uictx.ZoneChanged{}))
+	}
+	if a.drill != nil {
+		cmds = append(cmds, a.drill.Update(uictx.ZoneChanged{}))
+	}
+	return tea.Batch(append(cmds, a.say("times are now shown in "+zoneName(loc, a.deps.Now())))...)
+}
+
+// zoneName says a zone as the clock shows it, with "local" when it is
+// this machine's: "UTC", "local time (CET)".
+func zoneName(loc *time.Location, now time.Time) string {
+	abbr := now.In(loc).Format("MST")
+	if loc == time.UTC {
+		return "UTC"
+	}
+	return "local time (" + abbr + ")"
 }

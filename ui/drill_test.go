@@ -7,8 +7,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 )
 
-// TestDrillShowsTheirEvents: e in the drill-down shows the Events tab
-// filtered to the person, of all time; a key read with it (ej) meets the
+// TestDrillShowsTheirEvents: v in the drill-down shows the Events tab
+// filtered to the person, of all time; a key read with it (vj) meets the
 // Events tab.
 func TestDrillShowsTheirEvents(t *testing.T) {
 	a := newFixtureApp(t, 120, 30, 400)
@@ -18,7 +18,7 @@ func TestDrillShowsTheirEvents(t *testing.T) {
 	if v := a.View(); !strings.Contains(v, "Medium  user1004@example.com") {
 		t.Fatalf("no drill-down:\n%s", v)
 	}
-	drive(a, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("ej")})
+	drive(a, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("vj")})
 	v := a.View()
 	for _, want := range []string{"page 1 of 3 · 50 events · all time · user user1004@example.com · newest first", "/user:user1004@example.com"} {
 		if !strings.Contains(v, want) {

@@ -36,13 +36,13 @@ func TestKeysAnswerWhileASourceFails(t *testing.T) {
 	drive(failing, hubMsg{hub.HealthMsg{Health: failingOneLogin(3)}})
 
 	head := func(a *App) string { return strings.SplitN(a.View(), "\n", 2)[0] }
-	if h := head(failing); !strings.Contains(h, "✖ onelogin retry 2m") {
+	if h := head(failing); !strings.Contains(h, "✖ OneLogin retry 2m") {
 		t.Fatalf("header with OneLogin failing: %q", h)
 	}
-	if l := strings.Split(failing.View(), "\n")[1]; !strings.HasPrefix(l, "✖ onelogin failing: GET /api/1/events: timeout: no answer within 30s") {
+	if l := strings.Split(failing.View(), "\n")[1]; !strings.HasPrefix(l, "✖ OneLogin failing: GET /api/1/events: timeout: no answer within 30s") {
 		t.Fatalf("the line under the header with OneLogin failing: %q", l)
 	}
-	if h := head(healthy); !strings.Contains(h, "● onelogin") || strings.Contains(h, "✖") {
+	if h := head(healthy); !strings.Contains(h, "● OneLogin") || strings.Contains(h, "✖") {
 		t.Fatalf("header with OneLogin healthy: %q", h)
 	}
 
@@ -82,7 +82,7 @@ func TestKeysAnswerWhileASourceFails(t *testing.T) {
 	if fm > hm*3/2+100*time.Microsecond {
 		t.Errorf("a key's frame took %s (median) with OneLogin failing, against %s healthy", fm, hm)
 	}
-	if h := head(failing); !strings.Contains(h, "✖ onelogin retry 2m") {
+	if h := head(failing); !strings.Contains(h, "✖ OneLogin retry 2m") {
 		t.Fatalf("header after the retries: %q", h)
 	}
 }

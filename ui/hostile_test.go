@@ -307,7 +307,7 @@ func hostileScreens() []hostileScreen {
 		return []string{start(ins[0].TenantURL)}
 	}
 	return []hostileScreen{
-		{"overview", nil, []string{"OneLogin sign-in risk"}, nil},
+		{"overview", nil, []string{"OneLogin risk"}, nil},
 		{"overview-7d", keys("w"), nil, nil},
 		{"events", keys("2"), tok("ui", 0), nil},
 		{"events-page2", keys("2", "]"), nil, nil},

@@ -33,7 +33,7 @@ func newGlobalKeys() globalKeys {
 		Sources:   key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "sources: health and errors")),
 		Slower:    key.NewBinding(key.WithKeys("+", "="), key.WithHelp("+", "poll less often")),
 		Faster:    key.NewBinding(key.WithKeys("-", "_"), key.WithHelp("-", "poll more often")),
-		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close what is open, back")),
 		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
 		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
 	}

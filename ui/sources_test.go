@@ -24,8 +24,8 @@ func TestHeaderNamesEachFailingSourcesError(t *testing.T) {
 		t.Fatalf("%d lines, want 30", len(ls))
 	}
 	want := []string{
-		"✖ onelogin failing: GET /api/1/events: timeout: no answer within 30s",
-		"▲ casb degraded: GET /api/v1/reports: 503 Service Unavailable",
+		"✖ OneLogin failing: GET /api/1/events: timeout: no answer within 30s",
+		"▲ Oracle CASB degraded: GET /api/v1/reports: 503 Service Unavailable",
 	}
 	for i, w := range want {
 		if got := strings.TrimRight(ls[1+i], " "); got != w {
@@ -40,7 +40,7 @@ func TestHeaderNamesEachFailingSourcesError(t *testing.T) {
 	ok := failingOneLogin(0)
 	ok.State, ok.LastSuccess = model.StateOK, fixtureNow
 	drive(a, hubMsg{hub.HealthMsg{Health: ok}})
-	if ls := screenLines(a); strings.Contains(strings.Join(ls[:3], "\n"), "onelogin failing") || !strings.Contains(ls[2], "1 Overview") {
+	if ls := screenLines(a); strings.Contains(strings.Join(ls[:3], "\n"), "OneLogin failing") || !strings.Contains(ls[2], "1 Overview") {
 		t.Errorf("after recovery the header still shows the error:\n%s", strings.Join(ls[:3], "\n"))
 	}
 }
@@ -54,7 +54,7 @@ func TestDegradedAfterAGoodPollShowsItsNote(t *testing.T) {
 	h.State, h.LastSuccess, h.Note = model.StateDegraded, fixtureNow, "rate-limit budget nearly spent"
 	drive(a, hubMsg{hub.HealthMsg{Health: h}})
 	ls := screenLines(a)
-	if got := strings.TrimRight(ls[1], " "); got != "▲ onelogin degraded: rate-limit budget nearly spent" {
+	if got := strings.TrimRight(ls[1], " "); got != "▲ OneLogin degraded: rate-limit budget nearly spent" {
 		t.Errorf("header line 2 = %q", got)
 	}
 	if v := a.View(); strings.Contains(v, "no answer within 30s") {
@@ -76,10 +76,10 @@ func TestHeaderFoldsManyFailingSources(t *testing.T) {
 	drive(a, hubMsg{hub.HealthMsg{Health: failingOneLogin(3)}})
 	drive(a, hubMsg{hub.HealthMsg{Health: cf}})
 	ls := screenLines(a)
-	if !strings.HasPrefix(ls[1], "✖ onelogin failing: GET /api/1/events: timeout") {
+	if !strings.HasPrefix(ls[1], "✖ OneLogin failing: GET /api/1/events: timeout") {
 		t.Errorf("line 2 = %q", ls[1])
 	}
-	if got := strings.TrimSpace(ls[2]); got != "2 more in trouble: casb, cloudflare · S shows every error" {
+	if got := strings.TrimSpace(ls[2]); got != "2 more in trouble: Oracle CASB, Cloudflare · S shows every error" {
 		t.Errorf("line 3 = %q", got)
 	}
 	if !strings.Contains(ls[3], "1 Overview") {

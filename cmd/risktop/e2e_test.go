@@ -133,14 +133,14 @@ func testDemoInTerminal(t *testing.T, bin string) {
 
 	// Every tab, a page turn, a filter, a drill-down, pause and help, one
 	// key per send-keys call, each screen asserted as tmux drew it.
-	tt.waitFor("● onelogin", 20*time.Second)
+	tt.waitFor("● OneLogin", 20*time.Second)
 	steps := []struct {
 		name string
 		keys []string
 		want []string
 		gone []string // must not be on screen
 	}{
-		{"overview", []string{"1"}, []string{"OneLogin sign-in risk", "Cloudflare users by max level", "Riskiest people"}, nil},
+		{"overview", []string{"1"}, []string{"OneLogin risk", "Cloudflare users by max level", "Riskiest people"}, nil},
 		{"events", []string{"2"}, []string{"page 1 of", "Score", "Level", "USER_"}, nil},
 		{"events-page-2", []string{"]"}, []string{"page 2 of"}, nil},
 		{"events-filter", []string{"/", "s", "c", "o", "r", "e", ">", "=", "7", "6", "Enter"}, []string{"score ≥ 76", "newest first"}, nil},
@@ -153,17 +153,17 @@ func testDemoInTerminal(t *testing.T, bin string) {
 		{"paused", []string{"Space"}, []string{"PAUSED ·"}, nil},
 		{"live", []string{"Space"}, []string{"LIVE"}, nil},
 		{"help", []string{"?"}, []string{"Everywhere", "Commands (:)"}, nil},
-		{"help-closed", []string{"?", "1"}, []string{"OneLogin sign-in risk"}, nil},
+		{"help-closed", []string{"?", "1"}, []string{"OneLogin risk"}, nil},
 		// A presenter breaks Cloudflare and heals it: the error line, the
 		// sources panel, then the recovery. The command line is sent in
 		// one piece, as a fast typist's keys arrive over SSH: its words
 		// come as one message each, and "down" must be typed, not taken
 		// for the arrow key.
 		{"fault-down", []string{":", "fault cloudflare down", "Enter"},
-			[]string{"▲ cloudflare degraded: GET zt_risk_scoring/summary: network error", "● onelogin", "● casb"}, nil},
-		{"sources-panel", []string{"S"}, []string{"╭─ Sources", "last error (<1m ago): GET zt_risk_scoring/summary"}, nil},
-		{"fault-clear", []string{"Escape", ":", "fault cloudflare clear", "Enter"}, []string{"● cloudflare"},
-			[]string{"cloudflare degraded", "cloudflare failing", "╭─ Sources"}},
+			[]string{"▲ Cloudflare degraded: GET zt_risk_scoring/summary: network error", "● OneLogin", "● Oracle CASB"}, nil},
+		{"sources-panel", []string{"S"}, []string{"╭─ Sources", "ago): GET zt_risk_scoring/summary"}, nil},
+		{"fault-clear", []string{"Escape", ":", "fault cloudflare clear", "Enter"}, []string{"● Cloudflare"},
+			[]string{"Cloudflare degraded", "Cloudflare failing", "╭─ Sources"}},
 	}
 	for _, st := range steps {
 		for _, k := range st.keys {
@@ -226,7 +226,7 @@ func testHostileDemoInTerminal(t *testing.T, bin string) {
 	}
 	tt.waitFor(demoTitle, 10*time.Second)
 	waitFile(t, logFile, "hostile text on for every vendor", 20*time.Second)
-	tt.waitFor("● onelogin", 30*time.Second)
+	tt.waitFor("● OneLogin", 30*time.Second)
 
 	aligned := func(screen string) string {
 		lines := strings.Split(strings.TrimSuffix(screen, "\n"), "\n")
@@ -253,7 +253,7 @@ func testHostileDemoInTerminal(t *testing.T, bin string) {
 		keys []string
 		want []string
 	}{
-		{"overview", []string{"1"}, []string{"OneLogin sign-in risk", "Riskiest people"}},
+		{"overview", []string{"1"}, []string{"OneLogin risk", "Riskiest people"}},
 		{"events", []string{"2"}, []string{"page 1 of", "USER_"}},
 		{"events-detail", []string{"Enter"}, []string{"u opens the user"}},
 		{"events-detail-next", []string{"Escape", "j", "j", "j", "Enter"}, []string{"u opens the user"}},
@@ -264,7 +264,7 @@ func testHostileDemoInTerminal(t *testing.T, bin string) {
 		{"integrations", []string{"5"}, []string{"Cloudflare risk integrations"}},
 		{"outbox", []string{"6"}, []string{"Outbox: IP risk pushed to Okta"}},
 		{"help", []string{"?"}, []string{"Commands (:)"}},
-		{"overview-again", []string{"?", "1"}, []string{"OneLogin sign-in risk"}},
+		{"overview-again", []string{"?", "1"}, []string{"OneLogin risk"}},
 	}
 	for _, st := range steps {
 		for _, k := range st.keys {
@@ -321,9 +321,9 @@ func testDashboardInTerminal(t *testing.T, bin string) {
 	// sources stay ok. Cleared, it recovers by itself (r asks at once).
 	simFault(t, srv, "PUT", "onelogin", `{"refuse":true}`)
 	tt.send("r")
-	const why = "onelogin degraded: GET /api/1/events: network error"
+	const why = "OneLogin degraded: GET /api/1/events: network error"
 	tt.waitFor(why, 60*time.Second)
-	for _, st := range []struct{ key, want string }{{"2", "page 1 of"}, {"3", "people · merged across vendors by email"}, {"1", "OneLogin sign-in risk"}} {
+	for _, st := range []struct{ key, want string }{{"2", "page 1 of"}, {"3", "people · merged across vendors by email"}, {"1", "OneLogin risk"}} {
 		tt.send(st.key)
 		screen := tt.waitFor(st.want, 5*time.Second)
 		for _, ok := range []string{"● CASB", "● CF"} {
@@ -335,7 +335,7 @@ func testDashboardInTerminal(t *testing.T, bin string) {
 	simFault(t, srv, "DELETE", "onelogin", "")
 	tt.send("r")
 	tt.waitUntil("OneLogin recovered, its error line gone", 90*time.Second, func(s string) bool {
-		return strings.Contains(s, "● OL") && !strings.Contains(s, "onelogin degraded") && !strings.Contains(s, "onelogin failing")
+		return strings.Contains(s, "● OL") && !strings.Contains(s, "OneLogin degraded") && !strings.Contains(s, "OneLogin failing")
 	})
 	tt.send("q")
 	if code := tt.waitExit(15 * time.Second); code != 0 {

@@ -54,7 +54,7 @@ func BenchmarkIdleCPU(b *testing.B) {
 	runs := 0
 	for b.Loop() {
 		tt := startTmux(b, 120, 40, fmt.Sprintf("env TERM=xterm-256color TMPDIR=%s XDG_STATE_HOME=%s %s demo --no-scenario", shellQuote(tmp), shellQuote(tmp), shellQuote(bin)))
-		tt.waitFor("● onelogin", 30*time.Second)
+		tt.waitFor("● OneLogin", 30*time.Second)
 		tt.waitUntil("the back-fill to finish", 10*time.Minute, func(s string) bool { return !strings.Contains(s, "OneLogin history") })
 		pid := panePID(b, tt)
 		time.Sleep(5 * time.Second) // the last page's store writes settle

@@ -226,8 +226,8 @@ func (x *Exporter) start() (budget int64, refusal string) {
 		x.ledger.started = recent
 		if len(recent) >= l.Files {
 			next := recent[0].Add(l.Per)
-			return 0, fmt.Sprintf("export refused: %s may export %d files every %s; the next at %s (in %s)",
-				l.Who, l.Files, config.FormatDuration(l.Per), next.Local().Format("15:04:05"), untilText(next.Sub(now)))
+			return 0, fmt.Sprintf("export refused: %s may export %s every %s; the next at %s (in %s)",
+				l.Who, words.Plural(l.Files, "file"), config.FormatDuration(l.Per), next.Local().Format("15:04:05"), untilText(next.Sub(now)))
 		}
 	}
 	if l.Bytes > 0 {
@@ -455,9 +455,9 @@ func writeExport(dir string, meta exportMeta, format Format, fields []string, sp
 	note := ""
 	switch {
 	case allowance:
-		note = fmt.Sprintf("only the first %d rows: this session's export allowance is used up", n)
+		note = fmt.Sprintf("only the first %s: this session's export allowance is used up", words.Plural(n, "row"))
 	case capped:
-		note = fmt.Sprintf("only the first %d rows: the filter matches more; narrow it for the rest", n)
+		note = fmt.Sprintf("only the first %s: the filter matches more; narrow it for the rest", words.Plural(n, "row"))
 	}
 	if err := w.end(n, note); err != nil {
 		return fail(err)

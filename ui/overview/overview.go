@@ -6,10 +6,10 @@ package overview
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
-	"github.com/NimbleMarkets/ntcharts/barchart"
 	"github.com/NimbleMarkets/ntcharts/sparkline"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -30,7 +30,16 @@ type Screen struct {
 	c      *uictx.Context
 	window int // index into model.ScoreWindows
 	next   key.Binding
+	k      keys
 	levels uictx.Vendors // the vendors with a levels panel, top to bottom
+
+	// The cursor: on a person or an address. Until the operator moves it,
+	// it stays on the first row however the list re-sorts; once moved, it
+	// follows the item it is on (by identity).
+	panel int       // panelPeople or panelIPs
+	row   [2]int    // the row in each panel
+	on    [2]string // the item under the cursor, once moved ("": not moved)
+	rows  [2]int    // rows each panel showed in the last frame
 
 	// From the store, refreshed when events arrive.
 	ips      []model.IPRisk
@@ -46,9 +55,25 @@ type Screen struct {
 	cacheView string
 }
 
+const (
+	panelPeople = iota
+	panelIPs
+)
+
+type keys struct {
+	Open, Panel, Right key.Binding
+	Move               key.Binding // for the footer and help: the navigation keys do it
+}
+
 // New is the Overview tab, on the 24-hour score window.
 func New(c *uictx.Context) *Screen {
-	return &Screen{c: c, next: key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "score window")), levels: c.Vendors.WithLevels()}
+	return &Screen{c: c, next: key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "score window")), levels: c.Vendors.WithLevels(),
+		k: keys{
+			Open:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+			Panel: key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/→", "people / addresses")),
+			Right: key.NewBinding(key.WithKeys("right", "l")),
+			Move:  key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "select")),
+		}}
 }
 
 // loaded is the result of the overview's store reads.
@@ -60,9 +85,11 @@ type loaded struct {
 	err  error
 }
 
-func (o *Screen) Keys() []key.Binding { return []key.Binding{o.next} }
-func (o *Screen) Typing() bool        { return false }
-func (o *Screen) Activate() tea.Cmd   { return o.load() }
+func (o *Screen) Keys() []key.Binding {
+	return []key.Binding{o.k.Open, o.k.Panel, o.k.Move, o.next}
+}
+func (o *Screen) Typing() bool      { return false }
+func (o *Screen) Activate() tea.Cmd { return o.load() }
 
 // load reads what the overview needs from the store, one read at a time:
 // announcements that arrive meanwhile mark it dirty for one more read.
@@ -112,19 +139,102 @@ func (o *Screen) Update(msg tea.Msg) tea.Cmd {
 		if msg.Events && o.c.OnTab(o) {
 			return o.load()
 		}
+	case uictx.ZoneChanged:
+		o.cacheKey = ""
 	case tea.KeyMsg:
-		if key.Matches(msg, o.next) {
-			o.window = (o.window + 1) % len(model.ScoreWindows)
-			o.cacheKey = ""
-		}
+		return o.onKey(msg)
 	}
 	return nil
+}
+
+func (o *Screen) onKey(msg tea.KeyMsg) tea.Cmd {
+	nav := o.c.Nav
+	switch {
+	case key.Matches(msg, o.next):
+		o.window = (o.window + 1) % len(model.ScoreWindows)
+	case key.Matches(msg, o.k.Panel):
+		o.panel = panelPeople
+	case key.Matches(msg, o.k.Right):
+		o.panel = panelIPs
+	case key.Matches(msg, nav.Up):
+		o.move(-1)
+	case key.Matches(msg, nav.Down):
+		o.move(1)
+	case key.Matches(msg, nav.Top):
+		o.move(-len(o.keysOf(o.panel)))
+	case key.Matches(msg, nav.Bottom):
+		o.move(len(o.keysOf(o.panel)))
+	case key.Matches(msg, o.k.Open):
+		return o.open()
+	default:
+		return nil
+	}
+	o.cacheKey = ""
+	return nil
+}
+
+// keysOf are the identities of a panel's items, in the order shown (all
+// of them; the panel shows those that fit).
+func (o *Screen) keysOf(panel int) []string {
+	var out []string
+	if panel == panelIPs {
+		for _, ip := range o.ips {
+			out = append(out, ip.IP)
+		}
+		return out
+	}
+	for _, p := range o.c.Data.People {
+		if p.Level < model.LevelLow {
+			break
+		}
+		out = append(out, p.Key)
+	}
+	return out
+}
+
+// cursor is the row of the cursor in a panel of n rows shown: on the
+// item it was moved to, wherever that went, else where it was.
+func (o *Screen) cursor(panel int, ids []string, n int) int {
+	if id := o.on[panel]; id != "" {
+		for i, x := range ids[:min(n, len(ids))] {
+			if x == id {
+				o.row[panel] = i
+				return i
+			}
+		}
+	}
+	return max(min(o.row[panel], min(n, len(ids))-1), 0)
+}
+
+func (o *Screen) move(by int) {
+	ids := o.keysOf(o.panel)
+	n := min(o.rows[o.panel], len(ids))
+	if n == 0 {
+		return
+	}
+	i := max(min(o.cursor(o.panel, ids, n)+by, n-1), 0)
+	o.row[o.panel], o.on[o.panel] = i, ids[i]
+}
+
+// open shows the person under the cursor, or the address's events.
+func (o *Screen) open() tea.Cmd {
+	ids := o.keysOf(o.panel)
+	n := min(o.rows[o.panel], len(ids))
+	if n == 0 {
+		return nil
+	}
+	id := ids[o.cursor(o.panel, ids, n)]
+	if o.panel == panelIPs {
+		o.c.Ask(uictx.ShowEvents{IP: id})
+		return nil
+	}
+	return o.c.OpenUser(id)
 }
 
 // view is cached: rebuilt only when the data, the size or the window
 // changes, because the charts cost a millisecond or two to draw.
 func (o *Screen) View(w, h int) string {
-	ck := fmt.Sprintf("%d/%d/%d/%d/%d", w, h, o.c.Data.Version, o.window, o.queryGen)
+	ck := fmt.Sprintf("%d/%d/%d/%d/%d/%d/%v/%v/%p", w, h, o.c.Data.Version, o.window, o.queryGen, o.panel, o.row, o.on, o.c.Loc)
 	if ck == o.cacheKey && o.loaded == (o.cacheView != "") {
 		return o.cacheView
 	}
@@ -165,11 +275,11 @@ func (o *Screen) render(w, h int) string {
 	return layout.Block(out, w, h)
 }
 
-var bucketShort = [...]string{"minimal", "low", "medium", "high", "v.high"}
-
 // scoresPanel is the bucket chart of the vendor that reports score
-// buckets: one bar per bucket coloured green to red, its count above it,
-// its name below.
+// buckets: a bar per bucket, named in the one level vocabulary with the
+// vendor's own word beside it where it differs, its count at its end, and
+// an axis. When one bucket dwarfs another (ten times or more) the scale is
+// logarithmic, so the small ones still show, and the axis says so.
 func (o *Screen) scoresPanel(w, h int) string {
 	t := o.c.Theme
 	v, reported := o.c.Vendors.Scores()
@@ -177,7 +287,7 @@ func (o *Screen) scoresPanel(w, h int) string {
 		return layout.Block(t.Bold.Render("Sign-in risk")+"\n"+t.Muted.Render("no vendor reports score buckets"), w, h)
 	}
 	win := model.ScoreWindows[o.window]
-	title := t.Bold.Render(v.Display+" sign-in risk") + t.Muted.Render(" · last "+windowLabel(win)+" (w)")
+	title := t.Bold.Render(v.Display+" risk") + t.Muted.Render(" · "+windowLabel(win)+" (w)")
 	s, ok := o.c.Data.Scores[win]
 	if !ok {
 		msg := "waiting for score insights…"
@@ -186,35 +296,143 @@ func (o *Screen) scoresPanel(w, h int) string {
 		}
 		return layout.Block(title+"\n"+t.Muted.Render(msg), w, h)
 	}
-	chartH := max(h-3, 2) // title, counts, labels
-	barW := max(min((w-8)/5, 12), 3)
-	gap := 2
-	// NoAutoBarWidth first: WithBarWidth is ignored while auto width is on.
-	bc := barchart.New(5*barW+4*gap, chartH, barchart.WithNoAxis(), barchart.WithNoAutoBarWidth(),
-		barchart.WithBarWidth(barW), barchart.WithBarGap(gap))
-	maxCount := 1
+	title += t.Muted.Render(" · " + words.Plural(s.Total, "sign-in"))
+	most, least := 0, 0
 	for _, c := range s.Counts {
-		maxCount = max(maxCount, c)
+		most = max(most, c)
+		if c > 0 && (least == 0 || c < least) {
+			least = c
+		}
 	}
-	bc.SetMax(float64(maxCount))
+	countW := len(words.Thousands(most))
+	const labelW, wordW = 8, 9 // "Critical", "very high"
+	room := max(w-labelW-1-wordW-1-1-countW, 4)
+	sc := newScale(most, least, room)
+	lines := []string{title}
 	for i, b := range model.Buckets {
-		bc.Push(barchart.BarData{Label: bucketShort[i], Values: []barchart.BarValue{
-			{Name: b.String(), Value: float64(s.Counts[i]), Style: t.Bucket(b)},
-		}})
+		lv := b.Level()
+		word := ""
+		if !strings.EqualFold(b.Label(), lv.Label()) {
+			word = strings.ToLower(b.Label())
+		}
+		bar := sc.bar(s.Counts[i])
+		lines = append(lines, t.Level(lv).Render(layout.PadRight(lv.Label(), labelW))+" "+t.Muted.Render(layout.PadRight(word, wordW))+" "+
+			t.Bucket(b).Render(bar)+layout.Spaces(room-layout.Width(bar)+1)+layout.PadLeft(words.Thousands(s.Counts[i]), countW))
 	}
-	bc.Draw()
-	cell := func(text string, st lipgloss.Style) string {
-		return st.Render(centre(text, barW))
+	pad := layout.Spaces(labelW + 1 + wordW + 1)
+	axis, labels := sc.axis()
+	note := pad
+	if sc.log {
+		note = layout.PadLeft("log scale", len(pad)-1) + " "
 	}
-	var counts, labels []string
-	for i, b := range model.Buckets {
-		counts = append(counts, cell(words.Thousands(s.Counts[i]), t.Bucket(b)))
-		labels = append(labels, cell(bucketShort[i], t.Muted))
+	lines = append(lines, t.Muted.Render(note+axis), t.Muted.Render(pad+labels))
+	return layout.Block(strings.Join(lines, "\n"), w, h)
+}
+
+// scale maps counts onto bars of at most room cells, linear or
+// logarithmic.
+type scale struct {
+	log  bool
+	top  float64 // the count at the axis's end (linear), or its decades (log)
+	room int
+}
+
+func newScale(most, least, room int) scale {
+	if least > 0 && most >= 10*least {
+		decades := 1
+		for p := 10; p < most; p *= 10 {
+			decades++
+		}
+		return scale{log: true, top: float64(decades), room: room}
 	}
-	sep := strings.Repeat(" ", gap)
-	total := t.Muted.Render(fmt.Sprintf("  %s sign-ins", words.Thousands(s.Total)))
-	body := title + total + "\n" + strings.Join(counts, sep) + "\n" + bc.View() + "\n" + strings.Join(labels, sep)
-	return layout.Block(body, w, h)
+	return scale{top: float64(niceCeil(max(most, 1))), room: room}
+}
+
+// at is where n ends on the axis, in cells. Logarithmic, 0 is the axis's
+// start and each decade from 1 takes an equal share: a single sign-in
+// still shows.
+func (s scale) at(n float64) float64 {
+	if !s.log {
+		return float64(s.room) * n / s.top
+	}
+	if n < 1 {
+		return 0
+	}
+	return float64(s.room) * (1 + math.Log10(n)) / (1 + s.top)
+}
+
+var eighths = [...]string{"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"}
+
+// bar is n's bar in eighths of a cell; a count above zero shows at least
+// a sliver.
+func (s scale) bar(n int) string {
+	e := int(math.Round(s.at(float64(n)) * 8))
+	if n > 0 {
+		e = max(e, 1)
+	}
+	e = min(e, s.room*8)
+	return strings.Repeat("█", e/8) + eighths[e%8]
+}
+
+// axis is the axis line with its ticks, and the line of their values.
+func (s scale) axis() (string, string) {
+	type tick struct {
+		at    int
+		label string
+	}
+	ticks := []tick{{0, "0"}}
+	if s.log {
+		for d, v := 0, 1; d <= int(s.top); d, v = d+1, v*10 {
+			ticks = append(ticks, tick{int(math.Round(s.at(float64(v)))), shortCount(v)})
+		}
+	} else {
+		for _, f := range []float64{0.5, 1} {
+			ticks = append(ticks, tick{int(math.Round(float64(s.room) * f)), shortCount(int(s.top * f))})
+		}
+	}
+	line := []rune(strings.Repeat("─", s.room+1))
+	labels := []rune(strings.Repeat(" ", s.room+12))
+	free := 0 // the first column a label may take
+	for _, tk := range ticks {
+		if tk.at > s.room {
+			continue
+		}
+		line[tk.at] = '┴'
+		start := tk.at - len(tk.label)/2
+		if tk.at == 0 {
+			start = 0
+		}
+		if start < free {
+			continue // no room beside the last one
+		}
+		copy(labels[start:], []rune(tk.label))
+		free = start + len(tk.label) + 1
+	}
+	line[0] = '└'
+	return string(line), strings.TrimRight(string(labels), " ")
+}
+
+// niceCeil is the smallest of 1, 2 or 5 times a power of ten that is n or
+// more: the end of a linear axis.
+func niceCeil(n int) int {
+	for p := 1; ; p *= 10 {
+		for _, m := range []int{1, 2, 5} {
+			if m*p >= n {
+				return m * p
+			}
+		}
+	}
+}
+
+// shortCount writes a tick's value: 500, 2k, 10k, 1M.
+func shortCount(n int) string {
+	switch {
+	case n >= 1_000_000 && n%1_000_000 == 0:
+		return fmt.Sprintf("%dM", n/1_000_000)
+	case n >= 1000 && n%1000 == 0:
+		return fmt.Sprintf("%dk", n/1000)
+	}
+	return fmt.Sprint(n)
 }
 
 func windowLabel(d time.Duration) string {
@@ -222,15 +440,6 @@ func windowLabel(d time.Duration) string {
 		return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
 	}
 	return fmt.Sprintf("%dh", int(d/time.Hour))
-}
-
-func centre(s string, w int) string {
-	sw := lipgloss.Width(s)
-	if sw >= w {
-		return s
-	}
-	l := (w - sw) / 2
-	return strings.Repeat(" ", l) + s + strings.Repeat(" ", w-sw-l)
 }
 
 // levelsPanel counts a vendor's distinct people per level (a person with
@@ -266,7 +475,10 @@ func (o *Screen) levelsPanel(v vendorkit.Info, w, h int) string {
 	return layout.Block(strings.Join(lines, "\n"), w, h)
 }
 
-// ratePanel is events per minute over the last hour as a sparkline.
+// ratePanel is events per minute over the last hour as a sparkline
+// with a time axis, in the dashboard's zone: a tick each quarter hour.
+// (ntcharts' time-series chart has axes, but plots a line that needs more
+// rows than the band has, and labels in the machine's zone.)
 func (o *Screen) ratePanel(w, h int) string {
 	t := o.c.Theme
 	title := t.Bold.Render("Events per minute") + t.Muted.Render(" · last hour")
@@ -274,42 +486,86 @@ func (o *Screen) ratePanel(w, h int) string {
 		return layout.Block(title+"\n"+t.Muted.Render("loading…"), w, h)
 	}
 	peak, sum := 0, 0
-	vals := make([]float64, len(o.rate))
-	for i, n := range o.rate {
-		vals[i] = float64(n)
+	for _, n := range o.rate {
 		peak = max(peak, n)
 		sum += n
 	}
-	title += t.Muted.Render(fmt.Sprintf(" · %s events, peak %d/min", words.Thousands(sum), peak))
-	sw := min(w, max(len(vals), 10))
-	sl := sparkline.New(sw, h-1, sparkline.WithStyle(t.Title), sparkline.WithMaxValue(float64(max(peak, 1))))
+	title += t.Muted.Render(fmt.Sprintf(" · %s, peak %s", words.Plural(sum, "event"), words.Thousands(peak)) + "/min")
+	per := max(min(w/max(len(o.rate), 1), 3), 1) // cells a minute
+	vals := make([]float64, 0, len(o.rate)*per)
+	for _, n := range o.rate {
+		for range per {
+			vals = append(vals, float64(n))
+		}
+	}
+	sw := max(len(vals), 10)
+	sl := sparkline.New(sw, max(h-2, 1), sparkline.WithStyle(t.Title), sparkline.WithMaxValue(float64(max(peak, 1))))
 	sl.PushAll(vals)
 	sl.Draw()
-	return layout.Block(title+"\n"+sl.View(), w, h)
+	return layout.Block(title+"\n"+sl.View()+"\n"+t.Muted.Render(o.timeAxis(len(o.rate), per, sw)), w, h)
 }
 
+// timeAxis is the line under the sparkline: a tick and the time at each
+// quarter hour of the minutes shown (n of them, per cells each, ending at
+// rateTo), in the dashboard's zone.
+func (o *Screen) timeAxis(n, per, width int) string {
+	line := []rune(strings.Repeat("─", width))
+	from := o.rateTo.Add(-time.Duration(n) * time.Minute)
+	free := 0
+	for i := 0; i < n; i++ {
+		at := from.Add(time.Duration(i) * time.Minute).In(o.c.Loc)
+		if at.Minute()%15 != 0 {
+			continue
+		}
+		col := i * per
+		label := []rune(at.Format("15:04"))
+		if col < free || col+1+len(label) > width {
+			continue
+		}
+		line[col] = '┴'
+		copy(line[col+1:], label)
+		free = col + 1 + len(label) + 1
+	}
+	return string(line)
+}
+
+// topPeople lists the riskiest people with their level and score in the
+// one vocabulary ("Critical (CASB 90)"), the cursor's row marked when the
+// panel has the cursor.
 func (o *Screen) topPeople(w, h int) string {
 	t := o.c.Theme
 	lines := []string{t.Bold.Render("Riskiest people")}
-	for _, p := range o.c.Data.People {
-		if len(lines) == h {
-			break
+	ids := o.keysOf(panelPeople)
+	shown := min(len(ids), h-1)
+	o.rows[panelPeople] = shown
+	cur := o.cursor(panelPeople, ids, shown)
+	people := o.c.Data.People[:shown]
+	describe := func(p model.Person, short bool) string {
+		vendor := ""
+		for _, v := range p.Views {
+			if v.Score == p.Score && p.Score != model.NoScore {
+				vendor = o.c.Vendors.Display(v.Vendor)
+				if short {
+					vendor = o.c.Vendors.Short(v.Vendor)
+				}
+				break
+			}
 		}
-		if p.Level < model.LevelLow {
-			break
-		}
+		return p.Level.Describe(vendor, p.Score)
+	}
+	lvW := 0
+	short := w < 60
+	for _, p := range people {
+		lvW = max(lvW, layout.Width(describe(p, short)))
+	}
+	for i, p := range people {
 		name := p.Name
 		if name == "" {
 			name = p.Email
 		}
-		vendors := make([]string, 0, 3)
-		for _, v := range o.c.Vendors.Of(p) {
-			vendors = append(vendors, o.c.Vendors.Short(v))
-		}
-		tail := " " + strings.Join(vendors, "·")
-		lv := t.Level(p.Level).Render(layout.PadRight(p.Level.Label(), 9))
-		room := max(w-9-lipgloss.Width(tail), 4)
-		lines = append(lines, lv+layout.PadRight(layout.Cut(name, room), room)+t.Muted.Render(tail))
+		room := max(w-2-lvW-1, 4)
+		row := t.Level(p.Level).Render(layout.PadRight(describe(p, short), lvW)) + " " + layout.PadRight(layout.Cut(name, room), room)
+		lines = append(lines, o.mark(panelPeople, i == cur, row, w))
 	}
 	if len(lines) == 1 {
 		lines = append(lines, t.Muted.Render("no one above low risk yet"))
@@ -317,20 +573,30 @@ func (o *Screen) topPeople(w, h int) string {
 	return layout.Block(strings.Join(lines, "\n"), w, h)
 }
 
+// mark draws a row with the cursor's marker column: "> " and the selected
+// style on the cursor's row in the panel that has it.
+func (o *Screen) mark(panel int, cur bool, row string, w int) string {
+	if cur && o.panel == panel {
+		return o.c.Theme.Selected.Render(layout.Fit("> "+row, w))
+	}
+	return "  " + row
+}
+
 func (o *Screen) topIPs(w, h int) string {
 	t := o.c.Theme
 	lines := []string{t.Bold.Render("Riskiest addresses") + t.Muted.Render(" · 24h")}
-	for _, ip := range o.ips {
-		if len(lines) == h {
-			break
-		}
+	shown := min(len(o.ips), h-1)
+	o.rows[panelIPs] = shown
+	cur := o.cursor(panelIPs, o.keysOf(panelIPs), shown)
+	for i, ip := range o.ips[:shown] {
 		score := "  –"
 		if ip.MaxScore >= 0 {
 			score = fmt.Sprintf("%3d", ip.MaxScore)
 		}
-		meta := fmt.Sprintf(" %s ev · %s", words.Thousands(ip.Events), words.Plural(ip.Users, "user"))
-		room := max(w-4-lipgloss.Width(meta), 8)
-		lines = append(lines, t.Level(ip.Level).Render(score)+" "+layout.PadRight(layout.Cut(ip.IP, room), room)+t.Muted.Render(meta))
+		meta := fmt.Sprintf(" %s · %s", words.Plural(ip.Events, "event"), words.Plural(ip.Users, "user"))
+		room := max(w-2-4-lipgloss.Width(meta), 8)
+		row := t.Level(ip.Level).Render(score) + " " + layout.PadRight(layout.Cut(ip.IP, room), room) + t.Muted.Render(meta)
+		lines = append(lines, o.mark(panelIPs, i == cur, row, w))
 	}
 	if len(lines) == 1 {
 		msg := "no events yet"

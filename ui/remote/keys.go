@@ -17,6 +17,7 @@ import (
 
 	"github.com/risktop/risktop/sources/privfile"
 	"github.com/risktop/risktop/sources/sanitize"
+	"github.com/risktop/risktop/ui/words"
 )
 
 // Role is what a key may do.
@@ -137,7 +138,7 @@ func (k *Keyring) Status() Status {
 	case len(k.auth.keys) == 0:
 		say("authorized keys: %s lists no usable key: NOBODY can log in, operators included, until it does", k.auth.path)
 	default:
-		say("authorized keys: %s: %d key(s)", k.auth.path, len(k.auth.keys))
+		say("authorized keys: %s: %s", k.auth.path, words.Plural(len(k.auth.keys), "key"))
 	}
 	for _, p := range k.auth.problems {
 		say("  %s: %s", k.auth.path, p)
@@ -150,7 +151,7 @@ func (k *Keyring) Status() Status {
 	case k.ops.err != nil:
 		say("operators: %s cannot be read (%v): nobody can act until it can", k.ops.path, k.ops.err)
 	default:
-		say("operators: %s: %d key(s)", k.ops.path, len(k.ops.keys))
+		say("operators: %s: %s", k.ops.path, words.Plural(len(k.ops.keys), "key"))
 	}
 	for _, p := range k.ops.problems {
 		say("  %s: %s", k.ops.path, p)

@@ -35,7 +35,7 @@ func TestBadLinesAreSkippedNotALockOut(t *testing.T) {
 	st := k.Status()
 	text := strings.Join(st.Lines, "\n")
 	for _, want := range []string{
-		path + ": 3 key(s)",
+		path + ": 3 keys",
 		"line 3: not a public key",
 		"line 4: a PRIVATE key; remove it at once",
 		"line 9: option from, which risktop serve cannot honour; key skipped",

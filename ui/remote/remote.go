@@ -44,6 +44,7 @@ import (
 	"github.com/risktop/risktop/ui"
 	"github.com/risktop/risktop/ui/clip"
 	"github.com/risktop/risktop/ui/theme"
+	"github.com/risktop/risktop/ui/words"
 )
 
 // Defaults for Options left zero.
@@ -403,7 +404,7 @@ func (s *Server) admit(next ssh.Handler) ssh.Handler {
 		if end = s.enter(ss); end != "" {
 			msg := "risktop: the server is shutting down; try again shortly."
 			if end == endFull {
-				msg = fmt.Sprintf("risktop: %d sessions are open, the most this server allows; try again later, or ask its operator to raise serve.max_sessions.", s.o.MaxSessions)
+				msg = fmt.Sprintf("risktop: %s open, the most this server allows; try again later, or ask its operator to raise serve.max_sessions.", words.Plural(s.o.MaxSessions, "session"))
 			}
 			wish.Fatalln(sess, msg)
 			return

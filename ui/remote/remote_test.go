@@ -165,7 +165,7 @@ func TestAuthorizedKeyGetsTheDashboardAtOnce(t *testing.T) {
 	_, tt := f.connect(viewer)
 	// The client never answers a terminal query: the dashboard must not
 	// wait for one.
-	s := tt.WaitFor(5*time.Second, "risktop", "acme", "LIVE", "1 Overview", "2 Events", "3 Users", "cloudflare", "42%", "q quit")
+	s := tt.WaitFor(5*time.Second, "risktop", "acme", "LIVE", "1 Overview", "2 Events", "3 Users", "Cloudflare", "42%", "q quit")
 	if w := ansi.StringWidth(frameLine(s, "risktop · acme")); w != 80 {
 		t.Errorf("header is %d cells wide, want 80", w)
 	}
@@ -430,7 +430,7 @@ func TestIdleTimeout(t *testing.T) {
 			tb.WaitFor(5*time.Second, "people · merged")
 		} else {
 			tb.Key("1")
-			tb.WaitFor(5*time.Second, "OneLogin sign-in risk")
+			tb.WaitFor(5*time.Second, "OneLogin risk")
 		}
 		f.hub.Publish(health(i % 100))
 		time.Sleep(100 * time.Millisecond)
@@ -455,7 +455,7 @@ func TestMaxSessions(t *testing.T) {
 	_, first := f.connect(k)
 	first.WaitFor(5*time.Second, "q quit")
 	_, second := f.connect(k)
-	second.WaitFor(5*time.Second, "1 sessions are open, the most this server allows")
+	second.WaitFor(5*time.Second, "1 session open, the most this server allows")
 	if code := second.Wait(5 * time.Second); code != 1 {
 		t.Errorf("refused session exit %d, want 1", code)
 	}

@@ -3,6 +3,7 @@
 package scroll
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -86,4 +87,12 @@ func (s *Model) View() string {
 		s.stale = false
 	}
 	return s.view
+}
+
+// Where says which lines show, "lines 1–20 of 45", or "" when all do.
+func (s *Model) Where() string {
+	if len(s.lines) <= s.height {
+		return ""
+	}
+	return fmt.Sprintf("lines %d–%d of %d", s.off+1, min(s.off+s.height, len(s.lines)), len(s.lines))
 }

@@ -53,7 +53,7 @@ func TroubleLines(t *theme.Theme, vendors uictx.Vendors, health map[string]model
 	}
 	line := func(h model.Health) string {
 		st := t.State(h.State)
-		return layout.Fit(st.Render(StateSymbol(h.State)+" "+h.Source+" "+h.State.String()+":")+" "+troubleText(h), width)
+		return layout.Fit(st.Render(StateSymbol(h.State)+" "+vendors.Display(h.Source)+" "+h.State.String()+":")+" "+troubleText(h), width)
 	}
 	if len(bad) <= 2 {
 		out := make([]string, len(bad))
@@ -64,7 +64,7 @@ func TroubleLines(t *theme.Theme, vendors uictx.Vendors, health map[string]model
 	}
 	var rest []string
 	for _, h := range bad[1:] {
-		rest = append(rest, h.Source)
+		rest = append(rest, vendors.Display(h.Source))
 	}
 	more := fmt.Sprintf("%d more in trouble: %s", len(rest), strings.Join(rest, ", "))
 	return []string{line(bad[0]), layout.Fit(t.Muted.Render("  "+more+" · S shows every error"), width)}
@@ -116,7 +116,7 @@ func (p *Panel) OnKey(msg tea.KeyMsg) tea.Cmd {
 func (p *Panel) Box(width, bodyH int) string {
 	c := p.c
 	now := c.Now()
-	ck := fmt.Sprintf("%d/%d/%d/%d", width, bodyH, c.Data.Version, now.Unix()/60)
+	ck := fmt.Sprintf("%d/%d/%d/%d", width, bodyH, c.Data.Version, now.Unix())
 	if ck == p.drawnK {
 		return p.drawn
 	}
@@ -163,10 +163,10 @@ func (p *Panel) lines(now time.Time, inner, most int) []string {
 			facts = append(facts, words.Plural(h.Failures, "failed poll"))
 		}
 		if h.Failures > 0 && h.NextPoll.After(now) {
-			facts = append(facts, "retry in "+words.Coarse(h.NextPoll.Sub(now)))
+			facts = append(facts, "retry in "+words.Age(h.NextPoll.Sub(now)))
 		}
 		if !h.LastSuccess.IsZero() {
-			facts = append(facts, "last success "+words.Coarse(now.Sub(h.LastSuccess))+" ago")
+			facts = append(facts, "last success "+words.Age(now.Sub(h.LastSuccess))+" ago")
 		} else if h.State != model.StateStarting {
 			facts = append(facts, "no success yet")
 		}
@@ -179,12 +179,12 @@ func (p *Panel) lines(now time.Time, inner, most int) []string {
 			lines = append(lines, layout.Indent(layout.Wrap([]string{strings.TrimSpace(l)}, inner-2), "  ")...)
 		}
 		if b := h.Backfill; b != nil && !b.Done {
-			lines = append(lines, t.Muted.Render(fmt.Sprintf("  history %d%% · %s events", int(b.Fraction()*100), words.Thousands(b.Events))))
+			lines = append(lines, t.Muted.Render(fmt.Sprintf("  history %d%% · %s", int(b.Fraction()*100), words.Plural(b.Events, "event"))))
 		}
 		if h.LastError != "" {
 			label := "last error"
 			if !h.LastErrorAt.IsZero() {
-				label += " (" + words.Coarse(now.Sub(h.LastErrorAt)) + " ago)"
+				label += " (" + words.Age(now.Sub(h.LastErrorAt)) + " ago)"
 			}
 			if h.Failures == 0 {
 				label += ", since recovered"

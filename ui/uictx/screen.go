@@ -65,3 +65,27 @@ type Resized struct{ W, H int }
 
 // DataChanged tells screens that the live data changed.
 type DataChanged Change
+
+// KeyOwner is a screen with a part open that owns the keyboard: a detail
+// pane, an input, a form inside it. While OwnsKeys reports true every key
+// goes to the screen (ctrl+c aside): no global key fires (pause, tabs,
+// the command bar, quit) and nothing reaches the tabs, until the screen
+// closes that part (on esc). A screen whose Typing reports true owns the
+// keyboard the same way.
+type KeyOwner interface {
+	OwnsKeys() bool
+}
+
+// OwnsKeys reports whether sc has the keyboard to itself now: it is
+// typing, or it is a KeyOwner that owns the keys.
+func OwnsKeys(sc Screen) bool {
+	if sc.Typing() {
+		return true
+	}
+	o, ok := sc.(KeyOwner)
+	return ok && o.OwnsKeys()
+}
+
+// ZoneChanged tells screens that times are now shown in another zone
+// (Context.Loc, set by :tz): what they drew with times is stale.
+type ZoneChanged struct{}

@@ -66,7 +66,7 @@ const drillSignIns = 100
 // NewDrill is the drill-down of who: a person's key, name or email.
 func NewDrill(c *uictx.Context, who string) *Drill {
 	d := &Drill{c: c, sections: c.Vendors.WithLevels(), key: who, k: drillKeys{
-		Events: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "their events")),
+		Events: key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "view their events")),
 		Back:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Reset:  key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "reset Cloudflare risk")),
 		Push:   key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "push an IP's risk to Okta")),
@@ -330,7 +330,7 @@ func (d *Drill) detections(line func(string), v vendorkit.Info, p model.Person) 
 			continue
 		}
 		shown = true
-		line(fmt.Sprintf("%s  %s events · last %s", t.Level(view.Level).Render(view.Level.Label()), words.Thousands(view.Events), ago(now, view.LastSeen)))
+		line(fmt.Sprintf("%s  %s · last %s", t.Level(view.Level).Render(view.Level.Label()), words.Plural(view.Events, "event"), ago(now, view.LastSeen)))
 	}
 	stored := d.load.detected[v.Name]
 	if det := d.load.detail; det != nil && d.load.detailOf == v.Name {
@@ -419,7 +419,7 @@ func (d *Drill) sparkline(w int) string {
 	sl := sparkline.New(min(max(len(vals), 10), w-2), 3, sparkline.WithMaxValue(100), sparkline.WithStyle(d.c.Theme.Warn))
 	sl.PushAll(vals)
 	sl.Draw()
-	return sl.View() + "\n" + d.c.Theme.Muted.Render(fmt.Sprintf("%d sign-ins, 0–100", len(vals)))
+	return sl.View() + "\n" + d.c.Theme.Muted.Render(words.Plural(len(vals), "sign-in")+", 0–100")
 }
 
 // scoreText is a 0–100 score, or a dash for none.

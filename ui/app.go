@@ -213,6 +213,9 @@ func (a *App) handle(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.onCopied(msg)
 	case push.IPs:
 		return a, push.OpenBulk(a.c, msg)
+	case cmdbarData:
+		a.cmdbar.loaded(msg)
+		return a, nil
 	case export.Done:
 		if text, isErr := a.c.Exports.Done(msg); isErr {
 			return a, a.sayErr(text)
@@ -447,7 +450,7 @@ func (a *App) routeKey(msg tea.KeyMsg) tea.Cmd {
 		a.openHelp()
 		return nil
 	case key.Matches(msg, a.keys.Command):
-		return a.cmdbar.open()
+		return a.openCmdbar()
 	case key.Matches(msg, a.keys.Pause):
 		return a.togglePause()
 	case key.Matches(msg, a.keys.Refresh):

@@ -208,10 +208,8 @@ func (e *Screen) Activate() tea.Cmd {
 	switch {
 	case e.pageNo == 0 && !e.loading:
 		return e.first()
-	case e.following():
-		return e.refresh()
 	default:
-		return e.count()
+		return e.refresh()
 	}
 }
 
@@ -328,6 +326,10 @@ func (e *Screen) Filter() store.EventFilter {
 
 func (e *Screen) pageSize() int { return max(e.tbl.VisibleRows(), 1) }
 
+// PageSize is how many events a page holds; Sort is the order shown.
+func (e *Screen) PageSize() int    { return e.pageSize() }
+func (e *Screen) Sort() store.Sort { return e.sortBy }
+
 // fetch runs q and delivers the page; its count follows it (onPage).
 func (e *Screen) fetch(q store.EventQuery, nav string) tea.Cmd {
 	st := e.c.Store
@@ -354,22 +356,10 @@ func (e *Screen) fetch(q store.EventQuery, nav string) tea.Cmd {
 	}
 }
 
-// count asks where the page shown stands: the total, the rows before it,
-// and those newer than head. One runs at a time; data that changes
-// meanwhile counts again once it is in. A new page stops the count of
-// the page before.
-func (e *Screen) count() tea.Cmd {
-	st := e.c.Store
-	if st == nil || e.pageNo == 0 {
-		return nil
-	}
-	if e.counting {
-		e.recount = true
-		return nil
-	}
-	return e.startCount()
-}
-
+// startCount asks where the page shown stands: the total, the rows
+// before it, and those newer than head. One runs at a time; a new page
+// stops the count of the page before, and a refresh asked for meanwhile
+// counts again once it is in.
 func (e *Screen) startCount() tea.Cmd {
 	if e.stopCount != nil {
 		e.stopCount()
@@ -431,9 +421,28 @@ func (e *Screen) first() tea.Cmd {
 	return e.fetch(store.EventQuery{EventFilter: e.Filter()}, "first")
 }
 
-// refresh reads the top page again, keeping the cursor's row number.
+// refresh reads the page shown again: the top page when it follows the
+// newest events, else the page from the same first row, so the rows are
+// the store's as they are now (events back-filled into the page appear)
+// without the page moving. The cursor stays on its event.
 func (e *Screen) refresh() tea.Cmd {
-	return e.fetch(store.EventQuery{EventFilter: e.Filter()}, "same")
+	if e.following() || e.pageNo == 0 {
+		return e.fetch(store.EventQuery{EventFilter: e.Filter()}, "same")
+	}
+	return e.fetch(e.fromFirst(), "same")
+}
+
+// fromFirst is the query of the page shown, from its first row (keys are
+// unique, so just after the key above it is seq+1).
+func (e *Screen) fromFirst() store.EventQuery {
+	q := e.last
+	q.After, q.Before, q.Last = nil, nil, false
+	if k := e.page.First; e.page.HasPrev && k != nil {
+		above := *k
+		above.Seq++
+		q.After = &above
+	}
+	return q
 }
 
 func (e *Screen) Update(msg tea.Msg) tea.Cmd {
@@ -454,18 +463,15 @@ func (e *Screen) Update(msg tea.Msg) tea.Cmd {
 		if !msg.Events || !e.c.OnTab(e) {
 			return nil
 		}
-		if e.following() {
-			// The newest page follows the live head; one refresh waiting
-			// behind a load is enough however many announcements come.
-			if e.loading {
-				e.reload = true
-				return nil
-			}
-			return e.refresh()
+		// The newest page follows the live head; another stays where it
+		// starts, and its count says where it now stands and how many
+		// newer events wait above. One refresh waiting behind a load is
+		// enough however many announcements come.
+		if e.loading {
+			e.reload = true
+			return nil
 		}
-		// Elsewhere the rows stay; the count says where they now stand and
-		// how many newer events wait above.
-		return e.count()
+		return e.refresh()
 	case tea.KeyMsg:
 		return e.onKey(msg)
 	}
@@ -487,15 +493,8 @@ func (e *Screen) resize(w, h int) tea.Cmd {
 		e.openDetail(e.detailEv)
 	}
 	if e.pageNo > 0 && e.tbl.VisibleRows() != before {
-		// The page grows or shrinks from its first row: continue just
-		// after the key above it (keys are unique, so seq+1 is that).
-		q := e.last
-		q.After, q.Before, q.Last = nil, nil, false
-		if k := e.page.First; e.page.HasPrev && k != nil {
-			above := *k
-			above.Seq++
-			q.After = &above
-		}
+		// The page grows or shrinks from its first row.
+		q := e.fromFirst()
 		return e.fetch(q, "same")
 	}
 	return nil
@@ -533,8 +532,16 @@ func (e *Screen) onPage(m eventsPage) tea.Cmd {
 		e.pageNo = 1
 	}
 	e.pages = max(e.pages, e.pageNo)
+	selected, _ := e.selected()
 	e.last, e.page, e.events = m.q, m.page, m.page.Events
 	e.setRows()
+	if m.nav == "same" {
+		if i := slices.IndexFunc(e.events, func(ev model.Event) bool {
+			return ev.ID == selected.ID && ev.Vendor == selected.Vendor
+		}); i >= 0 {
+			e.tbl.SetCursor(i)
+		}
+	}
 	switch m.nav {
 	case "next", "first":
 		e.tbl.Top()
@@ -559,9 +566,6 @@ func (e *Screen) again() tea.Cmd {
 		return nil
 	}
 	e.reload = false
-	if !e.following() {
-		return nil
-	}
 	return e.refresh()
 }
 

@@ -34,7 +34,7 @@ type eventQuery struct {
 const filterHelp = "user:EMAIL|NAME  ip:ADDR|CIDR  score>=N  type:ID|NAME  vendor:NAME  since:1h|7d|all  words…"
 
 // filterKeys are the keys a term may have, as the errors list them.
-const filterKeys = "user: ip: score>= type: vendor: since:"
+const filterKeys = "user ip score type vendor since"
 
 // parseFilter reads a filter line; window is the time window in force
 // unless the line sets since:. vendors, when given, are the names
@@ -55,7 +55,7 @@ func parseFilter(line string, window time.Duration, vendors ...vendorkit.Info) e
 			continue
 		}
 		if !knownKey(name) {
-			bad("%s%s%s: no key %s — the keys are %s (quote text to search for it: \"%s%s%s\")", name, op, val, name, filterKeys, name, op, val)
+			bad("no key %q: use %s (or \"quote\" text)", name, filterKeys)
 			continue
 		}
 		if val == "" {

@@ -136,7 +136,8 @@ func (a *App) syncContext() {
 	d, c := &a.deps, a.c
 	c.Theme, c.Store, c.Actions, c.ReadOnly, c.Actor = d.Theme, d.Store, d.Actions, d.ReadOnly, d.Actor
 	c.Clipboard, c.Now, c.After, c.Log = d.Clipboard, d.Now, d.After, d.Log
-	c.Exports.Set(export.Options{Dir: d.ExportDir, Limits: d.Exports, FreeSpace: d.FreeSpace, Log: d.Log, Actor: string(d.Actor), Now: d.Now})
+	c.Exports.Set(export.Options{Dir: d.ExportDir, Limits: d.Exports, FreeSpace: d.FreeSpace, Log: d.Log, Actor: string(d.Actor), Now: d.Now,
+		VendorName: c.Vendors.Display})
 }
 
 // hubMsg carries what the pollers announced since the last one.

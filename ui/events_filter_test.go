@@ -241,3 +241,68 @@ func TestGoldenEventsFilterAndDates(t *testing.T) {
 		})
 	}
 }
+
+// :save and :view keep the Events filter and order in the store, per
+// operator, offered by completion; bad names and unknown views say so.
+func TestSavedViews(t *testing.T) {
+	a := actionApp(t, 160, 48, &fakeActions{})
+	failedLogins(t, a, 4)
+	keysOf(a, "2", "/")
+	typeLine(a, "failed since:7d")
+	keysOf(a, "enter", "s")
+	command := func(line string) {
+		keysOf(a, ":")
+		typeLine(a, line)
+		keysOf(a, "enter")
+	}
+	command("save failed-7d")
+	if !strings.Contains(a.toast.text, "saved view failed-7d (failed since:7d)") {
+		t.Fatalf("notice %q", a.toast.text)
+	}
+	command("save bad/name")
+	if !strings.Contains(a.toast.text, `"bad/name" is not a view name`) {
+		t.Fatalf("notice %q", a.toast.text)
+	}
+	keysOf(a, "esc", "esc", "s", "1")
+	command("view nope")
+	if a.toast.text != "no view named nope — saved: failed-7d" {
+		t.Fatalf("notice %q", a.toast.text)
+	}
+	command("view failed-7d")
+	if s := statusLine(t, a); a.tab != tabEvents || !strings.Contains(s, `4 events · last 7d · "failed" · riskiest first`) {
+		t.Fatalf("tab %d, status %q", a.tab, s)
+	}
+	// Completion offers the saved view.
+	keysOf(a, ":")
+	typeLine(a, "view f")
+	keysOf(a, "tab")
+	if got := typedLine(a); got != "view failed-7d" {
+		t.Fatalf("completed to %q", got)
+	}
+}
+
+// :ip with a prefix filters the events to it and opens the bulk push
+// form over the addresses of the events shown; completion offers the
+// addresses seen and their prefixes.
+func TestIPPrefixOpensTheBulkForm(t *testing.T) {
+	a := actionApp(t, 160, 48, &fakeActions{})
+	keysOf(a, ":")
+	typeLine(a, "ip 203.0")
+	keysOf(a, "tab")
+	if got := typedLine(a); !strings.HasPrefix(got, "ip 203.0.113.") {
+		t.Fatalf("completed to %q", got)
+	}
+	keysOf(a, "esc", ":")
+	typeLine(a, "ip 203.0.113.0/24")
+	keysOf(a, "enter")
+	n, err := a.c.Store.CountEvents(context.Background(), store.EventFilter{IP: "203.0.113.0/24", From: fixtureNow.Add(-24 * time.Hour)})
+	if err != nil || n == 0 {
+		t.Fatal(n, err)
+	}
+	v := a.View()
+	for _, want := range []string{"Push IP risk to Okta:", "in the events filter: last 1d · ip 203.0.113.0/24", fmt.Sprintf("%d events", n)} {
+		if !strings.Contains(v, want) {
+			t.Fatalf("no %q:\n%s", want, v)
+		}
+	}
+}

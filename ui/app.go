@@ -136,7 +136,8 @@ func (a *App) syncContext() {
 	d, c := &a.deps, a.c
 	c.Theme, c.Store, c.Actions, c.ReadOnly, c.Actor = d.Theme, d.Store, d.Actions, d.ReadOnly, d.Actor
 	c.Clipboard, c.Now, c.After, c.Log = d.Clipboard, d.Now, d.After, d.Log
-	c.Exports.Set(export.Options{Dir: d.ExportDir, Limits: d.Exports, FreeSpace: d.FreeSpace, Log: d.Log, Actor: string(d.Actor), Now: d.Now})
+	c.Exports.Set(export.Options{Dir: d.ExportDir, Limits: d.Exports, FreeSpace: d.FreeSpace, Log: d.Log, Actor: string(d.Actor), Now: d.Now,
+		VendorName: c.Vendors.Display})
 }
 
 // hubMsg carries what the pollers announced since the last one.
@@ -213,6 +214,9 @@ func (a *App) handle(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.onCopied(msg)
 	case push.IPs:
 		return a, push.OpenBulk(a.c, msg)
+	case cmdbarData:
+		a.cmdbar.loaded(msg)
+		return a, nil
 	case export.Done:
 		if text, isErr := a.c.Exports.Done(msg); isErr {
 			return a, a.sayErr(text)
@@ -428,7 +432,7 @@ func (a *App) routeKey(msg tea.KeyMsg) tea.Cmd {
 		a.openHelp()
 		return nil
 	case key.Matches(msg, a.keys.Command):
-		return a.cmdbar.open()
+		return a.openCmdbar()
 	case key.Matches(msg, a.keys.Pause):
 		return a.togglePause()
 	case key.Matches(msg, a.keys.Refresh):

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"context"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -26,7 +28,9 @@ var commands = []struct {
 	{"events", "", "the events table", false},
 	{"users", "", "everyone, riskiest first", false},
 	{"user", "<email>", "one person's drill-down", false},
-	{"ip", "<address or /24>", "events from an address or prefix", false},
+	{"ip", "<address or /24>", "events from an address or prefix; push them", false},
+	{"save", "<name>", "save the Events filter and order as a view", false},
+	{"view", "<name>", "the Events filter and order saved as name", false},
 	{"behaviors", "", "Cloudflare risk behaviors", false},
 	{"integrations", "", "Cloudflare risk integrations", false},
 	{"outbox", "", "pushes and the audit log", false},
@@ -70,9 +74,64 @@ type cmdbar struct {
 	// input only while the line is short enough to complete: the input
 	// compares every one with the line on each key.
 	compKey [2]int // the data version and the faults switch they were made for
+	compGen int    // and the candidates read from the store (cands.gen)
 	comps   []string
 	longest int  // characters in the longest
 	offered bool // the input holds them
+
+	cands cmdbarData // saved views and recent addresses, read when the bar opens
+	gen   int
+}
+
+// cmdbarData is what the bar's completions read from the store: the
+// operator's saved views and the riskiest addresses of the last day,
+// with their prefixes.
+type cmdbarData struct {
+	gen   int
+	views []string
+	ips   []string
+}
+
+// candidateIPs is how many addresses completion offers.
+const candidateIPs = 20
+
+// openCmdbar opens the bar and reads its candidates in the background.
+func (a *App) openCmdbar() tea.Cmd {
+	focus := a.cmdbar.open()
+	st := a.c.Store
+	if st == nil {
+		return focus
+	}
+	a.cmdbar.gen++
+	gen, ctx, owner, since := a.cmdbar.gen, a.c.Ctx, events.ViewOwner(a.c), a.c.Now().Add(-24*time.Hour)
+	return tea.Batch(focus, func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		d := cmdbarData{gen: gen}
+		if vs, err := st.SavedViews(ctx, owner); err == nil {
+			for _, v := range vs {
+				d.views = append(d.views, v.Name)
+			}
+		}
+		if top, err := st.TopIPs(ctx, since, candidateIPs); err == nil {
+			var prefixes []string
+			for _, r := range top {
+				d.ips = append(d.ips, r.IP)
+				if p := events.PrefixOf(r.IP); p != "" && !slices.Contains(prefixes, p) {
+					prefixes = append(prefixes, p)
+				}
+			}
+			d.ips = append(d.ips, prefixes...)
+		}
+		return d
+	})
+}
+
+// loaded takes the candidates read for the latest opening.
+func (c *cmdbar) loaded(d cmdbarData) {
+	if d.gen == c.gen {
+		c.cands = d
+	}
 }
 
 func newCmdbar(t *theme.Theme) cmdbar {
@@ -94,10 +153,10 @@ func (c *cmdbar) open() tea.Cmd {
 // setCompletions gives the prompt its completions, made by build when key
 // differs from the last call's.
 func (c *cmdbar) setCompletions(key [2]int, build func() []string) {
-	if key == c.compKey && c.comps != nil {
+	if key == c.compKey && c.compGen == c.cands.gen && c.comps != nil {
 		return
 	}
-	c.compKey, c.comps, c.longest, c.offered = key, build(), 0, false
+	c.compKey, c.compGen, c.comps, c.longest, c.offered = key, c.cands.gen, build(), 0, false
 	for _, s := range c.comps {
 		c.longest = max(c.longest, utf8.RuneCountInString(s))
 	}
@@ -165,6 +224,12 @@ func (a *App) completions() []string {
 			out = append(out, "user "+p.Email)
 		}
 	}
+	for _, v := range a.cmdbar.cands.views {
+		out = append(out, "view "+v)
+	}
+	for _, ip := range a.cmdbar.cands.ips {
+		out = append(out, "ip "+ip)
+	}
 	return out
 }
 
@@ -210,12 +275,24 @@ func (a *App) run(line string) tea.Cmd {
 			return a.sayErr(err.Error())
 		}
 		cmds := []tea.Cmd{a.showEvents(uictx.ShowEvents{IP: filter})}
-		// A single address (not a prefix) can be pushed: when actions are
-		// on, the push form opens over the filtered events.
-		if !strings.Contains(filter, "/") && a.c.ActionsOff() == "" && a.deps.Actions.CanPush() {
-			cmds = append(cmds, push.Open(a.c, filter, "HIGH", nil))
+		// When actions are on, the push form opens over the filtered
+		// events: an address's own, or for a prefix the bulk form of
+		// every address of it in the events shown.
+		if a.c.ActionsOff() == "" && a.deps.Actions.CanPush() {
+			if strings.Contains(filter, "/") {
+				cmds = append(cmds, a.eventsScreen().PushAll())
+			} else {
+				cmds = append(cmds, push.Open(a.c, filter, "HIGH", nil))
+			}
 		}
 		return tea.Batch(cmds...)
+	case "save":
+		if arg == "" {
+			return a.sayErr(":save needs a name, e.g. :save failed-logins")
+		}
+		return a.eventsScreen().SaveView(arg)
+	case "view":
+		return tea.Batch(a.switchTab(tabEvents), a.eventsScreen().OpenView(arg))
 	case "fault":
 		return a.fault(arg)
 	case "tz":
@@ -230,6 +307,9 @@ func (a *App) run(line string) tea.Cmd {
 	sort.Strings(names)
 	return a.sayErr("unknown command :" + name + " — try " + strings.Join(names, " "))
 }
+
+// eventsScreen is the Events tab's screen.
+func (a *App) eventsScreen() *events.Screen { return a.screens[tabEvents].(*events.Screen) }
 
 // fault switches a simulated vendor to a fault, or heals it, and polls it
 // at once so the dashboard shows the effect without waiting.

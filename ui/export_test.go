@@ -16,7 +16,7 @@ import (
 
 // eventHeader is an events export's columns.
 var eventHeader = []string{"time", "vendor", "id", "type", "type_name", "user", "email", "user_id", "ip",
-	"score", "level", "app", "reasons", "fields"}
+	"risk", "score", "level", "app", "reasons", "fields"}
 
 // exportApp is the fixture app over n events (plus a few hostile ones)
 // exporting into a directory that does not exist yet.
@@ -128,6 +128,7 @@ func TestExportEvents(t *testing.T) {
 		{h1[col("user")], "'=cmd|' /C calc'!A0"},
 		{h1[col("reasons")], "'@SUM(1+1)*cmd|' /C calc'!A0"},
 		{h1[col("score")], "99"},
+		{h1[col("risk")], "Critical (OneLogin 99)"},
 		{h1[col("time")], "2026-11-21T14:29:59.000Z"},
 		{h2[col("user")], "'+1 555 0100"},
 		{h2[col("reasons")], "'-2+3"},

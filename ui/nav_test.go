@@ -122,7 +122,7 @@ func TestNavigationKeys(t *testing.T) {
 	}{
 		{"help", "?", "Everywhere", "? or esc closes this help", 3},
 		{"drill-down", "3 enter", "Critical  Ava Chen", "  198.51.100.", 3},
-		{"event detail", "2 enter", "onelogin event", "u opens the user", 4},
+		{"event detail", "2 enter", "OneLogin event", "u opens the user", 4},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			a := newFixtureApp(t, 80, 24, 400)

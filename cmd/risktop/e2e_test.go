@@ -141,7 +141,7 @@ func testDemoInTerminal(t *testing.T, bin string) {
 		gone []string // must not be on screen
 	}{
 		{"overview", []string{"1"}, []string{"OneLogin risk", "Cloudflare users by max level", "Riskiest people"}, nil},
-		{"events", []string{"2"}, []string{"page 1 of", "Score", "Level", "USER_"}, nil},
+		{"events", []string{"2"}, []string{"page 1 of", "Risk", "USER_"}, nil},
 		{"events-page-2", []string{"]"}, []string{"page 2 of"}, nil},
 		{"events-filter", []string{"/", "s", "c", "o", "r", "e", ">", "=", "7", "6", "Enter"}, []string{"score ≥ 76", "newest first"}, nil},
 		{"events-detail", []string{"Enter"}, []string{"Risk reasons", "u opens the user"}, nil},

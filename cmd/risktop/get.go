@@ -19,6 +19,7 @@ import (
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/sanitize"
+	"github.com/risktop/risktop/sources/vendors"
 )
 
 const getSynopsis = `
@@ -431,12 +432,14 @@ func getEvents(ctx context.Context, st store.Store, q getQuery) (table, error) {
 
 func eventsTable(events []model.Event) table {
 	t := table{
-		keys:     []string{"time", "vendor", "id", "type", "type_name", "user_id", "user_name", "email", "ip", "score", "level", "app", "reasons"},
-		headings: []string{"TIME", "VENDOR", "USER", "IP", "SCORE", "LEVEL", "TYPE", "APP"},
+		keys:     []string{"time", "vendor", "id", "type", "type_name", "user_id", "user_name", "email", "ip", "risk", "score", "level", "app", "reasons"},
+		headings: []string{"TIME", "VENDOR", "USER", "IP", "RISK", "TYPE", "APP"},
 	}
 	for _, e := range events {
+		// risk in the dashboard's words; score and level apart for scripts.
+		risk := e.Level.Describe(vendorDisplay(e.Vendor), e.Score)
 		r := row{cells: []cell{timeCell(e.Time), textCell(e.Vendor), textCell(e.ID), intCell(e.Type), textCell(e.TypeName),
-			textCell(e.UserID), textCell(e.UserName), textCell(e.UserKey), textCell(e.IP), scoreCell(e.Score),
+			textCell(e.UserID), textCell(e.UserName), textCell(e.UserKey), textCell(e.IP), textCell(risk), scoreCell(e.Score),
 			textCell(e.Level.String()), textCell(e.App), textCell(strings.ReplaceAll(strings.TrimSpace(e.Reasons), "\n", "; "))}}
 		user := e.UserKey
 		if user == "" {
@@ -445,13 +448,24 @@ func eventsTable(events []model.Event) table {
 		if user == "" {
 			user = e.UserID
 		}
-		r.view = []string{localTime(e.Time), e.Vendor, user, e.IP, r.cells[9].text, e.Level.String(), e.TypeName, e.App}
+		r.view = []string{localTime(e.Time), e.Vendor, user, e.IP, risk, e.TypeName, e.App}
 		for i := range r.view {
 			r.view[i] = sanitize.LineN(r.view[i], maxColumn)
 		}
 		t.rows = append(t.rows, r)
 	}
 	return t
+}
+
+// vendorDisplay is a vendor's name for people (the registry's), as the
+// dashboard writes it beside a score.
+func vendorDisplay(name string) string {
+	for _, v := range vendors.Infos() {
+		if v.Name == name {
+			return v.Display
+		}
+	}
+	return name
 }
 
 // maxColumn keeps one long value from widening a whole text table.

@@ -85,33 +85,33 @@ func TestGetFormats(t *testing.T) {
 		want string
 	}{
 		{[]string{"get", "events", all, "--config", cfg}, `
-TIME                 VENDOR      USER                  IP            SCORE  LEVEL     TYPE               APP
-2026-03-02 09:00:00  onelogin    ava.chen@example.com  203.0.113.9   82     critical  User logged in     Salesforce
-2026-03-02 08:00:00  onelogin    bo.li@example.com     198.51.100.7  30     medium    User failed login  =HYPERLINK("http://evil")
-2026-03-02 07:00:00  cloudflare  ava.chen@example.com  -             -      high      Impossible Travel  -
+TIME                 VENDOR      USER                  IP            RISK                    TYPE               APP
+2026-03-02 09:00:00  onelogin    ava.chen@example.com  203.0.113.9   Critical (OneLogin 82)  User logged in     Salesforce
+2026-03-02 08:00:00  onelogin    bo.li@example.com     198.51.100.7  Medium (OneLogin 30)    User failed login  =HYPERLINK("http://evil")
+2026-03-02 07:00:00  cloudflare  ava.chen@example.com  -             High                    Impossible Travel  -
 `},
 		{[]string{"get", "--csv", "events", all, "--config", cfg, "--limit", "2"}, `
-time,vendor,id,type,type_name,user_id,user_name,email,ip,score,level,app,reasons
-2026-03-02T09:00:00Z,onelogin,ol-1,5,User logged in,101,Ava Chen,ava.chen@example.com,203.0.113.9,82,critical,Salesforce,New country; Tor exit node
-2026-03-02T08:00:00Z,onelogin,ol-2,6,User failed login,102,Bo Li,bo.li@example.com,198.51.100.7,30,medium,"'=HYPERLINK(""http://evil"")",
+time,vendor,id,type,type_name,user_id,user_name,email,ip,risk,score,level,app,reasons
+2026-03-02T09:00:00Z,onelogin,ol-1,5,User logged in,101,Ava Chen,ava.chen@example.com,203.0.113.9,Critical (OneLogin 82),82,critical,Salesforce,New country; Tor exit node
+2026-03-02T08:00:00Z,onelogin,ol-2,6,User failed login,102,Bo Li,bo.li@example.com,198.51.100.7,Medium (OneLogin 30),30,medium,"'=HYPERLINK(""http://evil"")",
 `},
 		{[]string{"get", "events", all, "--json", "--user", "AVA.CHEN@example.com", "--config", cfg}, `
 [
-{"time":"2026-03-02T09:00:00Z","vendor":"onelogin","id":"ol-1","type":5,"type_name":"User logged in","user_id":"101","user_name":"Ava Chen","email":"ava.chen@example.com","ip":"203.0.113.9","score":82,"level":"critical","app":"Salesforce","reasons":"New country; Tor exit node"},
-{"time":"2026-03-02T07:00:00Z","vendor":"cloudflare","id":"cf-1","type":0,"type_name":"Impossible Travel","user_id":"u-9","user_name":"","email":"ava.chen@example.com","ip":"","score":null,"level":"high","app":"","reasons":""}
+{"time":"2026-03-02T09:00:00Z","vendor":"onelogin","id":"ol-1","type":5,"type_name":"User logged in","user_id":"101","user_name":"Ava Chen","email":"ava.chen@example.com","ip":"203.0.113.9","risk":"Critical (OneLogin 82)","score":82,"level":"critical","app":"Salesforce","reasons":"New country; Tor exit node"},
+{"time":"2026-03-02T07:00:00Z","vendor":"cloudflare","id":"cf-1","type":0,"type_name":"Impossible Travel","user_id":"u-9","user_name":"","email":"ava.chen@example.com","ip":"","risk":"High","score":null,"level":"high","app":"","reasons":""}
 ]
 `},
 		{[]string{"get", "events", all, "--ip", "198.51.100.0/24", "--config", cfg}, `
-TIME                 VENDOR    USER               IP            SCORE  LEVEL   TYPE               APP
-2026-03-02 08:00:00  onelogin  bo.li@example.com  198.51.100.7  30     medium  User failed login  =HYPERLINK("http://evil")
+TIME                 VENDOR    USER               IP            RISK                  TYPE               APP
+2026-03-02 08:00:00  onelogin  bo.li@example.com  198.51.100.7  Medium (OneLogin 30)  User failed login  =HYPERLINK("http://evil")
 `},
 		{[]string{"get", "events", all, "--min-score", "50", "--csv", "--config", cfg}, `
-time,vendor,id,type,type_name,user_id,user_name,email,ip,score,level,app,reasons
-2026-03-02T09:00:00Z,onelogin,ol-1,5,User logged in,101,Ava Chen,ava.chen@example.com,203.0.113.9,82,critical,Salesforce,New country; Tor exit node
+time,vendor,id,type,type_name,user_id,user_name,email,ip,risk,score,level,app,reasons
+2026-03-02T09:00:00Z,onelogin,ol-1,5,User logged in,101,Ava Chen,ava.chen@example.com,203.0.113.9,Critical (OneLogin 82),82,critical,Salesforce,New country; Tor exit node
 `},
 		{[]string{"get", "events", all, "--type", "6,7", "--json", "--config", cfg}, `
 [
-{"time":"2026-03-02T08:00:00Z","vendor":"onelogin","id":"ol-2","type":6,"type_name":"User failed login","user_id":"102","user_name":"Bo Li","email":"bo.li@example.com","ip":"198.51.100.7","score":30,"level":"medium","app":"=HYPERLINK(\"http://evil\")","reasons":""}
+{"time":"2026-03-02T08:00:00Z","vendor":"onelogin","id":"ol-2","type":6,"type_name":"User failed login","user_id":"102","user_name":"Bo Li","email":"bo.li@example.com","ip":"198.51.100.7","risk":"Medium (OneLogin 30)","score":30,"level":"medium","app":"=HYPERLINK(\"http://evil\")","reasons":""}
 ]
 `},
 		{[]string{"get", "users", "--config", cfg}, `

@@ -429,6 +429,52 @@ func (s *SQLite) CountEvents(ctx context.Context, f EventFilter) (int, error) {
 	return n, nil
 }
 
+// CountPage counts what CountEvents does, and in the same pass the
+// matches before q.First in q.Sort's order and those newer than q.Since.
+func (s *SQLite) CountPage(ctx context.Context, q CountQuery) (PageCount, error) {
+	if q.Sort != ByTime && q.Sort != ByScore {
+		return PageCount{}, fmt.Errorf("store: count page: unknown sort %d", q.Sort)
+	}
+	p, err := s.plan(ctx, q.EventFilter, q.Sort, forAll)
+	if err != nil {
+		return PageCount{}, fmt.Errorf("store: count page: %w", err)
+	}
+	if p.none {
+		return PageCount{}, nil
+	}
+	sel, args := []string{"count(*)", "max(e.seq)"}, []any{}
+	if k := q.First; k != nil {
+		if q.Sort == ByScore {
+			sel = append(sel, "coalesce(sum((e.score, e.seq) > (?, ?)), 0)")
+			args = append(args, k.Score, k.Seq)
+		} else {
+			sel = append(sel, "coalesce(sum(e.seq > ?), 0)")
+			args = append(args, k.Seq)
+		}
+	} else {
+		sel = append(sel, "0")
+	}
+	if k := q.Since; k != nil {
+		sel = append(sel, "coalesce(sum(e.seq > ?), 0)")
+		args = append(args, k.Seq)
+	} else {
+		sel = append(sel, "0")
+	}
+	var (
+		c    PageCount
+		head sql.NullInt64
+	)
+	err = s.read.QueryRowContext(ctx, `SELECT `+strings.Join(sel, ", ")+` `+p.from()+p.w.sql(), append(args, p.w.args...)...).
+		Scan(&c.Total, &head, &c.Before, &c.Newer)
+	if err != nil {
+		return PageCount{}, fmt.Errorf("store: count page: %w", err)
+	}
+	if head.Valid {
+		c.Head = &PageKey{Seq: head.Int64, Time: head.Int64 >> seqShift}
+	}
+	return c, nil
+}
+
 // where collects the terms of a WHERE clause and their arguments.
 type where struct {
 	terms []string
@@ -539,20 +585,41 @@ func (s *SQLite) plan(ctx context.Context, f EventFilter, by Sort, use planUse) 
 	if !f.To.IsZero() {
 		w.add("e.seq < ?", firstSeq(f.To))
 	}
-	if len(f.Types) > 0 {
-		if len(f.Types) > maxTypes {
-			return p, fmt.Errorf("too many event types (%d, at most %d)", len(f.Types), maxTypes)
+	if len(f.Types)+len(f.TypeNames) > 0 {
+		if len(f.Types)+len(f.TypeNames) > maxTypes {
+			return p, fmt.Errorf("too many event types (%d, at most %d)", len(f.Types)+len(f.TypeNames), maxTypes)
 		}
-		args := make([]any, len(f.Types))
-		for i, t := range f.Types {
-			args[i] = t
+		var terms []string
+		var args []any
+		if len(f.Types) > 0 {
+			terms = append(terms, "e.type IN ("+marks(len(f.Types))+")")
+			for _, t := range f.Types {
+				args = append(args, t)
+			}
 		}
-		w.add("e.type IN ("+marks(len(args))+")", args...)
+		for _, n := range f.TypeNames {
+			terms = append(terms, `e.type_name LIKE ? ESCAPE '\'`)
+			args = append(args, "%"+likeEscaper.Replace(n)+"%")
+		}
+		w.add("("+strings.Join(terms, " OR ")+")", args...)
 	}
-	if u := strings.TrimSpace(f.User); u != "" {
-		uids, err := s.userIDs(ctx, u)
-		if err != nil {
-			return p, err
+	if who := f.users(); len(who) > 0 {
+		var uids []any
+		seen := map[any]bool{}
+		for _, u := range who {
+			found, err := s.userIDs(ctx, u)
+			if err != nil {
+				return p, err
+			}
+			for _, uid := range found {
+				if !seen[uid] {
+					seen[uid] = true
+					uids = append(uids, uid)
+				}
+			}
+		}
+		if len(uids) > maxUserIDs {
+			return p, fmt.Errorf("user filter %q names more than %d users", strings.Join(who, ", "), maxUserIDs)
 		}
 		if len(uids) == 0 {
 			p.none = true
@@ -560,6 +627,7 @@ func (s *SQLite) plan(ctx context.Context, f EventFilter, by Sort, use planUse) 
 		}
 		// One user in time order is a walk of the uid index; anything else
 		// is sorted from all the user's events, or walks the order instead.
+		var err error
 		if len(uids) == 1 {
 			err = s.indexTerm(ctx, &p, use == forPage && by == ByTime, "e.uid = ?", uids...)
 		} else {
@@ -604,6 +672,17 @@ func (s *SQLite) plan(ctx context.Context, f EventFilter, by Sort, use planUse) 
 
 // maxUserIDs bounds how many users rows one user filter may stand for.
 const maxUserIDs = 500
+
+// users are the user filter's alternatives, blanks left out.
+func (f EventFilter) users() []string {
+	var out []string
+	for _, u := range append([]string{f.User}, f.Users...) {
+		if u = strings.TrimSpace(u); u != "" {
+			out = append(out, u)
+		}
+	}
+	return out
+}
 
 // userIDs finds the users rows a user filter names: by email, vendor id,
 // or name regardless of case.

@@ -225,11 +225,14 @@ func matches(e model.Event, f EventFilter) bool {
 	case f.Vendor != "" && e.Vendor != f.Vendor,
 		!f.From.IsZero() && ms < f.From.UnixMilli(),
 		!f.To.IsZero() && ms >= f.To.UnixMilli(),
-		len(f.Types) > 0 && !slices.Contains(f.Types, e.Type),
+		len(f.Types)+len(f.TypeNames) > 0 && !slices.Contains(f.Types, e.Type) &&
+			!slices.ContainsFunc(f.TypeNames, func(n string) bool { return strings.Contains(lower(e.TypeName), lower(n)) }),
 		f.MinScore > 0 && e.Score < f.MinScore:
 		return false
 	}
-	if u := strings.TrimSpace(f.User); u != "" && lower(u) != e.UserKey && u != e.UserID && lower(u) != lower(e.UserName) {
+	if who := f.users(); len(who) > 0 && !slices.ContainsFunc(who, func(u string) bool {
+		return lower(u) == e.UserKey || u == e.UserID || lower(u) == lower(e.UserName)
+	}) {
 		return false
 	}
 	if f.IP != "" {
@@ -252,7 +255,7 @@ func matches(e model.Event, f EventFilter) bool {
 		if a, err := netip.ParseAddr(ip); err == nil {
 			ip = a.Unmap().String()
 		}
-		if !slices.ContainsFunc([]string{e.UserName, e.UserKey, ip, e.App, e.Reasons}, func(s string) bool {
+		if !slices.ContainsFunc([]string{e.TypeName, e.UserName, e.UserKey, ip, e.App, e.Reasons}, func(s string) bool {
 			return strings.Contains(lower(s), t)
 		}) {
 			return false
@@ -350,6 +353,12 @@ func TestEventFilters(t *testing.T) {
 		{"ip v6 /32", EventFilter{IP: "2001:db8::/32"}, 100},
 		{"ip v6 /44", EventFilter{IP: "2001:db8:30::/44"}, 1},
 		{"min score", EventFilter{MinScore: 50}, 50},
+		{"type names", EventFilter{TypeNames: []string{"TYPE 13", "type 11"}}, 20},
+		{"type ids or names", EventFilter{Types: []int{6}, TypeNames: []string{"type 13"}}, 50},
+		{"type name with LIKE signs", EventFilter{TypeNames: []string{"type_1"}}, 0},
+		{"users: email or name", EventFilter{User: rare.email, Users: []string{"Ada Lovelace"}}, 2},
+		{"users: names only", EventFilter{Users: []string{"ada lovelace", "nobody", strings.ToUpper(rare.name)}}, 2},
+		{"text type name", EventFilter{Text: "TYPE 110"}, 1},
 		{"text name", EventFilter{Text: "LOVELACE"}, 2},
 		{"text email", EventFilter{Text: "ada.lovelace@"}, 1},
 		{"text ip", EventFilter{Text: "203.0.113.1"}, 5},

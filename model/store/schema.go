@@ -141,6 +141,18 @@ CREATE TABLE sessions (
 	started TEXT    NOT NULL     -- when the process started, as the OS says; '' when it does not
 ) WITHOUT ROWID;
 `,
+	// 3: the Events filters operators saved (:save NAME, :view NAME), each
+	// operator's own.
+	`
+CREATE TABLE saved_views (
+	owner    TEXT    NOT NULL, -- who saved it (the actor: the OS user, or the SSH key's name)
+	name     TEXT    NOT NULL,
+	filter   TEXT    NOT NULL, -- the filter line as typed
+	sort     INTEGER NOT NULL, -- a Sort
+	saved_ms INTEGER NOT NULL,
+	PRIMARY KEY (owner, name)
+) WITHOUT ROWID;
+`,
 }
 
 // migrate brings db to the newest of steps (migrations, but for tests),

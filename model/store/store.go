@@ -26,6 +26,10 @@ type Store interface {
 	// CountEvents counts the events matching f, for the pager. It reads
 	// every match, so it can take far longer than a page.
 	CountEvents(ctx context.Context, f EventFilter) (int, error)
+	// CountPage places a page among the events its filter matches: how
+	// many match, how many come before its first row, how many are newer
+	// than a mark. One pass over the matches, as CountEvents.
+	CountPage(ctx context.Context, q CountQuery) (PageCount, error)
 	// Event returns one event.
 	Event(ctx context.Context, vendor, id string) (model.Event, error)
 	// NewestEvent is the newest stored event of a vendor (ErrNotFound when none).
@@ -99,6 +103,11 @@ type Store interface {
 	// when nothing is queued or sending.
 	NextOutboxDue(ctx context.Context) (time.Time, bool, error)
 
+	// SaveView stores a named Events view for its owner, replacing one of
+	// the same name; SavedViews lists an owner's views by name.
+	SaveView(ctx context.Context, owner string, v SavedView) error
+	SavedViews(ctx context.Context, owner string) ([]SavedView, error)
+
 	// Prune deletes events, history, snapshots and sent pushes older than
 	// before (the audit log and unsent pushes are kept). Scheduling is the
 	// caller's: see PruneEvery and DefaultRetention.
@@ -121,12 +130,16 @@ const (
 type EventFilter struct {
 	Vendor   string
 	From, To time.Time // From <= Time < To; zero: unbounded
-	Types    []int     // any of these event types
-	User     string    // a user key (email), vendor user id or exact name, any case
-	IP       string    // an address, or a CIDR prefix of any length like 203.0.113.0/24
-	MinScore int       // events scoring at least this; 0: no bound
-	// Text is a substring of the user name, email, IP, app or reasons
-	// (ASCII letters in any case). It scans: bound it with From when you
+	Types    []int     // any of these event types…
+	// …or a type whose name holds one of these (ASCII letters in any
+	// case): "failed" is USER_FAILED_ONELOGIN_LOGIN among others.
+	TypeNames []string
+	User      string   // a user key (email), vendor user id or exact name, any case…
+	Users     []string // …or any of these, the same way (a person's email and names)
+	IP        string   // an address, or a CIDR prefix of any length like 203.0.113.0/24
+	MinScore  int      // events scoring at least this; 0: no bound
+	// Text is a substring of the event type's name, the user name, email,
+	// IP, app or reasons (ASCII letters in any case). It scans: bound it with From when you
 	// can (see text.go).
 	Text string
 }
@@ -152,6 +165,24 @@ type PageKey struct {
 	Seq   int64 // the row's unique position in time order (its rowid)
 }
 
+// CountQuery asks where a page stands (CountPage).
+type CountQuery struct {
+	EventFilter
+	Sort  Sort
+	First *PageKey // the page's first row; nil: count none before it
+	// Since counts the events newer (by time, whatever the Sort) than
+	// this key; nil: count none.
+	Since *PageKey
+}
+
+// PageCount is CountPage's answer.
+type PageCount struct {
+	Total  int      // events matching the filter
+	Before int      // of them, ahead of First in the Sort's order
+	Newer  int      // of them, newer than Since
+	Head   *PageKey // the newest of them by time (a Since for later); nil when none
+}
+
 // EventPage is one page, in the query's order. HasPrev and HasNext say
 // whether rows lie before First and after LastKey; the side a page was
 // reached from counts as having rows.
@@ -161,6 +192,14 @@ type EventPage struct {
 	LastKey *PageKey // key of the last row, for After
 	HasPrev bool
 	HasNext bool
+}
+
+// SavedView is an Events filter line and order an operator named.
+type SavedView struct {
+	Name   string
+	Filter string
+	Sort   Sort
+	Saved  time.Time
 }
 
 // PruneStats says what Prune removed.

@@ -6,6 +6,7 @@ package events
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/risktop/risktop/config"
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/ui/export"
@@ -37,23 +39,33 @@ type Screen struct {
 
 	filterIn  textinput.Model
 	filtering bool
+	typed     struct{ line, problem string } // the line being typed and what is wrong with it, kept by View
 	q         eventQuery
-	windowIdx int
+	windowIdx int // the window when the line has no since:
 	sortBy    store.Sort
 
-	events   []model.Event
-	page     store.EventPage
-	last     store.EventQuery // the query that produced the page, re-run on refresh
-	pageNo   int              // 1-based; 0 before the first page arrives
-	atLast   bool
-	total    int // events matching the filter; -1 while counting
-	countGen int // the query whose count total waits for
-	gen      int
-	loading  bool
-	reload   bool             // a refresh was asked for while a query ran
-	queued   []func() tea.Cmd // page keys pressed while a page was loading, in order
-	fresh    int              // new events announced while not on the newest page
-	err      string
+	events  []model.Event
+	page    store.EventPage
+	last    store.EventQuery // the query that produced the page, re-run on refresh
+	gen     int
+	loading bool
+	reload  bool             // a refresh was asked for while a query ran
+	queued  []func() tea.Cmd // page keys pressed while a page was loading, in order
+	err     string
+
+	// Where the page stands, from the store's count (CountPage) once it
+	// is in, guessed from the page moves meanwhile.
+	pageNo, pages int // 1-based; 0: not known
+	total         int // events matching the filter; -1 while counting
+	counting      bool
+	recount       bool // data changed while a count ran
+	countGen      int
+	stopCount     context.CancelFunc
+	// head is the newest matching event when the operator was last at
+	// the top; newer counts the matching events newer than it (arrived
+	// since, not history back-filled older than it).
+	head  *store.PageKey
+	newer int
 
 	detail   *scroll.Model
 	detailEv model.Event
@@ -97,9 +109,9 @@ func New(c *uictx.Context) *Screen {
 		for l := range e.levels {
 			e.levels[l] = t.Level(model.Level(l))
 		}
-		e.tbl = table.New(table.StylesFrom(t), eventColumns()...)
+		e.tbl = table.New(table.StylesFrom(t), eventColumns(0, 0, 0, 0)...)
 	} else {
-		e.tbl = table.New(table.Styles{}, eventColumns()...)
+		e.tbl = table.New(table.Styles{}, eventColumns(0, 0, 0, 0)...)
 	}
 	e.tbl.SetEmptyMessage("no events match")
 	in := uictx.NewLine("/", uictx.FilterLimit)
@@ -109,22 +121,52 @@ func New(c *uictx.Context) *Screen {
 		in.PlaceholderStyle = t.Muted
 	}
 	e.filterIn = in
-	e.q = parseFilter("", eventWindows[e.windowIdx])
+	e.q = e.parse("")
 	return e
 }
 
-func eventColumns() []table.Column {
-	return []table.Column{
-		{Title: "Time", Width: 8},
-		{Title: "Src", Width: 4},
-		{Title: "Score", Width: 5, Align: table.AlignRight},
-		{Title: "Level", Width: 8},
-		{Title: "User", Flex: 3, Min: 12},
-		{Title: "IP", Width: 15, Min: 11},
-		{Title: "Event", Flex: 2, Min: 10},
-		{Title: "Reasons", Flex: 3, Min: 10},
-	}
+// parse reads a filter line against the window the w key chose.
+func (e *Screen) parse(line string) eventQuery {
+	return parseFilter(line, eventWindows[e.windowIdx], e.c.Vendors...)
 }
+
+// eventColumns are sized for a page: the time, address and type columns
+// as wide as their widest cell (the type up to 40), so an IPv6 address is cut only once the
+// flexible columns are at their narrowest, and the event's type keeps
+// room enough to read at 80 columns: below narrowW the source column
+// goes (the detail names it), and the reasons go before the type.
+func eventColumns(width, timeW, ipW, typeW int) []table.Column {
+	cols := []table.Column{
+		{Title: "Time", Width: max(timeW, 4)},
+		{Title: "Src", Width: 4},
+		{Title: "Risk", Width: riskW},
+		{Title: "User", Flex: 3, Min: 10},
+		{Title: "IP", Width: max(ipW, 15), Min: 15},
+		{Title: "Event", Width: min(max(typeW, 18), 40), Min: 18},
+		{Title: "Reasons", Flex: 2, Min: 10},
+	}
+	if width < narrowW {
+		cols = slices.Delete(cols, colSrc, colSrc+1)
+	}
+	return cols
+}
+
+// narrowW is the width below which the source column goes.
+const narrowW = 100
+
+// The cells of a row, in eventColumns' order (all of them).
+const (
+	colTime = iota
+	colSrc
+	colRisk
+	colUser
+	colIP
+	colEvent
+	colReasons
+)
+
+// riskW fits "Critical 100".
+const riskW = 12
 
 func (e *Screen) keysList() []key.Binding {
 	bs := []key.Binding{e.k.Open, e.k.User, e.k.Filter, e.k.Window, e.k.Sort, e.k.Clear}
@@ -142,12 +184,18 @@ func (e *Screen) Keys() []key.Binding {
 	}
 	if e.detail != nil {
 		copyID := key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy the event id"))
-		return append(append([]key.Binding{e.k.User}, e.c.ActionKeys(e.k.Push)...), copyID, e.nav.Up, e.nav.Down, e.k.Clear)
+		return append(append([]key.Binding{e.k.User}, e.c.ActionKeys(e.k.Push)...), copyID, e.k.Filter, e.nav.Up, e.nav.Down,
+			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")))
 	}
 	return e.keysList()
 }
 
 func (e *Screen) Typing() bool { return e.filtering }
+
+// Claims every key while an event's detail is open: the detail is the
+// focus, and no key falls through to the dashboard's (a filter typed
+// there must not pause, switch tabs or export).
+func (e *Screen) Claims(tea.KeyMsg) bool { return e.detail != nil }
 
 func (e *Screen) Input() *textinput.Model {
 	if e.filtering {
@@ -157,22 +205,82 @@ func (e *Screen) Input() *textinput.Model {
 }
 
 func (e *Screen) Activate() tea.Cmd {
-	if e.pageNo == 0 && !e.loading {
+	switch {
+	case e.pageNo == 0 && !e.loading:
 		return e.first()
+	default:
+		return e.refresh()
 	}
-	return nil
 }
 
-// show filters as asked.
+// following reports the page that follows the newest events as they
+// arrive: the top of the newest-first order, no detail open.
+func (e *Screen) following() bool {
+	return e.pageNo != 0 && !e.page.HasPrev && e.sortBy == store.ByTime && e.detail == nil
+}
+
+// show filters as asked: an address in the window shown, or a person's
+// every event (of all time) by their email and the names the merge
+// joined them by, as their drill-down lists them.
 func (e *Screen) show(s uictx.ShowEvents) tea.Cmd {
+	e.detail = nil
+	line := ""
 	if s.IP != "" {
-		e.q = parseFilter("ip:"+s.IP, e.q.window)
-		e.detail = nil
+		line = "ip:" + s.IP
+		if e.q.since {
+			line += " since:" + sinceValue(e.q.window)
+		}
 	} else {
-		e.q = parseFilter("user:"+quote(s.User), 0)
+		var terms []string
+		for _, who := range e.personNames(s.User) {
+			terms = append(terms, "user:"+quote(who))
+		}
+		line = strings.Join(append(terms, "since:all"), " ")
 	}
-	e.filterIn.SetValue(e.q.text)
-	return e.first()
+	return e.apply(e.parse(line))
+}
+
+// personNames are what a person's events may name them by: the email,
+// and each name a vendor gave them (events of a vendor that names people
+// but not their logins carry only the name).
+func (e *Screen) personNames(who string) []string {
+	p, ok := e.c.Data.Person(who)
+	if !ok {
+		for _, q := range e.c.Data.People {
+			if strings.EqualFold(q.Email, who) || strings.EqualFold(q.Name, who) {
+				p, ok = q, true
+				break
+			}
+		}
+	}
+	if !ok {
+		return []string{who}
+	}
+	var out []string
+	add := func(s string) {
+		if s = strings.TrimSpace(s); s != "" && !slices.ContainsFunc(out, func(o string) bool { return strings.EqualFold(o, s) }) {
+			out = append(out, s)
+		}
+	}
+	add(p.Email)
+	for _, v := range p.Views {
+		add(v.Email)
+	}
+	add(p.Name)
+	for _, v := range p.Views {
+		add(v.Name)
+	}
+	if len(out) == 0 {
+		out = append(out, who)
+	}
+	return out
+}
+
+func sinceValue(d time.Duration) string {
+	if d == 0 {
+		return "all"
+	}
+	return config.FormatDuration(d)
 }
 
 // quote keeps a filter value with spaces (a name) one token.
@@ -181,6 +289,13 @@ func quote(s string) string {
 		return `"` + strings.ReplaceAll(s, `"`, "") + `"`
 	}
 	return s
+}
+
+// apply makes q the filter and reads its first page.
+func (e *Screen) apply(q eventQuery) tea.Cmd {
+	e.q = q
+	e.filterIn.SetValue(q.text)
+	return e.first()
 }
 
 // eventsPage and eventsCount are the store's answers.
@@ -196,7 +311,7 @@ type eventsPage struct {
 
 type eventsCount struct {
 	gen int
-	n   int
+	c   store.PageCount
 	err error
 }
 
@@ -211,8 +326,12 @@ func (e *Screen) Filter() store.EventFilter {
 
 func (e *Screen) pageSize() int { return max(e.tbl.VisibleRows(), 1) }
 
-// fetch runs q and delivers the page (and, when count is set, the count).
-func (e *Screen) fetch(q store.EventQuery, nav string, count bool) tea.Cmd {
+// PageSize is how many events a page holds; Sort is the order shown.
+func (e *Screen) PageSize() int    { return e.pageSize() }
+func (e *Screen) Sort() store.Sort { return e.sortBy }
+
+// fetch runs q and delivers the page; its count follows it (onPage).
+func (e *Screen) fetch(q store.EventQuery, nav string) tea.Cmd {
 	st := e.c.Store
 	if st == nil {
 		return nil
@@ -220,7 +339,7 @@ func (e *Screen) fetch(q store.EventQuery, nav string, count bool) tea.Cmd {
 	if e.loading {
 		// Asked for while a page loads: run it after, in order.
 		if len(e.queued) < 16 {
-			e.queued = append(e.queued, func() tea.Cmd { return e.fetch(q, nav, count) })
+			e.queued = append(e.queued, func() tea.Cmd { return e.fetch(q, nav) })
 		}
 		return nil
 	}
@@ -229,29 +348,101 @@ func (e *Screen) fetch(q store.EventQuery, nav string, count bool) tea.Cmd {
 	gen, ctx := e.gen, e.c.Ctx
 	q.Limit = e.pageSize()
 	q.Sort = e.sortBy
-	cmds := []tea.Cmd{func() tea.Msg {
+	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		p, err := st.Events(ctx, q)
 		return eventsPage{gen: gen, q: q, page: p, err: err, nav: nav}
-	}}
-	if count {
-		e.total = -1
-		e.countGen = gen
-		f := q.EventFilter
-		cmds = append(cmds, func() tea.Msg {
-			ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-			defer cancel()
-			n, err := st.CountEvents(ctx, f)
-			return eventsCount{gen: gen, n: n, err: err}
-		})
 	}
-	return tea.Batch(cmds...)
+}
+
+// startCount asks where the page shown stands: the total, the rows
+// before it, and those newer than head. One runs at a time; a new page
+// stops the count of the page before, and a refresh asked for meanwhile
+// counts again once it is in.
+func (e *Screen) startCount() tea.Cmd {
+	if e.stopCount != nil {
+		e.stopCount()
+	}
+	st := e.c.Store
+	e.counting, e.recount = true, false
+	e.countGen++
+	gen := e.countGen
+	q := store.CountQuery{EventFilter: e.last.EventFilter, Sort: e.last.Sort, Since: e.head}
+	if e.page.HasPrev {
+		q.First = e.page.First
+	}
+	ctx, cancel := context.WithTimeout(e.c.Ctx, 30*time.Second)
+	e.stopCount = cancel
+	return func() tea.Msg {
+		defer cancel()
+		c, err := st.CountPage(ctx, q)
+		return eventsCount{gen: gen, c: c, err: err}
+	}
+}
+
+func (e *Screen) onCount(m eventsCount) tea.Cmd {
+	if m.gen != e.countGen {
+		return nil
+	}
+	e.counting = false
+	if m.err == nil {
+		e.place(m.c)
+	}
+	if e.recount {
+		return e.startCount()
+	}
+	return nil
+}
+
+// place numbers the page from its count: page n is the one that many
+// pages below the top, and n of m has m−n pages after it, however the
+// pages were reached (from the top, from the bottom, with events arriving
+// between). At the top the newest event becomes the mark for "newer".
+func (e *Screen) place(c store.PageCount) {
+	size := e.pageSize()
+	before := c.Before
+	if !e.page.HasPrev {
+		before = 0
+	}
+	after := max(c.Total-before-len(e.events), 0)
+	e.total = c.Total
+	e.pageNo = (before+size-1)/size + 1
+	e.pages = e.pageNo + (after+size-1)/size
+	if e.head == nil || e.following() {
+		e.head, e.newer = c.Head, 0
+	} else {
+		e.newer = c.Newer
+	}
 }
 
 func (e *Screen) first() tea.Cmd {
-	e.fresh = 0
-	return e.fetch(store.EventQuery{EventFilter: e.Filter()}, "first", true)
+	e.head, e.newer, e.total = nil, 0, -1
+	return e.fetch(store.EventQuery{EventFilter: e.Filter()}, "first")
+}
+
+// refresh reads the page shown again: the top page when it follows the
+// newest events, else the page from the same first row, so the rows are
+// the store's as they are now (events back-filled into the page appear)
+// without the page moving. The cursor stays on its event.
+func (e *Screen) refresh() tea.Cmd {
+	if e.following() || e.pageNo == 0 {
+		return e.fetch(store.EventQuery{EventFilter: e.Filter()}, "same")
+	}
+	return e.fetch(e.fromFirst(), "same")
+}
+
+// fromFirst is the query of the page shown, from its first row (keys are
+// unique, so just after the key above it is seq+1).
+func (e *Screen) fromFirst() store.EventQuery {
+	q := e.last
+	q.After, q.Before, q.Last = nil, nil, false
+	if k := e.page.First; e.page.HasPrev && k != nil {
+		above := *k
+		above.Seq++
+		q.After = &above
+	}
+	return q
 }
 
 func (e *Screen) Update(msg tea.Msg) tea.Cmd {
@@ -263,25 +454,24 @@ func (e *Screen) Update(msg tea.Msg) tea.Cmd {
 	case uictx.ShowEvents:
 		return e.show(msg)
 	case eventsCount:
-		if msg.gen == e.countGen && msg.err == nil {
-			e.total = msg.n
-		}
-		return nil
+		return e.onCount(msg)
+	case viewSaved:
+		return e.onViewSaved(msg)
+	case viewRead:
+		return e.onViewRead(msg)
 	case uictx.DataChanged:
 		if !msg.Events || !e.c.OnTab(e) {
 			return nil
 		}
-		if e.pageNo <= 1 && e.sortBy == store.ByTime && e.detail == nil {
-			// The newest page follows the live head; one refresh waiting
-			// behind a load is enough however many announcements come.
-			if e.loading {
-				e.reload = true
-				return nil
-			}
-			return e.fetch(store.EventQuery{EventFilter: e.Filter()}, "same", true)
+		// The newest page follows the live head; another stays where it
+		// starts, and its count says where it now stands and how many
+		// newer events wait above. One refresh waiting behind a load is
+		// enough however many announcements come.
+		if e.loading {
+			e.reload = true
+			return nil
 		}
-		e.fresh += msg.Inserted
-		return nil
+		return e.refresh()
 	case tea.KeyMsg:
 		return e.onKey(msg)
 	}
@@ -292,14 +482,20 @@ func (e *Screen) resize(w, h int) tea.Cmd {
 	if w == e.width && h == e.height {
 		return nil
 	}
+	narrowBefore := e.width < narrowW
 	e.width, e.height = w, h
+	if narrowBefore != (w < narrowW) {
+		e.setRows()
+	}
 	before := e.tbl.VisibleRows()
 	e.tbl.SetSize(w, max(h-2, 2)) // a status line above, the filter line below
 	if e.detail != nil {
 		e.openDetail(e.detailEv)
 	}
 	if e.pageNo > 0 && e.tbl.VisibleRows() != before {
-		return e.fetch(e.last, "same", false)
+		// The page grows or shrinks from its first row.
+		q := e.fromFirst()
+		return e.fetch(q, "same")
 	}
 	return nil
 }
@@ -319,33 +515,40 @@ func (e *Screen) onPage(m eventsPage) tea.Cmd {
 	if len(m.page.Events) == 0 && (m.nav == "next" || m.nav == "prev") {
 		return e.again()
 	}
+	// A guess at the page's number until its count is in.
 	switch m.nav {
 	case "first":
 		e.pageNo = 1
 	case "next":
-		e.pageNo++
+		e.pageNo = max(e.pageNo+1, 2)
 	case "prev":
 		e.pageNo = max(e.pageNo-1, 1)
 	case "last":
-		e.pageNo = -1 // shown as the last page once the count is known
+		e.pageNo = max(e.pages, 1)
 	case "same":
-		if e.pageNo == 0 {
-			e.pageNo = 1
-		}
+		e.pageNo = max(e.pageNo, 1)
 	}
 	if !m.page.HasPrev {
 		e.pageNo = 1
 	}
-	e.atLast = !m.page.HasNext
+	e.pages = max(e.pages, e.pageNo)
+	selected, _ := e.selected()
 	e.last, e.page, e.events = m.q, m.page, m.page.Events
-	e.tbl.SetRows(e.rows())
+	e.setRows()
+	if m.nav == "same" {
+		if i := slices.IndexFunc(e.events, func(ev model.Event) bool {
+			return ev.ID == selected.ID && ev.Vendor == selected.Vendor
+		}); i >= 0 {
+			e.tbl.SetCursor(i)
+		}
+	}
 	switch m.nav {
 	case "next", "first":
 		e.tbl.Top()
 	case "prev", "last":
 		e.tbl.Bottom()
 	}
-	return e.again()
+	return tea.Batch(e.startCount(), e.again())
 }
 
 // again runs what was asked for while a query ran: the page keys pressed
@@ -363,7 +566,7 @@ func (e *Screen) again() tea.Cmd {
 		return nil
 	}
 	e.reload = false
-	return e.fetch(store.EventQuery{EventFilter: e.Filter()}, "same", true)
+	return e.refresh()
 }
 
 // inTurn runs a page move now, or after the page being loaded arrives, so
@@ -378,14 +581,36 @@ func (e *Screen) inTurn(move func() tea.Cmd) tea.Cmd {
 	return move()
 }
 
+// setRows shows the page's events, the time and address columns as wide
+// as the page needs.
+func (e *Screen) setRows() {
+	rows := e.rows()
+	timeW, ipW, typeW := 0, 0, 0
+	for _, r := range rows {
+		timeW = max(timeW, lipgloss.Width(r.Cells[colTime]))
+		ipW = max(ipW, lipgloss.Width(r.Cells[colIP]))
+		typeW = max(typeW, lipgloss.Width(r.Cells[colEvent]))
+	}
+	narrow := e.width < narrowW
+	for i, r := range rows {
+		// Times end in the same column, so the clocks and ages line up.
+		r.Cells[colTime] = layout.PadLeft(r.Cells[colTime], timeW)
+		if narrow {
+			r.Cells = slices.Delete(r.Cells, colSrc, colSrc+1)
+			r.Styles = slices.Delete(r.Styles, colSrc, colSrc+1)
+		}
+		rows[i] = r
+	}
+	if cols := eventColumns(e.width, timeW, ipW, typeW); !slices.Equal(cols, e.tbl.Columns()) {
+		e.tbl.SetColumns(cols...)
+	}
+	e.tbl.SetRows(rows)
+}
+
 func (e *Screen) rows() []table.Row {
 	now := e.c.Now()
 	rows := make([]table.Row, len(e.events))
 	for i, ev := range e.events {
-		score := "–"
-		if ev.Score >= 0 {
-			score = fmt.Sprint(ev.Score)
-		}
 		user := ev.UserName
 		if user == "" {
 			user = ev.UserKey
@@ -393,38 +618,75 @@ func (e *Screen) rows() []table.Row {
 		reasons, _, _ := strings.Cut(ev.Reasons, "\n")
 		lv := &e.levels[max(ev.Level, 0)]
 		rows[i] = table.Row{
-			Cells:  []string{eventTime(ev.Time, now), e.c.Vendors.Short(ev.Vendor), score, ev.Level.Label(), user, ev.IP, ev.TypeName, reasons},
-			Styles: []*lipgloss.Style{nil, nil, lv, lv},
+			Cells:  []string{eventTime(ev.Time, now, e.loc()), e.c.Vendors.Short(ev.Vendor), riskCell(ev), user, ev.IP, ev.TypeName, reasons},
+			Styles: []*lipgloss.Style{colRisk: lv, colReasons: nil},
 		}
 	}
 	return rows
 }
 
-// eventTime is the clock time for today's events, the date before.
-func eventTime(t, now time.Time) string {
-	t, now = t.Local(), now.Local()
+func (e *Screen) loc() *time.Location {
+	if e.c.Loc != nil {
+		return e.c.Loc
+	}
+	return time.Local
+}
+
+// riskCell is the level on the shared scale with the vendor's own score
+// beside it, as Level.Describe says it, short: "Critical  99". The Src
+// column names whose score it is.
+func riskCell(ev model.Event) string {
+	if ev.Score == model.NoScore || ev.Score < 0 {
+		return ev.Level.Label()
+	}
+	return fmt.Sprintf("%-8s %3d", ev.Level.Label(), ev.Score)
+}
+
+// eventTime is the clock time for today's events, the date and the time
+// before, and how long ago: "14:03 ·  3m", "Dec 02 14:03 ·  3d".
+func eventTime(t, now time.Time, loc *time.Location) string {
+	t, now = t.In(loc), now.In(loc)
+	clock := t.Format("15:04")
 	if y1, m1, d1 := t.Date(); true {
-		if y2, m2, d2 := now.Date(); y1 == y2 && m1 == m2 && d1 == d2 {
-			return t.Format("15:04:05")
+		if y2, m2, d2 := now.Date(); y1 != y2 || m1 != m2 || d1 != d2 {
+			clock = t.Format("Jan 02 15:04")
+			if y1 != y2 {
+				clock = t.Format("2006 Jan 02 15:04")
+			}
 		}
 	}
-	return t.Format("Jan 02")
+	return clock + " · " + fmt.Sprintf("%3s", Age(now.Sub(t)))
+}
+
+// Age is a duration in its largest unit: "45s", "3m", "5h", "12d".
+func Age(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "0s"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d/time.Hour))
+	default:
+		return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
+	}
 }
 
 func (e *Screen) onKey(msg tea.KeyMsg) tea.Cmd {
 	if e.filtering {
 		switch msg.Type {
 		case tea.KeyEnter:
+			q := e.parse(e.filterIn.Value())
+			if len(q.problems) > 0 {
+				// The filter before stays applied; the line says what is
+				// wrong (View), and stays open to put it right.
+				return nil
+			}
 			e.filtering = false
 			e.filterIn.Blur()
-			q := parseFilter(e.filterIn.Value(), eventWindows[e.windowIdx])
-			if len(q.problems) > 0 {
-				e.filtering = true
-				e.filterIn.Focus()
-				return e.c.SayErr(strings.Join(q.problems, "; "))
-			}
-			e.q = q
-			return e.first()
+			return e.apply(q)
 		case tea.KeyEsc:
 			e.filtering = false
 			e.filterIn.Blur()
@@ -436,9 +698,14 @@ func (e *Screen) onKey(msg tea.KeyMsg) tea.Cmd {
 		return cmd
 	}
 	if e.detail != nil {
+		// The detail has every key (Claims): those it does not bind do
+		// nothing.
 		switch {
-		case key.Matches(msg, e.k.Clear):
+		case msg.Type == tea.KeyEsc:
 			e.detail = nil
+		case key.Matches(msg, e.k.Filter):
+			e.detail = nil
+			return e.openFilter()
 		case key.Matches(msg, e.k.User):
 			return e.openUser(e.detailEv)
 		case key.Matches(msg, e.k.Push):
@@ -453,7 +720,7 @@ func (e *Screen) onKey(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, e.nav.Down):
 		return e.inTurn(func() tea.Cmd {
-			if e.tbl.Cursor() == e.tbl.Len()-1 && !e.atLast {
+			if e.tbl.Cursor() == e.tbl.Len()-1 && e.page.HasNext {
 				return e.next()
 			}
 			e.tbl.MoveDown(1)
@@ -475,17 +742,15 @@ func (e *Screen) onKey(msg tea.KeyMsg) tea.Cmd {
 		return e.inTurn(e.first)
 	case key.Matches(msg, e.nav.Bottom):
 		return e.inTurn(func() tea.Cmd {
-			return e.fetch(store.EventQuery{EventFilter: e.Filter(), Last: true}, "last", false)
+			return e.fetch(store.EventQuery{EventFilter: e.Filter(), Last: true}, "last")
 		})
 	case key.Matches(msg, e.k.Filter):
-		e.filtering = true
-		e.filterIn.SetValue(e.q.text)
-		e.filterIn.CursorEnd()
-		return e.filterIn.Focus()
+		return e.openFilter()
 	case key.Matches(msg, e.k.Window):
+		// The window the line's since: would set: w changes it there, so
+		// the line and the status line say the same.
 		e.windowIdx = (e.windowIdx + 1) % len(eventWindows)
-		e.q = parseFilter(e.q.text, eventWindows[e.windowIdx])
-		return e.first()
+		return e.apply(e.parse(withSince(e.q.text, e.q.since, eventWindows[e.windowIdx])))
 	case key.Matches(msg, e.k.Sort):
 		if e.sortBy == store.ByTime {
 			e.sortBy = store.ByScore
@@ -503,9 +768,7 @@ func (e *Screen) onKey(msg tea.KeyMsg) tea.Cmd {
 		}
 	case key.Matches(msg, e.k.Clear):
 		if e.q.text != "" {
-			e.q = parseFilter("", eventWindows[e.windowIdx])
-			e.filterIn.SetValue("")
-			return e.first()
+			return e.apply(e.parse(""))
 		}
 	case key.Matches(msg, e.k.Push):
 		if ev, ok := e.selected(); ok {
@@ -513,7 +776,7 @@ func (e *Screen) onKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return e.c.SayErr("no event selected")
 	case key.Matches(msg, e.k.Bulk):
-		return push.Collect(e.c, e.Filter(), e.q.describe())
+		return e.PushAll()
 	case key.Matches(msg, e.k.Copy):
 		if ev, ok := e.selected(); ok {
 			if ev.IP == "" {
@@ -533,6 +796,48 @@ func (e *Screen) onKey(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
+// openFilter gives the filter line the keyboard, holding the filter
+// applied.
+func (e *Screen) openFilter() tea.Cmd {
+	e.filtering = true
+	e.filterIn.SetValue(e.q.text)
+	e.filterIn.CursorEnd()
+	return e.filterIn.Focus()
+}
+
+// withSince is line with its since: term set to d (none when the line
+// had none and d is the default window).
+func withSince(line string, had bool, d time.Duration) string {
+	var kept []string
+	for _, tok := range tokens(line) {
+		if name, _, _, ok := cutTerm(tok); ok && name == "since" {
+			continue
+		}
+		t := tok.text
+		switch {
+		case tok.quoted:
+			t = `"` + t + `"`
+		case strings.ContainsAny(t, " \t"): // a term with a quoted value
+			if name, op, val, ok := cutTerm(tok); ok {
+				t = name + op + `"` + val + `"`
+			} else {
+				t = `"` + t + `"`
+			}
+		}
+		kept = append(kept, t)
+	}
+	if had || d != eventWindows[1] {
+		kept = append(kept, "since:"+sinceValue(d))
+	}
+	return strings.Join(kept, " ")
+}
+
+// PushAll opens the bulk push form for every address the filter shown
+// matches: the P key and :ip's one way in.
+func (e *Screen) PushAll() tea.Cmd {
+	return push.Collect(e.c, e.Filter(), e.q.describe())
+}
+
 // push opens the push form for the event's address.
 func (e *Screen) push(ev model.Event) tea.Cmd {
 	if e.c.ActionsOff() != "" {
@@ -545,17 +850,17 @@ func (e *Screen) push(ev model.Event) tea.Cmd {
 }
 
 func (e *Screen) next() tea.Cmd {
-	if e.atLast || e.page.LastKey == nil {
+	if !e.page.HasNext || e.page.LastKey == nil {
 		return nil
 	}
-	return e.fetch(store.EventQuery{EventFilter: e.Filter(), After: e.page.LastKey}, "next", false)
+	return e.fetch(store.EventQuery{EventFilter: e.Filter(), After: e.page.LastKey}, "next")
 }
 
 func (e *Screen) prev() tea.Cmd {
-	if e.pageNo == 1 || e.page.First == nil {
+	if !e.page.HasPrev || e.page.First == nil {
 		return nil
 	}
-	return e.fetch(store.EventQuery{EventFilter: e.Filter(), Before: e.page.First}, "prev", false)
+	return e.fetch(store.EventQuery{EventFilter: e.Filter(), Before: e.page.First}, "prev")
 }
 
 // Events are the page shown.
@@ -604,7 +909,12 @@ func (e *Screen) openDetail(ev model.Event) {
 // detailText is every field of an event, reasons in full.
 func (e *Screen) detailText(ev model.Event) string {
 	t := e.c.Theme
-	keyW := 12
+	loc := e.loc()
+	local := "local time"
+	if loc != time.Local {
+		local = "time (" + loc.String() + ")"
+	}
+	keyW := max(12, len(local)+2)
 	for k := range ev.Fields {
 		keyW = max(keyW, len(k)+3)
 	}
@@ -614,20 +924,16 @@ func (e *Screen) detailText(ev model.Event) string {
 		}
 		return t.Muted.Render(layout.PadRight(k, keyW)) + v + "\n"
 	}
-	score := "none"
-	if ev.Score >= 0 {
-		score = fmt.Sprintf("%d (%s)", ev.Score, model.BucketOf(ev.Score).Label())
-	}
 	var b strings.Builder
-	b.WriteString(t.Bold.Render(fmt.Sprintf("%s event %s", ev.Vendor, ev.ID)) + "\n\n")
-	b.WriteString(row("time", ev.Time.Local().Format("2006-01-02 15:04:05.000 MST")+t.Muted.Render("  ("+ev.Time.UTC().Format(time.RFC3339Nano)+")")))
+	b.WriteString(t.Bold.Render(fmt.Sprintf("%s event %s", e.c.Vendors.Display(ev.Vendor), ev.ID)) + "\n\n")
+	b.WriteString(row(local, ev.Time.In(loc).Format("2006-01-02 15:04:05.000 MST")+t.Muted.Render("  ("+Age(e.c.Now().Sub(ev.Time))+" ago)")))
+	b.WriteString(row("UTC", ev.Time.UTC().Format("2006-01-02 15:04:05.000 MST")))
 	b.WriteString(row("type", fmt.Sprintf("%s (%d)", ev.TypeName, ev.Type)))
 	b.WriteString(row("user", ev.UserName))
 	b.WriteString(row("email", ev.UserKey))
 	b.WriteString(row("user id", ev.UserID))
 	b.WriteString(row("ip", ev.IP))
-	b.WriteString(row("score", score))
-	b.WriteString(row("level", t.Level(ev.Level).Render(ev.Level.Label())))
+	b.WriteString(row("risk", t.Level(ev.Level).Render(ev.Level.Describe(e.c.Vendors.Display(ev.Vendor), ev.Score))))
 	b.WriteString(row("app", ev.App))
 	if ev.Reasons != "" {
 		b.WriteString("\n" + t.Bold.Render("Risk reasons") + "\n")
@@ -646,7 +952,7 @@ func (e *Screen) detailText(ev model.Event) string {
 			b.WriteString(row("  "+k, ev.Fields[k]))
 		}
 	}
-	b.WriteString("\n" + t.Muted.Render("u opens the user · y copies the event id · esc closes"))
+	b.WriteString("\n" + t.Muted.Render("u opens the user · y copies the event id · / filters · esc closes"))
 	return b.String()
 }
 
@@ -658,30 +964,47 @@ func (e *Screen) View(w, h int) string {
 	bottom := t.Muted.Render("/ filter: " + filterHelp)
 	switch {
 	case e.filtering:
-		e.filterIn.Width = max(w-2, 10)
-		bottom = e.filterIn.View()
+		bottom = e.filterLine(w)
 	case e.q.text != "":
 		bottom = t.Key.Render("/") + e.q.text
 	}
 	return layout.Block(e.status()+"\n"+e.tbl.View()+"\n"+bottom, w, h)
 }
 
+// filterLine is the line being typed and, beside it, what is wrong with
+// it; the line is parsed again only when it changed.
+func (e *Screen) filterLine(w int) string {
+	if line := e.filterIn.Value(); line != e.typed.line {
+		e.typed.line, e.typed.problem = line, e.parse(line).check()
+	}
+	if e.typed.problem == "" {
+		e.filterIn.Width = max(w-2, 10)
+		return e.filterIn.View()
+	}
+	// The input as wide as its text (at least 20), the problem after.
+	inW := min(max(lipgloss.Width(e.typed.line)+2, 20), max(w-22, 10))
+	e.filterIn.Width = inW
+	in := layout.Fit(e.filterIn.View(), inW+2)
+	return in + " " + e.c.Theme.Error.Render(layout.Fit("✖ "+e.typed.problem, max(w-inW-3, 1)))
+}
+
+// FilterProblem is what is wrong with the filter being typed ("" when
+// nothing, or when no filter is being typed).
+func (e *Screen) FilterProblem() string {
+	if !e.filtering {
+		return ""
+	}
+	return e.parse(e.filterIn.Value()).check()
+}
+
 func (e *Screen) status() string {
 	t := e.c.Theme
 	page := "page –"
-	pages := 0
-	if e.total >= 0 {
-		pages = max((e.total+e.pageSize()-1)/e.pageSize(), 1)
-	}
 	switch {
-	case e.pageNo > 0 && pages > 0:
-		page = fmt.Sprintf("page %d of %d", e.pageNo, pages)
+	case e.pageNo > 0 && e.total >= 0:
+		page = fmt.Sprintf("page %d of %d", e.pageNo, max(e.pages, e.pageNo))
 	case e.pageNo > 0:
 		page = fmt.Sprintf("page %d", e.pageNo)
-	case e.pageNo < 0 && pages > 0:
-		page = fmt.Sprintf("page %d of %d", pages, pages)
-	case e.pageNo < 0:
-		page = "last page"
 	}
 	count := "counting…"
 	if e.total >= 0 {
@@ -691,10 +1014,13 @@ func (e *Screen) status() string {
 	if e.sortBy == store.ByScore {
 		sortName = "riskiest first"
 	}
-	s := t.Bold.Render(page) + t.Muted.Render(" · "+count+" · "+e.q.describe()+" · "+sortName)
-	if e.fresh > 0 {
-		s += " " + t.Warn.Render(fmt.Sprintf("%s new — g for the newest", words.Thousands(e.fresh)))
+	s := t.Bold.Render(page) + t.Muted.Render(" · "+count)
+	if e.newer > 0 {
+		// Newer than the newest event when the page left the top: events
+		// back-filled with older times are not among them.
+		s += t.Muted.Render(" · ") + t.Warn.Render(fmt.Sprintf("%s newer since you left the top — g", words.Thousands(e.newer)))
 	}
+	s += t.Muted.Render(" · " + e.q.describe() + " · " + sortName)
 	if e.loading {
 		s += t.Muted.Render(" · loading…")
 	}

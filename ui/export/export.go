@@ -169,6 +169,9 @@ type Options struct {
 	Log       *slog.Logger
 	Actor     string
 	Now       func() time.Time
+	// VendorName is a vendor's name for people, for the risk column
+	// ("Critical (OneLogin 99)"); nil: the name as stored.
+	VendorName func(name string) string
 }
 
 // New is an Exporter that has exported nothing yet.
@@ -314,11 +317,17 @@ func (x *Exporter) Table(screen string, d Table, format Format) (tea.Cmd, string
 	}, ""
 }
 
-// eventFields are an events export's columns.
+// eventFields are an events export's columns: risk in the words every
+// screen uses (model.Level.Describe), and the level and the vendor's
+// score apart for machines.
 var eventFields = []string{"time", "vendor", "id", "type", "type_name", "user", "email", "user_id", "ip",
-	"score", "level", "app", "reasons", "fields"}
+	"risk", "score", "level", "app", "reasons", "fields"}
 
-func eventRecord(e model.Event) []any {
+func eventRecord(e model.Event, vendorName func(string) string) []any {
+	display := e.Vendor
+	if vendorName != nil {
+		display = vendorName(e.Vendor)
+	}
 	var score any
 	if e.Score >= 0 {
 		score = e.Score
@@ -328,7 +337,7 @@ func eventRecord(e model.Event) []any {
 		fields = e.Fields
 	}
 	return []any{TimeCell(e.Time), e.Vendor, e.ID, e.Type, e.TypeName, e.UserName, e.UserKey, e.UserID, e.IP,
-		score, e.Level.Label(), e.App, e.Reasons, fields}
+		e.Level.Describe(display, e.Score), score, e.Level.Label(), e.App, e.Reasons, fields}
 }
 
 // Events writes every event matching f in the given order, read a page
@@ -355,7 +364,7 @@ func (x *Exporter) Events(ctx context.Context, st store.Store, f store.EventFilt
 		sortName = "riskiest first"
 	}
 	meta := exportMeta{screen: "events", filter: describe, sort: sortName, at: x.opts.Now()}
-	dir := x.opts.Dir
+	dir, vendorName := x.opts.Dir, x.opts.VendorName
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 		defer cancel()
@@ -369,7 +378,7 @@ func (x *Exporter) Events(ctx context.Context, st store.Store, f store.EventFilt
 					return false, fmt.Errorf("reading the events: %w", err)
 				}
 				for _, e := range page.Events {
-					if err := emit(eventRecord(e)); err != nil {
+					if err := emit(eventRecord(e, vendorName)); err != nil {
 						return false, err
 					}
 				}

@@ -64,10 +64,28 @@ func TestEventDetailHasEveryKeyAndSlashFilters(t *testing.T) {
 				t.Fatalf("no detail:\n%s", a.View())
 			}
 			// Keys the dashboard would take are the detail's now.
-			keysOf(a, " ", "6", "e", "q", "?")
-			if a.paused || a.tab != tabEvents || a.help || !strings.Contains(a.View(), "OneLogin event") {
-				t.Fatalf("a key fell through the detail: paused %v, tab %d, help %v:\n%s", a.paused, a.tab, a.help, a.View())
+			keysOf(a, " ", "6", "e", "E", ":")
+			if a.paused || a.tab != tabEvents || a.cmdbar.active || !strings.Contains(a.View(), "OneLogin event") {
+				t.Fatalf("a key fell through the detail: paused %v, tab %d, command bar %v:\n%s", a.paused, a.tab, a.cmdbar.active, a.View())
 			}
+			if !strings.Contains(a.toast.text, "esc closes the Events pane first") {
+				t.Fatalf("a global key in the detail said %q", a.toast.text)
+			}
+			// As over the drill-down: ? shows the help over it, esc comes
+			// back to it, and q closes it (it does not quit).
+			keysOf(a, "?")
+			if !a.help {
+				t.Fatal("? in the detail showed no help")
+			}
+			keysOf(a, "esc")
+			if a.help || !strings.Contains(a.View(), "OneLogin event") {
+				t.Fatalf("esc from the help did not come back to the detail:\n%s", a.View())
+			}
+			keysOf(a, "q")
+			if strings.Contains(a.View(), "OneLogin event") || a.ctx.Err() != nil {
+				t.Fatalf("q in the detail: quit %v\n%s", a.ctx.Err(), a.View())
+			}
+			keysOf(a, "enter")
 			if together {
 				drive(a, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("/failed 6h")})
 			} else {

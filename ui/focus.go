@@ -56,7 +56,11 @@ func (a *App) focus() []layer {
 		}
 	}
 	if sc := a.screens[a.tab]; a.drill == nil && uictx.OwnsKeys(sc) {
-		out = append(out, screenLayer("the "+tabNames[a.tab]+" pane", sc))
+		if sc.Typing() {
+			out = append(out, screenLayer("the "+tabNames[a.tab]+" pane", sc))
+		} else {
+			out = append(out, a.paneLayer("the "+tabNames[a.tab]+" pane", sc))
+		}
 	}
 	return out
 }
@@ -69,6 +73,23 @@ func screenLayer(name string, sc uictx.Screen) layer {
 		l.input = h.Input()
 	}
 	return l
+}
+
+// paneLayer is a screen's own pane (an event's detail) while it is open:
+// like the drill-down, ? shows the help over it, q closes it as esc does,
+// and a global key it has no use for says what closes it first.
+func (a *App) paneLayer(name string, sc uictx.Screen) layer {
+	onKey := func(msg tea.KeyMsg) tea.Cmd {
+		switch {
+		case key.Matches(msg, a.keys.Help):
+			a.openHelp()
+			return nil
+		case key.Matches(msg, a.keys.Quit):
+			return sc.Update(tea.KeyMsg{Type: tea.KeyEsc})
+		}
+		return sc.Update(msg)
+	}
+	return layer{name: name, onKey: onKey, keys: sc.Keys(), tail: []key.Binding{a.keys.Help}, hint: true}
 }
 
 // top is the layer with the keyboard, false when the screen has it.

@@ -192,10 +192,10 @@ func (e *Screen) Keys() []key.Binding {
 
 func (e *Screen) Typing() bool { return e.filtering }
 
-// Claims every key while an event's detail is open: the detail is the
-// focus, and no key falls through to the dashboard's (a filter typed
+// OwnsKeys while an event's detail is open: the detail is on the focus
+// stack, and no key falls through to the dashboard's (a filter typed
 // there must not pause, switch tabs or export).
-func (e *Screen) Claims(tea.KeyMsg) bool { return e.detail != nil }
+func (e *Screen) OwnsKeys() bool { return e.detail != nil }
 
 func (e *Screen) Input() *textinput.Model {
 	if e.filtering {
@@ -698,7 +698,7 @@ func (e *Screen) onKey(msg tea.KeyMsg) tea.Cmd {
 		return cmd
 	}
 	if e.detail != nil {
-		// The detail has every key (Claims): those it does not bind do
+		// The detail has every key (OwnsKeys): those it does not bind do
 		// nothing.
 		switch {
 		case msg.Type == tea.KeyEsc:

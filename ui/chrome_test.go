@@ -1,12 +1,14 @@
 package ui
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/risktop/risktop/model"
 )
 
 // TestHeaderClockAndAges: the header shows the clock in the dashboard's
@@ -90,4 +92,28 @@ func contains(ss []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// Every screen with times follows :tz: the events, the outbox and the
+// audit log are redrawn in the new zone, not only the header.
+func TestEveryScreenFollowsTheZone(t *testing.T) {
+	a := newFixtureApp(t, 160, 40, 50)
+	a.c.Loc = time.FixedZone("CET", 3600)
+	at := fixtureNow.Add(-2 * time.Hour) // 12:30 UTC, 13:30 CET
+	if _, err := a.c.Store.Enqueue(context.Background(), []model.OutboxItem{{IP: "198.51.100.7", Level: model.LevelHigh, Created: at, Actor: "ops"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.c.Store.AppendAudit(context.Background(), model.AuditEntry{At: at, Actor: "ops", Action: "push-ip", Target: "198.51.100.7", Result: "queued"}); err != nil {
+		t.Fatal(err)
+	}
+	keysOf(a, "6")
+	if v := a.View(); strings.Count(v, "13:30") != 2 {
+		t.Fatalf("the outbox and audit do not show 13:30 CET:\n%s", v)
+	}
+	drive(a, press(":"))
+	drive(a, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("tz utc"), Paste: true})
+	drive(a, press("enter"))
+	if v := a.View(); strings.Count(v, "12:30") != 2 || strings.Contains(v, "13:30") {
+		t.Fatalf("after :tz utc the outbox and audit are not in UTC:\n%s", v)
+	}
 }

@@ -59,7 +59,7 @@ func New(c *uictx.Context) *Screen {
 			return words.Plural(len(ins), "integration")
 		}), func(in actions.Integration) table.Row {
 			return table.Row{Cells: []string{in.IntegrationType, words.YesNo(in.Active), in.TenantURL, in.ReferenceID,
-				in.CreatedAt.Local().Format("2006-01-02"), in.WellKnownURL}}
+				in.CreatedAt.In(c.Loc).Format("2006-01-02"), in.WellKnownURL}}
 		})
 	s.l.Ident = func(in actions.Integration) (string, string) {
 		return in.ID, "the integration with " + words.FirstNonEmpty(in.TenantURL, in.ID)

@@ -157,6 +157,8 @@ func (l *Screen[T]) Update(msg tea.Msg) tea.Cmd {
 	case uictx.Resized:
 		l.width, l.height = msg.W, msg.H
 		l.tbl.SetSize(msg.W, max(msg.H-1-l.NoteLines, 2))
+	case uictx.ZoneChanged:
+		l.Redraw() // rows show times in the dashboard's zone
 	case Loaded[T]:
 		if msg.screen != l || msg.gen != l.gen {
 			return nil

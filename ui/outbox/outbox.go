@@ -67,7 +67,7 @@ func New(c *uictx.Context) *Screen {
 		if detail == "" {
 			detail = it.Message
 		}
-		return table.Row{Cells: []string{it.Created.Local().Format("Jan 02 15:04"), string(it.State), it.IP,
+		return table.Row{Cells: []string{it.Created.In(c.Loc).Format("Jan 02 15:04"), string(it.State), it.IP,
 			it.Level.Label(), fmt.Sprint(it.Attempts), it.Actor, detail}}
 	})
 	audit := list.New(c, "Audit log: every operator action", "no actions yet", []table.Column{
@@ -91,7 +91,7 @@ func New(c *uictx.Context) *Screen {
 		if e.VendorStatus != 0 {
 			detail = fmt.Sprintf("%d %s", e.VendorStatus, detail)
 		}
-		return table.Row{Cells: []string{e.At.Local().Format("Jan 02 15:04"), e.Actor, e.Action, e.Target, e.Result, detail}}
+		return table.Row{Cells: []string{e.At.In(c.Loc).Format("Jan 02 15:04"), e.Actor, e.Action, e.Target, e.Result, detail}}
 	})
 	o := &Screen{c: c, outbox: outbox, audit: audit, k: keys{
 		Left:       key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/→", "outbox / audit")),
@@ -141,6 +141,8 @@ func (o *Screen) Update(msg tea.Msg) tea.Cmd {
 	case uictx.Resized:
 		top := msg.H / 2
 		return tea.Batch(o.outbox.Update(uictx.Resized{W: msg.W, H: top}), o.audit.Update(uictx.Resized{W: msg.W, H: msg.H - top}))
+	case uictx.ZoneChanged:
+		return tea.Batch(o.outbox.Update(msg), o.audit.Update(msg))
 	case uictx.DataChanged:
 		if msg.Actions {
 			return o.c.ReloadOutbox()

@@ -335,14 +335,14 @@ func (d *Drill) detections(line func(string), v vendorkit.Info, p model.Person) 
 	stored := d.load.detected[v.Name]
 	if det := d.load.detail; det != nil && d.load.detailOf == v.Name {
 		if det.LastResetTime != nil {
-			line(t.Muted.Render("last reset " + det.LastResetTime.Local().Format("2006-01-02 15:04")))
+			line(t.Muted.Render("last reset " + det.LastResetTime.In(d.c.Loc).Format("2006-01-02 15:04")))
 		}
 		for _, e := range det.Detections {
-			line(fmt.Sprintf("  %s  %s  %s", e.Timestamp.Local().Format("Jan 02 15:04"), t.Level(actions.LevelOf(e.RiskLevel)).Render(layout.PadRight(e.RiskLevel, 6)), e.Name))
+			line(fmt.Sprintf("  %s  %s  %s", e.Timestamp.In(d.c.Loc).Format("Jan 02 15:04"), t.Level(actions.LevelOf(e.RiskLevel)).Render(layout.PadRight(e.RiskLevel, 6)), e.Name))
 		}
 	} else {
 		for _, e := range stored {
-			line(fmt.Sprintf("  %s  %s  %s", e.Time.Local().Format("Jan 02 15:04"), t.Level(e.Level).Render(layout.PadRight(e.Level.Label(), 6)), e.TypeName))
+			line(fmt.Sprintf("  %s  %s  %s", e.Time.In(d.c.Loc).Format("Jan 02 15:04"), t.Level(e.Level).Render(layout.PadRight(e.Level.Label(), 6)), e.TypeName))
 		}
 	}
 	if d.load.detailErr != "" && d.load.detailOf == v.Name {
@@ -400,7 +400,7 @@ func (d *Drill) signInLines(line func(string)) {
 			score = fmt.Sprintf("%3d", e.Score)
 		}
 		reason, _, _ := strings.Cut(e.Reasons, "\n")
-		line(fmt.Sprintf("  %s %s  %-15s %s %s", e.Time.Local().Format("Jan 02 15:04:05"), t.Level(e.Level).Render(score), e.IP, e.TypeName, t.Muted.Render(reason)))
+		line(fmt.Sprintf("  %s %s  %-15s %s %s", e.Time.In(d.c.Loc).Format("Jan 02 15:04:05"), t.Level(e.Level).Render(score), e.IP, e.TypeName, t.Muted.Render(reason)))
 	}
 }
 

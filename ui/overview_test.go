@@ -133,3 +133,19 @@ func TestGoldenHelp80(t *testing.T) {
 	drive(a, press("?"))
 	golden.RequireEqual(t, []byte(a.View()))
 }
+
+// A person's level is described with the score of the vendor that gives
+// it: Zoë is High in Cloudflare (no score) and Low at 60 in CASB, so she
+// reads "High", not "High (CASB 60)"; Ava is Critical at 90 in CASB.
+func TestRiskiestPeopleNameTheVendorOfTheirLevel(t *testing.T) {
+	a := newFixtureApp(t, 80, 24, 400)
+	rows := strings.Join(overviewRows(t, a), "\n")
+	if !strings.Contains(rows, "Critical (CASB 90) Ava Chen") {
+		t.Fatalf("Ava:\n%s", rows)
+	}
+	for _, r := range strings.Split(rows, "\n") {
+		if strings.Contains(r, "Zoë") && (!strings.Contains(r, "High ") || strings.Contains(r, "CASB")) {
+			t.Fatalf("Zoë's row reads %q", r)
+		}
+	}
+}

@@ -213,6 +213,27 @@ func BenchmarkKeyToFrame(b *testing.B) {
 			i++
 		})
 	})
+	// The page's rows on screen, as the program runs it (each command in
+	// its own goroutine): the count of where the page stands (page n of
+	// m, "N newer") is read after the rows, and their frame does not wait
+	// for it.
+	b.Run("events-page-turn-rows-shown", func(b *testing.B) {
+		a := benchApp(b, st, "2")
+		d := make([]time.Duration, 0, 1024)
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			start := time.Now()
+			finish := driveUntil(a, press([]string{"]", "["}[i%2]), "events.eventsPage")
+			_ = a.View()
+			d = append(d, time.Since(start))
+			finish()
+			i++
+		}
+		slices.Sort(d)
+		b.ReportMetric(float64(d[len(d)/2].Nanoseconds()), "p50-ns")
+		b.ReportMetric(float64(d[len(d)*95/100].Nanoseconds()), "p95-ns")
+	})
 	b.Run("events-page-turn-with-store-read", func(b *testing.B) {
 		a := benchApp(b, st, "2")
 		i := 0
@@ -222,4 +243,47 @@ func BenchmarkKeyToFrame(b *testing.B) {
 			i++
 		})
 	})
+}
+
+// driveUntil drives m as the program does, each command in its own
+// goroutine, and returns once a message of the type named (as %T prints
+// it) has been applied; finish waits for the commands still running and
+// applies what they send, for the caller to run outside its timing.
+func driveUntil(a *App, m tea.Msg, want string) (finish func()) {
+	msgs := make(chan any, 1024)
+	var wg sync.WaitGroup
+	var run func(c tea.Cmd)
+	run = func(c tea.Cmd) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, x := range runCmd(c) {
+				if c, ok := x.(tea.Cmd); ok {
+					if c != nil {
+						run(c)
+					}
+					continue
+				}
+				msgs <- x
+			}
+		}()
+	}
+	apply := func(x tea.Msg) {
+		if _, cmd := a.Update(x); cmd != nil {
+			run(cmd)
+		}
+	}
+	apply(m)
+	for x := range msgs {
+		apply(x)
+		if fmt.Sprintf("%T", x) == want {
+			break
+		}
+	}
+	return func() {
+		go func() { wg.Wait(); close(msgs) }()
+		for x := range msgs {
+			drive(a, x)
+		}
+	}
 }

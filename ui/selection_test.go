@@ -42,7 +42,7 @@ func backfill(from, n int, level model.Level, skip ...string) hub.Msg {
 func TestUsersCursorStaysOnTopDuringBackfill(t *testing.T) {
 	a := newFixtureApp(t, 80, 24, 400)
 	keysOf(a, "3")
-	rows := func() []string { return screenRows(t, a, " Level ", "enter opens") }
+	rows := func() []string { return screenRows(t, a, " Risk ", "enter opens") }
 	for batch := 1; batch <= 4; batch++ {
 		drive(a, hubMsg{backfill(0, batch*15, model.LevelCritical)})
 		got := rows()
@@ -67,10 +67,15 @@ func TestUsersCursorStaysOnTopDuringBackfill(t *testing.T) {
 func TestUsersCursorFollowsThePersonItWasPutOn(t *testing.T) {
 	a := newFixtureApp(t, 80, 24, 400)
 	keysOf(a, "3", "j")
-	rows := func() []string { return screenRows(t, a, " Level ", "") }
+	rows := func() []string { return screenRows(t, a, " Risk ", "") }
 	before := rows()
 	chosen := before[selectedRow(before)]
-	name := strings.Fields(chosen[1:])[2] // Level Score Name…
+	var name string // the email
+	for _, f := range strings.Fields(chosen[1:]) {
+		if strings.Contains(f, "@") {
+			name = f
+		}
+	}
 	drive(a, hubMsg{backfill(0, 20, model.LevelCritical)})
 	got := rows()
 	s := selectedRow(got)

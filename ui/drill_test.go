@@ -21,7 +21,7 @@ func TestDrillShowsTheirEvents(t *testing.T) {
 	drive(a, press(":"))
 	drive(a, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("user user1004@example.com")})
 	drive(a, press("enter"))
-	if v := a.View(); !strings.Contains(v, "Medium  user1004@example.com") {
+	if v := a.View(); !strings.Contains(v, "Medium now · Critical at worst in the last 46m  user1004@example.com") {
 		t.Fatalf("no drill-down:\n%s", v)
 	}
 	drive(a, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("vj")})

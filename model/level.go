@@ -65,6 +65,17 @@ func (l Level) Describe(vendor string, score int) string {
 	return fmt.Sprintf("%s (%s %d)", l.Label(), vendor, score)
 }
 
+// DescribeWord is a reading of a vendor without scores: the level, with
+// the vendor's own word beside it only where it says something else
+// ("None (Oracle CASB Normal)", but "High" for Cloudflare's "high").
+func (l Level) DescribeWord(vendor, word string) string {
+	w := strings.TrimSpace(word)
+	if vendor == "" || w == "" || strings.EqualFold(strings.ReplaceAll(w, "_", " "), l.Label()) {
+		return l.Label()
+	}
+	return fmt.Sprintf("%s (%s %s)", l.Label(), vendor, w)
+}
+
 // ParseLevel reads a level's key or label, case-insensitively.
 func ParseLevel(s string) (Level, bool) {
 	switch strings.ToLower(strings.TrimSpace(s)) {

@@ -19,3 +19,22 @@ func TestDescribeNamesTheVendorsScoreBesideTheLevel(t *testing.T) {
 		}
 	}
 }
+
+func TestDescribeWordOnlyWhereTheVendorSaysSomethingElse(t *testing.T) {
+	for _, c := range []struct {
+		l            Level
+		vendor, word string
+		want         string
+	}{
+		{LevelHigh, "Cloudflare", "high", "High"},
+		{LevelHigh, "Cloudflare", " HIGH ", "High"},
+		{LevelNone, "Oracle CASB", "Normal", "None (Oracle CASB Normal)"},
+		{LevelCritical, "OneLogin", "very_high", "Critical (OneLogin very_high)"},
+		{LevelMedium, "Okta", "", "Medium"},
+		{LevelLow, "", "minimal", "Low"},
+	} {
+		if got := c.l.DescribeWord(c.vendor, c.word); got != c.want {
+			t.Errorf("%v.DescribeWord(%q, %q) = %q, want %q", c.l, c.vendor, c.word, got, c.want)
+		}
+	}
+}

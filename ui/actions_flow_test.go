@@ -39,7 +39,7 @@ func TestFlowResetConfirmation(t *testing.T) {
 	f.keys("3")
 	f.see("8 people", "R reset Cloudflare risk")
 	f.keys("R")
-	f.see("Reset Cloudflare risk", "Ava Chen", "ava.chen@example.com", "Cloudflare risk level now: high",
+	f.see("Reset Cloudflare risk", "Ava Chen", "ava.chen@example.com", "Cloudflare risk level now: High",
 		"clears their Cloudflare risk score and risk history", "Access policies that use the user risk score",
 		"reset reaches Okta too.", "[▸Cancel◂]  [ Reset ]")
 
@@ -71,7 +71,7 @@ func TestFlowResetConfirmation(t *testing.T) {
 	if a.modal != nil || a.tab != tabUsers || a.paused || a.help || a.drill != nil {
 		t.Fatalf("after the flow: modal %v, tab %d, paused %v, help %v", a.modal, a.tab, a.paused, a.help)
 	}
-	if c := selectedRow(screenRows(t, a, " Level ", "enter opens")); c != 0 {
+	if c := selectedRow(screenRows(t, a, " Risk ", "enter opens")); c != 0 {
 		t.Fatalf("the stray j moved the cursor to %d", c)
 	}
 	if calls := fa.callList(); !slices.Equal(calls, []string{"ResetUser cf-0"}) {

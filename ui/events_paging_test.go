@@ -141,3 +141,51 @@ func TestPagingStaysTrueAsTheStoreGrows(t *testing.T) {
 		}
 	}
 }
+
+// TestEventsCursorKeepsItsEventAsEventsArrive: on Events the cursor stays
+// on the first row until the operator moves it; once moved it stays on
+// the same event (rows are keyed by vendor and id) as new events push the
+// page down or a back-filled one lands above it on a later page, the
+// screen says it moved, and p pushes that event's address.
+func TestEventsCursorKeepsItsEventAsEventsArrive(t *testing.T) {
+	g := newGrowingApp(t, 120, 30, 400)
+	setDeps(g.a, func(d *Deps) { d.Actions = &fakeActions{}; d.Actor = "ops@bastion" })
+	es := g.a.eventsScreen()
+	now := func(seq int) time.Time { return fixtureNow.Add(time.Duration(seq) * time.Millisecond) }
+	rows := func() []string { return screenRows(t, g.a, " Time ", "") }
+	keysOf(g.a, "2")
+
+	g.add(3, now)
+	if sel := selectedRow(rows()); sel != 0 || es.Events()[0].ID != "grow-3" {
+		t.Fatalf("not moved, the cursor left the first row (row %d):\n%s", sel, g.a.View())
+	}
+
+	keysOf(g.a, "j", "j", "j")
+	chosen := es.Events()[3]
+	g.add(5, now) // the top page follows the newest: the chosen row moves down 5
+	got := rows()
+	if sel := selectedRow(got); sel != 8 || es.Events()[sel].ID != chosen.ID || !strings.Contains(got[sel], chosen.IP) {
+		t.Fatalf("the cursor left %s (%s) for row %d:\n%s", chosen.ID, chosen.IP, sel, g.a.View())
+	}
+	if !strings.Contains(g.a.View(), chosen.UserName+"'s 14:29 event moved ↓ 5 as events arrived") {
+		t.Fatalf("no word that the row moved:\n%s", g.a.View())
+	}
+
+	// Page 2, moved to its third row; an event back-filled just above it.
+	keysOf(g.a, "]", "j", "j")
+	chosen = es.Events()[2]
+	if _, err := g.st.PutEvents(context.Background(), []model.Event{{Vendor: "onelogin", ID: "late-1", Time: chosen.Time.Add(time.Millisecond),
+		Type: 5, TypeName: "USER_LOGGED_INTO_ONELOGIN", UserName: "Ben Okafor", IP: "192.0.2.99", Score: 12, Level: model.LevelLow}}); err != nil {
+		t.Fatal(err)
+	}
+	drive(g.a, hubMsg([]hub.Msg{hub.EventsMsg{Vendor: "onelogin", Inserted: 1, Newest: fixtureNow}}))
+	got = rows()
+	sel := selectedRow(got)
+	if sel != 3 || es.Events()[sel].ID != chosen.ID || es.Events()[2].ID != "late-1" {
+		t.Fatalf("the cursor left %s (%s) for row %d:\n%s", chosen.ID, chosen.IP, sel, g.a.View())
+	}
+	keysOf(g.a, "p")
+	if v := g.a.View(); !strings.Contains(v, "Push IP risk to Okta") || !strings.Contains(v, "▸ IP      "+chosen.IP+" ") {
+		t.Fatalf("p does not push %s:\n%s", chosen.IP, v)
+	}
+}

@@ -237,8 +237,8 @@ func TestExportTables(t *testing.T) {
 	if !strings.HasPrefix(a.toast.text, "exported 8 people to "+dir+"/risktop-users-") {
 		t.Fatal(a.toast.text)
 	}
-	if !slices.Equal(users[0], []string{"level", "score", "name", "email", "sources", "cloudflare_level", "casb_level", "last_seen"}) ||
-		len(users) != 9 || users[1][3] != "ava.chen@example.com" || users[1][5] != "High" {
+	if !slices.Equal(users[0], []string{"risk", "level", "score", "name", "email", "sources", "cloudflare_level", "casb_level", "last_seen"}) ||
+		len(users) != 9 || users[1][0] != "Critical (Oracle CASB 90)" || users[1][4] != "ava.chen@example.com" || users[1][6] != "High" {
 		t.Fatalf("users: %v", users[:2])
 	}
 

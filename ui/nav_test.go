@@ -60,7 +60,7 @@ func TestNavigationKeys(t *testing.T) {
 
 	t.Run("users", func(t *testing.T) {
 		keysOf(a, "3")
-		rows := func() []string { return screenRows(t, a, " Level ", "enter opens") }
+		rows := func() []string { return screenRows(t, a, " Risk ", "enter opens") }
 		first := rows()
 		visible := len(first)
 		if visible < 10 || selectedRow(first) != 0 {

@@ -149,7 +149,7 @@ func (p *prop) key() {
 		case k == "R" && inDrill:
 			p.expect(d, "reset", drilled)
 		case k == "R" && onUsers:
-			p.expect(d, "reset", p.selectedCells(before, " Level ", 3))
+			p.expect(d, "reset", p.selectedCells(before, " Risk ", 3))
 		case k == "d" && onOutbox:
 			p.expect(d, "drop", p.selectedCells(before, " Created ", 3))
 		}
@@ -164,7 +164,7 @@ func (p *prop) key() {
 			}
 		}
 		if p.moved {
-			p.chosen = p.selectedCells(p.frame, " Level ", 3)
+			p.chosen = p.selectedCells(p.frame, " Risk ", 3)
 		}
 	}
 	p.checkUsers(false)
@@ -267,7 +267,7 @@ func (p *prop) outboxShown() bool {
 }
 
 // userRows are the Users rows of the frame.
-func (p *prop) userRows() []string { return rowsUnder(p.frame, " Level ") }
+func (p *prop) userRows() []string { return rowsUnder(p.frame, " Risk ") }
 
 // checkUsers holds the Users cursor to its rules in the frame.
 func (p *prop) checkUsers(dataArrived bool) {
@@ -296,7 +296,7 @@ func (p *prop) checkUsers(dataArrived bool) {
 		}
 		return
 	}
-	now := p.selectedCells(p.frame, " Level ", 3)
+	now := p.selectedCells(p.frame, " Risk ", 3)
 	if dataArrived && now != p.chosen {
 		if !strings.Contains(p.frame, " left the list") {
 			p.fail("the cursor left %q for %q without a word", p.chosen, now)
@@ -334,7 +334,7 @@ func (p *prop) selectedCells(frame, header string, n int) string {
 			continue
 		}
 		fields := strings.Fields(strings.TrimPrefix(r, p.marker()))
-		if header == " Level " {
+		if header == " Risk " {
 			for _, f := range fields {
 				if strings.Contains(f, "@") {
 					return f

@@ -15,6 +15,7 @@ import (
 	"github.com/risktop/risktop/sources/httpx"
 	"github.com/risktop/risktop/sources/vendorkit"
 	"github.com/risktop/risktop/sources/vendors"
+	"github.com/risktop/risktop/ui/words"
 )
 
 const checkSynopsis = `
@@ -128,9 +129,13 @@ func printChecks(out io.Writer, cfg *config.Config, results []checkResult) {
 	switch {
 	case len(results) == 0:
 		fmt.Fprintln(out, "No sources configured: add one under sources: (see config/example.yaml).")
+	case bad == 0 && len(results) == 1:
+		fmt.Fprintln(out, "The one source is ready.")
 	case bad == 0:
-		fmt.Fprintf(out, "All %d source(s) ready.\n", len(results))
+		fmt.Fprintf(out, "All %d sources ready.\n", len(results))
+	case bad == 1:
+		fmt.Fprintf(out, "1 of %s has problems; the DETAIL column says what to fix.\n", words.Plural(len(results), "source"))
 	default:
-		fmt.Fprintf(out, "%d of %d source(s) have problems; the DETAIL column says what to fix.\n", bad, len(results))
+		fmt.Fprintf(out, "%d of %s have problems; the DETAIL column says what to fix.\n", bad, words.Plural(len(results), "source"))
 	}
 }

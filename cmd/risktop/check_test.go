@@ -95,7 +95,7 @@ func TestCheckAgainstTheSimulator(t *testing.T) {
 	}{
 		{
 			name: "healthy", config: good, code: 0,
-			want: []string{"All 4 source(s) ready"},
+			want: []string{"All 4 sources ready"},
 			rows: map[string]checkRow{
 				"onelogin":   {"✓", "✓", "✓", "✓", ""},
 				"casb":       {"✓", "✓", "✓", "–", ""},
@@ -106,7 +106,7 @@ func TestCheckAgainstTheSimulator(t *testing.T) {
 		{
 			name:   "cloudflare token without PII read",
 			config: strings.Replace(good, cfsim.DefaultToken, cfsim.DefaultTokenNoPII, 1), code: 1,
-			want: []string{"lacks 'Zero Trust: PII Read'", "1 of 4 source(s) have problems"},
+			want: []string{"lacks 'Zero Trust: PII Read'", "1 of 4 sources has problems"},
 			rows: map[string]checkRow{
 				"cloudflare": {"✓", "✓", "✗", "✓", ""},
 				"onelogin":   {"✓", "✓", "✓", "✓", ""},
@@ -141,7 +141,7 @@ func TestCheckAgainstTheSimulator(t *testing.T) {
 		{
 			name:   "nothing listening",
 			config: strings.ReplaceAll(good, srv.URL, deadURL), code: 1,
-			want: []string{"connection refused", "4 of 4 source(s) have problems"},
+			want: []string{"connection refused", "4 of 4 sources have problems"},
 			rows: map[string]checkRow{"onelogin": {"✗", "–", "–", "–", ""}, "okta": {"✗", "–", "–", "–", ""}},
 		},
 	} {
@@ -192,7 +192,7 @@ func TestCheckConfigErrors(t *testing.T) {
 		want       []string
 	}{
 		{"typo", "sources:\n  cloudflare: {account_id: 5e3c1a7b9d2f4e6a8c0b1d3f5a7c9e1b, api_tokne: x}\n",
-			[]string{`did you mean "api_token"`, "problem(s) in"}},
+			[]string{`did you mean "api_token"`, "risktop: 1 problem in ", "; fix it and run again"}},
 		{"not yaml", "sources: [\n", []string{"risktop.yaml:"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -27,6 +27,7 @@ import (
 	"github.com/risktop/risktop/ui"
 	"github.com/risktop/risktop/ui/clip"
 	"github.com/risktop/risktop/ui/theme"
+	"github.com/risktop/risktop/ui/words"
 )
 
 const dashboardSynopsis = `
@@ -148,7 +149,11 @@ func loadConfig(flagPath string, errOut io.Writer) (*config.Config, error) {
 	switch {
 	case errors.As(err, &problems):
 		fmt.Fprintln(errOut, problems.Error())
-		fmt.Fprintf(errOut, "risktop: %d problem(s) in %s; fix them and run again\n", len(problems.Problems), path)
+		them := "them"
+		if len(problems.Problems) == 1 {
+			them = "it"
+		}
+		fmt.Fprintf(errOut, "risktop: %s in %s; fix %s and run again\n", words.Plural(len(problems.Problems), "problem"), path, them)
 		return nil, exitCode(2)
 	case err != nil:
 		fmt.Fprintf(errOut, "risktop: %v\n", err)

@@ -512,13 +512,19 @@ func getUsers(ctx context.Context, st store.Store, q getQuery) (table, error) {
 
 func usersTable(views []model.UserRisk) table {
 	t := table{
-		keys:     []string{"level", "score", "events", "vendor", "email", "name", "last_seen", "user_id", "raw_level", "context"},
-		headings: []string{"LEVEL", "SCORE", "EVENTS", "VENDOR", "EMAIL", "NAME", "LAST SEEN", "USER ID"},
+		keys:     []string{"risk", "level", "score", "events", "vendor", "email", "name", "last_seen", "user_id", "raw_level", "context"},
+		headings: []string{"RISK", "EVENTS", "VENDOR", "EMAIL", "NAME", "LAST SEEN", "USER ID"},
 	}
 	for _, u := range views {
-		r := row{cells: []cell{textCell(u.Level.String()), scoreCell(u.Score), intCell(u.Events), textCell(u.Vendor),
+		// risk in the dashboard's words; level, score and the vendor's
+		// own word apart for scripts.
+		risk := u.Level.DescribeWord(vendorDisplay(u.Vendor), u.RawLevel)
+		if u.Score >= 0 {
+			risk = u.Level.Describe(vendorDisplay(u.Vendor), u.Score)
+		}
+		r := row{cells: []cell{textCell(risk), textCell(u.Level.String()), scoreCell(u.Score), intCell(u.Events), textCell(u.Vendor),
 			textCell(u.Email), textCell(u.Name), timeCell(u.LastSeen), textCell(u.UserID), textCell(u.RawLevel), textCell(u.Context)}}
-		r.view = []string{u.Level.String(), r.cells[1].text, strconv.Itoa(u.Events), u.Vendor, u.Email, u.Name, localTime(u.LastSeen), u.UserID}
+		r.view = []string{risk, strconv.Itoa(u.Events), u.Vendor, u.Email, u.Name, localTime(u.LastSeen), u.UserID}
 		for i := range r.view {
 			r.view[i] = sanitize.LineN(r.view[i], maxColumn)
 		}

@@ -115,19 +115,19 @@ time,vendor,id,type,type_name,user_id,user_name,email,ip,risk,score,level,app,re
 ]
 `},
 		{[]string{"get", "users", "--config", cfg}, `
-LEVEL     SCORE  EVENTS  VENDOR      EMAIL                 NAME      LAST SEEN            USER ID
-critical  82     4       onelogin    ava.chen@example.com  Ava Chen  2026-03-02 09:00:00  101
-high      -      3       cloudflare  ava.chen@example.com  Ava Chen  2026-03-02 07:00:00  u-9
-low       -      1       cloudflare  cy@example.com        Cy        2026-02-28 09:00:00  u-7
+RISK                    EVENTS  VENDOR      EMAIL                 NAME      LAST SEEN            USER ID
+Critical (OneLogin 82)  4       onelogin    ava.chen@example.com  Ava Chen  2026-03-02 09:00:00  101
+High                    3       cloudflare  ava.chen@example.com  Ava Chen  2026-03-02 07:00:00  u-9
+Low                     1       cloudflare  cy@example.com        Cy        2026-02-28 09:00:00  u-7
 `},
 		{[]string{"get", "users", "--user", "Cy", "--json", "--config", cfg}, `
 [
-{"level":"low","score":null,"events":1,"vendor":"cloudflare","email":"cy@example.com","name":"Cy","last_seen":"2026-02-28T09:00:00Z","user_id":"u-7","raw_level":"low","context":""}
+{"risk":"Low","level":"low","score":null,"events":1,"vendor":"cloudflare","email":"cy@example.com","name":"Cy","last_seen":"2026-02-28T09:00:00Z","user_id":"u-7","raw_level":"low","context":""}
 ]
 `},
 		{[]string{"get", "users", "--min-score", "50", "--csv", "--config", cfg}, `
-level,score,events,vendor,email,name,last_seen,user_id,raw_level,context
-critical,82,4,onelogin,ava.chen@example.com,Ava Chen,2026-03-02T09:00:00Z,101,very_high,
+risk,level,score,events,vendor,email,name,last_seen,user_id,raw_level,context
+Critical (OneLogin 82),critical,82,4,onelogin,ava.chen@example.com,Ava Chen,2026-03-02T09:00:00Z,101,very_high,
 `},
 		{[]string{"get", "scores", "--config", cfg}, `
 WINDOW  MINIMAL  LOW  MEDIUM  HIGH  VERY HIGH  TOTAL  FETCHED
@@ -225,5 +225,18 @@ func TestGetBadArguments(t *testing.T) {
 	}
 	if code, _, errOut := runCmd(t, "get", "events", "--config", filepath.Join(t.TempDir(), "none.yaml")); code != 2 || !strings.Contains(errOut, "does not exist") {
 		t.Errorf("missing config: exit %d, %s", code, errOut)
+	}
+}
+
+// TestGetUsersSaysTheVendorsWordWhereItDiffers: a view without a score
+// reads as the level, with the vendor's own word beside it only where it
+// says something else.
+func TestGetUsersSaysTheVendorsWordWhereItDiffers(t *testing.T) {
+	tb := usersTable([]model.UserRisk{
+		{Vendor: "casb", Level: model.LevelNone, RawLevel: "Normal", Score: model.NoScore},
+		{Vendor: "cloudflare", Level: model.LevelHigh, RawLevel: "high", Score: model.NoScore},
+	})
+	if got := []string{tb.rows[0].view[0], tb.rows[1].view[0]}; got[0] != "None (Oracle CASB Normal)" || got[1] != "High" {
+		t.Fatalf("risk %q", got)
 	}
 }

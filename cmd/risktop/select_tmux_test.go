@@ -85,7 +85,7 @@ func TestSelectionSurvivesResortInATerminal(t *testing.T) {
 func userRows(screen string) []string {
 	lines := strings.Split(screen, "\n")
 	for i, l := range lines {
-		if strings.HasPrefix(strings.TrimSpace(l), "Level") && strings.Contains(l, "Email") {
+		if strings.HasPrefix(strings.TrimSpace(l), "Risk") && strings.Contains(l, "Email") {
 			var rows []string
 			for _, r := range lines[i+1:] {
 				if !strings.HasPrefix(r, " ") && !strings.HasPrefix(r, ">") || strings.TrimSpace(r) == "" {
@@ -104,7 +104,13 @@ func userRows(screen string) []string {
 func rowOrder(screen string) string {
 	var who []string
 	for _, r := range userRows(screen) {
-		id := strings.Join(strings.Fields(r)[2:], " ")
+		// The name (and on): the Risk column's reading changes with a score.
+		id := r
+		if at := strings.Index(r, ") "); at >= 0 {
+			id = r[at+2:]
+		} else if f := strings.Fields(r); len(f) > 1 {
+			id = strings.Join(f[1:], " ")
+		}
 		for _, f := range strings.Fields(r) {
 			if strings.Contains(f, "@") {
 				id = f

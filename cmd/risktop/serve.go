@@ -26,6 +26,7 @@ import (
 	"github.com/risktop/risktop/sources/vendors"
 	"github.com/risktop/risktop/ui"
 	"github.com/risktop/risktop/ui/remote"
+	"github.com/risktop/risktop/ui/words"
 )
 
 const serveSynopsis = `
@@ -181,8 +182,8 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 		idleText = config.FormatDuration(idle)
 	}
 	say("sessions: at most %d; idle timeout %s", maxSessions, idleText)
-	say("logins: a signed public key within %s of connecting; at most %d connections logging in at once from one address, %d in all",
-		config.FormatDuration(ro.AuthTimeout), ro.MaxUnauthenticatedPerAddr, ro.MaxUnauthenticated)
+	say("logins: a signed public key within %s of connecting; at most %s logging in at once from one address, %d in all",
+		config.FormatDuration(ro.AuthTimeout), words.Plural(ro.MaxUnauthenticatedPerAddr, "connection"), ro.MaxUnauthenticated)
 	say("listening on %s; connect with: %s", ln.Addr(), connectHint(ln.Addr()))
 	if !st.Open {
 		say("warning: nobody can log in yet (see the authorized keys line above); the file is re-read at each login attempt")

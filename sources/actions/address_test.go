@@ -146,3 +146,11 @@ func TestQueuePushRefusesUnroutable(t *testing.T) {
 		t.Fatalf("confirmed private push: %+v, %v", outs, err)
 	}
 }
+
+func TestPluralSaysOneAsOne(t *testing.T) {
+	for n, want := range map[int]string{0: "0 attempts", 1: "1 attempt", 8: "8 attempts"} {
+		if got := plural(n, "attempt", "attempts"); got != want {
+			t.Errorf("plural(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

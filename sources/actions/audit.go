@@ -98,7 +98,7 @@ func (s *Service) auditAll(ctx context.Context, es []model.AuditEntry) error {
 	}
 	err = errors.Join(errs...)
 	if len(es) > 1 {
-		err = fmt.Errorf("%w (and %d more entries like it)", err, len(es)-1)
+		err = fmt.Errorf("%w (and %s like it)", err, plural(len(es)-1, "more entry", "more entries"))
 	}
 	ae := &AuditError{Entry: es[0], Err: err}
 	s.log.Error("audit", "action", es[0].Action, "target", es[0].Target, "result", es[0].Result, "entries", len(es), "err", ae.Err)

@@ -331,7 +331,7 @@ func (s *Service) outboxEntry(ctx context.Context, who Actor, action string, id 
 	if items, err := s.opts.Store.OutboxItems(ctx, []int64{id}); err == nil {
 		it := items[0]
 		target = it.IP
-		detail += fmt.Sprintf(", %s, level %s, %d attempts", it.State, it.Level, it.Attempts)
+		detail += fmt.Sprintf(", %s, level %s, %s", it.State, it.Level, plural(it.Attempts, "attempt", "attempts"))
 	}
 	return s.entry(who, action, PushTo.Name, target, detail)
 }

@@ -248,7 +248,7 @@ func (snd *Sender) settleItems(ctx context.Context, items []model.OutboxItem, er
 				detail += fmt.Sprintf("; next try at %s", next.UTC().Format(time.RFC3339))
 				entries = append(entries, entry(it, ResultRetry, status, detail))
 			case retry:
-				detail = fmt.Sprintf("gave up after %d attempts: %s", it.Attempts, text)
+				detail = fmt.Sprintf("gave up after %s: %s", plural(it.Attempts, "attempt", "attempts"), text)
 				entries = append(entries, entry(it, ResultFailed, status, detail))
 			default:
 				entries = append(entries, entry(it, ResultFailed, status, detail))

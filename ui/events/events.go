@@ -532,16 +532,11 @@ func (e *Screen) onPage(m eventsPage) tea.Cmd {
 		e.pageNo = 1
 	}
 	e.pages = max(e.pages, e.pageNo)
-	selected, _ := e.selected()
+	// Rows are keyed by event: read again ("same"), the page keeps the
+	// cursor on the first row until the operator moves it, then on their
+	// event wherever new events put it (the table follows the key).
 	e.last, e.page, e.events = m.q, m.page, m.page.Events
 	e.setRows()
-	if m.nav == "same" {
-		if i := slices.IndexFunc(e.events, func(ev model.Event) bool {
-			return ev.ID == selected.ID && ev.Vendor == selected.Vendor
-		}); i >= 0 {
-			e.tbl.SetCursor(i)
-		}
-	}
 	switch m.nav {
 	case "next", "first":
 		e.tbl.Top()
@@ -620,9 +615,22 @@ func (e *Screen) rows() []table.Row {
 		rows[i] = table.Row{
 			Cells:  []string{eventTime(ev.Time, now, e.loc()), e.c.Vendors.Short(ev.Vendor), riskCell(ev), user, ev.IP, ev.TypeName, reasons},
 			Styles: []*lipgloss.Style{colRisk: lv, colReasons: nil},
+			Key:    ev.Vendor + "\x00" + ev.ID,
+			Label:  eventLabel(ev, user, e.loc()),
 		}
 	}
 	return rows
+}
+
+// eventLabel names an event where the screen says its row moved, short
+// and person first, so the notice's cut keeps who it is: "Ava Chen's
+// 14:03 event" (the row shows its type).
+func eventLabel(ev model.Event, user string, loc *time.Location) string {
+	at := ev.Time.In(loc).Format("15:04")
+	if user == "" {
+		return "the " + at + " " + words.FirstNonEmpty(ev.TypeName, "unnamed") + " event"
+	}
+	return user + "'s " + at + " event"
 }
 
 func (e *Screen) loc() *time.Location {
@@ -967,6 +975,14 @@ func (e *Screen) View(w, h int) string {
 		bottom = e.filterLine(w)
 	case e.q.text != "":
 		bottom = t.Key.Render("/") + e.q.text
+	}
+	if d := e.tbl.Drift(); !e.filtering && !d.Zero() {
+		moved := t.Warn.Render(d.Text("as events arrived"))
+		if e.q.text == "" {
+			bottom = moved
+		} else {
+			bottom = table.Beside(bottom, moved, w)
+		}
 	}
 	return layout.Block(e.status()+"\n"+e.tbl.View()+"\n"+bottom, w, h)
 }

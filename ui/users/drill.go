@@ -266,7 +266,7 @@ func (d *Drill) render(w int) string {
 	if name == "" {
 		name = d.key
 	}
-	line(t.Level(p.Level).Render(p.Level.Label()) + "  " + t.Bold.Render(name) + t.Muted.Render("  "+p.Email))
+	line(d.head(p, known) + "  " + t.Bold.Render(name) + t.Muted.Render("  "+p.Email))
 	signIns, hasSignIns := d.c.Vendors.SignIns()
 	if !known {
 		if hasSignIns {
@@ -308,8 +308,8 @@ func (d *Drill) render(w int) string {
 	if ips := ipsSeen(d.load.signIns); len(ips) > 0 {
 		section("Addresses seen")
 		for _, ip := range ips {
-			line(fmt.Sprintf("  %-39s %s  max score %s  last %s", ip.IP, words.Plural(ip.Events, "sign-in"),
-				t.Level(ip.Level).Render(scoreText(ip.MaxScore)), ago(now, ip.LastSeen)))
+			line(fmt.Sprintf("  %-39s %s  %s  last %s", ip.IP, words.Plural(ip.Events, "sign-in"),
+				t.Level(ip.Level).Render(worstOf(ip, signIns.Display)), ago(now, ip.LastSeen)))
 		}
 	}
 	if d.load.err != "" {
@@ -330,7 +330,7 @@ func (d *Drill) detections(line func(string), v vendorkit.Info, p model.Person) 
 			continue
 		}
 		shown = true
-		line(fmt.Sprintf("%s  %s · last %s", t.Level(view.Level).Render(view.Level.Label()), words.Plural(view.Events, "event"), ago(now, view.LastSeen)))
+		line(fmt.Sprintf("%s  %s · last %s", t.Level(view.Level).Render(viewRisk(view.UserRisk, v.Display)), words.Plural(view.Events, "event"), ago(now, view.LastSeen)))
 	}
 	stored := d.load.detected[v.Name]
 	if det := d.load.detail; det != nil && d.load.detailOf == v.Name {
@@ -338,11 +338,12 @@ func (d *Drill) detections(line func(string), v vendorkit.Info, p model.Person) 
 			line(t.Muted.Render("last reset " + det.LastResetTime.In(d.c.Loc).Format("2006-01-02 15:04")))
 		}
 		for _, e := range det.Detections {
-			line(fmt.Sprintf("  %s  %s  %s", e.Timestamp.In(d.c.Loc).Format("Jan 02 15:04"), t.Level(actions.LevelOf(e.RiskLevel)).Render(layout.PadRight(e.RiskLevel, 6)), e.Name))
+			l := actions.LevelOf(e.RiskLevel)
+			line(fmt.Sprintf("  %s  %s  %s", e.Timestamp.In(d.c.Loc).Format("Jan 02 15:04"), t.Level(l).Render(layout.PadRight(l.DescribeWord(v.Display, e.RiskLevel), 8)), e.Name))
 		}
 	} else {
 		for _, e := range stored {
-			line(fmt.Sprintf("  %s  %s  %s", e.Time.In(d.c.Loc).Format("Jan 02 15:04"), t.Level(e.Level).Render(layout.PadRight(e.Level.Label(), 6)), e.TypeName))
+			line(fmt.Sprintf("  %s  %s  %s", e.Time.In(d.c.Loc).Format("Jan 02 15:04"), t.Level(e.Level).Render(layout.PadRight(e.Level.Describe(v.Display, e.Score), 8)), e.TypeName))
 		}
 	}
 	if d.load.detailErr != "" && d.load.detailOf == v.Name {
@@ -363,11 +364,7 @@ func (d *Drill) perApp(line func(string), vendor vendorkit.Info, p model.Person)
 			continue
 		}
 		shown = true
-		score := "–"
-		if v.Score >= 0 {
-			score = fmt.Sprint(v.Score)
-		}
-		line(fmt.Sprintf("%s  score %s  %s", t.Level(v.Level).Render(layout.PadRight(v.RawLevel, 8)), score, t.Muted.Render(v.Context)))
+		line(fmt.Sprintf("%s  %s", t.Level(v.Level).Render(viewRisk(v.UserRisk, vendor.Display)), t.Muted.Render(v.Context)))
 		for _, r := range v.Reasons {
 			count := ""
 			if r.Count > 0 {
@@ -395,12 +392,8 @@ func (d *Drill) signInLines(line func(string)) {
 			line(t.Muted.Render(fmt.Sprintf("  … %d more (e lists them all)", len(d.load.signIns)-i)))
 			break
 		}
-		score := "  –"
-		if e.Score >= 0 {
-			score = fmt.Sprintf("%3d", e.Score)
-		}
 		reason, _, _ := strings.Cut(e.Reasons, "\n")
-		line(fmt.Sprintf("  %s %s  %-15s %s %s", e.Time.In(d.c.Loc).Format("Jan 02 15:04:05"), t.Level(e.Level).Render(score), e.IP, e.TypeName, t.Muted.Render(reason)))
+		line(fmt.Sprintf("  %s  %s  %-15s %s %s", e.Time.In(d.c.Loc).Format("Jan 02 15:04:05"), t.Level(e.Level).Render(riskShort(e)), e.IP, e.TypeName, t.Muted.Render(reason)))
 	}
 }
 
@@ -419,15 +412,84 @@ func (d *Drill) sparkline(w int) string {
 	sl := sparkline.New(min(max(len(vals), 10), w-2), 3, sparkline.WithMaxValue(100), sparkline.WithStyle(d.c.Theme.Warn))
 	sl.PushAll(vals)
 	sl.Draw()
-	return sl.View() + "\n" + d.c.Theme.Muted.Render(words.Plural(len(vals), "sign-in")+", 0–100")
+	signIns, _ := d.c.Vendors.SignIns()
+	return sl.View() + "\n" + d.c.Theme.Muted.Render(words.Plural(len(vals), "sign-in")+", "+signIns.Display+" score 0–100")
 }
 
-// scoreText is a 0–100 score, or a dash for none.
-func scoreText(score int) string {
-	if score == model.NoScore {
-		return "–"
+// head is the person's level now (the highest of each vendor's current
+// view) and, when an event shown below is riskier, that too: a person's
+// level follows the vendors' current views, while the events go further
+// back, so "High" over a Critical sign-in is explained, not a surprise.
+func (d *Drill) head(p model.Person, known bool) string {
+	t := d.c.Theme
+	now := t.Level(p.Level).Render(p.Level.Label())
+	if !known {
+		return now
 	}
-	return fmt.Sprint(score)
+	worst, since := d.worstShown()
+	if worst <= p.Level {
+		return now
+	}
+	span := "the events below"
+	if !since.IsZero() {
+		span = "the last " + words.Coarse(d.c.Now().Sub(since))
+	}
+	return now + t.Muted.Render(" now · ") + t.Level(worst).Render(worst.Label()) + t.Muted.Render(" at worst in "+span)
+}
+
+// worstShown is the highest level among the events the drill-down shows
+// and the oldest of those events' times.
+func (d *Drill) worstShown() (model.Level, time.Time) {
+	worst, oldest := model.LevelUnknown, time.Time{}
+	see := func(l model.Level, at time.Time) {
+		worst = model.Max(worst, l)
+		if !at.IsZero() && (oldest.IsZero() || at.Before(oldest)) {
+			oldest = at
+		}
+	}
+	for _, e := range d.load.signIns {
+		see(e.Level, e.Time)
+	}
+	if det := d.load.detail; det != nil {
+		for _, e := range det.Detections {
+			see(actions.LevelOf(e.RiskLevel), e.Timestamp)
+		}
+	}
+	for v, evs := range d.load.detected {
+		if det := d.load.detail; det != nil && d.load.detailOf == v {
+			continue // the current detail is shown instead
+		}
+		for _, e := range evs {
+			see(e.Level, e.Time)
+		}
+	}
+	return worst, oldest
+}
+
+// viewRisk is a vendor's view in the one vocabulary: the level, with the
+// vendor's score beside it, else its own word where it says something else.
+func viewRisk(v model.UserRisk, display string) string {
+	if v.Score >= 0 {
+		return v.Level.Describe(display, v.Score)
+	}
+	return v.Level.DescribeWord(display, v.RawLevel)
+}
+
+// riskShort is an event's level with the vendor's score beside it, as the
+// Events table writes it ("Critical  99"): the section names the vendor.
+func riskShort(e model.Event) string {
+	if e.Score < 0 {
+		return layout.PadRight(e.Level.Label(), 12)
+	}
+	return fmt.Sprintf("%-8s %3d", e.Level.Label(), e.Score)
+}
+
+// worstOf is an address's riskiest sign-in in the one vocabulary.
+func worstOf(ip model.IPRisk, vendor string) string {
+	if ip.MaxScore == model.NoScore {
+		return "no score"
+	}
+	return "at worst " + ip.Level.Describe(vendor, ip.MaxScore)
 }
 
 func ipsSeen(evs []model.Event) []model.IPRisk {

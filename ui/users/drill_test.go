@@ -21,10 +21,10 @@ func TestIPsSeenWithoutScores(t *testing.T) {
 	if ips[1].MaxScore != model.NoScore || ips[1].Level != model.LevelUnknown {
 		t.Fatalf("unscored address %+v", ips[1])
 	}
-	if got := scoreText(ips[1].MaxScore); got != "–" {
+	if got := worstOf(ips[1], "OneLogin"); got != "no score" {
 		t.Fatalf("unscored address shows %q", got)
 	}
-	if got := scoreText(0); got != "0" {
+	if got := worstOf(model.IPRisk{MaxScore: 0, Level: model.LevelNone}, "OneLogin"); got != "at worst None (OneLogin 0)" {
 		t.Fatalf("score 0 shows %q", got)
 	}
 }

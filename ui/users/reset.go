@@ -79,7 +79,7 @@ func resetPerson(c *uictx.Context, p model.Person, known bool) tea.Cmd {
 func resetLines(th *theme.Theme, t actions.ResetTarget, linked *bool, err error) []string {
 	level := "none reported"
 	if t.Level > model.LevelUnknown {
-		level = th.Level(t.Level).Render(t.Level.String())
+		level = th.Level(t.Level).Render(t.Level.Label())
 	}
 	link := th.Muted.Render("checking the Okta link…")
 	switch {

@@ -72,8 +72,7 @@ func New(c *uictx.Context) *Screen {
 		}
 	}
 	cols := []table.Column{
-		{Title: "Level", Width: 8},
-		{Title: "Score", Width: 5, Align: table.AlignRight},
+		{Title: "Risk", Width: len("Risk")}, // widened by rebuild
 		{Title: "Name", Flex: 3, Min: 12},
 		{Title: "Email", Flex: 3, Min: 12},
 		{Title: "Sources", Width: 12},
@@ -154,10 +153,18 @@ func (u *Screen) rebuild() {
 	u.shown = shown
 	now := u.c.Now()
 	rows := make([]table.Row, len(shown))
+	riskW := len("Risk")
 	for i, p := range shown {
 		rows[i] = u.row(p, now)
+		riskW = max(riskW, layout.Width(rows[i].Cells[0]))
 	}
 	u.tbl.SetRows(rows)
+	// The risk column is as wide as its widest reading: "Critical" where
+	// no vendor scores, "Critical (CASB 100)" where one does.
+	if cols := u.tbl.Columns(); cols[0].Width != riskW {
+		cols[0].Width = riskW
+		u.tbl.SetColumns(cols...)
+	}
 }
 
 func display(p model.Person) string {
@@ -184,23 +191,33 @@ func (u *Screen) row(p model.Person, now time.Time) table.Row {
 	for _, v := range u.c.Vendors.Of(p) {
 		vendors = append(vendors, u.c.Vendors.Short(v))
 	}
-	score := "–"
-	if p.Score >= 0 {
-		score = fmt.Sprint(p.Score)
-	}
 	seen := ""
 	if !p.LastSeen.IsZero() {
 		seen = words.Coarse(now.Sub(p.LastSeen))
 	}
 	lv := &u.levels[max(p.Level, 0)]
-	cells := append(make([]string, 0, 6+len(u.columns)), p.Level.Label(), score, p.Name, p.Email, strings.Join(vendors, " "))
-	styles := append(make([]*lipgloss.Style, 0, 5+len(u.columns)), lv, lv, nil, nil, nil)
+	cells := append(make([]string, 0, 5+len(u.columns)), risk(p, u.c.Vendors.Short), p.Name, p.Email, strings.Join(vendors, " "))
+	styles := append(make([]*lipgloss.Style, 0, 4+len(u.columns)), lv, nil, nil, nil)
 	for _, c := range u.columns {
 		l := levelWith(p, c.Name)
 		cells = append(cells, dashIfUnknown(l))
 		styles = append(styles, &u.levels[max(l, 0)])
 	}
 	return table.Row{Cells: append(cells, seen), Styles: styles, Key: p.Key, Label: display(p)}
+}
+
+// risk is a person's level with the score beside it and whose score it
+// is, named by name(vendor): the Overview's "Riskiest people" and the
+// exports say it the same way.
+func risk(p model.Person, name func(string) string) string {
+	if p.Score != model.NoScore {
+		for _, v := range p.Views {
+			if v.Score == p.Score {
+				return p.Level.Describe(name(v.Vendor), p.Score)
+			}
+		}
+	}
+	return p.Level.Label()
 }
 
 func dashIfUnknown(l model.Level) string {
@@ -306,7 +323,7 @@ func (u *Screen) View(w, h int) string {
 
 // exportRows are the people shown (filter and sort applied).
 func (u *Screen) exportRows() export.Table {
-	fields := []string{"level", "score", "name", "email", "sources"}
+	fields := []string{"risk", "level", "score", "name", "email", "sources"}
 	for _, v := range u.columns {
 		fields = append(fields, v.Name+"_level")
 	}
@@ -318,7 +335,7 @@ func (u *Screen) exportRows() export.Table {
 		}
 		vendors := u.c.Vendors.Of(p)
 		sort.Strings(vendors)
-		row := []any{p.Level.Label(), score, p.Name, p.Email, strings.Join(vendors, " ")}
+		row := []any{risk(p, u.c.Vendors.Display), p.Level.Label(), score, p.Name, p.Email, strings.Join(vendors, " ")}
 		for _, c := range u.columns {
 			row = append(row, levelCell(levelWith(p, c.Name)))
 		}

@@ -18,6 +18,22 @@ type Person struct {
 	Views    []View // each vendor's own view, riskiest first
 }
 
+// Reading is the view a person's level comes from, for saying whose
+// score stands beside it: of the views at the person's level, the one
+// with the highest score (false when none of them has a score). A person
+// Critical in OneLogin at 99 and Medium at 40 in CASB reads "Critical
+// (OneLogin 99)", never "Critical (CASB 40)".
+func (p Person) Reading() (View, bool) {
+	var best View
+	found := false
+	for _, v := range p.Views {
+		if v.Level == p.Level && v.Score != NoScore && (!found || v.Score > best.Score) {
+			best, found = v, true
+		}
+	}
+	return best, found
+}
+
 // View is a vendor's view of a person and how it was joined to them.
 type View struct {
 	UserRisk

@@ -122,3 +122,18 @@ func TestMergeKeepsUsersWithoutAddressApart(t *testing.T) {
 
 // vendorOrder is the registry's display order.
 var vendorOrder = []string{"onelogin", "casb", "cloudflare", "okta"}
+
+func TestReadingIsTheViewTheLevelComesFrom(t *testing.T) {
+	p := Person{Level: LevelCritical, Score: 90, Views: []View{
+		{UserRisk: UserRisk{Vendor: "casb", Level: LevelMedium, Score: 90}},
+		{UserRisk: UserRisk{Vendor: "onelogin", Level: LevelCritical, Score: 80}},
+		{UserRisk: UserRisk{Vendor: "okta", Level: LevelCritical, Score: 85}},
+	}}
+	if v, ok := p.Reading(); !ok || v.Vendor != "okta" || v.Score != 85 {
+		t.Fatalf("Reading() = %s %d %v, want okta 85", v.Vendor, v.Score, ok)
+	}
+	p.Views = p.Views[:1]
+	if v, ok := p.Reading(); ok {
+		t.Fatalf("no view at Critical has a score, yet Reading() = %s %d", v.Vendor, v.Score)
+	}
+}

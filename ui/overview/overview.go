@@ -540,20 +540,16 @@ func (o *Screen) topPeople(w, h int) string {
 	o.rows[panelPeople] = shown
 	cur := o.cursor(panelPeople, ids, shown)
 	people := o.c.Data.People[:shown]
-	// The level, with the score of the vendor that gives it: a person
-	// Critical in OneLogin and Medium (40) in CASB reads "Critical
-	// (OneLogin 99)", never "Critical (CASB 40)".
 	describe := func(p model.Person, short bool) string {
-		vendor, score := "", model.NoScore
-		for _, v := range p.Views {
-			if v.Level == p.Level && v.Score != model.NoScore && v.Score > score {
-				vendor, score = o.c.Vendors.Display(v.Vendor), v.Score
-				if short {
-					vendor = o.c.Vendors.Short(v.Vendor)
-				}
-			}
+		v, ok := p.Reading()
+		if !ok {
+			return p.Level.Label()
 		}
-		return p.Level.Describe(vendor, score)
+		vendor := o.c.Vendors.Display(v.Vendor)
+		if short {
+			vendor = o.c.Vendors.Short(v.Vendor)
+		}
+		return p.Level.Describe(vendor, v.Score)
 	}
 	lvW := 0
 	short := w < 60

@@ -206,16 +206,12 @@ func (u *Screen) row(p model.Person, now time.Time) table.Row {
 	return table.Row{Cells: append(cells, seen), Styles: styles, Key: p.Key, Label: display(p)}
 }
 
-// risk is a person's level with the score beside it and whose score it
-// is, named by name(vendor): the Overview's "Riskiest people" and the
-// exports say it the same way.
+// risk is a person's level with the score of the vendor that gives it
+// (model.Person.Reading), named by name(vendor): the Overview's
+// "Riskiest people" and the exports say it the same way.
 func risk(p model.Person, name func(string) string) string {
-	if p.Score != model.NoScore {
-		for _, v := range p.Views {
-			if v.Score == p.Score {
-				return p.Level.Describe(name(v.Vendor), p.Score)
-			}
-		}
+	if v, ok := p.Reading(); ok {
+		return p.Level.Describe(name(v.Vendor), v.Score)
 	}
 	return p.Level.Label()
 }

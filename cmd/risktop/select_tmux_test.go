@@ -60,7 +60,7 @@ func TestSelectionSurvivesResortInATerminal(t *testing.T) {
 	t.Logf("cursor on %s at row %d", email, line)
 	screen = tt.waitUntil("the row of "+email+" moved", 90*time.Second, func(s string) bool {
 		l, e := markedEmail(s)
-		return e == email && l != line
+		return sameCell(e, email) && l != line
 	})
 	if !strings.Contains(screen, "moved") {
 		t.Errorf("the row moved and no notice says so:\n%s", screen)
@@ -79,6 +79,13 @@ func TestSelectionSurvivesResortInATerminal(t *testing.T) {
 	if code := tt.waitExit(15 * time.Second); code != 0 {
 		t.Fatalf("demo exited %d:\n%s", code, tt.capture())
 	}
+}
+
+// sameCell reports two drawings of one cell, each perhaps cut with "…"
+// at a different width as the columns resize.
+func sameCell(a, b string) bool {
+	a, b = strings.TrimSuffix(a, "…"), strings.TrimSuffix(b, "…")
+	return a != "" && b != "" && (strings.HasPrefix(a, b) || strings.HasPrefix(b, a))
 }
 
 // userRows are the Users table's rows on screen, marker column included.

@@ -61,6 +61,11 @@ type Options struct {
 	ProviderAction string // default enforce_and_log
 	Unregistered   bool   // list no provider for ClientID
 
+	// ProviderTimes is the form of a risk provider's created and
+	// lastUpdated: ProviderTimesRFC3339 (the default, the schema's) or
+	// ProviderTimesExample (the reference's examples, "2021-01-05 22:18:30").
+	ProviderTimes string
+
 	// StrictMessage rejects spaces in messages, the letter of the docs.
 	StrictMessage bool
 	// FeatureDisabled answers 403 E0000006 on the risk endpoints, like an
@@ -155,6 +160,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc(bp+"/oauth2/v1/token", s.token)
 	mux.HandleFunc(bp+"/api/v1/risk/events/ip", s.pushEvents)
 	mux.HandleFunc(bp+"/api/v1/risk/providers", s.listProviders)
+	mux.HandleFunc(bp+"/api/v1/risk/providers/{id}", s.getProvider)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, http.StatusNotFound, "E0000007", "Not found: Resource not found: "+r.URL.Path+" (HttpResource)")
 	})

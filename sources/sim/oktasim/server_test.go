@@ -522,3 +522,46 @@ func TestGenerateKey(t *testing.T) {
 		t.Fatalf("parsed %v %v", err, key.N.BitLen())
 	}
 }
+
+// Each provider's self link allows GET, so GET on it answers; the
+// reference's examples' time form is there on request.
+func TestProviderByIDAndTimeForms(t *testing.T) {
+	f := newFixture(t, nil)
+	var ps []providerJSON
+	if err := json.Unmarshal(do(t, "GET", f.base+"/api/v1/risk/providers", "", ssws, "").Body, &ps); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		href := p.Links["self"].(map[string]any)["href"].(string)
+		ans := do(t, "GET", href, "", ssws, "")
+		var one providerJSON
+		if err := json.Unmarshal(ans.Body, &one); err != nil || ans.Status != 200 || one.ID != p.ID || one.Name != p.Name || one.Created != p.Created {
+			t.Fatalf("GET %s: %d %s", href, ans.Status, ans.Body)
+		}
+		if ans := do(t, "GET", href, "", f.bearer(t, ScopeProvidersRead), ""); ans.Status != 200 {
+			t.Fatalf("GET %s with a bearer: %d", href, ans.Status)
+		}
+	}
+	if ans := do(t, "GET", f.base+"/api/v1/risk/providers/rkpNOPE", "", ssws, ""); ans.Status != 404 || !strings.Contains(string(ans.Body), "E0000007") {
+		t.Fatalf("unknown id: %d %s", ans.Status, ans.Body)
+	}
+	if ans := do(t, "GET", f.base+"/api/v1/risk/providers/"+ps[0].ID, "", "", ""); ans.Status != 401 {
+		t.Fatalf("no credential: %d", ans.Status)
+	}
+
+	f.sim.SetProviderTimes(ProviderTimesExample)
+	var ex []providerJSON
+	json.Unmarshal(do(t, "GET", f.base+"/api/v1/risk/providers", "", ssws, "").Body, &ex)
+	for i, p := range ex {
+		c, err := time.Parse("2006-01-02 15:04:05", p.Created)
+		r, _ := time.Parse(timeLayout, ps[i].Created)
+		if err != nil || !c.Equal(r) || strings.ContainsAny(p.LastUpdated, "TZ") {
+			t.Fatalf("example form: %q / %q (was %q)", p.Created, p.LastUpdated, ps[i].Created)
+		}
+	}
+	g := newFixture(t, func(o *Options) { o.ProviderTimes = ProviderTimesExample })
+	json.Unmarshal(do(t, "GET", g.base+"/api/v1/risk/providers/"+ps[0].ID, "", ssws, "").Body, &ex[0])
+	if _, err := time.Parse("2006-01-02 15:04:05", ex[0].Created); err != nil {
+		t.Fatalf("option: %q", ex[0].Created)
+	}
+}

@@ -206,11 +206,14 @@ sources:
   casb:       {base_url: %s, access_key: %s, access_secret: %s, report: Userrisk, interval: 5m}
   cloudflare: {base_url: %s, account_id: %s, api_token: %s, interval: 60s}
   okta:       {base_url: %s, client_id: %s, private_key_file: %q, requests_per_minute: 30, allow_documentation_ranges: true}
+  # okta with an SSWS token instead (the simulator accepts this one):
+  # okta:     {base_url: %s, api_token: %s, requests_per_minute: 30, allow_documentation_ranges: true}
 `,
 		e.OneLogin, olsim.DefaultClientID, olsim.DefaultClientSecret,
 		e.CASB, casbsim.DefaultAccessKey, casbsim.DefaultAccessSecret,
 		e.Cloudflare, cfsim.DefaultAccountID, cfsim.DefaultToken,
-		e.Okta, oktasim.DefaultClientID, oktaKeyFile)
+		e.Okta, oktasim.DefaultClientID, oktaKeyFile,
+		e.Okta, oktasim.DefaultAPIToken)
 }
 
 // Endpoint is one vendor's base URL, or the control API's ("control").

@@ -98,6 +98,9 @@ func parseProviderTime(field string, v *string) (time.Time, error) {
 // okta.riskProviders.read, a scope separate from the one pushes use, so a
 // service app without it can still push.
 func (c *Client) Providers(ctx context.Context) ([]Provider, error) {
+	if !c.auth.canRead() {
+		return nil, ErrNoReadCredential
+	}
 	var out []Provider
 	_, err := c.do(ctx, ScopeProvidersRead, httpx.Request{Method: http.MethodGet, Path: providersPath}, &out)
 	if err != nil {

@@ -172,6 +172,10 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, limit *simkit.Win
 		s.writeError(w, http.StatusTooManyRequests, "E0000047", "API call exceeded rate limit due to too many requests.")
 		return caller{}, false
 	}
+	if s.opts.RiskEventsGone && strings.Contains(r.URL.Path, "/api/v1/risk/") {
+		s.writeError(w, http.StatusNotFound, "E0000007", "Not found: Resource not found: "+r.URL.Path+" (HttpResource)")
+		return caller{}, false
+	}
 	if r.Method != method {
 		w.Header().Set("Allow", method)
 		s.writeError(w, http.StatusMethodNotAllowed, "E0000022", "The endpoint does not support the provided HTTP method")

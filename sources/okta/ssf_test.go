@@ -310,7 +310,9 @@ func TestSETSignerRefusesBadKeys(t *testing.T) {
 	small, _ := rsa.GenerateKey(rand.Reader, 1024)
 	_, ed, _ := ed25519.GenerateKey(rand.Reader)
 	edDER, _ := x509.MarshalPKCS8PrivateKey(ed)
-	pemOf := func(typ string, der []byte) string { return string(pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})) }
+	pemOf := func(typ string, der []byte) string {
+		return string(pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}))
+	}
 	for _, tc := range []struct {
 		name, pem, kid, want string
 	}{

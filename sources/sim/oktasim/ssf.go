@@ -83,7 +83,7 @@ type AcceptedSET struct {
 }
 
 type ssfProvider struct {
-	id       string
+	id string
 	SSFProvider
 }
 
@@ -513,4 +513,3 @@ func mustDecode(seg string) []byte {
 	}
 	return b
 }
-

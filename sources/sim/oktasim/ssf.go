@@ -58,6 +58,21 @@ const (
 	jwksFetchTimeout = 5 * time.Second
 )
 
+// DefaultSSFIssuer is the issuer of the Security Events Provider the
+// demo registers for the simulator's key (kid DefaultKeyID).
+const DefaultSSFIssuer = "https://risktop.sim/ssf"
+
+// RSAJWKS is a JSON key set holding pub as kid, for an inline
+// SSFProvider.JWKS.
+func RSAJWKS(pub *rsa.PublicKey, kid string) []byte {
+	b, _ := json.Marshal(map[string]any{"keys": []map[string]any{{
+		"kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid,
+		"n": base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
+		"e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
+	}}})
+	return b
+}
+
 // SSFProvider registers a Security Events Provider at start: an issuer
 // and either a JWKS URL (fetched when a SET arrives) or, for tests, the
 // JWKS itself.

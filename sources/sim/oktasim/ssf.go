@@ -118,6 +118,16 @@ func (s *Server) RegisterSSFProvider(p SSFProvider) string {
 	return id
 }
 
+// SetSSFProvidersInactive deactivates (or activates) every Security
+// Events Provider, as POST .../lifecycle/deactivate would.
+func (s *Server) SetSSFProvidersInactive(inactive bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.ssfProviders {
+		s.ssfProviders[i].Inactive = inactive
+	}
+}
+
 type ssfProviderJSON struct {
 	ID       string            `json:"id"`
 	Name     string            `json:"name"`

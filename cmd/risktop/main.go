@@ -11,6 +11,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/risktop/risktop/sources/actions"
 )
 
 // command is one subcommand: its name, a one-line summary for the command
@@ -30,6 +32,7 @@ func commands() []command {
 		{"push-ip", "push IP risk to Okta through the outbox and wait for the result", runPushIP},
 		{"reset-user", "reset a person's Cloudflare risk score (asks first)", runResetUser},
 		{"sim", "serve the four vendor simulators on loopback and print their URLs", runSim},
+		{actions.PushTo.Name, "ssf-setup: print the JWKS and Security Events Provider to register for push: ssf", runPushVendor},
 		{"version", "print the version", runVersion},
 		{"help", "show help for a command", nil},
 	}

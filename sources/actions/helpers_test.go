@@ -105,6 +105,7 @@ type envOptions struct {
 	noCloudflare bool
 	simAhead     time.Duration // the simulator's clock runs this far ahead
 	rpm          int           // Okta push budget; default 30
+	ssf          bool          // Okta pushes over SSF (the simulator's provider and key)
 	// wrap, when set, stands in front of the simulator's handler.
 	wrap func(http.Handler) http.Handler
 }
@@ -171,8 +172,12 @@ func (e *env) oktaClient(t *testing.T) *okta.Client {
 	if rpm == 0 {
 		rpm = 30
 	}
-	c, err := okta.New(okta.Config{BaseURL: e.srv.URL + sim.PathOkta, APIToken: secret.New(oktasim.DefaultAPIToken),
-		RequestsPerMinute: rpm, HTTP: e.httpOptions(), AllowDocumentationRanges: true}) // the simulator's addresses
+	cfg := okta.Config{BaseURL: e.srv.URL + sim.PathOkta, APIToken: secret.New(oktasim.DefaultAPIToken),
+		RequestsPerMinute: rpm, HTTP: e.httpOptions(), AllowDocumentationRanges: true} // the simulator's addresses
+	if e.opts.ssf {
+		cfg.Push, cfg.SSFIssuer, cfg.SSFKeyPEM, cfg.SSFKeyID = okta.PushSSF, oktasim.DefaultSSFIssuer, secret.New(string(e.sim.OktaKeyPEM)), oktasim.DefaultKeyID
+	}
+	c, err := okta.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

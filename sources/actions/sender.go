@@ -24,7 +24,9 @@ const (
 	storeRetry = 30 * time.Second
 )
 
-// Sender pushes the outbox to Okta. Run one per store.
+// Sender pushes the outbox to Okta, over the push path the Okta client is
+// configured with (okta.Sender: the Risk Events API, or SSF's signed
+// SETs). Run one per store.
 type Sender struct{ s *Service }
 
 // NewSender makes the sender for s's store and Okta client.
@@ -115,10 +117,12 @@ func (snd *Sender) sleep(ctx context.Context, d time.Duration, timed bool) {
 func (snd *Sender) batch(ctx context.Context) (int, error) {
 	s := snd.s
 	now := s.now()
-	// Each item needs at most one event (items share one when their
-	// expiries match), so budget×20 items always fit in budget requests.
+	// Over the Risk Events API each item needs at most one event (items
+	// share one when their expiries match), so budget×20 items always fit
+	// in budget requests; over SSF each request is one SET for one IP.
 	budget := max(s.opts.Okta.Available(), 1)
-	items, err := s.opts.Store.ClaimDue(ctx, now, budget*okta.MaxEventsPerRequest)
+	perRequest := min(s.opts.Okta.SignalsPerRequest(), okta.MaxEventsPerRequest)
+	items, err := s.opts.Store.ClaimDue(ctx, now, budget*perRequest)
 	if err != nil || len(items) == 0 {
 		return 0, err
 	}
@@ -133,7 +137,7 @@ func (snd *Sender) batch(ctx context.Context) (int, error) {
 		byIP[ip] = append(byIP[ip], it)
 		signals = append(signals, okta.Signal{IP: ip, Level: oktaLevel(it.Level.String()), Message: it.Message, ExpiresAt: it.ExpiresAt})
 	}
-	plan := okta.Pack(signals, budget, now)
+	plan := s.opts.Okta.PackSignals(signals, budget, now) // the configured push path's (okta.Sender)
 	// Neither can happen after unsendable and with that many items; if
 	// Pack disagrees, its word is final for the items concerned.
 	for _, r := range plan.Rejected {

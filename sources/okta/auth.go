@@ -40,7 +40,19 @@ type authMode interface {
 	// refused drops the credential for ctx's scope after a 401 and reports
 	// whether a fresh one may succeed.
 	refused(ctx context.Context) bool
+	// canRead reports a credential for the management API.
+	canRead() bool
 }
+
+// noAuth is push: ssf without an API credential: SETs carry their own
+// signature, and nothing else is read.
+type noAuth struct{}
+
+func (noAuth) Authorize(context.Context, http.Header) error { return nil }
+func (noAuth) Rejected(int, []byte) bool                    { return false }
+func (noAuth) ready(context.Context) error                  { return nil }
+func (noAuth) refused(context.Context) bool                 { return false }
+func (noAuth) canRead() bool                                { return false }
 
 // sswsAuth sends the API token as Okta's own scheme.
 type sswsAuth struct{ token secret.Value }
@@ -53,6 +65,7 @@ func (a sswsAuth) Authorize(_ context.Context, h http.Header) error {
 func (sswsAuth) Rejected(int, []byte) bool    { return false }
 func (sswsAuth) ready(context.Context) error  { return nil }
 func (sswsAuth) refused(context.Context) bool { return false }
+func (sswsAuth) canRead() bool                { return true }
 
 // Format keeps the token out of any print.
 func (sswsAuth) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte("SSWS [redacted]")) }
@@ -105,6 +118,7 @@ func (a *oauthAuth) Authorize(ctx context.Context, h http.Header) error {
 }
 
 func (a *oauthAuth) Rejected(int, []byte) bool { return false }
+func (a *oauthAuth) canRead() bool             { return true }
 
 func (a *oauthAuth) ready(ctx context.Context) error {
 	_, err := a.cache(scopeOf(ctx)).Get(ctx)

@@ -54,6 +54,12 @@ const defaultExpiry = 24 * time.Hour
 // signal is still sent if it fits into an event already opened, since that
 // costs no request. Events carry now as their timestamp. Pack is pure.
 func Pack(signals []Signal, budget int, now time.Time) Plan {
+	return pack(signals, budget, now, MaxSubjectsPerEvent, MaxEventsPerRequest)
+}
+
+// pack is Pack with perEvent subjects an event and perRequest events a
+// request (SSF: one and one, a SET carrying one IP).
+func pack(signals []Signal, budget int, now time.Time, perEvent, perRequest int) Plan {
 	var plan Plan
 	type candidate struct {
 		Signal
@@ -92,14 +98,14 @@ func Pack(signals []Signal, budget int, now time.Time) Plan {
 	}
 	sort.SliceStable(kept, func(a, b int) bool { return kept[a].Level.rank() > kept[b].Level.rank() })
 
-	capacity := max(budget, 0) * MaxEventsPerRequest
+	capacity := max(budget, 0) * perRequest
 	var events []RiskEvent
 	open := map[int64]int{} // expiry (Unix ms; zero time too) → index of its last event
 	stamp := ms(now)
 	for _, c := range kept {
 		key := c.ExpiresAt.UnixMilli()
 		sub := RiskSubject{IP: c.IP, RiskLevel: c.Level, Message: c.Message}
-		if i, ok := open[key]; ok && len(events[i].Subjects) < MaxSubjectsPerEvent {
+		if i, ok := open[key]; ok && len(events[i].Subjects) < perEvent {
 			events[i].Subjects = append(events[i].Subjects, sub)
 			continue
 		}
@@ -111,7 +117,7 @@ func Pack(signals []Signal, budget int, now time.Time) Plan {
 		events = append(events, RiskEvent{Timestamp: stamp, ExpiresAt: c.ExpiresAt, Subjects: []RiskSubject{sub}})
 	}
 	for len(events) > 0 {
-		n := min(len(events), MaxEventsPerRequest)
+		n := min(len(events), perRequest)
 		plan.Requests = append(plan.Requests, events[:n:n])
 		events = events[n:]
 	}

@@ -55,6 +55,17 @@ type Config struct {
 	// RequestsPerMinute is the push budget; 0 means DefaultRequestsPerMinute.
 	RequestsPerMinute int
 
+	// Push is the push path; "" means PushRiskEvents. With PushSSF the
+	// SETs are signed with SSFKeyPEM (RSA 2048+ for RS256, or EC P-256
+	// for ES256) under SSFKeyID and issued by SSFIssuer, the issuer of
+	// the org's Security Events Provider; the API credential (APIToken
+	// or the OAuth service app) is then optional and only reads the
+	// org's providers.
+	Push      PushPath
+	SSFIssuer string
+	SSFKeyPEM secret.Value
+	SSFKeyID  string
+
 	// AllowDocumentationRanges says the tenant is a simulator whose world
 	// uses the documentation ranges (RFC 5737, RFC 3849) for every
 	// address: the actions service then accepts pushes of them. The client
@@ -64,12 +75,24 @@ type Config struct {
 	HTTP httpx.Options
 }
 
-// Mode names the configured authentication.
+// Mode names the configured authentication: "oauth", "ssws", or "none"
+// (push: ssf without an API credential).
 func (cfg Config) Mode() string {
-	if cfg.ClientID != "" || !cfg.PrivateKeyPEM.IsZero() {
+	switch {
+	case cfg.ClientID != "" || !cfg.PrivateKeyPEM.IsZero():
 		return "oauth"
+	case cfg.APIToken.IsZero() && cfg.PushPath() == PushSSF:
+		return "none"
 	}
 	return "ssws"
+}
+
+// PushPath is Push with its default.
+func (cfg Config) PushPath() PushPath {
+	if cfg.Push == "" {
+		return PushRiskEvents
+	}
+	return cfg.Push
 }
 
 func (cfg Config) check() error {
@@ -78,9 +101,30 @@ func (cfg Config) check() error {
 	}
 	ssws := !cfg.APIToken.IsZero()
 	oauth := cfg.ClientID != "" || !cfg.PrivateKeyPEM.IsZero() || cfg.KeyID != ""
+	ssf := cfg.PushPath() == PushSSF
+	switch cfg.PushPath() {
+	case PushRiskEvents:
+		if cfg.SSFIssuer != "" || !cfg.SSFKeyPEM.IsZero() || cfg.SSFKeyID != "" {
+			return errors.New("okta: SSFIssuer, SSFKeyPEM and SSFKeyID are for Push " + string(PushSSF) + "; set Push to it, or leave them out")
+		}
+	case PushSSF:
+		if strings.TrimSpace(cfg.SSFIssuer) == "" {
+			return errors.New("okta: SSFIssuer is required with Push ssf (the issuer of the org's Security Events Provider)")
+		}
+		if cfg.SSFKeyPEM.IsZero() {
+			return errors.New("okta: SSFKeyPEM is required with Push ssf (the private key the SETs are signed with)")
+		}
+		if strings.TrimSpace(cfg.SSFKeyID) == "" {
+			return errors.New("okta: SSFKeyID is required with Push ssf (the kid of the key in the provider's JWKS)")
+		}
+	default:
+		return fmt.Errorf("okta: Push %q must be %s or %s", truncate(string(cfg.Push), 20), PushRiskEvents, PushSSF)
+	}
 	switch {
 	case ssws && oauth:
 		return errors.New("okta: set either APIToken (SSWS) or ClientID + PrivateKeyPEM (OAuth), not both")
+	case !ssws && !oauth && ssf:
+		// SETs need no API credential.
 	case !ssws && !oauth:
 		return errors.New("okta: no credentials: set APIToken (SSWS) or ClientID + PrivateKeyPEM (OAuth service app)")
 	case oauth && cfg.ClientID == "":
@@ -120,6 +164,7 @@ type Client struct {
 	auth   authMode
 	budget *Budget
 	now    func() time.Time
+	sender Sender
 
 	// spacesRefused remembers that Okta rejected spaces in a message, so
 	// later pushes send underscores at once instead of spending budget.
@@ -146,15 +191,26 @@ func New(cfg Config) (*Client, error) {
 
 	var auth authMode
 	var oauth *oauthAuth
-	if cfg.Mode() == "oauth" {
+	switch cfg.Mode() {
+	case "oauth":
 		key, err := parsePrivateKey(cfg.PrivateKeyPEM)
 		if err != nil {
 			return nil, err
 		}
 		oauth = &oauthAuth{clientID: cfg.ClientID, keyID: cfg.KeyID, key: key, now: now}
 		auth = oauth
-	} else {
+	case "none":
+		auth = noAuth{}
+	default:
 		auth = sswsAuth{token: cfg.APIToken}
+	}
+	c.sender = riskEventsSender{c}
+	if cfg.PushPath() == PushSSF {
+		signer, err := NewSETSigner(cfg.SSFKeyPEM, cfg.SSFKeyID)
+		if err != nil {
+			return nil, err
+		}
+		c.sender = ssfSender{c: c, signer: signer, issuer: strings.TrimSpace(cfg.SSFIssuer)}
 	}
 	c.auth = auth
 	hc, err := httpx.New(httpx.Config{
@@ -178,10 +234,51 @@ func New(cfg Config) (*Client, error) {
 
 // String describes the client without its credentials.
 func (c *Client) String() string {
-	if c.cfg.Mode() == "oauth" {
-		return fmt.Sprintf("okta client for %s (OAuth service app %s)", c.http.BaseURL(), c.cfg.ClientID)
+	path := ""
+	if c.PushPath() == PushSSF {
+		path = ", pushing over SSF as " + c.cfg.SSFIssuer
 	}
-	return fmt.Sprintf("okta client for %s (SSWS token)", c.http.BaseURL())
+	switch c.cfg.Mode() {
+	case "oauth":
+		return fmt.Sprintf("okta client for %s (OAuth service app %s%s)", c.http.BaseURL(), c.cfg.ClientID, path)
+	case "none":
+		return fmt.Sprintf("okta client for %s (no API credential%s)", c.http.BaseURL(), path)
+	}
+	return fmt.Sprintf("okta client for %s (SSWS token%s)", c.http.BaseURL(), path)
+}
+
+// Sender is the configured push path.
+func (c *Client) Sender() Sender { return c.sender }
+
+// PushPath names the configured push path.
+func (c *Client) PushPath() PushPath { return c.sender.Path() }
+
+// PackSignals plans signals for the configured push path within budget
+// requests (Pack for the Risk Events API; one IP a request over SSF).
+func (c *Client) PackSignals(signals []Signal, budget int, now time.Time) Plan {
+	return c.sender.Pack(signals, budget, now)
+}
+
+// SignalsPerRequest is the most signals one push request carries.
+func (c *Client) SignalsPerRequest() int { return c.sender.PerRequest() }
+
+// PushUserRisk sends a person's risk to Okta as a user-risk-change SET,
+// through the push budget. Only push: ssf can: the Risk Events API takes
+// IP risk only.
+func (c *Client) PushUserRisk(ctx context.Context, r UserRisk) error {
+	return c.sender.SendUserRisk(ctx, r)
+}
+
+// SSFIssuer is the configured SET issuer ("" without push: ssf).
+func (c *Client) SSFIssuer() string { return c.cfg.SSFIssuer }
+
+// SETSigner is the SSF signer (nil without push: ssf), for
+// `risktop okta ssf-setup`'s public key set.
+func (c *Client) SETSigner() *SETSigner {
+	if s, ok := c.sender.(ssfSender); ok {
+		return s.signer
+	}
+	return nil
 }
 
 // Format keeps fmt from walking into the parsed private key, whatever the verb.

@@ -75,6 +75,10 @@ type errorBody struct {
 
 	Error            string `json:"error"`
 	ErrorDescription string `json:"error_description"`
+
+	// RFC 8935's, on the SSF security-events endpoint.
+	Err         string `json:"err"`
+	Description string `json:"description"`
 }
 
 // decodeError is the httpx DecodeError hook.
@@ -98,6 +102,9 @@ func (c *Client) decodeError(status int, _ http.Header, body []byte) (error, str
 			}
 		}
 		return e, c.hint(status, e.Code)
+	case b.Err != "":
+		e := &SETError{Status: status, Code: sanitize.LineN(b.Err, 64), Description: sanitize.Line(b.Description)}
+		return e, c.setHint(e.Code)
 	case b.Error != "":
 		e := &TokenError{Status: status, Code: sanitize.LineN(b.Error, 64), Description: sanitize.Line(b.ErrorDescription)}
 		return e, c.tokenHint(e.Code)

@@ -123,7 +123,14 @@ func ms(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
 // their own example has spaces. Spaces are sent; if Okta answers 400 blaming
 // the message, Push retries once with the spaces replaced by '_' and keeps
 // doing so for later pushes (SpacesRefused).
+//
+// With push: ssf, Push sends each subject as an ip-change SET instead
+// (see Sender).
 func (c *Client) Push(ctx context.Context, events []RiskEvent) error {
+	return c.sender.Send(ctx, events)
+}
+
+func (c *Client) pushRiskEvents(ctx context.Context, events []RiskEvent) error {
 	if c.spacesRefused.Load() {
 		events = underscoreSpaces(events)
 	}

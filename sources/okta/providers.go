@@ -2,6 +2,7 @@ package okta
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -33,10 +34,73 @@ type Provider struct {
 	LastUpdated time.Time `json:"lastUpdated"`
 }
 
+// UnmarshalJSON reads created and lastUpdated in either form Okta shows.
+// The reference's examples print them as "2021-01-05 22:18:30" (no T, no
+// zone: okta-sdk-golang v5.0.2 okta/api/openapi.yaml, RiskProvider
+// examples), while its schema and the SDK's model (okta/model_risk_provider.go,
+// Created *time.Time) say date-time, i.e. RFC 3339 with any fractional
+// precision. Both are accepted; a zoneless time is taken as UTC, as Okta
+// keeps every timestamp in UTC.
+func (p *Provider) UnmarshalJSON(b []byte) error {
+	type plain Provider
+	var w struct {
+		plain
+		Created     *string `json:"created"`
+		LastUpdated *string `json:"lastUpdated"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	out := Provider(w.plain)
+	var err error
+	if out.Created, err = parseProviderTime("created", w.Created); err != nil {
+		return err
+	}
+	if out.LastUpdated, err = parseProviderTime("lastUpdated", w.LastUpdated); err != nil {
+		return err
+	}
+	*p = out
+	return nil
+}
+
+// providerTimeLayouts are the zoneless forms of the reference's examples;
+// Go's parser takes a fraction of any length after the seconds.
+var providerTimeLayouts = []string{"2006-01-02 15:04:05", "2006-01-02T15:04:05"}
+
+// ParseProviderTime reads a provider's created or lastUpdated: RFC 3339
+// with any fractional precision, or the examples' "2021-01-05 22:18:30"
+// (taken as UTC).
+func ParseProviderTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), nil
+	}
+	for _, layout := range providerTimeLayouts {
+		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is neither RFC 3339 nor \"2006-01-02 15:04:05\"", truncate(s, 40))
+}
+
+func parseProviderTime(field string, v *string) (time.Time, error) {
+	if v == nil || *v == "" {
+		return time.Time{}, nil
+	}
+	t, err := ParseProviderTime(*v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s: %w", field, err)
+	}
+	return t, nil
+}
+
 // Providers lists GET /api/v1/risk/providers. With OAuth the token asks for
 // okta.riskProviders.read, a scope separate from the one pushes use, so a
 // service app without it can still push.
 func (c *Client) Providers(ctx context.Context) ([]Provider, error) {
+	if !c.auth.canRead() {
+		return nil, ErrNoReadCredential
+	}
 	var out []Provider
 	_, err := c.do(ctx, ScopeProvidersRead, httpx.Request{Method: http.MethodGet, Path: providersPath}, &out)
 	if err != nil {

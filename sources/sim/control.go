@@ -94,6 +94,7 @@ type AttackState struct {
 //	DELETE /sim/faults/{vendor}   heal a vendor
 //	POST   /sim/revoke/{vendor}   revoke every token the vendor issued
 //	GET    /sim/okta/pushed       IP risk received by the Okta simulator
+//	GET    /sim/okta/sets         SETs the Okta simulator's SSF receiver accepted
 func (s *Sim) control(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+PathControl+"/{$}", func(w http.ResponseWriter, r *http.Request) {
 		simkit.WriteJSON(w, http.StatusOK, s.State())
@@ -137,6 +138,9 @@ func (s *Sim) control(mux *http.ServeMux) {
 	})
 	mux.HandleFunc("GET "+PathControl+"/okta/pushed", func(w http.ResponseWriter, r *http.Request) {
 		simkit.WriteJSON(w, http.StatusOK, s.Okta.Pushed())
+	})
+	mux.HandleFunc("GET "+PathControl+"/okta/sets", func(w http.ResponseWriter, r *http.Request) {
+		simkit.WriteJSON(w, http.StatusOK, s.Okta.SETs())
 	})
 }
 

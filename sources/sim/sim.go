@@ -85,7 +85,10 @@ func New(opts Options) (*Sim, error) {
 		OktaKeyPEM:   pemBytes,
 		OktaClientID: oktasim.DefaultClientID,
 	}
-	s.Okta = oktasim.New(w, oktasim.Options{BasePath: PathOkta, ClientID: s.OktaClientID, PublicKey: &key.PublicKey})
+	s.Okta = oktasim.New(w, oktasim.Options{BasePath: PathOkta, ClientID: s.OktaClientID, PublicKey: &key.PublicKey,
+		// The same key signs SETs for the demo's Security Events Provider.
+		SSFProviders: []oktasim.SSFProvider{{Name: "risktop", Issuer: oktasim.DefaultSSFIssuer,
+			JWKS: oktasim.RSAJWKS(&key.PublicKey, oktasim.DefaultKeyID)}}})
 	mux := http.NewServeMux()
 	mux.Handle(PathOneLogin+"/", s.OneLogin.Handler())
 	mux.Handle(PathCASB+"/", s.CASB.Handler())
@@ -206,11 +209,17 @@ sources:
   casb:       {base_url: %s, access_key: %s, access_secret: %s, report: Userrisk, interval: 5m}
   cloudflare: {base_url: %s, account_id: %s, api_token: %s, interval: 60s}
   okta:       {base_url: %s, client_id: %s, private_key_file: %q, requests_per_minute: 30, allow_documentation_ranges: true}
+  # okta with an SSWS token instead (the simulator accepts this one):
+  # okta:     {base_url: %s, api_token: %s, requests_per_minute: 30, allow_documentation_ranges: true}
+  # okta pushing over the Shared Signals Framework (signed SETs) instead:
+  # okta:     {base_url: %s, push: ssf, ssf_issuer: %s, ssf_key_file: %q, ssf_key_id: %s, requests_per_minute: 30, allow_documentation_ranges: true}
 `,
 		e.OneLogin, olsim.DefaultClientID, olsim.DefaultClientSecret,
 		e.CASB, casbsim.DefaultAccessKey, casbsim.DefaultAccessSecret,
 		e.Cloudflare, cfsim.DefaultAccountID, cfsim.DefaultToken,
-		e.Okta, oktasim.DefaultClientID, oktaKeyFile)
+		e.Okta, oktasim.DefaultClientID, oktaKeyFile,
+		e.Okta, oktasim.DefaultAPIToken,
+		e.Okta, oktasim.DefaultSSFIssuer, oktaKeyFile, oktasim.DefaultKeyID)
 }
 
 // Endpoint is one vendor's base URL, or the control API's ("control").

@@ -106,12 +106,12 @@ func (s *Server) validate(events []wireEvent, now time.Time) (field string, caus
 		p := fmt.Sprintf("riskEvents[%d]", i)
 		ts, tsOK := parseTime(e.Timestamp)
 		if !tsOK {
-			add("timestamp", p+".timestamp: must be a UTC time formatted yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
+			add("timestamp", p+".timestamp: must be an ISO 8601 time like yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
 		}
 		exp, expOK := parseTime(e.ExpiresAt)
 		switch {
 		case !expOK:
-			add("expiresAt", p+".expiresAt: must be a UTC time formatted yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
+			add("expiresAt", p+".expiresAt: must be an ISO 8601 time like yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
 		case exp.IsZero():
 		case !ts.IsZero() && !exp.After(ts):
 			add("expiresAt", p+".expiresAt: must be after timestamp")
@@ -170,15 +170,19 @@ func (s *Server) messageOK(m string) bool {
 	return true
 }
 
-// parseTime reads an optional time in exactly Okta's format; a missing
-// value is the zero time and ok.
+// parseTime reads an optional time. Okta documents
+// yyyy-MM-dd'T'HH:mm:ss.SSS'Z', but its own Go SDK sends time.Time as Go
+// marshals it, RFC 3339 with up to nine fractional digits or none
+// (okta-sdk-golang v5.0.2 okta/model_risk_event.go: Timestamp, ExpiresAt
+// *time.Time), so any RFC 3339 time is taken, as the SDK's answers show
+// Okta does. A missing value is the zero time and ok.
 func parseTime(v *string) (time.Time, bool) {
 	if v == nil {
 		return time.Time{}, true
 	}
-	t, err := time.Parse(timeLayout, *v)
-	if err != nil || t.Format(timeLayout) != *v {
+	t, err := time.Parse(time.RFC3339Nano, *v)
+	if err != nil {
 		return time.Time{}, false
 	}
-	return t, true
+	return t.UTC(), true
 }

@@ -61,8 +61,27 @@ type Options struct {
 	ProviderAction string // default enforce_and_log
 	Unregistered   bool   // list no provider for ClientID
 
+	// ProviderTimes is the form of a risk provider's created and
+	// lastUpdated: ProviderTimesRFC3339 (the default, the schema's) or
+	// ProviderTimesExample (the reference's examples, "2021-01-05 22:18:30").
+	ProviderTimes string
+
 	// StrictMessage rejects spaces in messages, the letter of the docs.
 	StrictMessage bool
+	// SSFProviders are the Security Events Providers registered at start.
+	SSFProviders []SSFProvider
+	// SETMaxAge is how old a SET's iat may be; default DefaultSETMaxAge.
+	SETMaxAge time.Duration
+	// SSFDisabled is an org without the SSF receiver (no Identity Threat
+	// Protection): the providers list answers 403 E0000006 and SETs are
+	// refused with access_denied.
+	SSFDisabled bool
+	// RiskEventsGone is an org where the deprecated Risk Events and Risk
+	// Providers APIs are gone: they answer 404 E0000007.
+	RiskEventsGone bool
+	// JWKSClient fetches providers' jwks_url; default http.DefaultClient.
+	JWKSClient *http.Client
+
 	// FeatureDisabled answers 403 E0000006 on the risk endpoints, like an
 	// org where Okta support has not enabled third-party risk providers.
 	FeatureDisabled bool
@@ -107,6 +126,12 @@ type Server struct {
 	eventRequests int
 	accepted      int
 	listed        []provider
+
+	setWindow    *simkit.Window
+	ssfProviders []ssfProvider
+	sets         []AcceptedSET
+	setJTIs      map[string]time.Time
+	setRequests  int
 }
 
 // New builds the simulated org over w.
@@ -123,6 +148,7 @@ func New(w *simkit.World, opts Options) *Server {
 	simkit.Default(&opts.RateLimit, DefaultRateLimit)
 	simkit.Default(&opts.ProvidersLimit, DefaultProvidersLimit)
 	simkit.Default(&opts.ProviderAction, DefaultProviderAction)
+	simkit.Default(&opts.SETMaxAge, DefaultSETMaxAge)
 	s := &Server{
 		opts:      opts,
 		events:    simkit.NewWindow(w.Clock(), opts.RateLimit, time.Minute),
@@ -130,6 +156,8 @@ func New(w *simkit.World, opts Options) *Server {
 		rng:       mrand.New(mrand.NewPCG(w.Seed(), 0x6f6b7461)),
 		grants:    map[string]grant{},
 		jtis:      map[string]time.Time{},
+		setWindow: simkit.NewWindow(w.Clock(), opts.RateLimit, time.Minute),
+		setJTIs:   map[string]time.Time{},
 	}
 	s.Server = simkit.NewServer(w, simkit.ServerConfig{
 		Vendor: "okta", FaultSeed: 0x6f6b7461, TokenPrefix: "eyJraWQiOiJzaW0ifQ.", ErrorBody: s.faultBody, Routes: s.routes(),
@@ -145,6 +173,9 @@ func New(w *simkit.World, opts Options) *Server {
 			created: created.Add(time.Hour), updated: created.Add(2 * time.Hour),
 		})
 	}
+	for _, p := range opts.SSFProviders {
+		s.RegisterSSFProvider(p)
+	}
 	return s
 }
 
@@ -155,6 +186,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc(bp+"/oauth2/v1/token", s.token)
 	mux.HandleFunc(bp+"/api/v1/risk/events/ip", s.pushEvents)
 	mux.HandleFunc(bp+"/api/v1/risk/providers", s.listProviders)
+	mux.HandleFunc(bp+"/api/v1/risk/providers/{id}", s.getProvider)
+	mux.HandleFunc(bp+"/api/v1/security-events-providers", s.securityEventsProviders)
+	mux.HandleFunc(bp+"/security/api/v1/security-events", s.securityEvents)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, http.StatusNotFound, "E0000007", "Not found: Resource not found: "+r.URL.Path+" (HttpResource)")
 	})
@@ -189,6 +223,13 @@ func (s *Server) Accepted() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.accepted
+}
+
+// SETRequests counts requests that reached the SET endpoint.
+func (s *Server) SETRequests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.setRequests
 }
 
 // faultBody writes Okta's error body for an injected status.

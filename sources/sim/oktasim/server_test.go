@@ -307,7 +307,7 @@ func TestEventsValidation(t *testing.T) {
 	f := newFixture(t, nil)
 	long := strings.Repeat("a", 513)
 	body := `[
-	 {"timestamp":"2026-03-02T09:00:00Z","subjects":[]},
+	 {"timestamp":"2026-03-02 09:00:00","subjects":[]},
 	 {"timestamp":"2026-03-02T09:00:00.000Z","expiresAt":"2026-03-02T09:00:00.000Z",
 	  "subjects":[{"ip":"1.2.3","riskLevel":"high"},{"riskLevel":"LOW","message":"` + long + `"},{"ip":"fe80::1%eth0","message":"a:b"}]},
 	 {"expiresAt":"2026-03-02T08:00:00.000Z","subjects":[{"ip":"192.0.2.1","riskLevel":"LOW"}]}
@@ -322,7 +322,7 @@ func TestEventsValidation(t *testing.T) {
 		causes = append(causes, c.ErrorSummary)
 	}
 	want := []string{
-		"riskEvents[0].timestamp: must be a UTC time formatted yyyy-MM-dd'T'HH:mm:ss.SSS'Z'",
+		"riskEvents[0].timestamp: must be an ISO 8601 time like yyyy-MM-dd'T'HH:mm:ss.SSS'Z'",
 		"riskEvents[0].subjects: must contain between 1 and 50 subjects, not 0",
 		"riskEvents[1].expiresAt: must be after timestamp",
 		"riskEvents[1].subjects[0].ip: must be a valid IPv4 or IPv6 address",
@@ -520,5 +520,103 @@ func TestGenerateKey(t *testing.T) {
 	parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
 	if err != nil || !parsed.(*rsa.PrivateKey).Equal(key) || key.N.BitLen() != 2048 {
 		t.Fatalf("parsed %v %v", err, key.N.BitLen())
+	}
+}
+
+// Each provider's self link allows GET, so GET on it answers; the
+// reference's examples' time form is there on request.
+func TestProviderByIDAndTimeForms(t *testing.T) {
+	f := newFixture(t, nil)
+	var ps []providerJSON
+	if err := json.Unmarshal(do(t, "GET", f.base+"/api/v1/risk/providers", "", ssws, "").Body, &ps); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		href := p.Links["self"].(map[string]any)["href"].(string)
+		ans := do(t, "GET", href, "", ssws, "")
+		var one providerJSON
+		if err := json.Unmarshal(ans.Body, &one); err != nil || ans.Status != 200 || one.ID != p.ID || one.Name != p.Name || one.Created != p.Created {
+			t.Fatalf("GET %s: %d %s", href, ans.Status, ans.Body)
+		}
+		if ans := do(t, "GET", href, "", f.bearer(t, ScopeProvidersRead), ""); ans.Status != 200 {
+			t.Fatalf("GET %s with a bearer: %d", href, ans.Status)
+		}
+	}
+	if ans := do(t, "GET", f.base+"/api/v1/risk/providers/rkpNOPE", "", ssws, ""); ans.Status != 404 || !strings.Contains(string(ans.Body), "E0000007") {
+		t.Fatalf("unknown id: %d %s", ans.Status, ans.Body)
+	}
+	if ans := do(t, "GET", f.base+"/api/v1/risk/providers/"+ps[0].ID, "", "", ""); ans.Status != 401 {
+		t.Fatalf("no credential: %d", ans.Status)
+	}
+
+	f.sim.SetProviderTimes(ProviderTimesExample)
+	var ex []providerJSON
+	json.Unmarshal(do(t, "GET", f.base+"/api/v1/risk/providers", "", ssws, "").Body, &ex)
+	for i, p := range ex {
+		c, err := time.Parse("2006-01-02 15:04:05", p.Created)
+		r, _ := time.Parse(timeLayout, ps[i].Created)
+		if err != nil || !c.Equal(r) || strings.ContainsAny(p.LastUpdated, "TZ") {
+			t.Fatalf("example form: %q / %q (was %q)", p.Created, p.LastUpdated, ps[i].Created)
+		}
+	}
+	g := newFixture(t, func(o *Options) { o.ProviderTimes = ProviderTimesExample })
+	json.Unmarshal(do(t, "GET", g.base+"/api/v1/risk/providers/"+ps[0].ID, "", ssws, "").Body, &ex[0])
+	if _, err := time.Parse("2006-01-02 15:04:05", ex[0].Created); err != nil {
+		t.Fatalf("option: %q", ex[0].Created)
+	}
+}
+
+// Okta's Go SDK sends event times as Go marshals a time.Time (RFC 3339, up
+// to nine fractional digits or none), and the form of its token request in
+// the query string with an empty body (okta-sdk-golang v5.0.2
+// okta/client.go); the simulator takes what Okta takes.
+func TestAcceptsWhatTheSDKSends(t *testing.T) {
+	f := newFixture(t, nil)
+	for _, ts := range []string{
+		"2026-03-02T09:00:00Z", "2026-03-02T09:00:00.1Z", "2026-03-02T09:00:00.123456Z",
+		"2026-03-02T09:00:00.123456789Z", "2026-03-02T10:00:00.5+01:00",
+	} {
+		exp := "2026-03-02T10:00:00.987654321Z"
+		body := `[{"timestamp":"` + ts + `","expiresAt":"` + exp + `","subjects":[{"ip":"192.0.2.7","riskLevel":"HIGH"}]}]`
+		if ans := f.push(t, ssws, body); ans.Status != 202 {
+			t.Fatalf("timestamp %s: %d %s", ts, ans.Status, ans.Body)
+		}
+		got := f.sim.Pushed()
+		p := got[len(got)-1]
+		want, _ := time.Parse(time.RFC3339Nano, ts)
+		if !p.Timestamp.Equal(want) || p.ExpiresAt.Nanosecond() != 987654321 {
+			t.Fatalf("%s recorded as %s / %s", ts, p.Timestamp, p.ExpiresAt)
+		}
+	}
+
+	a, _ := keys(t)
+	// The SDK's request: the form in the query, an empty body, the form
+	// content type all the same.
+	q := f.tokenForm(f.assertion(t, a, nil), ScopeRiskEvents)
+	ans := do(t, "POST", f.base+"/oauth2/v1/token?"+q.Encode(), "application/x-www-form-urlencoded", "", "")
+	if ans.Status != 200 || ans.JSON(t)["access_token"] == "" {
+		t.Fatalf("form in the query: %d %s", ans.Status, ans.Body)
+	}
+	tok := "Bearer " + ans.JSON(t)["access_token"].(string)
+	if ans := f.push(t, tok, okBody(f.clock.Now())); ans.Status != 202 {
+		t.Fatalf("push with the query-minted token: %d %s", ans.Status, ans.Body)
+	}
+	// ... and with no content type at all.
+	q = f.tokenForm(f.assertion(t, a, nil), ScopeRiskEvents)
+	if ans := do(t, "POST", f.base+"/oauth2/v1/token?"+q.Encode(), "", "", ""); ans.Status != 200 {
+		t.Fatalf("form in the query, no content type: %d %s", ans.Status, ans.Body)
+	}
+	// The query's checks are the body's: a replayed assertion is refused.
+	as := f.assertion(t, a, nil)
+	q = f.tokenForm(as, ScopeRiskEvents)
+	if ans := do(t, "POST", f.base+"/oauth2/v1/token?"+q.Encode(), "", "", ""); ans.Status != 200 {
+		t.Fatalf("first: %d", ans.Status)
+	}
+	if ans := do(t, "POST", f.base+"/oauth2/v1/token?"+q.Encode(), "", "", ""); ans.Status != 401 || ans.JSON(t)["error"] != "invalid_client" {
+		t.Fatalf("replayed in the query: %d %s", ans.Status, ans.Body)
+	}
+	// A body that is not a form is still refused.
+	if ans := do(t, "POST", f.base+"/oauth2/v1/token", "application/json", "", `{"grant_type":"client_credentials"}`); ans.Status != 400 || ans.JSON(t)["error"] != "invalid_request" {
+		t.Fatalf("JSON body: %d %s", ans.Status, ans.Body)
 	}
 }

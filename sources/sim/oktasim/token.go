@@ -34,11 +34,17 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxTokenFormBytes)
-	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") || r.ParseForm() != nil {
+	// The form may come in the body (RFC 6749, what risktop sends) or in
+	// the query string with an empty body, as okta-sdk-golang v5.0.2 sends
+	// it (okta/client.go getAccessTokenForPrivateKey: tokenRequestURL +=
+	// "?" + query.Encode(), a nil body); Okta takes both. A body must be a
+	// form; its values win over the query's.
+	isForm := strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded")
+	if err := r.ParseForm(); err != nil || (r.ContentLength != 0 && !isForm) {
 		s.oauthError(w, http.StatusBadRequest, "invalid_request", "The request must be an application/x-www-form-urlencoded form.")
 		return
 	}
-	f := r.PostForm
+	f := r.Form
 	if f.Get("grant_type") != "client_credentials" {
 		s.oauthError(w, http.StatusBadRequest, "unsupported_grant_type",
 			"The authorization grant type is not supported by the authorization server. Configured grant types: [client_credentials].")
@@ -164,6 +170,10 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, limit *simkit.Win
 	setRateHeaders(w, limit.Limit, remaining, reset)
 	if !ok {
 		s.writeError(w, http.StatusTooManyRequests, "E0000047", "API call exceeded rate limit due to too many requests.")
+		return caller{}, false
+	}
+	if s.opts.RiskEventsGone && strings.Contains(r.URL.Path, "/api/v1/risk/") {
+		s.writeError(w, http.StatusNotFound, "E0000007", "Not found: Resource not found: "+r.URL.Path+" (HttpResource)")
 		return caller{}, false
 	}
 	if r.Method != method {

@@ -37,11 +37,11 @@ const MsgAuthHeader = "Authorization Information is incorrect"
 
 // Hints for the operator, by what went wrong.
 const (
-	hintAuthHeader   = "OneLogin refused the Authorization header in both forms risktop tries (\"Bearer <token>\" and \"bearer:<token>\"); check that the base URL is the account's API host (https://<subdomain>.onelogin.com)"
-	hintCredentials  = "check client_id/client_secret (Developers → API Credentials); the credential needs Read All or Manage All"
-	hintScope        = "the API credential's scope does not allow this call; it needs Read All or Manage All"
-	hintNoRoute      = "No Route Exists: check the base URL (https://<subdomain>.onelogin.com, or api.us/api.eu.onelogin.com) and the method"
-	hintRateLimit    = "OneLogin allows 5,000 calls an hour per account, shared with every other integration (SIEM collectors…); risktop waits for X-RateLimit-Reset"
+	hintAuthHeader  = "OneLogin refused the Authorization header in both forms risktop tries (\"Bearer <token>\" and \"bearer:<token>\"); check that the base URL is the account's API host (https://<subdomain>.onelogin.com)"
+	hintCredentials = "check client_id/client_secret (Developers → API Credentials); the credential needs Read All or Manage All"
+	hintScope       = "the API credential's scope does not allow this call; it needs Read All or Manage All"
+	hintNoRoute     = "No Route Exists: check the base URL (https://<subdomain>.onelogin.com, or api.us/api.eu.onelogin.com) and the method"
+	hintRateLimit   = "OneLogin allows 5,000 calls an hour per account, shared with every other integration (SIEM collectors…); risktop waits for X-RateLimit-Reset"
 	// OneLogin: "API Credentials are linked to the owner that created them.
 	// Therefore if you delete a user, any credentials they created will fail
 	// to work and return an HTTP 500 error. In this case you will need to

@@ -93,7 +93,7 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 		Resolution           json.RawMessage `json:"resolution"`
 	}{plain: (*plain)(e)}
 	if err := json.Unmarshal(b, &aux); err != nil {
-		return rowDecodeError(err)
+		return rowDecodeError(err, b)
 	}
 	switch {
 	case !aux.ID.Set:
@@ -121,13 +121,28 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// idFields are the event's fields decoded as FlexID, in the order a bad
+// one is looked for.
+var idFields = []string{"id", "event_type_id", "account_id", "user_id", "actor_user_id", "assuming_acting_user_id",
+	"app_id", "role_id", "group_id", "policy_id", "otp_device_id", "directory_id", "directory_sync_run_id",
+	"resource_type_id", "risk_score"}
+
 // rowDecodeError says which field of a row did not decode, without the
 // row's text (it may be hostile, and is logged).
-func rowDecodeError(err error) error {
+func rowDecodeError(err error, row []byte) error {
 	var te *json.UnmarshalTypeError
 	var ie *idError
 	switch {
 	case errors.As(err, &ie):
+		var fields map[string]json.RawMessage
+		if json.Unmarshal(row, &fields) == nil {
+			for _, name := range idFields {
+				var f FlexID
+				if raw, ok := fields[name]; ok && json.Unmarshal(raw, &f) != nil {
+					return errors.New(name + " " + err.Error())
+				}
+			}
+		}
 		return err
 	case errors.As(err, &te) && te.Field != "":
 		return fmt.Errorf("%s is a JSON %s", te.Field, te.Value)

@@ -131,5 +131,5 @@ func (f FlexID) Ptr() *int64 {
 type idError struct{ raw string }
 
 func (e *idError) Error() string {
-	return "not an id: " + sanitize.LineN(e.raw, 40)
+	return "is not an id: " + sanitize.LineN(e.raw, 40)
 }

@@ -126,6 +126,14 @@ type Server struct {
 	mu           sync.Mutex
 	opts         Options
 	serverErrors int
+	usersServed  int
+}
+
+// UsersServed is how many Get User requests the simulator answered.
+func (s *Server) UsersServed() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.usersServed
 }
 
 // New serves w's people and activity as a OneLogin account.
@@ -222,6 +230,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	rt, known := routes[path]
 	if id, isUser := strings.CutPrefix(path, usersPrefix); isUser && id != "" && !strings.Contains(id, "/") {
 		rt, known = route{http.MethodGet, true, (*Server).user}, true
+		s.mu.Lock()
+		s.usersServed++
+		s.mu.Unlock()
 	}
 	if !ok || !known || r.Method != rt.method {
 		s.fail(w, http.StatusNotFound, MsgNoRoute)

@@ -230,8 +230,6 @@ func TestScoresWindowIgnoredIsFlagged(t *testing.T) {
 	}
 }
 
-
-
 // A poll over a page with malformed rows stores the good rows and says in
 // its health note how many were skipped and why.
 func TestSourceNotesRowErrors(t *testing.T) {

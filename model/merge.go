@@ -42,11 +42,14 @@ type View struct {
 
 // Merge joins vendor views into people.
 //
-// Views with an email address are joined by the normalised address. A view
-// without one (OneLogin events name the person, not their login) joins the
-// one person who already carries exactly that display name, case and spacing
-// aside; when no one or several people carry it, it stands alone rather than
-// guessing. Each person's level and score are the highest of their views,
+// Views with an email address are joined by the normalised address
+// (OneLogin's carry the address its Users API gave for the event's
+// user_id). A view without one (OneLogin events name the person, not their
+// login, when the Users API could not be read) joins the one person who
+// already carries exactly that display name, case and spacing aside, and
+// only when no other user of a vendor without an address shares the name;
+// that join is a guess, JoinedBy "name", which the screen says. Otherwise
+// it stands alone: under its name, or its vendor id when others share it. Each person's level and score are the highest of their views,
 // and their views riskiest first, then in vendors' order (the registry's
 // display order; a vendor not in it last).
 // People come back riskiest first, then most recently seen, then by key.
@@ -81,12 +84,25 @@ func Merge(views []UserRisk, vendors []string) []Person {
 			}
 		}
 	}
+	// Distinct vendor users behind each name among the views without an
+	// address: two OneLogin users called "Ava Chen" are two people, and
+	// neither may take the one Ava Chen who has an address.
+	owners := map[string]map[string]bool{}
+	for _, v := range nameless {
+		if n := normName(v.Name); n != "" {
+			if owners[n] == nil {
+				owners[n] = map[string]bool{}
+			}
+			owners[n][v.LocalKey()] = true
+		}
+	}
 	for _, v := range nameless {
 		n := normName(v.Name)
 		switch {
-		case n != "" && len(names[n]) == 1:
+		case n != "" && len(names[n]) == 1 && len(owners[n]) == 1:
+			// A guess, marked as one: the screen says "by name".
 			add(names[n][0], View{UserRisk: v, JoinedBy: "name"})
-		case n != "":
+		case n != "" && len(owners[n]) == 1:
 			add("name:"+n, View{UserRisk: v})
 		default:
 			add(v.LocalKey(), View{UserRisk: v})

@@ -137,3 +137,29 @@ func TestReadingIsTheViewTheLevelComesFrom(t *testing.T) {
 		t.Fatalf("no view at Critical has a score, yet Reading() = %s %d", v.Vendor, v.Score)
 	}
 }
+
+// Two OneLogin users who share a display name are two people, and neither
+// takes the one person with an address who carries that name.
+func TestMergeKeepsNamesakesApart(t *testing.T) {
+	people := Merge([]UserRisk{
+		{Vendor: "cloudflare", Email: "ava.chen@example.com", Name: "Ava Chen", Level: LevelLow},
+		{Vendor: "onelogin", UserID: "7", Name: "Ava Chen", Level: LevelHigh, Score: 60},
+		{Vendor: "onelogin", UserID: "9", Name: "ava  chen", Level: LevelMedium, Score: 30},
+	}, vendorOrder)
+	if len(people) != 3 {
+		t.Fatalf("%d people, want 3: %+v", len(people), people)
+	}
+	for _, p := range people {
+		if len(p.Views) != 1 || p.Views[0].JoinedBy == "name" {
+			t.Errorf("%s: %+v", p.Key, p.Views)
+		}
+	}
+	// One namesake alone joins the person by name, marked as the guess it is.
+	people = Merge([]UserRisk{
+		{Vendor: "cloudflare", Email: "ava.chen@example.com", Name: "Ava Chen", Level: LevelLow},
+		{Vendor: "onelogin", UserID: "7", Name: "Ava Chen", Level: LevelHigh, Score: 60},
+	}, vendorOrder)
+	if len(people) != 1 || people[0].Views[0].JoinedBy != "name" {
+		t.Fatalf("%+v", people)
+	}
+}

@@ -62,6 +62,10 @@ type Scores struct {
 	Counts [len(Buckets)]int
 	Total  int
 	At     time.Time // when it was fetched
+	// WindowIgnored: the server answered its own window whatever was asked
+	// (OneLogin ignoring before/after), so the counts are not this
+	// window's and every window reads the same.
+	WindowIgnored bool
 }
 
 // RiskPoint is one person's risk at one moment, for the drill-down

@@ -164,6 +164,11 @@ type Request struct {
 	NoAuth      bool   // token requests carry their own credentials
 	NoRetry     bool   // a repeat would do harm
 	Op          string // the label in errors; default "METHOD path"
+
+	// Final, when set, picks status answers to return at once, unretried,
+	// though their status is one worth retrying (a vendor's 500 that
+	// means something a repeat cannot fix).
+	Final func(status int, body []byte) bool
 }
 
 // Response is a 2xx answer with its body read in full.
@@ -220,7 +225,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 				continue
 			}
 			e = c.statusError(op, resp)
-			if !retryableStatus(resp.Status) {
+			if !retryableStatus(resp.Status) || (req.Final != nil && req.Final(resp.Status, resp.Body)) {
 				e.Attempts = attempt
 				return nil, e
 			}

@@ -115,10 +115,14 @@ func (c *Client) mint(ctx context.Context) (string, time.Time, error) {
 		Header:      http.Header{"Authorization": {"Basic " + basic}},
 		NoAuth:      true,
 		Op:          "POST " + tokenPath,
+		// The token endpoint's 500 means the credential's owner was deleted
+		// (generate-tokens-2, errors.go): a repeat cannot fix it and spends
+		// the budget.
+		Final: func(status int, _ []byte) bool { return status == http.StatusInternalServerError },
 	}
 	var tok tokenResponse
 	if _, err := c.http.JSON(ctx, req, &tok); err != nil {
-		return "", time.Time{}, err
+		return "", time.Time{}, ownerDeleted(err)
 	}
 	if tok.AccessToken == "" {
 		return "", time.Time{}, &httpx.Error{Vendor: vendorName, Op: req.Op, Kind: httpx.KindDecode,
@@ -178,16 +182,56 @@ func (a *authorizer) Rejected(status int, _ []byte) bool {
 }
 
 // do sends an authorized request and decodes the answer into out.
+//
+// A 500 is not retried blindly: OneLogin answers 500 to every call once
+// the admin who created the credential is deleted (generate-tokens-2), so
+// the first 500 asks the token endpoint, which is documented to fail that
+// way, for a fresh token. If it answers 500 too, that error (with its
+// hint) is returned and nothing is retried; if it mints, the 500 was
+// something else and the call is retried as usual.
 func (c *Client) do(ctx context.Context, req httpx.Request, out any) (*httpx.Response, error) {
-	for switched := false; ; switched = true {
+	req.Final = func(status int, _ []byte) bool { return status == http.StatusInternalServerError }
+	switched, probed := false, false
+	for {
 		used := &formUsed{}
 		resp, err := c.http.JSON(context.WithValue(ctx, formKey{}, used), req, out)
 		if !switched && used.set && authHeaderRefused(err) {
+			switched = true
 			c.auth.legacy.CompareAndSwap(used.legacy, !used.legacy)
+			continue
+		}
+		if !probed && resourceServerError(err, req.Op) {
+			probed = true
+			if saysOwnerDeleted(err.Error()) {
+				return resp, ownerDeleted(err)
+			}
+			c.auth.tokens.Invalidate()
+			if _, terr := c.auth.tokens.Get(ctx); terr != nil {
+				return resp, terr // the owner-deleted 500, or why no token came
+			}
+			req.Final = nil
 			continue
 		}
 		return resp, err
 	}
+}
+
+// resourceServerError reports a 500 answered by the resource call op
+// itself, not by the token endpoint behind it.
+func resourceServerError(err error, op string) bool {
+	var he *httpx.Error
+	return errors.As(err, &he) && he.Status == http.StatusInternalServerError && he.Op == op
+}
+
+// ownerDeleted marks a 500 as the deleted owner's: its hint, and a long
+// Retry-After so the poller does not spend the budget on repeats.
+func ownerDeleted(err error) error {
+	var he *httpx.Error
+	if errors.As(err, &he) && he.Status == http.StatusInternalServerError {
+		he.Hint = hintOwnerDeleted
+		he.RetryAfter = max(he.RetryAfter, ownerDeletedWait)
+	}
+	return err
 }
 
 // authHeaderRefused reports OneLogin's 400 for a header form it does not take.

@@ -474,33 +474,63 @@ func TestBadCredentials(t *testing.T) {
 	}
 }
 
-func TestOwnerDeletedGives500WithHint(t *testing.T) {
+// OneLogin answers 500 to every call once the credential's owner is
+// deleted (generate-tokens-2). The client asks the token endpoint once to
+// tell that from a passing 500, then stops: no retries, the hint, and a
+// long Retry-After for the poller.
+func TestOwnerDeletedGives500WithHintAndNoRetries(t *testing.T) {
 	f := newFixture(t, olsim.Options{}, nil)
 	if _, err := f.client.Events(bg, Query{Limit: 1}); err != nil {
 		t.Fatal(err)
 	}
 	f.sim.SetOwnerDeleted(true)
+	want := 2 // the resource call and one token request; then the token request alone
 	for _, call := range []func() error{
 		func() error { _, err := f.client.ScoreInsights(bg, ScoreQuery{}); return err },
 		func() error { _, err := f.client.Events(bg, Query{}); return err },
+		func() error { _, err := f.client.GetUser(bg, 7); return err },
 	} {
+		before := f.sim.ServedCount()
 		err := call()
 		var he *httpx.Error
-		var apiErr *APIError
-		if !errors.As(err, &he) || !errors.As(err, &apiErr) || he.Status != 500 || apiErr.Code != 500 ||
-			he.Hint != hintOwnerDeleted || he.Attempts != httpx.DefaultMaxAttempts {
+		if !errors.As(err, &he) || he.Status != 500 || he.Hint != hintOwnerDeleted || he.Attempts != 1 ||
+			he.RetryAfter < ownerDeletedWait || he.Op != "POST "+tokenPath {
 			t.Fatalf("%v (attempts %d)", err, he.Attempts)
 		}
+		// Nothing repeated.
+		if n := f.sim.ServedCount() - before; n != want {
+			t.Errorf("%d requests, want %d", n, want)
+		}
+		want = 1
 	}
-	// Retried with back-off, recorded, never slept.
-	if w := f.sleeps.All(); len(w) != 2*(httpx.DefaultMaxAttempts-1) || slices.Contains(w, 0) {
-		t.Errorf("waits %v", w)
+	if w := f.sleeps.All(); len(w) != 0 {
+		t.Errorf("slept %v", w)
 	}
-	// The token endpoint fails the same way for a new client.
+	// A new client fails on its first token request, once.
 	c, _ := New(Config{BaseURL: f.srv.URL + basePath, ClientID: olsim.DefaultClientID,
 		ClientSecret: secret.New(olsim.DefaultClientSecret), HTTP: httpxOptions(f.clock.Now, f.sleeps)})
-	if _, err := c.FetchRateLimit(bg); httpx.StatusOf(err) != 500 || !strings.Contains(err.Error(), "deleted") {
+	before := f.sim.ServedCount()
+	if _, err := c.FetchRateLimit(bg); httpx.StatusOf(err) != 500 || !strings.Contains(err.Error(), "was deleted: create a new credential") {
 		t.Errorf("token call: %v", err)
+	}
+	if n := f.sim.ServedCount() - before; n != 1 {
+		t.Errorf("%d requests, want 1", n)
+	}
+}
+
+// A 500 that is not the deleted owner's (the token endpoint still mints)
+// is retried as any server error is.
+func TestPassing500IsRetried(t *testing.T) {
+	f := newFixture(t, olsim.Options{}, nil)
+	if _, err := f.client.Events(bg, Query{Limit: 1}); err != nil {
+		t.Fatal(err)
+	}
+	f.sim.SetServerErrors(2)
+	if _, err := f.client.Events(bg, Query{Limit: 1}); err != nil {
+		t.Fatalf("after two passing 500s: %v", err)
+	}
+	if w := f.sleeps.All(); len(w) != 1 {
+		t.Errorf("waits %v: want one back-off (the first 500 is probed, the second retried)", w)
 	}
 }
 

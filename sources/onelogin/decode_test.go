@@ -75,8 +75,9 @@ func TestDecodeEventsSample(t *testing.T) {
 }
 
 func TestDecodeEventToleratesUnknownMissingAndOddTypes(t *testing.T) {
+	const must = `"created_at":"2026-11-21T12:00:00.000Z","event_type_id":5`
 	var e Event
-	body := `{"id":1,"adc_id":5,"new_thing":{"x":[1,2]},"resolution":3,"risk_score":null,"user_id":null}`
+	body := `{"id":1,` + must + `,"adc_id":5,"new_thing":{"x":[1,2]},"resolution":3,"risk_score":null,"user_id":null}`
 	if err := json.Unmarshal([]byte(body), &e); err != nil {
 		t.Fatal(err)
 	}
@@ -84,12 +85,30 @@ func TestDecodeEventToleratesUnknownMissingAndOddTypes(t *testing.T) {
 		t.Errorf("%+v", e)
 	}
 	for raw, want := range map[string]string{`"fixed"`: "fixed", `true`: "true", `null`: "", `2.5`: "2.5", `{"a":1}`: ""} {
-		if err := json.Unmarshal([]byte(`{"resolution":`+raw+`}`), &e); err != nil || e.Resolution != want {
+		if err := json.Unmarshal([]byte(`{"id":2,`+must+`,"resolution":`+raw+`}`), &e); err != nil || e.Resolution != want {
 			t.Errorf("resolution %s → %q, %v; want %q", raw, e.Resolution, err, want)
 		}
 	}
-	if err := json.Unmarshal([]byte(`{"id":"not a number"}`), &e); err == nil {
-		t.Error("a string id decoded")
+	for _, bad := range []string{`{"id":"not a number",` + must + `}`, `{"id":1.5,` + must + `}`, `{` + must + `}`,
+		`{"id":3,"event_type_id":5}`, `{"id":3,"created_at":"2026-11-21T12:00:00.000Z"}`, `{"id":3,` + must + `,"user_id":"x7"}`,
+		`{"id":3,` + must + `,"risk_score":101}`, `null`, `[]`, `"event"`} {
+		if err := json.Unmarshal([]byte(bad), &e); err == nil {
+			t.Errorf("%s decoded", bad)
+		}
+	}
+}
+
+// Ids and type ids come as numbers, numeric strings or null.
+func TestDecodeEventIDsAsNumbersOrStrings(t *testing.T) {
+	var e Event
+	body := `{"id":"42","created_at":"2026-11-21T12:00:00.000Z","event_type_id":"5","account_id":"55555",
+		"user_id":"7001","actor_user_id":7002,"app_id":"","role_id":null,"risk_score":"61"}`
+	if err := json.Unmarshal([]byte(body), &e); err != nil {
+		t.Fatal(err)
+	}
+	if e.ID != 42 || e.EventTypeID != 5 || e.AccountID != 55555 || e.UserID == nil || *e.UserID != 7001 ||
+		e.ActorUserID == nil || *e.ActorUserID != 7002 || e.AppID != nil || e.RoleID != nil || e.RiskScore == nil || *e.RiskScore != 61 {
+		t.Errorf("%+v", e)
 	}
 }
 
@@ -141,8 +160,12 @@ func TestDecodeErrorBodies(t *testing.T) {
 		}
 	}
 	// Not the envelope: no typed error, but the status still earns its hint.
-	if err, hint := decodeError(500, nil, []byte("<html>oops</html>")); err != nil || hint != hintOwnerDeleted {
+	if err, hint := decodeError(500, nil, []byte("<html>oops</html>")); err != nil || hint != hintServerError {
 		t.Errorf("html 500: %v, %q", err, hint)
+	}
+	// A 500 body that itself says the credential's user is gone.
+	if _, hint := decodeError(500, nil, []byte(`{"message":"The user for this API credential has been deleted","name":"InternalServerError","statusCode":500}`)); hint != hintOwnerDeleted {
+		t.Errorf("owner-deleted 500: %q", hint)
 	}
 	if err, hint := decodeError(429, nil, []byte(`{"message":"slow down","name":"TooManyRequests"}`)); err == nil ||
 		err.Error() != "slow down (TooManyRequests)" || hint != hintRateLimit {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/risktop/risktop/sources/sanitize"
 )
@@ -36,13 +37,27 @@ const MsgAuthHeader = "Authorization Information is incorrect"
 
 // Hints for the operator, by what went wrong.
 const (
-	hintAuthHeader   = "OneLogin refused the Authorization header in both forms risktop tries (\"Bearer <token>\" and \"bearer:<token>\"); check that the base URL is the account's API host (https://<subdomain>.onelogin.com)"
-	hintCredentials  = "check client_id/client_secret (Developers → API Credentials); the credential needs Read All or Manage All"
-	hintScope        = "the API credential's scope does not allow this call; it needs Read All or Manage All"
-	hintNoRoute      = "No Route Exists: check the base URL (https://<subdomain>.onelogin.com, or api.us/api.eu.onelogin.com) and the method"
-	hintRateLimit    = "OneLogin allows 5,000 calls an hour per account, shared with every other integration (SIEM collectors…); risktop waits for X-RateLimit-Reset"
-	hintOwnerDeleted = "OneLogin answers 500 when the admin who created the API credential has been deleted; if this persists, create a new credential under a service admin account"
+	hintAuthHeader  = "OneLogin refused the Authorization header in both forms risktop tries (\"Bearer <token>\" and \"bearer:<token>\"); check that the base URL is the account's API host (https://<subdomain>.onelogin.com)"
+	hintCredentials = "check client_id/client_secret (Developers → API Credentials); the credential needs Read All or Manage All"
+	hintScope       = "the API credential's scope does not allow this call; it needs Read All or Manage All"
+	hintNoRoute     = "No Route Exists: check the base URL (https://<subdomain>.onelogin.com, or api.us/api.eu.onelogin.com) and the method"
+	hintRateLimit   = "OneLogin allows 5,000 calls an hour per account, shared with every other integration (SIEM collectors…); risktop waits for X-RateLimit-Reset"
+	// OneLogin: "API Credentials are linked to the owner that created them.
+	// Therefore if you delete a user, any credentials they created will fail
+	// to work and return an HTTP 500 error. In this case you will need to
+	// generate a new set of credentials."
+	// (https://developers.onelogin.com/api-docs/2/oauth20-tokens/generate-tokens-2).
+	// No body is documented for that 500, so the token endpoint's 500 (or a
+	// body that says so) is what names it; see Client.do.
+	hintOwnerDeleted = "the user who created this API credential was deleted: create a new credential (Developers → API Credentials) under an admin account that stays"
+	hintServerError  = "OneLogin had an internal error; risktop retries"
 )
+
+// ownerDeletedWait is how long the poller waits after the owner-deleted
+// 500 before it tries again: every try spends calls of the account's
+// shared hourly budget and cannot work until someone makes a new
+// credential (a refresh from the dashboard tries at once).
+const ownerDeletedWait = 30 * time.Minute
 
 // statusEnvelope is the v1 {"status":{…}} header of every response.
 type statusEnvelope struct {
@@ -98,10 +113,20 @@ func hintFor(status int, e *APIError) string {
 		return hintNoRoute
 	case status == http.StatusTooManyRequests:
 		return hintRateLimit
-	case status == http.StatusInternalServerError:
+	case status == http.StatusInternalServerError && e != nil && saysOwnerDeleted(e.Message+" "+e.Type):
 		return hintOwnerDeleted
+	case status == http.StatusInternalServerError:
+		return hintServerError
 	}
 	return ""
+}
+
+// saysOwnerDeleted reports a 500 body that itself says the credential's
+// user is gone ("user deleted", "owner … deleted"): undocumented wording,
+// so it is matched loosely.
+func saysOwnerDeleted(m string) bool {
+	m = strings.ToLower(m)
+	return strings.Contains(m, "deleted") && (strings.Contains(m, "user") || strings.Contains(m, "owner") || strings.Contains(m, "credential"))
 }
 
 func isAuthHeaderMessage(m string) bool {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -64,19 +65,95 @@ type Event struct {
 	BrowserFingerprint   string    `json:"browser_fingerprint"`
 }
 
-// UnmarshalJSON decodes an event, taking resolution as text whatever its
-// JSON type.
+// UnmarshalJSON decodes an event. Ids and type ids come as numbers or as
+// numeric strings (FlexID), null or absent for "none"; resolution is
+// taken as text whatever its JSON type. An event without a readable id,
+// created_at or event_type_id is an error: a row the page skips and
+// counts (EventPage.RowErrors), never a failed page.
 func (e *Event) UnmarshalJSON(b []byte) error {
+	*e = Event{}
 	type plain Event
 	aux := struct {
 		*plain
-		Resolution json.RawMessage `json:"resolution"`
+		ID                   FlexID          `json:"id"`
+		AccountID            FlexID          `json:"account_id"`
+		EventTypeID          FlexID          `json:"event_type_id"`
+		UserID               FlexID          `json:"user_id"`
+		ActorUserID          FlexID          `json:"actor_user_id"`
+		AssumingActingUserID FlexID          `json:"assuming_acting_user_id"`
+		AppID                FlexID          `json:"app_id"`
+		RoleID               FlexID          `json:"role_id"`
+		GroupID              FlexID          `json:"group_id"`
+		PolicyID             FlexID          `json:"policy_id"`
+		OTPDeviceID          FlexID          `json:"otp_device_id"`
+		DirectoryID          FlexID          `json:"directory_id"`
+		DirectorySyncRunID   FlexID          `json:"directory_sync_run_id"`
+		ResourceTypeID       FlexID          `json:"resource_type_id"`
+		RiskScore            FlexID          `json:"risk_score"`
+		Resolution           json.RawMessage `json:"resolution"`
 	}{plain: (*plain)(e)}
 	if err := json.Unmarshal(b, &aux); err != nil {
-		return err
+		return rowDecodeError(err, b)
+	}
+	switch {
+	case !aux.ID.Set:
+		return errors.New("no id")
+	case e.CreatedAt.IsZero():
+		return errors.New("no created_at")
+	case !aux.EventTypeID.Set:
+		return errors.New("no event_type_id")
+	case aux.EventTypeID.Value < 0 || aux.EventTypeID.Value > math.MaxInt32:
+		return fmt.Errorf("event_type_id %d out of range", aux.EventTypeID.Value)
+	case aux.RiskScore.Set && (aux.RiskScore.Value < 0 || aux.RiskScore.Value > 100):
+		return fmt.Errorf("risk_score %d is not 0–100", aux.RiskScore.Value)
+	}
+	e.ID, e.AccountID, e.EventTypeID = aux.ID.Value, aux.AccountID.Value, int(aux.EventTypeID.Value)
+	e.UserID, e.ActorUserID, e.AssumingActingUserID = aux.UserID.Ptr(), aux.ActorUserID.Ptr(), aux.AssumingActingUserID.Ptr()
+	e.AppID, e.RoleID, e.GroupID, e.PolicyID = aux.AppID.Ptr(), aux.RoleID.Ptr(), aux.GroupID.Ptr(), aux.PolicyID.Ptr()
+	e.OTPDeviceID, e.DirectoryID = aux.OTPDeviceID.Ptr(), aux.DirectoryID.Ptr()
+	e.DirectorySyncRunID, e.ResourceTypeID = aux.DirectorySyncRunID.Ptr(), aux.ResourceTypeID.Ptr()
+	e.RiskScore = nil
+	if aux.RiskScore.Set {
+		v := int(aux.RiskScore.Value)
+		e.RiskScore = &v
 	}
 	e.Resolution = scalarText(aux.Resolution)
 	return nil
+}
+
+// idFields are the event's fields decoded as FlexID, in the order a bad
+// one is looked for.
+var idFields = []string{"id", "event_type_id", "account_id", "user_id", "actor_user_id", "assuming_acting_user_id",
+	"app_id", "role_id", "group_id", "policy_id", "otp_device_id", "directory_id", "directory_sync_run_id",
+	"resource_type_id", "risk_score"}
+
+// rowDecodeError says which field of a row did not decode, without the
+// row's text (it may be hostile, and is logged).
+func rowDecodeError(err error, row []byte) error {
+	var te *json.UnmarshalTypeError
+	var ie *idError
+	switch {
+	case errors.As(err, &ie):
+		var fields map[string]json.RawMessage
+		if json.Unmarshal(row, &fields) == nil {
+			for _, name := range idFields {
+				var f FlexID
+				if raw, ok := fields[name]; ok && json.Unmarshal(raw, &f) != nil {
+					return errors.New(name + " " + err.Error())
+				}
+			}
+		}
+		return err
+	case errors.As(err, &te) && te.Field != "":
+		return fmt.Errorf("%s is a JSON %s", te.Field, te.Value)
+	case errors.As(err, &te):
+		return fmt.Errorf("a JSON %s where an event belongs", te.Value)
+	}
+	var pe *time.ParseError
+	if errors.As(err, &pe) {
+		return errors.New("created_at is not a time")
+	}
+	return errors.New("not an event: " + sanitize.LineN(err.Error(), 120))
 }
 
 // scalarText is a JSON scalar as text: a string unquoted, a number or bool
@@ -210,6 +287,8 @@ func FormatTime(t time.Time) string { return t.UTC().Format(TimeFormat) }
 // EventPage is one page of Get Events.
 type EventPage struct {
 	Events []Event
+	// RowErrors are the rows that did not decode as events, skipped.
+	RowErrors []RowError
 	// The cursors and links go back to OneLogin and never to the screen;
 	// they are opaque and kept exactly as sent.
 	BeforeCursor string `sanitize:"-"`
@@ -229,7 +308,23 @@ type eventsEnvelope struct {
 		PreviousLink *string `json:"previous_link"`
 		NextLink     *string `json:"next_link"`
 	} `json:"pagination"`
-	Data []Event `json:"data"`
+	Data []json.RawMessage `json:"data"`
+}
+
+// RowError is one row of a page that is not an event: skipped and
+// counted, never a failed page.
+type RowError struct {
+	Index int    // the row's place in the page's data, from 0
+	ID    string // its id when that much was readable, else ""
+	Err   string // what was wrong, sanitized
+}
+
+func (r RowError) Error() string {
+	what := "row " + strconv.Itoa(r.Index+1)
+	if r.ID != "" {
+		what += " (id " + r.ID + ")"
+	}
+	return what + ": " + r.Err
 }
 
 // EventPages pages through Get Events, one request per page, following
@@ -295,7 +390,22 @@ func DecodeEventsPage(body []byte) (EventPage, error) {
 }
 
 func pageOf(env eventsEnvelope) EventPage {
-	page := EventPage{Events: env.Data}
+	page := EventPage{Events: make([]Event, 0, len(env.Data))}
+	for i, raw := range env.Data {
+		var e Event
+		if err := json.Unmarshal(raw, &e); err != nil {
+			var idOnly struct {
+				ID FlexID `json:"id"`
+			}
+			re := RowError{Index: i, Err: sanitize.LineN(err.Error(), 200)}
+			if json.Unmarshal(raw, &idOnly) == nil && idOnly.ID.Set {
+				re.ID = strconv.FormatInt(idOnly.ID.Value, 10)
+			}
+			page.RowErrors = append(page.RowErrors, re)
+			continue
+		}
+		page.Events = append(page.Events, e)
+	}
 	p := env.Pagination
 	page.BeforeCursor, page.AfterCursor = deref(p.BeforeCursor), deref(p.AfterCursor)
 	page.PreviousLink, page.NextLink = deref(p.PreviousLink), deref(p.NextLink)

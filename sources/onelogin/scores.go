@@ -95,3 +95,27 @@ func (c *Client) ScoreInsights(ctx context.Context, q ScoreQuery) (ScoreInsights
 	}
 	return out, nil
 }
+
+// WindowIgnored tells whether the server ignores the window asked of
+// Score Insights. The reference page documents before and after
+// (https://developers.onelogin.com/api-docs/2/vigilance/get-scores), but
+// the generated SDKs list get_score_insights with no parameters
+// (onelogin/onelogin-python-sdk docs/DefaultApi.md), so a server may
+// answer its default window whatever is asked. Equal answers for nested
+// windows (24h, 7d…) prove nothing: a young account has no older
+// sign-ins. So recent, a reading of a recent window, is compared with a
+// one-day window ending 89 days ago, disjoint from it: the same non-zero
+// counts for both mean the window was ignored. known is false, and no
+// request is made, when recent counted nothing.
+func (c *Client) WindowIgnored(ctx context.Context, recent ScoreInsights) (ignored, known bool, err error) {
+	if recent.Total == 0 {
+		return false, false, nil
+	}
+	now := c.now()
+	before := now.Add(-MaxScoreLookback + 24*time.Hour)
+	old, err := c.ScoreInsights(ctx, ScoreQuery{After: before.Add(-24 * time.Hour), Before: before})
+	if err != nil {
+		return false, false, err
+	}
+	return old.Total == recent.Total && old.Scores == recent.Scores, true, nil
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -58,9 +59,16 @@ type Source struct {
 	loaded     bool
 	backfill   model.Progress
 	lastScores time.Time
-	lastUsers  time.Time
-	usersStale bool          // events arrived since the users were last folded
-	ready      chan struct{} // closed once the cursors are loaded
+	// Whether OneLogin ignores the score window, and when that was found.
+	windowIgnored   bool
+	windowVerdictAt time.Time
+	lastUsers       time.Time
+	usersStale      bool          // events arrived since the users were last folded
+	ready           chan struct{} // closed once the cursors are loaded
+
+	people    peopleCache
+	rowErrors int      // malformed event rows skipped since the start
+	lastRow   RowError // the latest of them
 }
 
 // HeadCursor is how far the live head has stored.
@@ -198,7 +206,7 @@ func (o *Source) Poll(ctx context.Context) (string, error) {
 			}
 		}
 		at := head
-		job := o.job(page.Events, types, func() error {
+		job := o.job(ctx, page, types, func() error {
 			if err := o.save(ctx, CursorHead, at); err != nil {
 				return err
 			}
@@ -222,7 +230,46 @@ func (o *Source) Poll(ctx context.Context) (string, error) {
 	if err := o.publishUsers(ctx); err != nil {
 		return "", err
 	}
-	return o.scores(ctx), nil
+	return joinNotes(o.scores(ctx), o.people.note(time.Now()), o.rowNote()), nil
+}
+
+// countRowErrors counts a page's malformed rows.
+func (o *Source) countRowErrors(errs []RowError) {
+	if len(errs) == 0 {
+		return
+	}
+	o.mu.Lock()
+	o.rowErrors += len(errs)
+	o.lastRow = errs[len(errs)-1]
+	o.mu.Unlock()
+}
+
+// rowNote is the health line's word on malformed rows, which the log
+// records as the note changes.
+func (o *Source) rowNote() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.rowErrors == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s skipped since the start (latest: %s)", words(o.rowErrors, "malformed event row"), o.lastRow.Error())
+}
+
+func words(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
+}
+
+func joinNotes(notes ...string) string {
+	var out []string
+	for _, n := range notes {
+		if n != "" {
+			out = append(out, n)
+		}
+	}
+	return strings.Join(out, "; ")
 }
 
 // eventTypes returns the catalogue (the client caches it for a day), or nil
@@ -237,11 +284,15 @@ func (o *Source) eventTypes(ctx context.Context) *EventTypeCatalog {
 
 // job maps a page onto the model for the pipeline; after it is stored,
 // the page's events are announced and then saved runs (a cursor moves).
-func (o *Source) job(events []Event, types *EventTypeCatalog, saved func() error) ingest.Job {
+func (o *Source) job(ctx context.Context, page EventPage, types *EventTypeCatalog, saved func() error) ingest.Job {
+	events := page.Events
+	o.countRowErrors(page.RowErrors)
+	users := o.resolve(ctx, events)
 	batch := make([]model.Event, len(events))
 	var newest time.Time
 	for i, e := range events {
 		batch[i] = MapEvent(e, types)
+		enrich(&batch[i], e, users)
 		if e.CreatedAt.After(newest) {
 			newest = e.CreatedAt
 		}
@@ -286,24 +337,75 @@ func (o *Source) publishUsers(ctx context.Context) error {
 	return nil
 }
 
+// windowVerdictTTL is how long a verdict on whether OneLogin honours the
+// score window stands before it is asked again.
+const windowVerdictTTL = 6 * time.Hour
+
 // scores reads score insights for every window when they are due. A
 // failure is a note, not a failed poll: events still flow without them
 // (accounts without SmartFactor have no scores at all).
+//
+// When every window answers the same non-zero counts, a disjoint window
+// long ago tells a server that ignores the window (WindowIgnored) from an
+// account with no older sign-ins. Once known to ignore it, one read
+// without a window stands for every window, flagged, so the Overview
+// labels it for what it is and no calls go on identical answers.
 func (o *Source) scores(ctx context.Context) string {
 	now := time.Now()
 	o.mu.Lock()
 	due := o.lastScores.IsZero() || now.Sub(o.lastScores) >= o.opts.ScoresEvery
+	ignored := o.windowIgnored && now.Sub(o.windowVerdictAt) < windowVerdictTTL
 	o.mu.Unlock()
 	if !due {
 		return ""
 	}
-	for _, w := range model.ScoreWindows {
+	var readings []model.Scores
+	if ignored {
 		o.countHeadCalls(1)
-		si, err := o.client.ScoreInsights(ctx, ScoreQuery{After: now.Add(-w), Before: now})
+		si, err := o.client.ScoreInsights(ctx, ScoreQuery{})
 		if err != nil {
 			return "score insights unavailable: " + err.Error()
 		}
-		s := model.Scores{Window: w, From: si.After, To: si.Before, Counts: si.Scores, Total: si.Total, At: now}
+		for _, w := range model.ScoreWindows {
+			readings = append(readings, model.Scores{Window: w, Counts: si.Scores, Total: si.Total, At: now, WindowIgnored: true})
+		}
+	} else {
+		var first ScoreInsights
+		same := true
+		for i, w := range model.ScoreWindows {
+			o.countHeadCalls(1)
+			si, err := o.client.ScoreInsights(ctx, ScoreQuery{After: now.Add(-w), Before: now})
+			if err != nil {
+				return "score insights unavailable: " + err.Error()
+			}
+			if i == 0 {
+				first = si
+			} else if si.Total != first.Total || si.Scores != first.Scores {
+				same = false
+			}
+			readings = append(readings, model.Scores{Window: w, From: si.After, To: si.Before, Counts: si.Scores, Total: si.Total, At: now})
+		}
+		verdict, known := false, true
+		if same && first.Total > 0 {
+			o.countHeadCalls(1)
+			var err error
+			if verdict, known, err = o.client.WindowIgnored(ctx, first); err != nil {
+				known = false
+			}
+		}
+		if known {
+			o.mu.Lock()
+			o.windowIgnored, o.windowVerdictAt = verdict, now
+			o.mu.Unlock()
+		}
+		for i := range readings {
+			if verdict {
+				readings[i].WindowIgnored = true
+				readings[i].From, readings[i].To = time.Time{}, time.Time{}
+			}
+		}
+	}
+	for _, s := range readings {
 		if err := o.store.PutScores(ctx, s); err != nil {
 			return "score insights not stored: " + err.Error()
 		}
@@ -369,7 +471,7 @@ func (o *Source) backfillPages(ctx context.Context, bf model.Progress, changed f
 		}
 		bf.Events += len(page.Events)
 		at := bf
-		if fetchErr = pl.Put(ctx, o.job(page.Events, types, func() error { return o.setBackfill(ctx, at, changed) })); fetchErr != nil {
+		if fetchErr = pl.Put(ctx, o.job(ctx, page, types, func() error { return o.setBackfill(ctx, at, changed) })); fetchErr != nil {
 			break
 		}
 		if !page.Last() && httpx.Sleep(ctx, o.pace()) != nil {
@@ -439,14 +541,26 @@ func (o *Source) pace() time.Duration {
 		return slowBackfillPace
 	}
 	untilReset := max(time.Until(rl.Reset), 0)
-	reserve := float64(rl.Limit)*reserveFraction + o.headRate()*untilReset.Hours()
-	if float64(rl.Remaining) > reserve {
+	if !o.budgetLow() {
 		return o.opts.BackfillPace
 	}
 	if untilReset > 0 {
 		return untilReset
 	}
 	return slowBackfillPace
+}
+
+// budgetLow reports that what is left of the account's budget is the
+// reserve: a fifth for the other integrations on the account, plus what
+// the live head is expected to spend before the reset. Unknown is not low.
+func (o *Source) budgetLow() bool {
+	rl, ok := o.client.RateLimit()
+	if !ok || rl.Limit <= 0 {
+		return false
+	}
+	untilReset := max(time.Until(rl.Reset), 0)
+	reserve := float64(rl.Limit)*reserveFraction + o.headRate()*untilReset.Hours()
+	return float64(rl.Remaining) <= reserve
 }
 
 // MapEvent maps a OneLogin event onto the shared model. The client has

@@ -151,6 +151,9 @@ func (o *Screen) onKey(msg tea.KeyMsg) tea.Cmd {
 	nav := o.c.Nav
 	switch {
 	case key.Matches(msg, o.next):
+		if o.c.Data.Scores[model.ScoreWindows[o.window]].WindowIgnored {
+			return nil // every window is the same reading: nothing to cycle
+		}
 		o.window = (o.window + 1) % len(model.ScoreWindows)
 	case key.Matches(msg, o.k.Panel):
 		o.panel = panelPeople
@@ -289,6 +292,11 @@ func (o *Screen) scoresPanel(w, h int) string {
 	win := model.ScoreWindows[o.window]
 	title := t.Bold.Render(v.Display+" risk") + t.Muted.Render(" · "+windowLabel(win)+" (w)")
 	s, ok := o.c.Data.Scores[win]
+	if s.WindowIgnored {
+		// OneLogin answered its own window whatever was asked: say so
+		// rather than cycle windows that all read the same.
+		title = t.Bold.Render(v.Display+" risk") + t.Muted.Render(" · "+v.Display+"'s own window (it ignores the one asked)")
+	}
 	if !ok {
 		msg := "waiting for score insights…"
 		if _, on := o.c.Data.Health[v.Name]; !on {

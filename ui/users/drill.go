@@ -281,7 +281,7 @@ func (d *Drill) render(w int) string {
 			if !hasSignIns {
 				namer = d.c.Vendors.Display(v.Vendor)
 			}
-			how := map[string]string{"email": "by email", "name": "by name (" + namer + " gives names, not logins)", "": "alone"}[v.JoinedBy]
+			how := map[string]string{"email": "by email", "name": "by name only, a guess (" + namer + " gave no email for them)", "": "alone"}[v.JoinedBy]
 			joins = append(joins, fmt.Sprintf("%s %s", v.Vendor, how))
 		}
 		line(t.Muted.Render("joined: " + strings.Join(dedupe(joins), " · ")))

@@ -11,6 +11,8 @@
 //   - Events without a sort come newest first (-id).
 //   - since/until compare to the second, as the Get Events page says.
 //   - A Score Insights window reaching more than 90 days back is a 400.
+//   - Get User's 403 (UsersRefused) uses the v2 shape of its documented 401
+//     and 404, {"message","name","statusCode"}; the page shows no 403.
 package olsim
 
 import (
@@ -68,8 +70,18 @@ type Options struct {
 	// client's fallback from "Bearer <token>" can be tested.
 	LegacyBearerOnly bool
 	// OwnerDeleted answers 500 everywhere, as OneLogin does once the admin
-	// who created the API credential has been deleted.
+	// who created the API credential has been deleted: "any credentials
+	// they created will fail to work and return an HTTP 500 error"
+	// (https://developers.onelogin.com/api-docs/2/oauth20-tokens/generate-tokens-2).
+	// The page shows no body for it; we send the v1 envelope.
 	OwnerDeleted bool
+	// UsersRefused answers Get User (GET /api/2/users/:id) with 403, as for
+	// a credential whose scope does not cover users.
+	UsersRefused bool
+	// ScoresIgnoreWindow answers Score Insights for the server's default
+	// window (the last 30 days) whatever before/after say: the official
+	// SDKs declare no parameters for the call, so a server may ignore them.
+	ScoresIgnoreWindow bool
 }
 
 func (o *Options) defaults() {
@@ -111,8 +123,17 @@ type Server struct {
 	window *simkit.Window
 	log    *simkit.Log[Served]
 
-	mu   sync.Mutex
-	opts Options
+	mu           sync.Mutex
+	opts         Options
+	serverErrors int
+	usersServed  int
+}
+
+// UsersServed is how many Get User requests the simulator answered.
+func (s *Server) UsersServed() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.usersServed
 }
 
 // New serves w's people and activity as a OneLogin account.
@@ -131,6 +152,39 @@ func (s *Server) SetOwnerDeleted(v bool) {
 	s.mu.Lock()
 	s.opts.OwnerDeleted = v
 	s.mu.Unlock()
+}
+
+// SetUsersRefused turns the 403 on Get User on or off.
+func (s *Server) SetUsersRefused(v bool) {
+	s.mu.Lock()
+	s.opts.UsersRefused = v
+	s.mu.Unlock()
+}
+
+// SetScoresIgnoreWindow makes Score Insights ignore before/after, or not.
+func (s *Server) SetScoresIgnoreWindow(v bool) {
+	s.mu.Lock()
+	s.opts.ScoresIgnoreWindow = v
+	s.mu.Unlock()
+}
+
+// SetServerErrors makes the next n resource calls (not the token
+// endpoint) answer a passing 500, the kind a retry gets past.
+func (s *Server) SetServerErrors(n int) {
+	s.mu.Lock()
+	s.serverErrors = n
+	s.mu.Unlock()
+}
+
+// takeServerError reports whether this call is one of them.
+func (s *Server) takeServerError() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.serverErrors > 0 {
+		s.serverErrors--
+		return true
+	}
+	return false
 }
 
 // SetLegacyBearerOnly turns the bearer:-only quirk on or off.
@@ -174,6 +228,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	path, ok := strings.CutPrefix(r.URL.Path, opts.BasePath)
 	rt, known := routes[path]
+	if id, isUser := strings.CutPrefix(path, usersPrefix); isUser && id != "" && !strings.Contains(id, "/") {
+		rt, known = route{http.MethodGet, true, (*Server).user}, true
+		s.mu.Lock()
+		s.usersServed++
+		s.mu.Unlock()
+	}
 	if !ok || !known || r.Method != rt.method {
 		s.fail(w, http.StatusNotFound, MsgNoRoute)
 		return
@@ -183,6 +243,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if path != "/auth/rate_limit" && !s.spend(w) {
+			return
+		}
+		if s.takeServerError() {
+			s.fail(w, http.StatusInternalServerError, "Internal Server Error")
 			return
 		}
 	}

@@ -15,10 +15,17 @@ const DefaultScoreWindow = 30 * 24 * time.Hour
 // [after, before), counted per bucket. The page says neither bound may lie
 // more than 90 days back but not what the server does about it; we answer
 // 400 in the v1 envelope, so a client that forgets to clamp finds out.
+// The page documents before and after
+// (https://developers.onelogin.com/api-docs/2/vigilance/get-scores) but
+// the SDKs declare no parameters for the call, so Options.ScoresIgnoreWindow
+// answers as a server that ignores them would.
 func (s *Server) scores(w http.ResponseWriter, r *http.Request) {
 	now := s.World().Now()
 	before, after := now, now.Add(-DefaultScoreWindow)
 	q := r.URL.Query()
+	if s.options().ScoresIgnoreWindow {
+		q = nil // the server's defaults, whatever was asked
+	}
 	for _, p := range []struct {
 		name string
 		dst  *time.Time

@@ -21,6 +21,7 @@ type fakeActions struct {
 	refusal  error // what Refusal says (an SSH viewer's reason)
 	noCF     bool
 	noOkta   bool
+	noSSF    bool // Okta takes IP risk only (push: risk-events)
 	linked   bool
 	linkErr  error
 	failWith map[string]error // by method name
@@ -31,6 +32,7 @@ type fakeActions struct {
 	reads vendorReads
 
 	resets    []actions.ResetTarget
+	userRisks []actions.UserRiskTarget
 	pushes    [][]actions.PushRequest
 	retried   []int64
 	dropped   []int64
@@ -61,6 +63,16 @@ func (f *fakeActions) ReadOnly() bool { return f.readOnly }
 func (f *fakeActions) Refusal() error { return f.refusal }
 func (f *fakeActions) CanReset() bool { return !f.noCF }
 func (f *fakeActions) CanPush() bool  { return !f.noOkta }
+
+func (f *fakeActions) CanPushUserRisk() bool { return !f.noOkta && !f.noSSF }
+
+func (f *fakeActions) PushUserRisk(ctx context.Context, who actions.Actor, t actions.UserRiskTarget) error {
+	err := f.record("PushUserRisk", who, t.Email+" "+t.Level.String())
+	f.mu.Lock()
+	f.userRisks = append(f.userRisks, t)
+	f.mu.Unlock()
+	return err
+}
 
 func (f *fakeActions) ResetUser(ctx context.Context, who actions.Actor, t actions.ResetTarget) error {
 	err := f.record("ResetUser", who, t.UserID)

@@ -17,6 +17,9 @@ type Actions interface {
 	ReadOnly() bool
 	CanReset() bool
 	CanPush() bool
+	// CanPushUserRisk: a person's risk can go to Okta (push: ssf).
+	CanPushUserRisk() bool
+	PushUserRisk(ctx context.Context, who actions.Actor, t actions.UserRiskTarget) error
 	// ResetsIn is the vendor ResetUser resets in: the target's UserID is
 	// the person's user id there.
 	ResetsIn() string

@@ -43,7 +43,7 @@ type Drill struct {
 }
 
 type drillKeys struct {
-	Events, Back, Reset, Push, Copy key.Binding
+	Events, Back, Reset, Push, PushRisk, Copy key.Binding
 }
 
 // drillData is what the drill-down read for one person.
@@ -66,17 +66,18 @@ const drillSignIns = 100
 // NewDrill is the drill-down of who: a person's key, name or email.
 func NewDrill(c *uictx.Context, who string) *Drill {
 	d := &Drill{c: c, sections: c.Vendors.WithLevels(), key: who, k: drillKeys{
-		Events: key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "view their events")),
-		Back:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
-		Reset:  key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "reset Cloudflare risk")),
-		Push:   key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "push an IP's risk to Okta")),
-		Copy:   key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy the email")),
+		Events:   key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "view their events")),
+		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Reset:    key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "reset Cloudflare risk")),
+		PushRisk: key.NewBinding(key.WithKeys("O"), key.WithHelp("O", "push their risk to Okta")),
+		Push:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "push an IP's risk to Okta")),
+		Copy:     key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy the email")),
 	}}
 	return d
 }
 
 func (d *Drill) Keys() []key.Binding {
-	bs := append([]key.Binding{d.k.Events}, d.c.ActionKeys(d.k.Reset, d.k.Push)...)
+	bs := append([]key.Binding{d.k.Events}, d.c.ActionKeys(d.k.Reset, d.k.Push, d.k.PushRisk)...)
 	nav := d.c.Nav
 	return append(bs, d.k.Copy, nav.Up, nav.Down, nav.PageUp, nav.PageDown, d.k.Back)
 }
@@ -201,6 +202,12 @@ func (d *Drill) Update(msg tea.Msg) tea.Cmd {
 				p.Name = d.key
 			}
 			return resetPerson(d.c, p, known)
+		case key.Matches(msg, d.k.PushRisk):
+			p, known := d.Person()
+			if !known {
+				return d.c.SayErr("no vendor reports a risk for " + d.key)
+			}
+			return pushPersonRisk(d.c, p)
 		case key.Matches(msg, d.k.Push):
 			if d.c.ActionsOff() != "" {
 				return d.c.Refused()

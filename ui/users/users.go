@@ -41,7 +41,7 @@ type Screen struct {
 }
 
 type keys struct {
-	Open, Sort, Filter, Clear, Reset, Copy, Export, ExportJSON key.Binding
+	Open, Sort, Filter, Clear, Reset, PushRisk, Copy, Export, ExportJSON key.Binding
 }
 
 var userSorts = []string{"risk", "name", "last seen"}
@@ -58,6 +58,7 @@ func New(c *uictx.Context) *Screen {
 			Clear:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear")),
 
 			Reset:      key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "reset Cloudflare risk")),
+			PushRisk:   key.NewBinding(key.WithKeys("O"), key.WithHelp("O", "push their risk to Okta")),
 			Copy:       key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy the email")),
 			Export:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export CSV")),
 			ExportJSON: key.NewBinding(key.WithKeys("E"), key.WithHelp("E", "export JSON")),
@@ -100,7 +101,7 @@ func (u *Screen) Keys() []key.Binding {
 			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 		}
 	}
-	bs := append([]key.Binding{u.k.Open}, u.c.ActionKeys(u.k.Reset)...)
+	bs := append([]key.Binding{u.k.Open}, u.c.ActionKeys(u.k.Reset, u.k.PushRisk)...)
 	bs = append(bs, u.k.Sort, u.k.Filter, u.k.Clear, u.k.Copy, u.k.Export, u.k.ExportJSON)
 	return append(bs, uictx.NavBindings(u.tbl.KeyMap)...)
 }
@@ -269,6 +270,14 @@ func (u *Screen) onKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		if i := u.tbl.Cursor(); i >= 0 && i < len(u.shown) {
 			return resetPerson(u.c, u.shown[i], true)
+		}
+		return u.c.SayErr("no one selected")
+	case key.Matches(msg, u.k.PushRisk):
+		if u.c.ActionsOff() != "" {
+			return u.c.Refused()
+		}
+		if i := u.tbl.Cursor(); i >= 0 && i < len(u.shown) {
+			return pushPersonRisk(u.c, u.shown[i])
 		}
 		return u.c.SayErr("no one selected")
 	case key.Matches(msg, u.k.Copy):

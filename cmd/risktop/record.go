@@ -17,9 +17,9 @@ import (
 // recording is check --record: a redacting recorder in front of each
 // source's transport, writing into one private directory.
 type recording struct {
-	dir       string
-	records   *httpx.DirRecords
-	secrets   map[string][]string // by source: the config's secret values
+	dir     string
+	records *httpx.DirRecords
+	secrets map[string][]string // by source: the config's secret values
 
 	mu        sync.Mutex
 	recorders []*httpx.Recorder

@@ -24,6 +24,11 @@ will use it: is it reachable, are the credentials accepted, may they do
 what risktop needs (naming the missing permission or scope), and how much
 of the rate-limit budget is left. No secret is printed.
 
+With --record DIR, each request and answer of the check is written to DIR
+(0700; a 0600 JSON file per exchange) with tokens, keys, secrets,
+passwords, cookies and signatures replaced by [REDACTED]: exactly what your
+tenant answered, to send along when risktop cannot read it.
+
 Exit status: 0 when all is well, 1 when anything is wrong, 2 when the
 config has errors.`
 
@@ -31,6 +36,7 @@ func runCheck(ctx context.Context, args []string, out, errOut io.Writer) error {
 	fs := newFlags("check [--config PATH]", checkSynopsis, out)
 	cfgPath := fs.String("config", "", "the config file (default $RISKTOP_CONFIG, else $XDG_CONFIG_HOME/risktop/config.yaml)")
 	timeout := fs.Duration("timeout", 20*time.Second, "time allowed for each source's checks")
+	recordDir := fs.String("record", "", "write each request and answer, secrets redacted, to this directory")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -41,8 +47,17 @@ func runCheck(ctx context.Context, args []string, out, errOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	results := checkSources(ctx, cfg, *timeout)
+	var rec *recording
+	if *recordDir != "" {
+		if rec, err = newRecording(*recordDir, cfg); err != nil {
+			return failf(errOut, 2, "check: --record %s: %v", *recordDir, err)
+		}
+	}
+	results := checkSources(ctx, cfg, *timeout, rec)
 	printChecks(out, cfg, results)
+	if rec != nil {
+		rec.report(out, errOut)
+	}
 	if len(results) == 0 {
 		return exitCode(1)
 	}
@@ -74,7 +89,7 @@ func checkOptions() httpx.Options {
 
 // checkSources runs every source's checks at once, each with its own
 // timeout, and returns the rows in the config's order.
-func checkSources(ctx context.Context, cfg *config.Config, timeout time.Duration) []checkResult {
+func checkSources(ctx context.Context, cfg *config.Config, timeout time.Duration, rec *recording) []checkResult {
 	type check struct {
 		source string
 		run    func(context.Context, httpx.Options) vendorkit.CheckResult
@@ -93,6 +108,7 @@ func checkSources(ctx context.Context, cfg *config.Config, timeout time.Duration
 			defer cancel()
 			opts := checkOptions()
 			defer opts.HTTPClient.Transport.(*http.Transport).CloseIdleConnections()
+			rec.wrap(c.source, &opts)
 			r := checkResult{source: c.source, CheckResult: c.run(ctx, opts)}
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 				r.Note("gave up after %s (--timeout)", timeout)

@@ -28,6 +28,7 @@ func commands() []command {
 		{"demo", "the dashboard on the embedded simulator, with zero set-up", runDemo},
 		{"serve", "the dashboard over SSH for a team on a jump host: one set of pollers, a dashboard per key", runServe},
 		{"check", "test each configured source: reachable, authenticated, permitted, rate-limit headroom", runCheck},
+		{"sync", "poll every configured source once (back-fill, then the latest) into the store, then exit", runSync},
 		{"get", "print stored scores, events or users as a table, JSON or CSV", runGet},
 		{"push-ip", "push IP risk to Okta through the outbox and wait for the result", runPushIP},
 		{"reset-user", "reset a person's Cloudflare risk score (asks first)", runResetUser},

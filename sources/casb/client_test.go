@@ -13,11 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/sources/httpx"
 	"github.com/risktop/risktop/sources/sanitize"
 	"github.com/risktop/risktop/sources/secret"
 	"github.com/risktop/risktop/sources/sim/casbsim"
 	"github.com/risktop/risktop/sources/sim/simkit"
+	"github.com/risktop/risktop/sources/vendorkit"
 )
 
 var t0 = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
@@ -524,6 +527,15 @@ func pageBody(total, n int, next string) string {
 	return fmt.Sprintf(`{"type":"ReportResponse","totalCount":%d,"size":%d,%s"userRiskScores":[%s]}`, total, n, nm, strings.Join(rows, ","))
 }
 
+// rowsBody is a report page with rows for users u<first>… u<first+n-1>.
+func rowsBody(total, first, n int, next string) string {
+	body := pageBody(total, n, next)
+	for i := range n {
+		body = strings.Replace(body, `"u@example.com"`, fmt.Sprintf(`"u%d@example.com"`, first+i), 1)
+	}
+	return body
+}
+
 func TestPagingGuards(t *testing.T) {
 	cases := []struct {
 		name     string
@@ -760,4 +772,116 @@ func TestReportNameIsPathEscaped(t *testing.T) {
 	if path != "/api/v1/reports/details/User%20risk%3F%23" {
 		t.Fatalf("path %q", path)
 	}
+}
+
+// A tenant that sends no nextMarkerPosition is paged by offset: every row
+// read once, markerPosition = rows read so far.
+func TestOffsetPagingWithoutNextMarker(t *testing.T) {
+	e := newEnv(t, casbsim.Options{Paging: casbsim.PagingOffset}, func(c *Config) { c.PageSize = 50 })
+	rep, err := e.client.UserRiskReport(context.Background(), Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := e.sim.Rows()
+	checkRows(t, rep.Rows, want)
+	if rep.Stopped != "" || rep.Pages != (len(want)+49)/50 {
+		t.Fatalf("%d pages, stopped %q", rep.Pages, rep.Stopped)
+	}
+	for i, r := range e.reportRequests() {
+		if want := fmt.Sprint(i * 50); i > 0 && r.Query.Get("markerPosition") != want {
+			t.Errorf("request %d markerPosition %q, want %s", i, r.Query.Get("markerPosition"), want)
+		}
+	}
+}
+
+// The same report from a tenant that sends nextMarkerPosition follows it.
+func TestMarkerPagingFollowsNextMarker(t *testing.T) {
+	e := newEnv(t, casbsim.Options{Paging: casbsim.PagingMarker}, func(c *Config) { c.PageSize = 50 })
+	rep, err := e.client.UserRiskReport(context.Background(), Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRows(t, rep.Rows, e.sim.Rows())
+	for i, r := range e.reportRequests() {
+		if m := r.Query.Get("markerPosition"); i > 0 && (m == "" || m == fmt.Sprint(i*50)) {
+			t.Errorf("request %d sent %q, not the server's marker", i, m)
+		}
+	}
+}
+
+// A tenant that ignores markerPosition answers the first page again: the
+// report stops there, each row once, and says why.
+func TestRepeatedPageStopsWithoutDuplicates(t *testing.T) {
+	e := newEnv(t, casbsim.Options{Paging: casbsim.PagingIgnored}, func(c *Config) { c.PageSize = 50 })
+	rep, err := e.client.UserRiskReport(context.Background(), Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRows(t, rep.Rows, e.sim.Rows()[:50])
+	if rep.Pages != 1 || len(e.reportRequests()) != 2 || !strings.Contains(rep.Stopped, "repeated page 1") {
+		t.Fatalf("%d pages, %d requests, stopped %q", rep.Pages, len(e.reportRequests()), rep.Stopped)
+	}
+	// The poll keeps the rows and says why it stopped.
+	st := &memStore{}
+	note, err := NewSource(e.client, st, nopHub{}).Poll(context.Background())
+	if err != nil || !strings.Contains(note, "paging stopped early") || len(st.views) != 50 {
+		t.Fatalf("poll: %q %v, %d rows stored", note, err, len(st.views))
+	}
+}
+
+func TestOffsetPagingGuards(t *testing.T) {
+	cases := []struct {
+		name      string
+		pages     []string
+		wantRows  int
+		wantStop  string
+		wantAsked []string
+	}{
+		{name: "short page", pages: []string{pageBody(10, 2, ""), pageBody(10, 1, ""), pageBody(10, 2, "")},
+			wantRows: 3, wantStop: "short", wantAsked: []string{"", "2"}},
+		{name: "empty page", pages: []string{pageBody(10, 2, ""), pageBody(10, 0, "")},
+			wantRows: 2, wantStop: "empty", wantAsked: []string{"", "2"}},
+		{name: "to totalCount", pages: []string{rowsBody(6, 0, 2, ""), rowsBody(6, 2, 2, ""), rowsBody(6, 4, 2, "")},
+			wantRows: 6, wantAsked: []string{"", "2", "4"}},
+		{name: "no totalCount, one page", pages: []string{strings.Replace(pageBody(0, 2, ""), `"totalCount":0,`, "", 1)},
+			wantRows: 2, wantAsked: []string{""}},
+		{name: "marker after offset", pages: []string{rowsBody(6, 0, 2, ""), rowsBody(6, 2, 2, "m"), rowsBody(6, 4, 2, "")},
+			wantRows: 6, wantAsked: []string{"", "2", "m"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var asked []string
+			f := &fake{report: func(w http.ResponseWriter, r *http.Request, n int) {
+				asked = append(asked, r.URL.Query().Get("markerPosition"))
+				io.WriteString(w, tc.pages[min(n, len(tc.pages))-1])
+			}}
+			c := newFake(t, f, nil)
+			c.cfg.PageSize = 2
+			rep, err := c.UserRiskReport(context.Background(), Filter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Rows) != tc.wantRows || !strings.Contains(rep.Stopped, tc.wantStop) || (tc.wantStop == "") != (rep.Stopped == "") {
+				t.Fatalf("%d rows, stopped %q", len(rep.Rows), rep.Stopped)
+			}
+			if fmt.Sprint(asked) != fmt.Sprint(tc.wantAsked) {
+				t.Fatalf("asked %q, want %q", asked, tc.wantAsked)
+			}
+		})
+	}
+}
+
+type nopHub struct{}
+
+func (nopHub) Publish(hub.Msg) {}
+
+// memStore keeps the user risks a poll writes.
+type memStore struct {
+	vendorkit.Store // the rest is never called
+	views           []model.UserRisk
+}
+
+func (m *memStore) PutUserRisks(_ context.Context, _ string, _ time.Time, views []model.UserRisk) error {
+	m.views = views
+	return nil
 }

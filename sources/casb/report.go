@@ -2,6 +2,8 @@ package casb
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"iter"
 	"net/http"
@@ -25,6 +27,9 @@ type Report struct {
 	ReportMeta
 	Rows  []UserRisk
 	Pages int
+	// Stopped says why paging by offset ended before totalCount (a short,
+	// empty or repeated page); "" when the report was read to its end.
+	Stopped string
 }
 
 // Malformed counts the rows that had problems.
@@ -42,10 +47,13 @@ func (r *Report) Malformed() int {
 // ever saying how many rows there are.
 const maxPages = 10_000
 
-// UserRiskReport fetches every page of the user risk report.
+// UserRiskReport fetches every page of the user risk report. When paging
+// by offset ends early (a short, empty or repeated page before totalCount),
+// the rows read are kept and Report.Stopped says why.
 func (c *Client) UserRiskReport(ctx context.Context, f Filter) (*Report, error) {
 	var r *Report
-	for p, err := range c.UserRiskPages(ctx, f) {
+	var stopped string
+	for p, err := range c.userRiskPages(ctx, f, &stopped) {
 		if err != nil {
 			return nil, err
 		}
@@ -58,24 +66,69 @@ func (c *Client) UserRiskReport(ctx context.Context, f Filter) (*Report, error) 
 	if r == nil { // unreachable: the first page either comes or errors
 		r = &Report{}
 	}
+	r.Stopped = stopped
 	return r, nil
 }
 
-// UserRiskPages yields the report page by page, following
-// nextMarkerPosition. It ends after the page without a next marker or the
-// page that brings the rows to totalCount; a poller may stop earlier by
-// breaking out of the loop. A marker seen twice, or an empty page that still
-// points further, ends it with an error instead of looping.
+// UserRiskPages yields the report page by page.
+//
+// Oracle's reference names only the request side of paging: markerPosition
+// "should be fetched from the response of the first request and used in
+// subsequent requests"; it does not name the response field
+// (https://docs.oracle.com/en/cloud/paas/casb-cloud/palra/op-v1-reports-details-reportname-get.html),
+// and its sample response (shared/seeds/oracle-casb-user-risk-report.txt)
+// has none, as all six rows fit one page. nextMarkerPosition is known only
+// from one third-party client (the Apache-2.0 "OracleCasbCS" Python client,
+// vendors.md [CA6]). So:
+//
+//   - a page with nextMarkerPosition is followed by that marker, as that
+//     client does; a marker seen twice, or an empty page that still points
+//     further, ends it with an error instead of looping;
+//   - a page without it, when totalCount says more rows exist, is followed
+//     by offset: markerPosition = the rows read so far. This is our reading,
+//     not documented; it stops (without error, the rows read are kept) on a
+//     short page (fewer rows than asked for), an empty page, or a page that
+//     repeats one already read (a server that ignores the offset), so it can
+//     neither loop nor store a row twice;
+//   - it ends after the page that brings the rows to totalCount, or the
+//     page without a marker when totalCount is not sent.
+//
+// A poller may stop earlier by breaking out of the loop.
 func (c *Client) UserRiskPages(ctx context.Context, f Filter) iter.Seq2[*Page, error] {
+	return c.userRiskPages(ctx, f, nil)
+}
+
+// userRiskPages is UserRiskPages; when offset paging ends before totalCount
+// it says why in *stopped.
+func (c *Client) userRiskPages(ctx context.Context, f Filter, stopped *string) iter.Seq2[*Page, error] {
+	stop := func(format string, args ...any) {
+		if stopped != nil {
+			*stopped = fmt.Sprintf(format, args...)
+		}
+	}
 	return func(yield func(*Page, error) bool) {
 		marker := ""
 		seen := map[string]bool{}
+		read := map[[sha256.Size]byte]int{} // offset paging: each page's rows, to spot a repeat
 		rows := 0
+		byOffset := false // the marker sent is our offset, not the server's
 		for n := 1; ; n++ {
 			p, err := c.UserRiskPage(ctx, f, marker)
 			if err != nil {
 				yield(nil, err)
 				return
+			}
+			if len(p.Rows) > 0 {
+				sum := pageSum(p)
+				first, ok := read[sum]
+				if ok && byOffset {
+					stop("page %d repeated page %d when asked for offset %d (%d of %s rows read): the server seems to ignore markerPosition",
+						n, first, rows, rows, totalText(p.TotalCount))
+					return
+				}
+				if !ok {
+					read[sum] = n
+				}
 			}
 			rows += len(p.Rows)
 			if !yield(p, nil) {
@@ -83,10 +136,19 @@ func (c *Client) UserRiskPages(ctx context.Context, f Filter) iter.Seq2[*Page, e
 			}
 			next := p.NextMarker
 			switch {
-			case next == "":
+			case next == "" && (p.TotalCount < 0 || rows >= p.TotalCount):
 				return
 			case p.TotalCount >= 0 && rows >= p.TotalCount:
 				return
+			case next == "" && len(p.Rows) == 0:
+				stop("page %d was empty with %d of %d rows read", n, rows, p.TotalCount)
+				return
+			case next == "" && len(p.Rows) < c.pageCap(p):
+				stop("page %d was short (%d rows of %d asked for) with %d of %d rows read",
+					n, len(p.Rows), c.pageCap(p), rows, p.TotalCount)
+				return
+			case next == "":
+				next, byOffset = strconv.Itoa(rows), true
 			case len(p.Rows) == 0:
 				yield(nil, c.pagingError(marker, fmt.Errorf("page %d has no rows but points to another (%d of %s rows read)",
 					n, rows, totalText(p.TotalCount))))
@@ -95,14 +157,31 @@ func (c *Client) UserRiskPages(ctx context.Context, f Filter) iter.Seq2[*Page, e
 				yield(nil, c.pagingError(marker, fmt.Errorf("nextMarkerPosition repeats a marker already followed, after page %d (%d of %s rows read)",
 					n, rows, totalText(p.TotalCount))))
 				return
-			case n >= maxPages:
+			default:
+				seen[next], byOffset = true, false
+			}
+			if n >= maxPages {
 				yield(nil, c.pagingError(marker, fmt.Errorf("gave up after %d pages", n)))
 				return
 			}
-			seen[next] = true
 			marker = next
 		}
 	}
+}
+
+// pageCap is how many rows a full page has: what we asked for, or less
+// when the server says it capped the page lower (maxCount).
+func (c *Client) pageCap(p *Page) int {
+	if p.MaxCount > 0 && p.MaxCount < c.cfg.PageSize {
+		return p.MaxCount
+	}
+	return c.cfg.PageSize
+}
+
+// pageSum identifies a page by its decoded rows.
+func pageSum(p *Page) [sha256.Size]byte {
+	b, _ := json.Marshal(p.Rows)
+	return sha256.Sum256(b)
 }
 
 func totalText(total int) string {

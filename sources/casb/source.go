@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/risktop/risktop/model"
@@ -41,10 +42,14 @@ func (c *Source) Poll(ctx context.Context) (string, error) {
 		return "", err
 	}
 	c.hub.Publish(hub.UsersMsg{Vendor: vendorName, At: now, Views: views})
+	var notes []string
 	if n := rep.Malformed(); n > 0 {
-		return fmt.Sprintf("%d of %d report rows malformed (shown with what decoded)", n, len(rep.Rows)), nil
+		notes = append(notes, fmt.Sprintf("%d of %d report rows malformed (shown with what decoded)", n, len(rep.Rows)))
 	}
-	return "", nil
+	if rep.Stopped != "" {
+		notes = append(notes, "paging stopped early: "+rep.Stopped)
+	}
+	return strings.Join(notes, "; "), nil
 }
 
 // MapUserRisk maps one report row (one user on one application) onto the

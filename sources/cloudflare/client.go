@@ -23,18 +23,42 @@ import (
 // DefaultBaseURL is Cloudflare's v4 API.
 const DefaultBaseURL = "https://api.cloudflare.com/client/v4"
 
-// Config is what the client needs. Only AccountID and APIToken are required.
+// Config is what the client needs: AccountID, and one credential, either
+// an API token or a Global API Key with its user's email.
+//
+// Cloudflare's reference lists both schemes for every zt_risk_scoring
+// call: "API Token" (Authorization: Bearer) and "API Email + API Key"
+// (X-Auth-Email with X-Auth-Key), the latter "the previous authorization
+// scheme … used in conjunction with a Global API key"
+// (https://developers.cloudflare.com/api/go/resources/zero_trust/subresources/risk_scoring/methods/get).
 type Config struct {
 	BaseURL   string // default DefaultBaseURL
 	AccountID string // the 32 hex characters in the dashboard URL
 	APIToken  secret.Value
+	APIEmail  string       // the user's email, with APIKey
+	APIKey    secret.Value // the user's Global API Key, with APIEmail
 	HTTP      httpx.Options
 }
+
+// Credential is the kind of credential a client sends.
+type Credential int
+
+const (
+	// CredToken is an API token: scoped to the permissions it was given.
+	CredToken Credential = iota
+	// CredGlobalKey is a Global API Key: it has "the exact same permissions
+	// as the user" (https://developers.cloudflare.com/fundamentals/api/get-started/keys),
+	// so what it lacks is the user's access to the account, not a token
+	// permission.
+	CredGlobalKey
+)
 
 // Client talks to one Cloudflare account. It is safe for concurrent use.
 type Client struct {
 	http    *httpx.Client
 	account string
+	cred    Credential
+	email   string
 }
 
 // New checks cfg and builds the client.
@@ -45,26 +69,59 @@ func New(cfg Config) (*Client, error) {
 	if err := checkAccountID(cfg.AccountID); err != nil {
 		return nil, err
 	}
-	if cfg.APIToken.IsZero() {
-		return nil, errors.New("cloudflare: Config.APIToken is empty; create an API token with Zero Trust read permission (plus 'Zero Trust: PII Read' for user detail)")
-	}
-	if strings.ContainsFunc(cfg.APIToken.Reveal(), func(r rune) bool { return r <= ' ' || r >= 0x7f }) {
-		// Never echo the token; say what is wrong with it.
-		return nil, errors.New("cloudflare: Config.APIToken contains spaces or control characters (copied with a trailing newline?)")
+	auth, cred, err := authOf(cfg)
+	if err != nil {
+		return nil, err
 	}
 	hc, err := httpx.New(httpx.Config{
 		Vendor:      vendorName,
 		BaseURL:     cfg.BaseURL,
 		Options:     cfg.HTTP,
-		Auth:        bearer{cfg.APIToken},
+		Auth:        auth,
 		RateLimit:   ParseRateLimit,
 		DecodeError: decodeError,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cloudflare: Config.BaseURL %q must be an absolute http(s) URL, like %s", sanitize.Line(cfg.BaseURL), DefaultBaseURL)
 	}
-	return &Client{http: hc, account: cfg.AccountID}, nil
+	return &Client{http: hc, account: cfg.AccountID, cred: cred, email: cfg.APIEmail}, nil
 }
+
+// authOf picks the one credential cfg holds.
+func authOf(cfg Config) (httpx.Authorizer, Credential, error) {
+	hasKey := !cfg.APIKey.IsZero() || cfg.APIEmail != ""
+	switch {
+	case !cfg.APIToken.IsZero() && hasKey:
+		return nil, 0, errors.New("cloudflare: both Config.APIToken and Config.APIKey are set; keep one: an API token (preferred) or the Global API Key with Config.APIEmail")
+	case hasKey:
+		if cfg.APIKey.IsZero() {
+			return nil, 0, errors.New("cloudflare: Config.APIKey is empty; with Config.APIEmail set it to the user's Global API Key (My Profile → API Tokens → Global API Key)")
+		}
+		if cfg.APIEmail == "" {
+			return nil, 0, errors.New("cloudflare: Config.APIEmail is empty; the Global API Key is sent with the email of the user it belongs to")
+		}
+		if badHeader(cfg.APIKey.Reveal()) {
+			return nil, 0, errors.New("cloudflare: Config.APIKey contains spaces or control characters (copied with a trailing newline?)")
+		}
+		if badHeader(cfg.APIEmail) || !strings.Contains(cfg.APIEmail, "@") {
+			return nil, 0, fmt.Errorf("cloudflare: Config.APIEmail %q is not an email address", sanitize.LineN(cfg.APIEmail, 80))
+		}
+		return globalKey{email: cfg.APIEmail, key: cfg.APIKey}, CredGlobalKey, nil
+	case cfg.APIToken.IsZero():
+		return nil, 0, errors.New("cloudflare: Config.APIToken is empty; create an API token with Zero Trust read permission (plus 'Zero Trust: PII Read' for user detail), or set Config.APIEmail and Config.APIKey (Global API Key)")
+	case badHeader(cfg.APIToken.Reveal()):
+		// Never echo the token; say what is wrong with it.
+		return nil, 0, errors.New("cloudflare: Config.APIToken contains spaces or control characters (copied with a trailing newline?)")
+	}
+	return bearer{cfg.APIToken}, CredToken, nil
+}
+
+func badHeader(v string) bool {
+	return strings.ContainsFunc(v, func(r rune) bool { return r <= ' ' || r >= 0x7f })
+}
+
+// Credential says which kind of credential the client sends.
+func (c *Client) Credential() Credential { return c.cred }
 
 // checkAccountID accepts any non-empty id made of URL-safe characters; the
 // real shape is 32 hex characters, but the simulator and tests may differ.
@@ -98,6 +155,21 @@ func (b bearer) Authorize(_ context.Context, h http.Header) error {
 }
 
 func (bearer) Rejected(int, []byte) bool { return false }
+
+// globalKey sends the legacy Global API Key with its user's email
+// (X-Auth-Email, X-Auth-Key), as Cloudflare's reference shows. Static too.
+type globalKey struct {
+	email string
+	key   secret.Value
+}
+
+func (g globalKey) Authorize(_ context.Context, h http.Header) error {
+	h.Set("X-Auth-Email", g.email)
+	h.Set("X-Auth-Key", g.key.Reveal())
+	return nil
+}
+
+func (globalKey) Rejected(int, []byte) bool { return false }
 
 // Message is one entry of an envelope's errors or messages.
 type Message struct {
@@ -167,7 +239,19 @@ const (
 	CodeBadIdentifier  = 7003  // "Could not route to …, perhaps your object identifier is invalid?"
 	CodeAuthentication = 10000 // "Authentication error"
 	CodeRateLimited    = 971   // "Please wait and consider throttling your request speed"
+	// A Global API Key refused: 6003 "Invalid request headers" (a
+	// malformed X-Auth-Key or X-Auth-Email, github.com/rmbolger/Posh-ACME/issues/126)
+	// and 9103 "Unknown X-Auth-Key or X-Auth-Email" (github.com/netcccyun/dnsmgr/issues/245).
+	CodeBadHeaders = 6003
+	CodeUnknownKey = 9103
 )
+
+// credentialRefused reports whether Cloudflare refused the credential
+// itself, whatever the status it chose for it.
+func credentialRefused(err error) bool {
+	var apiErr *APIError
+	return errors.As(err, &apiErr) && (apiErr.Has(CodeBadHeaders) || apiErr.Has(CodeUnknownKey))
+}
 
 // Hints a person can act on.
 const (
@@ -203,6 +287,9 @@ func statusHint(status int, e *APIError) string {
 	if e != nil && (e.Has(CodeBadIdentifier) || e.Has(CodeNoRoute)) {
 		return hintAccount
 	}
+	if e != nil && (e.Has(CodeBadHeaders) || e.Has(CodeUnknownKey)) {
+		return hintUnauthorized
+	}
 	switch status {
 	case http.StatusUnauthorized:
 		return hintUnauthorized
@@ -221,7 +308,8 @@ type call struct {
 	query   url.Values
 	body    any
 	noRetry bool
-	hint403 string // what a 403 means for this endpoint
+	root    []string // when set, the path from the API root instead of under zt_risk_scoring
+	hint403 string   // what a 403 means for this endpoint
 	hint404 string
 }
 
@@ -245,7 +333,7 @@ func send[T any](ctx context.Context, c *Client, k call) (*envelope[T], error) {
 	if err != nil {
 		var he *httpx.Error
 		if errors.As(err, &he) {
-			he.Hint = endpointHint(he, k)
+			he.Hint = c.forCredential(endpointHint(he, k))
 		}
 		return nil, err
 	}
@@ -258,10 +346,33 @@ func send[T any](ctx context.Context, c *Client, k call) (*envelope[T], error) {
 		apiErr := &APIError{Status: resp.Status, Errors: env.Errors}
 		sanitize.Struct(apiErr)
 		he := &httpx.Error{Vendor: vendorName, Op: op, Kind: httpx.KindStatus, Status: resp.Status, Attempts: 1, Err: apiErr}
-		he.Hint = endpointHint(he, k)
+		he.Hint = c.forCredential(endpointHint(he, k))
 		return nil, he
 	}
 	return &env, nil
+}
+
+// forCredential turns a hint about an API token's permissions into what
+// a Global API Key lacks: the key carries its user's permissions, so it is
+// the user's membership and role on the account that falls short
+// (https://developers.cloudflare.com/fundamentals/api/get-started/keys;
+// roles: https://developers.cloudflare.com/fundamentals/manage-members/roles).
+func (c *Client) forCredential(hint string) string {
+	if c.cred != CredGlobalKey {
+		return hint
+	}
+	user := "the key's user " + c.email
+	switch hint {
+	case hintUnauthorized:
+		return "the Global API Key or api_email is wrong, or the key was rolled; see My Profile → API Tokens → Global API Key (or use an API token)"
+	case hintForbidden:
+		return "a Global API Key has exactly its user's permissions: " + user + " needs to be a member of this account with a role that reads Zero Trust, and risk scoring is Enterprise-only"
+	case hintPIIRead:
+		return "a Global API Key has exactly its user's permissions: " + user + " has no role on this account that may read Zero Trust PII (user detail returns names and emails)"
+	case hintWrite:
+		return "a Global API Key has exactly its user's permissions: " + user + " has no role on this account that may edit Zero Trust"
+	}
+	return hint
 }
 
 // endpointHint refines the generic hint with what this endpoint needs.
@@ -271,6 +382,8 @@ func endpointHint(he *httpx.Error, k call) string {
 	switch {
 	case routing:
 		return hintAccount
+	case credentialRefused(he.Err):
+		return hintUnauthorized
 	case he.Status == http.StatusForbidden && k.hint403 != "":
 		return k.hint403
 	case he.Status == http.StatusForbidden:
@@ -289,6 +402,13 @@ func endpointHint(he *httpx.Error, k call) string {
 // a time (httpx keeps the escaping), and dot segments are refused because a
 // server would resolve them into another resource.
 func (c *Client) target(k call) (target, label string, err error) {
+	if k.root != nil {
+		var esc strings.Builder
+		for _, seg := range k.root {
+			esc.WriteString("/" + url.PathEscape(seg))
+		}
+		return esc.String(), sanitize.LineN(strings.Join(k.root, "/"), 160), nil
+	}
 	var esc, lbl strings.Builder
 	esc.WriteString("/accounts/")
 	esc.WriteString(url.PathEscape(c.account))

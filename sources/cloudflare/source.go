@@ -32,6 +32,7 @@ type Source struct {
 	mu       sync.Mutex
 	lastSeen map[string]time.Time // user id → last_event when their detail was fetched
 	loaded   bool
+	pending  int // users whose detail is due but was left for the next poll (the cap)
 }
 
 // NewSource builds the source.
@@ -52,6 +53,9 @@ func (c *Source) Poll(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// What was stored before this poll says whose detail is already in;
+	// read after this poll's views were written, it would say everyone's.
+	c.load(ctx)
 	now := time.Now()
 	views := make([]model.UserRisk, 0, len(sum.Users))
 	for _, u := range sum.Users {
@@ -81,16 +85,6 @@ func (c *Source) Poll(ctx context.Context) (string, error) {
 // is a note: the summary is what the poll is for.
 func (c *Source) details(ctx context.Context, users []SummaryUser) string {
 	c.mu.Lock()
-	if !c.loaded {
-		c.loaded = true
-		// After a restart, people whose events are already stored need no
-		// fetch until they change again.
-		if prev, err := c.store.UserRisks(ctx, vendorName); err == nil {
-			for _, v := range prev {
-				c.lastSeen[v.UserID] = v.LastSeen
-			}
-		}
-	}
 	var due []SummaryUser
 	for _, u := range users {
 		if seen, ok := c.lastSeen[u.UserID]; !ok || u.LastEvent.After(seen) {
@@ -100,6 +94,7 @@ func (c *Source) details(ctx context.Context, users []SummaryUser) string {
 	c.mu.Unlock()
 	sortByRisk(due)
 	var fetched int
+	c.setPending(max(len(due)-c.opts.DetailsPerPoll, 0))
 	for _, u := range due {
 		if fetched == c.opts.DetailsPerPoll {
 			break
@@ -124,6 +119,37 @@ func (c *Source) details(ctx context.Context, users []SummaryUser) string {
 		c.mu.Unlock()
 	}
 	return ""
+}
+
+// load reads, once, whose detail an earlier run stored: after a restart,
+// people whose events are already stored need no fetch until they change
+// again.
+func (c *Source) load(ctx context.Context) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.loaded {
+		return
+	}
+	c.loaded = true
+	if prev, err := c.store.UserRisks(ctx, vendorName); err == nil {
+		for _, v := range prev {
+			c.lastSeen[v.UserID] = v.LastSeen
+		}
+	}
+}
+
+func (c *Source) setPending(n int) {
+	c.mu.Lock()
+	c.pending = n
+	c.mu.Unlock()
+}
+
+// Pending reports whether the last poll left user details for the next
+// one (it fetches at most DetailsPerPoll): a one-shot run polls again.
+func (c *Source) Pending() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pending > 0
 }
 
 func sortByRisk(users []SummaryUser) {

@@ -64,3 +64,39 @@ func TestCloudflareStaysFarInsideItsBudget(t *testing.T) {
 		}
 	})
 }
+
+// The first poll on an empty store fetches the detail of users with
+// events (up to the cap) and says when some are left for the next poll;
+// a restart on the same store fetches only what changed.
+func TestFirstPollFetchesDetailsAndSaysWhatIsLeft(t *testing.T) {
+	r := newRig(t, cfsim.Options{})
+	st, err := store.Open(filepath.Join(t.TempDir(), "risktop.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	src := cloudflare.NewSource(r.client(cfsim.DefaultToken), st, hub.New(), cloudflare.SourceOptions{DetailsPerPoll: 2})
+	if _, err := src.Poll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	page, err := st.Events(context.Background(), store.EventQuery{EventFilter: store.EventFilter{Vendor: "cloudflare"}})
+	if err != nil || len(page.Events) == 0 {
+		t.Fatalf("no detail events after the first poll (%v)", err)
+	}
+	if !src.Pending() {
+		t.Fatal("more than 2 users with events, but nothing pending")
+	}
+	for n := 0; src.Pending(); n++ {
+		if n > 100 {
+			t.Fatal("still pending after 100 polls")
+		}
+		if _, err := src.Poll(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := r.requests()
+	again := cloudflare.NewSource(r.client(cfsim.DefaultToken), st, hub.New(), cloudflare.SourceOptions{DetailsPerPoll: 2})
+	if _, err := again.Poll(context.Background()); err != nil || again.Pending() || r.requests()-before != 1 {
+		t.Fatalf("restart: %v, pending %v, %d requests (want the summary only)", err, again.Pending(), r.requests()-before)
+	}
+}

@@ -37,8 +37,12 @@ var Vendor = vendorkit.Descriptor{
 		Keys: []vendorkit.Key{
 			{Name: "base_url", Kind: vendorkit.URL, Default: DefaultBaseURL, Example: DefaultBaseURL, CheckPath: checkPath},
 			{Name: "account_id", Kind: vendorkit.String, Required: true, What: accountIDWhat},
-			{Name: "api_token", Kind: vendorkit.Secret, Required: true,
+			{Name: "api_token", Kind: vendorkit.Secret,
 				What: "an API token with Zero Trust read and 'Zero Trust: PII Read' permissions"},
+			// The legacy Global API Key, sent with its user's email
+			// (X-Auth-Email, X-Auth-Key); one of api_token or these two.
+			{Name: "api_email", Kind: vendorkit.String, What: "the email of the user whose Global API Key api_key is"},
+			{Name: "api_key", Kind: vendorkit.Secret, What: "the user's Global API Key (legacy; an API token is preferred)"},
 			{Name: "interval", Kind: vendorkit.Interval},
 		},
 		Check:    checkSection,
@@ -63,7 +67,8 @@ var Vendor = vendorkit.Descriptor{
 
 // ConfigOf is the client config of a loaded section.
 func ConfigOf(s *vendorkit.Section, opts httpx.Options) Config {
-	return Config{BaseURL: s.String("base_url"), AccountID: s.String("account_id"), APIToken: s.Secret("api_token"), HTTP: opts}
+	return Config{BaseURL: s.String("base_url"), AccountID: s.String("account_id"), APIToken: s.Secret("api_token"),
+		APIEmail: s.String("api_email"), APIKey: s.Secret("api_key"), HTTP: opts}
 }
 
 // checkPath refuses a base URL that goes past the API root.
@@ -78,7 +83,21 @@ func checkPath(u *url.URL) string {
 	return ""
 }
 
+// checkSection also holds the credentials to exactly one kind: an API
+// token, or a Global API Key with its user's email.
 func checkSection(s *vendorkit.Section, p vendorkit.Problems) {
+	token := s.Has("api_token") || s.Has("api_token_file")
+	key := s.Has("api_key") || s.Has("api_key_file") || s.Has("api_email")
+	switch {
+	case token && key:
+		p.At("", "both api_token and api_key/api_email are set; keep one: api_token (preferred) or api_email + api_key (Global API Key)")
+	case !token && !key && !p.Misspelt("api_token") && !p.Misspelt("api_key") && !p.Misspelt("api_email"):
+		p.At("", "no credentials; set api_token (an API token with Zero Trust read and 'Zero Trust: PII Read'), or api_email + api_key (the user's Global API Key)")
+	case key && !s.Has("api_email"):
+		p.Missing("api_email", "set it to the email of the user the Global API Key belongs to (required with api_key)")
+	case key && !s.Has("api_key") && !s.Has("api_key_file"):
+		p.Missing("api_key_file", "set it to the file holding the user's Global API Key (required with api_email), or use api_token")
+	}
 	if id := s.String("account_id"); id != "" && !isHex32(id) {
 		p.At("account_id", "%s is not an account ID; use %s", p.Quoted("account_id", id, 40), accountIDWhat)
 	}
@@ -91,7 +110,7 @@ func isHex32(s string) bool {
 	return strings.Trim(strings.ToLower(s), "0123456789abcdef") == ""
 }
 
-var configKeys = strings.NewReplacer("Config.", "", "BaseURL", "base_url", "AccountID", "account_id", "APIToken", "api_token")
+var configKeys = strings.NewReplacer("Config.", "", "BaseURL", "base_url", "AccountID", "account_id", "APIToken", "api_token", "APIEmail", "api_email", "APIKey", "api_key")
 
 func backstop(s *vendorkit.Section) error {
 	if _, err := New(ConfigOf(s, httpx.Options{})); err != nil {

@@ -7,6 +7,7 @@ package poll
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"sync"
@@ -37,6 +38,11 @@ type (
 	}
 	progresser interface {
 		Progress() *model.Progress
+	}
+	// pender has work left over after a poll (a per-poll cap reached):
+	// a one-shot run polls it again.
+	pender interface {
+		Pending() bool
 	}
 )
 
@@ -292,3 +298,110 @@ func (l *loop) snapshot() model.Health {
 }
 
 func (l *loop) publish() { l.hub.Publish(hub.HealthMsg{Health: l.snapshot()}) }
+
+// Outcome is how one source's catch-up went (Runner.Once).
+type Outcome struct {
+	Source string
+	Note   string // the last poll's remark, "" for none
+	Err    error  // nil when the source caught up
+	// Backfill is where an unfinished back-fill stopped; nil when the
+	// source has none or it is done.
+	Backfill *model.Progress
+	Took     time.Duration
+}
+
+// Step is a piece of news from Once, for a progress line: a poll begun
+// or ended, or a back-fill that moved.
+type Step struct {
+	Source   string
+	What     string          // "poll", "polled", "backfill"
+	Backfill *model.Progress // with "backfill"
+}
+
+// Once catches every source up a single time, each on its own goroutine,
+// and returns their outcomes in the order the sources were given: a poll
+// (which also loads the source's stored cursors), its history back-fill
+// to the end of the configured window when it has one, then a poll for
+// whatever arrived meanwhile. Health goes to the hub as in Run, and step
+// (when not nil, called from those goroutines) hears of each step. A
+// failed poll ends that source's catch-up with the error; a back-fill
+// that has not finished when ctx ends is an error naming where it got to.
+// It is the runner's one-shot mode, for `risktop sync`.
+func (r *Runner) Once(ctx context.Context, step func(Step)) []Outcome {
+	if step == nil {
+		step = func(Step) {}
+	}
+	out := make([]Outcome, len(r.loops))
+	var wg sync.WaitGroup
+	for i, l := range r.loops {
+		l.publish()
+		wg.Go(func() { out[i] = l.once(ctx, step) })
+	}
+	wg.Wait()
+	return out
+}
+
+func (l *loop) once(ctx context.Context, step func(Step)) Outcome {
+	name := l.spec.Source.Name()
+	start := time.Now()
+	o := Outcome{Source: name}
+	pollOnce := func() bool {
+		step(Step{Source: name, What: "poll"})
+		note, err := l.spec.Source.Poll(ctx)
+		if ctx.Err() != nil && err == nil {
+			err = ctx.Err()
+		}
+		l.record(note, err)
+		l.publish()
+		var warn Warning
+		if errors.As(err, &warn) {
+			note, err = string(warn), nil
+		}
+		o.Note, o.Err = note, err
+		step(Step{Source: name, What: "polled"})
+		return err == nil
+	}
+	defer func() { o.Took = time.Since(start) }()
+	if !pollOnce() {
+		return o
+	}
+	if bg, ok := l.spec.Source.(backgrounder); ok {
+		pr, _ := l.spec.Source.(progresser)
+		bg.Background(ctx, func() {
+			l.publish()
+			if pr != nil {
+				step(Step{Source: name, What: "backfill", Backfill: pr.Progress()})
+			}
+		})
+		if pr != nil {
+			if p := pr.Progress(); p != nil && !p.Done {
+				o.Backfill = p
+				err := ctx.Err()
+				if err == nil {
+					err = errors.New("the back-fill stopped before the end of the window")
+				}
+				o.Err = fmt.Errorf("back-fill reached %s of the window back to %s: %w",
+					p.Reached.UTC().Format(time.RFC3339), p.From.UTC().Format(time.RFC3339), err)
+				return o
+			}
+		}
+		if ctx.Err() != nil {
+			o.Err = ctx.Err()
+			return o
+		}
+		if !pollOnce() {
+			return o
+		}
+	}
+	if p, ok := l.spec.Source.(pender); ok {
+		for n := 0; p.Pending() && n < maxCatchUpPolls; n++ {
+			if !pollOnce() {
+				return o
+			}
+		}
+	}
+	return o
+}
+
+// maxCatchUpPolls bounds Once's extra polls of a source with work left.
+const maxCatchUpPolls = 1000

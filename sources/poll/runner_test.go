@@ -143,3 +143,83 @@ func start(r *Runner) (stop func()) {
 	go func() { r.Run(ctx); close(done) }()
 	return func() { cancel(); <-done }
 }
+
+// filler has a back-fill that finishes (or not) and work left for two
+// more polls.
+type filler struct {
+	scripted
+	finish  bool
+	mu2     sync.Mutex
+	prog    *model.Progress
+	pending int
+}
+
+func (f *filler) Background(ctx context.Context, changed func()) {
+	f.mu2.Lock()
+	f.prog = &model.Progress{From: time.Unix(0, 0), To: time.Unix(100, 0), Reached: time.Unix(50, 0), Events: 5}
+	f.mu2.Unlock()
+	changed()
+	if !f.finish {
+		<-ctx.Done()
+		return
+	}
+	f.mu2.Lock()
+	f.prog = nil
+	f.mu2.Unlock()
+}
+
+func (f *filler) Progress() *model.Progress {
+	f.mu2.Lock()
+	defer f.mu2.Unlock()
+	return f.prog
+}
+
+func (f *filler) Poll(ctx context.Context) (string, error) {
+	f.scripted.Poll(ctx)
+	f.mu2.Lock()
+	defer f.mu2.Unlock()
+	if f.pending > 0 {
+		f.pending--
+	}
+	return "", nil
+}
+
+func (f *filler) Pending() bool { f.mu2.Lock(); defer f.mu2.Unlock(); return f.pending > 0 }
+
+func TestOnceCatchesEverySourceUp(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		done := &filler{scripted: scripted{name: "done"}, finish: true, pending: 3}
+		stuck := &filler{scripted: scripted{name: "stuck"}}
+		bad := &scripted{name: "bad", errs: []error{errors.New("401 nope")}}
+		plain := &scripted{name: "plain"}
+		r := NewRunner(hub.New(), Spec{Source: done, Interval: time.Minute}, Spec{Source: stuck, Interval: time.Minute},
+			Spec{Source: bad, Interval: time.Minute}, Spec{Source: plain, Interval: time.Minute})
+		ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+		defer cancel()
+		var mu sync.Mutex
+		steps := map[string]int{}
+		out := r.Once(ctx, func(s Step) { mu.Lock(); steps[s.Source+" "+s.What]++; mu.Unlock() })
+		names := []string{"done", "stuck", "bad", "plain"}
+		for i, o := range out {
+			if o.Source != names[i] {
+				t.Fatalf("outcome %d is %s", i, o.Source)
+			}
+		}
+		// done: poll, back-fill, poll, then polls while pending (3 → 0 over the three polls).
+		if out[0].Err != nil || len(done.times()) != 3 || steps["done backfill"] != 1 {
+			t.Errorf("done: %v, %d polls, steps %v", out[0].Err, len(done.times()), steps)
+		}
+		if out[1].Err == nil || out[1].Backfill == nil || len(stuck.times()) != 1 {
+			t.Errorf("stuck: %v %v, %d polls", out[1].Err, out[1].Backfill, len(stuck.times()))
+		}
+		if out[2].Err == nil || len(bad.times()) != 1 {
+			t.Errorf("bad: %v, %d polls", out[2].Err, len(bad.times()))
+		}
+		if out[3].Err != nil || len(plain.times()) != 1 {
+			t.Errorf("plain: %v, %d polls", out[3].Err, len(plain.times()))
+		}
+		if h := r.Health(); h[2].State == model.StateOK || h[3].State != model.StateOK {
+			t.Errorf("health %+v", h)
+		}
+	})
+}

@@ -49,7 +49,28 @@ type Options struct {
 	MaxRecorded  int           // requests kept for inspection; default DefaultMaxRecorded
 	Gzip         bool          // report bodies sent gzipped as application/gzip
 	Forbidden    bool          // 403: CASB APIs not enabled for the tenant
+	Paging       Paging        // how pages continue; default PagingMarker
 }
+
+// Paging is how the simulated tenant pages the report. Oracle documents
+// markerPosition only as "fetched from the response of the first request"
+// (https://docs.oracle.com/en/cloud/paas/casb-cloud/palra/op-v1-reports-details-reportname-get.html)
+// without naming the response field, and its sample has a single page, so
+// the simulator can answer each way a tenant might.
+type Paging int
+
+const (
+	// PagingMarker sends nextMarkerPosition, an opaque marker, on every
+	// page but the last: the field the third-party OracleCasbCS client
+	// reads (vendors.md [CA6]).
+	PagingMarker Paging = iota
+	// PagingOffset sends no nextMarkerPosition and reads markerPosition as
+	// the number of rows to skip.
+	PagingOffset
+	// PagingIgnored sends no nextMarkerPosition and ignores markerPosition:
+	// every request gets the first page again.
+	PagingIgnored
+)
 
 // Server is one simulated CASB tenant.
 type Server struct {
@@ -218,12 +239,24 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, escapedName stri
 	}
 	snap, offset := s.World().Now(), 0
 	if m := q.Get("markerPosition"); m != "" {
-		at, off, ok := decodeMarker(m)
+		var ok bool
+		switch s.opts.Paging {
+		case PagingMarker:
+			var at time.Time
+			at, offset, ok = decodeMarker(m)
+			if ok {
+				snap = at
+			}
+		case PagingOffset:
+			n, err := strconv.Atoi(m)
+			offset, ok = n, err == nil && n >= 0
+		case PagingIgnored:
+			ok = true
+		}
 		if !ok {
 			s.writeError(w, http.StatusBadRequest, "markerPosition is not valid")
 			return
 		}
-		snap, offset = at, off
 	}
 	rows := s.rowsAt(snap)
 	if inst := q.Get("applicationInstanceName"); inst != "" {
@@ -257,7 +290,7 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, escapedName stri
 	for _, row := range page {
 		resp.UserRiskScores = append(resp.UserRiskScores, s.render(row))
 	}
-	if end < len(rows) {
+	if end < len(rows) && s.opts.Paging == PagingMarker {
 		resp.NextMarker = encodeMarker(snap, end)
 	}
 	s.writeReport(w, resp)

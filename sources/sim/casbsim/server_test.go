@@ -360,3 +360,47 @@ func TestRenderedRowMatchesTheSampleShape(t *testing.T) {
 		t.Errorf("hostile user name %q", got.UserRiskDetails[1].Value)
 	}
 }
+
+// Without nextMarkerPosition the simulator reads markerPosition as an
+// offset, or ignores it; either way no page names a next marker.
+func TestPagingWithoutNextMarker(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		paging Paging
+	}{{"offset", PagingOffset}, {"ignored", PagingIgnored}} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _, srv := newSim(t, Options{Paging: tc.paging})
+			tok, tenant := mint(t, srv.URL)
+			hdr := map[string]string{"Authorization": "Bearer " + tok, "X-Apprity-Tenant-Id": tenant}
+			want := s.Rows()
+			get := func(q string) report {
+				a := simtest.Do(t, "GET", srv.URL+"/api/v1/reports/details/Userrisk?pagesize=10"+q, "", hdr)
+				if a.Status != 200 {
+					t.Fatalf("%s: %d %s", q, a.Status, a.Body)
+				}
+				var r report
+				if err := json.Unmarshal(a.Body, &r); err != nil {
+					t.Fatal(err)
+				}
+				if r.NextMarkerPosition != nil || r.TotalCount != len(want) || len(r.UserRiskScores) != 10 {
+					t.Fatalf("%s: next %v total %d rows %d", q, r.NextMarkerPosition, r.TotalCount, len(r.UserRiskScores))
+				}
+				return r
+			}
+			get("")
+			second := get("&markerPosition=10").UserRiskScores[0].UserRiskDetails[1].Value
+			wantUser := want[10].UserName
+			if tc.paging == PagingIgnored {
+				wantUser = want[0].UserName
+			}
+			if second != wantUser {
+				t.Fatalf("markerPosition=10 starts at %s, want %s", second, wantUser)
+			}
+			if tc.paging == PagingOffset {
+				if a := simtest.Do(t, "GET", srv.URL+"/api/v1/reports/details/Userrisk?pagesize=10&markerPosition=x", "", hdr); a.Status != 400 {
+					t.Fatalf("markerPosition=x: %d", a.Status)
+				}
+			}
+		})
+	}
+}

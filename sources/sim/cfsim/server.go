@@ -27,6 +27,9 @@ const (
 	DefaultToken        = "cfsim-token-zero-trust-read-write-pii"
 	DefaultTokenNoPII   = "cfsim-token-without-pii-read"
 	DefaultTokenNoWrite = "cfsim-token-without-zero-trust-write"
+	DefaultTokenExpired = "cfsim-token-expired"
+	DefaultAPIEmail     = "soc-admin@example.com"
+	DefaultAPIKey       = "cfsim0global0api0key0legacy000000000" // 37 characters, like a pre-cfk_ Global API Key
 	DefaultRateLimit    = 1200
 	DefaultRateWindow   = 5 * time.Minute
 	DefaultMaxEvents    = 200
@@ -45,6 +48,16 @@ type Options struct {
 	Token        string // every permission; default DefaultToken
 	TokenNoPII   string // lacks 'Zero Trust: PII Read'; default DefaultTokenNoPII
 	TokenNoWrite string // lacks 'Zero Trust Write'; default DefaultTokenNoWrite
+	TokenExpired string // verify says "expired", every other call 401; default DefaultTokenExpired
+
+	// The Global API Key (X-Auth-Email with X-Auth-Key) has its user's
+	// permissions: by default every one on the account. KeyNoPII takes
+	// away the user's PII read; KeyNotMember removes the user from the
+	// account, so every account call is refused.
+	APIEmail     string // default DefaultAPIEmail
+	APIKey       string // default DefaultAPIKey
+	KeyNoPII     bool
+	KeyNotMember bool
 
 	RateLimit  int           // requests per window and token; default 1,200
 	RateWindow time.Duration // default 5 minutes
@@ -74,6 +87,9 @@ func (o *Options) defaults() {
 	simkit.Default(&o.Token, DefaultToken)
 	simkit.Default(&o.TokenNoPII, DefaultTokenNoPII)
 	simkit.Default(&o.TokenNoWrite, DefaultTokenNoWrite)
+	simkit.Default(&o.TokenExpired, DefaultTokenExpired)
+	simkit.Default(&o.APIEmail, DefaultAPIEmail)
+	simkit.Default(&o.APIKey, DefaultAPIKey)
 	simkit.Default(&o.RateLimit, DefaultRateLimit)
 	simkit.Default(&o.RateWindow, DefaultRateWindow)
 	simkit.Default(&o.BlockFor, o.RateWindow)
@@ -81,8 +97,11 @@ func (o *Options) defaults() {
 	o.BasePath = strings.TrimRight(o.BasePath, "/")
 }
 
-// perms is what a token may do.
-type perms struct{ pii, write bool }
+// perms is what a credential may do.
+type perms struct {
+	pii, write bool
+	outsider   bool // the key's user is no member of the account
+}
 
 // Server is the simulated API. Lock order: s.mu, then the World's.
 type Server struct {
@@ -172,8 +191,9 @@ const (
 
 // msg is one envelope error or message.
 type msg struct {
-	Code    int    `json:"code"`
-	Message string `json:"message"`
+	Code       int    `json:"code"`
+	Message    string `json:"message"`
+	ErrorChain []msg  `json:"error_chain,omitempty"`
 }
 
 type resultInfo struct {
@@ -214,18 +234,31 @@ func (s *Server) faultBody(w http.ResponseWriter, status int, message string) {
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	prefix := s.opts.BasePath + "/accounts/"
 	path := r.URL.EscapedPath()
-	if !strings.HasPrefix(path, prefix) {
+	user := path == s.opts.BasePath+"/user" || path == s.opts.BasePath+"/user/tokens/verify"
+	if !strings.HasPrefix(path, prefix) && !user {
 		s.fail(w, http.StatusNotFound, codeNoRoute, "No route for that URI")
 		return
 	}
-	p, token, ok := s.authenticate(r)
-	if !ok {
+	if path == s.opts.BasePath+"/user/tokens/verify" {
+		s.handleVerify(w, r)
+		return
+	}
+	p, token, refused := s.authenticate(r)
+	if refused != nil {
 		// Unauthenticated requests belong to no user, so they spend no
 		// budget and carry no Ratelimit headers.
-		s.fail(w, http.StatusUnauthorized, codeAuth, "Authentication error")
+		refused(w)
 		return
 	}
 	if !s.spend(w, token) {
+		return
+	}
+	if user {
+		if r.Method != http.MethodGet {
+			s.fail(w, http.StatusMethodNotAllowed, codeMethod, "Method %s not allowed for this route", r.Method)
+			return
+		}
+		s.ok(w, map[string]any{"id": "9a7806061c88ada191ed06f989cc3dac", "email": s.opts.APIEmail}, nil)
 		return
 	}
 	var segs []string
@@ -237,7 +270,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		segs = append(segs, seg)
 	}
-	if segs[0] != s.opts.AccountID {
+	if segs[0] != s.opts.AccountID || p.outsider {
 		// Another well-formed account: the token has no access to it (403).
 		// A malformed id cannot be routed at all (404, code 7003).
 		if isHex32(segs[0]) {
@@ -308,28 +341,101 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, p perms, rest []s
 	s.fail(w, http.StatusMethodNotAllowed, codeMethod, "Method %s not allowed for this route", r.Method)
 }
 
-// authenticate returns the token's permissions and the token.
-func (s *Server) authenticate(r *http.Request) (perms, string, bool) {
-	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return perms{}, "", false
-	}
-	token = strings.TrimSpace(token)
+// Codes for the Global API Key's refusals, as users report them:
+// a malformed key is 400 code 6003 "Invalid request headers" with
+// error_chain 6103 "Invalid format for X-Auth-Key header"
+// (github.com/rmbolger/Posh-ACME/issues/126,
+// github.com/cloudflare/cloudflare-typescript/issues/161), an unknown one
+// "Unknown X-Auth-Key or X-Auth-Email" (github.com/netcccyun/dnsmgr/issues/245)
+// as code 9103; its status (403 here) is unconfirmed.
+const (
+	codeBadHeaders = 6003
+	codeBadEmail   = 6102
+	codeBadKey     = 6103
+	codeUnknownKey = 9103
+)
+
+// authenticate returns the credential's permissions and its budget key,
+// or how to refuse it.
+func (s *Server) authenticate(r *http.Request) (perms, string, func(http.ResponseWriter)) {
 	s.mu.Lock()
 	revoked := s.revoked
 	s.mu.Unlock()
-	if revoked {
-		return perms{}, "", false
+	unauthorized := func(w http.ResponseWriter) { s.fail(w, http.StatusUnauthorized, codeAuth, "Authentication error") }
+	email, key := r.Header.Get("X-Auth-Email"), r.Header.Get("X-Auth-Key")
+	if r.Header.Get("Authorization") == "" && (email != "" || key != "") {
+		var chain []msg
+		if !strings.Contains(email, "@") {
+			chain = append(chain, msg{Code: codeBadEmail, Message: "Invalid format for X-Auth-Email header"})
+		}
+		if len(key) < 32 || strings.ContainsFunc(key, func(r rune) bool { return r <= ' ' || r >= 0x7f }) {
+			chain = append(chain, msg{Code: codeBadKey, Message: "Invalid format for X-Auth-Key header"})
+		}
+		if chain != nil {
+			return perms{}, "", func(w http.ResponseWriter) {
+				simkit.WriteJSON(w, http.StatusBadRequest, envelope{Errors: []msg{{Code: codeBadHeaders, Message: "Invalid request headers", ErrorChain: chain}}, Messages: []msg{}})
+			}
+		}
+		if revoked || !strings.EqualFold(email, s.opts.APIEmail) || key != s.opts.APIKey {
+			return perms{}, "", func(w http.ResponseWriter) {
+				s.fail(w, http.StatusForbidden, codeUnknownKey, "Unknown X-Auth-Key or X-Auth-Email")
+			}
+		}
+		return perms{pii: !s.opts.KeyNoPII, write: true, outsider: s.opts.KeyNotMember}, "key:" + s.opts.APIEmail, nil
+	}
+	token, ok := s.bearer(r)
+	if !ok || revoked {
+		return perms{}, "", unauthorized
 	}
 	switch token {
 	case s.opts.Token:
-		return perms{pii: true, write: true}, token, true
+		return perms{pii: true, write: true}, token, nil
 	case s.opts.TokenNoPII:
-		return perms{write: true}, token, true
+		return perms{write: true}, token, nil
 	case s.opts.TokenNoWrite:
-		return perms{pii: true}, token, true
+		return perms{pii: true}, token, nil
 	}
-	return perms{}, "", false
+	return perms{}, "", unauthorized
+}
+
+func (s *Server) bearer(r *http.Request) (string, bool) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(token), true
+}
+
+// handleVerify is GET /user/tokens/verify: a token's id and status
+// (active, disabled or expired), as in
+// https://developers.cloudflare.com/api/go/resources/user/subresources/tokens/methods/verify
+// and https://developers.cloudflare.com/fundamentals/api/troubleshooting.
+// It takes API tokens only (the reference lists no other scheme for it);
+// anything else is refused as an invalid token, code 1000 as in the
+// reference's error example.
+func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		s.fail(w, http.StatusMethodNotAllowed, codeMethod, "Method %s not allowed for this route", r.Method)
+		return
+	}
+	token, ok := s.bearer(r)
+	s.mu.Lock()
+	revoked := s.revoked
+	s.mu.Unlock()
+	status, expires := "active", "2030-01-01T00:00:00Z"
+	switch {
+	case ok && !revoked && (token == s.opts.Token || token == s.opts.TokenNoPII || token == s.opts.TokenNoWrite):
+	case ok && !revoked && token == s.opts.TokenExpired:
+		status, expires = "expired", "2024-01-01T00:00:00Z"
+	default:
+		s.fail(w, http.StatusUnauthorized, codeValidation, "Invalid API Token")
+		return
+	}
+	if !s.spend(w, token) {
+		return
+	}
+	id := fmt.Sprintf("%032x", len(token)*7919) // stable, not the token
+	s.ok(w, map[string]any{"id": id, "status": status, "expires_on": expires}, nil)
 }
 
 // spend takes one request from the token's budget and writes the

@@ -648,7 +648,7 @@ func (s section) secret(key string, required, pem bool, what string) (v secret.V
 		if len(refs) == 0 {
 			s.d.literals = append(s.d.literals, literal{path, n.Line})
 		}
-		if !s.checkSecret(pem, n, path, text, "") {
+		if !s.checkSecret(pem, what, n, path, text, "") {
 			return secret.Value{}, true
 		}
 		return secret.New(text), true
@@ -676,7 +676,7 @@ func (s section) secret(key string, required, pem bool, what string) (v secret.V
 			s.d.add(n, fp, "%s is empty; put %s in it", p, what)
 			return secret.Value{}, true
 		}
-		if !s.checkSecret(pem, n, fp, text, p) {
+		if !s.checkSecret(pem, what, n, fp, text, p) {
 			return secret.Value{}, true
 		}
 		return secret.New(text), true
@@ -689,14 +689,14 @@ func (s section) secret(key string, required, pem bool, what string) (v secret.V
 
 // checkSecret catches the copy-paste damage that makes a vendor answer
 // 401, without ever showing the value.
-func (s section) checkSecret(pem bool, n *yaml.Node, path, text, file string) bool {
+func (s section) checkSecret(pem bool, what string, n *yaml.Node, path, text, file string) bool {
 	where := "the value"
 	if file != "" {
 		where = file
 	}
 	if pem {
 		if !strings.Contains(text, "-----BEGIN ") || !strings.Contains(text, "PRIVATE KEY-----") {
-			s.d.add(n, path, "%s holds no PEM private key; expected the service app's RSA key, starting -----BEGIN PRIVATE KEY----- (the content is not shown)", where)
+			s.d.add(n, path, "%s holds no PEM private key; expected %s, a -----BEGIN … PRIVATE KEY----- block (the content is not shown)", where, what)
 			return false
 		}
 		return true

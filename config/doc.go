@@ -17,16 +17,16 @@
 //	sources:          # a vendor that is absent is off
 //	  onelogin:   {base_url: …, client_id: …, client_secret: "${ONELOGIN_CLIENT_SECRET}", interval: 30s, backfill: 24h}
 //	  casb:       {base_url: …, access_key: …, access_secret: …, report: Userrisk, interval: 5m}
-//	  cloudflare: {base_url: …, account_id: …, api_token: …, interval: 60s}
-//	  okta:       {base_url: …, api_token: …, requests_per_minute: 3}  # or client_id + private_key_file
+//	  cloudflare: {base_url: …, account_id: …, api_token: …, interval: 60s}  # or api_email + api_key
+//	  okta:       {base_url: …, api_token: …, requests_per_minute: 3}  # or client_id + private_key_file; push: ssf with ssf_issuer, ssf_key_file, ssf_key_id
 //
 // Expansion: ${NAME} in any value is replaced by the environment variable
 // (unset is an error; set but empty is kept, and an empty secret is an
 // error). $$ is a literal $. Any other $ stays as written, and $NAME without
 // braces is not expanded, so literal values containing $ survive.
 //
-// Secrets: client_secret, access_key, access_secret, api_token and
-// private_key may each be given instead as <key>_file: /path, whose content
+// Secrets: client_secret, access_key, access_secret, api_token, api_key,
+// private_key and ssf_key may each be given instead as <key>_file: /path, whose content
 // (trailing newlines removed) is the secret. ~ is expanded, and relative
 // paths (there and in store, audit_log and export_dir) are relative to the
 // config file. A <key>_file must be a regular file of at most 16 KiB

@@ -33,7 +33,7 @@ func TestOktaPushPath(t *testing.T) {
 		{"ssf without key", "{base_url: https://acme.okta.com, push: ssf, ssf_issuer: i, ssf_key_id: k1}", "sources.okta.ssf_key_file", "RSA 2048+ (RS256) or EC P-256"},
 		{"ssf without kid", "{base_url: https://acme.okta.com, push: ssf, ssf_issuer: i, ssf_key_file: /run/secrets/okta.pem}", "sources.okta.ssf_key_id", "kid"},
 		{"ssf keys on risk-events", "{base_url: https://acme.okta.com, api_token: \"${OKTA_API_TOKEN}\", ssf_issuer: i}", "sources.okta.ssf_issuer", "is for push: ssf"},
-		{"ssf key not a key", "{base_url: https://acme.okta.com, push: ssf, ssf_issuer: i, ssf_key_file: /run/secrets/not-a-key, ssf_key_id: k1}", "sources.okta.ssf_key_file", "holds no PEM private key"},
+		{"ssf key not a key", "{base_url: https://acme.okta.com, push: ssf, ssf_issuer: i, ssf_key_file: /run/secrets/not-a-key, ssf_key_id: k1}", "sources.okta.ssf_key_file", "holds no PEM private key; expected the SET signing key"},
 	} {
 		_, _, err := Parse("c.yaml", []byte("sources:\n  okta: "+tc.section+"\n"), testEnv(nil), vendors.All)
 		if err == nil {

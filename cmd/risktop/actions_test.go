@@ -290,8 +290,8 @@ func TestResetUserCommand(t *testing.T) {
 	}
 
 	for _, args := range [][]string{{"reset-user"}, {"reset-user", "a@example.com", "b@example.com"}} {
-		if code, out, _ := runCmd(t, append(args, "--config", cfg)...); code != 2 || !strings.Contains(out, "name one person") {
-			t.Errorf("%v: exit %d\n%s", args, code, out)
+		if code, out, errOut := runCmd(t, append(args, "--config", cfg)...); code != 2 || !strings.Contains(errOut, "name one person") || out != "" {
+			t.Errorf("%v: exit %d\n%s%s", args, code, out, errOut)
 		}
 	}
 	noCF := variant(t, cfg, func(s string) string { return regexp.MustCompile(`(?m)^  cloudflare:.*\n`).ReplaceAllString(s, "") })

@@ -33,7 +33,7 @@ Exit status: 0 when all is well, 1 when anything is wrong, 2 when the
 config has errors.`
 
 func runCheck(ctx context.Context, args []string, out, errOut io.Writer) error {
-	fs := newFlags("check [--config PATH]", checkSynopsis, out)
+	fs := newFlags("check [--config PATH]", checkSynopsis, out, errOut)
 	cfgPath := fs.String("config", "", "the config file (default $RISKTOP_CONFIG, else $XDG_CONFIG_HOME/risktop/config.yaml)")
 	timeout := fs.Duration("timeout", 20*time.Second, "time allowed for each source's checks")
 	recordDir := fs.String("record", "", "write each request and answer, secrets redacted, to this directory")

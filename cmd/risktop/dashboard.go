@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -44,8 +43,8 @@ type dashboardOptions struct {
 }
 
 // dashboardFlags is shared with usage, which lists the dashboard's flags.
-func dashboardFlags(out io.Writer) (*flag.FlagSet, *dashboardOptions) {
-	fs := newFlags("[--config PATH] [--write] [--log PATH]", dashboardSynopsis, out)
+func dashboardFlags(out, errOut io.Writer) (*cmdFlags, *dashboardOptions) {
+	fs := newFlags("[--config PATH] [--write] [--log PATH]", dashboardSynopsis, out, errOut)
 	o := &dashboardOptions{}
 	fs.StringVar(&o.config, "config", "", "the config file (default $RISKTOP_CONFIG, else $XDG_CONFIG_HOME/risktop/config.yaml)")
 	fs.BoolVar(&o.write, "write", false, "allow actions even when the config says read_only: true")
@@ -54,7 +53,7 @@ func dashboardFlags(out io.Writer) (*flag.FlagSet, *dashboardOptions) {
 }
 
 func runDashboard(ctx context.Context, args []string, out, errOut io.Writer) error {
-	fs, o := dashboardFlags(out)
+	fs, o := dashboardFlags(out, errOut)
 	if err := parse(fs, args); err != nil {
 		return err
 	}

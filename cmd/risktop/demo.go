@@ -44,7 +44,7 @@ simulated vendor misbehave (or heals it), to show what risktop does then.`
 const demoTitle = "demo · simulated tenant"
 
 func runDemo(ctx context.Context, args []string, out, errOut io.Writer) error {
-	fs := newFlags("demo [flags]", demoSynopsis, out)
+	fs := newFlags("demo [flags]", demoSynopsis, out, errOut)
 	var o demoOptions
 	fs.Uint64Var(&o.Seed, "seed", 1, "seed for the simulated tenant; the same seed gives the same people")
 	fs.Float64Var(&o.Speed, "speed", 1, "replay the scenario this many times faster")

@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/netip"
@@ -51,12 +50,12 @@ type getOptions struct {
 }
 
 func runGet(ctx context.Context, args []string, out, errOut io.Writer) error {
-	fs := newFlags("get scores|events|users [flags]", getSynopsis, out)
+	fs := newFlags("get scores|events|users [flags]", getSynopsis, out, errOut)
 	var o getOptions
 	fs.StringVar(&o.config, "config", "", "the config file (default $RISKTOP_CONFIG, else $XDG_CONFIG_HOME/risktop/config.yaml)")
 	fs.BoolVar(&o.json, "json", false, "print a JSON array")
 	fs.BoolVar(&o.csv, "csv", false, "print CSV with a header row")
-	fs.StringVar(&o.since, "since", "", "only what happened within this long, like 1h, 24h or 7d (events: default 24h)")
+	fs.StringVar(&o.since, "since", "", "only what happened within this long, like 1h, 24h or 7d, or all (events: default 24h)")
 	fs.StringVar(&o.user, "user", "", "one person: an email, a vendor user id or an exact name")
 	fs.StringVar(&o.ip, "ip", "", "events from an address or a CIDR prefix, like 203.0.113.0/24")
 	fs.IntVar(&o.minScore, "min-score", 0, "only risk scores of at least this (0-100)")
@@ -124,7 +123,7 @@ type getQuery struct {
 }
 
 // query checks the flags for what is asked; errors are usage errors.
-func (o getOptions) query(fs *flag.FlagSet, what string) (getQuery, error) {
+func (o getOptions) query(fs *cmdFlags, what string) (getQuery, error) {
 	q := getQuery{user: strings.TrimSpace(o.user), ip: strings.TrimSpace(o.ip), minScore: o.minScore, limit: o.limit}
 	switch what {
 	case "scores", "events", "users":
@@ -140,10 +139,12 @@ func (o getOptions) query(fs *flag.FlagSet, what string) (getQuery, error) {
 	if o.minScore < 0 || o.minScore > 100 {
 		return q, usageError(fs, "--min-score %d: scores run from 0 to 100", o.minScore)
 	}
-	if o.since != "" {
+	if strings.EqualFold(o.since, "all") {
+		// The whole store, as the dashboard's since:all.
+	} else if o.since != "" {
 		d, err := config.ParseDuration(o.since)
 		if err != nil || d <= 0 {
-			return q, usageError(fs, "--since %q: give a positive duration like 1h, 24h or 7d", o.since)
+			return q, usageError(fs, "--since %q: give a positive duration like 1h, 24h or 7d, or all", o.since)
 		}
 		q.since = d
 	} else if what == "events" {

@@ -216,7 +216,9 @@ func TestGetBadArguments(t *testing.T) {
 		{[]string{"get", "events", "--nope"}, "flag provided but not defined"},
 	} {
 		code, out, errOut := runCmd(t, append(c.args, "--config", cfg)...)
-		if code != 2 || !strings.Contains(out+errOut, c.want) || !strings.Contains(out, "Usage: risktop get") {
+		// A mistake and the usage go to stderr: stdout, which a script
+		// reads as the data, stays empty.
+		if code != 2 || !strings.Contains(errOut, c.want) || !strings.Contains(errOut, "Usage: risktop get") || out != "" {
 			t.Errorf("risktop %s: exit %d, want 2 and %q:\n%s%s", strings.Join(c.args, " "), code, c.want, out, errOut)
 		}
 	}
@@ -238,5 +240,18 @@ func TestGetUsersSaysTheVendorsWordWhereItDiffers(t *testing.T) {
 	})
 	if got := []string{tb.rows[0].view[0], tb.rows[1].view[0]}; got[0] != "None (Oracle CASB Normal)" || got[1] != "High" {
 		t.Fatalf("risk %q", got)
+	}
+}
+
+// --since all reads the whole store, as the dashboard's since:all does;
+// without it events default to the last day.
+func TestGetSinceAll(t *testing.T) {
+	cfg := getFixture(t) // events from March 2026
+	code, out, errOut := runCmd(t, "get", "events", "--since", "all", "--json", "--config", cfg)
+	if code != 0 || strings.Count(out, `"vendor"`) != 3 {
+		t.Fatalf("--since all: exit %d, %d events\n%s%s", code, strings.Count(out, `"vendor"`), out, errOut)
+	}
+	if _, out, _ := runCmd(t, "get", "events", "--json", "--config", cfg); strings.Contains(out, `"vendor"`) {
+		t.Fatalf("without --since, events older than a day were printed:\n%s", out)
 	}
 }

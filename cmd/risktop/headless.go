@@ -22,7 +22,10 @@ import (
 // parseArgs parses flags and positional arguments in any order, as in
 // "push-ip 203.0.113.9 --level HIGH": the flag package alone stops at the
 // first argument. A bad flag is errUsage (already printed).
-func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+func parseArgs(fs *cmdFlags, args []string) ([]string, error) {
+	if asksHelp(args) {
+		fs.SetOutput(fs.help)
+	}
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -41,7 +44,7 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 // usageError prints what is wrong and the command's usage; exit status 2.
-func usageError(fs *flag.FlagSet, format string, args ...any) error {
+func usageError(fs *cmdFlags, format string, args ...any) error {
 	fmt.Fprintf(fs.Output(), format+"\n", args...)
 	fs.Usage()
 	return errUsage

@@ -112,7 +112,7 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Dashboard flags:")
-	fs, _ := dashboardFlags(w)
+	fs, _ := dashboardFlags(w, w)
 	fs.PrintDefaults()
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "No config yet? 'risktop demo' runs the dashboard on a built-in simulator.")
@@ -120,20 +120,30 @@ func usage(w io.Writer) {
 }
 
 // newFlags makes a flag set whose --help prints the command's usage to out
-// and whose parse errors say what was wrong.
-func newFlags(name, synopsis string, out io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("risktop "+name, flag.ContinueOnError)
-	fs.SetOutput(out)
+// and whose mistakes (a bad flag or value, with the usage) go to errOut,
+// so a script reading a command's output never reads a usage text.
+func newFlags(name, synopsis string, out, errOut io.Writer) *cmdFlags {
+	fs := &cmdFlags{FlagSet: flag.NewFlagSet("risktop "+name, flag.ContinueOnError), help: out}
+	fs.SetOutput(errOut)
 	fs.Usage = func() {
-		fmt.Fprintf(out, "Usage: risktop %s\n\n%s\n\nFlags:\n", name, strings.TrimSpace(synopsis))
+		fmt.Fprintf(fs.Output(), "Usage: risktop %s\n\n%s\n\nFlags:\n", name, strings.TrimSpace(synopsis))
 		fs.PrintDefaults()
 	}
 	return fs
 }
 
+// cmdFlags is a command's flag set and where its --help goes.
+type cmdFlags struct {
+	*flag.FlagSet
+	help io.Writer
+}
+
 // parse runs fs.Parse and turns a bad flag into errUsage (the flag package
 // has already printed what was wrong and the usage).
-func parse(fs *flag.FlagSet, args []string) error {
+func parse(fs *cmdFlags, args []string) error {
+	if asksHelp(args) {
+		fs.SetOutput(fs.help)
+	}
 	err := fs.Parse(args)
 	if err != nil && !errors.Is(err, flag.ErrHelp) {
 		return errUsage
@@ -144,4 +154,17 @@ func parse(fs *flag.FlagSet, args []string) error {
 		return errUsage
 	}
 	return err
+}
+
+// asksHelp reports -h or --help among the flags (before any "--").
+func asksHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--h", "--help":
+			return true
+		}
+	}
+	return false
 }

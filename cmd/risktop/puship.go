@@ -46,7 +46,7 @@ live, 1 when any failed or is still queued, 2 on bad arguments, invalid or
 refused IPs, read-only mode or config errors.`
 
 func runPushIP(ctx context.Context, args []string, out, errOut io.Writer) error {
-	fs := newFlags("push-ip IP... --level LOW|MEDIUM|HIGH [flags]", pushSynopsis, out)
+	fs := newFlags("push-ip IP... --level LOW|MEDIUM|HIGH [flags]", pushSynopsis, out, errOut)
 	cfgPath := fs.String("config", "", "the config file (default $RISKTOP_CONFIG, else $XDG_CONFIG_HOME/risktop/config.yaml)")
 	level := fs.String("level", "", "the risk level: LOW, MEDIUM or HIGH (required)")
 	message := fs.String("message", "", "why, for Okta's System Log (letters, digits, '.', '_', '-' and space; at most 512)")

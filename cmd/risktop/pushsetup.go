@@ -23,7 +23,7 @@ Exit status: 0 when printed, 2 on bad arguments or config errors (push is
 not ssf, or the key cannot be read).`
 
 func runPushVendor(ctx context.Context, args []string, out, errOut io.Writer) error {
-	fs := newFlags(actions.PushTo.Name+" ssf-setup [--jwks-url URL] [flags]", pushVendorSynopsis, out)
+	fs := newFlags(actions.PushTo.Name+" ssf-setup [--jwks-url URL] [flags]", pushVendorSynopsis, out, errOut)
 	cfgPath := fs.String("config", "", "the config file (default $RISKTOP_CONFIG, else $XDG_CONFIG_HOME/risktop/config.yaml)")
 	jwksURL := fs.String("jwks-url", "", "the HTTPS URL where you will publish the JWKS (default: a placeholder to replace)")
 	pos, err := parseArgs(fs, args)

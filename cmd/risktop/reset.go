@@ -35,7 +35,7 @@ confirm, 2 on bad arguments, read-only mode or config errors.`
 var terminalInput = func() (io.Reader, bool) { return os.Stdin, term.IsTerminal(os.Stdin.Fd()) }
 
 func runResetUser(ctx context.Context, args []string, out, errOut io.Writer) error {
-	fs := newFlags("reset-user EMAIL|USER-ID [--yes] [flags]", resetSynopsis, out)
+	fs := newFlags("reset-user EMAIL|USER-ID [--yes] [flags]", resetSynopsis, out, errOut)
 	cfgPath := fs.String("config", "", "the config file (default $RISKTOP_CONFIG, else $XDG_CONFIG_HOME/risktop/config.yaml)")
 	yes := fs.Bool("yes", false, "do not ask for confirmation")
 	write := fs.Bool("write", false, "allow the reset even when the config says read_only: true")

@@ -64,8 +64,8 @@ type serveOptions struct {
 	set                                    map[string]bool // flags given on the command line
 }
 
-func serveFlags(out io.Writer) (*flag.FlagSet, *serveOptions) {
-	fs := newFlags("serve --authorized-keys PATH [--operators PATH] [flags]", serveSynopsis, out)
+func serveFlags(out, errOut io.Writer) (*cmdFlags, *serveOptions) {
+	fs := newFlags("serve --authorized-keys PATH [--operators PATH] [flags]", serveSynopsis, out, errOut)
 	o := &serveOptions{}
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:2222", "address to listen on (host:port; 0.0.0.0:2222 for every interface)")
 	fs.StringVar(&o.hostKey, "host-key", "", "the server's SSH host key, made there on first start (default $XDG_STATE_HOME/risktop/ssh_host_ed25519)")
@@ -90,7 +90,7 @@ type backend struct {
 }
 
 func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
-	fs, o := serveFlags(out)
+	fs, o := serveFlags(out, errOut)
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -23,8 +23,8 @@ a config that points risktop at them. Faults can be switched on while it runs:
 
 Stop it with Ctrl-C.`
 
-func runSim(ctx context.Context, args []string, out, _ io.Writer) error {
-	fs := newFlags("sim [flags]", simSynopsis, out)
+func runSim(ctx context.Context, args []string, out, errOut io.Writer) error {
+	fs := newFlags("sim [flags]", simSynopsis, out, errOut)
 	listen := fs.String("listen", "127.0.0.1:8377", "address to listen on (loopback unless a host is given)")
 	seed := fs.Uint64("seed", 1, "seed for the generated tenant; the same seed gives the same people")
 	speed := fs.Float64("speed", 1, "replay the scenario this many times faster")

@@ -34,7 +34,7 @@ Exit status: 0 when every source caught up, 1 when one failed (named on
 stderr; the others' data is stored), 2 when the config has errors.`
 
 func runSync(ctx context.Context, args []string, out, errOut io.Writer) error {
-	fs := newFlags("sync [--config PATH] [--timeout D]", syncSynopsis, out)
+	fs := newFlags("sync [--config PATH] [--timeout D]", syncSynopsis, out, errOut)
 	cfgPath := fs.String("config", "", "the config file (default $RISKTOP_CONFIG, else $XDG_CONFIG_HOME/risktop/config.yaml)")
 	timeout := fs.Duration("timeout", 30*time.Minute, "give up on a source not caught up by then (a long back-fill is resumed by the next sync)")
 	quiet := fs.Bool("quiet", false, "print only failures")

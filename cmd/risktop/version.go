@@ -8,8 +8,8 @@ import (
 	"runtime/debug"
 )
 
-func runVersion(_ context.Context, args []string, out, _ io.Writer) error {
-	fs := newFlags("version", "Print risktop's version and the Go version it was built with.", out)
+func runVersion(_ context.Context, args []string, out, errOut io.Writer) error {
+	fs := newFlags("version", "Print risktop's version and the Go version it was built with.", out, errOut)
 	if err := parse(fs, args); err != nil {
 		return err
 	}

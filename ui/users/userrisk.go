@@ -60,7 +60,7 @@ func userRiskLines(c *uictx.Context, t actions.UserRiskTarget) []string {
 	}
 	return []string{
 		th.Bold.Render(words.FirstNonEmpty(t.Name, t.Email)) + "  " + t.Email,
-		"Risk: " + levelText(th, t.Level) + " (" + rated + "), sent as Okta's " + th.Bold.Render(string(actions.UserRiskLevel(t.Level))) + oktaScaleNote(t.Level),
+		"Risk: " + levelText(th, t.Level) + " (" + rated + "), sent as Okta's " + th.Bold.Render(string(actions.UserRiskLevel(t.Level))) + scaleNote(t.Level),
 		"",
 		"Okta receives a user-risk-change for them (a signed Security Event Token); policies that use Okta's user risk apply it at their next sign-in.",
 		"It is sent now and written to the audit log; a failed push is not retried.",
@@ -69,8 +69,8 @@ func userRiskLines(c *uictx.Context, t actions.UserRiskTarget) []string {
 
 func levelText(th *theme.Theme, l model.Level) string { return th.Level(l).Render(l.Label()) }
 
-// oktaScaleNote says where Okta's scale differs from ours.
-func oktaScaleNote(l model.Level) string {
+// scaleNote says where the receiving vendor's scale differs from ours.
+func scaleNote(l model.Level) string {
 	if l == model.LevelCritical {
 		return " (Okta's scale stops at high)"
 	}

@@ -66,12 +66,16 @@ func (f *fakeActions) CanPush() bool  { return !f.noOkta }
 
 func (f *fakeActions) CanPushUserRisk() bool { return !f.noOkta && !f.noSSF }
 
-func (f *fakeActions) PushUserRisk(ctx context.Context, who actions.Actor, t actions.UserRiskTarget) error {
+func (f *fakeActions) PushUserRisk(ctx context.Context, who actions.Actor, t actions.UserRiskTarget) (actions.PushOutcome, error) {
 	err := f.record("PushUserRisk", who, t.Email+" "+t.Level.String())
 	f.mu.Lock()
 	f.userRisks = append(f.userRisks, t)
+	n := int64(len(f.userRisks))
 	f.mu.Unlock()
-	return err
+	if err != nil {
+		return actions.PushOutcome{}, err
+	}
+	return actions.PushOutcome{Subject: t.Email, Queued: true, ID: n}, nil
 }
 
 func (f *fakeActions) ResetUser(ctx context.Context, who actions.Actor, t actions.ResetTarget) error {

@@ -15,7 +15,8 @@ func TestPushPersonRiskFromUsers(t *testing.T) {
 	keysOf(a, "3", "j") // Maximiliana…, row 1: Critical in CASB
 	keysOf(a, "O")
 	before := dialogText(t, a)
-	for _, want := range []string{"Push a person's risk to Okta", "max.k@example.com", "Critical", "as Oracle CASB rates them", "sent as Okta's high", "Okta's scale stops at high"} {
+	for _, want := range []string{"Push a person's risk to Okta", "max.k@example.com", "Critical", "as Oracle CASB rates them", "sent as Okta's high", "Okta's scale stops at high",
+		"queued in the outbox and sent within Okta's rate limit"} {
 		if !strings.Contains(before, want) {
 			t.Fatalf("the dialog lacks %q:\n%s", want, before)
 		}
@@ -29,7 +30,10 @@ func TestPushPersonRiskFromUsers(t *testing.T) {
 	if len(fa.userRisks) != 1 || fa.userRisks[0].Email != "max.k@example.com" || fa.userRisks[0].Level.Label() != "Critical" || fa.userRisks[0].Source != "casb" {
 		t.Fatalf("pushed %+v", fa.userRisks)
 	}
-	if !strings.Contains(a.toast.text, "pushed") || !strings.Contains(a.toast.text, "as high") {
+	if strings.Contains(before, "not retried") || strings.Contains(before, "sent now") {
+		t.Fatalf("the dialog still says it is sent at once:\n%s", before)
+	}
+	if !strings.Contains(a.toast.text, "queued") || !strings.Contains(a.toast.text, "as high") || !strings.Contains(a.toast.text, "outbox #1") {
 		t.Fatalf("notice %q", a.toast.text)
 	}
 }

@@ -13,15 +13,27 @@ import (
 )
 
 const outboxColumns = `id, created_ms, ip, level, message, expires_ms, actor, state, attempts,
-	next_try_ms, last_error, sent_ms`
+	next_try_ms, last_error, sent_ms, subject, previous_level, source`
+
+// checkItem says what makes it unfit for the outbox ("" when nothing):
+// an item is an address (IP) or a person (Subject), exactly one.
+func checkItem(it model.OutboxItem) string {
+	switch {
+	case it.IP == "" && it.Subject == "":
+		return "has no IP and no subject"
+	case it.IP != "" && it.Subject != "":
+		return "has both an IP and a subject (an item is an address or a person)"
+	}
+	return ""
+}
 
 // Enqueue stores pushes as queued, due at their NextTry (zero: now), and
 // returns their ids in order.
 func (s *SQLite) Enqueue(ctx context.Context, items []model.OutboxItem) ([]int64, error) {
 	now := time.Now()
 	for i, it := range items {
-		if it.IP == "" {
-			return nil, fmt.Errorf("store: enqueue: item %d has no IP", i)
+		if m := checkItem(it); m != "" {
+			return nil, fmt.Errorf("store: enqueue: item %d %s", i, m)
 		}
 	}
 	ids := make([]int64, 0, len(items))
@@ -48,8 +60,8 @@ func (s *SQLite) Enqueue(ctx context.Context, items []model.OutboxItem) ([]int64
 
 const insertOutbox = `INSERT INTO outbox
 	(created_ms, ip, level, message, expires_ms, actor, state, attempts, next_try_ms,
-	 last_error, sent_ms, claim_session, claimed_ms)
-	VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, '', 0, '', 0)`
+	 last_error, sent_ms, claim_session, claimed_ms, subject, previous_level, source)
+	VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, '', 0, '', 0, ?, ?, ?)`
 
 // insertItem queues it with ins (insertOutbox), created at now unless it
 // says when, due at its NextTry (zero: when created).
@@ -62,7 +74,7 @@ func insertItem(ctx context.Context, ins *sql.Stmt, it model.OutboxItem, now tim
 		next = created
 	}
 	res, err := ins.ExecContext(ctx, unixMs(created), it.IP, int(it.Level), it.Message,
-		unixMs(it.ExpiresAt), it.Actor, unixMs(next))
+		unixMs(it.ExpiresAt), it.Actor, unixMs(next), it.Subject, int(it.Previous), it.Source)
 	if err != nil {
 		return 0, err
 	}
@@ -72,7 +84,8 @@ func insertItem(ctx context.Context, ins *sql.Stmt, it model.OutboxItem, now tim
 // Push is one item for EnqueueOnce.
 type Push struct {
 	Item model.OutboxItem
-	// Force queues the item even when a live item covers its address.
+	// Force queues the item even when a live item covers its address
+	// (or person).
 	Force bool
 }
 
@@ -92,26 +105,37 @@ func (e Enqueued) Skipped() bool { return e.ID == 0 }
 // same or a higher level: one queued or sending whose expiry has not
 // passed at now, or one sent and still live at Okta: until its ExpiresAt,
 // or until ttl after it was sent when it has none. Failed and dropped
-// items do not count. Everything happens in one write transaction, so two
-// callers (two processes) pushing the same address at once queue it once;
-// a batch naming an address twice queues it once too. The IP must be in
-// one spelling per address (the caller's canonical form).
+// items do not count. A person's push (Subject set) is skipped the same
+// way for an item of the same subject queued or sending at the same or a
+// higher level; a sent one does not count (Okta keeps a person's level
+// until told another, and telling it again is the operator's call).
+// Everything happens in one write transaction, so two callers (two
+// processes) pushing the same address at once queue it once; a batch
+// naming an address twice queues it once too. The IP must be in one
+// spelling per address (the caller's canonical form), the subject in one
+// spelling per person (subjects are compared as stored).
 func (s *SQLite) EnqueueOnce(ctx context.Context, pushes []Push, now time.Time, ttl time.Duration) ([]Enqueued, error) {
 	for i, p := range pushes {
-		if p.Item.IP == "" {
-			return nil, fmt.Errorf("store: enqueue once: push %d has no IP", i)
+		if m := checkItem(p.Item); m != "" {
+			return nil, fmt.Errorf("store: enqueue once: push %d %s", i, m)
 		}
 	}
 	nowMs := unixMs(now)
 	out := make([]Enqueued, len(pushes))
 	err := s.inTx(ctx, "enqueue once", func(tx *sql.Tx) error {
-		// Every live item of the addresses, a few hundred addresses a
+		// Every live item of the addresses and persons, a few hundred a
 		// query (one query per push is ten times slower for thousands).
-		var ips []string
+		var ips, subjects []string
 		seen := map[string]bool{}
 		for _, p := range pushes {
-			if !seen[p.Item.IP] {
-				seen[p.Item.IP] = true
+			k := liveKey(p.Item)
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			if p.Item.Person() {
+				subjects = append(subjects, p.Item.Subject)
+			} else {
 				ips = append(ips, p.Item.IP)
 			}
 		}
@@ -119,13 +143,21 @@ func (s *SQLite) EnqueueOnce(ctx context.Context, pushes []Push, now time.Time, 
 		if err != nil {
 			return err
 		}
+		persons, err := livePersons(ctx, tx, subjects)
+		if err != nil {
+			return err
+		}
+		for k, v := range persons {
+			live[k] = v
+		}
 		ins, err := tx.PrepareContext(ctx, insertOutbox)
 		if err != nil {
 			return err
 		}
 		defer ins.Close()
 		for i, p := range pushes {
-			if best, ok := liveFor(live[p.Item.IP], p.Item.Level); ok {
+			k := liveKey(p.Item)
+			if best, ok := liveFor(live[k], p.Item.Level); ok {
 				out[i].Live = best
 				if !p.Force {
 					continue
@@ -138,7 +170,7 @@ func (s *SQLite) EnqueueOnce(ctx context.Context, pushes []Push, now time.Time, 
 			out[i].ID = id
 			it := p.Item
 			it.ID, it.State = id, model.OutboxQueued
-			live[it.IP] = append(live[it.IP], it) // the batch names it again
+			live[k] = append(live[k], it) // the batch names it again
 		}
 		return nil
 	})
@@ -146,6 +178,43 @@ func (s *SQLite) EnqueueOnce(ctx context.Context, pushes []Push, now time.Time, 
 		return nil, err
 	}
 	return out, nil
+}
+
+// liveKey is the key of an item's live items in EnqueueOnce: the address,
+// or the subject marked as a person's (no address starts with "person:").
+func liveKey(it model.OutboxItem) string {
+	if it.Person() {
+		return "person:" + it.Subject
+	}
+	return it.IP
+}
+
+// livePersons reads the queued and sending items of the subjects, keyed
+// by liveKey.
+func livePersons(ctx context.Context, q querier, subjects []string) (map[string][]model.OutboxItem, error) {
+	live := map[string][]model.OutboxItem{}
+	const chunk = 500
+	for start := 0; start < len(subjects); start += chunk {
+		part := subjects[start:min(start+chunk, len(subjects))]
+		args := make([]any, len(part))
+		for i, sub := range part {
+			args[i] = sub
+		}
+		rows, err := q.QueryContext(ctx, `SELECT `+outboxColumns+` FROM outbox
+			WHERE subject IN (?`+strings.Repeat(", ?", len(part)-1)+`) AND subject != ''
+				AND state IN ('queued', 'sending')`, args...)
+		if err != nil {
+			return nil, err
+		}
+		items, err := scanOutbox(rows)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			live[liveKey(it)] = append(live[liveKey(it)], it)
+		}
+	}
+	return live, nil
 }
 
 // liveFor picks, among an address's live items, one that covers a push at
@@ -345,15 +414,15 @@ func scanOutbox(rows *sql.Rows) ([]model.OutboxItem, error) {
 	for rows.Next() {
 		var (
 			it                                      model.OutboxItem
-			level                                   int
+			level, previous                         int
 			state                                   string
 			createdMs, expiresMs, nextTryMs, sentMs int64
 		)
 		if err := rows.Scan(&it.ID, &createdMs, &it.IP, &level, &it.Message, &expiresMs, &it.Actor, &state,
-			&it.Attempts, &nextTryMs, &it.LastError, &sentMs); err != nil {
+			&it.Attempts, &nextTryMs, &it.LastError, &sentMs, &it.Subject, &previous, &it.Source); err != nil {
 			return nil, err
 		}
-		it.Level = model.Level(level)
+		it.Level, it.Previous = model.Level(level), model.Level(previous)
 		it.State = model.OutboxState(state)
 		it.Created, it.ExpiresAt = timeOfMs(createdMs), timeOfMs(expiresMs)
 		it.NextTry, it.SentAt = timeOfMs(nextTryMs), timeOfMs(sentMs)

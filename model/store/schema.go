@@ -153,6 +153,14 @@ CREATE TABLE saved_views (
 	PRIMARY KEY (owner, name)
 ) WITHOUT ROWID;
 `,
+	// 4: an outbox item is an address (ip set) or, new, a person (subject
+	// set, ip ''): a person's risk pushed to Okta as a user-risk-change.
+	`
+ALTER TABLE outbox ADD COLUMN subject        TEXT    NOT NULL DEFAULT ''; -- the person's email; '' for an address
+ALTER TABLE outbox ADD COLUMN previous_level INTEGER NOT NULL DEFAULT 0;  -- a person's level Okta was last told (0: none)
+ALTER TABLE outbox ADD COLUMN source         TEXT    NOT NULL DEFAULT ''; -- the vendor whose rating a person's level is
+CREATE INDEX outbox_subject ON outbox (subject) WHERE subject != '';
+`,
 }
 
 // migrate brings db to the newest of steps (migrations, but for tests),

@@ -93,8 +93,10 @@ const DefaultPushLife = 24 * time.Hour
 
 // PushOutcome is what QueuePush did with one request.
 type PushOutcome struct {
-	IP     string // the address, in the outbox's one spelling
-	Queued bool   // queued by this call; false: skipped because of Live
+	IP string // the address, in the outbox's one spelling; "" for a person's push
+	// Subject is the person's email, for a person's push (PushUserRisk).
+	Subject string
+	Queued  bool // queued by this call; false: skipped because of Live
 	// ID is the outbox item to follow: the one queued, or the live one
 	// the request was skipped for.
 	ID int64
@@ -330,7 +332,7 @@ func (s *Service) outboxEntry(ctx context.Context, who Actor, action string, id 
 	target, detail := fmt.Sprintf("outbox #%d", id), fmt.Sprintf("outbox #%d", id)
 	if items, err := s.opts.Store.OutboxItems(ctx, []int64{id}); err == nil {
 		it := items[0]
-		target = it.IP
+		target = it.Target()
 		detail += fmt.Sprintf(", %s, level %s, %s", it.State, it.Level, plural(it.Attempts, "attempt", "attempts"))
 	}
 	return s.entry(who, action, PushTo.Name, target, detail)

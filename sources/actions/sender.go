@@ -128,15 +128,32 @@ func (snd *Sender) batch(ctx context.Context) (int, error) {
 	}
 	byIP := map[string][]model.OutboxItem{}
 	var signals []okta.Signal
+	var persons []model.OutboxItem
 	for _, it := range items {
-		if reason := unsendable(it, now, s.opts.AllowDocumentationRanges); reason != "" {
+		reason := ""
+		if it.Person() {
+			reason = snd.unsendablePerson(it)
+		} else {
+			reason = unsendable(it, now, s.opts.AllowDocumentationRanges)
+		}
+		if reason != "" {
 			snd.settleItems(ctx, []model.OutboxItem{it}, errors.New(reason))
+			continue
+		}
+		if it.Person() {
+			persons = append(persons, it)
 			continue
 		}
 		ip := netip.MustParseAddr(it.IP).String()
 		byIP[ip] = append(byIP[ip], it)
 		signals = append(signals, okta.Signal{IP: ip, Level: oktaLevel(it.Level.String()), Message: it.Message, ExpiresAt: it.ExpiresAt})
 	}
+	// A person's item is one request (one user-risk-change SET) from the
+	// same budget; persons go first, in the order claimed, and addresses
+	// share what is left.
+	persons, waiting := persons[:min(len(persons), budget)], persons[min(len(persons), budget):]
+	snd.requeue(ctx, waiting, "waiting for Okta's push budget")
+	budget -= len(persons)
 	plan := s.opts.Okta.PackSignals(signals, budget, now) // the configured push path's (okta.Sender)
 	// Neither can happen after unsendable and with that many items; if
 	// Pack disagrees, its word is final for the items concerned.
@@ -163,7 +180,38 @@ func (snd *Sender) batch(ctx context.Context) (int, error) {
 		}
 		snd.settleItems(ctx, sent, s.opts.Okta.Push(ctx, req))
 	}
+	for _, it := range persons {
+		if ctx.Err() != nil {
+			snd.requeue(ctx, []model.OutboxItem{it}, "not sent: risktop stopped first")
+			continue
+		}
+		snd.settleItems(ctx, []model.OutboxItem{it}, s.opts.Okta.PushUserRisk(ctx, userRisk(it)))
+	}
 	return len(items), nil
+}
+
+// errUserRiskNeedsSSF is why a person's risk cannot go over the Risk
+// Events API.
+var errUserRiskNeedsSSF = errors.New("a person's risk goes to Okta only over the Shared Signals Framework; set push: ssf (with ssf_issuer, ssf_key_file, ssf_key_id) in the okta section")
+
+// unsendablePerson says why a person's item can never be sent ("" when it
+// can): Okta's push path is not SSF (the config changed since it was
+// queued), or the item is not a valid user-risk-change.
+func (snd *Sender) unsendablePerson(it model.OutboxItem) string {
+	if snd.s.opts.Okta.PushPath() != okta.PushSSF {
+		return errUserRiskNeedsSSF.Error()
+	}
+	return okta.CheckUserRisk(userRisk(it))
+}
+
+// userRisk is a person's item as Okta's user-risk-change: the event is
+// dated when the operator queued it.
+func userRisk(it model.OutboxItem) okta.UserRisk {
+	r := okta.UserRisk{Email: it.Subject, Current: UserRiskLevel(it.Level), Previous: UserRiskLevel(it.Previous), At: it.Created}
+	if it.Source != "" {
+		r.Reason = it.Source + " rates " + it.Level.String()
+	}
+	return r
 }
 
 // unsendable says why an item can never be sent ("" when it can): one
@@ -216,8 +264,12 @@ func (snd *Sender) settleItems(ctx context.Context, items []model.OutboxItem, er
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
 	defer cancel()
 	entry := func(it model.OutboxItem, result string, status int, detail string) model.AuditEntry {
-		return model.AuditEntry{At: at, Actor: it.Actor, Action: ActionPushIP, Vendor: PushTo.Name,
-			Target: it.IP, Result: result, VendorStatus: status,
+		action := ActionPushIP
+		if it.Person() {
+			action = ActionPushUserRisk
+		}
+		return model.AuditEntry{At: at, Actor: it.Actor, Action: action, Vendor: PushTo.Name,
+			Target: it.Target(), Result: result, VendorStatus: status,
 			Detail: fmt.Sprintf("outbox #%d, attempt %d: %s", it.ID, it.Attempts, detail)}
 	}
 	var entries []model.AuditEntry
@@ -227,11 +279,11 @@ func (snd *Sender) settleItems(ctx context.Context, items []model.OutboxItem, er
 			s.log.Error("outbox sender: mark sent", "err", serr) // sending again is harmless
 		}
 		for _, it := range items {
-			entries = append(entries, entry(it, ResultSent, http.StatusAccepted, "accepted, level "+strings.ToUpper(it.Level.String())))
+			entries = append(entries, entry(it, ResultSent, http.StatusAccepted, "accepted, level "+sentLevel(it)))
 		}
 	case ctx.Err() != nil:
 		// Stopped mid-request: whether Okta got it is unknown, and a
-		// resend of the same IP risk is harmless.
+		// resend of the same risk is harmless (a fresh SET over SSF).
 		why := "interrupted before Okta answered; it will be sent again"
 		if serr := s.opts.Store.MarkFailed(wctx, ids(items), why, at); serr != nil {
 			s.log.Error("outbox sender: requeue", "err", serr)
@@ -270,6 +322,15 @@ func (snd *Sender) settleItems(ctx context.Context, items []model.OutboxItem, er
 		}
 	}
 	_ = s.auditAll(wctx, entries) // logged there; the sender has no one else to tell
+}
+
+// sentLevel is the level an item went to Okta at, in Okta's words: the
+// Risk Events API's LOW/MEDIUM/HIGH, or a person's user-risk level.
+func sentLevel(it model.OutboxItem) string {
+	if it.Person() {
+		return string(UserRiskLevel(it.Level))
+	}
+	return strings.ToUpper(it.Level.String())
 }
 
 // retryable reports whether Okta may take the push later, and how long it

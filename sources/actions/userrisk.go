@@ -3,10 +3,11 @@ package actions
 import (
 	"context"
 	"errors"
-	"net/http"
+	"fmt"
 	"strings"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/okta"
 )
 
@@ -43,28 +44,58 @@ func (s *Service) CanPushUserRisk() bool {
 	return s.opts.Okta != nil && s.opts.Okta.PushPath() == okta.PushSSF
 }
 
-// PushUserRisk pushes a person's risk to Okta as a user-risk-change SET:
-// gated (read-only, configured), through the Okta client's push budget,
-// audited as "push-user-risk" with the result. It is sent at once rather
-// than through the outbox, whose items are addresses; a failed push is
-// audited and returned for the operator to repeat. Only push: ssf can
-// carry it (the Risk Events API takes IP risk only).
-func (s *Service) PushUserRisk(ctx context.Context, who Actor, t UserRiskTarget) error {
+// PushUserRisk queues a person's risk for Okta as a user-risk-change SET:
+// gated (read-only, configured, push: ssf), checked, and stored in the
+// outbox as a person's item (Subject: the email), unless an item of the
+// same person is already queued or being sent at the same or a higher
+// level: then it is skipped and the outcome names that item. It is audited
+// as "push-user-risk" ("queued", or "skipped" with the reason) and the
+// sender is woken: the sender sends it within Okta's push budget, retries
+// it like an IP push, and audits the result. Only push: ssf can carry it
+// (the Risk Events API takes IP risk only).
+//
+// When only the audit write fails, the push is queued: the outcome comes
+// back with an *AuditError.
+func (s *Service) PushUserRisk(ctx context.Context, who Actor, t UserRiskTarget) (PushOutcome, error) {
 	e := s.userRiskEntry(who, t)
 	if err := s.gate(ctx, e, s.opts.Okta != nil); err != nil {
-		return err
+		return PushOutcome{}, err
 	}
 	if s.opts.Okta.PushPath() != okta.PushSSF {
-		return s.refuse(ctx, e, errors.New("a person's risk goes to Okta only over the Shared Signals Framework; set push: ssf (with ssf_issuer, ssf_key_file, ssf_key_id) in the okta section"))
+		return PushOutcome{}, s.refuse(ctx, e, errUserRiskNeedsSSF)
 	}
-	r := okta.UserRisk{Email: strings.TrimSpace(t.Email), Current: UserRiskLevel(t.Level), Previous: UserRiskLevel(t.Previous), At: s.now()}
-	if t.Source != "" {
-		r.Reason = t.Source + " rates " + t.Level.String()
+	now := s.now()
+	it := model.OutboxItem{
+		Created: now, NextTry: now,
+		Subject: strings.TrimSpace(t.Email), Level: t.Level, Previous: t.Previous, Source: t.Source,
+		Actor: string(who),
 	}
-	if msg := okta.CheckUserRisk(r); msg != "" {
-		return s.refuse(ctx, e, errors.New(msg))
+	if msg := okta.CheckUserRisk(userRisk(it)); msg != "" {
+		return PushOutcome{}, s.refuse(ctx, e, errors.New(msg))
 	}
-	return s.finish(ctx, e, http.StatusAccepted, s.opts.Okta.PushUserRisk(ctx, r))
+	done, err := s.opts.Store.EnqueueOnce(ctx, []store.Push{{Item: it}}, now, DefaultPushLife)
+	if err != nil {
+		err = fmt.Errorf("a person's risk not queued: %w", err)
+		e.Result, e.Detail = ResultFailed, joinDetail(e.Detail, err.Error())
+		auditErr := s.auditAll(ctx, []model.AuditEntry{e})
+		s.changed()
+		return PushOutcome{}, withAudit(err, auditErr)
+	}
+	o := PushOutcome{Subject: it.Subject, Queued: !done[0].Skipped(), ID: done[0].ID, Live: done[0].Live, At: now}
+	if o.Queued {
+		e.Result, e.Detail = ResultQueued, fmt.Sprintf("outbox #%d, %s", o.ID, e.Detail)
+	} else {
+		o.ID = o.Live.ID
+		e.Result, e.Detail = ResultSkipped, o.Reason()+"; "+e.Detail
+	}
+	auditErr := s.auditAll(ctx, []model.AuditEntry{e})
+	s.wakeSender()
+	s.settle()
+	s.changed()
+	if auditErr != nil {
+		return o, auditErr
+	}
+	return o, nil
 }
 
 func (s *Service) userRiskEntry(who Actor, t UserRiskTarget) model.AuditEntry {
@@ -84,6 +115,6 @@ func (s *Service) userRiskEntry(who Actor, t UserRiskTarget) model.AuditEntry {
 
 func (v *Viewer) CanPushUserRisk() bool { return v.s.CanPushUserRisk() }
 
-func (v *Viewer) PushUserRisk(ctx context.Context, who Actor, t UserRiskTarget) error {
-	return v.s.refuse(ctx, v.s.userRiskEntry(who, t), ErrViewOnly)
+func (v *Viewer) PushUserRisk(ctx context.Context, who Actor, t UserRiskTarget) (PushOutcome, error) {
+	return PushOutcome{}, v.s.refuse(ctx, v.s.userRiskEntry(who, t), ErrViewOnly)
 }

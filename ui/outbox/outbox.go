@@ -40,11 +40,12 @@ const outboxLoad = 200
 
 // New is the Outbox & audit tab, the outbox focused.
 func New(c *uictx.Context) *Screen {
-	outbox := list.New(c, "Outbox: IP risk pushed to Okta", "nothing queued or sent", []table.Column{
+	outbox := list.New(c, "Outbox: IP and person risk pushed to Okta", "nothing queued or sent", []table.Column{
 		{Title: "Created", Width: 12},
 		{Title: "State", Width: 7},
-		{Title: "IP", Width: 15, Min: 11},
-		{Title: "Level", Width: 6},
+		// An item is an address or a person (their email).
+		{Title: "Target", Width: 22, Min: 11},
+		{Title: "Level", Width: 8}, // a person's may be Critical
 		{Title: "Tries", Width: 5, Align: table.AlignRight},
 		{Title: "By", Width: 10, Min: 6},
 		{Title: "Error / message", Flex: 1, Min: 10},
@@ -67,7 +68,7 @@ func New(c *uictx.Context) *Screen {
 		if detail == "" {
 			detail = it.Message
 		}
-		return table.Row{Cells: []string{it.Created.In(c.Loc).Format("Jan 02 15:04"), string(it.State), it.IP,
+		return table.Row{Cells: []string{it.Created.In(c.Loc).Format("Jan 02 15:04"), string(it.State), it.Target(),
 			it.Level.Label(), fmt.Sprint(it.Attempts), it.Actor, detail}}
 	})
 	audit := list.New(c, "Audit log: every operator action", "no actions yet", []table.Column{
@@ -103,7 +104,7 @@ func New(c *uictx.Context) *Screen {
 		ExportJSON: key.NewBinding(key.WithKeys("E"), key.WithHelp("E", "export JSON")),
 	}}
 	outbox.Ident = func(it model.OutboxItem) (string, string) {
-		return fmt.Sprint(it.ID), fmt.Sprintf("the push of %s (#%d)", it.IP, it.ID)
+		return fmt.Sprint(it.ID), fmt.Sprintf("the push of %s (#%d)", it.Target(), it.ID)
 	}
 	audit.Ident = func(e model.AuditEntry) (string, string) {
 		return fmt.Sprint(e.ID), fmt.Sprintf("entry #%d (%s %s)", e.ID, e.Action, e.Target)
@@ -175,7 +176,7 @@ func (o *Screen) onKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, o.k.Copy):
 		if o.focus == 0 {
 			if it, ok := o.outbox.Selected(); ok {
-				return c.CopyText(it.IP)
+				return c.CopyText(it.Target())
 			}
 		} else if e, ok := o.audit.Selected(); ok {
 			return c.CopyText(e.Target)
@@ -198,9 +199,9 @@ func (o *Screen) onKey(msg tea.KeyMsg) tea.Cmd {
 			return c.SayErr("no push selected")
 		}
 		if it.State != model.OutboxFailed && it.State != model.OutboxQueued {
-			return c.SayErr(fmt.Sprintf("the push of %s is %s: only failed or queued pushes can be retried", it.IP, it.State))
+			return c.SayErr(fmt.Sprintf("the push of %s is %s: only failed or queued pushes can be retried", it.Target(), it.State))
 		}
-		return c.Act(0, fmt.Sprintf("push of %s queued again", it.IP), "not retried", func(ctx context.Context, acts uictx.Actions, who actions.Actor) error {
+		return c.Act(0, fmt.Sprintf("push of %s queued again", it.Target()), "not retried", func(ctx context.Context, acts uictx.Actions, who actions.Actor) error {
 			return acts.RetryPush(ctx, who, it.ID)
 		}, func(error) tea.Cmd { return c.ReloadOutbox() })
 	case key.Matches(msg, o.k.Drop):
@@ -212,10 +213,10 @@ func (o *Screen) onKey(msg tea.KeyMsg) tea.Cmd {
 			return c.SayErr("no push selected")
 		}
 		if it.State != model.OutboxFailed && it.State != model.OutboxQueued {
-			return c.SayErr(fmt.Sprintf("the push of %s is %s: only failed or queued pushes can be dropped", it.IP, it.State))
+			return c.SayErr(fmt.Sprintf("the push of %s is %s: only failed or queued pushes can be dropped", it.Target(), it.State))
 		}
 		lines := []string{
-			fmt.Sprintf("Drop the push of %s (%s)?", c.Theme.Bold.Render(it.IP), it.Level.Label()),
+			fmt.Sprintf("Drop the push of %s (%s)?", c.Theme.Bold.Render(it.Target()), it.Level.Label()),
 			fmt.Sprintf("It is %s after %s. Dropped, it is never sent to Okta; the audit log keeps the record.", it.State, words.Plural(it.Attempts, "try")),
 		}
 		if it.LastError != "" {
@@ -223,7 +224,7 @@ func (o *Screen) onKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		d := dialog.New(c, "Drop a push", "Drop", lines, nil)
 		d.Run = func() tea.Cmd {
-			return c.Act(d.ID(), "dropped the push of "+it.IP, "not dropped", func(ctx context.Context, acts uictx.Actions, who actions.Actor) error {
+			return c.Act(d.ID(), "dropped the push of "+it.Target(), "not dropped", func(ctx context.Context, acts uictx.Actions, who actions.Actor) error {
 				return acts.DropPush(ctx, who, it.ID)
 			}, func(error) tea.Cmd { return c.ReloadOutbox() })
 		}
@@ -238,10 +239,12 @@ func (o *Screen) View(w, h int) string {
 }
 
 func (o *Screen) outboxExport() export.Table {
-	d := export.Table{Fields: []string{"id", "created", "state", "ip", "level", "message", "expires_at", "actor", "attempts", "next_try", "last_error", "sent_at"}}
+	d := export.Table{Fields: []string{"id", "created", "state", "ip", "level", "message", "expires_at", "actor", "attempts", "next_try", "last_error", "sent_at",
+		"subject", "previous_level", "source"}} // a person's push: subject set, ip empty
 	for _, it := range o.outbox.Items() {
 		d.Rows = append(d.Rows, []any{it.ID, export.TimeCell(it.Created), string(it.State), it.IP, it.Level.Label(), it.Message,
-			export.TimeCell(it.ExpiresAt), it.Actor, it.Attempts, export.TimeCell(it.NextTry), it.LastError, export.TimeCell(it.SentAt)})
+			export.TimeCell(it.ExpiresAt), it.Actor, it.Attempts, export.TimeCell(it.NextTry), it.LastError, export.TimeCell(it.SentAt),
+			it.Subject, previousLabel(it), it.Source})
 	}
 	return d
 }
@@ -252,4 +255,13 @@ func (o *Screen) auditExport() export.Table {
 		d.Rows = append(d.Rows, []any{e.ID, export.TimeCell(e.At), e.Actor, e.Action, e.Vendor, e.Target, e.Result, e.VendorStatus, e.Detail})
 	}
 	return d
+}
+
+// previousLabel is a person's previous level for an export ("" for an
+// address, or when Okta was told none).
+func previousLabel(it model.OutboxItem) string {
+	if !it.Person() || it.Previous == model.LevelUnknown {
+		return ""
+	}
+	return it.Previous.Label()
 }

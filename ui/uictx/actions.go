@@ -19,7 +19,7 @@ type Actions interface {
 	CanPush() bool
 	// CanPushUserRisk: a person's risk can go to Okta (push: ssf).
 	CanPushUserRisk() bool
-	PushUserRisk(ctx context.Context, who actions.Actor, t actions.UserRiskTarget) error
+	PushUserRisk(ctx context.Context, who actions.Actor, t actions.UserRiskTarget) (actions.PushOutcome, error)
 	// ResetsIn is the vendor ResetUser resets in: the target's UserID is
 	// the person's user id there.
 	ResetsIn() string

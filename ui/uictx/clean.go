@@ -96,6 +96,7 @@ func cleanOutbox(items []model.OutboxItem) {
 	for i := range items {
 		it := &items[i]
 		it.IP, it.Message, it.Actor = sanitize.Line(it.IP), sanitize.Line(it.Message), sanitize.Line(it.Actor)
+		it.Subject, it.Source = sanitize.Line(it.Subject), sanitize.Line(it.Source)
 		it.State, it.LastError = model.OutboxState(sanitize.Line(string(it.State))), sanitize.Line(it.LastError)
 	}
 }

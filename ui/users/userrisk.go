@@ -2,6 +2,7 @@ package users
 
 import (
 	"context"
+	"fmt"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -43,10 +44,19 @@ func pushPersonRisk(c *uictx.Context, p model.Person) tea.Cmd {
 	d := dialog.New(c, "Push a person's risk to Okta", "Push", nil, nil)
 	d.Lines = userRiskLines(c, target)
 	d.Run = func() tea.Cmd {
-		ok := "pushed " + personLabel(target.Name, target.Email) + "'s risk to Okta as " + string(actions.UserRiskLevel(target.Level))
-		return c.Act(d.ID(), ok, "push failed", func(ctx context.Context, acts uictx.Actions, who actions.Actor) error {
-			return acts.PushUserRisk(ctx, who, target)
-		}, func(error) tea.Cmd { return c.ReloadOutbox() })
+		ctx, acts, actor, modal := c.Ctx, c.Actions, c.Actor, d.ID()
+		label := personLabel(target.Name, target.Email)
+		after := func(error) tea.Cmd { return c.ReloadOutbox() }
+		return func() tea.Msg {
+			ctx, cancel := context.WithTimeout(ctx, uictx.ActionTimeout)
+			defer cancel()
+			o, err := acts.PushUserRisk(ctx, actor, target)
+			ok := fmt.Sprintf("queued %s's risk for Okta as %s (outbox #%d)", label, actions.UserRiskLevel(target.Level), o.ID)
+			if err == nil && !o.Queued {
+				ok = fmt.Sprintf("%s's risk not queued again: %s", label, o.Reason())
+			}
+			return uictx.ActionDone{Modal: modal, OK: ok, Fail: "not queued", Err: err, After: after}
+		}
 	}
 	return c.OpenModal(d)
 }
@@ -63,7 +73,7 @@ func userRiskLines(c *uictx.Context, t actions.UserRiskTarget) []string {
 		"Risk: " + levelText(th, t.Level) + " (" + rated + "), sent as Okta's " + th.Bold.Render(string(actions.UserRiskLevel(t.Level))) + scaleNote(t.Level),
 		"",
 		"Okta receives a user-risk-change for them (a signed Security Event Token); policies that use Okta's user risk apply it at their next sign-in.",
-		"It is sent now and written to the audit log; a failed push is not retried.",
+		"It is queued in the outbox and sent within Okta's rate limit; the Outbox tab shows it.",
 	}
 }
 

@@ -196,11 +196,15 @@ type msg struct {
 	ErrorChain []msg  `json:"error_chain,omitempty"`
 }
 
+// resultInfo is the v4 paging block. total_pages is among its fields in
+// https://developers.cloudflare.com/api/resources/zero_trust/subresources/risk_scoring/index.md
+// (see ../../cloudflare/testdata/examples/user.json); ok fills it.
 type resultInfo struct {
 	Count      int `json:"count"`
 	Page       int `json:"page"`
 	PerPage    int `json:"per_page"`
 	TotalCount int `json:"total_count"`
+	TotalPages int `json:"total_pages"`
 }
 
 type envelope struct {
@@ -212,6 +216,9 @@ type envelope struct {
 }
 
 func (s *Server) ok(w http.ResponseWriter, result any, info *resultInfo) {
+	if info != nil && info.PerPage > 0 {
+		info.TotalPages = (info.TotalCount + info.PerPage - 1) / info.PerPage
+	}
 	simkit.WriteJSON(w, http.StatusOK, envelope{Success: true, Errors: []msg{}, Messages: []msg{}, Result: result, ResultInfo: info})
 }
 

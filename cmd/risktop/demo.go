@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -50,6 +51,7 @@ func runDemo(ctx context.Context, args []string, out, errOut io.Writer) error {
 	fs.Float64Var(&o.Speed, "speed", 1, "replay the scenario this many times faster")
 	quiet := fs.Bool("no-scenario", false, "no credential-stuffing bursts")
 	fs.BoolVar(&o.Hostile, "hostile", false, "every simulated vendor puts hostile text (escape sequences, bidi controls, 100 KB values, CJK and emoji) in every text field: a presenter's and tests' aid")
+	fs.BoolVar(&o.SSF, "ssf", false, "push to Okta over the Shared Signals Framework (signed SETs) instead of the Risk Events API; O then pushes a person's risk too")
 	logPath := fs.String("log", "", "log file (default $XDG_STATE_HOME/risktop/risktop.log)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -103,6 +105,7 @@ type demoOptions struct {
 	Speed    float64
 	Scenario bool
 	Hostile  bool   // the simulators' hostile knob, on for every vendor
+	SSF      bool   // push to Okta over the Shared Signals Framework
 	Listen   string // default 127.0.0.1:0; tests make it fail
 }
 
@@ -171,6 +174,9 @@ func (d *demo) serve(ctx context.Context, o demoOptions, send func(tea.Msg)) err
 	if err != nil {
 		return err
 	}
+	if o.SSF {
+		text = withSSFPush(text)
+	}
 	name := filepath.Join(d.dir, "demo.yaml")
 	text += "store: " + strconv.Quote(filepath.Join(d.dir, "risktop.db")) + "\n"
 	cfg, warnings, err := config.Parse(name, []byte(text), config.Env{}, vendors.All)
@@ -213,4 +219,25 @@ func (d *demo) Close() error {
 		d.log.Error("demo cleanup", "err", err)
 	}
 	return err
+}
+
+// withSSFPush is the simulator's config with its commented "push: ssf"
+// alternative in place of the Okta line it uses by default.
+func withSSFPush(config string) string {
+	lines := strings.Split(config, "\n")
+	ssf := -1
+	for i, l := range lines {
+		if strings.HasPrefix(strings.TrimSpace(l), "# okta:") && strings.Contains(l, "push: ssf") {
+			ssf = i
+		}
+	}
+	if ssf < 0 {
+		return config
+	}
+	for i, l := range lines {
+		if strings.HasPrefix(l, "  okta:") {
+			lines[i] = "  okta:" + strings.TrimPrefix(strings.TrimSpace(lines[ssf]), "# okta:")
+		}
+	}
+	return strings.Join(lines, "\n")
 }

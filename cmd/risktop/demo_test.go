@@ -13,10 +13,15 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/risktop/risktop/config"
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/sources/actions"
+	"github.com/risktop/risktop/sources/httpx"
+	"github.com/risktop/risktop/sources/okta"
 	"github.com/risktop/risktop/sources/poll"
+	"github.com/risktop/risktop/sources/sim"
+	"github.com/risktop/risktop/sources/sim/simkit"
 	"github.com/risktop/risktop/sources/vendors"
 	"github.com/risktop/risktop/ui"
 )
@@ -219,5 +224,36 @@ func TestLogFileIsPrivateAndAppended(t *testing.T) {
 	}
 	if _, _, err := openLog("", func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "--log") {
 		t.Errorf("no HOME: %v, want advice to use --log", err)
+	}
+}
+
+// demo --ssf pushes over the Shared Signals Framework: the simulator's
+// config with its "push: ssf" alternative in place of the Okta line, and
+// nothing else changed.
+func TestDemoSSFConfig(t *testing.T) {
+	srv, err := sim.Start("127.0.0.1:0", sim.Options{World: simkit.Options{Seed: 1, People: 5, History: time.Hour}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	dir := t.TempDir()
+	text, err := srv.WriteConfig(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		text string
+		want okta.PushPath
+	}{{text, okta.PushRiskEvents}, {withSSFPush(text), okta.PushSSF}} {
+		cfg, _, err := config.Parse(filepath.Join(dir, "demo.yaml"), []byte(c.text), config.Env{}, vendors.All)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, c.text)
+		}
+		if got := okta.ConfigOf(cfg.Source("okta"), httpx.Options{}).PushPath(); got != c.want {
+			t.Fatalf("push path %q, want %q:\n%s", got, c.want, c.text)
+		}
+	}
+	if a, b := strings.Count(text, "\n"), strings.Count(withSSFPush(text), "\n"); a != b {
+		t.Fatalf("lines %d → %d", a, b)
 	}
 }

@@ -149,7 +149,7 @@ func testDemoInTerminal(t *testing.T, bin string) {
 		{"drill", []string{"Enter"}, []string{"joined:", "Oracle CASB", "OneLogin sign-ins"}, nil},
 		{"behaviors", []string{"Escape", "4"}, []string{"Cloudflare risk behaviors", "imp_travel"}, nil},
 		{"integrations", []string{"5"}, []string{"Cloudflare risk integrations"}, nil},
-		{"outbox", []string{"6"}, []string{"Outbox: IP risk pushed to Okta", "Audit log"}, nil},
+		{"outbox", []string{"6"}, []string{"Outbox: IP and person risk pushed to Okta", "Audit log"}, nil},
 		{"paused", []string{"Space"}, []string{"PAUSED ·"}, nil},
 		{"live", []string{"Space"}, []string{"LIVE"}, nil},
 		{"help", []string{"?"}, []string{"Everywhere", "Commands (:)"}, nil},
@@ -262,7 +262,7 @@ func testHostileDemoInTerminal(t *testing.T, bin string) {
 		{"drill-next", []string{"Escape", "j", "j", "Enter"}, []string{"Oracle CASB", "OneLogin sign-ins"}},
 		{"behaviors", []string{"Escape", "4"}, []string{"Cloudflare risk behaviors", "imp_travel"}},
 		{"integrations", []string{"5"}, []string{"Cloudflare risk integrations"}},
-		{"outbox", []string{"6"}, []string{"Outbox: IP risk pushed to Okta"}},
+		{"outbox", []string{"6"}, []string{"Outbox: IP and person risk pushed to Okta"}},
 		{"help", []string{"?"}, []string{"Commands (:)"}},
 		{"overview-again", []string{"?", "1"}, []string{"OneLogin risk"}},
 	}

@@ -2,6 +2,7 @@ package okta
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/risktop/risktop/sources/httpx"
@@ -26,6 +27,11 @@ func (o *Source) RateLimit() (httpx.RateLimit, bool) { return o.client.RateLimit
 
 func (o *Source) Poll(ctx context.Context) (string, error) {
 	att, err := o.client.CheckProvider(ctx)
+	if errors.Is(err, ErrNoReadCredential) {
+		// With push: ssf the SETs are the credential: nothing to read
+		// the org with is a choice, not a fault.
+		return "push only over SSF; no API credential configured, so the Security Events Provider is not checked", nil
+	}
 	if httpx.StatusOf(err) == http.StatusForbidden {
 		// Reading providers needs okta.riskProviders.read, which a
 		// push-only service app may rightly lack.

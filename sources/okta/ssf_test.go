@@ -350,3 +350,15 @@ func TestSSFPacksOneIPARequest(t *testing.T) {
 func fmtAll(v any) string {
 	return fmt.Sprintf("%v %+v %#v %s", v, v, v, v)
 }
+
+// With push: ssf and no API credential, the source's poll is healthy and
+// says what it cannot check: the SETs are the credential, so nothing to
+// read the org with is a choice, not a failing source.
+func TestSSFWithoutAPICredentialPollsHealthy(t *testing.T) {
+	keyPEM := keyFor(t, AlgES256)
+	e := ssfEnv(t, keyPEM, nil)
+	note, err := NewSource(e.ssfClient(t, keyPEM, nil)).Poll(context.Background())
+	if err != nil || !strings.Contains(note, "push only over SSF") || !strings.Contains(note, "not checked") {
+		t.Fatalf("poll: %q, %v", note, err)
+	}
+}

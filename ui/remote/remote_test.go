@@ -293,7 +293,7 @@ func TestTwoSessionsOwnViews(t *testing.T) {
 	a.Key("3")
 	b.Key("6")
 	sa := a.WaitFor(5*time.Second, "people · merged across vendors by email")
-	sb := b.WaitFor(5*time.Second, "Outbox: IP risk pushed to Okta", "Audit log")
+	sb := b.WaitFor(5*time.Second, "Outbox: IP and person risk pushed to Okta", "Audit log")
 	if strings.Contains(sa, "Outbox: IP risk") || strings.Contains(sb, "people · merged") {
 		t.Error("a session drew the other's tab")
 	}

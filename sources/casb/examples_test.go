@@ -3,50 +3,14 @@ package casb
 import (
 	"context"
 	"net/http"
-	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/risktop/risktop/sources/httpx/httpxtest"
 )
-
-// goldenExample is one golden pair from testdata/examples (README.md there).
-type goldenExample struct {
-	name, source, method, path string
-	status                     int
-	body                       []byte
-}
-
-func loadExample(t *testing.T, dir, name string) goldenExample {
-	t.Helper()
-	body, err := os.ReadFile(filepath.Join(dir, name+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	meta, err := os.ReadFile(filepath.Join(dir, name+".source"))
-	if err != nil {
-		t.Fatalf("%s has no .source naming where it came from: %v", name, err)
-	}
-	ex := goldenExample{name: name, body: body}
-	for _, line := range strings.Split(string(meta), "\n") {
-		k, v, _ := strings.Cut(line, ":")
-		v = strings.TrimSpace(v)
-		switch k {
-		case "source":
-			ex.source = v
-		case "request":
-			ex.method, ex.path, _ = strings.Cut(v, " ")
-		case "status":
-			ex.status, _ = strconv.Atoi(v)
-		}
-	}
-	if ex.source == "" || ex.method == "" || ex.path == "" || ex.status == 0 {
-		t.Fatalf("%s.source lacks source, request or status: %q", name, meta)
-	}
-	return ex
-}
 
 // Every response body in Oracle CASB's reference, served over loopback at
 // its recorded request to the real client: it decodes and gives the
@@ -93,22 +57,22 @@ func TestDecodesEveryDocumentedExample(t *testing.T) {
 			if !ok {
 				t.Fatalf("%s has no case in this table: say what it should decode to", name)
 			}
-			ex := loadExample(t, dir, name)
+			ex := httpxtest.LoadExample(t, dir, name)
 			var served atomic.Int32
 			c := newFake(t, &fake{report: func(w http.ResponseWriter, r *http.Request, _ int) {
-				if r.Method != ex.method || r.URL.Path != ex.path {
-					t.Errorf("the client asked %s %s, the example answers %s %s", r.Method, r.URL.Path, ex.method, ex.path)
+				if r.Method != ex.Method || r.URL.Path != ex.Path {
+					t.Errorf("the client asked %s %s, the example answers %s %s", r.Method, r.URL.Path, ex.Method, ex.Path)
 					w.WriteHeader(http.StatusNotFound)
 					return
 				}
 				served.Add(1)
 				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(ex.status)
-				w.Write(ex.body)
+				w.WriteHeader(ex.Status)
+				w.Write(ex.Body)
 			}}, nil)
 			check(t, c)
 			if served.Load() == 0 {
-				t.Errorf("the client never asked for %s %s", ex.method, ex.path)
+				t.Errorf("the client never asked for %s %s", ex.Method, ex.Path)
 			}
 		})
 		delete(cases, name)

@@ -4,76 +4,33 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
-	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/sources/httpx/httpxtest"
 )
-
-// goldenExample is one golden pair from testdata/examples (README.md there).
-type goldenExample struct {
-	name, source string
-	method, path string
-	query        url.Values
-	status       int
-	body         []byte
-}
-
-func loadExample(t *testing.T, dir, name string) goldenExample {
-	t.Helper()
-	body, err := os.ReadFile(filepath.Join(dir, name+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	meta, err := os.ReadFile(filepath.Join(dir, name+".source"))
-	if err != nil {
-		t.Fatalf("%s has no .source naming where it came from: %v", name, err)
-	}
-	ex := goldenExample{name: name, body: body}
-	for _, line := range strings.Split(string(meta), "\n") {
-		k, v, _ := strings.Cut(line, ":")
-		v = strings.TrimSpace(v)
-		switch k {
-		case "source":
-			ex.source = v
-		case "request":
-			m, target, _ := strings.Cut(v, " ")
-			p, q, _ := strings.Cut(target, "?")
-			ex.method, ex.path = m, p
-			ex.query, _ = url.ParseQuery(q)
-		case "status":
-			ex.status, _ = strconv.Atoi(v)
-		}
-	}
-	if ex.source == "" || ex.method == "" || ex.path == "" || ex.status == 0 {
-		t.Fatalf("%s.source lacks source, request or status: %q", name, meta)
-	}
-	return ex
-}
 
 // serveExample answers the example's recorded request with its body and
 // status over loopback; any other request is a 404 the test reports.
-func serveExample(t *testing.T, ex goldenExample) *scripted {
+func serveExample(t *testing.T, ex httpxtest.Example) *scripted {
 	t.Helper()
 	return newScripted(t, func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != ex.method || r.URL.Path != ex.path {
-			t.Errorf("%s: the client asked %s %s, the example answers %s %s", ex.name, r.Method, r.URL.Path, ex.method, ex.path)
+		if r.Method != ex.Method || r.URL.Path != ex.Path {
+			t.Errorf("%s: the client asked %s %s, the example answers %s %s", ex.Name, r.Method, r.URL.Path, ex.Method, ex.Path)
 			w.WriteHeader(http.StatusNotFound)
 			return
 		}
-		for k, vs := range ex.query {
+		for k, vs := range ex.Query {
 			if got := r.URL.Query()[k]; strings.Join(got, ",") != strings.Join(vs, ",") {
-				t.Errorf("%s: query %s = %q, the example answers %q", ex.name, k, got, vs)
+				t.Errorf("%s: query %s = %q, the example answers %q", ex.Name, k, got, vs)
 			}
 		}
 		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(ex.status)
-		w.Write(ex.body)
+		w.WriteHeader(ex.Status)
+		w.Write(ex.Body)
 	})
 }
 
@@ -199,11 +156,11 @@ func TestDecodesEveryDocumentedExample(t *testing.T) {
 			if !ok {
 				t.Fatalf("%s has no case in this table: say what it should decode to", name)
 			}
-			ex := loadExample(t, dir, name)
+			ex := httpxtest.LoadExample(t, dir, name)
 			s := serveExample(t, ex)
 			check(t, s.client)
 			if len(s.requests()) == 0 {
-				t.Errorf("the client never asked for %s %s", ex.method, ex.path)
+				t.Errorf("the client never asked for %s %s", ex.Method, ex.Path)
 			}
 		})
 		delete(cases, name)

@@ -273,11 +273,14 @@ func (snd *Sender) settleItems(ctx context.Context, items []model.OutboxItem, er
 			Detail: fmt.Sprintf("outbox #%d, attempt %d: %s", it.ID, it.Attempts, detail)}
 	}
 	var entries []model.AuditEntry
+	var marks []func() // state changes, made after the audit so whoever waits on the state finds the entries
 	switch {
 	case err == nil:
-		if serr := s.opts.Store.MarkSent(wctx, ids(items), at); serr != nil {
-			s.log.Error("outbox sender: mark sent", "err", serr) // sending again is harmless
-		}
+		marks = append(marks, func() {
+			if serr := s.opts.Store.MarkSent(wctx, ids(items), at); serr != nil {
+				s.log.Error("outbox sender: mark sent", "err", serr) // sending again is harmless
+			}
+		})
 		for _, it := range items {
 			entries = append(entries, entry(it, ResultSent, http.StatusAccepted, "accepted, level "+sentLevel(it)))
 		}
@@ -285,9 +288,11 @@ func (snd *Sender) settleItems(ctx context.Context, items []model.OutboxItem, er
 		// Stopped mid-request: whether Okta got it is unknown, and a
 		// resend of the same risk is harmless (a fresh SET over SSF).
 		why := "interrupted before Okta answered; it will be sent again"
-		if serr := s.opts.Store.MarkFailed(wctx, ids(items), why, at); serr != nil {
-			s.log.Error("outbox sender: requeue", "err", serr)
-		}
+		marks = append(marks, func() {
+			if serr := s.opts.Store.MarkFailed(wctx, ids(items), why, at); serr != nil {
+				s.log.Error("outbox sender: requeue", "err", serr)
+			}
+		})
 		for _, it := range items {
 			entries = append(entries, entry(it, ResultRetry, 0, why))
 		}
@@ -316,12 +321,17 @@ func (snd *Sender) settleItems(ctx context.Context, items []model.OutboxItem, er
 			if retry && next.IsZero() {
 				msg = fmt.Sprintf("gave up after %d attempts: %s", MaxPushAttempts, text)
 			}
-			if serr := s.opts.Store.MarkFailed(wctx, group, msg, next); serr != nil {
-				s.log.Error("outbox sender: mark failed", "err", serr)
-			}
+			marks = append(marks, func() {
+				if serr := s.opts.Store.MarkFailed(wctx, group, msg, next); serr != nil {
+					s.log.Error("outbox sender: mark failed", "err", serr)
+				}
+			})
 		}
 	}
 	_ = s.auditAll(wctx, entries) // logged there; the sender has no one else to tell
+	for _, mark := range marks {
+		mark()
+	}
 }
 
 // sentLevel is the level an item went to Okta at, in Okta's words: the

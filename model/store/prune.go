@@ -35,6 +35,10 @@ func (s *SQLite) Prune(ctx context.Context, before time.Time) (PruneStats, error
 			SELECT rowid FROM scores WHERE at_ms < ? LIMIT ?)`, ms, &st.Scores},
 		{"prune outbox", `DELETE FROM outbox WHERE id IN (
 			SELECT id FROM outbox WHERE state = 'sent' AND sent_ms < ? LIMIT ?)`, ms, &st.Outbox},
+		// Failed ones too: nothing requeues a notification, and the reason
+		// is in the log.
+		{"prune deliveries", `DELETE FROM deliveries WHERE id IN (
+			SELECT id FROM deliveries WHERE state IN ('delivered', 'failed') AND done_ms < ? LIMIT ?)`, ms, &st.Deliveries},
 	}
 	for _, step := range steps {
 		for {

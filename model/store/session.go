@@ -59,8 +59,14 @@ type queryer interface {
 // is gone (or never recorded: an older risktop's), so their claims may be
 // taken at once.
 func (s *SQLite) goneClaimers(ctx context.Context, q queryer) ([]string, error) {
+	return s.goneClaimersIn(ctx, q, "outbox")
+}
+
+// goneClaimersIn is goneClaimers for a table with the outbox's state,
+// claim_session columns (outbox, deliveries).
+func (s *SQLite) goneClaimersIn(ctx context.Context, q queryer, table string) ([]string, error) {
 	rows, err := q.QueryContext(ctx, `SELECT o.claim_session, s.pid, s.host, s.started
-		FROM (SELECT DISTINCT claim_session FROM outbox WHERE state = 'sending' AND claim_session != ?) o
+		FROM (SELECT DISTINCT claim_session FROM `+table+` WHERE state = 'sending' AND claim_session != ?) o
 		LEFT JOIN sessions s ON s.session = o.claim_session`, s.session)
 	if err != nil {
 		return nil, err

@@ -103,6 +103,21 @@ type Store interface {
 	// when nothing is queued or sending.
 	NextOutboxDue(ctx context.Context) (time.Time, bool, error)
 
+	// Notification deliveries (issue 16, notify; see deliveries.go):
+	// EnqueueDeliveries queues messages for channels once per (message,
+	// channel); ClaimDeliveries hands out a channel's due rows in order;
+	// MarkDelivered, MarkDeliveryRetry, MarkDeliveryFailed and
+	// ReleaseDeliveries move them along; NextDeliveryDue says when the
+	// channel next has one due; Deliveries lists them.
+	EnqueueDeliveries(ctx context.Context, msgs []DeliveryMessage, channels []string, now time.Time) (int, error)
+	ClaimDeliveries(ctx context.Context, channel string, now time.Time, limit int) ([]Delivery, error)
+	MarkDelivered(ctx context.Context, id int64, at time.Time) error
+	MarkDeliveryRetry(ctx context.Context, id int64, errText string, next time.Time) error
+	MarkDeliveryFailed(ctx context.Context, id int64, reason string, at time.Time) error
+	ReleaseDeliveries(ctx context.Context, ids []int64) error
+	NextDeliveryDue(ctx context.Context, channel string) (time.Time, bool, error)
+	Deliveries(ctx context.Context, state DeliveryState, limit int) ([]Delivery, error)
+
 	// SaveView stores a named Events view for its owner, replacing one of
 	// the same name; SavedViews lists an owner's views by name.
 	SaveView(ctx context.Context, owner string, v SavedView) error
@@ -206,4 +221,5 @@ type SavedView struct {
 type PruneStats struct {
 	Events, History, Scores int
 	Outbox                  int // sent pushes
+	Deliveries              int // notifications delivered or given up on
 }

@@ -47,7 +47,7 @@ type Options struct {
 }
 
 // Notifier queues messages for every configured channel and sends them.
-// Make one per process: under serve, one for every session.
+// Make one per process: under serve, one for all its sessions.
 type Notifier struct {
 	o       Options
 	wake    map[string]chan struct{}

@@ -37,6 +37,7 @@ type Config struct {
 	AuditLog  string        // JSON-lines copy of the audit log; "" for none
 	ExportDir string        // where the dashboard writes CSV/JSON exports (resolved)
 	Serve     Serve         // risktop serve's limits
+	Notify    Notify        // where alerts are sent besides the dashboard (notify.go)
 
 	sources []source // the configured vendors, in the order Load was given them
 }
@@ -84,6 +85,9 @@ func (c *Config) String() string {
 			idle = FormatDuration(c.Serve.IdleTimeout)
 		}
 		head += fmt.Sprintf(", serve: idle timeout %s, at most %d sessions", idle, c.Serve.MaxSessions)
+	}
+	if c.Notify.Webhook != nil || c.Notify.Syslog != nil || c.Notify.Terminal != DefaultNotifyTerminal {
+		head += ", " + c.Notify.String()
 	}
 	parts := []string{head}
 	for _, s := range c.sources {

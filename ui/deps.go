@@ -11,6 +11,7 @@ import (
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/vendorkit"
 	"github.com/risktop/risktop/ui/export"
+	"github.com/risktop/risktop/ui/termnotify"
 	"github.com/risktop/risktop/ui/theme"
 	"github.com/risktop/risktop/ui/uictx"
 )
@@ -58,6 +59,11 @@ type Deps struct {
 	Clipboard func(text string) error
 	Demo      bool      // running on the embedded simulator
 	Faults    SimFaults // the demo simulator's fault switch (:fault); nil elsewhere
+
+	// Notify rings this terminal's bell or raises a desktop notification
+	// (OSC 9 / 777) in its Default kind or a note's own; nil: none. It
+	// writes to the terminal: call it from a tea.Cmd.
+	Notify *termnotify.Terminal
 
 	Now func() time.Time // default time.Now; tests pin it
 	Log *slog.Logger     // default discards; never the terminal

@@ -25,6 +25,7 @@ import (
 	"github.com/risktop/risktop/sources/vendors"
 	"github.com/risktop/risktop/ui"
 	"github.com/risktop/risktop/ui/clip"
+	"github.com/risktop/risktop/ui/termnotify"
 	"github.com/risktop/risktop/ui/theme"
 	"github.com/risktop/risktop/ui/words"
 )
@@ -97,10 +98,19 @@ func runDashboard(ctx context.Context, args []string, out, errOut io.Writer) err
 		return fmt.Errorf("%w (the audit_log: key in %s)", err, cfg.Path)
 	}
 
+	notifier, err := app.NewNotifier(cfg, st, log)
+	if err != nil {
+		log.Error("notify", "err", err)
+		st.Close()
+		return err
+	}
+
 	uiCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	app.RunPollers(uiCtx, &wg, pollers, cfg, log)
 	app.RunSender(uiCtx, &wg, svc, log)
+	app.RunNotifier(uiCtx, &wg, notifier, log)
+	screen := termnotify.Lock(tty) // frames, copies and notifications, each whole
 	p := newProgram(uiCtx, ui.New(ui.Deps{
 		Store:     st,
 		Hub:       bus,
@@ -112,9 +122,10 @@ func runDashboard(ctx context.Context, args []string, out, errOut io.Writer) err
 		Actions:   svc,
 		Actor:     actions.OSActor(),
 		ExportDir: cfg.ExportDir,
-		Clipboard: clip.New(tty, os.Getenv),
+		Clipboard: clip.New(screen, os.Getenv),
 		Log:       log,
-	}), tty)
+		Notify:    termnotify.New(screen, app.TerminalKind(cfg), os.Getenv),
+	}), screen)
 	_, runErr := p.Run()
 	cancel()
 	wg.Wait()
@@ -190,7 +201,7 @@ func setupLog(path string, errOut io.Writer) (*slog.Logger, func(), error) {
 // newProgram sets up the dashboard program on tty. ctx ending (SIGTERM,
 // Ctrl-C outside raw mode) stops it. Mouse stays off: nothing needs it,
 // and it would take text selection away from the terminal.
-func newProgram(ctx context.Context, m tea.Model, tty *os.File) *tea.Program {
+func newProgram(ctx context.Context, m tea.Model, tty io.Writer) *tea.Program {
 	return tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithInput(os.Stdin), tea.WithOutput(tty), tea.WithFPS(frameRate))
 }
 

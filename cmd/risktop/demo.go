@@ -27,6 +27,7 @@ import (
 	"github.com/risktop/risktop/sources/vendors"
 	"github.com/risktop/risktop/ui"
 	"github.com/risktop/risktop/ui/clip"
+	"github.com/risktop/risktop/ui/termnotify"
 	"github.com/risktop/risktop/ui/theme"
 )
 
@@ -80,7 +81,8 @@ func runDemo(ctx context.Context, args []string, out, errOut io.Writer) error {
 	defer d.Close()
 	uiCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	p := newProgram(uiCtx, ui.New(d.deps(theme.New(lipgloss.DefaultRenderer()), tty)), tty)
+	screen := termnotify.Lock(tty) // frames, copies and notifications, each whole
+	p := newProgram(uiCtx, ui.New(d.deps(theme.New(lipgloss.DefaultRenderer()), screen)), screen)
 
 	var startErr error // written before done closes
 	done := make(chan struct{})
@@ -137,7 +139,8 @@ func newDemo(log *slog.Logger) (*demo, error) {
 func (d *demo) deps(th *theme.Theme, tty io.Writer) ui.Deps {
 	exports, _ := config.DefaultExportDir(os.Getenv) // "": the dashboard's own default
 	return ui.Deps{Store: d.store, Hub: d.hub, Vendors: vendors.Infos(), Theme: th, Title: demoTitle, Demo: true, ReadOnly: false,
-		Actor: actions.OSActor(), ExportDir: exports, Clipboard: clip.New(tty, os.Getenv), Log: d.log}
+		Actor: actions.OSActor(), ExportDir: exports, Clipboard: clip.New(tty, os.Getenv), Log: d.log,
+		Notify: termnotify.New(tty, termnotify.Bell, os.Getenv)}
 }
 
 // serve starts the simulator on loopback, builds the pollers from the

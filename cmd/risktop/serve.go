@@ -270,11 +270,22 @@ func configBackend(ctx context.Context, cfg *config.Config, o *serveOptions, log
 		say("actions: operators may act; each action is audited with the key's fingerprint and comment")
 	}
 	say("sources: %s", strings.Join(cfg.Sources(), ", "))
+	notifier, err := app.NewNotifier(cfg, st, log)
+	if err != nil {
+		log.Error("notify", "err", err)
+		svc.Close()
+		st.Close()
+		return nil, err
+	}
+	if where := notifier.Channels(); len(where) > 0 {
+		say("notifications: %s", strings.Join(where, ", "))
+	}
 
 	pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	app.RunPollers(pctx, &wg, pollers, cfg, log)
 	app.RunSender(pctx, &wg, svc, log)
+	app.RunNotifier(pctx, &wg, notifier, log) // once, for every session
 	stop := func() {
 		cancel()
 		wg.Wait()
@@ -287,7 +298,7 @@ func configBackend(ctx context.Context, cfg *config.Config, o *serveOptions, log
 		}
 	}
 	return &backend{stop: stop, opts: remote.Options{Store: st, Hub: bus, Vendors: vendors.Infos(), Control: pollers.Runner,
-		Service: svc, Title: titleOf(cfg), ExportDir: cfg.ExportDir}}, nil
+		Service: svc, Title: titleOf(cfg), ExportDir: cfg.ExportDir, NotifyKind: app.TerminalKind(cfg)}}, nil
 }
 
 // demoBackend starts the demo's simulator, store and pollers and waits

@@ -43,6 +43,7 @@ import (
 	"github.com/risktop/risktop/sources/vendorkit"
 	"github.com/risktop/risktop/ui"
 	"github.com/risktop/risktop/ui/clip"
+	"github.com/risktop/risktop/ui/termnotify"
 	"github.com/risktop/risktop/ui/theme"
 	"github.com/risktop/risktop/ui/words"
 )
@@ -69,6 +70,9 @@ type Options struct {
 	Faults    ui.SimFaults // the demo simulator's :fault switch; only operators may use it
 	ExportDir string
 	Log       *slog.Logger // the connection log goes here; never a session's screen
+	// NotifyKind is the terminal notification each session starts with
+	// (notify.terminal); Default is the bell.
+	NotifyKind termnotify.Kind
 
 	HostKey gossh.Signer
 	Keys    *Keyring
@@ -547,6 +551,8 @@ func (s *Server) program(sess ssh.Session, ss *session) *tea.Program {
 		Actor:     actions.SSHActor(ss.id.Fingerprint, ss.id.Comment),
 		Clipboard: clip.New(ss.out, envOf(sess)),
 		Log:       s.log.With("ssh", ss.id.Fingerprint),
+		// ss.out already writes whole: a note lands between two frames.
+		Notify: termnotify.New(ss.out, s.o.NotifyKind, envOf(sess)),
 	}
 	if ss.id.Role != RoleOperator {
 		deps.Exports = ui.ViewerExports() // the jump host's disk is shared: a viewer's exports are limited

@@ -2,6 +2,7 @@ package notify_test
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net/http"
 	"slices"
@@ -261,6 +262,33 @@ func TestSyslogTCPDownThenBack(t *testing.T) {
 		if !strings.HasPrefix(line, "<131>1 ") || !strings.Contains(line, " jump-1 risktop ") {
 			t.Errorf("line %q", line)
 		}
+	}
+}
+
+// Over TLS (RFC 5425) the collector's certificate is checked, and the
+// frames are the same as over TCP.
+func TestSyslogTLS(t *testing.T) {
+	col := notifytest.NewSyslog(t, "tls")
+	ch, err := notify.NewSyslog(notify.SyslogOptions{Address: col.Address(), TLS: &tls.Config{RootCAs: col.Roots}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ch.Close()
+	r := newRig(t, ch)
+	r.notify(msg(1), msg(2))
+	if got := col.WaitFor(t, 2); !slices.Equal(got, ids(1, 2)) {
+		t.Errorf("received %v", got)
+	}
+	r.idle()
+
+	// A collector whose certificate is not trusted is not sent to.
+	untrusted, err := notify.NewSyslog(notify.SyslogOptions{Address: col.Address()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = untrusted.Send(context.Background(), msg(3))
+	if err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("untrusted collector: %v", err)
 	}
 }
 

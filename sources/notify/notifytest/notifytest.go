@@ -7,9 +7,16 @@ package notifytest
 
 import (
 	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
 	"errors"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -148,10 +155,14 @@ func idOf(line string) string {
 }
 
 // Syslog is a collector on loopback: TCP with octet-counting framing
-// (RFC 6587 §3.4.1), or UDP, one message a datagram.
+// (RFC 6587 §3.4.1), TLS framed the same (RFC 5425 §4.3), or UDP, one
+// message a datagram.
 type Syslog struct {
 	*Received
 	network, addr string
+	tlsConfig     *tls.Config // tls: the server's
+	// Roots trust the collector's certificate (tls only).
+	Roots *x509.CertPool
 
 	mu    sync.Mutex
 	ln    net.Listener
@@ -160,10 +171,13 @@ type Syslog struct {
 	wg    sync.WaitGroup
 }
 
-// NewSyslog starts a collector on 127.0.0.1 ("tcp" or "udp"); it stops
-// with the test.
+// NewSyslog starts a collector on 127.0.0.1 ("tcp", "tls" or "udp"); it
+// stops with the test.
 func NewSyslog(t testing.TB, network string) *Syslog {
 	s := &Syslog{Received: newReceived(), network: network, addr: "127.0.0.1:0", conns: map[net.Conn]bool{}}
+	if network == "tls" {
+		s.tlsConfig, s.Roots = selfSigned(t)
+	}
 	if err := s.Up(); err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +205,11 @@ func (s *Syslog) Up() error {
 	if err != nil {
 		return err
 	}
-	s.ln, s.addr = ln, ln.Addr().String()
+	s.addr = ln.Addr().String()
+	if s.tlsConfig != nil {
+		ln = tls.NewListener(ln, s.tlsConfig)
+	}
+	s.ln = ln
 	s.wg.Go(func() { s.accept(ln) })
 	return nil
 }
@@ -336,4 +354,30 @@ func (c *Clock) Advance(d time.Duration) {
 		}
 	}
 	c.timers = kept
+}
+
+// selfSigned is a certificate for 127.0.0.1, and a pool that trusts it.
+func selfSigned(t testing.TB) (*tls.Config, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "notifytest"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}, pool
 }

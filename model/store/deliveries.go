@@ -35,7 +35,9 @@ CREATE TABLE deliveries (
 	claimed_ms    INTEGER NOT NULL,
 	UNIQUE (message_id, channel)
 );
-CREATE INDEX deliveries_due ON deliveries (channel, state, next_try_ms);
+-- state first: the live rows (queued, sending) are found without reading
+-- the delivered ones (bench: 100,000 of them cost 167 ms a claim without).
+CREATE INDEX deliveries_due ON deliveries (state, channel, next_try_ms);
 `
 
 // DeliveryState is where a delivery stands.
@@ -155,8 +157,10 @@ func (s *SQLite) ClaimDeliveries(ctx context.Context, channel string, now time.T
 			SET state = 'sending', attempts = attempts + 1, claim_session = ?, claimed_ms = ?
 			WHERE id IN (
 				SELECT id FROM deliveries
-				WHERE channel = ? AND `+due+`
-					AND id < (SELECT ifnull(min(id), 9223372036854775807) FROM deliveries
+				WHERE state IN ('queued', 'sending') AND channel = ? AND `+due+`
+					-- + keeps the planner on deliveries_due: walking the
+					-- rowids below the bound would read every delivered row
+					AND +id < (SELECT ifnull(min(id), 9223372036854775807) FROM deliveries
 						WHERE channel = ? AND state IN ('queued', 'sending') AND NOT `+due+`)
 				ORDER BY id LIMIT ?)
 			RETURNING `+deliveryColumns, args...)
@@ -250,7 +254,8 @@ func (s *SQLite) NextDeliveryDue(ctx context.Context, channel string) (time.Time
 			WHEN state = 'queued' THEN next_try_ms
 			WHEN claim_session IN `+inList(len(gone))+` THEN claimed_ms
 			ELSE claimed_ms + ? END
-		FROM deliveries WHERE channel = ? AND state IN ('queued', 'sending') ORDER BY id LIMIT 1`, args...).Scan(&next)
+		FROM deliveries WHERE id = (SELECT min(id) FROM deliveries
+			WHERE channel = ? AND state IN ('queued', 'sending'))`, args...).Scan(&next)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return time.Time{}, false, nil

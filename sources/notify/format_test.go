@@ -61,9 +61,13 @@ func indent(t *testing.T, b []byte) []byte {
 	return append(out.Bytes(), '\n')
 }
 
+func secretURL() secret.Value {
+	return secret.New("https://hooks.example.com/services/T000/B000/XXXXSECRET")
+}
+
 func hook(t *testing.T, f Format) *Webhook {
 	t.Helper()
-	w, err := NewWebhook(WebhookOptions{URL: secret.New("https://hooks.example.com/services/T000/B000/XXXXSECRET"), Format: f})
+	w, err := NewWebhook(WebhookOptions{URL: secretURL(), Format: f})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -170,11 +171,11 @@ func TestWebhookClientErrorFailsForGood(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := newRig(t, ch)
-	wh.Answer(http.StatusNotFound, "")
+	wh.AnswerBody(http.StatusNotFound, "", "no_service\x1b[2J")
 	r.notify(msg(1))
 	r.idle()
 	failed := r.rows(store.DeliveryFailed)
-	if len(failed) != 1 || failed[0].LastError != "webhook "+wh.Server.URL+": 404 Not Found" {
+	if len(failed) != 1 || failed[0].LastError != "webhook "+wh.Server.URL+": 404 Not Found (no_service)" {
 		t.Fatalf("failed rows %+v", failed)
 	}
 	wh.Answer(0, "")
@@ -342,5 +343,59 @@ func TestNewSyslogChecksTheAddress(t *testing.T) {
 		if _, err := notify.NewSyslog(notify.SyslogOptions{Address: a}); err == nil {
 			t.Errorf("%q accepted", a)
 		}
+	}
+}
+
+// A process killed between sending a message and marking it: the next
+// process sends it once more (nothing lost), with the same id and
+// Idempotency-Key, so the receiver can drop the duplicate; every other
+// message arrives once.
+func TestCrashBetweenSendAndMark(t *testing.T) {
+	wh := notifytest.NewWebhook(t)
+	ch, _ := notify.NewWebhook(notify.WebhookOptions{URL: secret.New(wh.Server.URL)})
+	path := filepath.Join(t.TempDir(), "risktop.db")
+	ctx := context.Background()
+
+	// The first process queues two alerts, claims the first, sends it,
+	// and is killed before marking it.
+	crashed, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n1 := notify.New(notify.Options{Store: crashed, Channels: []notify.Channel{ch}})
+	if _, err := n1.Notify(ctx, msg(1), msg(2)); err != nil {
+		t.Fatal(err)
+	}
+	claimed, err := crashed.ClaimDeliveries(ctx, "webhook", time.Now(), 1)
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("claimed %v, %v", claimed, err)
+	}
+	if err := ch.Send(ctx, msg(1)); err != nil {
+		t.Fatal(err)
+	}
+	// Killed: Close takes its session record away, as a dead pid would
+	// (the store's own tests cover the pid check).
+	crashed.Close()
+
+	st, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	n2 := notify.New(notify.Options{Store: st, Channels: []notify.Channel{ch}})
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { n2.Run(runCtx); close(done) }()
+	defer func() { cancel(); <-done }()
+	got := wh.WaitFor(t, 3)
+	if want := []string{"alert-1", "alert-1", "alert-2"}; !slices.Equal(got, want) {
+		t.Errorf("received %v, want %v (alert-1 again, for the receiver to drop)", got, want)
+	}
+	keys := map[string]int{}
+	for _, h := range wh.Headers() {
+		keys[h.Get("Idempotency-Key")]++
+	}
+	if keys["alert-1"] != 2 || keys["alert-2"] != 1 {
+		t.Errorf("Idempotency-Keys %v", keys)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/risktop/risktop/sources/sanitize"
 	"github.com/risktop/risktop/sources/secret"
 )
 
@@ -132,8 +133,14 @@ func (w *Webhook) Send(ctx context.Context, m Message) error {
 		return retryErr("webhook "+w.where+": "+netWords(err), 0)
 	}
 	defer resp.Body.Close()
+	head, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // lets the connection be reused
 	status := fmt.Sprintf("%d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
+	// What the receiver said, cleaned and short: Slack answers 400
+	// "invalid_payload", 404 "no_service", 410 "channel_is_archived".
+	if said := sanitize.LineN(strings.TrimSpace(string(head)), 120); said != "" && resp.StatusCode/100 != 2 {
+		status += " (" + said + ")"
+	}
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		return nil

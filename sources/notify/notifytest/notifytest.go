@@ -89,6 +89,7 @@ type Webhook struct {
 	mu      sync.Mutex
 	status  int // 0: 200
 	after   string
+	body    string // answered with a failing status
 	headers []http.Header
 }
 
@@ -102,9 +103,13 @@ func NewWebhook(t testing.TB) *Webhook {
 
 // Answer makes every request get status (0: 200 OK), with a Retry-After
 // when retryAfter is not "".
-func (w *Webhook) Answer(status int, retryAfter string) {
+func (w *Webhook) Answer(status int, retryAfter string) { w.AnswerBody(status, retryAfter, "") }
+
+// AnswerBody is Answer with a body for failing statuses (Slack's
+// "invalid_payload", say).
+func (w *Webhook) AnswerBody(status int, retryAfter, body string) {
 	w.mu.Lock()
-	w.status, w.after = status, retryAfter
+	w.status, w.after, w.body = status, retryAfter, body
 	w.mu.Unlock()
 }
 
@@ -118,7 +123,7 @@ func (w *Webhook) Headers() []http.Header {
 func (w *Webhook) serve(rw http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	w.mu.Lock()
-	status, after := w.status, w.after
+	status, after, answer := w.status, w.after, w.body
 	if status == 0 || status/100 == 2 {
 		w.headers = append(w.headers, r.Header.Clone())
 	}
@@ -128,6 +133,7 @@ func (w *Webhook) serve(rw http.ResponseWriter, r *http.Request) {
 			rw.Header().Set("Retry-After", after)
 		}
 		rw.WriteHeader(status)
+		_, _ = io.WriteString(rw, answer)
 		return
 	}
 	var m struct {

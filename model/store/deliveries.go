@@ -19,7 +19,7 @@ import (
 // running processes never send the same row.
 
 // deliveriesSchema is the deliveries table; one entry of migrations.
-const deliveriesSchema = `
+var deliveriesSchema = `
 CREATE TABLE deliveries (
 	id            INTEGER PRIMARY KEY AUTOINCREMENT, -- the order messages are sent in, per channel
 	message_id    TEXT    NOT NULL, -- the message's idempotency key
@@ -167,7 +167,23 @@ func (s *SQLite) ClaimDeliveries(ctx context.Context, channel string, now time.T
 		if err != nil {
 			return err
 		}
-		out, err = scanDeliveries(rows)
+		if out, err = scanDeliveries(rows); err != nil {
+			return err
+		}
+		// As ClaimDue does, a gone process's record goes once nothing it
+		// claimed is left sending, here or in the push outbox (a process
+		// that only notifies has no ClaimDue to do it).
+		dead, err := s.goneSessions(ctx, tx)
+		if err != nil || len(dead) == 0 {
+			return err
+		}
+		args = make([]any, len(dead))
+		for i, d := range dead {
+			args[i] = d
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE session IN `+inList(len(dead))+`
+			AND NOT EXISTS (SELECT 1 FROM deliveries WHERE state = 'sending' AND claim_session = sessions.session)
+			AND NOT EXISTS (SELECT 1 FROM outbox WHERE state = 'sending' AND claim_session = sessions.session)`, args...)
 		return err
 	})
 	if err != nil {

@@ -156,6 +156,11 @@ func TestClaimDeliveriesTakesOverCrashedClaims(t *testing.T) {
 	if again, _ := s2.ClaimDeliveries(ctx, "syslog", t0.Add(3*time.Second), 10); len(again) != 0 {
 		t.Errorf("claimed twice: %v", deliveryIDs(again))
 	}
+	// s1's record went with its last claim.
+	var n int
+	if err := s2.read.QueryRow(`SELECT count(*) FROM sessions WHERE session = ?`, s1.session).Scan(&n); err != nil || n != 0 {
+		t.Errorf("s1's session row: %d, %v", n, err)
+	}
 	// The lease: a claim older than SendLease is due again even from a
 	// running process (a send that hung).
 	if c, err := s1.ClaimDeliveries(ctx, "syslog", t0.Add(2*time.Second+10*time.Minute), 10); err != nil || len(c) != 2 {

@@ -15,7 +15,8 @@ const DefaultRetention = 90 * 24 * time.Hour
 const defaultPruneBatch = 5000
 
 // Prune deletes events, history points and score snapshots older than
-// before, and sent outbox items whose push is older than before. The
+// before, sent outbox items whose push is older than before, and
+// notifications delivered or given up on before then. The
 // audit log and unsent items are kept. It deletes in batches, each its
 // own transaction, and stops early when ctx ends (what was deleted stays
 // deleted and is counted).

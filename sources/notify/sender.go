@@ -85,6 +85,10 @@ func New(o Options) *Notifier {
 	return n
 }
 
+// MinSeverity is the least severe message Notify sends (notify.min_severity),
+// for whoever raises alerts to apply to the terminal's notes too.
+func (n *Notifier) MinSeverity() model.Level { return n.o.MinSeverity }
+
 // Channels names where messages go (scheme://host each), for a log line.
 func (n *Notifier) Channels() []string {
 	out := make([]string, len(n.o.Channels))

@@ -131,12 +131,14 @@ type Terminal struct {
 
 // New makes a Terminal writing to w, with def for notes of the Default
 // kind (Default itself means Bell). env reads the session's environment
-// (os.Getenv locally): with TMUX set, OSCs are wrapped for passthrough.
+// (os.Getenv locally; over SSH what the client sent, TERM at least): with
+// TMUX set, or a TERM of tmux's own (tmux-256color: an ssh run inside
+// tmux sends no TMUX), OSCs are wrapped for passthrough.
 func New(w io.Writer, def Kind, env func(string) string) *Terminal {
 	if def == Default {
 		def = Bell
 	}
-	tmux := env != nil && env("TMUX") != ""
+	tmux := env != nil && (env("TMUX") != "" || strings.HasPrefix(env("TERM"), "tmux"))
 	return &Terminal{w: w, def: def, tmux: tmux}
 }
 

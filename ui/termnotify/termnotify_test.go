@@ -88,6 +88,11 @@ func TestTerminalResolvesDefault(t *testing.T) {
 	if want := "\x1bPtmux;\x1b\x1b]777;notify;t;b\a\x1b\\\a"; buf.String() != want {
 		t.Errorf("wrote %q, want %q", buf.String(), want)
 	}
+	buf.Reset()
+	overSSH := New(&buf, OSC9, func(k string) string { return map[string]string{"TERM": "tmux-256color"}[k] })
+	if err := overSSH.Notify(Note{Title: "t"}); err != nil || buf.String() != "\x1bPtmux;\x1b\x1b]9;t\a\x1b\\" {
+		t.Errorf("TERM=tmux-256color wrote %q, %v; want it wrapped for tmux", buf.String(), err)
+	}
 	if New(&buf, Default, nil).Default() != Bell {
 		t.Error("the default of Default is not the bell")
 	}

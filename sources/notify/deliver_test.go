@@ -399,3 +399,44 @@ func TestCrashBetweenSendAndMark(t *testing.T) {
 		t.Errorf("Idempotency-Keys %v", keys)
 	}
 }
+
+// A webhook that is down holds back only its own channel: syslog gets
+// every message meanwhile, and the webhook gets them all once it is back.
+func TestChannelsAreIndependent(t *testing.T) {
+	wh := notifytest.NewWebhook(t)
+	col := notifytest.NewSyslog(t, "tcp")
+	hook, _ := notify.NewWebhook(notify.WebhookOptions{URL: secret.New(wh.Server.URL)})
+	sys, _ := notify.NewSyslog(notify.SyslogOptions{Address: col.Address()})
+	defer sys.Close()
+	st, _ := store.Open(":memory:", store.Options{})
+	defer st.Close()
+	clock := notifytest.NewClock(t0)
+	hookWaits := make(chan wait, 100)
+	n := notify.New(notify.Options{Store: st, Channels: []notify.Channel{hook, sys}, Now: clock.Now, NewTimer: clock.NewTimer,
+		OnWait: func(ch string, d time.Duration, timed bool) {
+			if ch == "webhook" {
+				hookWaits <- wait{d, timed}
+			}
+		}})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { n.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	<-hookWaits
+	wh.Answer(http.StatusServiceUnavailable, "")
+	if _, err := n.Notify(ctx, msg(1), msg(2), msg(3)); err != nil {
+		t.Fatal(err)
+	}
+	if got := col.WaitFor(t, 3); !slices.Equal(got, ids(1, 3)) {
+		t.Errorf("syslog got %v while the webhook was down", got)
+	}
+	w := <-hookWaits
+	if !w.timed || len(wh.IDs()) != 0 {
+		t.Fatalf("webhook wait %+v, received %v", w, wh.IDs())
+	}
+	wh.Answer(0, "")
+	clock.Advance(w.d)
+	if got := wh.WaitFor(t, 3); !slices.Equal(got, ids(1, 3)) {
+		t.Errorf("webhook got %v", got)
+	}
+}

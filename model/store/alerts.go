@@ -1,0 +1,506 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/risktop/risktop/model"
+)
+
+// alertsSchema is the detections' migration: the alerts, the counters
+// behind their change sequence and the event feed, and the events' feed
+// column (see feed.go).
+var alertsSchema = `
+CREATE TABLE counters (
+	name TEXT    PRIMARY KEY,
+	n    INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO counters (name, n) VALUES ('alert_seq', 0), ('event_feed', 0);
+
+CREATE TABLE alerts (
+	id          INTEGER PRIMARY KEY AUTOINCREMENT,
+	rule        TEXT    NOT NULL,
+	kind        TEXT    NOT NULL,
+	severity    INTEGER NOT NULL,
+	state       TEXT    NOT NULL CHECK (state IN ('open', 'acknowledged', 'resolved')),
+	dedupe      TEXT    NOT NULL, -- rule and subject: one live alert each
+	title       TEXT    NOT NULL,
+	subject     TEXT    NOT NULL,
+	first_ms    INTEGER NOT NULL,
+	last_ms     INTEGER NOT NULL,
+	count       INTEGER NOT NULL,
+	evidence    TEXT    NOT NULL, -- JSON (alertEvidence)
+	incident    TEXT    NOT NULL, -- JSON (alertIncident); '' when none
+	response    TEXT    NOT NULL, -- model.Response.String()
+	backfilled  INTEGER NOT NULL,
+	acked_by    TEXT    NOT NULL,
+	acked_ms    INTEGER NOT NULL,
+	resolved_by TEXT    NOT NULL,
+	resolved_ms INTEGER NOT NULL,
+	created_ms  INTEGER NOT NULL,
+	updated_ms  INTEGER NOT NULL,
+	seq         INTEGER NOT NULL  -- the change sequence: counters.alert_seq when last written
+);
+-- Upserts find the live alert of a key; the index also keeps it unique.
+CREATE UNIQUE INDEX alerts_live ON alerts (dedupe) WHERE state != 'resolved';
+-- Readers ask for the changes after a sequence number.
+CREATE UNIQUE INDEX alerts_seq ON alerts (seq);
+-- Lists by state, newest first, page by id.
+CREATE INDEX alerts_state ON alerts (state, id);
+
+-- The order events were stored in (see feed.go): the seq rowid is time
+-- ordered, so an event fetched late sorts before events stored earlier.
+ALTER TABLE events ADD COLUMN feed INTEGER;
+CREATE INDEX events_feed ON events (feed) WHERE feed IS NOT NULL;
+`
+
+// ErrAlertState refuses a state change an alert cannot make (resolving a
+// resolved alert, acknowledging an acknowledged one).
+var ErrAlertState = errors.New("alert state change not possible")
+
+// AlertQuery asks for one page of alerts, newest first.
+type AlertQuery struct {
+	// States lists the states wanted; none means every state.
+	States []model.AlertState
+	// BeforeID continues below a page: the last alert's ID (0: the first page).
+	BeforeID int64
+	Limit    int // 1–500; 0 means DefaultPageSize
+}
+
+// AlertMerge folds a rule's new finding into the live alert of the same
+// key, returning what to store. Only the finding's fields count (rule,
+// kind, severity, title, subject, times, count, evidence, incident,
+// response, backfilled); state, acknowledgement and ids are the store's.
+type AlertMerge func(live, finding model.Alert) model.Alert
+
+// alertEvidence is model.Evidence as stored.
+type alertEvidence struct {
+	Events         [][2]string `json:"e,omitempty"` // vendor, id
+	EventsTotal    int         `json:"et,omitempty"`
+	People         []string    `json:"p,omitempty"`
+	PeopleTotal    int         `json:"pt,omitempty"`
+	Addresses      []string    `json:"a,omitempty"`
+	AddressesTotal int         `json:"at,omitempty"`
+}
+
+// alertIncident is model.Incident as stored.
+type alertIncident struct {
+	Range     string `json:"range"`
+	Addresses int    `json:"addresses"`
+	People    int    `json:"people"`
+	Failures  int    `json:"failures"`
+	FromMs    int64  `json:"from_ms"`
+	ToMs      int64  `json:"to_ms"`
+}
+
+const alertColumns = `id, rule, kind, severity, state, dedupe, title, subject, first_ms, last_ms, count,
+	evidence, incident, response, backfilled, acked_by, acked_ms, resolved_by, resolved_ms, created_ms, updated_ms, seq`
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanAlert(r rowScanner) (model.Alert, error) {
+	var (
+		a                                model.Alert
+		severity                         int
+		state, kind, evidence, inc, resp string
+		firstMs, lastMs, ackMs, resMs    int64
+		createdMs, updatedMs             int64
+		backfilled                       bool
+	)
+	if err := r.Scan(&a.ID, &a.Rule, &kind, &severity, &state, &a.Key, &a.Title, &a.Subject, &firstMs, &lastMs,
+		&a.Count, &evidence, &inc, &resp, &backfilled, &a.AckedBy, &ackMs, &a.ResolvedBy, &resMs,
+		&createdMs, &updatedMs, &a.Seq); err != nil {
+		return model.Alert{}, err
+	}
+	a.Kind, a.Severity, a.State = model.RuleKind(kind), model.Level(severity), model.AlertState(state)
+	a.FirstSeen, a.LastSeen = timeOfMs(firstMs), timeOfMs(lastMs)
+	a.AckedAt, a.ResolvedAt = timeOfMs(ackMs), timeOfMs(resMs)
+	a.Created, a.Updated = timeOfMs(createdMs), timeOfMs(updatedMs)
+	a.Backfilled = backfilled
+	a.Response = parseResponse(resp)
+	if evidence != "" {
+		var ev alertEvidence
+		if err := json.Unmarshal([]byte(evidence), &ev); err != nil {
+			return model.Alert{}, fmt.Errorf("alert %d: evidence: %w", a.ID, err)
+		}
+		a.Evidence = model.Evidence{EventsTotal: ev.EventsTotal, People: ev.People, PeopleTotal: ev.PeopleTotal,
+			Addresses: ev.Addresses, AddressesTotal: ev.AddressesTotal}
+		for _, e := range ev.Events {
+			a.Evidence.Events = append(a.Evidence.Events, model.EventRef{Vendor: e[0], ID: e[1]})
+		}
+	}
+	if inc != "" {
+		var in alertIncident
+		if err := json.Unmarshal([]byte(inc), &in); err != nil {
+			return model.Alert{}, fmt.Errorf("alert %d: incident: %w", a.ID, err)
+		}
+		a.Incident = &model.Incident{Range: in.Range, Addresses: in.Addresses, People: in.People,
+			Failures: in.Failures, From: timeOfMs(in.FromMs), To: timeOfMs(in.ToMs)}
+	}
+	return a, nil
+}
+
+// parseResponse reads model.Response.String().
+func parseResponse(s string) model.Response {
+	kind, level, _ := strings.Cut(s, " ")
+	r := model.Response{Kind: model.ResponseKind(kind)}
+	if r.Kind == "" {
+		r.Kind = model.ResponseNone
+	}
+	if l, ok := model.ParseLevel(level); ok {
+		r.Level = l
+	}
+	return r
+}
+
+func encodeEvidence(e model.Evidence) (string, error) {
+	ev := alertEvidence{EventsTotal: e.EventsTotal, People: e.People, PeopleTotal: e.PeopleTotal,
+		Addresses: e.Addresses, AddressesTotal: e.AddressesTotal}
+	for _, r := range e.Events {
+		ev.Events = append(ev.Events, [2]string{r.Vendor, r.ID})
+	}
+	b, err := json.Marshal(ev)
+	return string(b), err
+}
+
+func encodeIncident(in *model.Incident) (string, error) {
+	if in == nil {
+		return "", nil
+	}
+	b, err := json.Marshal(alertIncident{Range: in.Range, Addresses: in.Addresses, People: in.People,
+		Failures: in.Failures, FromMs: unixMs(in.From), ToMs: unixMs(in.To)})
+	return string(b), err
+}
+
+// nextSeq takes the next number of a counter within tx.
+func nextSeq(ctx context.Context, tx *sql.Tx, counter string, n int64) (last int64, err error) {
+	err = tx.QueryRowContext(ctx, `UPDATE counters SET n = n + ? WHERE name = ? RETURNING n`, n, counter).Scan(&last)
+	return last, err
+}
+
+// PutAlerts stores rule findings and, in the same transaction, the named
+// cursors (so an engine that restarts resumes exactly where its alerts
+// stand). A finding whose Key has a live alert (open or acknowledged)
+// updates it through merge (nil: the finding's fields replace the
+// alert's); otherwise it is a new open alert. Every insert and update
+// takes the next change sequence number. It returns the alerts as stored,
+// in the order of findings.
+func (s *SQLite) PutAlerts(ctx context.Context, now time.Time, findings []model.Alert, merge AlertMerge,
+	cursors map[string]string) ([]model.Alert, error) {
+	for i, f := range findings {
+		if f.Key == "" || f.Rule == "" {
+			return nil, fmt.Errorf("store: put alerts: finding %d has no key or rule", i)
+		}
+	}
+	out := make([]model.Alert, 0, len(findings))
+	err := s.inTx(ctx, "put alerts", func(tx *sql.Tx) error {
+		out = out[:0]
+		find, err := tx.PrepareContext(ctx, `SELECT `+alertColumns+` FROM alerts WHERE dedupe = ? AND state != 'resolved'`)
+		if err != nil {
+			return err
+		}
+		defer find.Close()
+		for _, f := range findings {
+			live, err := scanAlert(find.QueryRowContext(ctx, f.Key))
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				a, err := insertAlert(ctx, tx, now, f)
+				if err != nil {
+					return err
+				}
+				out = append(out, a)
+				continue
+			case err != nil:
+				return err
+			}
+			next := f
+			if merge != nil {
+				next = merge(live, f)
+			}
+			a, err := updateAlert(ctx, tx, now, live, next)
+			if err != nil {
+				return err
+			}
+			out = append(out, a)
+		}
+		for name, value := range cursors {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO cursors (name, value, updated_ms) VALUES (?, ?, ?)
+				ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms`,
+				name, value, unixMs(now)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func insertAlert(ctx context.Context, tx *sql.Tx, now time.Time, f model.Alert) (model.Alert, error) {
+	seq, err := nextSeq(ctx, tx, "alert_seq", 1)
+	if err != nil {
+		return model.Alert{}, err
+	}
+	ev, err := encodeEvidence(f.Evidence)
+	if err != nil {
+		return model.Alert{}, err
+	}
+	inc, err := encodeIncident(f.Incident)
+	if err != nil {
+		return model.Alert{}, err
+	}
+	a := f
+	a.State = model.AlertOpen
+	a.AckedBy, a.AckedAt, a.ResolvedBy, a.ResolvedAt = "", time.Time{}, "", time.Time{}
+	a.Created, a.Updated, a.Seq = now.UTC().Truncate(time.Millisecond), now.UTC().Truncate(time.Millisecond), seq
+	if a.Count <= 0 {
+		a.Count = 1
+	}
+	err = tx.QueryRowContext(ctx, `INSERT INTO alerts
+		(rule, kind, severity, state, dedupe, title, subject, first_ms, last_ms, count, evidence, incident, response,
+		 backfilled, acked_by, acked_ms, resolved_by, resolved_ms, created_ms, updated_ms, seq)
+		VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, '', 0, ?, ?, ?) RETURNING id`,
+		a.Rule, string(a.Kind), int(a.Severity), a.Key, a.Title, a.Subject, unixMs(a.FirstSeen), unixMs(a.LastSeen),
+		a.Count, ev, inc, a.Response.String(), a.Backfilled, unixMs(now), unixMs(now), seq).Scan(&a.ID)
+	return a, err
+}
+
+func updateAlert(ctx context.Context, tx *sql.Tx, now time.Time, live, next model.Alert) (model.Alert, error) {
+	seq, err := nextSeq(ctx, tx, "alert_seq", 1)
+	if err != nil {
+		return model.Alert{}, err
+	}
+	ev, err := encodeEvidence(next.Evidence)
+	if err != nil {
+		return model.Alert{}, err
+	}
+	inc, err := encodeIncident(next.Incident)
+	if err != nil {
+		return model.Alert{}, err
+	}
+	a := next
+	a.ID, a.Key, a.State = live.ID, live.Key, live.State
+	a.AckedBy, a.AckedAt, a.ResolvedBy, a.ResolvedAt = live.AckedBy, live.AckedAt, live.ResolvedBy, live.ResolvedAt
+	a.Created, a.Updated, a.Seq = live.Created, now.UTC().Truncate(time.Millisecond), seq
+	if a.Count <= 0 {
+		a.Count = live.Count
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE alerts SET rule = ?, kind = ?, severity = ?, title = ?, subject = ?,
+		first_ms = ?, last_ms = ?, count = ?, evidence = ?, incident = ?, response = ?, backfilled = ?,
+		updated_ms = ?, seq = ? WHERE id = ?`,
+		a.Rule, string(a.Kind), int(a.Severity), a.Title, a.Subject, unixMs(a.FirstSeen), unixMs(a.LastSeen), a.Count,
+		ev, inc, a.Response.String(), a.Backfilled, unixMs(now), seq, a.ID)
+	return a, err
+}
+
+// Alerts lists one page of alerts, newest first (by id), in the states
+// asked.
+func (s *SQLite) Alerts(ctx context.Context, q AlertQuery) ([]model.Alert, error) {
+	limit := q.Limit
+	switch {
+	case limit == 0:
+		limit = DefaultPageSize
+	case limit < 0 || limit > MaxPageSize:
+		return nil, fmt.Errorf("store: alerts: page size %d is not within 1–%d", q.Limit, MaxPageSize)
+	}
+	var w where
+	if len(q.States) > 0 {
+		args := make([]any, len(q.States))
+		for i, st := range q.States {
+			args[i] = string(st)
+		}
+		w.add(`state IN (`+marks(len(args))+`)`, args...)
+	}
+	if q.BeforeID > 0 {
+		w.add(`id < ?`, q.BeforeID)
+	}
+	return s.queryAlerts(ctx, "alerts", `SELECT `+alertColumns+` FROM alerts`+w.sql()+` ORDER BY id DESC LIMIT ?`,
+		append(w.args, limit)...)
+}
+
+// Alert returns one alert by id.
+func (s *SQLite) Alert(ctx context.Context, id int64) (model.Alert, error) {
+	a, err := scanAlert(s.read.QueryRowContext(ctx, `SELECT `+alertColumns+` FROM alerts WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return model.Alert{}, fmt.Errorf("store: alert %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return model.Alert{}, fmt.Errorf("store: alert %d: %w", id, err)
+	}
+	return a, nil
+}
+
+// AlertChanges returns up to limit alerts whose latest change is after
+// seq, in change order. Each alert comes once, as it is now; a reader that
+// keeps the Seq of the last one it got and asks again misses nothing.
+func (s *SQLite) AlertChanges(ctx context.Context, afterSeq int64, limit int) ([]model.Alert, error) {
+	if limit <= 0 || limit > MaxPageSize {
+		limit = MaxPageSize
+	}
+	return s.queryAlerts(ctx, "alert changes", `SELECT `+alertColumns+` FROM alerts WHERE seq > ? ORDER BY seq LIMIT ?`,
+		afterSeq, limit)
+}
+
+// AlertSeq is the newest change sequence number (0 when no alert was ever
+// written): a reader that starts now and wants only what comes next
+// starts there.
+func (s *SQLite) AlertSeq(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.read.QueryRowContext(ctx, `SELECT n FROM counters WHERE name = 'alert_seq'`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: alert seq: %w", err)
+	}
+	return n, nil
+}
+
+// LiveAlerts returns the live (open or acknowledged) alerts of the given
+// keys, by key; all of them when keys is nil.
+func (s *SQLite) LiveAlerts(ctx context.Context, keys []string) (map[string]model.Alert, error) {
+	query := `SELECT ` + alertColumns + ` FROM alerts WHERE state != 'resolved'`
+	var args []any
+	if keys != nil {
+		if len(keys) == 0 {
+			return map[string]model.Alert{}, nil
+		}
+		for _, k := range keys {
+			args = append(args, k)
+		}
+		query += ` AND dedupe IN (` + marks(len(keys)) + `)`
+	}
+	as, err := s.queryAlerts(ctx, "live alerts", query, args...)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]model.Alert, len(as))
+	for _, a := range as {
+		out[a.Key] = a
+	}
+	return out, nil
+}
+
+// CountAlerts counts alerts by state.
+func (s *SQLite) CountAlerts(ctx context.Context) (map[model.AlertState]int, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT state, count(*) FROM alerts GROUP BY state`)
+	if err != nil {
+		return nil, fmt.Errorf("store: count alerts: %w", err)
+	}
+	defer rows.Close()
+	out := map[model.AlertState]int{}
+	for rows.Next() {
+		var (
+			st string
+			n  int
+		)
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, fmt.Errorf("store: count alerts: %w", err)
+		}
+		out[model.AlertState(st)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: count alerts: %w", err)
+	}
+	return out, nil
+}
+
+func (s *SQLite) queryAlerts(ctx context.Context, op, query string, args ...any) ([]model.Alert, error) {
+	rows, err := s.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", op, err)
+	}
+	defer rows.Close()
+	var out []model.Alert
+	for rows.Next() {
+		a, err := scanAlert(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: %s: %w", op, err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: %s: %w", op, err)
+	}
+	return out, nil
+}
+
+// SetAlertState moves an alert to acknowledged or resolved, recording who
+// and when: open → acknowledged, open or acknowledged → resolved. Any
+// other change (a resolved alert, acknowledging twice, back to open) is
+// refused with ErrAlertState. It takes the next change sequence number.
+func (s *SQLite) SetAlertState(ctx context.Context, id int64, to model.AlertState, actor string, at time.Time) (model.Alert, error) {
+	var out model.Alert
+	err := s.inTx(ctx, "set alert state", func(tx *sql.Tx) error {
+		a, err := scanAlert(tx.QueryRowContext(ctx, `SELECT `+alertColumns+` FROM alerts WHERE id = ?`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("alert %d: %w", id, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if err := alertTransition(a.State, to); err != nil {
+			return fmt.Errorf("alert %d: %w", id, err)
+		}
+		seq, err := nextSeq(ctx, tx, "alert_seq", 1)
+		if err != nil {
+			return err
+		}
+		at = at.UTC().Truncate(time.Millisecond)
+		switch to {
+		case model.AlertAcknowledged:
+			a.AckedBy, a.AckedAt = actor, at
+		case model.AlertResolved:
+			a.ResolvedBy, a.ResolvedAt = actor, at
+		}
+		a.State, a.Updated, a.Seq = to, at, seq
+		_, err = tx.ExecContext(ctx, `UPDATE alerts SET state = ?, acked_by = ?, acked_ms = ?, resolved_by = ?,
+			resolved_ms = ?, updated_ms = ?, seq = ? WHERE id = ?`,
+			string(a.State), a.AckedBy, unixMs(a.AckedAt), a.ResolvedBy, unixMs(a.ResolvedAt), unixMs(at), seq, id)
+		out = a
+		return err
+	})
+	return out, err
+}
+
+// alertTransition says why an alert cannot go from one state to another
+// (nil when it can).
+func alertTransition(from, to model.AlertState) error {
+	switch {
+	case from == model.AlertResolved:
+		return fmt.Errorf("%w: it is resolved already", ErrAlertState)
+	case to == model.AlertAcknowledged && from == model.AlertAcknowledged:
+		return fmt.Errorf("%w: it is acknowledged already", ErrAlertState)
+	case to == model.AlertAcknowledged, to == model.AlertResolved:
+		return nil
+	}
+	return fmt.Errorf("%w: an alert cannot be set %s", ErrAlertState, to)
+}
+
+// PruneAlerts deletes resolved alerts resolved before a time, in batches
+// (live alerts stay whatever their age). It returns how many went.
+func (s *SQLite) PruneAlerts(ctx context.Context, before time.Time) (int, error) {
+	total := 0
+	for {
+		var n int64
+		err := s.inTx(ctx, "prune alerts", func(tx *sql.Tx) error {
+			res, err := tx.ExecContext(ctx, `DELETE FROM alerts WHERE id IN (
+				SELECT id FROM alerts WHERE state = 'resolved' AND resolved_ms < ? LIMIT ?)`, unixMs(before), s.pruneBatch)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+		total += int(n)
+		if n < int64(s.pruneBatch) {
+			return total, nil
+		}
+	}
+}

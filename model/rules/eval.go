@@ -32,11 +32,14 @@ type Evaluator struct {
 	rules   []Rule
 	windows []*window
 	levels  map[string]map[string]model.Level // person → vendor → level, for multi_vendor
+	// since is when each vendor's history began (its first poll); zero
+	// when it began before the evaluator started (seeded).
+	since map[string]time.Time
 }
 
 // New builds an evaluator of the enabled rules among rs.
 func New(rs []Rule) *Evaluator {
-	e := &Evaluator{levels: map[string]map[string]model.Level{}}
+	e := &Evaluator{levels: map[string]map[string]model.Level{}, since: map[string]time.Time{}}
 	for _, r := range rs {
 		if !r.Enabled {
 			continue
@@ -78,7 +81,8 @@ type window struct {
 }
 
 type subject struct {
-	recent []hit // sorted by time, within rule.Within of newest
+	recent []hit          // sorted by time, within rule.Within of newest
+	people map[string]int // hits in recent per person (shared_address)
 	newest time.Time
 	inc    *incident // the open incident, nil when none
 }
@@ -178,7 +182,7 @@ func (w *window) take(ev model.Event) (found []model.Alert, ok bool) {
 	}
 	s := w.subjects[key]
 	if s == nil {
-		s = &subject{}
+		s = &subject{people: map[string]int{}}
 		w.subjects[key] = s
 	}
 	if !s.newest.IsZero() && h.at.Before(s.newest.Add(-r.Within)) {
@@ -201,6 +205,9 @@ func (w *window) take(ev model.Event) (found []model.Alert, ok bool) {
 	// window lands inside).
 	i := sort.Search(len(s.recent), func(i int) bool { return s.recent[i].at.After(h.at) })
 	s.recent = slices.Insert(s.recent, i, h)
+	if r.Kind == model.KindSharedAddress {
+		s.people[h.person]++
+	}
 	if h.at.After(s.newest) {
 		s.newest = h.at
 	}
@@ -209,13 +216,20 @@ func (w *window) take(ev model.Event) (found []model.Alert, ok bool) {
 	}
 	cut := s.newest.Add(-r.Within)
 	j := sort.Search(len(s.recent), func(i int) bool { return !s.recent[i].at.Before(cut) })
+	if r.Kind == model.KindSharedAddress {
+		for _, x := range s.recent[:j] {
+			if s.people[x.person]--; s.people[x.person] <= 0 {
+				delete(s.people, x.person)
+			}
+		}
+	}
 	s.recent = s.recent[j:]
 
 	if s.inc != nil {
 		s.inc.add(h)
 		return found, true
 	}
-	if w.crossed(s.recent) {
+	if w.crossed(s) {
 		s.inc = &incident{addrs: map[string]bool{}, people: map[string]bool{}}
 		for _, x := range s.recent {
 			s.inc.add(x)
@@ -224,17 +238,13 @@ func (w *window) take(ev model.Event) (found []model.Alert, ok bool) {
 	return found, true
 }
 
-// crossed reports whether a window's hits reach the rule's threshold.
-func (w *window) crossed(hits []hit) bool {
+// crossed reports whether a subject's window reaches the rule's threshold.
+func (w *window) crossed(s *subject) bool {
 	switch w.rule.Kind {
 	case model.KindFailedBurst:
-		return len(hits) >= w.rule.Failures
+		return len(s.recent) >= w.rule.Failures
 	case model.KindSharedAddress:
-		people := map[string]bool{}
-		for _, h := range hits {
-			people[h.person] = true
-		}
-		return len(people) >= w.rule.People
+		return len(s.people) >= w.rule.People
 	}
 	return false
 }
@@ -321,13 +331,29 @@ func scoreFinding(r Rule, ev model.Event) model.Alert {
 func (e *Evaluator) SeedLevels(levels map[string]map[string]model.Level) {
 	for key, byVendor := range levels {
 		e.levels[key] = maps.Clone(byVendor)
+		for v := range byVendor {
+			e.since[v] = time.Time{}
+		}
 	}
 }
 
 // Changes evaluates level changes, in the order given (the history's).
+// A person's first reading in a vendor is a baseline on that vendor's
+// first poll, and a rise from None on any later one.
 func (e *Evaluator) Changes(chs []LevelChange) []model.Alert {
 	var out []model.Alert
 	for _, c := range chs {
+		start, known := e.since[c.Vendor]
+		if !known {
+			start = c.At
+			e.since[c.Vendor] = start
+		}
+		if c.First && c.At.After(start) {
+			// New to a vendor that was polled before: a vendor that lists
+			// only people at risk (Cloudflare) had them at none. Only the
+			// vendor's first poll is a baseline, not a change.
+			c.First, c.Previous = false, model.LevelNone
+		}
 		byVendor := e.levels[c.Key]
 		if byVendor == nil {
 			byVendor = map[string]model.Level{}

@@ -208,6 +208,11 @@ func TestLevelRiseAndMultiVendor(t *testing.T) {
 	if len(fs) != 2 || fs[0].Key != "rise:zoe@example.com:okta" || fs[1].Key != "two_vendors:zoe@example.com" {
 		t.Errorf("fall and rise again: %+v", fs)
 	}
+	// Someone new to a vendor polled before rose from None.
+	fs = ev.Changes([]LevelChange{{Key: "ava@example.com", Vendor: "cloudflare", At: t0.Add(7 * time.Minute), Level: model.LevelHigh, First: true}})
+	if len(fs) != 1 || fs[0].Title != "ava@example.com rose from None to High in cloudflare" {
+		t.Errorf("new in a known vendor: %+v", fs)
+	}
 	// Seeded levels count as known: a later change crosses from them.
 	ev2 := New(rs)
 	ev2.SeedLevels(map[string]map[string]model.Level{"zoe@example.com": {"okta": model.LevelCritical}})

@@ -177,12 +177,6 @@ func encodeIncident(in *model.Incident) (string, error) {
 	return string(b), err
 }
 
-// nextSeq takes the next number of a counter within tx.
-func nextSeq(ctx context.Context, tx *sql.Tx, counter string, n int64) (last int64, err error) {
-	err = tx.QueryRowContext(ctx, `UPDATE counters SET n = n + ? WHERE name = ? RETURNING n`, n, counter).Scan(&last)
-	return last, err
-}
-
 // PutAlerts stores rule findings and, in the same transaction, the named
 // cursors (so an engine that restarts resumes exactly where its alerts
 // stand). A finding whose Key has a live alert (open or acknowledged)
@@ -200,16 +194,16 @@ func (s *SQLite) PutAlerts(ctx context.Context, now time.Time, findings []model.
 	out := make([]model.Alert, 0, len(findings))
 	err := s.inTx(ctx, "put alerts", func(tx *sql.Tx) error {
 		out = out[:0]
-		find, err := tx.PrepareContext(ctx, `SELECT `+alertColumns+` FROM alerts WHERE dedupe = ? AND state != 'resolved'`)
+		st, err := prepareAlertStmts(ctx, tx)
+		defer st.close()
 		if err != nil {
 			return err
 		}
-		defer find.Close()
 		for _, f := range findings {
-			live, err := scanAlert(find.QueryRowContext(ctx, f.Key))
+			live, err := scanAlert(st.find.QueryRowContext(ctx, f.Key))
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
-				a, err := insertAlert(ctx, tx, now, f)
+				a, err := st.insertAlert(ctx, now, f)
 				if err != nil {
 					return err
 				}
@@ -222,7 +216,7 @@ func (s *SQLite) PutAlerts(ctx context.Context, now time.Time, findings []model.
 			if merge != nil {
 				next = merge(live, f)
 			}
-			a, err := updateAlert(ctx, tx, now, live, next)
+			a, err := st.updateAlert(ctx, now, live, next)
 			if err != nil {
 				return err
 			}
@@ -243,8 +237,51 @@ func (s *SQLite) PutAlerts(ctx context.Context, now time.Time, findings []model.
 	return out, nil
 }
 
-func insertAlert(ctx context.Context, tx *sql.Tx, now time.Time, f model.Alert) (model.Alert, error) {
-	seq, err := nextSeq(ctx, tx, "alert_seq", 1)
+// alertStmts are PutAlerts' statements, prepared once a transaction.
+type alertStmts struct {
+	find, seq, insert, update *sql.Stmt
+}
+
+func prepareAlertStmts(ctx context.Context, tx *sql.Tx) (*alertStmts, error) {
+	st := &alertStmts{}
+	for _, p := range []struct {
+		to    **sql.Stmt
+		query string
+	}{
+		{&st.find, `SELECT ` + alertColumns + ` FROM alerts WHERE dedupe = ? AND state != 'resolved'`},
+		{&st.seq, `UPDATE counters SET n = n + 1 WHERE name = 'alert_seq' RETURNING n`},
+		{&st.insert, `INSERT INTO alerts
+		(rule, kind, severity, state, dedupe, title, subject, first_ms, last_ms, count, evidence, incident, response,
+		 backfilled, acked_by, acked_ms, resolved_by, resolved_ms, created_ms, updated_ms, seq)
+		VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, '', 0, ?, ?, ?) RETURNING id`},
+		{&st.update, `UPDATE alerts SET rule = ?, kind = ?, severity = ?, title = ?, subject = ?,
+		first_ms = ?, last_ms = ?, count = ?, evidence = ?, incident = ?, response = ?, backfilled = ?,
+		updated_ms = ?, seq = ? WHERE id = ?`},
+	} {
+		var err error
+		if *p.to, err = tx.PrepareContext(ctx, p.query); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}
+
+func (st *alertStmts) close() {
+	for _, s := range []*sql.Stmt{st.find, st.seq, st.insert, st.update} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+func (st *alertStmts) nextSeq(ctx context.Context) (int64, error) {
+	var n int64
+	err := st.seq.QueryRowContext(ctx).Scan(&n)
+	return n, err
+}
+
+func (st *alertStmts) insertAlert(ctx context.Context, now time.Time, f model.Alert) (model.Alert, error) {
+	seq, err := st.nextSeq(ctx)
 	if err != nil {
 		return model.Alert{}, err
 	}
@@ -263,17 +300,13 @@ func insertAlert(ctx context.Context, tx *sql.Tx, now time.Time, f model.Alert) 
 	if a.Count <= 0 {
 		a.Count = 1
 	}
-	err = tx.QueryRowContext(ctx, `INSERT INTO alerts
-		(rule, kind, severity, state, dedupe, title, subject, first_ms, last_ms, count, evidence, incident, response,
-		 backfilled, acked_by, acked_ms, resolved_by, resolved_ms, created_ms, updated_ms, seq)
-		VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, '', 0, ?, ?, ?) RETURNING id`,
-		a.Rule, string(a.Kind), int(a.Severity), a.Key, a.Title, a.Subject, unixMs(a.FirstSeen), unixMs(a.LastSeen),
+	err = st.insert.QueryRowContext(ctx, a.Rule, string(a.Kind), int(a.Severity), a.Key, a.Title, a.Subject, unixMs(a.FirstSeen), unixMs(a.LastSeen),
 		a.Count, ev, inc, a.Response.String(), a.Backfilled, unixMs(now), unixMs(now), seq).Scan(&a.ID)
 	return a, err
 }
 
-func updateAlert(ctx context.Context, tx *sql.Tx, now time.Time, live, next model.Alert) (model.Alert, error) {
-	seq, err := nextSeq(ctx, tx, "alert_seq", 1)
+func (st *alertStmts) updateAlert(ctx context.Context, now time.Time, live, next model.Alert) (model.Alert, error) {
+	seq, err := st.nextSeq(ctx)
 	if err != nil {
 		return model.Alert{}, err
 	}
@@ -292,10 +325,7 @@ func updateAlert(ctx context.Context, tx *sql.Tx, now time.Time, live, next mode
 	if a.Count <= 0 {
 		a.Count = live.Count
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE alerts SET rule = ?, kind = ?, severity = ?, title = ?, subject = ?,
-		first_ms = ?, last_ms = ?, count = ?, evidence = ?, incident = ?, response = ?, backfilled = ?,
-		updated_ms = ?, seq = ? WHERE id = ?`,
-		a.Rule, string(a.Kind), int(a.Severity), a.Title, a.Subject, unixMs(a.FirstSeen), unixMs(a.LastSeen), a.Count,
+	_, err = st.update.ExecContext(ctx, a.Rule, string(a.Kind), int(a.Severity), a.Title, a.Subject, unixMs(a.FirstSeen), unixMs(a.LastSeen), a.Count,
 		ev, inc, a.Response.String(), a.Backfilled, unixMs(now), seq, a.ID)
 	return a, err
 }
@@ -445,7 +475,8 @@ func (s *SQLite) SetAlertState(ctx context.Context, id int64, to model.AlertStat
 		if err := alertTransition(a.State, to); err != nil {
 			return fmt.Errorf("alert %d: %w", id, err)
 		}
-		seq, err := nextSeq(ctx, tx, "alert_seq", 1)
+		var seq int64
+		err = tx.QueryRowContext(ctx, `UPDATE counters SET n = n + 1 WHERE name = 'alert_seq' RETURNING n`).Scan(&seq)
 		if err != nil {
 			return err
 		}

@@ -80,7 +80,7 @@ type AlertMerge func(live, finding model.Alert) model.Alert
 
 // alertEvidence is model.Evidence as stored.
 type alertEvidence struct {
-	Events         [][2]string `json:"e,omitempty"` // vendor, id
+	Events         []string    `json:"e,omitempty"` // vendor/id (a vendor's name has no slash)
 	EventsTotal    int         `json:"et,omitempty"`
 	People         []string    `json:"p,omitempty"`
 	PeopleTotal    int         `json:"pt,omitempty"`
@@ -130,8 +130,12 @@ func scanAlert(r rowScanner) (model.Alert, error) {
 		}
 		a.Evidence = model.Evidence{EventsTotal: ev.EventsTotal, People: ev.People, PeopleTotal: ev.PeopleTotal,
 			Addresses: ev.Addresses, AddressesTotal: ev.AddressesTotal}
-		for _, e := range ev.Events {
-			a.Evidence.Events = append(a.Evidence.Events, model.EventRef{Vendor: e[0], ID: e[1]})
+		if len(ev.Events) > 0 {
+			a.Evidence.Events = make([]model.EventRef, len(ev.Events))
+			for i, e := range ev.Events {
+				v, id, _ := strings.Cut(e, "/")
+				a.Evidence.Events[i] = model.EventRef{Vendor: v, ID: id}
+			}
 		}
 	}
 	if inc != "" {
@@ -161,8 +165,11 @@ func parseResponse(s string) model.Response {
 func encodeEvidence(e model.Evidence) (string, error) {
 	ev := alertEvidence{EventsTotal: e.EventsTotal, People: e.People, PeopleTotal: e.PeopleTotal,
 		Addresses: e.Addresses, AddressesTotal: e.AddressesTotal}
-	for _, r := range e.Events {
-		ev.Events = append(ev.Events, [2]string{r.Vendor, r.ID})
+	if len(e.Events) > 0 {
+		ev.Events = make([]string, len(e.Events))
+		for i, r := range e.Events {
+			ev.Events[i] = r.Vendor + "/" + r.ID
+		}
 	}
 	b, err := json.Marshal(ev)
 	return string(b), err

@@ -80,12 +80,12 @@ type AlertMerge func(live, finding model.Alert) model.Alert
 
 // alertEvidence is model.Evidence as stored.
 type alertEvidence struct {
-	Events         []string    `json:"e,omitempty"` // vendor/id (a vendor's name has no slash)
-	EventsTotal    int         `json:"et,omitempty"`
-	People         []string    `json:"p,omitempty"`
-	PeopleTotal    int         `json:"pt,omitempty"`
-	Addresses      []string    `json:"a,omitempty"`
-	AddressesTotal int         `json:"at,omitempty"`
+	Events         []string `json:"e,omitempty"` // vendor/id (a vendor's name has no slash)
+	EventsTotal    int      `json:"et,omitempty"`
+	People         []string `json:"p,omitempty"`
+	PeopleTotal    int      `json:"pt,omitempty"`
+	Addresses      []string `json:"a,omitempty"`
+	AddressesTotal int      `json:"at,omitempty"`
 }
 
 // alertIncident is model.Incident as stored.

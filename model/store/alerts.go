@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/risktop/risktop/model"
@@ -34,7 +36,10 @@ CREATE TABLE alerts (
 	first_ms    INTEGER NOT NULL,
 	last_ms     INTEGER NOT NULL,
 	count       INTEGER NOT NULL,
-	evidence    TEXT    NOT NULL, -- JSON (alertEvidence)
+	evidence    TEXT    NOT NULL, -- JSON (alertEvidence): the lists
+	events_total    INTEGER NOT NULL, -- the evidence's totals, apart: they change
+	people_total    INTEGER NOT NULL, -- on every update, the lists stop at 500
+	addresses_total INTEGER NOT NULL,
 	incident    TEXT    NOT NULL, -- JSON (alertIncident); '' when none
 	response    TEXT    NOT NULL, -- model.Response.String()
 	backfilled  INTEGER NOT NULL,
@@ -78,14 +83,12 @@ type AlertQuery struct {
 // response, backfilled); state, acknowledgement and ids are the store's.
 type AlertMerge func(live, finding model.Alert) model.Alert
 
-// alertEvidence is model.Evidence as stored.
+// alertEvidence is model.Evidence's lists as stored (the totals have
+// columns of their own).
 type alertEvidence struct {
-	Events         []string `json:"e,omitempty"` // vendor/id (a vendor's name has no slash)
-	EventsTotal    int      `json:"et,omitempty"`
-	People         []string `json:"p,omitempty"`
-	PeopleTotal    int      `json:"pt,omitempty"`
-	Addresses      []string `json:"a,omitempty"`
-	AddressesTotal int      `json:"at,omitempty"`
+	Events    []string `json:"e,omitempty"` // vendor/id (a vendor's name has no slash)
+	People    []string `json:"p,omitempty"`
+	Addresses []string `json:"a,omitempty"`
 }
 
 // alertIncident is model.Incident as stored.
@@ -99,7 +102,7 @@ type alertIncident struct {
 }
 
 const alertColumns = `id, rule, kind, severity, state, dedupe, title, subject, first_ms, last_ms, count,
-	evidence, incident, response, backfilled, acked_by, acked_ms, resolved_by, resolved_ms, created_ms, updated_ms, seq`
+	evidence, events_total, people_total, addresses_total, incident, response, backfilled, acked_by, acked_ms, resolved_by, resolved_ms, created_ms, updated_ms, seq`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -113,7 +116,7 @@ func scanAlert(r rowScanner) (model.Alert, error) {
 		backfilled                       bool
 	)
 	if err := r.Scan(&a.ID, &a.Rule, &kind, &severity, &state, &a.Key, &a.Title, &a.Subject, &firstMs, &lastMs,
-		&a.Count, &evidence, &inc, &resp, &backfilled, &a.AckedBy, &ackMs, &a.ResolvedBy, &resMs,
+		&a.Count, &evidence, &a.Evidence.EventsTotal, &a.Evidence.PeopleTotal, &a.Evidence.AddressesTotal, &inc, &resp, &backfilled, &a.AckedBy, &ackMs, &a.ResolvedBy, &resMs,
 		&createdMs, &updatedMs, &a.Seq); err != nil {
 		return model.Alert{}, err
 	}
@@ -128,8 +131,7 @@ func scanAlert(r rowScanner) (model.Alert, error) {
 		if err := json.Unmarshal([]byte(evidence), &ev); err != nil {
 			return model.Alert{}, fmt.Errorf("alert %d: evidence: %w", a.ID, err)
 		}
-		a.Evidence = model.Evidence{EventsTotal: ev.EventsTotal, People: ev.People, PeopleTotal: ev.PeopleTotal,
-			Addresses: ev.Addresses, AddressesTotal: ev.AddressesTotal}
+		a.Evidence.People, a.Evidence.Addresses = ev.People, ev.Addresses
 		if len(ev.Events) > 0 {
 			a.Evidence.Events = make([]model.EventRef, len(ev.Events))
 			for i, e := range ev.Events {
@@ -163,8 +165,7 @@ func parseResponse(s string) model.Response {
 }
 
 func encodeEvidence(e model.Evidence) (string, error) {
-	ev := alertEvidence{EventsTotal: e.EventsTotal, People: e.People, PeopleTotal: e.PeopleTotal,
-		Addresses: e.Addresses, AddressesTotal: e.AddressesTotal}
+	ev := alertEvidence{People: e.People, Addresses: e.Addresses}
 	if len(e.Events) > 0 {
 		ev.Events = make([]string, len(e.Events))
 		for i, r := range e.Events {
@@ -199,15 +200,17 @@ func (s *SQLite) PutAlerts(ctx context.Context, now time.Time, findings []model.
 		}
 	}
 	out := make([]model.Alert, 0, len(findings))
+	var wrote map[string]model.Alert // this transaction's writes, for the cache once committed
 	err := s.inTx(ctx, "put alerts", func(tx *sql.Tx) error {
 		out = out[:0]
+		wrote = map[string]model.Alert{}
 		st, err := prepareAlertStmts(ctx, tx)
 		defer st.close()
 		if err != nil {
 			return err
 		}
 		for _, f := range findings {
-			live, err := scanAlert(st.find.QueryRowContext(ctx, f.Key))
+			live, err := s.liveAlert(ctx, st, f.Key, wrote)
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
 				a, err := st.insertAlert(ctx, now, f)
@@ -215,6 +218,7 @@ func (s *SQLite) PutAlerts(ctx context.Context, now time.Time, findings []model.
 					return err
 				}
 				out = append(out, a)
+				wrote[a.Key] = a
 				continue
 			case err != nil:
 				return err
@@ -228,6 +232,7 @@ func (s *SQLite) PutAlerts(ctx context.Context, now time.Time, findings []model.
 				return err
 			}
 			out = append(out, a)
+			wrote[a.Key] = a
 		}
 		for name, value := range cursors {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO cursors (name, value, updated_ms) VALUES (?, ?, ?)
@@ -241,12 +246,68 @@ func (s *SQLite) PutAlerts(ctx context.Context, now time.Time, findings []model.
 	if err != nil {
 		return nil, err
 	}
+	s.alerts.put(wrote)
 	return out, nil
+}
+
+// alertCache keeps the live alerts this store last wrote, by key, so
+// PutAlerts need not read and decode one back: it checks the stored seq
+// is still the one it wrote (an acknowledgement, another process or a
+// prune changes or removes it, and then it reads the row).
+type alertCache struct {
+	mu sync.Mutex
+	m  map[string]model.Alert
+}
+
+// maxCachedAlerts bounds the cache (an alert holds up to 1,500 evidence
+// items); past it the cache starts over.
+const maxCachedAlerts = 2000
+
+func (c *alertCache) get(key string) (model.Alert, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	a, ok := c.m[key]
+	return a, ok
+}
+
+func (c *alertCache) put(as map[string]model.Alert) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m)+len(as) > maxCachedAlerts {
+		c.m = make(map[string]model.Alert, len(as))
+	}
+	for k, a := range as {
+		if a.Live() {
+			c.m[k] = a
+		} else {
+			delete(c.m, k)
+		}
+	}
+}
+
+// liveAlert is the live alert of key (sql.ErrNoRows when none): from this
+// transaction's writes, or the cache when the stored seq still matches,
+// else read.
+func (s *SQLite) liveAlert(ctx context.Context, st *alertStmts, key string, wrote map[string]model.Alert) (model.Alert, error) {
+	if a, ok := wrote[key]; ok {
+		return a, nil
+	}
+	if a, ok := s.alerts.get(key); ok {
+		var seq int64
+		err := st.current.QueryRowContext(ctx, a.ID).Scan(&seq)
+		if err == nil && seq == a.Seq {
+			return a, nil
+		}
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return model.Alert{}, err
+		}
+	}
+	return scanAlert(st.find.QueryRowContext(ctx, key))
 }
 
 // alertStmts are PutAlerts' statements, prepared once a transaction.
 type alertStmts struct {
-	find, seq, insert, update *sql.Stmt
+	find, current, seq, insert, update, updateKeep *sql.Stmt
 }
 
 func prepareAlertStmts(ctx context.Context, tx *sql.Tx) (*alertStmts, error) {
@@ -256,14 +317,20 @@ func prepareAlertStmts(ctx context.Context, tx *sql.Tx) (*alertStmts, error) {
 		query string
 	}{
 		{&st.find, `SELECT ` + alertColumns + ` FROM alerts WHERE dedupe = ? AND state != 'resolved'`},
+		{&st.current, `SELECT seq FROM alerts WHERE id = ? AND state != 'resolved'`},
 		{&st.seq, `UPDATE counters SET n = n + 1 WHERE name = 'alert_seq' RETURNING n`},
 		{&st.insert, `INSERT INTO alerts
-		(rule, kind, severity, state, dedupe, title, subject, first_ms, last_ms, count, evidence, incident, response,
+		(rule, kind, severity, state, dedupe, title, subject, first_ms, last_ms, count, evidence,
+		 events_total, people_total, addresses_total, incident, response,
 		 backfilled, acked_by, acked_ms, resolved_by, resolved_ms, created_ms, updated_ms, seq)
-		VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, '', 0, ?, ?, ?) RETURNING id`},
+		VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, '', 0, ?, ?, ?) RETURNING id`},
 		{&st.update, `UPDATE alerts SET rule = ?, kind = ?, severity = ?, title = ?, subject = ?,
-		first_ms = ?, last_ms = ?, count = ?, evidence = ?, incident = ?, response = ?, backfilled = ?,
-		updated_ms = ?, seq = ? WHERE id = ?`},
+		first_ms = ?, last_ms = ?, count = ?, events_total = ?, people_total = ?, addresses_total = ?,
+		incident = ?, response = ?, backfilled = ?, updated_ms = ?, seq = ?, evidence = ? WHERE id = ?`},
+		// The same, leaving the evidence's lists as they are.
+		{&st.updateKeep, `UPDATE alerts SET rule = ?, kind = ?, severity = ?, title = ?, subject = ?,
+		first_ms = ?, last_ms = ?, count = ?, events_total = ?, people_total = ?, addresses_total = ?,
+		incident = ?, response = ?, backfilled = ?, updated_ms = ?, seq = ? WHERE id = ?`},
 	} {
 		var err error
 		if *p.to, err = tx.PrepareContext(ctx, p.query); err != nil {
@@ -274,7 +341,7 @@ func prepareAlertStmts(ctx context.Context, tx *sql.Tx) (*alertStmts, error) {
 }
 
 func (st *alertStmts) close() {
-	for _, s := range []*sql.Stmt{st.find, st.seq, st.insert, st.update} {
+	for _, s := range []*sql.Stmt{st.find, st.current, st.seq, st.insert, st.update, st.updateKeep} {
 		if s != nil {
 			s.Close()
 		}
@@ -307,17 +374,14 @@ func (st *alertStmts) insertAlert(ctx context.Context, now time.Time, f model.Al
 	if a.Count <= 0 {
 		a.Count = 1
 	}
-	err = st.insert.QueryRowContext(ctx, a.Rule, string(a.Kind), int(a.Severity), a.Key, a.Title, a.Subject, unixMs(a.FirstSeen), unixMs(a.LastSeen),
-		a.Count, ev, inc, a.Response.String(), a.Backfilled, unixMs(now), unixMs(now), seq).Scan(&a.ID)
+	err = st.insert.QueryRowContext(ctx, a.Rule, string(a.Kind), int(a.Severity), a.Key, a.Title, a.Subject,
+		unixMs(a.FirstSeen), unixMs(a.LastSeen), a.Count, ev, a.Evidence.EventsTotal, a.Evidence.PeopleTotal,
+		a.Evidence.AddressesTotal, inc, a.Response.String(), a.Backfilled, unixMs(now), unixMs(now), seq).Scan(&a.ID)
 	return a, err
 }
 
 func (st *alertStmts) updateAlert(ctx context.Context, now time.Time, live, next model.Alert) (model.Alert, error) {
 	seq, err := st.nextSeq(ctx)
-	if err != nil {
-		return model.Alert{}, err
-	}
-	ev, err := encodeEvidence(next.Evidence)
 	if err != nil {
 		return model.Alert{}, err
 	}
@@ -332,9 +396,27 @@ func (st *alertStmts) updateAlert(ctx context.Context, now time.Time, live, next
 	if a.Count <= 0 {
 		a.Count = live.Count
 	}
-	_, err = st.update.ExecContext(ctx, a.Rule, string(a.Kind), int(a.Severity), a.Title, a.Subject, unixMs(a.FirstSeen), unixMs(a.LastSeen), a.Count,
-		ev, inc, a.Response.String(), a.Backfilled, unixMs(now), seq, a.ID)
+	args := []any{a.Rule, string(a.Kind), int(a.Severity), a.Title, a.Subject, unixMs(a.FirstSeen), unixMs(a.LastSeen),
+		a.Count, a.Evidence.EventsTotal, a.Evidence.PeopleTotal, a.Evidence.AddressesTotal, inc, a.Response.String(),
+		a.Backfilled, unixMs(now), seq}
+	if sameLists(live.Evidence, a.Evidence) {
+		// Lists that stopped growing (they hold 500 at most) are not
+		// written again.
+		_, err = st.updateKeep.ExecContext(ctx, append(args, a.ID)...)
+		return a, err
+	}
+	ev, err := encodeEvidence(a.Evidence)
+	if err != nil {
+		return model.Alert{}, err
+	}
+	_, err = st.update.ExecContext(ctx, append(args, ev, a.ID)...)
 	return a, err
+}
+
+// sameLists reports whether two evidences hold the same lists (totals
+// aside).
+func sameLists(a, b model.Evidence) bool {
+	return slices.Equal(a.Events, b.Events) && slices.Equal(a.People, b.People) && slices.Equal(a.Addresses, b.Addresses)
 }
 
 // Alerts lists one page of alerts, newest first (by id), in the states

@@ -65,7 +65,8 @@ type SQLite struct {
 	// process, whose items left sending were interrupted by a crash.
 	session   string
 	uids      uidCache
-	feedUsers feedUsers // the detection feed's users, by uid (feed.go)
+	feedUsers feedUsers  // the detection feed's users, by uid (feed.go)
+	alerts    alertCache // the live alerts last written (alerts.go)
 	// checkpointer copies the WAL into the database file in the
 	// background (see checkpointLoop); nil in memory.
 	checkpointer *sql.DB

@@ -189,9 +189,12 @@ func encodeIncident(in *model.Incident) (string, error) {
 // cursors (so an engine that restarts resumes exactly where its alerts
 // stand). A finding whose Key has a live alert (open or acknowledged)
 // updates it through merge (nil: the finding's fields replace the
-// alert's); otherwise it is a new open alert. Every insert and update
-// takes the next change sequence number. It returns the alerts as stored,
-// in the order of findings.
+// alert's); otherwise it is a new open alert. A back-filled live alert
+// does not absorb a fresh (not back-filled) finding: it is resolved by
+// SystemActor and the finding starts a new alert, so news is never hidden
+// in an old alert. Every insert and update takes the next change sequence
+// number. It returns the alerts as stored, in the order of findings (a
+// superseded alert just before the alert that superseded it).
 func (s *SQLite) PutAlerts(ctx context.Context, now time.Time, findings []model.Alert, merge AlertMerge,
 	cursors map[string]string) ([]model.Alert, error) {
 	for i, f := range findings {
@@ -223,6 +226,21 @@ func (s *SQLite) PutAlerts(ctx context.Context, now time.Time, findings []model.
 			case err != nil:
 				return err
 			}
+			if live.Backfilled && !f.Backfilled {
+				// History does not absorb news: the back-filled alert is
+				// resolved, and the fresh finding starts an alert of its own.
+				old, err := st.resolve(ctx, now, live, SystemActor)
+				if err != nil {
+					return err
+				}
+				a, err := st.insertAlert(ctx, now, f)
+				if err != nil {
+					return err
+				}
+				out = append(out, old, a)
+				wrote[a.Key] = a
+				continue
+			}
 			next := f
 			if merge != nil {
 				next = merge(live, f)
@@ -248,6 +266,22 @@ func (s *SQLite) PutAlerts(ctx context.Context, now time.Time, findings []model.
 	}
 	s.alerts.put(wrote)
 	return out, nil
+}
+
+// SystemActor resolves a back-filled alert that a fresh finding
+// supersedes (see PutAlerts).
+const SystemActor = "risktop"
+
+// resolve marks a live alert resolved by actor.
+func (st *alertStmts) resolve(ctx context.Context, now time.Time, a model.Alert, actor string) (model.Alert, error) {
+	seq, err := st.nextSeq(ctx)
+	if err != nil {
+		return model.Alert{}, err
+	}
+	now = now.UTC().Truncate(time.Millisecond)
+	a.State, a.ResolvedBy, a.ResolvedAt, a.Updated, a.Seq = model.AlertResolved, actor, now, now, seq
+	_, err = st.resolveStmt.ExecContext(ctx, actor, unixMs(now), unixMs(now), seq, a.ID)
+	return a, err
 }
 
 // alertCache keeps the live alerts this store last wrote, by key, so
@@ -307,7 +341,7 @@ func (s *SQLite) liveAlert(ctx context.Context, st *alertStmts, key string, wrot
 
 // alertStmts are PutAlerts' statements, prepared once a transaction.
 type alertStmts struct {
-	find, current, seq, insert, update, updateKeep *sql.Stmt
+	find, current, seq, insert, update, updateKeep, resolveStmt *sql.Stmt
 }
 
 func prepareAlertStmts(ctx context.Context, tx *sql.Tx) (*alertStmts, error) {
@@ -318,6 +352,8 @@ func prepareAlertStmts(ctx context.Context, tx *sql.Tx) (*alertStmts, error) {
 	}{
 		{&st.find, `SELECT ` + alertColumns + ` FROM alerts WHERE dedupe = ? AND state != 'resolved'`},
 		{&st.current, `SELECT seq FROM alerts WHERE id = ? AND state != 'resolved'`},
+		{&st.resolveStmt, `UPDATE alerts SET state = 'resolved', resolved_by = ?, resolved_ms = ?, updated_ms = ?, seq = ?
+		WHERE id = ?`},
 		{&st.seq, `UPDATE counters SET n = n + 1 WHERE name = 'alert_seq' RETURNING n`},
 		{&st.insert, `INSERT INTO alerts
 		(rule, kind, severity, state, dedupe, title, subject, first_ms, last_ms, count, evidence,
@@ -341,7 +377,7 @@ func prepareAlertStmts(ctx context.Context, tx *sql.Tx) (*alertStmts, error) {
 }
 
 func (st *alertStmts) close() {
-	for _, s := range []*sql.Stmt{st.find, st.current, st.seq, st.insert, st.update, st.updateKeep} {
+	for _, s := range []*sql.Stmt{st.find, st.current, st.seq, st.insert, st.update, st.updateKeep, st.resolveStmt} {
 		if s != nil {
 			s.Close()
 		}

@@ -378,3 +378,28 @@ func TestPutAlertsKeepsListsAndSeesOtherWriters(t *testing.T) {
 		t.Fatalf("after a resolution elsewhere: %+v", got[0])
 	}
 }
+
+// A fresh finding on a back-filled alert resolves it and starts its own
+// alert; a back-filled finding on a fresh alert merges as usual.
+func TestPutAlertsHistoryDoesNotAbsorbNews(t *testing.T) {
+	s := openMem(t)
+	ctx := context.Background()
+	old := burstFinding("203.0.113.0/24", 5, fixtureNow.Add(-6*time.Hour), fixtureNow.Add(-6*time.Hour))
+	old.Backfilled = true
+	got, err := s.PutAlerts(ctx, fixtureNow, []model.Alert{old}, nil, nil)
+	must(t, err)
+	first := got[0]
+	fresh := burstFinding("203.0.113.0/24", 30, fixtureNow, fixtureNow)
+	got, err = s.PutAlerts(ctx, fixtureNow, []model.Alert{fresh}, nil, nil)
+	must(t, err)
+	if len(got) != 2 || got[0].ID != first.ID || got[0].State != model.AlertResolved || got[0].ResolvedBy != SystemActor ||
+		got[1].ID == first.ID || got[1].State != model.AlertOpen || got[1].Backfilled || got[1].Seq != got[0].Seq+1 {
+		t.Fatalf("got %+v", got)
+	}
+	live := got[1]
+	got, err = s.PutAlerts(ctx, fixtureNow, []model.Alert{old}, nil, nil)
+	must(t, err)
+	if len(got) != 1 || got[0].ID != live.ID || got[0].State != model.AlertOpen {
+		t.Fatalf("history onto news: %+v", got)
+	}
+}

@@ -16,7 +16,7 @@ func TestEveryMistakeClass(t *testing.T) {
 		{"unknown key, with a did-you-mean", "unknown_key",
 			`unknown_key.yaml:9:5: sources.cloudflare.api_tokne: unknown key; did you mean "api_token"?`},
 		{"unknown key, with the keys expected", "unknown_key",
-			`unknown_key.yaml:2:1: colour: unknown key; expected refresh, read_only, store, retention, audit_log, export_dir, serve, sources or notify`},
+			`unknown_key.yaml:2:1: colour: unknown key; expected refresh, read_only, store, retention, audit_log, export_dir, serve, sources, rules or notify`},
 		{"unknown source", "unknown_key", `unknown_key.yaml:5:3: sources.onelgoin: unknown source; did you mean "onelogin"?`},
 		{"a key holding escape or bidi characters", "hostile_key",
 			`hostile_key.yaml:7:3: sources."okta\u202e": unknown source; did you mean "okta"?`},

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/risktop/risktop/model/rules"
 	"github.com/risktop/risktop/sources/vendorkit"
 )
 
@@ -37,6 +38,7 @@ type Config struct {
 	AuditLog  string        // JSON-lines copy of the audit log; "" for none
 	ExportDir string        // where the dashboard writes CSV/JSON exports (resolved)
 	Serve     Serve         // risktop serve's limits
+	Rules     []rules.Rule  // the detection rules: the defaults, changed and added to by rules:
 	Notify    Notify        // where alerts are sent besides the dashboard (notify.go)
 
 	sources []source // the configured vendors, in the order Load was given them

@@ -23,7 +23,7 @@ import (
 )
 
 var (
-	topKeys   = []string{"refresh", "read_only", "store", "retention", "audit_log", "export_dir", "serve", "sources", "notify"}
+	topKeys   = []string{"refresh", "read_only", "store", "retention", "audit_log", "export_dir", "serve", "sources", "rules", "notify"}
 	serveKeys = []string{"idle_timeout", "max_sessions"}
 )
 
@@ -238,6 +238,7 @@ func (d *decoder) config(root *yaml.Node) *Config {
 	}
 
 	cfg.Serve = d.serve(top)
+	cfg.Rules = d.rules(top)
 	cfg.Notify = d.notify(top)
 
 	var srcNode *yaml.Node

@@ -108,6 +108,7 @@ func runDashboard(ctx context.Context, args []string, out, errOut io.Writer) err
 	uiCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	app.RunPollers(uiCtx, &wg, pollers, cfg, log)
+	app.RunDetections(uiCtx, &wg, st, bus, cfg, log)
 	app.RunSender(uiCtx, &wg, svc, log)
 	app.RunNotifier(uiCtx, &wg, notifier, log)
 	screen := termnotify.Lock(tty) // frames, copies and notifications, each whole

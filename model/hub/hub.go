@@ -63,6 +63,22 @@ type ActionsChanged struct{}
 
 func (ActionsChanged) Key() string { return "actions" }
 
+// AlertsChanged says alerts were added or changed (the detection engine
+// found something, an operator acknowledged or resolved one): screens
+// reload, and readers ask the store for the changes after the Seq they
+// last saw. Seq is the newest change sequence number; announcements
+// coalesce into the highest.
+type AlertsChanged struct{ Seq int64 }
+
+func (AlertsChanged) Key() string { return "alerts" }
+
+func (m AlertsChanged) merge(prev Msg) Msg {
+	if p, ok := prev.(AlertsChanged); ok && p.Seq > m.Seq {
+		return p
+	}
+	return m
+}
+
 // Hub fans messages out. Publish never blocks on a subscriber.
 type Hub struct {
 	mu   sync.Mutex

@@ -51,3 +51,18 @@ func TestLateSubscriberSeesTheCurrentStateAtOnce(t *testing.T) {
 		t.Fatal("closed subscription still receives")
 	}
 }
+
+// AlertsChanged announcements coalesce into the highest sequence number,
+// whatever order they come in.
+func TestAlertsChangedCoalesces(t *testing.T) {
+	h := New()
+	sub := h.Subscribe()
+	defer sub.Close()
+	h.Publish(AlertsChanged{Seq: 5})
+	h.Publish(AlertsChanged{Seq: 9})
+	h.Publish(AlertsChanged{Seq: 7})
+	got := sub.Take()
+	if len(got) != 1 || got[0] != (AlertsChanged{Seq: 9}) {
+		t.Fatalf("took %+v", got)
+	}
+}

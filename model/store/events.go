@@ -145,9 +145,14 @@ func (s *SQLite) PutEvents(ctx context.Context, events []model.Event) (int, erro
 			}
 			resolved[i] = uid
 		}
+		// feed numbers events in the order they were stored (feed.go).
+		var feed int64
+		if err := tx.QueryRowContext(ctx, `SELECT n FROM counters WHERE name = 'event_feed'`).Scan(&feed); err != nil {
+			return err
+		}
 		ins, err := tx.PrepareContext(ctx, `INSERT INTO events
-			(seq, vendor, id, uid, type, type_name, ip, ip_bin, score, level, app, reasons, fields)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			(seq, vendor, id, uid, type, type_name, ip, ip_bin, score, level, app, reasons, fields, feed)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (vendor, id) DO NOTHING`)
 		if err != nil {
 			return err
@@ -155,7 +160,7 @@ func (s *SQLite) PutEvents(ctx context.Context, events []model.Event) (int, erro
 		defer ins.Close()
 		for i, r := range rows {
 			e := r.e
-			n, err := insertEvent(ctx, ins, r, resolved[i])
+			n, err := insertEvent(ctx, ins, r, resolved[i], feed+1)
 			if err != nil {
 				return fmt.Errorf("event %s/%s: %w", e.Vendor, e.ID, err)
 			}
@@ -163,8 +168,10 @@ func (s *SQLite) PutEvents(ctx context.Context, events []model.Event) (int, erro
 				continue // already stored
 			}
 			inserted++
+			feed++
 		}
-		return nil
+		_, err = tx.ExecContext(ctx, `UPDATE counters SET n = ? WHERE name = 'event_feed'`, feed)
+		return err
 	})
 	if err != nil {
 		return 0, err
@@ -176,12 +183,12 @@ func (s *SQLite) PutEvents(ctx context.Context, events []model.Event) (int, erro
 // insertEvent inserts one row, moving to the next tiebreak when another
 // event of the same millisecond holds this one. n is 0 when the event was
 // already stored.
-func insertEvent(ctx context.Context, ins *sql.Stmt, r eventRow, uid any) (n int64, err error) {
+func insertEvent(ctx context.Context, ins *sql.Stmt, r eventRow, uid any, feed int64) (n int64, err error) {
 	e := r.e
 	tie := tieOf(e.Vendor, e.ID)
 	for range 64 {
 		res, err := ins.ExecContext(ctx, seqOf(r.ms, tie), e.Vendor, e.ID, uid, e.Type, e.TypeName, r.ip, r.ipBin,
-			e.Score, int(e.Level), e.App, e.Reasons, r.fields)
+			e.Score, int(e.Level), e.App, e.Reasons, r.fields, feed)
 		if isPrimaryKeyClash(err) {
 			tie++
 			continue

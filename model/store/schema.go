@@ -161,7 +161,9 @@ ALTER TABLE outbox ADD COLUMN previous_level INTEGER NOT NULL DEFAULT 0;  -- a p
 ALTER TABLE outbox ADD COLUMN source         TEXT    NOT NULL DEFAULT ''; -- the vendor whose rating a person's level is
 CREATE INDEX outbox_subject ON outbox (subject) WHERE subject != '';
 `,
-	// 5: notifications on their way to a webhook or syslog (deliveries.go).
+	// 5: detections: alerts, their change sequence, the event feed (alerts.go).
+	alertsSchema,
+	// 6: notifications on their way to a webhook or syslog (deliveries.go).
 	deliveriesSchema,
 }
 

@@ -123,6 +123,39 @@ type Store interface {
 	SaveView(ctx context.Context, owner string, v SavedView) error
 	SavedViews(ctx context.Context, owner string) ([]SavedView, error)
 
+	// Detections (issue 16: the engine and the alerts; see alerts.go, feed.go).
+	//
+	// PutAlerts stores rule findings (a live alert of the same Key is
+	// updated through merge, else a new open alert starts) and cursors, in
+	// one transaction; every insert or update takes the next change
+	// sequence number.
+	PutAlerts(ctx context.Context, now time.Time, findings []model.Alert, merge AlertMerge, cursors map[string]string) ([]model.Alert, error)
+	// Alerts lists a page of alerts newest first; Alert returns one.
+	Alerts(ctx context.Context, q AlertQuery) ([]model.Alert, error)
+	Alert(ctx context.Context, id int64) (model.Alert, error)
+	// AlertChanges returns the alerts changed after a sequence number, in
+	// change order; AlertSeq is the newest number.
+	AlertChanges(ctx context.Context, afterSeq int64, limit int) ([]model.Alert, error)
+	AlertSeq(ctx context.Context) (int64, error)
+	// LiveAlerts returns the open and acknowledged alerts of keys (nil: all).
+	LiveAlerts(ctx context.Context, keys []string) (map[string]model.Alert, error)
+	// CountAlerts counts alerts by state.
+	CountAlerts(ctx context.Context) (map[model.AlertState]int, error)
+	// SetAlertState acknowledges or resolves an alert (ErrAlertState for
+	// an impossible change).
+	SetAlertState(ctx context.Context, id int64, to model.AlertState, actor string, at time.Time) (model.Alert, error)
+	// PruneAlerts deletes alerts resolved before a time.
+	PruneAlerts(ctx context.Context, before time.Time) (int, error)
+	// EventFeed, FeedHead and FeedEventsFrom read events in the order they
+	// were stored; HistoryFeed, HistoryHead and LatestLevels read the risk
+	// history so (see feed.go).
+	EventFeed(ctx context.Context, after int64, limit int) ([]FeedEvent, error)
+	FeedHead(ctx context.Context) (int64, error)
+	FeedEventsFrom(ctx context.Context, from time.Time, upTo int64, limit int) ([]FeedEvent, error)
+	HistoryFeed(ctx context.Context, after int64, limit int) ([]LevelChange, error)
+	HistoryHead(ctx context.Context) (int64, error)
+	LatestLevels(ctx context.Context, upTo int64) (map[string]map[string]model.Level, error)
+
 	// Prune deletes events, history, snapshots and sent pushes older than
 	// before (the audit log and unsent pushes are kept). Scheduling is the
 	// caller's: see PruneEvery and DefaultRetention.

@@ -71,6 +71,9 @@ type Options struct {
 	// Changed is called (never while holding a lock, never blocking for
 	// long) after the outbox or the audit log changed, so views reload.
 	Changed func()
+	// AlertsChanged is called after an alert was acknowledged or
+	// resolved, with its new change sequence number (see alerts.go).
+	AlertsChanged func(seq int64)
 	// NewTimer makes the sender's timers (default time.NewTimer); tests
 	// pass a fake clock's, together with Now.
 	NewTimer func(d time.Duration) (c <-chan time.Time, stop func() bool)

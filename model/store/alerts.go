@@ -1,0 +1,662 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/risktop/risktop/model"
+)
+
+// alertsSchema is the detections' migration: the alerts, the counters
+// behind their change sequence and the event feed, and the events' feed
+// column (see feed.go).
+var alertsSchema = `
+CREATE TABLE counters (
+	name TEXT    PRIMARY KEY,
+	n    INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO counters (name, n) VALUES ('alert_seq', 0), ('event_feed', 0);
+
+CREATE TABLE alerts (
+	id          INTEGER PRIMARY KEY AUTOINCREMENT,
+	rule        TEXT    NOT NULL,
+	kind        TEXT    NOT NULL,
+	severity    INTEGER NOT NULL,
+	state       TEXT    NOT NULL CHECK (state IN ('open', 'acknowledged', 'resolved')),
+	dedupe      TEXT    NOT NULL, -- rule and subject: one live alert each
+	title       TEXT    NOT NULL,
+	subject     TEXT    NOT NULL,
+	first_ms    INTEGER NOT NULL,
+	last_ms     INTEGER NOT NULL,
+	count       INTEGER NOT NULL,
+	evidence    TEXT    NOT NULL, -- JSON (alertEvidence): the lists
+	events_total    INTEGER NOT NULL, -- the evidence's totals, apart: they change
+	people_total    INTEGER NOT NULL, -- on every update, the lists stop at 500
+	addresses_total INTEGER NOT NULL,
+	incident    TEXT    NOT NULL, -- JSON (alertIncident); '' when none
+	response    TEXT    NOT NULL, -- model.Response.String()
+	backfilled  INTEGER NOT NULL,
+	acked_by    TEXT    NOT NULL,
+	acked_ms    INTEGER NOT NULL,
+	resolved_by TEXT    NOT NULL,
+	resolved_ms INTEGER NOT NULL,
+	created_ms  INTEGER NOT NULL,
+	updated_ms  INTEGER NOT NULL,
+	seq         INTEGER NOT NULL  -- the change sequence: counters.alert_seq when last written
+);
+-- Upserts find the live alert of a key; the index also keeps it unique.
+CREATE UNIQUE INDEX alerts_live ON alerts (dedupe) WHERE state != 'resolved';
+-- Readers ask for the changes after a sequence number.
+CREATE UNIQUE INDEX alerts_seq ON alerts (seq);
+-- Lists by state, newest first, page by id.
+CREATE INDEX alerts_state ON alerts (state, id);
+
+-- The order events were stored in (see feed.go): the seq rowid is time
+-- ordered, so an event fetched late sorts before events stored earlier.
+ALTER TABLE events ADD COLUMN feed INTEGER;
+CREATE INDEX events_feed ON events (feed) WHERE feed IS NOT NULL;
+`
+
+// ErrAlertState refuses a state change an alert cannot make (resolving a
+// resolved alert, acknowledging an acknowledged one).
+var ErrAlertState = errors.New("alert state change not possible")
+
+// AlertQuery asks for one page of alerts, newest first.
+type AlertQuery struct {
+	// States lists the states wanted; none means every state.
+	States []model.AlertState
+	// BeforeID continues below a page: the last alert's ID (0: the first page).
+	BeforeID int64
+	Limit    int // 1–500; 0 means DefaultPageSize
+}
+
+// AlertMerge folds a rule's new finding into the live alert of the same
+// key, returning what to store. Only the finding's fields count (rule,
+// kind, severity, title, subject, times, count, evidence, incident,
+// response, backfilled); state, acknowledgement and ids are the store's.
+type AlertMerge func(live, finding model.Alert) model.Alert
+
+// alertEvidence is model.Evidence's lists as stored (the totals have
+// columns of their own).
+type alertEvidence struct {
+	Events    []string `json:"e,omitempty"` // vendor/id (a vendor's name has no slash)
+	People    []string `json:"p,omitempty"`
+	Addresses []string `json:"a,omitempty"`
+}
+
+// alertIncident is model.Incident as stored.
+type alertIncident struct {
+	Range     string `json:"range"`
+	Addresses int    `json:"addresses"`
+	People    int    `json:"people"`
+	Failures  int    `json:"failures"`
+	FromMs    int64  `json:"from_ms"`
+	ToMs      int64  `json:"to_ms"`
+}
+
+const alertColumns = `id, rule, kind, severity, state, dedupe, title, subject, first_ms, last_ms, count,
+	evidence, events_total, people_total, addresses_total, incident, response, backfilled, acked_by, acked_ms, resolved_by, resolved_ms, created_ms, updated_ms, seq`
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanAlert(r rowScanner) (model.Alert, error) {
+	var (
+		a                                model.Alert
+		severity                         int
+		state, kind, evidence, inc, resp string
+		firstMs, lastMs, ackMs, resMs    int64
+		createdMs, updatedMs             int64
+		backfilled                       bool
+	)
+	if err := r.Scan(&a.ID, &a.Rule, &kind, &severity, &state, &a.Key, &a.Title, &a.Subject, &firstMs, &lastMs,
+		&a.Count, &evidence, &a.Evidence.EventsTotal, &a.Evidence.PeopleTotal, &a.Evidence.AddressesTotal, &inc, &resp, &backfilled, &a.AckedBy, &ackMs, &a.ResolvedBy, &resMs,
+		&createdMs, &updatedMs, &a.Seq); err != nil {
+		return model.Alert{}, err
+	}
+	a.Kind, a.Severity, a.State = model.RuleKind(kind), model.Level(severity), model.AlertState(state)
+	a.FirstSeen, a.LastSeen = timeOfMs(firstMs), timeOfMs(lastMs)
+	a.AckedAt, a.ResolvedAt = timeOfMs(ackMs), timeOfMs(resMs)
+	a.Created, a.Updated = timeOfMs(createdMs), timeOfMs(updatedMs)
+	a.Backfilled = backfilled
+	a.Response = parseResponse(resp)
+	if evidence != "" {
+		var ev alertEvidence
+		if err := json.Unmarshal([]byte(evidence), &ev); err != nil {
+			return model.Alert{}, fmt.Errorf("alert %d: evidence: %w", a.ID, err)
+		}
+		a.Evidence.People, a.Evidence.Addresses = ev.People, ev.Addresses
+		if len(ev.Events) > 0 {
+			a.Evidence.Events = make([]model.EventRef, len(ev.Events))
+			for i, e := range ev.Events {
+				v, id, _ := strings.Cut(e, "/")
+				a.Evidence.Events[i] = model.EventRef{Vendor: v, ID: id}
+			}
+		}
+	}
+	if inc != "" {
+		var in alertIncident
+		if err := json.Unmarshal([]byte(inc), &in); err != nil {
+			return model.Alert{}, fmt.Errorf("alert %d: incident: %w", a.ID, err)
+		}
+		a.Incident = &model.Incident{Range: in.Range, Addresses: in.Addresses, People: in.People,
+			Failures: in.Failures, From: timeOfMs(in.FromMs), To: timeOfMs(in.ToMs)}
+	}
+	return a, nil
+}
+
+// parseResponse reads model.Response.String().
+func parseResponse(s string) model.Response {
+	kind, level, _ := strings.Cut(s, " ")
+	r := model.Response{Kind: model.ResponseKind(kind)}
+	if r.Kind == "" {
+		r.Kind = model.ResponseNone
+	}
+	if l, ok := model.ParseLevel(level); ok {
+		r.Level = l
+	}
+	return r
+}
+
+func encodeEvidence(e model.Evidence) (string, error) {
+	ev := alertEvidence{People: e.People, Addresses: e.Addresses}
+	if len(e.Events) > 0 {
+		ev.Events = make([]string, len(e.Events))
+		for i, r := range e.Events {
+			ev.Events[i] = r.Vendor + "/" + r.ID
+		}
+	}
+	b, err := json.Marshal(ev)
+	return string(b), err
+}
+
+func encodeIncident(in *model.Incident) (string, error) {
+	if in == nil {
+		return "", nil
+	}
+	b, err := json.Marshal(alertIncident{Range: in.Range, Addresses: in.Addresses, People: in.People,
+		Failures: in.Failures, FromMs: unixMs(in.From), ToMs: unixMs(in.To)})
+	return string(b), err
+}
+
+// PutAlerts stores rule findings and, in the same transaction, the named
+// cursors (so an engine that restarts resumes exactly where its alerts
+// stand). A finding whose Key has a live alert (open or acknowledged)
+// updates it through merge (nil: the finding's fields replace the
+// alert's); otherwise it is a new open alert. A back-filled live alert
+// does not absorb a fresh (not back-filled) finding: it is resolved by
+// SystemActor and the finding starts a new alert, so news is never hidden
+// in an old alert. Every insert and update takes the next change sequence
+// number. It returns the alerts as stored, in the order of findings (a
+// superseded alert just before the alert that superseded it).
+func (s *SQLite) PutAlerts(ctx context.Context, now time.Time, findings []model.Alert, merge AlertMerge,
+	cursors map[string]string) ([]model.Alert, error) {
+	for i, f := range findings {
+		if f.Key == "" || f.Rule == "" {
+			return nil, fmt.Errorf("store: put alerts: finding %d has no key or rule", i)
+		}
+	}
+	out := make([]model.Alert, 0, len(findings))
+	var wrote map[string]model.Alert // this transaction's writes, for the cache once committed
+	err := s.inTx(ctx, "put alerts", func(tx *sql.Tx) error {
+		out = out[:0]
+		wrote = map[string]model.Alert{}
+		st, err := prepareAlertStmts(ctx, tx)
+		defer st.close()
+		if err != nil {
+			return err
+		}
+		for _, f := range findings {
+			live, err := s.liveAlert(ctx, st, f.Key, wrote)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				a, err := st.insertAlert(ctx, now, f)
+				if err != nil {
+					return err
+				}
+				out = append(out, a)
+				wrote[a.Key] = a
+				continue
+			case err != nil:
+				return err
+			}
+			if live.Backfilled && !f.Backfilled {
+				// History does not absorb news: the back-filled alert is
+				// resolved, and the fresh finding starts an alert of its own.
+				old, err := st.resolve(ctx, now, live, SystemActor)
+				if err != nil {
+					return err
+				}
+				a, err := st.insertAlert(ctx, now, f)
+				if err != nil {
+					return err
+				}
+				out = append(out, old, a)
+				wrote[a.Key] = a
+				continue
+			}
+			next := f
+			if merge != nil {
+				next = merge(live, f)
+			}
+			a, err := st.updateAlert(ctx, now, live, next)
+			if err != nil {
+				return err
+			}
+			out = append(out, a)
+			wrote[a.Key] = a
+		}
+		for name, value := range cursors {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO cursors (name, value, updated_ms) VALUES (?, ?, ?)
+				ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms`,
+				name, value, unixMs(now)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.alerts.put(wrote)
+	return out, nil
+}
+
+// SystemActor resolves a back-filled alert that a fresh finding
+// supersedes (see PutAlerts).
+const SystemActor = "risktop"
+
+// resolve marks a live alert resolved by actor.
+func (st *alertStmts) resolve(ctx context.Context, now time.Time, a model.Alert, actor string) (model.Alert, error) {
+	seq, err := st.nextSeq(ctx)
+	if err != nil {
+		return model.Alert{}, err
+	}
+	now = now.UTC().Truncate(time.Millisecond)
+	a.State, a.ResolvedBy, a.ResolvedAt, a.Updated, a.Seq = model.AlertResolved, actor, now, now, seq
+	_, err = st.resolveStmt.ExecContext(ctx, actor, unixMs(now), unixMs(now), seq, a.ID)
+	return a, err
+}
+
+// alertCache keeps the live alerts this store last wrote, by key, so
+// PutAlerts need not read and decode one back: it checks the stored seq
+// is still the one it wrote (an acknowledgement, another process or a
+// prune changes or removes it, and then it reads the row).
+type alertCache struct {
+	mu sync.Mutex
+	m  map[string]model.Alert
+}
+
+// maxCachedAlerts bounds the cache (an alert holds up to 1,500 evidence
+// items); past it the cache starts over.
+const maxCachedAlerts = 2000
+
+func (c *alertCache) get(key string) (model.Alert, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	a, ok := c.m[key]
+	return a, ok
+}
+
+func (c *alertCache) put(as map[string]model.Alert) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m)+len(as) > maxCachedAlerts {
+		c.m = make(map[string]model.Alert, len(as))
+	}
+	for k, a := range as {
+		if a.Live() {
+			c.m[k] = a
+		} else {
+			delete(c.m, k)
+		}
+	}
+}
+
+// liveAlert is the live alert of key (sql.ErrNoRows when none): from this
+// transaction's writes, or the cache when the stored seq still matches,
+// else read.
+func (s *SQLite) liveAlert(ctx context.Context, st *alertStmts, key string, wrote map[string]model.Alert) (model.Alert, error) {
+	if a, ok := wrote[key]; ok {
+		return a, nil
+	}
+	if a, ok := s.alerts.get(key); ok {
+		var seq int64
+		err := st.current.QueryRowContext(ctx, a.ID).Scan(&seq)
+		if err == nil && seq == a.Seq {
+			return a, nil
+		}
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return model.Alert{}, err
+		}
+	}
+	return scanAlert(st.find.QueryRowContext(ctx, key))
+}
+
+// alertStmts are PutAlerts' statements, prepared once a transaction.
+type alertStmts struct {
+	find, current, seq, insert, update, updateKeep, resolveStmt *sql.Stmt
+}
+
+func prepareAlertStmts(ctx context.Context, tx *sql.Tx) (*alertStmts, error) {
+	st := &alertStmts{}
+	for _, p := range []struct {
+		to    **sql.Stmt
+		query string
+	}{
+		{&st.find, `SELECT ` + alertColumns + ` FROM alerts WHERE dedupe = ? AND state != 'resolved'`},
+		{&st.current, `SELECT seq FROM alerts WHERE id = ? AND state != 'resolved'`},
+		{&st.resolveStmt, `UPDATE alerts SET state = 'resolved', resolved_by = ?, resolved_ms = ?, updated_ms = ?, seq = ?
+		WHERE id = ?`},
+		{&st.seq, `UPDATE counters SET n = n + 1 WHERE name = 'alert_seq' RETURNING n`},
+		{&st.insert, `INSERT INTO alerts
+		(rule, kind, severity, state, dedupe, title, subject, first_ms, last_ms, count, evidence,
+		 events_total, people_total, addresses_total, incident, response,
+		 backfilled, acked_by, acked_ms, resolved_by, resolved_ms, created_ms, updated_ms, seq)
+		VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, '', 0, ?, ?, ?) RETURNING id`},
+		{&st.update, `UPDATE alerts SET rule = ?, kind = ?, severity = ?, title = ?, subject = ?,
+		first_ms = ?, last_ms = ?, count = ?, events_total = ?, people_total = ?, addresses_total = ?,
+		incident = ?, response = ?, backfilled = ?, updated_ms = ?, seq = ?, evidence = ? WHERE id = ?`},
+		// The same, leaving the evidence's lists as they are.
+		{&st.updateKeep, `UPDATE alerts SET rule = ?, kind = ?, severity = ?, title = ?, subject = ?,
+		first_ms = ?, last_ms = ?, count = ?, events_total = ?, people_total = ?, addresses_total = ?,
+		incident = ?, response = ?, backfilled = ?, updated_ms = ?, seq = ? WHERE id = ?`},
+	} {
+		var err error
+		if *p.to, err = tx.PrepareContext(ctx, p.query); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}
+
+func (st *alertStmts) close() {
+	for _, s := range []*sql.Stmt{st.find, st.current, st.seq, st.insert, st.update, st.updateKeep, st.resolveStmt} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+func (st *alertStmts) nextSeq(ctx context.Context) (int64, error) {
+	var n int64
+	err := st.seq.QueryRowContext(ctx).Scan(&n)
+	return n, err
+}
+
+func (st *alertStmts) insertAlert(ctx context.Context, now time.Time, f model.Alert) (model.Alert, error) {
+	seq, err := st.nextSeq(ctx)
+	if err != nil {
+		return model.Alert{}, err
+	}
+	ev, err := encodeEvidence(f.Evidence)
+	if err != nil {
+		return model.Alert{}, err
+	}
+	inc, err := encodeIncident(f.Incident)
+	if err != nil {
+		return model.Alert{}, err
+	}
+	a := f
+	a.State = model.AlertOpen
+	a.AckedBy, a.AckedAt, a.ResolvedBy, a.ResolvedAt = "", time.Time{}, "", time.Time{}
+	a.Created, a.Updated, a.Seq = now.UTC().Truncate(time.Millisecond), now.UTC().Truncate(time.Millisecond), seq
+	if a.Count <= 0 {
+		a.Count = 1
+	}
+	err = st.insert.QueryRowContext(ctx, a.Rule, string(a.Kind), int(a.Severity), a.Key, a.Title, a.Subject,
+		unixMs(a.FirstSeen), unixMs(a.LastSeen), a.Count, ev, a.Evidence.EventsTotal, a.Evidence.PeopleTotal,
+		a.Evidence.AddressesTotal, inc, a.Response.String(), a.Backfilled, unixMs(now), unixMs(now), seq).Scan(&a.ID)
+	return a, err
+}
+
+func (st *alertStmts) updateAlert(ctx context.Context, now time.Time, live, next model.Alert) (model.Alert, error) {
+	seq, err := st.nextSeq(ctx)
+	if err != nil {
+		return model.Alert{}, err
+	}
+	inc, err := encodeIncident(next.Incident)
+	if err != nil {
+		return model.Alert{}, err
+	}
+	a := next
+	a.ID, a.Key, a.State = live.ID, live.Key, live.State
+	a.AckedBy, a.AckedAt, a.ResolvedBy, a.ResolvedAt = live.AckedBy, live.AckedAt, live.ResolvedBy, live.ResolvedAt
+	a.Created, a.Updated, a.Seq = live.Created, now.UTC().Truncate(time.Millisecond), seq
+	if a.Count <= 0 {
+		a.Count = live.Count
+	}
+	args := []any{a.Rule, string(a.Kind), int(a.Severity), a.Title, a.Subject, unixMs(a.FirstSeen), unixMs(a.LastSeen),
+		a.Count, a.Evidence.EventsTotal, a.Evidence.PeopleTotal, a.Evidence.AddressesTotal, inc, a.Response.String(),
+		a.Backfilled, unixMs(now), seq}
+	if sameLists(live.Evidence, a.Evidence) {
+		// Lists that stopped growing (they hold 500 at most) are not
+		// written again.
+		_, err = st.updateKeep.ExecContext(ctx, append(args, a.ID)...)
+		return a, err
+	}
+	ev, err := encodeEvidence(a.Evidence)
+	if err != nil {
+		return model.Alert{}, err
+	}
+	_, err = st.update.ExecContext(ctx, append(args, ev, a.ID)...)
+	return a, err
+}
+
+// sameLists reports whether two evidences hold the same lists (totals
+// aside).
+func sameLists(a, b model.Evidence) bool {
+	return slices.Equal(a.Events, b.Events) && slices.Equal(a.People, b.People) && slices.Equal(a.Addresses, b.Addresses)
+}
+
+// Alerts lists one page of alerts, newest first (by id), in the states
+// asked.
+func (s *SQLite) Alerts(ctx context.Context, q AlertQuery) ([]model.Alert, error) {
+	limit := q.Limit
+	switch {
+	case limit == 0:
+		limit = DefaultPageSize
+	case limit < 0 || limit > MaxPageSize:
+		return nil, fmt.Errorf("store: alerts: page size %d is not within 1–%d", q.Limit, MaxPageSize)
+	}
+	var w where
+	if len(q.States) > 0 {
+		args := make([]any, len(q.States))
+		for i, st := range q.States {
+			args[i] = string(st)
+		}
+		w.add(`state IN (`+marks(len(args))+`)`, args...)
+	}
+	if q.BeforeID > 0 {
+		w.add(`id < ?`, q.BeforeID)
+	}
+	return s.queryAlerts(ctx, "alerts", `SELECT `+alertColumns+` FROM alerts`+w.sql()+` ORDER BY id DESC LIMIT ?`,
+		append(w.args, limit)...)
+}
+
+// Alert returns one alert by id.
+func (s *SQLite) Alert(ctx context.Context, id int64) (model.Alert, error) {
+	a, err := scanAlert(s.read.QueryRowContext(ctx, `SELECT `+alertColumns+` FROM alerts WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return model.Alert{}, fmt.Errorf("store: alert %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return model.Alert{}, fmt.Errorf("store: alert %d: %w", id, err)
+	}
+	return a, nil
+}
+
+// AlertChanges returns up to limit alerts whose latest change is after
+// seq, in change order. Each alert comes once, as it is now; a reader that
+// keeps the Seq of the last one it got and asks again misses nothing.
+func (s *SQLite) AlertChanges(ctx context.Context, afterSeq int64, limit int) ([]model.Alert, error) {
+	if limit <= 0 || limit > MaxPageSize {
+		limit = MaxPageSize
+	}
+	return s.queryAlerts(ctx, "alert changes", `SELECT `+alertColumns+` FROM alerts WHERE seq > ? ORDER BY seq LIMIT ?`,
+		afterSeq, limit)
+}
+
+// AlertSeq is the newest change sequence number (0 when no alert was ever
+// written): a reader that starts now and wants only what comes next
+// starts there.
+func (s *SQLite) AlertSeq(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.read.QueryRowContext(ctx, `SELECT n FROM counters WHERE name = 'alert_seq'`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: alert seq: %w", err)
+	}
+	return n, nil
+}
+
+// LiveAlerts returns the live (open or acknowledged) alerts of the given
+// keys, by key; all of them when keys is nil.
+func (s *SQLite) LiveAlerts(ctx context.Context, keys []string) (map[string]model.Alert, error) {
+	query := `SELECT ` + alertColumns + ` FROM alerts WHERE state != 'resolved'`
+	var args []any
+	if keys != nil {
+		if len(keys) == 0 {
+			return map[string]model.Alert{}, nil
+		}
+		for _, k := range keys {
+			args = append(args, k)
+		}
+		query += ` AND dedupe IN (` + marks(len(keys)) + `)`
+	}
+	as, err := s.queryAlerts(ctx, "live alerts", query, args...)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]model.Alert, len(as))
+	for _, a := range as {
+		out[a.Key] = a
+	}
+	return out, nil
+}
+
+// CountAlerts counts alerts by state.
+func (s *SQLite) CountAlerts(ctx context.Context) (map[model.AlertState]int, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT state, count(*) FROM alerts GROUP BY state`)
+	if err != nil {
+		return nil, fmt.Errorf("store: count alerts: %w", err)
+	}
+	defer rows.Close()
+	out := map[model.AlertState]int{}
+	for rows.Next() {
+		var (
+			st string
+			n  int
+		)
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, fmt.Errorf("store: count alerts: %w", err)
+		}
+		out[model.AlertState(st)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: count alerts: %w", err)
+	}
+	return out, nil
+}
+
+func (s *SQLite) queryAlerts(ctx context.Context, op, query string, args ...any) ([]model.Alert, error) {
+	rows, err := s.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", op, err)
+	}
+	defer rows.Close()
+	var out []model.Alert
+	for rows.Next() {
+		a, err := scanAlert(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: %s: %w", op, err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: %s: %w", op, err)
+	}
+	return out, nil
+}
+
+// SetAlertState moves an alert to acknowledged or resolved, recording who
+// and when: open → acknowledged, open or acknowledged → resolved. Any
+// other change (a resolved alert, acknowledging twice, back to open) is
+// refused with ErrAlertState. It takes the next change sequence number.
+func (s *SQLite) SetAlertState(ctx context.Context, id int64, to model.AlertState, actor string, at time.Time) (model.Alert, error) {
+	var out model.Alert
+	err := s.inTx(ctx, "set alert state", func(tx *sql.Tx) error {
+		a, err := scanAlert(tx.QueryRowContext(ctx, `SELECT `+alertColumns+` FROM alerts WHERE id = ?`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("alert %d: %w", id, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if err := alertTransition(a.State, to); err != nil {
+			return fmt.Errorf("alert %d: %w", id, err)
+		}
+		var seq int64
+		err = tx.QueryRowContext(ctx, `UPDATE counters SET n = n + 1 WHERE name = 'alert_seq' RETURNING n`).Scan(&seq)
+		if err != nil {
+			return err
+		}
+		at = at.UTC().Truncate(time.Millisecond)
+		switch to {
+		case model.AlertAcknowledged:
+			a.AckedBy, a.AckedAt = actor, at
+		case model.AlertResolved:
+			a.ResolvedBy, a.ResolvedAt = actor, at
+		}
+		a.State, a.Updated, a.Seq = to, at, seq
+		_, err = tx.ExecContext(ctx, `UPDATE alerts SET state = ?, acked_by = ?, acked_ms = ?, resolved_by = ?,
+			resolved_ms = ?, updated_ms = ?, seq = ? WHERE id = ?`,
+			string(a.State), a.AckedBy, unixMs(a.AckedAt), a.ResolvedBy, unixMs(a.ResolvedAt), unixMs(at), seq, id)
+		out = a
+		return err
+	})
+	return out, err
+}
+
+// alertTransition says why an alert cannot go from one state to another
+// (nil when it can).
+func alertTransition(from, to model.AlertState) error {
+	switch {
+	case from == model.AlertResolved:
+		return fmt.Errorf("%w: it is resolved already", ErrAlertState)
+	case to == model.AlertAcknowledged && from == model.AlertAcknowledged:
+		return fmt.Errorf("%w: it is acknowledged already", ErrAlertState)
+	case to == model.AlertAcknowledged, to == model.AlertResolved:
+		return nil
+	}
+	return fmt.Errorf("%w: an alert cannot be set %s", ErrAlertState, to)
+}
+
+// PruneAlerts deletes resolved alerts resolved before a time, in batches
+// (live alerts stay whatever their age). It returns how many went.
+func (s *SQLite) PruneAlerts(ctx context.Context, before time.Time) (int, error) {
+	total := 0
+	for {
+		var n int64
+		err := s.inTx(ctx, "prune alerts", func(tx *sql.Tx) error {
+			res, err := tx.ExecContext(ctx, `DELETE FROM alerts WHERE id IN (
+				SELECT id FROM alerts WHERE state = 'resolved' AND resolved_ms < ? LIMIT ?)`, unixMs(before), s.pruneBatch)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+		total += int(n)
+		if n < int64(s.pruneBatch) {
+			return total, nil
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/risktop/risktop/config"
+	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/notify"
 	"github.com/risktop/risktop/ui/termnotify"
@@ -56,16 +57,18 @@ func NewNotifier(cfg *config.Config, st store.Store, log *slog.Logger) (*notify.
 // per process (under serve, one for all its sessions), like the push
 // sender. Unlike it, it runs in read-only mode too: read-only keeps
 // risktop from acting on vendors, and telling the SIEM is not acting.
-func RunNotifier(ctx context.Context, wg *sync.WaitGroup, n *notify.Notifier, log *slog.Logger) {
+// It also forwards each new alert the hub announces into the outbox.
+func RunNotifier(ctx context.Context, wg *sync.WaitGroup, n *notify.Notifier, bus *hub.Hub, log *slog.Logger) {
+	where := n.Channels()
+	if len(where) == 0 {
+		return
+	}
 	wg.Go(func() {
-		where := n.Channels()
-		if len(where) == 0 {
-			return
-		}
 		log.Info("notification sender started", "channels", where)
 		n.Run(ctx)
 		log.Info("notification sender stopped")
 	})
+	wg.Go(func() { n.RunAlerts(ctx, bus) })
 }
 
 // TerminalKind is the terminal notification each operator starts with.

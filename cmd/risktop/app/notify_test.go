@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/risktop/risktop/config"
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/notify"
 	"github.com/risktop/risktop/sources/notify/notifytest"
@@ -71,7 +73,8 @@ notify:
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	RunNotifier(ctx, &wg, n, slog.New(slog.DiscardHandler))
+	bus := hub.New()
+	RunNotifier(ctx, &wg, n, bus, slog.New(slog.DiscardHandler))
 	defer func() { cancel(); wg.Wait() }()
 	queued, err := n.Notify(ctx,
 		notify.Message{ID: "a1", At: time.Now(), Severity: model.LevelCritical, Title: "burst"},
@@ -84,6 +87,21 @@ notify:
 	}
 	if got := col.WaitFor(t, 1); !slices.Equal(got, []string{"a1"}) || !strings.HasPrefix(col.Raw()[0], "<162>1 ") {
 		t.Errorf("syslog got %v %q", got, col.Raw())
+	}
+	// An alert the detections store and announce reaches both, once.
+	stored, err := st.PutAlerts(ctx, time.Now(), []model.Alert{{Rule: "burst", Kind: model.KindFailedBurst,
+		Severity: model.LevelHigh, Key: "burst:203.0.113.0/24", Title: "Burst of failed sign-ins from 203.0.113.0/24",
+		Subject: "203.0.113.0/24", FirstSeen: time.Now(), LastSeen: time.Now(), Count: 1}}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bus.Publish(hub.AlertsChanged{Seq: stored[0].Seq})
+	id := fmt.Sprintf("risktop-alert-%d", stored[0].ID)
+	if got := wh.WaitFor(t, 2); !slices.Equal(got, []string{"a1", id}) {
+		t.Errorf("webhook got %v", got)
+	}
+	if got := col.WaitFor(t, 2); !slices.Equal(got, []string{"a1", id}) {
+		t.Errorf("syslog got %v", got)
 	}
 }
 

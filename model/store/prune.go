@@ -21,6 +21,7 @@ const defaultPruneBatch = 5000
 // deleted and is counted).
 func (s *SQLite) Prune(ctx context.Context, before time.Time) (PruneStats, error) {
 	var st PruneStats
+	var health int // health changes (issue 16), not reported
 	ms := unixMs(before)
 	steps := []struct {
 		op, query string
@@ -35,6 +36,8 @@ func (s *SQLite) Prune(ctx context.Context, before time.Time) (PruneStats, error
 			SELECT rowid FROM scores WHERE at_ms < ? LIMIT ?)`, ms, &st.Scores},
 		{"prune outbox", `DELETE FROM outbox WHERE id IN (
 			SELECT id FROM outbox WHERE state = 'sent' AND sent_ms < ? LIMIT ?)`, ms, &st.Outbox},
+		{"prune health changes", `DELETE FROM health_changes WHERE rowid IN (
+			SELECT rowid FROM health_changes WHERE at_ms < ? LIMIT ?)`, ms, &health},
 	}
 	for _, step := range steps {
 		for {

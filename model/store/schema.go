@@ -161,6 +161,8 @@ ALTER TABLE outbox ADD COLUMN previous_level INTEGER NOT NULL DEFAULT 0;  -- a p
 ALTER TABLE outbox ADD COLUMN source         TEXT    NOT NULL DEFAULT ''; -- the vendor whose rating a person's level is
 CREATE INDEX outbox_subject ON outbox (subject) WHERE subject != '';
 `,
+	// 5: changes and trends (issue 16): see changes.go.
+	changesSchema,
 }
 
 // migrate brings db to the newest of steps (migrations, but for tests),

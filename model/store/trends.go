@@ -1,0 +1,72 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/risktop/risktop/model"
+)
+
+// TrendQuery asks for event counts per Step (a whole number of hours)
+// over [From, To), and the same span before From in total. From and To
+// are rounded down to whole hours (in UTC).
+type TrendQuery struct {
+	From, To time.Time
+	Step     time.Duration
+	Vendor   string // "" for every vendor
+}
+
+// maxTrendSteps bounds one trend (90 days by the hour is 2,160).
+const maxTrendSteps = 5000
+
+// Trends reads the hourly rollup (event_hours), never the events: a
+// window of 90 days and the 90 before it is at most 4,320 hours a vendor
+// and bucket.
+func (s *SQLite) Trends(ctx context.Context, q TrendQuery) (model.Trend, error) {
+	step := q.Step
+	if step < time.Hour || step%time.Hour != 0 {
+		return model.Trend{}, fmt.Errorf("store: trends: step %v is not a whole number of hours", step)
+	}
+	from, to := q.From.UTC().Truncate(time.Hour), q.To.UTC().Truncate(time.Hour)
+	steps := int(to.Sub(from) / step)
+	if steps <= 0 || steps > maxTrendSteps {
+		return model.Trend{}, fmt.Errorf("store: trends: %d steps of %v from %v to %v (1–%d)", steps, step, q.From, q.To, maxTrendSteps)
+	}
+	to = from.Add(time.Duration(steps) * step)
+	span := to.Sub(from)
+	tr := model.Trend{From: from, To: to, Step: step, Counts: make([][model.Unscored + 1]int, steps)}
+	hourOf := func(t time.Time) int64 { return t.Unix() / 3600 }
+	query := `SELECT hour, bucket, sum(n) FROM event_hours WHERE hour >= ? AND hour < ?`
+	args := []any{hourOf(from.Add(-span)), hourOf(to)}
+	if q.Vendor != "" {
+		query += ` AND vendor = ?`
+		args = append(args, q.Vendor)
+	}
+	rows, err := s.read.QueryContext(ctx, query+` GROUP BY hour, bucket`, args...)
+	if err != nil {
+		return model.Trend{}, fmt.Errorf("store: trends: %w", err)
+	}
+	defer rows.Close()
+	start, hoursPerStep := hourOf(from), int64(step/time.Hour)
+	for rows.Next() {
+		var hour, bucket, n int64
+		if err := rows.Scan(&hour, &bucket, &n); err != nil {
+			return model.Trend{}, fmt.Errorf("store: trends: %w", err)
+		}
+		b := int(bucket)
+		if b < 0 || b > model.Unscored {
+			b = model.Unscored
+		}
+		if hour < start {
+			tr.Previous[b] += int(n)
+			continue
+		}
+		tr.Counts[(hour-start)/hoursPerStep][b] += int(n)
+		tr.Total[b] += int(n)
+	}
+	if err := rows.Err(); err != nil {
+		return model.Trend{}, fmt.Errorf("store: trends: %w", err)
+	}
+	return tr, nil
+}

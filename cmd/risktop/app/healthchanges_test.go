@@ -15,7 +15,7 @@ import (
 // logged is a slog handler that hands each record's message on.
 type logged chan string
 
-func (l logged) Enabled(context.Context, slog.Level) bool    { return true }
+func (l logged) Enabled(context.Context, slog.Level) bool      { return true }
 func (l logged) Handle(_ context.Context, r slog.Record) error { l <- r.Message; return nil }
 func (l logged) WithAttrs([]slog.Attr) slog.Handler            { return l }
 func (l logged) WithGroup(string) slog.Handler                 { return l }

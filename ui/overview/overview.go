@@ -100,9 +100,9 @@ type keys struct {
 func New(c *uictx.Context) *Screen {
 	return &Screen{c: c, next: key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "score window")), levels: c.Vendors.WithLevels(),
 		k: keys{
-			Open:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
-			Panel: key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/→", "people / addresses")),
-			Right: key.NewBinding(key.WithKeys("right", "l")),
+			Open:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+			Panel:  key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/→", "people / addresses")),
+			Right:  key.NewBinding(key.WithKeys("right", "l")),
 			Move:   key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "select")),
 			Window: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "changes: since last look/1h/24h/7d")),
 			Seen:   key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "mark changes seen")),

@@ -246,3 +246,26 @@ func TestGoldenChanges(t *testing.T) {
 		})
 	}
 }
+
+// TestGoldenTimeline draws Ava's drill-down with her timeline: her level
+// in Cloudflare (Medium, then Critical 3 minutes ago) and her scored
+// sign-ins, on one axis, at 80×24 and 160×48; t, t switch to 24h.
+func TestGoldenTimeline(t *testing.T) {
+	for _, sz := range []struct{ w, h int }{{80, 24}, {160, 48}} {
+		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
+			a := newChangesApp(t, changesStore(t), "alice", sz.w, sz.h)
+			drive(a, a.c.OpenUser("ava.chen@example.com"))
+			drive(a, a.answer())
+			v := a.View()
+			if !strings.Contains(v, "Risk over time · 7d (t)") || !strings.Contains(v, "CF") {
+				t.Fatalf("no timeline:\n%s", v)
+			}
+			drive(a, press("t"))
+			drive(a, press("t"))
+			if v := a.View(); !strings.Contains(v, "Risk over time · 24h (t)") {
+				t.Fatalf("t, t did not show 24h:\n%s", v)
+			}
+			golden.RequireEqual(t, []byte(a.View()))
+		})
+	}
+}

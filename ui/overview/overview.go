@@ -104,7 +104,7 @@ func New(c *uictx.Context) *Screen {
 			Panel:  key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/→", "people / addresses")),
 			Right:  key.NewBinding(key.WithKeys("right", "l")),
 			Move:   key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "select")),
-			Window: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "changes: since last look/1h/24h/7d")),
+			Window: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "changes window")),
 			Seen:   key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "mark changes seen")),
 			Trend:  key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "trends 24h/90d")),
 		}}

@@ -128,7 +128,7 @@ func (o *Screen) trendsPanel(w, h int) string {
 	hidden := max(len(rows)-room, 0)
 	rows = rows[:min(len(rows), room)]
 	if hidden > 0 {
-		title += t.Muted.Render(fmt.Sprintf(" · %d more at 160×48", hidden))
+		title += t.Muted.Render(fmt.Sprintf(" · %d more rows when taller", hidden))
 	}
 	const labelW = 9
 	stats := make([]string, len(rows))

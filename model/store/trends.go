@@ -37,32 +37,36 @@ func (s *SQLite) Trends(ctx context.Context, q TrendQuery) (model.Trend, error) 
 	span := to.Sub(from)
 	tr := model.Trend{From: from, To: to, Step: step, Counts: make([][model.Unscored + 1]int, steps)}
 	hourOf := func(t time.Time) int64 { return t.Unix() / 3600 }
-	query := `SELECT hour, bucket, sum(n) FROM event_hours WHERE hour >= ? AND hour < ?`
-	args := []any{hourOf(from.Add(-span)), hourOf(to)}
+	start, hoursPerStep := hourOf(from), int64(step/time.Hour)
+	// Summed by step in SQL: a few hundred rows come back, not every
+	// hour's (4,320 hours of 90 days and the 90 before, a row a vendor and
+	// bucket). Step -1 is the window before.
+	query := `SELECT CASE WHEN hour < ?1 THEN -1 ELSE (hour - ?1) / ?2 END AS step, bucket, sum(n)
+		FROM event_hours WHERE hour >= ?3 AND hour < ?4`
+	args := []any{start, hoursPerStep, hourOf(from.Add(-span)), hourOf(to)}
 	if q.Vendor != "" {
-		query += ` AND vendor = ?`
+		query += ` AND vendor = ?5`
 		args = append(args, q.Vendor)
 	}
-	rows, err := s.read.QueryContext(ctx, query+` GROUP BY hour, bucket`, args...)
+	rows, err := s.read.QueryContext(ctx, query+` GROUP BY step, bucket`, args...)
 	if err != nil {
 		return model.Trend{}, fmt.Errorf("store: trends: %w", err)
 	}
 	defer rows.Close()
-	start, hoursPerStep := hourOf(from), int64(step/time.Hour)
 	for rows.Next() {
-		var hour, bucket, n int64
-		if err := rows.Scan(&hour, &bucket, &n); err != nil {
+		var st, bucket, n int64
+		if err := rows.Scan(&st, &bucket, &n); err != nil {
 			return model.Trend{}, fmt.Errorf("store: trends: %w", err)
 		}
 		b := int(bucket)
 		if b < 0 || b > model.Unscored {
 			b = model.Unscored
 		}
-		if hour < start {
+		if st < 0 {
 			tr.Previous[b] += int(n)
 			continue
 		}
-		tr.Counts[(hour-start)/hoursPerStep][b] += int(n)
+		tr.Counts[st][b] += int(n)
 		tr.Total[b] += int(n)
 	}
 	if err := rows.Err(); err != nil {

@@ -8,46 +8,103 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/risktop/risktop/model"
 )
 
-// changesSchema is issue 16's Changes and Trends: the hourly rollup of
-// events by vendor and score bucket, kept by triggers so every insert and
-// every delete (PutEvents, Prune) updates it in the same transaction and
-// the Trends chart never scans events; risk history by time, for the
-// changes of a window; sources' health changes; each operator's mark.
+// changesSchema is issue 16's Changes and Trends. Triggers keep it, so
+// every insert and delete of events (PutEvents, Prune) and of history
+// updates it in the same transaction, and no query of the panel scans the
+// events of a window:
+//   - event_hours: events an hour and vendor, a column a score bucket
+//     (one row for six counts: a 90-day trend reads 2,160 rows a vendor);
+//   - ip_ranges: each address range (/24, /48) with its first event and
+//     its events and failures since, so a new busy range is an index
+//     lookup (its first event is kept when older events are pruned: a
+//     range seen before stays not new);
+//   - risk_history.prev_level: the level of the row before (same person
+//     and vendor), so a window's level changes are a range of one index;
+//   - person_peaks: when a person first reached High and Critical in any
+//     vendor (kept when history is pruned), for "new at a level";
+//   - health_changes and change_marks, written by RecordHealth and
+//     SetChangeMark.
 var changesSchema = `
 CREATE TABLE event_hours (
 	hour   INTEGER NOT NULL, -- unix hours: (seq >> 20) / 3600000
 	vendor TEXT    NOT NULL,
-	bucket INTEGER NOT NULL, -- model.BucketOf(score), -1 without a score
-	n      INTEGER NOT NULL,
-	PRIMARY KEY (hour, vendor, bucket)
+	n0 INTEGER NOT NULL, n1 INTEGER NOT NULL, n2 INTEGER NOT NULL, -- by model.BucketOf(score)
+	n3 INTEGER NOT NULL, n4 INTEGER NOT NULL,
+	nx INTEGER NOT NULL, -- without a score
+	PRIMARY KEY (hour, vendor)
 ) WITHOUT ROWID;
-INSERT INTO event_hours (hour, vendor, bucket, n)
-	SELECT (seq >> 20) / 3600000, vendor, ` + bucketSQL("score") + `, count(*) FROM events GROUP BY 1, 2, 3;
+INSERT INTO event_hours (hour, vendor, n0, n1, n2, n3, n4, nx)
+	SELECT h, vendor, sum(b = 0), sum(b = 1), sum(b = 2), sum(b = 3), sum(b = 4), sum(b = -1)
+	FROM (SELECT (seq >> 20) / 3600000 AS h, vendor, ` + bucketSQL("score") + ` AS b FROM events) GROUP BY h, vendor;
 CREATE TRIGGER event_hours_add AFTER INSERT ON events BEGIN
-	INSERT INTO event_hours (hour, vendor, bucket, n)
-		VALUES ((NEW.seq >> 20) / 3600000, NEW.vendor, ` + bucketSQL("NEW.score") + `, 1)
-		ON CONFLICT (hour, vendor, bucket) DO UPDATE SET n = n + 1;
+	INSERT INTO event_hours (hour, vendor, n0, n1, n2, n3, n4, nx)
+		VALUES ((NEW.seq >> 20) / 3600000, NEW.vendor, ` + bucketFlags("NEW.score") + `)
+		ON CONFLICT (hour, vendor) DO UPDATE SET n0 = n0 + excluded.n0, n1 = n1 + excluded.n1, n2 = n2 + excluded.n2,
+			n3 = n3 + excluded.n3, n4 = n4 + excluded.n4, nx = nx + excluded.nx;
 END;
 CREATE TRIGGER event_hours_remove AFTER DELETE ON events BEGIN
-	UPDATE event_hours SET n = n - 1
-		WHERE hour = (OLD.seq >> 20) / 3600000 AND vendor = OLD.vendor AND bucket = ` + bucketSQL("OLD.score") + `;
-	DELETE FROM event_hours
-		WHERE hour = (OLD.seq >> 20) / 3600000 AND vendor = OLD.vendor AND bucket = ` + bucketSQL("OLD.score") + ` AND n <= 0;
+	UPDATE event_hours SET n0 = n0 - ` + bucketIs("OLD.score", 0) + `, n1 = n1 - ` + bucketIs("OLD.score", 1) + `,
+		n2 = n2 - ` + bucketIs("OLD.score", 2) + `, n3 = n3 - ` + bucketIs("OLD.score", 3) + `,
+		n4 = n4 - ` + bucketIs("OLD.score", 4) + `, nx = nx - (OLD.score < 0)
+		WHERE hour = (OLD.seq >> 20) / 3600000 AND vendor = OLD.vendor;
+	DELETE FROM event_hours WHERE hour = (OLD.seq >> 20) / 3600000 AND vendor = OLD.vendor
+		AND n0 + n1 + n2 + n3 + n4 + nx <= 0;
 END;
 
+CREATE TABLE ip_ranges (
+	range     BLOB    PRIMARY KEY, -- the first 15 bytes of ip_bin (an IPv4 /24) or 6 (an IPv6 /48)
+	first_seq INTEGER NOT NULL,    -- its first event's
+	events    INTEGER NOT NULL,    -- since it was first seen
+	failures  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX ip_ranges_first ON ip_ranges (first_seq);
+INSERT INTO ip_ranges (range, first_seq, events, failures)
+	SELECT ` + rangeOf("ip_bin") + ` AS r, min(seq), count(*), sum(type_name LIKE '%fail%')
+	FROM events WHERE ip_bin IS NOT NULL GROUP BY r;
+CREATE TRIGGER ip_ranges_add AFTER INSERT ON events WHEN NEW.ip_bin IS NOT NULL BEGIN
+	INSERT INTO ip_ranges (range, first_seq, events, failures)
+		VALUES (` + rangeOf("NEW.ip_bin") + `, NEW.seq, 1, NEW.type_name LIKE '%fail%')
+		ON CONFLICT (range) DO UPDATE SET first_seq = min(first_seq, excluded.first_seq),
+			events = events + 1, failures = failures + excluded.failures;
+END;
+
+ALTER TABLE risk_history ADD COLUMN prev_level INTEGER; -- NULL: the first row of its person and vendor
+UPDATE risk_history AS h SET prev_level = (SELECT p.level FROM risk_history p
+	WHERE p.key = h.key AND p.vendor = h.vendor AND (p.at_ms < h.at_ms OR p.at_ms = h.at_ms AND p.rowid < h.rowid)
+	ORDER BY p.at_ms DESC, p.rowid DESC LIMIT 1);
 CREATE INDEX risk_history_at ON risk_history (at_ms);
+CREATE TRIGGER risk_history_prev AFTER INSERT ON risk_history BEGIN
+	UPDATE risk_history SET prev_level = (SELECT p.level FROM risk_history p
+		WHERE p.key = NEW.key AND p.vendor = NEW.vendor AND (p.at_ms < NEW.at_ms OR p.at_ms = NEW.at_ms AND p.rowid < NEW.rowid)
+		ORDER BY p.at_ms DESC, p.rowid DESC LIMIT 1) WHERE rowid = NEW.rowid;
+END;
+
+CREATE TABLE person_peaks (
+	key      TEXT    NOT NULL,
+	level    INTEGER NOT NULL, -- High or Critical
+	first_ms INTEGER NOT NULL,
+	PRIMARY KEY (key, level)
+) WITHOUT ROWID;
+CREATE INDEX person_peaks_first ON person_peaks (first_ms);
+INSERT INTO person_peaks (key, level, first_ms)
+	SELECT key, level, min(at_ms) FROM risk_history WHERE level >= 4 GROUP BY key, level;
+CREATE TRIGGER person_peaks_add AFTER INSERT ON risk_history WHEN NEW.level >= 4 BEGIN
+	INSERT INTO person_peaks (key, level, first_ms) VALUES (NEW.key, NEW.level, NEW.at_ms)
+		ON CONFLICT (key, level) DO UPDATE SET first_ms = excluded.first_ms WHERE excluded.first_ms < first_ms;
+END;
 
 CREATE TABLE health_changes (
-	at_ms  INTEGER NOT NULL,
-	source TEXT    NOT NULL,
+	at_ms      INTEGER NOT NULL,
+	source     TEXT    NOT NULL,
 	from_state INTEGER NOT NULL, -- model.State
 	to_state   INTEGER NOT NULL,
-	error  TEXT    NOT NULL
+	error      TEXT    NOT NULL
 );
 CREATE INDEX health_changes_at ON health_changes (at_ms);
 
@@ -61,6 +118,26 @@ CREATE TABLE change_marks (
 // bucketSQL is model.BucketOf over a score column, -1 for no score.
 func bucketSQL(col string) string {
 	return fmt.Sprintf(`(CASE WHEN %[1]s < 0 THEN -1 WHEN %[1]s < 5 THEN 0 WHEN %[1]s < 26 THEN 1 WHEN %[1]s < 51 THEN 2 WHEN %[1]s < 76 THEN 3 ELSE 4 END)`, col)
+}
+
+// bucketIs is 1 when a score is in bucket b, else 0.
+func bucketIs(col string, b int) string {
+	return fmt.Sprintf("(%s = %d)", bucketSQL(col), b)
+}
+
+// bucketFlags are event_hours' six counts for one event: a 1 in its column.
+func bucketFlags(col string) string {
+	var out []string
+	for b := range 5 {
+		out = append(out, bucketIs(col, b))
+	}
+	return strings.Join(append(out, "("+col+" < 0)"), ", ")
+}
+
+// rangeOf is an address's range as bytes of ip_bin: the first 15 (the
+// IPv4-mapped prefix and three octets: a /24) or the first 6 (a /48).
+func rangeOf(col string) string {
+	return fmt.Sprintf(`(CASE WHEN substr(%[1]s, 1, 12) = X'00000000000000000000FFFF' THEN substr(%[1]s, 1, 15) ELSE substr(%[1]s, 1, 6) END)`, col)
 }
 
 // Range thresholds: a range is worth a line with this many failed
@@ -113,44 +190,30 @@ func (s *SQLite) Changes(ctx context.Context, q ChangesQuery) (model.Changes, er
 	return out, nil
 }
 
-// levelChanges reads the window's history rows, each with the level of
-// the row before it (same person and vendor); a person's first row is
-// not a change but may make them new at High or Critical.
+// levelChanges reads the window's changes from the history (each row
+// knows the level before it: prev_level), and the people who first
+// reached High or Critical in it (person_peaks), leaving out those whose
+// rise is listed already.
 func (s *SQLite) levelChanges(ctx context.Context, q ChangesQuery) ([]model.LevelChange, []model.NewPerson, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT h.key, h.vendor, h.at_ms, h.level, h.score,
-		(SELECT p.level FROM risk_history p WHERE p.key = h.key AND p.vendor = h.vendor
-			AND (p.at_ms < h.at_ms OR p.at_ms = h.at_ms AND p.rowid < h.rowid)
-			ORDER BY p.at_ms DESC, p.rowid DESC LIMIT 1)
-		FROM risk_history h WHERE h.at_ms >= ? AND h.at_ms < ? ORDER BY h.at_ms, h.rowid`,
-		unixMs(q.Since), unixMs(q.Until))
+	since, until := unixMs(q.Since), unixMs(q.Until)
+	rows, err := s.read.QueryContext(ctx, `SELECT key, vendor, at_ms, level, score, prev_level FROM risk_history
+		WHERE at_ms >= ? AND at_ms < ? AND prev_level IS NOT NULL AND prev_level != level`, since, until)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer rows.Close()
 	var all []model.LevelChange
-	top := map[string]model.NewPerson{} // each person's highest reading in the window
 	for rows.Next() {
 		var (
 			c           model.LevelChange
 			atMs        int64
-			level       int
-			prev        sql.NullInt64
-			score       int
-			key, vendor string
+			level, prev int
 		)
-		if err := rows.Scan(&key, &vendor, &atMs, &level, &score, &prev); err != nil {
+		if err := rows.Scan(&c.Key, &c.Vendor, &atMs, &level, &c.Score, &prev); err != nil {
 			return nil, nil, err
 		}
-		c = model.LevelChange{Key: key, Vendor: vendor, At: timeOfMs(atMs), To: model.Level(level), Score: score}
-		if prev.Valid && model.Level(prev.Int64) != c.To {
-			c.From = model.Level(prev.Int64)
-			all = append(all, c)
-		}
-		if c.To >= model.LevelHigh {
-			if t, ok := top[key]; !ok || c.To > t.Level {
-				top[key] = model.NewPerson{Key: key, Vendor: vendor, At: c.At, Level: c.To}
-			}
-		}
+		c.At, c.From, c.To = timeOfMs(atMs), model.Level(prev), model.Level(level)
+		all = append(all, c)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, nil, err
@@ -163,25 +226,37 @@ func (s *SQLite) levelChanges(ctx context.Context, q ChangesQuery) ([]model.Leve
 			listed[c.Key] = true
 		}
 	}
-	// New at a level: no reading of theirs before the window that high.
-	// A person whose rise is listed already is not listed twice.
-	before, err := s.read.PrepareContext(ctx, `SELECT coalesce(max(level), 0) FROM risk_history WHERE key = ? AND at_ms < ?`)
+	// New at a level: first reached in the window, and no higher level
+	// reached before it. The vendor is the one whose reading it was.
+	peaks, err := s.read.QueryContext(ctx, `SELECT p.key, p.level, p.first_ms,
+		coalesce((SELECT h.vendor FROM risk_history h WHERE h.key = p.key AND h.at_ms = p.first_ms AND h.level = p.level LIMIT 1), '')
+		FROM person_peaks p WHERE p.first_ms >= ?1 AND p.first_ms < ?2
+		AND NOT EXISTS (SELECT 1 FROM person_peaks o WHERE o.key = p.key AND o.level > p.level AND o.first_ms < ?1)`, since, until)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer before.Close()
-	var fresh []model.NewPerson
-	for key, p := range top {
-		if listed[key] {
-			continue
-		}
-		var was int
-		if err := before.QueryRowContext(ctx, key, unixMs(q.Since)).Scan(&was); err != nil {
+	defer peaks.Close()
+	top := map[string]model.NewPerson{}
+	for peaks.Next() {
+		var (
+			p     model.NewPerson
+			level int
+			atMs  int64
+		)
+		if err := peaks.Scan(&p.Key, &level, &atMs, &p.Vendor); err != nil {
 			return nil, nil, err
 		}
-		if model.Level(was) < p.Level {
-			fresh = append(fresh, p)
+		p.Level, p.At = model.Level(level), timeOfMs(atMs)
+		if t, ok := top[p.Key]; !listed[p.Key] && (!ok || p.Level > t.Level) {
+			top[p.Key] = p
 		}
+	}
+	if err := peaks.Err(); err != nil {
+		return nil, nil, err
+	}
+	fresh := make([]model.NewPerson, 0, len(top))
+	for _, p := range top {
+		fresh = append(fresh, p)
 	}
 	slices.SortFunc(fresh, func(a, b model.NewPerson) int {
 		if a.Level != b.Level {
@@ -205,73 +280,65 @@ func compareStrings(a, b string) int {
 	return 0
 }
 
-// rangeSQL is an event's range as bytes of ip_bin: the first 15 (the
-// IPv4-mapped prefix and three octets: a /24) or the first 6 (a /48).
-const rangeSQL = `(CASE WHEN substr(e.ip_bin, 1, 12) = X'00000000000000000000FFFF'
-	THEN substr(e.ip_bin, 1, 15) ELSE substr(e.ip_bin, 1, 6) END)`
-
-// newRanges groups the window's events by range and keeps the busy ones
-// no event came from before the window.
+// newRanges finds the ranges first seen in the window with enough
+// failures, or enough events to have enough people (ip_ranges), then
+// counts each one's addresses and people over the address index: all its
+// events are in the window, as it is new.
 func (s *SQLite) newRanges(ctx context.Context, q ChangesQuery) ([]model.RangeActivity, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+rangeSQL+` AS r, count(*), coalesce(sum(e.type_name LIKE '%fail%'), 0),
-		count(DISTINCT e.ip_bin), count(DISTINCT e.uid), min(e.seq), max(e.seq)
-		FROM events e WHERE e.seq >= ? AND e.seq < ? AND e.ip_bin IS NOT NULL
-		GROUP BY r HAVING sum(e.type_name LIKE '%fail%') >= ? OR count(DISTINCT e.uid) >= ?`,
+	rows, err := s.read.QueryContext(ctx, `SELECT range FROM ip_ranges
+		WHERE first_seq >= ? AND first_seq < ? AND (failures >= ? OR events >= ?)`,
 		firstSeq(q.Since), firstSeq(q.Until), q.MinFailures, q.MinPeople)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	type found struct {
-		r      model.RangeActivity
-		lo, hi [16]byte
-	}
-	var busy []found
+	var ranges [][]byte
 	for rows.Next() {
-		var (
-			raw           []byte
-			f             found
-			first, latest int64
-		)
-		if err := rows.Scan(&raw, &f.r.Events, &f.r.Failures, &f.r.Addresses, &f.r.People, &first, &latest); err != nil {
+		var raw []byte
+		if err := rows.Scan(&raw); err != nil {
 			return nil, err
 		}
-		copy(f.lo[:], raw)
-		f.hi = f.lo
-		for i := len(raw); i < 16; i++ {
-			f.hi[i] = 0xff
-		}
-		a := netip.AddrFrom16(f.lo)
-		bits := len(raw) * 8
-		if a.Is4In6() {
-			a, bits = a.Unmap(), bits-96
-		}
-		p, _ := a.Prefix(bits)
-		f.r.Prefix = p.String()
-		f.r.First, f.r.Last = timeOfMs(first>>seqShift), timeOfMs(latest>>seqShift)
-		busy = append(busy, f)
+		ranges = append(ranges, raw)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	rows.Close()
-	// +seq: walk the address index (oldest row of each address first),
-	// not every event before the window.
-	older, err := s.read.PrepareContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM events e
-		WHERE e.ip_bin BETWEEN ? AND ? AND +e.seq < ? LIMIT 1)`)
+	count, err := s.read.PrepareContext(ctx, `SELECT count(*), coalesce(sum(e.type_name LIKE '%fail%'), 0),
+		count(DISTINCT e.ip_bin), count(DISTINCT e.uid), coalesce(min(e.seq), 0), coalesce(max(e.seq), 0)
+		FROM events e WHERE e.ip_bin BETWEEN ? AND ? AND +e.seq >= ? AND +e.seq < ?`)
 	if err != nil {
 		return nil, err
 	}
-	defer older.Close()
+	defer count.Close()
 	var out []model.RangeActivity
-	for _, f := range busy {
-		var n int
-		if err := older.QueryRowContext(ctx, f.lo[:], f.hi[:], firstSeq(q.Since)).Scan(&n); err != nil {
+	for _, raw := range ranges {
+		var lo, hi [16]byte
+		copy(lo[:], raw)
+		hi = lo
+		for i := len(raw); i < 16; i++ {
+			hi[i] = 0xff
+		}
+		var (
+			r             model.RangeActivity
+			first, latest int64
+		)
+		if err := count.QueryRowContext(ctx, lo[:], hi[:], firstSeq(q.Since), firstSeq(q.Until)).
+			Scan(&r.Events, &r.Failures, &r.Addresses, &r.People, &first, &latest); err != nil {
 			return nil, err
 		}
-		if n == 0 {
-			out = append(out, f.r)
+		if r.Failures < q.MinFailures && r.People < q.MinPeople {
+			continue
 		}
+		a := netip.AddrFrom16(lo)
+		bits := len(raw) * 8
+		if a.Is4In6() {
+			a, bits = a.Unmap(), bits-96
+		}
+		p, _ := a.Prefix(bits)
+		r.Prefix = p.String()
+		r.First, r.Last = timeOfMs(first>>seqShift), timeOfMs(latest>>seqShift)
+		out = append(out, r)
 	}
 	slices.SortFunc(out, func(a, b model.RangeActivity) int {
 		if a.Failures != b.Failures {

@@ -159,11 +159,31 @@ func directHours(t *testing.T, s *SQLite) map[string]int {
 
 func rollupHours(t *testing.T, s *SQLite) map[string]int {
 	t.Helper()
-	rows, err := s.read.Query(`SELECT hour, vendor, bucket, n FROM event_hours`)
+	rows, err := s.read.Query(`SELECT hour, vendor, n0, n1, n2, n3, n4, nx FROM event_hours`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return hourRows(t, rows)
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var (
+			hour   int64
+			vendor string
+			n      [6]int
+		)
+		if err := rows.Scan(&hour, &vendor, &n[0], &n[1], &n[2], &n[3], &n[4], &n[5]); err != nil {
+			t.Fatal(err)
+		}
+		for b, c := range n {
+			if b == 5 {
+				b = -1
+			}
+			if c != 0 {
+				out[fmt.Sprintf("%d/%s/%d", hour, vendor, b)] = c
+			}
+		}
+	}
+	return out
 }
 
 func hourRows(t *testing.T, rows interface {
@@ -250,14 +270,30 @@ func TestRollupFollowsEvents(t *testing.T) {
 	}
 }
 
-// TestRollupBackFilled: the migration counts the events already stored.
+// TestRollupBackFilled: the migration counts the events already stored,
+// and fills the ranges, the history's previous levels and the peaks: the
+// Changes read the same before and after.
 func TestRollupBackFilled(t *testing.T) {
 	s, path := openFile(t)
+	ctx := context.Background()
 	put(t, s, newEventGen(17, 20).batch(500, fixtureNow.Add(-72*time.Hour), 72*time.Hour))
+	put(t, s, rangeEvents("198.18.7.%d", fixtureNow.Add(-30*time.Minute), 30, 12, true, 9000))
+	for i, l := range []model.Level{model.LevelLow, model.LevelHigh, model.LevelMedium, model.LevelCritical} {
+		must(t, s.PutUserRisks(ctx, "cloudflare", fixtureNow.Add(time.Duration(i-3)*time.Hour), []model.UserRisk{
+			view("ava@example.com", l), view("ben@example.com", model.Level(5-i))}))
+	}
+	q := ChangesQuery{Since: fixtureNow.Add(-90 * time.Minute), Until: fixtureNow}
+	before, err := s.Changes(ctx, q)
+	must(t, err)
+	if len(before.Levels) != 2 || len(before.Ranges) != 1 || len(before.NewPeople) != 0 {
+		t.Fatalf("changes before: %+v", before)
+	}
 	want := directHours(t, s)
 	// Take the store back to before the migration, with its events.
-	_, err := s.write.Exec(`DROP TRIGGER event_hours_add; DROP TRIGGER event_hours_remove; DROP TABLE event_hours;
-		DROP INDEX risk_history_at; DROP TABLE health_changes; DROP TABLE change_marks; PRAGMA user_version = 4`)
+	_, err = s.write.Exec(`DROP TRIGGER event_hours_add; DROP TRIGGER event_hours_remove; DROP TABLE event_hours;
+		DROP TRIGGER ip_ranges_add; DROP TABLE ip_ranges; DROP TRIGGER risk_history_prev; DROP TRIGGER person_peaks_add;
+		DROP TABLE person_peaks; DROP INDEX risk_history_at; ALTER TABLE risk_history DROP COLUMN prev_level;
+		DROP TABLE health_changes; DROP TABLE change_marks; PRAGMA user_version = 4`)
 	must(t, err)
 	must(t, s.Close())
 	s2, err := Open(path, Options{})
@@ -267,6 +303,11 @@ func TestRollupBackFilled(t *testing.T) {
 	defer s2.Close()
 	if got := rollupHours(t, s2); fmt.Sprint(got) != fmt.Sprint(want) || len(want) == 0 {
 		t.Fatalf("back-filled %v, want %v", got, want)
+	}
+	after, err := s2.Changes(ctx, q)
+	must(t, err)
+	if fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Fatalf("changes after the migration:\n%+v\nwant\n%+v", after, before)
 	}
 }
 

@@ -41,33 +41,37 @@ func (s *SQLite) Trends(ctx context.Context, q TrendQuery) (model.Trend, error) 
 	// Summed by step in SQL: a few hundred rows come back, not every
 	// hour's (4,320 hours of 90 days and the 90 before, a row a vendor and
 	// bucket). Step -1 is the window before.
-	query := `SELECT CASE WHEN hour < ?1 THEN -1 ELSE (hour - ?1) / ?2 END AS step, bucket, sum(n)
+	query := `SELECT CASE WHEN hour < ?1 THEN -1 ELSE (hour - ?1) / ?2 END AS step,
+		sum(n0), sum(n1), sum(n2), sum(n3), sum(n4), sum(nx)
 		FROM event_hours WHERE hour >= ?3 AND hour < ?4`
 	args := []any{start, hoursPerStep, hourOf(from.Add(-span)), hourOf(to)}
 	if q.Vendor != "" {
 		query += ` AND vendor = ?5`
 		args = append(args, q.Vendor)
 	}
-	rows, err := s.read.QueryContext(ctx, query+` GROUP BY step, bucket`, args...)
+	rows, err := s.read.QueryContext(ctx, query+` GROUP BY step`, args...)
 	if err != nil {
 		return model.Trend{}, fmt.Errorf("store: trends: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var st, bucket, n int64
-		if err := rows.Scan(&st, &bucket, &n); err != nil {
+		var (
+			st int64
+			n  [model.Unscored + 1]int
+		)
+		if err := rows.Scan(&st, &n[0], &n[1], &n[2], &n[3], &n[4], &n[model.Unscored]); err != nil {
 			return model.Trend{}, fmt.Errorf("store: trends: %w", err)
 		}
-		b := int(bucket)
-		if b < 0 || b > model.Unscored {
-			b = model.Unscored
+		into := &tr.Previous
+		if st >= 0 {
+			into = &tr.Counts[st]
 		}
-		if st < 0 {
-			tr.Previous[b] += int(n)
-			continue
+		for b, c := range n {
+			into[b] += c
+			if st >= 0 {
+				tr.Total[b] += c
+			}
 		}
-		tr.Counts[st][b] += int(n)
-		tr.Total[b] += int(n)
 	}
 	if err := rows.Err(); err != nil {
 		return model.Trend{}, fmt.Errorf("store: trends: %w", err)

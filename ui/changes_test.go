@@ -269,3 +269,61 @@ func TestGoldenTimeline(t *testing.T) {
 		})
 	}
 }
+
+// TestTrendsPanel: the Overview's trends count each bucket from the
+// store (the Critical row is the events scoring 76 or more) against the
+// window before; t switches to 90 days by the day and, at 80 columns,
+// to the events per minute in turn.
+func TestTrendsPanel(t *testing.T) {
+	evs := fixtureEvents(400)
+	critical := 0
+	for _, e := range evs {
+		if e.Score >= 76 {
+			critical++
+		}
+	}
+	a := newFixtureApp(t, 160, 48, 400)
+	row := func(a *App, label string) string {
+		for _, l := range strings.Split(a.View(), "\n") {
+			if strings.HasPrefix(l, label) {
+				return l
+			}
+		}
+		t.Fatalf("no %q row:\n%s", label, a.View())
+		return ""
+	}
+	if r := row(a, "Critical  "); !strings.Contains(r, fmt.Sprintf(" %d ↑ new", critical)) {
+		t.Fatalf("Critical row %q, want %d events", r, critical)
+	}
+	drive(a, press("t"))
+	if v := a.View(); !strings.Contains(v, "Trends · 90d by the day, vs the 90d before (t)") || !strings.Contains(v, "Events per minute") {
+		t.Fatalf("t at 160 columns:\n%s", v)
+	}
+	narrow := newFixtureApp(t, 80, 24, 400)
+	for _, want := range []string{"Trends · 90d by the day", "Events per minute", "Trends · 24h by the hour"} {
+		drive(narrow, press("t"))
+		if v := narrow.View(); !strings.Contains(v, want) {
+			t.Fatalf("no %q at 80 columns:\n%s", want, v)
+		}
+	}
+}
+
+// TestChangesTextIsClean: a person's key from the store with escape
+// sequences in it reaches the screen cleaned.
+func TestChangesTextIsClean(t *testing.T) {
+	st := emptyStore(t)
+	ctx := context.Background()
+	bad := model.UserRisk{Vendor: "cloudflare", UserID: "x\x1b]52;c;AAAA\x07y", Level: model.LevelLow, Score: model.NoScore}
+	if err := st.PutUserRisks(ctx, "cloudflare", fixtureNow.Add(-2*time.Hour), []model.UserRisk{bad}); err != nil {
+		t.Fatal(err)
+	}
+	bad.Level = model.LevelCritical
+	if err := st.PutUserRisks(ctx, "cloudflare", fixtureNow.Add(-time.Minute), []model.UserRisk{bad}); err != nil {
+		t.Fatal(err)
+	}
+	a := newChangesApp(t, st, "alice", 160, 48)
+	v := a.View()
+	if !strings.Contains(v, "↑ Low→Critical") || strings.ContainsAny(v, "\x1b\x07") {
+		t.Fatalf("the change is missing or not clean: %q", v)
+	}
+}

@@ -327,3 +327,21 @@ func TestChangesTextIsClean(t *testing.T) {
 		t.Fatalf("the change is missing or not clean: %q", v)
 	}
 }
+
+// TestChangesMarkOnQuit: quitting after the Changes were shown stores
+// the operator's mark (through a running program: the store write runs
+// before the program ends).
+func TestChangesMarkOnQuit(t *testing.T) {
+	var st store.Store
+	f := newFlowWith(t, 400, func(d *Deps) { seedChanges(t, d.Store); d.Actor = "carol"; st = d.Store })
+	f.tm.Send(tea.WindowSizeMsg{Width: 160, Height: 48})
+	f.see("198.18.7.0/24", "Riskiest addresses")
+	if m, err := st.ChangeMark(context.Background(), "carol"); err != nil || !m.At.IsZero() {
+		t.Fatalf("the mark moved while carol read: %+v %v", m, err)
+	}
+	f.final()
+	m, err := st.ChangeMark(context.Background(), "carol")
+	if err != nil || !m.At.Equal(fixtureNow) || m.People["ava.chen@example.com"] != model.LevelCritical {
+		t.Fatalf("carol's mark after quitting: %+v %v", m, err)
+	}
+}

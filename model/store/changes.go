@@ -78,7 +78,8 @@ ALTER TABLE risk_history ADD COLUMN prev_level INTEGER; -- NULL: the first row o
 UPDATE risk_history AS h SET prev_level = (SELECT p.level FROM risk_history p
 	WHERE p.key = h.key AND p.vendor = h.vendor AND (p.at_ms < h.at_ms OR p.at_ms = h.at_ms AND p.rowid < h.rowid)
 	ORDER BY p.at_ms DESC, p.rowid DESC LIMIT 1);
-CREATE INDEX risk_history_at ON risk_history (at_ms);
+-- Covering: a window's changes are read from the index alone.
+CREATE INDEX risk_history_at ON risk_history (at_ms, prev_level, level, key, vendor, score);
 CREATE TRIGGER risk_history_prev AFTER INSERT ON risk_history BEGIN
 	UPDATE risk_history SET prev_level = (SELECT p.level FROM risk_history p
 		WHERE p.key = NEW.key AND p.vendor = NEW.vendor AND (p.at_ms < NEW.at_ms OR p.at_ms = NEW.at_ms AND p.rowid < NEW.rowid)

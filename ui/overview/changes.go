@@ -138,9 +138,9 @@ func (o *Screen) onChanges(msg changesLoaded) {
 func (o *Screen) rebuildLines() {
 	before := o.lines
 	o.lines = o.changeLines()
-	o.drift = table.Drift{}
 	id := o.on[panelChanges]
 	if id == "" {
+		o.drift = table.Drift{}
 		return
 	}
 	was := -1
@@ -151,8 +151,10 @@ func (o *Screen) rebuildLines() {
 	}
 	for i, l := range o.lines {
 		if l.id == id {
-			if was >= 0 && i != was {
-				o.drift = table.Drift{Label: l.label, By: i - was}
+			// Since the operator last moved the cursor, as the tables say it.
+			o.drift = table.Drift{}
+			if i != o.chMovedRow {
+				o.drift = table.Drift{Label: l.label, By: i - o.chMovedRow}
 			}
 			o.row[panelChanges] = i
 			return
@@ -191,7 +193,8 @@ func (o *Screen) noteShown() {
 		}
 		people[p.Key] = model.Max(people[p.Key], p.Level)
 	}
-	o.shown = model.SeenMark{At: o.chNow, People: people}
+	// The window read ended at Until: the next one starts there.
+	o.shown = model.SeenMark{At: o.changes.Until, People: people}
 }
 
 // Leave stores the operator's mark when they leave the Overview (another
@@ -414,7 +417,7 @@ func (o *Screen) moveChanges(by int) {
 		return
 	}
 	i = max(i, 0)
-	o.row[panelChanges], o.on[panelChanges] = i, o.lines[i].id
+	o.row[panelChanges], o.on[panelChanges], o.chMovedRow = i, o.lines[i].id, i
 	o.drift = table.Drift{}
 }
 

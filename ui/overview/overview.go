@@ -46,20 +46,21 @@ type Screen struct {
 	// Changes (changes.go): the window (index into changeWindows), the
 	// operator's mark as read when the Overview was shown (it stays put
 	// while they read), what was read, and the mark they would leave with.
-	chWindow  int
-	seenMark  model.SeenMark
-	markRead  bool
-	changes   model.Changes
-	chSince   time.Time
-	chNow     time.Time
-	lines     []changeLine
-	chOff     int // the first line shown
-	chGen     int
-	chLoading bool
-	chLoaded  bool
-	chErr     string
-	drift     table.Drift
-	shown     model.SeenMark
+	chWindow   int
+	seenMark   model.SeenMark
+	markRead   bool
+	changes    model.Changes
+	chSince    time.Time
+	chNow      time.Time
+	lines      []changeLine
+	chOff      int // the first line shown
+	chMovedRow int // the cursor's line when the operator last moved it (for the drift notice)
+	chGen      int
+	chLoading  bool
+	chLoaded   bool
+	chErr      string
+	drift      table.Drift
+	shown      model.SeenMark
 
 	// Trends (trends.go).
 	trMode   int
@@ -298,7 +299,9 @@ func (o *Screen) move(by int) {
 		if o.on[panelChanges] == "" {
 			o.row[panelChanges] = len(o.lines) - 1
 			o.on[panelChanges] = o.lines[len(o.lines)-1].id
+			o.chMovedRow = o.row[panelChanges]
 		}
+		o.drift = table.Drift{}
 		return
 	}
 	if n == 0 {

@@ -151,19 +151,21 @@ func BenchmarkTrends1M(b *testing.B) {
 func BenchmarkChangesParts1M(b *testing.B) {
 	s := changesFixture(b)
 	ctx := context.Background()
-	q := ChangesQuery{Since: fixtureNow.Add(-24 * time.Hour), Until: fixtureNow, MinFailures: 20, MinPeople: 10, Limit: 200}
-	b.Run("levels", func(b *testing.B) {
-		for b.Loop() {
-			if _, _, err := s.levelChanges(ctx, q); err != nil {
-				b.Fatal(err)
+	for _, w := range []time.Duration{24 * time.Hour, 7 * 24 * time.Hour} {
+		q := ChangesQuery{Since: fixtureNow.Add(-w), Until: fixtureNow, MinFailures: 20, MinPeople: 10, Limit: 200}
+		b.Run("levels-"+w.String(), func(b *testing.B) {
+			for b.Loop() {
+				if _, _, err := s.levelChanges(ctx, q); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
-	b.Run("ranges", func(b *testing.B) {
-		for b.Loop() {
-			if _, err := s.newRanges(ctx, q); err != nil {
-				b.Fatal(err)
+		})
+		b.Run("ranges-"+w.String(), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := s.newRanges(ctx, q); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
+		})
+	}
 }

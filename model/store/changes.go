@@ -8,15 +8,15 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/risktop/risktop/model"
 )
 
-// changesSchema is issue 16's Changes and Trends. Triggers keep it, so
-// every insert and delete of events (PutEvents, Prune) and of history
-// updates it in the same transaction, and no query of the panel scans the
+// changesSchema is issue 16's Changes and Trends. PutEvents adds to it in
+// its transaction (addRollups: a few statements a batch; a trigger a row
+// doubled PutEvents' time), triggers keep it on every delete of events
+// (Prune) and insert of history, and no query of the panel scans the
 // events of a window:
 //   - event_hours: events an hour and vendor, a column a score bucket
 //     (one row for six counts: a 90-day trend reads 2,160 rows a vendor);
@@ -42,12 +42,6 @@ CREATE TABLE event_hours (
 INSERT INTO event_hours (hour, vendor, n0, n1, n2, n3, n4, nx)
 	SELECT h, vendor, sum(b = 0), sum(b = 1), sum(b = 2), sum(b = 3), sum(b = 4), sum(b = -1)
 	FROM (SELECT (seq >> 20) / 3600000 AS h, vendor, ` + bucketSQL("score") + ` AS b FROM events) GROUP BY h, vendor;
-CREATE TRIGGER event_hours_add AFTER INSERT ON events BEGIN
-	INSERT INTO event_hours (hour, vendor, n0, n1, n2, n3, n4, nx)
-		VALUES ((NEW.seq >> 20) / 3600000, NEW.vendor, ` + bucketFlags("NEW.score") + `)
-		ON CONFLICT (hour, vendor) DO UPDATE SET n0 = n0 + excluded.n0, n1 = n1 + excluded.n1, n2 = n2 + excluded.n2,
-			n3 = n3 + excluded.n3, n4 = n4 + excluded.n4, nx = nx + excluded.nx;
-END;
 CREATE TRIGGER event_hours_remove AFTER DELETE ON events BEGIN
 	UPDATE event_hours SET n0 = n0 - ` + bucketIs("OLD.score", 0) + `, n1 = n1 - ` + bucketIs("OLD.score", 1) + `,
 		n2 = n2 - ` + bucketIs("OLD.score", 2) + `, n3 = n3 - ` + bucketIs("OLD.score", 3) + `,
@@ -67,12 +61,6 @@ CREATE INDEX ip_ranges_first ON ip_ranges (first_seq);
 INSERT INTO ip_ranges (range, first_seq, events, failures)
 	SELECT ` + rangeOf("ip_bin") + ` AS r, min(seq), count(*), sum(type_name LIKE '%fail%')
 	FROM events WHERE ip_bin IS NOT NULL GROUP BY r;
-CREATE TRIGGER ip_ranges_add AFTER INSERT ON events WHEN NEW.ip_bin IS NOT NULL BEGIN
-	INSERT INTO ip_ranges (range, first_seq, events, failures)
-		VALUES (` + rangeOf("NEW.ip_bin") + `, NEW.seq, 1, NEW.type_name LIKE '%fail%')
-		ON CONFLICT (range) DO UPDATE SET first_seq = min(first_seq, excluded.first_seq),
-			events = events + 1, failures = failures + excluded.failures;
-END;
 
 ALTER TABLE risk_history ADD COLUMN prev_level INTEGER; -- NULL: the first row of its person and vendor
 UPDATE risk_history AS h SET prev_level = (SELECT p.level FROM risk_history p
@@ -126,13 +114,87 @@ func bucketIs(col string, b int) string {
 	return fmt.Sprintf("(%s = %d)", bucketSQL(col), b)
 }
 
-// bucketFlags are event_hours' six counts for one event: a 1 in its column.
-func bucketFlags(col string) string {
-	var out []string
-	for b := range 5 {
-		out = append(out, bucketIs(col, b))
+// addRollups adds a PutEvents batch's new rows to event_hours and
+// ip_ranges, in its transaction: one statement an hour and vendor, and
+// one a range, of the batch.
+func addRollups(ctx context.Context, tx *sql.Tx, rows []eventRow) error {
+	if len(rows) == 0 {
+		return nil
 	}
-	return strings.Join(append(out, "("+col+" < 0)"), ", ")
+	type hourKey struct {
+		hour   int64
+		vendor string
+	}
+	type rangeCount struct {
+		first            int64
+		events, failures int
+	}
+	hours := map[hourKey]*[model.Unscored + 1]int{}
+	ranges := map[string]*rangeCount{}
+	for _, r := range rows {
+		k := hourKey{r.ms / 3_600_000, r.e.Vendor}
+		h := hours[k]
+		if h == nil {
+			h = new([model.Unscored + 1]int)
+			hours[k] = h
+		}
+		if r.e.Score < 0 {
+			h[model.Unscored]++
+		} else {
+			h[model.BucketOf(r.e.Score)]++
+		}
+		bin, ok := r.ipBin.([]byte)
+		if !ok {
+			continue
+		}
+		key := string(rangeBytes(bin))
+		c := ranges[key]
+		if c == nil {
+			c = &rangeCount{first: seqOf(r.ms, 0)}
+			ranges[key] = c
+		}
+		c.first = min(c.first, seqOf(r.ms, 0))
+		c.events++
+		if model.FailedType(r.e.TypeName) {
+			c.failures++
+		}
+	}
+	for k, n := range hours {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO event_hours (hour, vendor, n0, n1, n2, n3, n4, nx) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (hour, vendor) DO UPDATE SET n0 = n0 + excluded.n0, n1 = n1 + excluded.n1, n2 = n2 + excluded.n2,
+			n3 = n3 + excluded.n3, n4 = n4 + excluded.n4, nx = nx + excluded.nx`,
+			k.hour, k.vendor, n[0], n[1], n[2], n[3], n[4], n[model.Unscored]); err != nil {
+			return fmt.Errorf("hourly rollup: %w", err)
+		}
+	}
+	if len(ranges) == 0 {
+		return nil
+	}
+	up, err := tx.PrepareContext(ctx, `INSERT INTO ip_ranges (range, first_seq, events, failures) VALUES (?, ?, ?, ?)
+		ON CONFLICT (range) DO UPDATE SET first_seq = min(first_seq, excluded.first_seq),
+		events = events + excluded.events, failures = failures + excluded.failures`)
+	if err != nil {
+		return fmt.Errorf("ranges: %w", err)
+	}
+	defer up.Close()
+	for k, c := range ranges {
+		if _, err := up.ExecContext(ctx, []byte(k), c.first, c.events, c.failures); err != nil {
+			return fmt.Errorf("ranges: %w", err)
+		}
+	}
+	return nil
+}
+
+// v4Mapped starts an IPv4 address in ip_bin's 16 bytes.
+var v4Mapped = []byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff}
+
+// rangeBytes is rangeOf in Go: the first 15 bytes of an IPv4-mapped
+// address (its /24), else the first 6 (a /48).
+func rangeBytes(bin []byte) []byte {
+	if len(bin) == 16 && string(bin[:12]) == string(v4Mapped) {
+		return bin[:15]
+	}
+	return bin[:min(6, len(bin))]
 }
 
 // rangeOf is an address's range as bytes of ip_bin: the first 15 (the

@@ -131,6 +131,7 @@ func (s *SQLite) PutEvents(ctx context.Context, events []model.Event) (int, erro
 		rows[i] = r
 	}
 	inserted := 0
+	var added []eventRow // for the rollups (changes.go)
 	newUIDs := map[identity]int64{}
 	err := s.inTx(ctx, "put events", func(tx *sql.Tx) error {
 		clear(newUIDs)
@@ -153,6 +154,7 @@ func (s *SQLite) PutEvents(ctx context.Context, events []model.Event) (int, erro
 			return err
 		}
 		defer ins.Close()
+		added = added[:0]
 		for i, r := range rows {
 			e := r.e
 			n, err := insertEvent(ctx, ins, r, resolved[i])
@@ -163,8 +165,9 @@ func (s *SQLite) PutEvents(ctx context.Context, events []model.Event) (int, erro
 				continue // already stored
 			}
 			inserted++
+			added = append(added, r)
 		}
-		return nil
+		return addRollups(ctx, tx, added)
 	})
 	if err != nil {
 		return 0, err

@@ -259,8 +259,15 @@ func (s *SQLite) Changes(ctx context.Context, q ChangesQuery) (model.Changes, er
 // rise is listed already.
 func (s *SQLite) levelChanges(ctx context.Context, q ChangesQuery) ([]model.LevelChange, []model.NewPerson, error) {
 	since, until := unixMs(q.Since), unixMs(q.Until)
-	rows, err := s.read.QueryContext(ctx, `SELECT key, vendor, at_ms, level, score, prev_level FROM risk_history
-		WHERE at_ms >= ? AND at_ms < ? AND prev_level IS NOT NULL AND prev_level != level`, since, until)
+	// One change a person, picked in SQL as model.PersonChanges picks it
+	// (a rise over a fall, then the bigger move, then the newer: the bare
+	// columns come from the row with the largest rank), then rises first,
+	// newest first, Limit of them: a busy week reads its changes once
+	// from the covering index and returns a page, not thousands of rows.
+	rows, err := s.read.QueryContext(ctx, `SELECT key, vendor, at_ms, level, score, prev_level,
+			max((level > prev_level) << 50 | abs(level - prev_level) << 45 | at_ms) AS rank
+		FROM risk_history WHERE at_ms >= ? AND at_ms < ? AND prev_level IS NOT NULL AND prev_level != level
+		GROUP BY key ORDER BY rank >> 50 DESC, at_ms DESC, key LIMIT ?`, since, until, q.Limit)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -272,7 +279,8 @@ func (s *SQLite) levelChanges(ctx context.Context, q ChangesQuery) ([]model.Leve
 			atMs        int64
 			level, prev int
 		)
-		if err := rows.Scan(&c.Key, &c.Vendor, &atMs, &level, &c.Score, &prev); err != nil {
+		var rank int64
+		if err := rows.Scan(&c.Key, &c.Vendor, &atMs, &level, &c.Score, &prev, &rank); err != nil {
 			return nil, nil, err
 		}
 		c.At, c.From, c.To = timeOfMs(atMs), model.Level(prev), model.Level(level)
@@ -282,19 +290,16 @@ func (s *SQLite) levelChanges(ctx context.Context, q ChangesQuery) ([]model.Leve
 		return nil, nil, err
 	}
 	rows.Close()
-	levels := model.PersonChanges(all)
-	listed := map[string]bool{}
-	for _, c := range levels {
-		if c.Rise() {
-			listed[c.Key] = true
-		}
-	}
+	levels := model.PersonChanges(all) // in the same order; one a person already
 	// New at a level: first reached in the window, and no higher level
-	// reached before it. The vendor is the one whose reading it was.
+	// reached before it; not whoever rose in the window (their rise is
+	// listed). The vendor is the one whose reading it was.
 	peaks, err := s.read.QueryContext(ctx, `SELECT p.key, p.level, p.first_ms,
 		coalesce((SELECT h.vendor FROM risk_history h WHERE h.key = p.key AND h.at_ms = p.first_ms AND h.level = p.level LIMIT 1), '')
 		FROM person_peaks p WHERE p.first_ms >= ?1 AND p.first_ms < ?2
-		AND NOT EXISTS (SELECT 1 FROM person_peaks o WHERE o.key = p.key AND o.level > p.level AND o.first_ms < ?1)`, since, until)
+		AND NOT EXISTS (SELECT 1 FROM person_peaks o WHERE o.key = p.key AND o.level > p.level AND o.first_ms < ?1)
+		AND NOT EXISTS (SELECT 1 FROM risk_history r WHERE r.key = p.key AND r.at_ms >= ?1 AND r.at_ms < ?2 AND r.prev_level < r.level)`,
+		since, until)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -310,7 +315,7 @@ func (s *SQLite) levelChanges(ctx context.Context, q ChangesQuery) ([]model.Leve
 			return nil, nil, err
 		}
 		p.Level, p.At = model.Level(level), timeOfMs(atMs)
-		if t, ok := top[p.Key]; !listed[p.Key] && (!ok || p.Level > t.Level) {
+		if t, ok := top[p.Key]; !ok || p.Level > t.Level {
 			top[p.Key] = p
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/risktop/risktop/model"
@@ -159,30 +160,44 @@ func addRollups(ctx context.Context, tx *sql.Tx, rows []eventRow) error {
 			c.failures++
 		}
 	}
+	// One statement each, of many rows: a statement's run costs more
+	// than a row's here.
+	var args []any
 	for k, n := range hours {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO event_hours (hour, vendor, n0, n1, n2, n3, n4, nx) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (hour, vendor) DO UPDATE SET n0 = n0 + excluded.n0, n1 = n1 + excluded.n1, n2 = n2 + excluded.n2,
-			n3 = n3 + excluded.n3, n4 = n4 + excluded.n4, nx = nx + excluded.nx`,
-			k.hour, k.vendor, n[0], n[1], n[2], n[3], n[4], n[model.Unscored]); err != nil {
-			return fmt.Errorf("hourly rollup: %w", err)
+		args = append(args, k.hour, k.vendor, n[0], n[1], n[2], n[3], n[4], n[model.Unscored])
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO event_hours (hour, vendor, n0, n1, n2, n3, n4, nx)
+		VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?), ", len(hours)), ", ")+`
+		ON CONFLICT (hour, vendor) DO UPDATE SET n0 = n0 + excluded.n0, n1 = n1 + excluded.n1, n2 = n2 + excluded.n2,
+		n3 = n3 + excluded.n3, n4 = n4 + excluded.n4, nx = nx + excluded.nx`, args...); err != nil {
+		return fmt.Errorf("hourly rollup: %w", err)
+	}
+	const perStatement = 200 // rows: 800 parameters, far below SQLite's limit
+	args = args[:0]
+	n := 0
+	flush := func() error {
+		if n == 0 {
+			return nil
 		}
-	}
-	if len(ranges) == 0 {
-		return nil
-	}
-	up, err := tx.PrepareContext(ctx, `INSERT INTO ip_ranges (range, first_seq, events, failures) VALUES (?, ?, ?, ?)
-		ON CONFLICT (range) DO UPDATE SET first_seq = min(first_seq, excluded.first_seq),
-		events = events + excluded.events, failures = failures + excluded.failures`)
-	if err != nil {
-		return fmt.Errorf("ranges: %w", err)
-	}
-	defer up.Close()
-	for k, c := range ranges {
-		if _, err := up.ExecContext(ctx, []byte(k), c.first, c.events, c.failures); err != nil {
+		_, err := tx.ExecContext(ctx, `INSERT INTO ip_ranges (range, first_seq, events, failures)
+			VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", n), ", ")+`
+			ON CONFLICT (range) DO UPDATE SET first_seq = min(first_seq, excluded.first_seq),
+			events = events + excluded.events, failures = failures + excluded.failures`, args...)
+		args, n = args[:0], 0
+		if err != nil {
 			return fmt.Errorf("ranges: %w", err)
 		}
+		return nil
 	}
-	return nil
+	for k, c := range ranges {
+		args = append(args, []byte(k), c.first, c.events, c.failures)
+		if n++; n == perStatement {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
 }
 
 // v4Mapped starts an IPv4 address in ip_bin's 16 bytes.

@@ -107,7 +107,7 @@ func New(c *uictx.Context) *Screen {
 			Move:   key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "select")),
 			Window: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "changes window")),
 			Seen:   key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "mark changes seen")),
-			Trend:  key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "trends 24h/90d")),
+			Trend:  key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "time span of trends")),
 		}}
 }
 

@@ -74,7 +74,7 @@ func NewDrill(c *uictx.Context, who string) *Drill {
 		PushRisk: key.NewBinding(key.WithKeys("O"), key.WithHelp("O", "push their risk to Okta")),
 		Push:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "push an IP's risk to Okta")),
 		Copy:     key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy the email")),
-		Timeline: key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "timeline 24h/7d/30d")),
+		Timeline: key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "time span (24h/7d/30d)")),
 	}}
 	return d
 }

@@ -191,7 +191,7 @@ func (tl timeline) draw(history []model.RiskPoint, scored []model.Event) []strin
 			names = append(names, v)
 		}
 	}
-	var lines []string
+	var lines, scorers []string
 	label := func(s string) string {
 		return layout.PadRight(layout.Cut(s, timelineLabelW-1), timelineLabelW)
 	}
@@ -202,12 +202,17 @@ func (tl timeline) draw(history []model.RiskPoint, scored []model.Event) []strin
 		}
 		if evs := signIns[v]; len(evs) > 0 {
 			lines = append(lines, tl.t.Muted.Render(label(tl.vendors.Short(v)+" score"))+tl.scoreRow(evs))
+			scorers = append(scorers, tl.vendors.Display(v))
 		}
 	}
 	if len(lines) == 0 {
 		return nil
 	}
-	lines = append(lines, tl.t.Muted.Render(layout.Spaces(timelineLabelW)+tl.axis()),
-		tl.t.Muted.Render("·none ░low ▒medium ▓high █critical  N L M H C: changed to  ▁…█ sign-in score"))
+	legend := "·none ░low ▒med ▓high █crit  N L M H C: changed to"
+	if len(scorers) > 0 {
+		// A score is its vendor's: said so, as everywhere.
+		legend += "  ▁…█ " + strings.Join(scorers, ", ") + " score 0–100"
+	}
+	lines = append(lines, tl.t.Muted.Render(layout.Spaces(timelineLabelW)+tl.axis()), tl.t.Muted.Render(legend))
 	return lines
 }

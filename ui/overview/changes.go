@@ -269,6 +269,8 @@ func clock(t, now time.Time) string {
 func (o *Screen) changeLines() []changeLine {
 	t, ch, now := o.c.Theme, o.changes, o.chNow
 	var out []changeLine
+	// Alerts (issue 16's detections) go here, first: a line each, kind
+	// lineAlert, enter opening the Alerts tab on it.
 	for _, r := range ch.Ranges {
 		text := t.Warn.Render("⚠ "+r.Prefix) + ": " + fmt.Sprintf("%s, %s, %s", words.Plural(r.Addresses, "address"),
 			words.Plural(r.People, "person"), words.Plural(r.Failures, "failure")) + t.Muted.Render(" · new range · "+ago(now, r.Last))

@@ -113,9 +113,9 @@ func (o *Screen) changesCmd(gen int) tea.Cmd {
 // onChanges takes a Changes read: the lines, the cursor kept on its item
 // (saying so when it moved or left), and, when the panel is on screen,
 // the mark the operator would leave with.
-func (o *Screen) onChanges(msg changesLoaded) {
+func (o *Screen) onChanges(msg changesLoaded) tea.Cmd {
 	if msg.gen != o.chGen {
-		return
+		return nil
 	}
 	o.chLoading = false
 	if msg.markSet {
@@ -123,14 +123,18 @@ func (o *Screen) onChanges(msg changesLoaded) {
 	}
 	if msg.err != nil {
 		o.chErr = msg.err.Error()
-		return
+	} else {
+		o.chErr, o.chLoaded = "", true
+		o.changes, o.chSince, o.chNow = msg.changes, msg.since, msg.now
+		o.rebuildLines()
+		if o.c.OnTab(o) {
+			o.noteShown()
+		}
 	}
-	o.chErr, o.chLoaded = "", true
-	o.changes, o.chSince, o.chNow = msg.changes, msg.since, msg.now
-	o.rebuildLines()
-	if o.c.OnTab(o) {
-		o.noteShown()
+	if o.chDirty && o.c.OnTab(o) {
+		return o.reloadChanges()
 	}
+	return nil
 }
 
 // rebuildLines makes the lines from the changes read and the live data
@@ -236,9 +240,19 @@ func (o *Screen) markSeen() tea.Cmd {
 // reloadChanges reads the Changes again (another window, a new mark).
 func (o *Screen) reloadChanges() tea.Cmd {
 	o.chGen++
-	o.chLoading = true
+	o.chLoading, o.chDirty = true, false
 	o.cacheKey = ""
 	return o.changesCmd(o.chGen)
+}
+
+// refreshChanges reads them again as data arrives, one read at a time:
+// what arrives meanwhile marks them dirty for one more read.
+func (o *Screen) refreshChanges() tea.Cmd {
+	if o.chLoading {
+		o.chDirty = true
+		return nil
+	}
+	return o.reloadChanges()
 }
 
 // windowTitle says which window the panel shows.

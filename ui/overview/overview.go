@@ -57,6 +57,7 @@ type Screen struct {
 	chMovedRow int // the cursor's line when the operator last moved it (for the drift notice)
 	chGen      int
 	chLoading  bool
+	chDirty    bool // data arrived while a read ran: read once more
 	chLoaded   bool
 	chErr      string
 	drift      table.Drift
@@ -175,8 +176,8 @@ func (o *Screen) Update(msg tea.Msg) tea.Cmd {
 			return o.load()
 		}
 	case changesLoaded:
-		o.onChanges(msg)
 		o.cacheKey = ""
+		return o.onChanges(msg)
 	case trendLoaded:
 		o.onTrend(msg)
 		o.cacheKey = ""
@@ -190,7 +191,7 @@ func (o *Screen) Update(msg tea.Msg) tea.Cmd {
 			o.rebuildLines() // names come from the live data
 		}
 		if (msg.Events || msg.Users || msg.Health) && o.c.OnTab(o) {
-			cmds := []tea.Cmd{o.reloadChanges()}
+			cmds := []tea.Cmd{o.refreshChanges()}
 			if msg.Events {
 				cmds = append(cmds, o.load(), o.trendCmd())
 			}

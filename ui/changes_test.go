@@ -95,7 +95,7 @@ func TestChangesPanel(t *testing.T) {
 		"↑ Low→High  Søren Müller · 3m ago · Cloudflare",
 		"★ new Critical  Maximiliana",
 		"↓ High→Low  Zoë O'Brien",
-		"● Oracle CASB ok→degraded · 5m ago: 503 Service Unavailable",
+		"● Oracle CASB: ok → degraded · 5m ago: 503 Service Unavailable",
 	}
 	last := -1
 	for _, w := range want {

@@ -309,7 +309,9 @@ func (o *Screen) changeLines() []changeLine {
 	}
 	for _, h := range ch.Health {
 		name := o.c.Vendors.Display(h.Source)
-		text := t.State(h.To).Render("● "+name+" "+h.From.String()+"→"+h.To.String()) + t.Muted.Render(" · "+ago(now, h.At))
+		// "OneLogin: ok → failing", not the header's "OneLogin failing": a
+		// change, which stays listed after the source recovers.
+		text := t.State(h.To).Render("● "+name+": "+h.From.String()+" → "+h.To.String()) + t.Muted.Render(" · "+ago(now, h.At))
 		if h.Error != "" {
 			text += t.Muted.Render(": " + h.Error)
 		}

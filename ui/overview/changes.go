@@ -2,6 +2,7 @@ package overview
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -121,9 +122,12 @@ func (o *Screen) onChanges(msg changesLoaded) tea.Cmd {
 	if msg.markSet {
 		o.seenMark, o.markRead = msg.mark, true
 	}
-	if msg.err != nil {
+	switch {
+	case errors.Is(msg.err, context.Canceled):
+		// The dashboard is quitting: nothing to say.
+	case msg.err != nil:
 		o.chErr = msg.err.Error()
-	} else {
+	default:
 		o.chErr, o.chLoaded = "", true
 		o.changes, o.chSince, o.chNow = msg.changes, msg.since, msg.now
 		o.rebuildLines()
@@ -213,7 +217,7 @@ func (o *Screen) saveMark() tea.Cmd {
 		return nil
 	}
 	o.shown = model.SeenMark{}
-	o.markRead = false // read it again on the next visit
+	o.reread = true // on the next visit; what is on screen stays as it is
 	who := owner(o.c)
 	return func() tea.Msg {
 		// Not the dashboard's context: quitting cancels that first.
@@ -231,7 +235,7 @@ func (o *Screen) markSeen() tea.Cmd {
 	}
 	o.seenMark = o.shown
 	save := o.saveMark()
-	o.markRead = true // the mark is the one just set
+	o.reread = false // the mark is the one just set
 	o.chWindow = 0
 	o.on[panelChanges], o.row[panelChanges], o.chOff = "", 0, 0
 	return tea.Batch(save, o.reloadChanges())

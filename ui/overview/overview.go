@@ -49,6 +49,7 @@ type Screen struct {
 	chWindow   int
 	seenMark   model.SeenMark
 	markRead   bool
+	reread     bool // the mark was stored: read it again when shown next
 	changes    model.Changes
 	chSince    time.Time
 	chNow      time.Time
@@ -129,6 +130,9 @@ func (o *Screen) Typing() bool { return false }
 // Activate reads what the Overview shows; the Changes from the operator's
 // mark as it is now.
 func (o *Screen) Activate() tea.Cmd {
+	if o.reread {
+		o.markRead, o.reread = false, false
+	}
 	return tea.Batch(o.load(), o.reloadChanges(), o.trendCmd())
 }
 

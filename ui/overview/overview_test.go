@@ -50,14 +50,14 @@ func TestTrendChange(t *testing.T) {
 // ones on the 1st and the 15th.
 func TestTrendTicks(t *testing.T) {
 	at := time.Date(2026, 11, 21, 17, 0, 0, 0, time.UTC)
-	if _, l, ok := tickIn(at, at.Add(time.Hour), time.Hour); ok {
+	if l, ok := tickIn(at, at.Add(time.Hour), time.Hour); ok {
 		t.Fatalf("17:00 ticks: %q", l)
 	}
-	if _, l, ok := tickIn(at.Add(time.Hour), at.Add(2*time.Hour), time.Hour); !ok || l != "18:00" {
+	if l, ok := tickIn(at.Add(time.Hour), at.Add(2*time.Hour), time.Hour); !ok || l != "18:00" {
 		t.Fatalf("18:00: %q %v", l, ok)
 	}
 	day := time.Date(2026, 11, 14, 17, 0, 0, 0, time.UTC)
-	if _, l, ok := tickIn(day, day.Add(48*time.Hour), 24*time.Hour); !ok || l != "Nov 15" {
+	if l, ok := tickIn(day, day.Add(48*time.Hour), 24*time.Hour); !ok || l != "Nov 15" {
 		t.Fatalf("the 15th: %q %v", l, ok)
 	}
 }

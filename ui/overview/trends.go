@@ -204,11 +204,10 @@ func (o *Screen) trendAxis(tr model.Trend, merge, per, width int) string {
 	for col := 0; col*per < width; col++ {
 		from := tr.From.Add(time.Duration(col*merge) * tr.Step).In(o.c.Loc)
 		to := from.Add(time.Duration(merge) * tr.Step)
-		at, label, ok := tickIn(from, to, tr.Step)
+		label, ok := tickIn(from, to, tr.Step)
 		if !ok {
 			continue
 		}
-		_ = at
 		x := col * per
 		rs := []rune(label)
 		if x < free || x+1+len(rs) > width {
@@ -223,19 +222,19 @@ func (o *Screen) trendAxis(tr model.Trend, merge, per, width int) string {
 
 // tickIn finds a tick in [from, to): 00:00, 06:00, 12:00 and 18:00 of
 // hourly steps; the 1st and 15th of daily ones.
-func tickIn(from, to time.Time, step time.Duration) (time.Time, string, bool) {
+func tickIn(from, to time.Time, step time.Duration) (string, bool) {
 	if step < 24*time.Hour {
 		for t := from; t.Before(to); t = t.Add(time.Hour) {
 			if t.Hour()%6 == 0 {
-				return t, t.Format("15:04"), true
+				return t.Format("15:04"), true
 			}
 		}
-		return time.Time{}, "", false
+		return "", false
 	}
 	for t := from; t.Before(to); t = t.Add(24 * time.Hour) {
 		if t.Day() == 1 || t.Day() == 15 {
-			return t, t.Format("Jan 02"), true
+			return t.Format("Jan 02"), true
 		}
 	}
-	return time.Time{}, "", false
+	return "", false
 }

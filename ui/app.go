@@ -580,9 +580,18 @@ func (a *App) switchTab(t tab) tea.Cmd {
 	if t == a.tab {
 		return nil
 	}
+	leave := a.leave()
 	a.tab = t
 	a.c.SetTab(a.screens[t])
-	return a.screens[t].Activate()
+	return tea.Batch(leave, a.screens[t].Activate())
+}
+
+// leave tells the tab shown that it is left (uictx.Leaver).
+func (a *App) leave() tea.Cmd {
+	if l, ok := a.screens[a.tab].(uictx.Leaver); ok {
+		return l.Leave()
+	}
+	return nil
 }
 
 // showModal shows m over the body, replacing any modal open.
@@ -603,7 +612,11 @@ func (a *App) openUser(key string) tea.Cmd {
 }
 
 func (a *App) quit() tea.Cmd {
+	leave := a.leave()
 	a.Close()
+	if leave != nil {
+		return tea.Sequence(leave, tea.Quit)
+	}
 	return tea.Quit
 }
 

@@ -8,7 +8,6 @@ package rules
 import (
 	"errors"
 	"fmt"
-	"net/netip"
 	"strings"
 	"time"
 
@@ -234,26 +233,15 @@ func responseList() string {
 	return strings.Join(s, ", ")
 }
 
-// Failed reports whether an event is a failed sign-in: its type's name
-// holds FAIL in any case (OneLogin's USER_FAILED_ONELOGIN_LOGIN and kin).
-func Failed(e model.Event) bool {
-	return strings.Contains(strings.ToUpper(e.TypeName), "FAIL")
-}
+// Failed reports whether an event is a failed sign-in, as the Changes
+// panel counts them (model.FailedType).
+func Failed(e model.Event) bool { return e.Failed() }
 
-// RangeOf is the range an address is grouped in: its /24 (IPv4) or /48
-// (IPv6); "" for something that is not an address.
+// RangeOf is the range an address is grouped in (model.RangeOf: its /24
+// or /48); "" for something that is not an address.
 func RangeOf(ip string) string {
-	a, err := netip.ParseAddr(ip)
-	if err != nil {
-		return ""
-	}
-	a = a.Unmap().WithZone("")
-	bits := 24
-	if a.Is6() {
-		bits = 48
-	}
-	p, err := a.Prefix(bits)
-	if err != nil {
+	p := model.RangeOf(ip)
+	if !p.IsValid() {
 		return ""
 	}
 	return p.String()

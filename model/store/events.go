@@ -131,6 +131,7 @@ func (s *SQLite) PutEvents(ctx context.Context, events []model.Event) (int, erro
 		rows[i] = r
 	}
 	inserted := 0
+	var added []eventRow // for the rollups (changes.go)
 	newUIDs := map[identity]int64{}
 	err := s.inTx(ctx, "put events", func(tx *sql.Tx) error {
 		clear(newUIDs)
@@ -158,6 +159,7 @@ func (s *SQLite) PutEvents(ctx context.Context, events []model.Event) (int, erro
 			return err
 		}
 		defer ins.Close()
+		added = added[:0]
 		for i, r := range rows {
 			e := r.e
 			n, err := insertEvent(ctx, ins, r, resolved[i], feed+1)
@@ -169,9 +171,12 @@ func (s *SQLite) PutEvents(ctx context.Context, events []model.Event) (int, erro
 			}
 			inserted++
 			feed++
+			added = append(added, r)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE counters SET n = ? WHERE name = 'event_feed'`, feed)
-		return err
+		if _, err := tx.ExecContext(ctx, `UPDATE counters SET n = ? WHERE name = 'event_feed'`, feed); err != nil {
+			return err
+		}
+		return addRollups(ctx, tx, added)
 	})
 	if err != nil {
 		return 0, err

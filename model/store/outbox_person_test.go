@@ -33,7 +33,7 @@ func TestMigrateOutboxFromSchema3(t *testing.T) {
 	defer s.Close()
 	var version int
 	must(t, s.read.QueryRow("PRAGMA user_version").Scan(&version))
-	if version != len(migrations) || len(migrations) < 4 {
+	if version != len(migrations) || version < 4 { // the newest schema, at least 4
 		t.Fatalf("version %d of %d", version, len(migrations))
 	}
 	items, err := s.Outbox(ctx, "", 10)

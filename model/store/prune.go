@@ -22,6 +22,7 @@ const defaultPruneBatch = 5000
 // deleted and is counted).
 func (s *SQLite) Prune(ctx context.Context, before time.Time) (PruneStats, error) {
 	var st PruneStats
+	var health int // health changes (issue 16), not reported
 	ms := unixMs(before)
 	steps := []struct {
 		op, query string
@@ -40,6 +41,8 @@ func (s *SQLite) Prune(ctx context.Context, before time.Time) (PruneStats, error
 		// is in the log.
 		{"prune deliveries", `DELETE FROM deliveries WHERE id IN (
 			SELECT id FROM deliveries WHERE state IN ('delivered', 'failed') AND done_ms < ? LIMIT ?)`, ms, &st.Deliveries},
+		{"prune health changes", `DELETE FROM health_changes WHERE rowid IN (
+			SELECT rowid FROM health_changes WHERE at_ms < ? LIMIT ?)`, ms, &health},
 	}
 	for _, step := range steps {
 		for {

@@ -165,6 +165,8 @@ CREATE INDEX outbox_subject ON outbox (subject) WHERE subject != '';
 	alertsSchema,
 	// 6: notifications on their way to a webhook or syslog (deliveries.go).
 	deliveriesSchema,
+	// 7: changes and trends (issue 16): see changes.go.
+	changesSchema,
 }
 
 // migrate brings db to the newest of steps (migrations, but for tests),

@@ -161,6 +161,21 @@ type Store interface {
 	// caller's: see PruneEvery and DefaultRetention.
 	Prune(ctx context.Context, before time.Time) (PruneStats, error)
 	Close() error
+
+	// Changes and trends (issue 16: the Changes panel, the Overview's
+	// trends; see changes.go and trends.go).
+	//
+	// Changes reads what changed in a window: level changes, people new at
+	// High or Critical, new busy address ranges, health changes.
+	Changes(ctx context.Context, q ChangesQuery) (model.Changes, error)
+	// ChangeMark is what an operator last saw of the changes (zero: never);
+	// SetChangeMark moves it (never back).
+	ChangeMark(ctx context.Context, owner string) (model.SeenMark, error)
+	SetChangeMark(ctx context.Context, owner string, m model.SeenMark) error
+	// RecordHealth stores a source's health state change.
+	RecordHealth(ctx context.Context, h model.HealthChange) error
+	// Trends counts events per step and score bucket from the hourly rollup.
+	Trends(ctx context.Context, q TrendQuery) (model.Trend, error)
 }
 
 // ErrNotFound is returned when a single item asked for does not exist.

@@ -227,7 +227,9 @@ func (e *Screen) show(s uictx.ShowEvents) tea.Cmd {
 	line := ""
 	if s.IP != "" {
 		line = "ip:" + s.IP
-		if e.q.since {
+		if s.Since > 0 {
+			line += " since:" + sinceValue(s.Since)
+		} else if e.q.since {
 			line += " since:" + sinceValue(e.q.window)
 		}
 	} else {

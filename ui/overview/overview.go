@@ -1,6 +1,7 @@
-// Package overview is tab 1: a vendor's score buckets, the users by level
-// of each vendor that reports levels, events per minute and the riskiest
-// people and addresses.
+// Package overview is tab 1: what changed (since the operator last looked,
+// or in a window), a vendor's score buckets, the users by level of each
+// vendor that reports levels, trends of the score buckets, events per
+// minute and the riskiest people and addresses.
 package overview
 
 import (
@@ -19,6 +20,7 @@ import (
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/vendorkit"
 	"github.com/risktop/risktop/ui/layout"
+	"github.com/risktop/risktop/ui/table"
 	"github.com/risktop/risktop/ui/uictx"
 	"github.com/risktop/risktop/ui/words"
 )
@@ -33,13 +35,42 @@ type Screen struct {
 	k      keys
 	levels uictx.Vendors // the vendors with a levels panel, top to bottom
 
-	// The cursor: on a person or an address. Until the operator moves it,
-	// it stays on the first row however the list re-sorts; once moved, it
-	// follows the item it is on (by identity).
-	panel int       // panelPeople or panelIPs
-	row   [2]int    // the row in each panel
-	on    [2]string // the item under the cursor, once moved ("": not moved)
-	rows  [2]int    // rows each panel showed in the last frame
+	// The cursor: on a change, a person or an address. Until the operator
+	// moves it, it stays on the first row however the list re-sorts; once
+	// moved, it follows the item it is on (by identity).
+	panel int       // panelPeople, panelIPs or panelChanges
+	row   [3]int    // the row in each panel
+	on    [3]string // the item under the cursor, once moved ("": not moved)
+	rows  [3]int    // rows each panel showed in the last frame
+
+	// Changes (changes.go): the window (index into changeWindows), the
+	// operator's mark as read when the Overview was shown (it stays put
+	// while they read), what was read, and the mark they would leave with.
+	chWindow   int
+	seenMark   model.SeenMark
+	markRead   bool
+	reread     bool // the mark was stored: read it again when shown next
+	changes    model.Changes
+	chSince    time.Time
+	chNow      time.Time
+	lines      []changeLine
+	chOff      int // the first line shown
+	chMovedRow int // the cursor's line when the operator last moved it (for the drift notice)
+	chGen      int
+	chLoading  bool
+	chDirty    bool // data arrived while a read ran: read once more
+	chLoaded   bool
+	chErr      string
+	drift      table.Drift
+	shown      model.SeenMark
+
+	// Trends (trends.go).
+	trMode   int
+	trend    model.Trend
+	trGen    int
+	trLoaded bool
+	trErr    string
+	wide     bool // the last frame had room for the trends and the events per minute side by side
 
 	// From the store, refreshed when events arrive.
 	ips      []model.IPRisk
@@ -58,21 +89,27 @@ type Screen struct {
 const (
 	panelPeople = iota
 	panelIPs
+	panelChanges
 )
 
 type keys struct {
 	Open, Panel, Right key.Binding
 	Move               key.Binding // for the footer and help: the navigation keys do it
+	Window, Seen       key.Binding // the Changes' window; mark them seen
+	Trend              key.Binding
 }
 
 // New is the Overview tab, on the 24-hour score window.
 func New(c *uictx.Context) *Screen {
 	return &Screen{c: c, next: key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "score window")), levels: c.Vendors.WithLevels(),
 		k: keys{
-			Open:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
-			Panel: key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/→", "people / addresses")),
-			Right: key.NewBinding(key.WithKeys("right", "l")),
-			Move:  key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "select")),
+			Open:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+			Panel:  key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/→", "people / addresses")),
+			Right:  key.NewBinding(key.WithKeys("right", "l")),
+			Move:   key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "select")),
+			Window: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "changes window")),
+			Seen:   key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "mark changes seen")),
+			Trend:  key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "time span of trends")),
 		}}
 }
 
@@ -86,10 +123,18 @@ type loaded struct {
 }
 
 func (o *Screen) Keys() []key.Binding {
-	return []key.Binding{o.k.Open, o.k.Panel, o.k.Move, o.next}
+	return []key.Binding{o.k.Open, o.k.Panel, o.k.Move, o.k.Window, o.k.Seen, o.k.Trend, o.next}
 }
-func (o *Screen) Typing() bool      { return false }
-func (o *Screen) Activate() tea.Cmd { return o.load() }
+func (o *Screen) Typing() bool { return false }
+
+// Activate reads what the Overview shows; the Changes from the operator's
+// mark as it is now.
+func (o *Screen) Activate() tea.Cmd {
+	if o.reread {
+		o.markRead, o.reread = false, false
+	}
+	return tea.Batch(o.load(), o.reloadChanges(), o.trendCmd())
+}
 
 // load reads what the overview needs from the store, one read at a time:
 // announcements that arrive meanwhile mark it dirty for one more read.
@@ -134,10 +179,27 @@ func (o *Screen) Update(msg tea.Msg) tea.Cmd {
 		if o.dirty && o.c.OnTab(o) {
 			return o.load()
 		}
+	case changesLoaded:
+		o.cacheKey = ""
+		return o.onChanges(msg)
+	case trendLoaded:
+		o.onTrend(msg)
+		o.cacheKey = ""
+	case markSaved:
+		if msg.err != nil {
+			return o.c.SayErr("changes: the mark of what you saw was not stored: " + msg.err.Error())
+		}
 	case uictx.DataChanged:
 		o.cacheKey = ""
-		if msg.Events && o.c.OnTab(o) {
-			return o.load()
+		if msg.Users && o.chLoaded {
+			o.rebuildLines() // names come from the live data
+		}
+		if (msg.Events || msg.Users || msg.Health) && o.c.OnTab(o) {
+			cmds := []tea.Cmd{o.refreshChanges()}
+			if msg.Events {
+				cmds = append(cmds, o.load(), o.trendCmd())
+			}
+			return tea.Batch(cmds...)
 		}
 	case uictx.ZoneChanged:
 		o.cacheKey = ""
@@ -159,6 +221,24 @@ func (o *Screen) onKey(msg tea.KeyMsg) tea.Cmd {
 		o.panel = panelPeople
 	case key.Matches(msg, o.k.Right):
 		o.panel = panelIPs
+	case key.Matches(msg, o.k.Window):
+		o.chWindow = (o.chWindow + 1) % len(changeWindows)
+		o.on[panelChanges], o.row[panelChanges], o.chOff = "", 0, 0
+		return o.reloadChanges()
+	case key.Matches(msg, o.k.Seen):
+		return o.markSeen()
+	case key.Matches(msg, o.k.Trend):
+		cmd := o.nextTrend()
+		o.cacheKey = ""
+		return cmd
+	case o.panel == panelChanges && key.Matches(msg, nav.Up):
+		o.moveChanges(-1)
+	case o.panel == panelChanges && key.Matches(msg, nav.Down):
+		o.moveChanges(1)
+	case o.panel == panelChanges && key.Matches(msg, nav.Top):
+		o.moveChanges(-len(o.lines))
+	case o.panel == panelChanges && key.Matches(msg, nav.Bottom):
+		o.moveChanges(len(o.lines) - 1 - o.changesCursor())
 	case key.Matches(msg, nav.Up):
 		o.move(-1)
 	case key.Matches(msg, nav.Down):
@@ -167,6 +247,8 @@ func (o *Screen) onKey(msg tea.KeyMsg) tea.Cmd {
 		o.move(-len(o.keysOf(o.panel)))
 	case key.Matches(msg, nav.Bottom):
 		o.move(len(o.keysOf(o.panel)))
+	case o.panel == panelChanges && key.Matches(msg, o.k.Open):
+		return o.openChange()
 	case key.Matches(msg, o.k.Open):
 		return o.open()
 	default:
@@ -212,10 +294,25 @@ func (o *Screen) cursor(panel int, ids []string, n int) int {
 func (o *Screen) move(by int) {
 	ids := o.keysOf(o.panel)
 	n := min(o.rows[o.panel], len(ids))
+	at := 0
+	if n > 0 {
+		at = o.cursor(o.panel, ids, n)
+	}
+	if by == -1 && at == 0 && len(o.lines) > 0 {
+		// Up from the first row: the Changes above, on their last line.
+		o.panel = panelChanges
+		if o.on[panelChanges] == "" {
+			o.row[panelChanges] = len(o.lines) - 1
+			o.on[panelChanges] = o.lines[len(o.lines)-1].id
+			o.chMovedRow = o.row[panelChanges]
+		}
+		o.drift = table.Drift{}
+		return
+	}
 	if n == 0 {
 		return
 	}
-	i := max(min(o.cursor(o.panel, ids, n)+by, n-1), 0)
+	i := max(min(at+by, n-1), 0)
 	o.row[o.panel], o.on[o.panel] = i, ids[i]
 }
 
@@ -237,7 +334,8 @@ func (o *Screen) open() tea.Cmd {
 // view is cached: rebuilt only when the data, the size or the window
 // changes, because the charts cost a millisecond or two to draw.
 func (o *Screen) View(w, h int) string {
-	ck := fmt.Sprintf("%d/%d/%d/%d/%d/%d/%v/%v/%p", w, h, o.c.Data.Version, o.window, o.queryGen, o.panel, o.row, o.on, o.c.Loc)
+	ck := fmt.Sprintf("%d/%d/%d/%d/%d/%d/%v/%v/%p/%d/%d/%d/%d", w, h, o.c.Data.Version, o.window, o.queryGen, o.panel, o.row, o.on, o.c.Loc,
+		o.chGen, o.trGen, o.trMode, o.chWindow)
 	if ck == o.cacheKey && o.loaded == (o.cacheView != "") {
 		return o.cacheView
 	}
@@ -247,10 +345,22 @@ func (o *Screen) View(w, h int) string {
 
 func (o *Screen) render(w, h int) string {
 	t := o.c.Theme
-	// Three bands: charts on top, the event rate, then the top lists.
-	topH := max(9, h*45/100)
-	rateH := 4
-	listH := max(h-topH-rateH, 3)
+	// Four bands: the Changes, charts, the trends (and the event rate),
+	// then the top lists. At 80×24 the Changes show three lines and the
+	// rest shrink to fit.
+	n := len(o.lines)
+	if !o.chLoaded || n == 0 {
+		n = 1
+	}
+	changes := o.changesPanel(w, changesRows(h, n))
+	chH := lipgloss.Height(changes)
+	rest := h - chH
+	trendH := 4
+	if rest >= 30 {
+		trendH = 8
+	}
+	topH := max(8, rest*40/100)
+	listH := max(rest-topH-trendH, 3)
 	leftW := w * 55 / 100
 	rightW := w - leftW - 1
 
@@ -268,10 +378,22 @@ func (o *Screen) render(w, h int) string {
 	right := lipgloss.JoinVertical(lipgloss.Left, panels...)
 	top := lipgloss.JoinHorizontal(lipgloss.Top, left, " ", layout.Block(right, rightW, topH))
 
-	rate := o.ratePanel(w, rateH)
+	// Side by side when the event rate's hour fits beside the trends.
+	const rateW = 64
+	o.wide = w-rateW-1 >= 60
+	if o.wide && o.trMode == trendRate {
+		o.trMode = trendDay
+	}
+	var middle string
+	if o.wide {
+		middle = lipgloss.JoinHorizontal(lipgloss.Top, layout.Block(o.trendsPanel(w-rateW-1, trendH), w-rateW-1, trendH), " ",
+			layout.Block(o.ratePanel(rateW, trendH), rateW, trendH))
+	} else {
+		middle = o.trendsPanel(w, trendH)
+	}
 	half := (w - 1) / 2
 	lists := lipgloss.JoinHorizontal(lipgloss.Top, o.topPeople(half, listH), " ", o.topIPs(w-half-1, listH))
-	out := lipgloss.JoinVertical(lipgloss.Left, layout.Block(top, w, topH), layout.Block(rate, w, rateH), layout.Block(lists, w, listH))
+	out := lipgloss.JoinVertical(lipgloss.Left, changes, layout.Block(top, w, topH), layout.Block(middle, w, trendH), layout.Block(lists, w, listH))
 	if o.err != "" {
 		out = t.Error.Render("store: "+o.err) + "\n" + out
 	}

@@ -3,6 +3,7 @@ package overview
 import (
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -29,5 +30,48 @@ func TestScaleKeepsSmallBucketsReadable(t *testing.T) {
 	}
 	if _, labels := lin.axis(); !strings.Contains(labels, "25") || !strings.Contains(labels, "50") {
 		t.Fatalf("linear labels %q", labels)
+	}
+}
+
+// TestTrendChange: a count against the window before, in words a reader
+// takes in at a glance.
+func TestTrendChange(t *testing.T) {
+	for _, c := range []struct {
+		now, before int
+		want        string
+	}{{41, 30, "↑ +37%"}, {27, 30, "↓ −10%"}, {30, 30, "= 0%"}, {5, 0, "↑ new"}, {0, 0, "  –"}, {0, 12, "↓ −100%"}} {
+		if got := change(c.now, c.before); got != c.want {
+			t.Errorf("change(%d, %d) = %q, want %q", c.now, c.before, got, c.want)
+		}
+	}
+}
+
+// TestTrendTicks: hourly trends tick at 00, 06, 12 and 18 o'clock; daily
+// ones on the 1st and the 15th.
+func TestTrendTicks(t *testing.T) {
+	at := time.Date(2026, 11, 21, 17, 0, 0, 0, time.UTC)
+	if l, ok := tickIn(at, at.Add(time.Hour), time.Hour); ok {
+		t.Fatalf("17:00 ticks: %q", l)
+	}
+	if l, ok := tickIn(at.Add(time.Hour), at.Add(2*time.Hour), time.Hour); !ok || l != "18:00" {
+		t.Fatalf("18:00: %q %v", l, ok)
+	}
+	day := time.Date(2026, 11, 14, 17, 0, 0, 0, time.UTC)
+	if l, ok := tickIn(day, day.Add(48*time.Hour), 24*time.Hour); !ok || l != "Nov 15" {
+		t.Fatalf("the 15th: %q %v", l, ok)
+	}
+}
+
+// TestChangesRowsFit: three lines at 80×24 (a body of 20), more when
+// taller, never more than there are.
+func TestChangesRowsFit(t *testing.T) {
+	if n := changesRows(20, 9); n != 3 {
+		t.Fatalf("80×24: %d", n)
+	}
+	if n := changesRows(44, 20); n != 9 {
+		t.Fatalf("160×48: %d", n)
+	}
+	if n := changesRows(44, 2); n != 2 {
+		t.Fatalf("two changes: %d", n)
 	}
 }

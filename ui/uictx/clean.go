@@ -70,6 +70,25 @@ func (s cleanStore) RiskHistory(ctx context.Context, key string, since time.Time
 	return ps, err
 }
 
+// Changes cleans what the Changes panel draws: people's keys, vendors,
+// sources and their errors.
+func (s cleanStore) Changes(ctx context.Context, q store.ChangesQuery) (model.Changes, error) {
+	ch, err := s.Store.Changes(ctx, q)
+	for i := range ch.Levels {
+		c := &ch.Levels[i]
+		c.Key, c.Vendor = sanitize.Line(c.Key), sanitize.Line(c.Vendor)
+	}
+	for i := range ch.NewPeople {
+		p := &ch.NewPeople[i]
+		p.Key, p.Vendor = sanitize.Line(p.Key), sanitize.Line(p.Vendor)
+	}
+	for i := range ch.Health {
+		h := &ch.Health[i]
+		h.Source, h.Error = sanitize.Line(h.Source), sanitize.Line(h.Error)
+	}
+	return ch, err
+}
+
 func (s cleanStore) Audit(ctx context.Context, beforeID int64, limit int) ([]model.AuditEntry, error) {
 	es, err := s.Store.Audit(ctx, beforeID, limit)
 	for i := range es {

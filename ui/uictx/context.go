@@ -63,8 +63,12 @@ type (
 	// UserOpen shows a person's drill-down over the current tab.
 	UserOpen struct{ Key string }
 	// ShowEvents shows the Events tab filtered to one person's events (of
-	// all time), or to an address or prefix (in the time window shown).
-	ShowEvents struct{ User, IP string }
+	// all time), or to an address or prefix (in the time window shown, or
+	// over the last Since when set).
+	ShowEvents struct {
+		User, IP string
+		Since    time.Duration
+	}
 	// OutboxReload reloads the Outbox & audit lists when they are on
 	// screen (they reload anyway when shown).
 	OutboxReload struct{}

@@ -86,6 +86,13 @@ func OwnsKeys(sc Screen) bool {
 	return ok && o.OwnsKeys()
 }
 
+// Leaver is a screen that acts when its tab is left or the dashboard
+// quits: the Overview stores what the operator saw of the Changes. The
+// command must not use Context.Ctx, which quitting cancels first.
+type Leaver interface {
+	Leave() tea.Cmd
+}
+
 // ZoneChanged tells screens that times are now shown in another zone
 // (Context.Loc, set by :tz): what they drew with times is stale.
 type ZoneChanged struct{}

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/NimbleMarkets/ntcharts/sparkline"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -37,6 +36,7 @@ type Drill struct {
 	gen      int
 	load     drillData
 	done     bool
+	tlWindow int // index into timelineWindows
 
 	width, height int
 	cacheKey      string
@@ -44,6 +44,7 @@ type Drill struct {
 
 type drillKeys struct {
 	Events, Back, Reset, Push, PushRisk, Copy key.Binding
+	Timeline                                  key.Binding
 }
 
 // drillData is what the drill-down read for one person.
@@ -52,6 +53,7 @@ type drillData struct {
 	signIns  []model.Event            // the sign-ins vendor's, newest first
 	detected map[string][]model.Event // by vendor: what a vendor with levels (not per application) detected, as the poller stored it
 	history  []model.RiskPoint
+	scored   []model.Event // the person's events with a score, the timeline's longest window
 	// detail is the person's current detail in detailOf, the vendor the
 	// actions service reads from, or why it was not read.
 	detail    *actions.UserDetail
@@ -65,13 +67,14 @@ const drillSignIns = 100
 
 // NewDrill is the drill-down of who: a person's key, name or email.
 func NewDrill(c *uictx.Context, who string) *Drill {
-	d := &Drill{c: c, sections: c.Vendors.WithLevels(), key: who, k: drillKeys{
+	d := &Drill{c: c, sections: c.Vendors.WithLevels(), key: who, tlWindow: defaultTimeline, k: drillKeys{
 		Events:   key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "view their events")),
 		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Reset:    key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "reset Cloudflare risk")),
 		PushRisk: key.NewBinding(key.WithKeys("O"), key.WithHelp("O", "push their risk to Okta")),
 		Push:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "push an IP's risk to Okta")),
 		Copy:     key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy the email")),
+		Timeline: key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "time span (24h/7d/30d)")),
 	}}
 	return d
 }
@@ -79,7 +82,7 @@ func NewDrill(c *uictx.Context, who string) *Drill {
 func (d *Drill) Keys() []key.Binding {
 	bs := append([]key.Binding{d.k.Events}, d.c.ActionKeys(d.k.Reset, d.k.Push, d.k.PushRisk)...)
 	nav := d.c.Nav
-	return append(bs, d.k.Copy, nav.Up, nav.Down, nav.PageUp, nav.PageDown, d.k.Back)
+	return append(bs, d.k.Copy, d.k.Timeline, nav.Up, nav.Down, nav.PageUp, nav.PageDown, d.k.Back)
 }
 
 func (d *Drill) Typing() bool { return false }
@@ -100,7 +103,8 @@ func (d *Drill) Activate() tea.Cmd {
 		return nil
 	}
 	d.gen++
-	gen, ctx := d.gen, d.c.Ctx
+	gen, ctx, now := d.gen, d.c.Ctx, d.c.Now()
+	historyKey := d.key
 	p, _ := d.Person()
 	who := d.key
 	if p.Email != "" {
@@ -151,8 +155,29 @@ func (d *Drill) Activate() tea.Cmd {
 				r.detected[v] = page.Events
 			}
 		}
-		if h, err := st.RiskHistory(ctx, model.NormalizeEmail(who), time.Time{}); err == nil {
+		if k := model.NormalizeEmail(who); k != "" {
+			historyKey = k
+		}
+		if h, err := st.RiskHistory(ctx, historyKey, time.Time{}); err == nil {
 			r.history = h
+		}
+		// The timeline's scored events, of every vendor, by the first of
+		// the person's names that has any.
+		longest := timelineWindows[len(timelineWindows)-1]
+		for _, n := range names {
+			page, err := st.Events(ctx, store.EventQuery{EventFilter: store.EventFilter{User: n, From: now.Add(-longest)}, Limit: store.MaxPageSize})
+			if err != nil {
+				errs = append(errs, err.Error())
+				break
+			}
+			for _, e := range page.Events {
+				if e.Score >= 0 {
+					r.scored = append(r.scored, e)
+				}
+			}
+			if len(page.Events) > 0 {
+				break
+			}
 		}
 		if acts != nil && detailID != "" {
 			r.detailOf = readsFrom
@@ -221,6 +246,9 @@ func (d *Drill) Update(msg tea.Msg) tea.Cmd {
 				}
 			}
 			return push.Open(d.c, ip, level, seen)
+		case key.Matches(msg, d.k.Timeline):
+			d.tlWindow = (d.tlWindow + 1) % len(timelineWindows)
+			d.cacheKey = ""
 		case key.Matches(msg, d.k.Copy):
 			p, _ := d.Person()
 			email := p.Email
@@ -253,7 +281,7 @@ func (d *Drill) addresses() []string {
 }
 
 func (d *Drill) View(w, h int) string {
-	ck := fmt.Sprintf("%d/%d/%d/%d/%v", w, h, d.c.Data.Version, d.gen, d.done)
+	ck := fmt.Sprintf("%d/%d/%d/%d/%v/%d/%p", w, h, d.c.Data.Version, d.gen, d.done, d.tlWindow, d.c.Loc)
 	if ck != d.cacheKey {
 		d.vp.Set(d.render(w), w, h)
 		d.cacheKey = ck
@@ -293,9 +321,16 @@ func (d *Drill) render(w int) string {
 		}
 		line(t.Muted.Render("joined: " + strings.Join(dedupe(joins), " · ")))
 	}
-	if s := d.sparkline(w); s != "" {
-		section("Sign-in risk over time")
-		line(s)
+	win := timelineWindows[d.tlWindow]
+	section("Risk over time · " + windowName(win) + " (t)")
+	if tl := d.timeline(w); len(tl) > 0 {
+		for _, l := range tl {
+			line(l)
+		}
+	} else if !d.done {
+		line(t.Muted.Render("  loading…"))
+	} else {
+		line(t.Muted.Render("  no level change or scored sign-in in the last " + windowName(win)))
 	}
 
 	for _, v := range d.sections {
@@ -404,23 +439,21 @@ func (d *Drill) signInLines(line func(string)) {
 	}
 }
 
-// sparkline draws the person's sign-in scores, oldest to newest.
-func (d *Drill) sparkline(w int) string {
-	evs := d.load.signIns
-	var vals []float64
-	for i := len(evs) - 1; i >= 0; i-- {
-		if evs[i].Score >= 0 {
-			vals = append(vals, float64(evs[i].Score))
-		}
+// timeline is the person's level changes in every vendor and their
+// scored sign-ins on one time axis, over the window chosen (timeline.go).
+func (d *Drill) timeline(w int) []string {
+	span := timelineWindows[d.tlWindow]
+	tl := timeline{t: d.c.Theme, vendors: d.c.Vendors, loc: d.c.Loc, from: d.c.Now().Add(-span), span: span,
+		width: max(w-timelineLabelW-1, 10)}
+	return tl.draw(d.load.history, d.load.scored)
+}
+
+// windowName is 24h, 7d, 30d.
+func windowName(d time.Duration) string {
+	if d >= 48*time.Hour {
+		return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
 	}
-	if len(vals) < 2 {
-		return ""
-	}
-	sl := sparkline.New(min(max(len(vals), 10), w-2), 3, sparkline.WithMaxValue(100), sparkline.WithStyle(d.c.Theme.Warn))
-	sl.PushAll(vals)
-	sl.Draw()
-	signIns, _ := d.c.Vendors.SignIns()
-	return sl.View() + "\n" + d.c.Theme.Muted.Render(words.Plural(len(vals), "sign-in")+", "+signIns.Display+" score 0–100")
+	return fmt.Sprintf("%dh", int(d/time.Hour))
 }
 
 // head is the person's level now (the highest of each vendor's current

@@ -117,12 +117,13 @@ func RunPollers(ctx context.Context, wg *sync.WaitGroup, p *Pollers, cfg *config
 		p.Run(ctx)
 		log.Info("pollers stopped")
 	})
-	wg.Go(func() { logHealth(ctx, p.Hub, log) })
+	wg.Go(func() { logHealth(ctx, p.Hub, p.store, log) })
 }
 
 // logHealth logs each source's health when its state or error changes,
-// so the log tells why a pill turned red after the fact.
-func logHealth(ctx context.Context, bus *hub.Hub, log *slog.Logger) {
+// so the log tells why a pill turned red after the fact, and stores each
+// change of state for the Overview's Changes (st may be nil).
+func logHealth(ctx context.Context, bus *hub.Hub, st store.Store, log *slog.Logger) {
 	sub := bus.Subscribe()
 	defer sub.Close()
 	last := map[string]model.Health{}
@@ -141,6 +142,11 @@ func logHealth(ctx context.Context, bus *hub.Hub, log *slog.Logger) {
 			last[h.Source] = h.Health
 			if seen && prev.State == h.State && prev.LastError == h.LastError && prev.Note == h.Note {
 				continue
+			}
+			if st != nil && seen && prev.State != h.State && (prev.State != model.StateStarting || h.State != model.StateOK) {
+				// Every start goes starting → ok: not a change worth a line.
+				// A failed write loses one line of Changes, never the log's.
+				_ = st.RecordHealth(ctx, model.HealthChange{Source: h.Source, At: time.Now(), From: prev.State, To: h.State, Error: h.LastError})
 			}
 			level := slog.LevelInfo
 			switch h.State {

@@ -163,6 +163,8 @@ CREATE INDEX outbox_subject ON outbox (subject) WHERE subject != '';
 `,
 	// 5: detections: alerts, their change sequence, the event feed (alerts.go).
 	alertsSchema,
+	// 6: per-operator preferences (prefs.go).
+	prefsSchema,
 }
 
 // migrate brings db to the newest of steps (migrations, but for tests),

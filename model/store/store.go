@@ -141,6 +141,11 @@ type Store interface {
 	HistoryHead(ctx context.Context) (int64, error)
 	LatestLevels(ctx context.Context, upTo int64) (map[string]map[string]model.Level, error)
 
+	// Per-operator preferences (issue 16, the Alerts tab; see prefs.go):
+	// Pref reads owner's setting (false when never set), SetPref stores it.
+	Pref(ctx context.Context, owner, name string) (string, bool, error)
+	SetPref(ctx context.Context, owner, name, value string, at time.Time) error
+
 	// Prune deletes events, history, snapshots and sent pushes older than
 	// before (the audit log and unsent pushes are kept). Scheduling is the
 	// caller's: see PruneEvery and DefaultRetention.

@@ -145,6 +145,9 @@ type Store interface {
 	// Pref reads owner's setting (false when never set), SetPref stores it.
 	Pref(ctx context.Context, owner, name string) (string, bool, error)
 	SetPref(ctx context.Context, owner, name, value string, at time.Time) error
+	// Rises lists the level rises recorded since a time, newest first
+	// (rises.go): the Users list marks who is rising.
+	Rises(ctx context.Context, since time.Time, limit int) ([]Rise, error)
 
 	// Prune deletes events, history, snapshots and sent pushes older than
 	// before (the audit log and unsent pushes are kept). Scheduling is the

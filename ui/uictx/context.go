@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/ui/export"
@@ -65,6 +66,14 @@ type (
 	// ShowEvents shows the Events tab filtered to one person's events (of
 	// all time), or to an address or prefix (in the time window shown).
 	ShowEvents struct{ User, IP string }
+	// PersonResponse opens the confirmation of an alert's suggested
+	// response on a person (push_person: their risk to Okta, as the Users
+	// tab's O; reset_cloudflare: the reset, as R), for Person as it was
+	// at the key press.
+	PersonResponse struct {
+		Person model.Person
+		Kind   model.ResponseKind
+	}
 	// OutboxReload reloads the Outbox & audit lists when they are on
 	// screen (they reload anyway when shown).
 	OutboxReload struct{}

@@ -40,6 +40,7 @@ func (a *App) header() string {
 		status = t.Paused.Render(fmt.Sprintf("PAUSED · %s new", words.Thousands(a.waiting)))
 	}
 	clock := t.Muted.Render(now.In(a.c.Loc).Format("15:04 MST"))
+	status += a.alertBadge()
 	// Shortened step by step until it fits: the rate limits go, then the
 	// vendors' short names and bare ages, then the title; at last cut.
 	var left, pills string
@@ -178,7 +179,7 @@ func (a *App) tabBar() string {
 }
 
 // shortTabNames are the tab names where the full ones do not fit.
-var shortTabNames = [...]string{"Overview", "Events", "Users", "Behaviors", "Integr.", "Outbox"}
+var shortTabNames = [...]string{"Overview", "Events", "Users", "Behaviors", "Integr.", "Outbox", "Alerts"}
 
 // footer is the command bar when open, else a notice, else the keys that
 // work here: those of the top of the focus stack, or the screen's and the

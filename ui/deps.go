@@ -6,6 +6,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
@@ -58,6 +59,15 @@ type Deps struct {
 	Clipboard func(text string) error
 	Demo      bool      // running on the embedded simulator
 	Faults    SimFaults // the demo simulator's fault switch (:fault); nil elsewhere
+
+	// Notify tells this operator's terminal of a new alert: kind is
+	// "bell", "osc9" or "osc777" (the operator's :notify choice), title
+	// and body plain text; nil: no terminal notification. The dashboard
+	// calls it from a tea.Cmd, once per new alert.
+	Notify func(kind, title, body string)
+	// NotifyMin is the severity from which a new alert notifies
+	// (LevelUnknown: High).
+	NotifyMin model.Level
 
 	Now func() time.Time // default time.Now; tests pin it
 	Log *slog.Logger     // default discards; never the terminal

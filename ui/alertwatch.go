@@ -1,0 +1,305 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/store"
+	"github.com/risktop/risktop/ui/events"
+	"github.com/risktop/risktop/ui/uictx"
+	"github.com/risktop/risktop/ui/words"
+)
+
+// The alerts beyond the Alerts tab: the header's badge, who is rising
+// (marked in the Users list), and the terminal notification of a new
+// alert, once per alert per session, never for one that existed when the
+// session started or that was back-filled from history.
+
+// Notification kinds an operator chooses with :notify (remembered per
+// operator in the store's preferences).
+const (
+	notifyOff    = "off"
+	notifyBell   = "bell"
+	notifyOSC9   = "osc9"
+	notifyOSC777 = "osc777"
+)
+
+var notifyKinds = []string{notifyOff, notifyBell, notifyOSC9, notifyOSC777}
+
+// notifyPref is the preference's name in the store.
+const notifyPref = "notify"
+
+// riseWindow is how far back a level rise marks someone as rising.
+const riseWindow = time.Hour
+
+// alertWatch is the root's part in the alerts.
+type alertWatch struct {
+	started  bool  // the baseline is read: notifications may start
+	baseline int64 // the newest alert id when the session started
+	seq      int64 // the alerts' change sequence read up to
+	notified map[int64]bool
+	kind     string // this operator's choice (notifyKinds); "" until read: bell
+	loading  bool
+	again    bool
+	gen      int
+}
+
+// alertsRead is what one read of the watch brings.
+type alertsRead struct {
+	gen      int
+	first    bool
+	baseline int64
+	seq      int64
+	changed  []model.Alert // changed after the sequence held (not on the first read)
+	summary  uictx.AlertSummary
+	kind     string // the operator's stored choice ("" when never set); first read only
+	err      error
+}
+
+// notifyMin is the severity from which a new alert notifies.
+func (a *App) notifyMin() model.Level {
+	if a.deps.NotifyMin > model.LevelNone {
+		return a.deps.NotifyMin
+	}
+	return model.LevelHigh
+}
+
+// watchAlerts reads the alerts' summary (and, after the first read, what
+// changed) in a command; one read at a time, another after it when asked
+// meanwhile.
+func (a *App) watchAlerts() tea.Cmd {
+	w := &a.watch
+	st := a.c.Store
+	if st == nil {
+		return nil
+	}
+	if w.loading {
+		w.again = true
+		return nil
+	}
+	w.loading = true
+	w.gen++
+	gen, first, seq, ctx, owner, now := w.gen, !w.started, w.seq, a.ctx, events.ViewOwner(a.c), a.deps.Now()
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		r := alertsRead{gen: gen, first: first, seq: seq}
+		if first {
+			if r.seq, r.err = st.AlertSeq(ctx); r.err != nil {
+				return r
+			}
+			newest, err := st.Alerts(ctx, store.AlertQuery{Limit: 1})
+			if err != nil {
+				r.err = err
+				return r
+			}
+			if len(newest) > 0 {
+				r.baseline = newest[0].ID
+			}
+			if kind, ok, err := st.Pref(ctx, owner, notifyPref); err == nil && ok {
+				r.kind = kind
+			}
+		} else {
+			for {
+				page, err := st.AlertChanges(ctx, r.seq, store.MaxPageSize)
+				if err != nil {
+					r.err = err
+					return r
+				}
+				r.changed = append(r.changed, page...)
+				if len(page) > 0 {
+					r.seq = page[len(page)-1].Seq
+				}
+				if len(page) < store.MaxPageSize {
+					break
+				}
+			}
+		}
+		r.summary, r.err = readSummary(ctx, st, now)
+		return r
+	}
+}
+
+// readSummary counts the live alerts and finds who is rising: the people
+// of a live alert's evidence, and whose level rose in the last hour.
+func readSummary(ctx context.Context, st store.Store, now time.Time) (uictx.AlertSummary, error) {
+	s := uictx.AlertSummary{Risen: map[string]uictx.Rise{}, At: now}
+	live, err := st.LiveAlerts(ctx, nil)
+	if err != nil {
+		return s, err
+	}
+	for _, al := range live {
+		switch al.State {
+		case model.AlertOpen:
+			s.Open++
+			s.Worst = model.Max(s.Worst, al.Severity)
+		case model.AlertAcknowledged:
+			s.Acknowledged++
+		}
+		people := al.Evidence.People
+		if len(people) == 0 && (al.Kind == model.KindLevelRise || al.Kind == model.KindMultiVendor) {
+			people = []string{al.Subject}
+		}
+		for _, p := range people {
+			r := s.Risen[p]
+			r.Alert = max(r.Alert, al.ID)
+			s.Risen[p] = r
+		}
+	}
+	rises, err := st.Rises(ctx, now.Add(-riseWindow), 0)
+	if err != nil {
+		return s, err
+	}
+	for _, rs := range rises { // newest first: the first one of a person is their latest
+		r, seen := s.Risen[rs.Key]
+		if seen && r.To != model.LevelUnknown {
+			continue
+		}
+		r.From, r.To, r.Vendor, r.At = rs.From, rs.To, rs.Vendor, rs.At
+		s.Risen[rs.Key] = r
+	}
+	return s, nil
+}
+
+// onAlertsRead takes a read: the summary goes to the screens, and each
+// alert new since the session started, not back-filled and severe
+// enough, is announced once.
+func (a *App) onAlertsRead(r alertsRead) tea.Cmd {
+	w := &a.watch
+	if r.gen != w.gen {
+		return nil
+	}
+	w.loading = false
+	var cmds []tea.Cmd
+	if r.err == nil {
+		if r.first {
+			w.started, w.baseline = true, r.baseline
+			if r.kind != "" {
+				w.kind = r.kind
+			}
+		}
+		w.seq = max(w.seq, r.seq)
+		cmds = append(cmds, a.announce(r.changed))
+		ch := a.data.SetAlerts(r.summary)
+		a.headerKey = ""
+		for _, s := range a.screens {
+			cmds = append(cmds, s.Update(uictx.DataChanged(ch)))
+		}
+		if a.drill != nil {
+			cmds = append(cmds, a.drill.Update(uictx.DataChanged(ch)))
+		}
+	} else {
+		a.deps.Log.Warn("alerts not read", "err", r.err)
+	}
+	if w.again {
+		w.again = false
+		cmds = append(cmds, a.watchAlerts())
+	}
+	return tea.Batch(cmds...)
+}
+
+// announce says the new alerts among changed in the footer and, unless
+// the operator turned it off, on the terminal (bell or desktop).
+func (a *App) announce(changed []model.Alert) tea.Cmd {
+	w := &a.watch
+	if w.notified == nil {
+		w.notified = map[int64]bool{}
+	}
+	var fresh []model.Alert
+	for _, al := range changed {
+		if al.ID <= w.baseline || w.notified[al.ID] || al.Backfilled || al.State != model.AlertOpen || al.Severity < a.notifyMin() {
+			continue
+		}
+		w.notified[al.ID] = true
+		fresh = append(fresh, al)
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+	text := "New alert: " + fresh[0].Title
+	if len(fresh) > 1 {
+		text = fmt.Sprintf("New alerts (%d): %s, …", len(fresh), fresh[0].Title)
+	}
+	cmds := []tea.Cmd{a.say(text + " — 7 shows the alerts")}
+	kind := w.kind
+	if kind == "" {
+		kind = notifyBell
+	}
+	if notify := a.deps.Notify; notify != nil && kind != notifyOff {
+		for _, al := range fresh {
+			title := fmt.Sprintf("risktop: %s alert", strings.ToLower(al.Severity.Label()))
+			body := fmt.Sprintf("#%d %s", al.ID, al.Title)
+			// The terminal is written from a command, never from Update.
+			cmds = append(cmds, func() tea.Msg { notify(kind, title, body); return nil })
+		}
+	}
+	return tea.Batch(cmds...)
+}
+
+// prefSaved is the result of storing an operator's preference.
+type prefSaved struct {
+	what string
+	err  error
+}
+
+// setNotify is :notify: off, bell, osc9 or osc777 for this operator,
+// remembered in the store; no argument says the choice in force.
+func (a *App) setNotify(arg string) tea.Cmd {
+	w := &a.watch
+	arg = strings.ToLower(strings.TrimSpace(arg))
+	if arg == "" {
+		return a.say("new alerts " + notifyWords(w.kind) + " — :notify off|bell|osc9|osc777")
+	}
+	valid := false
+	for _, k := range notifyKinds {
+		valid = valid || k == arg
+	}
+	if !valid {
+		return a.sayErr(":notify takes off, bell, osc9 or osc777, not " + arg)
+	}
+	w.kind = arg
+	what := "new alerts " + notifyWords(arg)
+	st := a.c.Store
+	if st == nil {
+		return a.say(what + " (for this session: no store to remember it in)")
+	}
+	ctx, owner, now := a.ctx, events.ViewOwner(a.c), a.deps.Now()
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		return prefSaved{what: what + ", remembered for " + owner, err: st.SetPref(ctx, owner, notifyPref, arg, now)}
+	}
+}
+
+// notifyWords says what a notification choice does.
+func notifyWords(kind string) string {
+	switch kind {
+	case notifyOff:
+		return "show in the footer only"
+	case notifyOSC9:
+		return "raise a desktop notification (OSC 9)"
+	case notifyOSC777:
+		return "raise a desktop notification (OSC 777)"
+	}
+	return "ring the terminal bell"
+}
+
+// alertBadge is the header's count of open alerts, in the colour of the
+// worst: "⚑ 3 open"; without colour, in words: "3 alerts (High)". Empty
+// when none is open.
+func (a *App) alertBadge() string {
+	s := a.data.Alerts
+	if s.Open == 0 {
+		return ""
+	}
+	t := a.deps.Theme
+	if !t.HasColor() {
+		return " " + t.Bold.Render(fmt.Sprintf("%s (%s)", words.Plural(s.Open, "alert"), s.Worst.Label()))
+	}
+	return " " + t.Level(s.Worst).Render(fmt.Sprintf("⚑ %s open", words.Thousands(s.Open)))
+}

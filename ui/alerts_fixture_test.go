@@ -6,9 +6,13 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
+	"github.com/risktop/risktop/sources/vendors"
+	"github.com/risktop/risktop/ui/theme"
 )
 
 // burstAlert is the demo's burst as the engine stores it: a range, its
@@ -90,12 +94,32 @@ func alertsApp(t testing.TB, w, h int) (*App, []model.Alert) {
 	return a, as
 }
 
+// newAlertsApp is the fixture dashboard started on a store that already
+// holds the fixture's alerts (withAlerts) or none: alerts older than the
+// session, so none is announced.
+func newAlertsApp(t testing.TB, w, h int, th *theme.Theme, withAlerts bool) (*App, []model.Alert) {
+	t.Helper()
+	st := emptyStore(t)
+	if _, err := st.PutEvents(context.Background(), fixtureEvents(400)); err != nil {
+		t.Fatal(err)
+	}
+	var as []model.Alert
+	if withAlerts {
+		as = fixtureAlerts(t, st)
+	}
+	a := New(Deps{Vendors: vendors.Infos(), Store: st, Theme: th, Title: "acme", Now: func() time.Time { return fixtureNow }, After: noTimers})
+	drive(a, tea.WindowSizeMsg{Width: w, Height: h})
+	drive(a, a.Init())
+	drive(a, hubMsg(fixtureMsgs()))
+	return a, as
+}
+
 func TestDumpAlerts(t *testing.T) {
 	if testing.Short() {
 		t.Skip()
 	}
 	for _, sz := range [][2]int{{80, 24}, {160, 48}} {
-		a, _ := alertsApp(t, sz[0], sz[1])
+		a, _ := newAlertsApp(t, sz[0], sz[1], asciiTheme(), true)
 		for _, k := range []string{"7", "f", "f", "f", "enter", "esc", "3"} {
 			drive(a, press(k))
 			t.Log("\n" + a.View())

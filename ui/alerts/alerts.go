@@ -79,10 +79,10 @@ type keys struct {
 func newKeys() keys {
 	return keys{
 		Open:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
-		Filter:  key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "filter open/acknowledged/resolved/all")),
+		Filter:  key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "filter by state")),
 		Ack:     key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "acknowledge the alert")),
 		Resolve: key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "resolve the alert")),
-		Respond: key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "respond: the suggested response")),
+		Respond: key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "respond as the alert suggests")),
 		Copy:    key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy the subject")),
 		Close:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close the alert")),
 	}
@@ -326,8 +326,8 @@ func stateText(a model.Alert) string {
 	return a.State.Label()
 }
 
-// selected is the alert under the cursor, as held now.
-func (s *Screen) selected() (model.Alert, bool) {
+// Selected is the alert under the cursor, as held now.
+func (s *Screen) Selected() (model.Alert, bool) {
 	i := s.tbl.Cursor()
 	if i < 0 || i >= len(s.items) {
 		return model.Alert{}, false
@@ -353,13 +353,13 @@ func (s *Screen) onKey(msg tea.KeyMsg) tea.Cmd {
 		s.loading, s.again = false, false // the read under way is for the old filter: its answer is dropped
 		return s.reload()
 	case key.Matches(msg, s.k.Open):
-		if a, ok := s.selected(); ok {
+		if a, ok := s.Selected(); ok {
 			s.detail = newDetail(s, a)
 			return s.detail.read()
 		}
 		return c.SayErr("no alert selected")
 	}
-	a, ok := s.selected()
+	a, ok := s.Selected()
 	switch {
 	case key.Matches(msg, s.k.Ack, s.k.Resolve, s.k.Respond) && !ok:
 		if c.ActionsOff() != "" {

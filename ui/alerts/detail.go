@@ -166,10 +166,10 @@ func (d *detail) build() {
 	add("")
 	add(t.Bold.Render("People") + t.Muted.Render(shown(len(ev.People), ev.PeopleTotal)))
 	for _, key := range ev.People {
-		text := "  " + key
+		text := key
 		if p, ok := c.Data.Person(key); ok {
 			name := words.FirstNonEmpty(p.Name, p.Email, key)
-			text = "  " + layout.PadRight(layout.Cut(name, 28), 28) + " " + layout.PadRight(layout.Cut(p.Email, 30), 30) + " " +
+			text = layout.PadRight(layout.Cut(name, 28), 28) + " " + layout.PadRight(layout.Cut(p.Email, 30), 30) + " " +
 				t.Level(p.Level).Render(p.Level.Label())
 		}
 		ls = append(ls, dline{text: text, person: key})
@@ -180,7 +180,7 @@ func (d *detail) build() {
 	add("")
 	add(t.Bold.Render("Addresses") + t.Muted.Render(shown(len(ev.Addresses), ev.AddressesTotal)))
 	for _, ip := range ev.Addresses {
-		ls = append(ls, dline{text: "  " + ip, ip: ip})
+		ls = append(ls, dline{text: ip, ip: ip})
 	}
 	if len(ev.Addresses) == 0 {
 		add(t.Muted.Render("  none"))

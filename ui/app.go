@@ -14,7 +14,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
-	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/ui/alerts"
 	"github.com/risktop/risktop/ui/behaviors"
@@ -370,7 +369,7 @@ func (a *App) answerOne(r tea.Msg) tea.Cmd {
 	case uictx.ShowEvents:
 		return a.showEvents(r)
 	case uictx.PersonResponse:
-		if r.Kind == model.ResponseResetCloudflare {
+		if r.Reset {
 			return users.Reset(a.c, r.Person)
 		}
 		return users.PushRisk(a.c, r.Person)

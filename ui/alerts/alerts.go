@@ -466,17 +466,28 @@ func (s *Screen) respond(a model.Alert) tea.Cmd {
 			return c.SayErr(fmt.Sprintf("alert #%d names no address to push", a.ID))
 		}
 		return push.OpenBulkAt(c, ips, fmt.Sprintf("alert #%d: %s", a.ID, a.Title), push.LevelOf(a.Response.Level))
-	case model.ResponsePushPerson, model.ResponseResetCloudflare:
-		who := personOf(a)
-		p, ok := c.Data.Person(who)
-		if !ok {
-			return c.SayErr(fmt.Sprintf("alert #%d: no vendor reports %s now, so there is no one to act on", a.ID, words.FirstNonEmpty(who, "anyone")))
-		}
-		p.Views = slices.Clone(p.Views) // as it is now, whatever arrives while the dialog is open
-		c.Ask(uictx.PersonResponse{Person: p, Kind: a.Response.Kind})
-		return nil
+	case model.ResponseNone, "":
+		return c.Say(fmt.Sprintf("alert #%d suggests no response: acknowledge (a) or resolve (x) it", a.ID))
 	}
-	return c.Say(fmt.Sprintf("alert #%d suggests no response: acknowledge (a) or resolve (x) it", a.ID))
+	reset := resets(c, a.Response.Kind)
+	if a.Response.Kind != model.ResponsePushPerson && !reset {
+		return c.SayErr(fmt.Sprintf("alert #%d suggests %s, which this dashboard cannot do", a.ID, a.Response.Label()))
+	}
+	who := personOf(a)
+	p, ok := c.Data.Person(who)
+	if !ok {
+		return c.SayErr(fmt.Sprintf("alert #%d: no vendor reports %s now, so there is no one to act on", a.ID, words.FirstNonEmpty(who, "anyone")))
+	}
+	p.Views = slices.Clone(p.Views) // as it is now, whatever arrives while the dialog is open
+	c.Ask(uictx.PersonResponse{Person: p, Reset: reset})
+	return nil
+}
+
+// resets reports whether a response is the reset of a person's risk in
+// the vendor the actions service resets in ("reset_" and its name): the
+// dashboard names no vendor itself.
+func resets(c *uictx.Context, k model.ResponseKind) bool {
+	return c.Actions != nil && c.Actions.ResetsIn() != "" && string(k) == "reset_"+c.Actions.ResetsIn()
 }
 
 // personOf is the person an alert is about: its subject when that is a

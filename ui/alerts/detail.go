@@ -134,8 +134,10 @@ func (d *detail) build() {
 
 	respond := ""
 	if c.ActionsOff() == "" && a.Response.Kind != model.ResponseNone && a.Response.Kind != "" {
-		respond = " — P to " + map[model.ResponseKind]string{model.ResponsePushRange: "push", model.ResponsePushPerson: "push",
-			model.ResponseResetCloudflare: "reset"}[a.Response.Kind]
+		respond = " — P to push"
+		if resets(c, a.Response.Kind) {
+			respond = " — P to reset"
+		}
 	}
 	if in := a.Incident; in != nil {
 		ls = append(ls, dline{text: t.Bold.Render(in.Summary()) + respond, ip: in.Range})

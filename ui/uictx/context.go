@@ -67,12 +67,12 @@ type (
 	// all time), or to an address or prefix (in the time window shown).
 	ShowEvents struct{ User, IP string }
 	// PersonResponse opens the confirmation of an alert's suggested
-	// response on a person (push_person: their risk to Okta, as the Users
-	// tab's O; reset_cloudflare: the reset, as R), for Person as it was
-	// at the key press.
+	// response on a person (their risk pushed, as the Users tab's O; or,
+	// Reset, their risk reset, as R), for Person as it was at the key
+	// press.
 	PersonResponse struct {
 		Person model.Person
-		Kind   model.ResponseKind
+		Reset  bool
 	}
 	// OutboxReload reloads the Outbox & audit lists when they are on
 	// screen (they reload anyway when shown).

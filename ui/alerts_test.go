@@ -523,3 +523,28 @@ func notifySession(t *testing.T, a *App, actor string) (*App, *notes) {
 	drive(b, b.Init())
 	return b, n
 }
+
+// TestAlertTextIsCleaned: an alert written raw to the store (by anything
+// with the file) reaches the screen without escapes or controls: the
+// list, the detail, the header's notice and the terminal notification.
+func TestAlertTextIsCleaned(t *testing.T) {
+	a, _ := newAlertsApp(t, 120, 40, trueColorTheme(), false)
+	n := &notes{}
+	setDeps(a, func(d *Deps) { d.Notify = n.notify })
+	raw := scoreAlert("eve\x1b[2J@example.com", model.LevelCritical)
+	raw.Title = "Score 97 \x1b]8;;https://evil.example\x07click\x1b]8;;\x07 for \u202eeve\x07"
+	raw.Evidence.AddAddress("203.0.113.7\x1b[31m")
+	putAlert(t, a, raw)
+	keysOf(a, "7")
+	checkScreen(t, "list", a.View(), 120, 40)
+	keysOf(a, "enter")
+	checkScreen(t, "detail", a.View(), 120, 40)
+	for _, c := range n.list() {
+		if strings.ContainsAny(c, "\x1b\x07\u202e") {
+			t.Errorf("notified with raw text: %q", c)
+		}
+	}
+	if len(n.list()) != 1 {
+		t.Fatalf("notified %v", n.list())
+	}
+}

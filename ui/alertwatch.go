@@ -43,7 +43,8 @@ type alertWatch struct {
 	baseline int64 // the newest alert id when the session started
 	seq      int64 // the alerts' change sequence read up to
 	notified map[int64]bool
-	kind     string // this operator's choice (notifyKinds); "" until read: bell
+	live     map[int64]liveAlert // the live alerts as last read: kept up to date from the changes
+	kind     string              // this operator's choice (notifyKinds); "" until read: bell
 	loading  bool
 	again    bool
 	gen      int
@@ -56,6 +57,7 @@ type alertsRead struct {
 	baseline int64
 	seq      int64
 	changed  []model.Alert // changed after the sequence held (not on the first read)
+	live     map[int64]liveAlert
 	summary  uictx.AlertSummary
 	kind     string // the operator's stored choice ("" when never set); first read only
 	err      error
@@ -84,7 +86,7 @@ func (a *App) watchAlerts() tea.Cmd {
 	}
 	w.loading = true
 	w.gen++
-	gen, first, seq, ctx, owner, now := w.gen, !w.started, w.seq, a.ctx, events.ViewOwner(a.c), a.deps.Now()
+	gen, first, seq, live, ctx, owner, now := w.gen, !w.started, w.seq, w.live, a.ctx, events.ViewOwner(a.c), a.deps.Now()
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		defer cancel()
@@ -104,6 +106,17 @@ func (a *App) watchAlerts() tea.Cmd {
 			if kind, ok, err := st.Pref(ctx, owner, notifyPref); err == nil && ok {
 				r.kind = kind
 			}
+			all, err := st.LiveAlerts(ctx, nil)
+			if err != nil {
+				r.err = err
+				return r
+			}
+			live = map[int64]liveAlert{}
+			for _, al := range all {
+				if l, ok := liveOf(al); ok {
+					live[al.ID] = l
+				}
+			}
 		} else {
 			for {
 				page, err := st.AlertChanges(ctx, r.seq, store.MaxPageSize)
@@ -119,35 +132,64 @@ func (a *App) watchAlerts() tea.Cmd {
 					break
 				}
 			}
+			live = nextLive(live, r.changed)
 		}
-		r.summary, r.err = readSummary(ctx, st, now)
+		r.live = live
+		r.summary, r.err = summarize(ctx, st, live, now)
 		return r
 	}
 }
 
-// readSummary counts the live alerts and finds who is rising: the people
-// of a live alert's evidence, and whose level rose in the last hour.
-func readSummary(ctx context.Context, st store.Store, now time.Time) (uictx.AlertSummary, error) {
-	s := uictx.AlertSummary{Risen: map[string]uictx.Rise{}, At: now}
-	live, err := st.LiveAlerts(ctx, nil)
-	if err != nil {
-		return s, err
+// liveAlert is what the summary needs of a live alert.
+type liveAlert struct {
+	open     bool
+	severity model.Level
+	people   []string // never changed once made: maps of them are shared
+}
+
+// liveOf is a's part in the summary, false when it is resolved.
+func liveOf(a model.Alert) (liveAlert, bool) {
+	if !a.Live() {
+		return liveAlert{}, false
 	}
-	for _, al := range live {
-		switch al.State {
-		case model.AlertOpen:
+	people := a.Evidence.People
+	if len(people) == 0 && (a.Kind == model.KindLevelRise || a.Kind == model.KindMultiVendor) {
+		people = []string{a.Subject}
+	}
+	return liveAlert{open: a.State == model.AlertOpen, severity: a.Severity, people: people}, true
+}
+
+// nextLive is live with changed applied, as a new map (the one held by
+// the Update loop is never written by a command).
+func nextLive(live map[int64]liveAlert, changed []model.Alert) map[int64]liveAlert {
+	out := make(map[int64]liveAlert, len(live)+len(changed))
+	for id, l := range live {
+		out[id] = l
+	}
+	for _, a := range changed {
+		if l, ok := liveOf(a); ok {
+			out[a.ID] = l
+		} else {
+			delete(out, a.ID)
+		}
+	}
+	return out
+}
+
+// summarize counts the live alerts and finds who is rising: the people
+// of a live alert's evidence, and whose level rose in the last hour.
+func summarize(ctx context.Context, st store.Store, live map[int64]liveAlert, now time.Time) (uictx.AlertSummary, error) {
+	s := uictx.AlertSummary{Risen: map[string]uictx.Rise{}, At: now}
+	for id, l := range live {
+		if l.open {
 			s.Open++
-			s.Worst = model.Max(s.Worst, al.Severity)
-		case model.AlertAcknowledged:
+			s.Worst = model.Max(s.Worst, l.severity)
+		} else {
 			s.Acknowledged++
 		}
-		people := al.Evidence.People
-		if len(people) == 0 && (al.Kind == model.KindLevelRise || al.Kind == model.KindMultiVendor) {
-			people = []string{al.Subject}
-		}
-		for _, p := range people {
+		for _, p := range l.people {
 			r := s.Risen[p]
-			r.Alert = max(r.Alert, al.ID)
+			r.Alert = max(r.Alert, id)
 			s.Risen[p] = r
 		}
 	}
@@ -183,7 +225,7 @@ func (a *App) onAlertsRead(r alertsRead) tea.Cmd {
 				w.kind = r.kind
 			}
 		}
-		w.seq = max(w.seq, r.seq)
+		w.seq, w.live = max(w.seq, r.seq), r.live
 		cmds = append(cmds, a.announce(r.changed))
 		ch := a.data.SetAlerts(r.summary)
 		a.headerKey = ""

@@ -222,7 +222,9 @@ func (s *Screen) Update(msg tea.Msg) tea.Cmd {
 		}
 	case uictx.DataChanged:
 		var cmds []tea.Cmd
-		if msg.Alerts {
+		// Off its tab the list is read when shown (Activate): a session
+		// elsewhere does not decode every alert on each change.
+		if msg.Alerts && s.c.OnTab(s) {
 			cmds = append(cmds, s.reload())
 			if s.detail != nil {
 				cmds = append(cmds, s.detail.read())

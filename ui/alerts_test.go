@@ -548,3 +548,30 @@ func TestAlertTextIsCleaned(t *testing.T) {
 		t.Fatalf("notified %v", n.list())
 	}
 }
+
+// TestUsersMarkWhoRose: someone whose level rose in the last hour is
+// marked in the Users list with the rise; a rise older than the hour is
+// not; the people of a live alert are marked.
+func TestUsersMarkWhoRose(t *testing.T) {
+	a, _ := newAlertsApp(t, 160, 48, asciiTheme(), false)
+	ctx := context.Background()
+	view := func(email string, l model.Level) model.UserRisk {
+		return model.UserRisk{Vendor: "cloudflare", UserID: email, Email: email, Level: l, RawLevel: l.String(), Score: model.NoScore}
+	}
+	put := func(at time.Time, vs ...model.UserRisk) {
+		if err := a.deps.Store.PutUserRisks(ctx, "cloudflare", at, vs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(fixtureNow.Add(-3*time.Hour), view("ben.okafor@example.com", model.LevelLow), view("priya.iyer@example.com", model.LevelLow))
+	put(fixtureNow.Add(-2*time.Hour), view("ben.okafor@example.com", model.LevelLow), view("priya.iyer@example.com", model.LevelMedium))
+	put(fixtureNow.Add(-10*time.Minute), view("ben.okafor@example.com", model.LevelHigh), view("priya.iyer@example.com", model.LevelMedium))
+	drive(a, hubMsg(fixtureMsgs())) // people changed: the marks are read again
+	keysOf(a, "3")
+	mustSee(t, a, "↑ High (was Low)", "Ben Okafor", "↑ rising")
+	if v := a.View(); strings.Count(v, "↑ ") != 2 { // Ben's row and the legend
+		t.Fatalf("marked more than Ben:\n%s", v)
+	}
+	putAlert(t, a, scoreAlert("priya.iyer@example.com", model.LevelHigh))
+	mustSee(t, a, "↑ Medium (CASB 20)")
+}

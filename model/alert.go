@@ -235,7 +235,8 @@ type Alert struct {
 	Response Response
 	// Backfilled marks an alert on history older than the engine's
 	// horizon (events fetched late, or a first sync of 90 days): it is
-	// listed, but never notified. An update with fresh evidence clears it.
+	// listed, but never notified. A fresh finding on the same subject
+	// resolves it (by "risktop") and starts a new alert.
 	Backfilled bool
 
 	AckedBy    string

@@ -100,6 +100,7 @@ func runDashboard(ctx context.Context, args []string, out, errOut io.Writer) err
 	uiCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	app.RunPollers(uiCtx, &wg, pollers, cfg, log)
+	app.RunDetections(uiCtx, &wg, st, bus, cfg, log)
 	app.RunSender(uiCtx, &wg, svc, log)
 	p := newProgram(uiCtx, ui.New(ui.Deps{
 		Store:     st,

@@ -33,6 +33,9 @@ keep the store filled.
            --type, --limit)
   users    each vendor's current view of each person, riskiest first
            (--user, --min-score, --since on the last event, --limit)
+  alerts   what the detection rules found, newest first (--state open,
+           acknowledged, resolved or all; --since on the last evidence,
+           --limit); back-filled ones (old history) are marked
 
 Exit status: 0 (also when nothing matches), 1 on failure, 2 on bad
 arguments or config.`
@@ -47,10 +50,11 @@ type getOptions struct {
 	minScore int
 	types    string
 	limit    int
+	state    string
 }
 
 func runGet(ctx context.Context, args []string, out, errOut io.Writer) error {
-	fs := newFlags("get scores|events|users [flags]", getSynopsis, out, errOut)
+	fs := newFlags("get scores|events|users|alerts [flags]", getSynopsis, out, errOut)
 	var o getOptions
 	fs.StringVar(&o.config, "config", "", "the config file (default $RISKTOP_CONFIG, else $XDG_CONFIG_HOME/risktop/config.yaml)")
 	fs.BoolVar(&o.json, "json", false, "print a JSON array")
@@ -61,12 +65,13 @@ func runGet(ctx context.Context, args []string, out, errOut io.Writer) error {
 	fs.IntVar(&o.minScore, "min-score", 0, "only risk scores of at least this (0-100)")
 	fs.StringVar(&o.types, "type", "", "events of these types only (OneLogin event type ids, comma-separated)")
 	fs.IntVar(&o.limit, "limit", 100, "at most this many rows; 0 for all")
+	fs.StringVar(&o.state, "state", "", "alerts in this state: open, acknowledged, resolved or all (default all)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return usageError(fs, "name one of scores, events or users")
+		return usageError(fs, "name one of scores, events, users or alerts")
 	}
 	what := pos[0]
 	q, err := o.query(fs, what)
@@ -94,6 +99,8 @@ func runGet(ctx context.Context, args []string, out, errOut io.Writer) error {
 		t, err = getEvents(ctx, st, q)
 	case "users":
 		t, err = getUsers(ctx, st, q)
+	case "alerts":
+		t, err = getAlerts(ctx, st, q)
 	}
 	if err != nil {
 		return err
@@ -119,6 +126,7 @@ type getQuery struct {
 	minScore int
 	types    []int
 	limit    int
+	states   []model.AlertState // alerts; none: every state
 	now      time.Time
 }
 
@@ -126,9 +134,21 @@ type getQuery struct {
 func (o getOptions) query(fs *cmdFlags, what string) (getQuery, error) {
 	q := getQuery{user: strings.TrimSpace(o.user), ip: strings.TrimSpace(o.ip), minScore: o.minScore, limit: o.limit}
 	switch what {
-	case "scores", "events", "users":
+	case "scores", "events", "users", "alerts":
 	default:
-		return q, usageError(fs, "unknown %q: name one of scores, events or users", what)
+		return q, usageError(fs, "unknown %q: name one of scores, events, users or alerts", what)
+	}
+	if o.state != "" {
+		if what != "alerts" {
+			return q, usageError(fs, "--state applies to alerts only")
+		}
+		if !strings.EqualFold(o.state, "all") {
+			st, ok := model.ParseAlertState(o.state)
+			if !ok {
+				return q, usageError(fs, "--state %q: give open, acknowledged, resolved or all", o.state)
+			}
+			q.states = []model.AlertState{st}
+		}
 	}
 	if o.json && o.csv {
 		return q, usageError(fs, "--json and --csv: choose one")
@@ -175,6 +195,7 @@ func (o getOptions) query(fs *cmdFlags, what string) (getQuery, error) {
 	}{
 		"scores": {{"--user", q.user != ""}, {"--ip", q.ip != ""}, {"--min-score", q.minScore != 0}, {"--type", len(q.types) > 0}},
 		"users":  {{"--ip", q.ip != ""}, {"--type", len(q.types) > 0}},
+		"alerts": {{"--user", q.user != ""}, {"--ip", q.ip != ""}, {"--min-score", q.minScore != 0}, {"--type", len(q.types) > 0}},
 	}
 	for _, f := range notFor[what] {
 		if f.set {
@@ -321,6 +342,8 @@ func emptyStore(out, errOut io.Writer, o getOptions, cfg *config.Config, what st
 		t = eventsTable(nil)
 	case "users":
 		t = usersTable(nil)
+	case "alerts":
+		t = alertsTable(nil)
 	}
 	return t.print(out, o)
 }
@@ -337,7 +360,8 @@ func storeHasData(ctx context.Context, st store.Store, what string) (bool, error
 			}
 		}
 		return false, nil
-	case "events":
+	case "events", "alerts":
+		// No alert with events stored is an answer, not an empty store.
 		page, err := st.Events(ctx, store.EventQuery{Limit: 1})
 		return len(page.Events) > 0, err
 	}
@@ -528,6 +552,75 @@ func usersTable(views []model.UserRisk) table {
 		r.view = []string{risk, strconv.Itoa(u.Events), u.Vendor, u.Email, u.Name, localTime(u.LastSeen), u.UserID}
 		for i := range r.view {
 			r.view[i] = sanitize.LineN(r.view[i], maxColumn)
+		}
+		t.rows = append(t.rows, r)
+	}
+	return t
+}
+
+func getAlerts(ctx context.Context, st store.Store, q getQuery) (table, error) {
+	var kept []model.Alert
+	aq := store.AlertQuery{States: q.states, Limit: eventPage}
+	for {
+		page, err := st.Alerts(ctx, aq)
+		if err != nil {
+			return table{}, err
+		}
+		for _, a := range page {
+			if q.since > 0 && a.LastSeen.Before(q.now.Add(-q.since)) {
+				continue
+			}
+			kept = append(kept, a)
+		}
+		if len(page) < aq.Limit || (q.limit > 0 && len(kept) >= q.limit) {
+			break
+		}
+		aq.BeforeID = page[len(page)-1].ID
+	}
+	if q.limit > 0 && len(kept) > q.limit {
+		kept = kept[:q.limit]
+	}
+	return alertsTable(kept), nil
+}
+
+func alertsTable(alerts []model.Alert) table {
+	t := table{
+		keys: []string{"id", "state", "severity", "rule", "kind", "title", "subject", "first_seen", "last_seen", "count",
+			"incident", "response", "backfilled", "events_total", "people_total", "addresses_total", "events", "people",
+			"addresses", "acknowledged_by", "acknowledged_at", "resolved_by", "resolved_at", "seq"},
+		headings: []string{"ID", "STATE", "SEVERITY", "LAST SEEN", "COUNT", "TITLE", "INCIDENT", "RESPONSE"},
+	}
+	list := func(xs []string) cell {
+		clean := make([]string, len(xs))
+		for i, x := range xs {
+			clean[i] = sanitize.Line(x)
+		}
+		return cell{strings.Join(clean, " "), clean}
+	}
+	for _, a := range alerts {
+		incident := ""
+		if a.Incident != nil {
+			incident = a.Incident.Summary()
+		}
+		refs := make([]string, len(a.Evidence.Events))
+		for i, r := range a.Evidence.Events {
+			refs[i] = r.Vendor + "/" + r.ID
+		}
+		r := row{cells: []cell{cell{strconv.FormatInt(a.ID, 10), a.ID}, textCell(string(a.State)), textCell(a.Severity.String()),
+			textCell(a.Rule), textCell(string(a.Kind)), textCell(a.Title), textCell(a.Subject), timeCell(a.FirstSeen),
+			timeCell(a.LastSeen), intCell(a.Count), textCell(incident), textCell(a.Response.String()),
+			cell{strconv.FormatBool(a.Backfilled), a.Backfilled}, intCell(a.Evidence.EventsTotal),
+			intCell(a.Evidence.PeopleTotal), intCell(a.Evidence.AddressesTotal), list(refs), list(a.Evidence.People),
+			list(a.Evidence.Addresses), textCell(a.AckedBy), timeCell(a.AckedAt), textCell(a.ResolvedBy),
+			timeCell(a.ResolvedAt), cell{strconv.FormatInt(a.Seq, 10), a.Seq}}}
+		state := string(a.State)
+		if a.Backfilled {
+			state += " (back-filled)"
+		}
+		r.view = []string{strconv.FormatInt(a.ID, 10), state, a.Severity.Label(), localTime(a.LastSeen), strconv.Itoa(a.Count),
+			a.Title, incident, a.Response.Label()}
+		for i := range r.view {
+			r.view[i] = sanitize.LineN(r.view[i], maxColumn*2)
 		}
 		t.rows = append(t.rows, r)
 	}

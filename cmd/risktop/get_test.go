@@ -201,9 +201,12 @@ func TestGetBadArguments(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"get"}, "name one of scores, events or users"},
-		{[]string{"get", "events", "users"}, "name one of scores, events or users"},
-		{[]string{"get", "alerts"}, `unknown "alerts"`},
+		{[]string{"get"}, "name one of scores, events, users or alerts"},
+		{[]string{"get", "events", "users"}, "name one of scores, events, users or alerts"},
+		{[]string{"get", "nope"}, `unknown "nope"`},
+		{[]string{"get", "alerts", "--state", "closed"}, `--state "closed": give open, acknowledged, resolved or all`},
+		{[]string{"get", "events", "--state", "open"}, "--state applies to alerts only"},
+		{[]string{"get", "alerts", "--ip", "203.0.113.9"}, "--ip does not apply to alerts"},
 		{[]string{"get", "events", "--json", "--csv"}, "choose one"},
 		{[]string{"get", "events", "--since", "yesterday"}, `--since "yesterday"`},
 		{[]string{"get", "events", "--since", "-1h"}, `--since "-1h"`},
@@ -253,5 +256,72 @@ func TestGetSinceAll(t *testing.T) {
 	}
 	if _, out, _ := runCmd(t, "get", "events", "--json", "--config", cfg); strings.Contains(out, `"vendor"`) {
 		t.Fatalf("without --since, events older than a day were printed:\n%s", out)
+	}
+}
+
+// TestGetAlerts: alerts newest first as a table, JSON and CSV, by state;
+// a back-filled one is marked; evidence lists go whole to JSON.
+func TestGetAlerts(t *testing.T) {
+	cfg := getFixture(t)
+	db := strings.TrimSuffix(cfg, "risktop.yaml") + "risktop.db"
+	st, err := store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	t1 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	burst := model.Alert{Rule: "burst", Kind: model.KindFailedBurst, Severity: model.LevelHigh, Key: "burst:203.0.113.0/24",
+		Title: "Burst of failed sign-ins from 203.0.113.0/24", Subject: "203.0.113.0/24", FirstSeen: t1, LastSeen: t1.Add(3 * time.Minute),
+		Incident: &model.Incident{Range: "203.0.113.0/24", Addresses: 2, People: 2, Failures: 135, From: t1, To: t1.Add(3 * time.Minute)},
+		Response: model.Response{Kind: model.ResponsePushRange, Level: model.LevelHigh}}
+	burst.Evidence.AddEvent(model.EventRef{Vendor: "onelogin", ID: "ol-2"})
+	burst.Evidence.AddAddress("203.0.113.9")
+	burst.Evidence.AddAddress("203.0.113.10")
+	burst.Evidence.AddPerson("=cmd@example.com")
+	rise := model.Alert{Rule: "rise", Kind: model.KindLevelRise, Severity: model.LevelHigh, Key: "rise:ava.chen@example.com:cloudflare",
+		Title: "ava.chen@example.com rose from Low to High in cloudflare", Subject: "ava.chen@example.com",
+		FirstSeen: t1.Add(-time.Hour), LastSeen: t1.Add(-time.Hour), Backfilled: true,
+		Response: model.Response{Kind: model.ResponsePushPerson, Level: model.LevelHigh}}
+	rise.Evidence.AddPerson("ava.chen@example.com")
+	stored, err := st.PutAlerts(ctx, t1, []model.Alert{rise, burst}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SetAlertState(ctx, stored[0].ID, model.AlertAcknowledged, "os:ana@host", t1.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"get", "alerts", "--config", cfg}, `
+ID  STATE                       SEVERITY  LAST SEEN            COUNT  TITLE                                                     INCIDENT                                                      RESPONSE
+2   open                        High      2026-03-02 09:03:00  1      Burst of failed sign-ins from 203.0.113.0/24              203.0.113.0/24: 2 addresses, 2 people, 135 failures in 3 min  push the addresses to Okta at High
+1   acknowledged (back-filled)  High      2026-03-02 08:00:00  1      ava.chen@example.com rose from Low to High in cloudflare  -                                                             push the person's risk to Okta at High
+`},
+		{[]string{"get", "alerts", "--state", "open", "--json", "--config", cfg}, `
+[
+{"id":2,"state":"open","severity":"high","rule":"burst","kind":"failed_burst","title":"Burst of failed sign-ins from 203.0.113.0/24","subject":"203.0.113.0/24","first_seen":"2026-03-02T09:00:00Z","last_seen":"2026-03-02T09:03:00Z","count":1,"incident":"203.0.113.0/24: 2 addresses, 2 people, 135 failures in 3 min","response":"push_range high","backfilled":false,"events_total":1,"people_total":1,"addresses_total":2,"events":["onelogin/ol-2"],"people":["=cmd@example.com"],"addresses":["203.0.113.9","203.0.113.10"],"acknowledged_by":"","acknowledged_at":null,"resolved_by":"","resolved_at":null,"seq":2}
+]
+`},
+		{[]string{"get", "alerts", "--state", "ack", "--csv", "--config", cfg}, `
+id,state,severity,rule,kind,title,subject,first_seen,last_seen,count,incident,response,backfilled,events_total,people_total,addresses_total,events,people,addresses,acknowledged_by,acknowledged_at,resolved_by,resolved_at,seq
+1,acknowledged,high,rise,level_rise,ava.chen@example.com rose from Low to High in cloudflare,ava.chen@example.com,2026-03-02T08:00:00Z,2026-03-02T08:00:00Z,1,,push_person high,true,0,1,0,,ava.chen@example.com,,os:ana@host,2026-03-02T10:00:00Z,,,3
+`},
+	} {
+		code, out, errOut := runCmd(t, c.args...)
+		if code != 0 || out != strings.TrimPrefix(c.want, "\n") {
+			t.Errorf("risktop %s: exit %d\n--- stdout\n%s--- want\n%s--- stderr\n%s", strings.Join(c.args, " "), code, out, strings.TrimPrefix(c.want, "\n"), errOut)
+		}
+	}
+	code, out, errOut := runCmd(t, "get", "alerts", "--state", "resolved", "--config", cfg)
+	if code != 0 || out != "" || !strings.Contains(errOut, "no alerts match") {
+		t.Errorf("no resolved alerts: exit %d, %q, %q", code, out, errOut)
+	}
+	code, out, _ = runCmd(t, "get", "alerts", "--since", "1h", "--json", "--config", cfg)
+	if code != 0 || out != "[]\n" {
+		t.Errorf("--since 1h: exit %d, %q", code, out)
 	}
 }

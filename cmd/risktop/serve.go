@@ -274,6 +274,7 @@ func configBackend(ctx context.Context, cfg *config.Config, o *serveOptions, log
 	pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	app.RunPollers(pctx, &wg, pollers, cfg, log)
+	app.RunDetections(pctx, &wg, st, bus, cfg, log)
 	app.RunSender(pctx, &wg, svc, log)
 	stop := func() {
 		cancel()

@@ -79,6 +79,14 @@ func runSync(ctx context.Context, args []string, out, errOut io.Writer) error {
 			pr.printf("%s: caught up in %s", o.Source, took)
 		}
 	}
+	// What was fetched is judged by the rules, so `risktop get alerts`
+	// after a sync is up to date.
+	if res, err := app.NewDetections(cfg, st, nil, nil).Once(ctx); err != nil {
+		fmt.Fprintf(errOut, "risktop sync: detections: %v\n", err)
+	} else if len(res.Alerts) > 0 {
+		pr.printf("risktop sync: detections: %s new or changed", words.Plural(len(res.Alerts), "alert"))
+	}
+
 	if len(failed) > 0 {
 		fmt.Fprintf(errOut, "risktop sync: %d of %s failed: %s; what the rest fetched is stored\n",
 			len(failed), words.Plural(len(outcomes), "source"), strings.Join(failed, ", "))

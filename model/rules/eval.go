@@ -78,6 +78,7 @@ type window struct {
 	rule     Rule
 	subjects map[string]*subject
 	newest   time.Time // of every hit it saw
+	dirty    []string  // subjects whose incident changed since the last flush
 }
 
 type subject struct {
@@ -124,11 +125,16 @@ func (in *incident) add(h hit) {
 // Events evaluates events (in any order; they are taken in time order)
 // and returns the findings, at most one per key and incident.
 func (e *Evaluator) Events(evs []model.Event) []model.Alert {
-	sorted := slices.Clone(evs)
-	slices.SortStableFunc(sorted, func(a, b model.Event) int { return a.Time.Compare(b.Time) })
+	// Sort pointers: an Event is too big to move around.
+	sorted := make([]*model.Event, len(evs))
+	for i := range evs {
+		sorted[i] = &evs[i]
+	}
+	slices.SortStableFunc(sorted, func(a, b *model.Event) int { return a.Time.Compare(b.Time) })
 	var out []model.Alert
 	late := map[*window][]model.Event{}
-	for _, ev := range sorted {
+	for _, p := range sorted {
+		ev := *p
 		for _, w := range e.windows {
 			found, ok := w.take(ev)
 			if !ok {
@@ -189,6 +195,7 @@ func (w *window) take(ev model.Event) (found []model.Alert, ok bool) {
 		// Older than the window: it still joins an open incident it is
 		// within the window of; otherwise it is late.
 		if s.inc != nil && !h.at.Before(s.inc.from.Add(-r.Within)) {
+			w.touch(key, s.inc)
 			s.inc.add(h)
 			return nil, true
 		}
@@ -225,12 +232,22 @@ func (w *window) take(ev model.Event) (found []model.Alert, ok bool) {
 	}
 	s.recent = s.recent[j:]
 
+	if s.inc != nil && r.Kind == model.KindSharedAddress && !w.crossed(s) {
+		// An address stays busy (an office): its incident lasts while
+		// the window holds enough people, not while anyone uses it.
+		if f, ok := w.finding(key, s.inc); ok {
+			found = append(found, f)
+		}
+		s.inc = nil
+	}
 	if s.inc != nil {
+		w.touch(key, s.inc)
 		s.inc.add(h)
 		return found, true
 	}
 	if w.crossed(s) {
 		s.inc = &incident{addrs: map[string]bool{}, people: map[string]bool{}}
+		w.touch(key, s.inc)
 		for _, x := range s.recent {
 			s.inc.add(x)
 		}
@@ -249,18 +266,29 @@ func (w *window) crossed(s *subject) bool {
 	return false
 }
 
-// flush returns a finding for every incident that changed since the last.
+// touch notes that a subject's incident is about to change, so flush
+// looks at it (and at no other subject).
+func (w *window) touch(key string, in *incident) {
+	if !in.dirty {
+		w.dirty = append(w.dirty, key)
+	}
+}
+
+// flush returns a finding for every incident that changed since the
+// last, by subject.
 func (w *window) flush() []model.Alert {
 	var out []model.Alert
-	for _, key := range slices.Sorted(maps.Keys(w.subjects)) {
+	slices.Sort(w.dirty)
+	for _, key := range slices.Compact(w.dirty) {
 		s := w.subjects[key]
-		if s.inc == nil || !s.inc.dirty {
+		if s == nil || s.inc == nil {
 			continue
 		}
 		if f, ok := w.finding(key, s.inc); ok {
 			out = append(out, f)
 		}
 	}
+	w.dirty = w.dirty[:0]
 	return out
 }
 

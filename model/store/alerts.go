@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/risktop/risktop/model"
@@ -34,7 +36,10 @@ CREATE TABLE alerts (
 	first_ms    INTEGER NOT NULL,
 	last_ms     INTEGER NOT NULL,
 	count       INTEGER NOT NULL,
-	evidence    TEXT    NOT NULL, -- JSON (alertEvidence)
+	evidence    TEXT    NOT NULL, -- JSON (alertEvidence): the lists
+	events_total    INTEGER NOT NULL, -- the evidence's totals, apart: they change
+	people_total    INTEGER NOT NULL, -- on every update, the lists stop at 500
+	addresses_total INTEGER NOT NULL,
 	incident    TEXT    NOT NULL, -- JSON (alertIncident); '' when none
 	response    TEXT    NOT NULL, -- model.Response.String()
 	backfilled  INTEGER NOT NULL,
@@ -78,14 +83,12 @@ type AlertQuery struct {
 // response, backfilled); state, acknowledgement and ids are the store's.
 type AlertMerge func(live, finding model.Alert) model.Alert
 
-// alertEvidence is model.Evidence as stored.
+// alertEvidence is model.Evidence's lists as stored (the totals have
+// columns of their own).
 type alertEvidence struct {
-	Events         [][2]string `json:"e,omitempty"` // vendor, id
-	EventsTotal    int         `json:"et,omitempty"`
-	People         []string    `json:"p,omitempty"`
-	PeopleTotal    int         `json:"pt,omitempty"`
-	Addresses      []string    `json:"a,omitempty"`
-	AddressesTotal int         `json:"at,omitempty"`
+	Events    []string `json:"e,omitempty"` // vendor/id (a vendor's name has no slash)
+	People    []string `json:"p,omitempty"`
+	Addresses []string `json:"a,omitempty"`
 }
 
 // alertIncident is model.Incident as stored.
@@ -99,7 +102,7 @@ type alertIncident struct {
 }
 
 const alertColumns = `id, rule, kind, severity, state, dedupe, title, subject, first_ms, last_ms, count,
-	evidence, incident, response, backfilled, acked_by, acked_ms, resolved_by, resolved_ms, created_ms, updated_ms, seq`
+	evidence, events_total, people_total, addresses_total, incident, response, backfilled, acked_by, acked_ms, resolved_by, resolved_ms, created_ms, updated_ms, seq`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -113,7 +116,7 @@ func scanAlert(r rowScanner) (model.Alert, error) {
 		backfilled                       bool
 	)
 	if err := r.Scan(&a.ID, &a.Rule, &kind, &severity, &state, &a.Key, &a.Title, &a.Subject, &firstMs, &lastMs,
-		&a.Count, &evidence, &inc, &resp, &backfilled, &a.AckedBy, &ackMs, &a.ResolvedBy, &resMs,
+		&a.Count, &evidence, &a.Evidence.EventsTotal, &a.Evidence.PeopleTotal, &a.Evidence.AddressesTotal, &inc, &resp, &backfilled, &a.AckedBy, &ackMs, &a.ResolvedBy, &resMs,
 		&createdMs, &updatedMs, &a.Seq); err != nil {
 		return model.Alert{}, err
 	}
@@ -128,10 +131,13 @@ func scanAlert(r rowScanner) (model.Alert, error) {
 		if err := json.Unmarshal([]byte(evidence), &ev); err != nil {
 			return model.Alert{}, fmt.Errorf("alert %d: evidence: %w", a.ID, err)
 		}
-		a.Evidence = model.Evidence{EventsTotal: ev.EventsTotal, People: ev.People, PeopleTotal: ev.PeopleTotal,
-			Addresses: ev.Addresses, AddressesTotal: ev.AddressesTotal}
-		for _, e := range ev.Events {
-			a.Evidence.Events = append(a.Evidence.Events, model.EventRef{Vendor: e[0], ID: e[1]})
+		a.Evidence.People, a.Evidence.Addresses = ev.People, ev.Addresses
+		if len(ev.Events) > 0 {
+			a.Evidence.Events = make([]model.EventRef, len(ev.Events))
+			for i, e := range ev.Events {
+				v, id, _ := strings.Cut(e, "/")
+				a.Evidence.Events[i] = model.EventRef{Vendor: v, ID: id}
+			}
 		}
 	}
 	if inc != "" {
@@ -159,10 +165,12 @@ func parseResponse(s string) model.Response {
 }
 
 func encodeEvidence(e model.Evidence) (string, error) {
-	ev := alertEvidence{EventsTotal: e.EventsTotal, People: e.People, PeopleTotal: e.PeopleTotal,
-		Addresses: e.Addresses, AddressesTotal: e.AddressesTotal}
-	for _, r := range e.Events {
-		ev.Events = append(ev.Events, [2]string{r.Vendor, r.ID})
+	ev := alertEvidence{People: e.People, Addresses: e.Addresses}
+	if len(e.Events) > 0 {
+		ev.Events = make([]string, len(e.Events))
+		for i, r := range e.Events {
+			ev.Events[i] = r.Vendor + "/" + r.ID
+		}
 	}
 	b, err := json.Marshal(ev)
 	return string(b), err
@@ -177,19 +185,16 @@ func encodeIncident(in *model.Incident) (string, error) {
 	return string(b), err
 }
 
-// nextSeq takes the next number of a counter within tx.
-func nextSeq(ctx context.Context, tx *sql.Tx, counter string, n int64) (last int64, err error) {
-	err = tx.QueryRowContext(ctx, `UPDATE counters SET n = n + ? WHERE name = ? RETURNING n`, n, counter).Scan(&last)
-	return last, err
-}
-
 // PutAlerts stores rule findings and, in the same transaction, the named
 // cursors (so an engine that restarts resumes exactly where its alerts
 // stand). A finding whose Key has a live alert (open or acknowledged)
 // updates it through merge (nil: the finding's fields replace the
-// alert's); otherwise it is a new open alert. Every insert and update
-// takes the next change sequence number. It returns the alerts as stored,
-// in the order of findings.
+// alert's); otherwise it is a new open alert. A back-filled live alert
+// does not absorb a fresh (not back-filled) finding: it is resolved by
+// SystemActor and the finding starts a new alert, so news is never hidden
+// in an old alert. Every insert and update takes the next change sequence
+// number. It returns the alerts as stored, in the order of findings (a
+// superseded alert just before the alert that superseded it).
 func (s *SQLite) PutAlerts(ctx context.Context, now time.Time, findings []model.Alert, merge AlertMerge,
 	cursors map[string]string) ([]model.Alert, error) {
 	for i, f := range findings {
@@ -198,35 +203,54 @@ func (s *SQLite) PutAlerts(ctx context.Context, now time.Time, findings []model.
 		}
 	}
 	out := make([]model.Alert, 0, len(findings))
+	var wrote map[string]model.Alert // this transaction's writes, for the cache once committed
 	err := s.inTx(ctx, "put alerts", func(tx *sql.Tx) error {
 		out = out[:0]
-		find, err := tx.PrepareContext(ctx, `SELECT `+alertColumns+` FROM alerts WHERE dedupe = ? AND state != 'resolved'`)
+		wrote = map[string]model.Alert{}
+		st, err := prepareAlertStmts(ctx, tx)
+		defer st.close()
 		if err != nil {
 			return err
 		}
-		defer find.Close()
 		for _, f := range findings {
-			live, err := scanAlert(find.QueryRowContext(ctx, f.Key))
+			live, err := s.liveAlert(ctx, st, f.Key, wrote)
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
-				a, err := insertAlert(ctx, tx, now, f)
+				a, err := st.insertAlert(ctx, now, f)
 				if err != nil {
 					return err
 				}
 				out = append(out, a)
+				wrote[a.Key] = a
 				continue
 			case err != nil:
 				return err
+			}
+			if live.Backfilled && !f.Backfilled {
+				// History does not absorb news: the back-filled alert is
+				// resolved, and the fresh finding starts an alert of its own.
+				old, err := st.resolve(ctx, now, live, SystemActor)
+				if err != nil {
+					return err
+				}
+				a, err := st.insertAlert(ctx, now, f)
+				if err != nil {
+					return err
+				}
+				out = append(out, old, a)
+				wrote[a.Key] = a
+				continue
 			}
 			next := f
 			if merge != nil {
 				next = merge(live, f)
 			}
-			a, err := updateAlert(ctx, tx, now, live, next)
+			a, err := st.updateAlert(ctx, now, live, next)
 			if err != nil {
 				return err
 			}
 			out = append(out, a)
+			wrote[a.Key] = a
 		}
 		for name, value := range cursors {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO cursors (name, value, updated_ms) VALUES (?, ?, ?)
@@ -240,11 +264,134 @@ func (s *SQLite) PutAlerts(ctx context.Context, now time.Time, findings []model.
 	if err != nil {
 		return nil, err
 	}
+	s.alerts.put(wrote)
 	return out, nil
 }
 
-func insertAlert(ctx context.Context, tx *sql.Tx, now time.Time, f model.Alert) (model.Alert, error) {
-	seq, err := nextSeq(ctx, tx, "alert_seq", 1)
+// SystemActor resolves a back-filled alert that a fresh finding
+// supersedes (see PutAlerts).
+const SystemActor = "risktop"
+
+// resolve marks a live alert resolved by actor.
+func (st *alertStmts) resolve(ctx context.Context, now time.Time, a model.Alert, actor string) (model.Alert, error) {
+	seq, err := st.nextSeq(ctx)
+	if err != nil {
+		return model.Alert{}, err
+	}
+	now = now.UTC().Truncate(time.Millisecond)
+	a.State, a.ResolvedBy, a.ResolvedAt, a.Updated, a.Seq = model.AlertResolved, actor, now, now, seq
+	_, err = st.resolveStmt.ExecContext(ctx, actor, unixMs(now), unixMs(now), seq, a.ID)
+	return a, err
+}
+
+// alertCache keeps the live alerts this store last wrote, by key, so
+// PutAlerts need not read and decode one back: it checks the stored seq
+// is still the one it wrote (an acknowledgement, another process or a
+// prune changes or removes it, and then it reads the row).
+type alertCache struct {
+	mu sync.Mutex
+	m  map[string]model.Alert
+}
+
+// maxCachedAlerts bounds the cache (an alert holds up to 1,500 evidence
+// items); past it the cache starts over.
+const maxCachedAlerts = 2000
+
+func (c *alertCache) get(key string) (model.Alert, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	a, ok := c.m[key]
+	return a, ok
+}
+
+func (c *alertCache) put(as map[string]model.Alert) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m)+len(as) > maxCachedAlerts {
+		c.m = make(map[string]model.Alert, len(as))
+	}
+	for k, a := range as {
+		if a.Live() {
+			c.m[k] = a
+		} else {
+			delete(c.m, k)
+		}
+	}
+}
+
+// liveAlert is the live alert of key (sql.ErrNoRows when none): from this
+// transaction's writes, or the cache when the stored seq still matches,
+// else read.
+func (s *SQLite) liveAlert(ctx context.Context, st *alertStmts, key string, wrote map[string]model.Alert) (model.Alert, error) {
+	if a, ok := wrote[key]; ok {
+		return a, nil
+	}
+	if a, ok := s.alerts.get(key); ok {
+		var seq int64
+		err := st.current.QueryRowContext(ctx, a.ID).Scan(&seq)
+		if err == nil && seq == a.Seq {
+			return a, nil
+		}
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return model.Alert{}, err
+		}
+	}
+	return scanAlert(st.find.QueryRowContext(ctx, key))
+}
+
+// alertStmts are PutAlerts' statements, prepared once a transaction.
+type alertStmts struct {
+	find, current, seq, insert, update, updateKeep, resolveStmt *sql.Stmt
+}
+
+func prepareAlertStmts(ctx context.Context, tx *sql.Tx) (*alertStmts, error) {
+	st := &alertStmts{}
+	for _, p := range []struct {
+		to    **sql.Stmt
+		query string
+	}{
+		{&st.find, `SELECT ` + alertColumns + ` FROM alerts WHERE dedupe = ? AND state != 'resolved'`},
+		{&st.current, `SELECT seq FROM alerts WHERE id = ? AND state != 'resolved'`},
+		{&st.resolveStmt, `UPDATE alerts SET state = 'resolved', resolved_by = ?, resolved_ms = ?, updated_ms = ?, seq = ?
+		WHERE id = ?`},
+		{&st.seq, `UPDATE counters SET n = n + 1 WHERE name = 'alert_seq' RETURNING n`},
+		{&st.insert, `INSERT INTO alerts
+		(rule, kind, severity, state, dedupe, title, subject, first_ms, last_ms, count, evidence,
+		 events_total, people_total, addresses_total, incident, response,
+		 backfilled, acked_by, acked_ms, resolved_by, resolved_ms, created_ms, updated_ms, seq)
+		VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, '', 0, ?, ?, ?) RETURNING id`},
+		{&st.update, `UPDATE alerts SET rule = ?, kind = ?, severity = ?, title = ?, subject = ?,
+		first_ms = ?, last_ms = ?, count = ?, events_total = ?, people_total = ?, addresses_total = ?,
+		incident = ?, response = ?, backfilled = ?, updated_ms = ?, seq = ?, evidence = ? WHERE id = ?`},
+		// The same, leaving the evidence's lists as they are.
+		{&st.updateKeep, `UPDATE alerts SET rule = ?, kind = ?, severity = ?, title = ?, subject = ?,
+		first_ms = ?, last_ms = ?, count = ?, events_total = ?, people_total = ?, addresses_total = ?,
+		incident = ?, response = ?, backfilled = ?, updated_ms = ?, seq = ? WHERE id = ?`},
+	} {
+		var err error
+		if *p.to, err = tx.PrepareContext(ctx, p.query); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}
+
+func (st *alertStmts) close() {
+	for _, s := range []*sql.Stmt{st.find, st.current, st.seq, st.insert, st.update, st.updateKeep, st.resolveStmt} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+func (st *alertStmts) nextSeq(ctx context.Context) (int64, error) {
+	var n int64
+	err := st.seq.QueryRowContext(ctx).Scan(&n)
+	return n, err
+}
+
+func (st *alertStmts) insertAlert(ctx context.Context, now time.Time, f model.Alert) (model.Alert, error) {
+	seq, err := st.nextSeq(ctx)
 	if err != nil {
 		return model.Alert{}, err
 	}
@@ -263,21 +410,14 @@ func insertAlert(ctx context.Context, tx *sql.Tx, now time.Time, f model.Alert) 
 	if a.Count <= 0 {
 		a.Count = 1
 	}
-	err = tx.QueryRowContext(ctx, `INSERT INTO alerts
-		(rule, kind, severity, state, dedupe, title, subject, first_ms, last_ms, count, evidence, incident, response,
-		 backfilled, acked_by, acked_ms, resolved_by, resolved_ms, created_ms, updated_ms, seq)
-		VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, '', 0, ?, ?, ?) RETURNING id`,
-		a.Rule, string(a.Kind), int(a.Severity), a.Key, a.Title, a.Subject, unixMs(a.FirstSeen), unixMs(a.LastSeen),
-		a.Count, ev, inc, a.Response.String(), a.Backfilled, unixMs(now), unixMs(now), seq).Scan(&a.ID)
+	err = st.insert.QueryRowContext(ctx, a.Rule, string(a.Kind), int(a.Severity), a.Key, a.Title, a.Subject,
+		unixMs(a.FirstSeen), unixMs(a.LastSeen), a.Count, ev, a.Evidence.EventsTotal, a.Evidence.PeopleTotal,
+		a.Evidence.AddressesTotal, inc, a.Response.String(), a.Backfilled, unixMs(now), unixMs(now), seq).Scan(&a.ID)
 	return a, err
 }
 
-func updateAlert(ctx context.Context, tx *sql.Tx, now time.Time, live, next model.Alert) (model.Alert, error) {
-	seq, err := nextSeq(ctx, tx, "alert_seq", 1)
-	if err != nil {
-		return model.Alert{}, err
-	}
-	ev, err := encodeEvidence(next.Evidence)
+func (st *alertStmts) updateAlert(ctx context.Context, now time.Time, live, next model.Alert) (model.Alert, error) {
+	seq, err := st.nextSeq(ctx)
 	if err != nil {
 		return model.Alert{}, err
 	}
@@ -292,12 +432,27 @@ func updateAlert(ctx context.Context, tx *sql.Tx, now time.Time, live, next mode
 	if a.Count <= 0 {
 		a.Count = live.Count
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE alerts SET rule = ?, kind = ?, severity = ?, title = ?, subject = ?,
-		first_ms = ?, last_ms = ?, count = ?, evidence = ?, incident = ?, response = ?, backfilled = ?,
-		updated_ms = ?, seq = ? WHERE id = ?`,
-		a.Rule, string(a.Kind), int(a.Severity), a.Title, a.Subject, unixMs(a.FirstSeen), unixMs(a.LastSeen), a.Count,
-		ev, inc, a.Response.String(), a.Backfilled, unixMs(now), seq, a.ID)
+	args := []any{a.Rule, string(a.Kind), int(a.Severity), a.Title, a.Subject, unixMs(a.FirstSeen), unixMs(a.LastSeen),
+		a.Count, a.Evidence.EventsTotal, a.Evidence.PeopleTotal, a.Evidence.AddressesTotal, inc, a.Response.String(),
+		a.Backfilled, unixMs(now), seq}
+	if sameLists(live.Evidence, a.Evidence) {
+		// Lists that stopped growing (they hold 500 at most) are not
+		// written again.
+		_, err = st.updateKeep.ExecContext(ctx, append(args, a.ID)...)
+		return a, err
+	}
+	ev, err := encodeEvidence(a.Evidence)
+	if err != nil {
+		return model.Alert{}, err
+	}
+	_, err = st.update.ExecContext(ctx, append(args, ev, a.ID)...)
 	return a, err
+}
+
+// sameLists reports whether two evidences hold the same lists (totals
+// aside).
+func sameLists(a, b model.Evidence) bool {
+	return slices.Equal(a.Events, b.Events) && slices.Equal(a.People, b.People) && slices.Equal(a.Addresses, b.Addresses)
 }
 
 // Alerts lists one page of alerts, newest first (by id), in the states
@@ -445,7 +600,8 @@ func (s *SQLite) SetAlertState(ctx context.Context, id int64, to model.AlertStat
 		if err := alertTransition(a.State, to); err != nil {
 			return fmt.Errorf("alert %d: %w", id, err)
 		}
-		seq, err := nextSeq(ctx, tx, "alert_seq", 1)
+		var seq int64
+		err = tx.QueryRowContext(ctx, `UPDATE counters SET n = n + 1 WHERE name = 'alert_seq' RETURNING n`).Scan(&seq)
 		if err != nil {
 			return err
 		}

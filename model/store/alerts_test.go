@@ -333,3 +333,73 @@ func TestMigrateEventsToFeed(t *testing.T) {
 		t.Errorf("feed %+v", feed)
 	}
 }
+
+// An update whose lists did not change keeps them and still moves the
+// totals; a change made by someone else (here an acknowledgement through
+// a second handle on the file) is read back, not overwritten from the
+// cache.
+func TestPutAlertsKeepsListsAndSeesOtherWriters(t *testing.T) {
+	s, path := openFile(t)
+	ctx := context.Background()
+	f := burstFinding("203.0.113.0/24", 3, fixtureNow, fixtureNow)
+	got, err := s.PutAlerts(ctx, fixtureNow, []model.Alert{f}, nil, nil)
+	must(t, err)
+	f.Evidence.EventsTotal, f.Evidence.PeopleTotal = 900, 7
+	_, err = s.PutAlerts(ctx, fixtureNow, []model.Alert{f}, nil, nil)
+	must(t, err)
+	a, err := s.Alert(ctx, got[0].ID)
+	must(t, err)
+	if len(a.Evidence.Events) != 3 || a.Evidence.EventsTotal != 900 || a.Evidence.PeopleTotal != 7 || a.Evidence.People[0] != "zoe@example.com" {
+		t.Fatalf("evidence %+v", a.Evidence)
+	}
+	other, err := Open(path, Options{})
+	must(t, err)
+	defer other.Close()
+	_, err = other.SetAlertState(ctx, a.ID, model.AlertAcknowledged, "bob", fixtureNow)
+	must(t, err)
+	merged := 0
+	got, err = s.PutAlerts(ctx, fixtureNow, []model.Alert{f}, func(live, f model.Alert) model.Alert {
+		merged++
+		if live.State != model.AlertAcknowledged || live.AckedBy != "bob" {
+			t.Errorf("merge saw %+v", live)
+		}
+		return f
+	}, nil)
+	must(t, err)
+	if merged != 1 || got[0].State != model.AlertAcknowledged || got[0].AckedBy != "bob" {
+		t.Fatalf("after another writer: %+v", got[0])
+	}
+	// Resolved elsewhere: the next finding starts a new alert.
+	_, err = other.SetAlertState(ctx, a.ID, model.AlertResolved, "bob", fixtureNow)
+	must(t, err)
+	got, err = s.PutAlerts(ctx, fixtureNow, []model.Alert{f}, nil, nil)
+	must(t, err)
+	if got[0].ID == a.ID || got[0].State != model.AlertOpen {
+		t.Fatalf("after a resolution elsewhere: %+v", got[0])
+	}
+}
+
+// A fresh finding on a back-filled alert resolves it and starts its own
+// alert; a back-filled finding on a fresh alert merges as usual.
+func TestPutAlertsHistoryDoesNotAbsorbNews(t *testing.T) {
+	s := openMem(t)
+	ctx := context.Background()
+	old := burstFinding("203.0.113.0/24", 5, fixtureNow.Add(-6*time.Hour), fixtureNow.Add(-6*time.Hour))
+	old.Backfilled = true
+	got, err := s.PutAlerts(ctx, fixtureNow, []model.Alert{old}, nil, nil)
+	must(t, err)
+	first := got[0]
+	fresh := burstFinding("203.0.113.0/24", 30, fixtureNow, fixtureNow)
+	got, err = s.PutAlerts(ctx, fixtureNow, []model.Alert{fresh}, nil, nil)
+	must(t, err)
+	if len(got) != 2 || got[0].ID != first.ID || got[0].State != model.AlertResolved || got[0].ResolvedBy != SystemActor ||
+		got[1].ID == first.ID || got[1].State != model.AlertOpen || got[1].Backfilled || got[1].Seq != got[0].Seq+1 {
+		t.Fatalf("got %+v", got)
+	}
+	live := got[1]
+	got, err = s.PutAlerts(ctx, fixtureNow, []model.Alert{old}, nil, nil)
+	must(t, err)
+	if len(got) != 1 || got[0].ID != live.ID || got[0].State != model.AlertOpen {
+		t.Fatalf("history onto news: %+v", got)
+	}
+}

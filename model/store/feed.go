@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/risktop/risktop/model"
@@ -18,18 +19,24 @@ import (
 // same transaction. Events stored before the feed existed have no number.
 // risk_history is append-only in insertion order, so its rowid serves.
 
-// FeedEvent is an event with its feed number.
+// FeedEvent is an event with its feed number. It carries what the rules
+// read: vendor, id, time, type name, user, address and score (not the
+// level, app, reasons or fields: Event has them).
 type FeedEvent struct {
 	Feed int64 // 0 for events stored before the feed existed
 	model.Event
 }
 
-// feedSelect reads what scanFeed scans: no reasons or fields, which no
-// rule reads.
-const feedSelect = `SELECT e.seq, coalesce(e.feed, 0), e.vendor, e.id, e.type, e.type_name,
-	coalesce(u.user_id, ''), coalesce(u.user_name, ''), coalesce(u.user_key, ''),
-	e.ip, e.score, e.level, e.app
-	FROM events e LEFT JOIN users u ON u.uid = e.uid`
+// feedSelect reads what queryFeed scans. Users come from feedUsers, not
+// a join: a users row never changes, and a poll's events name few people.
+const feedSelect = `SELECT e.seq, coalesce(e.feed, 0), e.vendor, e.id, e.type_name, coalesce(e.uid, 0), e.ip, e.score
+	FROM events e`
+
+// feedUsers remembers users rows by uid for the feed.
+type feedUsers struct {
+	mu sync.Mutex
+	m  map[int64]identity
+}
 
 func (s *SQLite) queryFeed(ctx context.Context, op, query string, args ...any) ([]FeedEvent, error) {
 	rows, err := s.read.QueryContext(ctx, query, args...)
@@ -37,23 +44,91 @@ func (s *SQLite) queryFeed(ctx context.Context, op, query string, args ...any) (
 		return nil, fmt.Errorf("store: %s: %w", op, err)
 	}
 	defer rows.Close()
-	var out []FeedEvent
+	var (
+		out  []FeedEvent
+		uids []int64
+	)
 	for rows.Next() {
 		var (
-			e     FeedEvent
-			seq   int64
-			level int
+			e   FeedEvent
+			seq int64
+			uid int64
 		)
-		if err := rows.Scan(&seq, &e.Feed, &e.Vendor, &e.ID, &e.Type, &e.TypeName, &e.UserID, &e.UserName,
-			&e.UserKey, &e.IP, &e.Score, &level, &e.App); err != nil {
+		if err := rows.Scan(&seq, &e.Feed, &e.Vendor, &e.ID, &e.TypeName, &uid, &e.IP, &e.Score); err != nil {
 			return nil, fmt.Errorf("store: %s: %w", op, err)
 		}
 		e.Time = time.UnixMilli(seq >> seqShift).UTC()
-		e.Level = model.Level(level)
 		out = append(out, e)
+		uids = append(uids, uid)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: %s: %w", op, err)
+	}
+	rows.Close()
+	users, err := s.usersOf(ctx, uids)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", op, err)
+	}
+	for i, uid := range uids {
+		if u, ok := users[uid]; ok {
+			out[i].UserID, out[i].UserName, out[i].UserKey = u.userID, u.name, u.key
+		}
+	}
+	return out, nil
+}
+
+// usersOf returns the users rows of uids (0: none), from feedUsers or
+// the table.
+func (s *SQLite) usersOf(ctx context.Context, uids []int64) (map[int64]identity, error) {
+	out := map[int64]identity{}
+	var missing []any
+	s.feedUsers.mu.Lock()
+	for _, uid := range uids {
+		if uid == 0 {
+			continue
+		}
+		if u, ok := s.feedUsers.m[uid]; ok {
+			out[uid] = u
+		} else if _, asked := out[uid]; !asked {
+			out[uid] = identity{}
+			missing = append(missing, uid)
+		}
+	}
+	s.feedUsers.mu.Unlock()
+	for len(missing) > 0 {
+		chunk := missing[:min(len(missing), 500)]
+		missing = missing[len(chunk):]
+		rows, err := s.read.QueryContext(ctx, `SELECT uid, vendor, user_id, user_name, user_key FROM users
+			WHERE uid IN (`+marks(len(chunk))+`)`, chunk...)
+		if err != nil {
+			return nil, err
+		}
+		found := map[int64]identity{}
+		for rows.Next() {
+			var (
+				uid int64
+				u   identity
+			)
+			if err := rows.Scan(&uid, &u.vendor, &u.userID, &u.name, &u.key); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			found[uid] = u
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
+		s.feedUsers.mu.Lock()
+		if s.feedUsers.m == nil || len(s.feedUsers.m)+len(found) > maxCachedUIDs {
+			s.feedUsers.m = make(map[int64]identity, len(found))
+		}
+		for uid, u := range found {
+			s.feedUsers.m[uid] = u
+			out[uid] = u
+		}
+		s.feedUsers.mu.Unlock()
 	}
 	return out, nil
 }

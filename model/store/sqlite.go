@@ -63,8 +63,10 @@ type SQLite struct {
 	opts  Options
 	// session tells this store's outbox claims from those of an earlier
 	// process, whose items left sending were interrupted by a crash.
-	session string
-	uids    uidCache
+	session   string
+	uids      uidCache
+	feedUsers feedUsers  // the detection feed's users, by uid (feed.go)
+	alerts    alertCache // the live alerts last written (alerts.go)
 	// checkpointer copies the WAL into the database file in the
 	// background (see checkpointLoop); nil in memory.
 	checkpointer *sql.DB

@@ -15,8 +15,9 @@
 // History back-filled late (a first sync of 90 days, a vendor delivering
 // hours late) is judged like the rest, by the events' own times, but an
 // alert whose newest evidence is older than the horizon (default 1 h
-// before now) is stored Backfilled: listed, never notified. Fresh evidence
-// on the same alert clears the flag.
+// before now) is stored Backfilled: listed, never notified. A fresh
+// finding on a back-filled alert resolves it and starts a new alert (see
+// store.PutAlerts), so news never hides in history.
 package detect
 
 import (

@@ -1,6 +1,7 @@
 // Package app wires risktop together from a config: each configured
 // vendor's client and sources (through sources/vendors), the runner that
-// polls them, the pruner, the actions service and its outbox sender.
+// polls them, the pruner, the detection engine, the actions service and
+// its outbox sender.
 // Every command builds what it runs through it; none names a vendor.
 package app
 
@@ -16,8 +17,10 @@ import (
 	"github.com/risktop/risktop/config"
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/hub"
+	"github.com/risktop/risktop/model/rules"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
+	"github.com/risktop/risktop/sources/detect"
 	"github.com/risktop/risktop/sources/httpx"
 	"github.com/risktop/risktop/sources/poll"
 	"github.com/risktop/risktop/sources/vendorkit"
@@ -96,6 +99,7 @@ func (p *Pollers) Run(ctx context.Context) {
 				// A failed prune is retried on the next round; the data
 				// it would remove is only old, never wrong.
 				_, _ = p.store.Prune(ctx, time.Now().Add(-p.retention))
+				_, _ = p.store.PruneAlerts(ctx, time.Now().Add(-p.retention))
 				if httpx.Sleep(ctx, pruneEvery) != nil {
 					return
 				}
@@ -157,6 +161,28 @@ func logHealth(ctx context.Context, bus *hub.Hub, log *slog.Logger) {
 	}
 }
 
+// NewDetections builds the detection engine on cfg's rules (the built-in
+// ones for a config that was not read from a file). log may be nil.
+func NewDetections(cfg *config.Config, st store.Store, bus *hub.Hub, log *slog.Logger) *detect.Engine {
+	rs := cfg.Rules
+	if rs == nil {
+		rs = rules.Defaults()
+	}
+	return detect.New(detect.Options{Store: st, Hub: bus, Rules: rs, Log: log})
+}
+
+// RunDetections starts the detection engine on wg until ctx ends: one per
+// process, beside the pollers (under serve, not one per session). It
+// evaluates what the pollers store as the hub announces it.
+func RunDetections(ctx context.Context, wg *sync.WaitGroup, st store.Store, bus *hub.Hub, cfg *config.Config, log *slog.Logger) {
+	eng := NewDetections(cfg, st, bus, log)
+	wg.Go(func() {
+		log.Info("detections started")
+		eng.Run(ctx)
+		log.Info("detections stopped")
+	})
+}
+
 // ServiceOptions are what a command needs to act on the vendors.
 type ServiceOptions struct {
 	Store     store.Store
@@ -176,7 +202,8 @@ func NewService(o ServiceOptions) (*actions.Service, error) {
 		Log:       o.Log,
 		// Every dashboard on the hub (one, or every SSH session) reloads
 		// its outbox and audit lists; the hub coalesces a burst into one.
-		Changed: o.changed(),
+		Changed:       o.changed(),
+		AlertsChanged: o.alertsChanged(),
 	}))
 }
 
@@ -186,6 +213,15 @@ func (o ServiceOptions) changed() func() {
 		return nil
 	}
 	return func() { o.Hub.Publish(hub.ActionsChanged{}) }
+}
+
+// alertsChanged tells every dashboard on the hub an alert was
+// acknowledged or resolved.
+func (o ServiceOptions) alertsChanged() func(int64) {
+	if o.Hub == nil {
+		return nil
+	}
+	return func(seq int64) { o.Hub.Publish(hub.AlertsChanged{Seq: seq}) }
 }
 
 // RunSender starts the outbox sender on wg until ctx ends. In read-only

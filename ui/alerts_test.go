@@ -39,6 +39,9 @@ func TestGoldenAlerts(t *testing.T) {
 		{"detail", true, []string{"7", "enter"}},
 		{"empty", false, []string{"7"}},
 		{"users-risen", true, []string{"3"}},
+		{"list-acting", true, []string{"7"}},
+		{"detail-acting", true, []string{"7", "enter"}},
+		{"ack-dialog", true, []string{"7", "a"}},
 	}
 	for _, sz := range []struct{ w, h int }{{80, 24}, {160, 48}} {
 		for _, color := range []bool{false, true} {
@@ -50,6 +53,9 @@ func TestGoldenAlerts(t *testing.T) {
 				}
 				t.Run(name, func(t *testing.T) {
 					a, _ := newAlertsApp(t, sz.w, sz.h, th, sc.alerts)
+					if strings.HasSuffix(sc.name, "-acting") || strings.HasSuffix(sc.name, "-dialog") {
+						setDeps(a, withFake(t, &fakeActions{linked: true}))
+					}
 					keysOf(a, sc.keys...)
 					checkScreen(t, name, a.View(), sz.w, sz.h)
 					golden.RequireEqualEscape(t, []byte(a.View()), color)

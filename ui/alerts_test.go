@@ -93,7 +93,7 @@ func scoreAlert(who string, sev model.Level) model.Alert {
 // it moved.
 func TestAlertsReloadKeepsTheCursor(t *testing.T) {
 	a, as := newAlertsApp(t, 120, 30, asciiTheme(), true)
-	keysOf(a, "7", "f", "f", "f", "j") // all; the rise (second newest)
+	keysOf(a, "7", "f", "f", "f", "j", "j") // all; the rise (third by last seen)
 	rise := as[2]
 	mustSee(t, a, "Alerts: all", ">Critical Ava Chen rose to Critical in CASB")
 	putAlert(t, a, scoreAlert("ben.okafor@example.com", model.LevelHigh))
@@ -580,4 +580,29 @@ func TestUsersMarkWhoRose(t *testing.T) {
 	}
 	putAlert(t, a, scoreAlert("priya.iyer@example.com", model.LevelHigh))
 	mustSee(t, a, "↑ Medium (CASB 20)")
+}
+
+// TestNotifyOnceForABatch: alerts stored together (one run of the
+// engine) ring once, naming the worst and how many, and each is still
+// announced only once.
+func TestNotifyOnceForABatch(t *testing.T) {
+	a, _ := newAlertsApp(t, 120, 40, asciiTheme(), false)
+	n := &notes{}
+	setDeps(a, func(d *Deps) { d.Notify = n.notify })
+	got, err := a.deps.Store.PutAlerts(context.Background(), fixtureNow, []model.Alert{
+		scoreAlert("ben.okafor@example.com", model.LevelHigh), scoreAlert("priya.iyer@example.com", model.LevelCritical),
+		scoreAlert("max.k@example.com", model.LevelLow)}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drive(a, hubMsg{hub.AlertsChanged{Seq: got[2].Seq}})
+	want := fmt.Sprintf("bell|risktop: 2 new alerts, the worst critical|#%d Score 97 for priya.iyer@example.com (and 1 more)", got[1].ID)
+	if calls := n.list(); !slices.Equal(calls, []string{want}) {
+		t.Fatalf("notified %v, want %v", calls, want)
+	}
+	mustSee(t, a, "New alerts (2): Score 97 for ben.okafor@example.com")
+	drive(a, hubMsg{hub.AlertsChanged{Seq: got[2].Seq}})
+	if calls := n.list(); len(calls) != 1 {
+		t.Fatalf("notified again: %v", calls)
+	}
 }

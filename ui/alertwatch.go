@@ -273,12 +273,22 @@ func (a *App) announce(changed []model.Alert) tea.Cmd {
 		kind = notifyBell
 	}
 	if notify := a.deps.Notify; notify != nil && kind != notifyOff {
+		// One note for the alerts that came together (an engine's batch):
+		// a burst of rules firing at once rings once, not once each.
+		worst := fresh[0]
 		for _, al := range fresh {
-			title := fmt.Sprintf("risktop: %s alert", strings.ToLower(al.Severity.Label()))
-			body := fmt.Sprintf("#%d %s", al.ID, al.Title)
-			// The terminal is written from a command, never from Update.
-			cmds = append(cmds, func() tea.Msg { notify(kind, title, body); return nil })
+			if al.Severity > worst.Severity {
+				worst = al
+			}
 		}
+		title := fmt.Sprintf("risktop: %s alert", strings.ToLower(worst.Severity.Label()))
+		body := fmt.Sprintf("#%d %s", worst.ID, worst.Title)
+		if len(fresh) > 1 {
+			title = fmt.Sprintf("risktop: %d new alerts, the worst %s", len(fresh), strings.ToLower(worst.Severity.Label()))
+			body += fmt.Sprintf(" (and %d more)", len(fresh)-1)
+		}
+		// The terminal is written from a command, never from Update.
+		cmds = append(cmds, func() tea.Msg { notify(kind, title, body); return nil })
 	}
 	return tea.Batch(cmds...)
 }

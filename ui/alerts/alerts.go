@@ -26,6 +26,10 @@ import (
 	"github.com/risktop/risktop/ui/words"
 )
 
+// The list shows the latest activity first (by the evidence's last
+// time): an alert that keeps firing stays on top, and old ones a
+// back-fill finds late sort where their evidence is.
+
 // filters are the states the list shows, in the order f cycles them:
 // open first, the ones someone must look at.
 var filters = []struct {
@@ -173,7 +177,7 @@ func (s *Screen) reload() tea.Cmd {
 		return nil
 	}
 	limit := min(max(len(s.items), pageSize), store.MaxPageSize-1)
-	return s.read(store.AlertQuery{States: filters[s.filter].states, Limit: limit}, false)
+	return s.read(store.AlertQuery{States: filters[s.filter].states, Limit: limit, ByLastSeen: true}, false)
 }
 
 // next reads the page after the last alert held.
@@ -181,7 +185,9 @@ func (s *Screen) next() tea.Cmd {
 	if s.loading || !s.more || len(s.items) == 0 {
 		return nil
 	}
-	return s.read(store.AlertQuery{States: filters[s.filter].states, BeforeID: s.items[len(s.items)-1].ID, Limit: pageSize}, true)
+	last := s.items[len(s.items)-1]
+	return s.read(store.AlertQuery{States: filters[s.filter].states, ByLastSeen: true, BeforeID: last.ID, BeforeLast: last.LastSeen,
+		Limit: pageSize}, true)
 }
 
 func (s *Screen) read(q store.AlertQuery, appending bool) tea.Cmd {
@@ -516,7 +522,7 @@ func (s *Screen) View(w, h int) string {
 	t := s.c.Theme
 	sum := s.c.Data.Alerts
 	status := t.Bold.Render("Alerts: "+filters[s.filter].name) +
-		t.Muted.Render(fmt.Sprintf(" · %s open · %s acknowledged · newest first", words.Thousands(sum.Open), words.Thousands(sum.Acknowledged)))
+		t.Muted.Render(fmt.Sprintf(" · %s open · %s acknowledged", words.Thousands(sum.Open), words.Thousands(sum.Acknowledged))+" · latest first")
 	switch {
 	case s.err != "":
 		status += " " + t.Error.Render(s.err)

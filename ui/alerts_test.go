@@ -475,7 +475,8 @@ func TestNotifyOncePerNewAlert(t *testing.T) {
 	}
 
 	fresh := putAlert(t, a, scoreAlert("ben.okafor@example.com", model.LevelHigh))
-	want := []string{fmt.Sprintf("bell|risktop: high alert|#%d Score 97 for ben.okafor@example.com", fresh.ID)}
+	// No choice made: the terminal's default kind ("").
+	want := []string{fmt.Sprintf("|risktop: high alert|#%d Score 97 for ben.okafor@example.com", fresh.ID)}
 	if got := n.list(); !slices.Equal(got, want) {
 		t.Fatalf("notified %v, want %v", got, want)
 	}
@@ -505,7 +506,7 @@ func TestNotifyOncePerNewAlert(t *testing.T) {
 	mine, n3 := notifySession(t, a, "ops@bastion")
 	f2 := putAlert(t, other, scoreAlert("yamada.taro@example.com", model.LevelCritical))
 	drive(mine, hubMsg{hub.AlertsChanged{Seq: f2.Seq}})
-	if got := n2.list(); len(got) != 1 || !strings.HasPrefix(got[0], "bell|risktop: critical alert|") {
+	if got := n2.list(); len(got) != 1 || !strings.HasPrefix(got[0], "|risktop: critical alert|") {
 		t.Fatalf("the other operator's session: %v", got)
 	}
 	if got := n3.list(); len(got) != 0 {
@@ -516,6 +517,15 @@ func TestNotifyOncePerNewAlert(t *testing.T) {
 	if got := n3.list(); !slices.Equal(got, []string{fmt.Sprintf("osc9|risktop: high alert|#%d Score 97 for user1004@example.com", f3.ID)}) {
 		t.Fatalf(":notify osc9: %v", got)
 	}
+	drive(mine, mine.run(":notify bell"))
+	putAlert(t, mine, scoreAlert("new1@example.com", model.LevelCritical))
+	drive(mine, mine.run(":notify default"))
+	putAlert(t, mine, scoreAlert("new2@example.com", model.LevelCritical))
+	if got := n3.list(); len(got) != 3 || !strings.HasPrefix(got[1], "bell|") || !strings.HasPrefix(got[2], "|") {
+		t.Fatalf(":notify bell, then default: %v", got)
+	}
+	drive(mine, mine.run(":notify loud"))
+	mustSee(t, mine, ":notify takes off, bell, osc9, osc777 or default, not loud")
 }
 
 // notifySession is a new dashboard on a's store, acting as actor, its
@@ -596,7 +606,7 @@ func TestNotifyOnceForABatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	drive(a, hubMsg{hub.AlertsChanged{Seq: got[2].Seq}})
-	want := fmt.Sprintf("bell|risktop: 2 new alerts, the worst critical|#%d Score 97 for priya.iyer@example.com (and 1 more)", got[1].ID)
+	want := fmt.Sprintf("|risktop: 2 new alerts, the worst critical|#%d Score 97 for priya.iyer@example.com (and 1 more)", got[1].ID)
 	if calls := n.list(); !slices.Equal(calls, []string{want}) {
 		t.Fatalf("notified %v, want %v", calls, want)
 	}

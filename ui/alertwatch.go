@@ -23,13 +23,16 @@ import (
 // Notification kinds an operator chooses with :notify (remembered per
 // operator in the store's preferences).
 const (
-	notifyOff    = "off"
-	notifyBell   = "bell"
-	notifyOSC9   = "osc9"
-	notifyOSC777 = "osc777"
+	// notifyDefault is the terminal's own default (the config's
+	// notify.terminal), passed to Deps.Notify as "".
+	notifyDefault = "default"
+	notifyOff     = "off"
+	notifyBell    = "bell"
+	notifyOSC9    = "osc9"
+	notifyOSC777  = "osc777"
 )
 
-var notifyKinds = []string{notifyOff, notifyBell, notifyOSC9, notifyOSC777}
+var notifyKinds = []string{notifyOff, notifyBell, notifyOSC9, notifyOSC777, notifyDefault}
 
 // notifyPref is the preference's name in the store.
 const notifyPref = "notify"
@@ -44,7 +47,7 @@ type alertWatch struct {
 	seq      int64 // the alerts' change sequence read up to
 	notified map[int64]bool
 	live     map[int64]liveAlert // the live alerts as last read: kept up to date from the changes
-	kind     string              // this operator's choice (notifyKinds); "" until read: bell
+	kind     string              // this operator's choice (notifyKinds); "" or default: the terminal's
 	loading  bool
 	again    bool
 	gen      int
@@ -269,8 +272,8 @@ func (a *App) announce(changed []model.Alert) tea.Cmd {
 	}
 	cmds := []tea.Cmd{a.say(text + " — 7 shows the alerts")}
 	kind := w.kind
-	if kind == "" {
-		kind = notifyBell
+	if kind == notifyDefault {
+		kind = ""
 	}
 	if notify := a.deps.Notify; notify != nil && kind != notifyOff {
 		// One note for the alerts that came together (an engine's batch):
@@ -305,14 +308,14 @@ func (a *App) setNotify(arg string) tea.Cmd {
 	w := &a.watch
 	arg = strings.ToLower(strings.TrimSpace(arg))
 	if arg == "" {
-		return a.say("new alerts " + notifyWords(w.kind) + " — :notify off|bell|osc9|osc777")
+		return a.say("new alerts " + notifyWords(w.kind) + " — :notify off|bell|osc9|osc777|default")
 	}
 	valid := false
 	for _, k := range notifyKinds {
 		valid = valid || k == arg
 	}
 	if !valid {
-		return a.sayErr(":notify takes off, bell, osc9 or osc777, not " + arg)
+		return a.sayErr(":notify takes off, bell, osc9, osc777 or default, not " + arg)
 	}
 	w.kind = arg
 	what := "new alerts " + notifyWords(arg)
@@ -337,8 +340,10 @@ func notifyWords(kind string) string {
 		return "raise a desktop notification (OSC 9)"
 	case notifyOSC777:
 		return "raise a desktop notification (OSC 777)"
+	case notifyBell:
+		return "ring the terminal bell"
 	}
-	return "ring the terminal bell"
+	return "notify as this terminal is set to (notify.terminal; the bell unless set)"
 }
 
 // alertBadge is the header's count of open alerts, in the colour of the

@@ -60,10 +60,12 @@ type Deps struct {
 	Demo      bool      // running on the embedded simulator
 	Faults    SimFaults // the demo simulator's fault switch (:fault); nil elsewhere
 
-	// Notify tells this operator's terminal of a new alert: kind is
-	// "bell", "osc9" or "osc777" (the operator's :notify choice), title
-	// and body plain text; nil: no terminal notification. The dashboard
-	// calls it from a tea.Cmd, once per new alert.
+	// Notify tells this operator's terminal of new alerts: kind is
+	// "bell", "osc9" or "osc777" (the operator's :notify choice), or ""
+	// for the terminal's default; title and body are text from the
+	// store, cleaned; nil: no terminal notification. The dashboard calls
+	// it from a tea.Cmd, once for the alerts new in one read, never twice
+	// for an alert.
 	Notify func(kind, title, body string)
 	// NotifyMin is the severity from which a new alert notifies
 	// (LevelUnknown: High).

@@ -35,7 +35,7 @@ var commands = []struct {
 	{"integrations", "", "Cloudflare risk integrations", false},
 	{"outbox", "", "pushes and the audit log", false},
 	{"alerts", "", "what the detection rules found", false},
-	{"notify", "<how>", "new alerts: off, bell, osc9, osc777 or default (remembered)", false},
+	{"notify", "<how>", "how new alerts ring: off bell osc9 osc777", false},
 	{"sources", "", "each source's health and last error", false},
 	{"tz", "utc|local", "show times in UTC or this machine's zone", false},
 	{"fault", "<vendor> <fault>", "demo: a simulated vendor misbehaves", true},

@@ -192,7 +192,7 @@ func TestAlertAckAndResolveAreAuditedWithTheActor(t *testing.T) {
 	}
 	keysOf(a, "f")
 	mustSee(t, a, "Alerts: acknowledged", "Ack by ops@bastion")
-	keysOf(a, "j") // the burst, under Søren's (acknowledged before, older id... newer first)
+	keysOf(a, "j") // the second acknowledged alert: the dialog must name the one selected
 	sel, _ := selectedAlert(a)
 	keysOf(a, "x")
 	mustSee(t, a, "Resolve an alert", fmt.Sprintf("Alert #%d", sel.ID))

@@ -3,6 +3,7 @@ package alerts
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -227,8 +228,14 @@ func when(t, now time.Time, loc *time.Location) string {
 	return "at " + t.In(loc).Format("Jan 02 15:04") + " (" + words.Age(now.Sub(t)) + " ago)"
 }
 
+// isAddress reports an address or a range ("203.0.113.0/24"), not a
+// person's key ("okta:00u1…").
 func isAddress(s string) bool {
-	return strings.Count(s, ".") == 3 || strings.Contains(s, ":") && !strings.Contains(s, "@")
+	if _, err := netip.ParseAddr(s); err == nil {
+		return true
+	}
+	_, err := netip.ParsePrefix(s)
+	return err == nil
 }
 
 // body is the part of the pane that scrolls: its height less the hint.

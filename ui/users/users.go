@@ -317,7 +317,7 @@ func (u *Screen) View(w, h int) string {
 	}
 	bottom := t.Muted.Render("enter opens a person · / finds by name or email")
 	if u.risen > 0 {
-		bottom = t.Muted.Render("↑ rising: in a live alert, or up in the last hour · enter opens · / finds")
+		bottom = t.Muted.Render("enter opens a person · / finds · ↑ rising: in a live alert, or up in the last hour")
 	}
 	if d := u.tbl.Drift(); !d.Zero() {
 		why := "as scores changed"

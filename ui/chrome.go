@@ -44,9 +44,14 @@ func (a *App) header() string {
 	// Shortened step by step until it fits: the rate limits go, then the
 	// vendors' short names and bare ages, then the title; at last cut.
 	var left, pills string
-	for _, step := range []struct {
-		short, ago, rate, title bool
-	}{{false, true, true, true}, {false, true, false, true}, {false, false, false, true}, {true, false, false, true}, {true, false, false, false}} {
+	type headerStep struct{ short, ago, rate, title bool }
+	steps := []headerStep{{false, true, true, true}, {false, true, false, true}, {false, false, false, true}, {true, false, false, true}, {true, false, false, false}}
+	if a.data.Alerts.Open > 0 {
+		// The open alerts' badge takes the room of the title's end before
+		// the vendors' names shorten.
+		steps = slices.Insert(steps, 3, headerStep{false, false, false, false})
+	}
+	for _, step := range steps {
 		pills = a.pills(now, step.short, step.ago, step.rate)
 		left = t.Title.Render("risktop")
 		if !step.title {

@@ -35,8 +35,8 @@ func TestWrongArgumentsEveryCommand(t *testing.T) {
 		{[]string{"version", "extra"}, 2, `unexpected argument "extra"`, true},
 
 		// get
-		{[]string{"get", "--config", cfg}, 2, "name one of scores, events or users", true},
-		{[]string{"get", "alerts", "--config", cfg}, 2, `unknown "alerts"`, true},
+		{[]string{"get", "--config", cfg}, 2, "name one of scores, events, users or alerts", true},
+		{[]string{"get", "nope", "--config", cfg}, 2, `unknown "nope"`, true},
 		{[]string{"get", "events", "--nope", "--config", cfg}, 2, "flag provided but not defined: -nope", true},
 		{[]string{"get", "events", "--limit", "x", "--config", cfg}, 2, `invalid value "x" for flag -limit`, true},
 		{[]string{"get", "events", "--since", "yesterday", "--config", cfg}, 2, `--since "yesterday"`, true},

@@ -119,6 +119,9 @@ func (e *Engine) Once(ctx context.Context) (Result, error) {
 		}
 	}
 	for {
+		if err := ctx.Err(); err != nil {
+			return res, err // a shutdown does not wait for a long catch-up
+		}
 		evs, err := e.o.Store.EventFeed(ctx, e.feed, e.o.Batch)
 		if err != nil {
 			return res, err

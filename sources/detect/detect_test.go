@@ -272,3 +272,49 @@ func TestScenarioBurstOverTheSimulator(t *testing.T) {
 			c, fmt.Sprint(c[0].Incident), wantF, wantA, wantP)
 	}
 }
+
+// Run evaluates when the hub announces stored events, and announces the
+// alerts it wrote; a process's sessions all hear of them.
+func TestRunWakesOnEventsAndAnnounces(t *testing.T) {
+	st, err := store.Open(":memory:", store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	bus := hub.New()
+	sub := bus.Subscribe()
+	defer sub.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	eng := New(Options{Store: st, Hub: bus, Rules: rules.Defaults(), Tick: time.Hour})
+	go func() { eng.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	now := time.Now().UTC()
+	var evs []model.Event
+	for i := range 25 {
+		evs = append(evs, model.Event{Vendor: "onelogin", ID: fmt.Sprint(i), Time: now.Add(time.Duration(i) * time.Second),
+			TypeName: "USER_FAILED_ONELOGIN_LOGIN", IP: fmt.Sprintf("198.51.100.%d", i), UserKey: "zoe@example.com", Score: model.NoScore})
+	}
+	if _, err := st.PutEvents(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	bus.Publish(hub.EventsMsg{Vendor: "onelogin", Inserted: len(evs)})
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case <-sub.Ready():
+		case <-deadline:
+			t.Fatal("no AlertsChanged after the events")
+		}
+		for _, m := range sub.Take() {
+			if a, ok := m.(hub.AlertsChanged); ok {
+				got, err := st.Alert(ctx, 1)
+				if err != nil || got.Key != "burst:198.51.100.0/24" || got.Seq != a.Seq || got.Incident.Failures != 25 {
+					t.Fatalf("alert %+v (%v), announced seq %d", got, err, a.Seq)
+				}
+				return
+			}
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/risktop/risktop/model/hub"
+	"github.com/risktop/risktop/ui/alerts"
 	"github.com/risktop/risktop/ui/behaviors"
 	"github.com/risktop/risktop/ui/events"
 	"github.com/risktop/risktop/ui/export"
@@ -46,9 +47,10 @@ const (
 	tabBehaviors
 	tabIntegrations
 	tabOutbox
+	tabAlerts
 )
 
-var tabNames = [...]string{"Overview", "Events", "Users", "Behaviors", "Integrations", "Outbox & audit"}
+var tabNames = [...]string{"Overview", "Events", "Users", "Behaviors", "Integrations", "Outbox & audit", "Alerts"}
 
 // App is the dashboard's root model: it routes keys and messages to the
 // screens, applies what the pollers announce, and lays out the frame.
@@ -65,6 +67,7 @@ type App struct {
 	tab     tab
 	screens [len(tabNames)]uictx.Screen
 	drill   *users.Drill // the user drill-down, over the current tab
+	watch   alertWatch   // the badge, who is rising, notifications (alertwatch.go)
 
 	paused  bool
 	held    []hub.Msg // hub messages held while paused
@@ -125,6 +128,7 @@ func New(d Deps) *App {
 		behaviors.New(a.c),
 		integrations.New(a.c),
 		outbox.New(a.c),
+		alerts.New(a.c),
 	}
 	a.c.SetTab(a.screens[a.tab])
 	return a
@@ -162,7 +166,7 @@ func (a *App) waitHub() tea.Cmd {
 }
 
 func (a *App) Init() tea.Cmd {
-	return tea.Batch(a.waitHub(), a.screens[a.tab].Activate(), a.answer(), a.scheduleRedraw())
+	return tea.Batch(a.waitHub(), a.screens[a.tab].Activate(), a.answer(), a.scheduleRedraw(), a.watchAlerts())
 }
 
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -217,6 +221,13 @@ func (a *App) handle(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case cmdbarData:
 		a.cmdbar.loaded(msg)
 		return a, nil
+	case alertsRead:
+		return a, a.onAlertsRead(msg)
+	case prefSaved:
+		if msg.err != nil {
+			return a, a.sayErr("not remembered: " + msg.err.Error())
+		}
+		return a, a.say(msg.what)
 	case export.Done:
 		if text, isErr := a.c.Exports.Done(msg); isErr {
 			return a, a.sayErr(text)
@@ -268,7 +279,10 @@ func (a *App) onHub(msgs hubMsg) tea.Cmd {
 		var now []hub.Msg
 		kept := msgs[:0:0]
 		for _, m := range msgs {
+			// Alerts too: a new one is announced whatever is paused.
 			if _, ok := m.(hub.ActionsChanged); ok {
+				now = append(now, m)
+			} else if _, ok := m.(hub.AlertsChanged); ok {
 				now = append(now, m)
 			} else {
 				kept = append(kept, m)
@@ -297,6 +311,9 @@ func (a *App) apply(msgs []hub.Msg) tea.Cmd {
 	}
 	a.headerKey = ""
 	cmds := []tea.Cmd{a.scheduleRedraw()}
+	if c.Alerts || c.Users {
+		cmds = append(cmds, a.watchAlerts())
+	}
 	for _, s := range a.screens {
 		cmds = append(cmds, s.Update(uictx.DataChanged(c)))
 	}
@@ -351,6 +368,11 @@ func (a *App) answerOne(r tea.Msg) tea.Cmd {
 		return a.openUser(r.Key)
 	case uictx.ShowEvents:
 		return a.showEvents(r)
+	case uictx.PersonResponse:
+		if r.Reset {
+			return users.Reset(a.c, r.Person)
+		}
+		return users.PushRisk(a.c, r.Person)
 	case uictx.OutboxReload:
 		if a.tab != tabOutbox || a.drill != nil {
 			return nil

@@ -40,12 +40,18 @@ func (a *App) header() string {
 		status = t.Paused.Render(fmt.Sprintf("PAUSED · %s new", words.Thousands(a.waiting)))
 	}
 	clock := t.Muted.Render(now.In(a.c.Loc).Format("15:04 MST"))
+	status += a.alertBadge()
 	// Shortened step by step until it fits: the rate limits go, then the
 	// vendors' short names and bare ages, then the title; at last cut.
 	var left, pills string
-	for _, step := range []struct {
-		short, ago, rate, title bool
-	}{{false, true, true, true}, {false, true, false, true}, {false, false, false, true}, {true, false, false, true}, {true, false, false, false}} {
+	type headerStep struct{ short, ago, rate, title bool }
+	steps := []headerStep{{false, true, true, true}, {false, true, false, true}, {false, false, false, true}, {true, false, false, true}, {true, false, false, false}}
+	if a.data.Alerts.Open > 0 {
+		// The open alerts' badge takes the room of the title's end before
+		// the vendors' names shorten.
+		steps = slices.Insert(steps, 3, headerStep{false, false, false, false})
+	}
+	for _, step := range steps {
 		pills = a.pills(now, step.short, step.ago, step.rate)
 		left = t.Title.Render("risktop")
 		if !step.title {
@@ -178,7 +184,7 @@ func (a *App) tabBar() string {
 }
 
 // shortTabNames are the tab names where the full ones do not fit.
-var shortTabNames = [...]string{"Overview", "Events", "Users", "Behaviors", "Integr.", "Outbox"}
+var shortTabNames = [...]string{"Overview", "Events", "Users", "Behaviors", "Integr.", "Outbox", "Alerts"}
 
 // footer is the command bar when open, else a notice, else the keys that
 // work here: those of the top of the focus stack, or the screen's and the

@@ -34,6 +34,8 @@ var commands = []struct {
 	{"behaviors", "", "Cloudflare risk behaviors", false},
 	{"integrations", "", "Cloudflare risk integrations", false},
 	{"outbox", "", "pushes and the audit log", false},
+	{"alerts", "", "what the detection rules found", false},
+	{"notify", "<how>", "how new alerts ring: off bell osc9 osc777", false},
 	{"sources", "", "each source's health and last error", false},
 	{"tz", "utc|local", "show times in UTC or this machine's zone", false},
 	{"fault", "<vendor> <fault>", "demo: a simulated vendor misbehaves", true},
@@ -212,6 +214,9 @@ func (a *App) completions() []string {
 		out = append(out, c.name)
 	}
 	out = append(out, "tz utc", "tz local")
+	for _, k := range notifyKinds {
+		out = append(out, "notify "+k)
+	}
 	if a.deps.Faults != nil {
 		for _, v := range a.c.Vendors {
 			for _, f := range a.deps.Faults.FaultNames() {
@@ -253,6 +258,10 @@ func (a *App) run(line string) tea.Cmd {
 		return a.switchTab(tabIntegrations)
 	case "outbox", "audit":
 		return a.switchTab(tabOutbox)
+	case "alerts":
+		return a.switchTab(tabAlerts)
+	case "notify":
+		return a.setNotify(arg)
 	case "sources", "health":
 		return a.openSources()
 	case "help":

@@ -6,12 +6,12 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/vendorkit"
 	"github.com/risktop/risktop/ui/export"
-	"github.com/risktop/risktop/ui/termnotify"
 	"github.com/risktop/risktop/ui/theme"
 	"github.com/risktop/risktop/ui/uictx"
 )
@@ -60,10 +60,17 @@ type Deps struct {
 	Demo      bool      // running on the embedded simulator
 	Faults    SimFaults // the demo simulator's fault switch (:fault); nil elsewhere
 
-	// Notify rings this terminal's bell or raises a desktop notification
-	// (OSC 9 / 777) in its Default kind or a note's own; nil: none. It
-	// writes to the terminal: call it from a tea.Cmd.
-	Notify *termnotify.Terminal
+	// Notify tells this operator's terminal of new alerts: kind is
+	// "bell", "osc9" or "osc777" (the operator's :notify choice), or ""
+	// for the terminal's default; title and body are text from the
+	// store, cleaned; nil: no terminal notification (termnotify.Terminal.Send
+	// writes them). The dashboard calls
+	// it from a tea.Cmd, once for the alerts new in one read, never twice
+	// for an alert.
+	Notify func(kind, title, body string)
+	// NotifyMin is the severity from which a new alert notifies
+	// (LevelUnknown: High).
+	NotifyMin model.Level
 
 	Now func() time.Time // default time.Now; tests pin it
 	Log *slog.Logger     // default discards; never the terminal

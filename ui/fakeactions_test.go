@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/okta"
 )
@@ -224,3 +225,15 @@ func (f *fakeActions) UserDetail(ctx context.Context, userID string) (*actions.U
 }
 
 var _ Actions = (*fakeActions)(nil)
+
+// AckAlert and ResolveAlert record the alert's id and answer with the
+// alert as changed.
+func (f *fakeActions) AckAlert(ctx context.Context, who actions.Actor, id int64) (model.Alert, error) {
+	err := f.record("AckAlert", who, fmt.Sprint(id))
+	return model.Alert{ID: id, State: model.AlertAcknowledged, AckedBy: string(who)}, err
+}
+
+func (f *fakeActions) ResolveAlert(ctx context.Context, who actions.Actor, id int64) (model.Alert, error) {
+	err := f.record("ResolveAlert", who, fmt.Sprint(id))
+	return model.Alert{ID: id, State: model.AlertResolved, ResolvedBy: string(who)}, err
+}

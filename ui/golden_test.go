@@ -171,7 +171,7 @@ func TestEveryLineFits(t *testing.T) {
 		for _, h := range []int{24, 31, 48} {
 			a := newFixtureApp(t, w, h, 400)
 			withCloudflare(t, a)
-			for _, k := range []string{"1", "2", "enter", "esc", "3", "enter", "esc", "4", "5", "6", "?", "esc", "S"} {
+			for _, k := range []string{"1", "2", "enter", "esc", "3", "enter", "esc", "4", "5", "6", "7", "?", "esc", "S"} {
 				drive(a, press(k))
 				lines := strings.Split(a.View(), "\n")
 				if len(lines) != h {

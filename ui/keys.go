@@ -7,7 +7,7 @@ import (
 // globalKeys work on every screen (unless a text input has the focus).
 // The help screen is generated from these same bindings.
 type globalKeys struct {
-	Tabs      [6]key.Binding
+	Tabs      [len(tabNames)]key.Binding
 	NextTab   key.Binding
 	PrevTab   key.Binding
 	Help      key.Binding

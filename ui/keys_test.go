@@ -31,6 +31,7 @@ var keyMeanings = map[string]string{
 	"w":     "score time",                    // Overview: score window; Events: time window
 	"y":     "copy",                          // copy what is selected (its noun varies)
 	"r":     "poll refresh",                  // the sources panel's r polls every source: the same as refresh
+	"P":     "push respond",                  // Events: push every IP in the filter; Alerts: the alert's suggested response
 }
 
 // TestKeysMeanOneThing: across every screen, the drill-down, the global

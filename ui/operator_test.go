@@ -137,7 +137,7 @@ func TestCommandBarMistakesSaySo(t *testing.T) {
 	a := newFixtureApp(t, 120, 40, 0)
 	drive(a, press("2"))
 	for _, c := range []struct{ line, want string }{
-		{"frobnicate", "unknown command :frobnicate — try :behaviors :events :help :integrations :ip :outbox :overview :quit :save :sources :tz :user :users :view"},
+		{"frobnicate", "unknown command :frobnicate — try :alerts :behaviors :events :help :integrations :ip :notify :outbox :overview :quit :save :sources :tz :user :users :view"},
 		{"Users", "unknown command :Users"},
 		{"user", ":user needs an email, e.g. :user ava.chen@example.com"},
 		{"user nobody@example.com", "no one known as nobody@example.com (tab completes)"},

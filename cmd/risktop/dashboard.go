@@ -125,7 +125,8 @@ func runDashboard(ctx context.Context, args []string, out, errOut io.Writer) err
 		ExportDir: cfg.ExportDir,
 		Clipboard: clip.New(screen, os.Getenv),
 		Log:       log,
-		Notify:    termnotify.New(screen, app.TerminalKind(cfg), os.Getenv),
+		Notify:    termnotify.New(screen, app.TerminalKind(cfg), os.Getenv).Send,
+		NotifyMin: cfg.Notify.MinSeverity,
 	}), screen)
 	_, runErr := p.Run()
 	cancel()

@@ -140,7 +140,7 @@ func (d *demo) deps(th *theme.Theme, tty io.Writer) ui.Deps {
 	exports, _ := config.DefaultExportDir(os.Getenv) // "": the dashboard's own default
 	return ui.Deps{Store: d.store, Hub: d.hub, Vendors: vendors.Infos(), Theme: th, Title: demoTitle, Demo: true, ReadOnly: false,
 		Actor: actions.OSActor(), ExportDir: exports, Clipboard: clip.New(tty, os.Getenv), Log: d.log,
-		Notify: termnotify.New(tty, termnotify.Bell, os.Getenv)}
+		Notify: termnotify.New(tty, termnotify.Bell, os.Getenv).Send}
 }
 
 // serve starts the simulator on loopback, builds the pollers from the

@@ -299,7 +299,7 @@ func configBackend(ctx context.Context, cfg *config.Config, o *serveOptions, log
 		}
 	}
 	return &backend{stop: stop, opts: remote.Options{Store: st, Hub: bus, Vendors: vendors.Infos(), Control: pollers.Runner,
-		Service: svc, Title: titleOf(cfg), ExportDir: cfg.ExportDir, NotifyKind: app.TerminalKind(cfg)}}, nil
+		Service: svc, Title: titleOf(cfg), ExportDir: cfg.ExportDir, NotifyKind: app.TerminalKind(cfg), NotifyMin: cfg.Notify.MinSeverity}}, nil
 }
 
 // demoBackend starts the demo's simulator, store and pollers and waits

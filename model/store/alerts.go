@@ -75,6 +75,12 @@ type AlertQuery struct {
 	// BeforeID continues below a page: the last alert's ID (0: the first page).
 	BeforeID int64
 	Limit    int // 1–500; 0 means DefaultPageSize
+	// ByLastSeen orders by the evidence's last time, newest first, then
+	// by id (the Alerts tab: what is happening now on top, however late a
+	// back-fill found old alerts); BeforeLast with BeforeID continue
+	// below a page's last alert.
+	ByLastSeen bool
+	BeforeLast time.Time
 }
 
 // AlertMerge folds a rule's new finding into the live alert of the same
@@ -473,10 +479,18 @@ func (s *SQLite) Alerts(ctx context.Context, q AlertQuery) ([]model.Alert, error
 		}
 		w.add(`state IN (`+marks(len(args))+`)`, args...)
 	}
-	if q.BeforeID > 0 {
+	order := ` ORDER BY id DESC`
+	switch {
+	case q.ByLastSeen && q.BeforeID > 0:
+		ms := unixMs(q.BeforeLast)
+		w.add(`(last_ms < ? OR (last_ms = ? AND id < ?))`, ms, ms, q.BeforeID)
+	case q.BeforeID > 0:
 		w.add(`id < ?`, q.BeforeID)
 	}
-	return s.queryAlerts(ctx, "alerts", `SELECT `+alertColumns+` FROM alerts`+w.sql()+` ORDER BY id DESC LIMIT ?`,
+	if q.ByLastSeen {
+		order = ` ORDER BY last_ms DESC, id DESC`
+	}
+	return s.queryAlerts(ctx, "alerts", `SELECT `+alertColumns+` FROM alerts`+w.sql()+order+` LIMIT ?`,
 		append(w.args, limit)...)
 }
 

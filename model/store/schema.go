@@ -165,7 +165,9 @@ CREATE INDEX outbox_subject ON outbox (subject) WHERE subject != '';
 	alertsSchema,
 	// 6: notifications on their way to a webhook or syslog (deliveries.go).
 	deliveriesSchema,
-	// 7: changes and trends (issue 16): see changes.go.
+	// 7: per-operator preferences (prefs.go).
+	prefsSchema,
+	// 8: changes and trends (issue 16): see changes.go.
 	changesSchema,
 }
 

@@ -156,6 +156,14 @@ type Store interface {
 	HistoryHead(ctx context.Context) (int64, error)
 	LatestLevels(ctx context.Context, upTo int64) (map[string]map[string]model.Level, error)
 
+	// Per-operator preferences (issue 16, the Alerts tab; see prefs.go):
+	// Pref reads owner's setting (false when never set), SetPref stores it.
+	Pref(ctx context.Context, owner, name string) (string, bool, error)
+	SetPref(ctx context.Context, owner, name, value string, at time.Time) error
+	// Rises lists the level rises recorded since a time, newest first
+	// (rises.go): the Users list marks who is rising.
+	Rises(ctx context.Context, since time.Time, limit int) ([]Rise, error)
+
 	// Prune deletes events, history, snapshots and sent pushes older than
 	// before (the audit log and unsent pushes are kept). Scheduling is the
 	// caller's: see PruneEvery and DefaultRetention.

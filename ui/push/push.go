@@ -222,6 +222,7 @@ type IPs struct {
 	IPs    []string
 	Total  int    // the filter's distinct addresses, of which IPs are the riskiest
 	Filter string // the filter they came from, in words
+	Level  string // the level the form starts at (an alert's response); "" is HIGH
 	Err    error
 	// Live is what the outbox holds live for each address
 	// (store.LivePushes), read at At: the form marks the addresses a push
@@ -258,6 +259,12 @@ func Collect(c *uictx.Context, f store.EventFilter, describe string) tea.Cmd {
 // opens once the outbox has said which of them are already sent. Beyond
 // BulkCap addresses only the first are taken, and the form says so.
 func OpenBulkFor(c *uictx.Context, ips []string, describe string) tea.Cmd {
+	return OpenBulkAt(c, ips, describe, "")
+}
+
+// OpenBulkAt is OpenBulkFor with the form starting at level (LOW, MEDIUM
+// or HIGH; "" is HIGH): an alert's suggested response.
+func OpenBulkAt(c *uictx.Context, ips []string, describe, level string) tea.Cmd {
 	if cmd, ok := pushReady(c); !ok {
 		return cmd
 	}
@@ -270,7 +277,7 @@ func OpenBulkFor(c *uictx.Context, ips []string, describe string) tea.Cmd {
 			set = append(set, ip)
 		}
 	}
-	m := IPs{IPs: set[:min(len(set), BulkCap)], Total: len(set), Filter: describe}
+	m := IPs{IPs: set[:min(len(set), BulkCap)], Total: len(set), Filter: describe, Level: level}
 	return func() tea.Msg { return m }
 }
 
@@ -462,9 +469,13 @@ func OpenBulk(c *uictx.Context, m IPs) tea.Cmd {
 		intro = append(intro, t.Warn.Render(fmt.Sprintf("%d in a private range: %s; the confirmation asks", len(b.private), ipSample(b.private, 4))))
 	}
 	f.Intro = intro
-	list := f.List("addresses", "Addresses", b.lines("HIGH", false))
+	start := m.Level
+	if !slices.Contains(levels, start) {
+		start = "HIGH"
+	}
+	list := f.List("addresses", "Addresses", b.lines(start, false))
 	list.Hint = "fixed when the form opened; shift+tab, then j/k scroll"
-	f.Choose("level", "Level", levels, "HIGH")
+	f.Choose("level", "Level", levels, start)
 	canResend := b.anyLive()
 	if canResend {
 		f.Choose("resend", "Already sent", []string{"skip", "re-send"}, "skip").Hint =

@@ -37,6 +37,7 @@ import (
 	"github.com/muesli/termenv"
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
@@ -73,6 +74,9 @@ type Options struct {
 	// NotifyKind is the terminal notification each session starts with
 	// (notify.terminal); Default is the bell.
 	NotifyKind termnotify.Kind
+	// NotifyMin is the severity from which a new alert notifies a
+	// session's terminal (notify.min_severity).
+	NotifyMin model.Level
 
 	HostKey gossh.Signer
 	Keys    *Keyring
@@ -552,7 +556,8 @@ func (s *Server) program(sess ssh.Session, ss *session) *tea.Program {
 		Clipboard: clip.New(ss.out, envOf(sess)),
 		Log:       s.log.With("ssh", ss.id.Fingerprint),
 		// ss.out already writes whole: a note lands between two frames.
-		Notify: termnotify.New(ss.out, s.o.NotifyKind, envOf(sess)),
+		Notify:    termnotify.New(ss.out, s.o.NotifyKind, envOf(sess)).Send,
+		NotifyMin: s.o.NotifyMin,
 	}
 	if ss.id.Role != RoleOperator {
 		deps.Exports = ui.ViewerExports() // the jump host's disk is shared: a viewer's exports are limited

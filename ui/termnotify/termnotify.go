@@ -162,6 +162,18 @@ func (t *Terminal) Notify(n Note) error {
 	return nil
 }
 
+// Send is Notify for the dashboard (ui.Deps.Notify): kind is a :notify
+// choice ("bell", "osc9", "osc777", "off"; "" or "default" for the
+// Terminal's own). Errors are the terminal's, and a notification that
+// cannot be written is not worth more than a shrug: the toast said it.
+func (t *Terminal) Send(kind, title, body string) {
+	k, ok := ParseKind(kind)
+	if !ok {
+		k = Default
+	}
+	_ = t.Notify(Note{Kind: k, Title: title, Body: body})
+}
+
 // Locked serialises writes to a program's output: the renderer's frames,
 // the clipboard's OSC 52 and these notifications, each written whole.
 type Locked struct {

@@ -3,6 +3,7 @@ package uictx
 import (
 	"context"
 
+	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/sources/actions"
 )
 
@@ -35,6 +36,11 @@ type Actions interface {
 	CreateIntegration(ctx context.Context, who actions.Actor, in actions.IntegrationCreate) (*actions.Integration, error)
 	UpdateIntegration(ctx context.Context, who actions.Actor, id string, in actions.IntegrationUpdate) (*actions.Integration, error)
 	DeleteIntegration(ctx context.Context, who actions.Actor, id string) error
+
+	// AckAlert and ResolveAlert change an alert's state (issue 16: the
+	// Alerts tab), audited with who acts; refused read-only and for viewers.
+	AckAlert(ctx context.Context, who actions.Actor, id int64) (model.Alert, error)
+	ResolveAlert(ctx context.Context, who actions.Actor, id int64) (model.Alert, error)
 
 	// Reads, for viewers too, from the vendor ReadsFrom names (UserDetail
 	// takes the person's user id there): errors.Is(err,

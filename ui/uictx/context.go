@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/ui/export"
@@ -68,6 +69,14 @@ type (
 	ShowEvents struct {
 		User, IP string
 		Since    time.Duration
+	}
+	// PersonResponse opens the confirmation of an alert's suggested
+	// response on a person (their risk pushed, as the Users tab's O; or,
+	// Reset, their risk reset, as R), for Person as it was at the key
+	// press.
+	PersonResponse struct {
+		Person model.Person
+		Reset  bool
 	}
 	// OutboxReload reloads the Outbox & audit lists when they are on
 	// screen (they reload anyway when shown).

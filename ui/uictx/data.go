@@ -19,6 +19,9 @@ type Data struct {
 	Events  int       // events announced since start
 	Newest  time.Time // newest event announced
 	Version int       // bumped on every change, for render caches
+	// Alerts is what the header and the Users list show of the alerts
+	// (see alerts.go); the dashboard reads it when alerts change.
+	Alerts AlertSummary
 
 	vendors Vendors // whose views are merged into People, in this order
 }
@@ -36,10 +39,16 @@ type Change struct {
 	Health, Users, Scores, Events bool
 	Actions                       bool // the outbox or the audit log
 	Inserted                      int  // events stored
+	// Alerts: the detection engine stored new or changed alerts (AlertSeq
+	// the newest); Risen: Data.Alerts was read again.
+	Alerts, Risen bool
+	AlertSeq      int64
 }
 
 // Any reports whether anything changed.
-func (c Change) Any() bool { return c.Health || c.Users || c.Scores || c.Events || c.Actions }
+func (c Change) Any() bool {
+	return c.Health || c.Users || c.Scores || c.Events || c.Actions || c.Alerts || c.Risen
+}
 
 // Apply folds hub messages into the data.
 func (d *Data) Apply(msgs []hub.Msg) Change {
@@ -64,6 +73,9 @@ func (d *Data) Apply(msgs []hub.Msg) Change {
 			c.Inserted += m.Inserted
 		case hub.ActionsChanged:
 			c.Actions = true
+		case hub.AlertsChanged:
+			c.Alerts = true
+			c.AlertSeq = max(c.AlertSeq, m.Seq)
 		}
 	}
 	if c.Users {

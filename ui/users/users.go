@@ -34,6 +34,7 @@ type Screen struct {
 	sortBy    int // index into userSorts
 
 	shown   []model.Person
+	risen   int // how many of shown are marked as rising
 	width   int
 	height  int
 	levels  [model.LevelCritical + 1]lipgloss.Style
@@ -122,7 +123,7 @@ func (u *Screen) Update(msg tea.Msg) tea.Cmd {
 		u.width, u.height = msg.W, msg.H
 		u.tbl.SetSize(msg.W, max(msg.H-2, 2))
 	case uictx.DataChanged:
-		if msg.Users || msg.Health {
+		if msg.Users || msg.Health || msg.Risen {
 			u.rebuild()
 		}
 	case tea.KeyMsg:
@@ -152,6 +153,12 @@ func (u *Screen) rebuild() {
 		sort.SliceStable(shown, func(i, j int) bool { return shown[i].LastSeen.After(shown[j].LastSeen) })
 	} // "risk": Merge's order already
 	u.shown = shown
+	u.risen = 0
+	for _, p := range shown {
+		if _, ok := u.c.Data.Risen(p.Key); ok {
+			u.risen++
+		}
+	}
 	now := u.c.Now()
 	rows := make([]table.Row, len(shown))
 	riskW := len("Risk")
@@ -197,7 +204,7 @@ func (u *Screen) row(p model.Person, now time.Time) table.Row {
 		seen = words.Coarse(now.Sub(p.LastSeen))
 	}
 	lv := &u.levels[max(p.Level, 0)]
-	cells := append(make([]string, 0, 5+len(u.columns)), risk(p, u.c.Vendors.Short), p.Name, p.Email, strings.Join(vendors, " "))
+	cells := append(make([]string, 0, 5+len(u.columns)), u.reading(p), p.Name, p.Email, strings.Join(vendors, " "))
 	styles := append(make([]*lipgloss.Style, 0, 4+len(u.columns)), lv, nil, nil, nil)
 	for _, c := range u.columns {
 		l := levelWith(p, c.Name)
@@ -309,6 +316,9 @@ func (u *Screen) View(w, h int) string {
 		status = table.Beside(status, t.Muted.Render("↑ "+words.Thousands(n)+" more"), w)
 	}
 	bottom := t.Muted.Render("enter opens a person · / finds by name or email")
+	if u.risen > 0 {
+		bottom = t.Muted.Render("enter opens a person · / finds · ↑ rising: in a live alert, or up in the last hour")
+	}
 	if d := u.tbl.Drift(); !d.Zero() {
 		why := "as scores changed"
 		if userSorts[u.sortBy] != "risk" {

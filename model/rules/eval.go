@@ -35,11 +35,21 @@ type Evaluator struct {
 	// since is when each vendor's history began (its first poll); zero
 	// when it began before the evaluator started (seeded).
 	since map[string]time.Time
+	// vendorName names a vendor in titles (SetVendorNames); default its key.
+	vendorName func(string) string
+}
+
+// SetVendorNames makes titles name vendors for people ("Oracle CASB"), not
+// by their config keys.
+func (e *Evaluator) SetVendorNames(name func(string) string) {
+	if name != nil {
+		e.vendorName = name
+	}
 }
 
 // New builds an evaluator of the enabled rules among rs.
 func New(rs []Rule) *Evaluator {
-	e := &Evaluator{levels: map[string]map[string]model.Level{}, since: map[string]time.Time{}}
+	e := &Evaluator{levels: map[string]map[string]model.Level{}, since: map[string]time.Time{}, vendorName: func(v string) string { return v }}
 	for _, r := range rs {
 		if !r.Enabled {
 			continue
@@ -144,7 +154,7 @@ func (e *Evaluator) Events(evs []model.Event) []model.Alert {
 		}
 		for _, r := range e.rules {
 			if r.Kind == model.KindHighScore && ev.Score >= r.Score {
-				out = append(out, scoreFinding(r, ev))
+				out = append(out, scoreFinding(r, ev, e.vendorName))
 			}
 		}
 	}
@@ -332,7 +342,7 @@ func (e *Evaluator) Expire() {
 	}
 }
 
-func scoreFinding(r Rule, ev model.Event) model.Alert {
+func scoreFinding(r Rule, ev model.Event, name func(string) string) model.Alert {
 	person := PersonKey(ev)
 	subj := person
 	if subj == "" {
@@ -340,7 +350,7 @@ func scoreFinding(r Rule, ev model.Event) model.Alert {
 	}
 	a := model.Alert{Rule: r.Name, Kind: r.Kind, Severity: r.Severity, Key: r.Name + ":" + subj, Subject: subj,
 		FirstSeen: ev.Time, LastSeen: ev.Time, Count: 1, Response: r.Response,
-		Title: fmt.Sprintf("%s scored %d in %s", subj, ev.Score, ev.Vendor)}
+		Title: fmt.Sprintf("%s scored %d in %s", subj, ev.Score, name(ev.Vendor))}
 	if person == "" && a.Response.Kind != model.ResponseNone {
 		a.Response = model.Response{Kind: model.ResponseNone} // no one to push or reset
 	}
@@ -393,12 +403,12 @@ func (e *Evaluator) Changes(chs []LevelChange) []model.Alert {
 			switch r.Kind {
 			case model.KindLevelRise:
 				if !c.First && c.Level >= r.Level && c.Level > c.Previous {
-					out = append(out, riseFinding(r, c))
+					out = append(out, riseFinding(r, c, e.vendorName))
 				}
 			case model.KindMultiVendor:
 				was, now := atLeast(before, r.Level), atLeast(byVendor, r.Level)
 				if len(was) < r.Vendors && len(now) >= r.Vendors {
-					out = append(out, multiFinding(r, c, now))
+					out = append(out, multiFinding(r, c, now, e.vendorName))
 				}
 			}
 		}
@@ -418,18 +428,22 @@ func atLeast(byVendor map[string]model.Level, l model.Level) []string {
 	return vs
 }
 
-func riseFinding(r Rule, c LevelChange) model.Alert {
+func riseFinding(r Rule, c LevelChange, name func(string) string) model.Alert {
 	a := model.Alert{Rule: r.Name, Kind: r.Kind, Severity: r.Severity, Key: r.Name + ":" + c.Key + ":" + c.Vendor,
 		Subject: c.Key, FirstSeen: c.At, LastSeen: c.At, Count: 1, Response: r.Response,
-		Title: fmt.Sprintf("%s rose from %s to %s in %s", c.Key, c.Previous.Label(), c.Level.Label(), c.Vendor)}
+		Title: fmt.Sprintf("%s rose from %s to %s in %s", c.Key, c.Previous.Label(), c.Level.Label(), name(c.Vendor))}
 	a.Evidence.AddPerson(c.Key)
 	return a
 }
 
-func multiFinding(r Rule, c LevelChange, vendors []string) model.Alert {
+func multiFinding(r Rule, c LevelChange, vendors []string, name func(string) string) model.Alert {
+	names := make([]string, len(vendors))
+	for i, v := range vendors {
+		names[i] = name(v)
+	}
 	a := model.Alert{Rule: r.Name, Kind: r.Kind, Severity: r.Severity, Key: r.Name + ":" + c.Key,
 		Subject: c.Key, FirstSeen: c.At, LastSeen: c.At, Count: 1, Response: r.Response,
-		Title: fmt.Sprintf("%s is %s or above in %s", c.Key, r.Level.Label(), strings.Join(vendors, " and "))}
+		Title: fmt.Sprintf("%s is %s or above in %s", c.Key, r.Level.Label(), strings.Join(names, " and "))}
 	a.Evidence.AddPerson(c.Key)
 	return a
 }

@@ -177,6 +177,7 @@ func TestSharedAddress(t *testing.T) {
 func TestLevelRiseAndMultiVendor(t *testing.T) {
 	rs := Defaults()
 	ev := New(rs)
+	ev.SetVendorNames(func(v string) string { return map[string]string{"okta": "Okta", "cloudflare": "Cloudflare"}[v] })
 	ch := func(at time.Duration, vendor string, prev, level model.Level, first bool) LevelChange {
 		return LevelChange{Key: "zoe@example.com", Vendor: vendor, At: t0.Add(at), Level: level, Previous: prev, First: first}
 	}
@@ -190,12 +191,12 @@ func TestLevelRiseAndMultiVendor(t *testing.T) {
 	if len(fs) != 2 {
 		t.Fatalf("findings %+v", fs)
 	}
-	if r := fs[0]; r.Key != "rise:zoe@example.com:cloudflare" || r.Title != "zoe@example.com rose from Medium to Critical in cloudflare" ||
+	if r := fs[0]; r.Key != "rise:zoe@example.com:cloudflare" || r.Title != "zoe@example.com rose from Medium to Critical in Cloudflare" ||
 		r.Response.String() != "push_person high" || !r.LastSeen.Equal(t0.Add(3*time.Minute)) {
 		t.Errorf("rise %+v", r)
 	}
 	if m := fs[1]; m.Key != "two_vendors:zoe@example.com" || m.Severity != model.LevelCritical ||
-		m.Title != "zoe@example.com is High or above in cloudflare and okta" {
+		m.Title != "zoe@example.com is High or above in Cloudflare and Okta" {
 		t.Errorf("multi %+v", m)
 	}
 	// Staying there finds nothing new; falling finds nothing; rising
@@ -210,7 +211,7 @@ func TestLevelRiseAndMultiVendor(t *testing.T) {
 	}
 	// Someone new to a vendor polled before rose from None.
 	fs = ev.Changes([]LevelChange{{Key: "ava@example.com", Vendor: "cloudflare", At: t0.Add(7 * time.Minute), Level: model.LevelHigh, First: true}})
-	if len(fs) != 1 || fs[0].Title != "ava@example.com rose from None to High in cloudflare" {
+	if len(fs) != 1 || fs[0].Title != "ava@example.com rose from None to High in Cloudflare" {
 		t.Errorf("new in a known vendor: %+v", fs)
 	}
 	// Seeded levels count as known: a later change crosses from them.

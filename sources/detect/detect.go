@@ -65,6 +65,9 @@ type Options struct {
 	Batch   int           // feed rows read at a time; default DefaultBatch
 	Tick    time.Duration // Run's slow tick; default DefaultTick
 	Log     *slog.Logger  // default discards
+	// VendorName names a vendor in alert titles ("Oracle CASB"); nil:
+	// its config key.
+	VendorName func(string) string
 }
 
 // Engine evaluates the rules over the store's feeds. Once and Run are
@@ -190,6 +193,7 @@ func (e *Engine) apply(ctx context.Context, evs []store.FeedEvent, chs []store.L
 // already evaluated, and each person's levels from the history seen.
 func (e *Engine) start(ctx context.Context) error {
 	e.ev = rules.New(e.o.Rules)
+	e.ev.SetVendorNames(e.o.VendorName)
 	var err error
 	if e.feed, e.headMs, err = e.eventsCursor(ctx); err != nil {
 		return err

@@ -174,7 +174,17 @@ func NewDetections(cfg *config.Config, st store.Store, bus *hub.Hub, log *slog.L
 	if rs == nil {
 		rs = rules.Defaults()
 	}
-	return detect.New(detect.Options{Store: st, Hub: bus, Rules: rs, Log: log})
+	return detect.New(detect.Options{Store: st, Hub: bus, Rules: rs, Log: log, VendorName: vendorDisplay})
+}
+
+// vendorDisplay is a vendor's name for people, its key when unknown.
+func vendorDisplay(name string) string {
+	for _, v := range vendors.All {
+		if v.Name == name {
+			return v.Display
+		}
+	}
+	return name
 }
 
 // RunDetections starts the detection engine on wg until ctx ends: one per

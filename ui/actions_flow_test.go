@@ -202,7 +202,7 @@ func TestFlowBulkPushShowsTheCountFirst(t *testing.T) {
 	f.keys("enter")
 	f.see("score ≥ 90")
 	f.keys("P")
-	f.see("Push IP risk to Okta: "+n, n+" in the events filter: last 1d · score ≥ 90", "[HIGH]")
+	f.see("Push IP risk to Okta: "+n, n+" from the events filter: last 1d · score ≥ 90", "[HIGH]")
 	if calls := fa.callList(); len(calls) != 0 {
 		t.Fatalf("queued before the count was shown: %v", calls)
 	}

@@ -203,7 +203,7 @@ func TestBulkFormSaysWhenTheFilterHasMore(t *testing.T) {
 	}
 	drive(a, push.IPs{IPs: ips, Total: 1500, Filter: "last 1d · score ≥ 76"})
 	v := a.View()
-	for _, want := range []string{"Push IP risk to Okta: 1,000 addresses", "1,000 addresses in the events filter: last 1d · score ≥ 76",
+	for _, want := range []string{"Push IP risk to Okta: 1,000 addresses", "1,000 addresses from the events filter: last 1d · score ≥ 76",
 		"The filter has 1,500 addresses; only the riskiest 1,000 are pushed."} {
 		if !strings.Contains(v, want) {
 			t.Fatalf("no %q:\n%s", want, v)

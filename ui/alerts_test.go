@@ -256,7 +256,7 @@ func TestAlertResponsePushRangeIsFrozen(t *testing.T) {
 	keysOf(a, "7", "P")
 	formOpen(t, a)
 	describe := fmt.Sprintf("alert #%d: Burst of failed sign-ins from 203.0.113.0/24", burst.ID)
-	mustSee(t, a, "Push IP risk to Okta: 6 addresses", "6 addresses in the events filter: "+describe[:40], "203.0.113.15", "[HIGH]")
+	mustSee(t, a, "Push IP risk to Okta: 6 addresses", "6 addresses from "+describe[:40], "203.0.113.15", "[HIGH]")
 
 	grown := burstAlert(fixtureNow)
 	grown.Evidence.AddAddress("203.0.113.99")
@@ -268,7 +268,7 @@ func TestAlertResponsePushRangeIsFrozen(t *testing.T) {
 	}
 	keysOf(a, "enter", "enter", "enter") // level → message → expires → submit
 	dialogOpen(t, a)
-	mustSee(t, a, "From the events filter: "+describe[:40])
+	mustSee(t, a, "From "+describe[:40])
 	keysOf(a, "tab", "enter")
 	if len(fa.pushes) != 1 {
 		t.Fatalf("pushes: %v (calls %v)", fa.pushes, fa.callList())

@@ -111,7 +111,7 @@ func TestBulkPushSetIsFrozenAndSentOnesSkipped(t *testing.T) {
 	drive(a, answered(a, push.OpenBulkFor(a.c, bulkIPs, ":ip 203.0.113.0/29")))
 	formOpen(t, a)
 	count := "6 addresses: 4 to push · 2 already sent or queued at HIGH or higher, skipped"
-	mustSee(t, a, "Push IP risk to Okta: 6 addresses", "6 addresses in the events filter: :ip 203.0.113.0/29", count,
+	mustSee(t, a, "Push IP risk to Okta: 6 addresses", "6 addresses from the events filter: :ip 203.0.113.0/29", count,
 		"203.0.113.1     ✓ sent HIGH #1, until Nov 22 13:30 UTC · skipped", "Already sent")
 	if v := a.View(); !strings.Contains(v, "203.0.113.3 ") || strings.Contains(v, "203.0.113.3     ✓") {
 		t.Fatalf("the address sent at LOW is marked at HIGH:\n%s", v)

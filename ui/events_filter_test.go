@@ -318,7 +318,7 @@ func TestIPPrefixOpensTheBulkForm(t *testing.T) {
 		t.Fatal(n, err)
 	}
 	v := a.View()
-	for _, want := range []string{"Push IP risk to Okta:", "in the events filter: last 1d · ip 203.0.113.0/24", fmt.Sprintf("%d events", n)} {
+	for _, want := range []string{"Push IP risk to Okta:", "from the events filter: last 1d · ip 203.0.113.0/24", fmt.Sprintf("%d events", n)} {
 		if !strings.Contains(v, want) {
 			t.Fatalf("no %q:\n%s", want, v)
 		}

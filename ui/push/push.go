@@ -223,7 +223,10 @@ type IPs struct {
 	Total  int    // the filter's distinct addresses, of which IPs are the riskiest
 	Filter string // the filter they came from, in words
 	Level  string // the level the form starts at (an alert's response); "" is HIGH
-	Err    error
+	// From says where the set came from besides the filter: "" is the
+	// Events filter; an alert names itself ("alert #7: Burst of …").
+	From string
+	Err  error
 	// Live is what the outbox holds live for each address
 	// (store.LivePushes), read at At: the form marks the addresses a push
 	// would skip. Nil until read: OpenBulk reads it first.
@@ -259,12 +262,17 @@ func Collect(c *uictx.Context, f store.EventFilter, describe string) tea.Cmd {
 // opens once the outbox has said which of them are already sent. Beyond
 // BulkCap addresses only the first are taken, and the form says so.
 func OpenBulkFor(c *uictx.Context, ips []string, describe string) tea.Cmd {
-	return OpenBulkAt(c, ips, describe, "")
+	return openBulk(c, ips, describe, "", "")
 }
 
 // OpenBulkAt is OpenBulkFor with the form starting at level (LOW, MEDIUM
-// or HIGH; "" is HIGH): an alert's suggested response.
-func OpenBulkAt(c *uictx.Context, ips []string, describe, level string) tea.Cmd {
+// or HIGH; "" is HIGH): an alert's suggested response, which names itself
+// in from ("alert #7: Burst of …") where the others name the filter.
+func OpenBulkAt(c *uictx.Context, ips []string, from, level string) tea.Cmd {
+	return openBulk(c, ips, "", from, level)
+}
+
+func openBulk(c *uictx.Context, ips []string, describe, from, level string) tea.Cmd {
 	if cmd, ok := pushReady(c); !ok {
 		return cmd
 	}
@@ -277,8 +285,17 @@ func OpenBulkAt(c *uictx.Context, ips []string, describe, level string) tea.Cmd 
 			set = append(set, ip)
 		}
 	}
-	m := IPs{IPs: set[:min(len(set), BulkCap)], Total: len(set), Filter: describe, Level: level}
+	m := IPs{IPs: set[:min(len(set), BulkCap)], Total: len(set), Filter: describe, From: from, Level: level}
 	return func() tea.Msg { return m }
+}
+
+// origin is where the set came from, in words: "the events filter:
+// score ≥ 90", "alert #7: Burst of …".
+func (m IPs) origin() string {
+	if m.From != "" {
+		return m.From
+	}
+	return "the events filter: " + m.Filter
 }
 
 // canonical is an address in the outbox's one spelling (as the actions
@@ -317,7 +334,7 @@ type bulk struct {
 	private []string
 	live    map[string][]model.OutboxItem
 	at      time.Time
-	filter  string
+	from    string // where the set came from, in words (IPs.origin)
 }
 
 // covered is the live item that covers ip at level (a push would skip
@@ -434,7 +451,7 @@ func OpenBulk(c *uictx.Context, m IPs) tea.Cmd {
 	c.Ask(uictx.NoticeDone{Text: collecting}) // done: the form or a notice says what came of it
 	// Addresses that may never be pushed are left out; private ones are
 	// pushed once the confirmation says so.
-	b := &bulk{live: m.Live, at: m.At, filter: m.Filter}
+	b := &bulk{live: m.Live, at: m.At, from: m.origin()}
 	var refused []string
 	for _, ip := range m.IPs {
 		out := false
@@ -457,7 +474,7 @@ func OpenBulk(c *uictx.Context, m IPs) tea.Cmd {
 	}
 	n := words.Plural(len(b.ips), "address")
 	f := form.New(c, "Push IP risk to Okta: "+n, "Review")
-	intro := []string{t.Bold.Render(n) + " in the events filter: " + m.Filter}
+	intro := []string{t.Bold.Render(n) + " from " + m.origin()}
 	if m.Total > len(m.IPs) {
 		intro = append(intro, t.Warn.Render(fmt.Sprintf("The filter has %s; only the riskiest %s are pushed. Narrow the filter for the rest.",
 			words.Plural(m.Total, "address"), words.Thousands(len(m.IPs)))))
@@ -537,7 +554,7 @@ func confirmBulk(c *uictx.Context, f *form.Form, b *bulk, reqs []actions.PushReq
 	t := c.Theme
 	lines := []string{
 		fmt.Sprintf("Push %s risk for %s to Okta?", t.Bold.Render(r.Level), t.Bold.Render(words.Plural(len(reqs), "address"))),
-		"From the events filter: " + b.filter,
+		"From " + b.from,
 		t.Bold.Render(b.count(r.Level, resend)),
 	}
 	var private []string

@@ -254,3 +254,26 @@ type Alert struct {
 
 // Live reports whether the alert can still change.
 func (a Alert) Live() bool { return a.State.Live() }
+
+// What is the alert's title without its subject, for a list that shows
+// the subject in a column of its own: "High or above in Oracle CASB and
+// Cloudflare", "Rose from Medium to Critical in Cloudflare", "Burst of
+// failed sign-ins". A title that does not name the subject is whole.
+func (a Alert) What() string {
+	t := a.Title
+	if a.Subject == "" {
+		return t
+	}
+	switch {
+	case strings.HasPrefix(t, a.Subject+" "):
+		t = strings.TrimPrefix(strings.TrimPrefix(t, a.Subject+" "), "is ")
+	case strings.HasSuffix(t, " from "+a.Subject):
+		t = strings.TrimSuffix(t, " from "+a.Subject)
+	default:
+		return t
+	}
+	if t == "" {
+		return a.Title
+	}
+	return strings.ToUpper(t[:1]) + t[1:]
+}

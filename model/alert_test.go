@@ -45,3 +45,18 @@ func TestResponseAndStateWords(t *testing.T) {
 		t.Errorf("evidence %d of %d", len(e.Addresses), e.AddressesTotal)
 	}
 }
+
+func TestAlertWhat(t *testing.T) {
+	for _, c := range []struct{ title, subject, want string }{
+		{"zoe@example.com is High or above in Oracle CASB and Cloudflare", "zoe@example.com", "High or above in Oracle CASB and Cloudflare"},
+		{"zoe@example.com rose from Medium to Critical in Cloudflare", "zoe@example.com", "Rose from Medium to Critical in Cloudflare"},
+		{"Burst of failed sign-ins from 203.0.113.0/24", "203.0.113.0/24", "Burst of failed sign-ins"},
+		{"203.0.113.9 used by 12 people", "203.0.113.9", "Used by 12 people"},
+		{"Something else", "zoe@example.com", "Something else"},
+		{"zoe@example.com", "zoe@example.com", "zoe@example.com"},
+	} {
+		if got := (Alert{Title: c.title, Subject: c.subject}).What(); got != c.want {
+			t.Errorf("What of %q = %q, want %q", c.title, got, c.want)
+		}
+	}
+}

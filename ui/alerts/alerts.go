@@ -294,13 +294,19 @@ func (s *Screen) setRows() {
 }
 
 func (s *Screen) row(a model.Alert, now time.Time, loc *time.Location) table.Row {
-	title := a.Title
+	// The subject has a column of its own: the alert column says what
+	// happened, the subject column who (their name when known) or where.
+	title := a.What()
 	if a.Backfilled {
 		title = "history: " + title
 	}
+	subject := a.Subject
+	if p, ok := s.c.Data.Person(a.Subject); ok && p.Name != "" {
+		subject = p.Name
+	}
 	lv := &s.levels[max(min(a.Severity, model.LevelCritical), 0)]
 	return table.Row{
-		Cells: []string{a.Severity.Label(), title, a.Subject, words.Thousands(a.Count),
+		Cells: []string{a.Severity.Label(), title, subject, words.Thousands(a.Count),
 			Seen(a.LastSeen, now, loc), stateText(a), Seen(a.FirstSeen, now, loc)},
 		Styles: []*lipgloss.Style{lv},
 		Key:    fmt.Sprint(a.ID),

@@ -588,6 +588,13 @@ func TestUsersMarkWhoRose(t *testing.T) {
 	if v := a.View(); strings.Count(v, "↑ ") != 2 { // Ben's row and the legend
 		t.Fatalf("marked more than Ben:\n%s", v)
 	}
+	// History (a back-filled alert) marks no one: it rose hours ago.
+	old := scoreAlert("priya.iyer@example.com", model.LevelHigh)
+	old.Backfilled = true
+	putAlert(t, a, old)
+	if v := a.View(); strings.Count(v, "↑ ") != 2 {
+		t.Fatalf("a back-filled alert marked someone:\n%s", v)
+	}
 	putAlert(t, a, scoreAlert("priya.iyer@example.com", model.LevelHigh))
 	mustSee(t, a, "↑ Medium (CASB 20)")
 }

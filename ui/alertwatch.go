@@ -159,6 +159,9 @@ func liveOf(a model.Alert) (liveAlert, bool) {
 	if len(people) == 0 && (a.Kind == model.KindLevelRise || a.Kind == model.KindMultiVendor) {
 		people = []string{a.Subject}
 	}
+	if a.Backfilled {
+		people = nil // history: whoever it names rose hours ago, if at all
+	}
 	return liveAlert{open: a.State == model.AlertOpen, severity: a.Severity, people: people}, true
 }
 

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBurstBecomesAnAlertInATerminal is issue 16's "done when", in the
+// real binary in a real terminal: the demo's credential-stuffing burst
+// becomes an alert while it goes on, with its incident; the terminal's
+// bell rings for it; P opens the push of the incident's addresses, which
+// reach the simulated Okta; and the Users list marks who rose.
+func TestBurstBecomesAnAlertInATerminal(t *testing.T) {
+	requireTmux(t)
+	bin := buildRisktop(t)
+	state := t.TempDir()
+	bells := filepath.Join(t.TempDir(), "bells")
+	// speed 10: the burst starts 12 s in and lasts 36 s.
+	cmd := fmt.Sprintf("env NO_COLOR=1 TERM=xterm-256color XDG_STATE_HOME=%s TMPDIR=%s %s demo --seed 5 --speed 10",
+		shellQuote(state), shellQuote(t.TempDir()), shellQuote(bin))
+	// tmux runs the hook for every bell in the (detached) session.
+	tt := startTmux(t, 160, 48, cmd, "set-hook", "-g", "alert-bell", "run-shell 'echo bell >> "+bells+"'")
+	tt.waitFor(demoTitle, 20*time.Second)
+	tt.send("7")
+	tt.waitFor("Alerts: open", 10*time.Second)
+
+	// The live burst (not the planted one six hours back, listed as
+	// history) is listed while it goes on.
+	live := regexp.MustCompile(`(?m)^[>▸ ]High +Burst of failed sign-ins +203\.0\.113\.0/24 `)
+	screen := tt.waitUntil("the burst's alert", 90*time.Second, func(s string) bool { return live.MatchString(s) })
+	t.Logf("alerts:\n%s", screen)
+	tt.waitUntil("a bell", 10*time.Second, func(string) bool {
+		b, _ := os.ReadFile(bells)
+		return len(b) > 0
+	})
+
+	// Its detail: the incident in one line, with the response one key away.
+	for i, l := range strings.Split(screen, "\n") {
+		if live.MatchString(l) {
+			for range i - alertsFirstRow(screen) {
+				tt.send("j")
+			}
+			break
+		}
+	}
+	tt.send("Enter")
+	detail := tt.waitFor("P to push", 10*time.Second)
+	incident := regexp.MustCompile(`203\.0\.113\.0/24: (\d+) addresses, (\d+) people, (\d+) failures in`)
+	if !incident.MatchString(detail) || !strings.Contains(detail, "Burst of failed sign-ins from 203.0.113.0/24") {
+		t.Fatalf("the detail shows no incident:\n%s", detail)
+	}
+	t.Logf("detail:\n%s", detail)
+
+	// P: the bulk push of the incident's addresses, named after the alert.
+	tt.send("P")
+	form := tt.waitFor("Push IP risk to Okta:", 10*time.Second)
+	m := regexp.MustCompile(`Push IP risk to Okta: (\d+) address`).FindStringSubmatch(form)
+	if m == nil || !strings.Contains(form, "from alert #") {
+		t.Fatalf("the form does not say what it pushes:\n%s", form)
+	}
+	n := m[1]
+	for i := 0; i < 8 && !strings.Contains(tt.capture(), "[▸Review◂]") && !strings.Contains(tt.capture(), "[>Review<]"); i++ {
+		tt.send("Tab")
+	}
+	tt.send("Enter")
+	tt.waitFor("Confirm the bulk push", 10*time.Second)
+	tt.send("Tab")
+	tt.waitUntil("the push button focused", 5*time.Second, func(s string) bool {
+		return strings.Contains(s, "Push "+n+" address") && !strings.Contains(s, "[▸Cancel◂]") && !strings.Contains(s, "[>Cancel<]")
+	})
+	tt.send("Enter")
+
+	// The Outbox: every address sent, which the simulated Okta accepted.
+	tt.send("Escape")
+	tt.send("6")
+	sent := tt.waitUntil(n+" sent", 60*time.Second, func(s string) bool {
+		return strings.Contains(s, "· 0 queued · "+n+" sent · 0 failed")
+	})
+	t.Logf("outbox:\n%s", sent)
+
+	// Users: the burst's people are marked as risen.
+	tt.send("3")
+	users := tt.waitUntil("a risen mark", 30*time.Second, func(s string) bool { return strings.Contains(s, "↑ ") })
+	t.Logf("users:\n%s", users)
+	tt.send("q")
+	if code := tt.waitExit(15 * time.Second); code != 0 {
+		t.Fatalf("demo exited %d:\n%s", code, tt.capture())
+	}
+}
+
+// alertsFirstRow is the screen line of the Alerts list's first row (the
+// one under the column titles).
+func alertsFirstRow(screen string) int {
+	for i, l := range strings.Split(screen, "\n") {
+		if strings.Contains(l, "Severity") && strings.Contains(l, "Subject") {
+			return i + 1
+		}
+	}
+	return 0
+}

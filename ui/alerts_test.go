@@ -494,6 +494,7 @@ func TestNotifyOncePerNewAlert(t *testing.T) {
 
 	drive(a, a.run(":notify off")) // as the command bar runs it
 	mustSee(t, a, "new alerts show in the footer only, remembered for ops@bastion")
+	drive(a, toastExpired{a.toast.id}) // that notice has been read
 	putAlert(t, a, scoreAlert("zoe.obrien@example.com", model.LevelCritical))
 	if got := n.list(); len(got) != 1 {
 		t.Fatalf(":notify off, yet notified: %v", got)
@@ -621,5 +622,23 @@ func TestNotifyOnceForABatch(t *testing.T) {
 	drive(a, hubMsg{hub.AlertsChanged{Seq: got[2].Seq}})
 	if calls := n.list(); len(calls) != 1 {
 		t.Fatalf("notified again: %v", calls)
+	}
+}
+
+// TestAlertNoticeLeavesANoticeShowing: a new alert does not push a notice
+// already on the footer off it (a selection that moved, an action's
+// result); the terminal is still told, and the badge counts it.
+func TestAlertNoticeLeavesANoticeShowing(t *testing.T) {
+	a, _ := newAlertsApp(t, 120, 40, asciiTheme(), false)
+	n := &notes{}
+	setDeps(a, func(d *Deps) { d.Notify = n.notify })
+	drive(a, toastMsg{text: "Elena Zhang moved ↓ 3 as people came and went"})
+	putAlert(t, a, scoreAlert("ben.okafor@example.com", model.LevelCritical))
+	mustSee(t, a, "Elena Zhang moved ↓ 3")
+	if v := a.View(); strings.Contains(v, "New alert") {
+		t.Fatalf("the alert's notice replaced the one showing:\n%s", v)
+	}
+	if len(n.list()) != 1 {
+		t.Fatalf("the terminal was not told: %v", n.list())
 	}
 }

@@ -273,7 +273,12 @@ func (a *App) announce(changed []model.Alert) tea.Cmd {
 	if len(fresh) > 1 {
 		text = fmt.Sprintf("New alerts (%d): %s, …", len(fresh), fresh[0].Title)
 	}
-	cmds := []tea.Cmd{a.say(text + " — 7 shows the alerts")}
+	// The badge and the bell say it too: a notice already showing (a
+	// selection that moved, an action's result) is not pushed off by it.
+	var cmds []tea.Cmd
+	if !a.toast.visible(a.deps.Now()) {
+		cmds = append(cmds, a.say(text+" — 7 shows the alerts"))
+	}
 	kind := w.kind
 	if kind == notifyDefault {
 		kind = ""

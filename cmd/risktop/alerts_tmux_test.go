@@ -77,6 +77,7 @@ func TestBurstBecomesAnAlertInATerminal(t *testing.T) {
 
 	// The Outbox: every address sent, which the simulated Okta accepted.
 	tt.send("Escape")
+	tt.waitFor("Alerts: open", 10*time.Second) // a key read with the escape would be alt+key
 	tt.send("6")
 	sent := tt.waitUntil(n+" sent", 60*time.Second, func(s string) bool {
 		return strings.Contains(s, "· 0 queued · "+n+" sent · 0 failed")

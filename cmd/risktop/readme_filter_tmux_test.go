@@ -59,6 +59,8 @@ func TestReadmeFilterExamplesInATerminal(t *testing.T) {
 		}
 		t.Logf("%-48s %s", f, screen[strings.Index(screen, "✖"):][:min(70, len(screen)-strings.Index(screen, "✖"))])
 		tt.send("Escape")
+		// The next key read with the escape would be alt+key.
+		tt.waitUntil("the filter line closed", 10*time.Second, func(s string) bool { return !strings.Contains(s, "enter apply") })
 	}
 	tt.send("q")
 	if code := tt.waitExit(15 * time.Second); code != 0 {

@@ -75,6 +75,8 @@ func TestSelectionSurvivesResortInATerminal(t *testing.T) {
 		os.WriteFile(filepath.Join(dir, "select-drill.txt"), []byte(screen+"\n----\n"+drill), 0o644)
 	}
 	tt.send("Escape")
+	// A q read with the escape would be alt+q: wait for the escape's frame.
+	tt.waitUntil("the drill-down closed", 10*time.Second, func(s string) bool { return !strings.Contains(s, "joined:") })
 	tt.send("q")
 	if code := tt.waitExit(15 * time.Second); code != 0 {
 		t.Fatalf("demo exited %d:\n%s", code, tt.capture())

@@ -480,7 +480,7 @@ func TestNotifyOncePerNewAlert(t *testing.T) {
 	if got := n.list(); !slices.Equal(got, want) {
 		t.Fatalf("notified %v, want %v", got, want)
 	}
-	mustSee(t, a, "New alert: Score 97 for ben.okafor@example.com")
+	mustSee(t, a, "New alert: Score 97 for ben.okafor@example.com — 7 shows it")
 	again := scoreAlert("ben.okafor@example.com", model.LevelHigh)
 	again.Count = 5
 	putAlert(t, a, again)
@@ -618,7 +618,7 @@ func TestNotifyOnceForABatch(t *testing.T) {
 	if calls := n.list(); !slices.Equal(calls, []string{want}) {
 		t.Fatalf("notified %v, want %v", calls, want)
 	}
-	mustSee(t, a, "New alerts (2): Score 97 for ben.okafor@example.com")
+	mustSee(t, a, "2 new alerts, the worst Critical — 7 shows them")
 	drive(a, hubMsg{hub.AlertsChanged{Seq: got[2].Seq}})
 	if calls := n.list(); len(calls) != 1 {
 		t.Fatalf("notified again: %v", calls)

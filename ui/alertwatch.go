@@ -269,15 +269,21 @@ func (a *App) announce(changed []model.Alert) tea.Cmd {
 	if len(fresh) == 0 {
 		return nil
 	}
-	text := "New alert: " + fresh[0].Title
+	// One short line: a wrapped notice would cover the screen's own last
+	// line (a list's drift notice). The Alerts tab has the rest.
+	text := "New alert: " + fresh[0].What() + " — 7 shows it"
 	if len(fresh) > 1 {
-		text = fmt.Sprintf("New alerts (%d): %s, …", len(fresh), fresh[0].Title)
+		worst := fresh[0].Severity
+		for _, al := range fresh {
+			worst = max(worst, al.Severity)
+		}
+		text = fmt.Sprintf("%d new alerts, the worst %s — 7 shows them", len(fresh), worst.Label())
 	}
 	// The badge and the bell say it too: a notice already showing (a
 	// selection that moved, an action's result) is not pushed off by it.
 	var cmds []tea.Cmd
 	if !a.toast.visible(a.deps.Now()) {
-		cmds = append(cmds, a.say(text+" — 7 shows the alerts"))
+		cmds = append(cmds, a.say(text))
 	}
 	kind := w.kind
 	if kind == notifyDefault {

@@ -66,6 +66,7 @@ type SQLite struct {
 	session   string
 	uids      uidCache
 	feedUsers feedUsers  // the detection feed's users, by uid (feed.go)
+	feedTail  feedTail   // the events PutEvents inserted last (feed.go)
 	alerts    alertCache // the live alerts last written (alerts.go)
 	// checkpointer copies the WAL into the database file in the
 	// background (see checkpointLoop); nil in memory.

@@ -95,7 +95,7 @@ func benchStore(b *testing.B) string {
 }
 
 // benchVersion changes when the generator or the schema does.
-const benchVersion = 3
+const benchVersion = 4
 
 func buildBenchStore(b *testing.B, path string) string {
 	start := time.Now()

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -208,14 +209,18 @@ func (s *SQLite) PutAlerts(ctx context.Context, now time.Time, findings []model.
 			return nil, fmt.Errorf("store: put alerts: finding %d has no key or rule", i)
 		}
 	}
+	prepared, err := s.prepared.prepare(ctx, s.write, alertQueries)
+	if err != nil {
+		return nil, fmt.Errorf("store: put alerts: %w", err)
+	}
 	out := make([]model.Alert, 0, len(findings))
 	var wrote map[string]model.Alert // this transaction's writes, for the cache once committed
-	err := s.inTx(ctx, "put alerts", func(tx *sql.Tx) error {
+	err = s.inTx(ctx, "put alerts", func(tx *sql.Tx) error {
 		out = out[:0]
 		wrote = map[string]model.Alert{}
-		st := &alertStmts{tx: tx}
+		st := &alertStmts{tx: tx, prepared: prepared}
 		defer st.close()
-		stored, err := s.cachedSeqs(ctx, tx, findings)
+		stored, err := s.cachedSeqs(ctx, st, findings)
 		if err != nil {
 			return err
 		}
@@ -292,8 +297,7 @@ func (st *alertStmts) resolve(ctx context.Context, now time.Time, a model.Alert,
 	}
 	now = now.UTC().Truncate(time.Millisecond)
 	a.State, a.ResolvedBy, a.ResolvedAt, a.Updated, a.Seq = model.AlertResolved, actor, now, now, seq
-	resolv, err := st.stmt(ctx, &st.resolv, `UPDATE alerts SET state = 'resolved', resolved_by = ?, resolved_ms = ?,
-		updated_ms = ?, seq = ? WHERE id = ?`)
+	resolv, err := st.stmt(ctx, &st.resolv, qResolveAlert)
 	if err != nil {
 		return model.Alert{}, err
 	}
@@ -339,37 +343,39 @@ func (c *alertCache) put(as map[string]model.Alert) {
 // cachedSeqs reads, in one query, the stored seq of each live alert the
 // cache holds for the findings' keys (by id; a resolved or deleted one is
 // missing).
-func (s *SQLite) cachedSeqs(ctx context.Context, tx *sql.Tx, findings []model.Alert) (map[int64]int64, error) {
-	var ids []any
+func (s *SQLite) cachedSeqs(ctx context.Context, st *alertStmts, findings []model.Alert) (map[int64]int64, error) {
+	ids := []byte{'['}
+	n := 0
 	for _, f := range findings {
 		if a, ok := s.alerts.get(f.Key); ok {
-			ids = append(ids, a.ID)
-		}
-	}
-	out := make(map[int64]int64, len(ids))
-	for len(ids) > 0 {
-		chunk := ids[:min(len(ids), 500)]
-		ids = ids[len(chunk):]
-		rows, err := tx.QueryContext(ctx, `SELECT id, seq FROM alerts WHERE state != 'resolved' AND id IN (`+
-			marks(len(chunk))+`)`, chunk...)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var id, seq int64
-			if err := rows.Scan(&id, &seq); err != nil {
-				rows.Close()
-				return nil, err
+			if n > 0 {
+				ids = append(ids, ',')
 			}
-			out[id] = seq
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, err
+			ids = strconv.AppendInt(ids, a.ID, 10)
+			n++
 		}
 	}
-	return out, nil
+	out := make(map[int64]int64, n)
+	if n == 0 {
+		return out, nil
+	}
+	q, err := st.stmt(ctx, &st.seqs, qCachedSeqs)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.QueryContext(ctx, string(append(ids, ']')))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, seq int64
+		if err := rows.Scan(&id, &seq); err != nil {
+			return nil, err
+		}
+		out[id] = seq
+	}
+	return out, rows.Err()
 }
 
 // liveAlert is the live alert of key (sql.ErrNoRows when none): from this
@@ -385,33 +391,97 @@ func (s *SQLite) liveAlert(ctx context.Context, st *alertStmts, key string, wrot
 			return a, nil
 		}
 	}
-	find, err := st.stmt(ctx, &st.find, `SELECT `+alertColumns+` FROM alerts WHERE dedupe = ? AND state != 'resolved'`)
+	find, err := st.stmt(ctx, &st.find, qFindAlert)
 	if err != nil {
 		return model.Alert{}, err
 	}
 	return scanAlert(find.QueryRowContext(ctx, key))
 }
 
+// PutAlerts' queries.
+const (
+	qFindAlert    = `SELECT ` + alertColumns + ` FROM alerts WHERE dedupe = ? AND state != 'resolved'`
+	qCachedSeqs   = `SELECT a.id, a.seq FROM json_each(?) j JOIN alerts a ON a.id = j.value WHERE a.state != 'resolved'`
+	qResolveAlert = `UPDATE alerts SET state = 'resolved', resolved_by = ?, resolved_ms = ?, updated_ms = ?, seq = ?
+		WHERE id = ?`
+	qInsertAlert = `INSERT INTO alerts
+		(rule, kind, severity, state, dedupe, title, subject, first_ms, last_ms, count, evidence,
+		 events_total, people_total, addresses_total, incident, response,
+		 backfilled, acked_by, acked_ms, resolved_by, resolved_ms, created_ms, updated_ms, seq)
+		VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, '', 0, ?, ?, ?) RETURNING id`
+)
+
+var alertQueries = []string{qFindAlert, qCachedSeqs, qResolveAlert, qInsertAlert,
+	updateAll + updateRest + updateLists + updateWhere, updateAll + updateRest + updateWhere,
+	updateTouch + updateRest + updateLists + updateWhere, updateTouch + updateRest + updateWhere}
+
+// writeStmts are statements prepared once on the writer and lent to each
+// transaction (Tx.StmtContext reuses a statement already prepared on its
+// connection): preparing them in every PutAlerts was about a tenth of a
+// poll's store work. They are prepared before a transaction, which holds
+// the writer's only connection.
+type writeStmts struct {
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+// prepare returns the statements of queries, preparing those not yet.
+func (w *writeStmts) prepare(ctx context.Context, db *sql.DB, queries []string) (map[string]*sql.Stmt, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.m == nil {
+		w.m = map[string]*sql.Stmt{}
+	}
+	for _, q := range queries {
+		if w.m[q] != nil {
+			continue
+		}
+		p, err := db.PrepareContext(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		w.m[q] = p
+	}
+	return w.m, nil
+}
+
+func (w *writeStmts) close() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, p := range w.m {
+		p.Close()
+	}
+	w.m = nil
+}
+
 // alertStmts are PutAlerts' statements, each prepared once a transaction
 // when first used, and its change sequence, read once and stored once.
 type alertStmts struct {
 	tx                                                         *sql.Tx
+	prepared                                                   map[string]*sql.Stmt
 	find, insert, update, updateKeep, touch, touchKeep, resolv *sql.Stmt
+	seqs                                                       *sql.Stmt
 	seq, seqRead                                               int64 // seqRead: as stored; 0 until read
 }
 
+// stmt is query's statement in this transaction: the writer's, prepared
+// once (see writeStmts), or prepared now.
 func (st *alertStmts) stmt(ctx context.Context, p **sql.Stmt, query string) (*sql.Stmt, error) {
 	if *p == nil {
-		var err error
-		if *p, err = st.tx.PrepareContext(ctx, query); err != nil {
-			return nil, err
+		if parent := st.prepared[query]; parent != nil {
+			*p = st.tx.StmtContext(ctx, parent)
+		} else {
+			var err error
+			if *p, err = st.tx.PrepareContext(ctx, query); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return *p, nil
 }
 
 func (st *alertStmts) close() {
-	for _, s := range []*sql.Stmt{st.find, st.insert, st.update, st.updateKeep, st.touch, st.touchKeep, st.resolv} {
+	for _, s := range []*sql.Stmt{st.find, st.insert, st.update, st.updateKeep, st.touch, st.touchKeep, st.resolv, st.seqs} {
 		if s != nil {
 			s.Close()
 		}
@@ -466,11 +536,7 @@ func (st *alertStmts) insertAlert(ctx context.Context, now time.Time, f model.Al
 	if a.Count <= 0 {
 		a.Count = 1
 	}
-	insert, err := st.stmt(ctx, &st.insert, `INSERT INTO alerts
-		(rule, kind, severity, state, dedupe, title, subject, first_ms, last_ms, count, evidence,
-		 events_total, people_total, addresses_total, incident, response,
-		 backfilled, acked_by, acked_ms, resolved_by, resolved_ms, created_ms, updated_ms, seq)
-		VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, '', 0, ?, ?, ?) RETURNING id`)
+	insert, err := st.stmt(ctx, &st.insert, qInsertAlert)
 	if err != nil {
 		return model.Alert{}, err
 	}
@@ -488,6 +554,8 @@ const (
 		incident = ?, response = ?, backfilled = ?, `
 	updateTouch = `UPDATE alerts SET `
 	updateRest  = `last_ms = ?, count = ?, events_total = ?, people_total = ?, addresses_total = ?, updated_ms = ?, seq = ?`
+	updateLists = `, evidence = ?`
+	updateWhere = ` WHERE id = ?`
 )
 
 // updateAlert writes next over live, unless it changes nothing the
@@ -551,10 +619,10 @@ func (st *alertStmts) updateAlert(ctx context.Context, now time.Time, live, next
 		if err != nil {
 			return model.Alert{}, false, err
 		}
-		query += `, evidence = ?`
+		query += updateLists
 		args = append(args, ev)
 	}
-	stmt, err := st.stmt(ctx, p, query+` WHERE id = ?`)
+	stmt, err := st.stmt(ctx, p, query+updateWhere)
 	if err != nil {
 		return model.Alert{}, false, err
 	}

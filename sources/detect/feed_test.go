@@ -97,3 +97,42 @@ func TestFeedTailGapAndRestart(t *testing.T) {
 	once(eng2, 3)
 	burst(st2, 88)
 }
+
+// countingStore counts the engine's feed reads.
+type countingStore struct {
+	store.Store
+	reads int
+}
+
+func (c *countingStore) EventFeed(ctx context.Context, after int64, limit int) ([]store.FeedEvent, error) {
+	c.reads++
+	return c.Store.EventFeed(ctx, after, limit)
+}
+
+// Once reads full batches until one comes short, and stops there: a
+// poll's events cost one read, not a second to find nothing.
+func TestOnceStopsAtAShortBatch(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(":memory:", store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	var evs []model.Event
+	for i := range 25 {
+		evs = append(evs, model.Event{Vendor: "onelogin", ID: fmt.Sprint(i), Time: at.Add(time.Duration(i) * time.Second),
+			TypeName: "USER_LOGGED_INTO_ONELOGIN", IP: "198.51.100.7", UserKey: "zoe@example.com", Score: model.NoScore})
+	}
+	if _, err := st.PutEvents(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	cs := &countingStore{Store: st}
+	eng := New(Options{Store: cs, Rules: rules.Defaults(), Batch: 10, Now: func() time.Time { return at }})
+	if res, err := eng.Once(ctx); err != nil || res.Events != 25 || cs.reads != 3 {
+		t.Fatalf("once: %d events in %d reads (%v), want 25 in 3", res.Events, cs.reads, err)
+	}
+	if res, err := eng.Once(ctx); err != nil || res.Events != 0 || cs.reads != 4 {
+		t.Fatalf("again: %d events in %d reads (%v), want 0 in 1 more", res.Events, cs.reads, err)
+	}
+}

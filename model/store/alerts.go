@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -220,12 +219,12 @@ func (s *SQLite) PutAlerts(ctx context.Context, now time.Time, findings []model.
 		wrote = map[string]model.Alert{}
 		st := &alertStmts{tx: tx, prepared: prepared}
 		defer st.close()
-		stored, err := s.cachedSeqs(ctx, st, findings)
+		lives, err := s.liveAlerts(ctx, st, findings)
 		if err != nil {
 			return err
 		}
 		for _, f := range findings {
-			live, err := s.liveAlert(ctx, st, f.Key, wrote, stored)
+			live, err := liveAlert(f.Key, wrote, lives)
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
 				a, err := st.insertAlert(ctx, now, f)
@@ -340,67 +339,104 @@ func (c *alertCache) put(as map[string]model.Alert) {
 	}
 }
 
-// cachedSeqs reads, in one query, the stored seq of each live alert the
-// cache holds for the findings' keys (by id; a resolved or deleted one is
-// missing).
-func (s *SQLite) cachedSeqs(ctx context.Context, st *alertStmts, findings []model.Alert) (map[int64]int64, error) {
-	ids := []byte{'['}
-	n := 0
+// liveAlerts are the live alerts of the findings' keys, by key, in two
+// queries: the stored seq of those the cache holds (an acknowledgement,
+// another process or a prune changes or removes it), then the rows of the
+// rest.
+func (s *SQLite) liveAlerts(ctx context.Context, st *alertStmts, findings []model.Alert) (map[string]model.Alert, error) {
+	out := make(map[string]model.Alert, len(findings))
+	cached := map[int64]model.Alert{}
+	var ids []int64
+	var read []string
 	for _, f := range findings {
+		if _, ok := out[f.Key]; ok {
+			continue
+		}
+		out[f.Key] = model.Alert{} // asked
 		if a, ok := s.alerts.get(f.Key); ok {
-			if n > 0 {
-				ids = append(ids, ',')
-			}
-			ids = strconv.AppendInt(ids, a.ID, 10)
-			n++
+			cached[a.ID] = a
+			ids = append(ids, a.ID)
+		} else {
+			read = append(read, f.Key)
 		}
 	}
-	out := make(map[int64]int64, n)
-	if n == 0 {
-		return out, nil
-	}
-	q, err := st.stmt(ctx, &st.seqs, qCachedSeqs)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := q.QueryContext(ctx, string(append(ids, ']')))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, seq int64
-		if err := rows.Scan(&id, &seq); err != nil {
+	clear(out)
+	if len(ids) > 0 {
+		q, err := st.stmt(ctx, &st.seqs, qCachedSeqs)
+		if err != nil {
 			return nil, err
 		}
-		out[id] = seq
+		arg, err := json.Marshal(ids)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := q.QueryContext(ctx, string(arg))
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id, seq int64
+			if err := rows.Scan(&id, &seq); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if a := cached[id]; a.Seq == seq {
+				out[a.Key] = a
+				delete(cached, id)
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range cached {
+			read = append(read, a.Key) // changed or gone: read it
+		}
 	}
-	return out, rows.Err()
+	if len(read) > 0 {
+		q, err := st.stmt(ctx, &st.find, qFindAlerts)
+		if err != nil {
+			return nil, err
+		}
+		arg, err := json.Marshal(read)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := q.QueryContext(ctx, string(arg))
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			a, err := scanAlert(rows)
+			if err != nil {
+				return nil, err
+			}
+			out[a.Key] = a
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // liveAlert is the live alert of key (sql.ErrNoRows when none): from this
-// transaction's writes, or the cache when the stored seq (cachedSeqs)
-// still matches, else read.
-func (s *SQLite) liveAlert(ctx context.Context, st *alertStmts, key string, wrote map[string]model.Alert,
-	stored map[int64]int64) (model.Alert, error) {
+// transaction's writes, else as liveAlerts found it.
+func liveAlert(key string, wrote, lives map[string]model.Alert) (model.Alert, error) {
 	if a, ok := wrote[key]; ok {
 		return a, nil
 	}
-	if a, ok := s.alerts.get(key); ok {
-		if seq, ok := stored[a.ID]; ok && seq == a.Seq {
-			return a, nil
-		}
+	if a, ok := lives[key]; ok {
+		return a, nil
 	}
-	find, err := st.stmt(ctx, &st.find, qFindAlert)
-	if err != nil {
-		return model.Alert{}, err
-	}
-	return scanAlert(find.QueryRowContext(ctx, key))
+	return model.Alert{}, sql.ErrNoRows
 }
 
 // PutAlerts' queries.
 const (
-	qFindAlert    = `SELECT ` + alertColumns + ` FROM alerts WHERE dedupe = ? AND state != 'resolved'`
+	qFindAlerts   = `SELECT ` + alertColumns + ` FROM alerts WHERE state != 'resolved' AND dedupe IN (SELECT value FROM json_each(?))`
 	qCachedSeqs   = `SELECT a.id, a.seq FROM json_each(?) j JOIN alerts a ON a.id = j.value WHERE a.state != 'resolved'`
 	qResolveAlert = `UPDATE alerts SET state = 'resolved', resolved_by = ?, resolved_ms = ?, updated_ms = ?, seq = ?
 		WHERE id = ?`
@@ -411,7 +447,7 @@ const (
 		VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, '', 0, ?, ?, ?) RETURNING id`
 )
 
-var alertQueries = []string{qFindAlert, qCachedSeqs, qResolveAlert, qInsertAlert,
+var alertQueries = []string{qFindAlerts, qCachedSeqs, qResolveAlert, qInsertAlert,
 	updateAll + updateRest + updateLists + updateWhere, updateAll + updateRest + updateWhere,
 	updateTouch + updateRest + updateLists + updateWhere, updateTouch + updateRest + updateWhere}
 

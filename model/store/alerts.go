@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/risktop/risktop/model"
 )
@@ -361,6 +362,15 @@ func (s *SQLite) liveAlerts(ctx context.Context, st *alertStmts, findings []mode
 		}
 	}
 	clear(out)
+	// JSON would make invalid UTF-8 U+FFFD: such keys are read one by one.
+	var odd []string
+	read = slices.DeleteFunc(read, func(k string) bool {
+		if utf8.ValidString(k) {
+			return false
+		}
+		odd = append(odd, k)
+		return true
+	})
 	if len(ids) > 0 {
 		q, err := st.stmt(ctx, &st.seqs, qCachedSeqs)
 		if err != nil {
@@ -392,6 +402,19 @@ func (s *SQLite) liveAlerts(ctx context.Context, st *alertStmts, findings []mode
 		}
 		for _, a := range cached {
 			read = append(read, a.Key) // changed or gone: read it
+		}
+	}
+	for _, k := range odd {
+		q, err := st.stmt(ctx, &st.findOne, qFindAlert)
+		if err != nil {
+			return nil, err
+		}
+		a, err := scanAlert(q.QueryRowContext(ctx, k))
+		switch {
+		case err == nil:
+			out[k] = a
+		case !errors.Is(err, sql.ErrNoRows):
+			return nil, err
 		}
 	}
 	if len(read) > 0 {
@@ -436,6 +459,7 @@ func liveAlert(key string, wrote, lives map[string]model.Alert) (model.Alert, er
 
 // PutAlerts' queries.
 const (
+	qFindAlert    = `SELECT ` + alertColumns + ` FROM alerts WHERE dedupe = ? AND state != 'resolved'`
 	qFindAlerts   = `SELECT ` + alertColumns + ` FROM alerts WHERE state != 'resolved' AND dedupe IN (SELECT value FROM json_each(?))`
 	qCachedSeqs   = `SELECT a.id, a.seq FROM json_each(?) j JOIN alerts a ON a.id = j.value WHERE a.state != 'resolved'`
 	qResolveAlert = `UPDATE alerts SET state = 'resolved', resolved_by = ?, resolved_ms = ?, updated_ms = ?, seq = ?
@@ -447,7 +471,7 @@ const (
 		VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, '', 0, ?, ?, ?) RETURNING id`
 )
 
-var alertQueries = []string{qFindAlerts, qCachedSeqs, qResolveAlert, qInsertAlert,
+var alertQueries = []string{qFindAlert, qFindAlerts, qCachedSeqs, qResolveAlert, qInsertAlert,
 	updateAll + updateRest + updateLists + updateWhere, updateAll + updateRest + updateWhere,
 	updateTouch + updateRest + updateLists + updateWhere, updateTouch + updateRest + updateWhere}
 
@@ -496,7 +520,7 @@ type alertStmts struct {
 	tx                                                         *sql.Tx
 	prepared                                                   map[string]*sql.Stmt
 	find, insert, update, updateKeep, touch, touchKeep, resolv *sql.Stmt
-	seqs                                                       *sql.Stmt
+	seqs, findOne                                              *sql.Stmt
 	seq, seqRead                                               int64 // seqRead: as stored; 0 until read
 }
 
@@ -517,7 +541,7 @@ func (st *alertStmts) stmt(ctx context.Context, p **sql.Stmt, query string) (*sq
 }
 
 func (st *alertStmts) close() {
-	for _, s := range []*sql.Stmt{st.find, st.insert, st.update, st.updateKeep, st.touch, st.touchKeep, st.resolv, st.seqs} {
+	for _, s := range []*sql.Stmt{st.find, st.insert, st.update, st.updateKeep, st.touch, st.touchKeep, st.resolv, st.seqs, st.findOne} {
 		if s != nil {
 			s.Close()
 		}

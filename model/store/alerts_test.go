@@ -456,3 +456,25 @@ func TestPutAlertsWritesOnlyChanges(t *testing.T) {
 		t.Fatalf("unchanged again: %+v", got)
 	}
 }
+
+// The live alerts of a batch's keys are read together; a key that is not
+// valid UTF-8 (which a batched read would spell otherwise) is still
+// found, and updated rather than inserted twice.
+func TestPutAlertsFindsEveryKeyAfterARestart(t *testing.T) {
+	s, path := openFile(t)
+	ctx := context.Background()
+	odd := burstFinding("203.0.113.0/24", 3, fixtureNow, fixtureNow)
+	odd.Key = "burst:\xff203.0.113.0/24"
+	plain := burstFinding("198.51.100.0/24", 3, fixtureNow, fixtureNow)
+	first, err := s.PutAlerts(ctx, fixtureNow, []model.Alert{odd, plain}, nil, nil)
+	must(t, err)
+	other, err := Open(path, Options{}) // no cache: it reads every key
+	must(t, err)
+	defer other.Close()
+	odd.Count, plain.Count = 2, 2
+	got, err := other.PutAlerts(ctx, fixtureNow, []model.Alert{odd, plain}, nil, nil)
+	must(t, err)
+	if len(got) != 2 || got[0].ID != first[0].ID || got[1].ID != first[1].ID || got[0].Count != 2 {
+		t.Fatalf("after a restart: %+v\nfirst %+v", got, first)
+	}
+}

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -87,15 +88,75 @@ type hit struct {
 type window struct {
 	rule     Rule
 	subjects map[string]*subject
-	newest   time.Time // of every hit it saw
-	dirty    []string  // subjects whose incident changed since the last flush
+	newest   time.Time  // of every hit it saw
+	dirty    []string   // subjects whose incident changed since the last flush
+	free     []*subject // expired subjects to reuse: most hold a hit or two, and come and go
 }
 
+// maxFreeSubjects bounds a window's free list.
+const maxFreeSubjects = 4096
+
 type subject struct {
-	recent []hit          // sorted by time, within rule.Within of newest
-	people map[string]int // hits in recent per person (shared_address)
+	recent []hit       // sorted by time, within rule.Within of newest
+	people personCount // hits in recent per person (shared_address)
 	newest time.Time
 	inc    *incident // the open incident, nil when none
+}
+
+// personCount counts hits per person: a short list (most addresses see a
+// person or two), a map past smallPeople.
+type personCount struct {
+	few  []personHits
+	many map[string]int
+}
+
+type personHits struct {
+	person string
+	hits   int
+}
+
+const smallPeople = 16
+
+func (c *personCount) len() int {
+	if c.many != nil {
+		return len(c.many)
+	}
+	return len(c.few)
+}
+
+func (c *personCount) add(person string, n int) {
+	if c.many != nil {
+		if c.many[person] += n; c.many[person] <= 0 {
+			delete(c.many, person)
+		}
+		return
+	}
+	for i := range c.few {
+		if c.few[i].person == person {
+			if c.few[i].hits += n; c.few[i].hits <= 0 {
+				c.few = slices.Delete(c.few, i, i+1)
+			}
+			return
+		}
+	}
+	if n <= 0 {
+		return
+	}
+	if len(c.few) < smallPeople {
+		c.few = append(c.few, personHits{person, n})
+		return
+	}
+	c.many = make(map[string]int, 2*smallPeople)
+	for _, p := range c.few {
+		c.many[p.person] = p.hits
+	}
+	c.many[person] = n
+	c.few = c.few[:0]
+}
+
+func (c *personCount) reset() {
+	clear(c.few)
+	c.few, c.many = c.few[:0], nil
 }
 
 // incident accumulates one alerting run of a windowed rule: it starts
@@ -135,26 +196,39 @@ func (in *incident) add(h hit) {
 // Events evaluates events (in any order; they are taken in time order)
 // and returns the findings, at most one per key and incident.
 func (e *Evaluator) Events(evs []model.Event) []model.Alert {
-	// Sort pointers: an Event is too big to move around.
+	// Sort pointers (an Event is too big to move around) by plain
+	// numbers, and only when the events are not in order already.
+	type byTime struct {
+		sec int64 // not UnixNano: that overflows outside 1678–2262
+		ns  int
+		ev  *model.Event
+	}
+	compare := func(a, b byTime) int { return cmp.Or(cmp.Compare(a.sec, b.sec), cmp.Compare(a.ns, b.ns)) }
+	order := make([]byTime, len(evs))
 	sorted := make([]*model.Event, len(evs))
 	for i := range evs {
-		sorted[i] = &evs[i]
+		order[i] = byTime{evs[i].Time.Unix(), evs[i].Time.Nanosecond(), &evs[i]}
 	}
-	slices.SortStableFunc(sorted, func(a, b *model.Event) int { return a.Time.Compare(b.Time) })
+	if !slices.IsSortedFunc(order, compare) {
+		slices.SortStableFunc(order, compare)
+	}
+	for i, o := range order {
+		sorted[i] = o.ev
+	}
 	var out []model.Alert
 	late := map[*window][]model.Event{}
 	for _, p := range sorted {
-		ev := *p
+		h := hitOf(p)
 		for _, w := range e.windows {
-			found, ok := w.take(ev)
+			found, ok := w.take(h)
 			if !ok {
-				late[w] = append(late[w], ev)
+				late[w] = append(late[w], *p)
 			}
 			out = append(out, found...)
 		}
 		for _, r := range e.rules {
-			if r.Kind == model.KindHighScore && ev.Score >= r.Score {
-				out = append(out, scoreFinding(r, ev, e.vendorName))
+			if r.Kind == model.KindHighScore && p.Score >= r.Score {
+				out = append(out, scoreFinding(r, *p, e.vendorName))
 			}
 		}
 	}
@@ -165,8 +239,8 @@ func (e *Evaluator) Events(evs []model.Event) []model.Alert {
 		// still one incident without disturbing the live window.
 		if evs := late[w]; len(evs) > 0 {
 			scratch := &window{rule: w.rule, subjects: map[string]*subject{}}
-			for _, ev := range evs {
-				found, _ := scratch.take(ev)
+			for i := range evs {
+				found, _ := scratch.take(hitOf(&evs[i]))
 				out = append(out, found...)
 			}
 			out = append(out, scratch.flush()...)
@@ -175,30 +249,39 @@ func (e *Evaluator) Events(evs []model.Event) []model.Alert {
 	return Coalesce(out)
 }
 
-// take feeds one event to the window; ok is false when the event is
-// older than its subject's window (late), and was left out.
-func (w *window) take(ev model.Event) (found []model.Alert, ok bool) {
+// hitOf is what the windows keep of an event, worked out once for all.
+func hitOf(ev *model.Event) hit {
+	return hit{at: ev.Time, ref: model.EventRef{Vendor: ev.Vendor, ID: ev.ID}, person: PersonKey(*ev), ip: ev.IP,
+		failed: Failed(*ev)}
+}
+
+// take feeds one event's hit to the window; ok is false when the event
+// is older than its subject's window (late), and was left out.
+func (w *window) take(h hit) (found []model.Alert, ok bool) {
 	r := w.rule
-	h := hit{at: ev.Time, ref: model.EventRef{Vendor: ev.Vendor, ID: ev.ID}, person: PersonKey(ev), ip: ev.IP, failed: Failed(ev)}
 	var key string
 	switch r.Kind {
 	case model.KindFailedBurst:
 		if !h.failed {
 			return nil, true
 		}
-		key = RangeOf(ev.IP)
+		key = RangeOf(h.ip)
 	case model.KindSharedAddress:
 		if h.person == "" {
 			return nil, true
 		}
-		key = ev.IP
+		key = h.ip
 	}
 	if key == "" {
 		return nil, true
 	}
 	s := w.subjects[key]
 	if s == nil {
-		s = &subject{people: map[string]int{}}
+		if n := len(w.free); n > 0 {
+			s, w.free = w.free[n-1], w.free[:n-1]
+		} else {
+			s = &subject{recent: make([]hit, 0, 4)}
+		}
 		w.subjects[key] = s
 	}
 	if !s.newest.IsZero() && h.at.Before(s.newest.Add(-r.Within)) {
@@ -223,7 +306,7 @@ func (w *window) take(ev model.Event) (found []model.Alert, ok bool) {
 	i := sort.Search(len(s.recent), func(i int) bool { return s.recent[i].at.After(h.at) })
 	s.recent = slices.Insert(s.recent, i, h)
 	if r.Kind == model.KindSharedAddress {
-		s.people[h.person]++
+		s.people.add(h.person, 1)
 	}
 	if h.at.After(s.newest) {
 		s.newest = h.at
@@ -235,9 +318,7 @@ func (w *window) take(ev model.Event) (found []model.Alert, ok bool) {
 	j := sort.Search(len(s.recent), func(i int) bool { return !s.recent[i].at.Before(cut) })
 	if r.Kind == model.KindSharedAddress {
 		for _, x := range s.recent[:j] {
-			if s.people[x.person]--; s.people[x.person] <= 0 {
-				delete(s.people, x.person)
-			}
+			s.people.add(x.person, -1)
 		}
 	}
 	s.recent = s.recent[j:]
@@ -271,7 +352,7 @@ func (w *window) crossed(s *subject) bool {
 	case model.KindFailedBurst:
 		return len(s.recent) >= w.rule.Failures
 	case model.KindSharedAddress:
-		return len(s.people) >= w.rule.People
+		return s.people.len() >= w.rule.People
 	}
 	return false
 }
@@ -314,10 +395,14 @@ func (w *window) finding(key string, in *incident) (model.Alert, bool) {
 		FirstSeen: in.from, LastSeen: in.to, Count: 1, Response: r.Response,
 		Incident: &model.Incident{Range: key, Addresses: len(in.addrs), People: len(in.people), Failures: in.failures,
 			From: in.from, To: in.to}}
+	// The lists share the incident's arrays, capped: the incident only
+	// appends past what the finding holds, and an append to the finding
+	// copies. (Copying up to 1,500 items a flush was most of the rules'
+	// bytes.)
 	a.Evidence = in.events
-	a.Evidence.Events = slices.Clone(in.events.Events)
-	a.Evidence.People = slices.Clone(in.events.People)
-	a.Evidence.Addresses = slices.Clone(in.events.Addresses)
+	a.Evidence.Events = slices.Clip(in.events.Events)
+	a.Evidence.People = slices.Clip(in.events.People)
+	a.Evidence.Addresses = slices.Clip(in.events.Addresses)
 	switch r.Kind {
 	case model.KindFailedBurst:
 		a.Title = "Burst of failed sign-ins from " + key
@@ -337,6 +422,12 @@ func (e *Evaluator) Expire() {
 		for key, s := range w.subjects {
 			if s.newest.Before(cut) && (s.inc == nil || s.inc.to.Before(cut.Add(-w.rule.Within))) {
 				delete(w.subjects, key)
+				if len(w.free) < maxFreeSubjects && cap(s.recent) <= 64 {
+					clear(s.recent[:cap(s.recent)]) // let go of what the hits name
+					*s = subject{recent: s.recent[:0], people: s.people}
+					s.people.reset()
+					w.free = append(w.free, s)
+				}
 			}
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/risktop/risktop/model"
 )
@@ -208,18 +209,23 @@ func (s *SQLite) PutAlerts(ctx context.Context, now time.Time, findings []model.
 			return nil, fmt.Errorf("store: put alerts: finding %d has no key or rule", i)
 		}
 	}
+	prepared, err := s.prepared.prepare(ctx, s.write, alertQueries)
+	if err != nil {
+		return nil, fmt.Errorf("store: put alerts: %w", err)
+	}
 	out := make([]model.Alert, 0, len(findings))
 	var wrote map[string]model.Alert // this transaction's writes, for the cache once committed
-	err := s.inTx(ctx, "put alerts", func(tx *sql.Tx) error {
+	err = s.inTx(ctx, "put alerts", func(tx *sql.Tx) error {
 		out = out[:0]
 		wrote = map[string]model.Alert{}
-		st, err := prepareAlertStmts(ctx, tx)
+		st := &alertStmts{tx: tx, prepared: prepared}
 		defer st.close()
+		lives, err := s.liveAlerts(ctx, st, findings)
 		if err != nil {
 			return err
 		}
 		for _, f := range findings {
-			live, err := s.liveAlert(ctx, st, f.Key, wrote)
+			live, err := liveAlert(f.Key, wrote, lives)
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
 				a, err := st.insertAlert(ctx, now, f)
@@ -251,12 +257,17 @@ func (s *SQLite) PutAlerts(ctx context.Context, now time.Time, findings []model.
 			if merge != nil {
 				next = merge(live, f)
 			}
-			a, err := st.updateAlert(ctx, now, live, next)
+			a, changed, err := st.updateAlert(ctx, now, live, next)
 			if err != nil {
 				return err
 			}
-			out = append(out, a)
-			wrote[a.Key] = a
+			if changed {
+				out = append(out, a)
+				wrote[a.Key] = a
+			}
+		}
+		if err := st.saveSeq(ctx); err != nil {
+			return err
 		}
 		for name, value := range cursors {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO cursors (name, value, updated_ms) VALUES (?, ?, ?)
@@ -286,7 +297,11 @@ func (st *alertStmts) resolve(ctx context.Context, now time.Time, a model.Alert,
 	}
 	now = now.UTC().Truncate(time.Millisecond)
 	a.State, a.ResolvedBy, a.ResolvedAt, a.Updated, a.Seq = model.AlertResolved, actor, now, now, seq
-	_, err = st.resolveStmt.ExecContext(ctx, actor, unixMs(now), unixMs(now), seq, a.ID)
+	resolv, err := st.stmt(ctx, &st.resolv, qResolveAlert)
+	if err != nil {
+		return model.Alert{}, err
+	}
+	_, err = resolv.ExecContext(ctx, actor, unixMs(now), unixMs(now), seq, a.ID)
 	return a, err
 }
 
@@ -325,75 +340,234 @@ func (c *alertCache) put(as map[string]model.Alert) {
 	}
 }
 
+// liveAlerts are the live alerts of the findings' keys, by key, in two
+// queries: the stored seq of those the cache holds (an acknowledgement,
+// another process or a prune changes or removes it), then the rows of the
+// rest.
+func (s *SQLite) liveAlerts(ctx context.Context, st *alertStmts, findings []model.Alert) (map[string]model.Alert, error) {
+	out := make(map[string]model.Alert, len(findings))
+	cached := map[int64]model.Alert{}
+	var ids []int64
+	var read []string
+	for _, f := range findings {
+		if _, ok := out[f.Key]; ok {
+			continue
+		}
+		out[f.Key] = model.Alert{} // asked
+		if a, ok := s.alerts.get(f.Key); ok {
+			cached[a.ID] = a
+			ids = append(ids, a.ID)
+		} else {
+			read = append(read, f.Key)
+		}
+	}
+	clear(out)
+	// JSON would make invalid UTF-8 U+FFFD: such keys are read one by one.
+	var odd []string
+	read = slices.DeleteFunc(read, func(k string) bool {
+		if utf8.ValidString(k) {
+			return false
+		}
+		odd = append(odd, k)
+		return true
+	})
+	if len(ids) > 0 {
+		q, err := st.stmt(ctx, &st.seqs, qCachedSeqs)
+		if err != nil {
+			return nil, err
+		}
+		arg, err := json.Marshal(ids)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := q.QueryContext(ctx, string(arg))
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id, seq int64
+			if err := rows.Scan(&id, &seq); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if a := cached[id]; a.Seq == seq {
+				out[a.Key] = a
+				delete(cached, id)
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range cached {
+			read = append(read, a.Key) // changed or gone: read it
+		}
+	}
+	for _, k := range odd {
+		q, err := st.stmt(ctx, &st.findOne, qFindAlert)
+		if err != nil {
+			return nil, err
+		}
+		a, err := scanAlert(q.QueryRowContext(ctx, k))
+		switch {
+		case err == nil:
+			out[k] = a
+		case !errors.Is(err, sql.ErrNoRows):
+			return nil, err
+		}
+	}
+	if len(read) > 0 {
+		q, err := st.stmt(ctx, &st.find, qFindAlerts)
+		if err != nil {
+			return nil, err
+		}
+		arg, err := json.Marshal(read)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := q.QueryContext(ctx, string(arg))
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			a, err := scanAlert(rows)
+			if err != nil {
+				return nil, err
+			}
+			out[a.Key] = a
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // liveAlert is the live alert of key (sql.ErrNoRows when none): from this
-// transaction's writes, or the cache when the stored seq still matches,
-// else read.
-func (s *SQLite) liveAlert(ctx context.Context, st *alertStmts, key string, wrote map[string]model.Alert) (model.Alert, error) {
+// transaction's writes, else as liveAlerts found it.
+func liveAlert(key string, wrote, lives map[string]model.Alert) (model.Alert, error) {
 	if a, ok := wrote[key]; ok {
 		return a, nil
 	}
-	if a, ok := s.alerts.get(key); ok {
-		var seq int64
-		err := st.current.QueryRowContext(ctx, a.ID).Scan(&seq)
-		if err == nil && seq == a.Seq {
-			return a, nil
-		}
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return model.Alert{}, err
-		}
+	if a, ok := lives[key]; ok {
+		return a, nil
 	}
-	return scanAlert(st.find.QueryRowContext(ctx, key))
+	return model.Alert{}, sql.ErrNoRows
 }
 
-// alertStmts are PutAlerts' statements, prepared once a transaction.
-type alertStmts struct {
-	find, current, seq, insert, update, updateKeep, resolveStmt *sql.Stmt
-}
-
-func prepareAlertStmts(ctx context.Context, tx *sql.Tx) (*alertStmts, error) {
-	st := &alertStmts{}
-	for _, p := range []struct {
-		to    **sql.Stmt
-		query string
-	}{
-		{&st.find, `SELECT ` + alertColumns + ` FROM alerts WHERE dedupe = ? AND state != 'resolved'`},
-		{&st.current, `SELECT seq FROM alerts WHERE id = ? AND state != 'resolved'`},
-		{&st.resolveStmt, `UPDATE alerts SET state = 'resolved', resolved_by = ?, resolved_ms = ?, updated_ms = ?, seq = ?
-		WHERE id = ?`},
-		{&st.seq, `UPDATE counters SET n = n + 1 WHERE name = 'alert_seq' RETURNING n`},
-		{&st.insert, `INSERT INTO alerts
+// PutAlerts' queries.
+const (
+	qFindAlert    = `SELECT ` + alertColumns + ` FROM alerts WHERE dedupe = ? AND state != 'resolved'`
+	qFindAlerts   = `SELECT ` + alertColumns + ` FROM alerts WHERE state != 'resolved' AND dedupe IN (SELECT value FROM json_each(?))`
+	qCachedSeqs   = `SELECT a.id, a.seq FROM json_each(?) j JOIN alerts a ON a.id = j.value WHERE a.state != 'resolved'`
+	qResolveAlert = `UPDATE alerts SET state = 'resolved', resolved_by = ?, resolved_ms = ?, updated_ms = ?, seq = ?
+		WHERE id = ?`
+	qInsertAlert = `INSERT INTO alerts
 		(rule, kind, severity, state, dedupe, title, subject, first_ms, last_ms, count, evidence,
 		 events_total, people_total, addresses_total, incident, response,
 		 backfilled, acked_by, acked_ms, resolved_by, resolved_ms, created_ms, updated_ms, seq)
-		VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, '', 0, ?, ?, ?) RETURNING id`},
-		{&st.update, `UPDATE alerts SET rule = ?, kind = ?, severity = ?, title = ?, subject = ?,
-		first_ms = ?, last_ms = ?, count = ?, events_total = ?, people_total = ?, addresses_total = ?,
-		incident = ?, response = ?, backfilled = ?, updated_ms = ?, seq = ?, evidence = ? WHERE id = ?`},
-		// The same, leaving the evidence's lists as they are.
-		{&st.updateKeep, `UPDATE alerts SET rule = ?, kind = ?, severity = ?, title = ?, subject = ?,
-		first_ms = ?, last_ms = ?, count = ?, events_total = ?, people_total = ?, addresses_total = ?,
-		incident = ?, response = ?, backfilled = ?, updated_ms = ?, seq = ? WHERE id = ?`},
-	} {
-		var err error
-		if *p.to, err = tx.PrepareContext(ctx, p.query); err != nil {
-			return st, err
+		VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, '', 0, ?, ?, ?) RETURNING id`
+)
+
+var alertQueries = []string{qFindAlert, qFindAlerts, qCachedSeqs, qResolveAlert, qInsertAlert,
+	updateAll + updateRest + updateLists + updateWhere, updateAll + updateRest + updateWhere,
+	updateTouch + updateRest + updateLists + updateWhere, updateTouch + updateRest + updateWhere}
+
+// writeStmts are statements prepared once on the writer and lent to each
+// transaction (Tx.StmtContext reuses a statement already prepared on its
+// connection): preparing them in every PutAlerts was about a tenth of a
+// poll's store work. They are prepared before a transaction, which holds
+// the writer's only connection.
+type writeStmts struct {
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+// prepare returns the statements of queries, preparing those not yet.
+func (w *writeStmts) prepare(ctx context.Context, db *sql.DB, queries []string) (map[string]*sql.Stmt, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.m == nil {
+		w.m = map[string]*sql.Stmt{}
+	}
+	for _, q := range queries {
+		if w.m[q] != nil {
+			continue
+		}
+		p, err := db.PrepareContext(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		w.m[q] = p
+	}
+	return w.m, nil
+}
+
+func (w *writeStmts) close() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, p := range w.m {
+		p.Close()
+	}
+	w.m = nil
+}
+
+// alertStmts are PutAlerts' statements, each prepared once a transaction
+// when first used, and its change sequence, read once and stored once.
+type alertStmts struct {
+	tx                                                         *sql.Tx
+	prepared                                                   map[string]*sql.Stmt
+	find, insert, update, updateKeep, touch, touchKeep, resolv *sql.Stmt
+	seqs, findOne                                              *sql.Stmt
+	seq, seqRead                                               int64 // seqRead: as stored; 0 until read
+}
+
+// stmt is query's statement in this transaction: the writer's, prepared
+// once (see writeStmts), or prepared now.
+func (st *alertStmts) stmt(ctx context.Context, p **sql.Stmt, query string) (*sql.Stmt, error) {
+	if *p == nil {
+		if parent := st.prepared[query]; parent != nil {
+			*p = st.tx.StmtContext(ctx, parent)
+		} else {
+			var err error
+			if *p, err = st.tx.PrepareContext(ctx, query); err != nil {
+				return nil, err
+			}
 		}
 	}
-	return st, nil
+	return *p, nil
 }
 
 func (st *alertStmts) close() {
-	for _, s := range []*sql.Stmt{st.find, st.current, st.seq, st.insert, st.update, st.updateKeep, st.resolveStmt} {
+	for _, s := range []*sql.Stmt{st.find, st.insert, st.update, st.updateKeep, st.touch, st.touchKeep, st.resolv, st.seqs, st.findOne} {
 		if s != nil {
 			s.Close()
 		}
 	}
 }
 
+// nextSeq takes the next change sequence number (the writer holds the
+// lock from BEGIN, so no one else takes one meanwhile).
 func (st *alertStmts) nextSeq(ctx context.Context) (int64, error) {
-	var n int64
-	err := st.seq.QueryRowContext(ctx).Scan(&n)
-	return n, err
+	if st.seqRead == 0 {
+		if err := st.tx.QueryRowContext(ctx, `SELECT n FROM counters WHERE name = 'alert_seq'`).Scan(&st.seq); err != nil {
+			return 0, err
+		}
+		st.seqRead = st.seq + 1 // never 0
+	}
+	st.seq++
+	return st.seq, nil
+}
+
+// saveSeq stores the numbers taken.
+func (st *alertStmts) saveSeq(ctx context.Context) error {
+	if st.seqRead == 0 || st.seq == st.seqRead-1 {
+		return nil
+	}
+	_, err := st.tx.ExecContext(ctx, `UPDATE counters SET n = ? WHERE name = 'alert_seq'`, st.seq)
+	return err
 }
 
 func (st *alertStmts) insertAlert(ctx context.Context, now time.Time, f model.Alert) (model.Alert, error) {
@@ -411,49 +585,129 @@ func (st *alertStmts) insertAlert(ctx context.Context, now time.Time, f model.Al
 	}
 	a := f
 	a.State = model.AlertOpen
+	a.FirstSeen, a.LastSeen = msTime(a.FirstSeen), msTime(a.LastSeen) // as stored
+	if a.Incident != nil {
+		in := *a.Incident
+		in.From, in.To = msTime(in.From), msTime(in.To)
+		a.Incident = &in
+	}
 	a.AckedBy, a.AckedAt, a.ResolvedBy, a.ResolvedAt = "", time.Time{}, "", time.Time{}
 	a.Created, a.Updated, a.Seq = now.UTC().Truncate(time.Millisecond), now.UTC().Truncate(time.Millisecond), seq
 	if a.Count <= 0 {
 		a.Count = 1
 	}
-	err = st.insert.QueryRowContext(ctx, a.Rule, string(a.Kind), int(a.Severity), a.Key, a.Title, a.Subject,
+	insert, err := st.stmt(ctx, &st.insert, qInsertAlert)
+	if err != nil {
+		return model.Alert{}, err
+	}
+	err = insert.QueryRowContext(ctx, a.Rule, string(a.Kind), int(a.Severity), a.Key, a.Title, a.Subject,
 		unixMs(a.FirstSeen), unixMs(a.LastSeen), a.Count, ev, a.Evidence.EventsTotal, a.Evidence.PeopleTotal,
 		a.Evidence.AddressesTotal, inc, a.Response.String(), a.Backfilled, unixMs(now), unixMs(now), seq).Scan(&a.ID)
 	return a, err
 }
 
-func (st *alertStmts) updateAlert(ctx context.Context, now time.Time, live, next model.Alert) (model.Alert, error) {
-	seq, err := st.nextSeq(ctx)
-	if err != nil {
-		return model.Alert{}, err
-	}
-	inc, err := encodeIncident(next.Incident)
-	if err != nil {
-		return model.Alert{}, err
-	}
-	a := next
+// The alert updates: every column a finding sets, or (touch) only those
+// a finding of the same occurrence moves; each with or without the
+// evidence's lists.
+const (
+	updateAll = `UPDATE alerts SET rule = ?, kind = ?, severity = ?, title = ?, subject = ?, first_ms = ?,
+		incident = ?, response = ?, backfilled = ?, `
+	updateTouch = `UPDATE alerts SET `
+	updateRest  = `last_ms = ?, count = ?, events_total = ?, people_total = ?, addresses_total = ?, updated_ms = ?, seq = ?`
+	updateLists = `, evidence = ?`
+	updateWhere = ` WHERE id = ?`
+)
+
+// updateAlert writes next over live, unless it changes nothing the
+// operator sees (changed false: no write, no sequence number).
+func (st *alertStmts) updateAlert(ctx context.Context, now time.Time, live, next model.Alert) (a model.Alert, changed bool, err error) {
+	a = next
 	a.ID, a.Key, a.State = live.ID, live.Key, live.State
 	a.AckedBy, a.AckedAt, a.ResolvedBy, a.ResolvedAt = live.AckedBy, live.AckedAt, live.ResolvedBy, live.ResolvedAt
-	a.Created, a.Updated, a.Seq = live.Created, now.UTC().Truncate(time.Millisecond), seq
+	a.Created, a.Updated, a.Seq = live.Created, live.Updated, live.Seq
 	if a.Count <= 0 {
 		a.Count = live.Count
 	}
-	args := []any{a.Rule, string(a.Kind), int(a.Severity), a.Title, a.Subject, unixMs(a.FirstSeen), unixMs(a.LastSeen),
-		a.Count, a.Evidence.EventsTotal, a.Evidence.PeopleTotal, a.Evidence.AddressesTotal, inc, a.Response.String(),
-		a.Backfilled, unixMs(now), seq}
-	if sameLists(live.Evidence, a.Evidence) {
+	// Times are stored to the millisecond.
+	a.FirstSeen, a.LastSeen = msTime(a.FirstSeen), msTime(a.LastSeen)
+	if a.Incident != nil {
+		in := *a.Incident
+		in.From, in.To = msTime(in.From), msTime(in.To)
+		a.Incident = &in
+	}
+	keepLists := sameLists(live.Evidence, a.Evidence)
+	same := sameHead(live, a)
+	if same && keepLists && a.LastSeen.Equal(live.LastSeen) && a.Count == live.Count &&
+		a.Evidence.EventsTotal == live.Evidence.EventsTotal && a.Evidence.PeopleTotal == live.Evidence.PeopleTotal &&
+		a.Evidence.AddressesTotal == live.Evidence.AddressesTotal {
+		return live, false, nil
+	}
+	seq, err := st.nextSeq(ctx)
+	if err != nil {
+		return model.Alert{}, false, err
+	}
+	a.Updated, a.Seq = now.UTC().Truncate(time.Millisecond), seq
+	var (
+		args  []any
+		query string
+		p     **sql.Stmt
+	)
+	if same {
+		query, p = updateTouch, &st.touch
+	} else {
+		inc, err := encodeIncident(a.Incident)
+		if err != nil {
+			return model.Alert{}, false, err
+		}
+		args = []any{a.Rule, string(a.Kind), int(a.Severity), a.Title, a.Subject, unixMs(a.FirstSeen), inc,
+			a.Response.String(), a.Backfilled}
+		query, p = updateAll, &st.update
+	}
+	args = append(args, unixMs(a.LastSeen), a.Count, a.Evidence.EventsTotal, a.Evidence.PeopleTotal,
+		a.Evidence.AddressesTotal, unixMs(now), seq)
+	query += updateRest
+	if keepLists {
 		// Lists that stopped growing (they hold 500 at most) are not
 		// written again.
-		_, err = st.updateKeep.ExecContext(ctx, append(args, a.ID)...)
-		return a, err
+		if same {
+			p = &st.touchKeep
+		} else {
+			p = &st.updateKeep
+		}
+	} else {
+		ev, err := encodeEvidence(a.Evidence)
+		if err != nil {
+			return model.Alert{}, false, err
+		}
+		query += updateLists
+		args = append(args, ev)
 	}
-	ev, err := encodeEvidence(a.Evidence)
+	stmt, err := st.stmt(ctx, p, query+updateWhere)
 	if err != nil {
-		return model.Alert{}, err
+		return model.Alert{}, false, err
 	}
-	_, err = st.update.ExecContext(ctx, append(args, ev, a.ID)...)
-	return a, err
+	_, err = stmt.ExecContext(ctx, append(args, a.ID)...)
+	return a, true, err
 }
+
+// sameHead reports whether an update leaves the columns that name and
+// describe an alert (all but its times, count and evidence) as stored.
+func sameHead(live, a model.Alert) bool {
+	return live.Rule == a.Rule && live.Kind == a.Kind && live.Severity == a.Severity && live.Title == a.Title &&
+		live.Subject == a.Subject && live.FirstSeen.Equal(a.FirstSeen) && live.Response == a.Response &&
+		live.Backfilled == a.Backfilled && sameIncident(live.Incident, a.Incident)
+}
+
+func sameIncident(a, b *model.Incident) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Range == b.Range && a.Addresses == b.Addresses && a.People == b.People && a.Failures == b.Failures &&
+		a.From.Equal(b.From) && a.To.Equal(b.To)
+}
+
+// msTime is t as stored (unixMs, timeOfMs).
+func msTime(t time.Time) time.Time { return timeOfMs(unixMs(t)) }
 
 // sameLists reports whether two evidences hold the same lists (totals
 // aside).

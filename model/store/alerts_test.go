@@ -89,7 +89,8 @@ func TestPutAlertsDedupesAndSequences(t *testing.T) {
 	}
 	// Another key is another alert in the same transaction.
 	other := burstFinding("198.51.100.0/24", 25, t0, t0)
-	got, err = s.PutAlerts(ctx, t0.Add(31*time.Minute), []model.Alert{other, first}, nil, nil)
+	grown := burstFinding("203.0.113.0/24", 21, t0, t0.Add(2*time.Minute))
+	got, err = s.PutAlerts(ctx, t0.Add(31*time.Minute), []model.Alert{other, grown}, nil, nil)
 	must(t, err)
 	if got[0].Seq != 7 || got[1].Seq != 8 || got[0].ID == got[1].ID {
 		t.Fatalf("two findings: %+v", got)
@@ -358,6 +359,7 @@ func TestPutAlertsKeepsListsAndSeesOtherWriters(t *testing.T) {
 	_, err = other.SetAlertState(ctx, a.ID, model.AlertAcknowledged, "bob", fixtureNow)
 	must(t, err)
 	merged := 0
+	f.Evidence.EventsTotal = 901 // a change: an unchanged alert is not written
 	got, err = s.PutAlerts(ctx, fixtureNow, []model.Alert{f}, func(live, f model.Alert) model.Alert {
 		merged++
 		if live.State != model.AlertAcknowledged || live.AckedBy != "bob" {
@@ -401,5 +403,78 @@ func TestPutAlertsHistoryDoesNotAbsorbNews(t *testing.T) {
 	must(t, err)
 	if len(got) != 1 || got[0].ID != live.ID || got[0].State != model.AlertOpen {
 		t.Fatalf("history onto news: %+v", got)
+	}
+}
+
+// An update that changes nothing the operator sees is not written and
+// takes no sequence number; one that moves only the times, count or
+// evidence writes those, and one that changes the rest writes it all:
+// each stored as returned.
+func TestPutAlertsWritesOnlyChanges(t *testing.T) {
+	s := openMem(t)
+	ctx := context.Background()
+	t0 := fixtureNow.Add(123456) // below the millisecond: stored without it
+	f := burstFinding("203.0.113.0/24", 20, t0, t0.Add(time.Minute))
+	put := func(at time.Time, f model.Alert) []model.Alert {
+		t.Helper()
+		got, err := s.PutAlerts(ctx, at, []model.Alert{f}, nil, nil)
+		must(t, err)
+		for _, a := range got {
+			stored, err := s.Alert(ctx, a.ID)
+			must(t, err)
+			if !reflect.DeepEqual(stored, a) {
+				t.Fatalf("stored %+v\nreturned %+v", stored, a)
+			}
+		}
+		return got
+	}
+	a := put(t0, f)[0]
+	if got := put(t0.Add(time.Minute), f); len(got) != 0 {
+		t.Fatalf("the same finding again was written: %+v", got)
+	}
+	if n, _ := s.AlertSeq(ctx); n != a.Seq {
+		t.Fatalf("alert seq %d after an unchanged finding, want %d", n, a.Seq)
+	}
+	// Only the end and the count move (the lists stay): the short update.
+	f.LastSeen, f.Count = t0.Add(2*time.Minute), 2
+	b := put(t0.Add(2*time.Minute), f)
+	if len(b) != 1 || b[0].Seq != a.Seq+1 || b[0].Count != 2 || !b[0].Updated.Equal(fixtureNow.Add(2*time.Minute)) {
+		t.Fatalf("count update %+v", b)
+	}
+	// The evidence grows.
+	f.Evidence.AddEvent(model.EventRef{Vendor: "onelogin", ID: "late"})
+	if c := put(t0.Add(3*time.Minute), f); len(c) != 1 || c[0].Evidence.EventsTotal != 21 {
+		t.Fatalf("evidence update %+v", c)
+	}
+	// The incident and severity change: everything is written.
+	f.Severity, f.Incident.Failures = model.LevelCritical, 99
+	if d := put(t0.Add(4*time.Minute), f); len(d) != 1 || d[0].Severity != model.LevelCritical || d[0].Incident.Failures != 99 {
+		t.Fatalf("full update %+v", d)
+	}
+	// Repeated: nothing again.
+	if got := put(t0.Add(5*time.Minute), f); len(got) != 0 {
+		t.Fatalf("unchanged again: %+v", got)
+	}
+}
+
+// The live alerts of a batch's keys are read together; a key that is not
+// valid UTF-8 (which a batched read would spell otherwise) is still
+// found, and updated rather than inserted twice.
+func TestPutAlertsFindsEveryKeyAfterARestart(t *testing.T) {
+	s, path := openFile(t)
+	ctx := context.Background()
+	odd := burstFinding("203.0.113.0/24", 3, fixtureNow, fixtureNow)
+	odd.Key = "burst:\xff203.0.113.0/24"
+	plain := burstFinding("198.51.100.0/24", 3, fixtureNow, fixtureNow)
+	first, err := s.PutAlerts(ctx, fixtureNow, []model.Alert{odd, plain}, nil, nil)
+	must(t, err)
+	other, err := Open(path, Options{}) // no cache: it reads every key
+	must(t, err)
+	defer other.Close()
+	odd.Count, plain.Count = 2, 2
+	got, err := other.PutAlerts(ctx, fixtureNow, []model.Alert{odd, plain}, nil, nil)
+	must(t, err)
+	if len(got) != 2 || got[0].ID != first[0].ID || got[1].ID != first[1].ID || got[0].Count != 2 {
+		t.Fatalf("after a restart: %+v\nfirst %+v", got, first)
 	}
 }

@@ -132,6 +132,8 @@ func (s *SQLite) PutEvents(ctx context.Context, events []model.Event) (int, erro
 	}
 	inserted := 0
 	var added []eventRow // for the rollups (changes.go)
+	var firstFeed int64  // added[i] is feed number firstFeed+i
+
 	newUIDs := map[identity]int64{}
 	err := s.inTx(ctx, "put events", func(tx *sql.Tx) error {
 		clear(newUIDs)
@@ -159,7 +161,7 @@ func (s *SQLite) PutEvents(ctx context.Context, events []model.Event) (int, erro
 			return err
 		}
 		defer ins.Close()
-		added = added[:0]
+		added, firstFeed = added[:0], feed+1
 		for i, r := range rows {
 			e := r.e
 			n, err := insertEvent(ctx, ins, r, resolved[i], feed+1)
@@ -182,7 +184,21 @@ func (s *SQLite) PutEvents(ctx context.Context, events []model.Event) (int, erro
 		return 0, err
 	}
 	s.uids.add(newUIDs)
+	s.feedTail.add(feedEventsOf(added, firstFeed))
 	return inserted, nil
+}
+
+// feedEventsOf is rows as the feed reads them back (queryFeed): the
+// stored millisecond and address, and only the columns it selects.
+func feedEventsOf(rows []eventRow, firstFeed int64) []FeedEvent {
+	out := make([]FeedEvent, len(rows))
+	for i, r := range rows {
+		e := r.e
+		out[i] = FeedEvent{Feed: firstFeed + int64(i), Event: model.Event{Vendor: e.Vendor, ID: e.ID,
+			Time: time.UnixMilli(r.ms).UTC(), TypeName: e.TypeName, UserID: e.UserID, UserName: e.UserName,
+			UserKey: e.UserKey, IP: r.ip, Score: e.Score}}
+	}
+	return out
 }
 
 // insertEvent inserts one row, moving to the next tiebreak when another

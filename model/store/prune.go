@@ -23,6 +23,11 @@ const defaultPruneBatch = 5000
 func (s *SQLite) Prune(ctx context.Context, before time.Time) (PruneStats, error) {
 	var st PruneStats
 	var health int // health changes (issue 16), not reported
+	defer func() {
+		if st.Events > 0 {
+			s.feedTail.reset() // it may hold what went
+		}
+	}()
 	ms := unixMs(before)
 	steps := []struct {
 		op, query string

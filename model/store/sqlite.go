@@ -66,7 +66,9 @@ type SQLite struct {
 	session   string
 	uids      uidCache
 	feedUsers feedUsers  // the detection feed's users, by uid (feed.go)
+	feedTail  feedTail   // the events PutEvents inserted last (feed.go)
 	alerts    alertCache // the live alerts last written (alerts.go)
+	prepared  writeStmts // statements prepared once on the writer (alerts.go)
 	// checkpointer copies the WAL into the database file in the
 	// background (see checkpointLoop); nil in memory.
 	checkpointer *sql.DB
@@ -254,6 +256,7 @@ func (s *SQLite) close() error {
 	if s.read != s.write {
 		errs = append(errs, s.read.Close())
 	}
+	s.prepared.close()
 	errs = append(errs, s.write.Close())
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("store: close: %w", err)

@@ -111,7 +111,7 @@ type Result struct {
 }
 
 // Once evaluates everything stored since the last call (on the first,
-// after rebuilding the windows), in batches, until it has caught up.
+// after rebuilding the windows), in batches, until a batch comes short.
 func (e *Engine) Once(ctx context.Context) (Result, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -152,6 +152,11 @@ func (e *Engine) Once(ctx context.Context) (Result, error) {
 				seq = max(seq, a.Seq)
 			}
 			e.o.Hub.Publish(hub.AlertsChanged{Seq: seq})
+		}
+		if len(evs) < e.o.Batch && len(chs) < e.o.Batch {
+			// Short reads were the heads: asking again would cost two
+			// queries a poll to learn nothing (what came since wakes Run).
+			return res, nil
 		}
 	}
 }

@@ -122,7 +122,7 @@ func TestGoldenOverviewCursor(t *testing.T) {
 		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
 			f := newFlow(t, 400)
 			f.tm.Send(tea.WindowSizeMsg{Width: sz.w, Height: sz.h})
-			f.see("Riskiest addresses", "198.51.100.132")
+			f.see("Riskiest addresses", "198.51.100.132", "No changes in the last 24h") // every read in
 			f.keys("l", "j")
 			a := f.final()
 			golden.RequireEqual(t, []byte(a.View()))

@@ -6,6 +6,7 @@ package overview
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -170,9 +171,12 @@ func (o *Screen) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		o.loading = false
-		if msg.err != nil {
+		switch {
+		case errors.Is(msg.err, context.Canceled):
+			// The dashboard is quitting: its last frame keeps what it showed.
+		case msg.err != nil:
 			o.err = msg.err.Error()
-		} else {
+		default:
 			o.ips, o.rate, o.rateTo, o.loaded, o.err = msg.ips, msg.rate, msg.to, true, ""
 		}
 		o.cacheKey = ""

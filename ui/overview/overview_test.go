@@ -1,10 +1,15 @@
 package overview
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/risktop/risktop/ui/uictx"
 )
 
 // TestScaleKeepsSmallBucketsReadable: when one bucket dwarfs another the
@@ -73,5 +78,20 @@ func TestChangesRowsFit(t *testing.T) {
 	}
 	if n := changesRows(44, 2); n != 2 {
 		t.Fatalf("two changes: %d", n)
+	}
+}
+
+// A read cancelled because the dashboard quits leaves the screen as it
+// was: no "context canceled" in its last frame; another error shows.
+func TestCancelledReadsSayNothing(t *testing.T) {
+	o := New(&uictx.Context{})
+	o.Update(loaded{gen: o.queryGen, err: fmt.Errorf("store: top IPs: %w", context.Canceled)})
+	o.onTrend(trendLoaded{gen: o.trGen, err: context.Canceled})
+	if o.err != "" || o.trErr != "" {
+		t.Fatalf("a cancelled read shows %q / %q", o.err, o.trErr)
+	}
+	o.Update(loaded{gen: o.queryGen, err: errors.New("store: top IPs: disk I/O error")})
+	if o.err == "" {
+		t.Fatal("a failed read shows nothing")
 	}
 }

@@ -2,6 +2,7 @@ package overview
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -65,6 +66,9 @@ func (o *Screen) trendCmd() tea.Cmd {
 func (o *Screen) onTrend(msg trendLoaded) {
 	if msg.gen != o.trGen {
 		return
+	}
+	if errors.Is(msg.err, context.Canceled) {
+		return // the dashboard is quitting: its last frame keeps what it showed
 	}
 	if msg.err != nil {
 		o.trErr = msg.err.Error()

@@ -170,21 +170,9 @@ func (s *SQLite) ClaimDeliveries(ctx context.Context, channel string, now time.T
 		if out, err = scanDeliveries(rows); err != nil {
 			return err
 		}
-		// As ClaimDue does, a gone process's record goes once nothing it
-		// claimed is left sending, here or in the push outbox (a process
-		// that only notifies has no ClaimDue to do it).
-		dead, err := s.goneSessions(ctx, tx)
-		if err != nil || len(dead) == 0 {
-			return err
-		}
-		args = make([]any, len(dead))
-		for i, d := range dead {
-			args[i] = d
-		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE session IN `+inList(len(dead))+`
-			AND NOT EXISTS (SELECT 1 FROM deliveries WHERE state = 'sending' AND claim_session = sessions.session)
-			AND NOT EXISTS (SELECT 1 FROM outbox WHERE state = 'sending' AND claim_session = sessions.session)`, args...)
-		return err
+		// As ClaimDue does (a process that only notifies has no ClaimDue
+		// to do it).
+		return s.forgetGoneSessions(ctx, tx)
 	})
 	if err != nil {
 		return nil, err

@@ -275,19 +275,9 @@ func (s *SQLite) ClaimDue(ctx context.Context, now time.Time, limit int) ([]mode
 		if out, err = scanOutbox(rows); err != nil {
 			return err
 		}
-		// A gone process's record goes once nothing it claimed is left
-		// sending (beyond limit, some may be: it is still gone next time).
-		dead, err := s.goneSessions(ctx, tx)
-		if err != nil || len(dead) == 0 {
-			return err
-		}
-		args = make([]any, len(dead))
-		for i, d := range dead {
-			args[i] = d
-		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE session IN `+inList(len(dead))+`
-			AND NOT EXISTS (SELECT 1 FROM outbox WHERE state = 'sending' AND claim_session = sessions.session)`, args...)
-		return err
+		// Beyond limit, some of a gone process's items may be left
+		// sending: its record stays until they are not.
+		return s.forgetGoneSessions(ctx, tx)
 	})
 	if err != nil {
 		return nil, err

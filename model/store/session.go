@@ -126,3 +126,21 @@ func (s *SQLite) recordSession(ctx context.Context, tx *sql.Tx) error {
 		s.session, me.pid, me.host, me.started)
 	return err
 }
+
+// forgetGoneSessions drops the records of gone processes once nothing
+// they claimed is left sending, in the push outbox or the deliveries:
+// both claimers (ClaimDue, ClaimDeliveries) call it.
+func (s *SQLite) forgetGoneSessions(ctx context.Context, tx *sql.Tx) error {
+	dead, err := s.goneSessions(ctx, tx)
+	if err != nil || len(dead) == 0 {
+		return err
+	}
+	args := make([]any, len(dead))
+	for i, d := range dead {
+		args[i] = d
+	}
+	_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE session IN `+inList(len(dead))+`
+		AND NOT EXISTS (SELECT 1 FROM deliveries WHERE state = 'sending' AND claim_session = sessions.session)
+		AND NOT EXISTS (SELECT 1 FROM outbox WHERE state = 'sending' AND claim_session = sessions.session)`, args...)
+	return err
+}

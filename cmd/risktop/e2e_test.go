@@ -233,7 +233,9 @@ func testHostileDemoInTerminal(t *testing.T, bin string) {
 		switch {
 		case len(lines) != height:
 			return fmt.Sprintf("%d lines", len(lines))
-		case !strings.HasPrefix(lines[0], "risktop · "+demoTitle):
+		case !strings.HasPrefix(lines[0], "risktop · demo"):
+			// Not the whole title: once the back-fill raises alerts, the
+			// header's badge takes room and the title ends in "…".
 			return "the header is not on the first line"
 		case !strings.Contains(lines[1]+lines[2], "1 Overview  2 Events  3 Users"):
 			return "the tabs are not under the header" // a back-fill line may come between

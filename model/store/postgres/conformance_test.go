@@ -1,0 +1,44 @@
+package postgres_test
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/risktop/risktop/model/store"
+	"github.com/risktop/risktop/model/store/pgtest"
+	"github.com/risktop/risktop/model/store/postgres"
+	"github.com/risktop/risktop/model/store/storetest"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// openDB opens a store on a fresh database of the shared test server.
+func openDB(t *testing.T) (*postgres.Store, string) {
+	t.Helper()
+	url := pgtest.NewDatabase(t)
+	st, err := postgres.Open(context.Background(), url, postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st, url
+}
+
+// TestConformance runs the store conformance suite on PostgreSQL.
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Fixture {
+		st, url := openDB(t)
+		var cur store.Store = st
+		return storetest.Fixture{Store: st, Reopen: func(t *testing.T) store.Store {
+			cur.Close()
+			next, err := postgres.Open(context.Background(), url, postgres.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { next.Close() })
+			cur = next
+			return next
+		}}
+	})
+}

@@ -1,0 +1,4 @@
+package storetest
+
+// alertsCases are the alerts area's cases.
+var alertsCases = []Case{}

@@ -1,0 +1,4 @@
+package storetest
+
+// eventsCases are the events area's cases.
+var eventsCases = []Case{}

@@ -1,0 +1,4 @@
+package storetest
+
+// outboxCases are the outbox area's cases.
+var outboxCases = []Case{}

@@ -1,0 +1,4 @@
+package storetest
+
+// peopleCases are the people area's cases.
+var peopleCases = []Case{}

@@ -25,6 +25,6 @@ func TestConformance(t *testing.T) {
 			st.Close()
 			st = open(t)
 			return st
-		}}
+		}, Second: open}
 	})
 }

@@ -29,16 +29,19 @@ func openDB(t *testing.T) (*postgres.Store, string) {
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Fixture {
 		st, url := openDB(t)
-		var cur store.Store = st
-		return storetest.Fixture{Store: st, Reopen: func(t *testing.T) store.Store {
-			cur.Close()
+		open := func(t *testing.T) store.Store {
 			next, err := postgres.Open(context.Background(), url, postgres.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { next.Close() })
-			cur = next
 			return next
-		}}
+		}
+		var cur store.Store = st
+		return storetest.Fixture{Store: st, Reopen: func(t *testing.T) store.Store {
+			cur.Close()
+			cur = open(t)
+			return cur
+		}, Second: open}
 	})
 }

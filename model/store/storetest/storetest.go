@@ -16,6 +16,9 @@ type Fixture struct {
 	// Reopen closes the store and opens the same data again, as a
 	// restarted process would.
 	Reopen func(t *testing.T) store.Store
+	// Second opens another store on the same data, as a second process
+	// would (closed when the test ends).
+	Second func(t *testing.T) store.Store
 }
 
 // Opener makes a fresh Fixture for a test; the opener closes what it

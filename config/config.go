@@ -33,7 +33,8 @@ type Config struct {
 	Path      string        // the file it was read from
 	Refresh   time.Duration // default poll interval
 	ReadOnly  bool          // actions need false here or --write
-	StorePath string        // the SQLite database
+	StorePath string        // the SQLite database; "" when StoreURL is set
+	StoreURL  string        // a PostgreSQL database (postgres://…), shared by a team's instances
 	Retention time.Duration // events older than this are pruned
 	AuditLog  string        // JSON-lines copy of the audit log; "" for none
 	ExportDir string        // where the dashboard writes CSV/JSON exports (resolved)
@@ -76,7 +77,7 @@ func (c *Config) String() string {
 		mode = "read-write"
 	}
 	head := fmt.Sprintf("refresh %s, %s, store %s, retention %s",
-		FormatDuration(c.Refresh), mode, c.StorePath, FormatDuration(c.Retention))
+		FormatDuration(c.Refresh), mode, c.StoreName(), FormatDuration(c.Retention))
 	if c.AuditLog != "" {
 		head += ", audit log " + c.AuditLog
 	}

@@ -224,7 +224,7 @@ func (d *decoder) config(root *yaml.Node) *Config {
 			}
 		}
 	}
-	cfg.StorePath = d.storePath(top)
+	cfg.StorePath, cfg.StoreURL = d.store(top)
 	cfg.AuditLog, _ = d.optionalPath(top, "audit_log")
 	cfg.ExportDir = d.exportDir(top)
 	cfg.Retention = DefaultRetention
@@ -319,21 +319,50 @@ func (d *decoder) serve(top map[string]entry) Serve {
 	return out
 }
 
-func (d *decoder) storePath(top map[string]entry) string {
+// store reads store: a SQLite file's path, or a PostgreSQL URL for a
+// team's instances to share. $RISKTOP_STORE, when set, stands in for it
+// (a URL with a password stays out of the file).
+func (d *decoder) store(top map[string]entry) (path, url string) {
+	if v := d.env.getenv(StoreEnv); v != "" {
+		if IsStoreURL(v) {
+			if err := checkStoreURL(v, "the value of $"+StoreEnv); err != nil {
+				d.add(nil, "store", "%v", err)
+				return "", ""
+			}
+			return "", v
+		}
+		p, err := expandHome(v, d.env.getenv)
+		if err != nil {
+			d.add(nil, "store", "$%s: %v", StoreEnv, err)
+			return "", ""
+		}
+		if !filepath.IsAbs(p) {
+			d.add(nil, "store", "$%s must be an absolute path or a postgres:// URL", StoreEnv)
+			return "", ""
+		}
+		return p, ""
+	}
 	if e, ok := top["store"]; ok {
 		p, ok := d.scalar("store", e, "")
 		if !ok {
-			return ""
+			return "", ""
+		}
+		if IsStoreURL(p) {
+			if err := checkStoreURL(p, d.val("store", RedactURL(p))); err != nil {
+				d.add(e.val, "store", "%v", err)
+				return "", ""
+			}
+			return "", p
 		}
 		if p != "" {
-			return d.localPath("store", e.val, p)
+			return d.localPath("store", e.val, p), ""
 		}
 	}
 	p, err := DefaultStorePath(d.env.getenv)
 	if err != nil {
 		d.add(nil, "store", "no store path given and %v, or set store: /path/to/risktop.db", err)
 	}
-	return p
+	return p, ""
 }
 
 // optionalPath reads a path that may be left out or empty (""); ok is

@@ -19,7 +19,6 @@ import (
 	"github.com/risktop/risktop/cmd/risktop/app"
 	"github.com/risktop/risktop/config"
 	"github.com/risktop/risktop/model/hub"
-	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/httpx"
 	"github.com/risktop/risktop/sources/vendors"
@@ -74,7 +73,7 @@ func runDashboard(ctx context.Context, args []string, out, errOut io.Writer) err
 	log.Info("risktop starting", "command", "dashboard", "version", version(), "config", cfg.Path, "write", o.write)
 	log.Info("config", "summary", cfg.String())
 
-	st, err := store.Open(cfg.StorePath, store.Options{})
+	st, err := app.OpenStore(context.Background(), cfg, false)
 	if err != nil {
 		log.Error("store", "err", err)
 		return fmt.Errorf("%w (the store: key in %s)", err, cfg.Path)

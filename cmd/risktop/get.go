@@ -333,7 +333,7 @@ func csvSafe(s string) string {
 // machine formats still print an empty result.
 func emptyStore(out, errOut io.Writer, o getOptions, cfg *config.Config, what string) error {
 	fmt.Fprintf(errOut, "risktop: no %s stored yet in %s: the pollers fill the store while the dashboard runs "+
-		"(run risktop, or risktop sync for one pass without a dashboard; risktop check tests the sources)\n", what, cfg.StorePath)
+		"(run risktop, or risktop sync for one pass without a dashboard; risktop check tests the sources)\n", what, cfg.StoreName())
 	var t table
 	switch what {
 	case "scores":

@@ -1,14 +1,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net/http"
-	"os"
 
 	"github.com/risktop/risktop/cmd/risktop/app"
 	"github.com/risktop/risktop/config"
@@ -57,19 +56,12 @@ func failf(errOut io.Writer, code int, format string, args ...any) error {
 }
 
 // errNoStore says the store file does not exist yet.
-var errNoStore = errors.New("no store yet")
+var errNoStore = app.ErrNoStore
 
 // openExistingStore opens the config's store for reading without creating
 // it: a missing file means nothing was ever polled.
-func openExistingStore(cfg *config.Config) (*store.SQLite, error) {
-	if _, err := os.Stat(cfg.StorePath); errors.Is(err, fs.ErrNotExist) {
-		return nil, errNoStore
-	}
-	st, err := store.Open(cfg.StorePath, store.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("%w (the store: key in %s)", err, cfg.Path)
-	}
-	return st, nil
+func openExistingStore(cfg *config.Config) (store.Store, error) {
+	return app.OpenStore(context.Background(), cfg, true)
 }
 
 // clientOptions are the vendor clients' HTTP options for a one-shot
@@ -82,7 +74,7 @@ func clientOptions() (httpx.Options, func()) {
 // actingDeps are what push-ip and reset-user act through.
 type actingDeps struct {
 	svc     *actions.Service
-	store   *store.SQLite
+	store   store.Store
 	log     *slog.Logger
 	clients actions.Clients
 }
@@ -110,8 +102,8 @@ func openActing(name string, cfg *config.Config, logPath string, write bool, err
 	}
 	d.log = log
 	closers = append(closers, closeLog)
-	if d.store, err = store.Open(cfg.StorePath, store.Options{}); err != nil {
-		return fail(failf(errOut, 1, "%s: %v (the store: key in %s)", name, err, cfg.Path))
+	if d.store, err = app.OpenStore(context.Background(), cfg, false); err != nil {
+		return fail(failf(errOut, 1, "%s: %v", name, err))
 	}
 	closers = append(closers, func() { d.store.Close() })
 	opts, closeIdle := clientOptions()

@@ -20,7 +20,6 @@ import (
 	"github.com/risktop/risktop/cmd/risktop/app"
 	"github.com/risktop/risktop/config"
 	"github.com/risktop/risktop/model/hub"
-	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/httpx"
 	"github.com/risktop/risktop/sources/vendors"
@@ -243,10 +242,10 @@ func connectHint(addr net.Addr) string {
 // sender, once for every session.
 func configBackend(ctx context.Context, cfg *config.Config, o *serveOptions, log *slog.Logger, say func(string, ...any)) (*backend, error) {
 	log.Info("config", "summary", cfg.String())
-	st, err := store.Open(cfg.StorePath, store.Options{})
+	st, err := app.OpenStore(ctx, cfg, false)
 	if err != nil {
 		log.Error("store", "err", err)
-		return nil, fmt.Errorf("%w (the store: key in %s)", err, cfg.Path)
+		return nil, err
 	}
 	transport := newTransport()
 	bus := hub.New()

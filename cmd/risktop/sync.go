@@ -11,7 +11,6 @@ import (
 
 	"github.com/risktop/risktop/cmd/risktop/app"
 	"github.com/risktop/risktop/model/hub"
-	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/httpx"
 	"github.com/risktop/risktop/sources/poll"
 	"github.com/risktop/risktop/sources/vendorkit"
@@ -48,9 +47,9 @@ func runSync(ctx context.Context, args []string, out, errOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(cfg.StorePath, store.Options{})
+	st, err := app.OpenStore(context.Background(), cfg, false)
 	if err != nil {
-		return failf(errOut, 1, "sync: %v (the store: key in %s)", err, cfg.Path)
+		return failf(errOut, 1, "sync: %v", err)
 	}
 	defer st.Close()
 	opts, closeIdle := clientOptions()
@@ -63,7 +62,7 @@ func runSync(ctx context.Context, args []string, out, errOut io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	pr := &syncProgress{w: errOut, quiet: *quiet, every: time.Second, last: map[string]time.Time{}}
-	pr.printf("risktop sync: %s into %s", strings.Join(cfg.Sources(), ", "), cfg.StorePath)
+	pr.printf("risktop sync: %s into %s", strings.Join(cfg.Sources(), ", "), cfg.StoreName())
 	outcomes := pollers.Runner.Once(ctx, pr.step)
 
 	var failed []string

@@ -79,6 +79,16 @@ func (m AlertsChanged) merge(prev Msg) Msg {
 	return m
 }
 
+// Fold is m with prev, an earlier message of the same key, folded in as a
+// subscriber's mailbox folds them: counts add up, otherwise m supersedes
+// prev. (A team's bridge folds what it could not send yet.)
+func Fold(prev, m Msg) Msg {
+	if mg, ok := m.(merger); ok {
+		return mg.merge(prev)
+	}
+	return m
+}
+
 // Hub fans messages out. Publish never blocks on a subscriber.
 type Hub struct {
 	mu   sync.Mutex
@@ -164,9 +174,7 @@ func (s *Subscription) offer(m Msg) {
 	}
 	k := m.Key()
 	if prev, ok := s.pending[k]; ok {
-		if mg, ok := m.(merger); ok {
-			m = mg.merge(prev)
-		}
+		m = Fold(prev, m)
 	} else {
 		s.keys = append(s.keys, k)
 	}

@@ -110,3 +110,18 @@ func TestSubscribeLocalSkipsRemoteMessages(t *testing.T) {
 		}
 	}
 }
+
+func TestFoldAsTheMailboxDoes(t *testing.T) {
+	a := EventsMsg{Vendor: "okta", Inserted: 2, Newest: time.Unix(50, 0)}
+	b := EventsMsg{Vendor: "okta", Inserted: 3, Newest: time.Unix(40, 0)}
+	if got := Fold(a, b).(EventsMsg); got.Inserted != 5 || got.Newest != time.Unix(50, 0) {
+		t.Fatalf("Fold(events) = %+v", got)
+	}
+	if got := Fold(AlertsChanged{Seq: 9}, AlertsChanged{Seq: 4}); got != (AlertsChanged{Seq: 9}) {
+		t.Fatalf("Fold(alerts) = %+v", got)
+	}
+	h := HealthMsg{model.Health{Source: "okta", Failures: 2}}
+	if got := Fold(HealthMsg{model.Health{Source: "okta", Failures: 1}}, h).(HealthMsg); got.Failures != 2 {
+		t.Fatalf("Fold(health) = %+v, want the later", got)
+	}
+}

@@ -40,11 +40,15 @@ func leaderAppName(name string) string {
 	if host == "" {
 		host = "?"
 	}
-	app := leaderAppPrefix + name + " " + host + ":" + strconv.Itoa(os.Getpid())
-	if len(app) > 63 {
-		app = app[:63]
+	return cut63(leaderAppPrefix + name + " " + host + ":" + strconv.Itoa(os.Getpid()))
+}
+
+// cut63 cuts an application_name to the 63 bytes PostgreSQL keeps.
+func cut63(s string) string {
+	if len(s) > 63 {
+		return s[:63]
 	}
-	return app
+	return s
 }
 
 // dedicated opens a connection outside the pool, for a session that must

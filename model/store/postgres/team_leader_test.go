@@ -27,12 +27,13 @@ type contenders struct {
 	mu    sync.Mutex
 	early map[int]bool
 
-	ctx context.Context
-	wg  sync.WaitGroup
+	ctx   context.Context
+	wg    sync.WaitGroup
+	retry time.Duration
 }
 
 func newContenders(t *testing.T) *contenders {
-	c := &contenders{t: t, started: make(chan int, 100), stopped: make(chan int, 100), early: map[int]bool{}}
+	c := &contenders{t: t, started: make(chan int, 100), stopped: make(chan int, 100), early: map[int]bool{}, retry: leaderRetry}
 	ctx, cancel := context.WithCancel(context.Background())
 	c.ctx = ctx
 	t.Cleanup(func() {
@@ -50,7 +51,7 @@ func (c *contenders) join(name string, i int, st *postgres.Store, onChange func(
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
-		st.WhileLeader(c.ctx, name, leaderRetry, func(ctx context.Context) { c.run(ctx, i) }, onChange)
+		st.WhileLeader(c.ctx, name, c.retry, func(ctx context.Context) { c.run(ctx, i) }, onChange)
 	}()
 }
 
@@ -180,6 +181,7 @@ func TestWhileLeaderRunReturningReleases(t *testing.T) {
 	b := openURL(t, url)
 	released := make(chan bool, 10)
 	c := newContenders(t)
+	c.retry = time.Second // the newcomer connects well within it
 	c.early[0] = true
 	c.join("detect", 0, a, func(leading bool) { released <- leading })
 	next(t, c.started, 10*time.Second, "leader")
@@ -194,7 +196,7 @@ func TestWhileLeaderRunReturningReleases(t *testing.T) {
 	if got := next(t, c.started, 5*time.Second, "leader after the early return"); got != 1 {
 		t.Fatalf("contender %d leads, want the newcomer: the lock was not released", got)
 	}
-	quiet(t, c.started, 3*leaderRetry, "second leader")
+	quiet(t, c.started, 2*c.retry, "second leader")
 }
 
 // A leader whose server restarts stops its run at once; after the

@@ -21,6 +21,14 @@ import (
 // NOTIFY risktop, JSON in the payload, and publishes what other instances
 // sent into its hub as remote messages (hub.PublishRemote), which it does
 // not send again (hub.SubscribeLocal): no echo.
+//
+// A bridge that starts listening (first, or after losing its connection)
+// says hello; every other bridge answers with a replay of its hub's
+// current state (health, user views, scores), so a new instance's
+// dashboards do not wait for the leaders' next polls. Replays carry the
+// time their message was first sent, and a bridge ignores a replay older
+// than what it has heard or sent for that key: a former leader's stale
+// views do not overwrite the current leader's.
 
 // newsChannel is the LISTEN/NOTIFY channel of the news.
 const newsChannel = "risktop"
@@ -66,7 +74,18 @@ type envelope struct {
 	Msg     json.RawMessage `json:"msg,omitempty"`
 	// Ref: the message was too large to notify; it is team_news row Ref.
 	Ref int64 `json:"ref,omitempty"`
+	// At is when the message was first sent (unix µs, the sender's clock).
+	At int64 `json:"at,omitempty"`
+	// Replay: sent again to answer a hello, not news.
+	Replay bool `json:"replay,omitempty"`
 }
+
+// helloKind asks the other bridges to replay their state.
+const helloKind = "hello"
+
+// replayed says whether a kind is state worth replaying to a newcomer
+// (not a count or a "reload" signal).
+func replayed(kind string) bool { return kind == "health" || kind == "users" || kind == "scores" }
 
 // kindOf names a hub message's type on the wire; "" for a type the
 // bridge does not carry.
@@ -157,6 +176,43 @@ type bridge struct {
 	status    BridgeStatus
 	onStatus  func(BridgeStatus)
 	newsTable bool // team_news exists (the sender made sure)
+
+	// replay is signalled when another bridge said hello.
+	replay chan struct{}
+
+	atMu sync.Mutex
+	// sentAt is when this bridge last sent each key live; lastAt the
+	// newest At heard or sent per key (replays older are stale).
+	sentAt, lastAt map[string]int64
+}
+
+func newBridge(s *Store, bus *hub.Hub, instance string, onStatus func(BridgeStatus)) *bridge {
+	return &bridge{s: s, bus: bus, instance: instance, onStatus: onStatus,
+		replay: make(chan struct{}, 1), sentAt: map[string]int64{}, lastAt: map[string]int64{}}
+}
+
+// sent records that msgs went out live at at.
+func (b *bridge) sent(msgs []hub.Msg, at int64) {
+	b.atMu.Lock()
+	defer b.atMu.Unlock()
+	for _, m := range msgs {
+		b.sentAt[m.Key()] = at
+		b.lastAt[m.Key()] = max(b.lastAt[m.Key()], at)
+	}
+}
+
+// fresh says whether a message heard for key, sent at at, is to be
+// published, and records it: news always, a replay only when newer than
+// anything heard or sent for key.
+func (b *bridge) fresh(key string, at int64, replay bool) bool {
+	b.atMu.Lock()
+	defer b.atMu.Unlock()
+	last := b.lastAt[key]
+	if replay && at <= last {
+		return false
+	}
+	b.lastAt[key] = max(last, at)
+	return true
 }
 
 // Bridge shares news between the instances on this database until ctx
@@ -170,8 +226,10 @@ type bridge struct {
 // send that fails is retried with back-off, folded with what was
 // published meanwhile (hub.Fold). It listens on a connection of its own
 // and publishes what other stores sent on bus with hub.PublishRemote;
-// when that connection breaks it connects again with back-off, and once
-// back it publishes ActionsChanged and AlertsChanged (the store's
+// when that connection breaks it connects again with back-off. Each time
+// it starts listening it says hello, and the other bridges replay their
+// hubs' latest health, user views and scores (see above); once back after
+// a break it also publishes ActionsChanged and AlertsChanged (the store's
 // AlertSeq) as remote messages, since news sent meanwhile was lost.
 //
 // onStatus (may be nil) hears every change of the bridge's state,
@@ -180,7 +238,7 @@ func (s *Store) Bridge(ctx context.Context, bus *hub.Hub, instance string, onSta
 	if bus == nil {
 		return errors.New("news: no hub to bridge")
 	}
-	b := &bridge{s: s, bus: bus, instance: instance, onStatus: onStatus}
+	b := newBridge(s, bus, instance, onStatus)
 	sub := bus.SubscribeLocal()
 	defer sub.Close()
 	var wg sync.WaitGroup
@@ -204,16 +262,20 @@ func (b *bridge) report(update func(*BridgeStatus)) {
 	}
 }
 
-// sendLoop sends what the hub publishes locally until ctx is done.
+// sendLoop sends what the hub publishes locally, and replays when asked,
+// until ctx is done.
 func (b *bridge) sendLoop(ctx context.Context, sub *hub.Subscription) {
 	var pending []hub.Msg // not sent yet, one per key
+	replay := false       // a replay is owed
 	backoff := bridgeMinBackoff
 	for {
-		if len(pending) == 0 {
+		if len(pending) == 0 && !replay {
 			select {
 			case <-ctx.Done():
 				return
 			case <-sub.Ready():
+			case <-b.replay:
+				replay = true
 			}
 		} else {
 			sleep(ctx, backoff)
@@ -221,11 +283,24 @@ func (b *bridge) sendLoop(ctx context.Context, sub *hub.Subscription) {
 				return
 			}
 		}
-		pending = foldInto(pending, sub.Take())
-		if len(pending) == 0 {
-			continue
+		select {
+		case <-b.replay:
+			replay = true
+		default:
 		}
-		if err := b.send(ctx, pending); err != nil {
+		pending = foldInto(pending, sub.Take())
+		var err error
+		if len(pending) > 0 {
+			if err = b.send(ctx, pending, false); err == nil {
+				pending = pending[:0]
+			}
+		}
+		if err == nil && replay {
+			if err = b.send(ctx, b.state(), true); err == nil {
+				replay = false
+			}
+		}
+		if err != nil {
 			if ctx.Err() != nil {
 				return
 			}
@@ -240,9 +315,21 @@ func (b *bridge) sendLoop(ctx context.Context, sub *hub.Subscription) {
 		if backoff != bridgeMinBackoff {
 			b.report(func(st *BridgeStatus) { st.Err, st.RetryIn = nil, 0 })
 		}
-		pending = pending[:0]
 		backoff = bridgeMinBackoff
 	}
+}
+
+// state is the hub's latest local message of every key worth replaying.
+func (b *bridge) state() []hub.Msg {
+	sub := b.bus.SubscribeLocal()
+	defer sub.Close()
+	var out []hub.Msg
+	for _, m := range sub.Take() {
+		if replayed(kindOf(m)) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // foldInto adds msgs to pending, folding same keys (hub.Fold).
@@ -260,12 +347,15 @@ next:
 	return pending
 }
 
-// send notifies msgs in one transaction, so they arrive in order.
-func (b *bridge) send(ctx context.Context, msgs []hub.Msg) error {
+// send notifies msgs in one transaction, so they arrive in order; a
+// replay sends each with the time it was sent live, and skips what was
+// never sent (the live send is still to come).
+func (b *bridge) send(ctx context.Context, msgs []hub.Msg, replay bool) error {
 	type note struct {
 		payload []byte
 		large   bool
 	}
+	now := time.Now().UnixMicro()
 	notes := make([]note, 0, len(msgs))
 	large := false
 	for _, m := range msgs {
@@ -273,7 +363,16 @@ func (b *bridge) send(ctx context.Context, msgs []hub.Msg) error {
 		if err != nil {
 			continue // a type only this instance knows: nothing to share
 		}
-		p, err := json.Marshal(envelope{From: b.instance, Session: b.s.session, Kind: kind, Msg: body})
+		at := now
+		if replay {
+			b.atMu.Lock()
+			at = b.sentAt[m.Key()]
+			b.atMu.Unlock()
+			if at == 0 {
+				continue
+			}
+		}
+		p, err := json.Marshal(envelope{From: b.instance, Session: b.s.session, Kind: kind, Msg: body, At: at, Replay: replay})
 		if err != nil {
 			return err
 		}
@@ -289,7 +388,7 @@ func (b *bridge) send(ctx context.Context, msgs []hub.Msg) error {
 		}
 		b.newsTable = true
 	}
-	return pgx.BeginFunc(ctx, b.s.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, b.s.pool, func(tx pgx.Tx) error {
 		now := time.Now()
 		for _, n := range notes {
 			p := n.payload
@@ -304,7 +403,7 @@ func (b *bridge) send(ctx context.Context, msgs []hub.Msg) error {
 				if err := tx.QueryRow(ctx, `INSERT INTO team_news (at, payload) VALUES ($1, $2) RETURNING id`, unixMs(now), z).Scan(&id); err != nil {
 					return err
 				}
-				p, _ = json.Marshal(envelope{From: env.From, Session: env.Session, Kind: env.Kind, Ref: id})
+				p, _ = json.Marshal(envelope{From: env.From, Session: env.Session, Kind: env.Kind, Ref: id, At: env.At, Replay: env.Replay})
 			}
 			if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, newsChannel, string(p)); err != nil {
 				return err
@@ -316,6 +415,10 @@ func (b *bridge) send(ctx context.Context, msgs []hub.Msg) error {
 		}
 		return nil
 	})
+	if err == nil && !replay {
+		b.sent(msgs, now)
+	}
+	return err
 }
 
 func (b *bridge) createNewsTable(ctx context.Context) error {
@@ -358,6 +461,9 @@ func (b *bridge) listenLoop(ctx context.Context) {
 			_, err = conn.Exec(ctx, `LISTEN `+newsChannel)
 		}
 		if err == nil {
+			err = b.hello(ctx)
+		}
+		if err == nil {
 			b.report(func(st *BridgeStatus) { st.Listening, st.Err, st.RetryIn = true, nil, 0 })
 			if heard {
 				b.resync(ctx)
@@ -381,6 +487,16 @@ func (b *bridge) listenLoop(ctx context.Context) {
 		sleep(ctx, wait)
 		backoff = min(2*backoff, bridgeMaxBackoff)
 	}
+}
+
+// hello asks the other bridges to replay their state, now that this one
+// hears them.
+func (b *bridge) hello(ctx context.Context) error {
+	p, _ := json.Marshal(envelope{From: b.instance, Session: b.s.session, Kind: helloKind})
+	qctx, cancel := context.WithTimeout(ctx, bridgeIdle)
+	defer cancel()
+	_, err := b.s.pool.Exec(qctx, `SELECT pg_notify($1, $2)`, newsChannel, string(p))
+	return err
 }
 
 // listen hands every notification on conn to receive until the
@@ -413,6 +529,13 @@ func (b *bridge) receive(ctx context.Context, payload string) {
 	if json.Unmarshal([]byte(payload), &env) != nil || env.Session == b.s.session {
 		return
 	}
+	if env.Kind == helloKind {
+		select {
+		case b.replay <- struct{}{}:
+		default: // one is owed already
+		}
+		return
+	}
 	if env.Ref != 0 {
 		var z []byte
 		qctx, cancel := context.WithTimeout(ctx, bridgeIdle)
@@ -427,7 +550,7 @@ func (b *bridge) receive(ctx context.Context, payload string) {
 		}
 	}
 	m, err := decodeMsg(env.Kind, env.Msg)
-	if err != nil {
+	if err != nil || !b.fresh(m.Key(), env.At, env.Replay) {
 		return
 	}
 	b.bus.PublishRemote(m)

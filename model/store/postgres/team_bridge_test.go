@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/hub"
 	"github.com/risktop/risktop/model/store/pgtest"
@@ -184,4 +186,61 @@ func TestBridgeListensAgainAfterRestart(t *testing.T) {
 	b.collect(t, 20*time.Second, isAlerts(2))
 	b.bus.Publish(hub.AlertsChanged{Seq: 3})
 	a.collect(t, 20*time.Second, isAlerts(3))
+}
+
+// An instance that joins late hears the others' current state at once
+// (their replies to its hello): health, user views, scores, not event
+// counts.
+func TestBridgeNewcomerHearsTheCurrentState(t *testing.T) {
+	sa, url := openDB(t)
+	a := bridged(t, sa, "jump1")
+	a.waitStatus(t, true, 10*time.Second)
+	ctx := context.Background()
+	watch, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watch.Close(ctx)
+	if _, err := watch.Exec(ctx, "LISTEN risktop"); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 5, 20, 0, 0, 0, time.UTC)
+	a.bus.Publish(hub.EventsMsg{Vendor: "okta", Inserted: 3, Newest: at})
+	a.bus.Publish(hub.HealthMsg{Health: model.Health{Source: "okta", State: model.StateOK, LastSuccess: at}})
+	a.bus.Publish(manyViews("okta", 300))
+	a.bus.Publish(hub.ScoresMsg{Scores: model.Scores{Window: 24 * time.Hour, Total: 9, At: at}})
+	a.bus.Publish(hub.AlertsChanged{Seq: 1})
+	// A has sent them all live (to no one) when its marker is out.
+	for {
+		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		n, err := watch.WaitForNotification(wctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("A's news not sent: %v", err)
+		}
+		if strings.Contains(n.Payload, `"kind":"alerts"`) {
+			break
+		}
+	}
+	sb := openURL(t, url)
+	b := bridged(t, sb, "jump2")
+	got := b.collect(t, 10*time.Second, func(m hub.Msg) bool {
+		_, ok := m.(hub.ScoresMsg)
+		return ok
+	})
+	a.bus.Publish(hub.AlertsChanged{Seq: 2}) // sent after the replay
+	got = append(got, b.collect(t, 10*time.Second, isAlerts(2))...)
+	seen := map[string]int{}
+	for _, m := range got {
+		seen[m.Key()]++
+	}
+	want := map[string]int{"health/okta": 1, "users/okta": 1, "scores/24h0m0s": 1, "alerts": 1}
+	for k, n := range want {
+		if seen[k] != n {
+			t.Errorf("B heard %s %d times, want %d (heard %v)", k, seen[k], n, seen)
+		}
+	}
+	if seen["events/okta"] != 0 {
+		t.Errorf("event counts were replayed: %v", seen)
+	}
 }

@@ -94,3 +94,32 @@ func TestNewsWireKnowsEveryHubMessage(t *testing.T) {
 		t.Errorf("hub.go declares %d message types, the samples cover %d", n, len(wireSamples()))
 	}
 }
+
+// News is always published; a replay only when newer than anything heard
+// or sent for its key, so a former leader's views lose to the current
+// one's whatever order the replays come in.
+func TestBridgeReplaysOnlyFresherState(t *testing.T) {
+	b := newBridge(nil, hub.New(), "jump1", nil)
+	if !b.fresh("users/okta", 100, true) {
+		t.Fatal("a replay for a key never heard was dropped")
+	}
+	if b.fresh("users/okta", 50, true) {
+		t.Fatal("an older replay was published")
+	}
+	if b.fresh("users/okta", 100, true) {
+		t.Fatal("the same replay was published twice")
+	}
+	if !b.fresh("users/okta", 40, false) {
+		t.Fatal("news older than a replay was dropped (clocks differ; news is news)")
+	}
+	if !b.fresh("users/okta", 150, true) {
+		t.Fatal("a newer replay was dropped")
+	}
+	b.sent([]hub.Msg{hub.UsersMsg{Vendor: "casb"}}, 200)
+	if b.fresh("users/casb", 180, true) {
+		t.Fatal("a replay older than what this instance sent was published")
+	}
+	if !b.fresh("health/casb", 1, true) {
+		t.Fatal("keys are not independent")
+	}
+}

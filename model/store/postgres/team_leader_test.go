@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -245,4 +246,38 @@ func TestWhileLeaderNamesAreIndependent(t *testing.T) {
 	if len(leaders) != 2 || leaders["poll/okta"] == "" || leaders["poll/casb"] == "" {
 		t.Fatalf("Leaders = %v, want both names", leaders)
 	}
+}
+
+// A leader whose database stops answering (its server process hangs, as
+// behind a cut network) steps down after its check times out, though the
+// lock is still held; once the server process goes on and sees its client
+// gone, the lock is free and someone leads again.
+func TestWhileLeaderStepsDownWhenTheDatabaseHangs(t *testing.T) {
+	a, url := openDB(t)
+	b := openURL(t, url)
+	c := contend(t, "poll/casb", a, b)
+	first := next(t, c.started, 10*time.Second, "leader")
+	pid := int(leaderBackend(t, url))
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Skipf("cannot stop the server process: %v", err)
+	}
+	resumed := false
+	resume := func() {
+		if !resumed {
+			resumed = true
+			syscall.Kill(pid, syscall.SIGCONT)
+		}
+	}
+	t.Cleanup(resume) // before the database is dropped
+	start := time.Now()
+	if got := next(t, c.stopped, 5*time.Second, "stop when the database hangs"); got != first {
+		t.Fatalf("contender %d stopped, want %d", got, first)
+	}
+	// Within retry of waiting and retry for the check to time out.
+	if d := time.Since(start); d > 2*leaderRetry+time.Second {
+		t.Fatalf("stepping down took %v", d)
+	}
+	quiet(t, c.started, 3*leaderRetry, "leader while the old session still holds the lock")
+	resume()
+	next(t, c.started, 10*time.Second, "leader once the hung session is gone")
 }

@@ -79,22 +79,43 @@ func (m AlertsChanged) merge(prev Msg) Msg {
 	return m
 }
 
+// Fold is m with prev, an earlier message of the same key, folded in as a
+// subscriber's mailbox folds them: counts add up, otherwise m supersedes
+// prev. (A team's bridge folds what it could not send yet.)
+func Fold(prev, m Msg) Msg {
+	if mg, ok := m.(merger); ok {
+		return mg.merge(prev)
+	}
+	return m
+}
+
 // Hub fans messages out. Publish never blocks on a subscriber.
 type Hub struct {
 	mu   sync.Mutex
 	last map[string]Msg
 	keys []string // first-publish order, so a late subscriber's backlog is stable
-	subs map[*Subscription]struct{}
+	// remote marks the keys whose latest message came from another
+	// instance (PublishRemote), which local-only subscribers skip.
+	remote map[string]bool
+	subs   map[*Subscription]struct{}
 }
 
 // New makes an empty hub.
 func New() *Hub {
-	return &Hub{last: map[string]Msg{}, subs: map[*Subscription]struct{}{}}
+	return &Hub{last: map[string]Msg{}, remote: map[string]bool{}, subs: map[*Subscription]struct{}{}}
 }
 
 // Publish records m as the latest for its key and offers it to every
 // subscriber.
-func (h *Hub) Publish(m Msg) {
+func (h *Hub) Publish(m Msg) { h.publish(m, false) }
+
+// PublishRemote is Publish for a message another instance published (a
+// team's bridge hears it from the database): every subscriber gets it
+// but local-only ones (SubscribeLocal), so a bridge does not send back
+// what it received.
+func (h *Hub) PublishRemote(m Msg) { h.publish(m, true) }
+
+func (h *Hub) publish(m Msg, remote bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	k := m.Key()
@@ -102,18 +123,31 @@ func (h *Hub) Publish(m Msg) {
 		h.keys = append(h.keys, k)
 	}
 	h.last[k] = m
+	h.remote[k] = remote
 	for s := range h.subs {
+		if remote && s.localOnly {
+			continue
+		}
 		s.offer(m)
 	}
 }
 
 // Subscribe starts a subscription that first holds the latest message of
 // every key, so a late joiner sees the current state at once.
-func (h *Hub) Subscribe() *Subscription {
-	s := &Subscription{hub: h, pending: map[string]Msg{}, ready: make(chan struct{}, 1)}
+func (h *Hub) Subscribe() *Subscription { return h.subscribe(false) }
+
+// SubscribeLocal is Subscribe without the messages of other instances
+// (PublishRemote): what this instance has to tell the others.
+func (h *Hub) SubscribeLocal() *Subscription { return h.subscribe(true) }
+
+func (h *Hub) subscribe(localOnly bool) *Subscription {
+	s := &Subscription{hub: h, localOnly: localOnly, pending: map[string]Msg{}, ready: make(chan struct{}, 1)}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, k := range h.keys {
+		if localOnly && h.remote[k] {
+			continue
+		}
 		s.offer(h.last[k])
 	}
 	h.subs[s] = struct{}{}
@@ -122,8 +156,9 @@ func (h *Hub) Subscribe() *Subscription {
 
 // Subscription is one reader's mailbox.
 type Subscription struct {
-	hub   *Hub
-	ready chan struct{}
+	hub       *Hub
+	ready     chan struct{}
+	localOnly bool // skips remote messages (SubscribeLocal)
 
 	mu      sync.Mutex
 	pending map[string]Msg
@@ -139,9 +174,7 @@ func (s *Subscription) offer(m Msg) {
 	}
 	k := m.Key()
 	if prev, ok := s.pending[k]; ok {
-		if mg, ok := m.(merger); ok {
-			m = mg.merge(prev)
-		}
+		m = Fold(prev, m)
 	} else {
 		s.keys = append(s.keys, k)
 	}

@@ -284,6 +284,7 @@ func configBackend(ctx context.Context, cfg *config.Config, o *serveOptions, log
 	var wg sync.WaitGroup
 	app.RunPollers(pctx, &wg, pollers, cfg, log)
 	app.RunDetections(pctx, &wg, st, bus, cfg, log)
+	app.RunNews(pctx, &wg, st, bus, log)
 	app.RunSender(pctx, &wg, svc, log)
 	app.RunNotifier(pctx, &wg, notifier, bus, log) // once, for every session
 	stop := func() {

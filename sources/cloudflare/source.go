@@ -121,6 +121,14 @@ func (c *Source) details(ctx context.Context, users []SummaryUser) string {
 	return ""
 }
 
+// Reload forgets whose detail was stored: the next poll reads it from the
+// store again, where another instance sharing it may have stored more.
+func (c *Source) Reload() {
+	c.mu.Lock()
+	c.loaded = false
+	c.mu.Unlock()
+}
+
 // load reads, once, whose detail an earlier run stored: after a restart,
 // people whose events are already stored need no fetch until they change
 // again.

@@ -164,8 +164,21 @@ func (o *Source) load(ctx context.Context) error {
 	o.mu.Lock()
 	o.head, o.backfill, o.loaded = head, bf, true
 	o.mu.Unlock()
-	close(o.ready)
+	select {
+	case <-o.ready: // loaded again after a Reload
+	default:
+		close(o.ready)
+	}
 	return nil
+}
+
+// Reload drops the cursors held in memory: the next poll reads them from
+// the store, where another instance sharing it may have moved them while
+// this one was not polling.
+func (o *Source) Reload() {
+	o.mu.Lock()
+	o.loaded = false
+	o.mu.Unlock()
 }
 
 func (o *Source) save(ctx context.Context, name string, v any) error {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -108,9 +109,31 @@ func NewRunner(bus *hub.Hub, specs ...Spec) *Runner {
 }
 
 // Run polls until ctx ends, then waits for every goroutine it started.
-func (r *Runner) Run(ctx context.Context) {
-	var wg sync.WaitGroup
+func (r *Runner) Run(ctx context.Context) { r.run(ctx, r.loops) }
+
+// RunSources is Run for the named sources only: a vendor's, while this
+// instance leads its polling among instances sharing a store. Sources
+// that keep cursors in memory read them from the store again first,
+// where another instance may have moved them meanwhile.
+func (r *Runner) RunSources(ctx context.Context, names []string) {
+	var loops []*loop
 	for _, l := range r.loops {
+		if slices.Contains(names, l.spec.Source.Name()) {
+			if rl, ok := l.spec.Source.(reloader); ok {
+				rl.Reload()
+			}
+			loops = append(loops, l)
+		}
+	}
+	r.run(ctx, loops)
+}
+
+// reloader is a source that caches its cursors: Reload drops them.
+type reloader interface{ Reload() }
+
+func (r *Runner) run(ctx context.Context, loops []*loop) {
+	var wg sync.WaitGroup
+	for _, l := range loops {
 		l.publish()
 		wg.Go(func() { l.run(ctx) })
 		if bg, ok := l.spec.Source.(backgrounder); ok {

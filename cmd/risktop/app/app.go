@@ -36,6 +36,16 @@ type Pollers struct {
 	clients   map[string]any // every configured vendor's, by name
 	store     store.Store
 	retention time.Duration
+	groups    []pollGroup // the sources of each vendor
+	log       *slog.Logger
+}
+
+// pollGroup is one vendor's sources: on a shared store one instance at a
+// time polls them.
+type pollGroup struct {
+	vendor   string
+	sources  []string
+	interval time.Duration
 }
 
 // pruneEvery is how often data older than the retention is removed.
@@ -55,9 +65,12 @@ func NewPollers(cfg *config.Config, st store.Store, bus *hub.Hub, opts httpx.Opt
 			return nil, err
 		}
 		p.clients[v.Name] = c
+		g := pollGroup{vendor: v.Name, interval: v.Interval(s)}
 		for _, src := range v.Sources(c, s, vendorkit.Deps{Store: st, Hub: bus}) {
 			specs = append(specs, poll.Spec{Source: src, Interval: v.Interval(s), MinInterval: v.Schedule.Min})
+			g.sources = append(g.sources, src.Name())
 		}
+		p.groups = append(p.groups, g)
 	}
 	if len(specs) == 0 {
 		return nil, fmt.Errorf("no sources configured in %s", cfg.Path)
@@ -92,26 +105,42 @@ func (p *Pollers) Client(vendorName string) any { return p.clients[vendorName] }
 // it returns when every goroutine it started has.
 func (p *Pollers) Run(ctx context.Context) {
 	var wg sync.WaitGroup
-	wg.Go(func() { p.Runner.Run(ctx) })
+	if _, shared := p.store.(leader); shared {
+		for _, g := range p.groups {
+			wg.Go(func() {
+				whileLeader(ctx, p.store, "poll/"+g.vendor, g.interval, p.log, func(ctx context.Context) {
+					p.Runner.RunSources(ctx, g.sources)
+				})
+			})
+		}
+	} else {
+		wg.Go(func() { p.Runner.Run(ctx) })
+	}
 	if p.retention > 0 {
 		wg.Go(func() {
-			for {
-				// A failed prune is retried on the next round; the data
-				// it would remove is only old, never wrong.
-				_, _ = p.store.Prune(ctx, time.Now().Add(-p.retention))
-				_, _ = p.store.PruneAlerts(ctx, time.Now().Add(-p.retention))
-				if httpx.Sleep(ctx, pruneEvery) != nil {
-					return
-				}
-			}
+			whileLeader(ctx, p.store, "prune", time.Minute, p.log, p.prune)
 		})
 	}
 	wg.Wait()
 }
 
+// prune removes what is older than the retention, every pruneEvery.
+func (p *Pollers) prune(ctx context.Context) {
+	for {
+		// A failed prune is retried on the next round; the data it would
+		// remove is only old, never wrong.
+		_, _ = p.store.Prune(ctx, time.Now().Add(-p.retention))
+		_, _ = p.store.PruneAlerts(ctx, time.Now().Add(-p.retention))
+		if httpx.Sleep(ctx, pruneEvery) != nil {
+			return
+		}
+	}
+}
+
 // RunPollers starts the pollers, and a logger of their health changes, on
 // wg until ctx ends.
 func RunPollers(ctx context.Context, wg *sync.WaitGroup, p *Pollers, cfg *config.Config, log *slog.Logger) {
+	p.log = log
 	wg.Go(func() {
 		log.Info("pollers started", "sources", strings.Join(cfg.Sources(), ","))
 		p.Run(ctx)
@@ -190,12 +219,15 @@ func vendorDisplay(name string) string {
 // RunDetections starts the detection engine on wg until ctx ends: one per
 // process, beside the pollers (under serve, not one per session). It
 // evaluates what the pollers store as the hub announces it.
+// On a shared store one instance runs it; each term starts a fresh
+// engine, which resumes from the store's cursors.
 func RunDetections(ctx context.Context, wg *sync.WaitGroup, st store.Store, bus *hub.Hub, cfg *config.Config, log *slog.Logger) {
-	eng := NewDetections(cfg, st, bus, log)
 	wg.Go(func() {
-		log.Info("detections started")
-		eng.Run(ctx)
-		log.Info("detections stopped")
+		whileLeader(ctx, st, "detect", detect.DefaultTick/4, log, func(ctx context.Context) {
+			log.Info("detections started")
+			NewDetections(cfg, st, bus, log).Run(ctx)
+			log.Info("detections stopped")
+		})
 	})
 }
 

@@ -52,28 +52,14 @@ type claimLock struct {
 // and a caller's cancelled claim must not drop the lock.
 const lockTimeout = 10 * time.Second
 
-// holdSession makes sure this store's session lock is held, taking it on
-// a new connection the first time or when the connection was lost (the
-// database restarted: the claims made before may have been taken over
-// meanwhile, as a crashed process's are), and records the session. It
-// runs before each claim.
-func (s *Store) holdSession(ctx context.Context, tx pgx.Tx) error {
-	if err := s.claims.hold(s); err != nil {
-		return err
-	}
-	host, _ := os.Hostname()
-	_, err := tx.Exec(ctx, `INSERT INTO sessions (session, pid, host, started, lock_key) VALUES ($1, $2, $3, '', $4)
-		ON CONFLICT (session) DO UPDATE SET lock_key = excluded.lock_key`, s.session, os.Getpid(), host, s.claims.lockKey())
-	return err
-}
-
-func (c *claimLock) lockKey() int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.key
-}
-
-func (c *claimLock) hold(s *Store) error {
+// holdSession makes sure this store's session lock is held before a
+// claim, taking it on a new connection the first time, or when the
+// connection was lost (the database restarted: the claims made before may
+// have been taken over meanwhile, as a crashed process's are), and
+// records the session, committed before any claim names it: a claimer
+// that sees a claim then sees its session (goneClaimers).
+func (s *Store) holdSession() error {
+	c := &s.claims
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), lockTimeout)
@@ -89,26 +75,58 @@ func (c *claimLock) hold(s *Store) error {
 	if err != nil {
 		return fmt.Errorf("session lock: %w", err)
 	}
-	// The same key again after a lost connection; a new one if another
-	// session holds it (the sequence wrapped around).
+	if err := c.lock(ctx, conn); err != nil {
+		conn.Close(ctx)
+		return fmt.Errorf("session lock: %w", err)
+	}
+	host, _ := os.Hostname()
+	if _, err := conn.Exec(ctx, `INSERT INTO sessions (session, pid, host, started, lock_key) VALUES ($1, $2, $3, '', $4)
+		ON CONFLICT (session) DO UPDATE SET lock_key = excluded.lock_key`, s.session, os.Getpid(), host, c.key); err != nil {
+		conn.Close(ctx)
+		return fmt.Errorf("session record: %w", err)
+	}
+	c.conn = conn
+	return nil
+}
+
+// lock takes the session lock on conn: the same key again after a lost
+// connection, a new one if another session holds it (the sequence
+// wrapped around).
+func (c *claimLock) lock(ctx context.Context, conn *pgx.Conn) error {
 	for {
 		if c.key == 0 {
 			if err := conn.QueryRow(ctx, `SELECT nextval('sessions_lock_seq')`).Scan(&c.key); err != nil {
-				conn.Close(ctx)
-				return fmt.Errorf("session lock: %w", err)
+				return err
 			}
 		}
 		var ok bool
 		if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, $2::int)`, lockSpaceSessions, c.key).Scan(&ok); err != nil {
-			conn.Close(ctx)
-			return fmt.Errorf("session lock: %w", err)
+			return err
 		}
 		if ok {
-			c.conn = conn
 			return nil
 		}
 		c.key = 0
 	}
+}
+
+// goneClaimers lists the other sessions with rows of table (outbox,
+// deliveries) sending whose lock is not held (or that were never
+// recorded), so their claims may be taken at once. It is its own
+// statement, before the claim's: a claim that commits while the claim's
+// statement waits for its row is rechecked against this list, fixed
+// before that claim was seen, and so never counts as gone.
+func (s *Store) goneClaimers(ctx context.Context, tx pgx.Tx, table string) ([]string, error) {
+	rows, err := tx.Query(ctx, `WITH `+liveSessions+`
+		SELECT DISTINCT claim_session FROM `+table+` WHERE state = 'sending' AND `+claimGone, s.session)
+	if err != nil {
+		return nil, err
+	}
+	gone, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if gone == nil {
+		gone = []string{} // = ANY(NULL) would be NULL, not false
+	}
+	return gone, err
 }
 
 // closeSession ends this store's session, on Close: its record goes
@@ -130,6 +148,9 @@ func (s *Store) closeSession() error {
 	_, _ = c.conn.Exec(ctx, `DELETE FROM sessions WHERE session = $1 AND NOT EXISTS
 		(SELECT 1 FROM outbox WHERE state = 'sending' AND claim_session = $1) AND NOT EXISTS
 		(SELECT 1 FROM deliveries WHERE state = 'sending' AND claim_session = $1)`, s.session)
+	// Unlocked before the connection goes: its backend ends (and drops
+	// the lock) only some time after Close returns.
+	_, _ = c.conn.Exec(ctx, `SELECT pg_advisory_unlock_all()`)
 	_ = c.conn.Close(ctx)
 	c.conn = nil
 	return nil
@@ -151,31 +172,34 @@ func (s *Store) forgetGoneSessions(ctx context.Context, tx pgx.Tx) error {
 // claimer is gone (its session lock is not held) or that were claimed
 // longer than Options.SendLease ago. Each claim counts an attempt. Rows
 // are locked FOR UPDATE SKIP LOCKED: instances claiming at once each get
-// other items, and an item one of them claimed is not due to the others
-// (they recheck it once its claim commits), so each goes out once.
+// other items, and an item another claimed meanwhile is rechecked once
+// that claim commits and found not due (its claimer runs: goneClaimers),
+// so each goes out once.
 func (s *Store) ClaimDue(ctx context.Context, now time.Time, limit int) ([]model.OutboxItem, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
+	if err := s.holdSession(); err != nil {
+		return nil, fmt.Errorf("store: claim due: %w", err)
+	}
 	nowMs := unixMs(now)
 	var out []model.OutboxItem
 	err := s.inTx(ctx, "claim due", func(tx pgx.Tx) error {
-		if err := s.holdSession(ctx, tx); err != nil {
+		gone, err := s.goneClaimers(ctx, tx, "outbox")
+		if err != nil {
 			return err
 		}
-		var err error
-		out, err = queryOutbox(ctx, tx, `WITH `+liveSessions+`,
-			due AS MATERIALIZED (
+		out, err = queryOutbox(ctx, tx, `WITH due AS MATERIALIZED (
 				SELECT id FROM outbox
 				WHERE (state = 'queued' AND next_try_ms <= $2)
-					OR (state = 'sending' AND (claimed_ms <= $3 OR `+claimGone+`))
+					OR (state = 'sending' AND (claimed_ms <= $3 OR claim_session = ANY($5)))
 				ORDER BY next_try_ms, id LIMIT $4
 				FOR UPDATE OF outbox SKIP LOCKED)
 			UPDATE outbox o SET state = 'sending', attempts = o.attempts + 1, claim_session = $1, claimed_ms = $2
 			FROM due WHERE o.id = due.id
 			RETURNING o.id, o.created_ms, o.ip, o.level, o.message, o.expires_ms, o.actor, o.state, o.attempts,
 				o.next_try_ms, o.last_error, o.sent_ms, o.subject, o.previous_level, o.source`,
-			s.session, nowMs, nowMs-s.opts.SendLease.Milliseconds(), limit)
+			s.session, nowMs, nowMs-s.opts.SendLease.Milliseconds(), limit, gone)
 		if err != nil {
 			return err
 		}

@@ -82,18 +82,21 @@ func (s *Store) ClaimDeliveries(ctx context.Context, channel string, now time.Ti
 	if limit <= 0 {
 		return nil, nil
 	}
+	if err := s.holdSession(); err != nil {
+		return nil, fmt.Errorf("store: claim deliveries: %w", err)
+	}
 	nowMs := unixMs(now)
 	var out []store.Delivery
 	err := s.inTx(ctx, "claim deliveries", func(tx pgx.Tx) error {
-		if err := s.holdSession(ctx, tx); err != nil {
-			return err
-		}
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, lockSpaceChannels, channel); err != nil {
 			return err
 		}
-		due := `((state = 'queued' AND next_try_ms <= $2) OR (state = 'sending' AND (claimed_ms <= $3 OR ` + claimGone + `)))`
-		rows, err := tx.Query(ctx, `WITH `+liveSessions+`,
-			due AS MATERIALIZED (
+		gone, err := s.goneClaimers(ctx, tx, "deliveries")
+		if err != nil {
+			return err
+		}
+		due := `((state = 'queued' AND next_try_ms <= $2) OR (state = 'sending' AND (claimed_ms <= $3 OR claim_session = ANY($6))))`
+		rows, err := tx.Query(ctx, `WITH due AS MATERIALIZED (
 				SELECT id FROM deliveries
 				WHERE channel = $4 AND state IN ('queued', 'sending') AND `+due+`
 					AND id < (SELECT coalesce(min(id), 9223372036854775807) FROM deliveries
@@ -104,7 +107,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, channel string, now time.Ti
 			FROM due WHERE d.id = due.id
 			RETURNING d.id, d.message_id, d.channel, d.created_ms, d.payload, d.state, d.attempts,
 				d.next_try_ms, d.last_error, d.done_ms`,
-			s.session, nowMs, nowMs-s.opts.SendLease.Milliseconds(), channel, limit)
+			s.session, nowMs, nowMs-s.opts.SendLease.Milliseconds(), channel, limit, gone)
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package postgres
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -42,9 +43,10 @@ const claimGone = `(claim_session <> $1 AND claim_session NOT IN (SELECT session
 
 // claimLock is the connection that holds this store's session lock.
 type claimLock struct {
-	mu   sync.Mutex
-	conn *pgx.Conn // nil before the first claim, and after Close
-	key  int64     // sessions.lock_key; 0 before the first claim
+	mu     sync.Mutex
+	conn   *pgx.Conn // nil before the first claim, and after Close
+	key    int64     // sessions.lock_key; 0 before the first claim
+	closed bool      // by Close: no new connection
 }
 
 // lockTimeout bounds the session lock's statements. They run on a
@@ -62,6 +64,9 @@ func (s *Store) holdSession() error {
 	c := &s.claims
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.closed {
+		return errors.New("the store is closed")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), lockTimeout)
 	defer cancel()
 	if c.conn != nil {
@@ -140,6 +145,7 @@ func (s *Store) closeSession() error {
 	c := &s.claims
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.closed = true
 	if c.conn == nil {
 		return nil
 	}

@@ -55,13 +55,16 @@ func (s *Store) EnqueueOnce(ctx context.Context, pushes []store.Push, now time.T
 		if err != nil {
 			return err
 		}
-		persons, err := queryOutbox(ctx, tx, `SELECT `+outboxColumns+` FROM outbox
-			WHERE subject = ANY($1) AND subject <> '' AND state IN ('queued', 'sending')`, subjects)
-		if err != nil {
-			return err
-		}
-		for _, it := range persons {
-			live[liveKey(it)] = append(live[liveKey(it)], it)
+		if len(subjects) > 0 {
+			// A person's sent item does not count (SQLite's rule).
+			persons, err := queryOutbox(ctx, tx, `SELECT `+outboxColumns+` FROM outbox
+				WHERE subject = ANY($1) AND subject <> '' AND state IN ('queued', 'sending')`, subjects)
+			if err != nil {
+				return err
+			}
+			for _, it := range persons {
+				live[liveKey(it)] = append(live[liveKey(it)], it)
+			}
 		}
 		// The batch's own items are live for the pushes after them. Their
 		// ids come with the insert: until then each has a stand-in above

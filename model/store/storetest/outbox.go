@@ -29,6 +29,7 @@ var outboxCases = []Case{
 	{"ClaimDueConcurrently", testClaimDueConcurrently},
 	{"ClaimDueConcurrentStores", testClaimDueConcurrentStores},
 	{"ClaimDueLeavesLiveClaimsAlone", testClaimDueLeavesLiveClaimsAlone},
+	{"ClaimAfterCloseFails", testClaimAfterCloseFails},
 	{"EnqueueOnceConcurrentStores", testEnqueueOnceConcurrentStores},
 	{"EnqueueDeliveriesIsIdempotent", testEnqueueDeliveriesIsIdempotent},
 	{"EnqueueDeliveriesConcurrentStores", testEnqueueDeliveriesConcurrentStores},

@@ -257,3 +257,25 @@ func testAuditConcurrentAppends(t *testing.T, open Opener) {
 		t.Errorf("not newest first: %v", ids)
 	}
 }
+
+// A closed store claims nothing: its sends stopped.
+func testClaimAfterCloseFails(t *testing.T, open Opener) {
+	f := open(t)
+	ctx := context.Background()
+	enqueueAt(t, f.Store, 1, outboxNow)
+	if _, err := f.Store.EnqueueDeliveries(ctx, deliveryMsgs("a"), []string{"syslog"}, outboxNow); err != nil {
+		t.Fatal(err)
+	}
+	outboxMust(t, f.Store.Close())
+	if c, err := f.Store.ClaimDue(ctx, outboxNow, 10); err == nil {
+		t.Errorf("a closed store claimed %v", outboxIDs(c))
+	}
+	if c, err := f.Store.ClaimDeliveries(ctx, "syslog", outboxNow, 10); err == nil {
+		t.Errorf("a closed store claimed %v", deliveryKeys(c))
+	}
+	// What it did not claim is there for another.
+	s2 := f.Second(t)
+	if c, err := s2.ClaimDue(ctx, outboxNow, 10); err != nil || len(c) != 1 || c[0].Attempts != 1 {
+		t.Errorf("the next store claimed %+v, %v", c, err)
+	}
+}

@@ -52,6 +52,8 @@ type Store struct {
 	// session names this store's outbox and delivery claims (see
 	// outbox.go), as SQLite's does.
 	session string
+	// claims holds the session's lock (outbox_claim.go).
+	claims claimLock
 
 	closeOnce sync.Once
 	closeErr  error

@@ -52,6 +52,8 @@ type Store struct {
 	// session names this store's outbox and delivery claims (see
 	// outbox.go), as SQLite's does.
 	session string
+	// alerts are the live alerts this store last wrote (alerts.go).
+	alerts alertCache
 
 	closeOnce sync.Once
 	closeErr  error

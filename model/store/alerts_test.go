@@ -112,4 +112,3 @@ func TestMigrateEventsToFeed(t *testing.T) {
 		t.Errorf("feed %+v", feed)
 	}
 }
-

@@ -208,8 +208,8 @@ func (s *Store) PutAlerts(ctx context.Context, now time.Time, findings []model.A
 		if f.Key == "" || f.Rule == "" {
 			return nil, fmt.Errorf("store: put alerts: finding %d has no key or rule", i)
 		}
-		for _, t := range [][2]string{{"key", f.Key}, {"rule", f.Rule}, {"title", f.Title}, {"subject", f.Subject}, {"kind", string(f.Kind)}} {
-			if err := pgText(t[0], t[1]); err != nil {
+		for _, field := range [][2]string{{"key", f.Key}, {"rule", f.Rule}, {"title", f.Title}, {"subject", f.Subject}, {"kind", string(f.Kind)}} {
+			if err := pgText(field[0], field[1]); err != nil {
 				return nil, fmt.Errorf("store: put alerts: finding %d: %w", i, err)
 			}
 		}

@@ -176,11 +176,11 @@ func encodeIncident(in *model.Incident) (string, error) {
 	return string(b), err
 }
 
-// pgText says why PostgreSQL's TEXT cannot hold s (nil when it can): it
+// alertText says why PostgreSQL's TEXT cannot hold s (nil when it can): it
 // takes valid UTF-8 without NUL. SQLite keeps any bytes; vendor text is
 // made valid at ingestion (sources/sanitize), so this is a finding built
 // from elsewhere. The evidence and incident are JSON, which escapes both.
-func pgText(what, s string) error {
+func alertText(what, s string) error {
 	switch {
 	case !utf8.ValidString(s):
 		return fmt.Errorf("%s %q is not valid UTF-8", what, s)
@@ -209,7 +209,7 @@ func (s *Store) PutAlerts(ctx context.Context, now time.Time, findings []model.A
 			return nil, fmt.Errorf("store: put alerts: finding %d has no key or rule", i)
 		}
 		for _, field := range [][2]string{{"key", f.Key}, {"rule", f.Rule}, {"title", f.Title}, {"subject", f.Subject}, {"kind", string(f.Kind)}} {
-			if err := pgText(field[0], field[1]); err != nil {
+			if err := alertText(field[0], field[1]); err != nil {
 				return nil, fmt.Errorf("store: put alerts: finding %d: %w", i, err)
 			}
 		}
@@ -383,14 +383,14 @@ func (p *alertPlan) insert(f model.Alert) (model.Alert, error) {
 		return model.Alert{}, err
 	}
 	p.inserts++
-	now := msTime(p.now)
+	now := alertTime(p.now)
 	a := f
 	a.ID = -int64(p.inserts)
 	a.State = model.AlertOpen
-	a.FirstSeen, a.LastSeen = msTime(a.FirstSeen), msTime(a.LastSeen) // as stored
+	a.FirstSeen, a.LastSeen = alertTime(a.FirstSeen), alertTime(a.LastSeen) // as stored
 	if a.Incident != nil {
 		in := *a.Incident
-		in.From, in.To = msTime(in.From), msTime(in.To)
+		in.From, in.To = alertTime(in.From), alertTime(in.To)
 		a.Incident = &in
 	}
 	a.AckedBy, a.AckedAt, a.ResolvedBy, a.ResolvedAt = "", time.Time{}, "", time.Time{}
@@ -411,7 +411,7 @@ func (p *alertPlan) insert(f model.Alert) (model.Alert, error) {
 
 // resolve marks a live alert resolved by actor.
 func (p *alertPlan) resolve(a model.Alert, actor string) model.Alert {
-	now := msTime(p.now)
+	now := alertTime(p.now)
 	a.State, a.ResolvedBy, a.ResolvedAt, a.Updated, a.Seq = model.AlertResolved, actor, now, now, p.nextSeq()
 	p.ops = append(p.ops, alertOp{query: `UPDATE alerts SET state = 'resolved', resolved_by = $1, resolved_ms = $2,
 		updated_ms = $3, seq = $4 WHERE id = $5`, args: []any{actor, unixMs(now), unixMs(now), a.Seq, a.ID}, idArg: 4})
@@ -431,10 +431,10 @@ func (p *alertPlan) update(live, next model.Alert) (a model.Alert, changed bool,
 		a.Count = live.Count
 	}
 	// Times are stored to the millisecond.
-	a.FirstSeen, a.LastSeen = msTime(a.FirstSeen), msTime(a.LastSeen)
+	a.FirstSeen, a.LastSeen = alertTime(a.FirstSeen), alertTime(a.LastSeen)
 	if a.Incident != nil {
 		in := *a.Incident
-		in.From, in.To = msTime(in.From), msTime(in.To)
+		in.From, in.To = alertTime(in.From), alertTime(in.To)
 		a.Incident = &in
 	}
 	keepLists := sameLists(live.Evidence, a.Evidence)
@@ -444,21 +444,21 @@ func (p *alertPlan) update(live, next model.Alert) (a model.Alert, changed bool,
 		a.Evidence.AddressesTotal == live.Evidence.AddressesTotal {
 		return live, false, nil
 	}
-	if err := pgText("rule", a.Rule); err != nil {
+	if err := alertText("rule", a.Rule); err != nil {
 		return model.Alert{}, false, err // merge's, as the finding's are checked
 	}
-	if err := pgText("title", a.Title); err != nil {
+	if err := alertText("title", a.Title); err != nil {
 		return model.Alert{}, false, err
 	}
-	if err := pgText("subject", a.Subject); err != nil {
+	if err := alertText("subject", a.Subject); err != nil {
 		return model.Alert{}, false, err
 	}
-	if err := pgText("kind", string(a.Kind)); err != nil {
+	if err := alertText("kind", string(a.Kind)); err != nil {
 		return model.Alert{}, false, err
 	}
-	now := msTime(p.now)
+	now := alertTime(p.now)
 	a.Updated, a.Seq = now, p.nextSeq()
-	var set setList
+	var set alertSet
 	if !same {
 		inc, err := encodeIncident(a.Incident)
 		if err != nil {
@@ -494,14 +494,14 @@ func (p *alertPlan) update(live, next model.Alert) (a model.Alert, changed bool,
 	return a, true, nil
 }
 
-// setList builds an UPDATE's SET clause (four shapes: the statement
+// alertSet builds an UPDATE's SET clause (four shapes: the statement
 // cache keeps each prepared).
-type setList struct {
+type alertSet struct {
 	cols []string
 	args []any
 }
 
-func (s *setList) add(col string, v any) {
+func (s *alertSet) add(col string, v any) {
 	s.args = append(s.args, v)
 	s.cols = append(s.cols, fmt.Sprintf("%s = $%d", col, len(s.args)))
 }
@@ -587,8 +587,8 @@ func sameIncident(a, b *model.Incident) bool {
 		a.From.Equal(b.From) && a.To.Equal(b.To)
 }
 
-// msTime is t as stored (unixMs, timeOfMs).
-func msTime(t time.Time) time.Time { return timeOfMs(unixMs(t)) }
+// alertTime is t as stored (unixMs, timeOfMs).
+func alertTime(t time.Time) time.Time { return timeOfMs(unixMs(t)) }
 
 // sameLists reports whether two evidences hold the same lists (totals
 // aside).
@@ -679,7 +679,7 @@ func (s *Store) LiveAlerts(ctx context.Context, keys []string) (map[string]model
 	var args []any
 	if keys != nil {
 		// A key TEXT cannot hold has no alert (PutAlerts refuses it).
-		keys = slices.DeleteFunc(slices.Clone(keys), func(k string) bool { return pgText("key", k) != nil })
+		keys = slices.DeleteFunc(slices.Clone(keys), func(k string) bool { return alertText("key", k) != nil })
 		if len(keys) == 0 {
 			return map[string]model.Alert{}, nil
 		}
@@ -780,7 +780,7 @@ func (s *Store) SetAlertState(ctx context.Context, id int64, to model.AlertState
 		if err := alertTransition(a.State, to); err != nil {
 			return fmt.Errorf("alert %d: %w", id, err)
 		}
-		if err := pgText("actor", actor); err != nil {
+		if err := alertText("actor", actor); err != nil {
 			return fmt.Errorf("alert %d: %w", id, err)
 		}
 		at = at.UTC().Truncate(time.Millisecond)

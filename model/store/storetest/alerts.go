@@ -44,7 +44,7 @@ func testPutAlertsDedupesAndSequences(t *testing.T, open Opener) {
 	if a.ID == 0 || a.State != model.AlertOpen || a.Seq != 1 || a.Count != 1 || a.Incident.Failures != 20 {
 		t.Fatalf("new alert %+v", a)
 	}
-	if c := storedCursor(t, s, "detect/events"); c != "7" {
+	if c := alertsCursor(t, s, "detect/events"); c != "7" {
 		t.Errorf("cursor %q, want 7 (written with the alerts)", c)
 	}
 	stored, err := s.Alert(ctx, a.ID)
@@ -69,7 +69,7 @@ func testPutAlertsDedupesAndSequences(t *testing.T, open Opener) {
 		!b.Created.Equal(a.Created) || !b.Updated.Equal(t0.Add(4*time.Minute)) {
 		t.Fatalf("updated alert %+v", b)
 	}
-	if c := storedCursor(t, s, "detect/events"); c != "8" {
+	if c := alertsCursor(t, s, "detect/events"); c != "8" {
 		t.Errorf("cursor %q, want 8 (moved with the alerts)", c)
 	}
 	// Acknowledging keeps it live: the next finding still updates it.
@@ -446,7 +446,7 @@ func testPutAlertsFindsEveryKeyAfterARestart(t *testing.T, open Opener) {
 	first, err := f.Store.PutAlerts(ctx, alertsNow, []model.Alert{a, b}, nil, map[string]string{"detect/events": "1"})
 	alertsMust(t, err)
 	s := f.Reopen(t)
-	if c := storedCursor(t, s, "detect/events"); c != "1" {
+	if c := alertsCursor(t, s, "detect/events"); c != "1" {
 		t.Errorf("cursor %q after a restart, want 1", c)
 	}
 	a.Count, b.Count = 2, 2
@@ -472,7 +472,7 @@ func testPutAlertsOddKeys(t *testing.T, open Opener) {
 	plain := burstFinding("198.51.100.0/24", 3, alertsNow, alertsNow)
 	first, err := f.Store.PutAlerts(ctx, alertsNow, []model.Alert{odd, plain}, nil, nil)
 	if err != nil {
-		if _, pg := f.Store.(pooled); !pg {
+		if _, pg := f.Store.(alertsPooled); !pg {
 			t.Fatalf("refused by a store that keeps any bytes: %v", err)
 		}
 		// Refused (PostgreSQL): nothing of the batch is stored, and the

@@ -12,10 +12,10 @@ import (
 	"github.com/risktop/risktop/model/store"
 )
 
-// pooled is a store on PostgreSQL (postgres.Store): the alerts cases
+// alertsPooled is a store on PostgreSQL (postgres.Store): the alerts cases
 // reach its database for what another area owns (alertsTables,
-// storedCursor).
-type pooled interface{ Pool() *pgxpool.Pool }
+// alertsCursor).
+type alertsPooled interface{ Pool() *pgxpool.Pool }
 
 // alertsTables creates, on PostgreSQL, the tables the alerts share with
 // other areas: counters (with its 'alert_seq' row; the events area's)
@@ -25,7 +25,7 @@ type pooled interface{ Pool() *pgxpool.Pool }
 // TODO(issue 17): delete after the merge.
 func alertsTables(t *testing.T, s store.Store) {
 	t.Helper()
-	p, ok := s.(pooled)
+	p, ok := s.(alertsPooled)
 	if !ok {
 		return
 	}
@@ -46,13 +46,13 @@ func openAlerts(t *testing.T, open Opener) Fixture {
 	return f
 }
 
-// storedCursor is the cursor PutAlerts wrote. On PostgreSQL it reads the
+// alertsCursor is the cursor PutAlerts wrote. On PostgreSQL it reads the
 // row (Cursor is the people area's, a stub until the merge).
 // TODO(issue 17): s.Cursor on both after the merge.
-func storedCursor(t *testing.T, s store.Store, name string) string {
+func alertsCursor(t *testing.T, s store.Store, name string) string {
 	t.Helper()
 	ctx := context.Background()
-	if p, ok := s.(pooled); ok {
+	if p, ok := s.(alertsPooled); ok {
 		var v string
 		if err := p.Pool().QueryRow(ctx, `SELECT value FROM cursors WHERE name = $1`, name).Scan(&v); err != nil {
 			t.Fatalf("cursor %s: %v", name, err)

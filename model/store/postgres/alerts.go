@@ -220,9 +220,13 @@ func (s *Store) PutAlerts(ctx context.Context, now time.Time, findings []model.A
 	)
 	err := s.inTx(ctx, "put alerts", func(tx pgx.Tx) error {
 		p := &alertPlan{now: now}
-		lives, err := s.liveAlerts(ctx, tx, p, findings)
-		if err != nil {
-			return err
+		// Cursors alone (the engine's usual batch) take no sequence lock.
+		var lives map[string]model.Alert
+		if len(findings) > 0 {
+			var err error
+			if lives, err = s.liveAlerts(ctx, tx, p, findings); err != nil {
+				return err
+			}
 		}
 		out, wrote = make([]model.Alert, 0, len(findings)), map[string]model.Alert{}
 		for _, f := range findings {

@@ -570,6 +570,16 @@ func testAlertsEmptyStoreAndLimits(t *testing.T, open Opener) {
 	if got, err := s.PutAlerts(ctx, alertsNow, nil, nil, nil); err != nil || len(got) != 0 {
 		t.Errorf("no findings: %v, %v", got, err)
 	}
+	// Cursors alone are written, and take no number.
+	if got, err := s.PutAlerts(ctx, alertsNow, nil, nil, map[string]string{"detect/events": "3", "detect/history": "4"}); err != nil || len(got) != 0 {
+		t.Errorf("cursors alone: %v, %v", got, err)
+	}
+	if c, h := alertsCursor(t, s, "detect/events"), alertsCursor(t, s, "detect/history"); c != "3" || h != "4" {
+		t.Errorf("cursors %q %q, want 3 4", c, h)
+	}
+	if n, err := s.AlertSeq(ctx); err != nil || n != 0 {
+		t.Errorf("alert seq %d, %v after cursors alone", n, err)
+	}
 	// 60 alerts: a page is 50 by default, changes are bounded to 500
 	// whatever the limit asked.
 	var fs []model.Alert

@@ -541,6 +541,35 @@ func testPutAlertsOneKeyTwiceInABatch(t *testing.T, open Opener) {
 	if len(ch) != 3 || ch[0].Seq != 3 || ch[1].Seq != 4 || ch[2].Seq != 5 {
 		t.Errorf("changes %+v", ch)
 	}
+
+	// Stored alerts: one updated twice, one updated then superseded.
+	aID := got[2].ID
+	hist := burstFinding("192.0.2.0/24", 3, alertsNow.Add(-time.Hour), alertsNow.Add(-time.Hour))
+	hist.Backfilled = true
+	h, err := s.PutAlerts(ctx, alertsNow, []model.Alert{hist}, nil, nil)
+	alertsMust(t, err)
+	a3, a4, hist2 := a, a, hist
+	a3.Count, a4.Count, hist2.Count = 3, 4, 2
+	a4.Evidence.AddEvent(model.EventRef{Vendor: "okta", ID: "x"})
+	freshH := burstFinding("192.0.2.0/24", 9, alertsNow, alertsNow)
+	got, err = s.PutAlerts(ctx, alertsNow.Add(time.Minute), []model.Alert{a3, hist2, a4, freshH}, nil, nil)
+	alertsMust(t, err)
+	if len(got) != 5 || got[0].ID != aID || got[2].ID != aID || got[1].ID != h[0].ID || got[3].ID != h[0].ID ||
+		got[3].State != model.AlertResolved || got[3].Count != 2 || got[4].ID <= h[0].ID || got[2].Count != 4 {
+		t.Fatalf("second batch %+v", got)
+	}
+	for i, g := range got {
+		if g.Seq != h[0].Seq+int64(i+1) {
+			t.Errorf("write %d has seq %d", i, g.Seq)
+		}
+	}
+	for _, i := range []int{2, 3, 4} {
+		stored, err := s.Alert(ctx, got[i].ID)
+		alertsMust(t, err)
+		if !reflect.DeepEqual(stored, got[i]) {
+			t.Errorf("stored %+v\nreturned %+v", stored, got[i])
+		}
+	}
 }
 
 // An empty store answers plainly; limits are bounded.

@@ -482,7 +482,8 @@ func (p *alertPlan) newIDs(ctx context.Context, tx pgx.Tx) (alertIDs, error) {
 }
 
 // alertColumnsIn are a batch of alerts as unnest's arrays, for one
-// multi-row statement (a statement per alert was ten times slower).
+// multi-row statement (200 updates took ~33 ms as pipelined statements,
+// ~22 ms so, on a busy 2-CPU test machine; the server's share fell most).
 type alertColumnsIn struct {
 	id, severity, firstMs, lastMs, count, eventsTotal, peopleTotal, addressesTotal []int64
 	resolvedMs, createdMs, updatedMs, seq                                          []int64

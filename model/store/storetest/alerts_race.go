@@ -21,6 +21,7 @@ var alertsRaceCases = []Case{
 	{"PutAlertsSameKeyTwoStores", testPutAlertsSameKeyTwoStores},
 	{"SetAlertStateRacesPutAlerts", testSetAlertStateRacesPutAlerts},
 	{"SetAlertStateTwiceTwoStores", testSetAlertStateTwiceTwoStores},
+	{"PruneAlertsTwoStores", testPruneAlertsTwoStores},
 }
 
 // Two stores put findings (some keys shared) and resolve alerts while a
@@ -330,5 +331,44 @@ func testSetAlertStateTwiceTwoStores(t *testing.T, open Opener) {
 	}
 	if n, err := f.Store.AlertSeq(ctx); err != nil || n != int64(3*len(alerts)) {
 		t.Errorf("alert seq %d, %v; want %d", n, err, 3*len(alerts))
+	}
+}
+
+// Two stores prune at once: each resolved alert goes once, counted by
+// one of them; live alerts stay.
+func testPruneAlertsTwoStores(t *testing.T, open Opener) {
+	f := openAlerts(t, open)
+	stores := []store.Store{f.Store, f.Second(t)}
+	ctx := context.Background()
+	var fs []model.Alert
+	for i := range 40 {
+		fs = append(fs, burstFinding(fmt.Sprintf("10.0.%d.0/24", i), 1, alertsNow, alertsNow))
+	}
+	alerts, err := f.Store.PutAlerts(ctx, alertsNow, fs, nil, nil)
+	alertsMust(t, err)
+	for _, a := range alerts[:30] {
+		_, err := f.Store.SetAlertState(ctx, a.ID, model.AlertResolved, "x", alertsNow)
+		alertsMust(t, err)
+	}
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	pruned := make([]int, len(stores))
+	errs := make([]error, len(stores))
+	for w, s := range stores {
+		wg.Go(func() {
+			<-start
+			pruned[w], errs[w] = s.PruneAlerts(ctx, alertsNow.Add(time.Minute))
+		})
+	}
+	close(start)
+	wg.Wait()
+	alertsMust(t, errors.Join(errs...))
+	if pruned[0]+pruned[1] != 30 {
+		t.Errorf("pruned %v, want 30 in all", pruned)
+	}
+	counts, err := f.Store.CountAlerts(ctx)
+	alertsMust(t, err)
+	if counts[model.AlertOpen] != 10 || len(counts) != 1 {
+		t.Errorf("counts %v after pruning", counts)
 	}
 }

@@ -54,6 +54,8 @@ type Store struct {
 	session string
 	// claims holds the session's lock (outbox_claim.go).
 	claims claimLock
+	// alerts are the live alerts this store last wrote (alerts.go).
+	alerts alertCache
 
 	closeOnce sync.Once
 	closeErr  error

@@ -106,6 +106,11 @@ END $$;
 // score.
 const bucketOfScore = `(CASE WHEN score < 0 THEN -1 WHEN score < 5 THEN 0 WHEN score < 26 THEN 1 WHEN score < 51 THEN 2 WHEN score < 76 THEN 3 ELSE 4 END)`
 
+// failedType is model.FailedType over events e: "fail" in ASCII letters
+// of any case. Under "C", ILIKE folds ASCII only, as FailedType; a
+// database's locale could fold more (Turkish İ to i).
+const failedType = `e.type_name COLLATE "C" ILIKE '%fail%'`
+
 // rollupSeqShift is events.seq's time shift (seq = time_ms << 20 | a
 // tiebreak), as SQLite's: ip_ranges.first_seq and the window bounds are
 // in seq units.
@@ -366,7 +371,7 @@ func (s *Store) newRanges(ctx context.Context, q store.ChangesQuery) ([]model.Ra
 			r                                           model.RangeActivity
 			events, fails, addrs, people, first, latest int64
 		)
-		if err := s.pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE e.type_name ILIKE '%fail%'),
+		if err := s.pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE `+failedType+`),
 			count(DISTINCT e.ip_bin), count(DISTINCT e.uid), coalesce(min(e.seq), 0), coalesce(max(e.seq), 0)
 			FROM events e WHERE e.ip_bin BETWEEN $1 AND $2 AND e.seq >= $3 AND e.seq < $4`, lo[:], hi[:], from, to).
 			Scan(&events, &fails, &addrs, &people, &first, &latest); err != nil {

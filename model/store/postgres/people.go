@@ -291,7 +291,7 @@ func (s *Store) HistoryFeed(ctx context.Context, after int64, limit int) ([]stor
 	rows, err := s.pool.Query(ctx, `SELECT h.id, h.key, h.vendor, h.at_ms, h.level, h.score,
 		(SELECT p.level FROM risk_history p WHERE p.key = h.key AND p.vendor = h.vendor AND p.id < h.id
 			ORDER BY p.at_ms DESC, p.id DESC LIMIT 1)
-		FROM risk_history h WHERE h.id > $1 ORDER BY h.id LIMIT $2`, after, max(limit, 0))
+		FROM risk_history h WHERE h.id > $1 ORDER BY h.id LIMIT $2`, after, peopleLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("store: history feed: %w", err)
 	}
@@ -314,6 +314,15 @@ func (s *Store) HistoryFeed(ctx context.Context, after int64, limit int) ([]stor
 		return nil, fmt.Errorf("store: history feed: %w", err)
 	}
 	return out, nil
+}
+
+// peopleLimit is a LIMIT as SQLite reads it: a negative one is none
+// (LIMIT NULL here).
+func peopleLimit(n int) any {
+	if n < 0 {
+		return nil
+	}
+	return int64(n)
 }
 
 // HistoryHead is the id of the newest history row (0 when none).

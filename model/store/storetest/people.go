@@ -430,6 +430,13 @@ func testHistoryFeedPages(t *testing.T, open Opener) {
 	if page, err := s.HistoryFeed(ctx, head, 10); len(page) != 0 || err != nil {
 		t.Fatalf("after the head: %+v, %v", page, err)
 	}
+	// A limit of 0 reads nothing; a negative one, as SQLite reads it, no bound.
+	if page, err := s.HistoryFeed(ctx, 0, 0); len(page) != 0 || err != nil {
+		t.Fatalf("limit 0: %+v, %v", page, err)
+	}
+	if page, err := s.HistoryFeed(ctx, 0, -1); len(page) != len(all) || err != nil {
+		t.Fatalf("limit -1: %d rows, %v", len(page), err)
+	}
 	for i, c := range all {
 		if c.First != (i < 5) {
 			t.Fatalf("row %d: first %v", i, c.First)

@@ -27,6 +27,7 @@ var peopleCases = []Case{
 	{"RisesSince", testRisesSince},
 	{"RisesLimitAndBeforeTheWindow", testRisesLimit},
 	{"HistoryFeed", testHistoryFeed},
+	{"HistoryOfALateStore", testHistoryLateStore},
 	{"HistoryFeedPagesAndLatestLevels", testHistoryFeedPages},
 	{"ChangesLevels", testChangesLevels},
 	{"ChangesRanges", testChangesRanges},
@@ -399,6 +400,42 @@ func testHistoryFeed(t *testing.T, open Opener) {
 	peopleMust(t, err)
 	if !reflect.DeepEqual(lv, map[string]map[string]model.Level{"zoe@example.com": {"cloudflare": model.LevelHigh}}) {
 		t.Errorf("latest levels %v", lv)
+	}
+}
+
+// A poll stored after a newer one (a back-fill, a late instance) goes in
+// the history by its time: the Changes read it against the point before
+// it in time, the feed against the newest stored before it.
+func testHistoryLateStore(t *testing.T, open Opener) {
+	s := open(t).Store
+	ctx := context.Background()
+	t0 := peopleNow
+	ava := func(l model.Level) []model.UserRisk { return []model.UserRisk{peopleView("ava@example.com", l)} }
+	peopleMust(t, s.PutUserRisks(ctx, "casb", t0, ava(model.LevelLow)))
+	peopleMust(t, s.PutUserRisks(ctx, "casb", t0.Add(10*time.Minute), ava(model.LevelHigh)))
+	peopleMust(t, s.PutUserRisks(ctx, "casb", t0.Add(5*time.Minute), ava(model.LevelMedium)))
+	h, err := s.RiskHistory(ctx, "ava@example.com", time.Time{})
+	if err != nil || len(h) != 3 || h[0].Level != model.LevelLow || h[1].Level != model.LevelMedium || h[2].Level != model.LevelHigh {
+		t.Fatalf("history %+v, %v", h, err)
+	}
+	ch, err := s.Changes(ctx, store.ChangesQuery{Since: t0.Add(4 * time.Minute), Until: t0.Add(6 * time.Minute)})
+	if err != nil || len(ch.Levels) != 1 || ch.Levels[0].From != model.LevelLow || ch.Levels[0].To != model.LevelMedium {
+		t.Fatalf("changes around the late poll %+v, %v", ch.Levels, err)
+	}
+	feed := peopleHistory(t, s)
+	if len(feed) != 3 || feed[2].Level != model.LevelMedium || feed[2].Previous != model.LevelHigh || feed[2].First {
+		t.Fatalf("feed %+v", feed)
+	}
+	// The same level again, stored late: the last point (High) differs,
+	// so it is a point too.
+	peopleMust(t, s.PutUserRisks(ctx, "casb", t0.Add(6*time.Minute), ava(model.LevelMedium)))
+	if n := len(peopleHistory(t, s)); n != 4 {
+		t.Fatalf("%d points, want 4", n)
+	}
+	// Medium→Medium is no change: the window shows none.
+	ch, err = s.Changes(ctx, store.ChangesQuery{Since: t0.Add(5*time.Minute + time.Millisecond), Until: t0.Add(7 * time.Minute)})
+	if err != nil || len(ch.Levels) != 0 {
+		t.Fatalf("changes after the late polls %+v, %v", ch.Levels, err)
 	}
 }
 

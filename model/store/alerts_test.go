@@ -52,39 +52,6 @@ func TestEventFeedIsInsertionOrdered(t *testing.T) {
 	}
 }
 
-// The history feed gives each appended row with the vendor's level
-// before it; LatestLevels folds rows up to an id.
-func TestHistoryFeed(t *testing.T) {
-	s := openMem(t)
-	ctx := context.Background()
-	t0 := fixtureNow
-	view := func(level model.Level) []model.UserRisk {
-		return []model.UserRisk{{Email: "Zoe@example.com", UserID: "u1", Level: level, Score: model.NoScore}}
-	}
-	must(t, s.PutUserRisks(ctx, "cloudflare", t0, view(model.LevelLow)))
-	must(t, s.PutUserRisks(ctx, "cloudflare", t0.Add(time.Minute), view(model.LevelLow))) // unchanged: no row
-	must(t, s.PutUserRisks(ctx, "cloudflare", t0.Add(2*time.Minute), view(model.LevelHigh)))
-	must(t, s.PutUserRisks(ctx, "okta", t0.Add(3*time.Minute), view(model.LevelHigh)))
-	ch, err := s.HistoryFeed(ctx, 0, 10)
-	must(t, err)
-	want := []LevelChange{
-		{ID: 1, Key: "zoe@example.com", Vendor: "cloudflare", At: t0, Level: model.LevelLow, Score: model.NoScore, First: true},
-		{ID: 2, Key: "zoe@example.com", Vendor: "cloudflare", At: t0.Add(2 * time.Minute), Level: model.LevelHigh, Score: model.NoScore, Previous: model.LevelLow},
-		{ID: 3, Key: "zoe@example.com", Vendor: "okta", At: t0.Add(3 * time.Minute), Level: model.LevelHigh, Score: model.NoScore, First: true},
-	}
-	if !reflect.DeepEqual(ch, want) {
-		t.Fatalf("history feed %+v\nwant %+v", ch, want)
-	}
-	if h, _ := s.HistoryHead(ctx); h != 3 {
-		t.Errorf("head %d", h)
-	}
-	lv, err := s.LatestLevels(ctx, 2)
-	must(t, err)
-	if !reflect.DeepEqual(lv, map[string]map[string]model.Level{"zoe@example.com": {"cloudflare": model.LevelHigh}}) {
-		t.Errorf("latest levels %v", lv)
-	}
-}
-
 // A store made at schema 4 migrates: its events have no feed number, a
 // window read still finds them, and new events are numbered from 1.
 func TestMigrateEventsToFeed(t *testing.T) {

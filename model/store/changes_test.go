@@ -14,57 +14,6 @@ func view(email string, l model.Level) model.UserRisk {
 	return model.UserRisk{UserID: "id-" + email, Email: email, Level: l, Score: model.NoScore}
 }
 
-// TestChangesLevels: a person's level changes in a window are read
-// against the row before them (same person and vendor), one line a person
-// (their biggest rise), rises before falls; people first seen at High or
-// Critical in the window are new, those High before are not.
-func TestChangesLevels(t *testing.T) {
-	s := openMem(t)
-	ctx := context.Background()
-	since := fixtureNow.Add(-time.Hour)
-	before := since.Add(-2 * time.Hour)
-	must(t, s.PutUserRisks(ctx, "cloudflare", before, []model.UserRisk{
-		view("ava@example.com", model.LevelMedium), view("ben@example.com", model.LevelLow),
-		view("cy@example.com", model.LevelHigh), view("eve@example.com", model.LevelHigh)}))
-	must(t, s.PutUserRisks(ctx, "casb", before, []model.UserRisk{view("ava@example.com", model.LevelLow)}))
-	// In the window: Ava Medium→Critical in Cloudflare and Low→Medium in
-	// CASB; Ben Low→None; Cy unchanged; Dee new at Critical; Eve High
-	// before, Critical now (a rise, not new).
-	must(t, s.PutUserRisks(ctx, "cloudflare", since.Add(10*time.Minute), []model.UserRisk{
-		view("ava@example.com", model.LevelCritical), view("ben@example.com", model.LevelNone),
-		view("cy@example.com", model.LevelHigh), view("dee@example.com", model.LevelCritical),
-		view("eve@example.com", model.LevelCritical)}))
-	must(t, s.PutUserRisks(ctx, "casb", since.Add(20*time.Minute), []model.UserRisk{view("ava@example.com", model.LevelMedium)}))
-	// After the window: not counted.
-	must(t, s.PutUserRisks(ctx, "casb", fixtureNow.Add(time.Minute), []model.UserRisk{view("fay@example.com", model.LevelCritical)}))
-
-	ch, err := s.Changes(ctx, ChangesQuery{Since: since, Until: fixtureNow})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, c := range ch.Levels {
-		got = append(got, fmt.Sprintf("%s %s %s→%s", c.Key, c.Vendor, c.From.Label(), c.To.Label()))
-	}
-	want := []string{
-		"ava@example.com cloudflare Medium→Critical", // the biggest rise of hers, though CASB's is newer
-		"eve@example.com cloudflare High→Critical",
-		"ben@example.com cloudflare Low→None",
-	}
-	// Ava and Eve rose at the same time: by key.
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("levels:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-	if len(ch.NewPeople) != 1 || ch.NewPeople[0].Key != "dee@example.com" || ch.NewPeople[0].Level != model.LevelCritical {
-		t.Fatalf("new people %+v, want Dee at Critical", ch.NewPeople)
-	}
-	// Seen by an operator at Critical: not new to them.
-	ch.Unseen(model.SeenMark{People: map[string]model.Level{"dee@example.com": model.LevelCritical}})
-	if len(ch.NewPeople) != 0 {
-		t.Fatalf("Dee seen at Critical is still new: %+v", ch.NewPeople)
-	}
-}
-
 // rangeEvents are n sign-ins from distinct addresses of a /24 (or /48)
 // by users people ids, failed when fail.
 func rangeEvents(prefix string, from time.Time, n, people int, fail bool, idBase int) []model.Event {
@@ -80,71 +29,6 @@ func rangeEvents(prefix string, from time.Time, n, people int, fail bool, idBase
 			IP: fmt.Sprintf(prefix, i%50+1), Score: 60, Level: model.LevelHigh})
 	}
 	return out
-}
-
-// TestChangesRanges: a range is listed when it is new (no event before
-// the window) and busy with failed sign-ins or people; the counts are
-// its window's.
-func TestChangesRanges(t *testing.T) {
-	s := openMem(t)
-	ctx := context.Background()
-	since := fixtureNow.Add(-time.Hour)
-	put(t, s, rangeEvents("203.0.113.%d", since.Add(time.Minute), 135, 40, true, 1000))     // the burst: new, failing
-	put(t, s, rangeEvents("198.51.100.%d", since.Add(-2*time.Hour), 5, 5, false, 2000))     // an old range…
-	put(t, s, rangeEvents("198.51.100.%d", since.Add(time.Minute), 60, 30, true, 3000))     // …failing now, but not new
-	put(t, s, rangeEvents("192.0.2.%d", since.Add(time.Minute), 5, 2, true, 4000))          // new, quiet
-	put(t, s, rangeEvents("2001:db8:1:2::%x", since.Add(time.Minute), 12, 12, false, 5000)) // new, many people
-	ch, err := s.Changes(ctx, ChangesQuery{Since: since, Until: fixtureNow})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, r := range ch.Ranges {
-		got = append(got, fmt.Sprintf("%s: %d addresses, %d people, %d failures, %d events", r.Prefix, r.Addresses, r.People, r.Failures, r.Events))
-	}
-	want := []string{
-		"203.0.113.0/24: 50 addresses, 40 people, 135 failures, 135 events",
-		"2001:db8:1::/48: 12 addresses, 12 people, 0 failures, 12 events",
-	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("ranges:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-}
-
-// TestChangesHealth: each source's newest state change in the window.
-func TestChangesHealth(t *testing.T) {
-	s := openMem(t)
-	ctx := context.Background()
-	since := fixtureNow.Add(-time.Hour)
-	must(t, s.RecordHealth(ctx, model.HealthChange{Source: "casb", At: since.Add(-time.Minute), From: model.StateOK, To: model.StateFailing}))
-	must(t, s.RecordHealth(ctx, model.HealthChange{Source: "okta", At: since.Add(time.Minute), From: model.StateOK, To: model.StateDegraded, Error: "429"}))
-	must(t, s.RecordHealth(ctx, model.HealthChange{Source: "okta", At: since.Add(2 * time.Minute), From: model.StateDegraded, To: model.StateFailing, Error: "401"}))
-	ch, err := s.Changes(ctx, ChangesQuery{Since: since, Until: fixtureNow})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(ch.Health) != 1 || ch.Health[0].Source != "okta" || ch.Health[0].To != model.StateFailing || ch.Health[0].Error != "401" {
-		t.Fatalf("health %+v", ch.Health)
-	}
-}
-
-// TestChangeMarksPerOperator: each operator has their own mark, and a
-// mark never moves back.
-func TestChangeMarksPerOperator(t *testing.T) {
-	s := openMem(t)
-	ctx := context.Background()
-	if m, err := s.ChangeMark(ctx, "alice"); err != nil || !m.At.IsZero() {
-		t.Fatalf("no mark yet: %+v %v", m, err)
-	}
-	must(t, s.SetChangeMark(ctx, "alice", model.SeenMark{At: fixtureNow, People: map[string]model.Level{"ava@example.com": model.LevelCritical}}))
-	if m, _ := s.ChangeMark(ctx, "bob"); !m.At.IsZero() {
-		t.Fatalf("alice's look moved bob's mark: %+v", m)
-	}
-	must(t, s.SetChangeMark(ctx, "alice", model.SeenMark{At: fixtureNow.Add(-time.Hour)}))
-	m, err := s.ChangeMark(ctx, "alice")
-	if err != nil || !m.At.Equal(fixtureNow) || m.People["ava@example.com"] != model.LevelCritical {
-		t.Fatalf("alice's mark %+v %v", m, err)
-	}
 }
 
 // directHours counts events per (hour, vendor, bucket) from the events.
@@ -247,7 +131,7 @@ func sameCounts(t *testing.T, when string, s *SQLite) {
 
 // TestRollupFollowsEvents: the hourly rollup equals a direct count of the
 // events after inserts, a batch stored again, and a prune that cuts an
-// hour in two; Trends reads it by step, with the window before.
+// hour in two (what Trends reads of it: storetest's TrendsFollowEvents).
 func TestRollupFollowsEvents(t *testing.T) {
 	s := openMem(t)
 	s.pruneBatch = 70
@@ -265,33 +149,6 @@ func TestRollupFollowsEvents(t *testing.T) {
 	}
 	sameCounts(t, "after a batch stored again", s)
 	sameRanges(t, "after a batch stored again", s)
-
-	tr, err := s.Trends(ctx, TrendQuery{From: fixtureNow.Add(-24 * time.Hour), To: fixtureNow, Step: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := func(c [model.Unscored + 1]int) (n int) {
-		for _, x := range c {
-			n += x
-		}
-		return n
-	}
-	if len(tr.Counts) != 24 || sum(tr.Total) != 930 || sum(tr.Previous) != 600 {
-		t.Fatalf("trend: %d steps, %d in the window, %d before, want 24, 930, 600", len(tr.Counts), sum(tr.Total), sum(tr.Previous))
-	}
-	critical := 0 // and the range's 30 score 60: High
-	for _, e := range recent {
-		if e.Score >= 76 {
-			critical++
-		}
-	}
-	if tr.Total[model.BucketVeryHigh] != critical {
-		t.Fatalf("very high: %d, want %d", tr.Total[model.BucketVeryHigh], critical)
-	}
-	daily, err := s.Trends(ctx, TrendQuery{From: fixtureNow.Add(-48 * time.Hour), To: fixtureNow, Step: 24 * time.Hour})
-	if err != nil || len(daily.Counts) != 2 || sum(daily.Counts[0]) != 600 || sum(daily.Counts[1]) != 930 {
-		t.Fatalf("daily: %+v %v", daily.Counts, err)
-	}
 
 	// A cut in the middle of an hour.
 	if _, err := s.Prune(ctx, fixtureNow.Add(-30*time.Hour-17*time.Minute)); err != nil {

@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"slices"
 	"testing"
-	"time"
 )
 
 // CountPage places every page of a walk where the walk found it, and
@@ -67,33 +65,4 @@ func mustKeyAt(t *testing.T, s *SQLite, f EventFilter, i int) PageKey {
 		return *p.First
 	}
 	return *p.LastKey
-}
-
-func TestSavedViewsAreEachOwnersAndReplaced(t *testing.T) {
-	s, path := openFile(t)
-	ctx := context.Background()
-	at := time.Date(2026, 11, 21, 14, 0, 0, 0, time.UTC)
-	must(t, s.SaveView(ctx, "ava", SavedView{Name: "failed", Filter: "type:failed since:7d", Saved: at}))
-	must(t, s.SaveView(ctx, "ava", SavedView{Name: "risky", Filter: "score>=76", Sort: ByScore, Saved: at}))
-	must(t, s.SaveView(ctx, "ben", SavedView{Name: "failed", Filter: "failed", Saved: at}))
-	must(t, s.SaveView(ctx, "ava", SavedView{Name: "failed", Filter: "type:failed", Saved: at.Add(time.Minute)}))
-	if err := s.SaveView(ctx, "ava", SavedView{}); err == nil {
-		t.Fatal("a view without a name was saved")
-	}
-	must(t, s.Close())
-	s2, err := Open(path, Options{})
-	must(t, err)
-	defer s2.Close()
-	got, err := s2.SavedViews(ctx, "ava")
-	must(t, err)
-	want := []SavedView{
-		{Name: "failed", Filter: "type:failed", Saved: at.Add(time.Minute)},
-		{Name: "risky", Filter: "score>=76", Sort: ByScore, Saved: at},
-	}
-	if !slices.Equal(got, want) {
-		t.Fatalf("ava's views after a reopen = %+v, want %+v", got, want)
-	}
-	if got, _ := s2.SavedViews(ctx, "nobody"); len(got) != 0 {
-		t.Fatalf("nobody's views = %+v", got)
-	}
 }

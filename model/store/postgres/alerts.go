@@ -882,10 +882,3 @@ func (s *Store) PruneAlerts(ctx context.Context, before time.Time) (int, error) 
 		}
 	}
 }
-
-// Prune is the lead's to port after the merge (it spans every area).
-func (s *Store) Prune(ctx context.Context, before time.Time) (store.PruneStats, error) {
-	return store.PruneStats{}, errTodoAlerts
-}
-
-var errTodoAlerts = errors.New("postgres: prune: not yet ported")

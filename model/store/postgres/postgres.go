@@ -52,6 +52,8 @@ type Store struct {
 	// session names this store's outbox and delivery claims (see
 	// outbox.go), as SQLite's does.
 	session string
+	// events caches the users rows PutEvents resolved (events.go).
+	events eventCaches
 
 	closeOnce sync.Once
 	closeErr  error

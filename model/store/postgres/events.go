@@ -66,10 +66,10 @@ CREATE INDEX events_uid ON events (uid, seq) WHERE uid IS NOT NULL;
 CREATE INDEX events_ip ON events (ip_bin, seq) WHERE ip_bin IS NOT NULL;
 CREATE UNIQUE INDEX events_feed ON events (feed) WHERE feed IS NOT NULL;
 -- Free text (issue 17): LIKE '%word%' on search_text is answered from
--- trigrams. EXPLAIN on 200,000 generated events (TestFreeTextUsesTrigramIndex)
--- shows a Bitmap Index Scan on events_search for a word in few events,
--- and its test fails when it does not; a word in many events walks the
--- primary key instead, which finds a page sooner.
+-- trigrams. EXPLAIN on 100,000 events (TestFreeTextUsesTrigramIndex, which
+-- fails otherwise) shows a Bitmap Index Scan on events_search for a word
+-- in few events, for a count and for a page; a word in many events walks
+-- the primary key instead, which fills a page sooner.
 CREATE INDEX events_search ON events USING gin (search_text gin_trgm_ops);
 
 -- Named counters: event_feed numbers the events in the order they were

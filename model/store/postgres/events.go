@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/store"
@@ -130,11 +131,7 @@ func (s *Store) PutEvents(ctx context.Context, events []model.Event) (int, error
 	err = s.inTx(ctx, "put events", func(tx pgx.Tx) error {
 		clear(newUIDs)
 		inserted = 0
-		var feed int64
-		if err := tx.QueryRow(ctx, `SELECT n FROM counters WHERE name = 'event_feed' FOR UPDATE`).Scan(&feed); err != nil {
-			return err
-		}
-		fresh, err := freshRows(ctx, tx, rows)
+		fresh, feed, err := lockAndFindFresh(ctx, tx, rows)
 		if err != nil {
 			return err
 		}
@@ -145,13 +142,9 @@ func (s *Store) PutEvents(ctx context.Context, events []model.Event) (int, error
 			return err
 		}
 		for i := range fresh {
-			feed++
-			fresh[i].feed = feed
+			fresh[i].feed = feed + int64(i) + 1
 		}
-		if err := insertRows(ctx, tx, fresh); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE counters SET n = $1 WHERE name = 'event_feed'`, feed); err != nil {
+		if err := insertRows(ctx, tx, fresh, feed+int64(len(fresh))); err != nil {
 			return err
 		}
 		inserted = len(fresh)
@@ -213,10 +206,11 @@ func putRowsOf(events []model.Event) ([]putRow, error) {
 // maxTieRounds bounds the search for free tiebreaks, as SQLite's 64 tries.
 const maxTieRounds = 64
 
-// freshRows returns the rows not stored yet, each with a free seq. It
-// runs under the event_feed lock, so what it reads stays true until the
-// insert.
-func freshRows(ctx context.Context, tx pgx.Tx, rows []putRow) ([]putRow, error) {
+// lockAndFindFresh takes the event_feed lock and returns the counter and
+// the rows not stored yet, each with a free seq: what it reads under the
+// lock stays true until the transaction ends. The lock and the first
+// questions go in one round trip (a batch runs in order).
+func lockAndFindFresh(ctx context.Context, tx pgx.Tx, rows []putRow) (fresh []putRow, feed int64, err error) {
 	vendors, ids, seqs := make([]string, len(rows)), make([]string, len(rows)), make([]int64, len(rows))
 	for i, r := range rows {
 		vendors[i], ids[i], seqs[i] = r.ev.Vendor, r.ev.ID, seqOf(r.ms, r.tie)
@@ -224,6 +218,9 @@ func freshRows(ctx context.Context, tx pgx.Tx, rows []putRow) ([]putRow, error) 
 	stored := map[[2]string]bool{}
 	occupied := map[int64]bool{} // seqs asked about: true when taken
 	b := &pgx.Batch{}
+	b.Queue(`SELECT n FROM counters WHERE name = 'event_feed' FOR UPDATE`).QueryRow(func(row pgx.Row) error {
+		return row.Scan(&feed)
+	})
 	b.Queue(`SELECT e.vendor, e.id FROM events e
 		JOIN unnest($1::text[], $2::text[]) AS b(vendor, id) ON e.vendor = b.vendor AND e.id = b.id`, vendors, ids).
 		Query(func(rs pgx.Rows) error {
@@ -233,9 +230,8 @@ func freshRows(ctx context.Context, tx pgx.Tx, rows []putRow) ([]putRow, error) 
 		})
 	queueSeqCheck(b, seqs, occupied)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	fresh := rows[:0:0]
 	for _, r := range rows {
 		if !stored[[2]string{r.ev.Vendor, r.ev.ID}] {
 			fresh = append(fresh, r)
@@ -265,15 +261,15 @@ func freshRows(ctx context.Context, tx pgx.Tx, rows []putRow) ([]putRow, error) 
 			}
 		}
 		if len(ask) == 0 {
-			return fresh, nil
+			return fresh, feed, nil
 		}
 		b := &pgx.Batch{}
 		queueSeqCheck(b, ask, occupied)
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
-	return nil, errors.New("no free tiebreak in a millisecond")
+	return nil, 0, errors.New("no free tiebreak in a millisecond")
 }
 
 // queueSeqCheck asks which of seqs the table holds, noting each in occupied.
@@ -362,8 +358,9 @@ func (s *Store) resolveUIDs(ctx context.Context, tx pgx.Tx, rows []putRow, found
 	return nil
 }
 
-// insertRows inserts the fresh rows in one statement.
-func insertRows(ctx context.Context, tx pgx.Tx, rows []putRow) error {
+// insertRows inserts the fresh rows in one statement and moves the
+// event_feed counter to head, in one round trip.
+func insertRows(ctx context.Context, tx pgx.Tx, rows []putRow, head int64) error {
 	n := len(rows)
 	var (
 		seqs, uids, types, scores, levels, feeds    = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
@@ -380,21 +377,23 @@ func insertRows(ctx context.Context, tx pgx.Tx, rows []putRow) error {
 			ipBins[i] = []byte{}
 		}
 	}
-	tag, err := tx.Exec(ctx, `INSERT INTO events
+	b := &pgx.Batch{}
+	b.Queue(`INSERT INTO events
 		(seq, vendor, id, uid, type, type_name, ip, ip_bin, score, level, app, reasons, fields, feed, search_text)
 		SELECT seq, vendor, id, NULLIF(uid, 0), type, type_name, ip, NULLIF(ip_bin, ''::bytea), score, level, app, reasons, fields, feed, search_text
 		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::bytea[],
 			$9::bigint[], $10::bigint[], $11::text[], $12::text[], $13::text[], $14::bigint[], $15::text[])
 			AS r(seq, vendor, id, uid, type, type_name, ip, ip_bin, score, level, app, reasons, fields, feed, search_text)
 		ON CONFLICT (vendor, id) DO NOTHING`,
-		seqs, vendors, ids, uids, types, typeNames, ips, ipBins, scores, levels, apps, reasons, fields, feeds, search)
-	if err != nil {
-		return err
-	}
-	if int(tag.RowsAffected()) != n {
-		return fmt.Errorf("%d of %d new events were stored meanwhile by a writer without the event_feed lock", n-int(tag.RowsAffected()), n)
-	}
-	return nil
+		seqs, vendors, ids, uids, types, typeNames, ips, ipBins, scores, levels, apps, reasons, fields, feeds, search).
+		Exec(func(tag pgconn.CommandTag) error {
+			if stored := int(tag.RowsAffected()); stored != n {
+				return fmt.Errorf("%d of %d new events were stored meanwhile by a writer without the event_feed lock", n-stored, n)
+			}
+			return nil
+		})
+	b.Queue(`UPDATE counters SET n = $1 WHERE name = 'event_feed'`, head)
+	return tx.SendBatch(ctx, b).Close()
 }
 
 // eventSelect reads what scanEvents scans; callers add WHERE and ORDER BY.

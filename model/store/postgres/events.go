@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -495,7 +496,7 @@ func (s *Store) Events(ctx context.Context, q store.EventQuery) (store.EventPage
 	case q.Before != nil:
 		p.keyset(q.Sort, ">", q.Before)
 	}
-	query := eventSelect + p.where() + ` ORDER BY ` + order(q.Sort, reverse) + ` LIMIT ` + p.arg(limit+1)
+	query := eventSelect + p.where() + ` ORDER BY ` + eventOrder(q.Sort, reverse) + ` LIMIT ` + p.arg(limit+1)
 	evs, keys, err := s.queryEvents(ctx, query, p.args...)
 	if err != nil {
 		return store.EventPage{}, fmt.Errorf("store: events: %w", err)
@@ -506,8 +507,8 @@ func (s *Store) Events(ctx context.Context, q store.EventQuery) (store.EventPage
 	}
 	var page store.EventPage
 	if reverse {
-		reverseInPlace(evs)
-		reverseInPlace(keys)
+		slices.Reverse(evs)
+		slices.Reverse(keys)
 		page.HasPrev = more
 		page.HasNext = q.Before != nil
 	} else {
@@ -522,13 +523,8 @@ func (s *Store) Events(ctx context.Context, q store.EventQuery) (store.EventPage
 	return page, nil
 }
 
-func reverseInPlace[T any](s []T) {
-	for i, j := 0, len(s)-1; i < j; i, j = i+1, j-1 {
-		s[i], s[j] = s[j], s[i]
-	}
-}
-
-func order(by store.Sort, reverse bool) string {
+// eventOrder is a page's ORDER BY.
+func eventOrder(by store.Sort, reverse bool) string {
 	dir := " DESC"
 	if reverse {
 		dir = ""

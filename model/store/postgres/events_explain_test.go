@@ -51,7 +51,7 @@ func TestFreeTextUsesTrigramIndex(t *testing.T) {
 	}
 	for name, query := range map[string]string{
 		"count": `SELECT count(*) FROM events e` + p.where(),
-		"page":  eventSelect + p.where() + ` ORDER BY ` + order(store.ByTime, false) + ` LIMIT 51`,
+		"page":  eventSelect + p.where() + ` ORDER BY ` + eventOrder(store.ByTime, false) + ` LIMIT 51`,
 	} {
 		plan := explain(t, s, query, p.args...)
 		t.Logf("%s:\n%s", name, plan)

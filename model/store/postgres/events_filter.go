@@ -12,9 +12,10 @@ import (
 // eventPlan is a filter turned into SQL over events e, with $n
 // placeholders numbered as its arguments are added.
 type eventPlan struct {
-	terms []string
-	args  []any
-	none  bool // nothing can match (an unknown user)
+	terms  []string
+	args   []any
+	none   bool // nothing can match (an unknown user)
+	textAt int  // the free-text term's index in terms; -1: none
 }
 
 // arg adds an argument and returns its placeholder.
@@ -23,11 +24,18 @@ func (p *eventPlan) arg(v any) string {
 	return "$" + strconv.Itoa(len(p.args))
 }
 
-func (p *eventPlan) where() string {
-	if len(p.terms) == 0 {
+func (p *eventPlan) where() string { return p.whereExcept(-1) }
+
+// whereExcept is the WHERE clause without terms[i].
+func (p *eventPlan) whereExcept(i int) string {
+	terms := p.terms
+	if i >= 0 {
+		terms = append(terms[:i:i], terms[i+1:]...)
+	}
+	if len(terms) == 0 {
 		return ""
 	}
-	return " WHERE " + strings.Join(p.terms, " AND ")
+	return " WHERE " + strings.Join(terms, " AND ")
 }
 
 // keyset adds the bound that continues after (op "<") or before (">") a key.
@@ -49,7 +57,7 @@ const (
 // query compares integers. Unlike SQLite's, PostgreSQL's planner weighs
 // the LIMIT, so the plan leaves the choice of index to it.
 func (s *Store) plan(ctx context.Context, f store.EventFilter) (*eventPlan, error) {
-	p := &eventPlan{}
+	p := &eventPlan{textAt: -1}
 	if f.Vendor != "" {
 		p.terms = append(p.terms, "e.vendor = "+p.arg(f.Vendor))
 	}
@@ -124,6 +132,7 @@ func (s *Store) plan(ctx context.Context, f store.EventFilter) (*eventPlan, erro
 		// search_text is lowered in Go (ASCII only, as SQLite's LIKE
 		// folds), so the pattern is too and LIKE compares bytes; the
 		// trigram index (events_search) answers it.
+		p.textAt = len(p.terms)
 		p.terms = append(p.terms, "e.search_text LIKE "+p.arg("%"+likeEscaper.Replace(asciiLower(text))+"%"))
 	}
 	return p, nil

@@ -119,6 +119,31 @@ func Start(t testing.TB) *Server {
 var errNotInstalled = errors.New("not installed")
 
 func start() (*Server, error) {
+	// Not t.TempDir: the server's user must reach it, and a socket path
+	// has to stay under 108 bytes.
+	dir, err := os.MkdirTemp("", "risktop-pg-")
+	if err != nil {
+		return nil, err
+	}
+	s, err := startIn(dir)
+	if err != nil {
+		os.RemoveAll(dir)
+	}
+	return s, err
+}
+
+// StartIn starts a server whose data lives in dir, initialised when dir
+// holds none, and stays there after Stop: the benchmarks keep their
+// fixture between runs in it. dir's path must be short (the socket is
+// in it).
+func StartIn(dir string) (*Server, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	return startIn(dir)
+}
+
+func startIn(dir string) (*Server, error) {
 	bin, err := binDir()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errNotInstalled, err)
@@ -127,29 +152,21 @@ func start() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Not t.TempDir: the server's user must reach it, and a socket path
-	// has to stay under 108 bytes.
-	dir, err := os.MkdirTemp("", "risktop-pg-")
-	if err != nil {
-		return nil, err
-	}
 	s := &Server{bin: bin, dir: dir, data: filepath.Join(dir, "data"), sock: dir, log: filepath.Join(dir, "server.log"), cred: cred}
 	if cred != nil {
 		if err := os.Chown(dir, int(cred.Uid), int(cred.Gid)); err != nil {
-			os.RemoveAll(dir)
 			return nil, err
 		}
 	}
 	if err := os.Chmod(dir, 0o700); err != nil {
-		os.RemoveAll(dir)
 		return nil, err
 	}
-	if out, err := s.command("initdb", "-D", s.data, "-U", Superuser, "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync").CombinedOutput(); err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("pgtest: initdb: %v\n%s", err, out)
+	if _, err := os.Stat(filepath.Join(s.data, "PG_VERSION")); err != nil {
+		if out, err := s.command("initdb", "-D", s.data, "-U", Superuser, "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync").CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("pgtest: initdb: %v\n%s", err, out)
+		}
 	}
 	if err := s.Start(); err != nil {
-		os.RemoveAll(dir)
 		return nil, err
 	}
 	return s, nil

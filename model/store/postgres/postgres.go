@@ -56,6 +56,8 @@ type Store struct {
 	claims claimLock
 	// alerts are the live alerts this store last wrote (alerts.go).
 	alerts alertCache
+	// events caches the users rows PutEvents resolved (events.go).
+	events eventCaches
 
 	closeOnce sync.Once
 	closeErr  error

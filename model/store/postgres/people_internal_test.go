@@ -12,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/risktop/risktop/model"
-	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/model/store/pgtest"
 )
 
@@ -267,9 +266,6 @@ func TestRollupsEqualTheEvents(t *testing.T) {
 	ctx := context.Background()
 	evs := rollupEvents(3, 800)
 	if _, err := s.PutEvents(ctx, evs); err != nil {
-		if strings.Contains(err.Error(), "not yet ported") {
-			t.Skipf("needs PutEvents: %v", err)
-		}
 		t.Fatal(err)
 	}
 	same := func(when string) {
@@ -329,107 +325,4 @@ func mergeHours(a, b map[string]int64) map[string]int64 {
 		a[k] += n
 	}
 	return a
-}
-
-// Before the events area's schema is merged, the Changes' ranges and the
-// delete trigger are checked on a stand-in events table of the columns
-// they read, created before the migration (which then puts the trigger
-// on it). Once the real events table is in, storetest's ChangesRanges
-// and TrendsFollowEvents cover the same through PutEvents.
-func TestChangesOnStandInEvents(t *testing.T) {
-	if eventsSchema != "" {
-		t.Skip("the events schema is merged: storetest's ChangesRanges and TrendsFollowEvents cover this")
-	}
-	ctx := context.Background()
-	url := pgtest.NewDatabase(t)
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = conn.Exec(ctx, `CREATE TABLE events (seq BIGINT PRIMARY KEY, vendor TEXT NOT NULL, id TEXT NOT NULL, uid BIGINT,
-		type_name TEXT NOT NULL, ip_bin BYTEA, score BIGINT NOT NULL)`)
-	conn.Close(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := Open(ctx, url, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	since := now.Add(-time.Hour)
-	rangeEvents := func(prefix string, from time.Time, n, people int, fail bool, idBase int) []model.Event {
-		var out []model.Event
-		for i := range n {
-			name := "USER_LOGGED_INTO_ONELOGIN"
-			if fail {
-				name = "USER_FAILED_ONELOGIN_LOGIN"
-			}
-			out = append(out, model.Event{Vendor: "onelogin", ID: fmt.Sprint(idBase + i), Time: from.Add(time.Duration(i) * time.Second),
-				TypeName: name, UserID: fmt.Sprint(i % people), IP: fmt.Sprintf(prefix, i%50+1), Score: 60})
-		}
-		return out
-	}
-	var evs []model.Event
-	evs = append(evs, rangeEvents("203.0.113.%d", since.Add(time.Minute), 135, 40, true, 1000)...)     // the burst: new, failing
-	evs = append(evs, rangeEvents("198.51.100.%d", since.Add(-2*time.Hour), 5, 5, false, 2000)...)     // an old range…
-	evs = append(evs, rangeEvents("198.51.100.%d", since.Add(time.Minute), 60, 30, true, 3000)...)     // …failing now, but not new
-	evs = append(evs, rangeEvents("192.0.2.%d", since.Add(time.Minute), 5, 2, true, 4000)...)          // new, quiet
-	evs = append(evs, rangeEvents("2001:db8:1:2::%x", since.Add(time.Minute), 12, 12, false, 5000)...) // new, many people
-	rows := rollupRows(evs)
-	for i := range rows {
-		rows[i].seq = rows[i].ms<<rollupSeqShift | int64(i)
-	}
-	uids := map[string]int64{}
-	err = s.inTx(ctx, "stand-in events", func(tx pgx.Tx) error {
-		for _, r := range rows {
-			uid, ok := uids[r.ev.UserID]
-			if !ok {
-				uid = int64(len(uids) + 1)
-				uids[r.ev.UserID] = uid
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO events VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-				r.seq, r.ev.Vendor, r.ev.ID, uid, r.ev.TypeName, r.ipBin, r.ev.Score); err != nil {
-				return err
-			}
-		}
-		return addRollups(ctx, tx, rows)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ch, err := s.Changes(ctx, store.ChangesQuery{Since: since, Until: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, r := range ch.Ranges {
-		got = append(got, fmt.Sprintf("%s: %d addresses, %d people, %d failures, %d events", r.Prefix, r.Addresses, r.People, r.Failures, r.Events))
-	}
-	want := []string{
-		"203.0.113.0/24: 50 addresses, 40 people, 135 failures, 135 events",
-		"2001:db8:1::/48: 12 addresses, 12 people, 0 failures, 12 events",
-	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("ranges:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-	// The migration's trigger takes deleted events off their hours.
-	cut := since.Add(2 * time.Minute)
-	if _, err := s.pool.Exec(ctx, `DELETE FROM events WHERE seq < $1`, cut.UnixMilli()<<rollupSeqShift); err != nil {
-		t.Fatal(err)
-	}
-	var left []model.Event
-	for _, e := range evs {
-		if !e.Time.Before(cut) {
-			left = append(left, e)
-		}
-	}
-	if got, want := hoursOf(t, s), directHours(left); fmt.Sprint(got) != fmt.Sprint(want) || len(left) == len(evs) {
-		t.Fatalf("after a delete: event_hours\n%v\nwant\n%v", got, want)
-	}
-	tr, err := s.Trends(ctx, store.TrendQuery{From: since.Add(-2 * time.Hour), To: now, Step: time.Hour})
-	if err != nil || tr.Total[model.BucketOf(60)] != len(left) {
-		t.Fatalf("trend after the delete %v, %v; want %d High", tr.Total, err, len(left))
-	}
 }

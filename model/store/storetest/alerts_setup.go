@@ -7,59 +7,20 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/risktop/risktop/model"
 	"github.com/risktop/risktop/model/store"
 )
 
-// alertsPooled is a store on PostgreSQL (postgres.Store): the alerts cases
-// reach its database for what another area owns (alertsTables,
-// alertsCursor).
-type alertsPooled interface{ Pool() *pgxpool.Pool }
-
-// alertsTables creates, on PostgreSQL, the tables the alerts share with
-// other areas: counters (with its 'alert_seq' row; the events area's)
-// and cursors (the people area's). Until those areas are merged they are
-// stubs; the DDL is theirs, as SQLite's, with IF NOT EXISTS and ON
-// CONFLICT DO NOTHING, so once they create the tables this does nothing.
-// TODO(issue 17): delete after the merge.
-func alertsTables(t *testing.T, s store.Store) {
-	t.Helper()
-	p, ok := s.(alertsPooled)
-	if !ok {
-		return
-	}
-	_, err := p.Pool().Exec(context.Background(), `
-		CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, n BIGINT NOT NULL);
-		INSERT INTO counters (name, n) VALUES ('alert_seq', 0) ON CONFLICT DO NOTHING;
-		CREATE TABLE IF NOT EXISTS cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_ms BIGINT NOT NULL)`)
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-// openAlerts is a fresh fixture with the tables the alerts need.
+// openAlerts is a fresh fixture.
 func openAlerts(t *testing.T, open Opener) Fixture {
 	t.Helper()
-	f := open(t)
-	alertsTables(t, f.Store)
-	return f
+	return open(t)
 }
 
-// alertsCursor is the cursor PutAlerts wrote. On PostgreSQL it reads the
-// row (Cursor is the people area's, a stub until the merge).
-// TODO(issue 17): s.Cursor on both after the merge.
+// alertsCursor is the cursor PutAlerts wrote.
 func alertsCursor(t *testing.T, s store.Store, name string) string {
 	t.Helper()
-	ctx := context.Background()
-	if p, ok := s.(alertsPooled); ok {
-		var v string
-		if err := p.Pool().QueryRow(ctx, `SELECT value FROM cursors WHERE name = $1`, name).Scan(&v); err != nil {
-			t.Fatalf("cursor %s: %v", name, err)
-		}
-		return v
-	}
-	v, err := s.Cursor(ctx, name)
+	v, err := s.Cursor(context.Background(), name)
 	alertsMust(t, err)
 	return v
 }
@@ -87,3 +48,7 @@ func burstFinding(rng string, failures int, from, to time.Time) model.Alert {
 	f.Evidence.AddPerson("zoe@example.com")
 	return f
 }
+
+// alertsPooled is a store on PostgreSQL (postgres.Store), whose TEXT
+// cannot hold bytes that are not UTF-8 (testPutAlertsOddKeys).
+type alertsPooled interface{ Pool() *pgxpool.Pool }

@@ -740,9 +740,6 @@ func testTrendsFollowEvents(t *testing.T, open Opener) {
 	// A cut in the middle of an hour.
 	cut := peopleNow.Add(-30*time.Hour - 17*time.Minute)
 	if _, err := s.Prune(ctx, cut); err != nil {
-		if strings.Contains(err.Error(), "not yet ported") {
-			t.Skipf("needs Prune: %v", err)
-		}
 		t.Fatal(err)
 	}
 	left, err := s.CountEvents(ctx, store.EventFilter{})

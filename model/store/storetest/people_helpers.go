@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"strings"
 	"testing"
 	"time"
 
@@ -30,16 +29,10 @@ func peopleView(email string, l model.Level) model.UserRisk {
 	return model.UserRisk{UserID: "id-" + email, Email: email, Level: l, Score: model.NoScore}
 }
 
-// peoplePutEvents stores events for a case that reads the rollups. On a
-// store whose events are not ported yet (the PostgreSQL port is built by
-// areas; the lead merges them) the case is skipped, not failed: it runs
-// once PutEvents works.
+// peoplePutEvents stores events for a case that reads the rollups.
 func peoplePutEvents(t *testing.T, s store.Store, evs []model.Event) int {
 	t.Helper()
 	n, err := s.PutEvents(context.Background(), evs)
-	if err != nil && strings.Contains(err.Error(), "not yet ported") {
-		t.Skipf("needs PutEvents: %v", err)
-	}
 	if err != nil {
 		t.Fatal(err)
 	}

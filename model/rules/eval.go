@@ -97,7 +97,13 @@ type window struct {
 const maxFreeSubjects = 4096
 
 type subject struct {
-	recent []hit       // sorted by time, within rule.Within of newest
+	// hits[start:] are the recent hits: sorted by time, within
+	// rule.Within of newest. The room of those that left the window is
+	// reused before the array grows: trimming from the front and
+	// appending at the back made append copy the window into a new array
+	// every few hits (a third of the rules' time).
+	hits   []hit
+	start  int
 	people personCount // hits in recent per person (shared_address)
 	newest time.Time
 	inc    *incident // the open incident, nil when none
@@ -280,7 +286,7 @@ func (w *window) take(h hit) (found []model.Alert, ok bool) {
 		if n := len(w.free); n > 0 {
 			s, w.free = w.free[n-1], w.free[:n-1]
 		} else {
-			s = &subject{recent: make([]hit, 0, 4)}
+			s = &subject{hits: make([]hit, 0, 4)}
 		}
 		w.subjects[key] = s
 	}
@@ -303,8 +309,7 @@ func (w *window) take(h hit) (found []model.Alert, ok bool) {
 	}
 	// Insert in time order (events come sorted; a late one within the
 	// window lands inside).
-	i := sort.Search(len(s.recent), func(i int) bool { return s.recent[i].at.After(h.at) })
-	s.recent = slices.Insert(s.recent, i, h)
+	s.insert(h)
 	if r.Kind == model.KindSharedAddress {
 		s.people.add(h.person, 1)
 	}
@@ -315,13 +320,12 @@ func (w *window) take(h hit) (found []model.Alert, ok bool) {
 		w.newest = h.at
 	}
 	cut := s.newest.Add(-r.Within)
-	j := sort.Search(len(s.recent), func(i int) bool { return !s.recent[i].at.Before(cut) })
+	gone := s.trim(cut)
 	if r.Kind == model.KindSharedAddress {
-		for _, x := range s.recent[:j] {
+		for _, x := range gone {
 			s.people.add(x.person, -1)
 		}
 	}
-	s.recent = s.recent[j:]
 
 	if s.inc != nil && r.Kind == model.KindSharedAddress && !w.crossed(s) {
 		// An address stays busy (an office): its incident lasts while
@@ -339,18 +343,42 @@ func (w *window) take(h hit) (found []model.Alert, ok bool) {
 	if w.crossed(s) {
 		s.inc = &incident{addrs: map[string]bool{}, people: map[string]bool{}}
 		w.touch(key, s.inc)
-		for _, x := range s.recent {
+		for _, x := range s.recent() {
 			s.inc.add(x)
 		}
 	}
 	return found, true
 }
 
+func (s *subject) recent() []hit { return s.hits[s.start:] }
+
+// insert puts h among the recent hits in time order (events come sorted:
+// most go last; a late one within the window lands inside).
+func (s *subject) insert(h hit) {
+	rec := s.recent()
+	i := s.start + sort.Search(len(rec), func(i int) bool { return rec[i].at.After(h.at) })
+	if len(s.hits) == cap(s.hits) && s.start > 0 {
+		n := copy(s.hits, rec)
+		clear(s.hits[n:]) // let go of what the gone hits name
+		s.hits, i, s.start = s.hits[:n], i-s.start, 0
+	}
+	s.hits = slices.Insert(s.hits, i, h)
+}
+
+// trim drops the hits before cut and returns them (valid until the next
+// insert).
+func (s *subject) trim(cut time.Time) []hit {
+	rec := s.recent()
+	j := sort.Search(len(rec), func(i int) bool { return !rec[i].at.Before(cut) })
+	s.start += j
+	return rec[:j]
+}
+
 // crossed reports whether a subject's window reaches the rule's threshold.
 func (w *window) crossed(s *subject) bool {
 	switch w.rule.Kind {
 	case model.KindFailedBurst:
-		return len(s.recent) >= w.rule.Failures
+		return len(s.hits)-s.start >= w.rule.Failures
 	case model.KindSharedAddress:
 		return s.people.len() >= w.rule.People
 	}
@@ -422,9 +450,9 @@ func (e *Evaluator) Expire() {
 		for key, s := range w.subjects {
 			if s.newest.Before(cut) && (s.inc == nil || s.inc.to.Before(cut.Add(-w.rule.Within))) {
 				delete(w.subjects, key)
-				if len(w.free) < maxFreeSubjects && cap(s.recent) <= 64 {
-					clear(s.recent[:cap(s.recent)]) // let go of what the hits name
-					*s = subject{recent: s.recent[:0], people: s.people}
+				if len(w.free) < maxFreeSubjects && cap(s.hits) <= 64 {
+					clear(s.hits[:cap(s.hits)]) // let go of what the hits name
+					*s = subject{hits: s.hits[:0], people: s.people}
 					s.people.reset()
 					w.free = append(w.free, s)
 				}

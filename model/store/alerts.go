@@ -224,16 +224,44 @@ func (s *SQLite) PutAlerts(ctx context.Context, now time.Time, findings []model.
 		if err != nil {
 			return err
 		}
+		// New alerts are inserted together, in one statement, when the
+		// batch ends or a later finding needs one of them (about 30 a poll:
+		// one statement each was a third of the store's time).
+		var pending []newAlert
+		flush := func() error {
+			if err := st.insertAlerts(ctx, now, pending); err != nil {
+				return err
+			}
+			for _, p := range pending {
+				out[p.at] = p.a
+				wrote[p.a.Key] = p.a
+			}
+			pending = pending[:0]
+			return nil
+		}
+		isPending := func(key string) bool {
+			for _, p := range pending {
+				if p.a.Key == key {
+					return true
+				}
+			}
+			return false
+		}
 		for _, f := range findings {
+			if isPending(f.Key) {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
 			live, err := liveAlert(f.Key, wrote, lives)
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
-				a, err := st.insertAlert(ctx, now, f)
+				a, err := st.newAlert(ctx, now, f)
 				if err != nil {
 					return err
 				}
+				pending = append(pending, newAlert{a: a, at: len(out)})
 				out = append(out, a)
-				wrote[a.Key] = a
 				continue
 			case err != nil:
 				return err
@@ -245,12 +273,13 @@ func (s *SQLite) PutAlerts(ctx context.Context, now time.Time, findings []model.
 				if err != nil {
 					return err
 				}
-				a, err := st.insertAlert(ctx, now, f)
+				a, err := st.newAlert(ctx, now, f)
 				if err != nil {
 					return err
 				}
-				out = append(out, old, a)
-				wrote[a.Key] = a
+				out = append(out, old)
+				pending = append(pending, newAlert{a: a, at: len(out)})
+				out = append(out, a)
 				continue
 			}
 			next := f
@@ -265,6 +294,9 @@ func (s *SQLite) PutAlerts(ctx context.Context, now time.Time, findings []model.
 				out = append(out, a)
 				wrote[a.Key] = a
 			}
+		}
+		if err := flush(); err != nil {
+			return err
 		}
 		if err := st.saveSeq(ctx); err != nil {
 			return err
@@ -467,11 +499,23 @@ const (
 	qInsertAlert = `INSERT INTO alerts
 		(rule, kind, severity, state, dedupe, title, subject, first_ms, last_ms, count, evidence,
 		 events_total, people_total, addresses_total, incident, response,
-		 backfilled, acked_by, acked_ms, resolved_by, resolved_ms, created_ms, updated_ms, seq)
-		VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, '', 0, ?, ?, ?) RETURNING id`
+		 backfilled, seq, acked_by, acked_ms, resolved_by, resolved_ms, created_ms, updated_ms)
+		VALUES (?1, ?2, ?3, 'open', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, '', 0, '', 0, ?18, ?18)
+		RETURNING id`
+	// qInsertAlerts inserts the rows of a JSON array, each qInsertAlert's
+	// first 17 arguments; ?1 is now.
+	qInsertAlerts = `INSERT INTO alerts
+		(rule, kind, severity, state, dedupe, title, subject, first_ms, last_ms, count, evidence,
+		 events_total, people_total, addresses_total, incident, response,
+		 backfilled, seq, acked_by, acked_ms, resolved_by, resolved_ms, created_ms, updated_ms)
+		SELECT value->>0, value->>1, value->>2, 'open', value->>3, value->>4, value->>5, value->>6, value->>7,
+		 value->>8, value->>9, value->>10, value->>11, value->>12, value->>13, value->>14, value->>15, value->>16,
+		 '', 0, '', 0, ?1, ?1
+		FROM json_each(?2) ORDER BY key
+		RETURNING id, seq`
 )
 
-var alertQueries = []string{qFindAlert, qFindAlerts, qCachedSeqs, qResolveAlert, qInsertAlert,
+var alertQueries = []string{qFindAlert, qFindAlerts, qCachedSeqs, qResolveAlert, qInsertAlert, qInsertAlerts,
 	updateAll + updateRest + updateLists + updateWhere, updateAll + updateRest + updateWhere,
 	updateTouch + updateRest + updateLists + updateWhere, updateTouch + updateRest + updateWhere}
 
@@ -517,11 +561,11 @@ func (w *writeStmts) close() {
 // alertStmts are PutAlerts' statements, each prepared once a transaction
 // when first used, and its change sequence, read once and stored once.
 type alertStmts struct {
-	tx                                                         *sql.Tx
-	prepared                                                   map[string]*sql.Stmt
-	find, insert, update, updateKeep, touch, touchKeep, resolv *sql.Stmt
-	seqs, findOne                                              *sql.Stmt
-	seq, seqRead                                               int64 // seqRead: as stored; 0 until read
+	tx                                                                     *sql.Tx
+	prepared                                                               map[string]*sql.Stmt
+	find, insert, insertMany, update, updateKeep, touch, touchKeep, resolv *sql.Stmt
+	seqs, findOne                                                          *sql.Stmt
+	seq, seqRead                                                           int64 // seqRead: as stored; 0 until read
 }
 
 // stmt is query's statement in this transaction: the writer's, prepared
@@ -541,7 +585,7 @@ func (st *alertStmts) stmt(ctx context.Context, p **sql.Stmt, query string) (*sq
 }
 
 func (st *alertStmts) close() {
-	for _, s := range []*sql.Stmt{st.find, st.insert, st.update, st.updateKeep, st.touch, st.touchKeep, st.resolv, st.seqs, st.findOne} {
+	for _, s := range []*sql.Stmt{st.find, st.insert, st.insertMany, st.update, st.updateKeep, st.touch, st.touchKeep, st.resolv, st.seqs, st.findOne} {
 		if s != nil {
 			s.Close()
 		}
@@ -570,16 +614,16 @@ func (st *alertStmts) saveSeq(ctx context.Context) error {
 	return err
 }
 
-func (st *alertStmts) insertAlert(ctx context.Context, now time.Time, f model.Alert) (model.Alert, error) {
+// newAlert is an alert to insert, at out[at] of PutAlerts.
+type newAlert struct {
+	a  model.Alert
+	at int
+}
+
+// newAlert is finding f as a new open alert, with the next change
+// sequence number; insertAlerts stores it and gives it its id.
+func (st *alertStmts) newAlert(ctx context.Context, now time.Time, f model.Alert) (model.Alert, error) {
 	seq, err := st.nextSeq(ctx)
-	if err != nil {
-		return model.Alert{}, err
-	}
-	ev, err := encodeEvidence(f.Evidence)
-	if err != nil {
-		return model.Alert{}, err
-	}
-	inc, err := encodeIncident(f.Incident)
 	if err != nil {
 		return model.Alert{}, err
 	}
@@ -596,14 +640,91 @@ func (st *alertStmts) insertAlert(ctx context.Context, now time.Time, f model.Al
 	if a.Count <= 0 {
 		a.Count = 1
 	}
-	insert, err := st.stmt(ctx, &st.insert, qInsertAlert)
-	if err != nil {
-		return model.Alert{}, err
+	return a, nil
+}
+
+// insertAlerts inserts new alerts and sets their ids: in one statement
+// (their rows as one JSON array), or one by one when a text is not
+// valid UTF-8 (JSON would make it U+FFFD).
+func (st *alertStmts) insertAlerts(ctx context.Context, now time.Time, as []newAlert) error {
+	rows := make([][]any, len(as))
+	one := len(as) == 1
+	for i := range as {
+		a := &as[i].a
+		ev, err := encodeEvidence(a.Evidence)
+		if err != nil {
+			return err
+		}
+		inc, err := encodeIncident(a.Incident)
+		if err != nil {
+			return err
+		}
+		rows[i] = []any{a.Rule, string(a.Kind), int(a.Severity), a.Key, a.Title, a.Subject,
+			unixMs(a.FirstSeen), unixMs(a.LastSeen), a.Count, ev, a.Evidence.EventsTotal, a.Evidence.PeopleTotal,
+			a.Evidence.AddressesTotal, inc, a.Response.String(), a.Backfilled, a.Seq}
+		for _, v := range rows[i] {
+			if t, ok := v.(string); ok && !utf8.ValidString(t) {
+				one = true
+			}
+		}
 	}
-	err = insert.QueryRowContext(ctx, a.Rule, string(a.Kind), int(a.Severity), a.Key, a.Title, a.Subject,
-		unixMs(a.FirstSeen), unixMs(a.LastSeen), a.Count, ev, a.Evidence.EventsTotal, a.Evidence.PeopleTotal,
-		a.Evidence.AddressesTotal, inc, a.Response.String(), a.Backfilled, unixMs(now), unixMs(now), seq).Scan(&a.ID)
-	return a, err
+	if len(as) == 0 {
+		return nil
+	}
+	if one {
+		insert, err := st.stmt(ctx, &st.insert, qInsertAlert)
+		if err != nil {
+			return err
+		}
+		for i, r := range rows {
+			if err := insert.QueryRowContext(ctx, append(r, unixMs(now))...).Scan(&as[i].a.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, r := range rows {
+		if r[15] == true { // JSON has no booleans for SQLite's integer column
+			r[15] = 1
+		} else {
+			r[15] = 0
+		}
+	}
+	arg, err := json.Marshal(rows)
+	if err != nil {
+		return err
+	}
+	insert, err := st.stmt(ctx, &st.insertMany, qInsertAlerts)
+	if err != nil {
+		return err
+	}
+	res, err := insert.QueryContext(ctx, unixMs(now), string(arg))
+	if err != nil {
+		return err
+	}
+	defer res.Close()
+	bySeq := make(map[int64]*model.Alert, len(as))
+	for i := range as {
+		bySeq[as[i].a.Seq] = &as[i].a
+	}
+	n := 0
+	for res.Next() {
+		var id, seq int64
+		if err := res.Scan(&id, &seq); err != nil {
+			return err
+		}
+		if a := bySeq[seq]; a != nil {
+			a.ID = id
+			n++
+		}
+	}
+	if err := res.Err(); err != nil {
+		return err
+	}
+	if n != len(as) {
+		return fmt.Errorf("inserted %d alerts of %d", n, len(as))
+	}
+	return nil
 }
 
 // The alert updates: every column a finding sets, or (touch) only those

@@ -33,6 +33,7 @@ func commands() []command {
 		{"push-ip", "push IP risk to Okta through the outbox and wait for the result", runPushIP},
 		{"reset-user", "reset a person's Cloudflare risk score (asks first)", runResetUser},
 		{"sim", "serve the four vendor simulators on loopback and print their URLs", runSim},
+		{"migrate", "copy a SQLite store into an empty PostgreSQL database for a team", runMigrate},
 		{actions.PushTo.Name, "ssf-setup: print the JWKS and Security Events Provider to register for push: ssf", runPushVendor},
 		{"version", "print the version", runVersion},
 		{"help", "show help for a command", nil},

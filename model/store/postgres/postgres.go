@@ -91,7 +91,11 @@ func Open(ctx context.Context, url string, o Options) (*Store, error) {
 // Redact is url without its password, for messages and logs.
 func Redact(url string) string {
 	cfg, err := pgconn.ParseConfig(url)
-	if err != nil || cfg.Password == "" {
+	if err == nil && cfg.Password == "" {
+		return url
+	}
+	if err != nil {
+		// Unreadable: whatever stands before the host may hold one.
 		if i := strings.Index(url, "@"); i >= 0 {
 			if j := strings.Index(url, "://"); j >= 0 && j < i {
 				return url[:j+3] + "…" + url[i:]

@@ -12,8 +12,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -129,9 +132,24 @@ func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 func (s *Store) inTx(ctx context.Context, op string, fn func(pgx.Tx) error) error {
 	err := pgx.BeginFunc(ctx, s.pool, fn)
 	if err != nil {
-		return fmt.Errorf("store: %s: %w", op, err)
+		return fmt.Errorf("store: %s: %w", op, unreachable(err))
 	}
 	return nil
+}
+
+// errUnreachable marks an error of a database that did not answer (down,
+// restarting, or cut off): retried by the callers' own schedules.
+var errUnreachable = errors.New("the PostgreSQL database did not answer")
+
+// unreachable says in words that a connection failed, keeping err.
+func unreachable(err error) error {
+	var ne net.Error
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) {
+		return fmt.Errorf("%w (%w)", errUnreachable, err)
+	}
+	return err
 }
 
 // unixMs stores a time as unix milliseconds; the zero time is 0.

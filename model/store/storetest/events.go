@@ -21,6 +21,7 @@ var eventsCases = []Case{
 	{"PutEventsDedupes", testPutEventsDedupes},
 	{"PutEventsSameMillisecond", testPutEventsSameMillisecond},
 	{"PutEventsRefusesBadInput", testPutEventsRefusesBadInput},
+	{"PutEventsOddText", testPutEventsOddText},
 	{"EventRoundTrip", testEventRoundTrip},
 	{"NewestEventPerVendor", testNewestEventPerVendor},
 	{"EventFilters", testEventFilters},
@@ -67,9 +68,37 @@ func testPutEventsDedupes(t *testing.T, open Opener) {
 	if n, err := s.CountEvents(context.Background(), store.EventFilter{}); err != nil || n != 150 {
 		t.Fatalf("count = %d, %v; want 150", n, err)
 	}
-	// The first of a batch's duplicates is the one kept.
 	if e, err := s.Event(context.Background(), evs[0].Vendor, evs[0].ID); err != nil || e.Score != evs[0].Score {
 		t.Fatalf("kept %+v, %v; want score %d", e, err, evs[0].Score)
+	}
+	// Of one event twice in a batch, the first is kept.
+	first := model.Event{Vendor: "okta", ID: "twice", Time: FixtureNow, Score: 10}
+	second := first
+	second.Score, second.Time = 90, FixtureNow.Add(time.Second)
+	if n := put(t, s, []model.Event{first, second}); n != 1 {
+		t.Fatalf("a batch with one event twice inserted %d, want 1", n)
+	}
+	if e, err := s.Event(context.Background(), "okta", "twice"); err != nil || e.Score != 10 || !e.Time.Equal(FixtureNow) {
+		t.Fatalf("kept %+v, %v; want the first", e, err)
+	}
+}
+
+// Text the sources would have cleaned (a NUL, invalid UTF-8) still
+// stores: a batch never fails on it, so a poller cannot wedge on a page.
+func testPutEventsOddText(t *testing.T, open Opener) {
+	s := open(t).Store
+	ctx := context.Background()
+	odd := model.Event{Vendor: "okta", ID: "odd\x00id", Time: FixtureNow, UserName: "Zoe\x00 \xff", UserKey: "zoe@example.com",
+		App: "bad \xfe app", Reasons: "nul \x00 here", TypeName: "T\x00", IP: "203.0.113.9\x00", Score: 40}
+	if n, err := s.PutEvents(ctx, []model.Event{odd}); err != nil || n != 1 {
+		t.Fatalf("put = %d, %v", n, err)
+	}
+	page, err := s.Events(ctx, store.EventQuery{EventFilter: store.EventFilter{User: "zoe@example.com"}})
+	if err != nil || len(page.Events) != 1 || page.Events[0].Score != 40 {
+		t.Fatalf("page = %+v, %v", page.Events, err)
+	}
+	if n, err := s.PutEvents(ctx, []model.Event{odd}); err != nil || n != 0 {
+		t.Fatalf("re-put = %d, %v", n, err)
 	}
 }
 

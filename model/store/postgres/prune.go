@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -30,7 +29,7 @@ func (s *Store) Prune(ctx context.Context, before time.Time) (store.PruneStats, 
 		count     *int
 	}{
 		{"prune events", `DELETE FROM events WHERE seq IN (
-			SELECT seq FROM events WHERE seq < $1 ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED)`, pruneSeq(before), &st.Events},
+			SELECT seq FROM events WHERE seq < $1 ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED)`, firstSeq(before), &st.Events},
 		{"prune history", `DELETE FROM risk_history WHERE id IN (
 			SELECT id FROM risk_history WHERE at_ms < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`, ms, &st.History},
 		{"prune scores", `DELETE FROM scores WHERE id IN (
@@ -60,18 +59,4 @@ func (s *Store) Prune(ctx context.Context, before time.Time) (store.PruneStats, 
 		}
 	}
 	return st, nil
-}
-
-// pruneSeq is the smallest events.seq at or after t (seq is the time in
-// ms shifted 20 bits, as on SQLite), clamped.
-func pruneSeq(t time.Time) int64 {
-	const maxMs = int64(1) << 42
-	switch ms := t.UnixMilli(); {
-	case ms >= maxMs:
-		return math.MaxInt64
-	case ms < -maxMs:
-		return math.MinInt64
-	default:
-		return ms << 20
-	}
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -73,10 +74,13 @@ func runDashboard(ctx context.Context, args []string, out, errOut io.Writer) err
 	log.Info("risktop starting", "command", "dashboard", "version", version(), "config", cfg.Path, "write", o.write)
 	log.Info("config", "summary", cfg.String())
 
-	st, err := app.OpenStore(context.Background(), cfg, false)
+	st, err := app.OpenStoreWaiting(ctx, cfg, func(err error, in time.Duration) {
+		log.Warn("store", "err", err, "retry_in", in)
+		fmt.Fprintf(errOut, "risktop: %v; trying again in %s (ctrl+c stops)\n", err, in)
+	})
 	if err != nil {
 		log.Error("store", "err", err)
-		return fmt.Errorf("%w (the store: key in %s)", err, cfg.Path)
+		return err
 	}
 	transport := newTransport()
 	defer transport.CloseIdleConnections()

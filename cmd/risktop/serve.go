@@ -242,7 +242,10 @@ func connectHint(addr net.Addr) string {
 // sender, once for every session.
 func configBackend(ctx context.Context, cfg *config.Config, o *serveOptions, log *slog.Logger, say func(string, ...any)) (*backend, error) {
 	log.Info("config", "summary", cfg.String())
-	st, err := app.OpenStore(ctx, cfg, false)
+	st, err := app.OpenStoreWaiting(ctx, cfg, func(err error, in time.Duration) {
+		log.Warn("store", "err", err, "retry_in", in)
+		say("%v; trying again in %s", err, in)
+	})
 	if err != nil {
 		log.Error("store", "err", err)
 		return nil, err

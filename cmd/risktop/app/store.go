@@ -47,3 +47,28 @@ func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return !errors.Is(err, fs.ErrNotExist)
 }
+
+// OpenStoreWaiting is OpenStore for a long-running command (serve, the
+// dashboard): a PostgreSQL database that does not answer yet (a jump host
+// up before its database) is tried again, with back-off, until it does
+// or ctx ends; each wait is told to say. A refusal (a missing database, a
+// wrong password, no permission) ends it at once.
+func OpenStoreWaiting(ctx context.Context, cfg *config.Config, say func(err error, retryIn time.Duration)) (store.Store, error) {
+	wait := time.Second
+	for {
+		st, err := OpenStore(ctx, cfg, false)
+		if err == nil || !postgres.IsUnreachable(err) {
+			return st, err
+		}
+		say(err, wait)
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, maxOpenWait)
+	}
+}
+
+// maxOpenWait bounds the wait between tries of an unanswering database.
+const maxOpenWait = 30 * time.Second

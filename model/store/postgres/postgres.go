@@ -86,7 +86,7 @@ func Open(ctx context.Context, url string, o Options) (*Store, error) {
 	s := &Store{pool: pool, opts: o, session: newSession()}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("store: %s: %w", Redact(url), err)
+		return nil, fmt.Errorf("store: %s: %w", Redact(url), unreachable(err))
 	}
 	return s, nil
 }
@@ -141,16 +141,27 @@ func (s *Store) inTx(ctx context.Context, op string, fn func(pgx.Tx) error) erro
 // restarting, or cut off): retried by the callers' own schedules.
 var errUnreachable = errors.New("the PostgreSQL database did not answer")
 
-// unreachable says in words that a connection failed, keeping err.
+// unreachable says in words that the database did not answer (down,
+// restarting, cut off), keeping err; an answer that refuses (a missing
+// database, a wrong password) is left as it is.
 func unreachable(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return err
+	}
 	var ne net.Error
 	var ce *pgconn.ConnectError
 	if errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) {
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, syscall.ENOENT) {
 		return fmt.Errorf("%w (%w)", errUnreachable, err)
 	}
 	return err
 }
+
+// IsUnreachable reports whether err says the database did not answer:
+// worth trying again later, unlike a refusal.
+func IsUnreachable(err error) bool { return errors.Is(err, errUnreachable) }
 
 // unixMs stores a time as unix milliseconds; the zero time is 0.
 func unixMs(t time.Time) int64 {

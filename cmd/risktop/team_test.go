@@ -1,0 +1,411 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/store"
+	"github.com/risktop/risktop/model/store/pgtest"
+	"github.com/risktop/risktop/model/store/postgres"
+	"github.com/risktop/risktop/sources/onelogin"
+	"github.com/risktop/risktop/sources/sim"
+	"github.com/risktop/risktop/sources/sim/olsim"
+	"github.com/risktop/risktop/sources/sim/simkit"
+)
+
+// teamChildArgs holds the arguments (one a line) TestTeamChild runs
+// risktop with: one instance of a team test.
+const teamChildArgs = "RISKTOP_TEST_TEAM_ARGS"
+
+// TestTeamChild is one `risktop serve` of a team in a child process, so
+// that it can be SIGKILLed; on its own it skips.
+func TestTeamChild(t *testing.T) {
+	args := os.Getenv(teamChildArgs)
+	if args == "" {
+		t.Skip("a child process of the team tests")
+	}
+	os.Exit(run(context.Background(), strings.Split(args, "\n"), os.Stdout, os.Stderr))
+}
+
+// vendorRequest is one request an instance sent a simulated vendor.
+type vendorRequest struct {
+	instance int
+	vendor   string
+	at       time.Time
+	path     string // without the vendor's mount point
+	query    string
+}
+
+// teamRig is the simulator, one listener of it per instance, and the
+// instances' configs, on one PostgreSQL database.
+//
+// Each instance talks to the simulator through a listener of its own
+// (its own port), which records the instance with every request. A path
+// prefix per instance (srv.URL+"/i1") cannot tell them apart: the OneLogin
+// simulator's next_link is absolute on its own mount point
+// (r.Host+"/onelogin/…"), and the client follows it verbatim when the host
+// matches, so every back-fill page after the first would lose the prefix.
+type teamRig struct {
+	sim     *sim.Sim
+	url     string // the shared store
+	configs []string
+	logs    []string
+	dir     string
+
+	mu   sync.Mutex
+	reqs []vendorRequest
+	// onRequest, when set, sees each request before the simulator does,
+	// and may answer it itself (returning true).
+	onRequest func(instance int, vendor string, w http.ResponseWriter, r *http.Request) bool
+}
+
+// vendorOf names the simulated vendor a request path goes to.
+func vendorOf(path string) (vendor, rest string) {
+	for _, m := range []struct{ vendor, mount string }{
+		{sim.OneLogin, sim.PathOneLogin}, {sim.CASB, sim.PathCASB},
+		{sim.Cloudflare, sim.PathCloudflare}, {sim.Okta, sim.PathOkta},
+	} {
+		if rest, ok := strings.CutPrefix(path, m.mount+"/"); ok {
+			return m.vendor, "/" + rest
+		}
+	}
+	return "other", path
+}
+
+// newTeamRig starts the simulator with listeners for n instances and
+// writes each instance's config; edit rewrites the simulator's config
+// text (intervals, back-fill) before the store is added.
+func newTeamRig(t *testing.T, n int, world simkit.Options, edit func(string) string) *teamRig {
+	t.Helper()
+	s, err := sim.New(sim.Options{World: world})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rig := &teamRig{sim: s, url: pgtest.NewDatabase(t), dir: t.TempDir()}
+	keyFile := filepath.Join(rig.dir, "okta.pem")
+	if err := os.WriteFile(keyFile, s.OktaKeyPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	authorized := filepath.Join(rig.dir, "authorized_keys")
+	if err := os.WriteFile(authorized, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			vendor, rest := vendorOf(r.URL.Path)
+			rig.mu.Lock()
+			rig.reqs = append(rig.reqs, vendorRequest{instance: i, vendor: vendor, at: time.Now(), path: rest, query: r.URL.RawQuery})
+			hook := rig.onRequest
+			rig.mu.Unlock()
+			if hook != nil && hook(i, vendor, w, r) {
+				return
+			}
+			s.Handler().ServeHTTP(w, r)
+		}))
+		t.Cleanup(srv.Close)
+		text := edit(sim.EndpointsAt(srv.URL).Config(keyFile)) + fmt.Sprintf("store: %q\naudit_log: %q\n", rig.url, filepath.Join(rig.dir, fmt.Sprintf("audit%d.jsonl", i)))
+		cfg := filepath.Join(rig.dir, fmt.Sprintf("risktop%d.yaml", i))
+		if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		rig.configs = append(rig.configs, cfg)
+		rig.logs = append(rig.logs, filepath.Join(rig.dir, fmt.Sprintf("serve%d.log", i)))
+	}
+	return rig
+}
+
+// requests returns a copy of what the instances sent, in time order.
+func (rig *teamRig) requests() []vendorRequest {
+	rig.mu.Lock()
+	defer rig.mu.Unlock()
+	out := slices.Clone(rig.reqs)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].at.Before(out[j].at) })
+	return out
+}
+
+// teamInstance is one `risktop serve` child.
+type teamInstance struct {
+	n      int
+	cmd    *exec.Cmd
+	out    lockedBuffer
+	exited chan struct{}
+}
+
+// start runs instance i as a child process until the test ends.
+func (rig *teamRig) start(t *testing.T, i int) *teamInstance {
+	t.Helper()
+	args := []string{"serve", "--listen", "127.0.0.1:0", "--host-key", filepath.Join(rig.dir, fmt.Sprintf("hostkey%d", i)),
+		"--authorized-keys", filepath.Join(rig.dir, "authorized_keys"), "--log", rig.logs[i], "--config", rig.configs[i]}
+	in := &teamInstance{n: i, cmd: exec.Command(os.Args[0], "-test.run=^TestTeamChild$"), exited: make(chan struct{})}
+	in.cmd.Env = append(os.Environ(), teamChildArgs+"="+strings.Join(args, "\n"))
+	in.cmd.Stdout, in.cmd.Stderr = &in.out, &in.out
+	if err := in.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		in.cmd.Wait()
+		close(in.exited)
+	}()
+	t.Cleanup(func() {
+		in.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-in.exited:
+		case <-time.After(20 * time.Second):
+			in.cmd.Process.Kill()
+			<-in.exited
+		}
+	})
+	return in
+}
+
+// kill SIGKILLs the instance and waits for it to be gone.
+func (in *teamInstance) kill(t *testing.T) time.Time {
+	t.Helper()
+	if err := in.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-in.exited
+	return time.Now()
+}
+
+// waitFor polls cond every 50ms until it holds, failing the test with
+// what() after timeout.
+func waitFor(t *testing.T, timeout time.Duration, cond func() bool, what func() string) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s: %s", timeout, what())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// leaderOf is the instance that leads job, or -1.
+func leaderOf(t *testing.T, st *postgres.Store, instances []*teamInstance, job string) int {
+	t.Helper()
+	leaders, err := st.Leaders(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	holder := leaders[job]
+	for _, in := range instances {
+		if strings.HasSuffix(holder, ":"+strconv.Itoa(in.cmd.Process.Pid)) {
+			return in.n
+		}
+	}
+	return -1
+}
+
+// backfillCursor reads the OneLogin back-fill's progress from the store.
+func backfillCursor(t *testing.T, st store.Store) model.Progress {
+	t.Helper()
+	var p model.Progress
+	raw, err := st.Cursor(context.Background(), onelogin.CursorBackfill)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw != "" {
+		if err := json.Unmarshal([]byte(raw), &p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return p
+}
+
+// storedIDs reads every event of vendor from the store: id → times stored.
+func storedIDs(t *testing.T, st store.Store, vendor string) map[string]int {
+	t.Helper()
+	ids := map[string]int{}
+	q := store.EventQuery{EventFilter: store.EventFilter{Vendor: vendor}, Limit: 500}
+	for {
+		page, err := st.Events(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range page.Events {
+			ids[e.ID]++
+		}
+		if !page.HasNext {
+			return ids
+		}
+		q.After = page.LastKey
+	}
+}
+
+// switches counts, per vendor, how often the instance sending requests
+// changed, in time order.
+func switches(reqs []vendorRequest) map[string][]int {
+	runs := map[string][]int{}
+	for _, r := range reqs {
+		if seq := runs[r.vendor]; len(seq) == 0 || seq[len(seq)-1] != r.instance {
+			runs[r.vendor] = append(seq, r.instance)
+		}
+	}
+	return runs
+}
+
+// teamInterval is the OneLogin and Cloudflare poll interval of the team
+// tests: OneLogin's minimum, so leadership retries every 5s.
+const teamInterval = 10 * time.Second
+
+// teamConfig shortens the simulator config's intervals to teamInterval
+// and OneLogin's back-fill to backfill.
+func teamConfig(backfill time.Duration) func(string) string {
+	return func(text string) string {
+		return strings.NewReplacer(
+			"refresh: 30s", "refresh: 10s",
+			"interval: 30s, backfill: 24h", "interval: 10s, backfill: "+backfill.String(),
+			"interval: 60s", "interval: 10s",
+		).Replace(text)
+	}
+}
+
+// Three `risktop serve` on one database poll the simulator; the one
+// leading OneLogin is SIGKILLed while it back-fills.
+func TestTeamOfThreeOnOneDatabase(t *testing.T) {
+	if os.Getenv(teamChildArgs) != "" {
+		t.Skip("in the child")
+	}
+	rig := newTeamRig(t, 3, simkit.Options{Seed: 17, People: 30, History: 90 * time.Minute, EventsPerMinute: 30}, teamConfig(time.Hour))
+	var team []*teamInstance
+	for i := range 3 {
+		team = append(team, rig.start(t, i))
+	}
+	ctx := context.Background()
+	st, err := postgres.Open(ctx, rig.url, postgres.Options{MaxConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	logs := func() string {
+		var b strings.Builder
+		for i, in := range team {
+			l, _ := os.ReadFile(rig.logs[i])
+			fmt.Fprintf(&b, "--- instance %d (pid %d) output:\n%s--- log:\n%s", i, in.cmd.Process.Pid, in.out.String(), l)
+		}
+		return b.String()
+	}
+
+	// Kill the OneLogin leader once it has stored a few back-fill pages.
+	var bf model.Progress
+	waitFor(t, 90*time.Second, func() bool {
+		bf = backfillCursor(t, st)
+		return bf.Events >= 5*onelogin.MaxEventsPerPage
+	}, func() string { return fmt.Sprintf("the back-fill is at %+v\n%s", bf, logs()) })
+	first := leaderOf(t, st, team, "poll/onelogin")
+	if first < 0 {
+		t.Fatalf("no instance leads poll/onelogin\n%s", logs())
+	}
+	killedAt := team[first].kill(t)
+	if bf = backfillCursor(t, st); bf.Done {
+		t.Fatalf("the back-fill was done when the leader was killed: %+v", bf)
+	}
+	t.Logf("killed instance %d at %s, %d of the back-fill's events stored", first, killedAt.Format("15:04:05.000"), bf.Events)
+
+	// Another instance takes over within two poll intervals, measured from
+	// the kill to its first OneLogin request.
+	var next vendorRequest
+	waitFor(t, 2*teamInterval+20*time.Second, func() bool {
+		for _, r := range rig.requests() {
+			if r.vendor == sim.OneLogin && r.at.After(killedAt) {
+				next = r
+				return true
+			}
+		}
+		return false
+	}, func() string { return "no instance polls OneLogin since the kill\n" + logs() })
+	takeover := next.at.Sub(killedAt)
+	if next.instance == first || takeover > 2*teamInterval {
+		t.Errorf("instance %d took over %s after the kill of instance %d; want another within %s", next.instance, takeover, first, 2*teamInterval)
+	}
+	if l := leaderOf(t, st, team, "poll/onelogin"); l != next.instance {
+		t.Errorf("poll/onelogin is led by instance %d, but instance %d polls", l, next.instance)
+	}
+
+	// The back-fill completes, and the head moves past the kill.
+	waitFor(t, 90*time.Second, func() bool {
+		bf = backfillCursor(t, st)
+		return bf.Done
+	}, func() string { return fmt.Sprintf("the back-fill is at %+v\n%s", bf, logs()) })
+	var head onelogin.HeadCursor
+	waitFor(t, 30*time.Second, func() bool {
+		raw, err := st.Cursor(ctx, onelogin.CursorHead)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(raw), &head); err != nil {
+			t.Fatal(err)
+		}
+		return head.Time.After(killedAt)
+	}, func() string { return fmt.Sprintf("the head is at %+v\n%s", head, logs()) })
+
+	// The store equals the simulator: every event of the window, from the
+	// back-fill's start (OneLogin's since is exclusive, to the second) to
+	// the head cursor, once; nothing the simulator does not hold.
+	stored := storedIDs(t, st, sim.OneLogin)
+	all := map[string]bool{}
+	var want []string
+	for _, a := range rig.sim.World.Between(time.Unix(bf.From.Unix()+1, 0), time.Now().Add(time.Minute)) {
+		id := strconv.FormatInt(olsim.EventID(a), 10)
+		all[id] = true
+		if olsim.EventID(a) <= head.ID {
+			want = append(want, id)
+		}
+	}
+	missing := 0
+	for _, id := range want {
+		if stored[id] == 0 {
+			missing++
+		}
+	}
+	for id, n := range stored {
+		if n != 1 || !all[id] {
+			t.Errorf("event %s stored %d times (in the simulator's window: %v)", id, n, all[id])
+		}
+	}
+	count, err := st.CountEvents(ctx, store.EventFilter{Vendor: sim.OneLogin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if missing > 0 || count != len(stored) {
+		t.Errorf("%d of the simulator's %d events up to the head are not stored; the store counts %d, lists %d", missing, len(want), count, len(stored))
+	}
+	t.Logf("took over after %s; back-fill of %d events done; %d events compared, %d stored", takeover.Round(time.Millisecond), bf.Events, len(want), len(stored))
+
+	checkOneAtATime(t, rig.requests(), first, killedAt)
+	for _, r := range rig.requests() {
+		t.Logf("%d %s %s %s %s", r.instance, r.at.Format("15:04:05.000"), r.vendor, r.path, r.query)
+	}
+}
+
+// checkOneAtATime checks that each vendor was polled by one instance at a
+// time: by the killed instance until killedAt, then by one other.
+func checkOneAtATime(t *testing.T, reqs []vendorRequest, killed int, killedAt time.Time) {
+	t.Helper()
+	for vendor, runs := range switches(reqs) {
+		if len(runs) > 2 || len(runs) == 2 && runs[0] != killed {
+			t.Errorf("%s was polled by instances %v in turn; want one, then at most one other after instance %d's kill", vendor, runs, killed)
+		}
+	}
+	for _, r := range reqs {
+		if r.instance == killed && r.at.After(killedAt) {
+			t.Errorf("instance %d sent %s %s after its kill", killed, r.vendor, r.path)
+		}
+	}
+}

@@ -388,10 +388,62 @@ func TestTeamOfThreeOnOneDatabase(t *testing.T) {
 	}
 	t.Logf("took over after %s; back-fill of %d events done; %d events compared, %d stored", takeover.Round(time.Millisecond), bf.Events, len(want), len(stored))
 
-	checkOneAtATime(t, rig.requests(), first, killedAt)
-	for _, r := range rig.requests() {
-		t.Logf("%d %s %s %s %s", r.instance, r.at.Format("15:04:05.000"), r.vendor, r.path, r.query)
+	// The vendors saw one instance at a time, at one instance's rate.
+	reqs := rig.requests()
+	checkOneAtATime(t, reqs, first, killedAt)
+	pages := (len(rig.sim.World.Between(time.Unix(bf.From.Unix()+1, 0), bf.To.Add(time.Second))) + onelogin.MaxEventsPerPage - 1) / onelogin.MaxEventsPerPage
+	checkOneLoginRate(t, reqs, pages)
+}
+
+// checkOneLoginRate bounds the OneLogin requests of a run with one
+// leadership change by what one instance polling alone, and restarted
+// once, makes:
+//   - back-fill pages (/api/1/events other than the head's sort=+id): the
+//     window's pages, plus those the killed leader fetched but had not
+//     stored (the ingest pipeline holds 4, one is being written, one
+//     fetched), plus one page the next leader's query overlaps (it starts
+//     a second past the stored progress); three instances back-filling
+//     each would make 3×pages;
+//   - head polls (sort=+id): one an interval in each of the two terms,
+//     plus one at each term's start and one for timer slack;
+//   - a token and the event types once per instance, and each user
+//     looked up at most once per instance (the client caches them).
+func checkOneLoginRate(t *testing.T, reqs []vendorRequest, pages int) {
+	t.Helper()
+	var backfill, head int
+	var first, last time.Time
+	perInstance := map[int]int{}
+	once := map[string]int{} // instance and path of the once-per-instance reads → requests
+	for _, r := range reqs {
+		if r.vendor != sim.OneLogin {
+			continue
+		}
+		perInstance[r.instance]++
+		if first.IsZero() {
+			first = r.at
+		}
+		last = r.at
+		switch {
+		case r.path == "/api/1/events" && strings.Contains(r.query, "sort=%2Bid"):
+			head++
+		case r.path == "/api/1/events":
+			backfill++
+		case r.path == "/auth/oauth2/v2/token", r.path == "/api/1/events/types", strings.HasPrefix(r.path, "/api/2/users/"):
+			once[fmt.Sprintf("%d %s", r.instance, r.path)]++
+		}
 	}
+	if maxPages := pages + 4 + 1 + 1 + 1; backfill > maxPages {
+		t.Errorf("%d back-fill requests for a window of %d pages; one instance makes at most %d", backfill, pages, maxPages)
+	}
+	if maxHead := int(last.Sub(first)/teamInterval) + 2 + 2; head > maxHead {
+		t.Errorf("%d head polls in %s; one instance polling every %s, restarted once, makes at most %d", head, last.Sub(first).Round(time.Second), teamInterval, maxHead)
+	}
+	for k, n := range once {
+		if n > 1 {
+			t.Errorf("instance and path %s: %d requests, want one", k, n)
+		}
+	}
+	t.Logf("OneLogin requests by instance: %v; %d back-fill requests for %d pages, %d head polls in %s", perInstance, backfill, pages, head, last.Sub(first).Round(time.Second))
 }
 
 // checkOneAtATime checks that each vendor was polled by one instance at a

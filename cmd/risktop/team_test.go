@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,6 +25,7 @@ import (
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/model/store/pgtest"
 	"github.com/risktop/risktop/model/store/postgres"
+	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/sources/onelogin"
 	"github.com/risktop/risktop/sources/sim"
 	"github.com/risktop/risktop/sources/sim/olsim"
@@ -460,4 +464,229 @@ func checkOneAtATime(t *testing.T, reqs []vendorRequest, killed int, killedAt ti
 			t.Errorf("instance %d sent %s %s after its kill", killed, r.vendor, r.path)
 		}
 	}
+}
+
+// waitForLogs waits until every instance's log has line.
+func (rig *teamRig) waitForLogs(t *testing.T, team []*teamInstance, line string) {
+	t.Helper()
+	waitFor(t, 60*time.Second, func() bool {
+		for i := range team {
+			if b, _ := os.ReadFile(rig.logs[i]); !strings.Contains(string(b), line) {
+				return false
+			}
+		}
+		return true
+	}, func() string { return fmt.Sprintf("not every instance logged %q", line) })
+}
+
+// teamAddresses are n documentation addresses from the n-th on.
+func teamAddresses(from, n int) []string {
+	var ips []string
+	a := netip.MustParseAddr("2001:db8::1")
+	for range from {
+		a = a.Next()
+	}
+	for range n {
+		ips = append(ips, a.String())
+		a = a.Next()
+	}
+	return ips
+}
+
+// enqueue queues HIGH pushes of ips as an operator's push-ip does
+// (actions.Service.PushIPs: EnqueueOnce of canonical addresses).
+func enqueue(t *testing.T, st store.Store, ips []string) {
+	t.Helper()
+	now := time.Now()
+	pushes := make([]store.Push, len(ips))
+	for i, ip := range ips {
+		pushes[i] = store.Push{Item: model.OutboxItem{Created: now, NextTry: now, IP: ip, Level: model.LevelHigh, Message: "team test", Actor: "os:team-test"}}
+	}
+	if _, err := st.EnqueueOnce(context.Background(), pushes, now, actions.DefaultPushLife); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Three `risktop serve` on one database send the shared outbox to Okta;
+// the instance sending is SIGKILLed while Okta holds a push request it
+// has taken. Every address reaches Okta once, except those in that
+// request, twice (see below); pushes queued after the kill go out once.
+//
+// What "once" means across a SIGKILL mid-request: Okta took the held
+// request's addresses but its answer never reached the killed instance,
+// so the store still says sending; nothing on the sending side can tell
+// "Okta has it" from "it never left", and the survivor that takes the
+// dead claim over sends them again (a repeat of the same risk is
+// harmless to Okta). No address may reach Okta a third time, none may be
+// lost, and an address that was not in flight at the kill reaches it
+// exactly once.
+func TestTeamPushWhenTheSenderIsKilled(t *testing.T) {
+	if os.Getenv(teamChildArgs) != "" {
+		t.Skip("in the child")
+	}
+	rig := newTeamRig(t, 3, simkit.Options{Seed: 18, People: 10, History: time.Hour}, teamConfig(time.Hour))
+	const holdAt = 2 // the push request Okta takes but never answers
+	var mu sync.Mutex
+	pushes, sender := 0, map[int]int{} // push requests; by instance
+	held := make(chan int, 1)
+	var heldIPs map[string]bool // the held request's addresses, set before held is sent
+	rig.onRequest = func(i int, vendor string, w http.ResponseWriter, r *http.Request) bool {
+		if vendor != sim.Okta || !strings.HasSuffix(r.URL.Path, "/api/v1/risk/events/ip") {
+			return false
+		}
+		// The body read to its end lets the server notice the killed
+		// instance's connection closing, which ends the held request.
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		mu.Lock()
+		pushes++
+		sender[i]++
+		n := pushes
+		mu.Unlock()
+		if n != holdAt {
+			return false
+		}
+		rig.sim.Handler().ServeHTTP(httptest.NewRecorder(), r) // Okta takes it…
+		heldIPs = addressesIn(body)
+		held <- i
+		<-r.Context().Done() // …and its answer never reaches the instance
+		return true
+	}
+	var team []*teamInstance
+	for i := range 3 {
+		team = append(team, rig.start(t, i))
+	}
+	ctx := context.Background()
+	st, err := postgres.Open(ctx, rig.url, postgres.Options{MaxConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	// The senders have looked at the empty outbox by the time OneLogin is
+	// polled: what the test queues now wakes none of them.
+	rig.waitForLogs(t, team, "outbox sender started")
+	waitFor(t, 60*time.Second, func() bool {
+		return slices.ContainsFunc(rig.requests(), func(r vendorRequest) bool { return r.vendor == sim.OneLogin })
+	}, func() string { return "no instance polls OneLogin" })
+
+	// 3,000 addresses: three requests of 1,000 (20 events of 50).
+	ips := teamAddresses(0, 3000)
+	enqueue(t, st, ips)
+	var killed int
+	select {
+	case killed = <-held:
+	case <-time.After(30 * time.Second):
+		mu.Lock()
+		defer mu.Unlock()
+		t.Fatalf("no second push request 30s after queueing %d addresses (%d requests so far)", len(ips), pushes)
+	}
+	leads := leaderOf(t, st, team, "poll/onelogin") == killed
+	killedAt := team[killed].kill(t)
+	t.Logf("killed instance %d (leading poll/onelogin: %v) while Okta held its push request", killed, leads)
+
+	items, err := st.Outbox(ctx, "", 100000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stateAtKill := map[string]model.OutboxState{}
+	byState := map[model.OutboxState]int{}
+	for _, it := range items {
+		stateAtKill[it.IP] = it.State
+		byState[it.State]++
+	}
+	reachedAtKill := map[string]int{}
+	for _, p := range rig.sim.Okta.Pushed() {
+		reachedAtKill[p.IP]++
+	}
+
+	// Pushes queued after the kill, while the dead claim is taken over.
+	later := teamAddresses(len(ips), 500)
+	enqueue(t, st, later)
+	all := append(slices.Clone(ips), later...)
+	var left []model.OutboxItem
+	waitFor(t, 60*time.Second, func() bool {
+		items, err := st.Outbox(ctx, "", 100000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		left = slices.DeleteFunc(items, func(it model.OutboxItem) bool { return it.State == model.OutboxSent })
+		return len(items) == len(all) && len(left) == 0
+	}, func() string {
+		return fmt.Sprintf("%d of %d items not sent since the kill, e.g. %+v", len(left), len(all), left[:min(len(left), 1)][0])
+	})
+	sentAfter := time.Since(killedAt)
+
+	reached := map[string]int{}
+	for _, p := range rig.sim.Okta.Pushed() {
+		reached[p.IP]++
+	}
+	histogram := map[int]int{}
+	for _, ip := range all {
+		n := reached[ip]
+		histogram[n]++
+		want := 1
+		if heldIPs[ip] {
+			want = 2
+		}
+		if n != want {
+			t.Errorf("%s (%s at the kill, reached Okta %d times then, in the held request: %v) reached Okta %d times, want %d", ip, stateAtKill[ip], reachedAtKill[ip], heldIPs[ip], n, want)
+		}
+	}
+	// The audit is one for all: one "sent" an address, whoever sent it
+	// (the killed instance never learnt it had sent the held request).
+	es, err := st.Audit(ctx, 0, 100000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sentAudits := map[string]int{}
+	for _, e := range es {
+		if e.Action == actions.ActionPushIP && e.Result == actions.ResultSent {
+			sentAudits[e.Target]++
+		}
+	}
+	for _, ip := range all {
+		if sentAudits[ip] != 1 {
+			t.Errorf("%s: %d 'sent' audit entries, want 1", ip, sentAudits[ip])
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for i, n := range sender {
+		if i == killed {
+			continue
+		}
+		t.Logf("instance %d sent %d push requests", i, n)
+	}
+	t.Logf("at the kill: %d sent, %d sending (%d of them taken by Okta, %d in the held request), %d queued; all %d sent %s after the kill; reached Okta once: %d, twice: %d, other: %d; push requests by instance %v",
+		byState[model.OutboxSent], byState[model.OutboxSending], len(reachedAtKill)-byState[model.OutboxSent], len(heldIPs), byState[model.OutboxQueued],
+		len(all), sentAfter.Round(time.Millisecond), histogram[1], histogram[2], len(all)-histogram[1]-histogram[2], sender)
+}
+
+// addressesIn collects the IP addresses among the strings of a JSON body
+// (a Risk Events push: its subjects' ip).
+func addressesIn(body []byte) map[string]bool {
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		return nil
+	}
+	out := map[string]bool{}
+	var walk func(any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for _, x := range v {
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		case string:
+			if a, err := netip.ParseAddr(v); err == nil {
+				out[a.String()] = true
+			}
+		}
+	}
+	walk(v)
+	return out
 }

@@ -280,8 +280,15 @@ func teamConfig(backfill time.Duration) func(string) string {
 	}
 }
 
-// Three `risktop serve` on one database poll the simulator; the one
-// leading OneLogin is SIGKILLed while it back-fills.
+// Three `risktop serve` children on one PostgreSQL database poll the
+// simulator (OneLogin and Cloudflare every 10s, a 1h OneLogin back-fill of
+// ~37 pages paced 0.5s apart); the one leading poll/onelogin is SIGKILLed
+// once it has stored five back-fill pages. Another instance polls OneLogin
+// within two poll intervals of the kill, the back-fill completes from the
+// stored progress, and the store then holds every event the simulator has
+// in the window up to the head cursor, each once, and nothing else. Each
+// vendor was polled by one instance at a time (one change, at the kill),
+// and OneLogin saw the request count of one instance restarted once.
 func TestTeamOfThreeOnOneDatabase(t *testing.T) {
 	if os.Getenv(teamChildArgs) != "" {
 		t.Skip("in the child")

@@ -334,7 +334,7 @@ func TestTeamOfThreeOnOneDatabase(t *testing.T) {
 	var next vendorRequest
 	waitFor(t, 2*teamInterval+20*time.Second, func() bool {
 		for _, r := range rig.requests() {
-			if r.vendor == sim.OneLogin && r.at.After(killedAt) {
+			if r.vendor == sim.OneLogin && r.at.After(killedAt) && r.instance != first {
 				next = r
 				return true
 			}
@@ -342,8 +342,8 @@ func TestTeamOfThreeOnOneDatabase(t *testing.T) {
 		return false
 	}, func() string { return "no instance polls OneLogin since the kill\n" + logs() })
 	takeover := next.at.Sub(killedAt)
-	if next.instance == first || takeover > 2*teamInterval {
-		t.Errorf("instance %d took over %s after the kill of instance %d; want another within %s", next.instance, takeover, first, 2*teamInterval)
+	if takeover > 2*teamInterval {
+		t.Errorf("instance %d took over %s after the kill of instance %d; want within %s", next.instance, takeover, first, 2*teamInterval)
 	}
 	if l := leaderOf(t, st, team, "poll/onelogin"); l != next.instance {
 		t.Errorf("poll/onelogin is led by instance %d, but instance %d polls", l, next.instance)
@@ -466,8 +466,10 @@ func checkOneAtATime(t *testing.T, reqs []vendorRequest, killed int, killedAt ti
 			t.Errorf("%s was polled by instances %v in turn; want one, then at most one other after instance %d's kill", vendor, runs, killed)
 		}
 	}
+	// A request the killed instance wrote just before it died may be read
+	// a moment after the kill on a loaded machine, never a second later.
 	for _, r := range reqs {
-		if r.instance == killed && r.at.After(killedAt) {
+		if r.instance == killed && r.at.After(killedAt.Add(time.Second)) {
 			t.Errorf("instance %d sent %s %s after its kill", killed, r.vendor, r.path)
 		}
 	}

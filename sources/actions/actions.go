@@ -83,6 +83,11 @@ type Options struct {
 	// Okta client configured with okta.Config.AllowDocumentationRanges
 	// (the config key okta.allow_documentation_ranges) turns it on too.
 	AllowDocumentationRanges bool
+	// OutboxPoll, when set, is the longest the sender waits before it
+	// looks at the outbox again. A store shared by several instances
+	// needs it: what another instance (or risktop push-ip) queues, and
+	// what a killed instance had claimed, wakes no sender here.
+	OutboxPoll time.Duration
 }
 
 // Actor says who acts: the OS user, or an SSH key's fingerprint and comment.

@@ -80,6 +80,9 @@ func (snd *Sender) Run(ctx context.Context) {
 			s.log.Error("outbox sender: store", "err", err, "retry_in", storeRetry)
 			wait, timed = storeRetry, true
 		}
+		if p := s.opts.OutboxPoll; p > 0 && (!timed || wait > p) {
+			wait, timed = p, true
+		}
 		if timed && wait <= 0 {
 			// Due now yet nothing was claimed (the clock moved between
 			// the two reads): look once more, then pause rather than spin.

@@ -252,6 +252,7 @@ func NewService(o ServiceOptions) (*actions.Service, error) {
 		// its outbox and audit lists; the hub coalesces a burst into one.
 		Changed:       o.changed(),
 		AlertsChanged: o.alertsChanged(),
+		OutboxPoll:    outboxPoll(o.Store),
 	}))
 }
 

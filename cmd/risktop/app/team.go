@@ -33,6 +33,21 @@ func leaderRetry(interval time.Duration) time.Duration {
 
 const maxLeaderRetry = 15 * time.Second
 
+// sharedOutboxPoll is how often the sender of an instance sharing its
+// store looks at the outbox unasked: other instances' pushes, and those a
+// killed instance had claimed (the store hands them out at once), wake
+// nothing here.
+const sharedOutboxPoll = 2 * time.Second
+
+// outboxPoll is the sender's OutboxPoll for st: none for a store of one
+// host, whose pushes all wake its own sender.
+func outboxPoll(st store.Store) time.Duration {
+	if _, shared := st.(leader); shared {
+		return sharedOutboxPoll
+	}
+	return 0
+}
+
 // whileLeader runs job under the store's leadership of name, or at once
 // when the store is not shared (SQLite).
 func whileLeader(ctx context.Context, st store.Store, name string, interval time.Duration, log *slog.Logger, job func(ctx context.Context)) {

@@ -113,7 +113,7 @@ func runDashboard(ctx context.Context, args []string, out, errOut io.Writer) err
 	app.RunPollers(uiCtx, &wg, pollers, cfg, log)
 	app.RunDetections(uiCtx, &wg, st, bus, cfg, log)
 	app.RunNews(uiCtx, &wg, st, bus, log)
-	app.RunSender(uiCtx, &wg, svc, log)
+	app.RunSender(uiCtx, &wg, st, svc, log)
 	app.RunNotifier(uiCtx, &wg, notifier, bus, log)
 	screen := termnotify.Lock(tty) // frames, copies and notifications, each whole
 	p := newProgram(uiCtx, ui.New(ui.Deps{

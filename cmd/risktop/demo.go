@@ -205,7 +205,7 @@ func (d *demo) serve(ctx context.Context, o demoOptions, send func(tea.Msg)) err
 	var wg sync.WaitGroup
 	app.RunPollers(ctx, &wg, pollers, cfg, d.log)
 	app.RunDetections(ctx, &wg, d.store, d.hub, cfg, d.log)
-	app.RunSender(ctx, &wg, svc, d.log)
+	app.RunSender(ctx, &wg, d.store, svc, d.log)
 	// :fault switches the simulator's vendors, so a presenter can show a
 	// vendor failing and recovering.
 	send(ui.Attach{Control: pollers.Runner, Actions: svc, Faults: srv})

@@ -133,7 +133,7 @@ func runPushIP(ctx context.Context, args []string, out, errOut io.Writer) error 
 	if len(wait) > 0 {
 		sctx, stop := context.WithCancel(ctx)
 		var wg sync.WaitGroup
-		app.RunSender(sctx, &wg, svc, log)
+		app.RunSender(sctx, &wg, d.store, svc, log)
 		wctx, cancel := context.WithTimeout(ctx, *timeout)
 		var got []model.OutboxItem
 		got, waitErr = svc.WaitPushes(wctx, wait)

@@ -288,7 +288,7 @@ func configBackend(ctx context.Context, cfg *config.Config, o *serveOptions, log
 	app.RunPollers(pctx, &wg, pollers, cfg, log)
 	app.RunDetections(pctx, &wg, st, bus, cfg, log)
 	app.RunNews(pctx, &wg, st, bus, log)
-	app.RunSender(pctx, &wg, svc, log)
+	app.RunSender(pctx, &wg, st, svc, log)
 	app.RunNotifier(pctx, &wg, notifier, bus, log) // once, for every session
 	stop := func() {
 		cancel()

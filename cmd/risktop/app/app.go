@@ -275,13 +275,23 @@ func (o ServiceOptions) alertsChanged() func(int64) {
 
 // RunSender starts the outbox sender on wg until ctx ends. In read-only
 // mode, or with nowhere to push, it returns at once.
-func RunSender(ctx context.Context, wg *sync.WaitGroup, svc *actions.Service, log *slog.Logger) {
+//
+// On a shared store one instance sends at a time (leadership of "send"),
+// so Okta sees one instance's pushes within one rate budget, however many
+// instances run; another takes over when it dies.
+func RunSender(ctx context.Context, wg *sync.WaitGroup, st store.Store, svc *actions.Service, log *slog.Logger) {
 	wg.Go(func() {
 		if svc.ReadOnly() || !svc.CanPush() {
 			return
 		}
-		log.Info("outbox sender started")
-		svc.NewSender().Run(ctx)
-		log.Info("outbox sender stopped")
+		whileLeader(ctx, st, "send", senderTerm, log, func(ctx context.Context) {
+			log.Info("outbox sender started")
+			svc.NewSender().Run(ctx)
+			log.Info("outbox sender stopped")
+		})
 	})
 }
+
+// senderTerm sets how fast another instance takes over sending: within
+// about 2.5 s of the sender's death (leaderRetry).
+const senderTerm = 4 * time.Second

@@ -174,7 +174,7 @@ func putRowsOf(events []model.Event) ([]putRow, error) {
 			return nil, fmt.Errorf("store: put events: event %d has no vendor or id", i)
 		}
 		ms := e.Time.UnixMilli()
-		if ms < -maxEventMs || ms >= maxEventMs {
+		if ms < -store.MaxEventMs || ms >= store.MaxEventMs {
 			return nil, fmt.Errorf("store: put events: event %s/%s: time %v is out of range", e.Vendor, e.ID, e.Time)
 		}
 		if k := [2]string{e.Vendor, e.ID}; seen[k] {
@@ -186,7 +186,7 @@ func putRowsOf(events []model.Event) ([]putRow, error) {
 		for _, f := range []*string{&ev.Vendor, &ev.ID, &ev.TypeName, &ev.UserID, &ev.UserName, &ev.UserKey, &ev.IP, &ev.App, &ev.Reasons} {
 			*f = pgText(*f)
 		}
-		r := putRow{eventRow: eventRow{ev: &ev, ms: ms}, ip: ev.IP, tie: tieOf(ev.Vendor, ev.ID),
+		r := putRow{eventRow: eventRow{ev: &ev, ms: ms}, ip: ev.IP, tie: store.TieOf(ev.Vendor, ev.ID),
 			id: identity{ev.Vendor, ev.UserID, ev.UserName, ev.UserKey}}
 		if a, err := netip.ParseAddr(strings.TrimSpace(ev.IP)); err == nil {
 			a = a.Unmap().WithZone("")
@@ -195,7 +195,7 @@ func putRowsOf(events []model.Event) ([]putRow, error) {
 			r.ipBin = b[:]
 		}
 		if len(ev.Fields) > 0 {
-			buf = appendFieldsJSON(buf[:0], ev.Fields)
+			buf = store.AppendFieldsJSON(buf[:0], ev.Fields)
 			r.fields = pgText(string(buf))
 		}
 		r.search = asciiLower(strings.Join([]string{ev.TypeName, ev.UserName, ev.UserKey, r.ip, ev.App, ev.Reasons}, "\x1f"))
@@ -214,7 +214,7 @@ const maxTieRounds = 64
 func lockAndFindFresh(ctx context.Context, tx pgx.Tx, rows []putRow) (fresh []putRow, feed int64, err error) {
 	vendors, ids, seqs := make([]string, len(rows)), make([]string, len(rows)), make([]int64, len(rows))
 	for i, r := range rows {
-		vendors[i], ids[i], seqs[i] = r.ev.Vendor, r.ev.ID, seqOf(r.ms, r.tie)
+		vendors[i], ids[i], seqs[i] = r.ev.Vendor, r.ev.ID, store.SeqOf(r.ms, r.tie)
 	}
 	stored := map[[2]string]bool{}
 	occupied := map[int64]bool{} // seqs asked about: true when taken
@@ -247,7 +247,7 @@ func lockAndFindFresh(ctx context.Context, tx pgx.Tx, rows []putRow) (fresh []pu
 		for i := range fresh {
 			r := &fresh[i]
 			for {
-				seq := seqOf(r.ms, r.tie)
+				seq := store.SeqOf(r.ms, r.tie)
 				taken, asked := occupied[seq]
 				if taken || used[seq] {
 					r.tie++
@@ -452,16 +452,16 @@ func (s *Store) queryEvents(ctx context.Context, query string, args ...any) ([]m
 			&e.UserKey, &e.IP, &e.Score, &level, &e.App, &e.Reasons, &fields); err != nil {
 			return nil, nil, err
 		}
-		e.Time = time.UnixMilli(seq >> seqShift).UTC()
+		e.Time = time.UnixMilli(seq >> store.SeqShift).UTC()
 		e.Level = model.Level(level)
 		if fields != "" {
 			var err error
-			if e.Fields, err = parseFieldsJSON(fields); err != nil {
+			if e.Fields, err = store.ParseFieldsJSON(fields); err != nil {
 				return nil, nil, fmt.Errorf("event %s/%s: fields: %w", e.Vendor, e.ID, err)
 			}
 		}
 		evs = append(evs, e)
-		keys = append(keys, store.PageKey{Time: seq >> seqShift, Score: e.Score, Seq: seq})
+		keys = append(keys, store.PageKey{Time: seq >> store.SeqShift, Score: e.Score, Seq: seq})
 	}
 	return evs, keys, rows.Err()
 }
@@ -615,7 +615,7 @@ func (s *Store) CountPage(ctx context.Context, q store.CountQuery) (store.PageCo
 		return store.PageCount{}, fmt.Errorf("store: count page: %w", err)
 	}
 	if head != nil {
-		c.Head = &store.PageKey{Seq: *head, Time: *head >> seqShift}
+		c.Head = &store.PageKey{Seq: *head, Time: *head >> store.SeqShift}
 	}
 	return c, nil
 }

@@ -90,7 +90,7 @@ func (s *Store) TopIPs(ctx context.Context, since time.Time, limit int) ([]model
 		WHERE e.seq >= $1 AND e.ip != ''
 		GROUP BY e.ip
 		ORDER BY 2 DESC, 3 DESC, 5 DESC, e.ip COLLATE "C"
-		LIMIT $2`, firstSeq(since), limit)
+		LIMIT $2`, store.FirstSeq(since), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: top IPs: %w", err)
 	}
@@ -176,7 +176,7 @@ func (s *Store) EventUsers(ctx context.Context, vendor string, since time.Time) 
 		WHERE e.vendor = $1 AND e.seq >= $2
 		GROUP BY CASE WHEN u.user_id != '' THEN 'i' || u.user_id
 			WHEN u.user_key != '' THEN 'k' || u.user_key
-			ELSE 'n' || u.user_fold END`, vendor, firstSeq(since))
+			ELSE 'n' || u.user_fold END`, vendor, store.FirstSeq(since))
 	if err != nil {
 		return nil, fmt.Errorf("store: event users: %w", err)
 	}

@@ -131,10 +131,10 @@ func buildBenchFixture(ctx context.Context, url string) error {
 			return err
 		}
 		for _, r := range batch {
-			for taken[seqOf(r.ms, r.tie)] {
+			for taken[store.SeqOf(r.ms, r.tie)] {
 				r.tie++
 			}
-			r.seq = seqOf(r.ms, r.tie)
+			r.seq = store.SeqOf(r.ms, r.tie)
 			taken[r.seq] = true
 			if id := r.id; id.userID != "" || id.name != "" || id.key != "" {
 				if users[id] == 0 {

@@ -34,7 +34,7 @@ func (s *Store) queryFeed(ctx context.Context, op, query string, args ...any) ([
 	)
 	_, err = pgx.ForEachRow(rows, []any{&seq, &e.Feed, &e.Vendor, &e.ID, &e.TypeName, &e.UserID, &e.UserName, &e.UserKey, &e.IP, &e.Score},
 		func() error {
-			e.Time = time.UnixMilli(seq >> seqShift).UTC()
+			e.Time = time.UnixMilli(seq >> store.SeqShift).UTC()
 			out = append(out, e)
 			return nil
 		})
@@ -64,7 +64,7 @@ func (s *Store) FeedHead(ctx context.Context) (int64, error) {
 // time order: what a reader at upTo had already seen of a window.
 func (s *Store) FeedEventsFrom(ctx context.Context, from time.Time, upTo int64, limit int) ([]store.FeedEvent, error) {
 	return s.queryFeed(ctx, "feed events from", feedSelect+` WHERE e.seq >= $1 AND (e.feed IS NULL OR e.feed <= $2)
-		ORDER BY e.seq LIMIT $3`, firstSeq(from), upTo, sqlLimit(limit))
+		ORDER BY e.seq LIMIT $3`, store.FirstSeq(from), upTo, sqlLimit(limit))
 }
 
 // sqlLimit is a LIMIT argument meaning what SQLite makes of limit: a

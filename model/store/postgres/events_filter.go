@@ -62,10 +62,10 @@ func (s *Store) plan(ctx context.Context, f store.EventFilter) (*eventPlan, erro
 		p.terms = append(p.terms, "e.vendor = "+p.arg(f.Vendor))
 	}
 	if !f.From.IsZero() {
-		p.terms = append(p.terms, "e.seq >= "+p.arg(firstSeq(f.From)))
+		p.terms = append(p.terms, "e.seq >= "+p.arg(store.FirstSeq(f.From)))
 	}
 	if !f.To.IsZero() {
-		p.terms = append(p.terms, "e.seq < "+p.arg(firstSeq(f.To)))
+		p.terms = append(p.terms, "e.seq < "+p.arg(store.FirstSeq(f.To)))
 	}
 	if n := len(f.Types) + len(f.TypeNames); n > 0 {
 		if n > maxTypes {

@@ -2,49 +2,14 @@ package postgres
 
 import (
 	"fmt"
-	"hash/fnv"
-	"math"
 	"net/netip"
 	"strings"
 	"sync"
-	"time"
 )
 
-// An event's seq is what SQLite's is (model/store/events.go): its time in
-// unix milliseconds shifted left by seqShift, plus a tiebreak below that,
-// so ordering by seq is ordering by time and a PageKey means the same on
-// both stores.
-const (
-	seqShift   = 20
-	seqTieMask = 1<<seqShift - 1
-	// maxEventMs keeps seq within 63 bits: times up to the year 2109.
-	maxEventMs = 1 << 42
-)
-
-func seqOf(ms, tie int64) int64 { return ms<<seqShift | tie&seqTieMask }
-
-// firstSeq is the smallest seq at or after t (clamped, so a far-off time
-// bounds nothing rather than overflowing).
-func firstSeq(t time.Time) int64 {
-	switch ms := t.UnixMilli(); {
-	case ms >= maxEventMs:
-		return math.MaxInt64
-	case ms < -maxEventMs:
-		return math.MinInt64
-	default:
-		return ms << seqShift
-	}
-}
-
-// tieOf spreads events of one millisecond by a hash of their identity, as
-// SQLite does; a clash moves to the next free tiebreak.
-func tieOf(vendor, id string) int64 {
-	h := fnv.New64a()
-	h.Write([]byte(vendor))
-	h.Write([]byte{0})
-	h.Write([]byte(id))
-	return int64(h.Sum64() & seqTieMask)
-}
+// An event's seq, tiebreak and fields column are SQLite's
+// (store.SeqOf, store.TieOf, store.AppendFieldsJSON), so ordering by seq
+// is ordering by time and a PageKey means the same on both stores.
 
 // ipRange reads an address or CIDR prefix as the first and last address
 // it covers, 16 bytes each (IPv4 mapped, as ip_bin stores them).

@@ -29,7 +29,7 @@ func (s *Store) Prune(ctx context.Context, before time.Time) (store.PruneStats, 
 		count     *int
 	}{
 		{"prune events", `DELETE FROM events WHERE seq IN (
-			SELECT seq FROM events WHERE seq < $1 ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED)`, firstSeq(before), &st.Events},
+			SELECT seq FROM events WHERE seq < $1 ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED)`, store.FirstSeq(before), &st.Events},
 		{"prune history", `DELETE FROM risk_history WHERE id IN (
 			SELECT id FROM risk_history WHERE at_ms < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`, ms, &st.History},
 		{"prune scores", `DELETE FROM scores WHERE id IN (

@@ -1,0 +1,28 @@
+package store
+
+import "time"
+
+// The events' storage formats, shared by the stores: PostgreSQL keeps the
+// same columns (model/store/postgres), so a PageKey, a seq and a fields
+// column mean the same on both.
+const (
+	SeqShift   = seqShift   // seq is the time in unix ms shifted this far, plus a tiebreak
+	MaxEventMs = maxEventMs // the latest time (and minus the earliest) a seq can hold
+)
+
+// SeqOf is the seq of an event at ms with tiebreak tie.
+func SeqOf(ms, tie int64) int64 { return seqOf(ms, tie) }
+
+// FirstSeq is the smallest seq at or after t, clamped.
+func FirstSeq(t time.Time) int64 { return firstSeq(t) }
+
+// TieOf is an event's tiebreak within its millisecond: a hash of its
+// identity (a clash moves to the next free one).
+func TieOf(vendor, id string) int64 { return tieOf(vendor, id) }
+
+// AppendFieldsJSON writes an event's fields as the fields column holds
+// them; ParseFieldsJSON reads them back.
+func AppendFieldsJSON(b []byte, fields map[string]string) []byte { return appendFieldsJSON(b, fields) }
+
+// ParseFieldsJSON reads what AppendFieldsJSON writes.
+func ParseFieldsJSON(s string) (map[string]string, error) { return parseFieldsJSON(s) }

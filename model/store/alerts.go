@@ -133,10 +133,19 @@ func scanAlert(r rowScanner) (model.Alert, error) {
 	a.Created, a.Updated = timeOfMs(createdMs), timeOfMs(updatedMs)
 	a.Backfilled = backfilled
 	a.Response = parseResponse(resp)
+	if err := decodeAlertJSON(&a, evidence, inc); err != nil {
+		return model.Alert{}, err
+	}
+	return a, nil
+}
+
+// decodeAlertJSON fills a's evidence lists and incident from their
+// columns ("" for none).
+func decodeAlertJSON(a *model.Alert, evidence, inc string) error {
 	if evidence != "" {
 		var ev alertEvidence
 		if err := json.Unmarshal([]byte(evidence), &ev); err != nil {
-			return model.Alert{}, fmt.Errorf("alert %d: evidence: %w", a.ID, err)
+			return fmt.Errorf("alert %d: evidence: %w", a.ID, err)
 		}
 		a.Evidence.People, a.Evidence.Addresses = ev.People, ev.Addresses
 		if len(ev.Events) > 0 {
@@ -150,12 +159,12 @@ func scanAlert(r rowScanner) (model.Alert, error) {
 	if inc != "" {
 		var in alertIncident
 		if err := json.Unmarshal([]byte(inc), &in); err != nil {
-			return model.Alert{}, fmt.Errorf("alert %d: incident: %w", a.ID, err)
+			return fmt.Errorf("alert %d: incident: %w", a.ID, err)
 		}
 		a.Incident = &model.Incident{Range: in.Range, Addresses: in.Addresses, People: in.People,
 			Failures: in.Failures, From: timeOfMs(in.FromMs), To: timeOfMs(in.ToMs)}
 	}
-	return a, nil
+	return nil
 }
 
 // parseResponse reads model.Response.String().

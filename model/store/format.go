@@ -1,6 +1,10 @@
 package store
 
-import "time"
+import (
+	"time"
+
+	"github.com/risktop/risktop/model"
+)
 
 // The events' storage formats, shared by the stores: PostgreSQL keeps the
 // same columns (model/store/postgres), so a PageKey, a seq and a fields
@@ -26,3 +30,22 @@ func AppendFieldsJSON(b []byte, fields map[string]string) []byte { return append
 
 // ParseFieldsJSON reads what AppendFieldsJSON writes.
 func ParseFieldsJSON(s string) (map[string]string, error) { return parseFieldsJSON(s) }
+
+// An alert's evidence lists, incident and response, as their columns
+// hold them.
+
+// EncodeEvidence writes an alert's evidence lists (the totals have
+// columns of their own).
+func EncodeEvidence(e model.Evidence) (string, error) { return encodeEvidence(e) }
+
+// EncodeIncident writes an alert's incident; "" for none.
+func EncodeIncident(in *model.Incident) (string, error) { return encodeIncident(in) }
+
+// DecodeAlertJSON fills a's evidence lists and incident from what
+// EncodeEvidence and EncodeIncident wrote.
+func DecodeAlertJSON(a *model.Alert, evidence, incident string) error {
+	return decodeAlertJSON(a, evidence, incident)
+}
+
+// ParseResponse reads model.Response.String().
+func ParseResponse(s string) model.Response { return parseResponse(s) }

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -32,11 +31,11 @@ CREATE TABLE alerts (
 	first_ms    BIGINT  NOT NULL,
 	last_ms     BIGINT  NOT NULL,
 	count       BIGINT  NOT NULL,
-	evidence    TEXT    NOT NULL, -- JSON (alertEvidence): the lists
+	evidence    TEXT    NOT NULL, -- JSON (store.EncodeEvidence): the lists
 	events_total    BIGINT NOT NULL, -- the evidence's totals, apart: they change
 	people_total    BIGINT NOT NULL, -- on every update, the lists stop at 500
 	addresses_total BIGINT NOT NULL,
-	incident    TEXT    NOT NULL, -- JSON (alertIncident); '' when none
+	incident    TEXT    NOT NULL, -- JSON (store.EncodeIncident); '' when none
 	response    TEXT    NOT NULL, -- model.Response.String()
 	backfilled  BOOLEAN NOT NULL,
 	acked_by    TEXT    NOT NULL,
@@ -81,24 +80,6 @@ const (
 const alertColumns = `id, rule, kind, severity, state, dedupe, title, subject, first_ms, last_ms, count,
 	evidence, events_total, people_total, addresses_total, incident, response, backfilled, acked_by, acked_ms, resolved_by, resolved_ms, created_ms, updated_ms, seq`
 
-// alertEvidence is model.Evidence's lists as stored (the totals have
-// columns of their own), as on SQLite.
-type alertEvidence struct {
-	Events    []string `json:"e,omitempty"` // vendor/id (a vendor's name has no slash)
-	People    []string `json:"p,omitempty"`
-	Addresses []string `json:"a,omitempty"`
-}
-
-// alertIncident is model.Incident as stored, as on SQLite.
-type alertIncident struct {
-	Range     string `json:"range"`
-	Addresses int    `json:"addresses"`
-	People    int    `json:"people"`
-	Failures  int    `json:"failures"`
-	FromMs    int64  `json:"from_ms"`
-	ToMs      int64  `json:"to_ms"`
-}
-
 func scanAlert(r pgx.Row) (model.Alert, error) {
 	var (
 		a                                model.Alert
@@ -116,64 +97,11 @@ func scanAlert(r pgx.Row) (model.Alert, error) {
 	a.FirstSeen, a.LastSeen = timeOfMs(firstMs), timeOfMs(lastMs)
 	a.AckedAt, a.ResolvedAt = timeOfMs(ackMs), timeOfMs(resMs)
 	a.Created, a.Updated = timeOfMs(createdMs), timeOfMs(updatedMs)
-	a.Response = parseResponse(resp)
-	if evidence != "" {
-		var ev alertEvidence
-		if err := json.Unmarshal([]byte(evidence), &ev); err != nil {
-			return model.Alert{}, fmt.Errorf("alert %d: evidence: %w", a.ID, err)
-		}
-		a.Evidence.People, a.Evidence.Addresses = ev.People, ev.Addresses
-		if len(ev.Events) > 0 {
-			a.Evidence.Events = make([]model.EventRef, len(ev.Events))
-			for i, e := range ev.Events {
-				v, id, _ := strings.Cut(e, "/")
-				a.Evidence.Events[i] = model.EventRef{Vendor: v, ID: id}
-			}
-		}
-	}
-	if inc != "" {
-		var in alertIncident
-		if err := json.Unmarshal([]byte(inc), &in); err != nil {
-			return model.Alert{}, fmt.Errorf("alert %d: incident: %w", a.ID, err)
-		}
-		a.Incident = &model.Incident{Range: in.Range, Addresses: in.Addresses, People: in.People,
-			Failures: in.Failures, From: timeOfMs(in.FromMs), To: timeOfMs(in.ToMs)}
+	a.Response = store.ParseResponse(resp)
+	if err := store.DecodeAlertJSON(&a, evidence, inc); err != nil {
+		return model.Alert{}, err
 	}
 	return a, nil
-}
-
-// parseResponse reads model.Response.String().
-func parseResponse(s string) model.Response {
-	kind, level, _ := strings.Cut(s, " ")
-	r := model.Response{Kind: model.ResponseKind(kind)}
-	if r.Kind == "" {
-		r.Kind = model.ResponseNone
-	}
-	if l, ok := model.ParseLevel(level); ok {
-		r.Level = l
-	}
-	return r
-}
-
-func encodeEvidence(e model.Evidence) (string, error) {
-	ev := alertEvidence{People: e.People, Addresses: e.Addresses}
-	if len(e.Events) > 0 {
-		ev.Events = make([]string, len(e.Events))
-		for i, r := range e.Events {
-			ev.Events[i] = r.Vendor + "/" + r.ID
-		}
-	}
-	b, err := json.Marshal(ev)
-	return string(b), err
-}
-
-func encodeIncident(in *model.Incident) (string, error) {
-	if in == nil {
-		return "", nil
-	}
-	b, err := json.Marshal(alertIncident{Range: in.Range, Addresses: in.Addresses, People: in.People,
-		Failures: in.Failures, FromMs: unixMs(in.From), ToMs: unixMs(in.To)})
-	return string(b), err
 }
 
 // alertText says why PostgreSQL's TEXT cannot hold s (nil when it can): it
@@ -493,7 +421,7 @@ type alertColumnsIn struct {
 }
 
 func (c *alertColumnsIn) add(a model.Alert, evidence *string) error {
-	inc, err := encodeIncident(a.Incident)
+	inc, err := store.EncodeIncident(a.Incident)
 	if err != nil {
 		return err
 	}
@@ -565,7 +493,7 @@ func (p *alertPlan) write(ctx context.Context, tx pgx.Tx, ids alertIDs, cursors 
 		if r.isNew || !sameLists(r.stored.Evidence, a.Evidence) {
 			// Lists that stopped growing (they hold 500 at most) are not
 			// sent again.
-			e, err := encodeEvidence(a.Evidence)
+			e, err := store.EncodeEvidence(a.Evidence)
 			if err != nil {
 				return err
 			}

@@ -1004,13 +1004,7 @@ func (s *SQLite) SetAlertState(ctx context.Context, id int64, to model.AlertStat
 			return err
 		}
 		at = at.UTC().Truncate(time.Millisecond)
-		switch to {
-		case model.AlertAcknowledged:
-			a.AckedBy, a.AckedAt = actor, at
-		case model.AlertResolved:
-			a.ResolvedBy, a.ResolvedAt = actor, at
-		}
-		a.State, a.Updated, a.Seq = to, at, seq
+		applyAlertState(&a, to, actor, at, seq)
 		_, err = tx.ExecContext(ctx, `UPDATE alerts SET state = ?, acked_by = ?, acked_ms = ?, resolved_by = ?,
 			resolved_ms = ?, updated_ms = ?, seq = ? WHERE id = ?`,
 			string(a.State), a.AckedBy, unixMs(a.AckedAt), a.ResolvedBy, unixMs(a.ResolvedAt), unixMs(at), seq, id)
@@ -1032,6 +1026,18 @@ func alertTransition(from, to model.AlertState) error {
 		return nil
 	}
 	return fmt.Errorf("%w: an alert cannot be set %s", ErrAlertState, to)
+}
+
+// applyAlertState records a change alertTransition allowed: who and when,
+// the state, and its change sequence number.
+func applyAlertState(a *model.Alert, to model.AlertState, actor string, at time.Time, seq int64) {
+	switch to {
+	case model.AlertAcknowledged:
+		a.AckedBy, a.AckedAt = actor, at
+	case model.AlertResolved:
+		a.ResolvedBy, a.ResolvedAt = actor, at
+	}
+	a.State, a.Updated, a.Seq = to, at, seq
 }
 
 // PruneAlerts deletes resolved alerts resolved before a time, in batches

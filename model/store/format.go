@@ -49,3 +49,23 @@ func DecodeAlertJSON(a *model.Alert, evidence, incident string) error {
 
 // ParseResponse reads model.Response.String().
 func ParseResponse(s string) model.Response { return parseResponse(s) }
+
+// Rules both stores follow.
+
+// AlertTransition refuses (with ErrAlertState) a state change an alert
+// cannot make; ApplyAlertState records one it can.
+func AlertTransition(from, to model.AlertState) error { return alertTransition(from, to) }
+
+// ApplyAlertState records on a an allowed change to state to, by actor at
+// at, with its change sequence number.
+func ApplyAlertState(a *model.Alert, to model.AlertState, actor string, at time.Time, seq int64) {
+	applyAlertState(a, to, actor, at, seq)
+}
+
+// CheckOutboxItem says what makes it unfit for the outbox ("" when
+// nothing).
+func CheckOutboxItem(it model.OutboxItem) string { return checkItem(it) }
+
+// UserTerms are the user filter's names (User and Users), trimmed, empty
+// ones left out.
+func (f EventFilter) UserTerms() []string { return f.users() }

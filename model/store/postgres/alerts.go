@@ -745,20 +745,14 @@ func (s *Store) SetAlertState(ctx context.Context, id int64, to model.AlertState
 		if !found {
 			return fmt.Errorf("alert %d: %w", id, store.ErrNotFound)
 		}
-		if err := alertTransition(a.State, to); err != nil {
+		if err := store.AlertTransition(a.State, to); err != nil {
 			return fmt.Errorf("alert %d: %w", id, err)
 		}
 		if err := alertText("actor", actor); err != nil {
 			return fmt.Errorf("alert %d: %w", id, err)
 		}
 		at = at.UTC().Truncate(time.Millisecond)
-		switch to {
-		case model.AlertAcknowledged:
-			a.AckedBy, a.AckedAt = actor, at
-		case model.AlertResolved:
-			a.ResolvedBy, a.ResolvedAt = actor, at
-		}
-		a.State, a.Updated, a.Seq = to, at, seq
+		store.ApplyAlertState(&a, to, actor, at, seq)
 		_, err := tx.Exec(ctx, `UPDATE alerts SET state = $1, acked_by = $2, acked_ms = $3, resolved_by = $4,
 			resolved_ms = $5, updated_ms = $6, seq = $7 WHERE id = $8`,
 			string(a.State), a.AckedBy, unixMs(a.AckedAt), a.ResolvedBy, unixMs(a.ResolvedAt), unixMs(at), seq, id)
@@ -766,20 +760,6 @@ func (s *Store) SetAlertState(ctx context.Context, id int64, to model.AlertState
 		return err
 	})
 	return out, err
-}
-
-// alertTransition says why an alert cannot go from one state to another
-// (nil when it can), as on SQLite.
-func alertTransition(from, to model.AlertState) error {
-	switch {
-	case from == model.AlertResolved:
-		return fmt.Errorf("%w: it is resolved already", store.ErrAlertState)
-	case to == model.AlertAcknowledged && from == model.AlertAcknowledged:
-		return fmt.Errorf("%w: it is acknowledged already", store.ErrAlertState)
-	case to == model.AlertAcknowledged, to == model.AlertResolved:
-		return nil
-	}
-	return fmt.Errorf("%w: an alert cannot be set %s", store.ErrAlertState, to)
 }
 
 // pruneAlertsBatch is how many alerts one PruneAlerts transaction

@@ -86,7 +86,7 @@ func (s *Store) plan(ctx context.Context, f store.EventFilter) (*eventPlan, erro
 		}
 		p.terms = append(p.terms, "("+strings.Join(alts, " OR ")+")")
 	}
-	if who := filterUsers(f); len(who) > 0 {
+	if who := f.UserTerms(); len(who) > 0 {
 		var uids []int64
 		seen := map[int64]bool{}
 		for _, u := range who {
@@ -136,17 +136,6 @@ func (s *Store) plan(ctx context.Context, f store.EventFilter) (*eventPlan, erro
 		p.terms = append(p.terms, "e.search_text LIKE "+p.arg("%"+likeEscaper.Replace(asciiLower(text))+"%"))
 	}
 	return p, nil
-}
-
-// filterUsers are the user filter's alternatives, blanks left out.
-func filterUsers(f store.EventFilter) []string {
-	var out []string
-	for _, u := range append([]string{f.User}, f.Users...) {
-		if u = strings.TrimSpace(u); u != "" {
-			out = append(out, u)
-		}
-	}
-	return out
 }
 
 // userIDs finds the users rows a user filter names: by email, vendor id,

@@ -204,24 +204,12 @@ func (s *Store) Audit(ctx context.Context, beforeID int64, limit int) ([]model.A
 const outboxColumns = `id, created_ms, ip, level, message, expires_ms, actor, state, attempts,
 	next_try_ms, last_error, sent_ms, subject, previous_level, source`
 
-// checkItem says what makes it unfit for the outbox ("" when nothing):
-// an item is an address (IP) or a person (Subject), exactly one.
-func checkItem(it model.OutboxItem) string {
-	switch {
-	case it.IP == "" && it.Subject == "":
-		return "has no IP and no subject"
-	case it.IP != "" && it.Subject != "":
-		return "has both an IP and a subject (an item is an address or a person)"
-	}
-	return ""
-}
-
 // Enqueue stores pushes as queued, due at their NextTry (zero: now), and
 // returns their ids in order.
 func (s *Store) Enqueue(ctx context.Context, items []model.OutboxItem) ([]int64, error) {
 	now := time.Now()
 	for i, it := range items {
-		if m := checkItem(it); m != "" {
+		if m := store.CheckOutboxItem(it); m != "" {
 			return nil, fmt.Errorf("store: enqueue: item %d %s", i, m)
 		}
 	}

@@ -25,7 +25,7 @@ const maxKeyLocks = 64
 // makes the check and the insert of one address one at a time.
 func (s *Store) EnqueueOnce(ctx context.Context, pushes []store.Push, now time.Time, ttl time.Duration) ([]store.Enqueued, error) {
 	for i, p := range pushes {
-		if m := checkItem(p.Item); m != "" {
+		if m := store.CheckOutboxItem(p.Item); m != "" {
 			return nil, fmt.Errorf("store: enqueue once: push %d %s", i, m)
 		}
 	}

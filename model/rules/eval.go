@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -91,6 +92,14 @@ type window struct {
 	newest   time.Time  // of every hit it saw
 	dirty    []string   // subjects whose incident changed since the last flush
 	free     []*subject // expired subjects to reuse: most hold a hit or two, and come and go
+	// cut is where the last Expire cut the window: a subject gone by it
+	// (see gone) is as good as forgotten, and is reset when its key comes
+	// back, not deleted and made again (most keys, a person's own
+	// address, come back within minutes; deleting and making a few
+	// hundred subjects a batch was a fifth of the rules' time). Expire
+	// deletes them only when the subjects double.
+	cut   time.Time
+	swept int // subjects left by the last sweep
 }
 
 // maxFreeSubjects bounds a window's free list.
@@ -202,39 +211,56 @@ func (in *incident) add(h hit) {
 // Events evaluates events (in any order; they are taken in time order)
 // and returns the findings, at most one per key and incident.
 func (e *Evaluator) Events(evs []model.Event) []model.Alert {
-	// Sort pointers (an Event is too big to move around) by plain
-	// numbers, and only when the events are not in order already.
+	ptrs := make([]*model.Event, len(evs))
+	for i := range evs {
+		ptrs[i] = &evs[i]
+	}
+	return e.EventsOf(ptrs)
+}
+
+// EventsOf is Events over pointers (an Event is too big to copy a
+// thousand of a poll); it reorders evs and reads the events, never
+// changes them.
+func (e *Evaluator) EventsOf(evs []*model.Event) []model.Alert {
+	// Sorted by plain numbers, the place in the batch last (as a stable
+	// sort, without its cost), and only when not in order already.
 	type byTime struct {
 		sec int64 // not UnixNano: that overflows outside 1678–2262
-		ns  int
-		ev  *model.Event
+		ns  int32
+		at  int32
 	}
-	compare := func(a, b byTime) int { return cmp.Or(cmp.Compare(a.sec, b.sec), cmp.Compare(a.ns, b.ns)) }
+	compare := func(a, b byTime) int {
+		return cmp.Or(cmp.Compare(a.sec, b.sec), cmp.Compare(a.ns, b.ns), cmp.Compare(a.at, b.at))
+	}
 	order := make([]byTime, len(evs))
-	sorted := make([]*model.Event, len(evs))
-	for i := range evs {
-		order[i] = byTime{evs[i].Time.Unix(), evs[i].Time.Nanosecond(), &evs[i]}
+	for i, ev := range evs {
+		order[i] = byTime{ev.Time.Unix(), int32(ev.Time.Nanosecond()), int32(i)}
 	}
 	if !slices.IsSortedFunc(order, compare) {
-		slices.SortStableFunc(order, compare)
-	}
-	for i, o := range order {
-		sorted[i] = o.ev
+		slices.SortFunc(order, compare)
+		sorted := make([]*model.Event, len(evs))
+		for i, o := range order {
+			sorted[i] = evs[o.at]
+		}
+		evs = sorted
 	}
 	var out []model.Alert
-	late := map[*window][]model.Event{}
-	for _, p := range sorted {
+	var late map[*window][]*model.Event
+	for _, p := range evs {
 		h := hitOf(p)
 		for _, w := range e.windows {
 			found, ok := w.take(h)
 			if !ok {
-				late[w] = append(late[w], *p)
+				if late == nil {
+					late = map[*window][]*model.Event{}
+				}
+				late[w] = append(late[w], p)
 			}
 			out = append(out, found...)
 		}
 		for _, r := range e.rules {
 			if r.Kind == model.KindHighScore && p.Score >= r.Score {
-				out = append(out, scoreFinding(r, *p, e.vendorName))
+				out = append(out, scoreFinding(r, p, e.vendorName))
 			}
 		}
 	}
@@ -245,8 +271,8 @@ func (e *Evaluator) Events(evs []model.Event) []model.Alert {
 		// still one incident without disturbing the live window.
 		if evs := late[w]; len(evs) > 0 {
 			scratch := &window{rule: w.rule, subjects: map[string]*subject{}}
-			for i := range evs {
-				found, _ := scratch.take(hitOf(&evs[i]))
+			for _, ev := range evs {
+				found, _ := scratch.take(hitOf(ev))
 				out = append(out, found...)
 			}
 			out = append(out, scratch.flush()...)
@@ -257,8 +283,8 @@ func (e *Evaluator) Events(evs []model.Event) []model.Alert {
 
 // hitOf is what the windows keep of an event, worked out once for all.
 func hitOf(ev *model.Event) hit {
-	return hit{at: ev.Time, ref: model.EventRef{Vendor: ev.Vendor, ID: ev.ID}, person: PersonKey(*ev), ip: ev.IP,
-		failed: Failed(*ev)}
+	return hit{at: ev.Time, ref: model.EventRef{Vendor: ev.Vendor, ID: ev.ID}, person: personKey(ev), ip: ev.IP,
+		failed: ev.Failed()}
 }
 
 // take feeds one event's hit to the window; ok is false when the event
@@ -282,6 +308,9 @@ func (w *window) take(h hit) (found []model.Alert, ok bool) {
 		return nil, true
 	}
 	s := w.subjects[key]
+	if s != nil && w.gone(s) {
+		s.reset()
+	}
 	if s == nil {
 		if n := len(w.free); n > 0 {
 			s, w.free = w.free[n-1], w.free[:n-1]
@@ -446,30 +475,54 @@ func (w *window) finding(key string, in *incident) (model.Alert, bool) {
 // never matters again). It bounds memory; call it after each batch.
 func (e *Evaluator) Expire() {
 	for _, w := range e.windows {
-		cut := w.newest.Add(-w.rule.Within)
-		for key, s := range w.subjects {
-			if s.newest.Before(cut) && (s.inc == nil || s.inc.to.Before(cut.Add(-w.rule.Within))) {
-				delete(w.subjects, key)
-				if len(w.free) < maxFreeSubjects && cap(s.hits) <= 64 {
-					clear(s.hits[:cap(s.hits)]) // let go of what the hits name
-					*s = subject{hits: s.hits[:0], people: s.people}
-					s.people.reset()
-					w.free = append(w.free, s)
-				}
-			}
-		}
+		w.expire()
 	}
 }
 
-func scoreFinding(r Rule, ev model.Event, name func(string) string) model.Alert {
-	person := PersonKey(ev)
+func (w *window) expire() {
+	w.cut = w.newest.Add(-w.rule.Within)
+	if len(w.subjects) <= 2*w.swept+minSweep {
+		return
+	}
+	for key, s := range w.subjects {
+		if w.gone(s) {
+			delete(w.subjects, key)
+			if len(w.free) < maxFreeSubjects && cap(s.hits) <= 64 {
+				s.reset()
+				w.free = append(w.free, s)
+			}
+		}
+	}
+	w.swept = len(w.subjects)
+}
+
+// minSweep is how many subjects a window holds before Expire deletes the
+// gone ones (a variable for tests).
+var minSweep = 1024
+
+// gone reports whether the last Expire forgot s, in effect: its newest
+// hit is older than the window, and any incident there ended a window
+// before that.
+func (w *window) gone(s *subject) bool {
+	return s.newest.Before(w.cut) && (s.inc == nil || s.inc.to.Before(w.cut.Add(-w.rule.Within)))
+}
+
+// reset makes s as new, keeping its room.
+func (s *subject) reset() {
+	clear(s.hits[:cap(s.hits)]) // let go of what the hits name
+	s.people.reset()
+	*s = subject{hits: s.hits[:0], people: s.people}
+}
+
+func scoreFinding(r Rule, ev *model.Event, name func(string) string) model.Alert {
+	person := personKey(ev)
 	subj := person
 	if subj == "" {
 		subj = ev.IP
 	}
 	a := model.Alert{Rule: r.Name, Kind: r.Kind, Severity: r.Severity, Key: r.Name + ":" + subj, Subject: subj,
 		FirstSeen: ev.Time, LastSeen: ev.Time, Count: 1, Response: r.Response,
-		Title: fmt.Sprintf("%s scored %d in %s", subj, ev.Score, name(ev.Vendor))}
+		Title: subj + " scored " + strconv.Itoa(ev.Score) + " in " + name(ev.Vendor)}
 	if person == "" && a.Response.Kind != model.ResponseNone {
 		a.Response = model.Response{Kind: model.ResponseNone} // no one to push or reset
 	}

@@ -250,7 +250,9 @@ func RangeOf(ip string) string {
 // PersonKey names an event's person as the risk history does: the
 // normalised email, else vendor:user id, else vendor:name (lower case);
 // "" when the event names no one.
-func PersonKey(e model.Event) string {
+func PersonKey(e model.Event) string { return personKey(&e) }
+
+func personKey(e *model.Event) string {
 	switch {
 	case e.UserKey != "":
 		return e.UserKey

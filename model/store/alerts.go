@@ -528,18 +528,18 @@ var alertQueries = []string{qFindAlert, qFindAlerts, qCachedSeqs, qResolveAlert,
 	updateAll + updateRest + updateLists + updateWhere, updateAll + updateRest + updateWhere,
 	updateTouch + updateRest + updateLists + updateWhere, updateTouch + updateRest + updateWhere}
 
-// writeStmts are statements prepared once on the writer and lent to each
+// preparedStmts are statements prepared once on the writer and lent to each
 // transaction (Tx.StmtContext reuses a statement already prepared on its
 // connection): preparing them in every PutAlerts was about a tenth of a
 // poll's store work. They are prepared before a transaction, which holds
 // the writer's only connection.
-type writeStmts struct {
+type preparedStmts struct {
 	mu sync.Mutex
 	m  map[string]*sql.Stmt
 }
 
 // prepare returns the statements of queries, preparing those not yet.
-func (w *writeStmts) prepare(ctx context.Context, db *sql.DB, queries []string) (map[string]*sql.Stmt, error) {
+func (w *preparedStmts) prepare(ctx context.Context, db *sql.DB, queries []string) (map[string]*sql.Stmt, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.m == nil {
@@ -558,7 +558,25 @@ func (w *writeStmts) prepare(ctx context.Context, db *sql.DB, queries []string) 
 	return w.m, nil
 }
 
-func (w *writeStmts) close() {
+// one returns the statement of query, preparing it when not yet.
+func (w *preparedStmts) one(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if p := w.m[query]; p != nil {
+		return p, nil
+	}
+	p, err := db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if w.m == nil {
+		w.m = map[string]*sql.Stmt{}
+	}
+	w.m[query] = p
+	return p, nil
+}
+
+func (w *preparedStmts) close() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, p := range w.m {
@@ -578,7 +596,7 @@ type alertStmts struct {
 }
 
 // stmt is query's statement in this transaction: the writer's, prepared
-// once (see writeStmts), or prepared now.
+// once (see preparedStmts), or prepared now.
 func (st *alertStmts) stmt(ctx context.Context, p **sql.Stmt, query string) (*sql.Stmt, error) {
 	if *p == nil {
 		if parent := st.prepared[query]; parent != nil {

@@ -183,8 +183,12 @@ func (t *feedTail) add(batch []FeedEvent) {
 	t.evs = append(t.evs, batch...)
 }
 
-// read returns a copy of up to limit events after feed number after, or
-// nil when the tail does not hold after+1.
+// read returns up to limit events after feed number after, or nil when
+// the tail does not hold after+1. The events are the tail's own, shared
+// with other readers: add never changes an event it holds (it appends
+// past the end, or starts a new array), and the slice is clipped, so a
+// reader's append copies. Copying a poll's events was a tenth of the
+// engine's evaluation.
 func (t *feedTail) read(after int64, limit int) []FeedEvent {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -195,7 +199,8 @@ func (t *feedTail) read(after int64, limit int) []FeedEvent {
 	if i < 0 || i >= int64(len(t.evs)) {
 		return nil
 	}
-	return slices.Clone(t.evs[i:min(int64(len(t.evs)), i+int64(limit))])
+	end := min(int64(len(t.evs)), i+int64(limit))
+	return t.evs[i:end:end]
 }
 
 // reset forgets the tail (events were deleted).
@@ -236,13 +241,19 @@ type LevelChange struct {
 	First    bool        // the vendor's first reading of the person
 }
 
+const qHistoryFeed = `SELECT h.rowid, h.key, h.vendor, h.at_ms, h.level, h.score,
+	(SELECT p.level FROM risk_history p WHERE p.key = h.key AND p.vendor = h.vendor AND p.rowid < h.rowid
+		ORDER BY p.at_ms DESC, p.rowid DESC LIMIT 1)
+	FROM risk_history h WHERE h.rowid > ? ORDER BY h.rowid LIMIT ?`
+
 // HistoryFeed returns up to limit history rows after id after, in the
 // order they were appended, each with the level before it.
 func (s *SQLite) HistoryFeed(ctx context.Context, after int64, limit int) ([]LevelChange, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT h.rowid, h.key, h.vendor, h.at_ms, h.level, h.score,
-		(SELECT p.level FROM risk_history p WHERE p.key = h.key AND p.vendor = h.vendor AND p.rowid < h.rowid
-			ORDER BY p.at_ms DESC, p.rowid DESC LIMIT 1)
-		FROM risk_history h WHERE h.rowid > ? ORDER BY h.rowid LIMIT ?`, after, limit)
+	q, err := s.readStmts.one(ctx, s.read, qHistoryFeed)
+	if err != nil {
+		return nil, fmt.Errorf("store: history feed: %w", err)
+	}
+	rows, err := q.QueryContext(ctx, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: history feed: %w", err)
 	}

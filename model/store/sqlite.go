@@ -65,10 +65,14 @@ type SQLite struct {
 	// process, whose items left sending were interrupted by a crash.
 	session   string
 	uids      uidCache
-	feedUsers feedUsers  // the detection feed's users, by uid (feed.go)
-	feedTail  feedTail   // the events PutEvents inserted last (feed.go)
-	alerts    alertCache // the live alerts last written (alerts.go)
-	prepared  writeStmts // statements prepared once on the writer (alerts.go)
+	feedUsers feedUsers     // the detection feed's users, by uid (feed.go)
+	feedTail  feedTail      // the events PutEvents inserted last (feed.go)
+	alerts    alertCache    // the live alerts last written (alerts.go)
+	prepared  preparedStmts // statements prepared once on the writer (alerts.go)
+	// readStmts are the engine's feed queries, prepared once on the
+	// readers (each prepares on a connection the first time it runs
+	// there): preparing them every poll was most of their cost.
+	readStmts preparedStmts
 	// checkpointer copies the WAL into the database file in the
 	// background (see checkpointLoop); nil in memory.
 	checkpointer *sql.DB
@@ -257,6 +261,7 @@ func (s *SQLite) close() error {
 		errs = append(errs, s.read.Close())
 	}
 	s.prepared.close()
+	s.readStmts.close()
 	errs = append(errs, s.write.Close())
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("store: close: %w", err)

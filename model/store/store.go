@@ -148,7 +148,8 @@ type Store interface {
 	PruneAlerts(ctx context.Context, before time.Time) (int, error)
 	// EventFeed, FeedHead and FeedEventsFrom read events in the order they
 	// were stored; HistoryFeed, HistoryHead and LatestLevels read the risk
-	// history so (see feed.go).
+	// history so (see feed.go). EventFeed's events may be shared with
+	// other readers: read them, do not change them.
 	EventFeed(ctx context.Context, after int64, limit int) ([]FeedEvent, error)
 	FeedHead(ctx context.Context) (int64, error)
 	FeedEventsFrom(ctx context.Context, from time.Time, upTo int64, limit int) ([]FeedEvent, error)

@@ -164,18 +164,18 @@ func (e *Engine) Once(ctx context.Context) (Result, error) {
 // apply evaluates one batch and stores its findings with the new cursors.
 func (e *Engine) apply(ctx context.Context, evs []store.FeedEvent, chs []store.LevelChange) ([]model.Alert, error) {
 	feed, headMs, hist := e.feed, e.headMs, e.hist
-	events := make([]model.Event, len(evs))
-	for i, fe := range evs {
-		events[i] = fe.Event
-		feed = max(feed, fe.Feed)
-		headMs = max(headMs, fe.Time.UnixMilli())
+	events := make([]*model.Event, len(evs))
+	for i := range evs {
+		events[i] = &evs[i].Event
+		feed = max(feed, evs[i].Feed)
+		headMs = max(headMs, evs[i].Time.UnixMilli())
 	}
 	changes := make([]rules.LevelChange, len(chs))
 	for i, c := range chs {
 		changes[i] = rules.LevelChange{Key: c.Key, Vendor: c.Vendor, At: c.At, Level: c.Level, Previous: c.Previous, First: c.First}
 		hist = max(hist, c.ID)
 	}
-	findings := append(e.ev.Events(events), e.ev.Changes(changes)...)
+	findings := append(e.ev.EventsOf(events), e.ev.Changes(changes)...)
 	e.ev.Expire()
 	now := e.o.Now()
 	old := now.Add(-e.o.Horizon)
@@ -268,11 +268,11 @@ func (e *Engine) rebuild(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	events := make([]model.Event, len(evs))
-	for i, fe := range evs {
-		events[i] = fe.Event
+	events := make([]*model.Event, len(evs))
+	for i := range evs {
+		events[i] = &evs[i].Event
 	}
-	e.ev.Events(events)
+	e.ev.EventsOf(events)
 	e.ev.Expire()
 	e.o.Log.Info("detections: windows rebuilt", "events", len(events), "from", from, "feed", e.feed)
 	return nil

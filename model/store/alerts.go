@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -223,7 +224,12 @@ func (s *SQLite) PutAlerts(ctx context.Context, now time.Time, findings []model.
 		return nil, fmt.Errorf("store: put alerts: %w", err)
 	}
 	out := make([]model.Alert, 0, len(findings))
-	var wrote map[string]model.Alert // this transaction's writes, for the cache once committed
+	var (
+		wrote map[string]model.Alert // this transaction's writes, for the cache once committed
+		seq   int64                  // the change sequence once committed
+	)
+	s.alerts.mu.Lock()
+	defer s.alerts.mu.Unlock()
 	err = s.inTx(ctx, "put alerts", func(tx *sql.Tx) error {
 		out = out[:0]
 		wrote = map[string]model.Alert{}
@@ -310,6 +316,7 @@ func (s *SQLite) PutAlerts(ctx context.Context, now time.Time, findings []model.
 		if err := st.saveSeq(ctx); err != nil {
 			return err
 		}
+		seq = st.seq
 		for name, value := range cursors {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO cursors (name, value, updated_ms) VALUES (?, ?, ?)
 				ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms`,
@@ -320,9 +327,10 @@ func (s *SQLite) PutAlerts(ctx context.Context, now time.Time, findings []model.
 		return nil
 	})
 	if err != nil {
+		s.alerts.forget()
 		return nil, err
 	}
-	s.alerts.put(wrote)
+	s.alerts.put(wrote, seq)
 	return out, nil
 }
 
@@ -346,47 +354,192 @@ func (st *alertStmts) resolve(ctx context.Context, now time.Time, a model.Alert,
 	return a, err
 }
 
-// alertCache keeps the live alerts this store last wrote, by key, so
-// PutAlerts need not read and decode one back: it checks the stored seq
-// is still the one it wrote (an acknowledgement, another process or a
-// prune changes or removes it, and then it reads the row).
+// alertCache spares PutAlerts reading and decoding live alerts back.
+// PutAlerts holds mu throughout.
+//
+// m holds whole alerts this store wrote or read last, as stored (a
+// bounded number). live, when complete, is every live alert's key, id
+// and change sequence number as of seq: every write to an alert takes
+// the next number from counters.alert_seq and sets it on the row, so
+// while the counter is at seq nothing changed, and when it moved the rows
+// numbered past it are all that changed (an acknowledgement, another
+// process). A key not in live then has no live alert, and one whose
+// number matches m's needs no read. When not complete (too many live
+// alerts to list, or a failed transaction), PutAlerts checks the stored
+// numbers of what m holds, and reads the rest.
 type alertCache struct {
-	mu sync.Mutex
-	m  map[string]model.Alert
+	mu       sync.Mutex
+	m        map[string]model.Alert
+	live     map[string]liveRef
+	seq      int64
+	complete bool
+	// Bounds (0: maxCachedAlerts, maxListedAlerts; a test sets them low).
+	maxCached, maxListed int
 }
 
-// maxCachedAlerts bounds the cache (an alert holds up to 1,500 evidence
-// items); past it the cache starts over.
-const maxCachedAlerts = 2000
+// liveRef is a live alert as listed: its id and change sequence number.
+type liveRef struct{ id, seq int64 }
+
+// Bounds: whole alerts kept (one holds up to 1,500 evidence items), and
+// live alerts listed.
+const (
+	maxCachedAlerts = 2000
+	maxListedAlerts = 200_000
+)
 
 func (c *alertCache) get(key string) (model.Alert, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	a, ok := c.m[key]
 	return a, ok
 }
 
-func (c *alertCache) put(as map[string]model.Alert) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m)+len(as) > maxCachedAlerts {
-		c.m = make(map[string]model.Alert, len(as))
+// keep puts a whole alert in m, forgetting about half of m when full.
+func (c *alertCache) keep(a model.Alert) {
+	if c.m == nil {
+		c.m = map[string]model.Alert{}
 	}
-	for k, a := range as {
-		if a.Live() {
-			c.m[k] = a
-		} else {
+	if bound := cmp.Or(c.maxCached, maxCachedAlerts); len(c.m) >= bound {
+		n := 0
+		for k := range c.m { // in the map's random order
 			delete(c.m, k)
+			if n++; n >= (bound+1)/2 {
+				break
+			}
 		}
 	}
+	c.m[a.Key] = a
 }
 
-// liveAlerts are the live alerts of the findings' keys, by key, in two
-// queries: the stored seq of those the cache holds (an acknowledgement,
-// another process or a prune changes or removes it), then the rows of the
-// rest.
+// put records a committed transaction's writes; the counter then stands
+// at seq.
+func (c *alertCache) put(as map[string]model.Alert, seq int64) {
+	for k, a := range as {
+		if a.Live() {
+			c.keep(a)
+			if c.complete {
+				c.live[k] = liveRef{a.ID, a.Seq}
+			}
+			continue
+		}
+		delete(c.m, k)
+		if c.complete && c.live[k].id == a.ID {
+			delete(c.live, k)
+		}
+	}
+	c.seq = seq
+}
+
+// forget empties the cache (a transaction failed: what it holds is
+// unsure).
+func (c *alertCache) forget() { c.m, c.live, c.complete, c.seq = nil, nil, false, 0 }
+
+// syncAlerts brings the list of live alerts to the stored change
+// sequence n: the rows changed since, when complete; else all of them,
+// when there are few enough to list.
+func (s *SQLite) syncAlerts(ctx context.Context, tx *sql.Tx, n int64) error {
+	c := &s.alerts
+	if c.complete && c.seq == n {
+		return nil
+	}
+	var count int
+	if c.complete {
+		rows, err := tx.QueryContext(ctx, `SELECT dedupe, id, seq, state FROM alerts WHERE seq > ? ORDER BY seq`, c.seq)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var (
+				key, state string
+				ref        liveRef
+			)
+			if err := rows.Scan(&key, &ref.id, &ref.seq, &state); err != nil {
+				rows.Close()
+				return err
+			}
+			switch {
+			case model.AlertState(state) != model.AlertResolved:
+				c.live[key] = ref
+			case c.live[key].id == ref.id:
+				delete(c.live, key)
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return err
+		}
+		// Rows are only deleted resolved (PruneAlerts), and resolving takes
+		// a number, so a listed alert that went is among the changes,
+		// unless it was resolved and deleted in between: the count finds
+		// that.
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM alerts WHERE state != 'resolved'`).Scan(&count); err != nil {
+			return err
+		}
+		if count == len(c.live) {
+			c.seq = n
+			return nil
+		}
+		c.complete, c.live = false, nil
+	} else if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM alerts WHERE state != 'resolved'`).Scan(&count); err != nil {
+		return err
+	}
+	if count > cmp.Or(c.maxListed, maxListedAlerts) {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT dedupe, id, seq FROM alerts WHERE state != 'resolved'`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	live := make(map[string]liveRef, count)
+	for rows.Next() {
+		var (
+			key string
+			ref liveRef
+		)
+		if err := rows.Scan(&key, &ref.id, &ref.seq); err != nil {
+			return err
+		}
+		live[key] = ref
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	c.live, c.seq, c.complete = live, n, true
+	return nil
+}
+
+// liveAlerts are the live alerts of the findings' keys, by key: from the
+// cache when it lists every live alert (reading only those it holds no
+// current copy of); else in two queries, the stored seq of those the
+// cache holds (an acknowledgement, another process or a prune changes or
+// removes it), then the rows of the rest.
 func (s *SQLite) liveAlerts(ctx context.Context, st *alertStmts, findings []model.Alert) (map[string]model.Alert, error) {
 	out := make(map[string]model.Alert, len(findings))
+	n, err := st.storedSeq(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.syncAlerts(ctx, st.tx, n); err != nil {
+		return nil, err
+	}
+	if s.alerts.complete {
+		var read []string
+		for _, f := range findings {
+			ref, ok := s.alerts.live[f.Key]
+			if !ok {
+				continue // no live alert
+			}
+			if a, ok := s.alerts.get(f.Key); ok && a.ID == ref.id && a.Seq == ref.seq {
+				out[f.Key] = a
+			} else if !slices.Contains(read, f.Key) {
+				read = append(read, f.Key)
+			}
+		}
+		if err := s.readLiveAlerts(ctx, st, read, out); err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
 	cached := map[int64]model.Alert{}
 	var ids []int64
 	var read []string
@@ -403,15 +556,6 @@ func (s *SQLite) liveAlerts(ctx context.Context, st *alertStmts, findings []mode
 		}
 	}
 	clear(out)
-	// JSON would make invalid UTF-8 U+FFFD: such keys are read one by one.
-	var odd []string
-	read = slices.DeleteFunc(read, func(k string) bool {
-		if utf8.ValidString(k) {
-			return false
-		}
-		odd = append(odd, k)
-		return true
-	})
 	if len(ids) > 0 {
 		q, err := st.stmt(ctx, &st.seqs, qCachedSeqs)
 		if err != nil {
@@ -445,45 +589,63 @@ func (s *SQLite) liveAlerts(ctx context.Context, st *alertStmts, findings []mode
 			read = append(read, a.Key) // changed or gone: read it
 		}
 	}
+	if err := s.readLiveAlerts(ctx, st, read, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// readLiveAlerts reads the live alerts of keys into out (none for a key
+// without one), and keeps them in the cache.
+func (s *SQLite) readLiveAlerts(ctx context.Context, st *alertStmts, keys []string, out map[string]model.Alert) error {
+	// JSON would make invalid UTF-8 U+FFFD: such keys are read one by one.
+	var odd []string
+	keys = slices.DeleteFunc(keys, func(k string) bool {
+		if utf8.ValidString(k) {
+			return false
+		}
+		odd = append(odd, k)
+		return true
+	})
 	for _, k := range odd {
 		q, err := st.stmt(ctx, &st.findOne, qFindAlert)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		a, err := scanAlert(q.QueryRowContext(ctx, k))
 		switch {
 		case err == nil:
 			out[k] = a
+			s.alerts.keep(a)
 		case !errors.Is(err, sql.ErrNoRows):
-			return nil, err
+			return err
 		}
 	}
-	if len(read) > 0 {
-		q, err := st.stmt(ctx, &st.find, qFindAlerts)
-		if err != nil {
-			return nil, err
-		}
-		arg, err := json.Marshal(read)
-		if err != nil {
-			return nil, err
-		}
-		rows, err := q.QueryContext(ctx, string(arg))
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			a, err := scanAlert(rows)
-			if err != nil {
-				return nil, err
-			}
-			out[a.Key] = a
-		}
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
+	if len(keys) == 0 {
+		return nil
 	}
-	return out, nil
+	q, err := st.stmt(ctx, &st.find, qFindAlerts)
+	if err != nil {
+		return err
+	}
+	arg, err := json.Marshal(keys)
+	if err != nil {
+		return err
+	}
+	rows, err := q.QueryContext(ctx, string(arg))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		a, err := scanAlert(rows)
+		if err != nil {
+			return err
+		}
+		out[a.Key] = a
+		s.alerts.keep(a)
+	}
+	return rows.Err()
 }
 
 // liveAlert is the live alert of key (sql.ErrNoRows when none): from this
@@ -619,14 +781,23 @@ func (st *alertStmts) close() {
 	}
 }
 
-// nextSeq takes the next change sequence number (the writer holds the
-// lock from BEGIN, so no one else takes one meanwhile).
-func (st *alertStmts) nextSeq(ctx context.Context) (int64, error) {
+// storedSeq is the change sequence number as stored when the
+// transaction began.
+func (st *alertStmts) storedSeq(ctx context.Context) (int64, error) {
 	if st.seqRead == 0 {
 		if err := st.tx.QueryRowContext(ctx, `SELECT n FROM counters WHERE name = 'alert_seq'`).Scan(&st.seq); err != nil {
 			return 0, err
 		}
 		st.seqRead = st.seq + 1 // never 0
+	}
+	return st.seqRead - 1, nil
+}
+
+// nextSeq takes the next change sequence number (the writer holds the
+// lock from BEGIN, so no one else takes one meanwhile).
+func (st *alertStmts) nextSeq(ctx context.Context) (int64, error) {
+	if _, err := st.storedSeq(ctx); err != nil {
+		return 0, err
 	}
 	st.seq++
 	return st.seq, nil

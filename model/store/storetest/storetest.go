@@ -41,8 +41,11 @@ func Cases() []Case {
 }
 
 // Run runs every case as a subtest, in parallel.
-func Run(t *testing.T, open Opener) {
-	for _, c := range Cases() {
+func Run(t *testing.T, open Opener) { RunCases(t, Cases(), open) }
+
+// RunCases runs some cases as subtests, in parallel.
+func RunCases(t *testing.T, cases []Case, open Opener) {
+	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
 			t.Parallel()
 			c.Run(t, open)

@@ -110,3 +110,44 @@ func TestExpireForgetsWhatAScanForgets(t *testing.T) {
 		}
 	}
 }
+
+// union agrees with a union by map, with items repeated in either list,
+// lists at the cap, and totals past the lists.
+func TestUnionIsAUnion(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(5, 6))
+	byMap := func(a []int, at int, b []int, bt int) ([]int, int) {
+		seen := map[int]bool{}
+		out := slices.Clone(a)
+		for _, x := range a {
+			seen[x] = true
+		}
+		total := at
+		for _, x := range b {
+			if !seen[x] {
+				seen[x] = true
+				total++
+				if len(out) < model.MaxEvidence {
+					out = append(out, x)
+				}
+			}
+		}
+		return out, total + max(bt-len(b), 0)
+	}
+	list := func() []int {
+		n := []int{0, 1, 2, 9, 40, model.MaxEvidence}[rnd.IntN(6)]
+		out := make([]int, n)
+		for i := range out {
+			out[i] = rnd.IntN(2 * model.MaxEvidence)
+		}
+		return out
+	}
+	for range 2000 {
+		a, b := list(), list()
+		at, bt := len(a)+rnd.IntN(3), len(b)+rnd.IntN(3)
+		got, gotTotal := union(a, at, b, bt)
+		want, wantTotal := byMap(a, at, b, bt)
+		if !slices.Equal(got, want) || gotTotal != wantTotal {
+			t.Fatalf("union(%v, %d, %v, %d) = %v, %d; want %v, %d", a, at, b, bt, got, gotTotal, want, wantTotal)
+		}
+	}
+}

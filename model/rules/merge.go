@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"time"
 
 	"github.com/risktop/risktop/model"
@@ -59,42 +60,36 @@ func overlaps(a, b *model.Incident) bool {
 
 func unionEvidence(a, b model.Evidence) model.Evidence {
 	out := model.Evidence{}
-	out.People, out.PeopleTotal = unionStrings(a.People, a.PeopleTotal, b.People, b.PeopleTotal)
-	out.Addresses, out.AddressesTotal = unionStrings(a.Addresses, a.AddressesTotal, b.Addresses, b.AddressesTotal)
-	seen := make(map[model.EventRef]bool, len(a.Events))
-	out.Events = append(make([]model.EventRef, 0, len(a.Events)), a.Events...)
-	for _, r := range a.Events {
-		seen[r] = true
-	}
-	out.EventsTotal = a.EventsTotal
-	for _, r := range b.Events {
-		if seen[r] {
-			continue
-		}
-		seen[r] = true
-		out.EventsTotal++
-		if len(out.Events) < model.MaxEvidence {
-			out.Events = append(out.Events, r)
-		}
-	}
-	out.EventsTotal += max(b.EventsTotal-len(b.Events), 0)
+	out.People, out.PeopleTotal = union(a.People, a.PeopleTotal, b.People, b.PeopleTotal)
+	out.Addresses, out.AddressesTotal = union(a.Addresses, a.AddressesTotal, b.Addresses, b.AddressesTotal)
+	out.Events, out.EventsTotal = union(a.Events, a.EventsTotal, b.Events, b.EventsTotal)
 	return out
 }
 
-// unionStrings adds b's items missing from a; past the lists, totals are
-// added as they are (the items are not known).
-func unionStrings(a []string, at int, b []string, bt int) ([]string, int) {
-	seen := make(map[string]bool, len(a))
-	out := append(make([]string, 0, len(a)), a...)
-	for _, x := range a {
-		seen[x] = true
-	}
+// union adds b's items missing from a; past the lists, totals are added
+// as they are (the items are not known). A finding brings an item or two
+// to an alert holding up to MaxEvidence: those are looked for in a, not
+// a put in a map (a map of a's items each merge was a tenth of storing a
+// poll's alerts).
+func union[T comparable](a []T, at int, b []T, bt int) ([]T, int) {
+	out := append(make([]T, 0, min(len(a)+len(b), max(len(a), model.MaxEvidence))), a...)
 	total := at
-	for _, x := range b {
-		if seen[x] {
+	var seen map[T]bool
+	if len(b) > 8 {
+		seen = make(map[T]bool, len(a)+len(b))
+		for _, x := range a {
+			seen[x] = true
+		}
+	}
+	for i, x := range b {
+		if seen != nil {
+			if seen[x] {
+				continue
+			}
+			seen[x] = true
+		} else if slices.Contains(a, x) || slices.Contains(b[:i], x) {
 			continue
 		}
-		seen[x] = true
 		total++
 		if len(out) < model.MaxEvidence {
 			out = append(out, x)

@@ -318,9 +318,11 @@ func (s *SQLite) PutAlerts(ctx context.Context, now time.Time, findings []model.
 		}
 		seq = st.seq
 		for name, value := range cursors {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO cursors (name, value, updated_ms) VALUES (?, ?, ?)
-				ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms`,
-				name, value, unixMs(now)); err != nil {
+			put, err := st.stmt(ctx, &st.cursor, qPutCursor)
+			if err != nil {
+				return err
+			}
+			if _, err := put.ExecContext(ctx, name, value, unixMs(now)); err != nil {
 				return err
 			}
 		}
@@ -370,6 +372,7 @@ func (st *alertStmts) resolve(ctx context.Context, now time.Time, a model.Alert,
 type alertCache struct {
 	mu       sync.Mutex
 	m        map[string]model.Alert
+	items    int // evidence items in m
 	live     map[string]liveRef
 	seq      int64
 	complete bool
@@ -380,10 +383,11 @@ type alertCache struct {
 // liveRef is a live alert as listed: its id and change sequence number.
 type liveRef struct{ id, seq int64 }
 
-// Bounds: whole alerts kept (one holds up to 1,500 evidence items), and
-// live alerts listed.
+// Bounds: whole alerts kept, and their evidence items (one holds up to
+// 1,500; most a few), and live alerts listed.
 const (
-	maxCachedAlerts = 2000
+	maxCachedAlerts = 20_000
+	maxCachedItems  = 250_000
 	maxListedAlerts = 200_000
 )
 
@@ -397,16 +401,30 @@ func (c *alertCache) keep(a model.Alert) {
 	if c.m == nil {
 		c.m = map[string]model.Alert{}
 	}
-	if bound := cmp.Or(c.maxCached, maxCachedAlerts); len(c.m) >= bound {
+	c.drop(a.Key)
+	if bound := cmp.Or(c.maxCached, maxCachedAlerts); len(c.m) >= bound || c.items+evidenceItems(a) > maxCachedItems {
 		n := 0
 		for k := range c.m { // in the map's random order
-			delete(c.m, k)
-			if n++; n >= (bound+1)/2 {
+			c.drop(k)
+			if n++; n >= (len(c.m)+n+1)/2 {
 				break
 			}
 		}
 	}
 	c.m[a.Key] = a
+	c.items += evidenceItems(a)
+}
+
+// drop forgets the whole alert of key.
+func (c *alertCache) drop(key string) {
+	if a, ok := c.m[key]; ok {
+		delete(c.m, key)
+		c.items -= evidenceItems(a)
+	}
+}
+
+func evidenceItems(a model.Alert) int {
+	return len(a.Evidence.Events) + len(a.Evidence.People) + len(a.Evidence.Addresses)
 }
 
 // put records a committed transaction's writes; the counter then stands
@@ -420,7 +438,7 @@ func (c *alertCache) put(as map[string]model.Alert, seq int64) {
 			}
 			continue
 		}
-		delete(c.m, k)
+		c.drop(k)
 		if c.complete && c.live[k].id == a.ID {
 			delete(c.live, k)
 		}
@@ -430,7 +448,7 @@ func (c *alertCache) put(as map[string]model.Alert, seq int64) {
 
 // forget empties the cache (a transaction failed: what it holds is
 // unsure).
-func (c *alertCache) forget() { c.m, c.live, c.complete, c.seq = nil, nil, false, 0 }
+func (c *alertCache) forget() { c.m, c.items, c.live, c.complete, c.seq = nil, 0, nil, false, 0 }
 
 // syncAlerts brings the list of live alerts to the stored change
 // sequence n: the rows changed since, when complete; else all of them,
@@ -686,7 +704,16 @@ const (
 		RETURNING id, seq`
 )
 
+// The change sequence's counter, and the engine's cursors.
+const (
+	qReadSeq   = `SELECT n FROM counters WHERE name = 'alert_seq'`
+	qSaveSeq   = `UPDATE counters SET n = ? WHERE name = 'alert_seq'`
+	qPutCursor = `INSERT INTO cursors (name, value, updated_ms) VALUES (?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms`
+)
+
 var alertQueries = []string{qFindAlert, qFindAlerts, qCachedSeqs, qResolveAlert, qInsertAlert, qInsertAlerts,
+	qReadSeq, qSaveSeq, qPutCursor,
 	updateAll + updateRest + updateLists + updateWhere, updateAll + updateRest + updateWhere,
 	updateTouch + updateRest + updateLists + updateWhere, updateTouch + updateRest + updateWhere}
 
@@ -753,7 +780,7 @@ type alertStmts struct {
 	tx                                                                     *sql.Tx
 	prepared                                                               map[string]*sql.Stmt
 	find, insert, insertMany, update, updateKeep, touch, touchKeep, resolv *sql.Stmt
-	seqs, findOne                                                          *sql.Stmt
+	seqs, findOne, readSeq, saveSeqs, cursor                               *sql.Stmt
 	seq, seqRead                                                           int64 // seqRead: as stored; 0 until read
 }
 
@@ -774,7 +801,8 @@ func (st *alertStmts) stmt(ctx context.Context, p **sql.Stmt, query string) (*sq
 }
 
 func (st *alertStmts) close() {
-	for _, s := range []*sql.Stmt{st.find, st.insert, st.insertMany, st.update, st.updateKeep, st.touch, st.touchKeep, st.resolv, st.seqs, st.findOne} {
+	for _, s := range []*sql.Stmt{st.find, st.insert, st.insertMany, st.update, st.updateKeep, st.touch, st.touchKeep, st.resolv,
+		st.seqs, st.findOne, st.readSeq, st.saveSeqs, st.cursor} {
 		if s != nil {
 			s.Close()
 		}
@@ -785,7 +813,11 @@ func (st *alertStmts) close() {
 // transaction began.
 func (st *alertStmts) storedSeq(ctx context.Context) (int64, error) {
 	if st.seqRead == 0 {
-		if err := st.tx.QueryRowContext(ctx, `SELECT n FROM counters WHERE name = 'alert_seq'`).Scan(&st.seq); err != nil {
+		read, err := st.stmt(ctx, &st.readSeq, qReadSeq)
+		if err != nil {
+			return 0, err
+		}
+		if err := read.QueryRowContext(ctx).Scan(&st.seq); err != nil {
 			return 0, err
 		}
 		st.seqRead = st.seq + 1 // never 0
@@ -808,7 +840,11 @@ func (st *alertStmts) saveSeq(ctx context.Context) error {
 	if st.seqRead == 0 || st.seq == st.seqRead-1 {
 		return nil
 	}
-	_, err := st.tx.ExecContext(ctx, `UPDATE counters SET n = ? WHERE name = 'alert_seq'`, st.seq)
+	save, err := st.stmt(ctx, &st.saveSeqs, qSaveSeq)
+	if err != nil {
+		return err
+	}
+	_, err = save.ExecContext(ctx, st.seq)
 	return err
 }
 

@@ -12,7 +12,7 @@ import (
 // The Changes panel and the detections count failures with it.
 func FailedType(name string) bool {
 	for i := 0; i+4 <= len(name); i++ {
-		if strings.EqualFold(name[i:i+4], "fail") {
+		if name[i]|0x20 == 'f' && strings.EqualFold(name[i:i+4], "fail") {
 			return true
 		}
 	}

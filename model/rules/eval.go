@@ -258,9 +258,9 @@ func (e *Evaluator) EventsOf(evs []*model.Event) []model.Alert {
 			}
 			out = append(out, found...)
 		}
-		for _, r := range e.rules {
-			if r.Kind == model.KindHighScore && p.Score >= r.Score {
-				out = append(out, scoreFinding(r, p, e.vendorName))
+		for i := range e.rules {
+			if r := &e.rules[i]; r.Kind == model.KindHighScore && p.Score >= r.Score {
+				out = append(out, scoreFinding(*r, p, e.vendorName))
 			}
 		}
 	}
@@ -290,7 +290,7 @@ func hitOf(ev *model.Event) hit {
 // take feeds one event's hit to the window; ok is false when the event
 // is older than its subject's window (late), and was left out.
 func (w *window) take(h hit) (found []model.Alert, ok bool) {
-	r := w.rule
+	r := &w.rule
 	var key string
 	switch r.Kind {
 	case model.KindFailedBurst:

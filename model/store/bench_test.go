@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/eventgen"
 )
 
 // The 1M-event fixture: 90 days of OneLogin-like events ending at
@@ -85,7 +86,7 @@ func buildFixture(path string) error {
 	if err != nil {
 		return err
 	}
-	g := newEventGen(1, 5000)
+	g := eventgen.New(1, 5000)
 	ctx := context.Background()
 	perDay := fixtureEvents / fixtureDays
 	const batch = 20_000
@@ -95,7 +96,7 @@ func buildFixture(path string) error {
 			n = fixtureEvents - perDay*(fixtureDays-1)
 		}
 		from := fixtureNow.Add(-time.Duration(day+1) * 24 * time.Hour)
-		evs := g.batch(n, from, 24*time.Hour)
+		evs := g.Batch(n, from, 24*time.Hour)
 		for i := 0; i < len(evs); i += batch {
 			if _, err := s.PutEvents(ctx, evs[i:min(i+batch, len(evs))]); err != nil {
 				s.Close()
@@ -127,10 +128,10 @@ func BenchmarkPutEvents(b *testing.B) {
 	}
 	defer s.Close()
 	ctx := context.Background()
-	g := newEventGen(2, 5000)
+	g := eventgen.New(2, 5000)
 	// A store already holding some history, as after a back-fill.
 	for day := range 10 {
-		if _, err := s.PutEvents(ctx, g.batch(10_000, fixtureNow.Add(-time.Duration(day+2)*24*time.Hour), 24*time.Hour)); err != nil {
+		if _, err := s.PutEvents(ctx, g.Batch(10_000, fixtureNow.Add(-time.Duration(day+2)*24*time.Hour), 24*time.Hour)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -140,7 +141,7 @@ func BenchmarkPutEvents(b *testing.B) {
 		if i == len(batches) {
 			b.StopTimer()
 			for range max(len(batches), 64) {
-				batches = append(batches, g.batch(perBatch, fixtureNow.Add(time.Duration(len(batches))*time.Minute), time.Minute))
+				batches = append(batches, g.Batch(perBatch, fixtureNow.Add(time.Duration(len(batches))*time.Minute), time.Minute))
 			}
 			b.StartTimer()
 		}
@@ -166,8 +167,8 @@ type pageCase struct {
 
 func pageCases() []pageCase {
 	day := fixtureNow.Add(-24 * time.Hour)
-	hot := newEventGen(1, 5000).users[0] // the busiest person
-	rare := newEventGen(1, 5000).users[4000]
+	hot := eventgen.New(1, 5000).Users[0] // the busiest person
+	rare := eventgen.New(1, 5000).Users[4000]
 	return []pageCase{
 		{name: "all", query: EventQuery{Limit: 50}},
 		{name: "24h+score50", query: EventQuery{EventFilter: EventFilter{From: day, MinScore: 50}, Limit: 50}},
@@ -177,11 +178,11 @@ func pageCases() []pageCase {
 		{name: "24h+score50/last", query: EventQuery{EventFilter: EventFilter{From: day, MinScore: 50}, Limit: 50, Last: true}},
 		{name: "score90/byscore", query: EventQuery{EventFilter: EventFilter{MinScore: 90}, Sort: ByScore, Limit: 50}},
 		{name: "last", query: EventQuery{Limit: 50, Last: true}},
-		{name: "user/busy", query: EventQuery{EventFilter: EventFilter{User: hot.email}, Limit: 50}},
-		{name: "user/busy/byscore", query: EventQuery{EventFilter: EventFilter{User: hot.email}, Sort: ByScore, Limit: 50}},
-		{name: "user/rare", query: EventQuery{EventFilter: EventFilter{User: rare.email}, Limit: 50}},
-		{name: "user/name", query: EventQuery{EventFilter: EventFilter{User: strings.ToUpper(rare.name)}, Limit: 50}},
-		{name: "user/id+30d", query: EventQuery{EventFilter: EventFilter{User: rare.id, From: fixtureNow.Add(-30 * 24 * time.Hour)}, Limit: 50}},
+		{name: "user/busy", query: EventQuery{EventFilter: EventFilter{User: hot.Email}, Limit: 50}},
+		{name: "user/busy/byscore", query: EventQuery{EventFilter: EventFilter{User: hot.Email}, Sort: ByScore, Limit: 50}},
+		{name: "user/rare", query: EventQuery{EventFilter: EventFilter{User: rare.Email}, Limit: 50}},
+		{name: "user/name", query: EventQuery{EventFilter: EventFilter{User: strings.ToUpper(rare.Name)}, Limit: 50}},
+		{name: "user/id+30d", query: EventQuery{EventFilter: EventFilter{User: rare.ID, From: fixtureNow.Add(-30 * 24 * time.Hour)}, Limit: 50}},
 		{name: "ip", query: EventQuery{EventFilter: EventFilter{IP: "203.0.113.77"}, Limit: 50}},
 		{name: "ip/24", query: EventQuery{EventFilter: EventFilter{IP: "198.51.100.0/24"}, Limit: 50}},
 		{name: "ip/24/byscore", query: EventQuery{EventFilter: EventFilter{IP: "198.51.100.0/24"}, Sort: ByScore, Limit: 50}},
@@ -189,7 +190,7 @@ func pageCases() []pageCase {
 		{name: "ip/44v6", query: EventQuery{EventFilter: EventFilter{IP: "2001:db8:30::/44"}, Limit: 50}},
 		{name: "type/rare", query: EventQuery{EventFilter: EventFilter{Types: []int{110}}, Limit: 50}},
 		{name: "text/name", query: EventQuery{EventFilter: EventFilter{Text: "kowalski"}, Limit: 50}},
-		{name: "text/rare-name", query: EventQuery{EventFilter: EventFilter{Text: strings.ToLower(rare.name)}, Limit: 50}, scan: true},
+		{name: "text/rare-name", query: EventQuery{EventFilter: EventFilter{Text: strings.ToLower(rare.Name)}, Limit: 50}, scan: true},
 		{name: "text/reason", query: EventQuery{EventFilter: EventFilter{Text: "impossible travel from lagos"}, Limit: 50}},
 		{name: "text/ip", query: EventQuery{EventFilter: EventFilter{Text: "203.0.113.77"}, Limit: 50}},
 		{name: "text/none", query: EventQuery{EventFilter: EventFilter{Text: "zq"}, Limit: 50}, scan: true},
@@ -251,7 +252,7 @@ func BenchmarkCountEvents1M(b *testing.B) {
 	defer s.Close()
 	ctx := context.Background()
 	day := fixtureNow.Add(-24 * time.Hour)
-	rare := newEventGen(1, 5000).users[4000]
+	rare := eventgen.New(1, 5000).Users[4000]
 	cases := []struct {
 		name string
 		f    EventFilter
@@ -260,7 +261,7 @@ func BenchmarkCountEvents1M(b *testing.B) {
 		{"24h", EventFilter{From: day}},
 		{"24h+score50", EventFilter{From: day, MinScore: 50}},
 		{"score50", EventFilter{MinScore: 50}},
-		{"user/rare", EventFilter{User: rare.email}},
+		{"user/rare", EventFilter{User: rare.Email}},
 		{"ip/24", EventFilter{IP: "198.51.100.0/24"}},
 		{"text/name", EventFilter{Text: "kowalski"}},
 		{"text/reason", EventFilter{Text: "impossible travel from lagos"}},

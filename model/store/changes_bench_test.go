@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/eventgen"
 )
 
 // changesFixture is a copy of the 1M-event fixture with what the Changes
@@ -42,7 +43,7 @@ func changesFixture(b *testing.B) *SQLite {
 	}
 	b.Cleanup(func() { s.Close() })
 	ctx := context.Background()
-	g := newEventGen(1, 5000)
+	g := eventgen.New(1, 5000)
 	tx, err := s.write.Begin()
 	if err != nil {
 		b.Fatal(err)
@@ -52,15 +53,15 @@ func changesFixture(b *testing.B) *SQLite {
 		b.Fatal(err)
 	}
 	start := fixtureNow.Add(-fixtureDays * 24 * time.Hour)
-	for i, u := range g.users {
+	for i, u := range g.Users {
 		for vi, vendor := range []string{"cloudflare", "casb"} {
-			at := start.Add(time.Duration(g.rnd.IntN(72)) * time.Hour)
+			at := start.Add(time.Duration(g.Rnd.IntN(72)) * time.Hour)
 			for at.Before(fixtureNow) {
-				lv := model.Levels[g.rnd.IntN(len(model.Levels))]
-				if _, err := ins.Exec(u.email, vendor, at.UnixMilli(), int(lv), model.NoScore); err != nil {
+				lv := model.Levels[g.Rnd.IntN(len(model.Levels))]
+				if _, err := ins.Exec(u.Email, vendor, at.UnixMilli(), int(lv), model.NoScore); err != nil {
 					b.Fatal(err)
 				}
-				at = at.Add(time.Duration(24+g.rnd.IntN(24*(8+i%3+vi))) * time.Hour)
+				at = at.Add(time.Duration(24+g.Rnd.IntN(24*(8+i%3+vi))) * time.Hour)
 			}
 		}
 	}

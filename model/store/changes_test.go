@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/eventgen"
 )
 
 func view(email string, l model.Level) model.UserRisk {
@@ -136,9 +137,9 @@ func TestRollupFollowsEvents(t *testing.T) {
 	s := openMem(t)
 	s.pruneBatch = 70
 	ctx := context.Background()
-	g := newEventGen(16, 40)
-	old := g.batch(600, fixtureNow.Add(-48*time.Hour), 24*time.Hour)
-	recent := g.batch(900, fixtureNow.Add(-24*time.Hour), 24*time.Hour)
+	g := eventgen.New(16, 40)
+	old := g.Batch(600, fixtureNow.Add(-48*time.Hour), 24*time.Hour)
+	recent := g.Batch(900, fixtureNow.Add(-24*time.Hour), 24*time.Hour)
 	put(t, s, old)
 	put(t, s, recent)
 	put(t, s, rangeEvents("198.18.7.%d", fixtureNow.Add(-time.Hour), 30, 12, true, 9000))
@@ -166,7 +167,7 @@ func TestRollupFollowsEvents(t *testing.T) {
 func TestRollupBackFilled(t *testing.T) {
 	s, path := openFile(t)
 	ctx := context.Background()
-	put(t, s, newEventGen(17, 20).batch(500, fixtureNow.Add(-72*time.Hour), 72*time.Hour))
+	put(t, s, eventgen.New(17, 20).Batch(500, fixtureNow.Add(-72*time.Hour), 72*time.Hour))
 	put(t, s, rangeEvents("198.18.7.%d", fixtureNow.Add(-30*time.Minute), 30, 12, true, 9000))
 	for i, l := range []model.Level{model.LevelLow, model.LevelHigh, model.LevelMedium, model.LevelCritical} {
 		must(t, s.PutUserRisks(ctx, "cloudflare", fixtureNow.Add(time.Duration(i-3)*time.Hour), []model.UserRisk{

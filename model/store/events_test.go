@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/eventgen"
 )
 
 func openMem(t *testing.T) *SQLite {
@@ -54,11 +55,11 @@ func ids(evs []model.Event) []string {
 func filterFixture(t *testing.T) (*SQLite, []model.Event) {
 	t.Helper()
 	s := openMem(t)
-	g := newEventGen(7, 60)
+	g := eventgen.New(7, 60)
 	var evs []model.Event
 	// Ten days, back-filled newest day first, as the poller does.
 	for day := range 10 {
-		evs = append(evs, g.batch(80, fixtureNow.Add(-time.Duration(day+1)*24*time.Hour), 24*time.Hour)...)
+		evs = append(evs, g.Batch(80, fixtureNow.Add(-time.Duration(day+1)*24*time.Hour), 24*time.Hour)...)
 	}
 	evs = append(evs,
 		model.Event{Vendor: "okta", ID: "percent", Time: fixtureNow.Add(-time.Minute), UserName: "100% Sure_Thing",
@@ -69,7 +70,7 @@ func filterFixture(t *testing.T) (*SQLite, []model.Event) {
 	)
 	// Store in shuffled batches: insertion order must not matter.
 	shuffled := slices.Clone(evs)
-	g.rnd.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	g.Rnd.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
 	for i := 0; i < len(shuffled); i += 97 {
 		put(t, s, shuffled[i:min(i+97, len(shuffled))])
 	}
@@ -103,13 +104,13 @@ func walk(t *testing.T, s Store, q EventQuery) []model.Event {
 }
 
 func TestFieldsJSONMatchesEncodingJSON(t *testing.T) {
-	g := newEventGen(5, 1)
+	g := eventgen.New(5, 1)
 	for i := range 300 {
 		f := map[string]string{}
-		for range g.rnd.IntN(5) {
-			b := make([]byte, g.rnd.IntN(12))
+		for range g.Rnd.IntN(5) {
+			b := make([]byte, g.Rnd.IntN(12))
 			for j := range b {
-				b[j] = byte(g.rnd.IntN(256))
+				b[j] = byte(g.Rnd.IntN(256))
 			}
 			f[string(b[:len(b)/2])] = string(b)
 		}

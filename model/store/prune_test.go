@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/eventgen"
 )
 
 func TestPrune(t *testing.T) {
@@ -14,12 +15,12 @@ func TestPrune(t *testing.T) {
 	s.pruneBatch = 100
 	ctx := context.Background()
 	cut := fixtureNow.Add(-30 * 24 * time.Hour)
-	g := newEventGen(13, 30)
+	g := eventgen.New(13, 30)
 	// 1,200 old events (a dozen prune batches) and 500 newer ones.
 	for day := range 6 {
-		put(t, s, g.batch(200, cut.Add(-time.Duration(day+1)*24*time.Hour), 24*time.Hour))
+		put(t, s, g.Batch(200, cut.Add(-time.Duration(day+1)*24*time.Hour), 24*time.Hour))
 	}
-	put(t, s, g.batch(500, cut, 24*time.Hour)) // the first one is exactly at the cut
+	put(t, s, g.Batch(500, cut, 24*time.Hour)) // the first one is exactly at the cut
 	views := []model.UserRisk{{UserID: "u1", Level: model.LevelLow}}
 	must(t, s.PutUserRisks(ctx, "cloudflare", cut.Add(-time.Hour), views))
 	views[0].Level = model.LevelHigh

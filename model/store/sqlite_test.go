@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/eventgen"
 )
 
 func TestOpenCreatesPrivateFileWithSchema(t *testing.T) {
@@ -41,8 +42,8 @@ func TestOpenCreatesPrivateFileWithSchema(t *testing.T) {
 func TestReopenKeepsData(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "risktop.db")
 	ctx := context.Background()
-	g := newEventGen(9, 20)
-	evs := g.batch(200, fixtureNow.Add(-time.Hour), time.Hour)
+	g := eventgen.New(9, 20)
+	evs := g.Batch(200, fixtureNow.Add(-time.Hour), time.Hour)
 	for round := range 3 {
 		s, err := Open(path, Options{})
 		if err != nil {
@@ -138,10 +139,10 @@ func TestOpenErrors(t *testing.T) {
 func TestConcurrentReadersAndWriter(t *testing.T) {
 	s, _ := openFile(t)
 	ctx := context.Background()
-	g := newEventGen(11, 50)
+	g := eventgen.New(11, 50)
 	var batches [][]model.Event
 	for i := range 40 {
-		batches = append(batches, g.batch(50, fixtureNow.Add(time.Duration(i)*time.Minute), time.Minute))
+		batches = append(batches, g.Batch(50, fixtureNow.Add(time.Duration(i)*time.Minute), time.Minute))
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -180,7 +181,7 @@ func TestCloseTwice(t *testing.T) {
 	}
 	// A closed store fails instead of panicking.
 	ctx := context.Background()
-	if _, err := s.PutEvents(ctx, newEventGen(1, 1).batch(1, fixtureNow, time.Second)); err == nil {
+	if _, err := s.PutEvents(ctx, eventgen.New(1, 1).Batch(1, fixtureNow, time.Second)); err == nil {
 		t.Error("put on a closed store: no error")
 	}
 	if _, err := s.Events(ctx, EventQuery{}); err == nil {

@@ -11,10 +11,10 @@ import (
 	"time"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/eventgen"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/model/store/pgtest"
 	"github.com/risktop/risktop/model/store/postgres"
-	"github.com/risktop/risktop/model/store/storetest"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -36,7 +36,7 @@ func sqliteStore(t *testing.T) (*store.SQLite, string) {
 	must(t, err)
 	t.Cleanup(func() { st.Close() })
 	ctx := context.Background()
-	g := storetest.NewEventGen(7, 40)
+	g := eventgen.New(7, 40)
 	for day := range 3 {
 		_, err := st.PutEvents(ctx, g.Batch(1500, now.Add(-time.Duration(day+1)*24*time.Hour), 24*time.Hour))
 		must(t, err)

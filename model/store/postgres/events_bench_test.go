@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/eventgen"
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/model/store/pgtest"
 	"github.com/risktop/risktop/model/store/storetest"
@@ -112,7 +113,7 @@ func buildBenchFixture(ctx context.Context, url string) error {
 		return err
 	}
 	defer s.Close()
-	g := storetest.NewEventGen(1, 5000)
+	g := eventgen.New(1, 5000)
 	var (
 		rows  []putRow
 		users = map[identity]int64{}
@@ -228,7 +229,7 @@ func BenchmarkPGPutEvents(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	g := storetest.NewEventGen(2, 5000)
+	g := eventgen.New(2, 5000)
 	for day := range 10 {
 		if _, err := s.PutEvents(ctx, g.Batch(10_000, storetest.FixtureNow.Add(-time.Duration(day+2)*24*time.Hour), 24*time.Hour)); err != nil {
 			b.Fatal(err)
@@ -263,7 +264,7 @@ type pageCase struct {
 
 func pageCases() []pageCase {
 	day := storetest.FixtureNow.Add(-24 * time.Hour)
-	g := storetest.NewEventGen(1, 5000)
+	g := eventgen.New(1, 5000)
 	hot, rare := g.Users[0], g.Users[4000]
 	type (
 		q = store.EventQuery
@@ -350,7 +351,7 @@ func BenchmarkPGCountEvents1M(b *testing.B) {
 	}
 	defer s.Close()
 	day := storetest.FixtureNow.Add(-24 * time.Hour)
-	rare := storetest.NewEventGen(1, 5000).Users[4000]
+	rare := eventgen.New(1, 5000).Users[4000]
 	cases := []struct {
 		name string
 		f    store.EventFilter

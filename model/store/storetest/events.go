@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/eventgen"
 	"github.com/risktop/risktop/model/store"
 )
 
@@ -45,7 +46,7 @@ var eventsCases = []Case{
 
 func testPutEventsDedupes(t *testing.T, open Opener) {
 	s := open(t).Store
-	g := NewEventGen(1, 40)
+	g := eventgen.New(1, 40)
 	evs := g.Batch(120, FixtureNow.Add(-time.Hour), time.Hour)
 	if n := put(t, s, evs); n != 120 {
 		t.Fatalf("first put inserted %d, want 120", n)
@@ -228,7 +229,7 @@ func testNewestEventPerVendor(t *testing.T, open Opener) {
 func testEventFilters(t *testing.T, open Opener) {
 	s := open(t).Store
 	evs := filterFixture(t, s)
-	g := NewEventGen(7, 60)
+	g := eventgen.New(7, 60)
 	busy, rare := g.Users[0], g.Users[45]
 	day := FixtureNow.Add(-24 * time.Hour)
 	cases := []struct {
@@ -436,7 +437,7 @@ func testEventsHonourContext(t *testing.T, open Opener) {
 	if _, err := s.Events(ctx, store.EventQuery{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("Events: %v", err)
 	}
-	if _, err := s.PutEvents(ctx, NewEventGen(1, 1).Batch(1, FixtureNow, time.Second)); !errors.Is(err, context.Canceled) {
+	if _, err := s.PutEvents(ctx, eventgen.New(1, 1).Batch(1, FixtureNow, time.Second)); !errors.Is(err, context.Canceled) {
 		t.Errorf("PutEvents: %v", err)
 	}
 	if _, err := s.CountEvents(ctx, store.EventFilter{}); !errors.Is(err, context.Canceled) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/eventgen"
 	"github.com/risktop/risktop/model/store"
 )
 
@@ -201,7 +202,7 @@ func checkOrder(t *testing.T, evs []model.Event, by store.Sort) {
 // can tell apart, plus generated ones.
 func filterFixture(t *testing.T, s store.Store) []model.Event {
 	t.Helper()
-	g := NewEventGen(7, 60)
+	g := eventgen.New(7, 60)
 	var evs []model.Event
 	// Ten days, back-filled newest day first, as the poller does.
 	for day := range 10 {
@@ -216,7 +217,7 @@ func filterFixture(t *testing.T, s store.Store) []model.Event {
 	)
 	// Store in shuffled batches: insertion order must not matter.
 	shuffled := slices.Clone(evs)
-	g.rnd.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	g.Rnd.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
 	for i := 0; i < len(shuffled); i += 97 {
 		put(t, s, shuffled[i:min(i+97, len(shuffled))])
 	}

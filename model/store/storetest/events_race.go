@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/eventgen"
 	"github.com/risktop/risktop/model/store"
 )
 
 // raceEvents are n events crowded into 7 milliseconds, so concurrent
 // batches also contend for the same seq tiebreaks.
 func raceEvents(n int) []model.Event {
-	g := NewEventGen(11, 50)
+	g := eventgen.New(11, 50)
 	evs := g.Batch(n, FixtureNow, time.Hour)
 	for i := range evs {
 		evs[i].Time = FixtureNow.Add(time.Duration(i%7) * time.Millisecond)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/eventgen"
 	"github.com/risktop/risktop/model/store"
 )
 
@@ -29,7 +30,7 @@ func pruneMust(t *testing.T, err error) {
 func pruneFixture(t *testing.T, s store.Store, cut time.Time) {
 	t.Helper()
 	ctx := context.Background()
-	g := NewEventGen(13, 30)
+	g := eventgen.New(13, 30)
 	for day := range 6 {
 		_, err := s.PutEvents(ctx, g.Batch(200, cut.Add(-time.Duration(day+1)*24*time.Hour), 24*time.Hour))
 		pruneMust(t, err)

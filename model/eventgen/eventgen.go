@@ -1,4 +1,8 @@
-package storetest
+// Package eventgen makes deterministic OneLogin-like events for the
+// stores' tests and benchmarks (model/store, its conformance suite, the
+// PostgreSQL store, migrate). It imports only model, so the store's own
+// tests can use it.
+package eventgen
 
 import (
 	"fmt"
@@ -11,19 +15,20 @@ import (
 	"github.com/risktop/risktop/model"
 )
 
-// EventGen makes OneLogin-like events: people with names and emails,
+// Gen makes OneLogin-like events: people with names and emails,
 // addresses in the documentation ranges, skewed scores, two or three
 // lines of reasons and about ten other fields. It is deterministic for a
 // seed.
-type EventGen struct {
-	rnd *rand.Rand
+type Gen struct {
+	// Rnd is its random source; a test may draw from it too.
+	Rnd *rand.Rand
 	// Users are the people it picks from, the busiest first.
-	Users []GenUser
+	Users []User
 	next  int // the next event id
 }
 
-// GenUser is one generated person.
-type GenUser struct {
+// User is one generated person.
+type User struct {
 	ID, Name, Email string
 }
 
@@ -49,9 +54,9 @@ var (
 	genTypes = []int{5, 5, 5, 5, 5, 5, 6, 6, 6, 8, 13, 13, 17, 24, 110, 111, 5, 6, 8, 5}
 )
 
-// NewEventGen is a generator of users people.
-func NewEventGen(seed uint64, users int) *EventGen {
-	g := &EventGen{rnd: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+// New is a generator of users people.
+func New(seed uint64, users int) *Gen {
+	g := &Gen{Rnd: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
 	for i := range users {
 		first := genFirst[i%len(genFirst)]
 		last := genLast[(i/len(genFirst))%len(genLast)]
@@ -60,7 +65,7 @@ func NewEventGen(seed uint64, users int) *EventGen {
 			suffix = strconv.Itoa(n + 1)
 		}
 		email := strings.ToLower(asciiFold(first)+"."+asciiFold(last)) + suffix + "@example.com"
-		g.Users = append(g.Users, GenUser{ID: strconv.Itoa(40000 + i), Name: first + " " + last + suffix, Email: email})
+		g.Users = append(g.Users, User{ID: strconv.Itoa(40000 + i), Name: first + " " + last + suffix, Email: email})
 	}
 	return g
 }
@@ -72,72 +77,72 @@ func asciiFold(s string) string {
 }
 
 // user picks a person, a few of them far busier than the rest.
-func (g *EventGen) user() GenUser {
-	r := g.rnd.Float64()
+func (g *Gen) user() User {
+	r := g.Rnd.Float64()
 	return g.Users[int(r*r*r*float64(len(g.Users)))]
 }
 
-func (g *EventGen) ip() string {
-	switch n := g.rnd.IntN(10); {
+func (g *Gen) ip() string {
+	switch n := g.Rnd.IntN(10); {
 	case n < 3:
-		return "192.0.2." + strconv.Itoa(g.rnd.IntN(256))
+		return "192.0.2." + strconv.Itoa(g.Rnd.IntN(256))
 	case n < 5:
-		return "198.51.100." + strconv.Itoa(g.rnd.IntN(256))
+		return "198.51.100." + strconv.Itoa(g.Rnd.IntN(256))
 	case n < 7:
-		return "203.0.113." + strconv.Itoa(g.rnd.IntN(256))
+		return "203.0.113." + strconv.Itoa(g.Rnd.IntN(256))
 	}
 	var b [16]byte
 	b[0], b[1], b[2], b[3] = 0x20, 0x01, 0x0d, 0xb8
-	b[4], b[5] = byte(g.rnd.IntN(16)), byte(g.rnd.IntN(256))
+	b[4], b[5] = byte(g.Rnd.IntN(16)), byte(g.Rnd.IntN(256))
 	for i := 8; i < 16; i++ {
-		b[i] = byte(g.rnd.IntN(256))
+		b[i] = byte(g.Rnd.IntN(256))
 	}
 	return netip.AddrFrom16(b).String()
 }
 
 // score is skewed low, as real sign-ins are; a quarter have none.
-func (g *EventGen) score() int {
-	if g.rnd.IntN(4) == 0 {
+func (g *Gen) score() int {
+	if g.Rnd.IntN(4) == 0 {
 		return model.NoScore
 	}
-	r := g.rnd.Float64()
+	r := g.Rnd.Float64()
 	return int(r * r * 101)
 }
 
-func (g *EventGen) reasons(score int) string {
+func (g *Gen) reasons(score int) string {
 	lines := []string{
-		"New device: " + genBrowsers[g.rnd.IntN(len(genBrowsers))],
-		"Unusual location: " + genPlaces[g.rnd.IntN(len(genPlaces))],
+		"New device: " + genBrowsers[g.Rnd.IntN(len(genBrowsers))],
+		"Unusual location: " + genPlaces[g.Rnd.IntN(len(genPlaces))],
 	}
-	switch g.rnd.IntN(4) {
+	switch g.Rnd.IntN(4) {
 	case 0:
-		lines = append(lines, "Impossible travel from "+genPlaces[g.rnd.IntN(len(genPlaces))])
+		lines = append(lines, "Impossible travel from "+genPlaces[g.Rnd.IntN(len(genPlaces))])
 	case 1:
-		lines = append(lines, fmt.Sprintf("Many failed attempts (%d in 10 minutes)", 3+g.rnd.IntN(20)))
+		lines = append(lines, fmt.Sprintf("Many failed attempts (%d in 10 minutes)", 3+g.Rnd.IntN(20)))
 	case 2:
 		lines = append(lines, "Sign-in from an anonymising proxy")
 	}
 	if score < 30 {
-		lines = lines[:1+g.rnd.IntN(2)]
+		lines = lines[:1+g.Rnd.IntN(2)]
 	}
 	return strings.Join(lines, "\n")
 }
 
-func (g *EventGen) hex(n int) string {
+func (g *Gen) hex(n int) string {
 	const digits = "0123456789abcdef"
 	b := make([]byte, n)
 	for i := range b {
-		b[i] = digits[g.rnd.IntN(16)]
+		b[i] = digits[g.Rnd.IntN(16)]
 	}
 	return string(b)
 }
 
 // Event makes one event at t.
-func (g *EventGen) Event(t time.Time) model.Event {
+func (g *Gen) Event(t time.Time) model.Event {
 	g.next++
 	u := g.user()
 	score := g.score()
-	typ := genTypes[g.rnd.IntN(len(genTypes))]
+	typ := genTypes[g.Rnd.IntN(len(genTypes))]
 	e := model.Event{
 		Vendor:   "onelogin",
 		ID:       strconv.Itoa(1_000_000_000 + g.next),
@@ -150,12 +155,12 @@ func (g *EventGen) Event(t time.Time) model.Event {
 		IP:       model.NormalizeIP(g.ip()),
 		Score:    score,
 		Level:    model.LevelOfScore(score),
-		App:      genApps[g.rnd.IntN(len(genApps))],
+		App:      genApps[g.Rnd.IntN(len(genApps))],
 		Fields: map[string]string{
 			"account_id":          "184523",
 			"actor_user_name":     u.Name,
 			"actor_user_id":       u.ID,
-			"app_id":              strconv.Itoa(900000 + g.rnd.IntN(40)),
+			"app_id":              strconv.Itoa(900000 + g.Rnd.IntN(40)),
 			"client_id":           g.hex(24),
 			"directory_id":        "7731",
 			"policy_name":         "Default MFA policy",
@@ -167,7 +172,7 @@ func (g *EventGen) Event(t time.Time) model.Event {
 	if score >= 0 {
 		e.Reasons = g.reasons(score)
 	}
-	if g.rnd.IntN(20) == 0 {
+	if g.Rnd.IntN(20) == 0 {
 		e.Vendor, e.Type, e.TypeName = "cloudflare", 0, "behavior"
 		e.UserID = "cf-" + u.ID
 	}
@@ -175,7 +180,7 @@ func (g *EventGen) Event(t time.Time) model.Event {
 }
 
 // Batch makes n events spread evenly over [from, from+span).
-func (g *EventGen) Batch(n int, from time.Time, span time.Duration) []model.Event {
+func (g *Gen) Batch(n int, from time.Time, span time.Duration) []model.Event {
 	out := make([]model.Event, n)
 	for i := range out {
 		out[i] = g.Event(from.Add(time.Duration(int64(span) / int64(n) * int64(i))))

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -40,33 +41,49 @@ func TestBurstBecomesAnAlertInATerminal(t *testing.T) {
 	})
 
 	// Its detail: the incident in one line, with the response one key
-	// away. Alerts keep arriving: move the cursor until it is on the row
-	// (moved at least once, so it stays on it by identity, not on the
-	// first row).
-	moved := false
-	for range 60 {
-		lines := strings.Split(tt.capture(), "\n")
-		at, marked := -1, -1
+	// away. Alerts keep arriving. A cursor never moved stays on the top
+	// row, whatever arrives there; once moved, it keeps its alert while
+	// rows move. So the cursor is moved at least once, and each key is
+	// read back before the next is chosen: deciding on a frame drawn
+	// before the last key was read sends one key too many, and enter then
+	// opens a neighbour.
+	marked := func(lines []string) (at, mark int, who string) {
+		at, mark = -1, -1
 		for i, l := range lines {
 			if live.MatchString(l) {
 				at = i
 			}
 			if strings.HasPrefix(l, ">") {
-				marked = i
+				mark, who = i, markedAlert(l)
 			}
 		}
-		if at >= 0 && at == marked && moved {
+		return at, mark, who
+	}
+	tt.send("j")
+	tt.waitUntil("the cursor off the top row", 10*time.Second, func(s string) bool {
+		lines := strings.Split(s, "\n")
+		header := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, " Severity ") })
+		_, mark, _ := marked(lines)
+		return header >= 0 && mark > header+1
+	})
+	for tries := 0; ; tries++ {
+		lines := strings.Split(tt.capture(), "\n")
+		at, mark, who := marked(lines)
+		if at >= 0 && at == mark {
 			break
 		}
-		moved = true
-		switch {
-		case at < 0:
+		if at < 0 || tries == 60 {
 			t.Fatalf("the burst's alert left the screen:\n%s", strings.Join(lines, "\n"))
-		case marked <= at:
-			tt.send("j")
-		default:
-			tt.send("k")
 		}
+		key := "j"
+		if mark > at {
+			key = "k"
+		}
+		tt.send(key)
+		tt.waitUntil("the cursor on another alert after "+key, 10*time.Second, func(s string) bool {
+			_, _, now := marked(strings.Split(s, "\n"))
+			return now != who
+		})
 	}
 	tt.send("Enter")
 	detail := tt.waitFor("P to push", 10*time.Second)
@@ -112,4 +129,16 @@ func TestBurstBecomesAnAlertInATerminal(t *testing.T) {
 	if code := tt.waitExit(15 * time.Second); code != 0 {
 		t.Fatalf("demo exited %d:\n%s", code, tt.capture())
 	}
+}
+
+var countCell = regexp.MustCompile(`^[0-9][0-9,]*$`)
+
+// markedAlert is what names the alert on a selected row: its severity,
+// title and subject, without the count and times that change as it fires.
+func markedAlert(line string) string {
+	f := strings.Fields(line)
+	if i := slices.IndexFunc(f, countCell.MatchString); i > 0 {
+		f = f[:i]
+	}
+	return strings.Join(f, " ")
 }

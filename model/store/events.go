@@ -135,6 +135,7 @@ func (s *SQLite) PutEvents(ctx context.Context, events []model.Event) (int, erro
 	var firstFeed int64  // added[i] is feed number firstFeed+i
 
 	newUIDs := map[identity]int64{}
+	mark := s.feedTail.Mark() // before: a prune after the commit voids the batch
 	err := s.inTx(ctx, "put events", func(tx *sql.Tx) error {
 		clear(newUIDs)
 		uids := uidResolver{tx: tx, cache: &s.uids, found: newUIDs}
@@ -184,7 +185,7 @@ func (s *SQLite) PutEvents(ctx context.Context, events []model.Event) (int, erro
 		return 0, err
 	}
 	s.uids.add(newUIDs)
-	s.feedTail.add(feedEventsOf(added, firstFeed))
+	s.feedTail.Add(mark, feedEventsOf(added, firstFeed))
 	return inserted, nil
 }
 

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"time"
 
@@ -138,76 +137,10 @@ func (s *SQLite) usersOf(ctx context.Context, uids []int64) (map[int64]identity,
 // the order they were stored: from the feed's tail in memory when it holds
 // after+1, else from the table.
 func (s *SQLite) EventFeed(ctx context.Context, after int64, limit int) ([]FeedEvent, error) {
-	if evs := s.feedTail.read(after, limit); len(evs) > 0 {
+	if evs := s.feedTail.Read(after, limit); len(evs) > 0 {
 		return evs, nil
 	}
 	return s.queryFeed(ctx, "event feed", feedSelect+` WHERE e.feed > ? ORDER BY e.feed LIMIT ?`, after, limit)
-}
-
-// feedTail keeps the events this store's PutEvents inserted last, with
-// their feed numbers, as the feed reads them back: the detection engine
-// in the same process reads a poll's events from memory instead of the
-// table (reading 1,000 rows back was about a third of its poll). It holds
-// one run of consecutive feed numbers; a batch that does not continue it
-// (two writers appending out of order) starts it over, so what it holds
-// is always exactly what the table holds under those numbers. A reader it
-// cannot serve (a gap, a restart, an empty answer) reads the table.
-type feedTail struct {
-	mu  sync.Mutex
-	evs []FeedEvent // evs[i].Feed == evs[0].Feed+i
-}
-
-// maxFeedTail bounds the tail: twice the engine's default batch.
-const maxFeedTail = 10_000
-
-// add appends a committed batch, numbered consecutively.
-func (t *feedTail) add(batch []FeedEvent) {
-	if len(batch) == 0 {
-		return
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if n := len(t.evs); n > 0 && t.evs[n-1].Feed+1 != batch[0].Feed {
-		t.evs = nil
-	}
-	if len(batch) >= maxFeedTail {
-		t.evs = slices.Clone(batch[len(batch)-maxFeedTail/2:])
-		return
-	}
-	if len(t.evs)+len(batch) > maxFeedTail {
-		// Keep the newer half: a copy, so readers' slices stay theirs.
-		keep := t.evs[len(t.evs)-min(len(t.evs), maxFeedTail/2):]
-		t.evs = append(slices.Clone(keep), batch...)
-		return
-	}
-	t.evs = append(t.evs, batch...)
-}
-
-// read returns up to limit events after feed number after, or nil when
-// the tail does not hold after+1. The events are the tail's own, shared
-// with other readers: add never changes an event it holds (it appends
-// past the end, or starts a new array), and the slice is clipped, so a
-// reader's append copies. Copying a poll's events was a tenth of the
-// engine's evaluation.
-func (t *feedTail) read(after int64, limit int) []FeedEvent {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if len(t.evs) == 0 || limit <= 0 {
-		return nil
-	}
-	i := after + 1 - t.evs[0].Feed
-	if i < 0 || i >= int64(len(t.evs)) {
-		return nil
-	}
-	end := min(int64(len(t.evs)), i+int64(limit))
-	return t.evs[i:end:end]
-}
-
-// reset forgets the tail (events were deleted).
-func (t *feedTail) reset() {
-	t.mu.Lock()
-	t.evs = nil
-	t.mu.Unlock()
 }
 
 // FeedHead is the newest feed number (0 when nothing was stored since the

@@ -45,7 +45,7 @@ func TestEventFeedTailHoldsTheBatches(t *testing.T) {
 	put(t, s, tailEvents(0, 7, at))
 	put(t, s, append(tailEvents(5, 6, at), tailEvents(20, 1, at)...)) // ev5, ev6 are stored already
 	put(t, s, tailEvents(30, 9, at))
-	got := s.feedTail.read(0, 100)
+	got := s.feedTail.Read(0, 100)
 	if len(got) != 21 {
 		t.Fatalf("the tail holds %d events, want all 21", len(got))
 	}
@@ -74,13 +74,13 @@ func TestEventFeedTailGap(t *testing.T) {
 	put(t, other, tailEvents(10, 3, at)) // feed 5–7, not in s's tail
 	other.Close()
 	put(t, s, tailEvents(20, 2, at)) // feed 8–9: the tail starts over
-	if got := s.feedTail.read(4, 100); got != nil {
+	if got := s.feedTail.Read(4, 100); got != nil {
 		t.Fatalf("the tail serves across its gap: %+v", got)
 	}
 	// Out of order (a writer that committed first appends last): the
 	// tail starts over again rather than hold a run with a hole.
-	s.feedTail.add([]FeedEvent{{Feed: 3}})
-	if got := s.feedTail.read(8, 10); got != nil {
+	s.feedTail.Add(s.feedTail.Mark(), []FeedEvent{{Feed: 3}})
+	if got := s.feedTail.Read(8, 10); got != nil {
 		t.Fatalf("the tail serves after an out-of-order batch: %+v", got)
 	}
 	if evs, _ := s.EventFeed(ctx, 7, 10); len(evs) != 2 || evs[0].ID != "ev20" {
@@ -110,5 +110,42 @@ func TestEventFeedTailBoundAndPrune(t *testing.T) {
 	}
 	if evs, err := s.EventFeed(ctx, last-10, 10); err != nil || len(evs) != 0 {
 		t.Fatalf("pruned events still in the feed: %d, %v", len(evs), err)
+	}
+}
+
+// A batch the tail cannot vouch for is not kept: one marked before a
+// Reset (a prune that ran between its commit and Add), one not numbered
+// consecutively, one without numbers.
+func TestFeedTailKeepsOnlyWhatItCanVouchFor(t *testing.T) {
+	var tail FeedTail
+	run := func(from, n int64) []FeedEvent {
+		out := make([]FeedEvent, n)
+		for i := range out {
+			out[i].Feed = from + int64(i)
+		}
+		return out
+	}
+	tail.Add(tail.Mark(), run(1, 3))
+	if got := tail.Read(0, 10); len(got) != 3 {
+		t.Fatalf("read %d of 3", len(got))
+	}
+	mark := tail.Mark()
+	tail.Reset()
+	tail.Add(mark, run(4, 2))
+	if got := tail.Read(3, 10); got != nil {
+		t.Fatalf("a batch marked before a reset was kept: %+v", got)
+	}
+	tail.Add(tail.Mark(), run(6, 2))
+	holey := append(run(8, 2), run(11, 1)...)
+	tail.Add(tail.Mark(), holey)
+	if got := tail.Read(7, 10); got != nil {
+		t.Fatalf("a batch with a hole was kept: %+v", got)
+	}
+	if got := tail.Read(5, 10); got != nil {
+		t.Fatalf("the tail kept its run past a batch it refused: %+v", got)
+	}
+	tail.Add(tail.Mark(), make([]FeedEvent, 2))
+	if got := tail.Read(-1, 10); got != nil {
+		t.Fatalf("events without numbers were kept: %+v", got)
 	}
 }

@@ -25,7 +25,7 @@ func (s *SQLite) Prune(ctx context.Context, before time.Time) (PruneStats, error
 	var health int // health changes (issue 16), not reported
 	defer func() {
 		if st.Events > 0 {
-			s.feedTail.reset() // it may hold what went
+			s.feedTail.Reset() // it may hold what went
 		}
 	}()
 	ms := unixMs(before)

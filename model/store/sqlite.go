@@ -66,7 +66,7 @@ type SQLite struct {
 	session   string
 	uids      uidCache
 	feedUsers feedUsers     // the detection feed's users, by uid (feed.go)
-	feedTail  feedTail      // the events PutEvents inserted last (feed.go)
+	feedTail  FeedTail      // the events PutEvents inserted last (feedtail.go)
 	alerts    alertCache    // the live alerts last written (alerts.go)
 	prepared  preparedStmts // statements prepared once on the writer (alerts.go)
 	// readStmts are the engine's feed queries, prepared once on the

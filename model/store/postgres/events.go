@@ -86,6 +86,7 @@ INSERT INTO counters (name, n) VALUES ('alert_seq', 0), ('event_feed', 0);
 // eventCaches are the events area's per-store memory.
 type eventCaches struct {
 	uids uidCache
+	tail store.FeedTail // the events PutEvents inserted last (events_feed.go)
 }
 
 // putRow is one event of a PutEvents batch as it is stored.
@@ -129,9 +130,11 @@ func (s *Store) PutEvents(ctx context.Context, events []model.Event) (int, error
 	}
 	inserted := 0
 	newUIDs := map[identity]int64{}
+	var added []putRow // what the commit stored, for the feed's tail
+	mark := s.events.tail.Mark()
 	err = s.inTx(ctx, "put events", func(tx pgx.Tx) error {
 		clear(newUIDs)
-		inserted = 0
+		inserted, added = 0, nil
 		fresh, feed, err := lockAndFindFresh(ctx, tx, rows)
 		if err != nil {
 			return err
@@ -148,18 +151,38 @@ func (s *Store) PutEvents(ctx context.Context, events []model.Event) (int, error
 		if err := insertRows(ctx, tx, fresh, feed+int64(len(fresh))); err != nil {
 			return err
 		}
-		inserted = len(fresh)
-		added := make([]eventRow, len(fresh))
+		inserted, added = len(fresh), fresh
+		rollup := make([]eventRow, len(fresh))
 		for i, r := range fresh {
-			added[i] = r.eventRow
+			rollup[i] = r.eventRow
 		}
-		return addRollups(ctx, tx, added)
+		return addRollups(ctx, tx, rollup)
 	})
 	if err != nil {
-		return 0, err
+		return 0, err // not even a commit that failed late is in the tail
 	}
 	s.events.uids.add(newUIDs)
+	// Only now are the numbers sure: taken under the lock, so the
+	// commit holds feed+1… with nothing of anyone's between them.
+	s.events.tail.Add(mark, feedEventsOf(added))
 	return inserted, nil
+}
+
+// feedEventsOf is committed rows as queryFeed reads them back: the time
+// from seq, the stored (cleaned) text and address, and the user fields
+// of the users row the join finds (the row is the identity; none without
+// a uid).
+func feedEventsOf(rows []putRow) []store.FeedEvent {
+	out := make([]store.FeedEvent, len(rows))
+	for i, r := range rows {
+		e := store.FeedEvent{Feed: r.feed, Event: model.Event{Vendor: r.ev.Vendor, ID: r.ev.ID,
+			Time: time.UnixMilli(r.seq >> store.SeqShift).UTC(), TypeName: r.ev.TypeName, IP: r.ip, Score: r.ev.Score}}
+		if r.uid != 0 {
+			e.UserID, e.UserName, e.UserKey = r.id.userID, r.id.name, r.id.key
+		}
+		out[i] = e
+	}
+	return out
 }
 
 // putRowsOf checks a batch and turns it into rows, the first of each

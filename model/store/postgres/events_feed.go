@@ -45,8 +45,17 @@ func (s *Store) queryFeed(ctx context.Context, op, query string, args ...any) ([
 }
 
 // EventFeed returns up to limit events stored after feed number after, in
-// the order they were stored.
+// the order they were stored: from the feed's tail in memory when it holds
+// after+1 (store.FeedTail), else from the table. Numbers another instance
+// took are never in the tail, so a read that reaches them goes to the
+// table. Another instance's prune does not empty the tail: it may still
+// serve an event just pruned, as a read just before the prune would
+// have (it holds only this store's newest batches, and a prune takes
+// events past the retention, which only a back-fill stores late).
 func (s *Store) EventFeed(ctx context.Context, after int64, limit int) ([]store.FeedEvent, error) {
+	if evs := s.events.tail.Read(after, limit); len(evs) > 0 {
+		return evs, nil
+	}
 	return s.queryFeed(ctx, "event feed", feedSelect+` WHERE e.feed > $1 ORDER BY e.feed LIMIT $2`, after, sqlLimit(limit))
 }
 

@@ -49,6 +49,12 @@ func (s *Store) Prune(ctx context.Context, before time.Time) (store.PruneStats, 
 				n = tag.RowsAffected()
 				return err
 			})
+			if step.count == &st.Events && (n > 0 || err != nil) {
+				// The feed's tail may hold what went (on an error too: a
+				// commit that failed late may have deleted). Another
+				// instance's prune cannot reach it: see EventFeed.
+				s.events.tail.Reset()
+			}
 			if err != nil {
 				return st, err
 			}

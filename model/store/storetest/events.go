@@ -42,6 +42,8 @@ var eventsCases = []Case{
 	{"FeedHeadAndEventsFrom", testFeedHeadAndEventsFrom},
 	{"PutEventsRacingStores", testPutEventsRacingStores},
 	{"EventFeedReaderDuringRacingWrites", testEventFeedReaderDuringRacingWrites},
+	{"EventFeedWriterReadsDuringRacingWrites", testEventFeedWriterReadsDuringRacingWrites},
+	{"EventFeedWriterReadsTheTable", testEventFeedWriterReadsTheTable},
 }
 
 func testPutEventsDedupes(t *testing.T, open Opener) {

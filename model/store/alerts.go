@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -228,8 +227,8 @@ func (s *SQLite) PutAlerts(ctx context.Context, now time.Time, findings []model.
 		wrote map[string]model.Alert // this transaction's writes, for the cache once committed
 		seq   int64                  // the change sequence once committed
 	)
-	s.alerts.mu.Lock()
-	defer s.alerts.mu.Unlock()
+	s.alerts.Lock()
+	defer s.alerts.Unlock()
 	err = s.inTx(ctx, "put alerts", func(tx *sql.Tx) error {
 		out = out[:0]
 		wrote = map[string]model.Alert{}
@@ -329,10 +328,10 @@ func (s *SQLite) PutAlerts(ctx context.Context, now time.Time, findings []model.
 		return nil
 	})
 	if err != nil {
-		s.alerts.forget()
+		s.alerts.Forget()
 		return nil, err
 	}
-	s.alerts.put(wrote, seq)
+	s.alerts.Put(wrote, seq)
 	return out, nil
 }
 
@@ -356,174 +355,42 @@ func (st *alertStmts) resolve(ctx context.Context, now time.Time, a model.Alert,
 	return a, err
 }
 
-// alertCache spares PutAlerts reading and decoding live alerts back.
-// PutAlerts holds mu throughout.
-//
-// m holds whole alerts this store wrote or read last, as stored (a
-// bounded number). live, when complete, is every live alert's key, id
-// and change sequence number as of seq: every write to an alert takes
-// the next number from counters.alert_seq and sets it on the row, so
-// while the counter is at seq nothing changed, and when it moved the rows
-// numbered past it are all that changed (an acknowledgement, another
-// process). A key not in live then has no live alert, and one whose
-// number matches m's needs no read. When not complete (too many live
-// alerts to list, or a failed transaction), PutAlerts checks the stored
-// numbers of what m holds, and reads the rest.
-type alertCache struct {
-	mu       sync.Mutex
-	m        map[string]model.Alert
-	items    int // evidence items in m
-	live     map[string]liveRef
-	seq      int64
-	complete bool
-	// Bounds (0: maxCachedAlerts, maxListedAlerts; a test sets them low).
-	maxCached, maxListed int
+// sqliteAlertLister reads the list of live alerts for AlertCache.Sync,
+// in PutAlerts' transaction.
+type sqliteAlertLister struct{ tx *sql.Tx }
+
+func (l sqliteAlertLister) AlertsChanged(ctx context.Context, after int64, yield func(AlertRef)) error {
+	return l.refs(ctx, yield, `SELECT dedupe, id, seq, state FROM alerts WHERE seq > ? ORDER BY seq`, after)
 }
 
-// liveRef is a live alert as listed: its id and change sequence number.
-type liveRef struct{ id, seq int64 }
-
-// Bounds: whole alerts kept, and their evidence items (one holds up to
-// 1,500; most a few), and live alerts listed.
-const (
-	maxCachedAlerts = 20_000
-	maxCachedItems  = 250_000
-	maxListedAlerts = 200_000
-)
-
-func (c *alertCache) get(key string) (model.Alert, bool) {
-	a, ok := c.m[key]
-	return a, ok
+func (l sqliteAlertLister) LiveAlertCount(ctx context.Context) (int, error) {
+	var n int
+	err := l.tx.QueryRowContext(ctx, `SELECT count(*) FROM alerts WHERE state != 'resolved'`).Scan(&n)
+	return n, err
 }
 
-// keep puts a whole alert in m, forgetting about half of m when full.
-func (c *alertCache) keep(a model.Alert) {
-	if c.m == nil {
-		c.m = map[string]model.Alert{}
-	}
-	c.drop(a.Key)
-	if bound := cmp.Or(c.maxCached, maxCachedAlerts); len(c.m) >= bound || c.items+evidenceItems(a) > maxCachedItems {
-		n := 0
-		for k := range c.m { // in the map's random order
-			c.drop(k)
-			if n++; n >= (len(c.m)+n+1)/2 {
-				break
-			}
-		}
-	}
-	c.m[a.Key] = a
-	c.items += evidenceItems(a)
+func (l sqliteAlertLister) LiveAlertRefs(ctx context.Context, yield func(AlertRef)) error {
+	return l.refs(ctx, yield, `SELECT dedupe, id, seq, state FROM alerts WHERE state != 'resolved'`)
 }
 
-// drop forgets the whole alert of key.
-func (c *alertCache) drop(key string) {
-	if a, ok := c.m[key]; ok {
-		delete(c.m, key)
-		c.items -= evidenceItems(a)
-	}
-}
-
-func evidenceItems(a model.Alert) int {
-	return len(a.Evidence.Events) + len(a.Evidence.People) + len(a.Evidence.Addresses)
-}
-
-// put records a committed transaction's writes; the counter then stands
-// at seq.
-func (c *alertCache) put(as map[string]model.Alert, seq int64) {
-	for k, a := range as {
-		if a.Live() {
-			c.keep(a)
-			if c.complete {
-				c.live[k] = liveRef{a.ID, a.Seq}
-			}
-			continue
-		}
-		c.drop(k)
-		if c.complete && c.live[k].id == a.ID {
-			delete(c.live, k)
-		}
-	}
-	c.seq = seq
-}
-
-// forget empties the cache (a transaction failed: what it holds is
-// unsure).
-func (c *alertCache) forget() { c.m, c.items, c.live, c.complete, c.seq = nil, 0, nil, false, 0 }
-
-// syncAlerts brings the list of live alerts to the stored change
-// sequence n: the rows changed since, when complete; else all of them,
-// when there are few enough to list.
-func (s *SQLite) syncAlerts(ctx context.Context, tx *sql.Tx, n int64) error {
-	c := &s.alerts
-	if c.complete && c.seq == n {
-		return nil
-	}
-	var count int
-	if c.complete {
-		rows, err := tx.QueryContext(ctx, `SELECT dedupe, id, seq, state FROM alerts WHERE seq > ? ORDER BY seq`, c.seq)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var (
-				key, state string
-				ref        liveRef
-			)
-			if err := rows.Scan(&key, &ref.id, &ref.seq, &state); err != nil {
-				rows.Close()
-				return err
-			}
-			switch {
-			case model.AlertState(state) != model.AlertResolved:
-				c.live[key] = ref
-			case c.live[key].id == ref.id:
-				delete(c.live, key)
-			}
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return err
-		}
-		// Rows are only deleted resolved (PruneAlerts), and resolving takes
-		// a number, so a listed alert that went is among the changes,
-		// unless it was resolved and deleted in between: the count finds
-		// that.
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM alerts WHERE state != 'resolved'`).Scan(&count); err != nil {
-			return err
-		}
-		if count == len(c.live) {
-			c.seq = n
-			return nil
-		}
-		c.complete, c.live = false, nil
-	} else if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM alerts WHERE state != 'resolved'`).Scan(&count); err != nil {
-		return err
-	}
-	if count > cmp.Or(c.maxListed, maxListedAlerts) {
-		return nil
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT dedupe, id, seq FROM alerts WHERE state != 'resolved'`)
+func (l sqliteAlertLister) refs(ctx context.Context, yield func(AlertRef), query string, args ...any) error {
+	rows, err := l.tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	live := make(map[string]liveRef, count)
 	for rows.Next() {
 		var (
-			key string
-			ref liveRef
+			r     AlertRef
+			state string
 		)
-		if err := rows.Scan(&key, &ref.id, &ref.seq); err != nil {
+		if err := rows.Scan(&r.Key, &r.ID, &r.Seq, &state); err != nil {
 			return err
 		}
-		live[key] = ref
+		r.State = model.AlertState(state)
+		yield(r)
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	c.live, c.seq, c.complete = live, n, true
-	return nil
+	return rows.Err()
 }
 
 // liveAlerts are the live alerts of the findings' keys, by key: from the
@@ -532,49 +399,29 @@ func (s *SQLite) syncAlerts(ctx context.Context, tx *sql.Tx, n int64) error {
 // cache holds (an acknowledgement, another process or a prune changes or
 // removes it), then the rows of the rest.
 func (s *SQLite) liveAlerts(ctx context.Context, st *alertStmts, findings []model.Alert) (map[string]model.Alert, error) {
-	out := make(map[string]model.Alert, len(findings))
 	n, err := st.storedSeq(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.syncAlerts(ctx, st.tx, n); err != nil {
+	if err := s.alerts.Sync(ctx, n, sqliteAlertLister{st.tx}); err != nil {
 		return nil, err
 	}
-	if s.alerts.complete {
-		var read []string
-		for _, f := range findings {
-			ref, ok := s.alerts.live[f.Key]
-			if !ok {
-				continue // no live alert
-			}
-			if a, ok := s.alerts.get(f.Key); ok && a.ID == ref.id && a.Seq == ref.seq {
-				out[f.Key] = a
-			} else if !slices.Contains(read, f.Key) {
-				read = append(read, f.Key)
-			}
-		}
-		if err := s.readLiveAlerts(ctx, st, read, out); err != nil {
-			return nil, err
-		}
-		return out, nil
+	keys := make([]string, len(findings))
+	for i, f := range findings {
+		keys[i] = f.Key
 	}
-	cached := map[int64]model.Alert{}
-	var ids []int64
-	var read []string
-	for _, f := range findings {
-		if _, ok := out[f.Key]; ok {
-			continue
-		}
-		out[f.Key] = model.Alert{} // asked
-		if a, ok := s.alerts.get(f.Key); ok {
-			cached[a.ID] = a
-			ids = append(ids, a.ID)
-		} else {
-			read = append(read, f.Key)
-		}
+	found := s.alerts.Find(keys)
+	out := found.Live
+	read := make([]string, 0, len(found.Read)+len(found.Check))
+	for _, r := range found.Read {
+		read = append(read, r.Key)
 	}
-	clear(out)
-	if len(ids) > 0 {
+	if len(found.Check) > 0 {
+		cached := make(map[int64]model.Alert, len(found.Check))
+		ids := make([]int64, len(found.Check))
+		for i, a := range found.Check {
+			cached[a.ID], ids[i] = a, a.ID
+		}
 		q, err := st.stmt(ctx, &st.seqs, qCachedSeqs)
 		if err != nil {
 			return nil, err
@@ -634,7 +481,7 @@ func (s *SQLite) readLiveAlerts(ctx context.Context, st *alertStmts, keys []stri
 		switch {
 		case err == nil:
 			out[k] = a
-			s.alerts.keep(a)
+			s.alerts.Keep(a)
 		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
@@ -661,7 +508,7 @@ func (s *SQLite) readLiveAlerts(ctx context.Context, st *alertStmts, keys []stri
 			return err
 		}
 		out[a.Key] = a
-		s.alerts.keep(a)
+		s.alerts.Keep(a)
 	}
 	return rows.Err()
 }

@@ -3,9 +3,4 @@ package store
 // SetAlertCacheBounds makes the alert cache keep at most cached whole
 // alerts and list live alerts only while there are at most listed (-1:
 // never), so tests reach the paths a large store takes.
-func (s *SQLite) SetAlertCacheBounds(cached, listed int) {
-	s.alerts.mu.Lock()
-	defer s.alerts.mu.Unlock()
-	s.alerts.maxCached, s.alerts.maxListed = cached, listed
-	s.alerts.forget()
-}
+func (s *SQLite) SetAlertCacheBounds(cached, listed int) { s.alerts.SetBounds(cached, listed) }

@@ -67,7 +67,7 @@ type SQLite struct {
 	uids      uidCache
 	feedUsers feedUsers     // the detection feed's users, by uid (feed.go)
 	feedTail  FeedTail      // the events PutEvents inserted last (feedtail.go)
-	alerts    alertCache    // the live alerts last written (alerts.go)
+	alerts    AlertCache    // the live alerts last written (alerts_cache.go)
 	prepared  preparedStmts // statements prepared once on the writer (alerts.go)
 	// readStmts are the engine's feed queries, prepared once on the
 	// readers (each prepares on a connection the first time it runs

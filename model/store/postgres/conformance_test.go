@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/risktop/risktop/model/store"
@@ -34,6 +35,40 @@ func TestConformance(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			t.Cleanup(func() { next.Close() })
+			return next
+		}
+		var cur store.Store = st
+		return storetest.Fixture{Store: st, Reopen: func(t *testing.T) store.Store {
+			cur.Close()
+			cur = open(t)
+			return cur
+		}, Second: open}
+	})
+}
+
+// TestConformanceAlertsUncached runs the alert cases on stores whose
+// alert cache keeps three alerts and never lists the live ones: the way
+// a store with more live alerts than it lists finds them.
+func TestConformanceAlertsUncached(t *testing.T) {
+	var alertCases []storetest.Case
+	for _, c := range storetest.Cases() {
+		if strings.Contains(c.Name, "Alert") {
+			alertCases = append(alertCases, c)
+		}
+	}
+	if len(alertCases) < 10 {
+		t.Fatalf("only %d alert cases", len(alertCases))
+	}
+	storetest.RunCases(t, alertCases, func(t *testing.T) storetest.Fixture {
+		st, url := openDB(t)
+		st.SetAlertCacheBounds(3, -1)
+		open := func(t *testing.T) store.Store {
+			next, err := postgres.Open(context.Background(), url, postgres.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			next.SetAlertCacheBounds(3, -1)
 			t.Cleanup(func() { next.Close() })
 			return next
 		}

@@ -57,8 +57,8 @@ type Store struct {
 	session string
 	// claims holds the session's lock (outbox_claim.go).
 	claims claimLock
-	// alerts are the live alerts this store last wrote (alerts.go).
-	alerts alertCache
+	// alerts spares PutAlerts reading live alerts back (alerts.go).
+	alerts store.AlertCache
 	// events caches the users rows PutEvents resolved (events.go).
 	events eventCaches
 

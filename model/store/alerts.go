@@ -230,6 +230,12 @@ func (s *SQLite) PutAlerts(ctx context.Context, now time.Time, findings []model.
 	s.alerts.Lock()
 	defer s.alerts.Unlock()
 	err = s.inTx(ctx, "put alerts", func(tx *sql.Tx) error {
+		// The statements run to their end: the driver watches a context
+		// that can end with a goroutine and a progress handler on every
+		// statement (0.1–0.3 ms of a poll's 36 writes). The transaction
+		// still waits for the lock at BEGIN, and rolls back if ctx ends
+		// in between, under ctx.
+		ctx := context.WithoutCancel(ctx)
 		out = out[:0]
 		wrote = map[string]model.Alert{}
 		st := &alertStmts{tx: tx, prepared: prepared}

@@ -193,7 +193,8 @@ func (s *Store) PutAlerts(ctx context.Context, now time.Time, findings []model.A
 				}
 			}
 		}
-		ids, err := p.newIDs(ctx, tx)
+		seq = p.seq
+		ids, err := p.write(ctx, tx, cursors)
 		if err != nil {
 			return err
 		}
@@ -204,8 +205,7 @@ func (s *Store) PutAlerts(ctx context.Context, now time.Time, findings []model.A
 			a.ID = ids.real(a.ID)
 			wrote[k] = a
 		}
-		seq = p.seq
-		return p.write(ctx, tx, ids, cursors)
+		return nil
 	})
 	if err != nil {
 		s.alerts.Forget()
@@ -504,7 +504,7 @@ func (p *alertPlan) update(live, next model.Alert) (a model.Alert, changed bool,
 	return a, true, nil
 }
 
-// alertIDs maps provisional ids to those taken from the sequence.
+// alertIDs maps provisional ids to those the inserts took.
 type alertIDs []int64
 
 func (ids alertIDs) real(id int64) int64 {
@@ -512,27 +512,6 @@ func (ids alertIDs) real(id int64) int64 {
 		return ids[-id-1]
 	}
 	return id
-}
-
-// newIDs takes the new alerts' ids from the identity's sequence, in
-// order (under the sequence lock, so ids also grow in commit order).
-func (p *alertPlan) newIDs(ctx context.Context, tx pgx.Tx) (alertIDs, error) {
-	if p.inserts == 0 {
-		return nil, nil
-	}
-	rows, err := tx.Query(ctx, `SELECT nextval(pg_get_serial_sequence('alerts', 'id')) FROM generate_series(1, $1)`, p.inserts)
-	if err != nil {
-		return nil, err
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, err
-	}
-	if len(ids) != p.inserts {
-		return nil, fmt.Errorf("took %d alert ids, want %d", len(ids), p.inserts)
-	}
-	slices.Sort(ids)
-	return ids, nil
 }
 
 // alertColumnsIn are a batch of alerts as unnest's arrays, for one
@@ -604,28 +583,34 @@ const (
 		addresses_total = u.addresses_total, incident = u.incident, response = u.response, backfilled = u.backfilled,
 		resolved_by = u.resolved_by, resolved_ms = u.resolved_ms, updated_ms = u.updated_ms, seq = u.seq
 		FROM ` + alertsIn + ` WHERE a.id = u.id AND a.id = ANY($1::bigint[])`
-	qInsertAlerts = `INSERT INTO alerts (id, rule, kind, severity, state, dedupe, title, subject, first_ms, last_ms,
+	// New alerts take their ids from the identity's sequence as they are
+	// inserted, in the order they were found (their change numbers), under
+	// the sequence lock, so ids also grow in commit order; u.id is the
+	// provisional one, which RETURNING maps through the change number.
+	qInsertAlerts = `INSERT INTO alerts (rule, kind, severity, state, dedupe, title, subject, first_ms, last_ms,
 		count, evidence, events_total, people_total, addresses_total, incident, response, backfilled,
 		acked_by, acked_ms, resolved_by, resolved_ms, created_ms, updated_ms, seq)
-		SELECT id, rule, kind, severity, state, dedupe, title, subject, first_ms, last_ms,
+		SELECT rule, kind, severity, state, dedupe, title, subject, first_ms, last_ms,
 		count, evidence, events_total, people_total, addresses_total, incident, response, backfilled,
-		'', 0, resolved_by, resolved_ms, created_ms, updated_ms, seq FROM ` + alertsIn
+		'', 0, resolved_by, resolved_ms, created_ms, updated_ms, seq FROM ` + alertsIn + ` ORDER BY u.seq
+		RETURNING id, seq`
 )
 
-// write sends the alerts, the sequence and the cursors in one batch.
-func (p *alertPlan) write(ctx context.Context, tx pgx.Tx, ids alertIDs, cursors map[string]string) error {
+// write sends the alerts, the sequence and the cursors in one batch, and
+// returns the ids the new alerts took (a round trip of its own to take
+// them first was a tenth of PostgreSQL's PutAlerts).
+func (p *alertPlan) write(ctx context.Context, tx pgx.Tx, cursors map[string]string) (alertIDs, error) {
 	var updates, inserts alertColumnsIn
 	for _, id := range p.order {
 		r := p.rows[id]
 		a := r.final
-		a.ID = ids.real(a.ID)
 		var ev *string
 		if r.isNew || !sameLists(r.stored.Evidence, a.Evidence) {
 			// Lists that stopped growing (they hold 500 at most) are not
 			// sent again.
 			e, err := store.EncodeEvidence(a.Evidence)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			ev = &e
 		}
@@ -634,15 +619,35 @@ func (p *alertPlan) write(ctx context.Context, tx pgx.Tx, ids alertIDs, cursors 
 			into = &inserts
 		}
 		if err := into.add(a, ev); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	b := &pgx.Batch{}
 	if len(updates.id) > 0 {
 		b.Queue(qUpdateAlerts, updates.args()...)
 	}
+	ids := make(alertIDs, p.inserts)
 	if len(inserts.id) > 0 {
-		b.Queue(qInsertAlerts, inserts.args()...)
+		b.Queue(qInsertAlerts, inserts.args()...).Query(func(rows pgx.Rows) error {
+			// A provisional id is minus the alert's place among the inserts.
+			provisional := make(map[int64]int64, len(inserts.id))
+			for i, seq := range inserts.seq {
+				provisional[seq] = inserts.id[i]
+			}
+			n := 0
+			var id, seq int64
+			_, err := pgx.ForEachRow(rows, []any{&id, &seq}, func() error {
+				if pid, ok := provisional[seq]; ok && pid < 0 && int(-pid) <= len(ids) {
+					ids[-pid-1] = id
+					n++
+				}
+				return nil
+			})
+			if err == nil && n != len(inserts.id) {
+				err = fmt.Errorf("inserted %d alerts of %d", n, len(inserts.id))
+			}
+			return err
+		})
 	}
 	if p.seq != p.seqRead {
 		b.Queue(qSaveAlertSeq, p.seq)
@@ -664,9 +669,12 @@ func (p *alertPlan) write(ctx context.Context, tx pgx.Tx, ids alertIDs, cursors 
 			names, values, unixMs(p.now))
 	}
 	if b.Len() == 0 {
-		return nil
+		return ids, nil
 	}
-	return tx.SendBatch(ctx, b).Close()
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, err
+	}
+	return ids, nil
 }
 
 // sameHead reports whether an update leaves the columns that name and

@@ -101,8 +101,20 @@ func TestBurstBecomesAnAlertInATerminal(t *testing.T) {
 		t.Fatalf("the form does not say what it pushes:\n%s", form)
 	}
 	n := m[1]
-	for i := 0; i < 8 && !strings.Contains(tt.capture(), "[▸Review◂]") && !strings.Contains(tt.capture(), "[>Review<]"); i++ {
+	// Tab to Review, each Tab read back before the next (one sent on a
+	// frame drawn before the last was read would skip past it).
+	focused := regexp.MustCompile(`▸ ?[^\s◂]+|\[>[^<]+<\]`)
+	for i := 0; ; i++ {
+		s := tt.capture()
+		if strings.Contains(s, "[▸Review◂]") || strings.Contains(s, "[>Review<]") {
+			break
+		}
+		if i == 8 {
+			t.Fatalf("no Review button after 8 tabs:\n%s", s)
+		}
+		before := focused.FindString(s)
 		tt.send("Tab")
+		tt.waitUntil("the focus moved from "+before, 10*time.Second, func(s string) bool { return focused.FindString(s) != before })
 	}
 	tt.send("Enter")
 	tt.waitFor("Confirm the bulk push", 10*time.Second)

@@ -385,18 +385,7 @@ func (l sqliteAlertLister) refs(ctx context.Context, yield func(AlertRef), query
 		return err
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var (
-			r     AlertRef
-			state string
-		)
-		if err := rows.Scan(&r.Key, &r.ID, &r.Seq, &state); err != nil {
-			return err
-		}
-		r.State = model.AlertState(state)
-		yield(r)
-	}
-	return rows.Err()
+	return ScanAlertRefs(rows, yield)
 }
 
 // liveAlerts are the live alerts of the findings' keys, by key: from the

@@ -46,6 +46,30 @@ type AlertRef struct {
 	State   model.AlertState // AlertsChanged's; LiveAlertRefs' are live
 }
 
+// AlertRefRows are query results of dedupe, id, seq and state, as
+// either store's driver gives them.
+type AlertRefRows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// ScanAlertRefs yields each row as an AlertRef; the caller closes rows.
+func ScanAlertRefs(rows AlertRefRows, yield func(AlertRef)) error {
+	for rows.Next() {
+		var (
+			r     AlertRef
+			state string
+		)
+		if err := rows.Scan(&r.Key, &r.ID, &r.Seq, &state); err != nil {
+			return err
+		}
+		r.State = model.AlertState(state)
+		yield(r)
+	}
+	return rows.Err()
+}
+
 // AlertLister reads what Sync needs, in the writer's transaction.
 type AlertLister interface {
 	// AlertsChanged yields every alert numbered past after, in number

@@ -388,18 +388,7 @@ func (l *pgAlertLister) LiveAlertRefs(ctx context.Context, yield func(store.Aler
 // scanAlertRefs yields rows of dedupe, id, seq, state, and closes them.
 func scanAlertRefs(rows pgx.Rows, yield func(store.AlertRef)) error {
 	defer rows.Close()
-	for rows.Next() {
-		var (
-			r     store.AlertRef
-			state string
-		)
-		if err := rows.Scan(&r.Key, &r.ID, &r.Seq, &state); err != nil {
-			return err
-		}
-		r.State = model.AlertState(state)
-		yield(r)
-	}
-	return rows.Err()
+	return store.ScanAlertRefs(rows, yield)
 }
 
 // alertPlan is a PutAlerts transaction's writes, decided before any is

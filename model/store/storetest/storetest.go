@@ -5,6 +5,7 @@
 package storetest
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/risktop/risktop/model/store"
@@ -42,6 +43,22 @@ func Cases() []Case {
 
 // Run runs every case as a subtest, in parallel.
 func Run(t *testing.T, open Opener) { RunCases(t, Cases(), open) }
+
+// AlertCases are the cases about alerts (their names say so): a store
+// runs them again with its alert cache bounded, to reach the paths a
+// store with more live alerts than it lists takes.
+func AlertCases(t *testing.T) []Case {
+	var out []Case
+	for _, c := range Cases() {
+		if strings.Contains(c.Name, "Alert") {
+			out = append(out, c)
+		}
+	}
+	if len(out) < 10 {
+		t.Fatalf("only %d alert cases", len(out))
+	}
+	return out
+}
 
 // RunCases runs some cases as subtests, in parallel.
 func RunCases(t *testing.T, cases []Case, open Opener) {

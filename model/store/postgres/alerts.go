@@ -130,7 +130,7 @@ func alertText(what, s string) error {
 // It decides every write in Go and sends them in one batch: one round
 // trip takes the sequence lock and brings the cache's list of live
 // alerts to it (see liveAlerts; another reads those not kept current),
-// one takes the ids of new alerts, one writes.
+// one writes (new alerts take their ids there).
 func (s *Store) PutAlerts(ctx context.Context, now time.Time, findings []model.Alert, merge store.AlertMerge,
 	cursors map[string]string) ([]model.Alert, error) {
 	for i, f := range findings {

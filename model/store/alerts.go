@@ -401,11 +401,7 @@ func (s *SQLite) liveAlerts(ctx context.Context, st *alertStmts, findings []mode
 	if err := s.alerts.Sync(ctx, n, sqliteAlertLister{st.tx}); err != nil {
 		return nil, err
 	}
-	keys := make([]string, len(findings))
-	for i, f := range findings {
-		keys[i] = f.Key
-	}
-	found := s.alerts.Find(keys)
+	found := s.alerts.Find(findings)
 	out := found.Live
 	read := make([]string, 0, len(found.Read)+len(found.Check))
 	for _, r := range found.Read {

@@ -226,12 +226,13 @@ type AlertsFound struct {
 	Read []AlertRef
 }
 
-// Find sorts the live alerts of keys (after Sync) into those known and
-// those to check or read.
-func (c *AlertCache) Find(keys []string) AlertsFound {
-	f := AlertsFound{Live: make(map[string]model.Alert, len(keys))}
-	seen := make(map[string]bool, len(keys))
-	for _, k := range keys {
+// Find sorts the live alerts of the findings' keys (after Sync) into
+// those known and those to check or read.
+func (c *AlertCache) Find(findings []model.Alert) AlertsFound {
+	f := AlertsFound{Live: make(map[string]model.Alert, len(findings))}
+	seen := make(map[string]bool, len(findings))
+	for _, finding := range findings {
+		k := finding.Key
 		if seen[k] {
 			continue
 		}

@@ -279,11 +279,7 @@ func (s *Store) liveAlerts(ctx context.Context, tx pgx.Tx, p *alertPlan, finding
 		return nil, err
 	}
 
-	keys := make([]string, len(findings))
-	for i, f := range findings {
-		keys[i] = f.Key
-	}
-	found := s.alerts.Find(keys)
+	found := s.alerts.Find(findings)
 	out := found.Live
 	if len(found.Read)+len(found.Check) == 0 {
 		return out, nil
@@ -313,7 +309,7 @@ func (s *Store) liveAlerts(ctx context.Context, tx pgx.Tx, p *alertPlan, finding
 		// removes them), and the rows of the keys' other live alerts.
 		kept := make(map[int64]model.Alert, len(found.Check))
 		seqs := make([]int64, len(found.Check))
-		keys = keys[:0]
+		keys := make([]string, 0, len(found.Check)+len(found.Read))
 		for i, a := range found.Check {
 			kept[a.Seq], seqs[i] = a, a.Seq
 			keys = append(keys, a.Key)

@@ -217,6 +217,84 @@ func TestChangesSincePerOperator(t *testing.T) {
 	}
 }
 
+// TestChangesBelowTheFoldStayNew: at 80×24 the panel shows three of its
+// six lines; leaving does not mark the three never on screen, so the
+// next look lists them again. Once every line has been on screen,
+// leaving marks them all.
+func TestChangesBelowTheFoldStayNew(t *testing.T) {
+	st := changesStore(t)
+	a := newChangesApp(t, st, "alice", 80, 24)
+	if v := a.View(); !strings.Contains(v, "↓ 3 more") {
+		t.Fatalf("not three below the fold:\n%s", v)
+	}
+	drive(a, press("2"))
+	if m, err := st.ChangeMark(context.Background(), "alice"); err != nil || !m.At.IsZero() {
+		t.Fatalf("leaving with lines unseen moved the mark: %+v %v", m, err)
+	}
+	drive(a, press("1"))
+	v := a.View()
+	if !strings.Contains(v, "last 24h (your first look)") || !strings.Contains(v, "· 6 ·") || !strings.Contains(v, "↓ 3 more") {
+		t.Fatalf("the lines below the fold are gone:\n%s", v)
+	}
+	drive(a, press("up")) // from the first person: the last change, the rest above it
+	a.View()
+	drive(a, press("2"))
+	drive(a, press("1"))
+	if v := a.View(); !strings.Contains(v, "No changes since you last looked at 14:30") {
+		t.Fatalf("every line seen, yet:\n%s", v)
+	}
+}
+
+// TestChangesBelowTheFoldAfterAMark: with a mark, leaving with lines never
+// on screen keeps the mark's time and adds the people whose lines were
+// seen; the next look lists only the people not yet seen.
+func TestChangesBelowTheFoldAfterAMark(t *testing.T) {
+	st := changesStore(t)
+	now := fixtureNow
+	a := New(Deps{Vendors: vendors.Infos(), Store: st, Theme: asciiTheme(), Title: "acme", Actor: "alice",
+		Now: func() time.Time { return now }, After: noTimers})
+	drive(a, tea.WindowSizeMsg{Width: 80, Height: 24})
+	drive(a, a.Init())
+	drive(a, hubMsg(fixtureMsgs()))
+	drive(a, press("m"))
+	drive(a, press("2"))
+	marked, err := st.ChangeMark(context.Background(), "alice")
+	if err != nil || marked.At.IsZero() {
+		t.Fatalf("m set no mark: %+v %v", marked, err)
+	}
+	// Five people new at Critical since: three lines fit.
+	var fresh []model.UserRisk
+	for i := range 5 {
+		fresh = append(fresh, model.UserRisk{Vendor: "casb", Email: fmt.Sprintf("new%d@example.com", i), Level: model.LevelCritical, Score: 95})
+	}
+	if err := st.PutUserRisks(context.Background(), "casb", fixtureNow.Add(5*time.Minute), fresh); err != nil {
+		t.Fatal(err)
+	}
+	now = fixtureNow.Add(10 * time.Minute)
+	drive(a, press("1"))
+	if v := a.View(); !strings.Contains(v, "· 5 ·") || !strings.Contains(v, "↓ 2 more") {
+		t.Fatalf("not five new people, two below the fold:\n%s", v)
+	}
+	drive(a, press("2"))
+	m, err := st.ChangeMark(context.Background(), "alice")
+	if err != nil || !m.At.Equal(marked.At) {
+		t.Fatalf("leaving with lines unseen moved the mark: %+v (was %v) %v", m, marked.At, err)
+	}
+	seen := 0
+	for i := range 5 {
+		if m.People[fmt.Sprintf("new%d@example.com", i)] == model.LevelCritical {
+			seen++
+		}
+	}
+	if seen != 3 {
+		t.Fatalf("%d of the five marked seen, not the three drawn: %+v", seen, m.People)
+	}
+	drive(a, press("1"))
+	if rows := changeRows(t, a); len(rows) != 2 {
+		t.Fatalf("not the two unseen:\n%s", strings.Join(rows, "\n"))
+	}
+}
+
 // TestChangesWindows: c cycles the window, and the title says which.
 func TestChangesWindows(t *testing.T) {
 	a := newChangesApp(t, changesStore(t), "alice", 160, 48)

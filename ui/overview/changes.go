@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -207,14 +208,58 @@ func (o *Screen) noteShown() {
 
 // Leave stores the operator's mark when they leave the Overview (another
 // tab, or quitting) after the Changes were shown: never while they read.
+// Lines below the fold were not seen: while any line was never on screen,
+// only the people whose lines were are marked (see leaveMark).
 func (o *Screen) Leave() tea.Cmd {
-	return o.saveMark()
+	m, all := o.leaveMark()
+	return o.saveMark(m, all)
 }
 
-func (o *Screen) saveMark() tea.Cmd {
-	st, m := o.c.Store, o.shown
+// leaveMark is the mark the operator leaves with: everything read once
+// every line has been on screen; else the mark they came with, plus the
+// people of the lines they saw (none after a first look).
+func (o *Screen) leaveMark() (m model.SeenMark, all bool) {
+	if o.shown.At.IsZero() || o.allDrawn() {
+		return o.shown, true
+	}
+	at := o.seenMark.At
+	if at.IsZero() {
+		// A first look stays one: a mark would say they looked then.
+		return model.SeenMark{}, false
+	}
+	people := map[string]model.Level{}
+	maps.Copy(people, o.seenMark.People)
+	for _, l := range o.lines {
+		if o.chDrawn[drawnKey(l)] && (l.kind == lineRise || l.kind == lineNew || l.kind == lineFall) {
+			people[l.target] = model.Max(people[l.target], l.level)
+		}
+	}
+	return model.SeenMark{At: at, People: people}, false
+}
+
+// allDrawn reports whether every line has been on screen.
+func (o *Screen) allDrawn() bool {
+	for _, l := range o.lines {
+		if !o.chDrawn[drawnKey(l)] {
+			return false
+		}
+	}
+	return true
+}
+
+// drawnKey names a line as drawn: its item at its level (a person risen
+// further is news again).
+func drawnKey(l changeLine) string { return l.id + "|" + l.level.String() }
+
+// saveMark stores m as the operator's mark; all says it marks every line
+// read, so the lines to come are all news.
+func (o *Screen) saveMark(m model.SeenMark, all bool) tea.Cmd {
+	st := o.c.Store
 	if st == nil || m.At.IsZero() {
 		return nil
+	}
+	if all {
+		clear(o.chDrawn)
 	}
 	o.shown = model.SeenMark{}
 	o.reread = true // on the next visit; what is on screen stays as it is
@@ -234,7 +279,7 @@ func (o *Screen) markSeen() tea.Cmd {
 		return o.c.Say("nothing to mark yet")
 	}
 	o.seenMark = o.shown
-	save := o.saveMark()
+	save := o.saveMark(o.shown, true)
 	o.reread = false // the mark is the one just set
 	o.chWindow = 0
 	o.on[panelChanges], o.row[panelChanges], o.chOff = "", 0, 0
@@ -384,6 +429,10 @@ func (o *Screen) changesPanel(w, rows int) string {
 		end := min(o.chOff+rows, len(o.lines))
 		for i := o.chOff; i < end; i++ {
 			lines = append(lines, o.mark(panelChanges, i == cur, o.lines[i].text, w))
+			if o.chDrawn == nil {
+				o.chDrawn = map[string]bool{}
+			}
+			o.chDrawn[drawnKey(o.lines[i])] = true
 		}
 		more := []string{}
 		if o.chOff > 0 {

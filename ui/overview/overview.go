@@ -64,6 +64,7 @@ type Screen struct {
 	chErr      string
 	drift      table.Drift
 	shown      model.SeenMark
+	chDrawn    map[string]bool // the lines that have been on screen (drawnKey), since the last full mark
 
 	// Trends (trends.go).
 	trMode   int

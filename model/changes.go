@@ -172,6 +172,10 @@ type Trend struct {
 	Counts   [][len(Buckets) + 1]int
 	Total    [len(Buckets) + 1]int
 	Previous [len(Buckets) + 1]int // the same span just before From
+	// Earliest is the first hour stored (of the vendor asked); zero when
+	// none. Before it nothing was stored, so a window before it is not
+	// "no events" but unknown.
+	Earliest time.Time
 }
 
 // Unscored indexes a Trend's events without a score.

@@ -350,7 +350,7 @@ func TestGoldenTimeline(t *testing.T) {
 
 // TestTrendsPanel: the Overview's trends count each bucket from the
 // store (the Critical row is the events scoring 76 or more) against the
-// window before; t switches to 90 days by the day and, at 80 columns,
+// window before, when it was stored; t switches to 90 days by the day and, at 80 columns,
 // to the events per minute in turn.
 func TestTrendsPanel(t *testing.T) {
 	evs := fixtureEvents(400)
@@ -370,11 +370,32 @@ func TestTrendsPanel(t *testing.T) {
 		t.Fatalf("no %q row:\n%s", label, a.View())
 		return ""
 	}
-	if r := row(a, "Critical  "); !strings.Contains(r, fmt.Sprintf(" %d ↑ new", critical)) {
-		t.Fatalf("Critical row %q, want %d events", r, critical)
+	// The fixture's events are of the last hour and a half: the 24h
+	// before were not stored, so there is nothing to compare with.
+	if r := row(a, "Critical  "); !strings.Contains(r, fmt.Sprintf(" %d ", critical)) || strings.ContainsAny(r, "↑↓=") {
+		t.Fatalf("Critical row %q, want %d events and no change", r, critical)
+	}
+	if v := a.View(); !strings.Contains(v, "Trends · 24h by the hour (t) · stored since 13:00, too new to compare") {
+		t.Fatalf("the title does not say the window before was not stored:\n%s", v)
+	}
+	// With an event stored before the 24h before, they compare.
+	st := emptyStore(t)
+	old := fixtureEvents(1)[0]
+	old.ID, old.Time, old.Score = "old", fixtureNow.Add(-50*time.Hour), 10
+	if _, err := st.PutEvents(context.Background(), append(evs, old)); err != nil {
+		t.Fatal(err)
+	}
+	stored := New(Deps{Vendors: vendors.Infos(), Store: st, Theme: asciiTheme(), Title: "acme", Now: func() time.Time { return fixtureNow }, After: noTimers})
+	drive(stored, tea.WindowSizeMsg{Width: 160, Height: 48})
+	drive(stored, stored.Init())
+	if r := row(stored, "Critical  "); !strings.Contains(r, fmt.Sprintf(" %d ↑ new", critical)) {
+		t.Fatalf("Critical row %q, want %d events, new against the 24h before", r, critical)
+	}
+	if v := stored.View(); !strings.Contains(v, "Trends · 24h by the hour, vs the 24h before (t)") {
+		t.Fatalf("stored since before the 24h before, yet:\n%s", v)
 	}
 	drive(a, press("t"))
-	if v := a.View(); !strings.Contains(v, "Trends · 90d by the day, vs the 90d before (t)") || !strings.Contains(v, "Events per minute") {
+	if v := a.View(); !strings.Contains(v, "Trends · 90d by the day (t) · stored since 13:00") || !strings.Contains(v, "Events per minute") {
 		t.Fatalf("t at 160 columns:\n%s", v)
 	}
 	narrow := newFixtureApp(t, 80, 24, 400)

@@ -16,11 +16,13 @@ import (
 
 // changesSchema is issue 16's Changes and Trends. PutEvents adds to it in
 // its transaction (addRollups: a few statements a batch; a trigger a row
-// doubled PutEvents' time), triggers keep it on every delete of events
-// (Prune) and insert of history, and no query of the panel scans the
-// events of a window:
+// doubled PutEvents' time), triggers keep it on every insert of history,
+// and no query of the panel scans the events of a window:
 //   - event_hours: events an hour and vendor, a column a score bucket
-//     (one row for six counts: a 90-day trend reads 2,160 rows a vendor);
+//     (one row for six counts: a 90-day trend reads 2,160 rows a vendor).
+//     Since migration 9 it outlives the events by RollupsOutlive: a
+//     trigger took pruned events off it, so a 90-day trend never had
+//     the 90 days before to compare with;
 //   - ip_ranges: each address range (/24, /48) with its first event and
 //     its events and failures since, so a new busy range is an index
 //     lookup (its first event is kept when older events are pruned: a

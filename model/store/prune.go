@@ -69,6 +69,14 @@ func (s *SQLite) Prune(ctx context.Context, before time.Time) (PruneStats, error
 			}
 		}
 	}
+	// The hourly rollup outlives the events (RollupsOutlive): a day of
+	// hours at most goes a prune.
+	if err := s.inTx(ctx, "prune rollups", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM event_hours WHERE hour < ?`, RollupHour(before.Add(-RollupsOutlive)))
+		return err
+	}); err != nil {
+		return st, err
+	}
 	// A big delete changes the planner's picture; this is cheap when it
 	// does not.
 	if st.Events > 0 {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -19,6 +20,14 @@ type TrendQuery struct {
 
 // maxTrendSteps bounds one trend (90 days by the hour is 2,160).
 const maxTrendSteps = 5000
+
+// RollupsOutlive is how long the hourly rollup outlives the events Prune
+// deletes: the longest trend's span (90 days), so the window before a
+// 90-day trend is still counted. Its rows are counts, no one's data.
+const RollupsOutlive = 90 * 24 * time.Hour
+
+// RollupHour is t's hour as event_hours numbers it.
+func RollupHour(t time.Time) int64 { return t.Unix() / 3600 }
 
 // Trends reads the hourly rollup (event_hours), never the events: a
 // window of 90 days and the 90 before it is at most 4,320 hours a vendor
@@ -75,6 +84,19 @@ func (s *SQLite) Trends(ctx context.Context, q TrendQuery) (model.Trend, error) 
 	}
 	if err := rows.Err(); err != nil {
 		return model.Trend{}, fmt.Errorf("store: trends: %w", err)
+	}
+	earliest := `SELECT min(hour) FROM event_hours`
+	args = nil
+	if q.Vendor != "" {
+		earliest += ` WHERE vendor = ?`
+		args = append(args, q.Vendor)
+	}
+	var first sql.NullInt64
+	if err := s.read.QueryRowContext(ctx, earliest, args...).Scan(&first); err != nil {
+		return model.Trend{}, fmt.Errorf("store: trends: %w", err)
+	}
+	if first.Valid {
+		tr.Earliest = time.Unix(first.Int64*3600, 0).UTC()
 	}
 	return tr, nil
 }

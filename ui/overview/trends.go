@@ -110,14 +110,23 @@ func (o *Screen) trendsPanel(w, h int) string {
 		return o.ratePanel(w, h)
 	}
 	spec := trendSpecs[o.trMode]
+	tr := o.trend
+	// The window before is compared only when it was stored whole: before
+	// the first stored hour there is no telling how many events there
+	// were (a store back-filling, or younger than the two windows).
+	compare := o.trLoaded && !tr.Earliest.After(tr.From.Add(-tr.To.Sub(tr.From)))
 	title := t.Bold.Render("Trends") + t.Muted.Render(" · "+spec.title+", vs "+spec.before+" (t)")
+	if !compare && !tr.Earliest.IsZero() {
+		loc := o.c.Loc
+		title = t.Bold.Render("Trends") + t.Muted.Render(" · "+spec.title+" (t) · stored since "+
+			clock(tr.Earliest.In(loc), o.c.Now().In(loc))+", too new to compare")
+	}
 	switch {
 	case o.trErr != "":
 		return layout.Block(title+"\n"+t.Error.Render("store: "+o.trErr), w, h)
 	case !o.trLoaded:
 		return layout.Block(title+"\n"+t.Muted.Render("loading…"), w, h)
 	}
-	tr := o.trend
 	// Rows with events in either window, riskiest first, as many as fit.
 	var rows []int
 	for _, b := range trendRows {
@@ -138,7 +147,10 @@ func (o *Screen) trendsPanel(w, h int) string {
 	stats := make([]string, len(rows))
 	statW := 0
 	for i, b := range rows {
-		stats[i] = words.Thousands(tr.Total[b]) + " " + change(tr.Total[b], tr.Previous[b])
+		stats[i] = words.Thousands(tr.Total[b])
+		if compare {
+			stats[i] += " " + change(tr.Total[b], tr.Previous[b])
+		}
 		statW = max(statW, layout.Width(stats[i]))
 	}
 	chartW := max(w-labelW-1-1-statW, 8)

@@ -23,7 +23,8 @@ import (
 // theirs scans a window's events. PutEvents adds to event_hours and
 // ip_ranges (addRollups), PutUserRisks sets risk_history.prev_level and
 // person_peaks (SQLite's triggers do; here one statement a put does), and
-// a trigger takes deleted events off event_hours.
+// a trigger took deleted events off event_hours until migration 2 (the
+// rollup outlives the events: store.RollupsOutlive).
 //
 // The events table is the events area's, created earlier in the same
 // migration; the guard lets this schema stand alone where it is not.
@@ -553,6 +554,19 @@ func (s *Store) Trends(ctx context.Context, q store.TrendQuery) (model.Trend, er
 	})
 	if err != nil {
 		return model.Trend{}, fmt.Errorf("store: trends: %w", err)
+	}
+	earliest := `SELECT min(hour) FROM event_hours`
+	args = nil
+	if q.Vendor != "" {
+		earliest += ` WHERE vendor = $1`
+		args = append(args, q.Vendor)
+	}
+	var first *int64
+	if err := s.pool.QueryRow(ctx, earliest, args...).Scan(&first); err != nil {
+		return model.Trend{}, fmt.Errorf("store: trends: %w", err)
+	}
+	if first != nil {
+		tr.Earliest = time.Unix(*first*3600, 0).UTC()
 	}
 	return tr, nil
 }

@@ -64,5 +64,12 @@ func (s *Store) Prune(ctx context.Context, before time.Time) (store.PruneStats, 
 			}
 		}
 	}
+	// The hourly rollup outlives the events (store.RollupsOutlive).
+	if err := s.inTx(ctx, "prune rollups", func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `DELETE FROM event_hours WHERE hour < $1`, store.RollupHour(before.Add(-store.RollupsOutlive)))
+		return err
+	}); err != nil {
+		return st, err
+	}
 	return st, nil
 }

@@ -12,6 +12,8 @@ import (
 // first is every area's tables (each kept beside its code).
 var migrations = []string{
 	eventsSchema + peopleSchema + outboxSchema + alertsSchema,
+	// SQLite's 9: the hourly rollup outlives the events (store.RollupsOutlive).
+	`DROP TRIGGER IF EXISTS event_hours_remove ON events; DROP FUNCTION event_hours_remove();`,
 }
 
 // migrationLock is the advisory lock key that serialises migrations of

@@ -669,8 +669,9 @@ func testChangeMarksPerOperator(t *testing.T, open Opener) {
 }
 
 // The hourly rollup follows the events: Trends counts by step, with the
-// window before, and is unmoved by a batch stored again; after a prune
-// it counts what is left. Needs PutEvents (and Prune for its end).
+// window before, and is unmoved by a batch stored again; a prune of the
+// events leaves it, and one RollupsOutlive later takes the hours before
+// its cut. Needs PutEvents (and Prune for its end).
 func testTrendsFollowEvents(t *testing.T, open Opener) {
 	s := open(t).Store
 	ctx := context.Background()
@@ -752,8 +753,34 @@ func testTrendsFollowEvents(t *testing.T, open Opener) {
 			kept++
 		}
 	}
-	if left == 1530 || left != 930+kept || peopleTrendSum(tr.Total) != left {
-		t.Fatalf("after a prune: %d events left (want %d), the trend counts %d", left, 930+kept, peopleTrendSum(tr.Total))
+	if left == 1530 || left != 930+kept || peopleTrendSum(tr.Total) != 1530 {
+		t.Fatalf("after a prune: %d events left (want %d), the trend counts %d (want all 1530: the rollup outlives the events)",
+			left, 930+kept, peopleTrendSum(tr.Total))
+	}
+	first := old[0].Time
+	for _, e := range old {
+		if e.Time.Before(first) {
+			first = e.Time
+		}
+	}
+	if !tr.Earliest.Equal(first.UTC().Truncate(time.Hour)) {
+		t.Fatalf("earliest %v, want the first event's hour %v", tr.Earliest, first.UTC().Truncate(time.Hour))
+	}
+	// RollupsOutlive later, the hours before the cut's go too.
+	if _, err := s.Prune(ctx, cut.Add(store.RollupsOutlive)); err != nil {
+		t.Fatal(err)
+	}
+	tr, err = s.Trends(ctx, store.TrendQuery{From: peopleNow.Add(-48 * time.Hour), To: peopleNow, Step: time.Hour})
+	peopleMust(t, err)
+	hour := cut.UTC().Truncate(time.Hour)
+	counted := 930
+	for _, e := range old {
+		if !e.Time.Before(hour) {
+			counted++
+		}
+	}
+	if peopleTrendSum(tr.Total) != counted || counted == 930+len(old) || !tr.Earliest.Equal(hour) {
+		t.Fatalf("after the rollup's prune: the trend counts %d from %v, want %d from %v", peopleTrendSum(tr.Total), tr.Earliest, counted, hour)
 	}
 }
 

@@ -172,9 +172,9 @@ type Trend struct {
 	Counts   [][len(Buckets) + 1]int
 	Total    [len(Buckets) + 1]int
 	Previous [len(Buckets) + 1]int // the same span just before From
-	// Earliest is the first hour stored (of the vendor asked); zero when
-	// none. Before it nothing was stored, so a window before it is not
-	// "no events" but unknown.
+	// Earliest is the hour since which every vendor's events (or the
+	// vendor asked's) are stored; zero when none. Before it the counts
+	// are not "no events" but unknown.
 	Earliest time.Time
 }
 

@@ -169,8 +169,10 @@ CREATE INDEX outbox_subject ON outbox (subject) WHERE subject != '';
 	prefsSchema,
 	// 8: changes and trends (issue 16): see changes.go.
 	changesSchema,
-	// 9: the hourly rollup outlives the events (see changes.go).
-	`DROP TRIGGER event_hours_remove;`,
+	// 9: the hourly rollup outlives the events, and says from when each
+	// vendor's is stored (see changes.go, trends.go).
+	`DROP TRIGGER event_hours_remove;
+CREATE INDEX event_hours_vendor ON event_hours (vendor, hour);`,
 }
 
 // migrate brings db to the newest of steps (migrations, but for tests),

@@ -26,6 +26,15 @@ const maxTrendSteps = 5000
 // 90-day trend is still counted. Its rows are counts, no one's data.
 const RollupsOutlive = 90 * 24 * time.Hour
 
+// EarliestHourQuery is the hour since which every vendor's events are
+// stored: the latest of their first hours (a vendor back-filling, or new
+// to the config, has counted only from its own). It walks the vendors on
+// event_hours_vendor, a lookup each, instead of grouping every row.
+const EarliestHourQuery = `WITH RECURSIVE v(vendor) AS (
+		SELECT min(vendor) FROM event_hours
+		UNION ALL SELECT (SELECT min(vendor) FROM event_hours WHERE vendor > v.vendor) FROM v WHERE v.vendor IS NOT NULL)
+	SELECT max((SELECT min(hour) FROM event_hours h WHERE h.vendor = v.vendor)) FROM v WHERE v.vendor IS NOT NULL`
+
 // RollupHour is t's hour as event_hours numbers it.
 func RollupHour(t time.Time) int64 { return t.Unix() / 3600 }
 
@@ -85,11 +94,9 @@ func (s *SQLite) Trends(ctx context.Context, q TrendQuery) (model.Trend, error) 
 	if err := rows.Err(); err != nil {
 		return model.Trend{}, fmt.Errorf("store: trends: %w", err)
 	}
-	earliest := `SELECT min(hour) FROM event_hours`
-	args = nil
+	earliest, args := EarliestHourQuery, nil
 	if q.Vendor != "" {
-		earliest += ` WHERE vendor = ?`
-		args = append(args, q.Vendor)
+		earliest, args = `SELECT min(hour) FROM event_hours WHERE vendor = ?`, []any{q.Vendor}
 	}
 	var first sql.NullInt64
 	if err := s.read.QueryRowContext(ctx, earliest, args...).Scan(&first); err != nil {

@@ -555,11 +555,9 @@ func (s *Store) Trends(ctx context.Context, q store.TrendQuery) (model.Trend, er
 	if err != nil {
 		return model.Trend{}, fmt.Errorf("store: trends: %w", err)
 	}
-	earliest := `SELECT min(hour) FROM event_hours`
-	args = nil
+	earliest, args := store.EarliestHourQuery, []any(nil)
 	if q.Vendor != "" {
-		earliest += ` WHERE vendor = $1`
-		args = append(args, q.Vendor)
+		earliest, args = `SELECT min(hour) FROM event_hours WHERE vendor = $1`, []any{q.Vendor}
 	}
 	var first *int64
 	if err := s.pool.QueryRow(ctx, earliest, args...).Scan(&first); err != nil {

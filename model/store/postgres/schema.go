@@ -13,7 +13,8 @@ import (
 var migrations = []string{
 	eventsSchema + peopleSchema + outboxSchema + alertsSchema,
 	// SQLite's 9: the hourly rollup outlives the events (store.RollupsOutlive).
-	`DROP TRIGGER IF EXISTS event_hours_remove ON events; DROP FUNCTION event_hours_remove();`,
+	`DROP TRIGGER IF EXISTS event_hours_remove ON events; DROP FUNCTION event_hours_remove();
+CREATE INDEX event_hours_vendor ON event_hours (vendor, hour);`,
 }
 
 // migrationLock is the advisory lock key that serialises migrations of

@@ -757,14 +757,9 @@ func testTrendsFollowEvents(t *testing.T, open Opener) {
 		t.Fatalf("after a prune: %d events left (want %d), the trend counts %d (want all 1530: the rollup outlives the events)",
 			left, 930+kept, peopleTrendSum(tr.Total))
 	}
-	first := old[0].Time
-	for _, e := range old {
-		if e.Time.Before(first) {
-			first = e.Time
-		}
-	}
-	if !tr.Earliest.Equal(first.UTC().Truncate(time.Hour)) {
-		t.Fatalf("earliest %v, want the first event's hour %v", tr.Earliest, first.UTC().Truncate(time.Hour))
+	all := append(append([]model.Event{}, old...), recent...)
+	if want := peopleEarliest(all, time.Time{}); !tr.Earliest.Equal(want) || want.IsZero() {
+		t.Fatalf("earliest %v, want the latest of the vendors' first hours %v", tr.Earliest, want)
 	}
 	// RollupsOutlive later, the hours before the cut's go too.
 	if _, err := s.Prune(ctx, cut.Add(store.RollupsOutlive)); err != nil {
@@ -779,9 +774,55 @@ func testTrendsFollowEvents(t *testing.T, open Opener) {
 			counted++
 		}
 	}
-	if peopleTrendSum(tr.Total) != counted || counted == 930+len(old) || !tr.Earliest.Equal(hour) {
-		t.Fatalf("after the rollup's prune: the trend counts %d from %v, want %d from %v", peopleTrendSum(tr.Total), tr.Earliest, counted, hour)
+	want := peopleEarliest(all, hour)
+	if peopleTrendSum(tr.Total) != counted || counted == 930+len(old) || !tr.Earliest.Equal(want) || want.Before(hour) {
+		t.Fatalf("after the rollup's prune: the trend counts %d from %v, want %d from %v", peopleTrendSum(tr.Total), tr.Earliest, counted, want)
 	}
+	// A vendor stored only lately holds back the hour since which all are.
+	late := peopleNow.Add(-3 * time.Hour)
+	peoplePutEvents(t, s, []model.Event{{Vendor: "okta", ID: "late", Time: late, UserID: "u1", TypeName: "user.session.start", Score: model.NoScore}})
+	tr, err = s.Trends(ctx, store.TrendQuery{From: peopleNow.Add(-48 * time.Hour), To: peopleNow, Step: time.Hour})
+	peopleMust(t, err)
+	if !tr.Earliest.Equal(late.UTC().Truncate(time.Hour)) {
+		t.Fatalf("with okta's first event 3h ago, earliest %v", tr.Earliest)
+	}
+	one, err := s.Trends(ctx, store.TrendQuery{From: peopleNow.Add(-48 * time.Hour), To: peopleNow, Step: time.Hour, Vendor: "onelogin"})
+	peopleMust(t, err)
+	if want := peopleEarliest(vendorEvents(all, "onelogin"), hour); !one.Earliest.Equal(want) {
+		t.Fatalf("onelogin's earliest %v, want %v", one.Earliest, want)
+	}
+}
+
+// peopleEarliest is the latest of the vendors' first hours among the
+// events from from on.
+func peopleEarliest(evs []model.Event, from time.Time) time.Time {
+	first := map[string]time.Time{}
+	for _, e := range evs {
+		h := e.Time.UTC().Truncate(time.Hour)
+		if h.Before(from) {
+			continue
+		}
+		if f, ok := first[e.Vendor]; !ok || h.Before(f) {
+			first[e.Vendor] = h
+		}
+	}
+	var out time.Time
+	for _, f := range first {
+		if f.After(out) {
+			out = f
+		}
+	}
+	return out
+}
+
+func vendorEvents(evs []model.Event, vendor string) []model.Event {
+	var out []model.Event
+	for _, e := range evs {
+		if e.Vendor == vendor {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 func testTrendsBadSteps(t *testing.T, open Opener) {

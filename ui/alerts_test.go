@@ -436,6 +436,36 @@ func TestAlertPushRangeReachesOkta(t *testing.T) {
 	}
 }
 
+// TestAlertDetailSaysWhatWasPushed: a range alert's pane says whether its
+// addresses are pushed: none, then queued, then sent and live at Okta, as
+// the outbox changes.
+func TestAlertDetailSaysWhatWasPushed(t *testing.T) {
+	a, _ := newAlertsApp(t, 120, 48, asciiTheme(), true)
+	svc, sim := oktaSimActions(t, a)
+	drive(a, Attach{Actions: svc})
+	keysOf(a, "7", "enter")
+	mustSee(t, a, "Not pushed: none of its 6 addresses is queued or live at Okta at High")
+	keysOf(a, "P")
+	formOpen(t, a)
+	keysOf(a, "enter", "enter", "enter")
+	dialogOpen(t, a)
+	keysOf(a, "tab", "enter")
+	drive(a, hubMsg{hub.ActionsChanged{}}) // as the dashboard's actions publish on each change
+	mustSee(t, a, "Pushing: 0 of 6 addresses sent at High, 6 queued")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); svc.NewSender().Run(ctx) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for len(sim.Pushed()) < 6 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond) // waits for the sender goroutine; the outcome is checked below
+	}
+	cancel()
+	<-done
+	drive(a, hubMsg{hub.ActionsChanged{}})
+	mustSee(t, a, "Pushed: 6 of 6 addresses sent and live at Okta at High")
+}
+
 // notes records Deps.Notify's calls.
 type notes struct {
 	mu    sync.Mutex

@@ -236,6 +236,9 @@ func (s *Screen) Update(msg tea.Msg) tea.Cmd {
 				cmds = append(cmds, s.detail.read())
 			}
 		}
+		if msg.Actions && !msg.Alerts && s.c.OnTab(s) && s.detail != nil && s.detail.a.Response.Kind == model.ResponsePushRange {
+			cmds = append(cmds, s.detail.read()) // what the outbox holds of its response
+		}
 		if msg.Users && s.detail != nil {
 			s.detail.build() // people's names and levels
 		}
@@ -472,10 +475,7 @@ func (s *Screen) respond(a model.Alert) tea.Cmd {
 	}
 	switch a.Response.Kind {
 	case model.ResponsePushRange:
-		ips := slices.Clone(a.Evidence.Addresses)
-		if len(ips) == 0 && a.Subject != "" && !strings.Contains(a.Subject, "/") {
-			ips = []string{a.Subject}
-		}
+		ips := rangeAddresses(a)
 		if len(ips) == 0 {
 			return c.SayErr(fmt.Sprintf("alert #%d names no address to push", a.ID))
 		}
@@ -495,6 +495,16 @@ func (s *Screen) respond(a model.Alert) tea.Cmd {
 	p.Views = slices.Clone(p.Views) // as it is now, whatever arrives while the dialog is open
 	c.Ask(uictx.PersonResponse{Person: p, Reset: reset})
 	return nil
+}
+
+// rangeAddresses are the addresses a range response pushes: the
+// evidence's, else the alert's own address.
+func rangeAddresses(a model.Alert) []string {
+	ips := slices.Clone(a.Evidence.Addresses)
+	if len(ips) == 0 && a.Subject != "" && !strings.Contains(a.Subject, "/") {
+		ips = []string{a.Subject}
+	}
+	return ips
 }
 
 // resets reports whether a response is the reset of a person's risk in

@@ -11,7 +11,10 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/risktop/risktop/model"
+	"github.com/risktop/risktop/model/store"
+	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/ui/layout"
+	"github.com/risktop/risktop/ui/theme"
 	"github.com/risktop/risktop/ui/uictx"
 	"github.com/risktop/risktop/ui/words"
 )
@@ -27,6 +30,7 @@ type detail struct {
 	s      *Screen
 	a      model.Alert
 	events []model.Event
+	pushed *pushed // what the outbox holds of a range response, once read
 	err    string
 	k      detailKeys
 
@@ -58,12 +62,21 @@ func newDetail(s *Screen, a model.Alert) *detail {
 	return d
 }
 
-// detailRead is the alert as stored now and its first events.
+// detailRead is the alert as stored now, its first events and, for a
+// push of its addresses, what the outbox holds of it.
 type detailRead struct {
 	d      *detail
 	a      model.Alert
 	events []model.Event
+	pushed *pushed
 	err    error
+}
+
+// pushed is how many of an alert's addresses a push at its response's
+// level would skip now: sent and live at Okta, or queued (or sending).
+type pushed struct {
+	total, sent, queued int
+	level               model.Level
 }
 
 // read reads the alert again and its first events, in a command.
@@ -72,7 +85,7 @@ func (d *detail) read() tea.Cmd {
 	if st == nil {
 		return nil
 	}
-	ctx, id := d.s.c.Ctx, d.a.ID
+	ctx, id, now := d.s.c.Ctx, d.a.ID, d.s.c.Now()
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		defer cancel()
@@ -86,15 +99,74 @@ func (d *detail) read() tea.Cmd {
 				evs = append(evs, ev)
 			}
 		}
-		return detailRead{d: d, a: a, events: evs}
+		r := detailRead{d: d, a: a, events: evs}
+		if ips := rangeAddresses(a); a.Response.Kind == model.ResponsePushRange && len(ips) > 0 {
+			// Unread (nil) on an error: the line is left out, not guessed.
+			r.pushed = readPushed(ctx, st, ips, pushLevel(a.Response.Level), now)
+		}
+		return r
 	}
+}
+
+// readPushed counts ips that a push at level would skip at now.
+func readPushed(ctx context.Context, st store.Store, ips []string, level model.Level, now time.Time) *pushed {
+	keys := make([]string, len(ips))
+	for i, ip := range ips {
+		keys[i] = ip
+		if a, err := netip.ParseAddr(ip); err == nil {
+			keys[i] = a.Unmap().String() // the outbox's spelling
+		}
+	}
+	live, err := st.LivePushes(ctx, keys, now, actions.DefaultPushLife)
+	if err != nil {
+		return nil
+	}
+	p := &pushed{total: len(keys), level: level}
+	for _, k := range keys {
+		it, ok := store.Covering(live[k], level)
+		switch {
+		case !ok:
+		case it.State == model.OutboxSent:
+			p.sent++
+		default:
+			p.queued++
+		}
+	}
+	return p
+}
+
+// pushLevel is the level a range response pushes at (the form's default
+// when the rule names none).
+func pushLevel(l model.Level) model.Level {
+	switch {
+	case l >= model.LevelHigh || l == model.LevelUnknown:
+		return model.LevelHigh
+	case l == model.LevelMedium:
+		return model.LevelMedium
+	}
+	return model.LevelLow
+}
+
+// pushedLine says what of a range response the outbox holds.
+func pushedLine(t *theme.Theme, p *pushed) string {
+	at := " at " + p.level.Label()
+	if p.level < model.LevelHigh {
+		at += " or higher"
+	}
+	switch {
+	case p.sent+p.queued == 0:
+		return t.Warn.Render(fmt.Sprintf("Not pushed: none of its %s is queued or live at Okta%s", words.Plural(p.total, "address"), at))
+	case p.queued == 0:
+		return t.OK.Render(fmt.Sprintf("Pushed: %s of %s sent and live at Okta%s", words.Thousands(p.sent), words.Plural(p.total, "address"), at))
+	}
+	return fmt.Sprintf("Pushing: %s of %s sent%s, %s queued", words.Thousands(p.sent), words.Plural(p.total, "address"), at, words.Thousands(p.queued))
 }
 
 func (d *detail) onRead(m detailRead) {
 	if m.err != nil {
 		d.err = m.err.Error()
 	} else {
-		d.err, d.a, d.events = "", m.a, m.events
+		d.err, d.a, d.events, d.pushed = "", m.a, m.events, m.pushed
 	}
 	d.build()
 }
@@ -153,6 +225,9 @@ func (d *detail) build() {
 		ls = append(ls, sl)
 	}
 	add("Suggested response: " + a.Response.Label())
+	if d.pushed != nil {
+		add(pushedLine(t, d.pushed))
+	}
 	switch {
 	case a.State == model.AlertResolved:
 		if !a.AckedAt.IsZero() {

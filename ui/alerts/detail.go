@@ -14,6 +14,7 @@ import (
 	"github.com/risktop/risktop/model/store"
 	"github.com/risktop/risktop/sources/actions"
 	"github.com/risktop/risktop/ui/layout"
+	"github.com/risktop/risktop/ui/push"
 	"github.com/risktop/risktop/ui/theme"
 	"github.com/risktop/risktop/ui/uictx"
 	"github.com/risktop/risktop/ui/words"
@@ -112,10 +113,7 @@ func (d *detail) read() tea.Cmd {
 func readPushed(ctx context.Context, st store.Store, ips []string, level model.Level, now time.Time) *pushed {
 	keys := make([]string, len(ips))
 	for i, ip := range ips {
-		keys[i] = ip
-		if a, err := netip.ParseAddr(ip); err == nil {
-			keys[i] = a.Unmap().String() // the outbox's spelling
-		}
+		keys[i] = push.Canonical(ip)
 	}
 	live, err := st.LivePushes(ctx, keys, now, actions.DefaultPushLife)
 	if err != nil {

@@ -279,7 +279,7 @@ func openBulk(c *uictx.Context, ips []string, describe, from, level string) tea.
 	seen := make(map[string]bool, len(ips))
 	var set []string
 	for _, ip := range ips {
-		ip = canonical(ip)
+		ip = Canonical(ip)
 		if ip != "" && !seen[ip] {
 			seen[ip] = true
 			set = append(set, ip)
@@ -298,10 +298,10 @@ func (m IPs) origin() string {
 	return "the events filter: " + m.Filter
 }
 
-// canonical is an address in the outbox's one spelling (as the actions
+// Canonical is an address in the outbox's one spelling (as the actions
 // service queues it); text that is no address is kept as it is, for the
 // form to leave out with the reason.
-func canonical(ip string) string {
+func Canonical(ip string) string {
 	ip = strings.TrimSpace(ip)
 	if a, err := netip.ParseAddr(ip); err == nil {
 		return a.Unmap().String()
@@ -316,7 +316,7 @@ func (m *IPs) readLive(ctx context.Context, st store.Store, now time.Time) {
 	m.At = now
 	keys := make([]string, len(m.IPs))
 	for i, ip := range m.IPs {
-		keys[i] = canonical(ip)
+		keys[i] = Canonical(ip)
 	}
 	live, err := st.LivePushes(ctx, keys, now, actions.DefaultPushLife)
 	if err != nil {
@@ -341,13 +341,13 @@ type bulk struct {
 // it), and whether there is one.
 func (b *bulk) covered(ip string, level string) (model.OutboxItem, bool) {
 	lv, _ := model.ParseLevel(level)
-	return store.Covering(b.live[canonical(ip)], lv)
+	return store.Covering(b.live[Canonical(ip)], lv)
 }
 
 // anyLive reports whether some address has a live push at any level.
 func (b *bulk) anyLive() bool {
 	for _, ip := range b.ips {
-		if len(b.live[canonical(ip)]) > 0 {
+		if len(b.live[Canonical(ip)]) > 0 {
 			return true
 		}
 	}

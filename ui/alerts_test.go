@@ -466,6 +466,30 @@ func TestAlertDetailSaysWhatWasPushed(t *testing.T) {
 	mustSee(t, a, "Pushed: 6 of 6 addresses sent and live at Okta at High")
 }
 
+// TestAlertDetailSaysWhatWasPushedOfAPerson: a person alert's pane says
+// where the newest push of the person's risk is, as the outbox changes.
+func TestAlertDetailSaysWhatWasPushedOfAPerson(t *testing.T) {
+	a, as := newAlertsApp(t, 120, 48, asciiTheme(), true)
+	keysOf(a, "7", "j") // the rise: Ava Chen
+	if sel, _ := selectedAlert(a); sel.ID != as[2].ID {
+		t.Fatalf("selected %+v", sel)
+	}
+	keysOf(a, "enter")
+	mustSee(t, a, "Not pushed: no push of this person's risk to Okta yet")
+	st, ctx := a.deps.Store, context.Background()
+	ids, err := st.Enqueue(ctx, []model.OutboxItem{{Created: fixtureNow, Subject: "ava.chen@example.com", Level: model.LevelCritical, Actor: "ops@bastion"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drive(a, hubMsg{hub.ActionsChanged{}})
+	mustSee(t, a, "Pushing: Critical queued for Okta by ops@bastion at Nov 21 14:30")
+	if err := st.MarkSent(ctx, ids, fixtureNow.Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	drive(a, hubMsg{hub.ActionsChanged{}})
+	mustSee(t, a, "Pushed: Critical sent to Okta by ops@bastion at Nov 21 14:29 (1m ago)")
+}
+
 // notes records Deps.Notify's calls.
 type notes struct {
 	mu    sync.Mutex

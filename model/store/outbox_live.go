@@ -63,6 +63,22 @@ func (s *SQLite) LivePushes(ctx context.Context, ips []string, now time.Time, tt
 	return live, nil
 }
 
+// LatestPersonPush is the newest item of subject; false when none.
+func (s *SQLite) LatestPersonPush(ctx context.Context, subject string) (model.OutboxItem, bool, error) {
+	if subject == "" {
+		return model.OutboxItem{}, false, nil
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE subject = ? ORDER BY id DESC LIMIT 1`, subject)
+	if err != nil {
+		return model.OutboxItem{}, false, fmt.Errorf("store: latest person push: %w", err)
+	}
+	items, err := scanOutbox(rows)
+	if err != nil || len(items) == 0 {
+		return model.OutboxItem{}, false, err
+	}
+	return items[0], true, nil
+}
+
 // Covering is the item among an address's live items (LivePushes) that
 // makes EnqueueOnce skip a push at level, and whether there is one.
 func Covering(items []model.OutboxItem, level model.Level) (model.OutboxItem, bool) {

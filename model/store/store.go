@@ -86,6 +86,10 @@ type Store interface {
 	// LivePushes reads the items EnqueueOnce would find live for each
 	// address at now (Covering picks the one covering a level).
 	LivePushes(ctx context.Context, ips []string, now time.Time, ttl time.Duration) (map[string][]model.OutboxItem, error)
+	// LatestPersonPush is the newest outbox item of a person's subject, in
+	// any state; false when none (an alert's pane says whether its person
+	// response was done).
+	LatestPersonPush(ctx context.Context, subject string) (model.OutboxItem, bool, error)
 	// ClaimDue marks up to limit queued items whose NextTry has come as
 	// sending and returns them; items left sending by a crash are due again.
 	ClaimDue(ctx context.Context, now time.Time, limit int) ([]model.OutboxItem, error)

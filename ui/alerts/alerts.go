@@ -236,7 +236,8 @@ func (s *Screen) Update(msg tea.Msg) tea.Cmd {
 				cmds = append(cmds, s.detail.read())
 			}
 		}
-		if msg.Actions && !msg.Alerts && s.c.OnTab(s) && s.detail != nil && s.detail.a.Response.Kind == model.ResponsePushRange {
+		if msg.Actions && !msg.Alerts && s.c.OnTab(s) && s.detail != nil &&
+			(s.detail.a.Response.Kind == model.ResponsePushRange || s.detail.a.Response.Kind == model.ResponsePushPerson) {
 			cmds = append(cmds, s.detail.read()) // what the outbox holds of its response
 		}
 		if msg.Users && s.detail != nil {

@@ -31,7 +31,8 @@ type detail struct {
 	s      *Screen
 	a      model.Alert
 	events []model.Event
-	pushed *pushed // what the outbox holds of a range response, once read
+	pushed *pushed     // what the outbox holds of a range response, once read
+	person *personPush // of a person response, once read
 	err    string
 	k      detailKeys
 
@@ -70,7 +71,15 @@ type detailRead struct {
 	a      model.Alert
 	events []model.Event
 	pushed *pushed
+	person *personPush
 	err    error
+}
+
+// personPush is the newest push of a person response's subject (none:
+// found false).
+type personPush struct {
+	item  model.OutboxItem
+	found bool
 }
 
 // pushed is how many of an alert's addresses a push at its response's
@@ -87,6 +96,12 @@ func (d *detail) read() tea.Cmd {
 		return nil
 	}
 	ctx, id, now := d.s.c.Ctx, d.a.ID, d.s.c.Now()
+	email := "" // the outbox names a person by the email pushed
+	if d.a.Response.Kind == model.ResponsePushPerson {
+		if p, ok := d.s.c.Data.Person(personOf(d.a)); ok {
+			email = strings.TrimSpace(p.Email)
+		}
+	}
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		defer cancel()
@@ -104,6 +119,11 @@ func (d *detail) read() tea.Cmd {
 		if ips := rangeAddresses(a); a.Response.Kind == model.ResponsePushRange && len(ips) > 0 {
 			// Unread (nil) on an error: the line is left out, not guessed.
 			r.pushed = readPushed(ctx, st, ips, pushLevel(a.Response.Level), now)
+		}
+		if email != "" {
+			if it, ok, err := st.LatestPersonPush(ctx, email); err == nil {
+				r.person = &personPush{item: it, found: ok}
+			}
 		}
 		return r
 	}
@@ -145,6 +165,20 @@ func pushLevel(l model.Level) model.Level {
 	return model.LevelLow
 }
 
+// personLine says where a person response's newest push is.
+func personLine(t *theme.Theme, p *personPush, now time.Time, loc *time.Location) string {
+	it := p.item
+	switch {
+	case !p.found:
+		return t.Warn.Render("Not pushed: no push of this person's risk to Okta yet")
+	case it.State == model.OutboxSent:
+		return t.OK.Render(fmt.Sprintf("Pushed: %s sent to Okta by %s %s", it.Level.Label(), it.Actor, when(it.SentAt, now, loc)))
+	case it.State == model.OutboxFailed:
+		return t.Error.Render(fmt.Sprintf("Push failed: %s, by %s: %s", it.Level.Label(), it.Actor, it.LastError))
+	}
+	return fmt.Sprintf("Pushing: %s %s for Okta by %s %s", it.Level.Label(), it.State, it.Actor, when(it.Created, now, loc))
+}
+
 // pushedLine says what of a range response the outbox holds.
 func pushedLine(t *theme.Theme, p *pushed) string {
 	at := " at " + p.level.Label()
@@ -164,7 +198,7 @@ func (d *detail) onRead(m detailRead) {
 	if m.err != nil {
 		d.err = m.err.Error()
 	} else {
-		d.err, d.a, d.events, d.pushed = "", m.a, m.events, m.pushed
+		d.err, d.a, d.events, d.pushed, d.person = "", m.a, m.events, m.pushed, m.person
 	}
 	d.build()
 }
@@ -225,6 +259,9 @@ func (d *detail) build() {
 	add("Suggested response: " + a.Response.Label())
 	if d.pushed != nil {
 		add(pushedLine(t, d.pushed))
+	}
+	if d.person != nil {
+		add(personLine(t, d.person, now, loc))
 	}
 	switch {
 	case a.State == model.AlertResolved:

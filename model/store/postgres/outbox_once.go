@@ -165,6 +165,25 @@ func liveItems(ctx context.Context, q querier, ips []string, nowMs int64, ttl ti
 	return live, nil
 }
 
+// LatestPersonPush is the newest item of subject; false when none.
+func (s *Store) LatestPersonPush(ctx context.Context, subject string) (model.OutboxItem, bool, error) {
+	if subject == "" {
+		return model.OutboxItem{}, false, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE subject = $1 ORDER BY id DESC LIMIT 1`, subject)
+	if err != nil {
+		return model.OutboxItem{}, false, fmt.Errorf("store: latest person push: %w", err)
+	}
+	items, err := scanOutbox(rows)
+	if err != nil {
+		return model.OutboxItem{}, false, fmt.Errorf("store: latest person push: %w", err)
+	}
+	if len(items) == 0 {
+		return model.OutboxItem{}, false, nil
+	}
+	return items[0], true, nil
+}
+
 // LivePushes reads, for each address, the items EnqueueOnce would find
 // live at now: queued or sending and not expired, or sent and still live
 // at Okta (until its expiry, or ttl after it was sent without one).

@@ -24,6 +24,7 @@ var outboxCases = []Case{
 	{"LivePushesAgreesWithEnqueueOnce", testLivePushesAgreesWithEnqueueOnce},
 	{"EnqueuePerson", testEnqueuePerson},
 	{"EnqueueOncePerson", testEnqueueOncePerson},
+	{"LatestPersonPush", testLatestPersonPush},
 	{"NextOutboxDue", testNextOutboxDue},
 	{"OutboxItems", testOutboxItems},
 	{"ClaimDueConcurrently", testClaimDueConcurrently},
@@ -612,5 +613,35 @@ func testOutboxItems(t *testing.T, open Opener) {
 	}
 	if _, err := s.OutboxItems(ctx, []int64{ids[0], 99999}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown id: %v", err)
+	}
+}
+
+// LatestPersonPush is a subject's newest item in any state, never an
+// address's or another person's; none for a subject never pushed.
+func testLatestPersonPush(t *testing.T, open Opener) {
+	s := open(t).Store
+	ctx := context.Background()
+	person := func(email string, level model.Level) model.OutboxItem {
+		return model.OutboxItem{Created: outboxNow, Subject: email, Level: level, Actor: "alice"}
+	}
+	ids, err := s.Enqueue(ctx, []model.OutboxItem{person("zoe@example.com", model.LevelMedium), person("max@example.com", model.LevelHigh)})
+	outboxMust(t, err)
+	outboxMust(t, s.MarkSent(ctx, ids[:1], outboxNow.Add(time.Minute)))
+	got, ok, err := s.LatestPersonPush(ctx, "zoe@example.com")
+	if err != nil || !ok || got.ID != ids[0] || got.State != model.OutboxSent || got.Level != model.LevelMedium {
+		t.Fatalf("zoe's after one sent: %+v %v %v", got, ok, err)
+	}
+	later, err := s.Enqueue(ctx, []model.OutboxItem{person("zoe@example.com", model.LevelCritical),
+		{Created: outboxNow, IP: "192.0.2.7", Level: model.LevelHigh, Actor: "alice"}})
+	outboxMust(t, err)
+	got, ok, err = s.LatestPersonPush(ctx, "zoe@example.com")
+	if err != nil || !ok || got.ID != later[0] || got.State != model.OutboxQueued || got.Level != model.LevelCritical {
+		t.Fatalf("zoe's after a second: %+v %v %v", got, ok, err)
+	}
+	if got, ok, err := s.LatestPersonPush(ctx, "ava@example.com"); err != nil || ok {
+		t.Fatalf("ava, never pushed: %+v %v %v", got, ok, err)
+	}
+	if got, ok, err := s.LatestPersonPush(ctx, ""); err != nil || ok {
+		t.Fatalf("no subject: %+v %v %v", got, ok, err)
 	}
 }

@@ -176,7 +176,11 @@ func personLine(t *theme.Theme, p *personPush, now time.Time, loc *time.Location
 	case it.State == model.OutboxFailed:
 		return t.Error.Render(fmt.Sprintf("Push failed: %s, by %s: %s", it.Level.Label(), it.Actor, it.LastError))
 	}
-	return fmt.Sprintf("Pushing: %s %s for Okta by %s %s", it.Level.Label(), it.State, it.Actor, when(it.Created, now, loc))
+	state := "queued for Okta"
+	if it.State == model.OutboxSending {
+		state = "being sent to Okta"
+	}
+	return fmt.Sprintf("Pushing: %s %s by %s %s", it.Level.Label(), state, it.Actor, when(it.Created, now, loc))
 }
 
 // pushedLine says what of a range response the outbox holds.

@@ -488,6 +488,14 @@ func TestAlertDetailSaysWhatWasPushedOfAPerson(t *testing.T) {
 	}
 	drive(a, hubMsg{hub.ActionsChanged{}})
 	mustSee(t, a, "Pushed: Critical sent to Okta by ops@bastion at Nov 21 14:29 (1m ago)")
+
+	// With actions: P pushes over SSF; without SSF, the pane says why not.
+	setDeps(a, withFake(t, &fakeActions{linked: true}))
+	drive(a, hubMsg{hub.ActionsChanged{}})
+	mustSee(t, a, "Subject ava.chen@example.com — P to push")
+	setDeps(a, withFake(t, &fakeActions{linked: true, noSSF: true}))
+	drive(a, hubMsg{hub.ActionsChanged{}})
+	mustSee(t, a, "Subject ava.chen@example.com — a person's risk goes to Okta only with push: ssf")
 }
 
 // notes records Deps.Notify's calls.

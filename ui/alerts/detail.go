@@ -244,8 +244,11 @@ func (d *detail) build() {
 	respond := ""
 	if c.ActionsOff() == "" && a.Response.Kind != model.ResponseNone && a.Response.Kind != "" {
 		respond = " — P to push"
-		if resets(c, a.Response.Kind) {
+		switch {
+		case resets(c, a.Response.Kind):
 			respond = " — P to reset"
+		case a.Response.Kind == model.ResponsePushPerson && (c.Actions == nil || !c.Actions.CanPushUserRisk()):
+			respond = " — a person's risk goes to Okta only with push: ssf"
 		}
 	}
 	if in := a.Incident; in != nil {

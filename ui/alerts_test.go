@@ -495,7 +495,7 @@ func TestAlertDetailSaysWhatWasPushedOfAPerson(t *testing.T) {
 	mustSee(t, a, "Subject ava.chen@example.com — P to push")
 	setDeps(a, withFake(t, &fakeActions{linked: true, noSSF: true}))
 	drive(a, hubMsg{hub.ActionsChanged{}})
-	mustSee(t, a, "Subject ava.chen@example.com — a person's risk goes to Okta only with push: ssf")
+	mustSee(t, a, "Subject ava.chen@example.com — pushing a person needs push: ssf")
 }
 
 // notes records Deps.Notify's calls.

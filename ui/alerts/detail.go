@@ -248,7 +248,7 @@ func (d *detail) build() {
 		case resets(c, a.Response.Kind):
 			respond = " — P to reset"
 		case a.Response.Kind == model.ResponsePushPerson && (c.Actions == nil || !c.Actions.CanPushUserRisk()):
-			respond = " — a person's risk goes to Okta only with push: ssf"
+			respond = " — pushing a person needs push: ssf"
 		}
 	}
 	if in := a.Incident; in != nil {

@@ -54,15 +54,14 @@ func (s *SQLite) Trends(ctx context.Context, q TrendQuery) (model.Trend, error) 
 	to = from.Add(time.Duration(steps) * step)
 	span := to.Sub(from)
 	tr := model.Trend{From: from, To: to, Step: step, Counts: make([][model.Unscored + 1]int, steps)}
-	hourOf := func(t time.Time) int64 { return t.Unix() / 3600 }
-	start, hoursPerStep := hourOf(from), int64(step/time.Hour)
+	start, hoursPerStep := RollupHour(from), int64(step/time.Hour)
 	// Summed by step in SQL: a few hundred rows come back, not every
 	// hour's (4,320 hours of 90 days and the 90 before, a row a vendor and
 	// bucket). Step -1 is the window before.
 	query := `SELECT CASE WHEN hour < ?1 THEN -1 ELSE (hour - ?1) / ?2 END AS step,
 		sum(n0), sum(n1), sum(n2), sum(n3), sum(n4), sum(nx)
 		FROM event_hours WHERE hour >= ?3 AND hour < ?4`
-	args := []any{start, hoursPerStep, hourOf(from.Add(-span)), hourOf(to)}
+	args := []any{start, hoursPerStep, RollupHour(from.Add(-span)), RollupHour(to)}
 	if q.Vendor != "" {
 		query += ` AND vendor = ?5`
 		args = append(args, q.Vendor)

@@ -153,17 +153,9 @@ func readPushed(ctx context.Context, st store.Store, ips []string, level model.L
 	return p
 }
 
-// pushLevel is the level a range response pushes at (the form's default
-// when the rule names none).
-func pushLevel(l model.Level) model.Level {
-	switch {
-	case l >= model.LevelHigh || l == model.LevelUnknown:
-		return model.LevelHigh
-	case l == model.LevelMedium:
-		return model.LevelMedium
-	}
-	return model.LevelLow
-}
+// pushLevel is the level a range response pushes at: the bulk form's
+// default for it.
+func pushLevel(l model.Level) model.Level { return model.LevelOfLowMediumHigh(push.LevelOf(l)) }
 
 // personLine says where a person response's newest push is.
 func personLine(t *theme.Theme, p *personPush, now time.Time, loc *time.Location) string {

@@ -520,13 +520,12 @@ func (s *Store) Trends(ctx context.Context, q store.TrendQuery) (model.Trend, er
 	to = from.Add(time.Duration(steps) * step)
 	span := to.Sub(from)
 	tr := model.Trend{From: from, To: to, Step: step, Counts: make([][model.Unscored + 1]int, steps)}
-	hourOf := func(t time.Time) int64 { return t.Unix() / 3600 }
-	start, hoursPerStep := hourOf(from), int64(step/time.Hour)
+	start, hoursPerStep := store.RollupHour(from), int64(step/time.Hour)
 	// Step -1 is the window before.
 	query := `SELECT CASE WHEN hour < $1 THEN -1 ELSE (hour - $1) / $2 END AS step,
 		sum(n0)::bigint, sum(n1)::bigint, sum(n2)::bigint, sum(n3)::bigint, sum(n4)::bigint, sum(nx)::bigint
 		FROM event_hours WHERE hour >= $3 AND hour < $4`
-	args := []any{start, hoursPerStep, hourOf(from.Add(-span)), hourOf(to)}
+	args := []any{start, hoursPerStep, store.RollupHour(from.Add(-span)), store.RollupHour(to)}
 	if q.Vendor != "" {
 		query += ` AND vendor = $5`
 		args = append(args, q.Vendor)
